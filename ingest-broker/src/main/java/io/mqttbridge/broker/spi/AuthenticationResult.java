@@ -1,0 +1,39 @@
+package io.mqttbridge.broker.spi;
+
+import java.util.Objects;
+
+/** The outcome of an authentication: an identity, or a reason to refuse the connection. */
+public sealed interface AuthenticationResult {
+
+    /** Why a connection is refused; the broker maps each to the CONNACK code of the client's version. */
+    enum Refusal {
+        /** Unknown user or wrong password; deliberately does not say which (0x86 / 3.1.1 code 4). */
+        BAD_USERNAME_OR_PASSWORD,
+        /** Known but not allowed to connect, e.g. a disabled device (0x87 / 3.1.1 code 5). */
+        NOT_AUTHORIZED,
+        /** Refused for policy reasons such as repeated failures (0x8A Banned / 3.1.1 code 5). */
+        BANNED,
+        /** The authentication backend is unavailable (0x88 / 3.1.1 code 3). */
+        SERVER_UNAVAILABLE
+    }
+
+    static AuthenticationResult success(DeviceIdentity identity) {
+        return new Success(identity);
+    }
+
+    static AuthenticationResult refused(Refusal refusal) {
+        return new Refused(refusal);
+    }
+
+    record Success(DeviceIdentity identity) implements AuthenticationResult {
+        public Success {
+            Objects.requireNonNull(identity, "identity");
+        }
+    }
+
+    record Refused(Refusal refusal) implements AuthenticationResult {
+        public Refused {
+            Objects.requireNonNull(refusal, "refusal");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.mqttbridge.broker.spi;
+
+import java.time.Instant;
+
+/**
+ * How a connection ended.
+ *
+ * @param disconnectedAt when the broker noticed
+ * @param reason a short machine-readable reason, one of the constants below or an MQTT 5 reason
+ *     name such as {@code "session_taken_over"}
+ * @param reasonCode the MQTT 5 reason code sent or received with DISCONNECT, or {@code null}
+ * @param willPublished whether the connection's will message was (or is scheduled to be) published
+ */
+public record DisconnectInfo(Instant disconnectedAt, String reason, Integer reasonCode, boolean willPublished) {
+
+    public static final String CLIENT_DISCONNECT = "client_disconnect";
+    public static final String CONNECTION_LOST = "connection_lost";
+    public static final String KEEP_ALIVE_TIMEOUT = "keep_alive_timeout";
+    public static final String SESSION_TAKEN_OVER = "session_taken_over";
+    public static final String PROTOCOL_ERROR = "protocol_error";
+    public static final String ADMINISTRATIVE_ACTION = "administrative_action";
+    public static final String SERVER_SHUTTING_DOWN = "server_shutting_down";
+}

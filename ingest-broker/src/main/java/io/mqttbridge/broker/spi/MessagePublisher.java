@@ -1,0 +1,19 @@
+package io.mqttbridge.broker.spi;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The way into the broker for messages that do not come from an MQTT client, such as the Kafka
+ * downlink. Implemented by the broker.
+ *
+ * <p>Threading: may be called from any thread. The returned future completes once the message has
+ * been handed to every matching session: written to online subscribers' connections or queued in
+ * offline persistent sessions (and stored as retained when the retain flag is set). Completion does
+ * not wait for subscribers' acknowledgements. It completes exceptionally if the broker is shutting
+ * down, so a caller that commits input offsets on completion never loses a message.
+ */
+public interface MessagePublisher {
+
+    /** @return the number of sessions the message was handed to */
+    CompletableFuture<Integer> publish(PublishedMessage message);
+}

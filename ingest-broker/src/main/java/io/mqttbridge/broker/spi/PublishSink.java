@@ -1,0 +1,41 @@
+package io.mqttbridge.broker.spi;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the broker hands every accepted application message for durable storage (the Kafka mirror).
+ * The broker acknowledges a QoS 1 PUBLISH (PUBACK) or a QoS 2 PUBLISH (PUBREC) only after the
+ * future returned by {@link #accept} completes normally.
+ *
+ * <p>Threading: {@link #accept} is called on the publishing connection's event loop, once per
+ * accepted PUBLISH, in the order the connection received them. It must not block. The returned
+ * future may complete on any thread.
+ *
+ * <p>Errors: the future completes exceptionally with {@link PublishRejectedException} when the
+ * message could not be stored (the broker then answers MQTT 5 clients with the exception's reason
+ * code and sends no acknowledgement to MQTT 3.1.1 clients, so that they retransmit). Messages the
+ * sink is not interested in (no mirroring rule matches) complete normally at once.
+ *
+ * <p>Back-pressure: while {@link #isAcceptingPublishes()} is false the broker stops reading from
+ * connections that publish, and resumes when a listener registered through
+ * {@link #addPressureListener} is told that the sink accepts again.
+ */
+public interface PublishSink {
+
+    /** A sink that stores nothing and acknowledges everything at once: a broker without Kafka. */
+    PublishSink NONE = message -> CompletableFuture.completedFuture(null);
+
+    CompletableFuture<Void> accept(PublishedMessage message);
+
+    /** Whether the sink can take more messages without exceeding its memory bound. */
+    default boolean isAcceptingPublishes() {
+        return true;
+    }
+
+    /**
+     * Registers a callback run (on any thread) whenever {@link #isAcceptingPublishes()} may have
+     * changed. The callback must be cheap and must not block.
+     */
+    default void addPressureListener(Runnable listener) {
+    }
+}
