@@ -5,6 +5,9 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.core.server.AbstractServerFactory;
+import io.mqttbridge.api.auth.ApiSecurity;
+import io.mqttbridge.api.errors.ProblemMappers;
 import io.mqttbridge.api.health.HealthResource;
 
 /**
@@ -31,6 +34,16 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
 
     @Override
     public void run(BridgeConfiguration config, Environment environment) {
+        installApiConventions(config, environment);
         environment.jersey().register(new HealthResource(environment.healthChecks()));
+    }
+
+    /** Errors as problem+json and authentication on every resource that declares roles. */
+    public static void installApiConventions(BridgeConfiguration config, Environment environment) {
+        if (config.getServerFactory() instanceof AbstractServerFactory serverFactory) {
+            serverFactory.setRegisterDefaultExceptionMappers(false);
+        }
+        ProblemMappers.register(environment.jersey());
+        ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);
     }
 }

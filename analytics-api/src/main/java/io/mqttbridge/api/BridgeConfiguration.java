@@ -2,7 +2,9 @@ package io.mqttbridge.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
+import io.mqttbridge.api.auth.ApiAuthConfig;
 import io.mqttbridge.api.config.Role;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 
@@ -28,6 +30,20 @@ public class BridgeConfiguration extends Configuration {
 
     @NotEmpty
     private Set<Role> roles = EnumSet.allOf(Role.class);
+
+    @Valid
+    @NotNull
+    private ApiAuthConfig apiAuth = new ApiAuthConfig();
+
+    @JsonProperty
+    public ApiAuthConfig getApiAuth() {
+        return apiAuth;
+    }
+
+    @JsonProperty
+    public void setApiAuth(ApiAuthConfig apiAuth) {
+        this.apiAuth = apiAuth;
+    }
 
     @JsonProperty
     public Path getDataDirectory() {

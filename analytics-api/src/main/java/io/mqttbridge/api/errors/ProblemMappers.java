@@ -1,0 +1,18 @@
+package io.mqttbridge.api.errors;
+
+import io.dropwizard.jersey.setup.JerseyEnvironment;
+
+/** Registers every mapper that makes errors problem+json. Default Dropwizard mappers must be off. */
+public final class ProblemMappers {
+
+    private ProblemMappers() {
+    }
+
+    public static void register(JerseyEnvironment jersey) {
+        jersey.register(new ApiExceptionMapper());
+        jersey.register(new WebApplicationExceptionMapper());
+        jersey.register(new ValidationExceptionMapper());
+        jersey.register(new JsonProcessingExceptionMapper());
+        jersey.register(new UnexpectedExceptionMapper());
+    }
+}

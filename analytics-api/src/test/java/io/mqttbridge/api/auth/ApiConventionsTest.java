@@ -1,0 +1,201 @@
+package io.mqttbridge.api.auth;
+
+import com.password4j.Password;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.mqttbridge.api.BridgeApplication;
+import io.mqttbridge.api.BridgeConfiguration;
+import io.mqttbridge.api.errors.ApiException;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.client.Invocation;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The API's conventions, through a real Jetty: authentication (bearer token, basic, none), roles,
+ * and problem+json for every kind of error. Uses a tiny application with one probe resource so it
+ * does not need Kafka or PostgreSQL.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class ApiConventionsTest {
+
+    static final String READER_TOKEN = "reader-token-123";
+    static final String ADMIN_PASSWORD = "s3cret-admin";
+
+    @TempDir
+    static java.nio.file.Path dataDir;
+
+    public static class ProbeApplication extends Application<BridgeConfiguration> {
+        @Override
+        public void run(BridgeConfiguration config, Environment environment) {
+            BridgeApplication.installApiConventions(config, environment);
+            environment.jersey().register(new ProbeResource());
+        }
+    }
+
+    public record Thing(@NotEmpty String name) {
+    }
+
+    @Path("/api/v1/probe")
+    @Produces(MediaType.APPLICATION_JSON)
+    public static class ProbeResource {
+        @GET
+        @RolesAllowed(ApiRole.READ)
+        public Map<String, String> read() {
+            return Map.of("ok", "read");
+        }
+
+        @POST
+        @Consumes(MediaType.APPLICATION_JSON)
+        @RolesAllowed(ApiRole.WRITE)
+        public Thing write(@Valid Thing thing) {
+            if (thing.name().equals("taken")) {
+                throw ApiException.conflict("a thing named 'taken' already exists");
+            }
+            if (thing.name().equals("boom")) {
+                throw new IllegalStateException("internal detail that must not leak");
+            }
+            return thing;
+        }
+    }
+
+    static final DropwizardAppExtension<BridgeConfiguration> APP = new DropwizardAppExtension<>(
+            ProbeApplication.class, ApiConventionsTestSupport.writeConfig(
+                    TokenAuthenticator.sha256Hex(READER_TOKEN),
+                    Password.hash(ADMIN_PASSWORD).withBcrypt().getResult()),
+            ConfigOverride.config("server.applicationConnectors[0].port", "0"),
+            ConfigOverride.config("server.adminConnectors[0].port", "0"));
+
+    private Invocation.Builder probe(String authorization) {
+        var request = APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe").request();
+        return authorization == null ? request : request.header(HttpHeaders.AUTHORIZATION, authorization);
+    }
+
+    /** Reads the status and releases the pooled connection (an unread body would hold it forever). */
+    private static int statusOf(Response response) {
+        try (response) {
+            return response.getStatus();
+        }
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void requestWithoutCredentialsGets401ProblemWithChallenge() {
+        Response response = probe(null).get();
+        assertThat(response.getStatus()).isEqualTo(401);
+        assertThat(response.getMediaType().toString()).startsWith("application/problem+json");
+        assertThat(response.getHeaderString("WWW-Authenticate")).isNotBlank();
+        assertThat(response.readEntity(Map.class)).containsEntry("status", 401);
+    }
+
+    @Test
+    void wrongTokenGets401() {
+        assertThat(statusOf(probe("Bearer not-the-token").get())).isEqualTo(401);
+    }
+
+    @Test
+    void readerTokenMayRead() {
+        Response response = probe("Bearer " + READER_TOKEN).get();
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.readEntity(Map.class)).containsEntry("ok", "read");
+    }
+
+    @Test
+    void readerTokenWritingGets403Problem() {
+        Response response = probe("Bearer " + READER_TOKEN).post(Entity.json(Map.of("name", "x")));
+        assertThat(response.getStatus()).isEqualTo(403);
+        assertThat(response.getMediaType().toString()).startsWith("application/problem+json");
+        assertThat(response.readEntity(Map.class)).containsEntry("status", 403);
+    }
+
+    @Test
+    void adminWithBasicAuthMayWriteAndRead() {
+        assertThat(statusOf(probe(basic("admin", ADMIN_PASSWORD)).post(Entity.json(Map.of("name", "x")))))
+                .isEqualTo(200);
+        assertThat(statusOf(probe(basic("admin", ADMIN_PASSWORD)).get())).isEqualTo(200);
+    }
+
+    @Test
+    void wrongBasicPasswordGets401() {
+        assertThat(statusOf(probe(basic("admin", "nope")).get())).isEqualTo(401);
+    }
+
+    @Test
+    void invalidBodyGets400ProblemNamingTheField() {
+        Response response = probe(basic("admin", ADMIN_PASSWORD)).post(Entity.json(Map.of("name", "")));
+        assertThat(response.getStatus()).isEqualTo(400);
+        assertThat(response.getMediaType().toString()).startsWith("application/problem+json");
+        assertThat(response.readEntity(String.class)).contains("name");
+    }
+
+    @Test
+    void malformedJsonGets400Problem() {
+        Response response = probe(basic("admin", ADMIN_PASSWORD))
+                .post(Entity.entity("{\"name\": ", MediaType.APPLICATION_JSON));
+        assertThat(response.getStatus()).isEqualTo(400);
+        assertThat(response.readEntity(Map.class)).containsEntry("title", "Malformed JSON");
+    }
+
+    @Test
+    void conflictGets409Problem() {
+        Response response = probe(basic("admin", ADMIN_PASSWORD)).post(Entity.json(Map.of("name", "taken")));
+        assertThat(response.getStatus()).isEqualTo(409);
+        assertThat(response.readEntity(Map.class)).containsEntry("detail", "a thing named 'taken' already exists");
+    }
+
+    @Test
+    void unexpectedErrorGets500WithoutInternals() {
+        Response response = probe(basic("admin", ADMIN_PASSWORD)).post(Entity.json(Map.of("name", "boom")));
+        assertThat(response.getStatus()).isEqualTo(500);
+        assertThat(response.readEntity(String.class)).doesNotContain("internal detail").contains("error id");
+    }
+
+    @Test
+    void unknownPathGets404Problem() {
+        Response response = APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/nothing-here")
+                .request().get();
+        assertThat(response.getStatus()).isEqualTo(404);
+        assertThat(response.getMediaType().toString()).startsWith("application/problem+json");
+        assertThat(response.readEntity(Map.class)).containsEntry("status", 404);
+    }
+
+    @Test
+    void withoutConfiguredClientsAnAdminTokenIsGeneratedIntoTheDataDirectory(@TempDir java.nio.file.Path dir)
+            throws Exception {
+        ApiAuthConfig none = new ApiAuthConfig();
+        var environment = new Environment("probe");
+        ApiSecurity.install(none, dir, environment);
+        java.nio.file.Path tokenFile = dir.resolve(ApiAuthConfig.DEFAULT_GENERATED_TOKEN_FILE);
+        assertThat(tokenFile).exists();
+        String token = Files.readString(tokenFile).trim();
+        assertThat(token).hasSizeGreaterThanOrEqualTo(40);
+        // A second start reuses the same token.
+        ApiSecurity.install(none, dir, new Environment("probe"));
+        assertThat(Files.readString(tokenFile).trim()).isEqualTo(token);
+    }
+}
