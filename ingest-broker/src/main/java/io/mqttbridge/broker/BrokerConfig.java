@@ -1,0 +1,107 @@
+package io.mqttbridge.broker;
+
+/**
+ * Settings of one MQTT listener and of the broker's limits. A plain bean so that the Dropwizard
+ * application can embed it in its YAML configuration; every field has a named default.
+ * Call {@link #validate()} before use; {@link MqttBroker} does so itself.
+ */
+public class BrokerConfig {
+
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 1883;
+    public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+    /** 0 means the server does not cap the client's keep alive. */
+    public static final int DEFAULT_MAX_KEEP_ALIVE_SECONDS = 0;
+    public static final int DEFAULT_MAX_PACKET_SIZE = 256 * 1024;
+    public static final int DEFAULT_RECEIVE_MAXIMUM = 100;
+    public static final int DEFAULT_MAX_QOS = 2;
+    public static final boolean DEFAULT_RETAIN_AVAILABLE = true;
+    public static final int DEFAULT_MAX_QUEUED_MESSAGES_PER_SESSION = 1000;
+    public static final long DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 0xFFFF_FFFFL;
+    public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 16;
+    public static final int DEFAULT_MAX_INFLIGHT_OUTBOUND = 32;
+    public static final int DEFAULT_MAX_CLIENT_ID_LENGTH = 256;
+    public static final int DEFAULT_WORKER_THREADS = 0;
+    public static final boolean DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE = true;
+
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+    private int connectTimeoutSeconds = DEFAULT_CONNECT_TIMEOUT_SECONDS;
+    private int maxKeepAliveSeconds = DEFAULT_MAX_KEEP_ALIVE_SECONDS;
+    private int maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
+    private int receiveMaximum = DEFAULT_RECEIVE_MAXIMUM;
+    private int maxQos = DEFAULT_MAX_QOS;
+    private boolean retainAvailable = DEFAULT_RETAIN_AVAILABLE;
+    private int maxQueuedMessagesPerSession = DEFAULT_MAX_QUEUED_MESSAGES_PER_SESSION;
+    private long maxSessionExpirySeconds = DEFAULT_MAX_SESSION_EXPIRY_SECONDS;
+    private int topicAliasMaximum = DEFAULT_TOPIC_ALIAS_MAXIMUM;
+    private int maxInflightOutbound = DEFAULT_MAX_INFLIGHT_OUTBOUND;
+    private int maxClientIdLength = DEFAULT_MAX_CLIENT_ID_LENGTH;
+    private int workerThreads = DEFAULT_WORKER_THREADS;
+    private boolean sharedSubscriptionsAvailable = DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE;
+
+    /**
+     * @throws IllegalArgumentException naming the first offending key
+     */
+    public BrokerConfig validate() {
+        require(host != null && !host.isBlank(), "host", "must not be empty");
+        require(port >= 0 && port <= 65_535, "port", "must be 0..65535 (0 picks a free port), was " + port);
+        require(connectTimeoutSeconds > 0, "connectTimeoutSeconds", "must be positive, was " + connectTimeoutSeconds);
+        require(maxKeepAliveSeconds >= 0 && maxKeepAliveSeconds <= 65_535, "maxKeepAliveSeconds",
+                "must be 0..65535 (0 = no cap), was " + maxKeepAliveSeconds);
+        require(maxPacketSize >= 64 && maxPacketSize <= 268_435_455, "maxPacketSize",
+                "must be 64..268435455 bytes, was " + maxPacketSize);
+        require(receiveMaximum >= 1 && receiveMaximum <= 65_535, "receiveMaximum",
+                "must be 1..65535, was " + receiveMaximum);
+        require(maxQos >= 0 && maxQos <= 2, "maxQos", "must be 0, 1 or 2, was " + maxQos);
+        require(maxQueuedMessagesPerSession >= 0, "maxQueuedMessagesPerSession",
+                "must not be negative, was " + maxQueuedMessagesPerSession);
+        require(maxSessionExpirySeconds >= 0 && maxSessionExpirySeconds <= 0xFFFF_FFFFL, "maxSessionExpirySeconds",
+                "must be 0..4294967295, was " + maxSessionExpirySeconds);
+        require(topicAliasMaximum >= 0 && topicAliasMaximum <= 65_535, "topicAliasMaximum",
+                "must be 0..65535, was " + topicAliasMaximum);
+        require(maxInflightOutbound >= 1 && maxInflightOutbound <= 65_535, "maxInflightOutbound",
+                "must be 1..65535, was " + maxInflightOutbound);
+        require(maxClientIdLength >= 23 && maxClientIdLength <= 65_535, "maxClientIdLength",
+                "must be 23..65535, was " + maxClientIdLength);
+        require(workerThreads >= 0, "workerThreads", "must not be negative (0 = two per core), was " + workerThreads);
+        return this;
+    }
+
+    private static void require(boolean condition, String key, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("broker configuration '" + key + "' " + message);
+        }
+    }
+
+    public String getHost() { return host; }
+    public void setHost(String host) { this.host = host; }
+    public int getPort() { return port; }
+    public void setPort(int port) { this.port = port; }
+    public int getConnectTimeoutSeconds() { return connectTimeoutSeconds; }
+    public void setConnectTimeoutSeconds(int connectTimeoutSeconds) { this.connectTimeoutSeconds = connectTimeoutSeconds; }
+    public int getMaxKeepAliveSeconds() { return maxKeepAliveSeconds; }
+    public void setMaxKeepAliveSeconds(int maxKeepAliveSeconds) { this.maxKeepAliveSeconds = maxKeepAliveSeconds; }
+    public int getMaxPacketSize() { return maxPacketSize; }
+    public void setMaxPacketSize(int maxPacketSize) { this.maxPacketSize = maxPacketSize; }
+    public int getReceiveMaximum() { return receiveMaximum; }
+    public void setReceiveMaximum(int receiveMaximum) { this.receiveMaximum = receiveMaximum; }
+    public int getMaxQos() { return maxQos; }
+    public void setMaxQos(int maxQos) { this.maxQos = maxQos; }
+    public boolean isRetainAvailable() { return retainAvailable; }
+    public void setRetainAvailable(boolean retainAvailable) { this.retainAvailable = retainAvailable; }
+    public int getMaxQueuedMessagesPerSession() { return maxQueuedMessagesPerSession; }
+    public void setMaxQueuedMessagesPerSession(int maxQueuedMessagesPerSession) { this.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession; }
+    public long getMaxSessionExpirySeconds() { return maxSessionExpirySeconds; }
+    public void setMaxSessionExpirySeconds(long maxSessionExpirySeconds) { this.maxSessionExpirySeconds = maxSessionExpirySeconds; }
+    public int getTopicAliasMaximum() { return topicAliasMaximum; }
+    public void setTopicAliasMaximum(int topicAliasMaximum) { this.topicAliasMaximum = topicAliasMaximum; }
+    public int getMaxInflightOutbound() { return maxInflightOutbound; }
+    public void setMaxInflightOutbound(int maxInflightOutbound) { this.maxInflightOutbound = maxInflightOutbound; }
+    public int getMaxClientIdLength() { return maxClientIdLength; }
+    public void setMaxClientIdLength(int maxClientIdLength) { this.maxClientIdLength = maxClientIdLength; }
+    public int getWorkerThreads() { return workerThreads; }
+    public void setWorkerThreads(int workerThreads) { this.workerThreads = workerThreads; }
+    public boolean isSharedSubscriptionsAvailable() { return sharedSubscriptionsAvailable; }
+    public void setSharedSubscriptionsAvailable(boolean sharedSubscriptionsAvailable) { this.sharedSubscriptionsAvailable = sharedSubscriptionsAvailable; }
+}

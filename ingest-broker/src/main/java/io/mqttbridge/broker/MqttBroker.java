@@ -1,0 +1,265 @@
+package io.mqttbridge.broker;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.connect.ConnectHandler;
+import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
+import io.mqttbridge.broker.handler.publish.BackPressure;
+import io.mqttbridge.broker.handler.publish.PublishHandler;
+import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
+import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
+import io.mqttbridge.broker.internal.SafeSessionListener;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.netty.MqttChannelInitializer;
+import io.mqttbridge.broker.netty.MqttServerBootstrap;
+import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.routing.MessageRouter;
+import io.mqttbridge.broker.routing.TopicTree;
+import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.SessionManager;
+import io.mqttbridge.broker.session.Subscription;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MessagePublisher;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.spi.RetainedStore;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.SessionStore;
+import io.mqttbridge.broker.spi.TopicFilters;
+import io.mqttbridge.broker.will.WillPublisher;
+import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The MQTT 3.1.1 / 5.0 broker: one TCP listener, sessions, routing, retained messages and wills,
+ * connected to the outside through its SPI. Also the way in for messages from elsewhere
+ * ({@link MessagePublisher}).
+ *
+ * <p>Lifecycle: construct, {@link #start()} once, {@link #stop()} once. The live-state methods are
+ * thread-safe and cheap enough for a REST API.
+ */
+public final class MqttBroker implements MessagePublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttBroker.class);
+
+    private final BrokerConfig config;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final PublishSink sink;
+    private final SessionListener listener;
+    private final SessionStore sessionStore;
+    private final RetainedStore retainedStore;
+    private final BrokerMetrics metrics;
+    private final TopicTree<Subscription> tree = new TopicTree<>();
+    private final SessionManager sessions;
+    private final MessageRouter router;
+
+    private volatile boolean running;
+    private MqttServerBootstrap server;
+    private MqttChannelInitializer initializer;
+    private int port = -1;
+
+    public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
+                      SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
+                      MetricRegistry metricRegistry) {
+        this.config = Objects.requireNonNull(config, "config").validate();
+        this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+        this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.listener = new SafeSessionListener(Objects.requireNonNull(listener, "listener"));
+        this.sessionStore = Objects.requireNonNull(sessionStore, "sessionStore");
+        this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
+        Objects.requireNonNull(metricRegistry, "metricRegistry");
+        this.sessions = new SessionManager(tree, sessionStore, null, config);
+        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, () -> this.sessions.size());
+        this.sessions.setMetrics(metrics);
+        this.router = new MessageRouter(tree, retainedStore, config, metrics);
+    }
+
+    /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
+    public MqttBroker(BrokerConfig config) {
+        this(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE,
+                new InMemorySessionStore(), new InMemoryRetainedStore(), new MetricRegistry());
+    }
+
+    /**
+     * Restores persisted sessions, binds the listener and returns once it accepts connections.
+     *
+     * @throws IllegalStateException when already started, or naming host and port when binding fails
+     */
+    public synchronized void start() {
+        if (server != null) {
+            throw new IllegalStateException("MQTT broker already started");
+        }
+        server = new MqttServerBootstrap(config.getWorkerThreads());
+        try {
+            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next);
+        } catch (Exception e) {
+            server.shutdown();
+            server = null;
+            throw new IllegalStateException("MQTT broker cannot load its sessions from the session store: " + e, e);
+        }
+        BackPressure backPressure = new BackPressure(sink);
+        WillPublisher wills = new WillPublisher(router, sink);
+        initializer = new MqttChannelInitializer(config, metrics, new MqttChannelInitializer.Handlers(
+                new ConnectHandler(config, authenticator, authorizer, sessions, listener, metrics),
+                new PublishHandler(config, sink, router, backPressure, metrics),
+                new SubscribeHandler(config, retainedStore, listener),
+                new UnsubscribeHandler(listener),
+                new DisconnectHandler(wills, listener, backPressure)));
+        running = true;
+        try {
+            port = server.bind(config.getHost(), config.getPort(), initializer).getPort();
+        } catch (IllegalStateException e) {
+            running = false;
+            server = null;
+            throw e;
+        }
+        LOG.info("MQTT broker listening on {}:{}", config.getHost(), port);
+    }
+
+    /** The bound port (useful with configured port 0); -1 before {@link #start()}. */
+    public int port() {
+        return port;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    /**
+     * Stops accepting connections, sends MQTT 5 clients DISCONNECT 0x8B (server shutting down),
+     * closes every connection, saves persistent sessions and releases all threads.
+     */
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        running = false;
+        server.closeListener();
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Channel channel : initializer.channels()) {
+            ClientConnection connection = ClientConnection.of(channel);
+            if (connection != null) {
+                connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+            }
+            CompletableFuture<Void> closed = new CompletableFuture<>();
+            channel.closeFuture().addListener(f -> closed.complete(null));
+            closing.add(closed);
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+            sessions.saveAll().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("MQTT broker did not stop cleanly: {}", e.toString());
+        }
+        server.shutdown();
+        server = null;
+        LOG.info("MQTT broker stopped");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The message is not given to the {@link PublishSink} (it typically comes from there).
+     */
+    @Override
+    public CompletableFuture<Integer> publish(PublishedMessage message) {
+        if (!running) {
+            return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
+        }
+        String problem = TopicFilters.validateTopicName(message.topic());
+        if (problem != null) {
+            return CompletableFuture.failedFuture(
+                    new IllegalArgumentException("invalid topic name '" + message.topic() + "': " + problem));
+        }
+        CompletableFuture<Integer> handed = new CompletableFuture<>();
+        router.route(message, handed::complete);
+        return handed;
+    }
+
+    /** The connections currently attached to a session, sorted by client id. */
+    public List<ConnectionInfo> connectedClients() {
+        List<ConnectionInfo> result = new ArrayList<>();
+        for (Session session : sessions.all()) {
+            ClientConnection connection = session.connection();
+            if (connection != null && connection.info() != null) {
+                result.add(connection.info());
+            }
+        }
+        result.sort(Comparator.comparing(ConnectionInfo::clientId));
+        return result;
+    }
+
+    /** The connection of {@code clientId}, if that client is connected now. */
+    public Optional<ConnectionInfo> connection(String clientId) {
+        Session session = sessions.get(clientId);
+        ClientConnection connection = session == null ? null : session.connection();
+        return Optional.ofNullable(connection == null ? null : connection.info());
+    }
+
+    /** The subscriptions of the session of {@code clientId} (connected or not); empty if there is none. */
+    public List<SubscriptionInfo> subscriptionsOf(String clientId) {
+        Session session = sessions.get(clientId);
+        if (session == null) {
+            return List.of();
+        }
+        List<SubscriptionInfo> result = new ArrayList<>();
+        for (Subscription s : session.subscriptions()) {
+            result.add(new SubscriptionInfo(s.topicFilter(), s.qos(), s.noLocal(), s.retainAsPublished(),
+                    s.retainHandling(), s.subscriptionIdentifier() == 0 ? null : s.subscriptionIdentifier()));
+        }
+        result.sort(Comparator.comparing(SubscriptionInfo::topicFilter));
+        return result;
+    }
+
+    /**
+     * Disconnects {@code clientId} (MQTT 5: DISCONNECT 0x98 administrative action). The session
+     * itself follows its expiry as after any disconnect.
+     *
+     * @return whether the client was connected
+     */
+    public boolean disconnect(String clientId) {
+        Session session = sessions.get(clientId);
+        ClientConnection connection = session == null ? null : session.connection();
+        if (connection == null) {
+            return false;
+        }
+        connection.disconnect(ClientConnection.REASON_ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+        return true;
+    }
+
+    /** Disconnects every connected client matching {@code condition} (0x98). @return how many */
+    public int disconnectIf(Predicate<ConnectionInfo> condition) {
+        int count = 0;
+        for (ConnectionInfo info : connectedClients()) {
+            if (condition.test(info) && disconnect(info.clientId())) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** The number of subscriptions of all sessions. */
+    public int subscriptionCount() {
+        return router.subscriptionCount();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+}

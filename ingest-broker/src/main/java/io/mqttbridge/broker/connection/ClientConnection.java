@@ -1,0 +1,277 @@
+package io.mqttbridge.broker.connection;
+
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.netty.OutboundPublish;
+import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.MqttVersion;
+import io.mqttbridge.broker.spi.TopicPermissions;
+import io.mqttbridge.broker.will.WillMessage;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.util.AttributeKey;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * Everything the broker knows about one network connection, attached to its channel
+ * ({@link #of(io.netty.channel.Channel)}). Confined to the channel's event loop unless a method
+ * says otherwise.
+ */
+public final class ClientConnection {
+
+    public static final int REASON_NORMAL = 0x00;
+    public static final int REASON_DISCONNECT_WITH_WILL = 0x04;
+    public static final int REASON_MALFORMED_PACKET = 0x81;
+    public static final int REASON_PROTOCOL_ERROR = 0x82;
+    public static final int REASON_NOT_AUTHORIZED = 0x87;
+    public static final int REASON_SERVER_SHUTTING_DOWN = 0x8B;
+    public static final int REASON_KEEP_ALIVE_TIMEOUT = 0x8D;
+    public static final int REASON_SESSION_TAKEN_OVER = 0x8E;
+    public static final int REASON_TOPIC_NAME_INVALID = 0x90;
+    public static final int REASON_RECEIVE_MAXIMUM_EXCEEDED = 0x93;
+    public static final int REASON_TOPIC_ALIAS_INVALID = 0x94;
+    public static final int REASON_PACKET_TOO_LARGE = 0x95;
+    public static final int REASON_ADMINISTRATIVE_ACTION = 0x98;
+    public static final int REASON_RETAIN_NOT_SUPPORTED = 0x9A;
+    public static final int REASON_QOS_NOT_SUPPORTED = 0x9B;
+    public static final int REASON_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9E;
+
+    private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
+    private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
+
+    /** Lifecycle of a connection. */
+    public enum State { AWAIT_CONNECT, AUTHENTICATING, CONNECTED, CLOSED }
+
+    /** Outcome of an attempt to send a PUBLISH. */
+    public enum SendResult { SENT, TOO_LARGE, EXPIRED, CLOSED }
+
+    private final Channel channel;
+    private final BrokerMetrics metrics;
+    private State state = State.AWAIT_CONNECT;
+    private MqttVersion version = MqttVersion.MQTT_3_1_1;
+    private volatile ConnectionInfo info;
+    private volatile Session session;
+    private TopicPermissions permissions;
+    private WillMessage will;
+    private long sessionExpirySeconds;
+    private int sendQuota = 65_535;
+    private int clientMaximumPacketSize = Integer.MAX_VALUE;
+    private int clientTopicAliasMaximum;
+    private boolean problemInformationRequested = true;
+    private String[] inboundTopicAliases = new String[0];
+    private Map<String, Integer> outboundTopicAliases;
+    private final InboundPublishes inbound = new InboundPublishes();
+    private final List<MqttMessage> receivedBeforeConnack = new ArrayList<>();
+    private ScheduledFuture<?> connectTimeout;
+    private String disconnectReason;
+    private Integer disconnectReasonCode;
+    private boolean sendWill = true;
+    private boolean pausedByBackPressure;
+    private boolean announced;
+
+    private ClientConnection(Channel channel, BrokerMetrics metrics) {
+        this.channel = channel;
+        this.metrics = metrics;
+    }
+
+    public static ClientConnection create(Channel channel, BrokerMetrics metrics) {
+        ClientConnection connection = new ClientConnection(channel, metrics);
+        channel.attr(KEY).set(connection);
+        return connection;
+    }
+
+    public static ClientConnection of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    public Channel channel() { return channel; }
+    public State state() { return state; }
+    public void setState(State state) { this.state = state; }
+    public MqttVersion version() { return version; }
+    public void setVersion(MqttVersion version) { this.version = version; }
+    public boolean isMqtt5() { return version == MqttVersion.MQTT_5; }
+    /** Safe from any thread. */
+    public ConnectionInfo info() { return info; }
+    public void setInfo(ConnectionInfo info) { this.info = info; }
+    /** Safe from any thread. */
+    public Session session() { return session; }
+    public void setSession(Session session) { this.session = session; }
+    public TopicPermissions permissions() { return permissions; }
+    public void setPermissions(TopicPermissions permissions) { this.permissions = permissions; }
+    public WillMessage will() { return will; }
+    public void setWill(WillMessage will) { this.will = will; }
+    public long sessionExpirySeconds() { return sessionExpirySeconds; }
+    public void setSessionExpirySeconds(long seconds) { this.sessionExpirySeconds = seconds; }
+    public int sendQuota() { return sendQuota; }
+    public void setSendQuota(int sendQuota) { this.sendQuota = sendQuota; }
+    public void setClientMaximumPacketSize(int size) { this.clientMaximumPacketSize = size; }
+    public void setClientTopicAliasMaximum(int maximum) { this.clientTopicAliasMaximum = maximum; }
+    public boolean problemInformationRequested() { return problemInformationRequested; }
+    public void setProblemInformationRequested(boolean requested) { this.problemInformationRequested = requested; }
+    public InboundPublishes inbound() { return inbound; }
+    public void setConnectTimeout(ScheduledFuture<?> timeout) { this.connectTimeout = timeout; }
+    public String disconnectReason() { return disconnectReason; }
+    public Integer disconnectReasonCode() { return disconnectReasonCode; }
+    public boolean sendWill() { return sendWill; }
+    /** Whether the session listener was told about this connection (so it must hear of its end). */
+    public boolean announced() { return announced; }
+    public void setAnnounced() { this.announced = true; }
+    public boolean isPausedByBackPressure() { return pausedByBackPressure; }
+    public void setPausedByBackPressure(boolean paused) { this.pausedByBackPressure = paused; }
+
+    public void cancelConnectTimeout() {
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+    }
+
+    /** Sizes the inbound topic alias table to the maximum the broker announced. */
+    public void setTopicAliasMaximum(int maximum) {
+        inboundTopicAliases = new String[maximum + 1];
+    }
+
+    public int topicAliasMaximum() {
+        return inboundTopicAliases.length - 1;
+    }
+
+    public String inboundTopicAlias(int alias) {
+        return inboundTopicAliases[alias];
+    }
+
+    public void setInboundTopicAlias(int alias, String topic) {
+        inboundTopicAliases[alias] = topic;
+    }
+
+    /** Holds a message that arrived while CONNECT was being authenticated. @return false when too many */
+    public boolean holdUntilConnected(MqttMessage message) {
+        if (receivedBeforeConnack.size() >= MAX_MESSAGES_BEFORE_CONNACK) {
+            return false;
+        }
+        receivedBeforeConnack.add(message);
+        return true;
+    }
+
+    public List<MqttMessage> takeHeldMessages() {
+        List<MqttMessage> held = new ArrayList<>(receivedBeforeConnack);
+        receivedBeforeConnack.clear();
+        return held;
+    }
+
+    /** The client ended the connection with DISCONNECT; whether the will is still published depends on the reason. */
+    public void clientDisconnected(int reasonCode) {
+        this.sendWill = reasonCode == REASON_DISCONNECT_WITH_WILL;
+        recordReason(io.mqttbridge.broker.spi.DisconnectInfo.CLIENT_DISCONNECT, reasonCode);
+    }
+
+    /** Records why the connection is ending, first reason wins. */
+    public void recordReason(String reason, Integer reasonCode) {
+        if (disconnectReason == null) {
+            disconnectReason = reason;
+            disconnectReasonCode = reasonCode;
+        }
+    }
+
+    /**
+     * Closes the connection from the server side; MQTT 5 clients past CONNACK first get a
+     * DISCONNECT with {@code reasonCode}. Safe from any thread.
+     */
+    public void disconnect(int reasonCode, String reason) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> disconnect(reasonCode, reason));
+            return;
+        }
+        if (state == State.CLOSED || !channel.isActive()) {
+            return;
+        }
+        recordReason(reason, isMqtt5() ? reasonCode : null);
+        boolean connected = state == State.CONNECTED;
+        state = State.CLOSED;
+        channel.config().setAutoRead(false);
+        if (connected && isMqtt5()) {
+            MqttMessage disconnect = new MqttMessage(
+                    new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                    new MqttReasonCodeAndPropertiesVariableHeader((byte) reasonCode, MqttProperties.NO_PROPERTIES));
+            channel.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /**
+     * Writes (without flushing) one PUBLISH to this client, applying message expiry, the client's
+     * maximum packet size and outbound topic aliases. Runs on the channel's event loop.
+     */
+    public SendResult writePublish(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds,
+                                   int packetId, boolean dup) {
+        if (state != State.CONNECTED || !channel.isActive()) {
+            return SendResult.CLOSED;
+        }
+        long now = System.nanoTime();
+        if (message.isExpired(now)) {
+            metrics.dropped(DropReason.EXPIRED);
+            return SendResult.EXPIRED;
+        }
+        boolean mqtt5 = isMqtt5();
+        int alias = 0;
+        boolean sendTopic = true;
+        if (mqtt5 && clientTopicAliasMaximum > 0) {
+            if (outboundTopicAliases == null) {
+                outboundTopicAliases = new HashMap<>();
+            }
+            String topic = message.message().topic();
+            Integer existing = outboundTopicAliases.get(topic);
+            if (existing != null) {
+                alias = existing;
+                sendTopic = false;
+            } else if (outboundTopicAliases.size() < clientTopicAliasMaximum) {
+                alias = outboundTopicAliases.size() + 1;
+                outboundTopicAliases.put(topic, alias);
+            }
+        }
+        OutboundPublish publish = new OutboundPublish(message, mqtt5, qos, dup, retain, packetId, alias, sendTopic,
+                mqtt5 ? message.remainingExpirySeconds(now) : -1,
+                mqtt5 ? subscriptionIds : new int[0]);
+        if (publish.packetSize() > clientMaximumPacketSize) {
+            metrics.dropped(DropReason.PACKET_TOO_LARGE);
+            return SendResult.TOO_LARGE;
+        }
+        channel.write(publish, channel.voidPromise());
+        metrics.messageOut(qos);
+        return SendResult.SENT;
+    }
+
+    public void writePubrel(int packetId) {
+        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, 0);
+    }
+
+    /** PUBREL for a PUBREC whose packet id is unknown (MQTT 5: 0x92). */
+    public void writePubrelNotFound(int packetId) {
+        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, isMqtt5() ? 0x92 : 0);
+    }
+
+    /** Writes PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (ignored for 3.1.1), unflushed. */
+    public void writeReply(MqttMessageType type, MqttQoS qos, int packetId, int reasonCode) {
+        if (!channel.isActive()) {
+            return;
+        }
+        MqttMessage reply = new MqttMessage(new MqttFixedHeader(type, false, qos, false, 0),
+                new MqttPubReplyMessageVariableHeader(packetId, (byte) (isMqtt5() ? reasonCode : 0),
+                        MqttProperties.NO_PROPERTIES));
+        channel.write(reply, channel.voidPromise());
+    }
+}

@@ -1,0 +1,91 @@
+package io.mqttbridge.broker.connection;
+
+import io.mqttbridge.broker.spi.PublishedMessage;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Inbound QoS 1/2 flows of one connection: acknowledgements waiting for the sink, released strictly
+ * in the order the PUBLISHes arrived [MQTT-4.6.0-2/3], and the QoS 2 packet ids between PUBLISH and
+ * PUBREL. Confined to the connection's event loop.
+ */
+public final class InboundPublishes {
+
+    /** Where a QoS 2 message stands, keyed by its packet id. */
+    public enum Qos2State { SINKING, SINK_FAILED, RECEIVED }
+
+    /** One acknowledgement waiting its turn. */
+    public record PendingAck(int packetId, int qos, CompletableFuture<Void> sinkResult, int overrideReasonCode) {
+    }
+
+    /** A QoS 2 message between PUBLISH and PUBREL. */
+    public static final class Qos2Flow {
+        private final PublishedMessage message;
+        private Qos2State state = Qos2State.SINKING;
+
+        Qos2Flow(PublishedMessage message) {
+            this.message = message;
+        }
+
+        public PublishedMessage message() {
+            return message;
+        }
+
+        public Qos2State state() {
+            return state;
+        }
+
+        public void setState(Qos2State state) {
+            this.state = state;
+        }
+    }
+
+    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
+    private final Map<Integer, Qos2Flow> qos2 = new HashMap<>();
+    private int unacknowledged;
+
+    /** QoS 1 and 2 messages received and not yet completed (PUBACK sent / PUBCOMP sent). */
+    public int unacknowledged() {
+        return unacknowledged;
+    }
+
+    public void started() {
+        unacknowledged++;
+    }
+
+    public void completed() {
+        if (unacknowledged > 0) {
+            unacknowledged--;
+        }
+    }
+
+    public void enqueueAck(PendingAck ack) {
+        acks.addLast(ack);
+    }
+
+    /** The head acknowledgement if its sink result is in, else {@code null}. */
+    public PendingAck pollReadyAck() {
+        PendingAck head = acks.peekFirst();
+        if (head == null || !head.sinkResult().isDone()) {
+            return null;
+        }
+        return acks.pollFirst();
+    }
+
+    public Qos2Flow qos2(int packetId) {
+        return qos2.get(packetId);
+    }
+
+    public Qos2Flow startQos2(int packetId, PublishedMessage message) {
+        Qos2Flow flow = new Qos2Flow(message);
+        qos2.put(packetId, flow);
+        return flow;
+    }
+
+    public Qos2Flow removeQos2(int packetId) {
+        return qos2.remove(packetId);
+    }
+}

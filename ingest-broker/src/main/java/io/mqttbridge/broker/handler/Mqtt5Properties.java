@@ -1,0 +1,64 @@
+package io.mqttbridge.broker.handler;
+
+import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.UserProperty;
+import io.netty.handler.codec.mqtt.MqttProperties;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reading MQTT 5 properties decoded by Netty into plain Java values. */
+public final class Mqtt5Properties {
+
+    private Mqtt5Properties() {
+    }
+
+    public static Integer integer(MqttProperties properties, int id) {
+        MqttProperties.MqttProperty<?> property = properties.getProperty(id);
+        return property == null ? null : (Integer) property.value();
+    }
+
+    public static String string(MqttProperties properties, int id) {
+        MqttProperties.MqttProperty<?> property = properties.getProperty(id);
+        return property == null ? null : (String) property.value();
+    }
+
+    public static byte[] binary(MqttProperties properties, int id) {
+        MqttProperties.MqttProperty<?> property = properties.getProperty(id);
+        return property == null ? null : (byte[]) property.value();
+    }
+
+    public static List<UserProperty> userProperties(MqttProperties properties) {
+        List<? extends MqttProperties.MqttProperty> all = properties.getProperties(MqttProperties.USER_PROPERTY);
+        if (all.isEmpty()) {
+            return List.of();
+        }
+        List<UserProperty> result = new ArrayList<>();
+        for (MqttProperties.MqttProperty<?> property : all) {
+            if (property instanceof MqttProperties.UserProperty single) {
+                result.add(new UserProperty(single.value().key, single.value().value));
+            } else if (property instanceof MqttProperties.UserProperties many) {
+                for (MqttProperties.StringPair pair : many.value()) {
+                    result.add(new UserProperty(pair.key, pair.value));
+                }
+            }
+        }
+        return result;
+    }
+
+    /** The application message properties of a PUBLISH or a will. */
+    public static MessageProperties messageProperties(MqttProperties properties) {
+        if (properties == null || properties.isEmpty()) {
+            return MessageProperties.NONE;
+        }
+        Integer expiry = integer(properties, MqttProperties.PUBLICATION_EXPIRY_INTERVAL);
+        MessageProperties result = new MessageProperties(
+                integer(properties, MqttProperties.PAYLOAD_FORMAT_INDICATOR),
+                expiry == null ? null : Integer.toUnsignedLong(expiry),
+                string(properties, MqttProperties.CONTENT_TYPE),
+                string(properties, MqttProperties.RESPONSE_TOPIC),
+                binary(properties, MqttProperties.CORRELATION_DATA),
+                userProperties(properties));
+        return result.isEmpty() ? MessageProperties.NONE : result;
+    }
+}

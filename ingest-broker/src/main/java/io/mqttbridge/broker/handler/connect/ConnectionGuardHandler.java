@@ -1,0 +1,127 @@
+package io.mqttbridge.broker.handler.connect;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.ClientConnection.State;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Enforces the order of packets on a connection and turns decoder failures into the right
+ * reaction: the first packet must be CONNECT, a second CONNECT is a protocol error, packets only a
+ * server may send are protocol errors, malformed and oversized packets close the connection (MQTT 5
+ * with DISCONNECT 0x81 / 0x95). Packets arriving while CONNECT is being authenticated are held and
+ * replayed after CONNACK. Also closes sockets that send no CONNECT within the connect timeout.
+ */
+@ChannelHandler.Sharable
+public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
+
+    private final int connectTimeoutSeconds;
+
+    public ConnectionGuardHandler(int connectTimeoutSeconds) {
+        this.connectTimeoutSeconds = connectTimeoutSeconds;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ClientConnection connection = ClientConnection.of(ctx.channel());
+        connection.setConnectTimeout(ctx.executor().schedule(() -> {
+            if (connection.state() == State.AWAIT_CONNECT || connection.state() == State.AUTHENTICATING) {
+                connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
+                ctx.close();
+            }
+        }, connectTimeoutSeconds, TimeUnit.SECONDS));
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ClientConnection connection = ClientConnection.of(ctx.channel());
+        if (!(msg instanceof MqttMessage message)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (message.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            onDecoderFailure(ctx, connection, message);
+            return;
+        }
+        MqttMessageType type = message.fixedHeader().messageType();
+        switch (connection.state()) {
+            case AWAIT_CONNECT -> {
+                if (type != MqttMessageType.CONNECT) {
+                    ReferenceCountUtil.release(msg);
+                    connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
+                    ctx.close();
+                    return;
+                }
+                ctx.fireChannelRead(msg);
+            }
+            case AUTHENTICATING -> {
+                if (type == MqttMessageType.CONNECT || !connection.holdUntilConnected(message)) {
+                    ReferenceCountUtil.release(msg);
+                    connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
+                    ctx.close();
+                }
+            }
+            case CONNECTED -> {
+                if (isServerOnly(type) || type == MqttMessageType.CONNECT || type == MqttMessageType.AUTH) {
+                    ReferenceCountUtil.release(msg);
+                    connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                    return;
+                }
+                ctx.fireChannelRead(msg);
+            }
+            case CLOSED -> ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private static boolean isServerOnly(MqttMessageType type) {
+        return type == MqttMessageType.CONNACK || type == MqttMessageType.SUBACK
+                || type == MqttMessageType.UNSUBACK || type == MqttMessageType.PINGRESP;
+    }
+
+    private void onDecoderFailure(ChannelHandlerContext ctx, ClientConnection connection, MqttMessage message) {
+        Throwable cause = message.decoderResult().cause();
+        if (connection.state() == State.AWAIT_CONNECT) {
+            MqttConnectReturnCode refusal = null;
+            if (cause instanceof MqttUnacceptableProtocolVersionException) {
+                refusal = MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION;
+            } else if (cause instanceof MqttIdentifierRejectedException) {
+                refusal = connection.isMqtt5()
+                        ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
+            }
+            connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
+            connection.setState(State.CLOSED);
+            if (refusal != null) {
+                MqttConnAckMessage connAck = new MqttConnAckMessage(
+                        new MqttFixedHeader(MqttMessageType.CONNACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                        new MqttConnAckVariableHeader(refusal, false));
+                ctx.writeAndFlush(connAck).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ctx.close();
+            }
+            return;
+        }
+        int reason = cause instanceof TooLongFrameException
+                ? ClientConnection.REASON_PACKET_TOO_LARGE
+                : ClientConnection.REASON_MALFORMED_PACKET;
+        connection.disconnect(reason, DisconnectInfo.PROTOCOL_ERROR);
+    }
+}

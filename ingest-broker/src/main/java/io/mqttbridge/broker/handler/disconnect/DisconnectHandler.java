@@ -1,0 +1,120 @@
+package io.mqttbridge.broker.handler.disconnect;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.ClientConnection.State;
+import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.handler.publish.BackPressure;
+import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.will.WillMessage;
+import io.mqttbridge.broker.will.WillPublisher;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+
+/**
+ * Every way a connection ends: DISCONNECT from the client, keep-alive timeout, I/O errors and the
+ * socket closing. On close it publishes or schedules the will, detaches the session and tells the
+ * session listener exactly once.
+ */
+@ChannelHandler.Sharable
+public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DisconnectHandler.class);
+
+    private final WillPublisher willPublisher;
+    private final SessionListener listener;
+    private final BackPressure backPressure;
+
+    public DisconnectHandler(WillPublisher willPublisher, SessionListener listener, BackPressure backPressure) {
+        this.willPublisher = willPublisher;
+        this.listener = listener;
+        this.backPressure = backPressure;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof MqttMessage message) || message.fixedHeader().messageType() != MqttMessageType.DISCONNECT) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        ClientConnection connection = ClientConnection.of(ctx.channel());
+        int reasonCode = 0;
+        if (connection.isMqtt5() && message.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader header) {
+            reasonCode = header.reasonCode() & 0xFF;
+            Integer expiry = Mqtt5Properties.integer(header.properties(), MqttProperties.SESSION_EXPIRY_INTERVAL);
+            if (expiry != null) {
+                if (connection.sessionExpirySeconds() == 0 && expiry != 0) {
+                    // [MQTT-3.14.2-2]: a session that was to end with the connection cannot be prolonged here.
+                    connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                    return;
+                }
+                connection.setSessionExpirySeconds(Integer.toUnsignedLong(expiry));
+            }
+        }
+        connection.clientDisconnected(reasonCode);
+        connection.setState(State.CLOSED);
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            ClientConnection.of(ctx.channel())
+                    .disconnect(ClientConnection.REASON_KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("closing connection {} after an error", ctx.channel(), cause);
+        ClientConnection connection = ClientConnection.of(ctx.channel());
+        if (connection != null) {
+            connection.recordReason(DisconnectInfo.CONNECTION_LOST, null);
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ClientConnection connection = ClientConnection.of(ctx.channel());
+        backPressure.forget(ctx.channel());
+        connection.cancelConnectTimeout();
+        connection.setState(State.CLOSED);
+        for (MqttMessage held : connection.takeHeldMessages()) {
+            ReferenceCountUtil.release(held);
+        }
+        Session session = connection.session();
+        ConnectionInfo info = connection.info();
+        if (session == null || info == null) {
+            ctx.fireChannelInactive();
+            return;
+        }
+        WillMessage will = connection.will();
+        boolean publishWill = will != null && connection.sendWill();
+        String reason = connection.disconnectReason() == null ? DisconnectInfo.CONNECTION_LOST : connection.disconnectReason();
+        DisconnectInfo disconnect = new DisconnectInfo(Instant.now(), reason, connection.disconnectReasonCode(), publishWill);
+        boolean announced = connection.announced();
+        session.detach(connection, publishWill ? () -> willPublisher.publish(will) : null,
+                publishWill ? will.delaySeconds() : 0, () -> {
+                    if (announced) {
+                        listener.onDisconnected(info, disconnect);
+                    }
+                });
+        ctx.fireChannelInactive();
+    }
+}

@@ -1,0 +1,54 @@
+package io.mqttbridge.broker.handler.publish;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.session.Session;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+
+/**
+ * PUBACK, PUBREC and PUBCOMP from the client for messages the broker sent, and resuming delivery
+ * when the socket becomes writable again.
+ */
+@ChannelHandler.Sharable
+public final class OutboundAckHandler extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof MqttMessage message)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        MqttMessageType type = message.fixedHeader().messageType();
+        if (type != MqttMessageType.PUBACK && type != MqttMessageType.PUBREC && type != MqttMessageType.PUBCOMP) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        Session session = ClientConnection.of(ctx.channel()).session();
+        if (session == null) {
+            return;
+        }
+        int packetId = ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
+        int reasonCode = message.variableHeader() instanceof MqttPubReplyMessageVariableHeader reply
+                ? reply.reasonCode() & 0xFF : 0;
+        switch (type) {
+            case PUBACK -> session.execute(() -> session.onPubAck(packetId));
+            case PUBREC -> session.execute(() -> session.onPubRec(packetId, reasonCode));
+            default -> session.execute(() -> session.onPubComp(packetId));
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ClientConnection connection = ClientConnection.of(ctx.channel());
+        Session session = connection == null ? null : connection.session();
+        if (session != null && ctx.channel().isWritable()) {
+            session.execute(session::pump);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+}

@@ -1,0 +1,152 @@
+package io.mqttbridge.broker.handler.subscribe;
+
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.Subscription;
+import io.mqttbridge.broker.session.Subscriptions;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.spi.RetainedStore;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubAckMessage;
+import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * SUBSCRIBE: validates and authorizes each filter, grants min(requested, maximum) QoS, answers
+ * with SUBACK, then sends matching retained messages per the retain handling option.
+ */
+@ChannelHandler.Sharable
+public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SubscribeHandler.class);
+    private static final int FAILURE = 0x80;
+    private static final int NOT_AUTHORIZED = 0x87;
+    private static final int TOPIC_FILTER_INVALID = 0x8F;
+    private static final int SHARED_NOT_SUPPORTED = 0x9E;
+
+    private final BrokerConfig config;
+    private final RetainedStore retainedStore;
+    private final SessionListener listener;
+
+    public SubscribeHandler(BrokerConfig config, RetainedStore retainedStore, SessionListener listener) {
+        this.config = config;
+        this.retainedStore = retainedStore;
+        this.listener = listener;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof MqttSubscribeMessage subscribe)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ClientConnection connection = ClientConnection.of(ctx.channel());
+        boolean mqtt5 = connection.isMqtt5();
+        List<MqttTopicSubscription> requested = subscribe.payload().topicSubscriptions();
+        if (requested.isEmpty()) {
+            connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+            return;
+        }
+        MqttProperties properties = subscribe.idAndPropertiesVariableHeader().properties();
+        Integer subscriptionId = mqtt5 ? Mqtt5Properties.integer(properties, MqttProperties.SUBSCRIPTION_IDENTIFIER) : null;
+        if (subscriptionId != null && subscriptionId == 0) {
+            connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+            return;
+        }
+        Session session = connection.session();
+        int packetId = subscribe.variableHeader().messageId();
+        List<Subscription> granted = new ArrayList<>();
+        int[] codes = new int[requested.size()];
+        for (int i = 0; i < requested.size(); i++) {
+            MqttTopicSubscription topicSubscription = requested.get(i);
+            String topicFilter = topicSubscription.topicFilter();
+            Subscriptions.ParsedFilter parsed;
+            try {
+                parsed = Subscriptions.parse(topicFilter);
+            } catch (IllegalArgumentException e) {
+                if (!mqtt5) {
+                    // 3.1.1 has no reason code for a malformed filter: it is a protocol violation.
+                    connection.disconnect(ClientConnection.REASON_MALFORMED_PACKET, DisconnectInfo.PROTOCOL_ERROR);
+                    return;
+                }
+                codes[i] = TOPIC_FILTER_INVALID;
+                continue;
+            }
+            var option = topicSubscription.option();
+            if (parsed.shareGroup() != null) {
+                if (!config.isSharedSubscriptionsAvailable()) {
+                    codes[i] = mqtt5 ? SHARED_NOT_SUPPORTED : FAILURE;
+                    continue;
+                }
+                if (mqtt5 && option.isNoLocal()) {
+                    connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                    return;
+                }
+            }
+            if (!connection.permissions().maySubscribe(parsed.filter())) {
+                codes[i] = mqtt5 ? NOT_AUTHORIZED : FAILURE;
+                continue;
+            }
+            int qos = Math.min(option.qos().value(), config.getMaxQos());
+            codes[i] = qos;
+            granted.add(new Subscription(session, topicFilter, parsed.filter(), parsed.shareGroup(), qos,
+                    mqtt5 && option.isNoLocal(), mqtt5 && option.isRetainAsPublished(),
+                    mqtt5 ? option.retainHandling().value() : 0, subscriptionId == null ? 0 : subscriptionId));
+        }
+        session.execute(() -> {
+            List<Boolean> existed = new ArrayList<>(granted.size());
+            for (Subscription subscription : granted) {
+                existed.add(session.subscribe(subscription));
+            }
+            ctx.channel().write(new MqttSubAckMessage(
+                    new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                    new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
+                    new MqttSubAckPayload(codes)));
+            if (!granted.isEmpty()) {
+                session.saveIfPersistent(connection.sessionExpirySeconds());
+                listener.onSubscribed(connection.info(), granted.stream().map(Subscription::topicFilter).toList(),
+                        granted.stream().map(Subscription::qos).toList());
+            }
+            for (int i = 0; i < granted.size(); i++) {
+                Subscription subscription = granted.get(i);
+                boolean send = subscription.shareGroup() == null
+                        && (subscription.retainHandling() == 0 || (subscription.retainHandling() == 1 && !existed.get(i)));
+                if (send && config.isRetainAvailable()) {
+                    sendRetained(session, subscription);
+                }
+            }
+        });
+    }
+
+    private void sendRetained(Session session, Subscription subscription) {
+        retainedStore.matching(subscription.filter()).whenComplete((messages, error) -> {
+            if (error != null) {
+                LOG.warn("retained store failed for filter {}", subscription.filter(), error);
+                return;
+            }
+            int[] ids = subscription.subscriptionIdentifier() == 0 ? new int[0]
+                    : new int[] {subscription.subscriptionIdentifier()};
+            for (PublishedMessage message : messages) {
+                session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true, ids, null);
+            }
+        });
+    }
+}

@@ -1,0 +1,97 @@
+package io.mqttbridge.broker.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+
+import java.util.function.LongSupplier;
+
+/**
+ * The broker's metrics, all named under {@value #PREFIX}. Every method is thread-safe and cheap
+ * (Dropwizard meters and counters are lock-free).
+ */
+public final class BrokerMetrics {
+
+    public static final String PREFIX = "mqtt";
+    public static final String CONNECTIONS = PREFIX + ".connections";
+    public static final String CONNECTS = PREFIX + ".connects";
+    public static final String CONNECTS_REFUSED = PREFIX + ".connects.refused";
+    public static final String MESSAGES_IN = PREFIX + ".messages.in.qos";
+    public static final String MESSAGES_OUT = PREFIX + ".messages.out.qos";
+    public static final String BYTES_IN = PREFIX + ".bytes.in";
+    public static final String BYTES_OUT = PREFIX + ".bytes.out";
+    public static final String DROPPED = PREFIX + ".messages.dropped.";
+    public static final String QUEUED = PREFIX + ".messages.queued";
+    public static final String RETAINED = PREFIX + ".retained.messages";
+    public static final String SUBSCRIPTIONS = PREFIX + ".subscriptions";
+    public static final String SESSIONS = PREFIX + ".sessions";
+    public static final String STORE_FAILURES = PREFIX + ".store.failures";
+
+    /** Why a message was not delivered to a subscriber (or not accepted from a publisher). */
+    public enum DropReason {
+        QUEUE_FULL("queue-full"),
+        PACKET_TOO_LARGE("packet-too-large"),
+        EXPIRED("expired"),
+        NOT_AUTHORIZED("not-authorized"),
+        QOS0_OFFLINE("qos0-offline");
+
+        private final String metricSuffix;
+
+        DropReason(String metricSuffix) {
+            this.metricSuffix = metricSuffix;
+        }
+
+        public String metricName() {
+            return DROPPED + metricSuffix;
+        }
+    }
+
+    private final Counter connections;
+    private final Meter connects;
+    private final Meter connectsRefused;
+    private final Meter[] messagesIn = new Meter[3];
+    private final Meter[] messagesOut = new Meter[3];
+    private final Meter bytesIn;
+    private final Meter bytesOut;
+    private final Meter[] dropped = new Meter[DropReason.values().length];
+    private final Counter queued;
+    private final Counter subscriptions;
+    private final Meter storeFailures;
+
+    public BrokerMetrics(MetricRegistry registry, LongSupplier retainedCount, LongSupplier sessionCount) {
+        connections = registry.counter(CONNECTIONS);
+        connects = registry.meter(CONNECTS);
+        connectsRefused = registry.meter(CONNECTS_REFUSED);
+        for (int qos = 0; qos < 3; qos++) {
+            messagesIn[qos] = registry.meter(MESSAGES_IN + qos);
+            messagesOut[qos] = registry.meter(MESSAGES_OUT + qos);
+        }
+        bytesIn = registry.meter(BYTES_IN);
+        bytesOut = registry.meter(BYTES_OUT);
+        for (DropReason reason : DropReason.values()) {
+            dropped[reason.ordinal()] = registry.meter(reason.metricName());
+        }
+        queued = registry.counter(QUEUED);
+        subscriptions = registry.counter(SUBSCRIPTIONS);
+        storeFailures = registry.meter(STORE_FAILURES);
+        registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
+        registry.gauge(SESSIONS, () -> (Gauge<Long>) sessionCount::getAsLong);
+    }
+
+    public void connectionOpened() { connections.inc(); }
+    public void connectionClosed() { connections.dec(); }
+    public void connectAccepted() { connects.mark(); }
+    public void connectRefused() { connectsRefused.mark(); }
+    public void messageIn(int qos) { messagesIn[qos].mark(); }
+    public void messageOut(int qos) { messagesOut[qos].mark(); }
+    public void bytesIn(long bytes) { bytesIn.mark(bytes); }
+    public void bytesOut(long bytes) { bytesOut.mark(bytes); }
+    public void dropped(DropReason reason) { dropped[reason.ordinal()].mark(); }
+    public void queued(int delta) { queued.inc(delta); }
+    public void subscriptions(int delta) { subscriptions.inc(delta); }
+    public void storeFailure() { storeFailures.mark(); }
+
+    public long connections() { return connections.getCount(); }
+    public long droppedCount(DropReason reason) { return dropped[reason.ordinal()].getCount(); }
+}

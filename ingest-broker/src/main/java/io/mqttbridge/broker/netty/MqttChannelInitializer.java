@@ -1,0 +1,93 @@
+package io.mqttbridge.broker.netty;
+
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.connect.ConnectHandler;
+import io.mqttbridge.broker.handler.connect.ConnectionGuardHandler;
+import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
+import io.mqttbridge.broker.handler.ping.PingHandler;
+import io.mqttbridge.broker.handler.publish.OutboundAckHandler;
+import io.mqttbridge.broker.handler.publish.PublishHandler;
+import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
+import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.TrafficMetricsHandler;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Builds the whole pipeline of a client connection, in one place. Inbound order: traffic metrics,
+ * decoder, (keep-alive idle handler, added after CONNECT), guard, connect, publish, outbound acks,
+ * subscribe, unsubscribe, ping, disconnect. Handlers are shared; per-connection state lives in the
+ * {@link ClientConnection} attached to the channel.
+ */
+public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
+
+    public static final String TRAFFIC_METRICS = "trafficMetrics";
+    public static final String DECODER = "mqttDecoder";
+    public static final String ENCODER = "mqttEncoder";
+    public static final String PUBLISH_ENCODER = "publishEncoder";
+    public static final String KEEP_ALIVE = "keepAlive";
+    public static final String CONNECTION_GUARD = "connectionGuard";
+    public static final String CONNECT = "connect";
+    public static final String PUBLISH = "publish";
+    public static final String OUTBOUND_ACKS = "outboundAcks";
+    public static final String SUBSCRIBE = "subscribe";
+    public static final String UNSUBSCRIBE = "unsubscribe";
+    public static final String PING = "ping";
+    public static final String DISCONNECT = "disconnect";
+
+    /** The shared handlers of every connection. */
+    public record Handlers(ConnectHandler connect, PublishHandler publish, SubscribeHandler subscribe,
+                           UnsubscribeHandler unsubscribe, DisconnectHandler disconnect) {
+    }
+
+    private final BrokerConfig config;
+    private final BrokerMetrics metrics;
+    private final Handlers handlers;
+    private final TrafficMetricsHandler trafficMetrics;
+    private final ConnectionGuardHandler guard;
+    private final PublishEncoder publishEncoder = new PublishEncoder();
+    private final OutboundAckHandler outboundAcks = new OutboundAckHandler();
+    private final PingHandler ping = new PingHandler();
+    private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+
+    public MqttChannelInitializer(BrokerConfig config, BrokerMetrics metrics, Handlers handlers) {
+        this.config = config;
+        this.metrics = metrics;
+        this.handlers = handlers;
+        this.trafficMetrics = new TrafficMetricsHandler(metrics);
+        this.guard = new ConnectionGuardHandler(config.getConnectTimeoutSeconds());
+    }
+
+    @Override
+    protected void initChannel(Channel channel) {
+        ClientConnection.create(channel, metrics);
+        channels.add(channel);
+        channel.closeFuture().addListener(future -> channels.remove(channel));
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast(TRAFFIC_METRICS, trafficMetrics);
+        pipeline.addLast(DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength()));
+        pipeline.addLast(ENCODER, MqttEncoder.INSTANCE);
+        pipeline.addLast(PUBLISH_ENCODER, publishEncoder);
+        pipeline.addLast(CONNECTION_GUARD, guard);
+        pipeline.addLast(CONNECT, handlers.connect());
+        pipeline.addLast(PUBLISH, handlers.publish());
+        pipeline.addLast(OUTBOUND_ACKS, outboundAcks);
+        pipeline.addLast(SUBSCRIBE, handlers.subscribe());
+        pipeline.addLast(UNSUBSCRIBE, handlers.unsubscribe());
+        pipeline.addLast(PING, ping);
+        pipeline.addLast(DISCONNECT, handlers.disconnect());
+    }
+
+    /** Every open client channel (for shutdown). */
+    public Set<Channel> channels() {
+        return channels;
+    }
+}

@@ -1,0 +1,69 @@
+package io.mqttbridge.broker.netty;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/** The TCP listener: event loop groups (epoll when available, NIO otherwise) and the bound channel. */
+public final class MqttServerBootstrap {
+
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final boolean epoll;
+    private Channel serverChannel;
+
+    public MqttServerBootstrap(int workerThreads) {
+        this.epoll = Epoll.isAvailable();
+        var factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("mqtt-boss"), factory);
+        this.workerGroup = new MultiThreadIoEventLoopGroup(workerThreads, new DefaultThreadFactory("mqtt-worker"), factory);
+    }
+
+    public EventLoopGroup workerGroup() {
+        return workerGroup;
+    }
+
+    /**
+     * Binds and blocks until bound.
+     *
+     * @throws IllegalStateException naming the address when binding fails
+     */
+    public InetSocketAddress bind(String host, int port, MqttChannelInitializer initializer) {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(initializer);
+        try {
+            serverChannel = bootstrap.bind(host, port).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            shutdown();
+            throw new IllegalStateException("MQTT broker cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public void closeListener() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+
+    public void shutdown() {
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,142 @@
+package io.mqttbridge.broker.routing;
+
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.Subscription;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.spi.RetainedStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Hands an accepted application message to every matching session (and to the retained store).
+ * Callable from any thread without locks: it reads the topic tree and enqueues one delivery per
+ * matching session; a client matched by several of its subscriptions gets one delivery at the
+ * highest of their QoS with all their subscription identifiers [MQTT-3.3.5-1]; each shared
+ * subscription group gets one delivery, to a connected member when there is one.
+ */
+public final class MessageRouter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MessageRouter.class);
+    private static final int[] NO_IDS = new int[0];
+
+    private final TopicTree<Subscription> tree;
+    private final RetainedStore retainedStore;
+    private final BrokerConfig config;
+
+    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
+                         BrokerMetrics metrics) {
+        this.tree = tree;
+        this.retainedStore = retainedStore;
+        this.config = config;
+    }
+
+    /**
+     * Routes {@code message}; {@code onHandled}, when not null, is called once with the number of
+     * sessions after every one of them has written or queued it.
+     *
+     * @return the number of sessions the message is handed to
+     */
+    public int route(PublishedMessage message, IntConsumer onHandled) {
+        if (message.retain() && config.isRetainAvailable()) {
+            retainedStore.put(message).whenComplete((ignored, error) -> {
+                if (error != null) {
+                    LOG.warn("retained store failed for topic {}", message.topic(), error);
+                }
+            });
+        }
+        RoutedMessage routed = RoutedMessage.of(message);
+        Collector collector = new Collector(message.clientId());
+        tree.match(message.topic(), collector);
+        int count = collector.targets.size() + collector.shared.size();
+        Runnable perSession = null;
+        if (onHandled != null) {
+            if (count == 0) {
+                onHandled.accept(0);
+            } else {
+                java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(count);
+                perSession = () -> {
+                    if (left.decrementAndGet() == 0) {
+                        onHandled.accept(count);
+                    }
+                };
+            }
+        }
+        for (Target target : collector.targets.values()) {
+            target.session.deliver(routed, Math.min(message.qos(), target.qos),
+                    target.retainAsPublished && message.retain(), target.ids(), perSession);
+        }
+        for (Subscription subscription : collector.shared) {
+            subscription.session().deliver(routed, Math.min(message.qos(), subscription.qos()),
+                    subscription.retainAsPublished() && message.retain(),
+                    subscription.subscriptionIdentifier() == 0 ? NO_IDS : new int[] {subscription.subscriptionIdentifier()},
+                    perSession);
+        }
+        return count;
+    }
+
+    public int subscriptionCount() {
+        return tree.size();
+    }
+
+    private static final class Target {
+        final Session session;
+        int qos;
+        boolean retainAsPublished;
+        int[] ids = NO_IDS;
+        int idCount;
+
+        Target(Session session) {
+            this.session = session;
+        }
+
+        void add(Subscription subscription) {
+            qos = Math.max(qos, subscription.qos());
+            retainAsPublished |= subscription.retainAsPublished();
+            if (subscription.subscriptionIdentifier() != 0) {
+                if (idCount == ids.length) {
+                    ids = java.util.Arrays.copyOf(ids, Math.max(2, ids.length * 2));
+                }
+                ids[idCount++] = subscription.subscriptionIdentifier();
+            }
+        }
+
+        int[] ids() {
+            return idCount == ids.length ? ids : java.util.Arrays.copyOf(ids, idCount);
+        }
+    }
+
+    private static final class Collector implements TopicTree.Visitor<Subscription> {
+        private final String publisherClientId;
+        final Map<Session, Target> targets = new HashMap<>(4);
+        final List<Subscription> shared = new ArrayList<>(0);
+
+        Collector(String publisherClientId) {
+            this.publisherClientId = publisherClientId;
+        }
+
+        @Override
+        public void subscription(Subscription subscription) {
+            if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {
+                return;
+            }
+            targets.computeIfAbsent(subscription.session(), Target::new).add(subscription);
+        }
+
+        @Override
+        public void sharedGroup(TopicTree.SharedGroup<Subscription> group) {
+            Subscription member = group.pick(s -> s.session().isOnline());
+            if (member != null) {
+                shared.add(member);
+            }
+        }
+    }
+}

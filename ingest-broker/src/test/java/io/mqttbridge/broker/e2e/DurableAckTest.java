@@ -1,0 +1,155 @@
+package io.mqttbridge.broker.e2e;
+
+import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
+import io.mqttbridge.broker.spi.PublishRejectedException;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The PUBACK / PUBREC promise: sent only once the sink has the message, in arrival order. */
+class DurableAckTest {
+
+    /** A sink whose futures the test completes. */
+    static final class ManualSink implements PublishSink {
+        final List<PublishedMessage> messages = new CopyOnWriteArrayList<>();
+        final List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+        volatile boolean accepting = true;
+        volatile Runnable pressureListener;
+
+        @Override
+        public CompletableFuture<Void> accept(PublishedMessage message) {
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            messages.add(message);
+            futures.add(future);
+            return future;
+        }
+
+        @Override
+        public boolean isAcceptingPublishes() {
+            return accepting;
+        }
+
+        @Override
+        public void addPressureListener(Runnable listener) {
+            pressureListener = listener;
+        }
+    }
+
+    private final ManualSink sink = new ManualSink();
+    private final TestBroker broker = TestBroker.withSink(sink);
+
+    @AfterEach
+    void stop() {
+        broker.close();
+    }
+
+    private RawMqttClient connect(int level, String id) throws IOException {
+        RawMqttClient client = new RawMqttClient(broker.port());
+        client.send(RawMqttClient.connect(level, id, true, 60));
+        assertThat(client.read().type()).isEqualTo(2);
+        return client;
+    }
+
+    @Test
+    void qos1PublishIsAcknowledgedOnlyAfterTheSinkCompletesAndInArrivalOrder() throws Exception {
+        try (RawMqttClient client = connect(4, "ordered")) {
+            client.send(RawMqttClient.publish(1, "t", 1, "a", false));
+            client.send(RawMqttClient.publish(1, "t", 2, "b", false));
+            await().until(() -> sink.futures.size() == 2);
+            sink.futures.get(1).complete(null);
+            client.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThat(client.read().type()).as("no PUBACK before the first message is stored").isEqualTo(13);
+            sink.futures.get(0).complete(null);
+            Packet first = client.read();
+            Packet second = client.read();
+            assertThat(first.type()).isEqualTo(4);
+            assertThat(first.body()[1]).isEqualTo((byte) 1);
+            assertThat(second.body()[1]).isEqualTo((byte) 2);
+        }
+    }
+
+    @Test
+    void rejectedQos1PublishGetsTheSinkReasonCodeInMqtt5() throws Exception {
+        try (RawMqttClient client = connect(5, "rejected5")) {
+            client.send(RawMqttClient.publish(1, "t", 7, "a", true));
+            await().until(() -> sink.futures.size() == 1);
+            sink.futures.get(0).completeExceptionally(
+                    new PublishRejectedException(PublishRejectedException.QUOTA_EXCEEDED, "full", null));
+            Packet ack = client.read();
+            assertThat(ack.type()).isEqualTo(4);
+            assertThat(ack.body()[2] & 0xFF).isEqualTo(0x97);
+        }
+    }
+
+    @Test
+    void rejectedQos1PublishGetsNoAckInMqtt311() throws Exception {
+        try (RawMqttClient client = connect(4, "rejected3")) {
+            client.send(RawMqttClient.publish(1, "t", 7, "a", false));
+            await().until(() -> sink.futures.size() == 1);
+            sink.futures.get(0).completeExceptionally(new PublishRejectedException(0x80, "down", null));
+            client.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThat(client.read().type()).isEqualTo(13);
+        }
+    }
+
+    @Test
+    void retransmittedQos2PublishIsNeitherRoutedNorSunkTwiceButRetriedAfterSinkFailure() throws Exception {
+        try (RawMqttClient subscriber = connect(4, "q2sub"); RawMqttClient client = connect(4, "q2pub")) {
+            subscriber.send(RawMqttClient.packet(0x82, new byte[] {0, 1, 0, 2, 'q', '2', 2}));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            client.send(RawMqttClient.publish(2, "q2", 9, "once", false));
+            await().until(() -> sink.futures.size() == 1);
+            sink.futures.get(0).completeExceptionally(new PublishRejectedException(0x80, "down", null));
+            // a ping round trip lets the event loop take in the failure before the retransmission
+            client.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThat(client.read().type()).isEqualTo(13);
+            byte[] duplicate = RawMqttClient.publish(2, "q2", 9, "once", false);
+            duplicate[0] |= 0x08;
+            client.send(duplicate);
+            await().until(() -> sink.futures.size() == 2);
+            sink.futures.get(1).complete(null);
+            Packet pubrec = client.read();
+            assertThat(pubrec.type()).isEqualTo(5);
+            client.send(duplicate);
+            assertThat(client.read().type()).as("PUBREC again for a duplicate after PUBREC").isEqualTo(5);
+            client.send(RawMqttClient.packet(0x62, new byte[] {0, 9}));
+            assertThat(client.read().type()).isEqualTo(7);
+            assertThat(sink.futures).hasSize(2);
+
+            Packet delivered = subscriber.read();
+            assertThat(delivered.type()).isEqualTo(3);
+            subscriber.send(RawMqttClient.packet(0xC0, new byte[0]));
+            // the PUBLISH went out exactly once: the next packet is our PINGRESP, after a PUBREL round trip
+            int packetId = ((delivered.body()[4] & 0xFF) << 8) | (delivered.body()[5] & 0xFF);
+            subscriber.send(RawMqttClient.packet(0x50, new byte[] {(byte) (packetId >> 8), (byte) packetId}));
+            assertThat(subscriber.read().type()).isEqualTo(13);
+        }
+    }
+
+    @Test
+    void publishingConnectionStopsBeingReadWhileTheSinkIsFullAndResumesAfterwards() throws Exception {
+        sink.accepting = false;
+        try (RawMqttClient client = connect(4, "pressed")) {
+            client.send(RawMqttClient.publish(0, "t", 0, "a", false));
+            await().until(() -> sink.messages.size() == 1);
+            client.send(RawMqttClient.publish(0, "t", 0, "b", false));
+            client.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThatThrownBy(client::read).isInstanceOf(AssertionError.class);
+            assertThat(sink.messages).hasSize(1);
+            sink.accepting = true;
+            sink.pressureListener.run();
+            await().until(() -> sink.messages.size() == 2);
+            assertThat(client.read().type()).isEqualTo(13);
+        }
+    }
+}
