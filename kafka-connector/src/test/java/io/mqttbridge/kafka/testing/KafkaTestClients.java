@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 
 /** Plain Kafka clients for tests: topics of their own, a producer, reading a topic from the start. */
 public final class KafkaTestClients {
@@ -73,12 +74,15 @@ public final class KafkaTestClients {
             String bootstrapServers, String topic, int expected, Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(info -> new TopicPartition(topic, info.partition()))
-                    .toList();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            // The topic may not exist yet: its first record may still be on its way.
+            List<TopicPartition> partitions = Awaitility.await("topic " + topic + " to exist")
+                    .pollInSameThread().atMost(timeout)
+                    .until(() -> consumer.partitionsFor(topic, timeout).stream()
+                            .map(info -> new TopicPartition(topic, info.partition()))
+                            .toList(), found -> !found.isEmpty());
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + timeout.toNanos();
             while (records.size() < expected && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(100)).forEach(records::add);
             }
