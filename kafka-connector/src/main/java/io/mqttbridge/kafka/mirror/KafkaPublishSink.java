@@ -1,0 +1,149 @@
+package io.mqttbridge.kafka.mirror;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.spi.PublishRejectedException;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.kafka.mirror.internal.MirrorMetrics;
+import io.mqttbridge.kafka.mirror.internal.MirrorRecordFactory;
+import io.mqttbridge.kafka.mirror.internal.MirrorRoute;
+import io.mqttbridge.kafka.mirror.internal.MirrorRoutes;
+import io.mqttbridge.kafka.mirror.internal.OutstandingBytes;
+import io.mqttbridge.kafka.mirror.internal.PendingSend;
+import io.mqttbridge.kafka.mirror.internal.SendFailures;
+import io.mqttbridge.kafka.mirror.internal.SendThread;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The broker's {@link PublishSink} that mirrors MQTT messages into Kafka, per ordered
+ * {@link MirrorRule}s, through one shared idempotent producer ({@code acks=all}).
+ *
+ * <p>Delivery: the future {@link #accept} returns completes normally only after Kafka acknowledged
+ * the record (so the broker's PUBACK/PUBREC means "in Kafka"); it fails with
+ * {@link PublishRejectedException} when Kafka refused it or {@code delivery.timeout.ms} passed
+ * (reason code 0x80; 0x97 when over the outstanding-bytes limit or the producer's buffer is
+ * exhausted; 0x90 when the rule's topic template yields no legal Kafka topic). Messages no rule
+ * matches, and retained messages of rules that skip them, complete at once.
+ *
+ * <p>Threading and order: {@link #accept} never blocks: it builds the record on the caller's
+ * thread and queues it for a single dedicated send thread (see {@link SendThread} for why one
+ * thread), which calls {@code producer.send} in submission order. Since the broker calls
+ * {@link #accept} on a connection's event loop in the order it received that connection's
+ * PUBLISHes, and the default key (the client id) puts a client's records in one partition, each
+ * client's messages reach Kafka in order. One caveat is inherent: if Kafka rejects message n and
+ * accepts n+1, the retransmission of n lands after n+1. Futures complete on Kafka's I/O thread (or
+ * the send thread); callers must hop to their own executor before doing real work.
+ *
+ * <p>Back-pressure: bytes accepted but not yet acknowledged are counted; above
+ * {@link ProducerSettings#getOutstandingHighWaterBytes()} {@link #isAcceptingPublishes()} turns
+ * false until they drop below {@link ProducerSettings#getOutstandingLowWaterBytes()}, and pressure
+ * listeners hear of each change. Beyond {@link ProducerSettings#getOutstandingLimitBytes()}
+ * messages are rejected at once, so memory stays bounded however long Kafka is away.
+ */
+public final class KafkaPublishSink implements PublishSink, AutoCloseable {
+
+    private final MirrorRoutes routes;
+    private final MirrorRecordFactory records;
+    private final OutstandingBytes outstanding;
+    private final MirrorMetrics metrics;
+    private final Producer<byte[], byte[]> producer;
+    private final SendThread sendThread;
+    private final long closeTimeoutMillis;
+
+    /**
+     * @param producer an idempotent producer with {@code acks=all} (see
+     *     {@link ProducerSettings#toProperties}); the sink owns and closes it
+     * @throws IllegalArgumentException for an invalid rule (naming it) or setting
+     */
+    public KafkaPublishSink(List<MirrorRule> rules, ProducerSettings settings, String nodeId,
+            Producer<byte[], byte[]> producer, MetricRegistry metricRegistry) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        settings.validate("producer");
+        this.routes = MirrorRoutes.compile(rules);
+        this.records = new MirrorRecordFactory(nodeId);
+        this.outstanding = new OutstandingBytes(settings.getOutstandingHighWaterBytes(),
+                settings.getOutstandingLowWaterBytes(), settings.getOutstandingLimitBytes());
+        this.metrics = new MirrorMetrics(metricRegistry, outstanding);
+        this.producer = producer;
+        this.closeTimeoutMillis = settings.getDeliveryTimeoutMs() + (long) settings.getMaxBlockMs();
+        this.sendThread = new SendThread("kafka-mirror-send", producer, send -> metrics.sent(), this::completed);
+    }
+
+    /** Creates the sink with a new {@link KafkaProducer} built from {@code settings}. */
+    public static KafkaPublishSink create(String bootstrapServers, List<MirrorRule> rules, ProducerSettings settings,
+            String nodeId, MetricRegistry metricRegistry) {
+        settings.validate("producer");
+        MirrorRoutes.compile(rules);
+        KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(settings.toProperties(bootstrapServers, "mqtt-mirror-" + nodeId));
+        return new KafkaPublishSink(rules, settings, nodeId, producer, metricRegistry);
+    }
+
+    @Override
+    public CompletableFuture<Void> accept(PublishedMessage message) {
+        MirrorRoute route = routes.routeFor(message.topic());
+        if (route == null || !route.mirrors(message)) {
+            metrics.notMirrored();
+            return CompletableFuture.completedFuture(null);
+        }
+        String[] levels = message.topic().split("/", -1);
+        String kafkaTopic = route.kafkaTopic(levels);
+        if (kafkaTopic == null) {
+            metrics.failed();
+            return CompletableFuture.failedFuture(new PublishRejectedException(SendFailures.TOPIC_NAME_INVALID,
+                    route + " yields no legal Kafka topic for MQTT topic '" + message.topic() + "'", null));
+        }
+        ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, route.key(message, levels), message);
+        int size = MirrorRecordFactory.estimateSize(record);
+        if (!outstanding.tryAcquire(size)) {
+            metrics.rejectedOverLimit();
+            return CompletableFuture.failedFuture(new PublishRejectedException(PublishRejectedException.QUOTA_EXCEEDED,
+                    "too many bytes waiting for Kafka (" + outstanding.current() + ")", null));
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        sendThread.submit(new PendingSend(record, size, future, System.nanoTime()));
+        return future;
+    }
+
+    private void completed(PendingSend send, Exception failure) {
+        outstanding.release(send.size());
+        if (failure == null) {
+            metrics.acked(send.startNanos());
+            send.future().complete(null);
+        } else {
+            metrics.failed();
+            send.future().completeExceptionally(SendFailures.rejection(send.record().topic(), failure));
+        }
+    }
+
+    @Override
+    public boolean isAcceptingPublishes() {
+        return outstanding.isAccepting();
+    }
+
+    @Override
+    public void addPressureListener(Runnable listener) {
+        outstanding.addListener(listener);
+    }
+
+    /** Bytes accepted but not yet acknowledged or failed. */
+    public long outstandingBytes() {
+        return outstanding.current();
+    }
+
+    /**
+     * Hands what is queued to the producer and waits (up to the delivery timeout) for Kafka to
+     * acknowledge it; whatever is still unacknowledged then fails. Blocks: not for an event loop.
+     */
+    @Override
+    public void close() {
+        sendThread.close(closeTimeoutMillis);
+        producer.close(Duration.ofMillis(closeTimeoutMillis));
+    }
+}

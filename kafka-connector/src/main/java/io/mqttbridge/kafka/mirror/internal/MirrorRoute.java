@@ -1,0 +1,97 @@
+package io.mqttbridge.kafka.mirror.internal;
+
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.spi.TopicFilters;
+import io.mqttbridge.kafka.mirror.KeyStrategy;
+import io.mqttbridge.kafka.mirror.MirrorRule;
+import java.nio.charset.StandardCharsets;
+
+/** A validated {@link MirrorRule}, ready to match topics and compute Kafka topics and keys. */
+public final class MirrorRoute {
+
+    private final int index;
+    private final String filter;
+    private final TopicTemplate kafkaTopic;
+    private final KeyStrategy keyStrategy;
+    private final int keyLevelIndex;
+    private final boolean mirrorRetained;
+
+    private MirrorRoute(int index, MirrorRule rule, TopicTemplate kafkaTopic) {
+        this.index = index;
+        this.filter = rule.getMqttTopicFilter();
+        this.kafkaTopic = kafkaTopic;
+        this.keyStrategy = rule.getKeyStrategy();
+        this.keyLevelIndex = rule.getKeyTopicLevel() - 1;
+        this.mirrorRetained = rule.isMirrorRetained();
+    }
+
+    /**
+     * @param index the rule's position in the configuration (0-based), for messages
+     * @throws IllegalArgumentException naming the rule by index and filter
+     */
+    public static MirrorRoute compile(int index, MirrorRule rule) {
+        String name = "mirror rule #" + index + " (filter '" + (rule == null ? null : rule.getMqttTopicFilter()) + "')";
+        if (rule == null) {
+            throw new IllegalArgumentException(name + " is empty");
+        }
+        String filterProblem = TopicFilters.validateFilter(rule.getMqttTopicFilter());
+        if (filterProblem != null) {
+            throw new IllegalArgumentException(name + ": mqttTopicFilter " + filterProblem);
+        }
+        TopicTemplate template;
+        try {
+            template = TopicTemplate.parse(rule.getKafkaTopic());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": kafkaTopic: " + e.getMessage(), e);
+        }
+        int filterLevels = rule.getMqttTopicFilter().split("/", -1).length;
+        boolean openEnded = rule.getMqttTopicFilter().endsWith("#");
+        if (!openEnded && template.highestLevel() > filterLevels) {
+            throw new IllegalArgumentException(name + ": kafkaTopic '" + rule.getKafkaTopic() + "' uses level {"
+                    + template.highestLevel() + "} but the filter matches only topics with " + filterLevels + " levels");
+        }
+        if (rule.getKeyStrategy() == null) {
+            throw new IllegalArgumentException(name + ": keyStrategy must be one of CLIENT_ID, USERNAME, TOPIC, TOPIC_LEVEL, NONE");
+        }
+        if (rule.getKeyStrategy() == KeyStrategy.TOPIC_LEVEL) {
+            if (rule.getKeyTopicLevel() < 1) {
+                throw new IllegalArgumentException(name + ": keyTopicLevel must be 1 or more with keyStrategy TOPIC_LEVEL");
+            }
+            if (!openEnded && rule.getKeyTopicLevel() > filterLevels) {
+                throw new IllegalArgumentException(name + ": keyTopicLevel " + rule.getKeyTopicLevel()
+                        + " is beyond the " + filterLevels + " levels the filter matches");
+            }
+        }
+        return new MirrorRoute(index, rule, template);
+    }
+
+    public boolean matches(String topic) {
+        return TopicFilters.matches(filter, topic);
+    }
+
+    public boolean mirrors(PublishedMessage message) {
+        return mirrorRetained || !message.retain();
+    }
+
+    /** @return the Kafka topic for the message's topic levels, or {@code null} if no legal one results */
+    public String kafkaTopic(String[] levels) {
+        return kafkaTopic.render(levels);
+    }
+
+    /** @return the record key, or {@code null} */
+    public byte[] key(PublishedMessage message, String[] levels) {
+        String key = switch (keyStrategy) {
+            case CLIENT_ID -> message.clientId();
+            case USERNAME -> message.username();
+            case TOPIC -> message.topic();
+            case TOPIC_LEVEL -> keyLevelIndex < levels.length ? levels[keyLevelIndex] : null;
+            case NONE -> null;
+        };
+        return key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "mirror rule #" + index + " ('" + filter + "' -> '" + kafkaTopic + "')";
+    }
+}

@@ -1,0 +1,88 @@
+package io.mqttbridge.kafka.embedded;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.mqttbridge.kafka.testing.KafkaTestClients;
+import io.mqttbridge.kafka.testing.TestKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedKafkaTest {
+
+    @TempDir
+    Path dataDirectory;
+
+    @Test
+    void recordProducedToTheSharedKafkaIsConsumedBack() throws Exception {
+        String bootstrap = TestKafka.bootstrapServers();
+        String topic = KafkaTestClients.uniqueTopic("roundtrip");
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            producer.send(new ProducerRecord<>(topic, "k".getBytes(UTF_8), "hello".getBytes(UTF_8))).get();
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> records =
+                KafkaTestClients.readAll(bootstrap, topic, 1, Duration.ofSeconds(30));
+
+        assertThat(records).hasSize(1);
+        assertThat(new String(records.get(0).key(), UTF_8)).isEqualTo("k");
+        assertThat(new String(records.get(0).value(), UTF_8)).isEqualTo("hello");
+    }
+
+    @Test
+    void restartOnTheSameDataDirectoryKeepsClusterIdAndRecords() throws Exception {
+        KafkaExitGuard.install();
+        EmbeddedKafkaConfig config = new EmbeddedKafkaConfig().setDataDirectory(dataDirectory.toString());
+        String topic = KafkaTestClients.uniqueTopic("restart");
+        String firstClusterId;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(config);
+                KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(kafka.bootstrapServers())) {
+            firstClusterId = kafka.clusterId();
+            producer.send(new ProducerRecord<>(topic, "kept".getBytes(UTF_8))).get();
+        }
+
+        try (EmbeddedKafka restarted = EmbeddedKafka.start(config)) {
+            assertThat(restarted.clusterId()).isEqualTo(firstClusterId);
+            List<ConsumerRecord<byte[], byte[]>> records =
+                    KafkaTestClients.readAll(restarted.bootstrapServers(), topic, 1, Duration.ofSeconds(30));
+            assertThat(records).extracting(r -> new String(r.value(), UTF_8)).containsExactly("kept");
+        }
+    }
+
+    @Test
+    void closeLeavesNoKafkaThreadsBehind() {
+        KafkaExitGuard.install();
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        EmbeddedKafka kafka = EmbeddedKafka.start(new EmbeddedKafkaConfig().setDataDirectory(dataDirectory.toString()));
+        assertThat(newThreads(before)).isNotEmpty();
+
+        kafka.close();
+
+        await().pollInSameThread().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(newThreads(before)).isEmpty());
+    }
+
+    @Test
+    void invalidConfigurationNamesTheKey() {
+        assertThatThrownBy(() -> EmbeddedKafka.start(new EmbeddedKafkaConfig().setPort(70_000)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("embedded.port");
+    }
+
+    private static Set<String> newThreads(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> !before.contains(t) && t.isAlive())
+                .map(Thread::getName)
+                .collect(Collectors.toSet());
+    }
+}
