@@ -258,7 +258,20 @@ public final class HistoryWriter implements AutoCloseable {
     }
 
     private void updateLag() {
-        for (TopicPartition tp : consumer.assignment()) {
+        Set<TopicPartition> assignment = consumer.assignment();
+        if (paused) {
+            // Paused partitions are not fetched, so the consumer's own lag would stay frozen: ask the broker.
+            try {
+                Map<TopicPartition, Long> ends = consumer.endOffsets(assignment, Duration.ofSeconds(1));
+                for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+                    lag.put(end.getKey(), end.getValue() - consumer.position(end.getKey()) + pendingCount(end.getKey()));
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("Could not read end offsets for the lag: {}", e.toString());
+            }
+            return;
+        }
+        for (TopicPartition tp : assignment) {
             OptionalLong current = consumer.currentLag(tp);
             if (current.isPresent()) {
                 lag.put(tp, current.getAsLong() + pendingCount(tp));
