@@ -1,0 +1,177 @@
+package io.mqttbridge.db;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where the database is and how it is kept. Plain and Jackson-friendly so that the application's
+ * YAML configuration can embed it; every field has a named default.
+ *
+ * <p>An empty {@link #getJdbcUrl() jdbcUrl} means "no PostgreSQL configured": the process starts an
+ * embedded PostgreSQL whose data lives in {@link #getEmbeddedDataDirectory() embeddedDataDirectory}.
+ */
+public class DatabaseConfig {
+
+    public static final String DEFAULT_JDBC_URL = "";
+    public static final String DEFAULT_USER = "postgres";
+    public static final String DEFAULT_PASSWORD = "";
+    public static final String DEFAULT_EMBEDDED_DATA_DIRECTORY = "data/postgres";
+    /** 0: a free port chosen at start. */
+    public static final int DEFAULT_EMBEDDED_PORT = 0;
+    public static final int DEFAULT_POOL_SIZE = 10;
+    public static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;
+    /** 0 keeps messages for ever. */
+    public static final int DEFAULT_RETENTION_DAYS = 30;
+    public static final int DEFAULT_PARTITION_INTERVAL_DAYS = 1;
+    public static final int DEFAULT_PRECREATE_PARTITIONS = 3;
+
+    private String jdbcUrl = DEFAULT_JDBC_URL;
+    private String user = DEFAULT_USER;
+    private String password = DEFAULT_PASSWORD;
+    private String embeddedDataDirectory = DEFAULT_EMBEDDED_DATA_DIRECTORY;
+    private int embeddedPort = DEFAULT_EMBEDDED_PORT;
+    private int poolSize = DEFAULT_POOL_SIZE;
+    private long connectionTimeoutMillis = DEFAULT_CONNECTION_TIMEOUT_MILLIS;
+    private int retentionDays = DEFAULT_RETENTION_DAYS;
+    private int partitionIntervalDays = DEFAULT_PARTITION_INTERVAL_DAYS;
+    private int precreatePartitions = DEFAULT_PRECREATE_PARTITIONS;
+
+    /** Whether an embedded PostgreSQL must be started (no JDBC URL configured). */
+    public boolean isEmbedded() {
+        return jdbcUrl == null || jdbcUrl.isBlank();
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the first offending key
+     */
+    public DatabaseConfig validate() {
+        List<String> problems = new ArrayList<>();
+        if (!isEmbedded() && !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            problems.add("jdbcUrl must start with 'jdbc:postgresql:' (or be empty for the embedded PostgreSQL), was '" + jdbcUrl + "'");
+        }
+        if (user == null || user.isBlank()) {
+            problems.add("user must not be empty");
+        }
+        if (isEmbedded() && (embeddedDataDirectory == null || embeddedDataDirectory.isBlank())) {
+            problems.add("embeddedDataDirectory must not be empty when jdbcUrl is empty");
+        }
+        if (embeddedPort < 0 || embeddedPort > 65_535) {
+            problems.add("embeddedPort must be between 0 and 65535, was " + embeddedPort);
+        }
+        if (poolSize < 1) {
+            problems.add("poolSize must be at least 1, was " + poolSize);
+        }
+        if (connectionTimeoutMillis < 250) {
+            problems.add("connectionTimeoutMillis must be at least 250, was " + connectionTimeoutMillis);
+        }
+        if (retentionDays < 0) {
+            problems.add("retentionDays must be 0 (keep for ever) or more, was " + retentionDays);
+        }
+        if (partitionIntervalDays < 1) {
+            problems.add("partitionIntervalDays must be at least 1, was " + partitionIntervalDays);
+        }
+        if (precreatePartitions < 1) {
+            problems.add("precreatePartitions must be at least 1, was " + precreatePartitions);
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid database configuration: " + String.join("; ", problems));
+        }
+        return this;
+    }
+
+    public String getJdbcUrl() {
+        return jdbcUrl;
+    }
+
+    public DatabaseConfig setJdbcUrl(String jdbcUrl) {
+        this.jdbcUrl = jdbcUrl;
+        return this;
+    }
+
+    public String getUser() {
+        return user;
+    }
+
+    public DatabaseConfig setUser(String user) {
+        this.user = user;
+        return this;
+    }
+
+    public String getPassword() {
+        return password;
+    }
+
+    public DatabaseConfig setPassword(String password) {
+        this.password = password;
+        return this;
+    }
+
+    public String getEmbeddedDataDirectory() {
+        return embeddedDataDirectory;
+    }
+
+    public DatabaseConfig setEmbeddedDataDirectory(String embeddedDataDirectory) {
+        this.embeddedDataDirectory = embeddedDataDirectory;
+        return this;
+    }
+
+    public int getEmbeddedPort() {
+        return embeddedPort;
+    }
+
+    public DatabaseConfig setEmbeddedPort(int embeddedPort) {
+        this.embeddedPort = embeddedPort;
+        return this;
+    }
+
+    public int getPoolSize() {
+        return poolSize;
+    }
+
+    public DatabaseConfig setPoolSize(int poolSize) {
+        this.poolSize = poolSize;
+        return this;
+    }
+
+    public long getConnectionTimeoutMillis() {
+        return connectionTimeoutMillis;
+    }
+
+    public DatabaseConfig setConnectionTimeoutMillis(long connectionTimeoutMillis) {
+        this.connectionTimeoutMillis = connectionTimeoutMillis;
+        return this;
+    }
+
+    public int getRetentionDays() {
+        return retentionDays;
+    }
+
+    public DatabaseConfig setRetentionDays(int retentionDays) {
+        this.retentionDays = retentionDays;
+        return this;
+    }
+
+    public int getPartitionIntervalDays() {
+        return partitionIntervalDays;
+    }
+
+    public DatabaseConfig setPartitionIntervalDays(int partitionIntervalDays) {
+        this.partitionIntervalDays = partitionIntervalDays;
+        return this;
+    }
+
+    public int getPrecreatePartitions() {
+        return precreatePartitions;
+    }
+
+    public DatabaseConfig setPrecreatePartitions(int precreatePartitions) {
+        this.precreatePartitions = precreatePartitions;
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "DatabaseConfig[jdbcUrl=" + (isEmbedded() ? "(embedded)" : jdbcUrl) + ", user=" + user
+                + ", password=" + (password == null || password.isEmpty() ? "none" : "***") + "]";
+    }
+}

@@ -1,0 +1,37 @@
+package io.mqttbridge.db;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A registered device. Its id is also the MQTT user name it connects with.
+ *
+ * @param id unique, non-empty, at most 256 characters
+ * @param displayName a human name, or {@code null}
+ * @param enabled a disabled device cannot connect
+ * @param metadata free-form JSON object (values are JSON types: strings, numbers, booleans, lists, maps)
+ * @param createdAt when the device was created
+ * @param updatedAt when any of its fields last changed
+ */
+public record Device(String id, String displayName, boolean enabled, Map<String, Object> metadata,
+                     Instant createdAt, Instant updatedAt) {
+
+    public static final int MAX_ID_LENGTH = 256;
+
+    public Device {
+        Objects.requireNonNull(id, "id");
+        metadata = metadata == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+    }
+
+    /** @throws IllegalArgumentException if {@code id} cannot be a device id */
+    public static String checkId(String id) {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("device id must not be empty");
+        }
+        if (id.length() > MAX_ID_LENGTH) {
+            throw new IllegalArgumentException("device id longer than " + MAX_ID_LENGTH + " characters");
+        }
+        return id;
+    }
+}

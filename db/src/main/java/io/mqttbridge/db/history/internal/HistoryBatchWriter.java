@@ -1,0 +1,236 @@
+package io.mqttbridge.db.history.internal;
+
+import io.mqttbridge.db.PartitionManager;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one batch of Kafka records to PostgreSQL in one transaction: mirrored messages into
+ * {@code messages}, session events into {@code sessions}, {@code subscription_events} and
+ * {@code broker_nodes}.
+ *
+ * <p>Every statement is idempotent, so writing a batch again (a replay after a crash between the
+ * commit of the transaction and the commit of the Kafka offsets) changes nothing: messages and
+ * subscription events are keyed by their Kafka position ({@code ON CONFLICT DO NOTHING}); session
+ * rows are upserts in which a connected event sets only the connect columns and a disconnected
+ * event only the disconnect columns, so their order does not matter either.
+ *
+ * <p>Threading: one instance per consumer thread.
+ */
+public final class HistoryBatchWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HistoryBatchWriter.class);
+
+    private static final String INSERT_MESSAGE = """
+            INSERT INTO messages (received_at, mqtt_topic, client_id, username, node_id, qos, retain, payload,
+                                  content_type, user_properties, kafka_topic, kafka_partition, kafka_offset)
+            VALUES (:receivedAt, :topic, :clientId, :username, :nodeId, :qos, :retain, :payload,
+                    :contentType, CAST(:userProperties AS jsonb), :kafkaTopic, :kafkaPartition, :kafkaOffset)
+            ON CONFLICT DO NOTHING
+            """;
+    private static final String UPSERT_CONNECTED = """
+            INSERT INTO sessions (connection_id, client_id, username, device_id, node_id, remote_address,
+                                  protocol_version, clean_start, keep_alive, session_expiry, connected_at)
+            VALUES (:connectionId, :clientId, :username, :deviceId, :node, :remoteAddress,
+                    :protocolVersion, :cleanStart, :keepAlive, :sessionExpiry, :connectedAt)
+            ON CONFLICT (connection_id) DO UPDATE SET
+                client_id = EXCLUDED.client_id, username = EXCLUDED.username, device_id = EXCLUDED.device_id,
+                node_id = EXCLUDED.node_id, remote_address = EXCLUDED.remote_address,
+                protocol_version = EXCLUDED.protocol_version, clean_start = EXCLUDED.clean_start,
+                keep_alive = EXCLUDED.keep_alive, session_expiry = EXCLUDED.session_expiry,
+                connected_at = EXCLUDED.connected_at
+            """;
+    private static final String UPSERT_DISCONNECTED = """
+            INSERT INTO sessions (connection_id, client_id, node_id, disconnected_at, disconnect_reason,
+                                  reason_code, will_published)
+            VALUES (:connectionId, :clientId, :node, :disconnectedAt, :reason, :reasonCode, :willPublished)
+            ON CONFLICT (connection_id) DO UPDATE SET
+                disconnected_at = EXCLUDED.disconnected_at, disconnect_reason = EXCLUDED.disconnect_reason,
+                reason_code = EXCLUDED.reason_code, will_published = EXCLUDED.will_published
+            """;
+    private static final String INSERT_SUBSCRIPTION = """
+            INSERT INTO subscription_events (connection_id, client_id, node_id, kind, topic_filters, granted_qos,
+                                             occurred_at, kafka_topic, kafka_partition, kafka_offset)
+            VALUES (:connectionId, :clientId, :node, :kind, :topicFilters, CAST(:grantedQos AS smallint[]),
+                    :occurredAt, :kafkaTopic, :kafkaPartition, :kafkaOffset)
+            ON CONFLICT DO NOTHING
+            """;
+    private static final String UPSERT_NODE = """
+            INSERT INTO broker_nodes (node_id, started_at, last_heartbeat_at) VALUES (:node, :first, :last)
+            ON CONFLICT (node_id) DO UPDATE SET
+                started_at = LEAST(broker_nodes.started_at, EXCLUDED.started_at),
+                last_heartbeat_at = GREATEST(broker_nodes.last_heartbeat_at, EXCLUDED.last_heartbeat_at)
+            """;
+
+    /** What a batch contained. */
+    public record Result(int messages, int sessionEvents, int skipped, int expired) {
+    }
+
+    private final Jdbi jdbi;
+    private final PartitionManager partitions;
+    private final String sessionEventsTopic;
+
+    public HistoryBatchWriter(Jdbi jdbi, PartitionManager partitions, String sessionEventsTopic) {
+        this.jdbi = jdbi;
+        this.partitions = partitions;
+        this.sessionEventsTopic = sessionEventsTopic;
+    }
+
+    /**
+     * Writes the batch and commits; on any exception nothing of it is written.
+     *
+     * @throws RuntimeException from JDBC when PostgreSQL is unreachable or refuses the batch
+     */
+    public Result write(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<MessageRow> messages = new ArrayList<>();
+        List<SessionEvent> events = new ArrayList<>();
+        int skipped = 0;
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                if (record.topic().equals(sessionEventsTopic)) {
+                    events.add(SessionEventParser.parse(record));
+                } else {
+                    messages.add(MqttRecordMapper.map(record));
+                }
+            } catch (MqttRecordMapper.NotAMessage e) {
+                skipped++;
+                LOG.warn("Skipping Kafka record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
+                        e.getMessage());
+            }
+        }
+        int expired = dropExpired(messages);
+        if (!messages.isEmpty() || !events.isEmpty()) {
+            jdbi.useTransaction(h -> {
+                insertMessages(h, messages);
+                writeSessionEvents(h, events);
+            });
+        }
+        return new Result(messages.size(), events.size(), skipped, expired);
+    }
+
+    /** Makes sure partitions exist for the batch; removes rows past the retention that have none. */
+    private int dropExpired(List<MessageRow> messages) {
+        Map<Long, Boolean> acceptedDays = new HashMap<>();
+        int before = messages.size();
+        messages.removeIf(row -> !acceptedDays.computeIfAbsent(row.receivedAt().getEpochSecond() / 86_400,
+                day -> partitions.ensurePartitionFor(row.receivedAt())));
+        return before - messages.size();
+    }
+
+    private static void insertMessages(Handle h, List<MessageRow> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch(INSERT_MESSAGE);
+        for (MessageRow row : rows) {
+            batch.bind("receivedAt", utc(row.receivedAt()))
+                    .bind("topic", row.topic())
+                    .bind("clientId", row.clientId())
+                    .bind("username", row.username())
+                    .bind("nodeId", row.nodeId())
+                    .bind("qos", row.qos())
+                    .bind("retain", row.retain())
+                    .bind("payload", row.payload())
+                    .bind("contentType", row.contentType())
+                    .bind("userProperties", row.userPropertiesJson())
+                    .bind("kafkaTopic", row.kafkaTopic())
+                    .bind("kafkaPartition", row.kafkaPartition())
+                    .bind("kafkaOffset", row.kafkaOffset())
+                    .add();
+        }
+        batch.execute();
+    }
+
+    private static void writeSessionEvents(Handle h, List<SessionEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        // One row per key and statement: a multi-row upsert must not touch the same row twice.
+        Map<UUID, SessionEvent.Connected> connected = new LinkedHashMap<>();
+        Map<UUID, SessionEvent.Disconnected> disconnected = new LinkedHashMap<>();
+        Map<String, Instant[]> nodes = new LinkedHashMap<>();
+        List<SessionEvent.Subscription> subscriptions = new ArrayList<>();
+        for (SessionEvent event : events) {
+            nodes.merge(event.node(), new Instant[] {event.timestamp(), event.timestamp()}, (a, b) -> new Instant[] {
+                    a[0].isBefore(b[0]) ? a[0] : b[0], a[1].isAfter(b[1]) ? a[1] : b[1]});
+            if (event instanceof SessionEvent.Connected c) {
+                connected.put(c.connectionId(), c);
+            } else if (event instanceof SessionEvent.Disconnected d) {
+                disconnected.put(d.connectionId(), d);
+            } else if (event instanceof SessionEvent.Subscription s) {
+                subscriptions.add(s);
+            }
+        }
+        PreparedBatch nodeBatch = h.prepareBatch(UPSERT_NODE);
+        nodes.forEach((node, times) -> nodeBatch.bind("node", node).bind("first", utc(times[0]))
+                .bind("last", utc(times[1])).add());
+        nodeBatch.execute();
+        if (!connected.isEmpty()) {
+            PreparedBatch batch = h.prepareBatch(UPSERT_CONNECTED);
+            for (SessionEvent.Connected c : connected.values()) {
+                batch.bind("connectionId", c.connectionId())
+                        .bind("clientId", c.clientId())
+                        .bind("username", c.username())
+                        .bind("deviceId", c.deviceId())
+                        .bind("node", c.node())
+                        .bind("remoteAddress", c.remoteAddress())
+                        .bind("protocolVersion", c.protocolVersion() == null ? null : c.protocolVersion().shortValue())
+                        .bind("cleanStart", c.cleanStart())
+                        .bind("keepAlive", c.keepAlive())
+                        .bind("sessionExpiry", c.sessionExpiry())
+                        .bind("connectedAt", utc(c.connectedAt()))
+                        .add();
+            }
+            batch.execute();
+        }
+        if (!disconnected.isEmpty()) {
+            PreparedBatch batch = h.prepareBatch(UPSERT_DISCONNECTED);
+            for (SessionEvent.Disconnected d : disconnected.values()) {
+                batch.bind("connectionId", d.connectionId())
+                        .bind("clientId", d.clientId())
+                        .bind("node", d.node())
+                        .bind("disconnectedAt", utc(d.disconnectedAt()))
+                        .bind("reason", d.reason())
+                        .bind("reasonCode", d.reasonCode())
+                        .bind("willPublished", d.willPublished())
+                        .add();
+            }
+            batch.execute();
+        }
+        if (!subscriptions.isEmpty()) {
+            PreparedBatch batch = h.prepareBatch(INSERT_SUBSCRIPTION);
+            for (SessionEvent.Subscription s : subscriptions) {
+                batch.bind("connectionId", s.connectionId())
+                        .bind("clientId", s.clientId())
+                        .bind("node", s.node())
+                        .bind("kind", s.subscribed() ? "subscribed" : "unsubscribed")
+                        .bind("topicFilters", s.topicFilters().toArray(new String[0]))
+                        .bind("grantedQos", s.grantedQos() == null ? null
+                                : s.grantedQos().toArray(new Integer[0]))
+                        .bind("occurredAt", utc(s.timestamp()))
+                        .bind("kafkaTopic", s.kafkaTopic())
+                        .bind("kafkaPartition", s.kafkaPartition())
+                        .bind("kafkaOffset", s.kafkaOffset())
+                        .add();
+            }
+            batch.execute();
+        }
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+}

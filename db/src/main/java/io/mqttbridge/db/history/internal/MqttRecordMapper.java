@@ -1,0 +1,113 @@
+package io.mqttbridge.db.history.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mqttbridge.broker.spi.TopicFilters;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * Reads a mirrored MQTT message from a Kafka record, per the record format in
+ * docs/ARCHITECTURE.md (MQTT fields in {@code mqtt.*} headers, the payload as the value, the
+ * broker's receive time as the timestamp).
+ */
+final class MqttRecordMapper {
+
+    static final String TOPIC = "mqtt.topic";
+    static final String QOS = "mqtt.qos";
+    static final String RETAIN = "mqtt.retain";
+    static final String CLIENT_ID = "mqtt.client_id";
+    static final String USERNAME = "mqtt.username";
+    static final String CONTENT_TYPE = "mqtt.content_type";
+    static final String NODE = "mqtt.node";
+    static final String USER_PROPERTY_PREFIX = "mqtt.user.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] EMPTY = new byte[0];
+
+    /** Why a record is not a message row. */
+    static final class NotAMessage extends Exception {
+        NotAMessage(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    private MqttRecordMapper() {
+    }
+
+    static MessageRow map(ConsumerRecord<byte[], byte[]> record) throws NotAMessage {
+        String topic = header(record, TOPIC);
+        if (topic == null) {
+            throw new NotAMessage("no " + TOPIC + " header");
+        }
+        String problem = TopicFilters.validateTopicName(topic);
+        if (problem != null) {
+            throw new NotAMessage("invalid MQTT topic: " + problem);
+        }
+        if (record.timestamp() < 0) {
+            throw new NotAMessage("no timestamp");
+        }
+        short qos = parseQos(header(record, QOS));
+        List<List<String>> userProperties = new ArrayList<>();
+        for (Header h : record.headers()) {
+            if (h.key().startsWith(USER_PROPERTY_PREFIX)) {
+                userProperties.add(List.of(clean(h.key().substring(USER_PROPERTY_PREFIX.length())), text(h.value())));
+            }
+        }
+        return new MessageRow(
+                Instant.ofEpochMilli(record.timestamp()),
+                topic,
+                header(record, CLIENT_ID),
+                header(record, USERNAME),
+                header(record, NODE),
+                qos,
+                Boolean.parseBoolean(header(record, RETAIN)),
+                record.value() == null ? EMPTY : record.value(),
+                header(record, CONTENT_TYPE),
+                userProperties.isEmpty() ? null : json(userProperties),
+                record.topic(),
+                record.partition(),
+                record.offset());
+    }
+
+    private static short parseQos(String text) throws NotAMessage {
+        if (text == null) {
+            return 0;
+        }
+        switch (text.trim()) {
+            case "0":
+                return 0;
+            case "1":
+                return 1;
+            case "2":
+                return 2;
+            default:
+                throw new NotAMessage("invalid " + QOS + " header '" + text + "'");
+        }
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+        Header h = record.headers().lastHeader(key);
+        return h == null || h.value() == null ? null : text(h.value());
+    }
+
+    private static String text(byte[] bytes) {
+        return bytes == null ? "" : clean(new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    /** PostgreSQL text and jsonb cannot hold U+0000; MQTT strings must not contain it anyway. */
+    private static String clean(String s) {
+        return s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

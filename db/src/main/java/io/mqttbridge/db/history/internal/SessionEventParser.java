@@ -1,0 +1,137 @@
+package io.mqttbridge.db.history.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/** Parses the JSON value of a session-event record. */
+final class SessionEventParser {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SessionEventParser() {
+    }
+
+    /** @throws MqttRecordMapper.NotAMessage when the value is not a session event this version knows */
+    static SessionEvent parse(ConsumerRecord<byte[], byte[]> record) throws MqttRecordMapper.NotAMessage {
+        if (record.value() == null) {
+            throw new MqttRecordMapper.NotAMessage("session event without a value");
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(record.value());
+        } catch (IOException e) {
+            throw new MqttRecordMapper.NotAMessage("session event is not JSON: " + e.getMessage());
+        }
+        if (json == null || !json.isObject()) {
+            throw new MqttRecordMapper.NotAMessage("session event is not a JSON object");
+        }
+        String type = required(json, "type");
+        String node = required(json, "node");
+        Instant timestamp = instant(json, "timestamp", true);
+        switch (type) {
+            case "heartbeat":
+                return new SessionEvent.Heartbeat(node, timestamp);
+            case "connected":
+                return new SessionEvent.Connected(node, timestamp, connectionId(json), required(json, "clientId"),
+                        text(json, "username"), text(json, "deviceId"), text(json, "remoteAddress"),
+                        protocolVersion(integer(json, "protocolVersion")), bool(json, "cleanStart"), integer(json, "keepAlive"),
+                        longValue(json, "sessionExpiry"), orElse(instant(json, "connectedAt", false), timestamp));
+            case "disconnected":
+                return new SessionEvent.Disconnected(node, timestamp, connectionId(json), required(json, "clientId"),
+                        orElse(instant(json, "disconnectedAt", false), timestamp), text(json, "reason"),
+                        integer(json, "reasonCode"), bool(json, "willPublished"));
+            case "subscribed":
+            case "unsubscribed":
+                return new SessionEvent.Subscription(node, timestamp, connectionId(json), required(json, "clientId"),
+                        type.equals("subscribed"), strings(json.get("topicFilters")), integers(json.get("grantedQos")),
+                        record.topic(), record.partition(), record.offset());
+            default:
+                throw new MqttRecordMapper.NotAMessage("unknown session event type '" + type + "'");
+        }
+    }
+
+    /** Only the levels the schema accepts; anything else is recorded as unknown rather than failing the batch. */
+    private static Integer protocolVersion(Integer level) {
+        return level != null && level >= 3 && level <= 5 ? level : null;
+    }
+
+    private static Instant orElse(Instant value, Instant fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static String required(JsonNode json, String field) throws MqttRecordMapper.NotAMessage {
+        String value = text(json, field);
+        if (value == null || value.isEmpty()) {
+            throw new MqttRecordMapper.NotAMessage("session event without '" + field + "'");
+        }
+        return value;
+    }
+
+    private static UUID connectionId(JsonNode json) throws MqttRecordMapper.NotAMessage {
+        String text = required(json, "connectionId");
+        try {
+            return UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            throw new MqttRecordMapper.NotAMessage("session event connectionId is not a UUID: '" + text + "'");
+        }
+    }
+
+    private static Instant instant(JsonNode json, String field, boolean required) throws MqttRecordMapper.NotAMessage {
+        String text = text(json, field);
+        if (text == null) {
+            if (required) {
+                throw new MqttRecordMapper.NotAMessage("session event without '" + field + "'");
+            }
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new MqttRecordMapper.NotAMessage("session event '" + field + "' is not an ISO-8601 instant: '" + text + "'");
+        }
+    }
+
+    private static String text(JsonNode json, String field) {
+        JsonNode node = json.get(field);
+        return node == null || node.isNull() ? null : node.asText().replace('\u0000', '\uFFFD');
+    }
+
+    private static Integer integer(JsonNode json, String field) {
+        JsonNode node = json.get(field);
+        return node == null || !node.isNumber() ? null : node.intValue();
+    }
+
+    private static Long longValue(JsonNode json, String field) {
+        JsonNode node = json.get(field);
+        return node == null || !node.isNumber() ? null : node.longValue();
+    }
+
+    private static Boolean bool(JsonNode json, String field) {
+        JsonNode node = json.get(field);
+        return node == null || !node.isBoolean() ? null : node.booleanValue();
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        if (array != null && array.isArray()) {
+            array.forEach(n -> values.add(n.asText().replace('\u0000', '\uFFFD')));
+        }
+        return values;
+    }
+
+    private static List<Integer> integers(JsonNode array) {
+        if (array == null || !array.isArray()) {
+            return null;
+        }
+        List<Integer> values = new ArrayList<>();
+        array.forEach(n -> values.add(n.intValue()));
+        return values;
+    }
+}

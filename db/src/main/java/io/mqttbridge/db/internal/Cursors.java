@@ -1,0 +1,64 @@
+package io.mqttbridge.db.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+
+/**
+ * Opaque keyset cursors: base64url of the sort key of the last row of a page. Opaque so that
+ * clients do not build them; decoding rejects anything this class did not produce.
+ */
+final class Cursors {
+
+    /** A time plus a tie-breaking key. */
+    record TimeKey(Instant time, String key) {
+    }
+
+    private Cursors() {
+    }
+
+    static String encodeText(String key) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(("k:" + key).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String decodeText(String cursor) {
+        String text = decode(cursor);
+        if (!text.startsWith("k:")) {
+            throw invalid(cursor);
+        }
+        return text.substring(2);
+    }
+
+    static String encodeTimeKey(Instant time, Object key) {
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, time);
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(("t:" + micros + ":" + key).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static TimeKey decodeTimeKey(String cursor) {
+        String text = decode(cursor);
+        int second = text.indexOf(':', 2);
+        if (!text.startsWith("t:") || second < 0) {
+            throw invalid(cursor);
+        }
+        try {
+            long micros = Long.parseLong(text.substring(2, second));
+            return new TimeKey(Instant.EPOCH.plus(micros, ChronoUnit.MICROS), text.substring(second + 1));
+        } catch (NumberFormatException e) {
+            throw invalid(cursor);
+        }
+    }
+
+    private static String decode(String cursor) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw invalid(cursor);
+        }
+    }
+
+    private static IllegalArgumentException invalid(String cursor) {
+        return new IllegalArgumentException("invalid cursor '" + cursor + "'");
+    }
+}

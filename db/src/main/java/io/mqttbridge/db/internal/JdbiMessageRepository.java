@@ -1,0 +1,177 @@
+package io.mqttbridge.db.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mqttbridge.broker.spi.UserProperty;
+import io.mqttbridge.db.MessageQuery;
+import io.mqttbridge.db.MessageRepository;
+import io.mqttbridge.db.Page;
+import io.mqttbridge.db.StoredMessage;
+import io.mqttbridge.db.TopicSummary;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** {@link MessageRepository} on the partitioned {@code messages} table. */
+public final class JdbiMessageRepository implements MessageRepository {
+
+    private static final String COLUMNS = "id, received_at, mqtt_topic, client_id, username, node_id, qos, retain, "
+            + "payload, content_type, user_properties::text AS user_properties, kafka_topic, kafka_partition, kafka_offset";
+
+    private final Jdbi jdbi;
+
+    public JdbiMessageRepository(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    @Override
+    public Page<StoredMessage> find(MessageQuery query) {
+        List<String> where = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        if (query.topicFilter() != null) {
+            TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", query.topicFilter(), "topic");
+            where.addAll(topic.clauses());
+            binds.putAll(topic.binds());
+        }
+        if (query.clientId() != null) {
+            where.add("client_id = :clientId");
+            binds.put("clientId", query.clientId());
+        }
+        if (query.from() != null) {
+            where.add("received_at >= :from");
+            binds.put("from", Sql.utc(query.from()));
+        }
+        if (query.to() != null) {
+            where.add("received_at < :to");
+            binds.put("to", Sql.utc(query.to()));
+        }
+        if (query.qos() != null) {
+            where.add("qos = :qos");
+            binds.put("qos", query.qos().shortValue());
+        }
+        if (query.retain() != null) {
+            where.add("retain = :retain");
+            binds.put("retain", query.retain());
+        }
+        boolean newestFirst = query.order() == MessageQuery.Order.NEWEST_FIRST;
+        if (query.afterCursor() != null) {
+            Cursors.TimeKey key = Cursors.decodeTimeKey(query.afterCursor());
+            where.add("(received_at, id) " + (newestFirst ? "<" : ">") + " (:cursorTime, :cursorId)");
+            binds.put("cursorTime", Sql.utc(key.time()));
+            try {
+                binds.put("cursorId", Long.parseLong(key.key()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid cursor '" + query.afterCursor() + "'");
+            }
+        }
+        String direction = newestFirst ? "DESC" : "ASC";
+        String sql = "SELECT " + COLUMNS + " FROM messages"
+                + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY received_at " + direction + ", id " + direction + " LIMIT :limit";
+        List<StoredMessage> rows = jdbi.withHandle(h -> h.createQuery(sql)
+                .bindMap(binds)
+                .bind("limit", query.limit() + 1)
+                .map(JdbiMessageRepository::map)
+                .list());
+        if (rows.size() <= query.limit()) {
+            return new Page<>(rows, null);
+        }
+        List<StoredMessage> page = rows.subList(0, query.limit());
+        StoredMessage last = page.get(page.size() - 1);
+        return new Page<>(page, Cursors.encodeTimeKey(last.receivedAt(), last.id()));
+    }
+
+    @Override
+    public List<StoredMessage> latestPerTopic(String topicFilter, int limit) {
+        checkLimit(limit);
+        Filter filter = filter(topicFilter);
+        String sql = "SELECT DISTINCT ON (mqtt_topic) " + COLUMNS + " FROM messages" + filter.where
+                + " ORDER BY mqtt_topic, received_at DESC, id DESC LIMIT :limit";
+        return jdbi.withHandle(h -> h.createQuery(sql)
+                .bindMap(filter.binds)
+                .bind("limit", limit)
+                .map(JdbiMessageRepository::map)
+                .list());
+    }
+
+    @Override
+    public List<TopicSummary> topics(String topicFilter, int limit) {
+        checkLimit(limit);
+        Filter filter = filter(topicFilter);
+        String sql = "SELECT mqtt_topic, count(*) AS messages, max(received_at) AS last_seen FROM messages"
+                + filter.where + " GROUP BY mqtt_topic ORDER BY mqtt_topic LIMIT :limit";
+        return jdbi.withHandle(h -> h.createQuery(sql)
+                .bindMap(filter.binds)
+                .bind("limit", limit)
+                .map((rs, ctx) -> new TopicSummary(rs.getString("mqtt_topic"), rs.getLong("messages"),
+                        Sql.instant(rs, "last_seen")))
+                .list());
+    }
+
+    private record Filter(String where, Map<String, Object> binds) {
+    }
+
+    private static Filter filter(String topicFilter) {
+        if (topicFilter == null) {
+            return new Filter("", Map.of());
+        }
+        TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", topicFilter, "topic");
+        return new Filter(" WHERE " + String.join(" AND ", topic.clauses()), topic.binds());
+    }
+
+    private static void checkLimit(int limit) {
+        if (limit < 1 || limit > MessageQuery.MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MessageQuery.MAX_LIMIT + ", was " + limit);
+        }
+    }
+
+    private static StoredMessage map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new StoredMessage(
+                rs.getLong("id"),
+                Sql.instant(rs, "received_at"),
+                rs.getString("mqtt_topic"),
+                rs.getString("client_id"),
+                rs.getString("username"),
+                rs.getString("node_id"),
+                rs.getInt("qos"),
+                rs.getBoolean("retain"),
+                rs.getBytes("payload"),
+                rs.getString("content_type"),
+                userProperties(rs.getString("user_properties")),
+                rs.getString("kafka_topic"),
+                rs.getInt("kafka_partition"),
+                rs.getLong("kafka_offset"));
+    }
+
+    /** User properties are stored as a JSON array of [name, value] pairs: names may repeat, order matters. */
+    static List<UserProperty> userProperties(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            List<UserProperty> properties = new ArrayList<>();
+            for (JsonNode pair : Json.MAPPER.readTree(json)) {
+                properties.add(new UserProperty(pair.get(0).asText(), pair.get(1).asText()));
+            }
+            return properties;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored user properties are not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    static String userPropertiesJson(List<UserProperty> properties) {
+        if (properties == null || properties.isEmpty()) {
+            return null;
+        }
+        List<List<String>> pairs = new ArrayList<>(properties.size());
+        for (UserProperty p : properties) {
+            pairs.add(List.of(p.name(), p.value()));
+        }
+        return Json.write(pairs);
+    }
+}

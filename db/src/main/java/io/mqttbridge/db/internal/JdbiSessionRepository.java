@@ -1,0 +1,166 @@
+package io.mqttbridge.db.internal;
+
+import io.mqttbridge.db.BrokerNode;
+import io.mqttbridge.db.Page;
+import io.mqttbridge.db.SessionQuery;
+import io.mqttbridge.db.SessionRecord;
+import io.mqttbridge.db.SessionRepository;
+import io.mqttbridge.db.TimelineEvent;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** {@link SessionRepository} on the {@code sessions}, {@code subscription_events} and {@code broker_nodes} tables. */
+public final class JdbiSessionRepository implements SessionRepository {
+
+    private final Jdbi jdbi;
+
+    public JdbiSessionRepository(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    @Override
+    public Optional<SessionRecord> find(UUID connectionId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM sessions WHERE connection_id = :id")
+                .bind("id", connectionId)
+                .map(JdbiSessionRepository::map)
+                .findOne());
+    }
+
+    @Override
+    public Page<SessionRecord> find(SessionQuery query) {
+        List<String> where = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        where.add("connected_at IS NOT NULL");
+        equal(where, binds, "client_id", query.clientId());
+        equal(where, binds, "username", query.username());
+        equal(where, binds, "device_id", query.deviceId());
+        equal(where, binds, "node_id", query.nodeId());
+        if (query.connectedOnly()) {
+            where.add("disconnected_at IS NULL");
+        }
+        if (query.to() != null) {
+            where.add("connected_at < :to");
+            binds.put("to", Sql.utc(query.to()));
+        }
+        if (query.from() != null) {
+            where.add("(disconnected_at IS NULL OR disconnected_at >= :from)");
+            binds.put("from", Sql.utc(query.from()));
+        }
+        if (query.afterCursor() != null) {
+            Cursors.TimeKey key = Cursors.decodeTimeKey(query.afterCursor());
+            where.add("(connected_at, connection_id) < (:cursorTime, :cursorId)");
+            binds.put("cursorTime", Sql.utc(key.time()));
+            try {
+                binds.put("cursorId", UUID.fromString(key.key()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid cursor '" + query.afterCursor() + "'");
+            }
+        }
+        String sql = "SELECT * FROM sessions WHERE " + String.join(" AND ", where)
+                + " ORDER BY connected_at DESC, connection_id DESC LIMIT :limit";
+        List<SessionRecord> rows = jdbi.withHandle(h -> {
+            Query q = h.createQuery(sql).bindMap(binds).bind("limit", query.limit() + 1);
+            return q.map(JdbiSessionRepository::map).list();
+        });
+        if (rows.size() <= query.limit()) {
+            return new Page<>(rows, null);
+        }
+        List<SessionRecord> page = rows.subList(0, query.limit());
+        SessionRecord last = page.get(page.size() - 1);
+        return new Page<>(page, Cursors.encodeTimeKey(last.connectedAt(), last.connectionId()));
+    }
+
+    @Override
+    public List<TimelineEvent> deviceTimeline(String deviceId, Instant from, Instant to, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<String> where = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        binds.put("device", deviceId);
+        if (from != null) {
+            where.add("at >= :from");
+            binds.put("from", Sql.utc(from));
+        }
+        if (to != null) {
+            where.add("at < :to");
+            binds.put("to", Sql.utc(to));
+        }
+        String sql = """
+                SELECT * FROM (
+                    SELECT connected_at AS at, 'CONNECTED' AS type, connection_id, client_id, node_id,
+                           NULL::text[] AS topic_filters, NULL::text AS reason
+                      FROM sessions WHERE device_id = :device AND connected_at IS NOT NULL
+                    UNION ALL
+                    SELECT disconnected_at, 'DISCONNECTED', connection_id, client_id, node_id, NULL, disconnect_reason
+                      FROM sessions WHERE device_id = :device AND disconnected_at IS NOT NULL
+                    UNION ALL
+                    SELECT e.occurred_at, upper(e.kind), e.connection_id, e.client_id, e.node_id, e.topic_filters, NULL
+                      FROM subscription_events e JOIN sessions s ON s.connection_id = e.connection_id
+                     WHERE s.device_id = :device
+                ) timeline
+                """ + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY at, CASE type WHEN 'CONNECTED' THEN 0 WHEN 'DISCONNECTED' THEN 2 ELSE 1 END LIMIT :limit";
+        return jdbi.withHandle(h -> h.createQuery(sql).bindMap(binds).bind("limit", limit)
+                .map((rs, ctx) -> new TimelineEvent(Sql.instant(rs, "at"),
+                        TimelineEvent.Type.valueOf(rs.getString("type")),
+                        rs.getObject("connection_id", UUID.class),
+                        rs.getString("client_id"),
+                        rs.getString("node_id"),
+                        strings(rs.getArray("topic_filters")),
+                        rs.getString("reason")))
+                .list());
+    }
+
+    @Override
+    public List<BrokerNode> nodes() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM broker_nodes ORDER BY node_id")
+                .map((rs, ctx) -> new BrokerNode(rs.getString("node_id"), Sql.instant(rs, "started_at"),
+                        Sql.instant(rs, "last_heartbeat_at")))
+                .list());
+    }
+
+    private static void equal(List<String> where, Map<String, Object> binds, String column, String value) {
+        if (value != null) {
+            where.add(column + " = :" + column);
+            binds.put(column, value);
+        }
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        if (array == null) {
+            return List.of();
+        }
+        return List.of((String[]) array.getArray());
+    }
+
+    static SessionRecord map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new SessionRecord(
+                rs.getObject("connection_id", UUID.class),
+                rs.getString("client_id"),
+                rs.getString("username"),
+                rs.getString("device_id"),
+                rs.getString("node_id"),
+                rs.getString("remote_address"),
+                Sql.nullableInt(rs, "protocol_version"),
+                Sql.nullableBoolean(rs, "clean_start"),
+                Sql.nullableInt(rs, "keep_alive"),
+                Sql.nullableLong(rs, "session_expiry"),
+                Sql.instant(rs, "connected_at"),
+                Sql.instant(rs, "disconnected_at"),
+                rs.getString("disconnect_reason"),
+                Sql.nullableInt(rs, "reason_code"),
+                Sql.nullableBoolean(rs, "will_published"));
+    }
+}

@@ -1,0 +1,123 @@
+package io.mqttbridge.db.internal;
+
+import io.mqttbridge.broker.spi.TopicFilters;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Translates an MQTT topic filter into a SQL predicate on a {@code COLLATE "C"} topic column, with
+ * every value bound as a parameter.
+ *
+ * <p>The predicate has up to three parts: a byte-order range on the literal prefix before the
+ * first wildcard (which the btree index on the topic answers without scanning), a regular
+ * expression for the exact MQTT semantics of the wildcards, and the rule that a filter starting
+ * with a wildcard does not match topics starting with {@code $}.
+ */
+final class TopicFilterSql {
+
+    /** SQL (joined with AND) and the parameters it names. */
+    record Predicate(List<String> clauses, Map<String, Object> binds) {
+    }
+
+    private TopicFilterSql() {
+    }
+
+    /**
+     * @param column the topic column
+     * @param prefix a prefix for the parameter names, unique within the statement
+     * @throws IllegalArgumentException for an invalid filter
+     */
+    static Predicate of(String column, String filter, String prefix) {
+        String problem = TopicFilters.validateFilter(filter);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);
+        }
+        List<String> clauses = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        if (!TopicFilters.isWildcardFilter(filter)) {
+            clauses.add(column + " = :" + prefix + "Topic");
+            binds.put(prefix + "Topic", filter);
+            return new Predicate(clauses, binds);
+        }
+        String literal = literalPrefix(filter);
+        if (!literal.isEmpty()) {
+            clauses.add(column + " >= :" + prefix + "Low");
+            binds.put(prefix + "Low", literal);
+            String upper = upperBound(literal);
+            if (upper != null) {
+                clauses.add(column + " < :" + prefix + "High");
+                binds.put(prefix + "High", upper);
+            }
+        } else {
+            clauses.add("left(" + column + ", 1) <> '$'");
+        }
+        if (!filter.equals(TopicFilters.MULTI_LEVEL_WILDCARD)) {
+            clauses.add(column + " ~ :" + prefix + "Regex");
+            binds.put(prefix + "Regex", regex(filter));
+        }
+        return new Predicate(clauses, binds);
+    }
+
+    /** The text every matching topic starts with. "a/b/#" matches "a/b" itself, hence no trailing '/'. */
+    static String literalPrefix(String filter) {
+        int plus = filter.indexOf('+');
+        int hash = filter.indexOf('#');
+        int first = plus < 0 ? hash : hash < 0 ? plus : Math.min(plus, hash);
+        String prefix = filter.substring(0, first);
+        if (first == hash && prefix.endsWith("/")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+        }
+        return prefix;
+    }
+
+    /** The smallest string above every string starting with {@code prefix}, or null if there is none. */
+    static String upperBound(String prefix) {
+        int[] codePoints = prefix.codePoints().toArray();
+        for (int i = codePoints.length - 1; i >= 0; i--) {
+            int next = codePoints[i] + 1;
+            if (next >= 0xD800 && next <= 0xDFFF) {
+                next = 0xE000;
+            }
+            if (next <= Character.MAX_CODE_POINT) {
+                return new String(codePoints, 0, i) + new String(Character.toChars(next));
+            }
+        }
+        return null;
+    }
+
+    /** A PostgreSQL regular expression (ARE) with the filter's exact MQTT meaning. */
+    static String regex(String filter) {
+        String[] levels = filter.split("/", -1);
+        StringBuilder regex = new StringBuilder("^");
+        for (int i = 0; i < levels.length; i++) {
+            String level = levels[i];
+            if (level.equals(TopicFilters.MULTI_LEVEL_WILDCARD)) {
+                regex.append(i == 0 ? ".*" : "(/.*)?");
+                break;
+            }
+            if (i > 0) {
+                regex.append('/');
+            }
+            if (level.equals(TopicFilters.SINGLE_LEVEL_WILDCARD)) {
+                regex.append("[^/]*");
+            } else {
+                appendLiteral(regex, level);
+            }
+        }
+        return regex.append('$').toString();
+    }
+
+    private static void appendLiteral(StringBuilder regex, String literal) {
+        for (int i = 0; i < literal.length(); i++) {
+            char c = literal.charAt(i);
+            // In an ARE a backslash before a letter or digit is an escape sequence, before anything
+            // else it makes the character literal: quote every ASCII character that is not one.
+            if (c < 128 && !Character.isLetterOrDigit(c)) {
+                regex.append('\\');
+            }
+            regex.append(c);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.mqttbridge.db.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mqttbridge.db.Database;
+import io.mqttbridge.db.DatabaseConfig;
+import io.mqttbridge.db.NewDevice;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedPostgresServerTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void databaseWithoutJdbcUrlStartsEmbeddedServerAndKeepsDataAcrossRestart() {
+        DatabaseConfig config = new DatabaseConfig().setEmbeddedDataDirectory(dataDir.resolve("pg").toString());
+        int firstPort;
+        try (Database first = Database.open(config)) {
+            assertThat(first.embeddedServer()).isNotNull();
+            firstPort = first.embeddedServer().port();
+            first.devices().create(new NewDevice("sensor-1", "Boiler", true, Map.of("floor", 2)));
+        }
+        try (Database second = Database.open(config)) {
+            assertThat(second.devices().find("sensor-1")).get()
+                    .satisfies(d -> assertThat(d.metadata()).containsEntry("floor", 2))
+                    .satisfies(d -> assertThat(d.displayName()).isEqualTo("Boiler"));
+            assertThat(second.embeddedServer().dataDirectory()).isEqualTo(dataDir.resolve("pg").toAbsolutePath());
+        }
+        assertThat(firstPort).isPositive();
+    }
+
+    @Test
+    void stoppedServerRefusesConnectionsAndRestartsOnTheSamePort() throws Exception {
+        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDir.resolve("pg"), 0).start();
+        int port = server.port();
+        String url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
+        try (Connection c = DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "")) {
+            c.createStatement().execute("CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
+        }
+        server.stop();
+        assertThat(server.isRunning()).isFalse();
+        assertThatThrownBy(() -> DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "").close())
+                .isInstanceOf(java.sql.SQLException.class);
+
+        EmbeddedPostgresServer again = new EmbeddedPostgresServer(dataDir.resolve("pg"), port).start();
+        try (Connection c = DriverManager.getConnection(again.jdbcUrl(EmbeddedPostgresServer.DATABASE),
+                EmbeddedPostgresServer.USER, "");
+             var rs = c.createStatement().executeQuery("SELECT v FROM kept")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(42);
+        } finally {
+            again.stop();
+        }
+    }
+
+    @Test
+    void negativePortIsRejectedWithItsName() {
+        assertThatThrownBy(() -> new EmbeddedPostgresServer(dataDir, -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("port");
+    }
+}

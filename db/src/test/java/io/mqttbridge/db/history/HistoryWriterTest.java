@@ -1,0 +1,216 @@
+package io.mqttbridge.db.history;
+
+import static io.mqttbridge.db.history.MirroredRecords.connected;
+import static io.mqttbridge.db.history.MirroredRecords.disconnected;
+import static io.mqttbridge.db.history.MirroredRecords.heartbeat;
+import static io.mqttbridge.db.history.MirroredRecords.message;
+import static io.mqttbridge.db.history.MirroredRecords.sessionEvent;
+import static io.mqttbridge.db.history.MirroredRecords.subscribed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.db.MessageQuery;
+import io.mqttbridge.db.SessionRecord;
+import io.mqttbridge.db.StoredMessage;
+import io.mqttbridge.db.TimelineEvent;
+import io.mqttbridge.db.testing.TestDatabase;
+import io.mqttbridge.db.testing.TestKafka;
+import io.mqttbridge.broker.spi.UserProperty;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class HistoryWriterTest {
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase();
+    private static final AtomicInteger NAMES = new AtomicInteger();
+    private static KafkaProducer<byte[], byte[]> producer;
+
+    private HistoryWriter writer;
+
+    @BeforeAll
+    static void kafka() {
+        producer = TestKafka.shared().newProducer();
+    }
+
+    @AfterEach
+    void stopWriter() {
+        if (writer != null) {
+            writer.stop();
+        }
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + NAMES.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private HistoryWriterConfig config(String messageTopic, String sessionTopic) {
+        return new HistoryWriterConfig()
+                .setBootstrapServers(TestKafka.shared().bootstrapServers())
+                .setTopics(List.of(messageTopic))
+                .setTopicPattern("")
+                .setSessionEventsTopic(sessionTopic)
+                .setGroupId(unique("group"))
+                .setBatchSize(200)
+                .setPollTimeoutMillis(100)
+                .setInitialBackoffMillis(50)
+                .setMaxBackoffMillis(500);
+    }
+
+    private HistoryWriter writer(HistoryWriterConfig config, MetricRegistry metrics, Clock clock) {
+        return new HistoryWriter(config, db.jdbi(), db.database().partitions(), metrics, clock);
+    }
+
+    private static long rows(String kafkaTopic) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM messages WHERE kafka_topic = :t")
+                .bind("t", kafkaTopic).mapTo(Long.class).one());
+    }
+
+    private static long distinctOffsets(String kafkaTopic) {
+        return db.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT count(DISTINCT (kafka_partition, kafka_offset)) FROM messages WHERE kafka_topic = :t")
+                .bind("t", kafkaTopic).mapTo(Long.class).one());
+    }
+
+    private static void send(String kafkaTopic, int from, int count, Instant base) throws Exception {
+        for (int i = from; i < from + count; i++) {
+            producer.send(message(kafkaTopic, "plant/line" + (i % 3) + "/temp", "client-" + (i % 5), i % 3, false,
+                    ("payload-" + i).getBytes(StandardCharsets.UTF_8), base.plusMillis(i)));
+        }
+        producer.flush();
+    }
+
+    @Test
+    void mirroredMessageIsStoredWithEveryHeaderMapped() throws Exception {
+        String topic = unique("mqtt.msgs");
+        TestKafka.shared().createTopic(topic, 2);
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        ProducerRecord<byte[], byte[]> record = message(topic, "plant/boiler/temp", "boiler-1", 2, true,
+                new byte[] {0, 1, 2, (byte) 255}, at);
+        record.headers().add("mqtt.content_type", "application/octet-stream".getBytes(StandardCharsets.UTF_8));
+        record.headers().add("mqtt.user.unit", "C".getBytes(StandardCharsets.UTF_8));
+        record.headers().add("mqtt.user.unit", "F".getBytes(StandardCharsets.UTF_8));
+        producer.send(record).get();
+        writer = writer(config(topic, unique("mqtt.sessions")), new MetricRegistry(), Clock.systemUTC()).start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows(topic) == 1);
+
+        StoredMessage stored = db.database().messages().find(MessageQuery.all().topicFilter("plant/boiler/temp"))
+                .items().get(0);
+        assertThat(stored.receivedAt()).isEqualTo(at);
+        assertThat(stored.clientId()).isEqualTo("boiler-1");
+        assertThat(stored.username()).isEqualTo("boiler-1");
+        assertThat(stored.nodeId()).isEqualTo("node-a");
+        assertThat(stored.qos()).isEqualTo(2);
+        assertThat(stored.retain()).isTrue();
+        assertThat(stored.payload()).containsExactly(0, 1, 2, 255);
+        assertThat(stored.contentType()).isEqualTo("application/octet-stream");
+        assertThat(stored.userProperties()).containsExactly(new UserProperty("unit", "C"), new UserProperty("unit", "F"));
+        assertThat(stored.kafkaTopic()).isEqualTo(topic);
+        assertThat(stored.kafkaOffset()).isZero();
+    }
+
+    @Test
+    void sessionEventsBecomeSessionRowsSubscriptionsAndNodes() throws Exception {
+        String sessions = unique("mqtt.sessions");
+        TestKafka.shared().createTopic(sessions, 1);
+        UUID connection = UUID.randomUUID();
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        producer.send(sessionEvent(sessions, "c1", connected("node-x", connection, "c1", "dev-1", t0)));
+        producer.send(sessionEvent(sessions, "c1", subscribed("node-x", connection, "c1", t0.plusSeconds(1), "cmd/#")));
+        producer.send(sessionEvent(sessions, "c1", disconnected("node-x", connection, "c1", t0.plusSeconds(2), "client_disconnect")));
+        producer.send(sessionEvent(sessions, "node-x", heartbeat("node-x", t0.plusSeconds(3))));
+        producer.flush();
+        writer = writer(config(unique("mqtt.unused"), sessions), new MetricRegistry(), Clock.systemUTC()).start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.database().sessions().find(connection)
+                .map(s -> !s.isConnected()).orElse(false));
+
+        SessionRecord session = db.database().sessions().find(connection).orElseThrow();
+        assertThat(session.deviceId()).isEqualTo("dev-1");
+        assertThat(session.connectedAt()).isEqualTo(t0);
+        assertThat(session.disconnectedAt()).isEqualTo(t0.plusSeconds(2));
+        assertThat(session.disconnectReason()).isEqualTo("client_disconnect");
+        assertThat(session.protocolVersion()).isEqualTo(5);
+        assertThat(session.remoteAddress()).isEqualTo("127.0.0.1:50000");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(db.database().sessions().nodes())
+                .anySatisfy(n -> {
+                    assertThat(n.nodeId()).isEqualTo("node-x");
+                    assertThat(n.lastHeartbeatAt()).isEqualTo(t0.plusSeconds(3));
+                }));
+        assertThat(db.database().sessions().deviceTimeline("dev-1", null, null, 10))
+                .extracting(TimelineEvent::type)
+                .containsExactly(TimelineEvent.Type.CONNECTED, TimelineEvent.Type.SUBSCRIBED, TimelineEvent.Type.DISCONNECTED);
+    }
+
+    @Test
+    void crashAfterDatabaseCommitBeforeOffsetCommitReplaysWithoutDuplicatesOrGaps() throws Exception {
+        String topic = unique("mqtt.crash");
+        TestKafka.shared().createTopic(topic, 3);
+        Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        send(topic, 0, 600, base);
+        HistoryWriterConfig config = config(topic, unique("mqtt.sessions"));
+        MetricRegistry crashedMetrics = new MetricRegistry();
+        HistoryWriter crashing = writer(config, crashedMetrics, Clock.systemUTC());
+        crashing.beforeOffsetCommit = () -> {
+            throw new IllegalStateException("simulated crash between the database commit and the offset commit");
+        };
+        crashing.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> crashedMetrics.meter("history-writer.batches").getCount() == 1);
+        crashing.stop();
+        long writtenBeforeCrash = rows(topic);
+        assertThat(writtenBeforeCrash).isPositive();
+
+        send(topic, 600, 400, base);
+        MetricRegistry metrics = new MetricRegistry();
+        writer = writer(config, metrics, Clock.systemUTC()).start();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> rows(topic) == 1000);
+        // The replayed batch went through the writer again, and produced no second copy.
+        assertThat(metrics.meter("history-writer.rows-written").getCount()).isGreaterThanOrEqualTo(1000);
+        assertThat(distinctOffsets(topic)).isEqualTo(1000);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                (Long) metrics.getGauges().get("history-writer.lag.total").getValue() == 0L);
+    }
+
+    @Test
+    void sessionsOfANodeWithoutRecentHeartbeatAreClosedAsNodeLost() throws Exception {
+        String sessions = unique("mqtt.sessions");
+        TestKafka.shared().createTopic(sessions, 1);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        UUID onDeadNode = UUID.randomUUID();
+        UUID onLiveNode = UUID.randomUUID();
+        UUID closedEarlier = UUID.randomUUID();
+        producer.send(sessionEvent(sessions, "a", connected("dead-node", onDeadNode, "a", "dev-a", now.minusSeconds(600))));
+        producer.send(sessionEvent(sessions, "c", connected("dead-node", closedEarlier, "c", "dev-c", now.minusSeconds(700))));
+        producer.send(sessionEvent(sessions, "c", disconnected("dead-node", closedEarlier, "c", now.minusSeconds(650), "connection_lost")));
+        producer.send(sessionEvent(sessions, "dead-node", heartbeat("dead-node", now.minusSeconds(500))));
+        producer.send(sessionEvent(sessions, "b", connected("live-node", onLiveNode, "b", "dev-b", now.minusSeconds(600))));
+        producer.send(sessionEvent(sessions, "live-node", heartbeat("live-node", now.minusSeconds(5))));
+        producer.flush();
+        HistoryWriterConfig config = config(unique("mqtt.unused"), sessions).setNodeTimeoutSeconds(60);
+        writer = writer(config, new MetricRegistry(), Clock.systemUTC()).start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.database().sessions().find(onDeadNode)
+                .map(s -> !s.isConnected()).orElse(false));
+
+        SessionRecord lost = db.database().sessions().find(onDeadNode).orElseThrow();
+        assertThat(lost.disconnectReason()).isEqualTo(SessionRecord.NODE_LOST);
+        assertThat(lost.disconnectedAt()).isEqualTo(now.minusSeconds(500));
+        assertThat(db.database().sessions().find(onLiveNode).orElseThrow().isConnected()).isTrue();
+        assertThat(db.database().sessions().find(closedEarlier).orElseThrow().disconnectReason()).isEqualTo("connection_lost");
+    }
+}
