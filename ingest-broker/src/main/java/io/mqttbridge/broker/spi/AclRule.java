@@ -56,28 +56,52 @@ public record AclRule(Permission permission, Action action, String topicFilter) 
     }
 
     /**
-     * The filter with placeholders replaced, or {@code null} when the rule cannot apply to this
-     * identity: a placeholder has no value, or the value would inject wildcards or extra levels.
+     * The filter with placeholders replaced for one identity, or {@code null} when the rule cannot
+     * apply to it. A placeholder value is usable when it is present, non-empty and a single level
+     * without wildcards. When a value is not usable, an allow rule is dropped (returns {@code null})
+     * and a deny rule is widened to everything from the placeholder's level down
+     * ({@code private/%u/x} becomes {@code private/#}), so that an odd client id or user name can
+     * never widen access. An allow rule that the substitution would turn into a {@code $}-topic
+     * filter is dropped too.
+     *
+     * <p>Placeholders are replaced in one pass over the filter, so a client id such as {@code "%u"}
+     * is taken literally and never expanded again.
      */
     String resolveFilter(String clientId, String username) {
-        String resolved = topicFilter;
-        if (resolved.contains(CLIENT_ID_PLACEHOLDER)) {
-            if (!isSafeLevel(clientId)) {
-                return null;
-            }
-            resolved = resolved.replace(CLIENT_ID_PLACEHOLDER, clientId);
+        if (!topicFilter.contains("%")) {
+            return topicFilter;
         }
-        if (resolved.contains(USERNAME_PLACEHOLDER)) {
-            if (!isSafeLevel(username)) {
-                return null;
+        boolean deny = permission == Permission.DENY;
+        StringBuilder resolved = new StringBuilder(topicFilter.length() + 32);
+        int i = 0;
+        while (i < topicFilter.length()) {
+            boolean clientIdHere = topicFilter.startsWith(CLIENT_ID_PLACEHOLDER, i);
+            if (clientIdHere || topicFilter.startsWith(USERNAME_PLACEHOLDER, i)) {
+                String value = clientIdHere ? clientId : username;
+                if (!isSafeLevel(value)) {
+                    return deny ? resolved.substring(0, resolved.lastIndexOf("/") + 1) + TopicFilters.MULTI_LEVEL_WILDCARD
+                            : null;
+                }
+                resolved.append(value);
+                i += 2;
+            } else {
+                resolved.append(topicFilter.charAt(i));
+                i++;
             }
-            resolved = resolved.replace(USERNAME_PLACEHOLDER, username);
         }
-        return resolved;
+        String filter = resolved.toString();
+        if (TopicFilters.validateFilter(filter) != null) {
+            return deny ? TopicFilters.MULTI_LEVEL_WILDCARD : null;
+        }
+        if (!deny && filter.startsWith("$") && !topicFilter.startsWith("$")) {
+            return null;
+        }
+        return filter;
     }
 
     private static boolean isSafeLevel(String value) {
         return value != null && !value.isEmpty()
-                && value.indexOf('/') < 0 && value.indexOf('+') < 0 && value.indexOf('#') < 0;
+                && value.indexOf('/') < 0 && value.indexOf('+') < 0 && value.indexOf('#') < 0
+                && value.indexOf('\u0000') < 0;
     }
 }

@@ -22,7 +22,11 @@ public final class AclRuleSet implements TopicPermissions {
         this.rules = rules;
     }
 
-    /** Resolves the placeholders of {@code rules} for one identity. */
+    /**
+     * Resolves the placeholders of {@code rules} for one identity. A client id or user name that is
+     * missing, empty, or not a single wildcard-free level never widens access: allow rules that need
+     * it are dropped, deny rules that need it are widened (see {@code AclRule.resolveFilter}).
+     */
     public static AclRuleSet forIdentity(List<AclRule> rules, String clientId, String username) {
         List<Resolved> resolved = new ArrayList<>(rules.size());
         for (AclRule rule : rules) {

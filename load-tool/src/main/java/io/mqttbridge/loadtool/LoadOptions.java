@@ -1,0 +1,302 @@
+package io.mqttbridge.loadtool;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * Everything a run is told on the command line, with named defaults. Every run is bounded both in
+ * time ({@code --duration}, {@code --drain-timeout}, {@code --hold}) and in count
+ * ({@code --max-messages}, {@code --connections}). Only loopback targets are allowed.
+ */
+public class LoadOptions {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 1883;
+    public static final int DEFAULT_PUBLISHERS = 10;
+    public static final int DEFAULT_SUBSCRIBERS = 10;
+    public static final String DEFAULT_DURATION = "10s";
+    public static final String DEFAULT_WARMUP = "1s";
+    public static final String DEFAULT_DRAIN_TIMEOUT = "10s";
+    public static final int DEFAULT_INFLIGHT = 100;
+    public static final int DEFAULT_PAYLOAD_BYTES = 100;
+    public static final long DEFAULT_MAX_MESSAGES = 5_000_000;
+    public static final int DEFAULT_CONNECTIONS = 1_000;
+    public static final int DEFAULT_CONNECT_RATE = 1_000;
+    public static final String DEFAULT_HOLD = "10s";
+    public static final int DEFAULT_SOURCE_ADDRESSES = 4;
+    public static final int DEFAULT_IO_THREADS = 1;
+    public static final int DEFAULT_KEEP_ALIVE_SECONDS = 60;
+    /** File descriptors the tool keeps for itself beyond its connections. */
+    static final int RESERVED_FILE_DESCRIPTORS = 200;
+    static final int MAX_PUBLISHERS = 10_000;
+
+    @Option(names = "--host", description = "broker address, loopback only (default ${DEFAULT-VALUE})")
+    String host = DEFAULT_HOST;
+
+    @Option(names = "--port", description = "broker port (default ${DEFAULT-VALUE})")
+    int port = DEFAULT_PORT;
+
+    @Option(names = "--scenario", required = true,
+            description = "fan-in, one-to-one, fan-out, connect-storm or idle-connections")
+    String scenario;
+
+    @Option(names = "--qos", description = "QoS of publishes and subscriptions: 0, 1 or 2 (default ${DEFAULT-VALUE})")
+    int qos = 0;
+
+    @Option(names = "--publishers", description = "publishers (fan-in) or pairs (one-to-one) (default ${DEFAULT-VALUE})")
+    int publishers = DEFAULT_PUBLISHERS;
+
+    @Option(names = "--subscribers", description = "subscribers of the fan-out topic (default ${DEFAULT-VALUE})")
+    int subscribers = DEFAULT_SUBSCRIBERS;
+
+    @Option(names = "--duration", description = "how long publishers publish, or connections are opened (default ${DEFAULT-VALUE})")
+    String duration = DEFAULT_DURATION;
+
+    @Option(names = "--warmup", description = "first part of --duration left out of the figures (default ${DEFAULT-VALUE})")
+    String warmup = DEFAULT_WARMUP;
+
+    @Option(names = "--rate", description = "total messages/s over all publishers, or 0 for max-rate (default ${DEFAULT-VALUE})")
+    double rate = 0;
+
+    @Option(names = "--inflight", description = "per publisher: messages sent but not yet acknowledged and received;"
+            + " for connection scenarios: concurrent handshakes (default ${DEFAULT-VALUE})")
+    int inflight = DEFAULT_INFLIGHT;
+
+    @Option(names = "--payload-size", description = "payload bytes, at least 20 (default ${DEFAULT-VALUE})")
+    int payloadSize = DEFAULT_PAYLOAD_BYTES;
+
+    @Option(names = "--max-messages", description = "most messages per publisher (default ${DEFAULT-VALUE})")
+    long maxMessages = DEFAULT_MAX_MESSAGES;
+
+    @Option(names = "--drain-timeout", description = "longest wait for outstanding messages after publishing (default ${DEFAULT-VALUE})")
+    String drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+
+    @Option(names = "--connections", description = "connections to open (connection scenarios) (default ${DEFAULT-VALUE})")
+    int connections = DEFAULT_CONNECTIONS;
+
+    @Option(names = "--connect-rate", description = "connections opened per second (default ${DEFAULT-VALUE})")
+    double connectRate = DEFAULT_CONNECT_RATE;
+
+    @Option(names = "--hold", description = "how long idle connections are held open (default ${DEFAULT-VALUE})")
+    String hold = DEFAULT_HOLD;
+
+    @Option(names = "--source-addresses", description = "connect from 127.0.0.1 .. 127.0.0.N (default ${DEFAULT-VALUE})")
+    int sourceAddresses = DEFAULT_SOURCE_ADDRESSES;
+
+    @Option(names = "--broker-pid", description = "process id of the broker, to report its CPU time and memory")
+    Long brokerPid;
+
+    @Option(names = "--io-threads", description = "event loop threads of the tool (default ${DEFAULT-VALUE})")
+    int ioThreads = DEFAULT_IO_THREADS;
+
+    @Option(names = "--keep-alive", description = "MQTT keep alive in seconds (default ${DEFAULT-VALUE})")
+    int keepAliveSeconds = DEFAULT_KEEP_ALIVE_SECONDS;
+
+    @Option(names = "--label", description = "free text copied into the result, e.g. the broker's name")
+    String label;
+
+    @Option(names = "--case", description = "free text copied into the result, e.g. a name for this configuration")
+    String caseName;
+
+    /** Checks every option; the message names the offending option. */
+    public void validate(long maxFileDescriptors) {
+        Scenario parsed;
+        try {
+            parsed = Scenario.fromCliName(scenario);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException("--scenario: " + (scenario == null ? "required" : e.getMessage()));
+        }
+        brokerAddress();
+        require(port > 0 && port <= 65_535, "--port", "must be 1..65535: " + port);
+        require(qos >= 0 && qos <= 2, "--qos", "must be 0, 1 or 2: " + qos);
+        require(publishers >= 1 && publishers <= MAX_PUBLISHERS, "--publishers", "must be 1.." + MAX_PUBLISHERS + ": " + publishers);
+        require(subscribers >= 1 && subscribers <= MAX_PUBLISHERS, "--subscribers", "must be 1.." + MAX_PUBLISHERS + ": " + subscribers);
+        Duration run = duration("--duration", duration);
+        require(!run.isZero(), "--duration", "must be more than 0");
+        require(duration("--warmup", warmup).compareTo(run) < 0, "--warmup", "must be shorter than --duration");
+        duration("--drain-timeout", drainTimeout);
+        duration("--hold", hold);
+        require(rate >= 0 && Double.isFinite(rate), "--rate", "must be 0 (max-rate) or a positive number: " + rate);
+        require(inflight >= 1 && inflight <= 60_000, "--inflight", "must be 1..60000: " + inflight);
+        require(payloadSize >= 20 && payloadSize <= 65_536, "--payload-size", "must be 20..65536: " + payloadSize);
+        require(maxMessages >= 1 && maxMessages <= Integer.MAX_VALUE, "--max-messages", "must be 1.." + Integer.MAX_VALUE);
+        require(connectRate > 0 && Double.isFinite(connectRate), "--connect-rate", "must be positive: " + connectRate);
+        require(sourceAddresses >= 1 && sourceAddresses <= 254, "--source-addresses", "must be 1..254: " + sourceAddresses);
+        require(ioThreads >= 1 && ioThreads <= 64, "--io-threads", "must be 1..64: " + ioThreads);
+        require(keepAliveSeconds >= 2 && keepAliveSeconds <= 65_535, "--keep-alive", "must be 2..65535: " + keepAliveSeconds);
+        require(brokerPid == null || brokerPid > 0, "--broker-pid", "must be a process id: " + brokerPid);
+        long sockets = parsed.isMessaging() ? socketsForMessaging(parsed) : connections;
+        require(connections >= 1, "--connections", "must be at least 1: " + connections);
+        long available = maxFileDescriptors - RESERVED_FILE_DESCRIPTORS;
+        require(sockets <= available, parsed.isMessaging() ? "--publishers/--subscribers" : "--connections",
+                sockets + " sockets exceed this process's open-files limit of " + maxFileDescriptors
+                        + " (keep at most " + available + ")");
+    }
+
+    private long socketsForMessaging(Scenario parsed) {
+        return switch (parsed) {
+            case FAN_IN -> publishers + 1L;
+            case ONE_TO_ONE -> 2L * publishers;
+            default -> 1L + subscribers;
+        };
+    }
+
+    private static Duration duration(String option, String text) {
+        try {
+            Duration value = DurationParser.parse(text);
+            require(!value.isNegative(), option, "must not be negative");
+            return value;
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(option)) {
+                throw e;
+            }
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void require(boolean condition, String option, String problem) {
+        if (!condition) {
+            throw new IllegalArgumentException(option + ": " + problem);
+        }
+    }
+
+    /** @throws IllegalArgumentException unless the host is a loopback address (127.0.0.0/8 or ::1) */
+    public InetSocketAddress brokerAddress() {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--host: cannot resolve '" + host + "'", e);
+        }
+        if (!address.isLoopbackAddress()) {
+            throw new IllegalArgumentException("--host: only loopback targets (127.0.0.0/8, ::1) are allowed: " + host);
+        }
+        return new InetSocketAddress(address, port);
+    }
+
+    /** The local addresses to connect from, {@code null} entries meaning "let the system choose". */
+    public List<InetSocketAddress> sourceAddresses() {
+        List<InetSocketAddress> result = new ArrayList<>();
+        if (!(brokerAddress().getAddress() instanceof Inet4Address)) {
+            result.add(null);
+            return result;
+        }
+        for (int i = 1; i <= sourceAddresses; i++) {
+            result.add(new InetSocketAddress("127.0.0." + i, 0));
+        }
+        return result;
+    }
+
+    public Scenario scenario() {
+        return Scenario.fromCliName(scenario);
+    }
+
+    public Duration duration() {
+        return DurationParser.parse(duration);
+    }
+
+    public Duration warmup() {
+        return DurationParser.parse(warmup);
+    }
+
+    public Duration drainTimeout() {
+        return DurationParser.parse(drainTimeout);
+    }
+
+    public Duration hold() {
+        return DurationParser.parse(hold);
+    }
+
+    public int qos() {
+        return qos;
+    }
+
+    public int publishers() {
+        return publishers;
+    }
+
+    public int subscribers() {
+        return subscribers;
+    }
+
+    public double rate() {
+        return rate;
+    }
+
+    public int inflight() {
+        return inflight;
+    }
+
+    public int payloadSize() {
+        return payloadSize;
+    }
+
+    public long maxMessages() {
+        return maxMessages;
+    }
+
+    public int connections() {
+        return connections;
+    }
+
+    public double connectRate() {
+        return connectRate;
+    }
+
+    public Long brokerPid() {
+        return brokerPid;
+    }
+
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    public int keepAliveSeconds() {
+        return keepAliveSeconds;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public String caseName() {
+        return caseName;
+    }
+
+    /** A fluent way to set options in code and tests; names as on the command line without dashes. */
+    public LoadOptions set(String option, Object value) {
+        String text = String.valueOf(value);
+        switch (option) {
+            case "host" -> host = text;
+            case "port" -> port = Integer.parseInt(text);
+            case "scenario" -> scenario = text;
+            case "qos" -> qos = Integer.parseInt(text);
+            case "publishers" -> publishers = Integer.parseInt(text);
+            case "subscribers" -> subscribers = Integer.parseInt(text);
+            case "duration" -> duration = text;
+            case "warmup" -> warmup = text;
+            case "rate" -> rate = Double.parseDouble(text);
+            case "inflight" -> inflight = Integer.parseInt(text);
+            case "payload-size" -> payloadSize = Integer.parseInt(text);
+            case "max-messages" -> maxMessages = Long.parseLong(text);
+            case "drain-timeout" -> drainTimeout = text;
+            case "connections" -> connections = Integer.parseInt(text);
+            case "connect-rate" -> connectRate = Double.parseDouble(text);
+            case "hold" -> hold = text;
+            case "source-addresses" -> sourceAddresses = Integer.parseInt(text);
+            case "broker-pid" -> brokerPid = Long.parseLong(text);
+            case "io-threads" -> ioThreads = Integer.parseInt(text);
+            case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
+            case "label" -> label = text;
+            case "case" -> caseName = text;
+            default -> throw new IllegalArgumentException("unknown option --" + option);
+        }
+        return this;
+    }
+}

@@ -1,0 +1,42 @@
+package io.mqttbridge.loadtool;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** What the load tool does, as named on the command line. */
+public enum Scenario {
+    /** Many publishers, each on its own topic; one subscriber with a wildcard filter over all of them. */
+    FAN_IN("fan-in"),
+    /** Pairs: publisher i sends on topic i, which only subscriber i subscribes to. */
+    ONE_TO_ONE("one-to-one"),
+    /** One publisher; every subscriber subscribes to its topic. */
+    FAN_OUT("fan-out"),
+    /** Connects at a given rate; each connection is closed right after its CONNACK. */
+    CONNECT_STORM("connect-storm"),
+    /** Opens connections and holds them idle, to measure the broker's memory per connection. */
+    IDLE_CONNECTIONS("idle-connections");
+
+    private final String cliName;
+
+    Scenario(String cliName) {
+        this.cliName = cliName;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public boolean isMessaging() {
+        return this == FAN_IN || this == ONE_TO_ONE || this == FAN_OUT;
+    }
+
+    public static Scenario fromCliName(String name) {
+        for (Scenario scenario : values()) {
+            if (scenario.cliName.equals(name)) {
+                return scenario;
+            }
+        }
+        throw new IllegalArgumentException("unknown scenario '" + name + "' (expected one of "
+                + Arrays.stream(values()).map(Scenario::cliName).collect(Collectors.joining(", ")) + ")");
+    }
+}
