@@ -1,8 +1,6 @@
 package io.mqttbridge.broker.routing;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -310,10 +308,6 @@ public final class TopicTree<S> {
             }
             levels[level] = topic.substring(start);
             return levels;
-        }
-
-        static List<String> asList(String topic) {
-            return new ArrayList<>(Arrays.asList(split(topic)));
         }
     }
 }
