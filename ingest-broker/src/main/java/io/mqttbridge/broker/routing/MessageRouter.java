@@ -1,7 +1,6 @@
 package io.mqttbridge.broker.routing;
 
 import io.mqttbridge.broker.BrokerConfig;
-import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
@@ -32,8 +31,7 @@ public final class MessageRouter {
     private final RetainedStore retainedStore;
     private final BrokerConfig config;
 
-    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
-                         BrokerMetrics metrics) {
+    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config) {
         this.tree = tree;
         this.retainedStore = retainedStore;
         this.config = config;

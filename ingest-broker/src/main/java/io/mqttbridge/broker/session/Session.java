@@ -135,6 +135,12 @@ public final class Session {
      */
     public void attach(ClientConnection newConnection, long expirySeconds, Runnable onAttached) {
         execute(() -> {
+            // Take over on the current executor, so the old connection is never written to from the new loop.
+            ClientConnection previous = connection;
+            if (previous != null && previous != newConnection) {
+                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                connection = null;
+            }
             executor = newConnection.channel().eventLoop();
             execute(() -> doAttach(newConnection, expirySeconds, onAttached));
         });
@@ -147,10 +153,6 @@ public final class Session {
                 end();
             }
             return;
-        }
-        ClientConnection previous = connection;
-        if (previous != null && previous != newConnection) {
-            previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
         }
         cancelTimers();
         pendingWill = null;

@@ -31,6 +31,10 @@ import java.util.concurrent.TimeUnit;
 @ChannelHandler.Sharable
 public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
 
+    /** The attribute where Netty's MQTT decoder records the version of the CONNECT it is decoding. */
+    private static final io.netty.util.AttributeKey<io.netty.handler.codec.mqtt.MqttVersion> CODEC_VERSION =
+            io.netty.util.AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+
     private final int connectTimeoutSeconds;
 
     public ConnectionGuardHandler(int connectTimeoutSeconds) {
@@ -103,7 +107,8 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
             if (cause instanceof MqttUnacceptableProtocolVersionException) {
                 refusal = MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION;
             } else if (cause instanceof MqttIdentifierRejectedException) {
-                refusal = connection.isMqtt5()
+                boolean mqtt5 = ctx.channel().attr(CODEC_VERSION).get() == io.netty.handler.codec.mqtt.MqttVersion.MQTT_5;
+                refusal = mqtt5
                         ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
                         : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
             }
