@@ -57,6 +57,7 @@ public final class Session {
     private ScheduledFuture<?> expiryTimer;
     private ScheduledFuture<?> willTimer;
     private Runnable pendingWill;
+    private java.util.Map<Integer, io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow> inboundQos2 = java.util.Map.of();
 
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
@@ -160,6 +161,8 @@ public final class Session {
         disconnectedAt = null;
         connection = newConnection;
         newConnection.setSession(this);
+        newConnection.inbound().resumeQos2Flows(inboundQos2);
+        inboundQos2 = java.util.Map.of();
         onAttached.run();
         if (!newConnection.channel().isActive()) {
             return;
@@ -193,6 +196,9 @@ public final class Session {
 
     private void doDetach(ClientConnection closed, Runnable will, long willDelaySeconds) {
         if (connection != closed || ended) {
+            if (!ended) {
+                carryInboundQos2(closed);
+            }
             // Taken over by a newer connection to this session, or the session already ended:
             // the will is only held back while the same session continues [MQTT-3.1.3-9].
             if (will != null && (ended || willDelaySeconds == 0)) {
@@ -203,6 +209,7 @@ public final class Session {
         connection = null;
         disconnectedAt = Instant.now();
         sessionExpirySeconds = closed.sessionExpirySeconds();
+        carryInboundQos2(closed);
         if (sessionExpirySeconds == 0) {
             if (will != null) {
                 will.run();
@@ -222,6 +229,23 @@ public final class Session {
         dropQos0Queued();
         scheduleExpiry(sessionExpirySeconds);
         manager.save(snapshot());
+    }
+
+    private void carryInboundQos2(ClientConnection closed) {
+        java.util.Map<Integer, io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow> flows =
+                closed.inbound().qos2FlowsForSession();
+        if (flows.isEmpty()) {
+            return;
+        }
+        if (connection != null) {
+            // The session already runs on the new connection's event loop: hand them over directly.
+            connection.inbound().resumeQos2Flows(flows);
+        } else {
+            java.util.Map<Integer, io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow> merged =
+                    new java.util.HashMap<>(inboundQos2);
+            merged.putAll(flows);
+            inboundQos2 = merged;
+        }
     }
 
     private void dropQos0Queued() {

@@ -69,4 +69,36 @@ class SessionDeliveryTest {
             }
         }
     }
+
+    @Test
+    void inboundQos2StateSurvivesReconnectSoPubrelIsCompletedAndRetransmissionIsNotRoutedAgain() throws Exception {
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient subscriber = new RawMqttClient(broker.port())) {
+            subscriber.send(RawMqttClient.connect(4, "q2watch", true, 60));
+            assertThat(subscriber.read().type()).isEqualTo(2);
+            subscriber.send(RawMqttClient.subscribe(1, "q2s/#", 0, false));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            try (RawMqttClient publisher = new RawMqttClient(broker.port())) {
+                publisher.send(RawMqttClient.connect5("q2pub", false, 60, new byte[] {0x11, 0, 0, 0, 60}));
+                assertThat(publisher.read().type()).isEqualTo(2);
+                publisher.send(RawMqttClient.publish5(2, "q2s/a", 11, "once", new byte[0]));
+                assertThat(publisher.read().type()).isEqualTo(5);
+            }
+            assertThat(new String(subscriber.read().body(), StandardCharsets.UTF_8)).endsWith("once");
+            try (RawMqttClient again = new RawMqttClient(broker.port())) {
+                again.send(RawMqttClient.connect5("q2pub", false, 60, new byte[] {0x11, 0, 0, 0, 60}));
+                assertThat(again.read().body()[0]).as("session present").isEqualTo((byte) 1);
+                byte[] duplicate = RawMqttClient.publish5(2, "q2s/a", 11, "once", new byte[0]);
+                duplicate[0] |= 0x08;
+                again.send(duplicate);
+                assertThat(again.read().type()).isEqualTo(5);
+                again.send(RawMqttClient.packet(0x62, new byte[] {0, 11}));
+                Packet pubcomp = again.read();
+                assertThat(pubcomp.type()).isEqualTo(7);
+                assertThat(pubcomp.body().length == 2 || pubcomp.body()[2] == 0).as("reason success").isTrue();
+                again.send(RawMqttClient.publish5(0, "q2s/b", 0, "marker", new byte[0]));
+            }
+            assertThat(new String(subscriber.read().body(), StandardCharsets.UTF_8)).endsWith("marker");
+        }
+    }
 }
