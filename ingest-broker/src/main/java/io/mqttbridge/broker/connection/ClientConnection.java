@@ -266,12 +266,24 @@ public final class ClientConnection {
 
     /** Writes PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (ignored for 3.1.1), unflushed. */
     public void writeReply(MqttMessageType type, MqttQoS qos, int packetId, int reasonCode) {
+        writeReply(type, qos, packetId, reasonCode, null);
+    }
+
+    /**
+     * As {@link #writeReply(MqttMessageType, MqttQoS, int, int)}, with an MQTT 5 reason string that is
+     * left out when the client asked for no problem information.
+     */
+    public void writeReply(MqttMessageType type, MqttQoS qos, int packetId, int reasonCode, String reasonString) {
         if (!channel.isActive()) {
             return;
         }
+        MqttProperties properties = MqttProperties.NO_PROPERTIES;
+        if (reasonString != null && isMqtt5() && problemInformationRequested) {
+            properties = new MqttProperties();
+            properties.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reasonString));
+        }
         MqttMessage reply = new MqttMessage(new MqttFixedHeader(type, false, qos, false, 0),
-                new MqttPubReplyMessageVariableHeader(packetId, (byte) (isMqtt5() ? reasonCode : 0),
-                        MqttProperties.NO_PROPERTIES));
+                new MqttPubReplyMessageVariableHeader(packetId, (byte) (isMqtt5() ? reasonCode : 0), properties));
         channel.write(reply, channel.voidPromise());
     }
 }

@@ -88,6 +88,7 @@ class DurableAckTest {
             Packet ack = client.read();
             assertThat(ack.type()).isEqualTo(4);
             assertThat(ack.body()[2] & 0xFF).isEqualTo(0x97);
+            assertThat(new String(ack.body(), java.nio.charset.StandardCharsets.UTF_8)).as("reason string").contains("full");
         }
     }
 

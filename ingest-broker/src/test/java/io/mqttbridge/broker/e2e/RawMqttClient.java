@@ -115,6 +115,25 @@ final class RawMqttClient implements AutoCloseable {
         return packet(0x10, body.toByteArray());
     }
 
+    /** An MQTT 5 CONNECT with a QoS 1 will carrying {@code willProperties}. */
+    static byte[] connect5WithWill(String clientId, boolean clean, byte[] properties, byte[] willProperties,
+                                   String willTopic, String willPayload) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, "MQTT");
+        body.write(5);
+        body.write((clean ? 0x02 : 0) | 0x04 | (1 << 3));
+        body.write(0);
+        body.write(60);
+        body.write(properties.length);
+        body.writeBytes(properties);
+        writeString(body, clientId);
+        body.write(willProperties.length);
+        body.writeBytes(willProperties);
+        writeString(body, willTopic);
+        writeString(body, willPayload);
+        return packet(0x10, body.toByteArray());
+    }
+
     /** An MQTT 5 PUBLISH with the given encoded properties. */
     static byte[] publish5(int qos, String topic, int packetId, String payload, byte[] properties) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();

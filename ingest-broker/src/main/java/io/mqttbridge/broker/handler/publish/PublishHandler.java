@@ -200,15 +200,19 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         while ((ack = inbound.pollReadyAck()) != null) {
             int reason = ack.overrideReasonCode();
             boolean failed = false;
+            String reasonString = null;
             if (ack.sinkResult().isCompletedExceptionally()) {
                 failed = true;
-                reason = reasonOf(ack.sinkResult());
+                Throwable cause = causeOf(ack.sinkResult());
+                reason = reasonOf(cause);
+                reasonString = cause == null ? null : cause.getMessage();
             }
             boolean mqtt5 = connection.isMqtt5();
             if (ack.qos() == 1) {
                 inbound.completed();
                 if (!failed || mqtt5) {
-                    connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
+                    connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
+                            reasonString);
                     wrote = true;
                 }
             } else {
@@ -227,7 +231,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     // A PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
                     inbound.removeQos2(ack.packetId());
                     inbound.completed();
-                    connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
+                    connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
+                            reasonString);
                     wrote = true;
                 } else if (flow != null) {
                     flow.setState(Qos2State.SINK_FAILED);
@@ -239,18 +244,21 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static int reasonOf(CompletableFuture<Void> failed) {
+    private static Throwable causeOf(CompletableFuture<Void> failed) {
         try {
             failed.join();
-            return PublishRejectedException.UNSPECIFIED_ERROR;
+            return null;
         } catch (CompletionException | java.util.concurrent.CancellationException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof PublishRejectedException rejected && rejected.reasonCode() >= 0x80
-                    && rejected.reasonCode() <= 0xFF) {
-                return rejected.reasonCode();
-            }
-            return PublishRejectedException.UNSPECIFIED_ERROR;
+            return e.getCause() == null ? e : e.getCause();
         }
+    }
+
+    private static int reasonOf(Throwable cause) {
+        if (cause instanceof PublishRejectedException rejected && rejected.reasonCode() >= 0x80
+                && rejected.reasonCode() <= 0xFF) {
+            return rejected.reasonCode();
+        }
+        return PublishRejectedException.UNSPECIFIED_ERROR;
     }
 
     private void onPubrel(ChannelHandlerContext ctx, ClientConnection connection, MqttMessageIdVariableHeader header) {
