@@ -126,6 +126,10 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             inbound.started();
+            if (!mqtt5 && inbound.unacknowledged() >= config.getReceiveMaximum()) {
+                // 3.1.1 has no receive maximum to announce: bound the waiting acks by reading no further.
+                connection.channel().config().setAutoRead(false);
+            }
         }
         metrics.messageIn(qos);
         if (!connection.permissions().mayPublish(topic)) {
@@ -241,6 +245,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         }
         if (wrote) {
             ctx.flush();
+        }
+        if (!connection.isMqtt5() && !connection.isPausedByBackPressure()
+                && connection.state() == ClientConnection.State.CONNECTED
+                && inbound.unacknowledged() < config.getReceiveMaximum() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
