@@ -101,4 +101,36 @@ class SessionDeliveryTest {
             assertThat(new String(subscriber.read().body(), StandardCharsets.UTF_8)).endsWith("marker");
         }
     }
+
+    @Test
+    void persistentSessionWithQueuedMessageSurvivesABrokerRestartThroughTheSessionStore() throws Exception {
+        io.mqttbridge.broker.session.InMemorySessionStore store = new io.mqttbridge.broker.session.InMemorySessionStore();
+        try (TestBroker first = TestBroker.withSessionStore(store)) {
+            try (RawMqttClient subscriber = new RawMqttClient(first.port())) {
+                subscriber.send(RawMqttClient.connect(4, "survivor", false, 60));
+                assertThat(subscriber.read().type()).isEqualTo(2);
+                subscriber.send(RawMqttClient.subscribe(1, "keep/#", 1, false));
+                assertThat(subscriber.read().type()).isEqualTo(9);
+                subscriber.send(RawMqttClient.packet(0xE0, new byte[0]));
+                assertThat(subscriber.readUntilClosed()).isEmpty();
+            }
+            try (RawMqttClient publisher = new RawMqttClient(first.port())) {
+                publisher.send(RawMqttClient.connect(4, "keepPub", true, 60));
+                assertThat(publisher.read().type()).isEqualTo(2);
+                publisher.send(RawMqttClient.publish(1, "keep/1", 1, "kept", false));
+                assertThat(publisher.read().type()).isEqualTo(4);
+            }
+        }
+        assertThat(store.get("survivor")).hasValueSatisfying(snapshot -> {
+            assertThat(snapshot.subscriptions()).extracting(s -> s.topicFilter()).containsExactly("keep/#");
+            assertThat(snapshot.pending()).hasSize(1);
+        });
+        try (TestBroker second = TestBroker.withSessionStore(store);
+             RawMqttClient again = new RawMqttClient(second.port())) {
+            assertThat(second.broker.subscriptionsOf("survivor")).hasSize(1);
+            again.send(RawMqttClient.connect(4, "survivor", false, 60));
+            assertThat(again.read().body()[0]).as("session present").isEqualTo((byte) 1);
+            assertThat(new String(again.read().body(), StandardCharsets.UTF_8)).endsWith("kept");
+        }
+    }
 }
