@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.connection;
 
+import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.netty.OutboundPublish;
@@ -175,7 +176,7 @@ public final class ClientConnection {
     /** The client ended the connection with DISCONNECT; whether the will is still published depends on the reason. */
     public void clientDisconnected(int reasonCode) {
         this.sendWill = reasonCode == REASON_DISCONNECT_WITH_WILL;
-        recordReason(io.mqttbridge.broker.spi.DisconnectInfo.CLIENT_DISCONNECT, reasonCode);
+        recordReason(DisconnectInfo.CLIENT_DISCONNECT, reasonCode);
     }
 
     /** Records why the connection is ending, first reason wins. */

@@ -1,5 +1,8 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
+import java.time.Duration;
+import java.util.HashMap;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
@@ -57,7 +60,7 @@ public final class Session {
     private ScheduledFuture<?> expiryTimer;
     private ScheduledFuture<?> willTimer;
     private Runnable pendingWill;
-    private java.util.Map<Integer, io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow> inboundQos2 = java.util.Map.of();
+    private Map<Integer, Qos2Flow> inboundQos2 = Map.of();
 
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
@@ -162,7 +165,7 @@ public final class Session {
         connection = newConnection;
         newConnection.setSession(this);
         newConnection.inbound().resumeQos2Flows(inboundQos2);
-        inboundQos2 = java.util.Map.of();
+        inboundQos2 = Map.of();
         onAttached.run();
         if (!newConnection.channel().isActive()) {
             return;
@@ -232,7 +235,7 @@ public final class Session {
     }
 
     private void carryInboundQos2(ClientConnection closed) {
-        java.util.Map<Integer, io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow> flows =
+        Map<Integer, Qos2Flow> flows =
                 closed.inbound().qos2FlowsForSession();
         if (flows.isEmpty()) {
             return;
@@ -241,8 +244,8 @@ public final class Session {
             // The session already runs on the new connection's event loop: hand them over directly.
             connection.inbound().resumeQos2Flows(flows);
         } else {
-            java.util.Map<Integer, io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow> merged =
-                    new java.util.HashMap<>(inboundQos2);
+            Map<Integer, Qos2Flow> merged =
+                    new HashMap<>(inboundQos2);
             merged.putAll(flows);
             inboundQos2 = merged;
         }
@@ -475,7 +478,7 @@ public final class Session {
             }
         }
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
-            long elapsed = java.time.Duration.between(disconnectedAt, Instant.now()).getSeconds();
+            long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
             scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));
         }
     }

@@ -1,5 +1,7 @@
 package io.mqttbridge.broker.handler.connect;
 
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.AttributeKey;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -32,8 +34,8 @@ import java.util.concurrent.TimeUnit;
 public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
 
     /** The attribute where Netty's MQTT decoder records the version of the CONNECT it is decoding. */
-    private static final io.netty.util.AttributeKey<io.netty.handler.codec.mqtt.MqttVersion> CODEC_VERSION =
-            io.netty.util.AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+    private static final AttributeKey<MqttVersion> CODEC_VERSION =
+            AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
     private final int connectTimeoutSeconds;
 
@@ -107,7 +109,7 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
             if (cause instanceof MqttUnacceptableProtocolVersionException) {
                 refusal = MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION;
             } else if (cause instanceof MqttIdentifierRejectedException) {
-                boolean mqtt5 = ctx.channel().attr(CODEC_VERSION).get() == io.netty.handler.codec.mqtt.MqttVersion.MQTT_5;
+                boolean mqtt5 = ctx.channel().attr(CODEC_VERSION).get() == MqttVersion.MQTT_5;
                 refusal = mqtt5
                         ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
                         : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.handler.publish;
 
+import java.util.concurrent.CancellationException;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundPublishes;
@@ -257,7 +258,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         try {
             failed.join();
             return null;
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        } catch (CompletionException | CancellationException e) {
             return e.getCause() == null ? e : e.getCause();
         }
     }
