@@ -87,7 +87,7 @@ public final class MqttBroker implements MessagePublisher {
         this.sessions = new SessionManager(tree, sessionStore, null, config);
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, () -> this.sessions.size());
         this.sessions.setMetrics(metrics);
-        this.router = new MessageRouter(tree, retainedStore, config, metrics);
+        this.router = new MessageRouter(tree, retainedStore, config);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.connection;
 
+import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.netty.OutboundPublish;
@@ -175,7 +176,7 @@ public final class ClientConnection {
     /** The client ended the connection with DISCONNECT; whether the will is still published depends on the reason. */
     public void clientDisconnected(int reasonCode) {
         this.sendWill = reasonCode == REASON_DISCONNECT_WITH_WILL;
-        recordReason(io.mqttbridge.broker.spi.DisconnectInfo.CLIENT_DISCONNECT, reasonCode);
+        recordReason(DisconnectInfo.CLIENT_DISCONNECT, reasonCode);
     }
 
     /** Records why the connection is ending, first reason wins. */
@@ -266,12 +267,24 @@ public final class ClientConnection {
 
     /** Writes PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (ignored for 3.1.1), unflushed. */
     public void writeReply(MqttMessageType type, MqttQoS qos, int packetId, int reasonCode) {
+        writeReply(type, qos, packetId, reasonCode, null);
+    }
+
+    /**
+     * As {@link #writeReply(MqttMessageType, MqttQoS, int, int)}, with an MQTT 5 reason string that is
+     * left out when the client asked for no problem information.
+     */
+    public void writeReply(MqttMessageType type, MqttQoS qos, int packetId, int reasonCode, String reasonString) {
         if (!channel.isActive()) {
             return;
         }
+        MqttProperties properties = MqttProperties.NO_PROPERTIES;
+        if (reasonString != null && isMqtt5() && problemInformationRequested) {
+            properties = new MqttProperties();
+            properties.add(new MqttProperties.StringProperty(MqttProperties.REASON_STRING, reasonString));
+        }
         MqttMessage reply = new MqttMessage(new MqttFixedHeader(type, false, qos, false, 0),
-                new MqttPubReplyMessageVariableHeader(packetId, (byte) (isMqtt5() ? reasonCode : 0),
-                        MqttProperties.NO_PROPERTIES));
+                new MqttPubReplyMessageVariableHeader(packetId, (byte) (isMqtt5() ? reasonCode : 0), properties));
         channel.write(reply, channel.voidPromise());
     }
 }

@@ -88,4 +88,28 @@ public final class InboundPublishes {
     public Qos2Flow removeQos2(int packetId) {
         return qos2.remove(packetId);
     }
+
+    /**
+     * The QoS 2 flows to keep in the session when this connection ends [MQTT-4.1.0-1]: acknowledged
+     * ones stay acknowledged; ones whose sink result never came back will be sunk again (but not
+     * routed again) when the client retransmits.
+     */
+    public Map<Integer, Qos2Flow> qos2FlowsForSession() {
+        Map<Integer, Qos2Flow> kept = new HashMap<>();
+        qos2.forEach((packetId, flow) -> {
+            Qos2Flow copy = new Qos2Flow(flow.message);
+            copy.state = flow.state == Qos2State.RECEIVED ? Qos2State.RECEIVED : Qos2State.SINK_FAILED;
+            kept.put(packetId, copy);
+        });
+        return kept;
+    }
+
+    /** Resumes the QoS 2 flows of the session on a new connection. */
+    public void resumeQos2Flows(Map<Integer, Qos2Flow> flows) {
+        for (Map.Entry<Integer, Qos2Flow> entry : flows.entrySet()) {
+            if (qos2.putIfAbsent(entry.getKey(), entry.getValue()) == null) {
+                unacknowledged++;
+            }
+        }
+    }
 }

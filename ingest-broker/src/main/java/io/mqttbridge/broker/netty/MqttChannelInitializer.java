@@ -73,7 +73,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         channel.closeFuture().addListener(future -> channels.remove(channel));
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(TRAFFIC_METRICS, trafficMetrics);
-        pipeline.addLast(DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength()));
+        pipeline.addLast(DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(ENCODER, MqttEncoder.INSTANCE);
         pipeline.addLast(PUBLISH_ENCODER, publishEncoder);
         pipeline.addLast(CONNECTION_GUARD, guard);

@@ -1,7 +1,8 @@
 package io.mqttbridge.broker.routing;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.mqttbridge.broker.BrokerConfig;
-import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
@@ -32,8 +33,7 @@ public final class MessageRouter {
     private final RetainedStore retainedStore;
     private final BrokerConfig config;
 
-    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
-                         BrokerMetrics metrics) {
+    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config) {
         this.tree = tree;
         this.retainedStore = retainedStore;
         this.config = config;
@@ -62,7 +62,7 @@ public final class MessageRouter {
             if (count == 0) {
                 onHandled.accept(0);
             } else {
-                java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(count);
+                AtomicInteger left = new AtomicInteger(count);
                 perSession = () -> {
                     if (left.decrementAndGet() == 0) {
                         onHandled.accept(count);
@@ -103,14 +103,14 @@ public final class MessageRouter {
             retainAsPublished |= subscription.retainAsPublished();
             if (subscription.subscriptionIdentifier() != 0) {
                 if (idCount == ids.length) {
-                    ids = java.util.Arrays.copyOf(ids, Math.max(2, ids.length * 2));
+                    ids = Arrays.copyOf(ids, Math.max(2, ids.length * 2));
                 }
                 ids[idCount++] = subscription.subscriptionIdentifier();
             }
         }
 
         int[] ids() {
-            return idCount == ids.length ? ids : java.util.Arrays.copyOf(ids, idCount);
+            return idCount == ids.length ? ids : Arrays.copyOf(ids, idCount);
         }
     }
 

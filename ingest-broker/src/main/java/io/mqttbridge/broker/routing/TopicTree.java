@@ -15,8 +15,10 @@ import java.util.function.Predicate;
  * <p>Threading: {@link #match} is lock-free and may run concurrently with {@link #add} and
  * {@link #remove} from any thread; it sees every subscription whose add completed before the match
  * started. Subscribers of a level are kept in copy-on-write arrays guarded by the level's monitor,
- * so only writers of the same level contend. Levels are created on demand and not pruned when they
- * become empty (their memory is bounded by the number of distinct filters ever subscribed).
+ * so only writers of the same level contend. Levels are created on demand and pruned when their last
+ * subscription goes: a level is marked removed under its monitor only when it is empty, and a writer
+ * that meets a removed level starts again from the root, so no subscription is ever added to an
+ * unlinked level.
  *
  * @param <S> the subscription type; an owner may hold one subscription per (filter, share group)
  */
@@ -43,39 +45,66 @@ public final class TopicTree<S> {
      * @return whether an existing subscription of the owner was replaced
      */
     public boolean add(String filter, String shareGroup, Object owner, S subscription) {
-        Node<S> node = root;
-        for (String level : Levels.split(filter)) {
-            node = node.childForWrite(level);
+        String[] levels = Levels.split(filter);
+        while (true) {
+            Node<S> node = root;
+            for (String level : levels) {
+                node = node.childForWrite(level);
+                if (node == null) {
+                    break;
+                }
+            }
+            if (node == null) {
+                continue;
+            }
+            Boolean replaced = shareGroup == null
+                    ? node.putEntry(owner, subscription)
+                    : node.putMember(shareGroup, owner, subscription);
+            if (replaced == null) {
+                continue;
+            }
+            if (!replaced) {
+                size.incrementAndGet();
+            }
+            return replaced;
         }
-        boolean replaced = shareGroup == null
-                ? node.putEntry(owner, subscription)
-                : node.groupForWrite(shareGroup).putMember(owner, subscription);
-        if (!replaced) {
-            size.incrementAndGet();
-        }
-        return replaced;
     }
 
     /** @return the removed subscription, or {@code null} if the owner had none for that filter and group */
     public S remove(String filter, String shareGroup, Object owner) {
+        String[] levels = Levels.split(filter);
+        List<Node<S>> path = new ArrayList<>(levels.length + 1);
         Node<S> node = root;
-        for (String level : Levels.split(filter)) {
+        path.add(node);
+        for (String level : levels) {
             node = node.child(level);
             if (node == null) {
                 return null;
             }
+            path.add(node);
         }
-        S removed;
-        if (shareGroup == null) {
-            removed = node.removeEntry(owner);
-        } else {
-            SharedGroup<S> group = node.group(shareGroup);
-            removed = group == null ? null : group.removeMember(owner);
-        }
+        S removed = shareGroup == null ? node.removeEntry(owner) : node.removeMember(shareGroup, owner);
         if (removed != null) {
             size.decrementAndGet();
+            prune(path, levels);
         }
         return removed;
+    }
+
+    private void prune(List<Node<S>> path, String[] levels) {
+        for (int i = levels.length; i >= 1; i--) {
+            Node<S> node = path.get(i);
+            if (!node.markRemovedIfEmpty()) {
+                return;
+            }
+            path.get(i - 1).unlink(levels[i - 1], node);
+        }
+    }
+
+    /** Whether no level is left below the root (for tests of pruning). */
+    boolean hasNoLevels() {
+        ConcurrentHashMap<String, Node<S>> children = root.children;
+        return children == null || children.isEmpty();
     }
 
     /** Visits every subscription matching {@code topicName} (a valid topic name). */
@@ -133,6 +162,10 @@ public final class TopicTree<S> {
             return name;
         }
 
+        boolean isEmpty() {
+            return members.length == 0;
+        }
+
         /**
          * Picks the next member in round-robin order, preferring members that satisfy
          * {@code preferred} (for example: connected); {@code null} if the group is empty.
@@ -153,14 +186,14 @@ public final class TopicTree<S> {
             return ((Entry<S>) current[start]).subscription();
         }
 
-        synchronized boolean putMember(Object owner, S subscription) {
+        boolean putMember(Object owner, S subscription) {
             Object[] updated = Node.put(members, owner, subscription);
             boolean replaced = updated.length == members.length;
             members = updated;
             return replaced;
         }
 
-        synchronized S removeMember(Object owner) {
+        S removeMember(Object owner) {
             Object[] current = members;
             int index = Node.indexOf(current, owner);
             if (index < 0) {
@@ -173,28 +206,46 @@ public final class TopicTree<S> {
         }
     }
 
+    /**
+     * One level. Readers use the volatile fields without locking; every mutation holds the node's
+     * monitor and fails (returns {@code null}) once the node has been removed.
+     */
     private static final class Node<S> {
         private volatile ConcurrentHashMap<String, Node<S>> children;
         private volatile Object[] entries = NO_ENTRIES;
         private volatile Object[] groups = NO_ENTRIES;
+        private boolean removed;
 
         Node<S> child(String level) {
             ConcurrentHashMap<String, Node<S>> map = children;
             return map == null ? null : map.get(level);
         }
 
-        Node<S> childForWrite(String level) {
+        synchronized Node<S> childForWrite(String level) {
+            if (removed) {
+                return null;
+            }
             ConcurrentHashMap<String, Node<S>> map = children;
             if (map == null) {
-                synchronized (this) {
-                    map = children;
-                    if (map == null) {
-                        map = new ConcurrentHashMap<>(4);
-                        children = map;
-                    }
-                }
+                map = new ConcurrentHashMap<>(4);
+                children = map;
             }
             return map.computeIfAbsent(level, l -> new Node<>());
+        }
+
+        void unlink(String level, Node<S> child) {
+            ConcurrentHashMap<String, Node<S>> map = children;
+            if (map != null) {
+                map.remove(level, child);
+            }
+        }
+
+        synchronized boolean markRemovedIfEmpty() {
+            ConcurrentHashMap<String, Node<S>> map = children;
+            if (entries.length == 0 && groups.length == 0 && (map == null || map.isEmpty())) {
+                removed = true;
+            }
+            return removed;
         }
 
         @SuppressWarnings("unchecked")
@@ -207,7 +258,10 @@ public final class TopicTree<S> {
             }
         }
 
-        synchronized boolean putEntry(Object owner, S subscription) {
+        synchronized Boolean putEntry(Object owner, S subscription) {
+            if (removed) {
+                return null;
+            }
             Object[] updated = put(entries, owner, subscription);
             boolean replaced = updated.length == entries.length;
             entries = updated;
@@ -221,9 +275,9 @@ public final class TopicTree<S> {
             if (index < 0) {
                 return null;
             }
-            S removed = ((Entry<S>) current[index]).subscription();
+            S removedSubscription = ((Entry<S>) current[index]).subscription();
             entries = without(current, index);
-            return removed;
+            return removedSubscription;
         }
 
         @SuppressWarnings("unchecked")
@@ -236,16 +290,36 @@ public final class TopicTree<S> {
             return null;
         }
 
-        synchronized SharedGroup<S> groupForWrite(String name) {
-            SharedGroup<S> existing = group(name);
-            if (existing != null) {
-                return existing;
+        synchronized Boolean putMember(String groupName, Object owner, S subscription) {
+            if (removed) {
+                return null;
             }
-            SharedGroup<S> created = new SharedGroup<>(name);
-            Object[] updated = Arrays.copyOf(groups, groups.length + 1);
-            updated[groups.length] = created;
-            groups = updated;
-            return created;
+            SharedGroup<S> group = group(groupName);
+            if (group == null) {
+                group = new SharedGroup<>(groupName);
+                Object[] updated = Arrays.copyOf(groups, groups.length + 1);
+                updated[groups.length] = group;
+                groups = updated;
+            }
+            return group.putMember(owner, subscription);
+        }
+
+        synchronized S removeMember(String groupName, Object owner) {
+            SharedGroup<S> group = group(groupName);
+            if (group == null) {
+                return null;
+            }
+            S removedSubscription = group.removeMember(owner);
+            if (group.isEmpty()) {
+                Object[] current = groups;
+                for (int i = 0; i < current.length; i++) {
+                    if (current[i] == group) {
+                        groups = without(current, i);
+                        break;
+                    }
+                }
+            }
+            return removedSubscription;
         }
 
         static <S> Object[] put(Object[] current, Object owner, S subscription) {
@@ -310,10 +384,6 @@ public final class TopicTree<S> {
             }
             levels[level] = topic.substring(start);
             return levels;
-        }
-
-        static List<String> asList(String topic) {
-            return new ArrayList<>(Arrays.asList(split(topic)));
         }
     }
 }

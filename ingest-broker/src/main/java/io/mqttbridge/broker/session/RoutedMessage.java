@@ -32,8 +32,16 @@ public final class RoutedMessage {
         this.expiresAtNanos = expiry == null ? NO_EXPIRY : receivedAtNanos + expiry * 1_000_000_000L;
     }
 
+    /**
+     * Prepares {@code message}; its expiry counts from its {@link PublishedMessage#receivedAt()}, so a
+     * retained or restored message keeps ageing.
+     */
     public static RoutedMessage of(PublishedMessage message) {
-        return new RoutedMessage(message, System.nanoTime());
+        long ageNanos = 0;
+        if (message.properties().messageExpiryIntervalSeconds() != null) {
+            ageNanos = Math.max(0, java.time.Duration.between(message.receivedAt(), java.time.Instant.now()).toNanos());
+        }
+        return new RoutedMessage(message, System.nanoTime() - ageNanos);
     }
 
     public PublishedMessage message() {

@@ -1,5 +1,8 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
+import java.time.Duration;
+import java.util.HashMap;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
@@ -57,6 +60,7 @@ public final class Session {
     private ScheduledFuture<?> expiryTimer;
     private ScheduledFuture<?> willTimer;
     private Runnable pendingWill;
+    private Map<Integer, Qos2Flow> inboundQos2 = Map.of();
 
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
@@ -135,6 +139,12 @@ public final class Session {
      */
     public void attach(ClientConnection newConnection, long expirySeconds, Runnable onAttached) {
         execute(() -> {
+            // Take over on the current executor, so the old connection is never written to from the new loop.
+            ClientConnection previous = connection;
+            if (previous != null && previous != newConnection) {
+                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                connection = null;
+            }
             executor = newConnection.channel().eventLoop();
             execute(() -> doAttach(newConnection, expirySeconds, onAttached));
         });
@@ -148,16 +158,14 @@ public final class Session {
             }
             return;
         }
-        ClientConnection previous = connection;
-        if (previous != null && previous != newConnection) {
-            previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-        }
         cancelTimers();
         pendingWill = null;
         sessionExpirySeconds = expirySeconds;
         disconnectedAt = null;
         connection = newConnection;
         newConnection.setSession(this);
+        newConnection.inbound().resumeQos2Flows(inboundQos2);
+        inboundQos2 = Map.of();
         onAttached.run();
         if (!newConnection.channel().isActive()) {
             return;
@@ -191,6 +199,9 @@ public final class Session {
 
     private void doDetach(ClientConnection closed, Runnable will, long willDelaySeconds) {
         if (connection != closed || ended) {
+            if (!ended) {
+                carryInboundQos2(closed);
+            }
             // Taken over by a newer connection to this session, or the session already ended:
             // the will is only held back while the same session continues [MQTT-3.1.3-9].
             if (will != null && (ended || willDelaySeconds == 0)) {
@@ -201,6 +212,7 @@ public final class Session {
         connection = null;
         disconnectedAt = Instant.now();
         sessionExpirySeconds = closed.sessionExpirySeconds();
+        carryInboundQos2(closed);
         if (sessionExpirySeconds == 0) {
             if (will != null) {
                 will.run();
@@ -220,6 +232,23 @@ public final class Session {
         dropQos0Queued();
         scheduleExpiry(sessionExpirySeconds);
         manager.save(snapshot());
+    }
+
+    private void carryInboundQos2(ClientConnection closed) {
+        Map<Integer, Qos2Flow> flows =
+                closed.inbound().qos2FlowsForSession();
+        if (flows.isEmpty()) {
+            return;
+        }
+        if (connection != null) {
+            // The session already runs on the new connection's event loop: hand them over directly.
+            connection.inbound().resumeQos2Flows(flows);
+        } else {
+            Map<Integer, Qos2Flow> merged =
+                    new HashMap<>(inboundQos2);
+            merged.putAll(flows);
+            inboundQos2 = merged;
+        }
     }
 
     private void dropQos0Queued() {
@@ -449,7 +478,7 @@ public final class Session {
             }
         }
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
-            long elapsed = java.time.Duration.between(disconnectedAt, Instant.now()).getSeconds();
+            long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
             scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));
         }
     }

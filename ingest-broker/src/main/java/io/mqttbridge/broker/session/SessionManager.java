@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.session;
 
+import java.util.function.Supplier;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.routing.TopicTree;
@@ -75,7 +76,7 @@ public final class SessionManager {
     }
 
     /** Recreates offline sessions from the store, before the broker accepts connections. */
-    public void restore(Collection<SessionSnapshot> snapshots, java.util.function.Supplier<EventExecutor> executors) {
+    public void restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
             sessions.put(snapshot.clientId(), session);

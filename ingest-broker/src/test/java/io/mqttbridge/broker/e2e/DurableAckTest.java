@@ -88,6 +88,7 @@ class DurableAckTest {
             Packet ack = client.read();
             assertThat(ack.type()).isEqualTo(4);
             assertThat(ack.body()[2] & 0xFF).isEqualTo(0x97);
+            assertThat(new String(ack.body(), java.nio.charset.StandardCharsets.UTF_8)).as("reason string").contains("full");
         }
     }
 
@@ -150,6 +151,31 @@ class DurableAckTest {
             sink.pressureListener.run();
             await().until(() -> sink.messages.size() == 2);
             assertThat(client.read().type()).isEqualTo(13);
+        }
+    }
+
+    @Test
+    void mqtt311PublisherIsNotReadWhileReceiveMaximumAcksAreOutstanding() throws Exception {
+        sink.futures.clear();
+        try (TestBroker limited = new TestBroker(c -> c.setReceiveMaximum(2),
+                io.mqttbridge.broker.spi.Authenticator.ALLOW_ALL, io.mqttbridge.broker.spi.Authorizer.ALLOW_ALL, sink,
+                io.mqttbridge.broker.spi.SessionListener.NONE);
+             RawMqttClient client = new RawMqttClient(limited.port())) {
+            client.send(RawMqttClient.connect(4, "window", true, 60));
+            assertThat(client.read().type()).isEqualTo(2);
+            client.send(RawMqttClient.publish(1, "t", 1, "m1", false));
+            await().until(() -> sink.futures.size() == 1);
+            client.send(RawMqttClient.publish(1, "t", 2, "m2", false));
+            await().until(() -> sink.futures.size() == 2);
+            client.send(RawMqttClient.publish(1, "t", 3, "m3", false));
+            client.send(RawMqttClient.packet(0xC0, new byte[0]));
+            await().during(java.time.Duration.ofMillis(500)).atMost(java.time.Duration.ofSeconds(2))
+                    .until(() -> sink.futures.size() == 2);
+            sink.futures.get(0).complete(null);
+            assertThat(client.read().type()).as("PUBACK before the PINGRESP that was not read yet").isEqualTo(4);
+            await().until(() -> sink.futures.size() == 3);
+            assertThat(client.read().type()).isEqualTo(13);
+            assertThat(sink.messages).extracting(m -> new String(m.payload())).containsExactly("m1", "m2", "m3");
         }
     }
 }

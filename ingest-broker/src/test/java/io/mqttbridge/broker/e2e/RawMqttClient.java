@@ -101,6 +101,66 @@ final class RawMqttClient implements AutoCloseable {
         return packet(0x10, body.toByteArray());
     }
 
+    /** An MQTT 5 CONNECT with the given encoded properties (without their length prefix). */
+    static byte[] connect5(String clientId, boolean clean, int keepAlive, byte[] properties) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, "MQTT");
+        body.write(5);
+        body.write(clean ? 0x02 : 0);
+        body.write(keepAlive >> 8);
+        body.write(keepAlive & 0xFF);
+        body.write(properties.length);
+        body.writeBytes(properties);
+        writeString(body, clientId);
+        return packet(0x10, body.toByteArray());
+    }
+
+    /** An MQTT 5 CONNECT with a QoS 1 will carrying {@code willProperties}. */
+    static byte[] connect5WithWill(String clientId, boolean clean, byte[] properties, byte[] willProperties,
+                                   String willTopic, String willPayload) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, "MQTT");
+        body.write(5);
+        body.write((clean ? 0x02 : 0) | 0x04 | (1 << 3));
+        body.write(0);
+        body.write(60);
+        body.write(properties.length);
+        body.writeBytes(properties);
+        writeString(body, clientId);
+        body.write(willProperties.length);
+        body.writeBytes(willProperties);
+        writeString(body, willTopic);
+        writeString(body, willPayload);
+        return packet(0x10, body.toByteArray());
+    }
+
+    /** An MQTT 5 PUBLISH with the given encoded properties. */
+    static byte[] publish5(int qos, String topic, int packetId, String payload, byte[] properties) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        writeString(body, topic);
+        if (qos > 0) {
+            body.write(packetId >> 8);
+            body.write(packetId & 0xFF);
+        }
+        body.write(properties.length);
+        body.writeBytes(properties);
+        body.writeBytes(payload.getBytes(StandardCharsets.UTF_8));
+        return packet(0x30 | (qos << 1), body.toByteArray());
+    }
+
+    /** SUBSCRIBE to one filter; {@code options} is the subscription options byte; MQTT 5 adds an empty property set. */
+    static byte[] subscribe(int packetId, String filter, int options, boolean mqtt5) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(packetId >> 8);
+        body.write(packetId & 0xFF);
+        if (mqtt5) {
+            body.write(0);
+        }
+        writeString(body, filter);
+        body.write(options);
+        return packet(0x82, body.toByteArray());
+    }
+
     static byte[] publish(int qos, String topic, int packetId, String payload, boolean mqtt5) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeString(body, topic);

@@ -17,10 +17,16 @@ public final class TestBroker implements AutoCloseable {
 
     public final MqttBroker broker;
     public final MetricRegistry metrics = new MetricRegistry();
-    public final InMemorySessionStore sessionStore = new InMemorySessionStore();
+    public final InMemorySessionStore sessionStore;
 
     public TestBroker(Consumer<BrokerConfig> configurer, Authenticator authenticator, Authorizer authorizer,
                       PublishSink sink, SessionListener listener) {
+        this(configurer, authenticator, authorizer, sink, listener, new InMemorySessionStore());
+    }
+
+    public TestBroker(Consumer<BrokerConfig> configurer, Authenticator authenticator, Authorizer authorizer,
+                      PublishSink sink, SessionListener listener, InMemorySessionStore sessionStore) {
+        this.sessionStore = sessionStore;
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
         config.setPort(0);
@@ -38,6 +44,11 @@ public final class TestBroker implements AutoCloseable {
     public static TestBroker start(Consumer<BrokerConfig> configurer) {
         return new TestBroker(configurer, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
                 SessionListener.NONE);
+    }
+
+    public static TestBroker withSessionStore(InMemorySessionStore store) {
+        return new TestBroker(c -> { }, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE, store);
     }
 
     public static TestBroker withSink(PublishSink sink) {

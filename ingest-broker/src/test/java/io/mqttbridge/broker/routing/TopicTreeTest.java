@@ -77,23 +77,54 @@ class TopicTreeTest {
     void matchingStaysCorrectWhileOtherThreadsSubscribeAndUnsubscribe() throws Exception {
         tree.add("stable/topic", null, "stable", "stable");
         ExecutorService writers = Executors.newFixedThreadPool(2);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
         for (int w = 0; w < 2; w++) {
             int writer = w;
-            writers.submit(() -> {
+            done.add(writers.submit(() -> {
                 for (int i = 0; i < 20_000; i++) {
                     String filter = "stable/" + (i % 2 == 0 ? "+" : "topic");
                     Object owner = writer * 100_000 + i;
                     tree.add(filter, null, owner, "churn");
                     tree.remove(filter, null, owner);
                 }
-            });
+            }));
         }
         for (int i = 0; i < 20_000; i++) {
             assertThat(match("stable/topic")).contains("stable");
         }
+        for (java.util.concurrent.Future<?> future : done) {
+            future.get();
+        }
         writers.shutdown();
         assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         assertThat(tree.size()).isEqualTo(1);
+    }
+
+    @Test
+    void levelsArePrunedWhenTheirLastSubscriptionGoesAndConcurrentChurnLosesNothing() throws Exception {
+        ExecutorService writers = Executors.newFixedThreadPool(2);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            int writer = w;
+            done.add(writers.submit(() -> {
+                for (int i = 0; i < 20_000; i++) {
+                    String filter = "churn/" + (i % 7) + "/" + (i % 3 == 0 ? "#" : "leaf");
+                    String group = i % 5 == 0 ? "g" : null;
+                    Object owner = writer * 100_000 + i;
+                    tree.add(filter, group, owner, "x");
+                    assertThat(tree.remove(filter, group, owner)).isEqualTo("x");
+                }
+            }));
+        }
+        for (java.util.concurrent.Future<?> future : done) {
+            future.get();
+        }
+        writers.shutdown();
+        assertThat(writers.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(tree.size()).isZero();
+        assertThat(tree.hasNoLevels()).isTrue();
+        tree.add("churn/1/leaf", null, "late", "late");
+        assertThat(match("churn/1/leaf")).containsExactly("late");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.mqttbridge.broker.handler.connect;
 
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.AttributeKey;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -30,6 +32,10 @@ import java.util.concurrent.TimeUnit;
  */
 @ChannelHandler.Sharable
 public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
+
+    /** The attribute where Netty's MQTT decoder records the version of the CONNECT it is decoding. */
+    private static final AttributeKey<MqttVersion> CODEC_VERSION =
+            AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
     private final int connectTimeoutSeconds;
 
@@ -103,7 +109,8 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
             if (cause instanceof MqttUnacceptableProtocolVersionException) {
                 refusal = MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION;
             } else if (cause instanceof MqttIdentifierRejectedException) {
-                refusal = connection.isMqtt5()
+                boolean mqtt5 = ctx.channel().attr(CODEC_VERSION).get() == MqttVersion.MQTT_5;
+                refusal = mqtt5
                         ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
                         : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED;
             }

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.handler.publish;
 
+import java.util.concurrent.CancellationException;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundPublishes;
@@ -126,6 +127,10 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             inbound.started();
+            if (!mqtt5 && inbound.unacknowledged() >= config.getReceiveMaximum()) {
+                // 3.1.1 has no receive maximum to announce: bound the waiting acks by reading no further.
+                connection.channel().config().setAutoRead(false);
+            }
         }
         metrics.messageIn(qos);
         if (!connection.permissions().mayPublish(topic)) {
@@ -200,15 +205,19 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         while ((ack = inbound.pollReadyAck()) != null) {
             int reason = ack.overrideReasonCode();
             boolean failed = false;
+            String reasonString = null;
             if (ack.sinkResult().isCompletedExceptionally()) {
                 failed = true;
-                reason = reasonOf(ack.sinkResult());
+                Throwable cause = causeOf(ack.sinkResult());
+                reason = reasonOf(cause);
+                reasonString = cause == null ? null : cause.getMessage();
             }
             boolean mqtt5 = connection.isMqtt5();
             if (ack.qos() == 1) {
                 inbound.completed();
                 if (!failed || mqtt5) {
-                    connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
+                    connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
+                            reasonString);
                     wrote = true;
                 }
             } else {
@@ -227,7 +236,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     // A PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
                     inbound.removeQos2(ack.packetId());
                     inbound.completed();
-                    connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
+                    connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
+                            reasonString);
                     wrote = true;
                 } else if (flow != null) {
                     flow.setState(Qos2State.SINK_FAILED);
@@ -237,20 +247,28 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
+        if (!connection.isMqtt5() && !connection.isPausedByBackPressure()
+                && connection.state() == ClientConnection.State.CONNECTED
+                && inbound.unacknowledged() < config.getReceiveMaximum() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
-    private static int reasonOf(CompletableFuture<Void> failed) {
+    private static Throwable causeOf(CompletableFuture<Void> failed) {
         try {
             failed.join();
-            return PublishRejectedException.UNSPECIFIED_ERROR;
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof PublishRejectedException rejected && rejected.reasonCode() >= 0x80
-                    && rejected.reasonCode() <= 0xFF) {
-                return rejected.reasonCode();
-            }
-            return PublishRejectedException.UNSPECIFIED_ERROR;
+            return null;
+        } catch (CompletionException | CancellationException e) {
+            return e.getCause() == null ? e : e.getCause();
         }
+    }
+
+    private static int reasonOf(Throwable cause) {
+        if (cause instanceof PublishRejectedException rejected && rejected.reasonCode() >= 0x80
+                && rejected.reasonCode() <= 0xFF) {
+            return rejected.reasonCode();
+        }
+        return PublishRejectedException.UNSPECIFIED_ERROR;
     }
 
     private void onPubrel(ChannelHandlerContext ctx, ClientConnection connection, MqttMessageIdVariableHeader header) {

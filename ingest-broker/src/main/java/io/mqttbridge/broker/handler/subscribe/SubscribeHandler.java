@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.handler.subscribe;
 
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
@@ -90,7 +91,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 codes[i] = TOPIC_FILTER_INVALID;
                 continue;
             }
-            var option = topicSubscription.option();
+            MqttSubscriptionOption option = topicSubscription.option();
             if (parsed.shareGroup() != null) {
                 if (!config.isSharedSubscriptionsAvailable()) {
                     codes[i] = mqtt5 ? SHARED_NOT_SUPPORTED : FAILURE;

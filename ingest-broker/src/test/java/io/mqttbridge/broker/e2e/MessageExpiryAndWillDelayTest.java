@@ -1,0 +1,84 @@
+package io.mqttbridge.broker.e2e;
+
+import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
+import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MessageExpiryAndWillDelayTest {
+
+    private static PublishedMessage aged(String payload, long expirySeconds, long ageSeconds) {
+        return new PublishedMessage("exp/t", payload.getBytes(StandardCharsets.UTF_8), 0, false, null, null, null,
+                Instant.now().minusSeconds(ageSeconds),
+                new MessageProperties(null, expirySeconds, null, null, null, List.of()));
+    }
+
+    @Test
+    void expiredMessageIsNotDeliveredAndTheRemainingIntervalIsForwarded() throws Exception {
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient subscriber = new RawMqttClient(broker.port())) {
+            subscriber.send(RawMqttClient.connect5("expSub", true, 60, new byte[0]));
+            assertThat(subscriber.read().type()).isEqualTo(2);
+            subscriber.send(RawMqttClient.subscribe(1, "exp/#", 0, true));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+
+            assertThat(broker.broker.publish(aged("stale", 5, 10)).get()).isEqualTo(1);
+            assertThat(broker.broker.publish(aged("fresh", 100, 10)).get()).isEqualTo(1);
+
+            Packet first = subscriber.read();
+            assertThat(new String(first.body(), StandardCharsets.UTF_8)).endsWith("fresh");
+            // topic "exp/t" (2 + 5 bytes), property length, then Message Expiry Interval (0x02) and 4 bytes
+            assertThat(first.body()[8]).isEqualTo((byte) 0x02);
+            int remaining = ByteBuffer.wrap(first.body(), 9, 4).getInt();
+            assertThat(remaining).isBetween(85, 90);
+        }
+    }
+
+    @Test
+    void willWithDelayIsNotSentWhenTheClientReconnectsInTime() throws Exception {
+        byte[] sessionExpiry = {0x11, 0, 0, 0, 120};
+        byte[] willDelay = {0x18, 0, 0, 0, 60};
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient watcher = new RawMqttClient(broker.port())) {
+            watcher.send(RawMqttClient.connect(4, "delayWatcher", true, 60));
+            assertThat(watcher.read().type()).isEqualTo(2);
+            watcher.send(RawMqttClient.subscribe(1, "delayed/#", 0, false));
+            assertThat(watcher.read().type()).isEqualTo(9);
+            try (RawMqttClient first = new RawMqttClient(broker.port())) {
+                first.send(RawMqttClient.connect5WithWill("delayed", false, sessionExpiry, willDelay, "delayed/will", "late"));
+                assertThat(first.read().type()).isEqualTo(2);
+            }
+            org.awaitility.Awaitility.await().until(() -> broker.broker.connectedClients().size() == 1);
+            try (RawMqttClient second = new RawMqttClient(broker.port())) {
+                second.send(RawMqttClient.connect5("delayed", false, 60, sessionExpiry));
+                assertThat(second.read().body()[0]).as("session present").isEqualTo((byte) 1);
+                second.send(RawMqttClient.publish5(0, "delayed/marker", 0, "marker", new byte[0]));
+                assertThat(new String(watcher.read().body(), StandardCharsets.UTF_8)).endsWith("marker");
+            }
+        }
+    }
+
+    @Test
+    void willWithShortDelayIsSentAfterTheDelay() throws Exception {
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient watcher = new RawMqttClient(broker.port())) {
+            watcher.send(RawMqttClient.connect(4, "shortWatcher", true, 60));
+            assertThat(watcher.read().type()).isEqualTo(2);
+            watcher.send(RawMqttClient.subscribe(1, "short/#", 0, false));
+            assertThat(watcher.read().type()).isEqualTo(9);
+            try (RawMqttClient dying = new RawMqttClient(broker.port())) {
+                dying.send(RawMqttClient.connect5WithWill("short", false, new byte[] {0x11, 0, 0, 0, 60},
+                        new byte[] {0x18, 0, 0, 0, 1}, "short/will", "later"));
+                assertThat(dying.read().type()).isEqualTo(2);
+            }
+            assertThat(new String(watcher.read().body(), StandardCharsets.UTF_8)).endsWith("later");
+        }
+    }
+}
