@@ -1,5 +1,6 @@
 package io.mqttbridge.kafka.downlink;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.MessageProperties;
@@ -77,6 +78,7 @@ public final class KafkaDownlink implements AutoCloseable {
         this.completed = metrics.meter("kafka.downlink.records.completed");
         this.skipped = metrics.meter("kafka.downlink.records.skipped");
         this.retried = metrics.meter("kafka.downlink.records.retried");
+        metrics.gauge("kafka.downlink.records.in-flight", () -> (Gauge<Integer>) () -> inFlight);
         this.thread = new Thread(this::run, "kafka-downlink");
     }
 
@@ -124,9 +126,7 @@ public final class KafkaDownlink implements AutoCloseable {
                 applyFlowControl();
             }
         } catch (WakeupException e) {
-            if (running) {
-                throw e;
-            }
+            // close() asked us to stop.
         } catch (RuntimeException e) {
             LOG.error("Kafka downlink stopped", e);
         } finally {
@@ -229,6 +229,11 @@ public final class KafkaDownlink implements AutoCloseable {
             consumer.resume(consumer.paused());
             paused = false;
         }
+    }
+
+    /** Whether the consumer thread runs; false before {@link #start}, after {@link #close} or a fatal error. */
+    public boolean isRunning() {
+        return thread.isAlive();
     }
 
     /** Records handed to the broker and not yet completed (for tests and metrics). */
