@@ -55,6 +55,9 @@ class KafkaConnectorConfigTest {
                 .setProducer(new ProducerSettings().setProperties(Map.of("acks", "1"))).validate())
                 .hasMessageStartingWith("producer.properties.acks");
         assertThatThrownBy(() -> new KafkaConnectorConfig()
+                .setProducer(new ProducerSettings().setProperties(Map.of("linger.ms", "50"))).validate())
+                .hasMessage("producer.properties.linger.ms cannot be set here; use producer.lingerMs");
+        assertThatThrownBy(() -> new KafkaConnectorConfig()
                 .setProducer(new ProducerSettings().setDeliveryTimeoutMs(100)).validate())
                 .hasMessageStartingWith("producer.deliveryTimeoutMs");
         assertThatThrownBy(() -> new KafkaConnectorConfig()
