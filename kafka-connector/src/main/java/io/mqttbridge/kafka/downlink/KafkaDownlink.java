@@ -1,5 +1,6 @@
 package io.mqttbridge.kafka.downlink;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.MessageProperties;
@@ -55,6 +56,8 @@ public final class KafkaDownlink implements AutoCloseable {
     private final MessagePublisher publisher;
     private final MqttTopicResolver topics;
     private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
+    /** Per partition the offset after the last record completed with everything before it. */
+    private final Map<TopicPartition, OffsetAndMetadata> completedOffsets = new HashMap<>();
     private final Thread thread;
     private final Meter completed;
     private final Meter skipped;
@@ -75,6 +78,7 @@ public final class KafkaDownlink implements AutoCloseable {
         this.completed = metrics.meter("kafka.downlink.records.completed");
         this.skipped = metrics.meter("kafka.downlink.records.skipped");
         this.retried = metrics.meter("kafka.downlink.records.retried");
+        metrics.gauge("kafka.downlink.records.in-flight", () -> (Gauge<Integer>) () -> inFlight);
         this.thread = new Thread(this::run, "kafka-downlink");
     }
 
@@ -122,18 +126,25 @@ public final class KafkaDownlink implements AutoCloseable {
                 applyFlowControl();
             }
         } catch (WakeupException e) {
-            if (running) {
-                throw e;
-            }
+            // close() asked us to stop.
         } catch (RuntimeException e) {
             LOG.error("Kafka downlink stopped", e);
         } finally {
             try {
-                commitCompleted(true);
+                commitFinally();
             } catch (RuntimeException e) {
                 LOG.warn("Final commit of the Kafka downlink failed; uncommitted records will be delivered again", e);
             }
             consumer.close();
+        }
+    }
+
+    private void commitFinally() {
+        try {
+            commitCompleted(true);
+        } catch (WakeupException e) {
+            // close() woke the consumer while it was not polling; the wake-up is used up now.
+            commitCompleted(true);
         }
     }
 
@@ -183,24 +194,26 @@ public final class KafkaDownlink implements AutoCloseable {
     }
 
     private void commitCompleted(boolean synchronously) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        boolean advanced = false;
         for (Map.Entry<TopicPartition, PartitionProgress> entry : progress.entrySet()) {
             int before = entry.getValue().size();
             long next = entry.getValue().advance();
             if (next >= 0) {
-                offsets.put(entry.getKey(), new OffsetAndMetadata(next));
+                completedOffsets.put(entry.getKey(), new OffsetAndMetadata(next));
+                advanced = true;
             }
             int done = before - entry.getValue().size();
             inFlight -= done;
             completed.mark(done);
         }
-        if (offsets.isEmpty()) {
+        if (completedOffsets.isEmpty()) {
             return;
         }
         if (synchronously) {
-            consumer.commitSync(offsets);
-        } else {
-            consumer.commitAsync(offsets, (committed, failure) -> {
+            // Re-commits offsets an earlier asynchronous commit may have lost; committing twice is harmless.
+            consumer.commitSync(Map.copyOf(completedOffsets));
+        } else if (advanced) {
+            consumer.commitAsync(Map.copyOf(completedOffsets), (committed, failure) -> {
                 if (failure != null) {
                     LOG.warn("Kafka downlink commit failed; a later commit will cover it: {}", failure.toString());
                 }
@@ -216,6 +229,11 @@ public final class KafkaDownlink implements AutoCloseable {
             consumer.resume(consumer.paused());
             paused = false;
         }
+    }
+
+    /** Whether the consumer thread runs; false before {@link #start}, after {@link #close} or a fatal error. */
+    public boolean isRunning() {
+        return thread.isAlive();
     }
 
     /** Records handed to the broker and not yet completed (for tests and metrics). */
@@ -249,6 +267,7 @@ public final class KafkaDownlink implements AutoCloseable {
                 LOG.warn("Commit on revocation failed; those records will be delivered again", e);
             }
             for (TopicPartition partition : partitions) {
+                completedOffsets.remove(partition);
                 PartitionProgress dropped = progress.remove(partition);
                 if (dropped != null) {
                     // Their new owner delivers them again; we stop tracking them.

@@ -72,10 +72,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             } catch (RuntimeException e) {
                 stopQuietly(server);
                 lastFailure = e;
-                if (!isBindFailure(e)) {
+                if (!isBindFailure(e) || attempt == config.getStartupAttempts()) {
                     break;
                 }
-                LOG.warn("Embedded Kafka lost a race for port {} or {}; retrying with fresh ports",
+                LOG.warn("Embedded Kafka could not bind port {} or {} (another process took it); retrying",
                         brokerPort, controllerPort);
             }
         }

@@ -35,6 +35,18 @@ public class ProducerSettings {
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
             ProducerConfig.TRANSACTIONAL_ID_CONFIG);
 
+    /** Keys that have a typed setting here; setting them as pass-through properties would be ignored. */
+    static final Map<String, String> TYPED_KEYS = Map.of(
+            ProducerConfig.LINGER_MS_CONFIG, "lingerMs",
+            ProducerConfig.BATCH_SIZE_CONFIG, "batchSizeBytes",
+            ProducerConfig.COMPRESSION_TYPE_CONFIG, "compressionType",
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "deliveryTimeoutMs",
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "requestTimeoutMs",
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, "maxBlockMs",
+            ProducerConfig.BUFFER_MEMORY_CONFIG, "bufferMemoryBytes",
+            ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "maxInFlightRequestsPerConnection",
+            ProducerConfig.CLIENT_ID_CONFIG, "(the connector names its producers)");
+
     private int lingerMs = DEFAULT_LINGER_MS;
     private int batchSizeBytes = DEFAULT_BATCH_SIZE_BYTES;
     private String compressionType = DEFAULT_COMPRESSION_TYPE;
@@ -110,6 +122,10 @@ public class ProducerSettings {
             if (FIXED_KEYS.contains(key)) {
                 throw new IllegalArgumentException(prefix + ".properties." + key
                         + " cannot be set: the connector fixes it to keep its delivery guarantees");
+            }
+            if (TYPED_KEYS.containsKey(key)) {
+                throw new IllegalArgumentException(prefix + ".properties." + key + " cannot be set here; use "
+                        + prefix + "." + TYPED_KEYS.get(key));
             }
         }
     }

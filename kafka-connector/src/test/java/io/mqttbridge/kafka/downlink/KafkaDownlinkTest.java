@@ -93,6 +93,7 @@ class KafkaDownlinkTest {
         start(config(), broker, new MetricRegistry());
         await().atMost(WAIT).until(() -> broker.calls().size() == 3);
         assertThat(broker.payloads()).containsExactly("1", "2", "3");
+        assertThat(first.isRunning()).isFalse();
     }
 
     @Test

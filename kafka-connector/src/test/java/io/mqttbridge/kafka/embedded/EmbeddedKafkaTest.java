@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.mqttbridge.kafka.testing.KafkaTestClients;
 import io.mqttbridge.kafka.testing.TestKafka;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -60,7 +62,7 @@ class EmbeddedKafkaTest {
     }
 
     @Test
-    void closeLeavesNoKafkaThreadsBehind() {
+    void closeLeavesNoNonDaemonThreadBehind() {
         KafkaExitGuard.install();
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         EmbeddedKafka kafka = EmbeddedKafka.start(new EmbeddedKafkaConfig().setDataDirectory(dataDirectory.toString()));
@@ -73,15 +75,45 @@ class EmbeddedKafkaTest {
     }
 
     @Test
+    void portTakenByAnotherProcessFailsTheStartAndLeavesNoThreads() throws Exception {
+        KafkaExitGuard.install();
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            EmbeddedKafkaConfig config = new EmbeddedKafkaConfig().setDataDirectory(dataDirectory.toString())
+                    .setPort(taken.getLocalPort()).setStartupAttempts(2);
+
+            assertThatThrownBy(() -> EmbeddedKafka.start(config))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("failed to start")
+                    .hasStackTraceContaining(String.valueOf(taken.getLocalPort()));
+        }
+        await().pollInSameThread().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(newThreads(before)).isEmpty());
+    }
+
+    @Test
+    void exitGuardTurnsKafkasHaltIntoAnException() {
+        KafkaExitGuard.install();
+
+        assertThatThrownBy(() -> org.apache.kafka.common.utils.internals.Exit.halt(1, "fatal test"))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(KafkaExitGuard.lastAttempt()).contains("halt").contains("fatal test");
+    }
+
+    @Test
     void invalidConfigurationNamesTheKey() {
         assertThatThrownBy(() -> EmbeddedKafka.start(new EmbeddedKafkaConfig().setPort(70_000)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("embedded.port");
     }
 
+    /**
+     * Non-daemon threads only: they are what would keep a stopped application's JVM alive, and the
+     * shared test Kafka may start daemon scheduler threads lazily at any moment.
+     */
     private static Set<String> newThreads(Set<Thread> before) {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> !before.contains(t) && t.isAlive())
+                .filter(t -> !before.contains(t) && t.isAlive() && !t.isDaemon())
                 .map(Thread::getName)
                 .collect(Collectors.toSet());
     }

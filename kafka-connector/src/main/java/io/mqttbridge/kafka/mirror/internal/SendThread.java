@@ -77,6 +77,10 @@ public final class SendThread implements AutoCloseable {
                 break;
             }
         }
+        failQueued();
+    }
+
+    private void failQueued() {
         PendingSend left;
         while ((left = queue.poll()) != null) {
             onCompleted.completed(left, new IllegalStateException("the Kafka mirror is closed"));
@@ -110,6 +114,9 @@ public final class SendThread implements AutoCloseable {
         if (thread.isAlive()) {
             LOG.warn("Kafka send thread did not stop within {} ms; interrupting it", timeoutMillis);
             thread.interrupt();
+        } else {
+            // A submit racing with close may have queued after the thread's last look.
+            failQueued();
         }
     }
 }

@@ -1,0 +1,116 @@
+package io.mqttbridge.kafka;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.spi.MessagePublisher;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.kafka.downlink.KafkaDownlink;
+import io.mqttbridge.kafka.embedded.EmbeddedKafka;
+import io.mqttbridge.kafka.events.KafkaSessionEventPublisher;
+import io.mqttbridge.kafka.mirror.KafkaPublishSink;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connector's parts, started from one {@link KafkaConnectorConfig} in dependency order: the
+ * embedded Kafka (when no bootstrap servers are configured), the mirror ({@link #publishSink()})
+ * and the session events ({@link #sessionListener()}) - both to hand to the broker -, then, once
+ * the broker runs, the downlink ({@link #startDownlink}). {@link #close} stops them in reverse.
+ *
+ * <p>Threading: start and close block (Kafka starts and flushes) and must not run on an event loop.
+ */
+public final class KafkaConnector implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConnector.class);
+
+    private final KafkaConnectorConfig config;
+    private final MetricRegistry metrics;
+    private final EmbeddedKafka embeddedKafka;
+    private final String bootstrapServers;
+    private final KafkaPublishSink publishSink;
+    private final KafkaSessionEventPublisher sessionEvents;
+    private KafkaDownlink downlink;
+
+    private KafkaConnector(KafkaConnectorConfig config, MetricRegistry metrics, EmbeddedKafka embeddedKafka,
+            String bootstrapServers, KafkaPublishSink publishSink, KafkaSessionEventPublisher sessionEvents) {
+        this.config = config;
+        this.metrics = metrics;
+        this.embeddedKafka = embeddedKafka;
+        this.bootstrapServers = bootstrapServers;
+        this.publishSink = publishSink;
+        this.sessionEvents = sessionEvents;
+    }
+
+    /**
+     * Validates the configuration and starts the embedded Kafka (if configured so), the mirror and
+     * the session events with their heartbeat.
+     *
+     * @throws IllegalArgumentException naming the offending configuration key
+     */
+    public static KafkaConnector start(KafkaConnectorConfig config, MetricRegistry metrics) {
+        config.validate();
+        EmbeddedKafka embedded = config.usesEmbeddedKafka() ? EmbeddedKafka.start(config.getEmbedded()) : null;
+        String bootstrap = embedded != null ? embedded.bootstrapServers() : config.getBootstrapServers();
+        KafkaPublishSink sink = null;
+        try {
+            sink = KafkaPublishSink.create(bootstrap, config.getMirrorRules(), config.getProducer(), config.getNodeId(),
+                    metrics);
+            KafkaSessionEventPublisher events = null;
+            if (config.getSessionEvents().isEnabled()) {
+                events = KafkaSessionEventPublisher.create(bootstrap, config.getProducer(), config.getSessionEvents(),
+                        config.getNodeId(), metrics);
+                events.start();
+            }
+            LOG.info("Kafka connector started against {}{}", bootstrap, embedded != null ? " (embedded)" : "");
+            return new KafkaConnector(config, metrics, embedded, bootstrap, sink, events);
+        } catch (RuntimeException e) {
+            if (sink != null) {
+                sink.close();
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The mirror, for the broker. */
+    public PublishSink publishSink() {
+        return publishSink;
+    }
+
+    /** The session event publisher, or {@link SessionListener#NONE} when session events are disabled. */
+    public SessionListener sessionListener() {
+        return sessionEvents == null ? SessionListener.NONE : sessionEvents;
+    }
+
+    /** Starts the downlink into {@code broker} if one is configured; call once the broker accepts messages. */
+    public synchronized void startDownlink(MessagePublisher broker) {
+        Objects.requireNonNull(broker, "broker");
+        if (downlink != null || !config.getDownlink().isEnabled()) {
+            return;
+        }
+        downlink = KafkaDownlink.create(bootstrapServers, config.getDownlink(), broker, metrics);
+        downlink.start();
+    }
+
+    /** Stops the downlink, flushes session events and the mirror, then stops the embedded Kafka. */
+    @Override
+    public synchronized void close() {
+        if (downlink != null) {
+            downlink.close();
+        }
+        if (sessionEvents != null) {
+            sessionEvents.close();
+        }
+        publishSink.close();
+        if (embeddedKafka != null) {
+            embeddedKafka.close();
+        }
+    }
+}
