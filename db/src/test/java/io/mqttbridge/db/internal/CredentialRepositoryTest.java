@@ -80,11 +80,14 @@ class CredentialRepositoryTest {
     }
 
     @Test
-    void rotationWithoutGraceStopsTheOldPasswordAtOnce() {
+    void rotationWithoutGraceStopsTheOldPasswordAtOnceForThatDeviceOnly() {
         credentials.setPassword("d1", "old");
+        credentials.setPassword("d2", "untouched");
         credentials.rotate("d1", "new", Duration.ZERO);
         assertThat(credentials.verify("d1", "old")).isFalse();
         assertThat(credentials.verify("d1", "new")).isTrue();
+        assertThat(credentials.verify("d2", "untouched")).isTrue();
+        assertThat(credentials.list("d2")).singleElement().satisfies(c -> assertThat(c.expiresAt()).isNull());
     }
 
     @Test
