@@ -59,7 +59,7 @@ public final class JdbiDeviceRepository implements DeviceRepository {
     public Page<Device> list(DeviceQuery query) {
         List<String> where = new ArrayList<>();
         if (query.search() != null) {
-            where.add("(id ILIKE :pattern ESCAPE '\\' OR display_name ILIKE :pattern ESCAPE '\\')");
+            where.add("(id ILIKE :pattern ESCAPE '!' OR display_name ILIKE :pattern ESCAPE '!')");
         }
         if (query.enabled() != null) {
             where.add("enabled = :enabled");

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class PostgresPartitionManager implements PartitionManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresPartitionManager.class);
-    private static final DateTimeFormatter NAME_DATE = DateTimeFormatter.BASIC_ISO_DATE;
+    private static final DateTimeFormatter NAME_DATE = DateTimeFormatter.ofPattern("yyyyMMdd");
     private static final String PARTITIONS_SQL = """
             SELECT c.relname AS name,
                    (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz AS range_from,
@@ -125,7 +125,7 @@ public final class PostgresPartitionManager implements PartitionManager {
         }
         Instant from = rangeStart(t);
         Instant to = rangeEnd(t);
-        String name = "messages_p" + NAME_DATE.format(from.atOffset(ZoneOffset.UTC));
+        String name = "messages_p" + NAME_DATE.format(from.atOffset(ZoneOffset.UTC).toLocalDate());
         // DDL takes no bind parameters; every part here is computed from an Instant, never from input.
         String ddl = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF messages FOR VALUES FROM ('"
                 + from + "') TO ('" + to + "')";

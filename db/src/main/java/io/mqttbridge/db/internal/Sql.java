@@ -51,8 +51,11 @@ final class Sql {
         return false;
     }
 
-    /** Escapes LIKE's wildcards so that {@code text} matches literally (with ESCAPE '\'). */
+    /**
+     * Escapes LIKE's wildcards so that {@code text} matches literally, with {@code ESCAPE '!'}
+     * (not a backslash, which Jdbi's statement parser would take for its own escape).
+     */
     static String escapeLike(String text) {
-        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
     }
 }

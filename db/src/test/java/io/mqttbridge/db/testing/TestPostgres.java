@@ -10,7 +10,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The one PostgreSQL server of a test JVM, chosen by system properties:
@@ -42,7 +41,7 @@ public final class TestPostgres {
     private final String urlSuffix;
     private final AtomicInteger databases = new AtomicInteger();
 
-    private TestPostgres(String adminUrl, String user, String password) {
+    TestPostgres(String adminUrl, String user, String password) {
         this.adminUrl = adminUrl;
         this.user = user;
         this.password = password;
@@ -120,25 +119,6 @@ public final class TestPostgres {
             s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException("test PostgreSQL: " + sql + " failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** Kept apart so that Testcontainers' classes load only when containers are asked for. */
-    private static final class ContainerPostgres {
-
-        static TestPostgres start() {
-            boolean docker;
-            try {
-                docker = org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
-            } catch (RuntimeException e) {
-                docker = false;
-            }
-            Assumptions.assumeTrue(docker, "test.infra=containers but no Docker engine is reachable");
-            org.testcontainers.postgresql.PostgreSQLContainer container =
-                    new org.testcontainers.postgresql.PostgreSQLContainer("postgres:16-alpine");
-            container.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-postgres-container-stop"));
-            return new TestPostgres(container.getJdbcUrl(), container.getUsername(), container.getPassword());
         }
     }
 }

@@ -1,0 +1,168 @@
+package io.mqttbridge.db.registry;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.mqttbridge.broker.spi.AclRuleSet;
+import io.mqttbridge.broker.spi.AuthenticationRequest;
+import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.AuthenticationResult.Refusal;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.DeviceIdentity;
+import io.mqttbridge.broker.spi.TopicPermissions;
+import io.mqttbridge.db.Database;
+import io.mqttbridge.db.internal.PasswordHasher;
+import io.mqttbridge.db.registry.internal.DeviceAuthLoader;
+import io.mqttbridge.db.registry.internal.DeviceAuthRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device table as the broker's {@link Authenticator} and {@link Authorizer}.
+ *
+ * <p>Mapping: a client authenticates with its device id as MQTT user name and one of the device's
+ * current passwords. The client id is free (ACL rules may tie topics to it with {@code %c}). The
+ * identity's {@code deviceId} is the device id. A device may publish and subscribe only as its ACL
+ * rules allow (first matching rule decides, see {@link AclRuleSet}); a device without rules may
+ * do nothing.
+ *
+ * <p>Outcomes: unknown device, missing user name or password, or a wrong password:
+ * {@link Refusal#BAD_USERNAME_OR_PASSWORD}, the same for all so the client learns nothing about
+ * which; a disabled device with the right password: {@link Refusal#NOT_AUTHORIZED}; database
+ * unreachable or too many waiting requests: {@link Refusal#SERVER_UNAVAILABLE}. Every refusal is
+ * logged with client id, user name and address, never with the password.
+ *
+ * <p>Caching: each device's enabled flag, password hashes and rules are cached for
+ * {@code cacheTtlSeconds}, so a connect storm reads each device once; whoever changes a device
+ * calls {@link #invalidate(String)} so that the change applies to the next connection at once.
+ *
+ * <p>Threading: {@link #authenticate} and {@link #permissionsFor} never block the calling event
+ * loop: JDBC and the (CPU-heavy) password checks run on the registry's own small pool, and the
+ * futures complete there.
+ */
+public final class DeviceRegistry implements Authenticator, Authorizer, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final DeviceAuthLoader loader;
+    private final PasswordHasher hasher = new PasswordHasher();
+    private final ThreadPoolExecutor executor;
+    private final AsyncLoadingCache<String, Optional<DeviceAuthRecord>> cache;
+    private final Clock clock;
+
+    public DeviceRegistry(Database database, DeviceRegistryConfig config) {
+        this(database.jdbi(), config, Clock.systemUTC());
+    }
+
+    public DeviceRegistry(Jdbi jdbi, DeviceRegistryConfig config, Clock clock) {
+        config.validate();
+        this.loader = new DeviceAuthLoader(jdbi);
+        this.clock = clock;
+        int pool = POOLS.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(config.getThreads(), config.getThreads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(config.getMaxQueued()), r -> {
+                    Thread t = new Thread(r, "device-registry-" + pool + "-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.executor.allowCoreThreadTimeOut(true);
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(config.getCacheMaxDevices())
+                .expireAfterWrite(Duration.ofSeconds(config.getCacheTtlSeconds()))
+                .executor(executor)
+                .buildAsync(loader::load);
+    }
+
+    @Override
+    public CompletableFuture<AuthenticationResult> authenticate(AuthenticationRequest request) {
+        String deviceId = request.username();
+        if (deviceId == null || deviceId.isEmpty() || request.password() == null) {
+            return CompletableFuture.completedFuture(refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD,
+                    "no user name or no password"));
+        }
+        String password = new String(request.password(), StandardCharsets.UTF_8);
+        try {
+            return cache.get(deviceId)
+                    .thenApplyAsync(device -> check(request, device, password), executor)
+                    .exceptionally(e -> refuse(request, Refusal.SERVER_UNAVAILABLE, "device registry unavailable: " + e));
+        } catch (RuntimeException e) {
+            // The pool's queue is full: refuse rather than queue without bound.
+            return CompletableFuture.completedFuture(refuse(request, Refusal.SERVER_UNAVAILABLE, "registry overloaded"));
+        }
+    }
+
+    private AuthenticationResult check(AuthenticationRequest request, Optional<DeviceAuthRecord> found, String password) {
+        if (found.isEmpty()) {
+            hasher.burnOneCheck(password);
+            return refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "unknown device");
+        }
+        DeviceAuthRecord device = found.get();
+        Instant now = clock.instant();
+        List<DeviceAuthRecord.Credential> current = device.credentials().stream().filter(c -> c.isValidAt(now)).toList();
+        if (current.isEmpty()) {
+            hasher.burnOneCheck(password);
+            return refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "device has no current password");
+        }
+        boolean matches = current.stream().anyMatch(c -> hasher.matches(password, c.hash()));
+        if (!matches) {
+            return refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "wrong password");
+        }
+        if (!device.enabled()) {
+            return refuse(request, Refusal.NOT_AUTHORIZED, "device disabled");
+        }
+        LOG.debug("Client {} authenticated as device {} from {}", request.clientId(), device.deviceId(), request.remoteAddress());
+        return AuthenticationResult.success(new DeviceIdentity(device.deviceId(), request.username(), request.clientId(), List.of()));
+    }
+
+    private static AuthenticationResult refuse(AuthenticationRequest request, Refusal refusal, String why) {
+        LOG.info("Refused client {} (user name {}) from {}: {} ({})", request.clientId(), request.username(),
+                request.remoteAddress(), refusal, why);
+        return AuthenticationResult.refused(refusal);
+    }
+
+    @Override
+    public CompletableFuture<TopicPermissions> permissionsFor(DeviceIdentity identity) {
+        if (!identity.aclRules().isEmpty()) {
+            return CompletableFuture.completedFuture(
+                    AclRuleSet.forIdentity(identity.aclRules(), identity.clientId(), identity.username()));
+        }
+        if (identity.deviceId() == null) {
+            return CompletableFuture.completedFuture(AclRuleSet.forIdentity(List.of(), identity.clientId(), identity.username()));
+        }
+        return cache.get(identity.deviceId()).thenApply(device -> AclRuleSet.forIdentity(
+                device.map(DeviceAuthRecord::rules).orElse(List.of()), identity.clientId(), identity.username()));
+    }
+
+    /** Forgets what is cached about the device: call after changing it, its password or its rules. */
+    public void invalidate(String deviceId) {
+        cache.synchronous().invalidate(deviceId);
+    }
+
+    public void invalidateAll() {
+        cache.synchronous().invalidateAll();
+    }
+
+    /** Stops the registry's threads; pending requests complete, new ones are refused. */
+    @Override
+    public void close() {
+        executor.shutdown();
+    }
+
+    ThreadPoolExecutor executor() {
+        return executor;
+    }
+}
