@@ -46,7 +46,7 @@ final class MosquittoBroker implements AutoCloseable {
                     "allow_anonymous true",
                     "persistence false",
                     "max_queued_messages 1000000",
-                    "max_inflight_messages 0",
+                    "max_inflight_messages 1000",
                     "set_tcp_nodelay true",
                     "log_dest none",
                     ""));

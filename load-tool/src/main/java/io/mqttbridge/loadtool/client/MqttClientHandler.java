@@ -51,6 +51,7 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
     private int nextPacketId = 1;
     private int unacknowledged;
     private long acknowledged;
+    private long qos2Resends;
     private Runnable acknowledgedListener = () -> { };
 
     MqttClientHandler(String clientId, int keepAliveSeconds, InboundListener listener, Runnable writabilityListener) {
@@ -70,6 +71,10 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
 
     long acknowledged() {
         return acknowledged;
+    }
+
+    long qos2Resends() {
+        return qos2Resends;
     }
 
     void onAcknowledged(Runnable listener) {
@@ -199,6 +204,8 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
                 if (!inboundAwaitingRelease.get(id)) {
                     inboundAwaitingRelease.set(id);
                     deliver(publish, 2);
+                } else {
+                    qos2Resends++;
                 }
                 ctx.write(control(MqttMessageType.PUBREC, id), ctx.voidPromise());
             }
