@@ -17,7 +17,21 @@ import java.util.Set;
  * {@link io.mqttbridge.broker.spi.AclRuleSet}); when none decides, the answer is no.
  *
  * <p>A plain Jackson-friendly bean: fields with named defaults, no-argument constructor, setters.
- * Call {@link #validate()} before use.
+ * Call {@link #validate()} before use. In YAML:
+ *
+ * <pre>{@code
+ * allowAnonymous: false
+ * users:
+ *   - username: sensor-gateway
+ *     passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$...$..."   # from PasswordHashTool
+ *     acl:
+ *       - {permission: allow, action: publish, topic: "gateways/%u/#"}
+ * defaultAcl:
+ *   - {permission: deny, action: all, topic: "devices/%c/secrets/#"}
+ *   - {action: all, topic: "devices/%c/#"}
+ * anonymousAcl:
+ *   - {action: subscribe, topic: "public/#"}
+ * }</pre>
  */
 public class FileAuthConfig {
 

@@ -126,6 +126,14 @@ public final class MqttClientConnection {
         return handler.acknowledged();
     }
 
+    /**
+     * QoS 2 PUBLISH packets that arrived while their packet identifier was still awaiting PUBREL, and
+     * were therefore taken as resends and not delivered again.
+     */
+    public long qos2Resends() {
+        return handler.qos2Resends();
+    }
+
     /** Run on the event loop after each acknowledgement that freed a packet identifier. */
     public void onAcknowledged(Runnable listener) {
         handler.onAcknowledged(listener);

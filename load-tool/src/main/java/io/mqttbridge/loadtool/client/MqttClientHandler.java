@@ -21,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +44,14 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
     private final Map<Integer, CompletableFuture<List<Integer>>> pendingSubscriptions = new HashMap<>();
     private final List<String> protocolErrors = new ArrayList<>();
 
-    /** Outbound QoS 1/2 packet identifiers in use, indexed by id. */
-    private final boolean[] outboundInUse = new boolean[MAX_PACKET_ID + 1];
+    /** Outbound packet identifiers in use. A BitSet grows only as far as ids are used: idle connections stay small. */
+    private final BitSet outboundInUse = new BitSet();
     /** Inbound QoS 2 packet identifiers received and not yet released. */
-    private final boolean[] inboundAwaitingRelease = new boolean[MAX_PACKET_ID + 1];
+    private final BitSet inboundAwaitingRelease = new BitSet();
     private int nextPacketId = 1;
     private int unacknowledged;
     private long acknowledged;
+    private long qos2Resends;
     private Runnable acknowledgedListener = () -> { };
 
     MqttClientHandler(String clientId, int keepAliveSeconds, InboundListener listener, Runnable writabilityListener) {
@@ -69,6 +71,10 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
 
     long acknowledged() {
         return acknowledged;
+    }
+
+    long qos2Resends() {
+        return qos2Resends;
     }
 
     void onAcknowledged(Runnable listener) {
@@ -122,8 +128,8 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
         for (int tries = 0; tries < MAX_PACKET_ID; tries++) {
             int id = nextPacketId;
             nextPacketId = nextPacketId == MAX_PACKET_ID ? 1 : nextPacketId + 1;
-            if (!outboundInUse[id]) {
-                outboundInUse[id] = true;
+            if (!outboundInUse.get(id)) {
+                outboundInUse.set(id);
                 return id;
             }
         }
@@ -160,7 +166,7 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
             case SUBACK -> {
                 MqttSubAckMessage subAck = (MqttSubAckMessage) message;
                 int id = subAck.variableHeader().messageId();
-                outboundInUse[id] = false;
+                outboundInUse.clear(id);
                 CompletableFuture<List<Integer>> future = pendingSubscriptions.remove(id);
                 if (future != null) {
                     future.complete(subAck.payload().grantedQoSLevels());
@@ -173,7 +179,7 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
                     MqttMessageIdVariableHeader.from(idOf(message))), ctx.voidPromise());
             case PUBREL -> {
                 int id = idOf(message);
-                inboundAwaitingRelease[id] = false;
+                inboundAwaitingRelease.clear(id);
                 ctx.write(control(MqttMessageType.PUBCOMP, id), ctx.voidPromise());
             }
             case PINGRESP -> { }
@@ -195,9 +201,11 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
             }
             case EXACTLY_ONCE -> {
                 // A PUBLISH resent before we released its id is the same message: deliver it once.
-                if (!inboundAwaitingRelease[id]) {
-                    inboundAwaitingRelease[id] = true;
+                if (!inboundAwaitingRelease.get(id)) {
+                    inboundAwaitingRelease.set(id);
                     deliver(publish, 2);
+                } else {
+                    qos2Resends++;
                 }
                 ctx.write(control(MqttMessageType.PUBREC, id), ctx.voidPromise());
             }
@@ -213,11 +221,11 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onAcknowledged(int id) {
-        if (!outboundInUse[id]) {
+        if (!outboundInUse.get(id)) {
             protocolErrors.add("acknowledgement for unused packet identifier " + id);
             return;
         }
-        outboundInUse[id] = false;
+        outboundInUse.clear(id);
         unacknowledged--;
         acknowledged++;
         acknowledgedListener.run();

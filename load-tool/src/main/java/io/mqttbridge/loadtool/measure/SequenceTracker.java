@@ -68,6 +68,12 @@ public final class SequenceTracker {
         return bound - seenByPublisher[publisherId].get(0, bound).cardinality();
     }
 
+    /** The lowest of messages 0 .. sent - 1 of the publisher that never arrived, or -1 when none is missing. */
+    public long firstMissing(int publisherId, long sent) {
+        int first = seenByPublisher[publisherId].nextClearBit(0);
+        return first < sent ? first : -1;
+    }
+
     public long duplicates() {
         return duplicates;
     }

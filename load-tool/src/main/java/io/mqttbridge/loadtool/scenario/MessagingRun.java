@@ -29,6 +29,7 @@ import org.HdrHistogram.Histogram;
 public final class MessagingRun {
 
     private static final long SETUP_TIMEOUT_SECONDS = 30;
+    private static final int MAX_LOSS_DETAILS = 3;
     private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final LoadOptions options;
@@ -140,7 +141,9 @@ public final class MessagingRun {
         for (MqttClientConnection connection : publishers) {
             problems.addAll(connection.protocolErrors());
         }
+        long qos2Resends = 0;
         for (MqttClientConnection connection : subscribers) {
+            qos2Resends += onLoop(connection, connection::qos2Resends);
             problems.addAll(connection.protocolErrors());
             if (!connection.isActive()) {
                 problems.add("a subscriber connection was closed by the broker during the run");
@@ -157,6 +160,7 @@ public final class MessagingRun {
         long outOfOrder = 0;
         long unknown = 0;
         long expected = 0;
+        List<String> lossDetails = new ArrayList<>();
         for (int s = 0; s < stats.size(); s++) {
             SubscriberStats subscriber = stats.get(s);
             MqttClientConnection connection = subscribers.get(s);
@@ -173,7 +177,13 @@ public final class MessagingRun {
             for (int p : topology.publishersOf(s)) {
                 expected += sent[p];
                 int publisher = p;
-                lost += onLoop(connection, () -> tracker.missing(publisher, sent[publisher]));
+                long[] missing = onLoop(connection, () -> new long[] {
+                        tracker.missing(publisher, sent[publisher]), tracker.firstMissing(publisher, sent[publisher])});
+                lost += missing[0];
+                if (missing[0] > 0 && lossDetails.size() < MAX_LOSS_DETAILS) {
+                    lossDetails.add("subscriber " + s + " misses " + missing[0] + " of publisher " + p + "'s "
+                            + sent[p] + ", the first is " + missing[1]);
+                }
             }
         }
 
@@ -212,7 +222,11 @@ public final class MessagingRun {
             }
         }
         if (options.qos() > 0 && lost > 0) {
-            problems.add(lost + " messages lost at QoS " + options.qos());
+            problems.add(lost + " messages lost at QoS " + options.qos() + " (" + String.join("; ", lossDetails) + ")");
+        }
+        if (qos2Resends > 0) {
+            problems.add(qos2Resends + " QoS 2 PUBLISH packets reused a packet identifier still awaiting PUBREL"
+                    + " (taken as resends, not delivered)");
         }
         if (duplicates > 0) {
             problems.add(duplicates + " duplicate deliveries");
