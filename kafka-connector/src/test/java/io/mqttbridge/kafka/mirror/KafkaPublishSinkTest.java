@@ -198,6 +198,11 @@ class KafkaPublishSinkTest {
         perClient.forEach((client, sequence) -> assertThat(sequence).as(client).isEqualTo(expected));
         assertThat(records.stream().map(ConsumerRecord::partition).distinct().count()).isGreaterThan(1);
         assertThat(sink.outstandingBytes()).isZero();
+        assertThat(metrics.getGauges().get("kafka.mirror.outstanding-bytes").getValue()).isEqualTo(0L);
+        assertThat(metrics.meter("kafka.mirror.records.sent").getCount()).isEqualTo(total);
+        assertThat(metrics.meter("kafka.mirror.records.acked").getCount()).isEqualTo(total);
+        assertThat(metrics.meter("kafka.mirror.records.failed").getCount()).isZero();
+        assertThat(metrics.timer("kafka.mirror.send-latency").getCount()).isEqualTo(total);
     }
 
     @Test

@@ -1,7 +1,5 @@
 package io.mqttbridge.kafka.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.mqttbridge.kafka.embedded.EmbeddedKafka;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
 import io.mqttbridge.kafka.embedded.KafkaExitGuard;
@@ -11,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import org.testcontainers.DockerClientFactory;
-import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * The one Kafka of a test JVM, started on first use and shared by every test class (a start costs
@@ -21,12 +17,16 @@ import org.testcontainers.kafka.KafkaContainer;
  *
  * <p>Tests must not stop it; tests that need to stop Kafka start their own {@link EmbeddedKafka}.
  * Tests share it, so they use topics of their own ({@link KafkaTestClients#uniqueTopic}).
+ *
+ * <p>Modules that reuse this class through the test-jar need {@code testcontainers-kafka} on their
+ * test classpath only for {@code test.infra=containers}; otherwise no Testcontainers class is loaded.
  */
 public final class TestKafka {
 
     public static final String INFRA_PROPERTY = "test.infra";
     public static final String CONTAINERS = "containers";
-    public static final String KAFKA_IMAGE = "apache/kafka:4.1.1";
+    /** The same Kafka version as the embedded one. */
+    public static final String KAFKA_IMAGE = "apache/kafka:4.4.0";
 
     private static String bootstrapServers;
 
@@ -36,7 +36,7 @@ public final class TestKafka {
     /** @return the bootstrap servers of the shared Kafka, starting it if needed */
     public static synchronized String bootstrapServers() {
         if (bootstrapServers == null) {
-            bootstrapServers = CONTAINERS.equals(System.getProperty(INFRA_PROPERTY)) ? startContainer() : startEmbedded();
+            bootstrapServers = usesContainers() ? ContainerKafka.start(KAFKA_IMAGE) : startEmbedded();
         }
         return bootstrapServers;
     }
@@ -55,16 +55,6 @@ public final class TestKafka {
             deleteRecursively(dataDirectory);
         }, "test-kafka-shutdown"));
         return kafka.bootstrapServers();
-    }
-
-    @SuppressWarnings("resource")
-    private static String startContainer() {
-        assumeTrue(DockerClientFactory.instance().isDockerAvailable(),
-                "test.infra=containers but no Docker engine is available");
-        KafkaContainer container = new KafkaContainer(KAFKA_IMAGE);
-        container.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-kafka-container-shutdown"));
-        return container.getBootstrapServers();
     }
 
     public static Path newTemporaryDirectory(String prefix) {
