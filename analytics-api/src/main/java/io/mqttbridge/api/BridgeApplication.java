@@ -8,7 +8,12 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
 import io.mqttbridge.api.errors.ProblemMappers;
+import io.mqttbridge.api.health.BrokerHealthCheck;
+import io.mqttbridge.api.health.DatabaseHealthCheck;
 import io.mqttbridge.api.health.HealthResource;
+import io.mqttbridge.api.health.HistoryWriterHealthCheck;
+import io.mqttbridge.api.health.KafkaHealthCheck;
+import io.mqttbridge.api.runtime.BridgeRuntime;
 
 /**
  * The runnable bridge: wires the broker, the Kafka mirror, the history writer and the REST API as
@@ -36,6 +41,23 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
     public void run(BridgeConfiguration config, Environment environment) {
         installApiConventions(config, environment);
         environment.jersey().register(new HealthResource(environment.healthChecks()));
+
+        BridgeRuntime runtime = new BridgeRuntime(config, environment.metrics());
+        runtime.startRoles();
+        environment.lifecycle().manage(runtime);
+        registerHealthChecks(runtime, environment);
+    }
+
+    private static void registerHealthChecks(BridgeRuntime runtime, Environment environment) {
+        runtime.database().ifPresent(db -> environment.healthChecks().register("postgresql", new DatabaseHealthCheck(db)));
+        runtime.broker().ifPresent(broker -> environment.healthChecks().register("mqtt-broker", new BrokerHealthCheck(broker)));
+        runtime.kafka().ifPresent(kafka -> {
+            KafkaHealthCheck check = new KafkaHealthCheck(kafka.bootstrapServers());
+            environment.lifecycle().manage(check);
+            environment.healthChecks().register("kafka", check);
+        });
+        runtime.historyWriter().ifPresent(writer -> environment.healthChecks().register("history-writer",
+                new HistoryWriterHealthCheck(writer, environment.metrics(), HistoryWriterHealthCheck.DEFAULT_MAX_LAG)));
     }
 
     /** Errors as problem+json and authentication on every resource that declares roles. */

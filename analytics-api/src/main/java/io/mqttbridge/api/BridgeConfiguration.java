@@ -3,7 +3,12 @@ package io.mqttbridge.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
 import io.mqttbridge.api.auth.ApiAuthConfig;
+import io.mqttbridge.api.config.MqttAuthConfig;
 import io.mqttbridge.api.config.Role;
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.db.DatabaseConfig;
+import io.mqttbridge.db.history.HistoryWriterConfig;
+import io.mqttbridge.kafka.KafkaConnectorConfig;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -34,6 +39,75 @@ public class BridgeConfiguration extends Configuration {
     @Valid
     @NotNull
     private ApiAuthConfig apiAuth = new ApiAuthConfig();
+
+    @NotNull
+    private BrokerConfig broker = new BrokerConfig();
+
+    @Valid
+    @NotNull
+    private MqttAuthConfig mqttAuth = new MqttAuthConfig();
+
+    @NotNull
+    private KafkaConnectorConfig kafka = new KafkaConnectorConfig();
+
+    @NotNull
+    private DatabaseConfig database = new DatabaseConfig();
+
+    @NotNull
+    private HistoryWriterConfig historyWriter = new HistoryWriterConfig();
+
+    /** The MQTT listener and protocol limits. */
+    @JsonProperty
+    public BrokerConfig getBroker() {
+        return broker;
+    }
+
+    @JsonProperty
+    public void setBroker(BrokerConfig broker) {
+        this.broker = broker;
+    }
+
+    @JsonProperty
+    public MqttAuthConfig getMqttAuth() {
+        return mqttAuth;
+    }
+
+    @JsonProperty
+    public void setMqttAuth(MqttAuthConfig mqttAuth) {
+        this.mqttAuth = mqttAuth;
+    }
+
+    /** Kafka: bootstrap servers (empty = embedded), mirror rules, session events, downlink. */
+    @JsonProperty
+    public KafkaConnectorConfig getKafka() {
+        return kafka;
+    }
+
+    @JsonProperty
+    public void setKafka(KafkaConnectorConfig kafka) {
+        this.kafka = kafka;
+    }
+
+    /** PostgreSQL: JDBC URL (empty = embedded), pool, retention. */
+    @JsonProperty
+    public DatabaseConfig getDatabase() {
+        return database;
+    }
+
+    @JsonProperty
+    public void setDatabase(DatabaseConfig database) {
+        this.database = database;
+    }
+
+    @JsonProperty
+    public HistoryWriterConfig getHistoryWriter() {
+        return historyWriter;
+    }
+
+    @JsonProperty
+    public void setHistoryWriter(HistoryWriterConfig historyWriter) {
+        this.historyWriter = historyWriter;
+    }
 
     @JsonProperty
     public ApiAuthConfig getApiAuth() {

@@ -1,0 +1,54 @@
+package io.mqttbridge.api.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.mqttbridge.broker.auth.FileAuthConfig;
+import io.mqttbridge.db.registry.DeviceRegistryConfig;
+import jakarta.validation.constraints.NotNull;
+
+/**
+ * How MQTT clients are authenticated and authorized: the device registry in PostgreSQL (devices
+ * managed through the REST API) first, then the users of the configuration file, which is also
+ * where anonymous access is switched on or off.
+ */
+public class MqttAuthConfig {
+
+    public static final boolean DEFAULT_USE_DEVICE_REGISTRY = true;
+
+    private boolean useDeviceRegistry = DEFAULT_USE_DEVICE_REGISTRY;
+
+    @NotNull
+    private DeviceRegistryConfig deviceRegistry = new DeviceRegistryConfig();
+
+    @NotNull
+    private FileAuthConfig file = new FileAuthConfig();
+
+    @JsonProperty
+    public boolean isUseDeviceRegistry() {
+        return useDeviceRegistry;
+    }
+
+    @JsonProperty
+    public void setUseDeviceRegistry(boolean useDeviceRegistry) {
+        this.useDeviceRegistry = useDeviceRegistry;
+    }
+
+    @JsonProperty
+    public DeviceRegistryConfig getDeviceRegistry() {
+        return deviceRegistry;
+    }
+
+    @JsonProperty
+    public void setDeviceRegistry(DeviceRegistryConfig deviceRegistry) {
+        this.deviceRegistry = deviceRegistry;
+    }
+
+    @JsonProperty
+    public FileAuthConfig getFile() {
+        return file;
+    }
+
+    @JsonProperty
+    public void setFile(FileAuthConfig file) {
+        this.file = file;
+    }
+}

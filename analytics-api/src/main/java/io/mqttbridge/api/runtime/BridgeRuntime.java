@@ -1,0 +1,202 @@
+package io.mqttbridge.api.runtime;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dropwizard.lifecycle.Managed;
+import io.mqttbridge.api.BridgeConfiguration;
+import io.mqttbridge.api.config.Role;
+import io.mqttbridge.api.mqttauth.ChainedMqttAuth;
+import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.auth.FileAuthenticator;
+import io.mqttbridge.broker.auth.FileAuthorizer;
+import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.db.Database;
+import io.mqttbridge.db.DatabaseConfig;
+import io.mqttbridge.db.history.HistoryWriter;
+import io.mqttbridge.db.history.HistoryWriterConfig;
+import io.mqttbridge.db.registry.DeviceRegistry;
+import io.mqttbridge.kafka.KafkaConnector;
+import io.mqttbridge.kafka.KafkaConnectorConfig;
+import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts the roles this process runs, in dependency order, and stops them in reverse: PostgreSQL
+ * (embedded unless a JDBC URL is configured) and migrations, Kafka (embedded unless bootstrap
+ * servers are configured) with the mirror and session events, the MQTT broker, the downlink, the
+ * history writer.
+ *
+ * <p>{@link #start()} runs during application start-up, before the HTTP server opens, so that the
+ * REST resources can be built on what it started; Dropwizard calls {@link #stop()} on shutdown
+ * (SIGTERM), after the HTTP connectors closed. If start-up fails half-way, whatever already
+ * started is stopped before the exception propagates.
+ */
+public final class BridgeRuntime implements Managed {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BridgeRuntime.class);
+
+    private final BridgeConfiguration config;
+    private final MetricRegistry metrics;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+
+    private Database database;
+    private KafkaConnector kafka;
+    private DeviceRegistry deviceRegistry;
+    private MqttBroker broker;
+    private HistoryWriter historyWriter;
+
+    public BridgeRuntime(BridgeConfiguration config, MetricRegistry metrics) {
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    /** Starts every configured role; blocks until all are up. */
+    public void startRoles() {
+        try {
+            if (needsDatabase()) {
+                database = Database.open(databaseConfig());
+                started.push(database);
+            }
+            if (config.runs(Role.BROKER)) {
+                kafka = KafkaConnector.start(kafkaConfig(), metrics);
+                started.push(kafka);
+                broker = new MqttBroker(config.getBroker(), mqttAuth(), mqttAuth, kafka.publishSink(),
+                        kafka.sessionListener(), new InMemorySessionStore(), new InMemoryRetainedStore(), metrics);
+                broker.start();
+                started.push(broker::stop);
+                kafka.startDownlink(broker);
+                LOG.info("MQTT broker listening on {}:{}", config.getBroker().getHost(), broker.port());
+            }
+            if (config.runs(Role.HISTORY_WRITER)) {
+                historyWriter = new HistoryWriter(historyWriterConfig(), database, metrics).start();
+                started.push(historyWriter);
+            }
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private ChainedMqttAuth mqttAuth;
+
+    private ChainedMqttAuth mqttAuth() {
+        List<ChainedMqttAuth.Method> methods = new ArrayList<>();
+        if (config.getMqttAuth().isUseDeviceRegistry()) {
+            deviceRegistry = new DeviceRegistry(database, config.getMqttAuth().getDeviceRegistry());
+            started.push(deviceRegistry);
+            methods.add(new ChainedMqttAuth.Method("device-registry", deviceRegistry, deviceRegistry));
+        }
+        FileAuthenticator fileAuthenticator = new FileAuthenticator(config.getMqttAuth().getFile());
+        started.push(fileAuthenticator);
+        methods.add(new ChainedMqttAuth.Method("file", fileAuthenticator,
+                new FileAuthorizer(config.getMqttAuth().getFile())));
+        if (config.getMqttAuth().getFile().isAllowAnonymous()) {
+            LOG.warn("Anonymous MQTT clients are allowed (mqttAuth.file.allowAnonymous); "
+                    + "switch it off for anything but development");
+        }
+        mqttAuth = new ChainedMqttAuth(methods);
+        return mqttAuth;
+    }
+
+    private boolean needsDatabase() {
+        return config.runs(Role.API) || config.runs(Role.HISTORY_WRITER)
+                || (config.runs(Role.BROKER) && config.getMqttAuth().isUseDeviceRegistry());
+    }
+
+    /** The embedded PostgreSQL keeps its data under the data directory unless placed elsewhere. */
+    private DatabaseConfig databaseConfig() {
+        DatabaseConfig db = config.getDatabase();
+        if (DatabaseConfig.DEFAULT_EMBEDDED_DATA_DIRECTORY.equals(db.getEmbeddedDataDirectory())) {
+            db.setEmbeddedDataDirectory(dataPath("postgres"));
+        }
+        return db;
+    }
+
+    private KafkaConnectorConfig kafkaConfig() {
+        KafkaConnectorConfig kafkaConfig = config.getKafka();
+        kafkaConfig.setNodeId(config.getNodeId());
+        EmbeddedKafkaConfig embedded = kafkaConfig.getEmbedded();
+        if (EmbeddedKafkaConfig.DEFAULT_DATA_DIRECTORY.equals(embedded.getDataDirectory())) {
+            embedded.setDataDirectory(dataPath("kafka"));
+        }
+        return kafkaConfig;
+    }
+
+    /**
+     * The writer reads what this bridge's mirror writes: unless configured otherwise, the mirror
+     * rules' Kafka topics and the session events topic, from the same Kafka.
+     */
+    private HistoryWriterConfig historyWriterConfig() {
+        HistoryWriterConfig writer = config.getHistoryWriter();
+        boolean writerBootstrapUnset = writer.getBootstrapServers() == null || writer.getBootstrapServers().isBlank()
+                || HistoryWriterConfig.DEFAULT_BOOTSTRAP_SERVERS.equals(writer.getBootstrapServers());
+        if (writerBootstrapUnset) {
+            if (kafka != null) {
+                writer.setBootstrapServers(kafka.bootstrapServers());
+            } else if (!config.getKafka().usesEmbeddedKafka()) {
+                writer.setBootstrapServers(config.getKafka().getBootstrapServers());
+            } else {
+                throw new IllegalArgumentException("kafka.bootstrapServers (or historyWriter.bootstrapServers) must be "
+                        + "set when the broker role, which starts the embedded Kafka, does not run in this process");
+            }
+        }
+        if (writer.getTopics().isEmpty() && (writer.getTopicPattern() == null || writer.getTopicPattern().isBlank())) {
+            writer.setTopicPattern(MirroredTopics.patternOf(config.getKafka().getMirrorRules()));
+        }
+        writer.setSessionEventsTopic(config.getKafka().getSessionEvents().getTopic());
+        return writer;
+    }
+
+    private String dataPath(String child) {
+        return config.getDataDirectory().resolve(child).toString();
+    }
+
+    public Optional<Database> database() {
+        return Optional.ofNullable(database);
+    }
+
+    public Optional<MqttBroker> broker() {
+        return Optional.ofNullable(broker);
+    }
+
+    public Optional<KafkaConnector> kafka() {
+        return Optional.ofNullable(kafka);
+    }
+
+    public Optional<DeviceRegistry> deviceRegistry() {
+        return Optional.ofNullable(deviceRegistry);
+    }
+
+    public Optional<HistoryWriter> historyWriter() {
+        return Optional.ofNullable(historyWriter);
+    }
+
+    public Path dataDirectory() {
+        return config.getDataDirectory();
+    }
+
+    @Override
+    public void start() {
+        // Everything started in startRoles(), before the HTTP server; see the class comment.
+    }
+
+    @Override
+    public synchronized void stop() {
+        while (!started.isEmpty()) {
+            AutoCloseable component = started.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                LOG.warn("Failed to stop {}", component, e);
+            }
+        }
+    }
+}
