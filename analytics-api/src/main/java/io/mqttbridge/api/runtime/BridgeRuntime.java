@@ -43,6 +43,8 @@ public final class BridgeRuntime implements Managed {
 
     private static final Logger LOG = LoggerFactory.getLogger(BridgeRuntime.class);
 
+    private static final long PATTERN_REFRESH_MS = 5_000;
+
     private final BridgeConfiguration config;
     private final MetricRegistry metrics;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -148,10 +150,16 @@ public final class BridgeRuntime implements Managed {
                         + "set when the broker role, which starts the embedded Kafka, does not run in this process");
             }
         }
-        if (writer.getTopics().isEmpty() && (writer.getTopicPattern() == null || writer.getTopicPattern().isBlank())) {
+        boolean writerTopicsUnset = writer.getTopics().isEmpty() && (writer.getTopicPattern() == null
+                || writer.getTopicPattern().isBlank()
+                || HistoryWriterConfig.DEFAULT_TOPIC_PATTERN.equals(writer.getTopicPattern()));
+        if (writerTopicsUnset && !config.getKafka().getMirrorRules().isEmpty()) {
             writer.setTopicPattern(MirroredTopics.patternOf(config.getKafka().getMirrorRules()));
         }
         writer.setSessionEventsTopic(config.getKafka().getSessionEvents().getTopic());
+        // The writer subscribes by pattern; Kafka finds topics created later (the mirror creates them on
+        // first use) only when it refreshes metadata, every 5 minutes by default. History should not lag that much.
+        writer.getConsumerProperties().putIfAbsent("metadata.max.age.ms", String.valueOf(PATTERN_REFRESH_MS));
         return writer;
     }
 
