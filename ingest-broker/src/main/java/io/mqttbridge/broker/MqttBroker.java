@@ -107,7 +107,8 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next);
+            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next)
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             server.shutdown();
             server = null;

@@ -28,6 +28,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The state of one MQTT session: subscriptions, messages queued for the client and outbound QoS
@@ -137,7 +138,7 @@ public final class Session {
      * {@code onAttached} (which sends CONNACK) before resending unacknowledged messages with DUP set
      * and the messages queued while offline.
      */
-    public void attach(ClientConnection newConnection, long expirySeconds, Runnable onAttached) {
+    public void attach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
         execute(() -> {
             // Take over on the current executor, so the old connection is never written to from the new loop.
             ClientConnection previous = connection;
@@ -150,13 +151,23 @@ public final class Session {
         });
     }
 
-    private void doAttach(ClientConnection newConnection, long expirySeconds, Runnable onAttached) {
+    private void doAttach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
         if (!newConnection.channel().isActive()) {
             // Closed while authenticating or waiting for this task: there is nothing to attach.
             if (connection == null && expirySeconds == 0 && subscriptions.isEmpty()) {
                 end();
             }
             return;
+        }
+        boolean stillPresent = true;
+        if (ended) {
+            // The session expired between lookup and attach: continue it as a new, empty session.
+            if (!manager.revive(this)) {
+                newConnection.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                return;
+            }
+            ended = false;
+            stillPresent = false;
         }
         cancelTimers();
         pendingWill = null;
@@ -166,7 +177,7 @@ public final class Session {
         newConnection.setSession(this);
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
-        onAttached.run();
+        onAttached.accept(stillPresent);
         if (!newConnection.channel().isActive()) {
             return;
         }

@@ -75,18 +75,30 @@ public final class SessionManager {
         return sessions.size();
     }
 
-    /** Recreates offline sessions from the store, before the broker accepts connections. */
-    public void restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
+    /**
+     * Recreates offline sessions from the store, before the broker accepts connections.
+     *
+     * @return completes when every session is restored (the work runs on the sessions' executors)
+     */
+    public CompletableFuture<Void> restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
+        List<CompletableFuture<Void>> restored = new ArrayList<>();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
             sessions.put(snapshot.clientId(), session);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            restored.add(done);
             session.execute(() -> {
-                session.restore(snapshot);
-                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
-                    session.subscribe(Subscriptions.fromStored(session, stored));
+                try {
+                    session.restore(snapshot);
+                    for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
+                        session.subscribe(Subscriptions.fromStored(session, stored));
+                    }
+                } finally {
+                    done.complete(null);
                 }
             });
         }
+        return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new));
     }
 
     /** Snapshots of every session that outlives its connection, taken on their executors. */
@@ -107,6 +119,11 @@ public final class SessionManager {
             });
         }
         return CompletableFuture.allOf(saves.toArray(CompletableFuture[]::new));
+    }
+
+    /** Puts an ended session back under its client id, unless a newer session took the id. */
+    boolean revive(Session session) {
+        return sessions.putIfAbsent(session.clientId(), session) == null;
     }
 
     void addToTree(Subscription subscription, boolean isNew) {
