@@ -40,7 +40,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -68,6 +70,7 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionManager sessions;
     private final MessageRouter router;
 
+    private final Set<CompletableFuture<Integer>> pendingPublishes = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
     private MqttServerBootstrap server;
     private MqttChannelInitializer initializer;
@@ -170,6 +173,10 @@ public final class MqttBroker implements MessagePublisher {
         }
         server.shutdown();
         server = null;
+        for (CompletableFuture<Integer> pending : pendingPublishes) {
+            pending.completeExceptionally(
+                    new IllegalStateException("MQTT broker stopped before the message reached every session"));
+        }
         LOG.info("MQTT broker stopped");
     }
 
@@ -189,7 +196,17 @@ public final class MqttBroker implements MessagePublisher {
                     new IllegalArgumentException("invalid topic name '" + message.topic() + "': " + problem));
         }
         CompletableFuture<Integer> handed = new CompletableFuture<>();
-        router.route(message, handed::complete);
+        pendingPublishes.add(handed);
+        handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
+        try {
+            router.route(message, handed::complete);
+        } catch (RuntimeException e) {
+            // A session executor refused the task: the broker is stopping.
+            handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
+        }
+        if (!running) {
+            handed.completeExceptionally(new IllegalStateException("MQTT broker stopped"));
+        }
         return handed;
     }
 
