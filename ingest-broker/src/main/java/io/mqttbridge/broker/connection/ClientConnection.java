@@ -1,12 +1,12 @@
 package io.mqttbridge.broker.connection;
 
-import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.netty.OutboundPublish;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.broker.will.WillMessage;

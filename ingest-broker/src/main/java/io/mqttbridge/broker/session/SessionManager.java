@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.session;
 
-import java.util.function.Supplier;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.routing.TopicTree;
@@ -16,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * All sessions of the broker by client id, and the topic tree their subscriptions live in.

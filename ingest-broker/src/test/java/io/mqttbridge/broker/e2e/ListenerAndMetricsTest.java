@@ -1,8 +1,8 @@
 package io.mqttbridge.broker.e2e;
 
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
