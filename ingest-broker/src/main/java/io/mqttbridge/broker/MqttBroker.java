@@ -87,9 +87,8 @@ public final class MqttBroker implements MessagePublisher {
         this.sessionStore = Objects.requireNonNull(sessionStore, "sessionStore");
         this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
         Objects.requireNonNull(metricRegistry, "metricRegistry");
-        this.sessions = new SessionManager(tree, sessionStore, null, config);
-        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, () -> this.sessions.size());
-        this.sessions.setMetrics(metrics);
+        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
+        this.sessions = new SessionManager(tree, sessionStore, metrics, config);
         this.router = new MessageRouter(tree, retainedStore, config);
     }
 
@@ -270,6 +269,11 @@ public final class MqttBroker implements MessagePublisher {
             }
         }
         return count;
+    }
+
+    /** The number of sessions, connected or not. */
+    public long sessionCount() {
+        return sessions.size();
     }
 
     /** The number of subscriptions of all sessions. */

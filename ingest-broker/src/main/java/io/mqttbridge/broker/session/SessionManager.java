@@ -32,7 +32,7 @@ public final class SessionManager {
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final TopicTree<Subscription> tree;
     private final SessionStore store;
-    private BrokerMetrics metrics;
+    private final BrokerMetrics metrics;
     private final BrokerConfig config;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
@@ -153,11 +153,6 @@ public final class SessionManager {
             metrics.storeFailure();
             LOG.warn("session store failed for client {}", clientId, error);
         }
-    }
-
-    /** Set once while the broker is being built (the metrics' gauges read this manager). */
-    public void setMetrics(BrokerMetrics metrics) {
-        this.metrics = metrics;
     }
 
     BrokerMetrics metrics() {
