@@ -40,7 +40,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -68,6 +70,7 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionManager sessions;
     private final MessageRouter router;
 
+    private final Set<CompletableFuture<Integer>> pendingPublishes = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
     private MqttServerBootstrap server;
     private MqttChannelInitializer initializer;
@@ -84,9 +87,8 @@ public final class MqttBroker implements MessagePublisher {
         this.sessionStore = Objects.requireNonNull(sessionStore, "sessionStore");
         this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
         Objects.requireNonNull(metricRegistry, "metricRegistry");
-        this.sessions = new SessionManager(tree, sessionStore, null, config);
-        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, () -> this.sessions.size());
-        this.sessions.setMetrics(metrics);
+        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
+        this.sessions = new SessionManager(tree, sessionStore, metrics, config);
         this.router = new MessageRouter(tree, retainedStore, config);
     }
 
@@ -107,7 +109,8 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next);
+            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next)
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             server.shutdown();
             server = null;
@@ -169,6 +172,10 @@ public final class MqttBroker implements MessagePublisher {
         }
         server.shutdown();
         server = null;
+        for (CompletableFuture<Integer> pending : pendingPublishes) {
+            pending.completeExceptionally(
+                    new IllegalStateException("MQTT broker stopped before the message reached every session"));
+        }
         LOG.info("MQTT broker stopped");
     }
 
@@ -188,7 +195,17 @@ public final class MqttBroker implements MessagePublisher {
                     new IllegalArgumentException("invalid topic name '" + message.topic() + "': " + problem));
         }
         CompletableFuture<Integer> handed = new CompletableFuture<>();
-        router.route(message, handed::complete);
+        pendingPublishes.add(handed);
+        handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
+        try {
+            router.route(message, handed::complete);
+        } catch (RuntimeException e) {
+            // A session executor refused the task: the broker is stopping.
+            handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
+        }
+        if (!running) {
+            handed.completeExceptionally(new IllegalStateException("MQTT broker stopped"));
+        }
         return handed;
     }
 
@@ -252,6 +269,11 @@ public final class MqttBroker implements MessagePublisher {
             }
         }
         return count;
+    }
+
+    /** The number of sessions, connected or not. */
+    public long sessionCount() {
+        return sessions.size();
     }
 
     /** The number of subscriptions of all sessions. */

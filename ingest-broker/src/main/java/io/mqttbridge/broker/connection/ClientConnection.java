@@ -1,12 +1,12 @@
 package io.mqttbridge.broker.connection;
 
-import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.netty.OutboundPublish;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.broker.will.WillMessage;
@@ -230,18 +230,18 @@ public final class ClientConnection {
         boolean mqtt5 = isMqtt5();
         int alias = 0;
         boolean sendTopic = true;
+        boolean newAlias = false;
         if (mqtt5 && clientTopicAliasMaximum > 0) {
             if (outboundTopicAliases == null) {
                 outboundTopicAliases = new HashMap<>();
             }
-            String topic = message.message().topic();
-            Integer existing = outboundTopicAliases.get(topic);
+            Integer existing = outboundTopicAliases.get(message.message().topic());
             if (existing != null) {
                 alias = existing;
                 sendTopic = false;
             } else if (outboundTopicAliases.size() < clientTopicAliasMaximum) {
                 alias = outboundTopicAliases.size() + 1;
-                outboundTopicAliases.put(topic, alias);
+                newAlias = true;
             }
         }
         OutboundPublish publish = new OutboundPublish(message, mqtt5, qos, dup, retain, packetId, alias, sendTopic,
@@ -250,6 +250,10 @@ public final class ClientConnection {
         if (publish.packetSize() > clientMaximumPacketSize) {
             metrics.dropped(DropReason.PACKET_TOO_LARGE);
             return SendResult.TOO_LARGE;
+        }
+        if (newAlias) {
+            // Only a mapping the client has actually been sent may be used alone later.
+            outboundTopicAliases.put(message.message().topic(), alias);
         }
         channel.write(publish, channel.voidPromise());
         metrics.messageOut(qos);

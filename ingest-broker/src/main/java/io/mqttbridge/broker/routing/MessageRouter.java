@@ -1,7 +1,5 @@
 package io.mqttbridge.broker.routing;
 
-import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
@@ -12,9 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**

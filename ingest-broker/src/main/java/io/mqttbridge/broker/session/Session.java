@@ -1,10 +1,8 @@
 package io.mqttbridge.broker.session;
 
-import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
-import java.time.Duration;
-import java.util.HashMap;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
+import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -16,10 +14,12 @@ import io.netty.util.internal.PlatformDependent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +28,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The state of one MQTT session: subscriptions, messages queued for the client and outbound QoS
@@ -137,7 +138,7 @@ public final class Session {
      * {@code onAttached} (which sends CONNACK) before resending unacknowledged messages with DUP set
      * and the messages queued while offline.
      */
-    public void attach(ClientConnection newConnection, long expirySeconds, Runnable onAttached) {
+    public void attach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
         execute(() -> {
             // Take over on the current executor, so the old connection is never written to from the new loop.
             ClientConnection previous = connection;
@@ -150,13 +151,23 @@ public final class Session {
         });
     }
 
-    private void doAttach(ClientConnection newConnection, long expirySeconds, Runnable onAttached) {
+    private void doAttach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
         if (!newConnection.channel().isActive()) {
             // Closed while authenticating or waiting for this task: there is nothing to attach.
             if (connection == null && expirySeconds == 0 && subscriptions.isEmpty()) {
                 end();
             }
             return;
+        }
+        boolean stillPresent = true;
+        if (ended) {
+            // The session expired between lookup and attach: continue it as a new, empty session.
+            if (!manager.revive(this)) {
+                newConnection.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                return;
+            }
+            ended = false;
+            stillPresent = false;
         }
         cancelTimers();
         pendingWill = null;
@@ -166,7 +177,7 @@ public final class Session {
         newConnection.setSession(this);
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
-        onAttached.run();
+        onAttached.accept(stillPresent);
         if (!newConnection.channel().isActive()) {
             return;
         }

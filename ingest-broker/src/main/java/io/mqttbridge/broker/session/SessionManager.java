@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.session;
 
-import java.util.function.Supplier;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.routing.TopicTree;
@@ -16,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * All sessions of the broker by client id, and the topic tree their subscriptions live in.
@@ -32,7 +32,7 @@ public final class SessionManager {
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final TopicTree<Subscription> tree;
     private final SessionStore store;
-    private BrokerMetrics metrics;
+    private final BrokerMetrics metrics;
     private final BrokerConfig config;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
@@ -75,18 +75,30 @@ public final class SessionManager {
         return sessions.size();
     }
 
-    /** Recreates offline sessions from the store, before the broker accepts connections. */
-    public void restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
+    /**
+     * Recreates offline sessions from the store, before the broker accepts connections.
+     *
+     * @return completes when every session is restored (the work runs on the sessions' executors)
+     */
+    public CompletableFuture<Void> restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
+        List<CompletableFuture<Void>> restored = new ArrayList<>();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
             sessions.put(snapshot.clientId(), session);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            restored.add(done);
             session.execute(() -> {
-                session.restore(snapshot);
-                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
-                    session.subscribe(Subscriptions.fromStored(session, stored));
+                try {
+                    session.restore(snapshot);
+                    for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
+                        session.subscribe(Subscriptions.fromStored(session, stored));
+                    }
+                } finally {
+                    done.complete(null);
                 }
             });
         }
+        return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new));
     }
 
     /** Snapshots of every session that outlives its connection, taken on their executors. */
@@ -107,6 +119,11 @@ public final class SessionManager {
             });
         }
         return CompletableFuture.allOf(saves.toArray(CompletableFuture[]::new));
+    }
+
+    /** Puts an ended session back under its client id, unless a newer session took the id. */
+    boolean revive(Session session) {
+        return sessions.putIfAbsent(session.clientId(), session) == null;
     }
 
     void addToTree(Subscription subscription, boolean isNew) {
@@ -136,11 +153,6 @@ public final class SessionManager {
             metrics.storeFailure();
             LOG.warn("session store failed for client {}", clientId, error);
         }
-    }
-
-    /** Set once while the broker is being built (the metrics' gauges read this manager). */
-    public void setMetrics(BrokerMetrics metrics) {
-        this.metrics = metrics;
     }
 
     BrokerMetrics metrics() {

@@ -1,8 +1,8 @@
 package io.mqttbridge.broker.e2e;
 
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -116,5 +116,48 @@ class ListenerAndMetricsTest {
         broker.close();
         PublishedMessage message = new PublishedMessage("d", "k".getBytes(), 0, false, null, null, null, Instant.now(), null);
         assertThat(broker.broker.publish(message)).isCompletedExceptionally();
+    }
+
+    @Test
+    void forbiddenSubscriptionGets0x80InMqtt311AndDisconnectIfUsesAdministrativeAction() throws Exception {
+        TopicPermissions noSecrets = new TopicPermissions() {
+            @Override
+            public boolean mayPublish(String topicName) {
+                return true;
+            }
+
+            @Override
+            public boolean maySubscribe(String topicFilter) {
+                return !topicFilter.startsWith("secret");
+            }
+        };
+        List<DisconnectInfo> disconnects = new CopyOnWriteArrayList<>();
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void onDisconnected(ConnectionInfo connection, DisconnectInfo disconnect) {
+                disconnects.add(disconnect);
+            }
+        };
+        try (TestBroker broker = new TestBroker(c -> { }, Authenticator.ALLOW_ALL,
+                identity -> CompletableFuture.completedFuture(noSecrets), PublishSink.NONE, listener);
+             RawMqttClient v3 = new RawMqttClient(broker.port());
+             RawMqttClient v5 = new RawMqttClient(broker.port())) {
+            v3.send(RawMqttClient.connect(4, "curious", true, 60));
+            assertThat(v3.read().type()).isEqualTo(2);
+            v3.send(RawMqttClient.subscribe(1, "secret/#", 1, false));
+            var subAck = v3.read();
+            assertThat(subAck.body()[2] & 0xFF).isEqualTo(0x80);
+
+            v5.send(RawMqttClient.connect(5, "admin-me", true, 60));
+            assertThat(v5.read().type()).isEqualTo(2);
+            assertThat(broker.broker.disconnectIf(info -> info.clientId().startsWith("admin-"))).isEqualTo(1);
+            var packets = v5.readUntilClosed();
+            assertThat(packets).hasSize(1);
+            assertThat(packets.get(0).body()[0] & 0xFF).isEqualTo(0x98);
+            await().until(() -> disconnects.size() == 1);
+            assertThat(disconnects.get(0).reason()).isEqualTo(DisconnectInfo.ADMINISTRATIVE_ACTION);
+            assertThat(disconnects.get(0).reasonCode()).isEqualTo(0x98);
+            assertThat(broker.broker.connectedClients()).extracting(ConnectionInfo::clientId).containsExactly("curious");
+        }
     }
 }

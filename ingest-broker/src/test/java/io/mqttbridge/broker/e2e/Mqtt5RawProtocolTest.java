@@ -166,4 +166,22 @@ class Mqtt5RawProtocolTest {
             assertThat(live.firstByte() & 0x01).as("retain as published").isEqualTo(1);
         }
     }
+
+    @Test
+    void topicAliasIsNotConsideredKnownWhenTheMessageThatWouldHaveSetItWasTooLarge() throws Exception {
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient subscriber = new RawMqttClient(broker.port());
+             RawMqttClient publisher = new RawMqttClient(broker.port())) {
+            connected(subscriber, RawMqttClient.connect5("aliasSmall", true, 60,
+                    new byte[] {0x22, 0, 5, 0x27, 0, 0, 0, 64}));
+            subscriber.send(RawMqttClient.subscribe(1, "al/t", 0, true));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            connected(publisher, RawMqttClient.connect(4, "aliasSmallPub", true, 60));
+            publisher.send(RawMqttClient.publish(0, "al/t", 0, "x".repeat(200), false));
+            publisher.send(RawMqttClient.publish(0, "al/t", 0, "small", false));
+            Packet delivered = subscriber.read();
+            assertThat(delivered.body()[1]).as("the topic name is sent with the new alias").isEqualTo((byte) 4);
+            assertThat(payloadOf(delivered)).endsWith("small");
+        }
+    }
 }

@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -196,14 +195,6 @@ final class RawMqttClient implements AutoCloseable {
         out.write(bytes.length >> 8);
         out.write(bytes.length & 0xFF);
         out.writeBytes(bytes);
-    }
-
-    boolean isClosedByServer() throws IOException {
-        return readUntilClosed() != null;
-    }
-
-    InputStream input() {
-        return in;
     }
 
     @Override

@@ -181,4 +181,21 @@ class RawProtocolTest {
             assertThat(new String(next.body())).endsWith("marker");
         }
     }
+
+    @Test
+    void unsubscribeIsAcknowledgedWithItsPacketIdAndStopsDelivery() throws Exception {
+        try (RawMqttClient client = new RawMqttClient(broker.port())) {
+            client.send(RawMqttClient.connect(4, "unsub3", true, 60));
+            assertThat(client.read().type()).isEqualTo(2);
+            client.send(RawMqttClient.subscribe(3, "u/t", 0, false));
+            assertThat(client.read().type()).isEqualTo(9);
+            client.send(RawMqttClient.packet(0xA2, new byte[] {0, 4, 0, 3, 'u', '/', 't'}));
+            Packet unsubAck = client.read();
+            assertThat(unsubAck.type()).isEqualTo(11);
+            assertThat(unsubAck.body()).containsExactly(0, 4);
+            client.send(RawMqttClient.publish(0, "u/t", 0, "not for me", false));
+            client.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThat(client.read().type()).as("no PUBLISH before the PINGRESP").isEqualTo(13);
+        }
+    }
 }

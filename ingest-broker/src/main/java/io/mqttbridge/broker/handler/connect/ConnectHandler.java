@@ -241,12 +241,12 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 request.keepAlive(), request.sessionExpiry(), Instant.now());
         connection.setInfo(info);
         SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop());
-        opened.session().attach(connection, request.sessionExpiry(), () -> {
+        opened.session().attach(connection, request.sessionExpiry(), stillPresent -> {
             if (!ctx.channel().isActive()) {
                 return;
             }
             connection.cancelConnectTimeout();
-            ctx.writeAndFlush(connAck(connection, request, opened.sessionPresent()));
+            ctx.writeAndFlush(connAck(connection, request, opened.sessionPresent() && stillPresent));
             connection.setState(State.CONNECTED);
             if (request.keepAlive() > 0) {
                 long timeoutMillis = request.keepAlive() * 1500L;

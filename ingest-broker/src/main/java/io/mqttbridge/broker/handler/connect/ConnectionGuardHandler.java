@@ -1,7 +1,5 @@
 package io.mqttbridge.broker.handler.connect;
 
-import io.netty.handler.codec.mqtt.MqttVersion;
-import io.netty.util.AttributeKey;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -19,6 +17,8 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.concurrent.TimeUnit;
