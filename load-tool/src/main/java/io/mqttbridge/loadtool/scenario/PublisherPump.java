@@ -69,13 +69,17 @@ final class PublisherPump {
         this.progressSlots = progressSlots;
     }
 
-    /** Starts pumping; the future completes on the event loop when this publisher has sent its last message. */
-    CompletableFuture<Void> start() {
+    /** Starts pumping; {@link #finished()} completes when this publisher has sent its last message. */
+    void start() {
         connection.eventLoop().execute(() -> {
             connection.onAcknowledged(this::pump);
             long delayMicros = Math.max(0, (startNanos - System.nanoTime()) / 1_000);
             tick = connection.eventLoop().scheduleAtFixedRate(this::pump, delayMicros, TICK_MICROS, TimeUnit.MICROSECONDS);
         });
+    }
+
+    /** Completes on the event loop when this publisher has sent its last message. */
+    CompletableFuture<Void> finished() {
         return finished;
     }
 
