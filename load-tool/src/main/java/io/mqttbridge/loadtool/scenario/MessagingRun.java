@@ -263,6 +263,9 @@ public final class MessagingRun {
     private void checkConnections(List<MqttClientConnection> publishers, List<MqttClientConnection> subscribers) {
         for (MqttClientConnection connection : publishers) {
             problems.addAll(connection.protocolErrors());
+            if (!connection.isActive()) {
+                problems.add("a publisher connection was closed by the broker during the run");
+            }
         }
         long qos2Resends = 0;
         for (MqttClientConnection connection : subscribers) {
