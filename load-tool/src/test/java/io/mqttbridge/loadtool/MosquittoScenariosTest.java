@@ -59,7 +59,7 @@ class MosquittoScenariosTest {
     })
     void maxRateRunDeliversEverySentMessageExactlyOnce(String scenario, int qos) throws InterruptedException {
         LoadOptions options = options(scenario).set("qos", qos).set("publishers", 3).set("subscribers", 3)
-                .set("max-messages", 20_000).set("inflight", 50);
+                .set("max-messages", 20_000).set("inflight", 20);
 
         ScenarioResult result = run(options);
 

@@ -2,6 +2,10 @@ package io.mqttbridge.broker.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.AuthenticationResult.Refusal;
@@ -21,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 class FileAuthenticatorTest {
 
@@ -169,6 +174,29 @@ class FileAuthenticatorTest {
         executor.runAll();
 
         assertThat(result.join()).isInstanceOf(AuthenticationResult.Success.class);
+    }
+
+    @Test
+    void passwordNeverAppearsInTheLogEvenAtDebugLevel() {
+        Logger logger = (Logger) LoggerFactory.getLogger(FileAuthenticator.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        Level previous = logger.getLevel();
+        logger.setLevel(Level.DEBUG);
+        logger.addAppender(appender);
+        try {
+            FileAuthenticator authenticator = manual(config(false));
+            authenticator.authenticate(request("alice", "wrong-Secret-1"));
+            authenticator.authenticate(request("mallory", "wrong-Secret-2"));
+            authenticator.authenticate(request(null, "wrong-Secret-3"));
+            executor.runAll();
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(previous);
+        }
+
+        assertThat(appender.list).isNotEmpty();
+        assertThat(appender.list).allSatisfy(event -> assertThat(event.getFormattedMessage()).doesNotContain("Secret"));
     }
 
     @Test

@@ -11,21 +11,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Sends one publisher's messages on its connection's event loop: on a tick (1 ms at max rate, the
- * message interval but at least 100 us at a fixed rate), after every
+ * Sends one publisher's messages on its connection's event loop: on a 1 ms tick, after every
  * acknowledgement and whenever the socket becomes writable again, it sends as many messages as are
  * due (all of them at max rate; per the {@link RateSchedule} at a fixed rate) and as the in-flight
  * window allows, then flushes once.
  *
- * <p>In flight means sent and not yet both acknowledged by the broker (QoS 1/2) and received by
- * every subscriber of the topic. If nothing arrives for a second while the window is full (lost
- * QoS 0 messages), the window is reset and the reset counted as a stall.
+ * <p>At max rate, in flight means sent and not yet both acknowledged by the broker (QoS 1/2) and
+ * received by every subscriber of the topic. If nothing arrives for a second while the window is
+ * full (lost QoS 0 messages), the window is reset and the reset counted as a stall. At a fixed rate
+ * the schedule bounds the load, and only unacknowledged QoS 1/2 messages count against the window:
+ * a slow subscriber must show up as latency, not as a publisher that politely waits for it.
+ * A fixed-rate message is sent up to one tick after its scheduled time; latency counts that too.
  */
 final class PublisherPump {
 
-    private static final long MAX_TICK_MICROS = 1_000;
-    /** A fixed-rate publisher ticks once per message interval, but not more often than this. */
-    private static final long MIN_TICK_MICROS = 100;
+    private static final long TICK_MICROS = 1_000;
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_BATCH = 512;
 
@@ -69,22 +69,18 @@ final class PublisherPump {
         this.progressSlots = progressSlots;
     }
 
-    /** Starts pumping; the future completes on the event loop when this publisher has sent its last message. */
-    CompletableFuture<Void> start() {
+    /** Starts pumping; {@link #finished()} completes when this publisher has sent its last message. */
+    void start() {
         connection.eventLoop().execute(() -> {
             connection.onAcknowledged(this::pump);
             long delayMicros = Math.max(0, (startNanos - System.nanoTime()) / 1_000);
-            tick = connection.eventLoop().scheduleAtFixedRate(this::pump, delayMicros, tickMicros(), TimeUnit.MICROSECONDS);
+            tick = connection.eventLoop().scheduleAtFixedRate(this::pump, delayMicros, TICK_MICROS, TimeUnit.MICROSECONDS);
         });
-        return finished;
     }
 
-    private long tickMicros() {
-        if (schedule == null) {
-            return MAX_TICK_MICROS;
-        }
-        long intervalMicros = (long) (1e6 / schedule.ratePerSecond());
-        return Math.max(MIN_TICK_MICROS, Math.min(MAX_TICK_MICROS, intervalMicros));
+    /** Completes on the event loop when this publisher has sent its last message. */
+    CompletableFuture<Void> finished() {
+        return finished;
     }
 
     void pump() {
@@ -121,6 +117,9 @@ final class PublisherPump {
     }
 
     private long inFlight(long now) {
+        if (schedule != null) {
+            return connection.unacknowledged();
+        }
         long delivered = Long.MAX_VALUE;
         for (int slot : progressSlots) {
             delivered = Math.min(delivered, progress.get(slot));

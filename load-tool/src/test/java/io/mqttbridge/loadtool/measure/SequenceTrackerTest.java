@@ -30,6 +30,8 @@ class SequenceTrackerTest {
         tracker.record(0, 5);
 
         assertThat(tracker.missing(0, 6)).isEqualTo(3);
+        assertThat(tracker.firstMissing(0, 6)).isEqualTo(1);
+        assertThat(tracker.firstMissing(0, 1)).as("nothing missing among what was sent").isEqualTo(-1);
         assertThat(tracker.missing(0, 10)).as("the unsent tail counts when it was sent").isEqualTo(7);
         assertThat(tracker.next(0)).isEqualTo(6);
     }
