@@ -29,12 +29,14 @@ public final class Database implements AutoCloseable {
     private final EmbeddedPostgresServer embeddedServer;
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
+    private final PartitionManager partitions;
 
     private Database(DatabaseConfig config, EmbeddedPostgresServer embeddedServer, HikariDataSource dataSource) {
         this.config = config;
         this.embeddedServer = embeddedServer;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+        this.partitions = new PostgresPartitionManager(jdbi, config, Clock.systemUTC());
     }
 
     /**
@@ -127,8 +129,9 @@ public final class Database implements AutoCloseable {
         return new JdbiMessageRepository(jdbi);
     }
 
+    /** The one partition manager of this database (it caches which partitions exist). */
     public PartitionManager partitions() {
-        return new PostgresPartitionManager(jdbi, config, Clock.systemUTC());
+        return partitions;
     }
 
     @Override

@@ -64,7 +64,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setPGStartupWait(STARTUP_WAIT)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200")
-                    .setServerConfig("fsync", "on");
+                    // zonky's defaults favour test speed (-F, synchronous_commit=off): a commit could be
+                    // lost in a crash after the history writer has committed its Kafka offsets.
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on");
             if (requestedPort != 0) {
                 builder.setPort(requestedPort);
             }

@@ -89,11 +89,24 @@ public final class JdbiMessageRepository implements MessageRepository {
     @Override
     public List<StoredMessage> latestPerTopic(String topicFilter, int limit) {
         checkLimit(limit);
-        Filter filter = filter(topicFilter);
-        String sql = "SELECT DISTINCT ON (mqtt_topic) " + COLUMNS + " FROM messages" + filter.where
-                + " ORDER BY mqtt_topic, received_at DESC, id DESC LIMIT :limit";
+        // A skip scan: walk the distinct topics through the topic index (one probe per topic instead of
+        // reading every row), then fetch each topic's newest row. DISTINCT ON would read all rows.
+        String outer = topicFilter == null ? "" : " AND " + String.join(" AND ",
+                TopicFilterSql.of("m.mqtt_topic", topicFilter, "topic").clauses());
+        String first = topicFilter == null ? "" : " WHERE " + String.join(" AND ",
+                TopicFilterSql.of("mqtt_topic", topicFilter, "topic").clauses());
+        Map<String, Object> binds = topicFilter == null ? Map.of()
+                : TopicFilterSql.of("mqtt_topic", topicFilter, "topic").binds();
+        String sql = "WITH RECURSIVE topics(mqtt_topic) AS ("
+                + " (SELECT mqtt_topic FROM messages" + first + " ORDER BY mqtt_topic LIMIT 1)"
+                + " UNION ALL"
+                + " SELECT (SELECT m.mqtt_topic FROM messages m WHERE m.mqtt_topic > t.mqtt_topic" + outer
+                + " ORDER BY m.mqtt_topic LIMIT 1) FROM topics t WHERE t.mqtt_topic IS NOT NULL)"
+                + " SELECT latest.* FROM topics t CROSS JOIN LATERAL (SELECT " + COLUMNS
+                + " FROM messages WHERE mqtt_topic = t.mqtt_topic ORDER BY received_at DESC, id DESC LIMIT 1) latest"
+                + " WHERE t.mqtt_topic IS NOT NULL ORDER BY latest.mqtt_topic LIMIT :limit";
         return jdbi.withHandle(h -> h.createQuery(sql)
-                .bindMap(filter.binds)
+                .bindMap(binds)
                 .bind("limit", limit)
                 .map(JdbiMessageRepository::map)
                 .list());

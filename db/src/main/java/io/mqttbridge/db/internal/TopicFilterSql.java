@@ -45,7 +45,9 @@ final class TopicFilterSql {
         if (!literal.isEmpty()) {
             clauses.add(column + " >= :" + prefix + "Low");
             binds.put(prefix + "Low", literal);
-            String upper = upperBound(literal);
+            // Above everything that starts with the literal text up to the wildcard, separator included:
+            // "a/b/#" ends below "a/b0", so "a/bc/..." is not in the range at all.
+            String upper = upperBound(filter.substring(0, firstWildcard(filter)));
             if (upper != null) {
                 clauses.add(column + " < :" + prefix + "High");
                 binds.put(prefix + "High", upper);
@@ -62,14 +64,18 @@ final class TopicFilterSql {
 
     /** The text every matching topic starts with. "a/b/#" matches "a/b" itself, hence no trailing '/'. */
     static String literalPrefix(String filter) {
-        int plus = filter.indexOf('+');
-        int hash = filter.indexOf('#');
-        int first = plus < 0 ? hash : hash < 0 ? plus : Math.min(plus, hash);
+        int first = firstWildcard(filter);
         String prefix = filter.substring(0, first);
-        if (first == hash && prefix.endsWith("/")) {
+        if (first == filter.indexOf('#') && prefix.endsWith("/")) {
             prefix = prefix.substring(0, prefix.length() - 1);
         }
         return prefix;
+    }
+
+    private static int firstWildcard(String filter) {
+        int plus = filter.indexOf('+');
+        int hash = filter.indexOf('#');
+        return plus < 0 ? hash : hash < 0 ? plus : Math.min(plus, hash);
     }
 
     /** The smallest string above every string starting with {@code prefix}, or null if there is none. */

@@ -43,6 +43,8 @@ class EmbeddedPostgresServerTest {
         String url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
         try (Connection c = DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "")) {
             c.createStatement().execute("CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
+            assertThat(setting(c, "fsync")).isEqualTo("on");
+            assertThat(setting(c, "synchronous_commit")).isEqualTo("on");
         }
         server.stop();
         assertThat(server.isRunning()).isFalse();
@@ -57,6 +59,13 @@ class EmbeddedPostgresServerTest {
             assertThat(rs.getInt(1)).isEqualTo(42);
         } finally {
             again.stop();
+        }
+    }
+
+    private static String setting(Connection c, String name) throws java.sql.SQLException {
+        try (var rs = c.createStatement().executeQuery("SHOW " + name)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -77,6 +77,12 @@ class CredentialRepositoryTest {
         assertThat(credentials.verify("d1", "old")).isFalse();
         assertThat(credentials.verify("d1", fresh)).isTrue();
         assertThat(credentials.list("d1")).hasSize(1);
+
+        // The next rotation clears out rows that have expired.
+        credentials.rotate("d1", "newest", Duration.ofHours(1));
+        long stored = db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM device_credentials WHERE device_id = 'd1'")
+                .mapTo(Long.class).one());
+        assertThat(stored).isEqualTo(2);
     }
 
     @Test

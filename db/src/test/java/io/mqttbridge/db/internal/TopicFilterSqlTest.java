@@ -40,13 +40,14 @@ class TopicFilterSqlTest {
     void prefixRangeIsPartOfTheWildcardPredicateSoTheTopicIndexCanAnswerIt() {
         TopicFilterSql.Predicate predicate = TopicFilterSql.of("mqtt_topic", "a/b/#", "t");
         assertThat(predicate.clauses()).contains("mqtt_topic >= :tLow", "mqtt_topic < :tHigh");
-        assertThat(predicate.binds()).containsEntry("tLow", "a/b").containsEntry("tHigh", "a/c");
+        assertThat(predicate.binds()).containsEntry("tLow", "a/b").containsEntry("tHigh", "a/b0");
     }
 
     @Test
     void rangeAloneAdmitsEveryMatchingTopicUnderByteOrder() {
         // The range is only a narrowing for the index: it must never exclude a topic that matches.
-        List<String> matching = List.of("a/b", "a/b/c", "a/b/\uFFFF", "a/b/" + new String(Character.toChars(0x1F600)));
+        List<String> matching = List.of("a/b", "a/b/c", "a/b/\uFFFF", "a/b/" + new String(Character.toChars(0x1F600)),
+                "a/b/" + new String(Character.toChars(Character.MAX_CODE_POINT)));
         TopicFilterSql.Predicate predicate = TopicFilterSql.of("topic", "a/b/#", "t");
         String range = "topic >= :tLow AND topic < :tHigh";
         for (String topic : matching) {
@@ -57,6 +58,11 @@ class TopicFilterSqlTest {
                     .mapTo(Boolean.class).one());
             assertThat(inRange).as(topic).isTrue();
         }
+        boolean siblingInRange = db.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT " + range + " FROM (SELECT CAST('a/bc/x' AS text) COLLATE \"C\" AS topic) t")
+                .bindMap(Map.of("tLow", predicate.binds().get("tLow"), "tHigh", predicate.binds().get("tHigh")))
+                .mapTo(Boolean.class).one());
+        assertThat(siblingInRange).as("a sibling sharing the prefix text is outside the range").isFalse();
     }
 
     @Test

@@ -119,6 +119,32 @@ class DeviceRegistryTest {
     }
 
     @Test
+    void oldPasswordStopsWorkingWhenItsRotationGraceHasRunOut() {
+        db.database().credentials().rotate("sensor-1", "s3cret-two", Duration.ofHours(1));
+        assertThat(authenticate("c", "sensor-1", "s3cret-one")).isInstanceOf(AuthenticationResult.Success.class);
+        assertThat(authenticate("c", "sensor-1", "s3cret-two")).isInstanceOf(AuthenticationResult.Success.class);
+
+        db.jdbi().useHandle(h -> h.execute("UPDATE device_credentials SET expires_at = now() - interval '1 second' "
+                + "WHERE expires_at IS NOT NULL"));
+        registry.invalidate("sensor-1");
+
+        assertThat(refusal(authenticate("c", "sensor-1", "s3cret-one"))).isEqualTo(Refusal.BAD_USERNAME_OR_PASSWORD);
+        assertThat(authenticate("c", "sensor-1", "s3cret-two")).isInstanceOf(AuthenticationResult.Success.class);
+    }
+
+    @Test
+    void cachedCredentialStopsWorkingAtItsExpiryEvenBeforeTheCacheRefreshes() {
+        db.database().credentials().rotate("sensor-1", "s3cret-two", Duration.ofHours(1));
+        Clock twoHoursLater = Clock.offset(Clock.systemUTC(), Duration.ofHours(2));
+        try (DeviceRegistry later = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig(), twoHoursLater)) {
+            assertThat(refusal(later.authenticate(connect("c", "sensor-1", "s3cret-one")).join()))
+                    .isEqualTo(Refusal.BAD_USERNAME_OR_PASSWORD);
+            assertThat(later.authenticate(connect("c", "sensor-1", "s3cret-two")).join())
+                    .isInstanceOf(AuthenticationResult.Success.class);
+        }
+    }
+
+    @Test
     void unreachableDatabaseMeansServerUnavailable() {
         Jdbi nowhere = Jdbi.create("jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1", "x", "y");
         try (DeviceRegistry broken = new DeviceRegistry(nowhere, new DeviceRegistryConfig(), Clock.systemUTC())) {
