@@ -151,6 +151,14 @@ public final class HistoryWriter implements AutoCloseable {
         stop();
     }
 
+    /**
+     * Whether the consumer thread is running: false before {@link #start()}, after {@link #stop()},
+     * and after an unexpected error ended it (logged); for health checks.
+     */
+    public boolean isRunning() {
+        return running;
+    }
+
     /** Whether the writer is waiting for PostgreSQL with its partitions paused. */
     public boolean isPaused() {
         return paused;

@@ -170,6 +170,7 @@ class HistoryWriterTest {
         };
         crashing.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> crashedMetrics.meter("history-writer.batches").getCount() == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !crashing.isRunning());
         crashing.stop();
         long writtenBeforeCrash = rows(topic);
         assertThat(writtenBeforeCrash).isPositive();

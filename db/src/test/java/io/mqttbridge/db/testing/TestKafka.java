@@ -41,10 +41,12 @@ public final class TestKafka {
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final Path dir;
 
-    private TestKafka(KafkaRaftServer server, String bootstrapServers) {
+    private TestKafka(KafkaRaftServer server, String bootstrapServers, Path dir) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.dir = dir;
     }
 
     public static synchronized TestKafka shared() {
@@ -53,6 +55,7 @@ public final class TestKafka {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 shared.server.shutdown();
                 shared.server.awaitShutdown();
+                TempDirectories.deleteQuietly(shared.dir);
             }, "test-kafka-stop"));
         }
         return shared;
@@ -124,7 +127,7 @@ public final class TestKafka {
             }
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
-            return new TestKafka(server, "127.0.0.1:" + brokerPort);
+            return new TestKafka(server, "127.0.0.1:" + brokerPort, dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

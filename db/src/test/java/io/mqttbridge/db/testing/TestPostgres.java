@@ -79,7 +79,10 @@ public final class TestPostgres {
         try {
             Path dir = Files.createTempDirectory("test-postgres-");
             EmbeddedPostgresServer server = new EmbeddedPostgresServer(dir.resolve("data"), 0).start();
-            Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "test-postgres-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.stop();
+                TempDirectories.deleteQuietly(dir);
+            }, "test-postgres-stop"));
             return new TestPostgres(server.jdbcUrl(EmbeddedPostgresServer.DATABASE), EmbeddedPostgresServer.USER, "");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
