@@ -25,6 +25,9 @@ public class HistoryWriterHealthCheck extends HealthCheck {
     @Override
     protected Result check() {
         long lag = totalLag();
+        if (!writer.isRunning()) {
+            return Result.unhealthy("stopped: its consumer loop ended (see the log)");
+        }
         if (writer.isPaused()) {
             return Result.unhealthy("paused: PostgreSQL is unavailable; %d record(s) behind", lag);
         }

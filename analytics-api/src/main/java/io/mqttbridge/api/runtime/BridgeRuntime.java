@@ -66,6 +66,7 @@ public final class BridgeRuntime implements Managed {
             if (needsDatabase()) {
                 database = Database.open(databaseConfig());
                 started.push(database);
+                started.push(PartitionMaintenance.start(database));
             }
             if (config.runs(Role.BROKER)) {
                 kafka = KafkaConnector.start(kafkaConfig(), metrics);
