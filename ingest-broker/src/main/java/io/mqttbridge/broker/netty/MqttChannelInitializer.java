@@ -22,7 +22,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Builds the whole pipeline of a client connection, in one place. Inbound order: traffic metrics,
+ * Builds the whole pipeline of a client connection, in one place. Inbound order: the listener's
+ * transport handlers (TLS, HTTP/WebSocket; see {@link TransportHandlers}), traffic metrics,
  * decoder, (keep-alive idle handler, added after CONNECT), guard, connect, publish, outbound acks,
  * subscribe, unsubscribe, ping, disconnect. Handlers are shared; per-connection state lives in the
  * {@link ClientConnection} attached to the channel.
@@ -57,8 +58,15 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final OutboundAckHandler outboundAcks = new OutboundAckHandler();
     private final PingHandler ping = new PingHandler();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    private final TransportHandlers transport;
 
     public MqttChannelInitializer(BrokerConfig config, BrokerMetrics metrics, Handlers handlers) {
+        this(config, metrics, handlers, TransportHandlers.NONE);
+    }
+
+    public MqttChannelInitializer(BrokerConfig config, BrokerMetrics metrics, Handlers handlers,
+                                  TransportHandlers transport) {
+        this.transport = transport;
         this.config = config;
         this.metrics = metrics;
         this.handlers = handlers;
@@ -72,6 +80,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         channels.add(channel);
         channel.closeFuture().addListener(future -> channels.remove(channel));
         ChannelPipeline pipeline = channel.pipeline();
+        transport.addTo(channel);
         pipeline.addLast(TRAFFIC_METRICS, trafficMetrics);
         pipeline.addLast(DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(ENCODER, MqttEncoder.INSTANCE);

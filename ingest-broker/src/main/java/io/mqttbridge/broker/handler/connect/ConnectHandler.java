@@ -4,6 +4,7 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.session.SessionManager;
@@ -184,8 +185,8 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         CompletableFuture<Object> decision;
         try {
-            decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote, null,
-                    version)).thenCompose(result -> {
+            decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote,
+                    TlsPeer.verifiedCertificate(ctx.channel()), version)).thenCompose(result -> {
                         if (result instanceof AuthenticationResult.Success success) {
                             return authorizer.permissionsFor(success.identity())
                                     .thenApply(permissions -> new Authorized(success.identity(), permissions));
