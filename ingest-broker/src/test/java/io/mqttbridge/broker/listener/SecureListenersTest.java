@@ -4,7 +4,11 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.auth.CertificateAuthConfig;
+import io.mqttbridge.broker.auth.CertificateAuthenticator;
 import io.mqttbridge.broker.e2e.TestBroker;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
@@ -247,6 +251,27 @@ class SecureListenersTest {
             anonymous.disconnect();
             assertThat(untrustedCertificateIsRefused(port)).isTrue();
             assertThat(requests).hasSize(1);
+        }
+    }
+
+    @Test
+    void certificateAuthenticatorMakesTheCertificateSubjectTheDeviceIdentity() throws Exception {
+        CertificateAuthConfig config = new CertificateAuthConfig();
+        config.setIdentityField(CertificateAuthConfig.IdentityField.SAN_URI);
+        config.setSanPrefix("urn:device:");
+        config.setClientIdMustMatch(true);
+        try (TestBroker broker = new TestBroker(listeners(listener("mtls", Transport.TLS, mutualTls(ClientAuth.REQUIRED))),
+                new CertificateAuthenticator(config), Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE)) {
+            int port = broker.broker.port("mtls");
+            Mqtt5BlockingClient device = tlsClient(port, "d-1", "device-1");
+            device.connect();
+            assertThat(broker.broker.connection("d-1")).get()
+                    .satisfies(info -> assertThat(info.identity().deviceId()).isEqualTo("d-1"));
+            device.disconnect();
+            assertThatThrownBy(() -> tlsClient(port, "impostor", "device-1").connect())
+                    .isInstanceOf(Mqtt5ConnAckException.class)
+                    .satisfies(e -> assertThat(((Mqtt5ConnAckException) e).getMqttMessage().getReasonCode())
+                            .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
         }
     }
 
