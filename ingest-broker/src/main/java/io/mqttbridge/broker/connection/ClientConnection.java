@@ -50,6 +50,9 @@ public final class ClientConnection {
     public static final int REASON_RETAIN_NOT_SUPPORTED = 0x9A;
     public static final int REASON_QOS_NOT_SUPPORTED = 0x9B;
     public static final int REASON_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9E;
+    public static final int REASON_QUOTA_EXCEEDED = 0x97;
+    public static final int REASON_MESSAGE_RATE_TOO_HIGH = 0x96;
+    public static final int REASON_MAXIMUM_CONNECT_TIME = 0xA0;
 
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
     private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
