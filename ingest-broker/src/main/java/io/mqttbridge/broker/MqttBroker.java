@@ -9,6 +9,7 @@ import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.internal.SafeSessionListener;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.listener.internal.ListenerTransport;
 import io.mqttbridge.broker.listener.internal.ReloadingSslContext;
@@ -74,6 +75,7 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionStore sessionStore;
     private final RetainedStore retainedStore;
     private final BrokerMetrics metrics;
+    private final Limits limits;
     private final TopicTree<Subscription> tree = new TopicTree<>();
     private final SessionManager sessions;
     private final MessageRouter router;
@@ -99,6 +101,7 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
         Objects.requireNonNull(metricRegistry, "metricRegistry");
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
+        this.limits = new Limits(config.getLimits(), metricRegistry);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config);
         this.router = new MessageRouter(tree, retainedStore, config);
     }
@@ -131,9 +134,9 @@ public final class MqttBroker implements MessagePublisher {
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, authenticator, authorizer, sessions, listener, metrics),
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics),
                 new PublishHandler(config, sink, router, backPressure, metrics),
-                new SubscribeHandler(config, retainedStore, listener),
+                new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
                 new DisconnectHandler(wills, listener, backPressure));
         running = true;
@@ -165,7 +168,8 @@ public final class MqttBroker implements MessagePublisher {
             ssl.watch(tlsReloader);
         }
         MqttChannelInitializer initializer = new MqttChannelInitializer(config, metrics, handlers,
-                new ListenerTransport(listenerConfig, ssl, config.getMaxPacketSize(), config.getConnectTimeoutSeconds()));
+                new ListenerTransport(listenerConfig, ssl, config.getMaxPacketSize(), config.getConnectTimeoutSeconds()),
+                limits, listenerConfig.getMaxConnections());
         int bound = server.bind(listenerConfig.getHost(), listenerConfig.getPort(), initializer).getPort();
         initializers.add(initializer);
         ports.put(listenerConfig.getName(), bound);
