@@ -167,7 +167,7 @@ public final class MqttBroker implements MessagePublisher {
             }
             ssl.watch(tlsReloader);
         }
-        MqttChannelInitializer initializer = new MqttChannelInitializer(config, metrics, handlers,
+        MqttChannelInitializer initializer = new MqttChannelInitializer(listenerConfig.getName(), config, metrics, handlers,
                 new ListenerTransport(listenerConfig, ssl, config.getMaxPacketSize(), config.getConnectTimeoutSeconds()),
                 limits, listenerConfig.getMaxConnections());
         int bound = server.bind(listenerConfig.getHost(), listenerConfig.getPort(), initializer).getPort();

@@ -65,6 +65,7 @@ public final class ClientConnection {
 
     private final Channel channel;
     private final BrokerMetrics metrics;
+    private String listenerName;
     private State state = State.AWAIT_CONNECT;
     private MqttVersion version = MqttVersion.MQTT_3_1_1;
     private volatile ConnectionInfo info;
@@ -103,6 +104,9 @@ public final class ClientConnection {
     }
 
     public Channel channel() { return channel; }
+    /** The name of the listener this connection came in on. */
+    public String listenerName() { return listenerName; }
+    public void setListenerName(String listenerName) { this.listenerName = listenerName; }
     public State state() { return state; }
     public void setState(State state) { this.state = state; }
     public MqttVersion version() { return version; }

@@ -66,14 +66,17 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final TransportHandlers transport;
     private final Limits limits;
     private final ChannelHandler admission;
+    private final String listenerName;
 
     /**
+     * @param listenerName the name of the listener this initializer serves
      * @param transport the listener's handlers in front of the MQTT codec
      * @param limits the broker's limits
      * @param maxConnections the listener's connection maximum, 0 = none
      */
-    public MqttChannelInitializer(BrokerConfig config, BrokerMetrics metrics, Handlers handlers,
+    public MqttChannelInitializer(String listenerName, BrokerConfig config, BrokerMetrics metrics, Handlers handlers,
                                   TransportHandlers transport, Limits limits, int maxConnections) {
+        this.listenerName = listenerName;
         this.transport = transport;
         this.limits = limits;
         this.admission = limits.admission(maxConnections);
@@ -86,7 +89,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
-        ClientConnection.create(channel, metrics);
+        ClientConnection.create(channel, metrics).setListenerName(listenerName);
         channels.add(channel);
         channel.closeFuture().addListener(future -> channels.remove(channel));
         ChannelPipeline pipeline = channel.pipeline();

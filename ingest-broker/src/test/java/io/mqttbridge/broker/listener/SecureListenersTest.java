@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCo
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.auth.CertificateAuthConfig;
 import io.mqttbridge.broker.auth.CertificateAuthenticator;
+import io.mqttbridge.broker.auth.ListenerAuthenticator;
 import io.mqttbridge.broker.e2e.TestBroker;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
@@ -272,6 +273,31 @@ class SecureListenersTest {
                     .isInstanceOf(Mqtt5ConnAckException.class)
                     .satisfies(e -> assertThat(((Mqtt5ConnAckException) e).getMqttMessage().getReasonCode())
                             .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+        }
+    }
+
+    @Test
+    void eachListenerCanHaveItsOwnAuthentication() throws Exception {
+        Authenticator certificatesOnly = new CertificateAuthenticator(new CertificateAuthConfig());
+        Authenticator authenticator = new ListenerAuthenticator(java.util.Map.of("mtls", certificatesOnly),
+                Authenticator.ALLOW_ALL);
+        List<String> listenersSeen = new CopyOnWriteArrayList<>();
+        Authenticator recording = request -> {
+            listenersSeen.add(request.listenerName());
+            return authenticator.authenticate(request);
+        };
+        try (TestBroker broker = new TestBroker(listeners(listener("open", Transport.TCP, null),
+                listener("mtls", Transport.TLS, mutualTls(ClientAuth.OPTIONAL))),
+                recording, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE)) {
+            Mqtt5BlockingClient open = MqttClient.builder().useMqttVersion5().identifier("open")
+                    .serverHost("127.0.0.1").serverPort(broker.broker.port("open")).buildBlocking();
+            open.connect();
+            open.disconnect();
+            assertThatThrownBy(() -> tlsClient(broker.broker.port("mtls"), "no-cert", null).connect())
+                    .isInstanceOf(Mqtt5ConnAckException.class)
+                    .satisfies(e -> assertThat(((Mqtt5ConnAckException) e).getMqttMessage().getReasonCode())
+                            .isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD));
+            assertThat(listenersSeen).containsExactly("open", "mtls");
         }
     }
 

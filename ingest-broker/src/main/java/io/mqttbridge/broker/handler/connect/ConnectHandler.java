@@ -186,7 +186,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<Object> decision;
         try {
             decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote,
-                    TlsPeer.verifiedCertificate(ctx.channel()), version)).thenCompose(result -> {
+                    TlsPeer.verifiedCertificate(ctx.channel()), version, connection.listenerName())).thenCompose(result -> {
                         if (result instanceof AuthenticationResult.Success success) {
                             return authorizer.permissionsFor(success.identity())
                                     .thenApply(permissions -> new Authorized(success.identity(), permissions,
