@@ -84,7 +84,7 @@ public final class MqttBroker implements MessagePublisher {
     private volatile boolean running;
     private MqttServerBootstrap server;
     private final List<MqttChannelInitializer> initializers = new CopyOnWriteArrayList<>();
-    private final List<ReloadingSslContext> sslContexts = new ArrayList<>();
+    private final List<ReloadingSslContext> sslContexts = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private volatile int port = -1;
     private ScheduledExecutorService tlsReloader;
