@@ -127,6 +127,18 @@ class SecureListenersTest {
     }
 
     @Test
+    void tls12ClientIsAcceptedWithAForwardSecretAeadSuite() throws Exception {
+        try (TestBroker broker = TestBroker.start(listeners(listener("secure", Transport.TLS, pemTls())));
+             SSLSocket socket = (SSLSocket) certs.clientContext("ca", null, "TLS").getSocketFactory()
+                     .createSocket("127.0.0.1", broker.broker.port("secure"))) {
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.startHandshake();
+            assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.2");
+            assertThat(socket.getSession().getCipherSuite()).startsWith("TLS_ECDHE_ECDSA_WITH_").doesNotContain("CBC");
+        }
+    }
+
+    @Test
     void clientOfferingOnlyALegacyCbcSuiteIsRefused() throws Exception {
         try (TestBroker broker = TestBroker.start(listeners(listener("secure", Transport.TLS, pemTls())));
              SSLSocket socket = (SSLSocket) certs.clientContext("ca", null, "TLS").getSocketFactory()
