@@ -1,7 +1,18 @@
 package io.mqttbridge.broker;
 
+import io.mqttbridge.broker.limits.LimitsConfig;
+import io.mqttbridge.broker.listener.ListenerConfig;
+import io.mqttbridge.broker.listener.Transport;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
 /**
- * Settings of one MQTT listener and of the broker's limits. A plain bean so that the Dropwizard
+ * Settings of the broker: its listeners (the list {@link #getListeners() listeners}, or when that
+ * is empty one TCP listener named {@value #DEFAULT_LISTENER_NAME} on {@code host}:{@code port}),
+ * protocol settings and {@link LimitsConfig limits}. A plain bean so that the Dropwizard
  * application can embed it in its YAML configuration; every field has a named default.
  * Call {@link #validate()} before use; {@link MqttBroker} does so itself.
  */
@@ -23,6 +34,8 @@ public class BrokerConfig {
     public static final int DEFAULT_MAX_CLIENT_ID_LENGTH = 256;
     public static final int DEFAULT_WORKER_THREADS = 0;
     public static final boolean DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE = true;
+    /** The name of the TCP listener made from {@code host} and {@code port} when no list is given. */
+    public static final String DEFAULT_LISTENER_NAME = "default";
 
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
@@ -39,6 +52,8 @@ public class BrokerConfig {
     private int maxClientIdLength = DEFAULT_MAX_CLIENT_ID_LENGTH;
     private int workerThreads = DEFAULT_WORKER_THREADS;
     private boolean sharedSubscriptionsAvailable = DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE;
+    private List<ListenerConfig> listeners = new ArrayList<>();
+    private LimitsConfig limits = new LimitsConfig();
 
     /**
      * @throws IllegalArgumentException naming the first offending key
@@ -65,7 +80,25 @@ public class BrokerConfig {
         require(maxClientIdLength >= 23 && maxClientIdLength <= 65_535, "maxClientIdLength",
                 "must be 23..65535, was " + maxClientIdLength);
         require(workerThreads >= 0, "workerThreads", "must not be negative (0 = two per core), was " + workerThreads);
+        require(listeners != null, "listeners", "must not be null (leave it out for one TCP listener on host:port)");
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < listeners.size(); i++) {
+            require(listeners.get(i) != null, "listeners[" + i + "]", "must not be empty");
+            listeners.get(i).validate("listeners[" + i + "]");
+            require(names.add(listeners.get(i).getName()), "listeners[" + i + "].name",
+                    "'" + listeners.get(i).getName() + "' is used by another listener");
+        }
+        require(limits != null, "limits", "must not be null");
+        limits.validate();
         return this;
+    }
+
+    /** The listeners to open: the configured list, or the default TCP listener on host:port. */
+    public List<ListenerConfig> effectiveListeners() {
+        if (!listeners.isEmpty()) {
+            return List.copyOf(listeners);
+        }
+        return List.of(new ListenerConfig(DEFAULT_LISTENER_NAME, Transport.TCP, host, port));
     }
 
     private static void require(boolean condition, String key, String message) {
@@ -104,4 +137,8 @@ public class BrokerConfig {
     public void setWorkerThreads(int workerThreads) { this.workerThreads = workerThreads; }
     public boolean isSharedSubscriptionsAvailable() { return sharedSubscriptionsAvailable; }
     public void setSharedSubscriptionsAvailable(boolean sharedSubscriptionsAvailable) { this.sharedSubscriptionsAvailable = sharedSubscriptionsAvailable; }
+    public List<ListenerConfig> getListeners() { return listeners; }
+    public void setListeners(List<ListenerConfig> listeners) { this.listeners = listeners; }
+    public LimitsConfig getLimits() { return limits; }
+    public void setLimits(LimitsConfig limits) { this.limits = limits; }
 }

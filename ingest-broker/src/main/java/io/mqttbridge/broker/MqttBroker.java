@@ -9,6 +9,10 @@ import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.internal.SafeSessionListener;
+import io.mqttbridge.broker.limits.Limits;
+import io.mqttbridge.broker.listener.ListenerConfig;
+import io.mqttbridge.broker.listener.internal.ListenerTransport;
+import io.mqttbridge.broker.listener.internal.ReloadingSslContext;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
@@ -32,22 +36,27 @@ import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.will.WillPublisher;
 import io.netty.channel.Channel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The MQTT 3.1.1 / 5.0 broker: one TCP listener, sessions, routing, retained messages and wills,
+ * The MQTT 3.1.1 / 5.0 broker: its listeners (TCP, TLS, WebSocket, secure WebSocket), sessions, routing, retained messages and wills,
  * connected to the outside through its SPI. Also the way in for messages from elsewhere
  * ({@link MessagePublisher}).
  *
@@ -66,6 +75,7 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionStore sessionStore;
     private final RetainedStore retainedStore;
     private final BrokerMetrics metrics;
+    private final Limits limits;
     private final TopicTree<Subscription> tree = new TopicTree<>();
     private final SessionManager sessions;
     private final MessageRouter router;
@@ -73,8 +83,11 @@ public final class MqttBroker implements MessagePublisher {
     private final Set<CompletableFuture<Integer>> pendingPublishes = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
     private MqttServerBootstrap server;
-    private MqttChannelInitializer initializer;
-    private int port = -1;
+    private final List<MqttChannelInitializer> initializers = new CopyOnWriteArrayList<>();
+    private final List<ReloadingSslContext> sslContexts = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
+    private volatile int port = -1;
+    private ScheduledExecutorService tlsReloader;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
                       SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
@@ -88,6 +101,7 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
         Objects.requireNonNull(metricRegistry, "metricRegistry");
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
+        this.limits = new Limits(config.getLimits(), metricRegistry);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config);
         this.router = new MessageRouter(tree, retainedStore, config);
     }
@@ -99,9 +113,10 @@ public final class MqttBroker implements MessagePublisher {
     }
 
     /**
-     * Restores persisted sessions, binds the listener and returns once it accepts connections.
+     * Restores persisted sessions, binds every listener and returns once they accept connections.
      *
      * @throws IllegalStateException when already started, or naming host and port when binding fails
+     * @throws IllegalArgumentException naming the configuration key when a TLS file cannot be used
      */
     public synchronized void start() {
         if (server != null) {
@@ -118,24 +133,92 @@ public final class MqttBroker implements MessagePublisher {
         }
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
-        initializer = new MqttChannelInitializer(config, metrics, new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, authenticator, authorizer, sessions, listener, metrics),
+        MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics),
                 new PublishHandler(config, sink, router, backPressure, metrics),
-                new SubscribeHandler(config, retainedStore, listener),
+                new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
-                new DisconnectHandler(wills, listener, backPressure)));
+                new DisconnectHandler(wills, listener, backPressure));
         running = true;
         try {
-            port = server.bind(config.getHost(), config.getPort(), initializer).getPort();
-        } catch (IllegalStateException e) {
+            List<ListenerConfig> listeners = config.effectiveListeners();
+            for (int i = 0; i < listeners.size(); i++) {
+                bindListener(listeners.get(i), "listeners[" + i + "]", handlers);
+            }
+        } catch (RuntimeException e) {
             running = false;
+            stopTlsReload();
+            server.closeListener();
+            server.shutdown();
             server = null;
+            initializers.clear();
+            ports.clear();
             throw e;
         }
-        LOG.info("MQTT broker listening on {}:{}", config.getHost(), port);
     }
 
-    /** The bound port (useful with configured port 0); -1 before {@link #start()}. */
+    private void bindListener(ListenerConfig listenerConfig, String key, MqttChannelInitializer.Handlers handlers) {
+        ReloadingSslContext ssl = null;
+        if (listenerConfig.getTransport().isSecure()) {
+            ssl = new ReloadingSslContext(listenerConfig.getTls(), key + ".tls");
+            sslContexts.add(ssl);
+            if (tlsReloader == null) {
+                tlsReloader = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("mqtt-tls-reload", true));
+            }
+            ssl.watch(tlsReloader);
+        }
+        MqttChannelInitializer initializer = new MqttChannelInitializer(listenerConfig.getName(), config, metrics, handlers,
+                new ListenerTransport(listenerConfig, ssl, config.getMaxPacketSize(), config.getConnectTimeoutSeconds()),
+                limits, listenerConfig.getMaxConnections());
+        int bound = server.bind(listenerConfig.getHost(), listenerConfig.getPort(), initializer).getPort();
+        initializers.add(initializer);
+        ports.put(listenerConfig.getName(), bound);
+        if (port < 0) {
+            port = bound;
+        }
+        LOG.info("MQTT broker listener '{}' ({}) on {}:{}", listenerConfig.getName(), listenerConfig.getTransport(),
+                listenerConfig.getHost(), bound);
+    }
+
+    private void stopTlsReload() {
+        sslContexts.forEach(ReloadingSslContext::stopWatching);
+        sslContexts.clear();
+        if (tlsReloader != null) {
+            tlsReloader.shutdownNow();
+            tlsReloader = null;
+        }
+    }
+
+    /**
+     * Checks the TLS files of every secure listener now, as the periodic check does.
+     *
+     * @return how many listeners loaded a new TLS context
+     */
+    public int reloadTlsIfChanged() {
+        int reloaded = 0;
+        for (ReloadingSslContext ssl : sslContexts) {
+            if (ssl.reloadIfChanged()) {
+                reloaded++;
+            }
+        }
+        return reloaded;
+    }
+
+    /** The bound port of the listener named {@code listenerName}. @throws IllegalArgumentException if there is none */
+    public int port(String listenerName) {
+        Integer bound = ports.get(listenerName);
+        if (bound == null) {
+            throw new IllegalArgumentException("no bound listener named '" + listenerName + "' (bound: " + ports.keySet() + ")");
+        }
+        return bound;
+    }
+
+    /** Bound port by listener name; empty before {@link #start()}. */
+    public Map<String, Integer> ports() {
+        return Map.copyOf(ports);
+    }
+
+    /** The bound port of the first listener (useful with configured port 0); -1 before {@link #start()}. */
     public int port() {
         return port;
     }
@@ -154,8 +237,11 @@ public final class MqttBroker implements MessagePublisher {
         }
         running = false;
         server.closeListener();
+        stopTlsReload();
         List<CompletableFuture<Void>> closing = new ArrayList<>();
-        for (Channel channel : initializer.channels()) {
+        List<Channel> channels = new ArrayList<>();
+        initializers.forEach(initializer -> channels.addAll(initializer.channels()));
+        for (Channel channel : channels) {
             ClientConnection connection = ClientConnection.of(channel);
             if (connection != null) {
                 connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
@@ -172,6 +258,7 @@ public final class MqttBroker implements MessagePublisher {
         }
         server.shutdown();
         server = null;
+        initializers.clear();
         for (CompletableFuture<Integer> pending : pendingPublishes) {
             pending.completeExceptionally(
                     new IllegalStateException("MQTT broker stopped before the message reached every session"));

@@ -1,5 +1,9 @@
 package io.mqttbridge.broker;
 
+import io.mqttbridge.broker.listener.ClientAuth;
+import io.mqttbridge.broker.listener.ListenerConfig;
+import io.mqttbridge.broker.listener.TlsConfig;
+import io.mqttbridge.broker.listener.Transport;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,6 +29,59 @@ class BrokerConfigTest {
         BrokerConfig badReceive = new BrokerConfig();
         badReceive.setReceiveMaximum(0);
         assertThatThrownBy(badReceive::validate).hasMessageContaining("'receiveMaximum'");
+    }
+
+    @Test
+    void withoutListenersTheHostAndPortMakeTheDefaultTcpListener() {
+        BrokerConfig config = new BrokerConfig();
+        config.setHost("127.0.0.2");
+        config.setPort(1999);
+        assertThat(config.validate().effectiveListeners()).singleElement().satisfies(listener -> {
+            assertThat(listener.getName()).isEqualTo(BrokerConfig.DEFAULT_LISTENER_NAME);
+            assertThat(listener.getTransport()).isEqualTo(Transport.TCP);
+            assertThat(listener.getHost()).isEqualTo("127.0.0.2");
+            assertThat(listener.getPort()).isEqualTo(1999);
+        });
+    }
+
+    @Test
+    void invalidListenersAreRejectedNamingTheListenerKey() {
+        assertThatThrownBy(() -> withListeners(new ListenerConfig("a", Transport.TCP, "0.0.0.0", 1883),
+                new ListenerConfig("a", Transport.WS, "0.0.0.0", 8080)).validate())
+                .hasMessageContaining("'listeners[1].name'");
+        assertThatThrownBy(() -> withListeners(new ListenerConfig("secure", Transport.TLS, "0.0.0.0", 8883)).validate())
+                .hasMessageContaining("'listeners[0].tls'");
+        ListenerConfig noPort = new ListenerConfig();
+        noPort.setName("p");
+        assertThatThrownBy(() -> withListeners(noPort).validate()).hasMessageContaining("'listeners[0].port'");
+        ListenerConfig badPath = new ListenerConfig("ws", Transport.WS, "0.0.0.0", 80);
+        badPath.setWebSocketPath("mqtt");
+        assertThatThrownBy(() -> withListeners(badPath).validate()).hasMessageContaining("'listeners[0].webSocketPath'");
+        ListenerConfig mutualWithoutCa = new ListenerConfig("m", Transport.TLS, "0.0.0.0", 8883);
+        TlsConfig tls = new TlsConfig();
+        tls.setCertificateFile("server.crt");
+        tls.setPrivateKeyFile("server.key");
+        tls.setClientAuth(ClientAuth.REQUIRED);
+        mutualWithoutCa.setTls(tls);
+        assertThatThrownBy(() -> withListeners(mutualWithoutCa).validate())
+                .hasMessageContaining("'listeners[0].tls.trustedCaFile'");
+        tls.setTrustedCaFile("ca.crt");
+        tls.setProtocols(java.util.List.of("TLSv1.1"));
+        assertThatThrownBy(() -> withListeners(mutualWithoutCa).validate())
+                .hasMessageContaining("'listeners[0].tls.protocols'");
+    }
+
+    @Test
+    void negativeLimitIsRejectedNamingTheKey() {
+        BrokerConfig config = new BrokerConfig();
+        config.getLimits().setPublishRatePerClient(-1);
+        assertThatThrownBy(config::validate).hasMessageContaining("'limits.publishRatePerClient'");
+    }
+
+    private static BrokerConfig withListeners(ListenerConfig... listeners) {
+        BrokerConfig config = new BrokerConfig();
+        config.setListeners(java.util.List.of(listeners));
+        return config;
     }
 
     @Test

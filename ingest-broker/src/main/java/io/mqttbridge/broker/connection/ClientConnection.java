@@ -50,6 +50,9 @@ public final class ClientConnection {
     public static final int REASON_RETAIN_NOT_SUPPORTED = 0x9A;
     public static final int REASON_QOS_NOT_SUPPORTED = 0x9B;
     public static final int REASON_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9E;
+    public static final int REASON_QUOTA_EXCEEDED = 0x97;
+    public static final int REASON_MESSAGE_RATE_TOO_HIGH = 0x96;
+    public static final int REASON_MAXIMUM_CONNECT_TIME = 0xA0;
 
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
     private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
@@ -62,6 +65,7 @@ public final class ClientConnection {
 
     private final Channel channel;
     private final BrokerMetrics metrics;
+    private String listenerName;
     private State state = State.AWAIT_CONNECT;
     private MqttVersion version = MqttVersion.MQTT_3_1_1;
     private volatile ConnectionInfo info;
@@ -100,6 +104,9 @@ public final class ClientConnection {
     }
 
     public Channel channel() { return channel; }
+    /** The name of the listener this connection came in on. */
+    public String listenerName() { return listenerName; }
+    public void setListenerName(String listenerName) { this.listenerName = listenerName; }
     public State state() { return state; }
     public void setState(State state) { this.state = state; }
     public MqttVersion version() { return version; }

@@ -10,9 +10,11 @@ import io.mqttbridge.broker.handler.publish.OutboundAckHandler;
 import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.TrafficMetricsHandler;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.mqtt.MqttDecoder;
@@ -22,8 +24,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Builds the whole pipeline of a client connection, in one place. Inbound order: traffic metrics,
- * decoder, (keep-alive idle handler, added after CONNECT), guard, connect, publish, outbound acks,
+ * Builds the whole pipeline of a client connection, in one place. Inbound order: the listener's
+ * transport handlers (TLS, HTTP/WebSocket; see {@link TransportHandlers}), traffic metrics,
+ * decoder, (keep-alive idle handler, added after CONNECT), (admission limits), guard, connect,
+ * (publish limits), publish, outbound acks,
  * subscribe, unsubscribe, ping, disconnect. Handlers are shared; per-connection state lives in the
  * {@link ClientConnection} attached to the channel.
  */
@@ -42,6 +46,8 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     public static final String UNSUBSCRIBE = "unsubscribe";
     public static final String PING = "ping";
     public static final String DISCONNECT = "disconnect";
+    public static final String ADMISSION = "admission";
+    public static final String PUBLISH_LIMITS = "publishLimits";
 
     /** The shared handlers of every connection. */
     public record Handlers(ConnectHandler connect, PublishHandler publish, SubscribeHandler subscribe,
@@ -57,8 +63,23 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final OutboundAckHandler outboundAcks = new OutboundAckHandler();
     private final PingHandler ping = new PingHandler();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    private final TransportHandlers transport;
+    private final Limits limits;
+    private final ChannelHandler admission;
+    private final String listenerName;
 
-    public MqttChannelInitializer(BrokerConfig config, BrokerMetrics metrics, Handlers handlers) {
+    /**
+     * @param listenerName the name of the listener this initializer serves
+     * @param transport the listener's handlers in front of the MQTT codec
+     * @param limits the broker's limits
+     * @param maxConnections the listener's connection maximum, 0 = none
+     */
+    public MqttChannelInitializer(String listenerName, BrokerConfig config, BrokerMetrics metrics, Handlers handlers,
+                                  TransportHandlers transport, Limits limits, int maxConnections) {
+        this.listenerName = listenerName;
+        this.transport = transport;
+        this.limits = limits;
+        this.admission = limits.admission(maxConnections);
         this.config = config;
         this.metrics = metrics;
         this.handlers = handlers;
@@ -68,16 +89,24 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
-        ClientConnection.create(channel, metrics);
+        ClientConnection.create(channel, metrics).setListenerName(listenerName);
         channels.add(channel);
         channel.closeFuture().addListener(future -> channels.remove(channel));
         ChannelPipeline pipeline = channel.pipeline();
+        transport.addTo(channel);
         pipeline.addLast(TRAFFIC_METRICS, trafficMetrics);
         pipeline.addLast(DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(ENCODER, MqttEncoder.INSTANCE);
         pipeline.addLast(PUBLISH_ENCODER, publishEncoder);
+        if (admission != null) {
+            pipeline.addLast(ADMISSION, admission);
+        }
         pipeline.addLast(CONNECTION_GUARD, guard);
         pipeline.addLast(CONNECT, handlers.connect());
+        ChannelHandler publishLimits = limits.newPublishLimiter();
+        if (publishLimits != null) {
+            pipeline.addLast(PUBLISH_LIMITS, publishLimits);
+        }
         pipeline.addLast(PUBLISH, handlers.publish());
         pipeline.addLast(OUTBOUND_ACKS, outboundAcks);
         pipeline.addLast(SUBSCRIBE, handlers.subscribe());

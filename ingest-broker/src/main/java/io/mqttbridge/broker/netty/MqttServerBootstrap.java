@@ -13,15 +13,20 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** The TCP listener: event loop groups (epoll when available, NIO otherwise) and the bound channel. */
+/**
+ * The event loop groups (epoll when available, NIO otherwise) shared by all listeners, and the
+ * listeners' bound channels.
+ */
 public final class MqttServerBootstrap {
 
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final boolean epoll;
-    private Channel serverChannel;
+    private final List<Channel> serverChannels = new CopyOnWriteArrayList<>();
 
     public MqttServerBootstrap(int workerThreads) {
         this.epoll = Epoll.isAvailable();
@@ -35,7 +40,7 @@ public final class MqttServerBootstrap {
     }
 
     /**
-     * Binds and blocks until bound.
+     * Binds one more listener and blocks until bound. On failure, the caller shuts everything down.
      *
      * @throws IllegalStateException naming the address when binding fails
      */
@@ -47,19 +52,21 @@ public final class MqttServerBootstrap {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(initializer);
+        Channel serverChannel;
         try {
             serverChannel = bootstrap.bind(host, port).syncUninterruptibly().channel();
         } catch (Exception e) {
-            shutdown();
             throw new IllegalStateException("MQTT broker cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
+        serverChannels.add(serverChannel);
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
     public void closeListener() {
-        if (serverChannel != null) {
+        for (Channel serverChannel : serverChannels) {
             serverChannel.close().syncUninterruptibly();
         }
+        serverChannels.clear();
     }
 
     public void shutdown() {

@@ -12,6 +12,8 @@ import java.security.cert.X509Certificate;
  * @param remoteAddress the client's address
  * @param clientCertificate the verified TLS client certificate, or {@code null}
  * @param protocolVersion the protocol version of the CONNECT
+ * @param listenerName the name of the listener the client connected to ({@code BrokerConfig}
+ *     listeners), or {@code null} when not known
  */
 public record AuthenticationRequest(
         String clientId,
@@ -19,11 +21,18 @@ public record AuthenticationRequest(
         byte[] password,
         InetSocketAddress remoteAddress,
         X509Certificate clientCertificate,
-        MqttVersion protocolVersion) {
+        MqttVersion protocolVersion,
+        String listenerName) {
+
+    /** A request whose listener is not known. */
+    public AuthenticationRequest(String clientId, String username, byte[] password, InetSocketAddress remoteAddress,
+                                 X509Certificate clientCertificate, MqttVersion protocolVersion) {
+        this(clientId, username, password, remoteAddress, clientCertificate, protocolVersion, null);
+    }
 
     @Override
     public String toString() {
         return "AuthenticationRequest[clientId=" + clientId + ", username=" + username
-                + ", password=" + (password == null ? "none" : "***") + ", remoteAddress=" + remoteAddress + "]";
+                + ", password=" + (password == null ? "none" : "***") + ", remoteAddress=" + remoteAddress + ", listener=" + listenerName + "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.spi;
 
+import java.time.Instant;
 import java.util.Objects;
 
 /** The outcome of an authentication: an identity, or a reason to refuse the connection. */
@@ -21,13 +22,29 @@ public sealed interface AuthenticationResult {
         return new Success(identity);
     }
 
+    /**
+     * Success with credentials that stop being valid at {@code expiresAt} (for example a token's
+     * expiry): the broker ends the connection then (MQTT 5: DISCONNECT 0xA0 Maximum connect time).
+     */
+    static AuthenticationResult success(DeviceIdentity identity, Instant expiresAt) {
+        return new Success(identity, expiresAt);
+    }
+
     static AuthenticationResult refused(Refusal refusal) {
         return new Refused(refusal);
     }
 
-    record Success(DeviceIdentity identity) implements AuthenticationResult {
+    /**
+     * @param identity who the client is
+     * @param expiresAt when the connection must end because its credentials expire; {@code null} = never
+     */
+    record Success(DeviceIdentity identity, Instant expiresAt) implements AuthenticationResult {
         public Success {
             Objects.requireNonNull(identity, "identity");
+        }
+
+        public Success(DeviceIdentity identity) {
+            this(identity, null);
         }
     }
 

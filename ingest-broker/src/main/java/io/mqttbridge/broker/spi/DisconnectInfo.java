@@ -20,4 +20,8 @@ public record DisconnectInfo(Instant disconnectedAt, String reason, Integer reas
     public static final String PROTOCOL_ERROR = "protocol_error";
     public static final String ADMINISTRATIVE_ACTION = "administrative_action";
     public static final String SERVER_SHUTTING_DOWN = "server_shutting_down";
+    /** The credentials the client authenticated with expired (MQTT 5 reason 0xA0). */
+    public static final String MAXIMUM_CONNECT_TIME = "maximum_connect_time";
+    /** A configured limit was exceeded (message rate, byte rate). */
+    public static final String LIMIT_EXCEEDED = "limit_exceeded";
 }

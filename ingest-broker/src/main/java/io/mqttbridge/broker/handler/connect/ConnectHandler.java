@@ -4,6 +4,7 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.session.SessionManager;
@@ -184,11 +185,12 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         CompletableFuture<Object> decision;
         try {
-            decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote, null,
-                    version)).thenCompose(result -> {
+            decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote,
+                    TlsPeer.verifiedCertificate(ctx.channel()), version, connection.listenerName())).thenCompose(result -> {
                         if (result instanceof AuthenticationResult.Success success) {
                             return authorizer.permissionsFor(success.identity())
-                                    .thenApply(permissions -> new Authorized(success.identity(), permissions));
+                                    .thenApply(permissions -> new Authorized(success.identity(), permissions,
+                                            success.expiresAt()));
                         }
                         return CompletableFuture.completedFuture(result);
                     });
@@ -199,7 +201,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 afterAuthentication(ctx, connection, request, finalWill, outcome, error)));
     }
 
-    private record Authorized(DeviceIdentity identity, TopicPermissions permissions) {
+    private record Authorized(DeviceIdentity identity, TopicPermissions permissions, Instant expiresAt) {
     }
 
     private void afterAuthentication(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
@@ -253,6 +255,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 ctx.pipeline().addBefore(MqttChannelInitializer.CONNECTION_GUARD, MqttChannelInitializer.KEEP_ALIVE,
                         new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
             }
+            if (authorized.expiresAt() != null) {
+                disconnectAtExpiry(ctx, connection, authorized.expiresAt());
+            }
             metrics.connectAccepted();
             connection.setAnnounced();
             listener.onConnected(info);
@@ -260,6 +265,14 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 ctx.pipeline().context(MqttChannelInitializer.CONNECTION_GUARD).fireChannelRead(held);
             }
         });
+    }
+
+    /** Ends the connection when its credentials expire (MQTT 5: DISCONNECT 0xA0; 3.1.1: close). */
+    private static void disconnectAtExpiry(ChannelHandlerContext ctx, ClientConnection connection, Instant expiresAt) {
+        long delayMillis = Math.max(0, expiresAt.toEpochMilli() - System.currentTimeMillis());
+        var expiry = ctx.executor().schedule(() -> connection.disconnect(ClientConnection.REASON_MAXIMUM_CONNECT_TIME,
+                DisconnectInfo.MAXIMUM_CONNECT_TIME), delayMillis, TimeUnit.MILLISECONDS);
+        ctx.channel().closeFuture().addListener(closed -> expiry.cancel(false));
     }
 
     private MqttConnAckMessage connAck(ClientConnection connection, ConnectRequest request, boolean sessionPresent) {

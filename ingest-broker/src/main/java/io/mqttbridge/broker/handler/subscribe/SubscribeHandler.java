@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.handler.subscribe;
 
 import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.session.RoutedMessage;
@@ -28,7 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * SUBSCRIBE: validates and authorizes each filter, grants min(requested, maximum) QoS, answers
@@ -42,15 +45,18 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
     private static final int NOT_AUTHORIZED = 0x87;
     private static final int TOPIC_FILTER_INVALID = 0x8F;
     private static final int SHARED_NOT_SUPPORTED = 0x9E;
+    private static final int QUOTA_EXCEEDED = 0x97;
 
     private final BrokerConfig config;
     private final RetainedStore retainedStore;
     private final SessionListener listener;
+    private final Limits limits;
 
-    public SubscribeHandler(BrokerConfig config, RetainedStore retainedStore, SessionListener listener) {
+    public SubscribeHandler(BrokerConfig config, RetainedStore retainedStore, SessionListener listener, Limits limits) {
         this.config = config;
         this.retainedStore = retainedStore;
         this.listener = listener;
+        this.limits = limits;
     }
 
     @Override
@@ -75,6 +81,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         Session session = connection.session();
         int packetId = subscribe.variableHeader().messageId();
         List<Subscription> granted = new ArrayList<>();
+        List<Integer> grantedCodeIndexes = new ArrayList<>();
         int[] codes = new int[requested.size()];
         for (int i = 0; i < requested.size(); i++) {
             MqttTopicSubscription topicSubscription = requested.get(i);
@@ -108,11 +115,15 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             }
             int qos = Math.min(option.qos().value(), config.getMaxQos());
             codes[i] = qos;
+            grantedCodeIndexes.add(i);
             granted.add(new Subscription(session, topicFilter, parsed.filter(), parsed.shareGroup(), qos,
                     mqtt5 && option.isNoLocal(), mqtt5 && option.isRetainAsPublished(),
                     mqtt5 ? option.retainHandling().value() : 0, subscriptionId == null ? 0 : subscriptionId));
         }
         session.execute(() -> {
+            if (limits.maxSubscriptionsPerClient() > 0) {
+                refuseOverQuota(session, granted, grantedCodeIndexes, codes, mqtt5);
+            }
             List<Boolean> existed = new ArrayList<>(granted.size());
             for (Subscription subscription : granted) {
                 existed.add(session.subscribe(subscription));
@@ -135,6 +146,35 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         });
+    }
+
+    /**
+     * Takes out of {@code granted} the new filters that would bring the session above the maximum
+     * number of subscriptions, answering them 0x97 Quota exceeded (3.1.1: 0x80). Runs on the
+     * session's executor, so that SUBSCRIBE packets are counted in order.
+     */
+    private void refuseOverQuota(Session session, List<Subscription> granted, List<Integer> codeIndexes, int[] codes,
+                                 boolean mqtt5) {
+        Set<String> existing = new HashSet<>();
+        session.subscriptions().forEach(subscription -> existing.add(subscription.topicFilter()));
+        int count = existing.size();
+        for (int g = granted.size() - 1; g >= 0; g--) {
+            if (existing.contains(granted.get(g).topicFilter())) {
+                continue;
+            }
+            count++;
+        }
+        int excess = count - limits.maxSubscriptionsPerClient();
+        // Refuse the last new filters of the packet, keep the first ones.
+        for (int g = granted.size() - 1; g >= 0 && excess > 0; g--) {
+            if (!existing.contains(granted.get(g).topicFilter())) {
+                codes[codeIndexes.get(g)] = mqtt5 ? QUOTA_EXCEEDED : FAILURE;
+                granted.remove(g);
+                codeIndexes.remove(g);
+                limits.metrics().subscriptionRefused();
+                excess--;
+            }
+        }
     }
 
     private void sendRetained(Session session, Subscription subscription) {

@@ -1,0 +1,68 @@
+package io.mqttbridge.broker.limits;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.limits.internal.AddressTable;
+import io.mqttbridge.broker.limits.internal.AdmissionHandler;
+import io.mqttbridge.broker.limits.internal.BackoffAuthenticator;
+import io.mqttbridge.broker.limits.internal.PublishRateLimiter;
+import io.mqttbridge.broker.limits.internal.TokenBucket;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.netty.channel.ChannelHandler;
+
+import java.util.function.LongSupplier;
+
+/**
+ * The broker's limits, built from {@link LimitsConfig}: hands out the handlers each listener's
+ * pipeline needs and wraps the authenticator with the failed-authentication backoff. The
+ * per-address connect rate is shared by all listeners.
+ */
+public final class Limits {
+
+    private final LimitsConfig config;
+    private final LimitMetrics metrics;
+    private final AddressTable<TokenBucket> connectRates;
+    private final LongSupplier nanoClock = System::nanoTime;
+
+    public Limits(LimitsConfig config, MetricRegistry registry) {
+        this.config = config;
+        this.metrics = new LimitMetrics(registry);
+        this.connectRates = config.getConnectRatePerAddress() > 0 ? new AddressTable<>(config.getTrackedAddresses()) : null;
+    }
+
+    /** {@code authenticator} behind the failed-authentication backoff, or itself when the backoff is off. */
+    public Authenticator guard(Authenticator authenticator) {
+        if (config.getAuthFailuresBeforeBackoff() <= 0) {
+            return authenticator;
+        }
+        return new BackoffAuthenticator(authenticator, config, metrics, nanoClock);
+    }
+
+    /**
+     * The shared handler that admits or refuses new connections of one listener, or {@code null}
+     * when neither its connection maximum nor the connect rate is limited.
+     */
+    public ChannelHandler admission(int maxConnections) {
+        if (maxConnections <= 0 && connectRates == null) {
+            return null;
+        }
+        return new AdmissionHandler(maxConnections, connectRates, config.getConnectRatePerAddress(),
+                config.getConnectBurstPerAddress(), metrics, nanoClock);
+    }
+
+    /** A new per-connection publish limiter, or {@code null} when publishes are not limited. */
+    public ChannelHandler newPublishLimiter() {
+        if (config.getPublishRatePerClient() <= 0 && config.getPublishBytesPerSecondPerClient() <= 0) {
+            return null;
+        }
+        return new PublishRateLimiter(config.getPublishRatePerClient(), config.getPublishBurstPerClient(),
+                config.getPublishBytesPerSecondPerClient(), config.getPublishBytesBurstPerClient(), metrics, nanoClock);
+    }
+
+    public int maxSubscriptionsPerClient() {
+        return config.getMaxSubscriptionsPerClient();
+    }
+
+    public LimitMetrics metrics() {
+        return metrics;
+    }
+}

@@ -1,0 +1,89 @@
+package io.mqttbridge.broker.limits;
+
+/**
+ * Limits that keep one client (or one source address) from hurting the others. Every limit is
+ * off when 0, except the failed-authentication backoff which is on by default. Rates are per
+ * second with a burst allowance (token buckets); a burst of 0 means "one second's worth".
+ */
+public class LimitsConfig {
+
+    public static final int DEFAULT_CONNECT_RATE_PER_ADDRESS = 0;
+    public static final int DEFAULT_CONNECT_BURST_PER_ADDRESS = 0;
+    public static final int DEFAULT_PUBLISH_RATE_PER_CLIENT = 0;
+    public static final int DEFAULT_PUBLISH_BURST_PER_CLIENT = 0;
+    public static final long DEFAULT_PUBLISH_BYTES_PER_SECOND_PER_CLIENT = 0;
+    public static final long DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT = 0;
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 0;
+    public static final int DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF = 10;
+    public static final long DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS = 1_000;
+    public static final long DEFAULT_AUTH_BACKOFF_MAX_MILLIS = 60_000;
+    /** How many distinct source addresses the per-address limits remember (oldest forgotten first). */
+    public static final int DEFAULT_TRACKED_ADDRESSES = 100_000;
+
+    private int connectRatePerAddress = DEFAULT_CONNECT_RATE_PER_ADDRESS;
+    private int connectBurstPerAddress = DEFAULT_CONNECT_BURST_PER_ADDRESS;
+    private int publishRatePerClient = DEFAULT_PUBLISH_RATE_PER_CLIENT;
+    private int publishBurstPerClient = DEFAULT_PUBLISH_BURST_PER_CLIENT;
+    private long publishBytesPerSecondPerClient = DEFAULT_PUBLISH_BYTES_PER_SECOND_PER_CLIENT;
+    private long publishBytesBurstPerClient = DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT;
+    private int maxSubscriptionsPerClient = DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT;
+    private int authFailuresBeforeBackoff = DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF;
+    private long authBackoffInitialMillis = DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS;
+    private long authBackoffMaxMillis = DEFAULT_AUTH_BACKOFF_MAX_MILLIS;
+    private int trackedAddresses = DEFAULT_TRACKED_ADDRESSES;
+
+    /** @throws IllegalArgumentException naming the first offending key */
+    public LimitsConfig validate() {
+        nonNegative(connectRatePerAddress, "connectRatePerAddress");
+        nonNegative(connectBurstPerAddress, "connectBurstPerAddress");
+        nonNegative(publishRatePerClient, "publishRatePerClient");
+        nonNegative(publishBurstPerClient, "publishBurstPerClient");
+        nonNegative(publishBytesPerSecondPerClient, "publishBytesPerSecondPerClient");
+        nonNegative(publishBytesBurstPerClient, "publishBytesBurstPerClient");
+        nonNegative(maxSubscriptionsPerClient, "maxSubscriptionsPerClient");
+        nonNegative(authFailuresBeforeBackoff, "authFailuresBeforeBackoff");
+        if (authBackoffInitialMillis <= 0) {
+            fail("authBackoffInitialMillis", "must be positive, was " + authBackoffInitialMillis);
+        }
+        if (authBackoffMaxMillis < authBackoffInitialMillis) {
+            fail("authBackoffMaxMillis", "must be at least authBackoffInitialMillis, was " + authBackoffMaxMillis);
+        }
+        if (trackedAddresses < 1) {
+            fail("trackedAddresses", "must be positive, was " + trackedAddresses);
+        }
+        return this;
+    }
+
+    private static void nonNegative(long value, String key) {
+        if (value < 0) {
+            fail(key, "must not be negative (0 = off), was " + value);
+        }
+    }
+
+    private static void fail(String key, String message) {
+        throw new IllegalArgumentException("broker configuration 'limits." + key + "' " + message);
+    }
+
+    public int getConnectRatePerAddress() { return connectRatePerAddress; }
+    public void setConnectRatePerAddress(int connectRatePerAddress) { this.connectRatePerAddress = connectRatePerAddress; }
+    public int getConnectBurstPerAddress() { return connectBurstPerAddress; }
+    public void setConnectBurstPerAddress(int connectBurstPerAddress) { this.connectBurstPerAddress = connectBurstPerAddress; }
+    public int getPublishRatePerClient() { return publishRatePerClient; }
+    public void setPublishRatePerClient(int publishRatePerClient) { this.publishRatePerClient = publishRatePerClient; }
+    public int getPublishBurstPerClient() { return publishBurstPerClient; }
+    public void setPublishBurstPerClient(int publishBurstPerClient) { this.publishBurstPerClient = publishBurstPerClient; }
+    public long getPublishBytesPerSecondPerClient() { return publishBytesPerSecondPerClient; }
+    public void setPublishBytesPerSecondPerClient(long value) { this.publishBytesPerSecondPerClient = value; }
+    public long getPublishBytesBurstPerClient() { return publishBytesBurstPerClient; }
+    public void setPublishBytesBurstPerClient(long value) { this.publishBytesBurstPerClient = value; }
+    public int getMaxSubscriptionsPerClient() { return maxSubscriptionsPerClient; }
+    public void setMaxSubscriptionsPerClient(int maxSubscriptionsPerClient) { this.maxSubscriptionsPerClient = maxSubscriptionsPerClient; }
+    public int getAuthFailuresBeforeBackoff() { return authFailuresBeforeBackoff; }
+    public void setAuthFailuresBeforeBackoff(int authFailuresBeforeBackoff) { this.authFailuresBeforeBackoff = authFailuresBeforeBackoff; }
+    public long getAuthBackoffInitialMillis() { return authBackoffInitialMillis; }
+    public void setAuthBackoffInitialMillis(long authBackoffInitialMillis) { this.authBackoffInitialMillis = authBackoffInitialMillis; }
+    public long getAuthBackoffMaxMillis() { return authBackoffMaxMillis; }
+    public void setAuthBackoffMaxMillis(long authBackoffMaxMillis) { this.authBackoffMaxMillis = authBackoffMaxMillis; }
+    public int getTrackedAddresses() { return trackedAddresses; }
+    public void setTrackedAddresses(int trackedAddresses) { this.trackedAddresses = trackedAddresses; }
+}
