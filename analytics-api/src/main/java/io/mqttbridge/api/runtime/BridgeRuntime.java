@@ -3,10 +3,15 @@ package io.mqttbridge.api.runtime;
 import com.codahale.metrics.MetricRegistry;
 import io.dropwizard.lifecycle.Managed;
 import io.mqttbridge.api.BridgeConfiguration;
+import io.mqttbridge.api.config.MqttAuthConfig;
 import io.mqttbridge.api.config.Role;
 import io.mqttbridge.api.mqttauth.ChainedMqttAuth;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.auth.CertificateAuthenticator;
 import io.mqttbridge.broker.auth.FileAuthenticator;
+import io.mqttbridge.broker.auth.jwt.JwtAuthenticator;
+import io.mqttbridge.broker.auth.jwt.JwtAuthorizer;
+import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.auth.FileAuthorizer;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
@@ -76,7 +81,7 @@ public final class BridgeRuntime implements Managed {
                 broker.start();
                 started.push(broker::stop);
                 kafka.startDownlink(broker);
-                LOG.info("MQTT broker listening on {}:{}", config.getBroker().getHost(), broker.port());
+                LOG.info("MQTT broker listening on {}", broker.ports());
             }
             if (config.runs(Role.HISTORY_WRITER)) {
                 historyWriter = new HistoryWriter(historyWriterConfig(), database, metrics).start();
@@ -91,17 +96,31 @@ public final class BridgeRuntime implements Managed {
     private ChainedMqttAuth mqttAuth;
 
     private ChainedMqttAuth mqttAuth() {
-        List<ChainedMqttAuth.Method> methods = new ArrayList<>();
-        if (config.getMqttAuth().isUseDeviceRegistry()) {
-            deviceRegistry = new DeviceRegistry(database, config.getMqttAuth().getDeviceRegistry());
+        MqttAuthConfig auth = config.getMqttAuth();
+        FileAuthorizer fileAuthorizer = new FileAuthorizer(auth.getFile());
+        if (auth.isUseDeviceRegistry()) {
+            deviceRegistry = new DeviceRegistry(database, auth.getDeviceRegistry());
             started.push(deviceRegistry);
+        }
+        // Devices identified by certificate get the registry's rules for that device id when there is a registry.
+        Authorizer deviceAuthorizer = deviceRegistry != null ? deviceRegistry : fileAuthorizer;
+        List<ChainedMqttAuth.Method> methods = new ArrayList<>();
+        if (auth.getCertificate() != null) {
+            methods.add(new ChainedMqttAuth.Method("certificate",
+                    new CertificateAuthenticator(auth.getCertificate().validate()), deviceAuthorizer));
+        }
+        if (auth.getJwt() != null) {
+            JwtAuthenticator jwtAuthenticator = new JwtAuthenticator(auth.getJwt().validate());
+            started.push(jwtAuthenticator);
+            methods.add(new ChainedMqttAuth.Method("jwt", jwtAuthenticator, new JwtAuthorizer(auth.getJwt())));
+        }
+        if (deviceRegistry != null) {
             methods.add(new ChainedMqttAuth.Method("device-registry", deviceRegistry, deviceRegistry));
         }
-        FileAuthenticator fileAuthenticator = new FileAuthenticator(config.getMqttAuth().getFile());
+        FileAuthenticator fileAuthenticator = new FileAuthenticator(auth.getFile());
         started.push(fileAuthenticator);
-        methods.add(new ChainedMqttAuth.Method("file", fileAuthenticator,
-                new FileAuthorizer(config.getMqttAuth().getFile())));
-        if (config.getMqttAuth().getFile().isAllowAnonymous()) {
+        methods.add(new ChainedMqttAuth.Method("file", fileAuthenticator, fileAuthorizer));
+        if (auth.getFile().isAllowAnonymous()) {
             LOG.warn("Anonymous MQTT clients are allowed (mqttAuth.file.allowAnonymous); "
                     + "switch it off for anything but development");
         }

@@ -1,0 +1,155 @@
+package io.mqttbridge.api.config;
+
+import io.dropwizard.configuration.ConfigurationException;
+import io.dropwizard.configuration.ConfigurationSourceProvider;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.configuration.ConfigurationFactory;
+import io.dropwizard.configuration.DefaultConfigurationFactoryFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
+import io.mqttbridge.api.BridgeConfiguration;
+import io.mqttbridge.broker.listener.Transport;
+import io.mqttbridge.kafka.mirror.KeyStrategy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The YAML the bridge reads binds to every module's configuration classes, with the same object
+ * mapper and validator Dropwizard uses at start-up.
+ */
+class BridgeConfigurationTest {
+
+    // The same factory the application's commands use (it makes unknown keys errors).
+    private final ConfigurationFactory<BridgeConfiguration> factory = new DefaultConfigurationFactoryFactory<BridgeConfiguration>()
+            .create(BridgeConfiguration.class, Validators.newValidator(), Jackson.newObjectMapper(), "dw");
+
+    private BridgeConfiguration parse(String yaml) throws Exception {
+        ConfigurationSourceProvider inline = path -> new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8));
+        return factory.build(inline, "inline.yml");
+    }
+
+    @Test
+    void theShippedConfigFileBindsWithEmbeddedServicesAndAllRoles() throws Exception {
+        Path configFile = Path.of("..", "config.yml");
+        assertThat(configFile).exists();
+        BridgeConfiguration config = factory.build(new SubstitutingSourceProvider(
+                new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)), configFile.toString());
+
+        assertThat(config.getRoles()).isEqualTo(EnumSet.allOf(Role.class));
+        assertThat(config.getBroker().getPort()).isEqualTo(1883);
+        assertThat(config.getKafka().usesEmbeddedKafka()).isTrue();
+        assertThat(config.getDatabase().isEmbedded()).isTrue();
+        assertThat(config.getKafka().getMirrorRules()).singleElement()
+                .satisfies(rule -> assertThat(rule.getKafkaTopic()).isEqualTo("mqtt.messages"));
+        assertThat(config.getMqttAuth().getFile().isAllowAnonymous()).isTrue();
+        config.getKafka().validate();
+        config.getDatabase().validate();
+        config.getBroker().validate();
+    }
+
+    @Test
+    void everySectionBindsFromYaml() throws Exception {
+        BridgeConfiguration config = parse("""
+                nodeId: edge-7
+                roles: [BROKER, API]
+                broker:
+                  maxPacketSize: 65536
+                  listeners:
+                    - {name: plain, transport: TCP, port: 0}
+                    - {name: web, transport: WS, port: 0, webSocketPath: /ws}
+                  limits:
+                    maxSubscriptionsPerClient: 50
+                mqttAuth:
+                  useDeviceRegistry: false
+                  file:
+                    allowAnonymous: false
+                    defaultAcl:
+                      - {permission: allow, action: publish, topic: "devices/%c/#"}
+                  certificate:
+                    identityField: SAN_URI
+                    sanPrefix: "urn:device:"
+                  jwt:
+                    sharedSecret: 0123456789abcdef0123456789abcdef
+                    issuer: https://issuer.example/
+                kafka:
+                  bootstrapServers: 127.0.0.1:9092
+                  mirrorRules:
+                    - {mqttTopicFilter: "telemetry/#", kafkaTopic: "telemetry.{2}", keyStrategy: TOPIC}
+                  downlink:
+                    topics: [commands]
+                    qos: 1
+                database:
+                  jdbcUrl: jdbc:postgresql://127.0.0.1:5432/bridge
+                  retentionDays: 7
+                historyWriter:
+                  batchSize: 500
+                apiAuth:
+                  tokens:
+                    - {name: dash, tokenSha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08, role: READ_ONLY}
+                """);
+
+        assertThat(config.getNodeId()).isEqualTo("edge-7");
+        assertThat(config.getRoles()).containsExactlyInAnyOrder(Role.BROKER, Role.API);
+        assertThat(config.getBroker().getListeners()).extracting(l -> l.getTransport())
+                .containsExactly(Transport.TCP, Transport.WS);
+        assertThat(config.getBroker().getLimits().getMaxSubscriptionsPerClient()).isEqualTo(50);
+        assertThat(config.getMqttAuth().isUseDeviceRegistry()).isFalse();
+        assertThat(config.getMqttAuth().getFile().getDefaultAcl()).hasSize(1);
+        assertThat(config.getMqttAuth().getCertificate().getSanPrefix()).isEqualTo("urn:device:");
+        assertThat(config.getMqttAuth().getJwt().getIssuer()).isEqualTo("https://issuer.example/");
+        assertThat(config.getKafka().usesEmbeddedKafka()).isFalse();
+        assertThat(config.getKafka().getMirrorRules().get(0).getKeyStrategy()).isEqualTo(KeyStrategy.TOPIC);
+        assertThat(config.getKafka().getDownlink().getTopics()).containsExactly("commands");
+        assertThat(config.getDatabase().getRetentionDays()).isEqualTo(7);
+        assertThat(config.getHistoryWriter().getBatchSize()).isEqualTo(500);
+        assertThat(config.getApiAuth().getTokens()).hasSize(1);
+        config.getBroker().validate();
+        config.getKafka().validate();
+        config.getMqttAuth().getJwt().validate();
+    }
+
+    @Test
+    void aMisspelledKeyFailsStartupNamingIt() {
+        assertThatThrownBy(() -> parse("broker:\n  prot: 1884\n"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("broker.prot");
+    }
+
+    @Test
+    void anInvalidValueFailsStartupNamingTheKey() {
+        assertThatThrownBy(() -> parse("apiAuth:\n  tokens:\n    - {name: x, tokenSha256: not-a-hash}\n"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("apiAuth.tokens[0].tokenSha256");
+    }
+
+    @Test
+    void anInvalidBrokerValueIsRejectedNamingTheKey() throws Exception {
+        BridgeConfiguration config = parse("broker:\n  maxQos: 3\n");
+        assertThatThrownBy(() -> config.getBroker().validate()).hasMessageContaining("maxQos");
+    }
+
+    @Test
+    void commandLineOverridesReachNestedSettings(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("c.yml");
+        Files.writeString(file, "nodeId: a\n");
+        System.setProperty("dw.broker.port", "2883");
+        try {
+            BridgeConfiguration config = factory.build(new FileConfigurationSourceProvider(), file.toString());
+            assertThat(config.getBroker().getPort()).isEqualTo(2883);
+        } finally {
+            System.clearProperty("dw.broker.port");
+        }
+    }
+
+}
