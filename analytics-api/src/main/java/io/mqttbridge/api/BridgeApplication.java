@@ -36,6 +36,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         // ${VAR} and ${VAR:-default} in the YAML file; an undefined variable without default fails startup.
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+        ApiResources.configureJson(bootstrap.getObjectMapper());
     }
 
     @Override

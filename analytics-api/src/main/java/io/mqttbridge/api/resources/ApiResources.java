@@ -1,5 +1,7 @@
 package io.mqttbridge.api.resources;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dropwizard.core.setup.Environment;
 import io.mqttbridge.api.resources.internal.RuntimeDeviceChanges;
 import io.mqttbridge.api.resources.prometheus.PrometheusServlet;
@@ -19,6 +21,11 @@ public final class ApiResources {
             MessageResource.class, TopicResource.class, LiveResource.class, StatsResource.class);
 
     private ApiResources() {
+    }
+
+    /** Times as ISO-8601 strings (not epoch numbers), which is what the API documents and accepts. */
+    public static ObjectMapper configureJson(ObjectMapper mapper) {
+        return mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     }
 
     public static void register(BridgeRuntime runtime, Environment environment) {

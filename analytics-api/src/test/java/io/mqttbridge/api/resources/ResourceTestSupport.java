@@ -1,6 +1,7 @@
 package io.mqttbridge.api.resources;
 
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.jackson.Jackson;
 import io.dropwizard.testing.junit5.ResourceExtension;
 import io.mqttbridge.api.auth.ApiAuthConfig;
 import io.mqttbridge.api.auth.ApiRole;
@@ -45,7 +46,8 @@ final class ResourceTestSupport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ResourceExtension.Builder builder = ResourceExtension.builder().setRegisterDefaultExceptionMappers(false);
+        ResourceExtension.Builder builder = ResourceExtension.builder().setRegisterDefaultExceptionMappers(false)
+                .setMapper(ApiResources.configureJson(Jackson.newObjectMapper()));
         environment.jersey().getResourceConfig().getSingletons().forEach(builder::addProvider);
         environment.jersey().getResourceConfig().getClasses().stream()
                 .filter(c -> !c.getName().startsWith("io.dropwizard.jersey"))
