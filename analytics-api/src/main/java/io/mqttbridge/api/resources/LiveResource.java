@@ -26,7 +26,7 @@ import java.util.List;
  * history in {@link SessionResource}. In a process that does not run the broker role every
  * request gets 503.
  */
-@Path("/api/v1/live/clients")
+@Path("/api/v1/live")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "live", description = "This node's broker, now")
 @SecurityRequirement(name = "bearer")
@@ -41,7 +41,21 @@ public class LiveResource {
         this.broker = broker;
     }
 
+    /** This node's broker at a glance. */
+    public record BrokerState(int port, int connectedClients, long sessions, int subscriptions) {
+    }
+
     @GET
+    @Path("/broker")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "This node's broker: its MQTT port, connected clients, sessions and subscriptions")
+    public BrokerState brokerState() {
+        MqttBroker live = broker();
+        return new BrokerState(live.port(), live.connectedClients().size(), live.sessionCount(), live.subscriptionCount());
+    }
+
+    @GET
+    @Path("/clients")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "Clients connected to this node, by client id")
     public List<LiveClient> clients() {
@@ -49,7 +63,7 @@ public class LiveResource {
     }
 
     @GET
-    @Path("/{clientId}")
+    @Path("/clients/{clientId}")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "One client connected to this node",
             responses = {@ApiResponse(responseCode = "200"), @ApiResponse(responseCode = "404", description = "not connected here")})
@@ -58,7 +72,7 @@ public class LiveResource {
     }
 
     @GET
-    @Path("/{clientId}/subscriptions")
+    @Path("/clients/{clientId}/subscriptions")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "The subscriptions of a client's session on this node (connected or not)",
             responses = {@ApiResponse(responseCode = "200"), @ApiResponse(responseCode = "404", description = "no session here")})
@@ -72,7 +86,7 @@ public class LiveResource {
     }
 
     @DELETE
-    @Path("/{clientId}")
+    @Path("/clients/{clientId}")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Disconnect a client from this node (MQTT 5: reason 0x98 administrative action)",
             responses = {@ApiResponse(responseCode = "204"), @ApiResponse(responseCode = "404", description = "not connected here")})

@@ -78,6 +78,9 @@ class LiveResourceTest {
 
         List<Map<String, Object>> subscriptions = as(resources, READER, "/api/v1/live/clients/live-sub/subscriptions")
                 .get(List.class);
+        Map<String, Object> state = as(resources, READER, "/api/v1/live/broker").get(Map.class);
+        assertThat(state).containsEntry("port", broker.port()).containsEntry("subscriptions", 2);
+        assertThat((Integer) state.get("connectedClients")).isGreaterThanOrEqualTo(1);
         assertThat(subscriptions).extracting(s -> s.get("topicFilter"), s -> s.get("qos")).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("alerts/#", 1), org.assertj.core.groups.Tuple.tuple("cmd/+/set", 0));
     }
