@@ -33,7 +33,7 @@ public final class ApiResources {
         runtime.database().ifPresent(database -> registerHistory(database, runtime, environment));
         jersey.register(new LiveResource(runtime.broker().orElse(null)));
         jersey.register(new StatsResource(environment.metrics()));
-        jersey.register(new OpenApiDocumentResource(DOCUMENTED));
+        jersey.register(OpenApiDocumentResource.describing(DOCUMENTED));
         environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))
                 .addMapping(PrometheusServlet.PATH);
     }

@@ -90,7 +90,7 @@ public class DeviceResource {
     @Path("/{id}")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "One device with its ACL rules and credential dates",
-            responses = {@ApiResponse(responseCode = "200"), @ApiResponse(responseCode = "404", description = "no such device")})
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "no such device")})
     public DeviceDetails get(@PathParam("id") String id) {
         return details(existing(id));
     }
@@ -98,7 +98,7 @@ public class DeviceResource {
     @POST
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Create a device; without a password one is generated and returned once",
-            responses = {@ApiResponse(responseCode = "201"), @ApiResponse(responseCode = "400"),
+            responses = {@ApiResponse(responseCode = "201", description = "created"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
                     @ApiResponse(responseCode = "409", description = "the id is taken")})
     public Response create(DeviceCreation body) {
         if (body == null) {
@@ -142,7 +142,7 @@ public class DeviceResource {
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Change a device: enabled, display name, metadata (replaced), ACL rules (replaced); "
             + "disabling it closes its connections on this node",
-            responses = {@ApiResponse(responseCode = "200"), @ApiResponse(responseCode = "400"),
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
                     @ApiResponse(responseCode = "404", description = "no such device")})
     public DeviceDetails update(@PathParam("id") String id, DeviceUpdate body) {
         if (body == null) {
@@ -179,7 +179,7 @@ public class DeviceResource {
     @Path("/{id}/credentials/rotate")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Set a new password (given or generated); old ones keep working for graceSeconds",
-            responses = {@ApiResponse(responseCode = "200"), @ApiResponse(responseCode = "400"),
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
                     @ApiResponse(responseCode = "404", description = "no such device")})
     public RotatedCredentials rotate(@PathParam("id") String id, CredentialRotation body) {
         CredentialRotation rotation = body == null ? new CredentialRotation(null, null) : body;
@@ -211,7 +211,7 @@ public class DeviceResource {
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Delete a device with its credentials and ACL rules (its history stays); "
             + "closes its connections on this node",
-            responses = {@ApiResponse(responseCode = "204"), @ApiResponse(responseCode = "404", description = "no such device")})
+            responses = {@ApiResponse(responseCode = "204", description = "done"), @ApiResponse(responseCode = "404", description = "no such device")})
     public Response delete(@PathParam("id") String id) {
         boolean deleted = database.devices().delete(id);
         changes.revoked(id);

@@ -66,7 +66,7 @@ public class LiveResource {
     @Path("/clients/{clientId}")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "One client connected to this node",
-            responses = {@ApiResponse(responseCode = "200"), @ApiResponse(responseCode = "404", description = "not connected here")})
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "not connected here")})
     public LiveClient client(@PathParam("clientId") String clientId) {
         return broker().connection(clientId).map(LiveClient::of).orElseThrow(() -> notConnected(clientId));
     }
@@ -75,7 +75,7 @@ public class LiveResource {
     @Path("/clients/{clientId}/subscriptions")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "The subscriptions of a client's session on this node (connected or not)",
-            responses = {@ApiResponse(responseCode = "200"), @ApiResponse(responseCode = "404", description = "no session here")})
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "no session here")})
     public List<SubscriptionInfo> subscriptions(@PathParam("clientId") String clientId) {
         MqttBroker live = broker();
         List<SubscriptionInfo> subscriptions = live.subscriptionsOf(clientId);
@@ -89,7 +89,7 @@ public class LiveResource {
     @Path("/clients/{clientId}")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Disconnect a client from this node (MQTT 5: reason 0x98 administrative action)",
-            responses = {@ApiResponse(responseCode = "204"), @ApiResponse(responseCode = "404", description = "not connected here")})
+            responses = {@ApiResponse(responseCode = "204", description = "done"), @ApiResponse(responseCode = "404", description = "not connected here")})
     public Response disconnect(@PathParam("clientId") String clientId) {
         if (!broker().disconnect(clientId)) {
             throw notConnected(clientId);

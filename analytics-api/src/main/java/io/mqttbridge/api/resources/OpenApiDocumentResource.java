@@ -27,8 +27,13 @@ public class OpenApiDocumentResource {
     private final Set<Class<?>> resourceClasses;
     private volatile String document;
 
-    public OpenApiDocumentResource(List<Class<?>> resourceClasses) {
+    private OpenApiDocumentResource(List<Class<?>> resourceClasses) {
         this.resourceClasses = new LinkedHashSet<>(resourceClasses);
+    }
+
+    /** The document of {@code resourceClasses}, in that order. */
+    public static OpenApiDocumentResource describing(List<Class<?>> resourceClasses) {
+        return new OpenApiDocumentResource(resourceClasses);
     }
 
     @GET
