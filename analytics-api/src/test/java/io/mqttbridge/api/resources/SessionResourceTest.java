@@ -171,6 +171,21 @@ class SessionResourceTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void nodesAreListedWithTheirLastHeartbeat() {
+        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO broker_nodes (node_id, started_at, last_heartbeat_at) "
+                        + "VALUES ('n2', :t, :t), ('n1', :t, :h)")
+                .bind("t", T0.atOffset(ZoneOffset.UTC))
+                .bind("h", T0.plusSeconds(30).atOffset(ZoneOffset.UTC))
+                .execute());
+
+        List<Map<String, Object>> nodes = as(resources, READER, "/api/v1/sessions/nodes").get(List.class);
+
+        assertThat(nodes).extracting(n -> n.get("nodeId")).containsExactly("n1", "n2");
+        assertThat(nodes.get(0)).containsEntry("lastHeartbeatAt", T0.plusSeconds(30).toString());
+    }
+
+    @Test
     void anonymousCallersGet401() {
         try (var response = as(resources, null, "/api/v1/sessions").get()) {
             assertThat(response.getStatus()).isEqualTo(401);
