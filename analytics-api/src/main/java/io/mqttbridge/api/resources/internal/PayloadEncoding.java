@@ -1,6 +1,5 @@
 package io.mqttbridge.api.resources.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -78,9 +77,7 @@ public enum PayloadEncoding {
             JsonNode node = JSON_READER.readTree(parser);
             // Trailing content after the first value means the payload is not one JSON document.
             return parser.nextToken() == null ? node : null;
-        } catch (JsonProcessingException e) {
-            return null;
-        } catch (IOException e) {
+        } catch (IOException notJson) {
             return null;
         }
     }
