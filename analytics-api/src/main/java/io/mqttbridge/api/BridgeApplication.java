@@ -13,6 +13,7 @@ import io.mqttbridge.api.health.DatabaseHealthCheck;
 import io.mqttbridge.api.health.HealthResource;
 import io.mqttbridge.api.health.HistoryWriterHealthCheck;
 import io.mqttbridge.api.health.KafkaHealthCheck;
+import io.mqttbridge.api.resources.ApiResources;
 import io.mqttbridge.api.runtime.BridgeRuntime;
 
 /**
@@ -35,6 +36,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         // ${VAR} and ${VAR:-default} in the YAML file; an undefined variable without default fails startup.
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+        ApiResources.configureJson(bootstrap.getObjectMapper());
     }
 
     @Override
@@ -46,6 +48,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         runtime.startRoles();
         environment.lifecycle().manage(runtime);
         registerHealthChecks(runtime, environment);
+        ApiResources.register(runtime, environment);
     }
 
     private static void registerHealthChecks(BridgeRuntime runtime, Environment environment) {

@@ -23,6 +23,12 @@ public interface SessionRepository {
      */
     List<TimelineEvent> deviceTimeline(String deviceId, Instant from, Instant to, int limit);
 
+    /**
+     * How many sessions ended with each disconnect reason within [{@code from}, {@code to})
+     * (either may be {@code null}), most frequent first.
+     */
+    List<DisconnectReasonCount> disconnectReasons(Instant from, Instant to);
+
     /** Every broker node that ever sent a session event, by node id. */
     List<BrokerNode> nodes();
 }

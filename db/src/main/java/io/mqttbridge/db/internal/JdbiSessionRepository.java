@@ -1,6 +1,7 @@
 package io.mqttbridge.db.internal;
 
 import io.mqttbridge.db.BrokerNode;
+import io.mqttbridge.db.DisconnectReasonCount;
 import io.mqttbridge.db.Page;
 import io.mqttbridge.db.SessionQuery;
 import io.mqttbridge.db.SessionRecord;
@@ -120,6 +121,26 @@ public final class JdbiSessionRepository implements SessionRepository {
                         rs.getString("node_id"),
                         strings(rs.getArray("topic_filters")),
                         rs.getString("reason")))
+                .list());
+    }
+
+    @Override
+    public List<DisconnectReasonCount> disconnectReasons(Instant from, Instant to) {
+        List<String> where = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        where.add("disconnected_at IS NOT NULL");
+        if (from != null) {
+            where.add("disconnected_at >= :from");
+            binds.put("from", Sql.utc(from));
+        }
+        if (to != null) {
+            where.add("disconnected_at < :to");
+            binds.put("to", Sql.utc(to));
+        }
+        String sql = "SELECT disconnect_reason, count(*) AS sessions FROM sessions WHERE " + String.join(" AND ", where)
+                + " GROUP BY disconnect_reason ORDER BY sessions DESC, disconnect_reason";
+        return jdbi.withHandle(h -> h.createQuery(sql).bindMap(binds)
+                .map((rs, ctx) -> new DisconnectReasonCount(rs.getString("disconnect_reason"), rs.getLong("sessions")))
                 .list());
     }
 

@@ -1,0 +1,50 @@
+package io.mqttbridge.api.resources;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dropwizard.core.setup.Environment;
+import io.mqttbridge.api.resources.internal.RuntimeDeviceChanges;
+import io.mqttbridge.api.resources.prometheus.PrometheusServlet;
+import io.mqttbridge.api.runtime.BridgeRuntime;
+import io.mqttbridge.db.Database;
+
+import java.util.List;
+
+/**
+ * Registers the REST API on what the runtime started: the resources under {@code /api/v1} on the
+ * application port and the Prometheus exposition at {@code /prometheus} on the admin port.
+ */
+public final class ApiResources {
+
+    /** The resources the OpenAPI document describes. */
+    public static final List<Class<?>> DOCUMENTED = List.of(DeviceResource.class, SessionResource.class,
+            MessageResource.class, TopicResource.class, LiveResource.class, StatsResource.class);
+
+    private ApiResources() {
+    }
+
+    /** Times as ISO-8601 strings (not epoch numbers), which is what the API documents and accepts. */
+    public static ObjectMapper configureJson(ObjectMapper mapper) {
+        return mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    }
+
+    public static void register(BridgeRuntime runtime, Environment environment) {
+        var jersey = environment.jersey();
+        runtime.database().ifPresent(database -> registerHistory(database, runtime, environment));
+        jersey.register(new LiveResource(runtime.broker().orElse(null)));
+        jersey.register(new StatsResource(environment.metrics()));
+        jersey.register(OpenApiDocumentResource.describing(DOCUMENTED));
+        environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))
+                .addMapping(PrometheusServlet.PATH);
+    }
+
+    private static void registerHistory(Database database, BridgeRuntime runtime, Environment environment) {
+        var jersey = environment.jersey();
+        DeviceChanges changes = new RuntimeDeviceChanges(runtime.deviceRegistry().orElse(null),
+                runtime.broker().orElse(null));
+        jersey.register(new DeviceResource(database, changes));
+        jersey.register(new SessionResource(database.sessions()));
+        jersey.register(new MessageResource(database.messages()));
+        jersey.register(new TopicResource(database.messages()));
+    }
+}

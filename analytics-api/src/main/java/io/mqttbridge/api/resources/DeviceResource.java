@@ -1,0 +1,258 @@
+package io.mqttbridge.api.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import io.mqttbridge.api.auth.ApiRole;
+import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.api.resources.internal.Params;
+import io.mqttbridge.api.resources.model.AclRuleBody;
+import io.mqttbridge.api.resources.model.CreatedDevice;
+import io.mqttbridge.api.resources.model.CredentialRotation;
+import io.mqttbridge.api.resources.model.DeviceCreation;
+import io.mqttbridge.api.resources.model.DeviceDetails;
+import io.mqttbridge.api.resources.model.DeviceUpdate;
+import io.mqttbridge.api.resources.model.PageResponse;
+import io.mqttbridge.api.resources.model.RotatedCredentials;
+import io.mqttbridge.broker.spi.AclRule;
+import io.mqttbridge.db.Database;
+import io.mqttbridge.db.Device;
+import io.mqttbridge.db.DeviceAlreadyExistsException;
+import io.mqttbridge.db.DeviceQuery;
+import io.mqttbridge.db.NewDevice;
+import io.mqttbridge.db.NoSuchDeviceException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * {@code /api/v1/devices}: the device registry. Every change is followed by
+ * {@link DeviceChanges}, so that it holds for the next connect, and a device that is disabled or
+ * deleted loses its live connections on this node.
+ */
+@Path("/api/v1/devices")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "devices", description = "Devices, their credentials and ACL rules")
+@SecurityRequirement(name = "bearer")
+@SecurityRequirement(name = "basic")
+@Timed
+public class DeviceResource {
+
+    private static final long MAX_GRACE_SECONDS = Duration.ofDays(30).toSeconds();
+
+    private final Database database;
+    private final DeviceChanges changes;
+
+    public DeviceResource(Database database, DeviceChanges changes) {
+        this.database = database;
+        this.changes = changes;
+    }
+
+    @GET
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "List devices by id, filtered and paginated")
+    public PageResponse<DeviceDetails> list(
+            @Parameter(description = "case-insensitive substring of the id or display name") @QueryParam("search") String search,
+            @Parameter(description = "true or false") @QueryParam("enabled") String enabled,
+            @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor,
+            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+        DeviceQuery query = DeviceQuery.all()
+                .search(search)
+                .enabled(Params.bool("enabled", enabled))
+                .after(Params.text(cursor))
+                .limit(Params.limit(limit, DeviceQuery.DEFAULT_LIMIT, DeviceQuery.MAX_LIMIT));
+        return PageResponse.of(Params.query(() -> database.devices().list(query)), DeviceDetails::summary);
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "One device with its ACL rules and credential dates",
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "no such device")})
+    public DeviceDetails get(@PathParam("id") String id) {
+        return details(existing(id));
+    }
+
+    @POST
+    @RolesAllowed(ApiRole.WRITE)
+    @Operation(summary = "Create a device; without a password one is generated and returned once",
+            responses = {@ApiResponse(responseCode = "201", description = "created"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
+                    @ApiResponse(responseCode = "409", description = "the id is taken")})
+    public Response create(DeviceCreation body) {
+        if (body == null) {
+            throw ApiException.badRequest("a JSON body with at least an id is required");
+        }
+        NewDevice newDevice = badRequestOnInvalid(() -> new NewDevice(body.id(), body.displayName(),
+                body.enabled() == null || body.enabled(), body.metadata()));
+        if (body.password() != null && body.password().isEmpty()) {
+            throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
+        }
+        List<AclRule> rules = rules(body.aclRules());
+        Device device;
+        String generated = null;
+        try {
+            device = database.devices().create(newDevice);
+        } catch (DeviceAlreadyExistsException e) {
+            throw ApiException.conflict("a device with id '" + body.id() + "' already exists");
+        }
+        try {
+            if (body.password() == null) {
+                generated = database.credentials().generatePassword(device.id());
+            } else {
+                database.credentials().setPassword(device.id(), body.password());
+            }
+            if (rules != null) {
+                database.aclRules().replaceRules(device.id(), rules);
+            }
+        } catch (RuntimeException e) {
+            // A device without its password would be a half-made device: undo.
+            database.devices().delete(device.id());
+            throw e;
+        }
+        changes.changed(device.id());
+        return Response.created(URI.create("/api/v1/devices/" + URLEncoder.encode(device.id(), StandardCharsets.UTF_8)))
+                .entity(new CreatedDevice(details(device), generated))
+                .build();
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @RolesAllowed(ApiRole.WRITE)
+    @Operation(summary = "Change a device: enabled, display name, metadata (replaced), ACL rules (replaced); "
+            + "disabling it closes its connections on this node",
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
+                    @ApiResponse(responseCode = "404", description = "no such device")})
+    public DeviceDetails update(@PathParam("id") String id, DeviceUpdate body) {
+        if (body == null) {
+            throw ApiException.badRequest("a JSON body with the fields to change is required");
+        }
+        List<AclRule> rules = rules(body.aclRules());
+        existing(id);
+        try {
+            if (body.displayName() != null) {
+                database.devices().setDisplayName(id, body.displayName());
+            }
+            if (body.metadata() != null) {
+                database.devices().replaceMetadata(id, body.metadata());
+            }
+            if (rules != null) {
+                database.aclRules().replaceRules(id, rules);
+            }
+            if (body.enabled() != null) {
+                database.devices().setEnabled(id, body.enabled());
+            }
+        } catch (NoSuchDeviceException e) {
+            throw notFound(id);
+        } finally {
+            if (Boolean.FALSE.equals(body.enabled())) {
+                changes.revoked(id);
+            } else {
+                changes.changed(id);
+            }
+        }
+        return details(existing(id));
+    }
+
+    @POST
+    @Path("/{id}/credentials/rotate")
+    @RolesAllowed(ApiRole.WRITE)
+    @Operation(summary = "Set a new password (given or generated); old ones keep working for graceSeconds",
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
+                    @ApiResponse(responseCode = "404", description = "no such device")})
+    public RotatedCredentials rotate(@PathParam("id") String id, CredentialRotation body) {
+        CredentialRotation rotation = body == null ? new CredentialRotation(null, null) : body;
+        long graceSeconds = rotation.graceSeconds() == null ? 0 : rotation.graceSeconds();
+        if (graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+            throw ApiException.badRequest("graceSeconds must be between 0 and " + MAX_GRACE_SECONDS + ", was " + graceSeconds);
+        }
+        if (rotation.password() != null && rotation.password().isEmpty()) {
+            throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
+        }
+        Duration grace = Duration.ofSeconds(graceSeconds);
+        Instant previousValidUntil = Instant.now().plus(grace);
+        String generated = null;
+        try {
+            if (rotation.password() == null) {
+                generated = database.credentials().rotateGenerated(id, grace);
+            } else {
+                database.credentials().rotate(id, rotation.password(), grace);
+            }
+        } catch (NoSuchDeviceException e) {
+            throw notFound(id);
+        }
+        changes.changed(id);
+        return new RotatedCredentials(id, generated, previousValidUntil);
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @RolesAllowed(ApiRole.WRITE)
+    @Operation(summary = "Delete a device with its credentials and ACL rules (its history stays); "
+            + "closes its connections on this node",
+            responses = {@ApiResponse(responseCode = "204", description = "done"), @ApiResponse(responseCode = "404", description = "no such device")})
+    public Response delete(@PathParam("id") String id) {
+        boolean deleted = database.devices().delete(id);
+        changes.revoked(id);
+        if (!deleted) {
+            throw notFound(id);
+        }
+        return Response.noContent().build();
+    }
+
+    private Device existing(String id) {
+        return database.devices().find(id).orElseThrow(() -> notFound(id));
+    }
+
+    private DeviceDetails details(Device device) {
+        List<AclRuleBody> rules = database.aclRules().rulesFor(device.id()).stream().map(AclRuleBody::of).toList();
+        return DeviceDetails.full(device, rules, database.credentials().list(device.id()));
+    }
+
+    private static List<AclRule> rules(List<AclRuleBody> bodies) {
+        if (bodies == null) {
+            return null;
+        }
+        List<AclRule> rules = new ArrayList<>(bodies.size());
+        for (int i = 0; i < bodies.size(); i++) {
+            if (bodies.get(i) == null) {
+                throw ApiException.badRequest("aclRules[" + i + "] must not be null");
+            }
+            rules.add(bodies.get(i).toRule(i));
+        }
+        return rules;
+    }
+
+    private static <T> T badRequestOnInvalid(Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    private static ApiException notFound(String id) {
+        return ApiException.notFound("no device '" + id + "'");
+    }
+}

@@ -1,0 +1,100 @@
+package io.mqttbridge.api.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import io.mqttbridge.api.auth.ApiRole;
+import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.api.resources.internal.Params;
+import io.mqttbridge.api.resources.internal.PayloadEncoding;
+import io.mqttbridge.api.resources.model.MessageResponse;
+import io.mqttbridge.api.resources.model.PageResponse;
+import io.mqttbridge.db.MessageQuery;
+import io.mqttbridge.db.MessageRepository;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code /api/v1/messages}: the message history. Pages follow opaque cursors on (receive time,
+ * id), so a page never repeats or skips a row that was there when the previous page was read.
+ */
+@Path("/api/v1/messages")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "messages", description = "MQTT message history, from PostgreSQL")
+@SecurityRequirement(name = "bearer")
+@SecurityRequirement(name = "basic")
+@Timed
+public class MessageResource {
+
+    private final MessageRepository messages;
+
+    public MessageResource(MessageRepository messages) {
+        this.messages = messages;
+    }
+
+    @GET
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "Messages matching the criteria, newest (default) or oldest first, paginated by cursor")
+    public PageResponse<MessageResponse> find(
+            @Parameter(description = "MQTT topic filter; + and # wildcards") @QueryParam("topic") String topic,
+            @QueryParam("clientId") String clientId,
+            @Parameter(description = "ISO-8601, inclusive") @QueryParam("from") String from,
+            @Parameter(description = "ISO-8601, exclusive") @QueryParam("to") String to,
+            @Parameter(description = "0, 1 or 2") @QueryParam("qos") String qos,
+            @Parameter(description = "true or false") @QueryParam("retain") String retain,
+            @Parameter(description = "newest (default) or oldest") @QueryParam("order") String order,
+            @Parameter(description = "nextCursor of the previous page of the same query") @QueryParam("cursor") String cursor,
+            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit,
+            @Parameter(description = "text (default), base64 or json") @QueryParam("payloadEncoding") String payloadEncoding) {
+        PayloadEncoding encoding = PayloadEncoding.parse(payloadEncoding);
+        Instant fromTime = Params.instant("from", from);
+        Instant toTime = Params.instant("to", to);
+        Params.range(fromTime, toTime);
+        MessageQuery query = MessageQuery.all()
+                .topicFilter(Params.topicFilter("topic", topic))
+                .clientId(Params.text(clientId))
+                .from(fromTime)
+                .to(toTime)
+                .qos(Params.qos(qos))
+                .retain(Params.bool("retain", retain))
+                .order(order(order))
+                .after(Params.text(cursor))
+                .limit(Params.limit(limit, MessageQuery.DEFAULT_LIMIT, MessageQuery.MAX_LIMIT));
+        return PageResponse.of(Params.query(() -> messages.find(query)), encoding::render);
+    }
+
+    @GET
+    @Path("/latest")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "The newest message of each topic matching the filter, ordered by topic")
+    public List<MessageResponse> latest(
+            @Parameter(description = "MQTT topic filter; + and # wildcards; absent for every topic") @QueryParam("topic") String topic,
+            @Parameter(description = "at most this many topics: 1 to 1000, default 100") @QueryParam("limit") String limit,
+            @Parameter(description = "text (default), base64 or json") @QueryParam("payloadEncoding") String payloadEncoding) {
+        PayloadEncoding encoding = PayloadEncoding.parse(payloadEncoding);
+        String filter = Params.topicFilter("topic", topic);
+        int max = Params.limit(limit, MessageQuery.DEFAULT_LIMIT, MessageQuery.MAX_LIMIT);
+        return Params.query(() -> messages.latestPerTopic(filter, max)).stream().map(encoding::render).toList();
+    }
+
+    private static MessageQuery.Order order(String value) {
+        if (value == null || value.isBlank()) {
+            return MessageQuery.Order.NEWEST_FIRST;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "newest" -> MessageQuery.Order.NEWEST_FIRST;
+            case "oldest" -> MessageQuery.Order.OLDEST_FIRST;
+            default -> throw ApiException.badRequest("order must be newest or oldest, was '" + value + "'");
+        };
+    }
+}

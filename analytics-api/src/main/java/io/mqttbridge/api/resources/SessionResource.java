@@ -1,0 +1,141 @@
+package io.mqttbridge.api.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import io.mqttbridge.api.auth.ApiRole;
+import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.api.resources.internal.Params;
+import io.mqttbridge.api.resources.model.PageResponse;
+import io.mqttbridge.db.BrokerNode;
+import io.mqttbridge.db.DisconnectReasonCount;
+import io.mqttbridge.db.SessionQuery;
+import io.mqttbridge.db.SessionRecord;
+import io.mqttbridge.db.SessionRepository;
+import io.mqttbridge.db.TimelineEvent;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code /api/v1/sessions}: session history from PostgreSQL, covering every broker node (as far
+ * as the history writer has caught up). For this node's exact live state see {@link LiveResource}.
+ */
+@Path("/api/v1/sessions")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "sessions", description = "Session history of all broker nodes, from PostgreSQL")
+@SecurityRequirement(name = "bearer")
+@SecurityRequirement(name = "basic")
+@Timed
+public class SessionResource {
+
+    static final int DEFAULT_TIMELINE_LIMIT = 500;
+    static final int MAX_TIMELINE_LIMIT = 5_000;
+
+    private final SessionRepository sessions;
+
+    public SessionResource(SessionRepository sessions) {
+        this.sessions = sessions;
+    }
+
+    @GET
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "Sessions, newest connection first, filtered and paginated")
+    public PageResponse<SessionRecord> find(
+            @QueryParam("clientId") String clientId,
+            @QueryParam("username") String username,
+            @QueryParam("deviceId") String deviceId,
+            @QueryParam("node") String node,
+            @Parameter(description = "true: only sessions connected now") @QueryParam("connected") String connected,
+            @Parameter(description = "ISO-8601; sessions connected at some moment of [from, to)") @QueryParam("from") String from,
+            @Parameter(description = "ISO-8601") @QueryParam("to") String to,
+            @QueryParam("cursor") String cursor,
+            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+        Instant fromTime = Params.instant("from", from);
+        Instant toTime = Params.instant("to", to);
+        Params.range(fromTime, toTime);
+        SessionQuery query = SessionQuery.all()
+                .clientId(Params.text(clientId))
+                .username(Params.text(username))
+                .deviceId(Params.text(deviceId))
+                .nodeId(Params.text(node))
+                .connectedOnly(Boolean.TRUE.equals(Params.bool("connected", connected)))
+                .between(fromTime, toTime)
+                .after(Params.text(cursor))
+                .limit(Params.limit(limit, SessionQuery.DEFAULT_LIMIT, SessionQuery.MAX_LIMIT));
+        return PageResponse.of(Params.query(() -> sessions.find(query)), s -> s);
+    }
+
+    @GET
+    @Path("/connected")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "Clients connected now on any node, newest connection first")
+    public PageResponse<SessionRecord> connected(
+            @QueryParam("node") String node,
+            @QueryParam("cursor") String cursor,
+            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+        SessionQuery query = SessionQuery.all()
+                .nodeId(Params.text(node))
+                .connectedOnly(true)
+                .after(Params.text(cursor))
+                .limit(Params.limit(limit, SessionQuery.DEFAULT_LIMIT, SessionQuery.MAX_LIMIT));
+        return PageResponse.of(Params.query(() -> sessions.find(query)), s -> s);
+    }
+
+    @GET
+    @Path("/{connectionId}")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "One session by its connection id")
+    public SessionRecord get(@PathParam("connectionId") String connectionId) {
+        UUID id;
+        try {
+            id = UUID.fromString(connectionId);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("connectionId must be a UUID, was '" + connectionId + "'");
+        }
+        return sessions.find(id).orElseThrow(() -> ApiException.notFound("no session '" + connectionId + "'"));
+    }
+
+    @GET
+    @Path("/disconnect-reasons")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "How many sessions ended with each reason in [from, to), most frequent first")
+    public List<DisconnectReasonCount> disconnectReasons(@QueryParam("from") String from, @QueryParam("to") String to) {
+        Instant fromTime = Params.instant("from", from);
+        Instant toTime = Params.instant("to", to);
+        Params.range(fromTime, toTime);
+        return sessions.disconnectReasons(fromTime, toTime);
+    }
+
+    @GET
+    @Path("/timeline/{deviceId}")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "A device's connects, disconnects (with reasons), subscribes and unsubscribes, oldest first")
+    public List<TimelineEvent> timeline(@PathParam("deviceId") String deviceId,
+                                        @QueryParam("from") String from, @QueryParam("to") String to,
+                                        @Parameter(description = "1 to 5000, default 500") @QueryParam("limit") String limit) {
+        Instant fromTime = Params.instant("from", from);
+        Instant toTime = Params.instant("to", to);
+        Params.range(fromTime, toTime);
+        int max = Params.limit(limit, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
+        return sessions.deviceTimeline(deviceId, fromTime, toTime, max);
+    }
+
+    @GET
+    @Path("/nodes")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "Broker nodes seen through their session events, with their last heartbeat")
+    public List<BrokerNode> nodes() {
+        return sessions.nodes();
+    }
+}

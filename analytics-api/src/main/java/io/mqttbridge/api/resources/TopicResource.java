@@ -1,0 +1,47 @@
+package io.mqttbridge.api.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import io.mqttbridge.api.auth.ApiRole;
+import io.mqttbridge.api.resources.internal.Params;
+import io.mqttbridge.db.MessageQuery;
+import io.mqttbridge.db.MessageRepository;
+import io.mqttbridge.db.TopicSummary;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+
+/** {@code /api/v1/topics}: the topics seen in the message history. */
+@Path("/api/v1/topics")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "topics", description = "Topics seen in the message history")
+@SecurityRequirement(name = "bearer")
+@SecurityRequirement(name = "basic")
+@Timed
+public class TopicResource {
+
+    private final MessageRepository messages;
+
+    public TopicResource(MessageRepository messages) {
+        this.messages = messages;
+    }
+
+    @GET
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "Topics matching the filter, ordered by topic, with message counts and last-seen times")
+    public List<TopicSummary> topics(
+            @Parameter(description = "MQTT topic filter; + and # wildcards; absent for every topic") @QueryParam("filter") String filter,
+            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+        String topicFilter = Params.topicFilter("filter", filter);
+        int max = Params.limit(limit, MessageQuery.DEFAULT_LIMIT, MessageQuery.MAX_LIMIT);
+        return Params.query(() -> messages.topics(topicFilter, max));
+    }
+}

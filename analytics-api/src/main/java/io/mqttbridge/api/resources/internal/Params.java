@@ -1,0 +1,109 @@
+package io.mqttbridge.api.resources.internal;
+
+import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.broker.spi.TopicFilters;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * Parses query parameters that JAX-RS would otherwise turn into a bare 404, so that a bad value
+ * gets a 400 naming the parameter and what was expected.
+ */
+public final class Params {
+
+    private Params() {
+    }
+
+    /** An ISO-8601 instant ({@code 2026-01-31T12:00:00Z} or with an offset); {@code null} if absent. */
+    public static Instant instant(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest(name + " must be an ISO-8601 time such as 2026-01-31T12:00:00Z, was '"
+                    + value + "'");
+        }
+    }
+
+    /** @throws ApiException 400 unless {@code from} is before {@code to} (when both are given) */
+    public static void range(Instant from, Instant to) {
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw ApiException.badRequest("from (" + from + ") must be before to (" + to + ")");
+        }
+    }
+
+    public static int limit(String value, int defaultLimit, int maxLimit) {
+        if (value == null || value.isBlank()) {
+            return defaultLimit;
+        }
+        int limit;
+        try {
+            limit = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("limit must be a whole number between 1 and " + maxLimit + ", was '" + value + "'");
+        }
+        if (limit < 1 || limit > maxLimit) {
+            throw ApiException.badRequest("limit must be between 1 and " + maxLimit + ", was " + limit);
+        }
+        return limit;
+    }
+
+    /** {@code true}, {@code false} or absent ({@code null}). */
+    public static Boolean bool(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> throw ApiException.badRequest(name + " must be true or false, was '" + value + "'");
+        };
+    }
+
+    public static Integer qos(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return switch (value.trim()) {
+            case "0" -> 0;
+            case "1" -> 1;
+            case "2" -> 2;
+            default -> throw ApiException.badRequest("qos must be 0, 1 or 2, was '" + value + "'");
+        };
+    }
+
+    /** A valid MQTT topic filter ({@code +} and {@code #} allowed) or {@code null} if absent. */
+    public static String topicFilter(String name, String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        String problem = TopicFilters.validateFilter(value);
+        if (problem != null) {
+            throw ApiException.badRequest(name + " is not a valid MQTT topic filter ('" + value + "'): " + problem);
+        }
+        return value;
+    }
+
+    /** An optional text criterion: absent or empty means no criterion. */
+    public static String text(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    /**
+     * Runs a repository call, turning its {@link IllegalArgumentException} (an unknown cursor, a
+     * limit the repository refuses) into a 400 with the repository's reason.
+     */
+    public static <T> T query(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.mqttbridge.api.resources.model;
+
+import io.mqttbridge.broker.spi.ConnectionInfo;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** A client connected to this node's broker now. */
+public record LiveClient(String clientId, UUID connectionId, String deviceId, String username, String remoteAddress,
+                         int protocolVersion, boolean cleanStart, int keepAliveSeconds, long sessionExpirySeconds,
+                         Instant connectedAt) {
+
+    public static LiveClient of(ConnectionInfo info) {
+        return new LiveClient(info.clientId(), info.connectionId(),
+                info.identity() == null ? null : info.identity().deviceId(), info.username(),
+                info.remoteAddress() == null ? null : info.remoteAddress().getHostString() + ":" + info.remoteAddress().getPort(),
+                info.protocolVersion().protocolLevel(), info.cleanStart(), info.keepAliveSeconds(), info.sessionExpirySeconds(),
+                info.connectedAt());
+    }
+}

@@ -1,0 +1,32 @@
+package io.mqttbridge.api.resources.model;
+
+/**
+ * Rates and lag of this process, from its metrics. Rates are events per second; figures of a role
+ * this process does not run are zero.
+ *
+ * @param connections MQTT connections open on this node now
+ * @param historyWriterLag Kafka records the history writer has yet to write to PostgreSQL
+ */
+public record Stats(Rate messagesIn, Rate messagesOut, Rate connects, Rate connectsRefused, long connections,
+                   KafkaMirror kafkaMirror, HistoryWriter historyWriter) {
+
+    /** A meter: total count and moving averages over 1, 5 and 15 minutes. */
+    public record Rate(long count, double oneMinute, double fiveMinutes, double fifteenMinutes) {
+        public static final Rate ZERO = new Rate(0, 0, 0, 0);
+
+        public Rate plus(Rate other) {
+            return new Rate(count + other.count, oneMinute + other.oneMinute, fiveMinutes + other.fiveMinutes,
+                    fifteenMinutes + other.fifteenMinutes);
+        }
+    }
+
+    /**
+     * @param outstandingBytes payload bytes sent to Kafka and not yet acknowledged
+     * @param sendLatencyP99Millis the 99th percentile of Kafka acknowledgement latency
+     */
+    public record KafkaMirror(Rate sent, Rate acked, Rate failed, long outstandingBytes, double sendLatencyP99Millis) {
+    }
+
+    public record HistoryWriter(long lag, Rate rowsWritten, Rate sessionEvents, Rate failures, boolean paused) {
+    }
+}

@@ -1,0 +1,305 @@
+package io.mqttbridge.api.resources;
+
+import com.codahale.metrics.MetricRegistry;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.dropwizard.testing.junit5.ResourceExtension;
+import io.mqttbridge.api.resources.internal.RuntimeDeviceChanges;
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.db.registry.DeviceRegistry;
+import io.mqttbridge.db.registry.DeviceRegistryConfig;
+import io.mqttbridge.db.testing.TestDatabase;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.mqttbridge.api.resources.ResourceTestSupport.ADMIN;
+import static io.mqttbridge.api.resources.ResourceTestSupport.READER;
+import static io.mqttbridge.api.resources.ResourceTestSupport.as;
+import static io.mqttbridge.api.resources.ResourceTestSupport.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The device endpoints against real PostgreSQL, with a real broker authenticating through the
+ * device registry, so that "takes effect at once" and "closes the live connection" are observed
+ * with a real MQTT client.
+ */
+class DeviceResourceTest {
+
+    @RegisterExtension
+    @Order(1)
+    static final TestDatabase db = new TestDatabase();
+
+    @RegisterExtension
+    @Order(2)
+    static final DropwizardExtensionsSupport dropwizard = new DropwizardExtensionsSupport();
+
+    static DeviceRegistry registry;
+    static MqttBroker broker;
+    static final List<MqttClient> clients = new ArrayList<>();
+
+    static final ResourceExtension resources = ResourceTestSupport.resources()
+            .addResource(DeviceResourceTest::startBrokerAndResource)
+            .build();
+
+    private static Object startBrokerAndResource() {
+        registry = new DeviceRegistry(db.database(), new DeviceRegistryConfig());
+        BrokerConfig config = new BrokerConfig();
+        config.setHost("127.0.0.1");
+        config.setPort(0);
+        broker = new MqttBroker(config, registry, registry, PublishSink.NONE, SessionListener.NONE,
+                new InMemorySessionStore(), new InMemoryRetainedStore(), new MetricRegistry());
+        broker.start();
+        return new DeviceResource(db.database(), new RuntimeDeviceChanges(registry, broker));
+    }
+
+    @AfterAll
+    static void stop() throws MqttException {
+        for (MqttClient client : clients) {
+            if (client.isConnected()) {
+                client.disconnectForcibly(100, 100);
+            }
+            client.close();
+        }
+        broker.stop();
+        registry.close();
+    }
+
+    @BeforeEach
+    void clean() {
+        db.truncateAll();
+    }
+
+    private static MqttClient connect(String deviceId, String password) throws MqttException {
+        MqttClient client = new MqttClient("tcp://127.0.0.1:" + broker.port(), deviceId + "-" + UUID.randomUUID(),
+                new MemoryPersistence());
+        clients.add(client);
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setUserName(deviceId);
+        options.setPassword(password.toCharArray());
+        options.setAutomaticReconnect(false);
+        options.setConnectionTimeout(5);
+        client.connect(options);
+        return client;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> create(Map<String, Object> body) {
+        try (Response response = as(resources, ADMIN, "/api/v1/devices").post(Entity.json(body))) {
+            assertThat(response.getStatus()).isEqualTo(201);
+            return response.readEntity(Map.class);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> get(String id) {
+        return as(resources, READER, "/api/v1/devices/" + id).get(Map.class);
+    }
+
+    private static Response patch(String id, Map<String, Object> body) {
+        return as(resources, ADMIN, "/api/v1/devices/" + id).method("PATCH", Entity.json(body));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void createWithoutPasswordReturnsAGeneratedOneOnceThatTheDeviceCanConnectWith() throws Exception {
+        Map<String, Object> created = create(Map.of("id", "sensor-1", "displayName", "Sensor 1"));
+
+        String password = (String) created.get("generatedPassword");
+        assertThat(password).hasSizeGreaterThanOrEqualTo(32);
+        assertThat((Map<String, Object>) created.get("device")).containsEntry("id", "sensor-1")
+                .containsEntry("enabled", true).containsEntry("displayName", "Sensor 1");
+        assertThat(connect("sensor-1", password).isConnected()).isTrue();
+        assertThat(get("sensor-1").toString()).doesNotContain(password);
+        assertThat((List<?>) get("sensor-1").get("credentials")).hasSize(1);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void createWithPasswordMetadataAndRulesStoresThemAndDoesNotEchoThePassword() throws Exception {
+        Map<String, Object> created = create(Map.of("id", "s2", "password", "given-secret",
+                "metadata", Map.of("site", "north", "floor", 3),
+                "aclRules", List.of(Map.of("permission", "allow", "action", "publish", "topicFilter", "devices/%c/#"))));
+
+        assertThat(created).doesNotContainKey("generatedPassword");
+        assertThat(created.toString()).doesNotContain("given-secret");
+        Map<String, Object> device = get("s2");
+        assertThat((Map<String, Object>) device.get("metadata")).containsEntry("site", "north").containsEntry("floor", 3);
+        assertThat((List<Map<String, Object>>) device.get("aclRules")).containsExactly(
+                Map.of("permission", "allow", "action", "publish", "topicFilter", "devices/%c/#"));
+        assertThat(connect("s2", "given-secret").isConnected()).isTrue();
+    }
+
+    @Test
+    void creatingATakenIdGets409() {
+        create(Map.of("id", "dup"));
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "dup"))), 409,
+                "'dup' already exists");
+    }
+
+    @Test
+    void invalidCreationsGet400SayingWhatIsWrongAndCreateNothing() {
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", " "))), 400,
+                "device id must not be empty");
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "x", "aclRules",
+                List.of(Map.of("permission", "allow", "action", "publish", "topicFilter", "a/#/b"))))), 400,
+                "aclRules[0]");
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "x", "aclRules",
+                List.of(Map.of("permission", "maybe", "action", "publish", "topicFilter", "a"))))), 400,
+                "aclRules[0].permission must be allow or deny");
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "x", "password", ""))), 400,
+                "password must not be empty");
+        assertProblem(as(resources, READER, "/api/v1/devices/x").get(), 404, "no device 'x'");
+    }
+
+    @Test
+    void readersMayNotCreateAndAnonymousCallersMayNotRead() {
+        try (Response response = as(resources, READER, "/api/v1/devices").post(Entity.json(Map.of("id", "r")))) {
+            assertThat(response.getStatus()).isEqualTo(403);
+        }
+        try (Response response = as(resources, null, "/api/v1/devices").get()) {
+            assertThat(response.getStatus()).isEqualTo(401);
+        }
+        assertProblem(as(resources, READER, "/api/v1/devices/r").get(), 404, "no device 'r'");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void listFiltersBySearchAndEnabledAndPagesWithTheCursor() {
+        for (String id : List.of("pump-1", "pump-2", "pump-3", "valve-1")) {
+            create(Map.of("id", id, "enabled", !id.equals("pump-2")));
+        }
+        Map<String, Object> first = as(resources, READER, "/api/v1/devices?search=PUMP&limit=2").get(Map.class);
+        assertThat((List<Map<String, Object>>) first.get("items")).extracting(d -> d.get("id"))
+                .containsExactly("pump-1", "pump-2");
+        Map<String, Object> second = as(resources, READER, "/api/v1/devices?search=PUMP&limit=2&cursor="
+                + first.get("nextCursor")).get(Map.class);
+        assertThat((List<Map<String, Object>>) second.get("items")).extracting(d -> d.get("id")).containsExactly("pump-3");
+        assertThat(second.get("nextCursor")).isNull();
+
+        Map<String, Object> disabled = as(resources, READER, "/api/v1/devices?enabled=false").get(Map.class);
+        assertThat((List<Map<String, Object>>) disabled.get("items")).extracting(d -> d.get("id")).containsExactly("pump-2");
+    }
+
+    @Test
+    void badListParametersGet400() {
+        assertProblem(as(resources, READER, "/api/v1/devices?limit=0").get(), 400, "limit must be between 1 and 1000");
+        assertProblem(as(resources, READER, "/api/v1/devices?limit=lots").get(), 400, "limit must be a whole number");
+        assertProblem(as(resources, READER, "/api/v1/devices?enabled=perhaps").get(), 400, "enabled must be true or false");
+        assertProblem(as(resources, READER, "/api/v1/devices?cursor=%25%25garbled").get(), 400, "invalid cursor");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void patchChangesOnlyTheGivenFieldsAndReplacesRules() {
+        create(Map.of("id", "p1", "displayName", "old", "metadata", Map.of("a", 1),
+                "aclRules", List.of(Map.of("permission", "allow", "action", "all", "topicFilter", "x/#"))));
+
+        Map<String, Object> changed;
+        try (Response response = patch("p1", Map.of("metadata", Map.of("b", 2),
+                "aclRules", List.of(Map.of("permission", "deny", "action", "subscribe", "topicFilter", "y/+"))))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+            changed = response.readEntity(Map.class);
+        }
+        assertThat(changed).containsEntry("displayName", "old").containsEntry("enabled", true)
+                .containsEntry("metadata", Map.of("b", 2));
+        assertThat((List<Map<String, Object>>) changed.get("aclRules")).containsExactly(
+                Map.of("permission", "deny", "action", "subscribe", "topicFilter", "y/+"));
+        try (Response response = patch("p1", Map.of("displayName", "new"))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+        }
+        assertThat(get("p1")).containsEntry("displayName", "new").containsEntry("metadata", Map.of("b", 2));
+    }
+
+    @Test
+    void patchOfAnUnknownDeviceGets404AndBadRulesGet400() {
+        assertProblem(patch("ghost", Map.of("enabled", false)), 404, "no device 'ghost'");
+        create(Map.of("id", "p2"));
+        assertProblem(patch("p2", Map.of("aclRules", List.of(Map.of("permission", "allow", "action", "read",
+                "topicFilter", "a")))), 400, "unknown ACL action 'read'");
+    }
+
+    @Test
+    void disablingADeviceClosesItsLiveConnectionAndRefusesTheNextConnect() throws Exception {
+        create(Map.of("id", "d1", "password", "pw-d1"));
+        MqttClient client = connect("d1", "pw-d1");
+
+        try (Response response = patch("d1", Map.of("enabled", false))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !client.isConnected());
+        assertThatThrownBy(() -> connect("d1", "pw-d1")).isInstanceOfSatisfying(MqttException.class,
+                e -> assertThat(e.getReasonCode()).isEqualTo(MqttException.REASON_CODE_NOT_AUTHORIZED));
+        try (Response response = patch("d1", Map.of("enabled", true))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+        }
+        assertThat(connect("d1", "pw-d1").isConnected()).isTrue();
+    }
+
+    @Test
+    void deletingADeviceClosesItsLiveConnectionAndThenItIsGone() throws Exception {
+        create(Map.of("id", "del", "password", "pw"));
+        MqttClient client = connect("del", "pw");
+
+        try (Response response = as(resources, ADMIN, "/api/v1/devices/del").delete()) {
+            assertThat(response.getStatus()).isEqualTo(204);
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !client.isConnected());
+        assertProblem(as(resources, READER, "/api/v1/devices/del").get(), 404, "no device 'del'");
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/del").delete(), 404, "no device 'del'");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void rotatingWithoutGraceRefusesTheOldPasswordAtOnceAndAcceptsTheNewOne() throws Exception {
+        create(Map.of("id", "rot", "password", "old-pw"));
+        connect("rot", "old-pw").disconnect();
+
+        Map<String, Object> rotated = as(resources, ADMIN, "/api/v1/devices/rot/credentials/rotate")
+                .post(Entity.json(Map.of()), Map.class);
+
+        String newPassword = (String) rotated.get("generatedPassword");
+        assertThat(newPassword).isNotBlank();
+        assertThatThrownBy(() -> connect("rot", "old-pw")).isInstanceOf(MqttException.class);
+        assertThat(connect("rot", newPassword).isConnected()).isTrue();
+    }
+
+    @Test
+    void rotatingWithGraceKeepsTheOldPasswordWorkingAndRejectsBadInput() throws Exception {
+        create(Map.of("id", "rot2", "password", "old-pw"));
+        try (Response response = as(resources, ADMIN, "/api/v1/devices/rot2/credentials/rotate")
+                .post(Entity.json(Map.of("password", "new-pw", "graceSeconds", 600)))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+            assertThat(response.readEntity(String.class)).doesNotContain("new-pw").doesNotContain("generatedPassword");
+        }
+        assertThat(connect("rot2", "old-pw").isConnected()).isTrue();
+        assertThat(connect("rot2", "new-pw").isConnected()).isTrue();
+
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/rot2/credentials/rotate")
+                .post(Entity.json(Map.of("graceSeconds", -1))), 400, "graceSeconds must be between 0 and");
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/none/credentials/rotate")
+                .post(Entity.json(Map.of())), 404, "no device 'none'");
+    }
+}

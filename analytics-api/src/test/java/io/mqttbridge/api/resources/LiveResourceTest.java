@@ -1,0 +1,121 @@
+package io.mqttbridge.api.resources;
+
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.dropwizard.testing.junit5.ResourceExtension;
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.MqttBroker;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.mqttbridge.api.resources.ResourceTestSupport.ADMIN;
+import static io.mqttbridge.api.resources.ResourceTestSupport.READER;
+import static io.mqttbridge.api.resources.ResourceTestSupport.as;
+import static io.mqttbridge.api.resources.ResourceTestSupport.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The live endpoints on a real broker with real MQTT 5 clients. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class LiveResourceTest {
+
+    static final MqttBroker broker = startBroker();
+
+    static final ResourceExtension resources = ResourceTestSupport.resources()
+            .addResource(new LiveResource(broker))
+            .build();
+
+    static final ResourceExtension withoutBroker = ResourceTestSupport.resources()
+            .addResource(new LiveResource(null))
+            .build();
+
+    static MqttClient subscriber;
+
+    private static MqttBroker startBroker() {
+        BrokerConfig config = new BrokerConfig();
+        config.setHost("127.0.0.1");
+        config.setPort(0);
+        MqttBroker started = new MqttBroker(config);
+        started.start();
+        return started;
+    }
+
+    @BeforeAll
+    static void connect() throws MqttException {
+        subscriber = new MqttClient("tcp://127.0.0.1:" + broker.port(), "live-sub", new MemoryPersistence());
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setUserName("someone");
+        subscriber.connect(options);
+        subscriber.subscribe(new String[] {"alerts/#", "cmd/+/set"}, new int[] {1, 0});
+    }
+
+    @AfterAll
+    static void stop() throws MqttException {
+        if (subscriber.isConnected()) {
+            subscriber.disconnectForcibly(100);
+        }
+        subscriber.close();
+        broker.stop();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void connectedClientsAndTheirSubscriptionsAreListed() {
+        List<Map<String, Object>> clients = as(resources, READER, "/api/v1/live/clients").get(List.class);
+        assertThat(clients).extracting(c -> c.get("clientId")).contains("live-sub");
+        Map<String, Object> client = as(resources, READER, "/api/v1/live/clients/live-sub").get(Map.class);
+        assertThat(client).containsEntry("username", "someone").containsEntry("protocolVersion", 5);
+        assertThat((String) client.get("remoteAddress")).startsWith("127.0.0.1:");
+
+        List<Map<String, Object>> subscriptions = as(resources, READER, "/api/v1/live/clients/live-sub/subscriptions")
+                .get(List.class);
+        Map<String, Object> state = as(resources, READER, "/api/v1/live/broker").get(Map.class);
+        assertThat(state).containsEntry("port", broker.port()).containsEntry("subscriptions", 2);
+        assertThat((Integer) state.get("connectedClients")).isGreaterThanOrEqualTo(1);
+        assertThat(subscriptions).extracting(s -> s.get("topicFilter"), s -> s.get("qos")).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("alerts/#", 1), org.assertj.core.groups.Tuple.tuple("cmd/+/set", 0));
+    }
+
+    @Test
+    void unknownClientsGet404() {
+        assertProblem(as(resources, READER, "/api/v1/live/clients/nobody").get(), 404, "'nobody' is not connected");
+        assertProblem(as(resources, READER, "/api/v1/live/clients/nobody/subscriptions").get(), 404, "no session");
+        assertProblem(as(resources, ADMIN, "/api/v1/live/clients/nobody").delete(), 404, "'nobody' is not connected");
+    }
+
+    @Test
+    void onlyAdminsMayDisconnectAndTheClientIsThenDisconnected() throws MqttException {
+        MqttClient victim = new MqttClient("tcp://127.0.0.1:" + broker.port(), "live-victim", new MemoryPersistence());
+        try {
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setAutomaticReconnect(false);
+            victim.connect(options);
+            try (var response = as(resources, READER, "/api/v1/live/clients/live-victim").delete()) {
+                assertThat(response.getStatus()).isEqualTo(403);
+            }
+            assertThat(victim.isConnected()).isTrue();
+
+            try (var response = as(resources, ADMIN, "/api/v1/live/clients/live-victim").delete()) {
+                assertThat(response.getStatus()).isEqualTo(204);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> !victim.isConnected());
+            await().atMost(Duration.ofSeconds(5)).until(() -> broker.connection("live-victim").isEmpty());
+        } finally {
+            victim.close(true);
+        }
+    }
+
+    @Test
+    void withoutABrokerInThisProcessLiveRequestsGet503() {
+        assertProblem(as(withoutBroker, READER, "/api/v1/live/clients").get(), 503, "does not run the MQTT broker role");
+    }
+}
