@@ -71,7 +71,7 @@ class DownlinkEndToEndTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> online.received.contains("open"));
         await("the offset after the queued offline message to be committed").atMost(Duration.ofSeconds(30))
-                .until(() -> committedOffset() == 2L);
+                .until(() -> Long.valueOf(2).equals(committedOffset()));
         assertThat(offline.received).isEmpty();
 
         offline.reconnect();
@@ -101,7 +101,7 @@ class DownlinkEndToEndTest {
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> committedOffset() == null);
 
         broker.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> committedOffset() == 1L);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Long.valueOf(1).equals(committedOffset()));
         Device late = Device.subscribe(broker.port(), "late-dev", true);
         await().atMost(Duration.ofSeconds(10)).until(() -> late.received.contains("reboot"));
         late.client.disconnect();
