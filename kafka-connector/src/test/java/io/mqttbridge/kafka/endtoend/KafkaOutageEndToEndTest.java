@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import io.mqttbridge.kafka.embedded.EmbeddedKafka;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
@@ -156,6 +157,29 @@ class KafkaOutageEndToEndTest {
     }
 
     @Test
+    void mqtt5Qos2GetsAPubrecWithAnErrorCodeAfterTheDeliveryTimeoutAndNothingOfItIsStored() throws Exception {
+        bridge = MirroredBroker.start(kafka.bootstrapServers(), List.of(new MirrorRule("#", topic)), shortTimeouts());
+        Mqtt5AsyncClient client = MqttClient.builder().identifier("hive5-qos2").serverHost("127.0.0.1")
+                .serverPort(bridge.port()).useMqttVersion5().buildAsync();
+        client.connect().get(10, TimeUnit.SECONDS);
+        int before = client.publishWith().topic("t/q2").qos(MqttQos.EXACTLY_ONCE).payload("before".getBytes(UTF_8))
+                .send().handle(KafkaOutageEndToEndTest::qos2ReasonCode).get(30, TimeUnit.SECONDS);
+        assertThat(before).isZero();
+        kafka.close();
+
+        CompletableFuture<Integer> during = client.publishWith().topic("t/q2").qos(MqttQos.EXACTLY_ONCE)
+                .payload("during".getBytes(UTF_8)).send().handle(KafkaOutageEndToEndTest::qos2ReasonCode);
+
+        await("no PUBREC before the delivery timeout").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+                .until(() -> !during.isDone());
+        assertThat(during.get(20, TimeUnit.SECONDS)).isEqualTo(0x80);
+        client.disconnect().get(5, TimeUnit.SECONDS);
+        kafka = EmbeddedKafka.start(kafkaConfig);
+        assertThat(payloads(KafkaTestClients.readAll(kafka.bootstrapServers(), topic, 1, Duration.ofSeconds(30))))
+                .containsExactly("before");
+    }
+
+    @Test
     void qos2PubrecFollowsTheKafkaAckAndARetransmittedPublishBeforePubrelIsWrittenOnce() throws Exception {
         bridge = MirroredBroker.start(kafka.bootstrapServers(), List.of(new MirrorRule("#", topic)),
                 new ProducerSettings().setDeliveryTimeoutMs(60_000).setRequestTimeoutMs(2_000));
@@ -186,6 +210,21 @@ class KafkaOutageEndToEndTest {
         assertThat(payloads(KafkaTestClients.readAll(kafka.bootstrapServers(), topic, 2, Duration.ofSeconds(10))))
                 .containsExactly("first", "second");
         assertThat(bridge.metrics().meter("kafka.mirror.records.acked").getCount()).isEqualTo(2);
+    }
+
+    /** The PUBREC reason code, however the HiveMQ client reports it. */
+    private static int qos2ReasonCode(Mqtt5PublishResult result, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        if (cause == null && result.getError().isPresent()) {
+            cause = result.getError().get();
+        }
+        if (cause instanceof Mqtt5PubRecException rejected) {
+            return rejected.getMqttMessage().getReasonCode().getCode();
+        }
+        if (cause != null) {
+            throw new AssertionError("QoS 2 publish failed without a PUBREC", cause);
+        }
+        return ((Mqtt5PublishResult.Mqtt5Qos2Result) result).getPubRec().getReasonCode().getCode();
     }
 
     private static ProducerSettings shortTimeouts() {

@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -144,6 +146,26 @@ class MirroredPublishEndToEndTest {
         assertThat(bridge.metrics().meter("kafka.mirror.records.not-mirrored").getCount())
                 .as("the retained state and the unmatched topic").isEqualTo(2);
         assertThat(bridge.metrics().meter("kafka.mirror.records.acked").getCount()).isEqualTo(3);
+    }
+
+    @Test
+    void whenAPubackArrivesItsRecordIsAlreadyInKafka() throws Exception {
+        String topic = prefix + ".acked";
+        KafkaTestClients.createTopic(bootstrap, topic, 1);
+        bridge = MirroredBroker.start(bootstrap, List.of(new MirrorRule("acked/#", topic)), new ProducerSettings());
+        org.eclipse.paho.client.mqttv3.MqttClient client = new org.eclipse.paho.client.mqttv3.MqttClient(
+                bridge.serverUri(), "acked-dev", new MemoryPersistence());
+        client.connect();
+        TopicPartition partition = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTestClients.consumer(bootstrap)) {
+            for (int i = 1; i <= 20; i++) {
+                client.publish("acked/dev", Integer.toString(i).getBytes(UTF_8), 1, false);
+                assertThat(consumer.endOffsets(List.of(partition)).get(partition))
+                        .as("readable end of the partition right after PUBACK %d", i).isEqualTo(i);
+            }
+        }
+        client.disconnect();
+        client.close();
     }
 
     @Test
