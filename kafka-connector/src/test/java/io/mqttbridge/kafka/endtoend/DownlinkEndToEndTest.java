@@ -7,6 +7,13 @@ import static org.awaitility.Awaitility.await;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.kafka.downlink.DownlinkConfig;
 import io.mqttbridge.kafka.downlink.KafkaDownlink;
@@ -14,6 +21,7 @@ import io.mqttbridge.kafka.testing.KafkaTestClients;
 import io.mqttbridge.kafka.testing.MirroredBroker;
 import io.mqttbridge.kafka.testing.TestKafka;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -107,6 +115,36 @@ class DownlinkEndToEndTest {
         late.client.disconnect();
     }
 
+    @Test
+    void aCommandPublishedRightAfterABrokerRestartIsQueuedForTheRestoredOfflineSession() throws Exception {
+        InMemorySessionStore store = new InMemorySessionStore();
+        BrokerConfig config = new BrokerConfig();
+        config.setHost("127.0.0.1");
+        config.setPort(0);
+        broker = brokerWith(config, store);
+        Device device = Device.subscribe(broker.port(), "restart-dev", false);
+        device.client.disconnect();
+        broker.stop();
+        assertThat(store.get("restart-dev")).as("the session was saved").isPresent();
+
+        broker = brokerWith(config, store);
+        // What the downlink does with a record it holds when the broker comes up.
+        int handedTo = broker.publish(new PublishedMessage("cmd/restart-dev", "after-restart".getBytes(UTF_8), 1, false,
+                null, null, null, Instant.now(), MessageProperties.NONE)).get(10, TimeUnit.SECONDS);
+
+        assertThat(handedTo).as("sessions the message was handed to").isEqualTo(1);
+        Device again = Device.connect(broker.port(), "restart-dev", false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> again.received.contains("after-restart"));
+        again.client.disconnect();
+    }
+
+    private static MqttBroker brokerWith(BrokerConfig config, InMemorySessionStore store) {
+        MqttBroker broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE, store, new InMemoryRetainedStore(), new MetricRegistry());
+        broker.start();
+        return broker;
+    }
+
     private long downlinkRetries() {
         return downlinkMetrics.meter("kafka.downlink.records.retried").getCount();
     }
@@ -144,9 +182,14 @@ class DownlinkEndToEndTest {
         }
 
         static Device subscribe(int port, String id, boolean cleanSession) throws Exception {
+            Device device = connect(port, id, cleanSession);
+            device.client.subscribe("cmd/" + id, 1);
+            return device;
+        }
+
+        static Device connect(int port, String id, boolean cleanSession) throws Exception {
             Device device = new Device(port, id, cleanSession);
             device.client.connect(device.options);
-            device.client.subscribe("cmd/" + id, 1);
             return device;
         }
 
