@@ -271,25 +271,28 @@ class KafkaOutageEndToEndTest {
         }
 
         private void run() {
-            for (int seq = 0; running.get(); seq++) {
+            int seq = 0;
+            while (running.get()) {
                 try {
-                    if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                        seq--;
-                        continue;
+                    // Timed, so that stop() is noticed while the window is full.
+                    if (window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        publish(id + "-" + seq++);
                     }
                 } catch (InterruptedException e) {
                     return;
                 }
-                String payload = id + "-" + seq;
-                CompletableFuture<?> ack = client.publishWith().topic("t/" + id).qos(MqttQos.AT_LEAST_ONCE)
-                        .payload(String.format("%-1000s", payload).getBytes(UTF_8)).send()
-                        .whenComplete((result, failure) -> {
-                            window.release();
-                            record(payload, result, failure);
-                        });
-                synchronized (all) {
-                    all.add(ack);
-                }
+            }
+        }
+
+        private void publish(String payload) {
+            CompletableFuture<?> ack = client.publishWith().topic("t/" + id).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(String.format("%-1000s", payload).getBytes(UTF_8)).send()
+                    .whenComplete((result, failure) -> {
+                        window.release();
+                        record(payload, result, failure);
+                    });
+            synchronized (all) {
+                all.add(ack);
             }
         }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -214,7 +215,7 @@ class MirroredPublishEndToEndTest {
             assertThat(previous == null || previous == r.partition()).as("%s stays in one partition", device).isTrue();
         }
         assertThat(sequences).hasSize(6);
-        List<Integer> expected = java.util.stream.IntStream.range(0, perDevice).boxed().toList();
+        List<Integer> expected = IntStream.range(0, perDevice).boxed().toList();
         sequences.forEach((device, seqs) -> assertThat(seqs).as(device).containsExactlyElementsOf(expected));
     }
 

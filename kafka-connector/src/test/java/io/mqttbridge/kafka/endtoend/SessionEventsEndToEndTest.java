@@ -121,6 +121,23 @@ class SessionEventsEndToEndTest {
         assertThat(disconnected.get("reason").asText()).isEqualTo("connection_lost");
     }
 
+    @Test
+    void mqtt311ClientThatDiesWithAWillGivesADisconnectedEventWithWillPublished() throws Exception {
+        org.eclipse.paho.client.mqttv3.MqttAsyncClient client = new org.eclipse.paho.client.mqttv3.MqttAsyncClient(
+                "tcp://127.0.0.1:" + broker.port(), "ev-311-will", new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setWill("wills/ev-311-will", "gone".getBytes(UTF_8), 1, false);
+        client.connect(options).waitForCompletion(10_000);
+        client.disconnectForcibly(0, 1_000, false);
+
+        List<JsonNode> ev = eventsOf("ev-311-will", 2);
+        client.close(true);
+        assertThat(ev).extracting(e -> e.get("type").asText()).containsExactly("connected", "disconnected");
+        assertThat(ev.get(1).get("willPublished").asBoolean()).isTrue();
+        assertThat(ev.get(1).get("reason").asText()).isEqualTo("connection_lost");
+    }
+
     /** The events of one client, in the order they are in Kafka (one partition per key). */
     private List<JsonNode> eventsOf(String clientId, int expected) {
         return await().atMost(Duration.ofSeconds(30)).until(() -> KafkaTestClients
