@@ -11,9 +11,7 @@ import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
-import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.PublishSink;
-import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.kafka.downlink.DownlinkConfig;
 import io.mqttbridge.kafka.downlink.KafkaDownlink;
@@ -21,7 +19,6 @@ import io.mqttbridge.kafka.testing.KafkaTestClients;
 import io.mqttbridge.kafka.testing.MirroredBroker;
 import io.mqttbridge.kafka.testing.TestKafka;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -116,7 +113,8 @@ class DownlinkEndToEndTest {
     }
 
     @Test
-    void aCommandPublishedRightAfterABrokerRestartIsQueuedForTheRestoredOfflineSession() throws Exception {
+    void aCommandConsumedAfterABrokerRestartIsQueuedForTheRestoredOfflineSessionAndCommitted() throws Exception {
+        KafkaTestClients.createTopic(bootstrap, topic, 1);
         InMemorySessionStore store = new InMemorySessionStore();
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
@@ -126,13 +124,15 @@ class DownlinkEndToEndTest {
         device.client.disconnect();
         broker.stop();
         assertThat(store.get("restart-dev")).as("the session was saved").isPresent();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            producer.send(record("restart-dev", "after-restart")).get();
+        }
 
         broker = brokerWith(config, store);
-        // What the downlink does with a record it holds when the broker comes up.
-        int handedTo = broker.publish(new PublishedMessage("cmd/restart-dev", "after-restart".getBytes(UTF_8), 1, false,
-                null, null, null, Instant.now(), MessageProperties.NONE)).get(10, TimeUnit.SECONDS);
+        downlink = KafkaDownlink.create(bootstrap, downlinkConfig(), broker, downlinkMetrics);
+        downlink.start();
 
-        assertThat(handedTo).as("sessions the message was handed to").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Long.valueOf(1).equals(committedOffset()));
         Device again = Device.connect(broker.port(), "restart-dev", false);
         await().atMost(Duration.ofSeconds(10)).until(() -> again.received.contains("after-restart"));
         again.client.disconnect();
