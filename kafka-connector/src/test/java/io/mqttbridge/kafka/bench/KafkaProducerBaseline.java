@@ -70,7 +70,7 @@ public final class KafkaProducerBaseline {
         }
     }
 
-    private static long rawProducer(String bootstrap, String topic, byte[] value, int count) throws Exception {
+    static long rawProducer(String bootstrap, String topic, byte[] value, int count) throws Exception {
         ProducerSettings settings = new ProducerSettings();
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(settings.toProperties(bootstrap, "bench-raw"))) {
