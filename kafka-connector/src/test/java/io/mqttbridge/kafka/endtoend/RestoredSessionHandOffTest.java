@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,10 +43,6 @@ class RestoredSessionHandOffTest {
     }
 
     @Test
-    @Disabled("broker bug: MqttBroker.start() returns before the sessions restored from the SessionStore are"
-            + " subscribed again (SessionManager.restore queues the subscriptions on the sessions' event loops and"
-            + " start() does not wait), so a message published right after start() misses restored offline"
-            + " sessions and the downlink would commit a command no device will get")
     void aMessagePublishedRightAfterStartIsHandedToEveryRestoredPersistentSession() throws Exception {
         InMemorySessionStore store = new InMemorySessionStore();
         for (int i = 0; i < SESSIONS; i++) {
