@@ -30,6 +30,8 @@ public record SessionRecord(
 
     /** The reason recorded for sessions closed because their broker node stopped sending heartbeats. */
     public static final String NODE_LOST = "node_lost";
+    /** Closed because its broker node started again: a restarted node has none of its earlier connections. */
+    public static final String NODE_RESTARTED = "node_restarted";
 
     public boolean isConnected() {
         return disconnectedAt == null;

@@ -11,6 +11,7 @@ import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.kafka.events.internal.SessionEventJson;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -87,7 +88,8 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
 
     /** Starts the heartbeat: one at once, then one per interval. */
     public void start() {
-        heartbeat.scheduleAtFixedRate(() -> enqueue(nodeKey, () -> json.heartbeat(clock.instant())),
+        Instant startedAt = clock.instant();
+        heartbeat.scheduleAtFixedRate(() -> enqueue(nodeKey, () -> json.heartbeat(clock.instant(), startedAt)),
                 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
     }
 

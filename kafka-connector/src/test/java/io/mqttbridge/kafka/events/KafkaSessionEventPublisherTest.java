@@ -109,6 +109,11 @@ class KafkaSessionEventPublisherTest {
                 assertThat(event.get("node").asText()).isEqualTo("node-a");
                 assertThat(event.get("clientId").isNull()).isTrue();
             });
+            // Every heartbeat of one life names the same start, so readers can tell a restart.
+            assertThat(records).extracting(r -> json(r.value()).get("startedAt").asText()).containsOnly(
+                    json(records.get(0).value()).get("startedAt").asText());
+            assertThat(java.time.Instant.parse(json(records.get(0).value()).get("startedAt").asText()))
+                    .isBeforeOrEqualTo(java.time.Instant.parse(json(records.get(0).value()).get("timestamp").asText()));
         }
     }
 

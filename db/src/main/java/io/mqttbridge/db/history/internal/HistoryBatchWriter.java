@@ -1,5 +1,7 @@
 package io.mqttbridge.db.history.internal;
 
+import io.mqttbridge.db.SessionRecord;
+
 import io.mqttbridge.db.PartitionManager;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -73,6 +75,12 @@ public final class HistoryBatchWriter {
             ON CONFLICT (node_id) DO UPDATE SET
                 started_at = LEAST(broker_nodes.started_at, EXCLUDED.started_at),
                 last_heartbeat_at = GREATEST(broker_nodes.last_heartbeat_at, EXCLUDED.last_heartbeat_at)
+            """;
+
+    // A node that restarted cannot have kept the connections of its previous life open.
+    private static final String CLOSE_SESSIONS_OF_PREVIOUS_LIFE = """
+            UPDATE sessions SET disconnected_at = :startedAt, disconnect_reason = :reason
+             WHERE node_id = :node AND disconnected_at IS NULL AND connected_at < :startedAt
             """;
 
     /** What a batch contained. */
@@ -162,8 +170,12 @@ public final class HistoryBatchWriter {
         Map<UUID, SessionEvent.Connected> connected = new LinkedHashMap<>();
         Map<UUID, SessionEvent.Disconnected> disconnected = new LinkedHashMap<>();
         Map<String, Instant[]> nodes = new LinkedHashMap<>();
+        Map<String, Instant> nodeStarts = new LinkedHashMap<>();
         List<SessionEvent.Subscription> subscriptions = new ArrayList<>();
         for (SessionEvent event : events) {
+            if (event instanceof SessionEvent.Heartbeat beat && beat.startedAt() != null) {
+                nodeStarts.merge(beat.node(), beat.startedAt(), (a, b) -> a.isAfter(b) ? a : b);
+            }
             nodes.merge(event.node(), new Instant[] {event.timestamp(), event.timestamp()}, (a, b) -> new Instant[] {
                     a[0].isBefore(b[0]) ? a[0] : b[0], a[1].isAfter(b[1]) ? a[1] : b[1]});
             if (event instanceof SessionEvent.Connected c) {
@@ -210,6 +222,11 @@ public final class HistoryBatchWriter {
             }
             batch.execute();
         }
+        nodeStarts.forEach((node, startedAt) -> h.createUpdate(CLOSE_SESSIONS_OF_PREVIOUS_LIFE)
+                .bind("node", node)
+                .bind("startedAt", utc(startedAt))
+                .bind("reason", SessionRecord.NODE_RESTARTED)
+                .execute());
         if (!subscriptions.isEmpty()) {
             PreparedBatch batch = h.prepareBatch(INSERT_SUBSCRIPTION);
             for (SessionEvent.Subscription s : subscriptions) {

@@ -25,6 +25,7 @@ sealed interface SessionEvent {
                         String kafkaTopic, int kafkaPartition, long kafkaOffset) implements SessionEvent {
     }
 
-    record Heartbeat(String node, Instant timestamp) implements SessionEvent {
+    /** @param startedAt when the node (re)started; {@code null} from publishers that do not say */
+    record Heartbeat(String node, Instant timestamp, Instant startedAt) implements SessionEvent {
     }
 }

@@ -37,7 +37,7 @@ final class SessionEventParser {
         Instant timestamp = instant(json, "timestamp", true);
         switch (type) {
             case "heartbeat":
-                return new SessionEvent.Heartbeat(node, timestamp);
+                return new SessionEvent.Heartbeat(node, timestamp, instant(json, "startedAt", false));
             case "connected":
                 return new SessionEvent.Connected(node, timestamp, connectionId(json), required(json, "clientId"),
                         text(json, "username"), text(json, "deviceId"), text(json, "remoteAddress"),

@@ -113,6 +113,30 @@ class HistoryBatchWriterTest {
         assertThat(session.cleanStart()).isFalse();
     }
 
+    private static String connected(UUID connection, String node, Instant at) {
+        return "{\"type\":\"connected\",\"node\":\"" + node + "\",\"timestamp\":\"" + at + "\",\"connectionId\":\""
+                + connection + "\",\"clientId\":\"c-" + connection + "\",\"protocolVersion\":5,\"connectedAt\":\"" + at + "\"}";
+    }
+
+    @Test
+    void aHeartbeatFromARestartedNodeClosesTheSessionsOfItsPreviousLifeOnly() {
+        UUID before = UUID.randomUUID();
+        UUID after = UUID.randomUUID();
+        UUID otherNode = UUID.randomUUID();
+        Instant restart = NOW.plusSeconds(60);
+        writer.write(List.of(event(0, connected(before, "n", NOW)), event(1, connected(otherNode, "m", NOW))));
+
+        writer.write(List.of(event(2, "{\"type\":\"heartbeat\",\"node\":\"n\",\"timestamp\":\"" + restart
+                        + "\",\"startedAt\":\"" + restart + "\"}"),
+                event(3, connected(after, "n", restart.plusSeconds(1)))));
+
+        SessionRecord closed = db.database().sessions().find(before).orElseThrow();
+        assertThat(closed.disconnectedAt()).isEqualTo(restart);
+        assertThat(closed.disconnectReason()).isEqualTo(SessionRecord.NODE_RESTARTED);
+        assertThat(db.database().sessions().find(after).orElseThrow().disconnectedAt()).isNull();
+        assertThat(db.database().sessions().find(otherNode).orElseThrow().disconnectedAt()).isNull();
+    }
+
     @Test
     void heartbeatsOnlyMoveANodesLastHeartbeatForward() {
         writer.write(List.of(event(0, "{\"type\":\"heartbeat\",\"node\":\"n\",\"timestamp\":\"" + NOW + "\"}"),

@@ -69,8 +69,11 @@ public final class SessionEventJson {
         return bytes(event);
     }
 
-    public byte[] heartbeat(Instant now) {
-        return bytes(base(HEARTBEAT, now, null));
+    /** @param startedAt when this node's publisher started: lets readers close sessions of the node's previous life */
+    public byte[] heartbeat(Instant now, Instant startedAt) {
+        ObjectNode event = base(HEARTBEAT, now, null);
+        event.put("startedAt", startedAt.toString());
+        return bytes(event);
     }
 
     private ObjectNode base(String type, Instant now, ConnectionInfo connection) {
