@@ -32,9 +32,24 @@ public final class KafkaTestClients {
         return prefix + "." + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /**
+     * Creates the topic (if absent) and waits until every partition has a leader: an idempotent
+     * producer that meets a partition without one can get stuck in sequence-number retries.
+     */
     public static void createTopic(String bootstrapServers, String topic, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                    throw e;
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                var description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                return description.partitions().size() == partitions
+                        && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
