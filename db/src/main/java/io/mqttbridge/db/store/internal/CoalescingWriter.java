@@ -1,0 +1,154 @@
+package io.mqttbridge.db.store.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies keyed writes (a new value, or {@code null} for a removal) on one dedicated thread, in call
+ * order. The writes waiting when the thread comes round are applied together in one batch, and of
+ * several writes of one key in a batch only the last reaches the database: every write replaces the
+ * whole state of its key, so an earlier one can never overwrite a later one.
+ *
+ * <p>Thread-safe; {@link #submit} never blocks. The futures complete on the writer thread once the
+ * batch is committed, or exceptionally with the batch's failure (a failed batch is retried key by
+ * key, so one bad value fails only its own writes).
+ *
+ * @param <K> the key (a client id, a topic)
+ * @param <V> the value
+ */
+public final class CoalescingWriter<K, V> implements AutoCloseable {
+
+    /** Writes the latest value of each key (null: remove it), all or nothing. */
+    @FunctionalInterface
+    public interface BatchApplier<K, V> {
+        void apply(Map<K, V> latest) throws Exception;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoalescingWriter.class);
+    private static final int MAX_BATCH = 500;
+
+    private record Write<K, V>(K key, V value, CompletableFuture<Void> done) {
+    }
+
+    private final LinkedBlockingQueue<Write<K, V>> queue = new LinkedBlockingQueue<>();
+    private final BatchApplier<K, V> applier;
+    private final Thread thread;
+    private final Write<K, V> stop = new Write<>(null, null, null);
+    private CompletableFuture<Void> lastSubmitted = CompletableFuture.completedFuture(null);
+    private boolean closed;
+
+    public CoalescingWriter(String threadName, BatchApplier<K, V> applier) {
+        this.applier = Objects.requireNonNull(applier, "applier");
+        this.thread = new Thread(this::run, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues a write of {@code value} ({@code null}: removal) for {@code key}. */
+    public synchronized CompletableFuture<Void> submit(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException(thread.getName() + " is closed"));
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        queue.add(new Write<>(key, value, done));
+        lastSubmitted = done;
+        return done;
+    }
+
+    /** Completes (never exceptionally) once every write submitted before this call is applied or has failed. */
+    public synchronized CompletableFuture<Void> barrier() {
+        return lastSubmitted.handle((ignored, error) -> null);
+    }
+
+    /** Applies the writes already queued, then stops the thread; waits for it up to {@code timeoutMillis}. */
+    public void close(long timeoutMillis) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(stop);
+        }
+        try {
+            thread.join(timeoutMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("{} did not finish its queued writes within {} ms", thread.getName(), timeoutMillis);
+        }
+    }
+
+    @Override
+    public void close() {
+        close(TimeUnit.SECONDS.toMillis(30));
+    }
+
+    private void run() {
+        List<Write<K, V>> batch = new ArrayList<>();
+        while (true) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                LOG.warn("{} interrupted; {} writes not applied", thread.getName(), queue.size());
+                return;
+            }
+            queue.drainTo(batch, MAX_BATCH - 1);
+            boolean stopping = batch.remove(stop);
+            if (!batch.isEmpty()) {
+                applyBatch(batch);
+            }
+            batch.clear();
+            if (stopping) {
+                return;
+            }
+        }
+    }
+
+    private void applyBatch(List<Write<K, V>> batch) {
+        Map<K, V> latest = new LinkedHashMap<>();
+        for (Write<K, V> write : batch) {
+            // Re-inserting keeps the map in the order of each key's last write.
+            latest.remove(write.key());
+            latest.put(write.key(), write.value());
+        }
+        try {
+            applier.apply(latest);
+            batch.forEach(write -> write.done().complete(null));
+            return;
+        } catch (Exception e) {
+            if (latest.size() == 1) {
+                batch.forEach(write -> write.done().completeExceptionally(e));
+                return;
+            }
+        }
+        for (Map.Entry<K, V> entry : latest.entrySet()) {
+            Map<K, V> single = new LinkedHashMap<>();
+            single.put(entry.getKey(), entry.getValue());
+            Exception failure = null;
+            try {
+                applier.apply(single);
+            } catch (Exception e) {
+                failure = e;
+            }
+            for (Write<K, V> write : batch) {
+                if (write.key().equals(entry.getKey())) {
+                    if (failure == null) {
+                        write.done().complete(null);
+                    } else {
+                        write.done().completeExceptionally(failure);
+                    }
+                }
+            }
+        }
+    }
+}
