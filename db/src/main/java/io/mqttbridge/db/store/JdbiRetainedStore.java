@@ -76,24 +76,33 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
      */
     @Override
     public CompletableFuture<List<PublishedMessage>> matching(String topicFilter) {
-        TopicFilterSql.Predicate predicate;
+        MatchingQuery query;
         try {
+            query = MatchingQuery.of(topicFilter);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return writer.barrier().thenApplyAsync(ignored -> jdbi.withHandle(h -> h.createQuery(query.sql())
+                .bindMap(query.binds())
+                .bind("now", clock.instant().atOffset(ZoneOffset.UTC))
+                .map((rs, ctx) -> message(rs))
+                .list()), reader);
+    }
+
+    /** The SELECT of {@link #matching} (with a {@code :now} parameter still to bind). */
+    record MatchingQuery(String sql, Map<String, Object> binds) {
+
+        /** @throws IllegalArgumentException for an invalid or shared filter, naming it */
+        static MatchingQuery of(String topicFilter) {
             if (topicFilter.startsWith("$share/")) {
                 throw new IllegalArgumentException("retained messages are not sent for the shared subscription '"
                         + topicFilter + "'");
             }
-            predicate = TopicFilterSql.of("topic", topicFilter, "f");
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(e);
+            TopicFilterSql.Predicate predicate = TopicFilterSql.of("topic", topicFilter, "f");
+            return new MatchingQuery("SELECT " + COLUMNS + " FROM retained_messages WHERE "
+                    + String.join(" AND ", predicate.clauses())
+                    + " AND (expires_at IS NULL OR expires_at > :now) ORDER BY topic", predicate.binds());
         }
-        String sql = "SELECT " + COLUMNS + " FROM retained_messages WHERE "
-                + String.join(" AND ", predicate.clauses())
-                + " AND (expires_at IS NULL OR expires_at > :now) ORDER BY topic";
-        return writer.barrier().thenApplyAsync(ignored -> jdbi.withHandle(h -> h.createQuery(sql)
-                .bindMap(predicate.binds())
-                .bind("now", clock.instant().atOffset(ZoneOffset.UTC))
-                .map((rs, ctx) -> message(rs))
-                .list()), reader);
     }
 
     /** The number of stored topics, expired ones included until purged; counted at start, then kept up to date by this node's puts. */
