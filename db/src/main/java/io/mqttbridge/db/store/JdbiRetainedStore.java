@@ -112,19 +112,19 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
     }
 
     /**
-     * Deletes the expired messages (after the puts submitted before this call) and recounts the
-     * stored topics; the application may call it periodically.
+     * Deletes the expired messages and recounts the stored topics, in order with the puts (so the
+     * count cannot race with them); the application may call it periodically.
      *
      * @return the number of messages deleted
      */
     public CompletableFuture<Integer> purgeExpired() {
-        return writer.barrier().thenApplyAsync(ignored -> jdbi.withHandle(h -> {
+        return writer.run(() -> jdbi.inTransaction(h -> {
             int deleted = h.createUpdate("DELETE FROM retained_messages WHERE expires_at <= :now")
                     .bind("now", clock.instant().atOffset(ZoneOffset.UTC))
                     .execute();
             size.set(h.createQuery("SELECT count(*) FROM retained_messages").mapTo(Long.class).one());
             return deleted;
-        }), reader);
+        }));
     }
 
     /** Applies the queued puts (waiting up to 30 s) and stops the store's threads. */

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,11 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CoalescingWriter.class);
     private static final int MAX_BATCH = 500;
 
-    private record Write<K, V>(K key, V value, CompletableFuture<Void> done) {
+    /** A keyed write, or (key null) a task to run in its place in the order. */
+    private record Write<K, V>(K key, V value, CompletableFuture<Void> done, Runnable task) {
+        Write(K key, V value, CompletableFuture<Void> done) {
+            this(key, value, done, null);
+        }
     }
 
     private final LinkedBlockingQueue<Write<K, V>> queue = new LinkedBlockingQueue<>();
@@ -62,6 +67,28 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
         queue.add(new Write<>(key, value, done));
         lastSubmitted = done;
         return done;
+    }
+
+    /**
+     * Runs {@code task} on the writer thread after every write submitted before this call and before
+     * every write submitted after it.
+     */
+    public synchronized <T> CompletableFuture<T> run(Callable<T> task) {
+        Objects.requireNonNull(task, "task");
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException(thread.getName() + " is closed"));
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<Void> done = result.handle((ignored, error) -> null);
+        queue.add(new Write<>(null, null, null, () -> {
+            try {
+                result.complete(task.call());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        }));
+        lastSubmitted = done;
+        return result;
     }
 
     /** Completes (never exceptionally) once every write submitted before this call is applied or has failed. */
@@ -104,8 +131,20 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
             }
             queue.drainTo(batch, MAX_BATCH - 1);
             boolean stopping = batch.remove(stop);
-            if (!batch.isEmpty()) {
-                applyBatch(batch);
+            List<Write<K, V>> writes = new ArrayList<>();
+            for (Write<K, V> item : batch) {
+                if (item.task() == null) {
+                    writes.add(item);
+                    continue;
+                }
+                if (!writes.isEmpty()) {
+                    applyBatch(writes);
+                    writes.clear();
+                }
+                item.task().run();
+            }
+            if (!writes.isEmpty()) {
+                applyBatch(writes);
             }
             batch.clear();
             if (stopping) {
