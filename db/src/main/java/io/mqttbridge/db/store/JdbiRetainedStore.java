@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Retained messages in the {@code retained_messages} table, one row per topic, shared by every broker
@@ -40,6 +42,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  */
 public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(JdbiRetainedStore.class);
     private static final int READER_THREADS = 2;
     private static final String COLUMNS =
             "topic, payload, qos, properties, client_id, username, protocol_version, received_at";
@@ -61,7 +64,11 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.writer = new CoalescingWriter<>("retained-store-writer", this::apply);
         this.reader = StoreThreads.reader("retained-store-reader", READER_THREADS);
-        purgeExpired();
+        purgeExpired().whenComplete((deleted, error) -> {
+            if (error != null) {
+                LOG.warn("retained store could not purge expired messages and count the rest", error);
+            }
+        });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.mqttbridge.db.store.internal;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * whole state of its key, so an earlier one can never overwrite a later one.
  *
  * <p>Thread-safe; {@link #submit} never blocks. The futures complete on the writer thread once the
- * batch is committed, or exceptionally with the batch's failure (a failed batch is retried key by
- * key, so one bad value fails only its own writes).
+ * batch is committed, or exceptionally with the batch's failure. A batch that failed because of
+ * its data (an SQL data or integrity error, a value that cannot be converted) is retried key by
+ * key, so one bad value fails only its own writes; other failures (the database unreachable) fail
+ * the whole batch at once rather than waiting for a connection once per key.
  *
  * @param <K> the key (a client id, a topic)
  * @param <V> the value
@@ -165,7 +168,7 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
             batch.forEach(write -> write.done().complete(null));
             return;
         } catch (Exception e) {
-            if (latest.size() == 1) {
+            if (latest.size() == 1 || !isCausedByData(e)) {
                 batch.forEach(write -> write.done().completeExceptionally(e));
                 return;
             }
@@ -189,5 +192,19 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** SQLSTATE class 22 (data exception), 23 (integrity constraint violation), or a value the applier refused. */
+    static boolean isCausedByData(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof IllegalArgumentException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -36,7 +36,7 @@ class CoalescingWriterTest {
                 releaseFirstBatch.await(10, TimeUnit.SECONDS);
             }
             if (failingValue != null && latest.containsValue(failingValue)) {
-                throw new IllegalStateException("cannot store " + failingValue);
+                throw new IllegalArgumentException("cannot store " + failingValue);
             }
             applied.add(new LinkedHashMap<>(latest));
         });
@@ -103,5 +103,29 @@ class CoalescingWriterTest {
 
         assertThat(queued).isCompleted();
         assertThat(writer.submit("k", "w")).isCompletedExceptionally();
+    }
+
+    @Test
+    void aFailureNotCausedByTheDataFailsTheWholeBatchWithoutRetries() throws Exception {
+        List<Map<String, String>> attempts = new CopyOnWriteArrayList<>();
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
+            attempts.add(new LinkedHashMap<>(latest));
+            if (attempts.size() == 1) {
+                firstBatchEntered.countDown();
+                releaseFirstBatch.await(10, TimeUnit.SECONDS);
+                return;
+            }
+            throw new java.sql.SQLTransientConnectionException("connection is not available", "08001");
+        });
+        writers.add(writer);
+        writer.submit("first", "x");
+        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> a = writer.submit("a", "1");
+        CompletableFuture<Void> b = writer.submit("b", "1");
+        releaseFirstBatch.countDown();
+
+        assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("connection is not available");
+        assertThatThrownBy(() -> b.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("connection is not available");
+        assertThat(attempts).hasSize(2);
     }
 }
