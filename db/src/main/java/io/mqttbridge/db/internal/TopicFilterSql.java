@@ -15,10 +15,10 @@ import java.util.Map;
  * expression for the exact MQTT semantics of the wildcards, and the rule that a filter starting
  * with a wildcard does not match topics starting with {@code $}.
  */
-final class TopicFilterSql {
+public final class TopicFilterSql {
 
     /** SQL (joined with AND) and the parameters it names. */
-    record Predicate(List<String> clauses, Map<String, Object> binds) {
+    public record Predicate(List<String> clauses, Map<String, Object> binds) {
     }
 
     private TopicFilterSql() {
@@ -29,7 +29,7 @@ final class TopicFilterSql {
      * @param prefix a prefix for the parameter names, unique within the statement
      * @throws IllegalArgumentException for an invalid filter
      */
-    static Predicate of(String column, String filter, String prefix) {
+    public static Predicate of(String column, String filter, String prefix) {
         String problem = TopicFilters.validateFilter(filter);
         if (problem != null) {
             throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);

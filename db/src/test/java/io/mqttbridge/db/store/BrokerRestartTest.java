@@ -1,0 +1,273 @@
+package io.mqttbridge.db.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.db.testing.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A broker on the PostgreSQL stores is stopped and a new broker (with new store instances, as after a
+ * process restart) is started on the same database: persistent sessions and retained messages are
+ * still there.
+ */
+class BrokerRestartTest {
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase();
+
+    private Node node;
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    record Received(String topic, String payload, int qos, boolean retained) {
+    }
+
+    /** One broker process: the broker and its stores. */
+    private static final class Node implements AutoCloseable {
+        final JdbiSessionStore sessions = new JdbiSessionStore(db.jdbi(), "node-1");
+        final JdbiRetainedStore retained = new JdbiRetainedStore(db.jdbi());
+        final MqttBroker broker;
+
+        Node() {
+            BrokerConfig config = new BrokerConfig();
+            config.setHost("127.0.0.1");
+            config.setPort(0);
+            broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                    SessionListener.NONE, sessions, retained, new MetricRegistry());
+            broker.start();
+        }
+
+        String uri() {
+            return "tcp://127.0.0.1:" + broker.port();
+        }
+
+        @Override
+        public void close() {
+            broker.stop();
+            sessions.close();
+            retained.close();
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, retained_messages"));
+        node = new Node();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable client : clients) {
+            client.close();
+        }
+        node.close();
+    }
+
+    private void restart() {
+        node.close();
+        node = new Node();
+    }
+
+    private MqttClient v3(String clientId, boolean cleanSession, List<Received> sink) throws MqttException {
+        MqttClient client = unconnectedV3(clientId, sink);
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(cleanSession);
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        client.connect(options);
+        return client;
+    }
+
+    private MqttClient unconnectedV3(String clientId, List<Received> sink) throws MqttException {
+        MqttClient client = new MqttClient(node.uri(), clientId, new MemoryPersistence());
+        clients.add(() -> {
+            if (client.isConnected()) {
+                client.disconnectForcibly(100, 100);
+            }
+            client.close(true);
+        });
+        client.setCallback(new MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) {
+                sink.add(new Received(topic, new String(message.getPayload(), StandardCharsets.UTF_8),
+                        message.getQos(), message.isRetained()));
+            }
+
+            @Override
+            public void deliveryComplete(IMqttDeliveryToken token) {
+            }
+        });
+        return client;
+    }
+
+    @Test
+    void persistentSessionsQueuedMessagesAndRetainedMessagesSurviveABrokerRestart() throws Exception {
+        MqttClient persistent = v3("persistent-1", false, new CopyOnWriteArrayList<>());
+        persistent.subscribe("sensors/+/temp", 1);
+        persistent.disconnect();
+
+        MqttClient publisher = v3("publisher", true, new CopyOnWriteArrayList<>());
+        for (int i = 1; i <= 3; i++) {
+            publisher.publish("sensors/s" + i + "/temp", ("t" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+        }
+        publisher.publish("sensors/s1/humidity", "not subscribed".getBytes(StandardCharsets.UTF_8), 1, false);
+        publisher.publish("config/interval", "30s".getBytes(StandardCharsets.UTF_8), 1, true);
+        publisher.disconnect();
+
+        restart();
+
+        List<Received> queued = new CopyOnWriteArrayList<>();
+        MqttClient resumed = unconnectedV3("persistent-1", queued);
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(false);
+        assertThat(resumed.connectWithResult(options).getSessionPresent()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> queued.size() >= 3);
+        assertThat(queued).containsExactly(
+                new Received("sensors/s1/temp", "t1", 1, false),
+                new Received("sensors/s2/temp", "t2", 1, false),
+                new Received("sensors/s3/temp", "t3", 1, false));
+
+        List<Received> fresh = new CopyOnWriteArrayList<>();
+        v3("newcomer", true, fresh).subscribe("config/#", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !fresh.isEmpty());
+        assertThat(fresh).containsExactly(new Received("config/interval", "30s", 1, true));
+
+        // The subscription itself was restored: a message published after the restart reaches the session.
+        v3("publisher-2", true, new CopyOnWriteArrayList<>())
+                .publish("sensors/s9/temp", "t9".getBytes(StandardCharsets.UTF_8), 1, false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queued.size() >= 4);
+        assertThat(queued.get(3)).isEqualTo(new Received("sensors/s9/temp", "t9", 1, false));
+    }
+
+    @Test
+    void mqtt5PropertiesOfQueuedAndRetainedMessagesSurviveABrokerRestart() throws Exception {
+        MqttConnectionOptions persistentOptions = new MqttConnectionOptions();
+        persistentOptions.setCleanStart(false);
+        persistentOptions.setSessionExpiryInterval(3600L);
+        org.eclipse.paho.mqttv5.client.MqttClient persistent = v5("persistent-5", persistentOptions,
+                new CopyOnWriteArrayList<>());
+        persistent.subscribe("cmd/#", 1);
+        persistent.disconnect();
+
+        org.eclipse.paho.mqttv5.client.MqttClient publisher = v5("publisher-5", new MqttConnectionOptions(),
+                new CopyOnWriteArrayList<>());
+        publisher.publish("cmd/reboot", message(new byte[] {0, (byte) 0xFF, 7}, false));
+        publisher.publish("state/fw", message("1.2.3".getBytes(StandardCharsets.UTF_8), true));
+        publisher.disconnect();
+
+        restart();
+
+        List<org.eclipse.paho.mqttv5.common.MqttMessage> queued = new CopyOnWriteArrayList<>();
+        MqttConnectionOptions resumeOptions = new MqttConnectionOptions();
+        resumeOptions.setCleanStart(false);
+        resumeOptions.setSessionExpiryInterval(3600L);
+        org.eclipse.paho.mqttv5.client.MqttClient resumed = v5("persistent-5", resumeOptions, queued);
+        assertThat(resumed.isConnected()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !queued.isEmpty());
+        assertThat(queued).singleElement().satisfies(m -> {
+            assertThat(m.getPayload()).containsExactly(0, 0xFF, 7);
+            assertMqtt5Properties(m.getProperties());
+        });
+
+        List<org.eclipse.paho.mqttv5.common.MqttMessage> retained = new CopyOnWriteArrayList<>();
+        v5("newcomer-5", new MqttConnectionOptions(), retained).subscribe("state/+", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !retained.isEmpty());
+        assertThat(retained).singleElement().satisfies(m -> {
+            assertThat(m.isRetained()).isTrue();
+            assertThat(new String(m.getPayload(), StandardCharsets.UTF_8)).isEqualTo("1.2.3");
+            assertMqtt5Properties(m.getProperties());
+        });
+    }
+
+    private static org.eclipse.paho.mqttv5.common.MqttMessage message(byte[] payload, boolean retained) {
+        org.eclipse.paho.mqttv5.common.MqttMessage message = new org.eclipse.paho.mqttv5.common.MqttMessage(payload);
+        message.setQos(1);
+        message.setRetained(retained);
+        MqttProperties properties = new MqttProperties();
+        properties.setContentType("application/octet-stream");
+        properties.setResponseTopic("replies/device-1");
+        properties.setCorrelationData(new byte[] {9, 8, 7});
+        properties.setUserProperties(List.of(new UserProperty("origin", "test"), new UserProperty("origin", "again")));
+        message.setProperties(properties);
+        return message;
+    }
+
+    private static void assertMqtt5Properties(MqttProperties properties) {
+        assertThat(properties.getContentType()).isEqualTo("application/octet-stream");
+        assertThat(properties.getResponseTopic()).isEqualTo("replies/device-1");
+        assertThat(properties.getCorrelationData()).containsExactly(9, 8, 7);
+        assertThat(properties.getUserProperties()).extracting(UserProperty::getKey, UserProperty::getValue)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("origin", "test"),
+                        org.assertj.core.groups.Tuple.tuple("origin", "again"));
+    }
+
+    private org.eclipse.paho.mqttv5.client.MqttClient v5(String clientId, MqttConnectionOptions options,
+            List<org.eclipse.paho.mqttv5.common.MqttMessage> sink) throws Exception {
+        org.eclipse.paho.mqttv5.client.MqttClient client = new org.eclipse.paho.mqttv5.client.MqttClient(
+                node.uri(), clientId, new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        clients.add(() -> {
+            if (client.isConnected()) {
+                client.disconnectForcibly(100, 100);
+            }
+            client.close(true);
+        });
+        client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
+            @Override
+            public void disconnected(MqttDisconnectResponse response) {
+            }
+
+            @Override
+            public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException exception) {
+            }
+
+            @Override
+            public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
+                sink.add(message);
+            }
+
+            @Override
+            public void deliveryComplete(IMqttToken token) {
+            }
+
+            @Override
+            public void connectComplete(boolean reconnect, String serverUri) {
+            }
+
+            @Override
+            public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            }
+        });
+        client.connect(options);
+        return client;
+    }
+}

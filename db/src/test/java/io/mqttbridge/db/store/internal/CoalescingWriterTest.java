@@ -1,0 +1,131 @@
+package io.mqttbridge.db.store.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CoalescingWriterTest {
+
+    private final List<Map<String, String>> applied = new CopyOnWriteArrayList<>();
+    private final CountDownLatch firstBatchEntered = new CountDownLatch(1);
+    private final CountDownLatch releaseFirstBatch = new CountDownLatch(1);
+    private final List<CoalescingWriter<String, String>> writers = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        releaseFirstBatch.countDown();
+        writers.forEach(CoalescingWriter::close);
+    }
+
+    /** A writer whose first batch waits until released, so that later writes pile up behind it. */
+    private CoalescingWriter<String, String> writer(String failingValue) {
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
+            if (applied.isEmpty()) {
+                firstBatchEntered.countDown();
+                releaseFirstBatch.await(10, TimeUnit.SECONDS);
+            }
+            if (failingValue != null && latest.containsValue(failingValue)) {
+                throw new IllegalArgumentException("cannot store " + failingValue);
+            }
+            applied.add(new LinkedHashMap<>(latest));
+        });
+        writers.add(writer);
+        return writer;
+    }
+
+    @Test
+    void writesQueuedTogetherReachTheApplierOnceWithTheLastValueOfEachKey() throws Exception {
+        CoalescingWriter<String, String> writer = writer(null);
+        writer.submit("first", "x");
+        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> a1 = writer.submit("a", "1");
+        writer.submit("b", "1");
+        writer.submit("a", "2");
+        CompletableFuture<Void> aRemoved = writer.submit("a", null);
+        CompletableFuture<Void> c = writer.submit("c", "1");
+        releaseFirstBatch.countDown();
+        CompletableFuture.allOf(a1, aRemoved, c).get(10, TimeUnit.SECONDS);
+
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("b", "1");
+        expected.put("a", null);
+        expected.put("c", "1");
+        assertThat(applied).containsExactly(Map.of("first", "x"), expected);
+    }
+
+    @Test
+    void aFailingValueFailsOnlyTheWritesOfItsKey() throws Exception {
+        CoalescingWriter<String, String> writer = writer("bad");
+        writer.submit("first", "x");
+        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> good = writer.submit("good", "1");
+        CompletableFuture<Void> bad = writer.submit("broken", "bad");
+        releaseFirstBatch.countDown();
+
+        good.get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .hasRootCauseMessage("cannot store bad");
+        assertThat(applied).contains(Map.of("good", "1"));
+    }
+
+    @Test
+    void taskRunsAfterEarlierWritesAndBarrierWaitsForThem() throws Exception {
+        CoalescingWriter<String, String> writer = writer(null);
+        writer.submit("first", "x");
+        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        writer.submit("second", "y");
+        CompletableFuture<Integer> seen = writer.run(applied::size);
+        CompletableFuture<Void> barrier = writer.barrier();
+        releaseFirstBatch.countDown();
+
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+        barrier.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void closeAppliesQueuedWritesAndRefusesNewOnes() {
+        CoalescingWriter<String, String> writer = writer(null);
+        releaseFirstBatch.countDown();
+        CompletableFuture<Void> queued = writer.submit("k", "v");
+        writer.close();
+
+        assertThat(queued).isCompleted();
+        assertThat(writer.submit("k", "w")).isCompletedExceptionally();
+    }
+
+    @Test
+    void aFailureNotCausedByTheDataFailsTheWholeBatchWithoutRetries() throws Exception {
+        List<Map<String, String>> attempts = new CopyOnWriteArrayList<>();
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
+            attempts.add(new LinkedHashMap<>(latest));
+            if (attempts.size() == 1) {
+                firstBatchEntered.countDown();
+                releaseFirstBatch.await(10, TimeUnit.SECONDS);
+                return;
+            }
+            throw new java.sql.SQLTransientConnectionException("connection is not available", "08001");
+        });
+        writers.add(writer);
+        writer.submit("first", "x");
+        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> a = writer.submit("a", "1");
+        CompletableFuture<Void> b = writer.submit("b", "1");
+        releaseFirstBatch.countDown();
+
+        assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("connection is not available");
+        assertThatThrownBy(() -> b.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("connection is not available");
+        assertThat(attempts).hasSize(2);
+    }
+}
