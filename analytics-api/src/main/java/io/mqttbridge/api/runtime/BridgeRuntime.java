@@ -13,13 +13,13 @@ import io.mqttbridge.broker.auth.jwt.JwtAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthorizer;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.auth.FileAuthorizer;
-import io.mqttbridge.broker.retained.InMemoryRetainedStore;
-import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.history.HistoryWriter;
 import io.mqttbridge.db.history.HistoryWriterConfig;
 import io.mqttbridge.db.registry.DeviceRegistry;
+import io.mqttbridge.db.store.JdbiRetainedStore;
+import io.mqttbridge.db.store.JdbiSessionStore;
 import io.mqttbridge.kafka.KafkaConnector;
 import io.mqttbridge.kafka.KafkaConnectorConfig;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
@@ -30,7 +30,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -68,16 +70,24 @@ public final class BridgeRuntime implements Managed {
     /** Starts every configured role; blocks until all are up. */
     public void startRoles() {
         try {
-            if (needsDatabase()) {
-                database = Database.open(databaseConfig());
-                started.push(database);
-                started.push(PartitionMaintenance.start(database));
-            }
+            // Every role needs PostgreSQL: the broker for its sessions, retained messages and device registry.
+            database = Database.open(databaseConfig());
+            started.push(database);
+            Map<String, Runnable> hourly = new LinkedHashMap<>();
+            hourly.put("Message partition maintenance", () ->
+                    LOG.info("Message partitions maintained: {}", database.partitions().maintain()));
             if (config.runs(Role.BROKER)) {
                 kafka = KafkaConnector.start(kafkaConfig(), metrics);
                 started.push(kafka);
+                // Persistent sessions and retained messages survive a restart in PostgreSQL; the stores
+                // close after the broker (which hands them its final snapshots) and before the database.
+                JdbiSessionStore sessionStore = new JdbiSessionStore(database.jdbi(), config.getNodeId());
+                started.push(sessionStore);
+                JdbiRetainedStore retainedStore = new JdbiRetainedStore(database.jdbi());
+                started.push(retainedStore);
+                hourly.put("Expired retained message purge", () -> retainedStore.purgeExpired().join());
                 broker = new MqttBroker(config.getBroker(), mqttAuth(), mqttAuth, kafka.publishSink(),
-                        kafka.sessionListener(), new InMemorySessionStore(), new InMemoryRetainedStore(), metrics);
+                        kafka.sessionListener(), sessionStore, retainedStore, metrics);
                 broker.start();
                 started.push(broker::stop);
                 kafka.startDownlink(broker);
@@ -87,6 +97,7 @@ public final class BridgeRuntime implements Managed {
                 historyWriter = new HistoryWriter(historyWriterConfig(), database, metrics).start();
                 started.push(historyWriter);
             }
+            started.push(new HourlyMaintenance(hourly));
         } catch (RuntimeException e) {
             stop();
             throw e;
@@ -126,11 +137,6 @@ public final class BridgeRuntime implements Managed {
         }
         mqttAuth = new ChainedMqttAuth(methods);
         return mqttAuth;
-    }
-
-    private boolean needsDatabase() {
-        return config.runs(Role.API) || config.runs(Role.HISTORY_WRITER)
-                || (config.runs(Role.BROKER) && config.getMqttAuth().isUseDeviceRegistry());
     }
 
     /** The embedded PostgreSQL keeps its data under the data directory unless placed elsewhere. */
