@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
@@ -26,8 +27,13 @@ public final class PublishEncoder extends MessageToMessageEncoder<OutboundPublis
 
     @Override
     protected void encode(ChannelHandlerContext ctx, OutboundPublish publish, List<Object> out) {
+        out.add(encode(ctx.alloc(), publish));
+    }
+
+    /** The whole PUBLISH packet in a new buffer from {@code allocator}, which the caller owns. */
+    public static ByteBuf encode(ByteBufAllocator allocator, OutboundPublish publish) {
         int remaining = publish.remainingLength();
-        ByteBuf packet = ctx.alloc().ioBuffer(1 + MqttWire.variableByteIntegerSize(remaining) + remaining);
+        ByteBuf packet = allocator.ioBuffer(1 + MqttWire.variableByteIntegerSize(remaining) + remaining);
         int flags = 0x30 | (publish.dup() ? 0x08 : 0) | (publish.qos() << 1) | (publish.retain() ? 0x01 : 0);
         packet.writeByte(flags);
         MqttWire.writeVariableByteInteger(packet, remaining);
@@ -56,6 +62,6 @@ public final class PublishEncoder extends MessageToMessageEncoder<OutboundPublis
             }
         }
         packet.writeBytes(publish.message().message().payload());
-        out.add(packet);
+        return packet;
     }
 }
