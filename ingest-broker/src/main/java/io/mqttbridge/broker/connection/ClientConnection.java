@@ -2,6 +2,7 @@ package io.mqttbridge.broker.connection;
 
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.metrics.UnmarkedTraffic;
 import io.mqttbridge.broker.netty.OutboundPublish;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
@@ -12,6 +13,7 @@ import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.broker.will.WillMessage;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -56,6 +58,7 @@ public final class ClientConnection {
 
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
     private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
+    private static final int[] NO_SUBSCRIPTION_IDS = new int[0];
 
     /** Lifecycle of a connection. */
     public enum State { AWAIT_CONNECT, AUTHENTICATING, CONNECTED, CLOSED }
@@ -80,7 +83,10 @@ public final class ClientConnection {
     private String[] inboundTopicAliases = new String[0];
     private Map<String, Integer> outboundTopicAliases;
     private final InboundPublishes inbound = new InboundPublishes();
-    private final List<MqttMessage> receivedBeforeConnack = new ArrayList<>();
+    private final UnmarkedTraffic traffic = new UnmarkedTraffic();
+    private final Runnable flushTask = this::flushNow;
+    private List<MqttMessage> receivedBeforeConnack;
+    private boolean flushScheduled;
     private ScheduledFuture<?> connectTimeout;
     private String disconnectReason;
     private Integer disconnectReasonCode;
@@ -131,6 +137,7 @@ public final class ClientConnection {
     public boolean problemInformationRequested() { return problemInformationRequested; }
     public void setProblemInformationRequested(boolean requested) { this.problemInformationRequested = requested; }
     public InboundPublishes inbound() { return inbound; }
+    public UnmarkedTraffic traffic() { return traffic; }
     public void setConnectTimeout(ScheduledFuture<?> timeout) { this.connectTimeout = timeout; }
     public String disconnectReason() { return disconnectReason; }
     public Integer disconnectReasonCode() { return disconnectReasonCode; }
@@ -167,6 +174,9 @@ public final class ClientConnection {
 
     /** Holds a message that arrived while CONNECT was being authenticated. @return false when too many */
     public boolean holdUntilConnected(MqttMessage message) {
+        if (receivedBeforeConnack == null) {
+            receivedBeforeConnack = new ArrayList<>();
+        }
         if (receivedBeforeConnack.size() >= MAX_MESSAGES_BEFORE_CONNACK) {
             return false;
         }
@@ -175,9 +185,36 @@ public final class ClientConnection {
     }
 
     public List<MqttMessage> takeHeldMessages() {
-        List<MqttMessage> held = new ArrayList<>(receivedBeforeConnack);
-        receivedBeforeConnack.clear();
+        if (receivedBeforeConnack == null) {
+            return List.of();
+        }
+        List<MqttMessage> held = receivedBeforeConnack;
+        receivedBeforeConnack = null;
         return held;
+    }
+
+    /**
+     * Flushes what was written to this connection once the event loop has finished its current batch
+     * of work (the rest of the read, the queued tasks), so that the packets written for many messages
+     * or acknowledgements leave in one system call instead of one each. Safe from any thread; off the
+     * event loop it flushes at once.
+     */
+    public void flushSoon() {
+        if (flushScheduled) {
+            return;
+        }
+        EventLoop loop = channel.eventLoop();
+        if (!loop.inEventLoop()) {
+            channel.flush();
+            return;
+        }
+        flushScheduled = true;
+        loop.execute(flushTask);
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        channel.flush();
     }
 
     /** The client ended the connection with DISCONNECT; whether the will is still published depends on the reason. */
@@ -253,7 +290,7 @@ public final class ClientConnection {
         }
         OutboundPublish publish = new OutboundPublish(message, mqtt5, qos, dup, retain, packetId, alias, sendTopic,
                 mqtt5 ? message.remainingExpirySeconds(now) : -1,
-                mqtt5 ? subscriptionIds : new int[0]);
+                mqtt5 ? subscriptionIds : NO_SUBSCRIPTION_IDS);
         if (publish.packetSize() > clientMaximumPacketSize) {
             metrics.dropped(DropReason.PACKET_TOO_LARGE);
             return SendResult.TOO_LARGE;
@@ -263,7 +300,7 @@ public final class ClientConnection {
             outboundTopicAliases.put(message.message().topic(), alias);
         }
         channel.write(publish, channel.voidPromise());
-        metrics.messageOut(qos);
+        traffic.messageOut(qos);
         return SendResult.SENT;
     }
 

@@ -43,13 +43,22 @@ public final class InboundPublishes {
         }
     }
 
-    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>();
-    private final Map<Integer, Qos2Flow> qos2 = new HashMap<>();
+    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
+    private final Map<Integer, Qos2Flow> qos2 = new HashMap<>(4);
     private int unacknowledged;
 
     /** QoS 1 and 2 messages received and not yet completed (PUBACK sent / PUBCOMP sent). */
     public int unacknowledged() {
         return unacknowledged;
+    }
+
+    /**
+     * PUBLISHes whose PUBACK / PUBREC is not yet sent (waiting for the sink or for earlier ones). Unlike
+     * {@link #unacknowledged()} this excludes QoS 2 messages already answered with PUBREC, which only
+     * wait for the client's PUBREL.
+     */
+    public int awaitingAck() {
+        return acks.size();
     }
 
     public void started() {

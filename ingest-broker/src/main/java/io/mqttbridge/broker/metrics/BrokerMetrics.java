@@ -85,12 +85,28 @@ public final class BrokerMetrics {
     public void connectRefused() { connectsRefused.mark(); }
     public void messageIn(int qos) { messagesIn[qos].mark(); }
     public void messageOut(int qos) { messagesOut[qos].mark(); }
+    /** Several messages in at once, by QoS (see {@link UnmarkedTraffic}). */
+    public void messagesIn(int qos0, int qos1, int qos2) { mark(messagesIn, qos0, qos1, qos2); }
+    /** Several messages out at once, by QoS (see {@link UnmarkedTraffic}). */
+    public void messagesOut(int qos0, int qos1, int qos2) { mark(messagesOut, qos0, qos1, qos2); }
     public void bytesIn(long bytes) { bytesIn.mark(bytes); }
     public void bytesOut(long bytes) { bytesOut.mark(bytes); }
     public void dropped(DropReason reason) { dropped[reason.ordinal()].mark(); }
     public void queued(int delta) { queued.inc(delta); }
     public void subscriptions(int delta) { subscriptions.inc(delta); }
     public void storeFailure() { storeFailures.mark(); }
+
+    private static void mark(Meter[] byQos, int qos0, int qos1, int qos2) {
+        if (qos0 > 0) {
+            byQos[0].mark(qos0);
+        }
+        if (qos1 > 0) {
+            byQos[1].mark(qos1);
+        }
+        if (qos2 > 0) {
+            byQos[2].mark(qos2);
+        }
+    }
 
     public long connections() { return connections.getCount(); }
     public long droppedCount(DropReason reason) { return dropped[reason.ordinal()].getCount(); }

@@ -43,17 +43,24 @@ public final class Session {
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final int MAX_TASKS_PER_RUN = 512;
+    private static final int MAILBOX_CHUNK = 16;
+    private static final int MAILBOX_MAX = 1 << 30;
+    private static final int INITIAL_QUEUE_CAPACITY = 4;
 
     private final String clientId;
     private final SessionManager manager;
-    private final Queue<Runnable> mailbox = PlatformDependent.newMpscQueue();
+    /*
+     * Small chunks: the default unbounded queue pre-allocates 1024 slots (4 KiB) per session, which was
+     * the largest item of an idle connection's heap; a session rarely has more than a few tasks waiting.
+     */
+    private final Queue<Runnable> mailbox = PlatformDependent.newMpscQueue(MAILBOX_CHUNK, MAILBOX_MAX);
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile EventExecutor executor;
     private volatile ClientConnection connection;
     private volatile boolean ended;
 
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
     private final LinkedHashMap<Integer, Pending> inflight = new LinkedHashMap<>();
     private int nextPacketId = 1;
     private long sessionExpirySeconds;
@@ -128,7 +135,7 @@ public final class Session {
     private void flushConnection() {
         ClientConnection current = connection;
         if (current != null) {
-            current.channel().flush();
+            current.flushSoon();
         }
     }
 

@@ -127,12 +127,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             inbound.started();
-            if (!mqtt5 && inbound.unacknowledged() >= config.getReceiveMaximum()) {
-                // 3.1.1 has no receive maximum to announce: bound the waiting acks by reading no further.
-                connection.channel().config().setAutoRead(false);
-            }
         }
-        metrics.messageIn(qos);
+        connection.traffic().messageIn(qos);
         if (!connection.permissions().mayPublish(topic)) {
             metrics.dropped(DropReason.NOT_AUTHORIZED);
             if (qos > 0) {
@@ -157,6 +153,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         router.route(message, null);
         if (qos > 0) {
             inbound.enqueueAck(new PendingAck(packetId, qos, sunk, 0));
+            if (!mqtt5 && inbound.awaitingAck() >= config.getReceiveMaximum()) {
+                // 3.1.1 has no receive maximum to announce: bound the acks waiting for the sink by reading
+                // no further. Not the QoS 2 flows past PUBREC: reading must go on for their PUBRELs.
+                connection.channel().config().setAutoRead(false);
+            }
             awaitAndRelease(ctx, connection, sunk);
         }
         backPressure.afterPublish(connection);
@@ -169,7 +170,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             }
             case RECEIVED -> {
                 connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, 0);
-                ctx.flush();
+                connection.flushSoon();
             }
             case SINK_FAILED -> {
                 flow.setState(Qos2State.SINKING);
@@ -245,11 +246,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             }
         }
         if (wrote) {
-            ctx.flush();
+            connection.flushSoon();
         }
         if (!connection.isMqtt5() && !connection.isPausedByBackPressure()
                 && connection.state() == ClientConnection.State.CONNECTED
-                && inbound.unacknowledged() < config.getReceiveMaximum() && !ctx.channel().config().isAutoRead()) {
+                && inbound.awaitingAck() < config.getReceiveMaximum() && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -279,6 +280,6 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         }
         connection.writeReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, packetId,
                 flow == null ? 0x92 : 0);
-        ctx.flush();
+        connection.flushSoon();
     }
 }
