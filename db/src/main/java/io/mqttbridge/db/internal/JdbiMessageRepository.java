@@ -34,7 +34,7 @@ public final class JdbiMessageRepository implements MessageRepository {
         List<String> where = new ArrayList<>();
         Map<String, Object> binds = new LinkedHashMap<>();
         if (query.topicFilter() != null) {
-            TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", query.topicFilter(), "topic");
+            TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", query.topicFilter(), "topic");
             where.addAll(topic.clauses());
             binds.putAll(topic.binds());
         }
@@ -133,7 +133,7 @@ public final class JdbiMessageRepository implements MessageRepository {
         if (topicFilter == null) {
             return new Filter("", Map.of());
         }
-        TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", topicFilter, "topic");
+        TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", topicFilter, "topic");
         return new Filter(" WHERE " + String.join(" AND ", topic.clauses()), topic.binds());
     }
 
