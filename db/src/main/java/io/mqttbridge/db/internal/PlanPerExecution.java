@@ -13,8 +13,8 @@ import org.postgresql.PGStatement;
  * prepared statement, and the server may then settle on a generic plan that ignores the values. For
  * topic filters the best plan depends on them: {@code site/+/device/507/temp} wants the level-token
  * GIN index, {@code site/7/device/+/temp} the topic btree. A generic plan for the first ANDs both
- * indexes and reads the whole {@code site/} range (measured 0.6 s instead of 0.25 s on 10 million rows).
- * An unnamed statement costs one planning per execution, about a millisecond here.
+ * indexes and reads the whole {@code site/} range (docs/BENCHMARKS.md, "REST API latency"). An
+ * unnamed statement costs one planning per execution.
  */
 final class PlanPerExecution implements StatementCustomizer {
 
