@@ -34,7 +34,7 @@ public final class JdbiMessageRepository implements MessageRepository {
         List<String> where = new ArrayList<>();
         Map<String, Object> binds = new LinkedHashMap<>();
         if (query.topicFilter() != null) {
-            TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", query.topicFilter(), "topic");
+            TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", query.topicFilter(), "topic");
             where.addAll(topic.clauses());
             binds.putAll(topic.binds());
         }
@@ -74,6 +74,7 @@ public final class JdbiMessageRepository implements MessageRepository {
                 + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
                 + " ORDER BY received_at " + direction + ", id " + direction + " LIMIT :limit";
         List<StoredMessage> rows = jdbi.withHandle(h -> h.createQuery(sql)
+                .addCustomizer(PlanPerExecution.INSTANCE)
                 .bindMap(binds)
                 .bind("limit", query.limit() + 1)
                 .map(JdbiMessageRepository::map)
@@ -119,6 +120,7 @@ public final class JdbiMessageRepository implements MessageRepository {
         String sql = "SELECT mqtt_topic, count(*) AS messages, max(received_at) AS last_seen FROM messages"
                 + filter.where + " GROUP BY mqtt_topic ORDER BY mqtt_topic LIMIT :limit";
         return jdbi.withHandle(h -> h.createQuery(sql)
+                .addCustomizer(PlanPerExecution.INSTANCE)
                 .bindMap(filter.binds)
                 .bind("limit", limit)
                 .map((rs, ctx) -> new TopicSummary(rs.getString("mqtt_topic"), rs.getLong("messages"),
@@ -133,7 +135,7 @@ public final class JdbiMessageRepository implements MessageRepository {
         if (topicFilter == null) {
             return new Filter("", Map.of());
         }
-        TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", topicFilter, "topic");
+        TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", topicFilter, "topic");
         return new Filter(" WHERE " + String.join(" AND ", topic.clauses()), topic.binds());
     }
 

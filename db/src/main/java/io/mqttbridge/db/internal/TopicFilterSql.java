@@ -10,10 +10,13 @@ import java.util.Map;
  * Translates an MQTT topic filter into a SQL predicate on a {@code COLLATE "C"} topic column, with
  * every value bound as a parameter.
  *
- * <p>The predicate has up to three parts: a byte-order range on the literal prefix before the
+ * <p>The predicate has up to four parts: a byte-order range on the literal prefix before the
  * first wildcard (which the btree index on the topic answers without scanning), a regular
- * expression for the exact MQTT semantics of the wildcards, and the rule that a filter starting
- * with a wildcard does not match topics starting with {@code $}.
+ * expression for the exact MQTT semantics of the wildcards, the rule that a filter starting
+ * with a wildcard does not match topics starting with {@code $}, and, where the table has a
+ * column of positional level tokens (see {@link #levelTokens}), containment of the literal levels
+ * after the first wildcard, which a GIN index answers. The tokens only narrow: every topic
+ * matching the filter has them, and the regular expression still decides.
  */
 public final class TopicFilterSql {
 
@@ -30,6 +33,16 @@ public final class TopicFilterSql {
      * @throws IllegalArgumentException for an invalid filter
      */
     public static Predicate of(String column, String filter, String prefix) {
+        return of(column, null, filter, prefix);
+    }
+
+    /**
+     * @param column the topic column
+     * @param tokensColumn the column holding {@code topic_level_tokens(column)}, or null if there is none
+     * @param prefix a prefix for the parameter names, unique within the statement
+     * @throws IllegalArgumentException for an invalid filter
+     */
+    public static Predicate of(String column, String tokensColumn, String filter, String prefix) {
         String problem = TopicFilters.validateFilter(filter);
         if (problem != null) {
             throw new IllegalArgumentException("invalid topic filter '" + filter + "': " + problem);
@@ -55,11 +68,42 @@ public final class TopicFilterSql {
         } else {
             clauses.add("left(" + column + ", 1) <> '$'");
         }
+        List<String> tokens = tokensColumn == null ? List.of() : levelTokens(filter);
+        if (!tokens.isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < tokens.size(); i++) {
+                String name = prefix + "Token" + i;
+                names.add("CAST(:" + name + " AS text)");
+                binds.put(name, tokens.get(i));
+            }
+            clauses.add(tokensColumn + " @> ARRAY[" + String.join(", ", names) + "]");
+        }
         if (!filter.equals(TopicFilters.MULTI_LEVEL_WILDCARD)) {
             clauses.add(column + " ~ :" + prefix + "Regex");
             binds.put(prefix + "Regex", regex(filter));
         }
         return new Predicate(clauses, binds);
+    }
+
+    /**
+     * The tokens ({@code "<level index>:<level>"}, as the SQL function {@code topic_level_tokens}
+     * makes them) of the filter's literal levels after its first wildcard: every matching topic has
+     * them. Levels before the first wildcard are left to the prefix range. A trailing {@code #} adds
+     * nothing, since it also matches the parent level.
+     */
+    static List<String> levelTokens(String filter) {
+        String[] levels = filter.split("/", -1);
+        List<String> tokens = new ArrayList<>();
+        boolean afterWildcard = false;
+        for (int i = 0; i < levels.length; i++) {
+            String level = levels[i];
+            if (level.equals(TopicFilters.SINGLE_LEVEL_WILDCARD) || level.equals(TopicFilters.MULTI_LEVEL_WILDCARD)) {
+                afterWildcard = true;
+            } else if (afterWildcard) {
+                tokens.add(i + ":" + level);
+            }
+        }
+        return tokens;
     }
 
     /** The text every matching topic starts with. "a/b/#" matches "a/b" itself, hence no trailing '/'. */

@@ -8,6 +8,7 @@ import io.mqttbridge.db.MessageQuery;
 import io.mqttbridge.db.MessageRepository;
 import io.mqttbridge.db.Page;
 import io.mqttbridge.db.StoredMessage;
+import io.mqttbridge.db.testing.GeneratedMessages;
 import io.mqttbridge.db.testing.TestDatabase;
 import io.mqttbridge.db.testing.TestKafka;
 import java.io.StringReader;
@@ -104,31 +105,10 @@ class HistoryWriterBenchmark {
     void queryLatencyOnTenMillionRows() {
         db.jdbi().useHandle(h -> h.execute("TRUNCATE messages"));
         Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Instant begin = end.minus(Duration.ofDays(10));
-        for (Instant day = begin; !day.isAfter(end); day = day.plus(Duration.ofDays(1))) {
-            db.database().partitions().ensurePartitionFor(day);
-        }
         long loadStart = System.nanoTime();
-        int chunk = 1_000_000;
-        for (int from = 0; from < QUERY_ROWS; from += chunk) {
-            int lo = from;
-            int hi = Math.min(QUERY_ROWS, from + chunk) - 1;
-            // 1,000 devices on 100 sites, one message per device every ~86 s over 10 days; 100-byte payloads.
-            db.jdbi().useHandle(h -> h.createUpdate("""
-                    INSERT INTO messages (received_at, mqtt_topic, client_id, qos, retain, payload,
-                                          kafka_topic, kafka_partition, kafka_offset)
-                    SELECT CAST(:begin AS timestamptz) + (i * (864000.0 / :rows)) * interval '1 second',
-                           'site/' || (i % 100) || '/device/' || (i % 1000) || '/temp',
-                           'device-' || (i % 1000), 1, false,
-                           decode(repeat(md5(i::text), 3) || substr(md5((i + 1)::text), 1, 8), 'hex'),
-                           'mqtt.bench', 0, i
-                      FROM generate_series(:lo, :hi) i
-                    """).bind("begin", begin.toString()).bind("rows", QUERY_ROWS).bind("lo", lo).bind("hi", hi).execute());
-        }
-        db.jdbi().useHandle(h -> h.execute("ANALYZE messages"));
+        GeneratedMessages.load(db.jdbi(), db.database().partitions(), QUERY_ROWS, end);
         double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-        long size = db.jdbi().withHandle(h -> h.createQuery("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
-                + "WHERE inhparent = 'messages'::regclass").mapTo(Long.class).one());
+        long size = GeneratedMessages.bytes(db.jdbi());
         System.out.printf(Locale.ROOT, "BENCHMARK loaded %d rows in %.0f s (server-side INSERT ... SELECT), %.1f GiB with indexes%n",
                 QUERY_ROWS, loadSeconds, size / (1024.0 * 1024 * 1024));
 
