@@ -36,7 +36,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -251,9 +250,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(connAck(connection, request, opened.sessionPresent() && stillPresent));
             connection.setState(State.CONNECTED);
             if (request.keepAlive() > 0) {
-                long timeoutMillis = request.keepAlive() * 1500L;
-                ctx.pipeline().addBefore(MqttChannelInitializer.CONNECTION_GUARD, MqttChannelInitializer.KEEP_ALIVE,
-                        new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+                connection.startKeepAlive(request.keepAlive() * 1500L);
             }
             if (authorized.expiresAt() != null) {
                 disconnectAtExpiry(ctx, connection, authorized.expiresAt());
