@@ -258,6 +258,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             metrics.connectAccepted();
             connection.setAnnounced();
             listener.onConnected(info);
+            // Only CONNECT comes here, and the guard refuses any later one: free this slot for the
+            // rest of the connection (every pipeline context costs each connection 64 bytes).
+            ctx.pipeline().remove(this);
             for (MqttMessage held : connection.takeHeldMessages()) {
                 ctx.pipeline().context(MqttChannelInitializer.CONNECTION_GUARD).fireChannelRead(held);
             }
