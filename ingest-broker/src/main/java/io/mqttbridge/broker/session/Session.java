@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,6 +45,7 @@ public final class Session {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final int MAX_TASKS_PER_RUN = 512;
     private static final int INITIAL_QUEUE_CAPACITY = 4;
+    private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
 
     private final String clientId;
     private final SessionManager manager;
@@ -61,7 +63,8 @@ public final class Session {
     private volatile boolean ended;
 
     private final ArrayDeque<Pending> queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
-    private final LinkedHashMap<Integer, Pending> inflight = new LinkedHashMap<>();
+    /* The empty map until the first QoS 1/2 message goes out: most idle sessions never send one. */
+    private Map<Integer, Pending> inflight = NO_INFLIGHT;
     private int nextPacketId = 1;
     private long sessionExpirySeconds;
     private Instant disconnectedAt;
@@ -383,6 +386,13 @@ public final class Session {
         });
     }
 
+    private Map<Integer, Pending> writableInflight() {
+        if (inflight == NO_INFLIGHT) {
+            inflight = new LinkedHashMap<>();
+        }
+        return inflight;
+    }
+
     private void enqueue(Pending pending) {
         if (ended) {
             return;
@@ -425,7 +435,7 @@ public final class Session {
             SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
                     head.packetId, false);
             if (result == SendResult.SENT && head.qos > 0) {
-                inflight.put(head.packetId, head);
+                writableInflight().put(head.packetId, head);
             }
         }
     }
@@ -489,7 +499,7 @@ public final class Session {
             pending.packetId = stored.packetId();
             pending.released = stored.released();
             if (stored.packetId() > 0) {
-                inflight.put(stored.packetId(), pending);
+                writableInflight().put(stored.packetId(), pending);
             } else {
                 queue.addLast(pending);
                 manager.metrics().queued(1);
