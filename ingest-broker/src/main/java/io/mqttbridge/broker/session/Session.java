@@ -62,7 +62,8 @@ public final class Session {
     private volatile ClientConnection connection;
     private volatile boolean ended;
 
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
+    /* Created by the first message to queue: an idle subscriber-less session never has one. */
+    private ArrayDeque<Pending> queue;
     /* The empty map until the first QoS 1/2 message goes out: most idle sessions never send one. */
     private Map<Integer, Pending> inflight = NO_INFLIGHT;
     private int nextPacketId = 1;
@@ -273,6 +274,9 @@ public final class Session {
     }
 
     private void dropQos0Queued() {
+        if (queue == null) {
+            return;
+        }
         queue.removeIf(p -> {
             if (p.qos == 0) {
                 manager.metrics().queued(-1);
@@ -329,8 +333,10 @@ public final class Session {
             manager.removeFromTree(subscription);
         }
         subscriptions.clear();
-        manager.metrics().queued(-queue.size());
-        queue.clear();
+        if (queue != null) {
+            manager.metrics().queued(-queue.size());
+            queue.clear();
+        }
         inflight.clear();
         manager.ended(this);
     }
@@ -386,6 +392,13 @@ public final class Session {
         });
     }
 
+    private ArrayDeque<Pending> writableQueue() {
+        if (queue == null) {
+            queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
+        }
+        return queue;
+    }
+
     private Map<Integer, Pending> writableInflight() {
         if (inflight == NO_INFLIGHT) {
             inflight = new LinkedHashMap<>();
@@ -406,12 +419,13 @@ public final class Session {
             manager.metrics().dropped(DropReason.QUEUE_FULL);
             return;
         }
-        if (limit > 0 && queue.size() >= limit) {
-            queue.pollFirst();
+        ArrayDeque<Pending> waiting = writableQueue();
+        if (limit > 0 && waiting.size() >= limit) {
+            waiting.pollFirst();
             manager.metrics().queued(-1);
             manager.metrics().dropped(DropReason.QUEUE_FULL);
         }
-        queue.addLast(pending);
+        waiting.addLast(pending);
         manager.metrics().queued(1);
         pump();
     }
@@ -419,7 +433,7 @@ public final class Session {
     /** Sends queued messages while the client's window and the socket allow; on the executor. */
     public void pump() {
         ClientConnection current = connection;
-        if (current == null) {
+        if (current == null || queue == null) {
             return;
         }
         while (!queue.isEmpty() && current.channel().isWritable()) {
@@ -501,7 +515,7 @@ public final class Session {
             if (stored.packetId() > 0) {
                 writableInflight().put(stored.packetId(), pending);
             } else {
-                queue.addLast(pending);
+                writableQueue().addLast(pending);
                 manager.metrics().queued(1);
             }
         }
@@ -521,9 +535,11 @@ public final class Session {
         for (Pending p : inflight.values()) {
             pending.add(p.toStored());
         }
-        for (Pending p : queue) {
-            if (p.qos > 0) {
-                pending.add(p.toStored());
+        if (queue != null) {
+            for (Pending p : queue) {
+                if (p.qos > 0) {
+                    pending.add(p.toStored());
+                }
             }
         }
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, pending);
@@ -531,7 +547,7 @@ public final class Session {
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */
     public int pendingCount() {
-        return queue.size() + inflight.size();
+        return (queue == null ? 0 : queue.size()) + inflight.size();
     }
 
     private static final class Pending {
