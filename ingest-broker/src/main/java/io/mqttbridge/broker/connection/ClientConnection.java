@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Everything the broker knows about one network connection, attached to its channel
@@ -88,6 +89,9 @@ public final class ClientConnection {
     private List<MqttMessage> receivedBeforeConnack;
     private boolean flushScheduled;
     private ScheduledFuture<?> connectTimeout;
+    private long keepAliveTimeoutNanos;
+    private long lastPacketNanos;
+    private ScheduledFuture<?> keepAliveCheck;
     private String disconnectReason;
     private Integer disconnectReasonCode;
     private boolean sendWill = true;
@@ -152,6 +156,51 @@ public final class ClientConnection {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
             connectTimeout = null;
+        }
+    }
+
+    /**
+     * Closes the connection with a keep-alive timeout once no packet has arrived for
+     * {@code timeoutMillis} (1.5 times the keep alive, [MQTT-3.1.2-24]); the will is published as for
+     * any other abnormal end. One task on the event loop's scheduler per connection, re-armed only
+     * when it fires, instead of a pipeline handler per connection: idle connections are the
+     * broker's main memory cost. Event loop only.
+     */
+    public void startKeepAlive(long timeoutMillis) {
+        keepAliveTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        lastPacketNanos = System.nanoTime();
+        scheduleKeepAliveCheck(keepAliveTimeoutNanos);
+    }
+
+    /** Records that a packet arrived, for the keep-alive check. Event loop only. */
+    public void packetReceived() {
+        if (keepAliveTimeoutNanos > 0) {
+            lastPacketNanos = System.nanoTime();
+        }
+    }
+
+    public void cancelKeepAlive() {
+        keepAliveTimeoutNanos = 0;
+        if (keepAliveCheck != null) {
+            keepAliveCheck.cancel(false);
+            keepAliveCheck = null;
+        }
+    }
+
+    private void scheduleKeepAliveCheck(long delayNanos) {
+        keepAliveCheck = channel.eventLoop().schedule(this::checkKeepAlive, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkKeepAlive() {
+        keepAliveCheck = null;
+        if (keepAliveTimeoutNanos == 0 || state == State.CLOSED || !channel.isActive()) {
+            return;
+        }
+        long silentNanos = System.nanoTime() - lastPacketNanos;
+        if (silentNanos >= keepAliveTimeoutNanos) {
+            disconnect(REASON_KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
+        } else {
+            scheduleKeepAliveCheck(keepAliveTimeoutNanos - silentNanos);
         }
     }
 

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.connection;
 import io.mqttbridge.broker.spi.PublishedMessage;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,8 +44,11 @@ public final class InboundPublishes {
         }
     }
 
-    private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
-    private final Map<Integer, Qos2Flow> qos2 = new HashMap<>(4);
+    private static final Map<Integer, Qos2Flow> NO_FLOWS = Collections.emptyMap();
+
+    /* Both created on first use: most connections never publish QoS 1/2, and each connection counts. */
+    private ArrayDeque<PendingAck> acks;
+    private Map<Integer, Qos2Flow> qos2 = NO_FLOWS;
     private int unacknowledged;
 
     /** QoS 1 and 2 messages received and not yet completed (PUBACK sent / PUBCOMP sent). */
@@ -58,7 +62,7 @@ public final class InboundPublishes {
      * wait for the client's PUBREL.
      */
     public int awaitingAck() {
-        return acks.size();
+        return acks == null ? 0 : acks.size();
     }
 
     public void started() {
@@ -72,12 +76,15 @@ public final class InboundPublishes {
     }
 
     public void enqueueAck(PendingAck ack) {
+        if (acks == null) {
+            acks = new ArrayDeque<>(4);
+        }
         acks.addLast(ack);
     }
 
     /** The head acknowledgement if its sink result is in, else {@code null}. */
     public PendingAck pollReadyAck() {
-        PendingAck head = acks.peekFirst();
+        PendingAck head = acks == null ? null : acks.peekFirst();
         if (head == null || !head.sinkResult().isDone()) {
             return null;
         }
@@ -90,8 +97,15 @@ public final class InboundPublishes {
 
     public Qos2Flow startQos2(int packetId, PublishedMessage message) {
         Qos2Flow flow = new Qos2Flow(message);
-        qos2.put(packetId, flow);
+        writableQos2().put(packetId, flow);
         return flow;
+    }
+
+    private Map<Integer, Qos2Flow> writableQos2() {
+        if (qos2 == NO_FLOWS) {
+            qos2 = new HashMap<>(4);
+        }
+        return qos2;
     }
 
     public Qos2Flow removeQos2(int packetId) {
@@ -116,7 +130,7 @@ public final class InboundPublishes {
     /** Resumes the QoS 2 flows of the session on a new connection. */
     public void resumeQos2Flows(Map<Integer, Qos2Flow> flows) {
         for (Map.Entry<Integer, Qos2Flow> entry : flows.entrySet()) {
-            if (qos2.putIfAbsent(entry.getKey(), entry.getValue()) == null) {
+            if (writableQos2().putIfAbsent(entry.getKey(), entry.getValue()) == null) {
                 unacknowledged++;
             }
         }

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.netty;
 
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.PacketDispatcher;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
 import io.mqttbridge.broker.handler.connect.ConnectionGuardHandler;
 import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
@@ -26,10 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Builds the whole pipeline of a client connection, in one place. Inbound order: the listener's
  * transport handlers (TLS, HTTP/WebSocket; see {@link TransportHandlers}), traffic metrics,
- * decoder, (keep-alive idle handler, added after CONNECT), (admission limits), guard, connect,
- * (publish limits), publish, outbound acks,
- * subscribe, unsubscribe, ping, disconnect. Handlers are shared; per-connection state lives in the
- * {@link ClientConnection} attached to the channel.
+ * decoder, (admission limits), guard, connect, (publish limits), and one {@link PacketDispatcher}
+ * for publish, outbound acks, subscribe, unsubscribe, ping and disconnect. Handlers are shared;
+ * per-connection state (including the keep-alive check) lives in the {@link ClientConnection}
+ * attached to the channel. Each handler slot costs every connection a context object, hence the
+ * dispatcher instead of one slot per packet type.
  */
 public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -37,15 +39,9 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
     public static final String PUBLISH_ENCODER = "publishEncoder";
-    public static final String KEEP_ALIVE = "keepAlive";
     public static final String CONNECTION_GUARD = "connectionGuard";
     public static final String CONNECT = "connect";
-    public static final String PUBLISH = "publish";
-    public static final String OUTBOUND_ACKS = "outboundAcks";
-    public static final String SUBSCRIBE = "subscribe";
-    public static final String UNSUBSCRIBE = "unsubscribe";
-    public static final String PING = "ping";
-    public static final String DISCONNECT = "disconnect";
+    public static final String PACKETS = "packets";
     public static final String ADMISSION = "admission";
     public static final String PUBLISH_LIMITS = "publishLimits";
 
@@ -60,8 +56,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final TrafficMetricsHandler trafficMetrics;
     private final ConnectionGuardHandler guard;
     private final PublishEncoder publishEncoder = new PublishEncoder();
-    private final OutboundAckHandler outboundAcks = new OutboundAckHandler();
-    private final PingHandler ping = new PingHandler();
+    private final PacketDispatcher packets;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final TransportHandlers transport;
     private final Limits limits;
@@ -85,6 +80,8 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         this.handlers = handlers;
         this.trafficMetrics = new TrafficMetricsHandler(metrics);
         this.guard = new ConnectionGuardHandler(config.getConnectTimeoutSeconds());
+        this.packets = new PacketDispatcher(handlers.publish(), new OutboundAckHandler(), handlers.subscribe(),
+                handlers.unsubscribe(), new PingHandler(), handlers.disconnect());
     }
 
     @Override
@@ -107,12 +104,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         if (publishLimits != null) {
             pipeline.addLast(PUBLISH_LIMITS, publishLimits);
         }
-        pipeline.addLast(PUBLISH, handlers.publish());
-        pipeline.addLast(OUTBOUND_ACKS, outboundAcks);
-        pipeline.addLast(SUBSCRIBE, handlers.subscribe());
-        pipeline.addLast(UNSUBSCRIBE, handlers.unsubscribe());
-        pipeline.addLast(PING, ping);
-        pipeline.addLast(DISCONNECT, handlers.disconnect());
+        pipeline.addLast(PACKETS, packets);
     }
 
     /** Every open client channel (for shutdown). */

@@ -1,10 +1,12 @@
 package io.mqttbridge.broker.netty;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -27,6 +29,14 @@ public final class MqttServerBootstrap {
     private final EventLoopGroup workerGroup;
     private final boolean epoll;
     private final List<Channel> serverChannels = new CopyOnWriteArrayList<>();
+
+    /*
+     * One allocator for all client channels (each channel still gets its own handle): left unset, every
+     * channel creates its own, 32 bytes per connection. Netty's default sizes, and the 16 reads per
+     * wake-up a socket channel's own allocator gets from its channel metadata. Shared, so no channel
+     * may change it through its config (nothing here does).
+     */
+    private static final RecvByteBufAllocator RECEIVE_BUFFERS = new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(16);
 
     public MqttServerBootstrap(int workerThreads) {
         this.epoll = Epoll.isAvailable();
@@ -51,6 +61,7 @@ public final class MqttServerBootstrap {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
                 .childHandler(initializer);
         Channel serverChannel;
         try {

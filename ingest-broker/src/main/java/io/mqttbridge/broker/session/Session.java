@@ -10,7 +10,6 @@ import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.PlatformDependent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -43,25 +44,28 @@ public final class Session {
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     private static final int MAX_TASKS_PER_RUN = 512;
-    private static final int MAILBOX_CHUNK = 16;
-    private static final int MAILBOX_MAX = 1 << 30;
     private static final int INITIAL_QUEUE_CAPACITY = 4;
+    private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
 
     private final String clientId;
     private final SessionManager manager;
     /*
-     * Small chunks: the default unbounded queue pre-allocates 1024 slots (4 KiB) per session, which was
-     * the largest item of an idle connection's heap; a session rarely has more than a few tasks waiting.
+     * A linked queue, not an array queue: it costs an idle session 48 bytes, where Netty's MPSC array
+     * queues are padded against false sharing (about 670 bytes even with chunks of 16), the largest
+     * item of an idle connection's heap. A session rarely has more than a few tasks waiting, and
+     * most are run at once by the submitting event loop itself.
      */
-    private final Queue<Runnable> mailbox = PlatformDependent.newMpscQueue(MAILBOX_CHUNK, MAILBOX_MAX);
+    private final Queue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile EventExecutor executor;
     private volatile ClientConnection connection;
     private volatile boolean ended;
 
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
-    private final LinkedHashMap<Integer, Pending> inflight = new LinkedHashMap<>();
+    /* Created by the first message to queue: an idle subscriber-less session never has one. */
+    private ArrayDeque<Pending> queue;
+    /* The empty map until the first QoS 1/2 message goes out: most idle sessions never send one. */
+    private Map<Integer, Pending> inflight = NO_INFLIGHT;
     private int nextPacketId = 1;
     private long sessionExpirySeconds;
     private Instant disconnectedAt;
@@ -270,6 +274,9 @@ public final class Session {
     }
 
     private void dropQos0Queued() {
+        if (queue == null) {
+            return;
+        }
         queue.removeIf(p -> {
             if (p.qos == 0) {
                 manager.metrics().queued(-1);
@@ -326,8 +333,10 @@ public final class Session {
             manager.removeFromTree(subscription);
         }
         subscriptions.clear();
-        manager.metrics().queued(-queue.size());
-        queue.clear();
+        if (queue != null) {
+            manager.metrics().queued(-queue.size());
+            queue.clear();
+        }
         inflight.clear();
         manager.ended(this);
     }
@@ -383,6 +392,20 @@ public final class Session {
         });
     }
 
+    private ArrayDeque<Pending> writableQueue() {
+        if (queue == null) {
+            queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
+        }
+        return queue;
+    }
+
+    private Map<Integer, Pending> writableInflight() {
+        if (inflight == NO_INFLIGHT) {
+            inflight = new LinkedHashMap<>();
+        }
+        return inflight;
+    }
+
     private void enqueue(Pending pending) {
         if (ended) {
             return;
@@ -396,12 +419,13 @@ public final class Session {
             manager.metrics().dropped(DropReason.QUEUE_FULL);
             return;
         }
-        if (limit > 0 && queue.size() >= limit) {
-            queue.pollFirst();
+        ArrayDeque<Pending> waiting = writableQueue();
+        if (limit > 0 && waiting.size() >= limit) {
+            waiting.pollFirst();
             manager.metrics().queued(-1);
             manager.metrics().dropped(DropReason.QUEUE_FULL);
         }
-        queue.addLast(pending);
+        waiting.addLast(pending);
         manager.metrics().queued(1);
         pump();
     }
@@ -409,7 +433,7 @@ public final class Session {
     /** Sends queued messages while the client's window and the socket allow; on the executor. */
     public void pump() {
         ClientConnection current = connection;
-        if (current == null) {
+        if (current == null || queue == null) {
             return;
         }
         while (!queue.isEmpty() && current.channel().isWritable()) {
@@ -425,7 +449,7 @@ public final class Session {
             SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
                     head.packetId, false);
             if (result == SendResult.SENT && head.qos > 0) {
-                inflight.put(head.packetId, head);
+                writableInflight().put(head.packetId, head);
             }
         }
     }
@@ -489,9 +513,9 @@ public final class Session {
             pending.packetId = stored.packetId();
             pending.released = stored.released();
             if (stored.packetId() > 0) {
-                inflight.put(stored.packetId(), pending);
+                writableInflight().put(stored.packetId(), pending);
             } else {
-                queue.addLast(pending);
+                writableQueue().addLast(pending);
                 manager.metrics().queued(1);
             }
         }
@@ -511,9 +535,11 @@ public final class Session {
         for (Pending p : inflight.values()) {
             pending.add(p.toStored());
         }
-        for (Pending p : queue) {
-            if (p.qos > 0) {
-                pending.add(p.toStored());
+        if (queue != null) {
+            for (Pending p : queue) {
+                if (p.qos > 0) {
+                    pending.add(p.toStored());
+                }
             }
         }
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, pending);
@@ -521,7 +547,7 @@ public final class Session {
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */
     public int pendingCount() {
-        return queue.size() + inflight.size();
+        return (queue == null ? 0 : queue.size()) + inflight.size();
     }
 
     private static final class Pending {

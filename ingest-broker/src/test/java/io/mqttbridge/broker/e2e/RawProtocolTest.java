@@ -165,6 +165,20 @@ class RawProtocolTest {
     }
 
     @Test
+    void packetsWithinTheKeepAliveKeepTheConnectionOpenPastTheTimeout() throws Exception {
+        try (RawMqttClient chatty = new RawMqttClient(broker.port())) {
+            chatty.send(RawMqttClient.connect(4, "chatty", true, 1));
+            assertThat(chatty.read().type()).isEqualTo(2);
+            // 1.5 s timeout; pings every 0.4 s for 3 s: each one must restart the timeout.
+            for (int i = 0; i < 8; i++) {
+                Thread.sleep(400);
+                chatty.send(RawMqttClient.packet(0xC0, new byte[0]));
+                assertThat(chatty.read().type()).isEqualTo(13);
+            }
+        }
+    }
+
+    @Test
     void normalDisconnectDoesNotPublishTheWill() throws Exception {
         try (RawMqttClient watcher = new RawMqttClient(broker.port());
              RawMqttClient polite = new RawMqttClient(broker.port())) {

@@ -36,7 +36,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
@@ -251,9 +250,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(connAck(connection, request, opened.sessionPresent() && stillPresent));
             connection.setState(State.CONNECTED);
             if (request.keepAlive() > 0) {
-                long timeoutMillis = request.keepAlive() * 1500L;
-                ctx.pipeline().addBefore(MqttChannelInitializer.CONNECTION_GUARD, MqttChannelInitializer.KEEP_ALIVE,
-                        new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+                connection.startKeepAlive(request.keepAlive() * 1500L);
             }
             if (authorized.expiresAt() != null) {
                 disconnectAtExpiry(ctx, connection, authorized.expiresAt());
@@ -261,6 +258,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             metrics.connectAccepted();
             connection.setAnnounced();
             listener.onConnected(info);
+            // Only CONNECT comes here, and the guard refuses any later one: free this slot for the
+            // rest of the connection (every pipeline context costs each connection 64 bytes).
+            ctx.pipeline().remove(this);
             for (MqttMessage held : connection.takeHeldMessages()) {
                 ctx.pipeline().context(MqttChannelInitializer.CONNECTION_GUARD).fireChannelRead(held);
             }

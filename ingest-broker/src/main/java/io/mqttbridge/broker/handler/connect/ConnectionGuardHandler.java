@@ -58,6 +58,7 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ClientConnection connection = ClientConnection.of(ctx.channel());
+        connection.packetReceived();
         if (!(msg instanceof MqttMessage message)) {
             ReferenceCountUtil.release(msg);
             return;

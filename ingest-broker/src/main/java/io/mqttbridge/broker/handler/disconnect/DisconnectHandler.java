@@ -17,7 +17,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,16 +69,6 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent) {
-            ClientConnection.of(ctx.channel())
-                    .disconnect(ClientConnection.REASON_KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
-            return;
-        }
-        ctx.fireUserEventTriggered(event);
-    }
-
-    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("closing connection {} after an error", ctx.channel(), cause);
         ClientConnection connection = ClientConnection.of(ctx.channel());
@@ -94,6 +83,7 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
         ClientConnection connection = ClientConnection.of(ctx.channel());
         backPressure.forget(ctx.channel());
         connection.cancelConnectTimeout();
+        connection.cancelKeepAlive();
         connection.setState(State.CLOSED);
         for (MqttMessage held : connection.takeHeldMessages()) {
             ReferenceCountUtil.release(held);
