@@ -124,6 +124,9 @@ public final class InboundPublishes {
             copy.state = flow.state == Qos2State.RECEIVED ? Qos2State.RECEIVED : Qos2State.SINK_FAILED;
             kept.put(packetId, copy);
         });
+        // Handed over once: a second hand-over (takeover, then the close) must not bring back flows
+        // the next connection has completed meanwhile, or a new PUBLISH reusing the id would be lost.
+        qos2 = NO_FLOWS;
         return kept;
     }
 

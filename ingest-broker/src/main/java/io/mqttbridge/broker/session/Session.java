@@ -154,6 +154,9 @@ public final class Session {
             // Take over on the current executor, so the old connection is never written to from the new loop.
             ClientConnection previous = connection;
             if (previous != null && previous != newConnection) {
+                // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
+                // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
+                keepInboundQos2(previous.inbound().qos2FlowsForSession());
                 previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 connection = null;
             }
@@ -266,11 +269,17 @@ public final class Session {
             // The session already runs on the new connection's event loop: hand them over directly.
             connection.inbound().resumeQos2Flows(flows);
         } else {
-            Map<Integer, Qos2Flow> merged =
-                    new HashMap<>(inboundQos2);
-            merged.putAll(flows);
-            inboundQos2 = merged;
+            keepInboundQos2(flows);
         }
+    }
+
+    private void keepInboundQos2(Map<Integer, Qos2Flow> flows) {
+        if (flows.isEmpty()) {
+            return;
+        }
+        Map<Integer, Qos2Flow> merged = new HashMap<>(inboundQos2);
+        merged.putAll(flows);
+        inboundQos2 = merged;
     }
 
     private void dropQos0Queued() {
