@@ -1,34 +1,23 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.connection.ClientConnection.SendResult;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
-import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.SessionSnapshot;
-import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -37,36 +26,21 @@ import java.util.function.Consumer;
  *
  * <p>Threading: a session is an actor. Every mutation runs as a task through {@link #execute}, one
  * at a time and in submission order, on the session's executor, which is the event loop of the
- * attached connection (or of the last one). Callers on any thread (other connections' event loops
+ * attached connection (or of the last one): see {@link SessionMailbox}. The messages on their way
+ * to the client are kept by {@link OutboundMessages}. Callers on any thread (other connections' event loops
  * routing a message, the downlink) only enqueue tasks; nothing on the publish path takes a lock.
  */
 public final class Session {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
-    private static final int MAX_TASKS_PER_RUN = 512;
-    private static final int INITIAL_QUEUE_CAPACITY = 4;
-    private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
 
     private final String clientId;
     private final SessionManager manager;
-    /*
-     * A linked queue, not an array queue: it costs an idle session 48 bytes, where Netty's MPSC array
-     * queues are padded against false sharing (about 670 bytes even with chunks of 16), the largest
-     * item of an idle connection's heap. A session rarely has more than a few tasks waiting, and
-     * most are run at once by the submitting event loop itself.
-     */
-    private final Queue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final SessionMailbox mailbox;
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
-    private volatile EventExecutor executor;
     private volatile ClientConnection connection;
     private volatile boolean ended;
 
-    /* Created by the first message to queue: an idle subscriber-less session never has one. */
-    private ArrayDeque<Pending> queue;
-    /* The empty map until the first QoS 1/2 message goes out: most idle sessions never send one. */
-    private Map<Integer, Pending> inflight = NO_INFLIGHT;
-    private int nextPacketId = 1;
+    private final OutboundMessages outbound;
     private long sessionExpirySeconds;
     private Instant disconnectedAt;
     private ScheduledFuture<?> expiryTimer;
@@ -77,7 +51,8 @@ public final class Session {
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
         this.manager = manager;
-        this.executor = executor;
+        this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
+        this.outbound = new OutboundMessages(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
     }
 
     public String clientId() {
@@ -102,38 +77,9 @@ public final class Session {
         return subscriptions.values();
     }
 
-    /** Runs {@code task} on the session's executor after every task submitted before it. */
+    /** Runs {@code task} on the session's executor after every task submitted before it; from any thread. */
     public void execute(Runnable task) {
-        mailbox.offer(task);
-        if (scheduled.compareAndSet(false, true)) {
-            EventExecutor current = executor;
-            if (current.inEventLoop()) {
-                drain();
-            } else {
-                current.execute(this::drain);
-            }
-        }
-    }
-
-    private void drain() {
-        EventExecutor current = executor;
-        int run = 0;
-        Runnable task;
-        while ((task = mailbox.poll()) != null) {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.warn("session task of client {} failed", clientId, e);
-            }
-            if (executor != current || ++run >= MAX_TASKS_PER_RUN) {
-                break;
-            }
-        }
-        flushConnection();
-        scheduled.set(false);
-        if (!mailbox.isEmpty() && scheduled.compareAndSet(false, true)) {
-            executor.execute(this::drain);
-        }
+        mailbox.execute(task);
     }
 
     private void flushConnection() {
@@ -160,7 +106,7 @@ public final class Session {
                 previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 connection = null;
             }
-            executor = newConnection.channel().eventLoop();
+            mailbox.moveTo(newConnection.channel().eventLoop());
             execute(() -> doAttach(newConnection, expirySeconds, onAttached));
         });
     }
@@ -195,17 +141,7 @@ public final class Session {
         if (!newConnection.channel().isActive()) {
             return;
         }
-        Iterator<Pending> resend = inflight.values().iterator();
-        while (resend.hasNext()) {
-            Pending pending = resend.next();
-            if (pending.released) {
-                newConnection.writePubrel(pending.packetId);
-            } else if (newConnection.writePublish(pending.message, pending.qos, pending.retain,
-                    pending.subscriptionIds, pending.packetId, true) != SendResult.SENT) {
-                resend.remove();
-            }
-        }
-        pump();
+        outbound.resume(newConnection);
     }
 
     /**
@@ -251,10 +187,10 @@ public final class Session {
                 will.run();
             } else {
                 pendingWill = will;
-                willTimer = executor.schedule(this::firePendingWill, delay, TimeUnit.SECONDS);
+                willTimer = mailbox.executor().schedule(this::firePendingWill, delay, TimeUnit.SECONDS);
             }
         }
-        dropQos0Queued();
+        outbound.dropQos0Queued();
         scheduleExpiry(sessionExpirySeconds);
         manager.save(snapshot());
     }
@@ -282,23 +218,9 @@ public final class Session {
         inboundQos2 = merged;
     }
 
-    private void dropQos0Queued() {
-        if (queue == null) {
-            return;
-        }
-        queue.removeIf(p -> {
-            if (p.qos == 0) {
-                manager.metrics().queued(-1);
-                manager.metrics().dropped(DropReason.QOS0_OFFLINE);
-                return true;
-            }
-            return false;
-        });
-    }
-
     private void scheduleExpiry(long seconds) {
         if (seconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
-            expiryTimer = executor.schedule(() -> execute(() -> {
+            expiryTimer = mailbox.executor().schedule(() -> execute(() -> {
                 if (connection == null && !ended) {
                     end();
                 }
@@ -342,11 +264,7 @@ public final class Session {
             manager.removeFromTree(subscription);
         }
         subscriptions.clear();
-        if (queue != null) {
-            manager.metrics().queued(-queue.size());
-            queue.clear();
-        }
-        inflight.clear();
+        outbound.clear();
         manager.ended(this);
     }
 
@@ -392,7 +310,9 @@ public final class Session {
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled) {
         execute(() -> {
             try {
-                enqueue(new Pending(message, qos, retain, subscriptionIds));
+                if (!ended) {
+                    outbound.enqueue(message, qos, retain, subscriptionIds, connection);
+                }
             } finally {
                 if (onHandled != null) {
                     onHandled.run();
@@ -401,133 +321,31 @@ public final class Session {
         });
     }
 
-    private ArrayDeque<Pending> writableQueue() {
-        if (queue == null) {
-            queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
-        }
-        return queue;
-    }
-
-    private Map<Integer, Pending> writableInflight() {
-        if (inflight == NO_INFLIGHT) {
-            inflight = new LinkedHashMap<>();
-        }
-        return inflight;
-    }
-
-    private void enqueue(Pending pending) {
-        if (ended) {
-            return;
-        }
-        if (connection == null && pending.qos == 0) {
-            manager.metrics().dropped(DropReason.QOS0_OFFLINE);
-            return;
-        }
-        int limit = manager.config().getMaxQueuedMessagesPerSession();
-        if (connection == null && limit == 0) {
-            manager.metrics().dropped(DropReason.QUEUE_FULL);
-            return;
-        }
-        ArrayDeque<Pending> waiting = writableQueue();
-        if (limit > 0 && waiting.size() >= limit) {
-            waiting.pollFirst();
-            manager.metrics().queued(-1);
-            manager.metrics().dropped(DropReason.QUEUE_FULL);
-        }
-        waiting.addLast(pending);
-        manager.metrics().queued(1);
-        pump();
-    }
-
     /** Sends queued messages while the client's window and the socket allow; on the executor. */
     public void pump() {
-        ClientConnection current = connection;
-        if (current == null || queue == null) {
-            return;
-        }
-        while (!queue.isEmpty() && current.channel().isWritable()) {
-            Pending head = queue.peekFirst();
-            if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
-                break;
-            }
-            queue.pollFirst();
-            manager.metrics().queued(-1);
-            if (head.qos > 0) {
-                head.packetId = nextPacketId();
-            }
-            SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
-                    head.packetId, false);
-            if (result == SendResult.SENT && head.qos > 0) {
-                writableInflight().put(head.packetId, head);
-            }
-        }
-    }
-
-    private int nextPacketId() {
-        while (true) {
-            int candidate = nextPacketId;
-            nextPacketId = candidate == 65_535 ? 1 : candidate + 1;
-            if (!inflight.containsKey(candidate)) {
-                return candidate;
-            }
-        }
+        outbound.pump(connection);
     }
 
     /** PUBACK from the client; on the executor. */
     public void onPubAck(int packetId) {
-        Pending pending = inflight.get(packetId);
-        if (pending != null && pending.qos == 1) {
-            inflight.remove(packetId);
-        }
-        pump();
+        outbound.onPubAck(packetId, connection);
     }
 
     /** PUBREC from the client; on the executor. */
     public void onPubRec(int packetId, int reasonCode) {
-        Pending pending = inflight.get(packetId);
-        ClientConnection current = connection;
-        if (pending == null || pending.qos != 2) {
-            if (current != null) {
-                current.writePubrelNotFound(packetId);
-            }
-            return;
-        }
-        if (reasonCode >= 0x80) {
-            inflight.remove(packetId);
-            pump();
-            return;
-        }
-        pending.released = true;
-        if (current != null) {
-            current.writePubrel(packetId);
-        }
+        outbound.onPubRec(packetId, reasonCode, connection);
     }
 
     /** PUBCOMP from the client; on the executor. */
     public void onPubComp(int packetId) {
-        Pending pending = inflight.get(packetId);
-        if (pending != null && pending.released) {
-            inflight.remove(packetId);
-        }
-        pump();
+        outbound.onPubComp(packetId, connection);
     }
 
     /** Restores state from a snapshot while the session is offline; on the executor. */
     void restore(SessionSnapshot snapshot) {
         sessionExpirySeconds = snapshot.sessionExpirySeconds();
         disconnectedAt = snapshot.disconnectedAt() == null ? Instant.now() : snapshot.disconnectedAt();
-        for (PendingMessage stored : snapshot.pending()) {
-            Pending pending = new Pending(RoutedMessage.of(stored.message()), stored.qos(), stored.message().retain(),
-                    stored.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray());
-            pending.packetId = stored.packetId();
-            pending.released = stored.released();
-            if (stored.packetId() > 0) {
-                writableInflight().put(stored.packetId(), pending);
-            } else {
-                writableQueue().addLast(pending);
-                manager.metrics().queued(1);
-            }
-        }
+        outbound.restore(snapshot.pending());
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
             scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));
@@ -540,46 +358,11 @@ public final class Session {
         for (Subscription subscription : subscriptions.values()) {
             subs.add(subscription.toStored());
         }
-        List<PendingMessage> pending = new ArrayList<>();
-        for (Pending p : inflight.values()) {
-            pending.add(p.toStored());
-        }
-        if (queue != null) {
-            for (Pending p : queue) {
-                if (p.qos > 0) {
-                    pending.add(p.toStored());
-                }
-            }
-        }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, pending);
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored());
     }
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */
     public int pendingCount() {
-        return (queue == null ? 0 : queue.size()) + inflight.size();
-    }
-
-    private static final class Pending {
-        final RoutedMessage message;
-        final int qos;
-        final boolean retain;
-        final int[] subscriptionIds;
-        int packetId;
-        boolean released;
-
-        Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
-            this.message = message;
-            this.qos = qos;
-            this.retain = retain;
-            this.subscriptionIds = subscriptionIds;
-        }
-
-        PendingMessage toStored() {
-            List<Integer> ids = new ArrayList<>(subscriptionIds.length);
-            for (int id : subscriptionIds) {
-                ids.add(id);
-            }
-            return new PendingMessage(message.message(), qos, packetId, released, ids);
-        }
+        return outbound.count();
     }
 }

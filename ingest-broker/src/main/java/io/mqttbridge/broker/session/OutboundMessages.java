@@ -1,0 +1,250 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.ClientConnection.SendResult;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A session's messages on their way to the client: the queue waiting for the client's window (or
+ * for the client to come back), and the QoS 1/2 messages sent and not yet acknowledged, with the
+ * packet identifiers they hold.
+ *
+ * <p>Threading: confined to the owning {@link Session}'s executor; not thread-safe. The connection
+ * each method takes is the one attached now, or {@code null} while the session is offline.
+ */
+final class OutboundMessages {
+
+    private static final int INITIAL_QUEUE_CAPACITY = 4;
+    private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
+
+    private final BrokerMetrics metrics;
+    private final int maxQueued;
+    /* Created by the first message to queue: an idle subscriber-less session never has one. */
+    private ArrayDeque<Pending> queue;
+    /* Created by the first QoS 1/2 message sent. */
+    private Map<Integer, Pending> inflight = NO_INFLIGHT;
+    private int nextPacketId = 1;
+
+    /** @param maxQueued the bound of the queue; 0 queues nothing while offline */
+    OutboundMessages(BrokerMetrics metrics, int maxQueued) {
+        this.metrics = metrics;
+        this.maxQueued = maxQueued;
+    }
+
+    /** Queues a message (bounded, oldest dropped first) and sends what the window allows. */
+    void enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, ClientConnection current) {
+        if (current == null && qos == 0) {
+            metrics.dropped(DropReason.QOS0_OFFLINE);
+            return;
+        }
+        if (current == null && maxQueued == 0) {
+            metrics.dropped(DropReason.QUEUE_FULL);
+            return;
+        }
+        ArrayDeque<Pending> waiting = writableQueue();
+        if (maxQueued > 0 && waiting.size() >= maxQueued) {
+            waiting.pollFirst();
+            metrics.queued(-1);
+            metrics.dropped(DropReason.QUEUE_FULL);
+        }
+        waiting.addLast(new Pending(message, qos, retain, subscriptionIds));
+        metrics.queued(1);
+        pump(current);
+    }
+
+    /** Sends queued messages while the client's window and the socket allow. */
+    void pump(ClientConnection current) {
+        if (current == null || queue == null) {
+            return;
+        }
+        while (!queue.isEmpty() && current.channel().isWritable()) {
+            Pending head = queue.peekFirst();
+            if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
+                break;
+            }
+            queue.pollFirst();
+            metrics.queued(-1);
+            if (head.qos > 0) {
+                head.packetId = nextPacketId();
+            }
+            SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
+                    head.packetId, false);
+            if (result == SendResult.SENT && head.qos > 0) {
+                writableInflight().put(head.packetId, head);
+            }
+        }
+    }
+
+    /**
+     * Resends every unacknowledged message on a new connection, with DUP set (a PUBREL for those the
+     * client already received), then sends from the queue.
+     */
+    void resume(ClientConnection current) {
+        Iterator<Pending> resend = inflight.values().iterator();
+        while (resend.hasNext()) {
+            Pending pending = resend.next();
+            if (pending.released) {
+                current.writePubrel(pending.packetId);
+            } else if (current.writePublish(pending.message, pending.qos, pending.retain,
+                    pending.subscriptionIds, pending.packetId, true) != SendResult.SENT) {
+                resend.remove();
+            }
+        }
+        pump(current);
+    }
+
+    void onPubAck(int packetId, ClientConnection current) {
+        Pending pending = inflight.get(packetId);
+        if (pending != null && pending.qos == 1) {
+            inflight.remove(packetId);
+        }
+        pump(current);
+    }
+
+    void onPubRec(int packetId, int reasonCode, ClientConnection current) {
+        Pending pending = inflight.get(packetId);
+        if (pending == null || pending.qos != 2) {
+            if (current != null) {
+                current.writePubrelNotFound(packetId);
+            }
+            return;
+        }
+        if (reasonCode >= 0x80) {
+            inflight.remove(packetId);
+            pump(current);
+            return;
+        }
+        pending.released = true;
+        if (current != null) {
+            current.writePubrel(packetId);
+        }
+    }
+
+    void onPubComp(int packetId, ClientConnection current) {
+        Pending pending = inflight.get(packetId);
+        if (pending != null && pending.released) {
+            inflight.remove(packetId);
+        }
+        pump(current);
+    }
+
+    /** QoS 0 messages are not kept for a client that went away. */
+    void dropQos0Queued() {
+        if (queue == null) {
+            return;
+        }
+        queue.removeIf(p -> {
+            if (p.qos == 0) {
+                metrics.queued(-1);
+                metrics.dropped(DropReason.QOS0_OFFLINE);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** The session ended: nothing is delivered any more. */
+    void clear() {
+        if (queue != null) {
+            metrics.queued(-queue.size());
+            queue.clear();
+        }
+        inflight.clear();
+    }
+
+    /** Restores stored messages: those with a packet identifier as unacknowledged, the rest as queued. */
+    void restore(List<PendingMessage> stored) {
+        for (PendingMessage message : stored) {
+            Pending pending = new Pending(RoutedMessage.of(message.message()), message.qos(),
+                    message.message().retain(),
+                    message.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray());
+            pending.packetId = message.packetId();
+            pending.released = message.released();
+            if (message.packetId() > 0) {
+                writableInflight().put(message.packetId(), pending);
+            } else {
+                writableQueue().addLast(pending);
+                metrics.queued(1);
+            }
+        }
+    }
+
+    /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages. */
+    List<PendingMessage> toStored() {
+        List<PendingMessage> stored = new ArrayList<>();
+        for (Pending p : inflight.values()) {
+            stored.add(p.toStored());
+        }
+        if (queue != null) {
+            for (Pending p : queue) {
+                if (p.qos > 0) {
+                    stored.add(p.toStored());
+                }
+            }
+        }
+        return stored;
+    }
+
+    /** How many messages wait for the client (queued plus unacknowledged). */
+    int count() {
+        return (queue == null ? 0 : queue.size()) + inflight.size();
+    }
+
+    private ArrayDeque<Pending> writableQueue() {
+        if (queue == null) {
+            queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
+        }
+        return queue;
+    }
+
+    private Map<Integer, Pending> writableInflight() {
+        if (inflight == NO_INFLIGHT) {
+            inflight = new LinkedHashMap<>();
+        }
+        return inflight;
+    }
+
+    private int nextPacketId() {
+        while (true) {
+            int candidate = nextPacketId;
+            nextPacketId = candidate == 65_535 ? 1 : candidate + 1;
+            if (!inflight.containsKey(candidate)) {
+                return candidate;
+            }
+        }
+    }
+
+    private static final class Pending {
+        final RoutedMessage message;
+        final int qos;
+        final boolean retain;
+        final int[] subscriptionIds;
+        int packetId;
+        boolean released;
+
+        Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+            this.message = message;
+            this.qos = qos;
+            this.retain = retain;
+            this.subscriptionIds = subscriptionIds;
+        }
+
+        PendingMessage toStored() {
+            List<Integer> ids = new ArrayList<>(subscriptionIds.length);
+            for (int id : subscriptionIds) {
+                ids.add(id);
+            }
+            return new PendingMessage(message.message(), qos, packetId, released, ids);
+        }
+    }
+}
