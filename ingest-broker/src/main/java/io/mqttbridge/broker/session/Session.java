@@ -3,8 +3,10 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.TopicPermissions;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -39,6 +41,10 @@ public final class Session {
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile ClientConnection connection;
     private volatile boolean ended;
+    // The authenticated identity that created or resumed this session; null for an anonymous one or
+    // a session restored from a store that does not record it. Changed only inside
+    // SessionManager.open's per-client-id compute, hence atomically with the ownership check.
+    private volatile String owner;
 
     private final OutboundMessages outbound;
     private long sessionExpirySeconds;
@@ -57,6 +63,23 @@ public final class Session {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** The identity this session belongs to, or {@code null} when anonymous or not known. */
+    public String owner() {
+        return owner;
+    }
+
+    /** Whether {@code identity} (null = anonymous) may resume or replace this session. */
+    boolean mayBeOpenedBy(String identity) {
+        String current = owner;
+        return current == null || current.equals(identity);
+    }
+
+    void claimBy(String identity) {
+        if (identity != null) {
+            owner = identity;
+        }
     }
 
     public boolean isOnline() {
@@ -135,6 +158,9 @@ public final class Session {
         disconnectedAt = null;
         connection = newConnection;
         newConnection.setSession(this);
+        if (newConnection.permissions() != null) {
+            applyPermissions(newConnection.permissions());
+        }
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
         onAttached.accept(stillPresent);
@@ -284,6 +310,27 @@ public final class Session {
         Subscription previous = subscriptions.put(subscription.topicFilter(), subscription);
         manager.addToTree(subscription, previous == null);
         return previous != null;
+    }
+
+    /**
+     * Decides every subscription again under {@code permissions} (those of a connection resuming the
+     * session, or changed rules): a subscription no longer allowed is removed, the others get the
+     * delivery filter the rules now give them. Must run on the session's executor.
+     *
+     * @return the filters (as the client sent them) that were removed
+     */
+    public List<String> applyPermissions(TopicPermissions permissions) {
+        List<String> removed = new ArrayList<>(0);
+        for (Subscription subscription : List.copyOf(subscriptions.values())) {
+            DeliveryFilter now = permissions.subscriptionFilter(subscription.filter());
+            if (now == null) {
+                unsubscribe(subscription.topicFilter());
+                removed.add(subscription.topicFilter());
+            } else if (now != subscription.deliveryFilter()) {
+                subscribe(subscription.withDeliveryFilter(now));
+            }
+        }
+        return removed;
     }
 
     /** Removes a subscription; must run on the session's executor. @return whether it existed */

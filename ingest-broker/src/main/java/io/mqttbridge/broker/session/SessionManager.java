@@ -45,18 +45,37 @@ public final class SessionManager {
     /**
      * Finds the session to resume or creates a new one. With {@code cleanStart} an existing session
      * is ended (its connection, if any, is disconnected with 0x8E) and a new one takes its place.
+     *
+     * <p>A session created by an authenticated identity belongs to it: another identity, or an
+     * anonymous client, can neither resume nor replace it, so that a client id alone never gives
+     * access to another device's session.
+     *
+     * @param owner the authenticated identity (device id) connecting, or {@code null} when anonymous
+     * @return the session, or {@code null} (and nothing changed) when the session under
+     *     {@code clientId} belongs to another identity
      */
-    public Opened open(String clientId, boolean cleanStart, EventExecutor executor) {
+    public Opened open(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
         Session[] replaced = new Session[1];
         boolean[] present = new boolean[1];
+        boolean[] refused = new boolean[1];
         Session session = sessions.compute(clientId, (id, existing) -> {
+            if (existing != null && !existing.isEnded() && !existing.mayBeOpenedBy(owner)) {
+                refused[0] = true;
+                return existing;
+            }
             if (existing != null && !cleanStart && !existing.isEnded()) {
                 present[0] = true;
+                existing.claimBy(owner);
                 return existing;
             }
             replaced[0] = existing;
-            return new Session(id, this, executor);
+            Session created = new Session(id, this, executor);
+            created.claimBy(owner);
+            return created;
         });
+        if (refused[0]) {
+            return null;
+        }
         if (replaced[0] != null) {
             replaced[0].endFromOutside(0x8E, DisconnectInfo.SESSION_TAKEN_OVER);
         }

@@ -225,6 +225,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 case SERVER_UNAVAILABLE -> refuse(ctx, connection,
                         MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5,
                         MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+                case CLIENT_ID_NOT_ALLOWED -> refuseClientId(ctx, connection);
             }
             return;
         }
@@ -234,6 +235,13 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
             return;
         }
+        SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop(),
+                authorized.identity().deviceId());
+        if (opened == null) {
+            // The session under this client id belongs to another identity: no takeover, no resume.
+            refuseClientId(ctx, connection);
+            return;
+        }
         connection.setPermissions(authorized.permissions());
         connection.setWill(will);
         connection.setSessionExpirySeconds(request.sessionExpiry());
@@ -241,7 +249,6 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 (InetSocketAddress) ctx.channel().remoteAddress(), connection.version(), request.cleanStart(),
                 request.keepAlive(), request.sessionExpiry(), Instant.now());
         connection.setInfo(info);
-        SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop());
         opened.session().attach(connection, request.sessionExpiry(), stillPresent -> {
             if (!ctx.channel().isActive()) {
                 return;
@@ -265,6 +272,16 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 ctx.pipeline().context(MqttChannelInitializer.CONNECTION_GUARD).fireChannelRead(held);
             }
         });
+    }
+
+    /**
+     * Refuses a client id the identity may not use (0x85 / 3.1.1 code 2): before any session is
+     * opened or taken over, and before the session listener hears of the connection.
+     */
+    private void refuseClientId(ChannelHandlerContext ctx, ClientConnection connection) {
+        metrics.connectRefusedForClientId();
+        refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID,
+                MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
     }
 
     /** Ends the connection when its credentials expire (MQTT 5: DISCONNECT 0xA0; 3.1.1: close). */
