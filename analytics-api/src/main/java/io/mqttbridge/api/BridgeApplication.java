@@ -7,6 +7,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
+import io.mqttbridge.api.config.AdminConnectors;
 import io.mqttbridge.api.errors.ProblemMappers;
 import io.mqttbridge.api.health.BrokerHealthCheck;
 import io.mqttbridge.api.health.DatabaseHealthCheck;
@@ -41,6 +42,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
 
     @Override
     public void run(BridgeConfiguration config, Environment environment) {
+        AdminConnectors.bindToLoopbackUnlessConfigured(config.getServerFactory());
         installApiConventions(config, environment);
         environment.jersey().register(new HealthResource(environment.healthChecks()));
 

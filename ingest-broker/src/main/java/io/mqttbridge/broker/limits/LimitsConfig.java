@@ -15,6 +15,8 @@ public class LimitsConfig {
     public static final long DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT = 0;
     public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 0;
     public static final int DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF = 10;
+    /** Failures over all user names from one address before the whole address backs off. */
+    public static final int DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF = 50;
     public static final long DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS = 1_000;
     public static final long DEFAULT_AUTH_BACKOFF_MAX_MILLIS = 60_000;
     /** How many distinct source addresses the per-address limits remember (oldest forgotten first). */
@@ -28,6 +30,7 @@ public class LimitsConfig {
     private long publishBytesBurstPerClient = DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT;
     private int maxSubscriptionsPerClient = DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT;
     private int authFailuresBeforeBackoff = DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF;
+    private int authFailuresPerAddressBeforeBackoff = DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF;
     private long authBackoffInitialMillis = DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS;
     private long authBackoffMaxMillis = DEFAULT_AUTH_BACKOFF_MAX_MILLIS;
     private int trackedAddresses = DEFAULT_TRACKED_ADDRESSES;
@@ -42,6 +45,11 @@ public class LimitsConfig {
         nonNegative(publishBytesBurstPerClient, "publishBytesBurstPerClient");
         nonNegative(maxSubscriptionsPerClient, "maxSubscriptionsPerClient");
         nonNegative(authFailuresBeforeBackoff, "authFailuresBeforeBackoff");
+        nonNegative(authFailuresPerAddressBeforeBackoff, "authFailuresPerAddressBeforeBackoff");
+        if (authFailuresPerAddressBeforeBackoff < authFailuresBeforeBackoff) {
+            fail("authFailuresPerAddressBeforeBackoff", "must be at least authFailuresBeforeBackoff, was "
+                    + authFailuresPerAddressBeforeBackoff);
+        }
         if (authBackoffInitialMillis <= 0) {
             fail("authBackoffInitialMillis", "must be positive, was " + authBackoffInitialMillis);
         }
@@ -80,6 +88,9 @@ public class LimitsConfig {
     public void setMaxSubscriptionsPerClient(int maxSubscriptionsPerClient) { this.maxSubscriptionsPerClient = maxSubscriptionsPerClient; }
     public int getAuthFailuresBeforeBackoff() { return authFailuresBeforeBackoff; }
     public void setAuthFailuresBeforeBackoff(int authFailuresBeforeBackoff) { this.authFailuresBeforeBackoff = authFailuresBeforeBackoff; }
+    /** Failed logins over all user names from one source address before the address backs off. */
+    public int getAuthFailuresPerAddressBeforeBackoff() { return authFailuresPerAddressBeforeBackoff; }
+    public void setAuthFailuresPerAddressBeforeBackoff(int value) { this.authFailuresPerAddressBeforeBackoff = value; }
     public long getAuthBackoffInitialMillis() { return authBackoffInitialMillis; }
     public void setAuthBackoffInitialMillis(long authBackoffInitialMillis) { this.authBackoffInitialMillis = authBackoffInitialMillis; }
     public long getAuthBackoffMaxMillis() { return authBackoffMaxMillis; }
