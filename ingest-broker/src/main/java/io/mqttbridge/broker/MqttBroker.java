@@ -26,6 +26,7 @@ import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
 import io.mqttbridge.broker.spi.PublishSink;
@@ -134,11 +135,11 @@ public final class MqttBroker implements MessagePublisher {
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics),
-                new PublishHandler(config, sink, router, backPressure, metrics),
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits),
+                new PublishHandler(config, sink, router, backPressure, metrics, limits),
                 new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
-                new DisconnectHandler(wills, listener, backPressure));
+                new DisconnectHandler(wills, listener, backPressure, config, limits));
         running = true;
         try {
             List<ListenerConfig> listeners = config.effectiveListeners();
@@ -345,6 +346,70 @@ public final class MqttBroker implements MessagePublisher {
         }
         connection.disconnect(ClientConnection.REASON_ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
         return true;
+    }
+
+    /**
+     * Applies changed permissions of {@code deviceId} to this node at once: every session the
+     * device owns, connected or offline, is authorized again through {@code authorizer}; a
+     * connection gets the new permissions for its next PUBLISH and SUBSCRIBE, and subscriptions
+     * no longer allowed are removed (the session listener hears of it as an unsubscribe; MQTT has
+     * no packet that tells a client), the others get the delivery filter the new rules give them.
+     *
+     * <p>Threading: any thread; the work runs on the sessions' executors.
+     *
+     * @return completes with the number of subscriptions removed
+     */
+    public CompletableFuture<Integer> reauthorize(String deviceId, Authorizer authorizer) {
+        List<CompletableFuture<Integer>> done = new ArrayList<>();
+        for (Session session : sessions.all()) {
+            if (!deviceId.equals(session.owner())) {
+                continue;
+            }
+            ClientConnection connection = session.connection();
+            ConnectionInfo info = connection == null ? null : connection.info();
+            DeviceIdentity identity = info != null ? info.identity()
+                    : new DeviceIdentity(deviceId, deviceId, session.clientId(), List.of());
+            CompletableFuture<Integer> removed = new CompletableFuture<>();
+            done.add(removed);
+            authorizer.permissionsFor(identity).whenComplete((permissions, error) -> {
+                if (error != null) {
+                    LOG.warn("could not authorize device {} again; its sessions keep their permissions", deviceId, error);
+                    removed.complete(0);
+                    return;
+                }
+                session.execute(() -> {
+                    ClientConnection current = session.connection();
+                    if (current != null) {
+                        current.setPermissions(permissions);
+                    }
+                    List<String> filters = session.applyPermissions(permissions);
+                    if (!filters.isEmpty() && current != null && current.info() != null) {
+                        listener.onUnsubscribed(current.info(), filters);
+                    }
+                    removed.complete(filters.size());
+                });
+            });
+        }
+        return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> done.stream().mapToInt(CompletableFuture::join).sum());
+    }
+
+    /**
+     * Ends every session {@code deviceId} owns on this node (its stored subscriptions and queued
+     * messages go with it) and disconnects its connections (MQTT 5: DISCONNECT 0x98), for a device
+     * that was disabled or deleted.
+     *
+     * @return how many sessions and connections were ended
+     */
+    public int endSessionsOf(String deviceId) {
+        int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
+        for (Session session : sessions.all()) {
+            if (deviceId.equals(session.owner())) {
+                session.endFromOutside(ClientConnection.REASON_ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */

@@ -13,7 +13,16 @@ public class LimitsConfig {
     public static final int DEFAULT_PUBLISH_BURST_PER_CLIENT = 0;
     public static final long DEFAULT_PUBLISH_BYTES_PER_SECOND_PER_CLIENT = 0;
     public static final long DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT = 0;
-    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 0;
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 1_000;
+    /** Bytes of packets a connection may send while its CONNECT is still being authenticated. */
+    public static final int DEFAULT_MAX_UNAUTHENTICATED_BYTES = 64 * 1024;
+    /** MQTT 3.1.1 has no receive maximum: QoS 2 PUBLISHes awaiting PUBREL per connection. */
+    public static final int DEFAULT_MAX_INBOUND_QOS2_PER_CLIENT = 100;
+    /** Sessions one authenticated identity may hold (client id templates such as %u-* allow several). */
+    public static final int DEFAULT_MAX_SESSIONS_PER_IDENTITY = 100;
+    public static final int DEFAULT_MAX_TOPIC_LEVELS = 32;
+    /** Characters of a topic name or filter. */
+    public static final int DEFAULT_MAX_TOPIC_LENGTH = 1_024;
     public static final int DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF = 10;
     /** Failures over all user names from one address before the whole address backs off. */
     public static final int DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF = 50;
@@ -29,6 +38,11 @@ public class LimitsConfig {
     private long publishBytesPerSecondPerClient = DEFAULT_PUBLISH_BYTES_PER_SECOND_PER_CLIENT;
     private long publishBytesBurstPerClient = DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT;
     private int maxSubscriptionsPerClient = DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT;
+    private int maxUnauthenticatedBytes = DEFAULT_MAX_UNAUTHENTICATED_BYTES;
+    private int maxInboundQos2PerClient = DEFAULT_MAX_INBOUND_QOS2_PER_CLIENT;
+    private int maxSessionsPerIdentity = DEFAULT_MAX_SESSIONS_PER_IDENTITY;
+    private int maxTopicLevels = DEFAULT_MAX_TOPIC_LEVELS;
+    private int maxTopicLength = DEFAULT_MAX_TOPIC_LENGTH;
     private int authFailuresBeforeBackoff = DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF;
     private int authFailuresPerAddressBeforeBackoff = DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF;
     private long authBackoffInitialMillis = DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS;
@@ -44,6 +58,11 @@ public class LimitsConfig {
         nonNegative(publishBytesPerSecondPerClient, "publishBytesPerSecondPerClient");
         nonNegative(publishBytesBurstPerClient, "publishBytesBurstPerClient");
         nonNegative(maxSubscriptionsPerClient, "maxSubscriptionsPerClient");
+        nonNegative(maxUnauthenticatedBytes, "maxUnauthenticatedBytes");
+        nonNegative(maxInboundQos2PerClient, "maxInboundQos2PerClient");
+        nonNegative(maxSessionsPerIdentity, "maxSessionsPerIdentity");
+        nonNegative(maxTopicLevels, "maxTopicLevels");
+        nonNegative(maxTopicLength, "maxTopicLength");
         nonNegative(authFailuresBeforeBackoff, "authFailuresBeforeBackoff");
         nonNegative(authFailuresPerAddressBeforeBackoff, "authFailuresPerAddressBeforeBackoff");
         if (authFailuresPerAddressBeforeBackoff < authFailuresBeforeBackoff) {
@@ -71,6 +90,22 @@ public class LimitsConfig {
     private static void fail(String key, String message) {
         throw new IllegalArgumentException("broker configuration 'limits." + key + "' " + message);
     }
+
+    /** Bytes a connection may send while its CONNECT is authenticated; beyond: closed (0 = off). */
+    public int getMaxUnauthenticatedBytes() { return maxUnauthenticatedBytes; }
+    public void setMaxUnauthenticatedBytes(int value) { this.maxUnauthenticatedBytes = value; }
+    /** MQTT 3.1.1 QoS 2 PUBLISHes in flight per connection; beyond: closed (0 = off). */
+    public int getMaxInboundQos2PerClient() { return maxInboundQos2PerClient; }
+    public void setMaxInboundQos2PerClient(int value) { this.maxInboundQos2PerClient = value; }
+    /** Sessions per authenticated identity; a new one beyond: CONNACK 0x97 / 3.1.1 code 3 (0 = off). */
+    public int getMaxSessionsPerIdentity() { return maxSessionsPerIdentity; }
+    public void setMaxSessionsPerIdentity(int value) { this.maxSessionsPerIdentity = value; }
+    /** Levels of a topic name or filter (0 = off). */
+    public int getMaxTopicLevels() { return maxTopicLevels; }
+    public void setMaxTopicLevels(int value) { this.maxTopicLevels = value; }
+    /** Characters of a topic name or filter (0 = off). */
+    public int getMaxTopicLength() { return maxTopicLength; }
+    public void setMaxTopicLength(int value) { this.maxTopicLength = value; }
 
     public int getConnectRatePerAddress() { return connectRatePerAddress; }
     public void setConnectRatePerAddress(int connectRatePerAddress) { this.connectRatePerAddress = connectRatePerAddress; }

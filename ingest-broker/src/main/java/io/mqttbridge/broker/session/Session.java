@@ -330,6 +330,9 @@ public final class Session {
                 subscribe(subscription.withDeliveryFilter(now));
             }
         }
+        if (!removed.isEmpty() && sessionExpirySeconds != 0 && !ended) {
+            manager.save(snapshot());
+        }
         return removed;
     }
 

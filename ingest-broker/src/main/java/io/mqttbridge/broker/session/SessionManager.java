@@ -30,6 +30,8 @@ public final class SessionManager {
     }
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    // Live sessions per owning identity, for the sessions-per-identity limit.
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> owned = new ConcurrentHashMap<>();
     private final TopicTree<Subscription> tree;
     private final SessionStore store;
     private final BrokerMetrics metrics;
@@ -65,12 +67,12 @@ public final class SessionManager {
             }
             if (existing != null && !cleanStart && !existing.isEnded()) {
                 present[0] = true;
-                existing.claimBy(owner);
+                claim(existing, owner);
                 return existing;
             }
             replaced[0] = existing;
             Session created = new Session(id, this, executor);
-            created.claimBy(owner);
+            claim(created, owner);
             return created;
         });
         if (refused[0]) {
@@ -80,6 +82,32 @@ public final class SessionManager {
             replaced[0].endFromOutside(0x8E, DisconnectInfo.SESSION_TAKEN_OVER);
         }
         return new Opened(session, present[0]);
+    }
+
+    private void claim(Session session, String owner) {
+        if (owner != null && !owner.equals(session.owner())) {
+            session.claimBy(owner);
+            owned.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        }
+    }
+
+    private void release(Session session) {
+        String owner = session.owner();
+        if (owner != null) {
+            owned.computeIfPresent(owner, (o, count) -> count.decrementAndGet() <= 0 ? null : count);
+        }
+    }
+
+    /** Live sessions that belong to {@code owner}; approximate while connects race. */
+    public int countOwnedBy(String owner) {
+        var count = owned.get(owner);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Whether opening {@code clientId} for {@code owner} would give the owner one more session. */
+    public boolean wouldAddSessionFor(String owner, String clientId) {
+        Session existing = sessions.get(clientId);
+        return existing == null || existing.isEnded() || !owner.equals(existing.owner());
     }
 
     public Session get(String clientId) {
@@ -142,7 +170,11 @@ public final class SessionManager {
 
     /** Puts an ended session back under its client id, unless a newer session took the id. */
     boolean revive(Session session) {
-        return sessions.putIfAbsent(session.clientId(), session) == null;
+        boolean revived = sessions.putIfAbsent(session.clientId(), session) == null;
+        if (revived && session.owner() != null) {
+            owned.computeIfAbsent(session.owner(), o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        }
+        return revived;
     }
 
     void addToTree(Subscription subscription, boolean isNew) {
@@ -159,6 +191,7 @@ public final class SessionManager {
     }
 
     void ended(Session session) {
+        release(session);
         sessions.remove(session.clientId(), session);
         store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
     }

@@ -4,6 +4,7 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
@@ -56,9 +57,11 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private final SessionManager sessions;
     private final SessionListener listener;
     private final BrokerMetrics metrics;
+    private final Limits limits;
 
     public ConnectHandler(BrokerConfig config, Authenticator authenticator, Authorizer authorizer,
-                          SessionManager sessions, SessionListener listener, BrokerMetrics metrics) {
+                          SessionManager sessions, SessionListener listener, BrokerMetrics metrics, Limits limits) {
+        this.limits = limits;
         this.config = config;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
@@ -127,6 +130,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             if (expiry > config.getMaxSessionExpirySeconds()) {
                 expiry = config.getMaxSessionExpirySeconds();
                 expiryCapped = true;
+                limits.metrics().sessionExpiryCapped();
             }
             Integer receiveMaximum = Mqtt5Properties.integer(properties, MqttProperties.RECEIVE_MAXIMUM);
             Integer maximumPacketSize = Mqtt5Properties.integer(properties, MqttProperties.MAXIMUM_PACKET_SIZE);
@@ -147,6 +151,11 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             connection.setTopicAliasMaximum(config.getTopicAliasMaximum());
         } else {
             expiry = header.isCleanSession() ? 0 : ConnectionInfo.SESSION_NEVER_EXPIRES;
+            if (expiry > config.getMaxSessionExpirySeconds()) {
+                // 3.1.1 cannot be told, but its persistent session is as bounded as a 5.0 one.
+                expiry = config.getMaxSessionExpirySeconds();
+                limits.metrics().sessionExpiryCapped();
+            }
             connection.setSendQuota(config.getMaxInflightOutbound());
         }
 
@@ -235,8 +244,17 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
             return;
         }
+        String owner = authorized.identity().deviceId();
+        if (owner != null && limits.maxSessionsPerIdentity() > 0
+                && sessions.wouldAddSessionFor(owner, request.clientId())
+                && sessions.countOwnedBy(owner) >= limits.maxSessionsPerIdentity()) {
+            limits.metrics().sessionsPerIdentityRefused();
+            refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            return;
+        }
         SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop(),
-                authorized.identity().deviceId());
+                owner);
         if (opened == null) {
             // The session under this client id belongs to another identity: no takeover, no resume.
             refuseClientId(ctx, connection);

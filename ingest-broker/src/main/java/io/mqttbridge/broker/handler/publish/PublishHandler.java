@@ -2,6 +2,7 @@ package io.mqttbridge.broker.handler.publish;
 
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.InboundPublishes;
 import io.mqttbridge.broker.connection.InboundPublishes.PendingAck;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
@@ -48,9 +49,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
     private final MessageRouter router;
     private final BackPressure backPressure;
     private final BrokerMetrics metrics;
+    private final Limits limits;
 
     public PublishHandler(BrokerConfig config, PublishSink sink, MessageRouter router, BackPressure backPressure,
-                          BrokerMetrics metrics) {
+                          BrokerMetrics metrics, Limits limits) {
+        this.limits = limits;
         this.config = config;
         this.sink = sink;
         this.router = router;
@@ -113,11 +116,24 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
+        if (!limits.topicSizeAllowed(topic)) {
+            limits.metrics().topicSizeRefused();
+            connection.disconnect(ClientConnection.REASON_TOPIC_NAME_INVALID, DisconnectInfo.PROTOCOL_ERROR);
+            return;
+        }
         InboundPublishes inbound = connection.inbound();
         if (qos == 2) {
             Qos2Flow existing = inbound.qos2(packetId);
             if (existing != null) {
                 onDuplicateQos2(ctx, connection, packetId, existing);
+                return;
+            }
+            if (!mqtt5 && limits.maxInboundQos2PerClient() > 0
+                    && inbound.unacknowledged() >= limits.maxInboundQos2PerClient()) {
+                // 3.1.1 announces no receive maximum and has no reason code: a client holding this many
+                // QoS 2 flows open (never sending PUBREL) is closed rather than kept without bound.
+                limits.metrics().inboundQos2Exceeded();
+                connection.disconnect(ClientConnection.REASON_RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
         }

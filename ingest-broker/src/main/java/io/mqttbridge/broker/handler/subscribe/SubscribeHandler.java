@@ -99,6 +99,11 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 codes[i] = TOPIC_FILTER_INVALID;
                 continue;
             }
+            if (!limits.topicSizeAllowed(parsed.filter())) {
+                limits.metrics().topicSizeRefused();
+                codes[i] = mqtt5 ? QUOTA_EXCEEDED : FAILURE;
+                continue;
+            }
             MqttSubscriptionOption option = topicSubscription.option();
             if (parsed.shareGroup() != null) {
                 if (!config.isSharedSubscriptionsAvailable()) {
