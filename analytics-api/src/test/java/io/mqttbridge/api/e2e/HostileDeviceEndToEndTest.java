@@ -190,4 +190,88 @@ class HostileDeviceEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("admin/public"));
         assertThat(received).containsExactly("admin/public");
     }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> subscriptionFilters(String clientId) {
+        try (Response response = api("/api/v1/live/clients/" + clientId + "/subscriptions").get()) {
+            if (response.getStatus() == 404) {
+                return List.of();
+            }
+            return ((List<Map<String, Object>>) response.readEntity(List.class)).stream()
+                    .map(s -> s.get("topicFilter")).toList();
+        }
+    }
+
+    private static void patch(String id, Map<String, Object> body) {
+        try (Response response = api("/api/v1/devices/" + id).method("PATCH", Entity.json(body))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anAclChangeAppliesAtOnceToTheOpenConnectionAndToAnOfflineSessionsStoredSubscriptions() throws Exception {
+        createDevice("live", List.of(rule("allow", "all", "live/#")));
+        createDevice("sleeper", List.of(rule("allow", "all", "sleeper/#")));
+        MqttClient live = v5("live");
+        live.connect(login("live", true));
+        live.subscribe(new String[] {"live/a/#", "live/b"}, new int[] {1, 1});
+        MqttClient sleeper = v5("sleeper");
+        sleeper.connect(login("sleeper", true));
+        sleeper.subscribe(new String[] {"sleeper/x", "sleeper/y"}, new int[] {1, 1});
+        sleeper.disconnect();
+
+        patch("live", Map.of("aclRules", List.of(rule("allow", "all", "live/a/#"))));
+        patch("sleeper", Map.of("aclRules", List.of(rule("allow", "all", "sleeper/x"))));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(subscriptionFilters("live")).containsExactly("live/a/#");
+            assertThat(subscriptionFilters("sleeper")).containsExactly("sleeper/x");
+        });
+        assertThat(live.isConnected()).isTrue();
+        live.disconnect();
+        // An open connection's own permissions change too: publishing to live/b is now refused.
+        com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient open = com.hivemq.client.mqtt.MqttClient.builder()
+                .useMqttVersion5().identifier("live").serverHost("127.0.0.1").serverPort(mqttPort()).buildBlocking();
+        open.connectWith().simpleAuth().username("live").password("pw-live".getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().send();
+        open.publishWith().topic("live/a/1").qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE).send();
+        patch("live", Map.of("aclRules", List.of(rule("allow", "all", "live/b"))));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> open.publishWith()
+                .topic("live/a/1").qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE).send())
+                .isInstanceOfSatisfying(com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException.class,
+                        e -> assertThat(e.getMqttMessage().getReasonCode().getCode()).isEqualTo(0x87)));
+        open.disconnect();
+    }
+
+    @Test
+    void disablingADeviceEndsItsConnectionAndItsPersistentSession() throws Exception {
+        createDevice("doomed", List.of(rule("allow", "all", "doomed/#")));
+        MqttClient doomed = v5("doomed");
+        doomed.connect(login("doomed", false));
+        doomed.subscribe("doomed/cmd", 1);
+
+        patch("doomed", Map.of("enabled", false));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !doomed.isConnected());
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscriptionFilters("doomed").isEmpty());
+        assertThatThrownBy(() -> v5("doomed").connect(login("doomed", false))).isInstanceOf(MqttException.class)
+                .satisfies(e -> assertThat(((MqttException) e).getReasonCode()).isEqualTo(0x87));
+    }
+
+    @Test
+    void rotatingCredentialsWithoutGraceEndsConnectionsMadeWithTheOldOnes() throws Exception {
+        createDevice("rotor", List.of(rule("allow", "all", "rotor/#")));
+        MqttClient rotor = v5("rotor");
+        rotor.connect(login("rotor", true));
+        try (Response response = api("/api/v1/devices/rotor/credentials/rotate")
+                .post(Entity.json(Map.of("password", "pw-new", "graceSeconds", 0)))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !rotor.isConnected());
+        MqttClient again = v5("rotor");
+        MqttConnectionOptions options = login("rotor", true);
+        options.setPassword("pw-new".getBytes(StandardCharsets.UTF_8));
+        again.connect(options);
+        assertThat(again.isConnected()).isTrue();
+    }
 }
