@@ -17,6 +17,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.routing.TopicTree;
 import io.mqttbridge.broker.session.InMemorySessionStore;
@@ -75,6 +76,7 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionListener listener;
     private final SessionStore sessionStore;
     private final RetainedStore retainedStore;
+    private final RetainedQuota retainedQuota;
     private final BrokerMetrics metrics;
     private final Limits limits;
     private final TopicTree<Subscription> tree = new TopicTree<>();
@@ -99,12 +101,14 @@ public final class MqttBroker implements MessagePublisher {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.listener = new SafeSessionListener(Objects.requireNonNull(listener, "listener"));
         this.sessionStore = Objects.requireNonNull(sessionStore, "sessionStore");
-        this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
+        Objects.requireNonNull(retainedStore, "retainedStore");
         Objects.requireNonNull(metricRegistry, "metricRegistry");
-        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.limits = new Limits(config.getLimits(), metricRegistry);
+        this.retainedQuota = new RetainedQuota(retainedStore, limits.retainedLimits());
+        this.retainedStore = retainedQuota;
+        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config);
-        this.router = new MessageRouter(tree, retainedStore, config);
+        this.router = new MessageRouter(tree, this.retainedStore, config);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -136,7 +140,7 @@ public final class MqttBroker implements MessagePublisher {
         WillPublisher wills = new WillPublisher(router, sink);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
                 new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits),
-                new PublishHandler(config, sink, router, backPressure, metrics, limits),
+                new PublishHandler(config, sink, router, backPressure, metrics, limits, retainedQuota),
                 new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
                 new DisconnectHandler(wills, listener, backPressure, config, limits));

@@ -18,6 +18,7 @@ public final class LimitMetrics {
     public static final String SESSIONS_PER_IDENTITY = PREFIX + ".sessions-per-identity.refused";
     public static final String TOPIC_SIZE = PREFIX + ".topic-size.refused";
     public static final String SESSION_EXPIRY_CAPPED = PREFIX + ".session-expiry.capped";
+    public static final String RETAINED = PREFIX + ".retained.refused";
 
     private final Meter maxConnections;
     private final Meter connectRate;
@@ -30,6 +31,7 @@ public final class LimitMetrics {
     private final Meter sessionsPerIdentity;
     private final Meter topicSize;
     private final Meter sessionExpiryCapped;
+    private final Meter retained;
 
     public LimitMetrics(MetricRegistry registry) {
         maxConnections = registry.meter(MAX_CONNECTIONS);
@@ -43,6 +45,7 @@ public final class LimitMetrics {
         sessionsPerIdentity = registry.meter(SESSIONS_PER_IDENTITY);
         topicSize = registry.meter(TOPIC_SIZE);
         sessionExpiryCapped = registry.meter(SESSION_EXPIRY_CAPPED);
+        retained = registry.meter(RETAINED);
     }
 
     public void maxConnectionsRefused() { maxConnections.mark(); }
@@ -56,4 +59,5 @@ public final class LimitMetrics {
     public void sessionsPerIdentityRefused() { sessionsPerIdentity.mark(); }
     public void topicSizeRefused() { topicSize.mark(); }
     public void sessionExpiryCapped() { sessionExpiryCapped.mark(); }
+    public void retainedRefused() { retained.mark(); }
 }

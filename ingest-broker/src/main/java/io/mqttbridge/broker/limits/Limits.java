@@ -62,6 +62,12 @@ public final class Limits {
         return config.getMaxSubscriptionsPerClient();
     }
 
+    /** The retained-message limits, for {@code retained.RetainedQuota}. */
+    public io.mqttbridge.broker.retained.RetainedQuota.Limits retainedLimits() {
+        return new io.mqttbridge.broker.retained.RetainedQuota.Limits(config.getMaxRetainedMessages(),
+                config.getMaxRetainedBytes(), config.getMaxRetainedMessagesPerClient(), config.getMaxRetainedBytesPerClient());
+    }
+
     public int maxUnauthenticatedBytes() {
         return config.getMaxUnauthenticatedBytes();
     }

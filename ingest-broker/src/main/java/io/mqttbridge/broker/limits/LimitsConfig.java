@@ -23,6 +23,10 @@ public class LimitsConfig {
     public static final int DEFAULT_MAX_TOPIC_LEVELS = 32;
     /** Characters of a topic name or filter. */
     public static final int DEFAULT_MAX_TOPIC_LENGTH = 1_024;
+    public static final long DEFAULT_MAX_RETAINED_MESSAGES = 100_000;
+    public static final long DEFAULT_MAX_RETAINED_BYTES = 256L * 1024 * 1024;
+    public static final long DEFAULT_MAX_RETAINED_MESSAGES_PER_CLIENT = 1_000;
+    public static final long DEFAULT_MAX_RETAINED_BYTES_PER_CLIENT = 16L * 1024 * 1024;
     public static final int DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF = 10;
     /** Failures over all user names from one address before the whole address backs off. */
     public static final int DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF = 50;
@@ -43,6 +47,10 @@ public class LimitsConfig {
     private int maxSessionsPerIdentity = DEFAULT_MAX_SESSIONS_PER_IDENTITY;
     private int maxTopicLevels = DEFAULT_MAX_TOPIC_LEVELS;
     private int maxTopicLength = DEFAULT_MAX_TOPIC_LENGTH;
+    private long maxRetainedMessages = DEFAULT_MAX_RETAINED_MESSAGES;
+    private long maxRetainedBytes = DEFAULT_MAX_RETAINED_BYTES;
+    private long maxRetainedMessagesPerClient = DEFAULT_MAX_RETAINED_MESSAGES_PER_CLIENT;
+    private long maxRetainedBytesPerClient = DEFAULT_MAX_RETAINED_BYTES_PER_CLIENT;
     private int authFailuresBeforeBackoff = DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF;
     private int authFailuresPerAddressBeforeBackoff = DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF;
     private long authBackoffInitialMillis = DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS;
@@ -63,6 +71,10 @@ public class LimitsConfig {
         nonNegative(maxSessionsPerIdentity, "maxSessionsPerIdentity");
         nonNegative(maxTopicLevels, "maxTopicLevels");
         nonNegative(maxTopicLength, "maxTopicLength");
+        nonNegative(maxRetainedMessages, "maxRetainedMessages");
+        nonNegative(maxRetainedBytes, "maxRetainedBytes");
+        nonNegative(maxRetainedMessagesPerClient, "maxRetainedMessagesPerClient");
+        nonNegative(maxRetainedBytesPerClient, "maxRetainedBytesPerClient");
         nonNegative(authFailuresBeforeBackoff, "authFailuresBeforeBackoff");
         nonNegative(authFailuresPerAddressBeforeBackoff, "authFailuresPerAddressBeforeBackoff");
         if (authFailuresPerAddressBeforeBackoff < authFailuresBeforeBackoff) {
@@ -106,6 +118,16 @@ public class LimitsConfig {
     /** Characters of a topic name or filter (0 = off). */
     public int getMaxTopicLength() { return maxTopicLength; }
     public void setMaxTopicLength(int value) { this.maxTopicLength = value; }
+
+    /** Retained messages in all / bytes in all / per publishing client / bytes per client (0 = off). */
+    public long getMaxRetainedMessages() { return maxRetainedMessages; }
+    public void setMaxRetainedMessages(long value) { this.maxRetainedMessages = value; }
+    public long getMaxRetainedBytes() { return maxRetainedBytes; }
+    public void setMaxRetainedBytes(long value) { this.maxRetainedBytes = value; }
+    public long getMaxRetainedMessagesPerClient() { return maxRetainedMessagesPerClient; }
+    public void setMaxRetainedMessagesPerClient(long value) { this.maxRetainedMessagesPerClient = value; }
+    public long getMaxRetainedBytesPerClient() { return maxRetainedBytesPerClient; }
+    public void setMaxRetainedBytesPerClient(long value) { this.maxRetainedBytesPerClient = value; }
 
     public int getConnectRatePerAddress() { return connectRatePerAddress; }
     public void setConnectRatePerAddress(int connectRatePerAddress) { this.connectRatePerAddress = connectRatePerAddress; }

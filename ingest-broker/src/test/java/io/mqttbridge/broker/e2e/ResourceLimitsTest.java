@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import io.mqttbridge.broker.limits.LimitMetrics;
 import io.mqttbridge.broker.limits.LimitsConfig;
@@ -180,6 +181,78 @@ class ResourceLimitsTest {
             client.disconnectWith().sessionExpiryInterval(86_400).send();
             assertThat(meter(broker, LimitMetrics.SESSION_EXPIRY_CAPPED)).isEqualTo(1);
             await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker.sessionCount() == 0);
+        }
+    }
+
+    private static Mqtt5PubAckReasonCode retain(Mqtt5BlockingClient client, String topic, String payload) {
+        try {
+            client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).retain(true)
+                    .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+            return Mqtt5PubAckReasonCode.SUCCESS;
+        } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException e) {
+            return e.getMqttMessage().getReasonCode();
+        }
+    }
+
+    private static List<String> retainedOf(TestBroker broker, String filter) {
+        Mqtt5BlockingClient reader = MqttClient.builder().useMqttVersion5().identifier("reader-" + System.nanoTime())
+                .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+        reader.connect();
+        List<String> topics = new java.util.ArrayList<>();
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = reader.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+            reader.subscribeWith().topicFilter(filter).send();
+            // Sent after the retained messages of the filter: marks their end.
+            reader.subscribeWith().topicFilter("end/marker").send();
+            reader.publishWith().topic("end/marker").send();
+            while (true) {
+                var next = publishes.receive(5, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(next).isPresent();
+                String topic = next.get().getTopic().toString();
+                if (topic.equals("end/marker")) {
+                    break;
+                }
+                topics.add(topic);
+            }
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        reader.disconnect();
+        return topics.stream().sorted().toList();
+    }
+
+    @Test
+    void retainedMessagesOverTheLimitsAreRefusedWithQuotaExceededOr311KeepsThemUnretained() throws Exception {
+        try (TestBroker broker = TestBroker.start(c -> {
+            c.getLimits().setMaxRetainedMessagesPerClient(2);
+            c.getLimits().setMaxRetainedMessages(3);
+        })) {
+            Mqtt5BlockingClient one = MqttClient.builder().useMqttVersion5().identifier("one").serverHost("127.0.0.1")
+                    .serverPort(broker.port()).buildBlocking();
+            one.connect();
+            assertThat(retain(one, "r/1", "a")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(retain(one, "r/2", "b")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(retain(one, "r/3", "c")).isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
+            assertThat(retain(one, "r/1", "a2")).as("replacing its own").isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(retain(one, "r/2", "")).as("clearing").isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(retain(one, "r/3", "c")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+
+            Mqtt5BlockingClient two = MqttClient.builder().useMqttVersion5().identifier("two").serverHost("127.0.0.1")
+                    .serverPort(broker.port()).buildBlocking();
+            two.connect();
+            assertThat(retain(two, "r/4", "d")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(retain(two, "r/5", "e")).as("over the total").isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
+
+            org.eclipse.paho.client.mqttv3.MqttClient v3 = new org.eclipse.paho.client.mqttv3.MqttClient(
+                    broker.tcpUri(), "three", new MemoryPersistence());
+            v3.connect();
+            v3.publish("r/6", "f".getBytes(StandardCharsets.UTF_8), 1, true);
+            v3.disconnect();
+            v3.close();
+
+            assertThat(retainedOf(broker, "r/#")).containsExactly("r/1", "r/3", "r/4");
+            assertThat(meter(broker, LimitMetrics.RETAINED)).isEqualTo(3);
+            one.disconnect();
+            two.disconnect();
         }
     }
 }

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.handler.publish;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.limits.Limits;
+import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.connection.InboundPublishes;
 import io.mqttbridge.broker.connection.InboundPublishes.PendingAck;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
@@ -50,10 +51,12 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
     private final BackPressure backPressure;
     private final BrokerMetrics metrics;
     private final Limits limits;
+    private final RetainedQuota retainedQuota;
 
     public PublishHandler(BrokerConfig config, PublishSink sink, MessageRouter router, BackPressure backPressure,
-                          BrokerMetrics metrics, Limits limits) {
+                          BrokerMetrics metrics, Limits limits, RetainedQuota retainedQuota) {
         this.limits = limits;
+        this.retainedQuota = retainedQuota;
         this.config = config;
         this.sink = sink;
         this.router = router;
@@ -162,6 +165,23 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         PublishedMessage message = new PublishedMessage(topic, payload, qos, publish.fixedHeader().isRetain(),
                 connection.info().clientId(), connection.info().username(), connection.version(), Instant.now(),
                 mqtt5 ? Mqtt5Properties.messageProperties(properties) : null);
+        if (message.retain() && !retainedQuota.admits(message)) {
+            limits.metrics().retainedRefused();
+            if (mqtt5) {
+                // Over the retained-message limits: refused as a whole, so the client knows it was not kept.
+                if (qos > 0) {
+                    inbound.enqueueAck(new PendingAck(packetId, qos, DONE, ClientConnection.REASON_QUOTA_EXCEEDED));
+                    if (qos == 2) {
+                        inbound.startQos2(packetId, null).setState(Qos2State.RECEIVED);
+                    }
+                    releaseAcks(ctx, connection);
+                }
+                return;
+            }
+            // 3.1.1 has no negative acknowledgement: the message is delivered but not retained.
+            message = new PublishedMessage(topic, payload, qos, false, message.clientId(), message.username(),
+                    message.protocolVersion(), message.receivedAt(), message.properties());
+        }
         if (qos == 2) {
             inbound.startQos2(packetId, message);
         }
