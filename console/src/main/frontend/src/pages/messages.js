@@ -88,7 +88,7 @@ export function messagesPage(main) {
 
   const restart = () => { page = 0; cursors.length = 1; load(); };
   mode.addEventListener('change', () => clear(list, messageList(items, mode.value)));
-  const form = h('form.panel.query', { onsubmit: (e) => { e.preventDefault(); restart(); } },
+  const form = h('form.panel.query', { onsubmit: (e) => { e.preventDefault(); restart(); loadTree(); } },
     h('div.grid4', h('label', 'Topic filter', topic), h('label', 'Client id', clientId), from, to),
     h('div.toolbar', h('button#msg-search', { type: 'submit' }, 'Search'), h('label.inline', 'Payload as ', mode),
       h('span.spacer'),
