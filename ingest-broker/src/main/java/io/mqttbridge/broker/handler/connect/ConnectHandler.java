@@ -73,7 +73,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     /** What the CONNECT asked for, after validation. */
     private record ConnectRequest(String clientId, boolean assignedId, boolean cleanStart, int keepAlive,
                                   boolean keepAliveCapped, long sessionExpiry, boolean expiryCapped,
-                                  String username, byte[] password) {
+                                  String username, byte[] password, boolean responseInformationRequested) {
     }
 
     @Override
@@ -124,6 +124,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
         long expiry;
         boolean expiryCapped = false;
+        boolean responseInformationRequested = false;
         if (mqtt5) {
             Integer requested = Mqtt5Properties.integer(properties, MqttProperties.SESSION_EXPIRY_INTERVAL);
             expiry = requested == null ? 0 : Integer.toUnsignedLong(requested);
@@ -135,8 +136,10 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             Integer receiveMaximum = Mqtt5Properties.integer(properties, MqttProperties.RECEIVE_MAXIMUM);
             Integer maximumPacketSize = Mqtt5Properties.integer(properties, MqttProperties.MAXIMUM_PACKET_SIZE);
             Integer requestProblem = Mqtt5Properties.integer(properties, MqttProperties.REQUEST_PROBLEM_INFORMATION);
+            Integer requestResponse = Mqtt5Properties.integer(properties, MqttProperties.REQUEST_RESPONSE_INFORMATION);
+            responseInformationRequested = requestResponse != null && requestResponse == 1;
             if ((receiveMaximum != null && receiveMaximum == 0) || (maximumPacketSize != null && maximumPacketSize == 0)
-                    || (requestProblem != null && requestProblem > 1)) {
+                    || (requestProblem != null && requestProblem > 1) || (requestResponse != null && requestResponse > 1)) {
                 refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR, null);
                 return;
             }
@@ -162,7 +165,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         String username = header.hasUserName() ? payload.userName() : null;
         byte[] password = header.hasPassword() ? payload.passwordInBytes() : null;
         ConnectRequest request = new ConnectRequest(clientId, assigned, header.isCleanSession(), keepAlive,
-                keepAliveCapped, expiry, expiryCapped, username, password);
+                keepAliveCapped, expiry, expiryCapped, username, password, responseInformationRequested);
 
         WillMessage will = null;
         if (header.isWillFlag()) {
@@ -335,6 +338,10 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, config.getTopicAliasMaximum()));
             if (!config.isSharedSubscriptionsAvailable()) {
                 properties.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
+            }
+            if (request.responseInformationRequested() && !config.getResponseInformation().isEmpty()) {
+                properties.add(new MqttProperties.StringProperty(MqttProperties.RESPONSE_INFORMATION,
+                        config.getResponseInformation().replace("%c", request.clientId())));
             }
         }
         return new MqttConnAckMessage(
