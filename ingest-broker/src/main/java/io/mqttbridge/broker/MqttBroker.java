@@ -285,7 +285,15 @@ public final class MqttBroker implements MessagePublisher {
         pendingPublishes.add(handed);
         handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
         try {
-            router.route(message, handed::complete);
+            CompletableFuture<Integer> count = new CompletableFuture<>();
+            router.routeDurably(message, count::complete).thenCombine(count, (ignored, n) -> n)
+                    .whenComplete((n, error) -> {
+                        if (error == null) {
+                            handed.complete(n);
+                        } else {
+                            handed.completeExceptionally(error);
+                        }
+                    });
         } catch (RuntimeException e) {
             // A session executor refused the task: the broker is stopping.
             handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
