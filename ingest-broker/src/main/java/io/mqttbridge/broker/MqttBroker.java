@@ -32,6 +32,7 @@ import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.will.WillPublisher;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -124,8 +126,15 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next)
-                    .get(30, TimeUnit.SECONDS);
+            // No fixed timeout: the time grows with the number of stored sessions (the store reads
+            // them in pages); a store that cannot reach its database fails on its own.
+            long startedAt = System.nanoTime();
+            Collection<SessionSnapshot> stored = sessionStore.loadAll().get();
+            sessions.restore(stored, server.workerGroup()::next).get();
+            if (!stored.isEmpty()) {
+                LOG.info("restored {} persistent sessions in {} ms", stored.size(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+            }
         } catch (Exception e) {
             server.shutdown();
             server = null;
