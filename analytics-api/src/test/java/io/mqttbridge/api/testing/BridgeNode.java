@@ -37,8 +37,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BridgeNode implements AutoCloseable {
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
-
     private final Builder settings;
     private final int mqttPort;
     private final int apiPort;
@@ -68,6 +66,7 @@ public final class BridgeNode implements AutoCloseable {
         private String databasePassword;
         private String mirrorTopic = "mqtt.messages";
         private String heap = "256m";
+        private Duration readyTimeout = Duration.ofSeconds(90);
         private final List<String> extraConfig = new ArrayList<>();
 
         private Builder(String nodeId, Path dataDirectory) {
@@ -96,6 +95,12 @@ public final class BridgeNode implements AutoCloseable {
         /** The node's maximum heap, as for {@code -Xmx}. */
         public Builder heap(String maxHeap) {
             this.heap = maxHeap;
+            return this;
+        }
+
+        /** How long {@link #start()} waits for the node to be ready. */
+        public Builder readyTimeout(Duration timeout) {
+            this.readyTimeout = timeout;
             return this;
         }
 
@@ -234,7 +239,7 @@ public final class BridgeNode implements AutoCloseable {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/healthcheck"))
                 .timeout(Duration.ofSeconds(5)).build();
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + settings.readyTimeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(settings.nodeId + " exited with " + process.exitValue()
@@ -259,7 +264,7 @@ public final class BridgeNode implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         }
-        throw new IllegalStateException(settings.nodeId + " not ready within " + READY_TIMEOUT + ":\n" + logTail());
+        throw new IllegalStateException(settings.nodeId + " not ready within " + settings.readyTimeout + ":\n" + logTail());
     }
 
     private static boolean accepts(int port) {
@@ -273,11 +278,16 @@ public final class BridgeNode implements AutoCloseable {
 
     /** The last lines of the node's output, for failure messages. */
     public String logTail() {
+        List<String> lines = logLines();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    /** Every line the node's processes wrote so far (all its starts). */
+    public List<String> logLines() {
         try {
-            List<String> lines = Files.readAllLines(logFile(), StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+            return Files.readAllLines(logFile(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return "(no log: " + e + ")";
+            return List.of("(no log: " + e + ")");
         }
     }
 
