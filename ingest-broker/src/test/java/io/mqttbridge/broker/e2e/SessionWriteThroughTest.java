@@ -1,10 +1,25 @@
 package io.mqttbridge.broker.e2e;
 
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionStore;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -106,6 +121,81 @@ class SessionWriteThroughTest {
                             assertThat(m.packetId()).isEqualTo(packetId);
                         }));
             }
+        }
+    }
+
+    /** An in-memory store whose appends complete only when the test releases them. */
+    private static final class GatedStore implements SessionStore {
+        final InMemorySessionStore delegate = new InMemorySessionStore();
+        final CompletableFuture<Void> gate = new CompletableFuture<>();
+        final CountDownLatch appended = new CountDownLatch(1);
+
+        @Override
+        public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
+            return delegate.loadAll();
+        }
+
+        @Override
+        public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+            return delegate.load(clientId);
+        }
+
+        @Override
+        public CompletableFuture<Void> save(SessionSnapshot snapshot) {
+            return delegate.save(snapshot);
+        }
+
+        @Override
+        public CompletableFuture<Void> remove(String clientId) {
+            return delegate.remove(clientId);
+        }
+
+        @Override
+        public CompletableFuture<Void> append(String clientId, PendingMessage message) {
+            delegate.append(clientId, message);
+            appended.countDown();
+            return gate;
+        }
+
+        @Override
+        public CompletableFuture<Void> acknowledge(String clientId, long sequence) {
+            return delegate.acknowledge(clientId, sequence);
+        }
+    }
+
+    @Test
+    void pubackWaitsUntilTheStoreHasTheMessage() throws Exception {
+        GatedStore store = new GatedStore();
+        BrokerConfig config = new BrokerConfig();
+        config.setHost("127.0.0.1");
+        config.setPort(0);
+        MqttBroker broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE, store, new InMemoryRetainedStore(), new MetricRegistry());
+        broker.start();
+        try {
+            try (RawMqttClient subscriber = new RawMqttClient(broker.port())) {
+                subscriber.send(RawMqttClient.connect(4, "gated", false, 60));
+                assertThat(subscriber.read().type()).isEqualTo(2);
+                subscriber.send(RawMqttClient.subscribe(1, "wt/#", 1, false));
+                assertThat(subscriber.read().type()).isEqualTo(9);
+                subscriber.send(RawMqttClient.packet(0xE0, new byte[0]));
+                assertThat(subscriber.readUntilClosed()).isEmpty();
+            }
+            try (RawMqttClient publisher = new RawMqttClient(broker.port())) {
+                publisher.send(RawMqttClient.connect(4, "gatedPub", true, 60));
+                assertThat(publisher.read().type()).isEqualTo(2);
+                publisher.send(RawMqttClient.publish(1, "wt/1", 1, "held", false));
+                assertThat(store.appended.await(5, TimeUnit.SECONDS)).isTrue();
+                // Without the wait the PUBACK would be written while the PUBLISH is handled, before this PINGREQ is read.
+                publisher.send(RawMqttClient.packet(0xC0, new byte[0]));
+                assertThat(publisher.read().type()).as("PINGRESP before PUBACK").isEqualTo(13);
+
+                store.gate.complete(null);
+
+                assertThat(publisher.read().type()).as("PUBACK").isEqualTo(4);
+            }
+        } finally {
+            broker.stop();
         }
     }
 
