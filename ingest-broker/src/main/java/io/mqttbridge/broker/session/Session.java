@@ -42,9 +42,9 @@ public final class Session {
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile ClientConnection connection;
     private volatile boolean ended;
-    // The authenticated identity that created or resumed this session; null for an anonymous one or
-    // a session restored from a store that does not record it. Changed only inside
-    // SessionManager.open's per-client-id compute, hence atomically with the ownership check.
+    // The authenticated identity that created or resumed this session (kept in its snapshots); null
+    // for an anonymous one. Changed only inside SessionManager.open's per-client-id compute (or
+    // before a restored session is published), hence atomically with the ownership check.
     private volatile String owner;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
@@ -469,7 +469,7 @@ public final class Session {
         for (Subscription subscription : subscriptions.values()) {
             subs.add(subscription.toStored());
         }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored());
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored(), owner);
     }
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */

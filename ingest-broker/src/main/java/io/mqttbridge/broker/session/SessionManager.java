@@ -131,6 +131,7 @@ public final class SessionManager {
         List<CompletableFuture<Void>> restored = new ArrayList<>();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
+            claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
             CompletableFuture<Void> done = new CompletableFuture<>();
             restored.add(done);

@@ -179,4 +179,27 @@ class ClientIdBindingEndToEndTest {
         assertThat(connectedEvents).containsExactly("shared-id/sensor-1", "shared-id/sensor-1");
         assertThat(clientIdRefusals()).isEqualTo(4);
     }
+
+    @Test
+    void theOwnerOfAPersistentSessionHoldsAcrossABrokerRestart() {
+        io.mqttbridge.broker.session.InMemorySessionStore store = new io.mqttbridge.broker.session.InMemorySessionStore();
+        try (TestBroker first = new TestBroker(c -> { }, devices(ClientIdBinding.FREE), Authorizer.ALLOW_ALL,
+                PublishSink.NONE, SessionListener.NONE, store)) {
+            broker = first;
+            Mqtt5BlockingClient owner = client("kept-id");
+            connectAs(owner, "sensor-1", false);
+            owner.subscribeWith().topicFilter("private/#").send();
+            owner.disconnect();
+        }
+        broker = new TestBroker(c -> { }, devices(ClientIdBinding.FREE), Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE, store);
+        assertThat(broker.broker.subscriptionsOf("kept-id")).hasSize(1);
+        assertThat(refusal(() -> connectAs(client("kept-id"), null, false)))
+                .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        assertThat(refusal(() -> connectAs(client("kept-id"), "sensor-9", true)))
+                .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+        Mqtt5BlockingClient again = client("kept-id");
+        assertThat(connectAs(again, "sensor-1", false).isSessionPresent()).isTrue();
+        again.disconnect();
+    }
 }
