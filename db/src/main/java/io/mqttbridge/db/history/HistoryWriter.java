@@ -328,12 +328,14 @@ public final class HistoryWriter implements AutoCloseable {
 
         private void updateLag() {
             Set<TopicPartition> assignment = consumer.assignment();
+            Map<TopicPartition, Long> held = pendingCounts();
             if (paused) {
                 // Paused partitions are not fetched, so the consumer's own lag would stay frozen: ask the broker.
                 try {
                     Map<TopicPartition, Long> ends = consumer.endOffsets(assignment, Duration.ofSeconds(1));
                     for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-                        lag.put(end.getKey(), end.getValue() - consumer.position(end.getKey()) + pendingCount(end.getKey()));
+                        lag.put(end.getKey(), end.getValue() - consumer.position(end.getKey())
+                                + held.getOrDefault(end.getKey(), 0L));
                     }
                 } catch (RuntimeException e) {
                     LOG.debug("Could not read end offsets for the lag: {}", e.toString());
@@ -343,16 +345,21 @@ public final class HistoryWriter implements AutoCloseable {
             for (TopicPartition tp : assignment) {
                 OptionalLong current = consumer.currentLag(tp);
                 if (current.isPresent()) {
-                    lag.put(tp, current.getAsLong() + pendingCount(tp));
+                    lag.put(tp, current.getAsLong() + held.getOrDefault(tp, 0L));
                 }
             }
         }
 
-        private long pendingCount(TopicPartition tp) {
+        /** Records held and not yet written, per partition (one pass: a batch holds up to batchSize). */
+        private Map<TopicPartition, Long> pendingCounts() {
             if (pending == null) {
-                return 0;
+                return Map.of();
             }
-            return pending.stream().filter(r -> r.partition() == tp.partition() && r.topic().equals(tp.topic())).count();
+            Map<TopicPartition, Long> counts = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> r : pending) {
+                counts.merge(new TopicPartition(r.topic(), r.partition()), 1L, Long::sum);
+            }
+            return counts;
         }
 
         private void maybeCloseSessionsOfDeadNodes() {
