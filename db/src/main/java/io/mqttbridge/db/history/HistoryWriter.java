@@ -122,8 +122,14 @@ public final class HistoryWriter implements AutoCloseable {
         if (!loops.isEmpty()) {
             throw new IllegalStateException("history writer already started");
         }
-        for (int i = 0; i < config.getWriterThreads(); i++) {
-            loops.add(new ConsumerLoop(new KafkaConsumer<>(consumerProperties())));
+        try {
+            for (int i = 0; i < config.getWriterThreads(); i++) {
+                loops.add(new ConsumerLoop(new KafkaConsumer<>(consumerProperties())));
+            }
+        } catch (RuntimeException e) {
+            loops.forEach(loop -> loop.consumer.close(Duration.ZERO));
+            loops.clear();
+            throw e;
         }
         for (int i = 0; i < loops.size(); i++) {
             loops.get(i).start(loops.size() == 1 ? "history-writer" : "history-writer-" + i);
