@@ -37,7 +37,8 @@ import org.postgresql.PGConnection;
  *
  * <pre>mvn -B -pl db -am test -Dtest=HistoryWriterBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbenchmark=true</pre>
  * Options: {@code -Dbenchmark.writerRecords}, {@code -Dbenchmark.writerThreads}, {@code -Dbenchmark.batchSize},
- * {@code -Dbenchmark.indexCosts=true} (with {@code -Dbenchmark.indexRows}), {@code -Dbenchmark.queryRows}.
+ * {@code -Dbenchmark.indexCosts=true} (with {@code -Dbenchmark.indexRows}), {@code -Dbenchmark.burstRate},
+ * {@code -Dbenchmark.burstSeconds}, {@code -Dbenchmark.queryRows}.
  */
 class HistoryWriterBenchmark {
 
@@ -163,6 +164,72 @@ class HistoryWriterBenchmark {
         } catch (java.io.IOException | RuntimeException e) {
             return "unknown";
         }
+    }
+
+    /**
+     * Issue #15's keep-up criterion without the broker: records are produced into Kafka at a target
+     * rate for a burst while the writer runs; reported are the rate reached and how long after the
+     * burst's end the last row is in PostgreSQL.
+     */
+    @Test
+    void writerCatchesUpAfterABurst() throws Exception {
+        int rate = Integer.getInteger("benchmark.burstRate", 80_000);
+        int seconds = Integer.getInteger("benchmark.burstSeconds", 15);
+        String topic = "mqtt.burst-" + UUID.randomUUID().toString().substring(0, 8);
+        TestKafka.shared().createTopic(topic, 4);
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE messages"));
+        MetricRegistry metrics = new MetricRegistry();
+        HistoryWriterConfig config = new HistoryWriterConfig()
+                .setBootstrapServers(TestKafka.shared().bootstrapServers())
+                .setTopics(List.of(topic)).setTopicPattern("").setSessionEventsTopic(topic + "-sessions")
+                .setGroupId("burst-" + UUID.randomUUID())
+                .setWriterThreads(WRITER_THREADS)
+                .setBatchSize(BATCH_SIZE);
+        Random random = new Random(7);
+        byte[][] payloads = new byte[1024][100];
+        for (byte[] p : payloads) {
+            random.nextBytes(p);
+        }
+        long sent = 0;
+        double burstSeconds;
+        double maxLag = 0;
+        try (HistoryWriter writer = new HistoryWriter(config, db.jdbi(), db.database().partitions(), metrics,
+                Clock.systemUTC()).start();
+             KafkaProducer<byte[], byte[]> producer = TestKafka.shared().newProducer()) {
+            Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            long start = System.nanoTime();
+            long end = start + seconds * 1_000_000_000L;
+            long nextLagSample = start;
+            for (long now = start; now < end; now = System.nanoTime()) {
+                long due = (now - start) * rate / 1_000_000_000L;
+                for (; sent < due; sent++) {
+                    int i = (int) sent;
+                    producer.send(MirroredRecords.message(topic, "site/" + (i % 50) + "/device/" + (i % 1000) + "/temp",
+                            "device-" + (i % 1000), 1, false, payloads[i & 1023], base.plusMillis(i / 100)));
+                }
+                if (now >= nextLagSample) {
+                    maxLag = Math.max(maxLag, ((Number) metrics.getGauges().get("history-writer.lag.total").getValue())
+                            .doubleValue());
+                    nextLagSample = now + 100_000_000L;
+                }
+                Thread.onSpinWait();
+            }
+            producer.flush();
+            long burstEnd = System.nanoTime();
+            burstSeconds = (burstEnd - start) / 1e9;
+            long total = sent;
+            await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> metrics.meter("history-writer.rows-written").getCount() >= total);
+            double catchUp = (System.nanoTime() - burstEnd) / 1e9;
+            System.out.printf(Locale.ROOT, "BENCHMARK burst: %d records in %.1f s = %.0f records/s produced (target %d/s); "
+                            + "writer (%d threads, batch %d) had every row %.1f s after the burst ended; highest lag "
+                            + "seen %.0f; overall %.0f rows/s; load average %s%n",
+                    total, burstSeconds, total / burstSeconds, rate, WRITER_THREADS, BATCH_SIZE, catchUp, maxLag,
+                    total / (burstSeconds + catchUp), loadAverage());
+        }
+        long stored = db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM messages WHERE kafka_topic = :t")
+                .bind("t", topic).mapTo(Long.class).one());
+        assertThat(stored).isEqualTo(sent);
     }
 
     @Test

@@ -173,7 +173,8 @@ class HistoryWriterTest {
             throw new IllegalStateException("simulated crash between the database commit and the offset commit");
         };
         crashing.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> crashedMetrics.meter("history-writer.batches").getCount() == 1);
+        // Every consumer thread crashes after its first batch; with several, more than one may get there.
+        await().atMost(Duration.ofSeconds(30)).until(() -> crashedMetrics.meter("history-writer.batches").getCount() >= 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> !crashing.isRunning());
         crashing.stop();
         long writtenBeforeCrash = rows(topic);
@@ -195,6 +196,10 @@ class HistoryWriterTest {
     void severalWriterThreadsShareThePartitionsAndStoreEveryRecordOnce() throws Exception {
         String topic = unique("mqtt.threads");
         TestKafka.shared().createTopic(topic, 4);
+        // Every partition led before the first send: the shared idempotent producer copes badly with a
+        // NOT_LEADER_OR_FOLLOWER on a partition that is still being created on a loaded machine.
+        await().atMost(Duration.ofSeconds(30)).until(() -> producer.partitionsFor(topic).size() == 4
+                && producer.partitionsFor(topic).stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         send(topic, 0, 3000, base);
         HistoryWriterConfig config = config(topic, unique("mqtt.sessions")).setWriterThreads(3);
