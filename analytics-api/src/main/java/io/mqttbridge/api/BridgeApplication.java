@@ -88,7 +88,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
             environment.healthChecks().register("kafka", check);
         });
         runtime.historyWriter().ifPresent(writer -> environment.healthChecks().register("history-writer",
-                new HistoryWriterHealthCheck(writer, environment.metrics(), HistoryWriterHealthCheck.DEFAULT_MAX_LAG)));
+                new HistoryWriterHealthCheck(writer, environment.metrics(), writer.config().getMaxHealthyLag())));
     }
 
     /** Errors as problem+json and authentication on every resource that declares roles. */
