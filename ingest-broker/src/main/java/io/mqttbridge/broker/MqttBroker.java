@@ -25,6 +25,7 @@ import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
@@ -79,6 +80,7 @@ public final class MqttBroker implements MessagePublisher {
     private final TopicTree<Subscription> tree = new TopicTree<>();
     private final SessionManager sessions;
     private final MessageRouter router;
+    private final ClusterFabric fabric;
 
     private final Set<CompletableFuture<Integer>> pendingPublishes = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
@@ -92,6 +94,18 @@ public final class MqttBroker implements MessagePublisher {
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
                       SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
                       MetricRegistry metricRegistry) {
+        this(config, authenticator, authorizer, sink, listener, sessionStore, retainedStore, metricRegistry,
+                ClusterFabric.SINGLE_NODE);
+    }
+
+    /**
+     * A broker that is one node of a cluster joined through {@code fabric}: messages reach
+     * subscribers on every node and a client id is connected on one node at a time.
+     */
+    public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
+                      SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
+                      MetricRegistry metricRegistry, ClusterFabric fabric) {
+        this.fabric = Objects.requireNonNull(fabric, "fabric");
         this.config = Objects.requireNonNull(config, "config").validate();
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
@@ -102,8 +116,8 @@ public final class MqttBroker implements MessagePublisher {
         Objects.requireNonNull(metricRegistry, "metricRegistry");
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.limits = new Limits(config.getLimits(), metricRegistry);
-        this.sessions = new SessionManager(tree, sessionStore, metrics, config);
-        this.router = new MessageRouter(tree, retainedStore, config);
+        this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
+        this.router = new MessageRouter(tree, retainedStore, config, fabric);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -124,9 +138,17 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
+            fabric.start(new Member());
+        } catch (RuntimeException e) {
+            server.shutdown();
+            server = null;
+            throw e;
+        }
+        try {
             sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next)
                     .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
+            fabric.stop();
             server.shutdown();
             server = null;
             throw new IllegalStateException("MQTT broker cannot load its sessions from the session store: " + e, e);
@@ -149,6 +171,7 @@ public final class MqttBroker implements MessagePublisher {
             running = false;
             stopTlsReload();
             server.closeListener();
+            fabric.stop();
             server.shutdown();
             server = null;
             initializers.clear();
@@ -256,6 +279,7 @@ public final class MqttBroker implements MessagePublisher {
         } catch (Exception e) {
             LOG.warn("MQTT broker did not stop cleanly: {}", e.toString());
         }
+        fabric.stop();
         server.shutdown();
         server = null;
         initializers.clear();
@@ -269,7 +293,9 @@ public final class MqttBroker implements MessagePublisher {
     /**
      * {@inheritDoc}
      *
-     * <p>The message is not given to the {@link PublishSink} (it typically comes from there).
+     * <p>The message is not given to the {@link PublishSink} (it typically comes from there). In a
+     * cluster it is forwarded to the other nodes whose sessions need it, and the future completes
+     * once they have it too.
      */
     @Override
     public CompletableFuture<Integer> publish(PublishedMessage message) {
@@ -285,7 +311,15 @@ public final class MqttBroker implements MessagePublisher {
         pendingPublishes.add(handed);
         handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
         try {
-            router.route(message, handed::complete);
+            CompletableFuture<Integer> local = new CompletableFuture<>();
+            CompletableFuture<Void> forwarded = router.routeAndForward(message, local::complete);
+            local.thenCombine(forwarded, (count, ignored) -> count).whenComplete((count, error) -> {
+                if (error != null) {
+                    handed.completeExceptionally(error);
+                } else {
+                    handed.complete(count);
+                }
+            });
         } catch (RuntimeException e) {
             // A session executor refused the task: the broker is stopping.
             handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
@@ -370,5 +404,48 @@ public final class MqttBroker implements MessagePublisher {
 
     public BrokerConfig config() {
         return config;
+    }
+
+    /** This broker as its cluster fabric sees it. */
+    private final class Member implements ClusterFabric.ClusterMember {
+
+        @Override
+        public CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
+            if (!running) {
+                return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
+            }
+            CompletableFuture<Integer> handed = new CompletableFuture<>();
+            pendingPublishes.add(handed);
+            handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
+            try {
+                router.routeForwarded(message, scope, handed::complete);
+            } catch (RuntimeException e) {
+                handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
+            }
+            return handed;
+        }
+
+        @Override
+        public CompletableFuture<Void> handOver(String clientId) {
+            return sessions.handOver(clientId);
+        }
+
+        @Override
+        public boolean holds(String clientId) {
+            return sessions.get(clientId) != null;
+        }
+
+        @Override
+        public int disconnectAll() {
+            int count = 0;
+            for (Session session : sessions.all()) {
+                ClientConnection connection = session.connection();
+                if (connection != null) {
+                    connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                    count++;
+                }
+            }
+            return count;
+        }
     }
 }

@@ -4,6 +4,9 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
+import io.mqttbridge.broker.spi.ClusterFabric;
+import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
+import io.mqttbridge.broker.spi.ClusterFabric.Forwarding;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import org.slf4j.Logger;
@@ -14,8 +17,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 
 /**
  * Hands an accepted application message to every matching session (and to the retained store).
@@ -23,6 +28,11 @@ import java.util.function.IntConsumer;
  * matching session; a client matched by several of its subscriptions gets one delivery at the
  * highest of their QoS with all their subscription identifiers [MQTT-3.3.5-1]; each shared
  * subscription group gets one delivery, to a connected member when there is one.
+ *
+ * <p>In a cluster ({@link ClusterFabric}) a message accepted on this node is also forwarded to the
+ * nodes whose subscriptions match ({@link #routeAndForward}), and each shared group is served by the
+ * one node the fabric picks; messages forwarded by other nodes come in through
+ * {@link #routeForwarded} and reach only the subscriptions of their scope.
  */
 public final class MessageRouter {
 
@@ -32,11 +42,47 @@ public final class MessageRouter {
     private final TopicTree<Subscription> tree;
     private final RetainedStore retainedStore;
     private final BrokerConfig config;
+    private final ClusterFabric fabric;
 
     public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config) {
+        this(tree, retainedStore, config, ClusterFabric.SINGLE_NODE);
+    }
+
+    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
+                         ClusterFabric fabric) {
         this.tree = tree;
         this.retainedStore = retainedStore;
         this.config = config;
+        this.fabric = fabric;
+    }
+
+    /**
+     * Routes a message accepted on this node to the local sessions and forwards it to the other
+     * nodes of the cluster that need it.
+     *
+     * @return completes when the other nodes have the message (at once on a single node)
+     */
+    public CompletableFuture<Void> routeAndForward(PublishedMessage message, IntConsumer onHandled) {
+        if (!fabric.isClustered()) {
+            route(message, onHandled);
+            return Forwarding.LOCAL_ONLY.acknowledged();
+        }
+        Forwarding forwarding;
+        try {
+            forwarding = fabric.forward(message);
+        } catch (RuntimeException e) {
+            LOG.warn("cluster fabric failed to forward a message on topic {}", message.topic(), e);
+            forwarding = failed(e);
+        }
+        storeRetained(message);
+        Forwarding decided = forwarding;
+        route(message, true, decided::servesSharedGroupLocally, onHandled);
+        return forwarding.acknowledged();
+    }
+
+    /** Routes a message another node accepted to the local sessions in {@code scope}; nothing else. */
+    public int routeForwarded(PublishedMessage message, ForwardedScope scope, IntConsumer onHandled) {
+        return route(message, scope.nonShared(), scope.sharedTopicFilters()::contains, onHandled);
     }
 
     /**
@@ -46,6 +92,11 @@ public final class MessageRouter {
      * @return the number of sessions the message is handed to
      */
     public int route(PublishedMessage message, IntConsumer onHandled) {
+        storeRetained(message);
+        return route(message, true, null, onHandled);
+    }
+
+    private void storeRetained(PublishedMessage message) {
         if (message.retain() && config.isRetainAvailable()) {
             retainedStore.put(message).whenComplete((ignored, error) -> {
                 if (error != null) {
@@ -53,8 +104,31 @@ public final class MessageRouter {
                 }
             });
         }
+    }
+
+    private static Forwarding failed(RuntimeException e) {
+        CompletableFuture<Void> failure = CompletableFuture.failedFuture(e);
+        return new Forwarding() {
+            @Override
+            public CompletableFuture<Void> acknowledged() {
+                return failure;
+            }
+
+            @Override
+            public boolean servesSharedGroupLocally(String sharedTopicFilter) {
+                return true;
+            }
+        };
+    }
+
+    /**
+     * @param nonShared whether non-shared subscriptions get the message
+     * @param servesShared which shared groups ({@code $share/g/f}) get it; {@code null} for all
+     */
+    private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
+                      IntConsumer onHandled) {
         RoutedMessage routed = RoutedMessage.of(message);
-        Collector collector = new Collector(message.clientId());
+        Collector collector = new Collector(message.clientId(), nonShared, servesShared);
         tree.match(message.topic(), collector);
         int count = collector.targets.size() + collector.shared.size();
         Runnable perSession = null;
@@ -116,15 +190,22 @@ public final class MessageRouter {
 
     private static final class Collector implements TopicTree.Visitor<Subscription> {
         private final String publisherClientId;
+        private final boolean nonShared;
+        private final Predicate<String> servesShared;
         final Map<Session, Target> targets = new HashMap<>(4);
         final List<Subscription> shared = new ArrayList<>(0);
 
-        Collector(String publisherClientId) {
+        Collector(String publisherClientId, boolean nonShared, Predicate<String> servesShared) {
             this.publisherClientId = publisherClientId;
+            this.nonShared = nonShared;
+            this.servesShared = servesShared;
         }
 
         @Override
         public void subscription(Subscription subscription) {
+            if (!nonShared) {
+                return;
+            }
             if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {
                 return;
             }
@@ -134,7 +215,7 @@ public final class MessageRouter {
         @Override
         public void sharedGroup(TopicTree.SharedGroup<Subscription> group) {
             Subscription member = group.pick(s -> s.session().isOnline());
-            if (member != null) {
+            if (member != null && (servesShared == null || servesShared.test(member.topicFilter()))) {
                 shared.add(member);
             }
         }

@@ -34,6 +34,11 @@ public final class InMemorySessionStore implements SessionStore {
         return CompletableFuture.completedFuture(null);
     }
 
+    @Override
+    public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+        return CompletableFuture.completedFuture(Optional.ofNullable(snapshots.get(clientId)));
+    }
+
     /** The last snapshot saved for {@code clientId}, for tests and diagnostics. */
     public Optional<SessionSnapshot> get(String clientId) {
         return Optional.ofNullable(snapshots.get(clientId));

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -39,6 +40,8 @@ public final class Session {
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile ClientConnection connection;
     private volatile boolean ended;
+    /** Ended here because another node of the cluster took the client over: the session continues there. */
+    private boolean movedAway;
 
     private final OutboundMessages outbound;
     private long sessionExpirySeconds;
@@ -165,7 +168,8 @@ public final class Session {
             }
             // Taken over by a newer connection to this session, or the session already ended:
             // the will is only held back while the same session continues [MQTT-3.1.3-9].
-            if (will != null && (ended || willDelaySeconds == 0)) {
+            boolean continuesElsewhere = movedAway && sessionExpirySeconds != 0;
+            if (will != null && ((ended && !continuesElsewhere) || willDelaySeconds == 0)) {
                 will.run();
             }
             return;
@@ -236,6 +240,48 @@ public final class Session {
                 will.run();
             }
         });
+    }
+
+    /**
+     * Another node took the client over: disconnects the connection still attached (0x8E), saves
+     * the session for that node and ends it here without removing it from the store. The old
+     * connection's will follows the takeover rules when it closes (published only with no will delay
+     * or when the session does not outlive the connection). Inbound QoS 2 flows are not carried
+     * across nodes: the snapshot has no place for them.
+     *
+     * @return completes once the store has the snapshot
+     */
+    CompletableFuture<Void> moveAway() {
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        execute(() -> {
+            if (ended) {
+                saved.complete(null);
+                return;
+            }
+            ClientConnection previous = connection;
+            if (previous != null) {
+                disconnectedAt = Instant.now();
+                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                connection = null;
+            }
+            cancelTimers();
+            pendingWill = null;
+            movedAway = true;
+            SessionSnapshot snapshot = snapshot();
+            ended = true;
+            for (Subscription subscription : subscriptions.values()) {
+                manager.removeFromTree(subscription);
+            }
+            subscriptions.clear();
+            outbound.clear();
+            manager.forget(this);
+            if (snapshot.sessionExpirySeconds() == 0) {
+                saved.complete(null);
+            } else {
+                manager.saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
+            }
+        });
+        return saved;
     }
 
     /** Ends the session on its executor: e.g. replaced by a clean start. Kicks a connection still attached. */

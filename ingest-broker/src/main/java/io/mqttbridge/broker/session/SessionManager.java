@@ -3,6 +3,7 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.routing.TopicTree;
+import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
@@ -34,12 +35,72 @@ public final class SessionManager {
     private final SessionStore store;
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
+    private final ClusterFabric fabric;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
+        this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
+    }
+
+    public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config,
+                          ClusterFabric fabric) {
         this.tree = tree;
         this.store = store;
         this.metrics = metrics;
         this.config = config;
+        this.fabric = fabric;
+    }
+
+    /**
+     * To run before {@link #open} in a cluster: makes this node the holder of {@code clientId} (the
+     * node that held it disconnects it and saves its session) and, unless this node still has the
+     * session or the client starts clean, loads the session from the store. On a single node it
+     * completes at once, without any I/O. Callable from any thread.
+     */
+    public CompletableFuture<Void> prepareOpen(String clientId, boolean cleanStart, EventExecutor executor) {
+        if (!fabric.isClustered()) {
+            return DONE;
+        }
+        return fabric.claim(clientId).thenCompose(claimed -> {
+            if (sessions.containsKey(clientId)) {
+                return DONE;
+            }
+            if (cleanStart) {
+                // A session another node left in the store must not come back at a later non-clean connect.
+                return store.remove(clientId);
+            }
+            return store.load(clientId).thenCompose(snapshot -> snapshot.isEmpty()
+                    ? DONE : restoreOne(snapshot.get(), executor));
+        });
+    }
+
+    private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
+        Session session = new Session(snapshot.clientId(), this, executor);
+        if (sessions.putIfAbsent(snapshot.clientId(), session) != null) {
+            return DONE;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        session.execute(() -> {
+            try {
+                session.restore(snapshot);
+                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
+                    session.subscribe(Subscriptions.fromStored(session, stored));
+                }
+            } finally {
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Another node took {@code clientId} over: disconnects it here (0x8E), saves its session and
+     * forgets it on this node without removing it from the store.
+     *
+     * @return completes once the store has the session (at once when this node has none)
+     */
+    public CompletableFuture<Void> handOver(String clientId) {
+        Session session = sessions.get(clientId);
+        return session == null ? DONE : session.moveAway();
     }
 
     /**
@@ -62,6 +123,8 @@ public final class SessionManager {
         }
         return new Opened(session, present[0]);
     }
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     public Session get(String clientId) {
         return sessions.get(clientId);
@@ -127,16 +190,29 @@ public final class SessionManager {
     }
 
     void addToTree(Subscription subscription, boolean isNew) {
-        tree.add(subscription.filter(), subscription.shareGroup(), subscription.session(), subscription);
+        boolean replaced = tree.add(subscription.filter(), subscription.shareGroup(), subscription.session(), subscription);
         if (isNew) {
             metrics.subscriptions(1);
+        }
+        if (!replaced) {
+            fabric.subscriptionAdded(subscription.topicFilter());
         }
     }
 
     void removeFromTree(Subscription subscription) {
         if (tree.remove(subscription.filter(), subscription.shareGroup(), subscription.session()) != null) {
             metrics.subscriptions(-1);
+            fabric.subscriptionRemoved(subscription.topicFilter());
         }
+    }
+
+    /** A session moved to another node: gone from here, kept in the store. */
+    void forget(Session session) {
+        sessions.remove(session.clientId(), session);
+    }
+
+    CompletableFuture<Void> saveNow(SessionSnapshot snapshot) {
+        return store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
     }
 
     void ended(Session session) {

@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.spi;
 
 import java.util.Collection;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -30,4 +31,12 @@ public interface SessionStore {
     CompletableFuture<Void> save(SessionSnapshot snapshot);
 
     CompletableFuture<Void> remove(String clientId);
+
+    /**
+     * The stored session of {@code clientId}, for a node that takes a client over from another node
+     * of a cluster. The default reads {@link #loadAll}; stores shared by several nodes override it.
+     */
+    default CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+        return loadAll().thenApply(all -> all.stream().filter(s -> s.clientId().equals(clientId)).findFirst());
+    }
 }

@@ -241,6 +241,28 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 (InetSocketAddress) ctx.channel().remoteAddress(), connection.version(), request.cleanStart(),
                 request.keepAlive(), request.sessionExpiry(), Instant.now());
         connection.setInfo(info);
+        CompletableFuture<Void> prepared = sessions.prepareOpen(request.clientId(), request.cleanStart(),
+                ctx.channel().eventLoop());
+        if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
+            openSession(ctx, connection, request, authorized, info);
+            return;
+        }
+        // In a cluster: the node that held the client hands it over first (never wait on the event loop).
+        prepared.whenComplete((ignored, claimError) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
+                return;
+            }
+            if (claimError != null) {
+                refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+                return;
+            }
+            openSession(ctx, connection, request, authorized, info);
+        }));
+    }
+
+    private void openSession(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
+                             Authorized authorized, ConnectionInfo info) {
         SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop());
         opened.session().attach(connection, request.sessionExpiry(), stillPresent -> {
             if (!ctx.channel().isActive()) {

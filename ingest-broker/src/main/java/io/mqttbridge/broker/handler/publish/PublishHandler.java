@@ -150,7 +150,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             inbound.startQos2(packetId, message);
         }
         CompletableFuture<Void> sunk = sink(message);
-        router.route(message, null);
+        CompletableFuture<Void> forwarded = router.routeAndForward(message, null);
+        if (!forwarded.isDone() || forwarded.isCompletedExceptionally()) {
+            // In a cluster the acknowledgement also waits for the copies sent to other nodes.
+            sunk = sunk.thenCombine(forwarded, (a, b) -> null);
+        }
         if (qos > 0) {
             inbound.enqueueAck(new PendingAck(packetId, qos, sunk, 0));
             if (!mqtt5 && inbound.awaitingAck() >= config.getReceiveMaximum()) {
