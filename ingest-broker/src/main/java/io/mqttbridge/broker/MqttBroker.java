@@ -431,6 +431,11 @@ public final class MqttBroker implements MessagePublisher {
         }
 
         @Override
+        public boolean disconnect(String clientId) {
+            return MqttBroker.this.disconnect(clientId);
+        }
+
+        @Override
         public boolean holds(String clientId) {
             return sessions.get(clientId) != null;
         }

@@ -73,6 +73,16 @@ public final class SessionManager {
         });
     }
 
+    /**
+     * After a session was opened for a connection: in a cluster, hands it over at once if another
+     * node claimed the client in the meantime (two CONNECTs at once on two nodes: the later claim wins).
+     */
+    public void confirmHolder(String clientId) {
+        if (fabric.isClustered() && !fabric.isHolder(clientId)) {
+            handOver(clientId);
+        }
+    }
+
     private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
         Session session = new Session(snapshot.clientId(), this, executor);
         if (sessions.putIfAbsent(snapshot.clientId(), session) != null) {

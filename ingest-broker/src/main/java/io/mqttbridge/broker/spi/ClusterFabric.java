@@ -61,6 +61,13 @@ public interface ClusterFabric {
      */
     CompletableFuture<Void> claim(String clientId);
 
+    /**
+     * Whether this node is still the holder of {@code clientId} as far as it knows: {@code false}
+     * once another node claimed it later. Checked after a session was opened here, because a claim
+     * of another node may have been read between this node's claim and the session's opening.
+     */
+    boolean isHolder(String clientId);
+
     /** The outcome of {@link #forward} for the node that accepted the message. */
     interface Forwarding {
 
@@ -112,6 +119,9 @@ public interface ClusterFabric {
          * store). Completes when the store has the session; at once when there was none here.
          */
         CompletableFuture<Void> handOver(String clientId);
+
+        /** Disconnects {@code clientId} if it is connected here (MQTT 5: 0x98 administrative action). */
+        boolean disconnect(String clientId);
 
         /** Whether {@code clientId} has a session on this node, connected or not. */
         boolean holds(String clientId);

@@ -37,4 +37,9 @@ final class SingleNodeFabric implements ClusterFabric {
     public CompletableFuture<Void> claim(String clientId) {
         return DONE;
     }
+
+    @Override
+    public boolean isHolder(String clientId) {
+        return true;
+    }
 }

@@ -271,6 +271,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             connection.cancelConnectTimeout();
             ctx.writeAndFlush(connAck(connection, request, opened.sessionPresent() && stillPresent));
             connection.setState(State.CONNECTED);
+            sessions.confirmHolder(request.clientId());
             if (request.keepAlive() > 0) {
                 connection.startKeepAlive(request.keepAlive() * 1500L);
             }
