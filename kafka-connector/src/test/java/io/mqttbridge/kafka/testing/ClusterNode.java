@@ -48,8 +48,13 @@ public final class ClusterNode implements AutoCloseable {
 
     public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
             SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules) {
+        return start(bootstrapServers, clusterConfig, nodeId, sessions, retained, mirrorRules,
+                new ProducerSettings().setLingerMs(1));
+    }
+
+    public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
+            SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules, ProducerSettings producer) {
         MetricRegistry metrics = new MetricRegistry();
-        ProducerSettings producer = new ProducerSettings().setLingerMs(1);
         KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, mirrorRules, producer, nodeId, metrics);
         KafkaClusterFabric fabric = KafkaClusterFabric.create(bootstrapServers, clusterConfig, nodeId, producer, metrics);
         BrokerConfig config = new BrokerConfig();
