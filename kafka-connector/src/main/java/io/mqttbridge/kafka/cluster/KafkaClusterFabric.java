@@ -458,6 +458,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         return forwardedRecords.get();
     }
 
+    /** Estimated bytes of the records this node forwarded (payload, key, headers, record overhead). */
+    public long forwardedBytes() {
+        return forwardedBytes.get();
+    }
+
     /** Records this node read from its own inbox. */
     public long inboxRecords() {
         InboxReader reader = inboxReader;
