@@ -205,6 +205,10 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         if (groupId != null) {
             p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        } else {
+            // A takeover is three hops through the control topics (claim, claim seen by the holder,
+            // release): an idle fetch must not sit out Kafka's default 500 ms wait on each of them.
+            p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
         }
         return p;
     }

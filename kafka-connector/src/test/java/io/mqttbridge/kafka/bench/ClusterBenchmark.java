@@ -89,6 +89,18 @@ public final class ClusterBenchmark {
             second.close();
             first.close(true);
         }
+        long[] fresh = new long[rounds];
+        for (int round = 0; round < rounds; round++) {
+            MqttAsyncClient alone = new MqttAsyncClient(two.serverUri(), "fresh-" + round, new MemoryPersistence());
+            long start = System.nanoTime();
+            alone.connect().waitForCompletion(10_000);
+            fresh[round] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            alone.disconnect().waitForCompletion(5_000);
+            alone.close();
+        }
+        Arrays.sort(fresh);
+        System.out.printf("connect of a client id no node holds, same client library: p50 %d ms, max %d ms%n",
+                fresh[rounds / 2], fresh[rounds - 1]);
         long[] sorted = millis.clone();
         Arrays.sort(sorted);
         List<Long> all = new ArrayList<>();
