@@ -58,10 +58,11 @@ public class LiveResource {
     /**
      * Where a client is held in the cluster.
      *
-     * @param node the node that holds the client (where it last connected), or {@code null} if unknown
+     * @param node the node that holds the client (where it last connected)
+     * @param nodeAlive whether that node's heartbeat is recent (a dead node's clients reconnect elsewhere)
      * @param connectedHere whether it is connected to this node now
      */
-    public record ClientNode(String clientId, String node, boolean connectedHere) {
+    public record ClientNode(String clientId, String node, boolean nodeAlive, boolean connectedHere) {
     }
 
     /** This node's broker at a glance. */
@@ -123,7 +124,8 @@ public class LiveResource {
             throw ApiException.notFound("client '" + clientId + "' is not known to " + (cluster == null ? "this node"
                     : "the cluster"));
         }
-        return new ClientNode(clientId, holder, here);
+        boolean alive = here || cluster == null || cluster.liveNodes().contains(holder);
+        return new ClientNode(clientId, holder, alive, here);
     }
 
     @DELETE

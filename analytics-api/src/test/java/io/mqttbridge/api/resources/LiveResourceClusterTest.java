@@ -64,7 +64,8 @@ class LiveResourceClusterTest {
                     .equals(Optional.of("live-2")));
 
             Map<String, Object> where = as(resources, READER, "/api/v1/live/clients/far-device/node").get(Map.class);
-            assertThat(where).containsEntry("node", "live-2").containsEntry("connectedHere", false);
+            assertThat(where).containsEntry("node", "live-2").containsEntry("nodeAlive", true)
+                    .containsEntry("connectedHere", false);
 
             try (var response = as(resources, ADMIN, "/api/v1/live/clients/far-device").delete()) {
                 assertThat(response.getStatus()).isEqualTo(202);

@@ -247,18 +247,24 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             sendHeartbeat().whenComplete((ignored, error) -> {
                 if (error == null) {
                     lastHeartbeatAckMillis = System.currentTimeMillis();
-                    if (isolated) {
+                    if (isolated && controlReader.isAlive() && inboxReader.isAlive()) {
                         isolated = false;
                         LOG.warn("cluster: node {} reaches Kafka again and accepts clients", nodeId);
                     }
                 }
             });
             long silent = System.currentTimeMillis() - lastHeartbeatAckMillis;
-            if (silent > config.getKafkaLossTimeoutMs()) {
+            boolean readersDown = !controlReader.isAlive() || !inboxReader.isAlive();
+            if (silent > config.getKafkaLossTimeoutMs() || readersDown) {
                 if (!isolated) {
                     isolated = true;
-                    LOG.error("cluster: node {} could not write to Kafka for {} ms (cluster.kafkaLossTimeoutMs): closing"
-                            + " its clients so that they reconnect to other nodes", nodeId, silent);
+                    if (readersDown) {
+                        LOG.error("cluster: node {} stopped reading the cluster's Kafka topics (see the error above):"
+                                + " closing its clients so that they reconnect to other nodes", nodeId);
+                    } else {
+                        LOG.error("cluster: node {} could not write to Kafka for {} ms (cluster.kafkaLossTimeoutMs):"
+                                + " closing its clients so that they reconnect to other nodes", nodeId, silent);
+                    }
                 }
                 ClusterMember current = member;
                 if (current != null) {

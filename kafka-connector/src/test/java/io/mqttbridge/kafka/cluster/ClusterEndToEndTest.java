@@ -319,6 +319,60 @@ class ClusterEndToEndTest {
     }
 
     @Test
+    void unacknowledgedQos1MessagesOfATakenOverClientAreResentOnTheNewNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        MqttConnectOptions persistent = new MqttConnectOptions();
+        persistent.setCleanSession(false);
+        List<String> unacked = new CopyOnWriteArrayList<>();
+        org.eclipse.paho.client.mqttv3.MqttClient lazy = new org.eclipse.paho.client.mqttv3.MqttClient(
+                one.serverUri(), "lazy-acker", new MemoryPersistence());
+        clients.add(() -> lazy.close(true));
+        lazy.setManualAcks(true);
+        lazy.connect(persistent);
+        lazy.subscribe("work/#", 1, (topic, message) -> unacked.add(new String(message.getPayload(), UTF_8)));
+        Mqtt5BlockingClient publisher = hive(one, "work-pub");
+        publisher.connect();
+        for (int i = 0; i < 3; i++) {
+            publisher.publishWith().topic("work/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("w" + i).getBytes(UTF_8)).send();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> unacked.size() == 3);
+
+        List<String> resent = new CopyOnWriteArrayList<>();
+        List<Boolean> duplicates = new CopyOnWriteArrayList<>();
+        org.eclipse.paho.client.mqttv3.MqttClient moved = new org.eclipse.paho.client.mqttv3.MqttClient(
+                two.serverUri(), "lazy-acker", new MemoryPersistence());
+        clients.add(() -> {
+            if (moved.isConnected()) {
+                moved.disconnect();
+            }
+            moved.close();
+        });
+        moved.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+                resent.add(new String(message.getPayload(), UTF_8));
+                duplicates.add(message.isDuplicate());
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        boolean sessionPresent = moved.connectWithResult(persistent).getSessionPresent();
+
+        assertThat(sessionPresent).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> resent.size() >= 3);
+        assertThat(resent).containsExactly("w0", "w1", "w2");
+        assertThat(duplicates).containsOnly(true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lazy.isConnected());
+    }
+
+    @Test
     void connectingOnAnotherNodeTakesTheConnectionOverWithin1SecondAnd0x8E() throws Exception {
         ClusterNode one = node("n1");
         ClusterNode two = node("n2");

@@ -35,6 +35,7 @@ public final class InboxReader implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong received = new AtomicLong();
     private volatile boolean running = true;
+    private volatile boolean failed;
 
     public InboxReader(Consumer<byte[], byte[]> consumer, String topic, ClusterMember member, String nodeId) {
         this.consumer = consumer;
@@ -80,6 +81,7 @@ public final class InboxReader implements AutoCloseable {
                 } catch (Exception e) {
                     // The broker is stopping: leave the offsets, the next start reads these again.
                     LOG.warn("cluster: forwarded messages not handed over ({}); offsets not committed", e.toString());
+                    failed = running;
                     return;
                 }
                 consumer.commitSync(offsets);
@@ -87,10 +89,16 @@ public final class InboxReader implements AutoCloseable {
         } catch (WakeupException e) {
             // closing
         } catch (Throwable e) {
+            failed = true;
             LOG.error("cluster: inbox reader stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(2));
         }
+    }
+
+    /** False once the reader stopped on an error (not when it was closed). */
+    public boolean isAlive() {
+        return !failed;
     }
 
     @Override
