@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.codahale.metrics.MetricRegistry;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -14,6 +15,8 @@ import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.kafka.downlink.DownlinkConfig;
+import io.mqttbridge.kafka.downlink.KafkaDownlink;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.testing.ClusterNode;
 import io.mqttbridge.kafka.testing.KafkaTestClients;
@@ -28,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -462,6 +466,33 @@ class ClusterEndToEndTest {
 
         assertThat(handedLocally).as("sessions on node 1").isZero();
         await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("open"));
+    }
+
+    @Test
+    void aKafkaDownlinkRecordConsumedByOneNodeReachesTheDeviceOnAnother() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        List<String> received = new CopyOnWriteArrayList<>();
+        Mqtt5BlockingClient device = hive(two, "valve-9");
+        device.connect();
+        device.toAsync().subscribeWith().topicFilter("cmd/valve-9").qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> received.add(new String(p.getPayloadAsBytes(), UTF_8))).send().get(5, TimeUnit.SECONDS);
+        one.awaitRoute(two, "cmd/valve-9");
+        String downlinkTopic = KafkaTestClients.uniqueTopic("cluster-downlink");
+        KafkaTestClients.createTopic(bootstrap, downlinkTopic, 1);
+        // Only node 1 runs the downlink here, as if the shared consumer group gave it the partition.
+        try (KafkaDownlink downlink = KafkaDownlink.create(
+                bootstrap, new DownlinkConfig().setTopics(List.of(downlinkTopic))
+                        .setGroupId(downlinkTopic + ".group").setMqttTopicTemplate("cmd/{key}").setQos(1),
+                one.broker(), new MetricRegistry())) {
+            downlink.start();
+            try (var producer = KafkaTestClients.producer(bootstrap)) {
+                producer.send(new ProducerRecord<>(downlinkTopic,
+                        "valve-9".getBytes(UTF_8), "close".getBytes(UTF_8))).get(10, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> received.contains("close"));
+        }
+        assertThat(one.broker().connection("valve-9")).isEmpty();
     }
 
     @Test
