@@ -33,6 +33,7 @@ import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.will.WillPublisher;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -145,8 +147,17 @@ public final class MqttBroker implements MessagePublisher {
             throw e;
         }
         try {
-            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next)
-                    .get(30, TimeUnit.SECONDS);
+            // No fixed timeout: the time grows with the number of stored sessions (the store reads
+            // them in pages); a store that cannot reach its database fails on its own.
+            long startedAt = System.nanoTime();
+            Collection<SessionSnapshot> stored = sessionStore.loadAll().get();
+            long loadedAt = System.nanoTime();
+            sessions.restore(stored, server.workerGroup()::next).get();
+            if (!stored.isEmpty()) {
+                LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", stored.size(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt),
+                        TimeUnit.NANOSECONDS.toMillis(loadedAt - startedAt));
+            }
         } catch (Exception e) {
             fabric.stop();
             server.shutdown();
@@ -311,15 +322,15 @@ public final class MqttBroker implements MessagePublisher {
         pendingPublishes.add(handed);
         handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
         try {
-            CompletableFuture<Integer> local = new CompletableFuture<>();
-            CompletableFuture<Void> forwarded = router.routeAndForward(message, local::complete);
-            local.thenCombine(forwarded, (count, ignored) -> count).whenComplete((count, error) -> {
-                if (error != null) {
-                    handed.completeExceptionally(error);
-                } else {
-                    handed.complete(count);
-                }
-            });
+            CompletableFuture<Integer> count = new CompletableFuture<>();
+            router.routeAndForward(message, count::complete).thenCombine(count, (ignored, n) -> n)
+                    .whenComplete((n, error) -> {
+                        if (error == null) {
+                            handed.complete(n);
+                        } else {
+                            handed.completeExceptionally(error);
+                        }
+                    });
         } catch (RuntimeException e) {
             // A session executor refused the task: the broker is stopping.
             handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
@@ -418,7 +429,16 @@ public final class MqttBroker implements MessagePublisher {
             pendingPublishes.add(handed);
             handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
             try {
-                router.routeForwarded(message, scope, handed::complete);
+                // Complete (and let the inbox commit) once persistent sessions here stored it too.
+                CompletableFuture<Integer> count = new CompletableFuture<>();
+                router.routeForwarded(message, scope, count::complete).thenCombine(count, (ignored, n) -> n)
+                        .whenComplete((n, error) -> {
+                            if (error == null) {
+                                handed.complete(n);
+                            } else {
+                                handed.completeExceptionally(error);
+                            }
+                        });
             } catch (RuntimeException e) {
                 handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
             }

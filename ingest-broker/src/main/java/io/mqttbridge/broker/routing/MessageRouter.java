@@ -38,6 +38,7 @@ public final class MessageRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageRouter.class);
     private static final int[] NO_IDS = new int[0];
+    private static final CompletableFuture<Void> STORED = CompletableFuture.completedFuture(null);
 
     private final TopicTree<Subscription> tree;
     private final RetainedStore retainedStore;
@@ -57,15 +58,50 @@ public final class MessageRouter {
     }
 
     /**
-     * Routes a message accepted on this node to the local sessions and forwards it to the other
+     * Routes {@code message}; {@code onHandled}, when not null, is called once with the number of
+     * sessions after every one of them has written or queued it.
+     *
+     * @return the number of sessions the message is handed to
+     */
+    public int route(PublishedMessage message, IntConsumer onHandled) {
+        storeRetained(message);
+        return route(message, true, null, onHandled, null);
+    }
+
+    /**
+     * Routes {@code message} like {@link #route(PublishedMessage, IntConsumer)} and tells when it is
+     * durable for every persistent session that takes it at QoS 1 or 2: the publisher may be
+     * acknowledged only then. Costs nothing more when no such session matches.
+     *
+     * @return completes once every persistent matching session stored the message (at once when none
+     *     matches), or exceptionally when a session store failed
+     */
+    public CompletableFuture<Void> routeDurably(PublishedMessage message, IntConsumer onHandled) {
+        storeRetained(message);
+        return routeDurably(message, true, null, onHandled);
+    }
+
+    private CompletableFuture<Void> routeDurably(PublishedMessage message, boolean nonShared,
+                                                 Predicate<String> servesShared, IntConsumer onHandled) {
+        List<CompletableFuture<Void>> stored = new ArrayList<>(0);
+        route(message, nonShared, servesShared, onHandled, stored);
+        return switch (stored.size()) {
+            case 0 -> STORED;
+            case 1 -> stored.get(0);
+            default -> CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+        };
+    }
+
+    /**
+     * Routes a message accepted on this node like {@link #routeDurably} and forwards it to the other
      * nodes of the cluster that need it.
      *
-     * @return completes when the other nodes have the message (at once on a single node)
+     * @return completes once the local persistent sessions stored it and the other nodes have it (in
+     *     Kafka); on a single node exactly {@link #routeDurably}
      */
     public CompletableFuture<Void> routeAndForward(PublishedMessage message, IntConsumer onHandled) {
         if (!fabric.isClustered()) {
-            route(message, onHandled);
-            return Forwarding.LOCAL_ONLY.acknowledged();
+            return routeDurably(message, onHandled);
         }
         Forwarding forwarding;
         try {
@@ -75,25 +111,22 @@ public final class MessageRouter {
             forwarding = failed(e);
         }
         storeRetained(message);
-        Forwarding decided = forwarding;
-        route(message, true, decided::servesSharedGroupLocally, onHandled);
-        return forwarding.acknowledged();
-    }
-
-    /** Routes a message another node accepted to the local sessions in {@code scope}; nothing else. */
-    public int routeForwarded(PublishedMessage message, ForwardedScope scope, IntConsumer onHandled) {
-        return route(message, scope.nonShared(), scope.sharedTopicFilters()::contains, onHandled);
+        CompletableFuture<Void> stored = routeDurably(message, true, forwarding::servesSharedGroupLocally, onHandled);
+        CompletableFuture<Void> forwarded = forwarding.acknowledged();
+        if (forwarded.isDone() && !forwarded.isCompletedExceptionally()) {
+            return stored;
+        }
+        return stored.isDone() && !stored.isCompletedExceptionally() ? forwarded : CompletableFuture.allOf(stored, forwarded);
     }
 
     /**
-     * Routes {@code message}; {@code onHandled}, when not null, is called once with the number of
-     * sessions after every one of them has written or queued it.
+     * Routes a message another node accepted to the local sessions in {@code scope}; nothing else
+     * (no forwarding, no retained store).
      *
-     * @return the number of sessions the message is handed to
+     * @return completes once the local persistent sessions stored it
      */
-    public int route(PublishedMessage message, IntConsumer onHandled) {
-        storeRetained(message);
-        return route(message, true, null, onHandled);
+    public CompletableFuture<Void> routeForwarded(PublishedMessage message, ForwardedScope scope, IntConsumer onHandled) {
+        return routeDurably(message, scope.nonShared(), scope.sharedTopicFilters()::contains, onHandled);
     }
 
     private void storeRetained(PublishedMessage message) {
@@ -126,7 +159,7 @@ public final class MessageRouter {
      * @param servesShared which shared groups ({@code $share/g/f}) get it; {@code null} for all
      */
     private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
-                      IntConsumer onHandled) {
+                      IntConsumer onHandled, List<CompletableFuture<Void>> stored) {
         RoutedMessage routed = RoutedMessage.of(message);
         Collector collector = new Collector(message.clientId(), nonShared, servesShared);
         tree.match(message.topic(), collector);
@@ -145,16 +178,27 @@ public final class MessageRouter {
             }
         }
         for (Target target : collector.targets.values()) {
-            target.session.deliver(routed, Math.min(message.qos(), target.qos),
-                    target.retainAsPublished && message.retain(), target.ids(), perSession);
+            int qos = Math.min(message.qos(), target.qos);
+            target.session.deliver(routed, qos, target.retainAsPublished && message.retain(), target.ids(), perSession,
+                    storedFuture(target.session, qos, stored));
         }
         for (Subscription subscription : collector.shared) {
-            subscription.session().deliver(routed, Math.min(message.qos(), subscription.qos()),
-                    subscription.retainAsPublished() && message.retain(),
+            int qos = Math.min(message.qos(), subscription.qos());
+            subscription.session().deliver(routed, qos, subscription.retainAsPublished() && message.retain(),
                     subscription.subscriptionIdentifier() == 0 ? NO_IDS : new int[] {subscription.subscriptionIdentifier()},
-                    perSession);
+                    perSession, storedFuture(subscription.session(), qos, stored));
         }
         return count;
+    }
+
+    private static CompletableFuture<Void> storedFuture(Session session, int qos,
+                                                        List<CompletableFuture<Void>> stored) {
+        if (stored == null || qos == 0 || !session.isPersistent()) {
+            return null;
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        stored.add(future);
+        return future;
     }
 
     public int subscriptionCount() {

@@ -42,6 +42,8 @@ public final class Session {
     private volatile boolean ended;
     /** Ended here because another node of the cluster took the client over: the session continues there. */
     private boolean movedAway;
+    /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
+    private volatile boolean persistent;
 
     private final OutboundMessages outbound;
     private long sessionExpirySeconds;
@@ -56,6 +58,29 @@ public final class Session {
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
         this.outbound = new OutboundMessages(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+    }
+
+    /**
+     * Whether the session outlives its connection, so that QoS 1/2 messages for it are stored before
+     * their publisher is acknowledged; safe from any thread (a volatile read, may be just stale).
+     */
+    public boolean isPersistent() {
+        return persistent;
+    }
+
+    private void setPersistent(boolean value) {
+        persistent = value;
+        outbound.writeThrough(value ? new OutboundMessages.MessageLog() {
+            @Override
+            public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
+                return manager.append(clientId, message);
+            }
+
+            @Override
+            public void acknowledge(long sequence) {
+                manager.acknowledge(clientId, sequence);
+            }
+        } : null);
     }
 
     public String clientId() {
@@ -140,6 +165,15 @@ public final class Session {
         newConnection.setSession(this);
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
+        if (expirySeconds != 0) {
+            // Before CONNACK: the stored state says "online here" before the client can act on it.
+            if (!persistent) {
+                setPersistent(true);
+            }
+            manager.save(snapshot());
+        } else if (persistent) {
+            setPersistent(false);
+        }
         onAttached.accept(stillPresent);
         if (!newConnection.channel().isActive()) {
             return;
@@ -273,6 +307,8 @@ public final class Session {
                 manager.removeFromTree(subscription);
             }
             subscriptions.clear();
+            // The other node owns the stored session now: nothing more is written through from here.
+            setPersistent(false);
             outbound.clear();
             manager.forget(this);
             if (snapshot.sessionExpirySeconds() == 0) {
@@ -300,6 +336,7 @@ public final class Session {
             return;
         }
         ended = true;
+        setPersistent(false);
         cancelTimers();
         Runnable will = pendingWill;
         pendingWill = null;
@@ -354,10 +391,33 @@ public final class Session {
      * and its window allows, else queued (bounded, oldest dropped first).
      */
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled) {
+        deliver(message, qos, retain, subscriptionIds, onHandled, null);
+    }
+
+    /**
+     * Like {@link #deliver(RoutedMessage, int, boolean, int[], Runnable)}; {@code stored}, when not
+     * null, completes once the message is durable in the session store (at once when the session
+     * does not write it through: not persistent any more, QoS 0, ended), or exceptionally when the
+     * store failed.
+     */
+    public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
+                        CompletableFuture<Void> stored) {
         execute(() -> {
             try {
-                if (!ended) {
-                    outbound.enqueue(message, qos, retain, subscriptionIds, connection);
+                CompletableFuture<Void> written = ended ? null
+                        : outbound.enqueue(message, qos, retain, subscriptionIds, connection);
+                if (stored != null) {
+                    if (written == null) {
+                        stored.complete(null);
+                    } else {
+                        written.whenComplete((ignored, error) -> {
+                            if (error == null) {
+                                stored.complete(null);
+                            } else {
+                                stored.completeExceptionally(error);
+                            }
+                        });
+                    }
                 }
             } finally {
                 if (onHandled != null) {
@@ -391,6 +451,8 @@ public final class Session {
     void restore(SessionSnapshot snapshot) {
         sessionExpirySeconds = snapshot.sessionExpirySeconds();
         disconnectedAt = snapshot.disconnectedAt() == null ? Instant.now() : snapshot.disconnectedAt();
+        // Write through from now on; the restored messages are stored already, so restore them after.
+        setPersistent(true);
         outbound.restore(snapshot.pending());
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();

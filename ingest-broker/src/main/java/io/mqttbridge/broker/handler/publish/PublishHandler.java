@@ -150,10 +150,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             inbound.startQos2(packetId, message);
         }
         CompletableFuture<Void> sunk = sink(message);
-        CompletableFuture<Void> forwarded = router.routeAndForward(message, null);
-        if (!forwarded.isDone() || forwarded.isCompletedExceptionally()) {
-            // In a cluster the acknowledgement also waits for the copies sent to other nodes.
-            sunk = sunk.thenCombine(forwarded, (a, b) -> null);
+        CompletableFuture<Void> stored = router.routeAndForward(message, null);
+        if (!stored.isDone() || stored.isCompletedExceptionally()) {
+            // Persistent subscribers hold it (and, in a cluster, other nodes got their copies):
+            // acknowledge once it is in Kafka, in their session store and in the other nodes' inboxes.
+            sunk = CompletableFuture.allOf(sunk, stored);
         }
         if (qos > 0) {
             inbound.enqueueAck(new PendingAck(packetId, qos, sunk, 0));
