@@ -36,6 +36,7 @@ public final class InboxReader implements AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private volatile boolean running = true;
     private volatile boolean failed;
+    private Map<TopicPartition, OffsetAndMetadata> lastHandedOver = Map.of();
 
     public InboxReader(Consumer<byte[], byte[]> consumer, String topic, ClusterMember member, String nodeId) {
         this.consumer = consumer;
@@ -84,7 +85,14 @@ public final class InboxReader implements AutoCloseable {
                     failed = running;
                     return;
                 }
-                consumer.commitSync(offsets);
+                // Asynchronous: the next poll need not wait for the commit; a later commit covers a
+                // failed one, and close() commits synchronously what was handed over last.
+                consumer.commitAsync(offsets, (committed, error) -> {
+                    if (error != null) {
+                        LOG.debug("cluster: inbox offsets not committed yet: {}", error.toString());
+                    }
+                });
+                lastHandedOver = offsets;
             }
         } catch (WakeupException e) {
             // closing
@@ -92,6 +100,13 @@ public final class InboxReader implements AutoCloseable {
             failed = true;
             LOG.error("cluster: inbox reader stopped", e);
         } finally {
+            try {
+                if (!lastHandedOver.isEmpty()) {
+                    consumer.commitSync(lastHandedOver, Duration.ofSeconds(2));
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("cluster: final inbox commit failed: {}", e.toString());
+            }
             consumer.close(Duration.ofSeconds(2));
         }
     }
