@@ -26,6 +26,7 @@ import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -84,6 +85,7 @@ public final class MqttBroker implements MessagePublisher {
     private final TopicTree<Subscription> tree = new TopicTree<>();
     private final SessionManager sessions;
     private final MessageRouter router;
+    private final ClusterFabric fabric;
 
     private final Set<CompletableFuture<Integer>> pendingPublishes = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
@@ -97,6 +99,18 @@ public final class MqttBroker implements MessagePublisher {
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
                       SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
                       MetricRegistry metricRegistry) {
+        this(config, authenticator, authorizer, sink, listener, sessionStore, retainedStore, metricRegistry,
+                ClusterFabric.SINGLE_NODE);
+    }
+
+    /**
+     * A broker that is one node of a cluster joined through {@code fabric}: messages reach
+     * subscribers on every node and a client id is connected on one node at a time.
+     */
+    public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
+                      SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
+                      MetricRegistry metricRegistry, ClusterFabric fabric) {
+        this.fabric = Objects.requireNonNull(fabric, "fabric");
         this.config = Objects.requireNonNull(config, "config").validate();
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
@@ -109,8 +123,8 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedQuota = new RetainedQuota(retainedStore, limits.retainedLimits());
         this.retainedStore = retainedQuota;
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
-        this.sessions = new SessionManager(tree, sessionStore, metrics, config);
-        this.router = new MessageRouter(tree, this.retainedStore, config);
+        this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
+        this.router = new MessageRouter(tree, this.retainedStore, config, fabric);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -131,6 +145,13 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
+            fabric.start(new Member());
+        } catch (RuntimeException e) {
+            server.shutdown();
+            server = null;
+            throw e;
+        }
+        try {
             // No fixed timeout: the time grows with the number of stored sessions (the store reads
             // them in pages); a store that cannot reach its database fails on its own.
             long startedAt = System.nanoTime();
@@ -143,6 +164,7 @@ public final class MqttBroker implements MessagePublisher {
                         TimeUnit.NANOSECONDS.toMillis(loadedAt - startedAt));
             }
         } catch (Exception e) {
+            fabric.stop();
             server.shutdown();
             server = null;
             throw new IllegalStateException("MQTT broker cannot load its sessions from the session store: " + e, e);
@@ -165,6 +187,7 @@ public final class MqttBroker implements MessagePublisher {
             running = false;
             stopTlsReload();
             server.closeListener();
+            fabric.stop();
             server.shutdown();
             server = null;
             initializers.clear();
@@ -272,6 +295,7 @@ public final class MqttBroker implements MessagePublisher {
         } catch (Exception e) {
             LOG.warn("MQTT broker did not stop cleanly: {}", e.toString());
         }
+        fabric.stop();
         server.shutdown();
         server = null;
         initializers.clear();
@@ -285,7 +309,9 @@ public final class MqttBroker implements MessagePublisher {
     /**
      * {@inheritDoc}
      *
-     * <p>The message is not given to the {@link PublishSink} (it typically comes from there).
+     * <p>The message is not given to the {@link PublishSink} (it typically comes from there). In a
+     * cluster it is forwarded to the other nodes whose sessions need it, and the future completes
+     * once they have it too.
      */
     @Override
     public CompletableFuture<Integer> publish(PublishedMessage message) {
@@ -302,7 +328,7 @@ public final class MqttBroker implements MessagePublisher {
         handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
         try {
             CompletableFuture<Integer> count = new CompletableFuture<>();
-            router.routeDurably(message, count::complete).thenCombine(count, (ignored, n) -> n)
+            router.routeAndForward(message, count::complete).thenCombine(count, (ignored, n) -> n)
                     .whenComplete((n, error) -> {
                         if (error == null) {
                             handed.complete(n);
@@ -458,5 +484,62 @@ public final class MqttBroker implements MessagePublisher {
 
     public BrokerConfig config() {
         return config;
+    }
+
+    /** This broker as its cluster fabric sees it. */
+    private final class Member implements ClusterFabric.ClusterMember {
+
+        @Override
+        public CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
+            if (!running) {
+                return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
+            }
+            CompletableFuture<Integer> handed = new CompletableFuture<>();
+            pendingPublishes.add(handed);
+            handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
+            try {
+                // Complete (and let the inbox commit) once persistent sessions here stored it too.
+                CompletableFuture<Integer> count = new CompletableFuture<>();
+                router.routeForwarded(message, scope, count::complete).thenCombine(count, (ignored, n) -> n)
+                        .whenComplete((n, error) -> {
+                            if (error == null) {
+                                handed.complete(n);
+                            } else {
+                                handed.completeExceptionally(error);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
+            }
+            return handed;
+        }
+
+        @Override
+        public CompletableFuture<Void> handOver(String clientId) {
+            return sessions.handOver(clientId);
+        }
+
+        @Override
+        public boolean disconnect(String clientId) {
+            return MqttBroker.this.disconnect(clientId);
+        }
+
+        @Override
+        public boolean holds(String clientId) {
+            return sessions.get(clientId) != null;
+        }
+
+        @Override
+        public int disconnectAll() {
+            int count = 0;
+            for (Session session : sessions.all()) {
+                ClientConnection connection = session.connection();
+                if (connection != null) {
+                    connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                    count++;
+                }
+            }
+            return count;
+        }
     }
 }

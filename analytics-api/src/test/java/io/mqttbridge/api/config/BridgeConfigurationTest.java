@@ -88,6 +88,38 @@ class BridgeConfigurationTest {
     }
 
     @Test
+    void theDockerComposeClusterNodeConfigBindsWithClusteringOnAndAWebSocketListener() throws Exception {
+        Path configFile = Path.of("..", "deploy", "cluster", "bridge.yml");
+        assertThat(configFile).exists();
+        BridgeConfiguration config = factory.build(new SubstitutingSourceProvider(
+                new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)), configFile.toString());
+
+        assertThat(config.getKafka().getCluster().isEnabled()).isTrue();
+        assertThat(config.getKafka().getCluster().getReplicationFactor()).isEqualTo((short) 1);
+        assertThat(config.getBroker().effectiveListeners())
+                .extracting(l -> l.getName() + " " + l.getTransport() + " " + l.getPort())
+                .containsExactly("default TCP 1883", "ws WS 8083", "wss WSS 8443");
+        config.getKafka().validate();
+    }
+
+    @Test
+    void theClusterSectionIsOffByDefaultAndBindsFromYaml() throws Exception {
+        assertThat(parse("nodeId: n1\n").getKafka().getCluster().isEnabled()).isFalse();
+        BridgeConfiguration config = parse("""
+                nodeId: node-7
+                kafka:
+                  cluster:
+                    enabled: true
+                    topicPrefix: fleet.cluster
+                    inboxPartitions: 12
+                    nodeTimeoutMs: 8000
+                """);
+        assertThat(config.getKafka().getCluster().getTopicPrefix()).isEqualTo("fleet.cluster");
+        assertThat(config.getKafka().getCluster().getInboxPartitions()).isEqualTo(12);
+        assertThat(config.getKafka().getCluster().getNodeTimeoutMs()).isEqualTo(8000);
+    }
+
+    @Test
     void everySectionBindsFromYaml() throws Exception {
         BridgeConfiguration config = parse("""
                 nodeId: edge-7

@@ -46,6 +46,8 @@ public final class Session {
     // for an anonymous one. Changed only inside SessionManager.open's per-client-id compute (or
     // before a restored session is published), hence atomically with the ownership check.
     private volatile String owner;
+    /** Ended here because another node of the cluster took the client over: the session continues there. */
+    private boolean movedAway;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
 
@@ -226,7 +228,8 @@ public final class Session {
             }
             // Taken over by a newer connection to this session, or the session already ended:
             // the will is only held back while the same session continues [MQTT-3.1.3-9].
-            if (will != null && (ended || willDelaySeconds == 0)) {
+            boolean continuesElsewhere = movedAway && sessionExpirySeconds != 0;
+            if (will != null && ((ended && !continuesElsewhere) || willDelaySeconds == 0)) {
                 will.run();
             }
             return;
@@ -297,6 +300,50 @@ public final class Session {
                 will.run();
             }
         });
+    }
+
+    /**
+     * Another node took the client over: disconnects the connection still attached (0x8E), saves
+     * the session for that node and ends it here without removing it from the store. The old
+     * connection's will follows the takeover rules when it closes (published only with no will delay
+     * or when the session does not outlive the connection). Inbound QoS 2 flows are not carried
+     * across nodes: the snapshot has no place for them.
+     *
+     * @return completes once the store has the snapshot
+     */
+    CompletableFuture<Void> moveAway() {
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        execute(() -> {
+            if (ended) {
+                saved.complete(null);
+                return;
+            }
+            ClientConnection previous = connection;
+            if (previous != null) {
+                disconnectedAt = Instant.now();
+                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                connection = null;
+            }
+            cancelTimers();
+            pendingWill = null;
+            movedAway = true;
+            SessionSnapshot snapshot = snapshot();
+            ended = true;
+            for (Subscription subscription : subscriptions.values()) {
+                manager.removeFromTree(subscription);
+            }
+            subscriptions.clear();
+            // The other node owns the stored session now: nothing more is written through from here.
+            setPersistent(false);
+            outbound.clear();
+            manager.forget(this);
+            if (snapshot.sessionExpirySeconds() == 0) {
+                saved.complete(null);
+            } else {
+                manager.saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
+            }
+        });
+        return saved;
     }
 
     /** Ends the session on its executor: e.g. replaced by a clean start. Kicks a connection still attached. */

@@ -256,8 +256,35 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
             return;
         }
+        CompletableFuture<Void> prepared = sessions.prepareOpen(request.clientId(), request.cleanStart(),
+                ctx.channel().eventLoop(), owner);
+        if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
+            openSession(ctx, connection, request, will, authorized);
+            return;
+        }
+        // In a cluster: the node that held the client hands it over first (never wait on the event loop).
+        prepared.whenComplete((ignored, claimError) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
+                return;
+            }
+            if (claimError instanceof SessionManager.SessionOwnedByAnotherIdentity
+                    || claimError != null && claimError.getCause() instanceof SessionManager.SessionOwnedByAnotherIdentity) {
+                refuseClientId(ctx, connection);
+                return;
+            }
+            if (claimError != null) {
+                refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+                return;
+            }
+            openSession(ctx, connection, request, will, authorized);
+        }));
+    }
+
+    private void openSession(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
+                             WillMessage will, Authorized authorized) {
         SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop(),
-                owner);
+                authorized.identity().deviceId());
         if (opened == null) {
             // The session under this client id belongs to another identity: no takeover, no resume.
             refuseClientId(ctx, connection);
@@ -277,6 +304,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             connection.cancelConnectTimeout();
             ctx.writeAndFlush(connAck(connection, request, opened.sessionPresent() && stillPresent));
             connection.setState(State.CONNECTED);
+            sessions.confirmHolder(request.clientId());
             if (request.keepAlive() > 0) {
                 connection.startKeepAlive(request.keepAlive() * 1500L);
             }

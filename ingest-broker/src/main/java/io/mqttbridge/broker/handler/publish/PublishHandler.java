@@ -186,9 +186,10 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             inbound.startQos2(packetId, message);
         }
         CompletableFuture<Void> sunk = sink(message);
-        CompletableFuture<Void> stored = router.routeDurably(message, null);
+        CompletableFuture<Void> stored = router.routeAndForward(message, null);
         if (!stored.isDone() || stored.isCompletedExceptionally()) {
-            // Persistent subscribers hold it: acknowledge once it is in Kafka and in their session store.
+            // Persistent subscribers hold it (and, in a cluster, other nodes got their copies):
+            // acknowledge once it is in Kafka, in their session store and in the other nodes' inboxes.
             sunk = CompletableFuture.allOf(sunk, stored);
         }
         if (qos > 0) {
