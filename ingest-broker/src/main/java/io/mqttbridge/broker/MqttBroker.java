@@ -28,6 +28,7 @@ import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
@@ -244,7 +245,7 @@ public final class MqttBroker implements MessagePublisher {
         for (Channel channel : channels) {
             ClientConnection connection = ClientConnection.of(channel);
             if (connection != null) {
-                connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
             }
             CompletableFuture<Void> closed = new CompletableFuture<>();
             channel.closeFuture().addListener(f -> closed.complete(null));
@@ -343,7 +344,7 @@ public final class MqttBroker implements MessagePublisher {
         if (connection == null) {
             return false;
         }
-        connection.disconnect(ClientConnection.REASON_ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+        connection.disconnect(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
         return true;
     }
 

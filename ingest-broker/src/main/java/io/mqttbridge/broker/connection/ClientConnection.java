@@ -8,6 +8,7 @@ import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.broker.will.WillMessage;
@@ -37,25 +38,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientConnection {
 
-    public static final int REASON_NORMAL = 0x00;
-    public static final int REASON_DISCONNECT_WITH_WILL = 0x04;
-    public static final int REASON_MALFORMED_PACKET = 0x81;
-    public static final int REASON_PROTOCOL_ERROR = 0x82;
-    public static final int REASON_NOT_AUTHORIZED = 0x87;
-    public static final int REASON_SERVER_SHUTTING_DOWN = 0x8B;
-    public static final int REASON_KEEP_ALIVE_TIMEOUT = 0x8D;
-    public static final int REASON_SESSION_TAKEN_OVER = 0x8E;
-    public static final int REASON_TOPIC_NAME_INVALID = 0x90;
-    public static final int REASON_RECEIVE_MAXIMUM_EXCEEDED = 0x93;
-    public static final int REASON_TOPIC_ALIAS_INVALID = 0x94;
-    public static final int REASON_PACKET_TOO_LARGE = 0x95;
-    public static final int REASON_ADMINISTRATIVE_ACTION = 0x98;
-    public static final int REASON_RETAIN_NOT_SUPPORTED = 0x9A;
-    public static final int REASON_QOS_NOT_SUPPORTED = 0x9B;
-    public static final int REASON_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9E;
-    public static final int REASON_QUOTA_EXCEEDED = 0x97;
-    public static final int REASON_MESSAGE_RATE_TOO_HIGH = 0x96;
-    public static final int REASON_MAXIMUM_CONNECT_TIME = 0xA0;
 
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
     private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
@@ -198,7 +180,7 @@ public final class ClientConnection {
         }
         long silentNanos = System.nanoTime() - lastPacketNanos;
         if (silentNanos >= keepAliveTimeoutNanos) {
-            disconnect(REASON_KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
+            disconnect(MqttReasonCode.KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
         } else {
             scheduleKeepAliveCheck(keepAliveTimeoutNanos - silentNanos);
         }
@@ -268,7 +250,7 @@ public final class ClientConnection {
 
     /** The client ended the connection with DISCONNECT; whether the will is still published depends on the reason. */
     public void clientDisconnected(int reasonCode) {
-        this.sendWill = reasonCode == REASON_DISCONNECT_WITH_WILL;
+        this.sendWill = reasonCode == MqttReasonCode.DISCONNECT_WITH_WILL;
         recordReason(DisconnectInfo.CLIENT_DISCONNECT, reasonCode);
     }
 
@@ -359,7 +341,7 @@ public final class ClientConnection {
 
     /** PUBREL for a PUBREC whose packet id is unknown (MQTT 5: 0x92). */
     public void writePubrelNotFound(int packetId) {
-        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, isMqtt5() ? 0x92 : 0);
+        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
     }
 
     /** Writes PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (ignored for 3.1.1), unflushed. */

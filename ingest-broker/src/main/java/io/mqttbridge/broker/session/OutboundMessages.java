@@ -4,6 +4,7 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 
 import java.util.ArrayDeque;
@@ -119,7 +120,7 @@ final class OutboundMessages {
             }
             return;
         }
-        if (reasonCode >= 0x80) {
+        if (MqttReasonCode.isError(reasonCode)) {
             inflight.remove(packetId);
             pump(current);
             return;

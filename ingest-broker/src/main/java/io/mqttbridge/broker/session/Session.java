@@ -4,6 +4,7 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -103,7 +104,7 @@ public final class Session {
                 // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
                 // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
                 keepInboundQos2(previous.inbound().qos2FlowsForSession());
-                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 connection = null;
             }
             mailbox.moveTo(newConnection.channel().eventLoop());
@@ -123,7 +124,7 @@ public final class Session {
         if (ended) {
             // The session expired between lookup and attach: continue it as a new, empty session.
             if (!manager.revive(this)) {
-                newConnection.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                newConnection.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 return;
             }
             ended = false;

@@ -15,6 +15,7 @@ import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionListener;
@@ -270,7 +271,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     /** Ends the connection when its credentials expire (MQTT 5: DISCONNECT 0xA0; 3.1.1: close). */
     private static void disconnectAtExpiry(ChannelHandlerContext ctx, ClientConnection connection, Instant expiresAt) {
         long delayMillis = Math.max(0, expiresAt.toEpochMilli() - System.currentTimeMillis());
-        var expiry = ctx.executor().schedule(() -> connection.disconnect(ClientConnection.REASON_MAXIMUM_CONNECT_TIME,
+        var expiry = ctx.executor().schedule(() -> connection.disconnect(MqttReasonCode.MAXIMUM_CONNECT_TIME,
                 DisconnectInfo.MAXIMUM_CONNECT_TIME), delayMillis, TimeUnit.MILLISECONDS);
         ctx.channel().closeFuture().addListener(closed -> expiry.cancel(false));
     }

@@ -11,6 +11,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
@@ -85,13 +86,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             Integer alias = Mqtt5Properties.integer(properties, MqttProperties.TOPIC_ALIAS);
             if (alias != null) {
                 if (alias == 0 || alias > connection.topicAliasMaximum()) {
-                    connection.disconnect(ClientConnection.REASON_TOPIC_ALIAS_INVALID, DisconnectInfo.PROTOCOL_ERROR);
+                    connection.disconnect(MqttReasonCode.TOPIC_ALIAS_INVALID, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
                 if (topic == null || topic.isEmpty()) {
                     topic = connection.inboundTopicAlias(alias);
                     if (topic == null) {
-                        connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                        connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
                         return;
                     }
                 } else {
@@ -99,17 +100,17 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             if (qos > config.getMaxQos()) {
-                connection.disconnect(ClientConnection.REASON_QOS_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
+                connection.disconnect(MqttReasonCode.QOS_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
             if (publish.fixedHeader().isRetain() && !config.isRetainAvailable()) {
-                connection.disconnect(ClientConnection.REASON_RETAIN_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
+                connection.disconnect(MqttReasonCode.RETAIN_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
         }
         if (topic == null || TopicFilters.validateTopicName(topic) != null) {
             connection.disconnect(topic == null || topic.isEmpty()
-                    ? ClientConnection.REASON_PROTOCOL_ERROR : ClientConnection.REASON_TOPIC_NAME_INVALID,
+                    ? MqttReasonCode.PROTOCOL_ERROR : MqttReasonCode.TOPIC_NAME_INVALID,
                     DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
@@ -123,7 +124,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         }
         if (qos > 0) {
             if (mqtt5 && inbound.unacknowledged() >= config.getReceiveMaximum()) {
-                connection.disconnect(ClientConnection.REASON_RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
+                connection.disconnect(MqttReasonCode.RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
             inbound.started();
@@ -133,7 +134,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             metrics.dropped(DropReason.NOT_AUTHORIZED);
             if (qos > 0) {
                 // 3.1.1 has no negative ack: acknowledge and drop [MQTT-3.3.5-2]; 5.0 says 0x87.
-                inbound.enqueueAck(new PendingAck(packetId, qos, DONE, mqtt5 ? ClientConnection.REASON_NOT_AUTHORIZED : 0));
+                inbound.enqueueAck(new PendingAck(packetId, qos, DONE, mqtt5 ? MqttReasonCode.NOT_AUTHORIZED : 0));
                 if (qos == 2) {
                     inbound.startQos2(packetId, null).setState(Qos2State.RECEIVED);
                 }
@@ -227,7 +228,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     if (flow != null) {
                         flow.setState(Qos2State.RECEIVED);
                     }
-                    if (reason >= 0x80) {
+                    if (MqttReasonCode.isError(reason)) {
                         inbound.removeQos2(ack.packetId());
                         inbound.completed();
                     }
@@ -265,11 +266,10 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static int reasonOf(Throwable cause) {
-        if (cause instanceof PublishRejectedException rejected && rejected.reasonCode() >= 0x80
-                && rejected.reasonCode() <= 0xFF) {
+        if (cause instanceof PublishRejectedException rejected && MqttReasonCode.isErrorByte(rejected.reasonCode())) {
             return rejected.reasonCode();
         }
-        return PublishRejectedException.UNSPECIFIED_ERROR;
+        return MqttReasonCode.UNSPECIFIED_ERROR;
     }
 
     private void onPubrel(ChannelHandlerContext ctx, ClientConnection connection, MqttMessageIdVariableHeader header) {
@@ -279,7 +279,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             connection.inbound().completed();
         }
         connection.writeReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, packetId,
-                flow == null ? 0x92 : 0);
+                flow == null ? MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND : MqttReasonCode.SUCCESS);
         connection.flushSoon();
     }
 }
