@@ -65,7 +65,7 @@ public final class ClientConnection {
     private boolean problemInformationRequested = true;
     private String[] inboundTopicAliases = new String[0];
     private Map<String, Integer> outboundTopicAliases;
-    private final InboundPublishes inbound = new InboundPublishes();
+    private final InboundQosFlows inbound = new InboundQosFlows();
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
     private final Runnable flushTask = this::flushNow;
     private List<MqttMessage> receivedBeforeConnack;
@@ -122,7 +122,7 @@ public final class ClientConnection {
     public void setClientTopicAliasMaximum(int maximum) { this.clientTopicAliasMaximum = maximum; }
     public boolean problemInformationRequested() { return problemInformationRequested; }
     public void setProblemInformationRequested(boolean requested) { this.problemInformationRequested = requested; }
-    public InboundPublishes inbound() { return inbound; }
+    public InboundQosFlows inbound() { return inbound; }
     public UnmarkedTraffic traffic() { return traffic; }
     public void setConnectTimeout(ScheduledFuture<?> timeout) { this.connectTimeout = timeout; }
     public String disconnectReason() { return disconnectReason; }

@@ -1,7 +1,7 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
+import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * <p>Threading: a session is an actor. Every mutation runs as a task through {@link #execute}, one
  * at a time and in submission order, on the session's executor, which is the event loop of the
  * attached connection (or of the last one): see {@link SessionMailbox}. The messages on their way
- * to the client are kept by {@link OutboundMessages}. Callers on any thread (other connections' event loops
+ * to the client are kept by {@link OutboundQosFlows}. Callers on any thread (other connections' event loops
  * routing a message, the downlink) only enqueue tasks; nothing on the publish path takes a lock.
  */
 public final class Session {
@@ -41,7 +41,7 @@ public final class Session {
     private volatile ClientConnection connection;
     private volatile boolean ended;
 
-    private final OutboundMessages outbound;
+    private final OutboundQosFlows outbound;
     private long sessionExpirySeconds;
     private Instant disconnectedAt;
     private ScheduledFuture<?> expiryTimer;
@@ -53,7 +53,7 @@ public final class Session {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
-        this.outbound = new OutboundMessages(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+        this.outbound = new OutboundQosFlows(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
     }
 
     public String clientId() {

@@ -2,10 +2,10 @@ package io.mqttbridge.broker.handler.publish;
 
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.connection.InboundPublishes;
-import io.mqttbridge.broker.connection.InboundPublishes.PendingAck;
-import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
-import io.mqttbridge.broker.connection.InboundPublishes.Qos2State;
+import io.mqttbridge.broker.connection.InboundQosFlows;
+import io.mqttbridge.broker.connection.InboundQosFlows.PendingAck;
+import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
+import io.mqttbridge.broker.connection.InboundQosFlows.Qos2State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
@@ -114,7 +114,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
-        InboundPublishes inbound = connection.inbound();
+        InboundQosFlows inbound = connection.inbound();
         if (qos == 2) {
             Qos2Flow existing = inbound.qos2(packetId);
             if (existing != null) {
@@ -201,7 +201,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void releaseAcks(ChannelHandlerContext ctx, ClientConnection connection) {
-        InboundPublishes inbound = connection.inbound();
+        InboundQosFlows inbound = connection.inbound();
         boolean wrote = false;
         PendingAck ack;
         while ((ack = inbound.pollReadyAck()) != null) {

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
  * in the order the PUBLISHes arrived [MQTT-4.6.0-2/3], and the QoS 2 packet ids between PUBLISH and
  * PUBREL. Confined to the connection's event loop.
  */
-public final class InboundPublishes {
+public final class InboundQosFlows {
 
     /** Where a QoS 2 message stands, keyed by its packet id. */
     public enum Qos2State { SINKING, SINK_FAILED, RECEIVED }

@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>Threading: confined to the owning {@link Session}'s executor; not thread-safe. The connection
  * each method takes is the one attached now, or {@code null} while the session is offline.
  */
-final class OutboundMessages {
+final class OutboundQosFlows {
 
     private static final int INITIAL_QUEUE_CAPACITY = 4;
     private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
@@ -37,7 +37,7 @@ final class OutboundMessages {
     private int nextPacketId = 1;
 
     /** @param maxQueued the bound of the queue; 0 queues nothing while offline */
-    OutboundMessages(BrokerMetrics metrics, int maxQueued) {
+    OutboundQosFlows(BrokerMetrics metrics, int maxQueued) {
         this.metrics = metrics;
         this.maxQueued = maxQueued;
     }
