@@ -93,7 +93,7 @@ public class SessionQueueBenchmark {
             for (int i = 0; i < BATCH; i++) {
                 int packetId = nextPacketId;
                 nextPacketId = packetId == 65_535 ? 1 : packetId + 1;
-                session.execute(() -> session.onPubAck(packetId));
+                session.execute(() -> session.outbound().onPubAck(packetId));
             }
         }
         channel.runPendingTasks();

@@ -65,7 +65,8 @@ public final class ClientConnection {
     private boolean problemInformationRequested = true;
     private String[] inboundTopicAliases = new String[0];
     private Map<String, Integer> outboundTopicAliases;
-    private final InboundQosFlows inbound = new InboundQosFlows();
+    private final InboundQosFlows inbound = new InboundQosFlows(this);
+    private final ReadSuspension reading = new ReadSuspension(this);
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
     private final Runnable flushTask = this::flushNow;
     private List<MqttMessage> receivedBeforeConnack;
@@ -77,7 +78,6 @@ public final class ClientConnection {
     private String disconnectReason;
     private Integer disconnectReasonCode;
     private boolean sendWill = true;
-    private boolean pausedByBackPressure;
     private boolean announced;
 
     private ClientConnection(Channel channel, BrokerMetrics metrics) {
@@ -131,8 +131,8 @@ public final class ClientConnection {
     /** Whether the session listener was told about this connection (so it must hear of its end). */
     public boolean announced() { return announced; }
     public void setAnnounced() { this.announced = true; }
-    public boolean isPausedByBackPressure() { return pausedByBackPressure; }
-    public void setPausedByBackPressure(boolean paused) { this.pausedByBackPressure = paused; }
+    /** The one switch of this connection's {@code autoRead}. */
+    public ReadSuspension reading() { return reading; }
 
     public void cancelConnectTimeout() {
         if (connectTimeout != null) {
@@ -277,7 +277,7 @@ public final class ClientConnection {
         recordReason(reason, isMqtt5() ? reasonCode : null);
         boolean connected = state == State.CONNECTED;
         state = State.CLOSED;
-        channel.config().setAutoRead(false);
+        reading.pause(ReadSuspension.Reason.CLOSING);
         if (connected && isMqtt5()) {
             MqttMessage disconnect = new MqttMessage(
                     new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
@@ -333,15 +333,6 @@ public final class ClientConnection {
         channel.write(publish, channel.voidPromise());
         traffic.messageOut(qos);
         return SendResult.SENT;
-    }
-
-    public void writePubrel(int packetId) {
-        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, 0);
-    }
-
-    /** PUBREL for a PUBREC whose packet id is unknown (MQTT 5: 0x92). */
-    public void writePubrelNotFound(int packetId) {
-        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
     }
 
     /** Writes PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (ignored for 3.1.1), unflushed. */

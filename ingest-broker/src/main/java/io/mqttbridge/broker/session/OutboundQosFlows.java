@@ -6,6 +6,8 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttQoS;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -16,18 +18,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A session's messages on their way to the client: the queue waiting for the client's window (or
- * for the client to come back), and the QoS 1/2 messages sent and not yet acknowledged, with the
- * packet identifiers they hold.
+ * The outbound QoS 1 and QoS 2 flows of one session, and every transition of their state:
+ * PUBLISH -> PUBACK for QoS 1; PUBLISH -> PUBREC -> PUBREL -> PUBCOMP for QoS 2, resent with DUP (or
+ * the PUBREL again) on a new connection [MQTT-4.4.0-1]; plus the queue in front of them, which waits
+ * for the client's window (its receive maximum) or for the client to come back, and which QoS 0
+ * messages share so that order is kept.
  *
- * <p>Threading: confined to the owning {@link Session}'s executor; not thread-safe. The connection
- * each method takes is the one attached now, or {@code null} while the session is offline.
+ * <p>Threading: confined to the owning {@link Session}'s executor (its acknowledgement methods are
+ * called as session tasks); not thread-safe. It writes to the connection attached to the session
+ * now, or keeps everything while the session is offline.
  */
-final class OutboundQosFlows {
+public final class OutboundQosFlows {
 
     private static final int INITIAL_QUEUE_CAPACITY = 4;
     private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
 
+    private final Session session;
     private final BrokerMetrics metrics;
     private final int maxQueued;
     /* Created by the first message to queue: an idle subscriber-less session never has one. */
@@ -37,13 +43,15 @@ final class OutboundQosFlows {
     private int nextPacketId = 1;
 
     /** @param maxQueued the bound of the queue; 0 queues nothing while offline */
-    OutboundQosFlows(BrokerMetrics metrics, int maxQueued) {
+    OutboundQosFlows(Session session, BrokerMetrics metrics, int maxQueued) {
+        this.session = session;
         this.metrics = metrics;
         this.maxQueued = maxQueued;
     }
 
     /** Queues a message (bounded, oldest dropped first) and sends what the window allows. */
-    void enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, ClientConnection current) {
+    void enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+        ClientConnection current = session.connection();
         if (current == null && qos == 0) {
             metrics.dropped(DropReason.QOS0_OFFLINE);
             return;
@@ -64,7 +72,11 @@ final class OutboundQosFlows {
     }
 
     /** Sends queued messages while the client's window and the socket allow. */
-    void pump(ClientConnection current) {
+    public void pump() {
+        pump(session.connection());
+    }
+
+    private void pump(ClientConnection current) {
         if (current == null || queue == null) {
             return;
         }
@@ -90,12 +102,13 @@ final class OutboundQosFlows {
      * Resends every unacknowledged message on a new connection, with DUP set (a PUBREL for those the
      * client already received), then sends from the queue.
      */
-    void resume(ClientConnection current) {
+    void resume() {
+        ClientConnection current = session.connection();
         Iterator<Pending> resend = inflight.values().iterator();
         while (resend.hasNext()) {
             Pending pending = resend.next();
             if (pending.released) {
-                current.writePubrel(pending.packetId);
+                writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
             } else if (current.writePublish(pending.message, pending.qos, pending.retain,
                     pending.subscriptionIds, pending.packetId, true) != SendResult.SENT) {
                 resend.remove();
@@ -104,7 +117,9 @@ final class OutboundQosFlows {
         pump(current);
     }
 
-    void onPubAck(int packetId, ClientConnection current) {
+    /** PUBACK from the client: the QoS 1 flow ends and the window has room for one more. */
+    public void onPubAck(int packetId) {
+        ClientConnection current = session.connection();
         Pending pending = inflight.get(packetId);
         if (pending != null && pending.qos == 1) {
             inflight.remove(packetId);
@@ -112,11 +127,16 @@ final class OutboundQosFlows {
         pump(current);
     }
 
-    void onPubRec(int packetId, int reasonCode, ClientConnection current) {
+    /**
+     * PUBREC from the client: answered with PUBREL (0x92 when the packet id is unknown); an error code
+     * ends the QoS 2 flow at once [MQTT-4.3.3].
+     */
+    public void onPubRec(int packetId, int reasonCode) {
+        ClientConnection current = session.connection();
         Pending pending = inflight.get(packetId);
         if (pending == null || pending.qos != 2) {
             if (current != null) {
-                current.writePubrelNotFound(packetId);
+                writePubrel(current, packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
             }
             return;
         }
@@ -127,11 +147,13 @@ final class OutboundQosFlows {
         }
         pending.released = true;
         if (current != null) {
-            current.writePubrel(packetId);
+            writePubrel(current, packetId, MqttReasonCode.SUCCESS);
         }
     }
 
-    void onPubComp(int packetId, ClientConnection current) {
+    /** PUBCOMP from the client: the QoS 2 flow ends. */
+    public void onPubComp(int packetId) {
+        ClientConnection current = session.connection();
         Pending pending = inflight.get(packetId);
         if (pending != null && pending.released) {
             inflight.remove(packetId);
@@ -199,6 +221,10 @@ final class OutboundQosFlows {
     /** How many messages wait for the client (queued plus unacknowledged). */
     int count() {
         return (queue == null ? 0 : queue.size()) + inflight.size();
+    }
+
+    private static void writePubrel(ClientConnection current, int packetId, int reasonCode) {
+        current.writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, reasonCode);
     }
 
     private ArrayDeque<Pending> writableQueue() {

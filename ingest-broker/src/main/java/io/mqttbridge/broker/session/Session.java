@@ -53,7 +53,7 @@ public final class Session {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
-        this.outbound = new OutboundQosFlows(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+        this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
     }
 
     public String clientId() {
@@ -142,7 +142,7 @@ public final class Session {
         if (!newConnection.channel().isActive()) {
             return;
         }
-        outbound.resume(newConnection);
+        outbound.resume();
     }
 
     /**
@@ -312,7 +312,7 @@ public final class Session {
         execute(() -> {
             try {
                 if (!ended) {
-                    outbound.enqueue(message, qos, retain, subscriptionIds, connection);
+                    outbound.enqueue(message, qos, retain, subscriptionIds);
                 }
             } finally {
                 if (onHandled != null) {
@@ -322,24 +322,9 @@ public final class Session {
         });
     }
 
-    /** Sends queued messages while the client's window and the socket allow; on the executor. */
-    public void pump() {
-        outbound.pump(connection);
-    }
-
-    /** PUBACK from the client; on the executor. */
-    public void onPubAck(int packetId) {
-        outbound.onPubAck(packetId, connection);
-    }
-
-    /** PUBREC from the client; on the executor. */
-    public void onPubRec(int packetId, int reasonCode) {
-        outbound.onPubRec(packetId, reasonCode, connection);
-    }
-
-    /** PUBCOMP from the client; on the executor. */
-    public void onPubComp(int packetId) {
-        outbound.onPubComp(packetId, connection);
+    /** The outbound QoS 1/2 flows and the queue; use only in tasks run through {@link #execute}. */
+    public OutboundQosFlows outbound() {
+        return outbound;
     }
 
     /** Restores state from a snapshot while the session is offline; on the executor. */
