@@ -8,7 +8,7 @@ import io.mqttbridge.broker.metrics.TrafficMetricsHandler;
 import io.mqttbridge.broker.netty.PublishEncoder;
 import io.mqttbridge.broker.routing.TopicTree;
 import io.mqttbridge.broker.session.InMemorySessionStore;
-import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.MqttVersion;

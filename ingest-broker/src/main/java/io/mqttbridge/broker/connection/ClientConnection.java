@@ -4,8 +4,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.metrics.UnmarkedTraffic;
 import io.mqttbridge.broker.netty.OutboundPublish;
-import io.mqttbridge.broker.session.RoutedMessage;
-import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
@@ -55,7 +54,6 @@ public final class ClientConnection {
     private State state = State.AWAIT_CONNECT;
     private MqttVersion version = MqttVersion.MQTT_3_1_1;
     private volatile ConnectionInfo info;
-    private volatile Session session;
     private TopicPermissions permissions;
     private WillMessage will;
     private long sessionExpirySeconds;
@@ -107,9 +105,6 @@ public final class ClientConnection {
     /** Safe from any thread. */
     public ConnectionInfo info() { return info; }
     public void setInfo(ConnectionInfo info) { this.info = info; }
-    /** Safe from any thread. */
-    public Session session() { return session; }
-    public void setSession(Session session) { this.session = session; }
     public TopicPermissions permissions() { return permissions; }
     public void setPermissions(TopicPermissions permissions) { this.permissions = permissions; }
     public WillMessage will() { return will; }

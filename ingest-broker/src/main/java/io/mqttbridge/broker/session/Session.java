@@ -2,10 +2,13 @@ package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -33,6 +36,9 @@ import java.util.function.Consumer;
  */
 public final class Session {
 
+    /* The session a connection is attached to, on the connection's channel (the channel, not the
+       connection, holds it, so that the connection package does not depend on this one). */
+    private static final AttributeKey<Session> ATTACHED = AttributeKey.valueOf("mqttbridge.session");
 
     private final String clientId;
     private final SessionManager manager;
@@ -54,6 +60,14 @@ public final class Session {
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
         this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+    }
+
+    /**
+     * The session {@code channel}'s connection was attached to (it stays set after the session moved
+     * on to a newer connection), or {@code null} before CONNACK. Safe from any thread.
+     */
+    public static Session of(Channel channel) {
+        return channel.attr(ATTACHED).get();
     }
 
     public String clientId() {
@@ -135,7 +149,7 @@ public final class Session {
         sessionExpirySeconds = expirySeconds;
         disconnectedAt = null;
         connection = newConnection;
-        newConnection.setSession(this);
+        newConnection.channel().attr(ATTACHED).set(this);
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
         onAttached.accept(stillPresent);

@@ -3,10 +3,10 @@ package io.mqttbridge.broker.handler.connect;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
+import io.mqttbridge.broker.handler.HandlerNames;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
@@ -263,7 +263,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             // rest of the connection (every pipeline context costs each connection 64 bytes).
             ctx.pipeline().remove(this);
             for (MqttMessage held : connection.takeHeldMessages()) {
-                ctx.pipeline().context(MqttChannelInitializer.CONNECTION_GUARD).fireChannelRead(held);
+                ctx.pipeline().context(HandlerNames.CONNECTION_GUARD).fireChannelRead(held);
             }
         });
     }

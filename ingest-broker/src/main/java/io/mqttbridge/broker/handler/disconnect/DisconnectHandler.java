@@ -89,7 +89,7 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
         for (MqttMessage held : connection.takeHeldMessages()) {
             ReferenceCountUtil.release(held);
         }
-        Session session = connection.session();
+        Session session = Session.of(connection.channel());
         ConnectionInfo info = connection.info();
         if (session == null || info == null) {
             ctx.fireChannelInactive();

@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.handler.publish;
 
-import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.session.Session;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,7 +28,7 @@ public final class OutboundAckHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        Session session = ClientConnection.of(ctx.channel()).session();
+        Session session = Session.of(ctx.channel());
         if (session == null) {
             return;
         }
@@ -45,8 +44,7 @@ public final class OutboundAckHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ClientConnection connection = ClientConnection.of(ctx.channel());
-        Session session = connection == null ? null : connection.session();
+        Session session = Session.of(ctx.channel());
         if (session != null && ctx.channel().isWritable()) {
             session.execute(() -> session.outbound().pump());
         }

@@ -4,7 +4,7 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
-import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.session.Subscriptions;
@@ -74,7 +74,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
-        Session session = connection.session();
+        Session session = Session.of(connection.channel());
         int packetId = subscribe.variableHeader().messageId();
         List<Subscription> granted = new ArrayList<>();
         List<Integer> grantedCodeIndexes = new ArrayList<>();

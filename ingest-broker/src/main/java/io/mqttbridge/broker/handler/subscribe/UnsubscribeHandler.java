@@ -54,7 +54,7 @@ public final class UnsubscribeHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        Session session = connection.session();
+        Session session = Session.of(connection.channel());
         int packetId = unsubscribe.variableHeader().messageId();
         session.execute(() -> {
             short[] codes = new short[filters.size()];

@@ -1,6 +1,5 @@
-package io.mqttbridge.broker.session;
+package io.mqttbridge.broker.netty;
 
-import io.mqttbridge.broker.netty.MqttWire;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.UserProperty;
