@@ -187,6 +187,10 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         try {
             decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote,
                     TlsPeer.verifiedCertificate(ctx.channel()), version, connection.listenerName())).thenCompose(result -> {
+                        if (result instanceof AuthenticationResult.Success success && success.permissions() != null) {
+                            return CompletableFuture.completedFuture(new Authorized(success.identity(),
+                                    success.permissions(), success.expiresAt()));
+                        }
                         if (result instanceof AuthenticationResult.Success success) {
                             return authorizer.permissionsFor(success.identity())
                                     .thenApply(permissions -> new Authorized(success.identity(), permissions,
