@@ -1,11 +1,11 @@
 package io.mqttbridge.db.history;
 
-import static io.mqttbridge.db.history.MirroredRecords.connected;
-import static io.mqttbridge.db.history.MirroredRecords.disconnected;
-import static io.mqttbridge.db.history.MirroredRecords.heartbeat;
-import static io.mqttbridge.db.history.MirroredRecords.message;
-import static io.mqttbridge.db.history.MirroredRecords.sessionEvent;
-import static io.mqttbridge.db.history.MirroredRecords.subscribed;
+import static io.mqttbridge.db.testing.MirroredRecords.connected;
+import static io.mqttbridge.db.testing.MirroredRecords.disconnected;
+import static io.mqttbridge.db.testing.MirroredRecords.heartbeat;
+import static io.mqttbridge.db.testing.MirroredRecords.message;
+import static io.mqttbridge.db.testing.MirroredRecords.sessionEvent;
+import static io.mqttbridge.db.testing.MirroredRecords.subscribed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +15,8 @@ import io.mqttbridge.db.SessionRecord;
 import io.mqttbridge.db.StoredMessage;
 import io.mqttbridge.db.TimelineEvent;
 import io.mqttbridge.db.testing.TestDatabase;
-import io.mqttbridge.db.testing.TestKafka;
 import io.mqttbridge.broker.spi.UserProperty;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +43,7 @@ class HistoryWriterTest {
 
     @BeforeAll
     static void kafka() {
-        producer = TestKafka.shared().newProducer();
+        producer = TestKafka.newProducer();
     }
 
     @AfterEach
@@ -59,7 +59,7 @@ class HistoryWriterTest {
 
     private HistoryWriterConfig config(String messageTopic, String sessionTopic) {
         return new HistoryWriterConfig()
-                .setBootstrapServers(TestKafka.shared().bootstrapServers())
+                .setBootstrapServers(TestKafka.bootstrapServers())
                 .setTopics(List.of(messageTopic))
                 .setTopicPattern("")
                 .setSessionEventsTopic(sessionTopic)
@@ -96,7 +96,7 @@ class HistoryWriterTest {
     @Test
     void mirroredMessageIsStoredWithEveryHeaderMapped() throws Exception {
         String topic = unique("mqtt.msgs");
-        TestKafka.shared().createTopic(topic, 2);
+        TestKafka.createTopic(topic, 2);
         Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         ProducerRecord<byte[], byte[]> record = message(topic, "plant/boiler/temp", "boiler-1", 2, true,
                 new byte[] {0, 1, 2, (byte) 255}, at);
@@ -126,7 +126,7 @@ class HistoryWriterTest {
     @Test
     void sessionEventsBecomeSessionRowsSubscriptionsAndNodes() throws Exception {
         String sessions = unique("mqtt.sessions");
-        TestKafka.shared().createTopic(sessions, 1);
+        TestKafka.createTopic(sessions, 1);
         UUID connection = UUID.randomUUID();
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         producer.send(sessionEvent(sessions, "c1", connected("node-x", connection, "c1", "dev-1", t0)));
@@ -159,7 +159,7 @@ class HistoryWriterTest {
     @Test
     void crashAfterDatabaseCommitBeforeOffsetCommitReplaysWithoutDuplicatesOrGaps() throws Exception {
         String topic = unique("mqtt.crash");
-        TestKafka.shared().createTopic(topic, 3);
+        TestKafka.createTopic(topic, 3);
         Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         send(topic, 0, 600, base);
         HistoryWriterConfig config = config(topic, unique("mqtt.sessions"));
@@ -190,7 +190,7 @@ class HistoryWriterTest {
     @Test
     void sessionsOfANodeWithoutRecentHeartbeatAreClosedAsNodeLost() throws Exception {
         String sessions = unique("mqtt.sessions");
-        TestKafka.shared().createTopic(sessions, 1);
+        TestKafka.createTopic(sessions, 1);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         UUID onDeadNode = UUID.randomUUID();
         UUID onLiveNode = UUID.randomUUID();
