@@ -111,6 +111,13 @@ public final class BridgeRuntime implements Managed {
         LOG.info("MQTT broker listening on {}", broker.ports());
     }
 
+    private final List<ChainedMqttAuth.Method> firstMqttAuthMethods = new ArrayList<>();
+
+    /** An authentication method tried before the configured ones (the console's live-view tokens); call before {@link #startRoles()}. */
+    public void addMqttAuthMethod(ChainedMqttAuth.Method method) {
+        firstMqttAuthMethods.add(method);
+    }
+
     /** Remembers {@code component} to be closed by {@link #stop()}, after everything started later. */
     private <T extends AutoCloseable> T started(T component) {
         started.push(component);
@@ -118,8 +125,9 @@ public final class BridgeRuntime implements Managed {
     }
 
     /**
-     * The MQTT authentication chain, in this order: client certificate, JWT, device registry,
-     * configuration-file users (which also decide anonymous access).
+     * The MQTT authentication chain, in this order: the methods added with {@link #addMqttAuthMethod}
+     * (the console's live-view tokens), client certificate, JWT, device registry, configuration-file
+     * users (which also decide anonymous access).
      */
     private ChainedMqttAuth mqttAuthentication() {
         MqttAuthConfig auth = config.getMqttAuth();
@@ -129,7 +137,7 @@ public final class BridgeRuntime implements Managed {
         }
         // Devices identified by certificate get the registry's rules for that device id when there is a registry.
         Authorizer deviceAuthorizer = deviceRegistry != null ? deviceRegistry : fileAuthorizer;
-        List<ChainedMqttAuth.Method> methods = new ArrayList<>();
+        List<ChainedMqttAuth.Method> methods = new ArrayList<>(firstMqttAuthMethods);
         if (auth.getCertificate() != null) {
             methods.add(new ChainedMqttAuth.Method("certificate",
                     new CertificateAuthenticator(auth.getCertificate().validate()), deviceAuthorizer));
