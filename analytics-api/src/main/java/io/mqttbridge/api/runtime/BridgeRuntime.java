@@ -20,6 +20,7 @@ import io.mqttbridge.db.history.HistoryWriterConfig;
 import io.mqttbridge.db.registry.DeviceRegistry;
 import io.mqttbridge.db.store.JdbiRetainedStore;
 import io.mqttbridge.db.store.JdbiSessionStore;
+import io.mqttbridge.db.store.SessionExpirySweeper;
 import io.mqttbridge.kafka.KafkaConnector;
 import io.mqttbridge.kafka.KafkaConnectorConfig;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
@@ -98,6 +99,8 @@ public final class BridgeRuntime implements Managed {
         // Persistent sessions and retained messages survive a restart in PostgreSQL; the stores close
         // after the broker (which hands them its final snapshots) and before the database.
         JdbiSessionStore sessionStore = started(new JdbiSessionStore(database.jdbi(), config.getNodeId()));
+        // Expired offline sessions of any node, also of nodes that died; safe on every node at once.
+        started(SessionExpirySweeper.start(database.jdbi(), SessionExpirySweeper.DEFAULT_INTERVAL));
         JdbiRetainedStore retainedStore = started(new JdbiRetainedStore(database.jdbi()));
         hourly.put("Expired retained message purge", () -> retainedStore.purgeExpired().join());
         ChainedMqttAuth authentication = mqttAuthentication();
