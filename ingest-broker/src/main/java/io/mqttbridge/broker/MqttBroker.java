@@ -17,6 +17,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.routing.TopicTree;
 import io.mqttbridge.broker.session.InMemorySessionStore;
@@ -26,6 +27,7 @@ import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
 import io.mqttbridge.broker.spi.MqttReasonCode;
@@ -77,6 +79,7 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionListener listener;
     private final SessionStore sessionStore;
     private final RetainedStore retainedStore;
+    private final RetainedQuota retainedQuota;
     private final BrokerMetrics metrics;
     private final Limits limits;
     private final TopicTree<Subscription> tree = new TopicTree<>();
@@ -101,12 +104,14 @@ public final class MqttBroker implements MessagePublisher {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.listener = new SafeSessionListener(Objects.requireNonNull(listener, "listener"));
         this.sessionStore = Objects.requireNonNull(sessionStore, "sessionStore");
-        this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
+        Objects.requireNonNull(retainedStore, "retainedStore");
         Objects.requireNonNull(metricRegistry, "metricRegistry");
-        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.limits = new Limits(config.getLimits(), metricRegistry);
+        this.retainedQuota = new RetainedQuota(retainedStore, limits.retainedLimits());
+        this.retainedStore = retainedQuota;
+        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config);
-        this.router = new MessageRouter(tree, retainedStore, config);
+        this.router = new MessageRouter(tree, this.retainedStore, config);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -146,11 +151,11 @@ public final class MqttBroker implements MessagePublisher {
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics),
-                new PublishHandler(config, sink, router, backPressure, metrics),
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits),
+                new PublishHandler(config, sink, router, backPressure, metrics, limits, retainedQuota),
                 new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
-                new DisconnectHandler(wills, listener, backPressure));
+                new DisconnectHandler(wills, listener, backPressure, config, limits));
         running = true;
         try {
             List<ListenerConfig> listeners = config.effectiveListeners();
@@ -365,6 +370,70 @@ public final class MqttBroker implements MessagePublisher {
         }
         connection.disconnect(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
         return true;
+    }
+
+    /**
+     * Applies changed permissions of {@code deviceId} to this node at once: every session the
+     * device owns, connected or offline, is authorized again through {@code authorizer}; a
+     * connection gets the new permissions for its next PUBLISH and SUBSCRIBE, and subscriptions
+     * no longer allowed are removed (the session listener hears of it as an unsubscribe; MQTT has
+     * no packet that tells a client), the others get the delivery filter the new rules give them.
+     *
+     * <p>Threading: any thread; the work runs on the sessions' executors.
+     *
+     * @return completes with the number of subscriptions removed
+     */
+    public CompletableFuture<Integer> reauthorize(String deviceId, Authorizer authorizer) {
+        List<CompletableFuture<Integer>> done = new ArrayList<>();
+        for (Session session : sessions.all()) {
+            if (!deviceId.equals(session.owner())) {
+                continue;
+            }
+            ClientConnection connection = session.connection();
+            ConnectionInfo info = connection == null ? null : connection.info();
+            DeviceIdentity identity = info != null ? info.identity()
+                    : new DeviceIdentity(deviceId, deviceId, session.clientId(), List.of());
+            CompletableFuture<Integer> removed = new CompletableFuture<>();
+            done.add(removed);
+            authorizer.permissionsFor(identity).whenComplete((permissions, error) -> {
+                if (error != null) {
+                    LOG.warn("could not authorize device {} again; its sessions keep their permissions", deviceId, error);
+                    removed.complete(0);
+                    return;
+                }
+                session.execute(() -> {
+                    ClientConnection current = session.connection();
+                    if (current != null) {
+                        current.setPermissions(permissions);
+                    }
+                    List<String> filters = session.applyPermissions(permissions);
+                    if (!filters.isEmpty() && current != null && current.info() != null) {
+                        listener.onUnsubscribed(current.info(), filters);
+                    }
+                    removed.complete(filters.size());
+                });
+            });
+        }
+        return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> done.stream().mapToInt(CompletableFuture::join).sum());
+    }
+
+    /**
+     * Ends every session {@code deviceId} owns on this node (its stored subscriptions and queued
+     * messages go with it) and disconnects its connections (MQTT 5: DISCONNECT 0x98), for a device
+     * that was disabled or deleted.
+     *
+     * @return how many sessions and connections were ended
+     */
+    public int endSessionsOf(String deviceId) {
+        int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
+        for (Session session : sessions.all()) {
+            if (deviceId.equals(session.owner())) {
+                session.endFromOutside(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+                count++;
+            }
+        }
+        return count;
     }
 
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */

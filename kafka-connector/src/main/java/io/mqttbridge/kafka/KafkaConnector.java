@@ -54,8 +54,8 @@ public final class KafkaConnector implements AutoCloseable {
         String bootstrap = embedded != null ? embedded.bootstrapServers() : config.getBootstrapServers();
         KafkaPublishSink sink = null;
         try {
-            sink = KafkaPublishSink.create(bootstrap, config.getMirrorRules(), config.getProducer(), config.getNodeId(),
-                    metrics);
+            sink = KafkaPublishSink.create(bootstrap, config.getMirrorRules(), config.reservedTopics(), config.getProducer(),
+                    config.getNodeId(), metrics);
             KafkaSessionEventPublisher events = null;
             if (config.getSessionEvents().isEnabled()) {
                 events = KafkaSessionEventPublisher.create(bootstrap, config.getProducer(), config.getSessionEvents(),

@@ -59,7 +59,7 @@ public class KafkaConnectorConfig {
         }
         producer.validate("producer");
         try {
-            MirrorRoutes.compile(mirrorRules);
+            MirrorRoutes.compile(mirrorRules, reservedTopics());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("mirrorRules: " + e.getMessage(), e);
         }
@@ -67,6 +67,18 @@ public class KafkaConnectorConfig {
         if (downlink.isEnabled()) {
             downlink.validate("downlink");
         }
+    }
+
+    /** The Kafka topics no mirror rule may write to: session events, downlink topics and pattern, {@code __*}. */
+    public io.mqttbridge.kafka.mirror.ReservedTopics reservedTopics() {
+        List<String> names = new ArrayList<>();
+        if (sessionEvents != null) {
+            names.add(sessionEvents.getTopic());
+        }
+        if (downlink != null && downlink.getTopics() != null) {
+            names.addAll(downlink.getTopics());
+        }
+        return io.mqttbridge.kafka.mirror.ReservedTopics.of(names, downlink == null ? null : downlink.getTopicPattern());
     }
 
     private static void require(Object value, String key) {

@@ -53,6 +53,9 @@ class BridgeConfigurationTest {
         assertThat(config.getKafka().getMirrorRules()).singleElement()
                 .satisfies(rule -> assertThat(rule.getKafkaTopic()).isEqualTo("mqtt.messages"));
         assertThat(config.getMqttAuth().getFile().isAllowAnonymous()).isTrue();
+        assertThat(((io.dropwizard.core.server.DefaultServerFactory) config.getServerFactory()).getAdminConnectors())
+                .singleElement().satisfies(c -> assertThat(((io.dropwizard.jetty.HttpConnectorFactory) c).getBindHost())
+                        .isEqualTo("127.0.0.1"));
         config.getKafka().validate();
         config.getDatabase().validate();
         assertThat(config.getBroker().effectiveListeners())
@@ -64,6 +67,24 @@ class BridgeConfigurationTest {
             assertThat(console.listener()).hasValueSatisfying(l -> assertThat(l.getTls().getKeyStoreFile()).endsWith("wss.p12"));
         }
         config.getBroker().validate();
+    }
+
+    @Test
+    void adminConnectorsWithoutABindHostListenOnLoopbackOnlyAndAConfiguredOneIsKept() throws Exception {
+        BridgeConfiguration defaults = parse("nodeId: n\n");
+        AdminConnectors.bindToLoopbackUnlessConfigured(defaults.getServerFactory());
+        assertThat(((io.dropwizard.core.server.DefaultServerFactory) defaults.getServerFactory()).getAdminConnectors())
+                .allSatisfy(c -> assertThat(((io.dropwizard.jetty.HttpConnectorFactory) c).getBindHost()).isEqualTo("127.0.0.1"));
+
+        BridgeConfiguration configured = parse("""
+                server:
+                  adminConnectors:
+                    - {type: http, port: 0, bindHost: 0.0.0.0}
+                """);
+        AdminConnectors.bindToLoopbackUnlessConfigured(configured.getServerFactory());
+        assertThat(((io.dropwizard.core.server.DefaultServerFactory) configured.getServerFactory()).getAdminConnectors())
+                .singleElement().satisfies(c -> assertThat(((io.dropwizard.jetty.HttpConnectorFactory) c).getBindHost())
+                        .isEqualTo("0.0.0.0"));
     }
 
     @Test

@@ -78,7 +78,7 @@ public final class MessageRouter {
             });
         }
         RoutedMessage routed = RoutedMessage.of(message);
-        Collector collector = new Collector(message.clientId());
+        Collector collector = new Collector(message.clientId(), message.topic());
         tree.match(message.topic(), collector);
         int count = collector.targets.size() + collector.shared.size();
         Runnable perSession = null;
@@ -151,11 +151,13 @@ public final class MessageRouter {
 
     private static final class Collector implements TopicTree.Visitor<Subscription> {
         private final String publisherClientId;
+        private final String topic;
         final Map<Session, Target> targets = new HashMap<>(4);
         final List<Subscription> shared = new ArrayList<>(0);
 
-        Collector(String publisherClientId) {
+        Collector(String publisherClientId, String topic) {
             this.publisherClientId = publisherClientId;
+            this.topic = topic;
         }
 
         @Override
@@ -163,13 +165,20 @@ public final class MessageRouter {
             if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {
                 return;
             }
+            // The subscriber's ACL may hide this topic from a subscription that only overlaps a deny rule.
+            if (!subscription.delivers(topic)) {
+                return;
+            }
             targets.computeIfAbsent(subscription.session(), Target::new).add(subscription);
         }
 
         @Override
         public void sharedGroup(TopicTree.SharedGroup<Subscription> group) {
-            Subscription member = group.pick(s -> s.session().isOnline());
-            if (member != null) {
+            Subscription member = group.pick(s -> s.session().isOnline() && s.delivers(topic));
+            if (member == null || !member.delivers(topic)) {
+                member = group.pick(s -> s.delivers(topic));
+            }
+            if (member != null && member.delivers(topic)) {
                 shared.add(member);
             }
         }

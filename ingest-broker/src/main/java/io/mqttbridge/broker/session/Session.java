@@ -4,9 +4,11 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.TopicPermissions;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
@@ -46,6 +48,10 @@ public final class Session {
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile ClientConnection connection;
     private volatile boolean ended;
+    // The authenticated identity that created or resumed this session (kept in its snapshots); null
+    // for an anonymous one. Changed only inside SessionManager.open's per-client-id compute (or
+    // before a restored session is published), hence atomically with the ownership check.
+    private volatile String owner;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
 
@@ -97,6 +103,23 @@ public final class Session {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** The identity this session belongs to, or {@code null} when anonymous or not known. */
+    public String owner() {
+        return owner;
+    }
+
+    /** Whether {@code identity} (null = anonymous) may resume or replace this session. */
+    boolean mayBeOpenedBy(String identity) {
+        String current = owner;
+        return current == null || current.equals(identity);
+    }
+
+    void claimBy(String identity) {
+        if (identity != null) {
+            owner = identity;
+        }
     }
 
     public boolean isOnline() {
@@ -175,6 +198,9 @@ public final class Session {
         disconnectedAt = null;
         connection = newConnection;
         newConnection.channel().attr(ATTACHED).set(this);
+        if (newConnection.permissions() != null) {
+            applyPermissions(newConnection.permissions());
+        }
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
         if (expirySeconds != 0) {
@@ -336,6 +362,30 @@ public final class Session {
         return previous != null;
     }
 
+    /**
+     * Decides every subscription again under {@code permissions} (those of a connection resuming the
+     * session, or changed rules): a subscription no longer allowed is removed, the others get the
+     * delivery filter the rules now give them. Must run on the session's executor.
+     *
+     * @return the filters (as the client sent them) that were removed
+     */
+    public List<String> applyPermissions(TopicPermissions permissions) {
+        List<String> removed = new ArrayList<>(0);
+        for (Subscription subscription : List.copyOf(subscriptions.values())) {
+            DeliveryFilter now = permissions.subscriptionFilter(subscription.filter());
+            if (now == null) {
+                unsubscribe(subscription.topicFilter());
+                removed.add(subscription.topicFilter());
+            } else if (now != subscription.deliveryFilter()) {
+                subscribe(subscription.withDeliveryFilter(now));
+            }
+        }
+        if (!removed.isEmpty() && sessionExpirySeconds != 0 && !ended) {
+            manager.save(snapshot());
+        }
+        return removed;
+    }
+
     /** Removes a subscription; must run on the session's executor. @return whether it existed */
     public boolean unsubscribe(String topicFilter) {
         Subscription removed = subscriptions.remove(topicFilter);
@@ -418,7 +468,7 @@ public final class Session {
         for (Subscription subscription : subscriptions.values()) {
             subs.add(subscription.toStored());
         }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored());
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored(), owner);
     }
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */

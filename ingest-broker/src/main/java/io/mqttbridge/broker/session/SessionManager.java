@@ -31,6 +31,8 @@ public final class SessionManager {
     }
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    // Live sessions per owning identity, for the sessions-per-identity limit.
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> owned = new ConcurrentHashMap<>();
     private final TopicTree<Subscription> tree;
     private final SessionStore store;
     private final BrokerMetrics metrics;
@@ -46,22 +48,67 @@ public final class SessionManager {
     /**
      * Finds the session to resume or creates a new one. With {@code cleanStart} an existing session
      * is ended (its connection, if any, is disconnected with 0x8E) and a new one takes its place.
+     *
+     * <p>A session created by an authenticated identity belongs to it: another identity, or an
+     * anonymous client, can neither resume nor replace it, so that a client id alone never gives
+     * access to another device's session.
+     *
+     * @param owner the authenticated identity (device id) connecting, or {@code null} when anonymous
+     * @return the session, or {@code null} (and nothing changed) when the session under
+     *     {@code clientId} belongs to another identity
      */
-    public Opened open(String clientId, boolean cleanStart, EventExecutor executor) {
+    public Opened open(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
         Session[] replaced = new Session[1];
         boolean[] present = new boolean[1];
+        boolean[] refused = new boolean[1];
         Session session = sessions.compute(clientId, (id, existing) -> {
+            if (existing != null && !existing.isEnded() && !existing.mayBeOpenedBy(owner)) {
+                refused[0] = true;
+                return existing;
+            }
             if (existing != null && !cleanStart && !existing.isEnded()) {
                 present[0] = true;
+                claim(existing, owner);
                 return existing;
             }
             replaced[0] = existing;
-            return new Session(id, this, executor);
+            Session created = new Session(id, this, executor);
+            claim(created, owner);
+            return created;
         });
+        if (refused[0]) {
+            return null;
+        }
         if (replaced[0] != null) {
             replaced[0].endFromOutside(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
         }
         return new Opened(session, present[0]);
+    }
+
+    private void claim(Session session, String owner) {
+        if (owner != null && !owner.equals(session.owner())) {
+            session.claimBy(owner);
+            owned.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        }
+    }
+
+    private void release(Session session) {
+        String owner = session.owner();
+        if (owner != null) {
+            owned.computeIfPresent(owner, (o, count) -> count.decrementAndGet() <= 0 ? null : count);
+        }
+    }
+
+    /** Live sessions that belong to {@code owner}; approximate while connects race. */
+    public int countOwnedBy(String owner) {
+        var count = owned.get(owner);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Whether opening {@code clientId} for {@code owner} would give the owner one more session. */
+    public boolean wouldAddSessionFor(String owner, String clientId) {
+        Session existing = sessions.get(clientId);
+        return existing == null || existing.isEnded() || !owner.equals(existing.owner());
     }
 
     public Session get(String clientId) {
@@ -85,6 +132,7 @@ public final class SessionManager {
         List<CompletableFuture<Void>> restored = new ArrayList<>();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
+            claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
             CompletableFuture<Void> done = new CompletableFuture<>();
             restored.add(done);
@@ -124,7 +172,11 @@ public final class SessionManager {
 
     /** Puts an ended session back under its client id, unless a newer session took the id. */
     boolean revive(Session session) {
-        return sessions.putIfAbsent(session.clientId(), session) == null;
+        boolean revived = sessions.putIfAbsent(session.clientId(), session) == null;
+        if (revived && session.owner() != null) {
+            owned.computeIfAbsent(session.owner(), o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        }
+        return revived;
     }
 
     void addToTree(Subscription subscription, boolean isNew) {
@@ -141,6 +193,7 @@ public final class SessionManager {
     }
 
     void ended(Session session) {
+        release(session);
         sessions.remove(session.clientId(), session);
         store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
     }

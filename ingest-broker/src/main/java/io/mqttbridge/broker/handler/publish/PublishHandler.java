@@ -4,8 +4,10 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
@@ -45,9 +47,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
     private final MessageRouter router;
     private final BackPressure backPressure;
     private final BrokerMetrics metrics;
+    private final Limits limits;
+    private final RetainedQuota retainedQuota;
 
     public PublishHandler(BrokerConfig config, PublishSink sink, MessageRouter router, BackPressure backPressure,
-                          BrokerMetrics metrics) {
+                          BrokerMetrics metrics, Limits limits, RetainedQuota retainedQuota) {
+        this.limits = limits;
+        this.retainedQuota = retainedQuota;
         this.config = config;
         this.sink = sink;
         this.router = router;
@@ -111,6 +117,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
+        if (!limits.topicSizeAllowed(topic)) {
+            limits.metrics().topicSizeRefused();
+            connection.disconnect(MqttReasonCode.TOPIC_NAME_INVALID, DisconnectInfo.PROTOCOL_ERROR);
+            return;
+        }
         InboundQosFlows inbound = connection.inbound();
         if (qos == 2 && inbound.hasQos2(packetId)) {
             PublishedMessage again = inbound.retransmittedQos2(packetId);
@@ -118,6 +129,14 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 inbound.awaitSink(packetId, qos, sink(again), config.getReceiveMaximum());
                 backPressure.afterPublish(connection);
             }
+            return;
+        }
+        if (qos == 2 && !mqtt5 && limits.maxInboundQos2PerClient() > 0
+                && inbound.unacknowledged() >= limits.maxInboundQos2PerClient()) {
+            // 3.1.1 announces no receive maximum and has no reason code: a client holding this many
+            // QoS 2 flows open (never sending PUBREL) is closed rather than kept without bound.
+            limits.metrics().inboundQos2Exceeded();
+            connection.disconnect(MqttReasonCode.RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
         if (qos > 0) {
@@ -140,6 +159,19 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         PublishedMessage message = new PublishedMessage(topic, payload, qos, publish.fixedHeader().isRetain(),
                 connection.info().clientId(), connection.info().username(), connection.version(), Instant.now(),
                 mqtt5 ? Mqtt5Properties.messageProperties(properties) : null);
+        if (message.retain() && !retainedQuota.admits(message)) {
+            limits.metrics().retainedRefused();
+            if (mqtt5) {
+                // Over the retained-message limits: refused as a whole, so the client knows it was not kept.
+                if (qos > 0) {
+                    inbound.refuse(packetId, qos, MqttReasonCode.QUOTA_EXCEEDED);
+                }
+                return;
+            }
+            // 3.1.1 has no negative acknowledgement: the message is delivered but not retained.
+            message = new PublishedMessage(topic, payload, qos, false, message.clientId(), message.username(),
+                    message.protocolVersion(), message.receivedAt(), message.properties());
+        }
         if (qos == 2) {
             inbound.startQos2(packetId, message);
         }

@@ -8,6 +8,7 @@ import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.session.Subscriptions;
+import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishedMessage;
@@ -94,6 +95,11 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 codes[i] = MqttReasonCode.TOPIC_FILTER_INVALID;
                 continue;
             }
+            if (!limits.topicSizeAllowed(parsed.filter())) {
+                limits.metrics().topicSizeRefused();
+                codes[i] = mqtt5 ? MqttReasonCode.QUOTA_EXCEEDED : MqttReasonCode.SUBSCRIPTION_FAILURE;
+                continue;
+            }
             MqttSubscriptionOption option = topicSubscription.option();
             if (parsed.shareGroup() != null) {
                 if (!config.isSharedSubscriptionsAvailable()) {
@@ -106,7 +112,8 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
-            if (!connection.permissions().maySubscribe(parsed.filter())) {
+            DeliveryFilter deliveryFilter = connection.permissions().subscriptionFilter(parsed.filter());
+            if (deliveryFilter == null) {
                 codes[i] = mqtt5 ? MqttReasonCode.NOT_AUTHORIZED : MqttReasonCode.SUBSCRIPTION_FAILURE;
                 continue;
             }
@@ -115,7 +122,8 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             grantedCodeIndexes.add(i);
             granted.add(new Subscription(session, topicFilter, parsed.filter(), parsed.shareGroup(), qos,
                     mqtt5 && option.isNoLocal(), mqtt5 && option.isRetainAsPublished(),
-                    mqtt5 ? option.retainHandling().value() : 0, subscriptionId == null ? 0 : subscriptionId));
+                    mqtt5 ? option.retainHandling().value() : 0, subscriptionId == null ? 0 : subscriptionId,
+                    deliveryFilter));
         }
         session.execute(() -> {
             if (limits.maxSubscriptionsPerClient() > 0) {
@@ -183,6 +191,9 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             int[] ids = subscription.subscriptionIdentifier() == 0 ? new int[0]
                     : new int[] {subscription.subscriptionIdentifier()};
             for (PublishedMessage message : messages) {
+                if (!subscription.delivers(message.topic())) {
+                    continue;
+                }
                 session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true, ids, null);
             }
         });
