@@ -27,6 +27,8 @@ public final class BrokerMetrics {
     public static final String SUBSCRIPTIONS = PREFIX + ".subscriptions";
     public static final String SESSIONS = PREFIX + ".sessions";
     public static final String STORE_FAILURES = PREFIX + ".store.failures";
+    /** CONNECTs refused because the client id is not the identity's, or its session belongs to another identity. */
+    public static final String CONNECTS_REFUSED_CLIENT_ID = PREFIX + ".connects.refused.client-id";
 
     /** Why a message was not delivered to a subscriber (or not accepted from a publisher). */
     public enum DropReason {
@@ -58,6 +60,7 @@ public final class BrokerMetrics {
     private final Counter queued;
     private final Counter subscriptions;
     private final Meter storeFailures;
+    private final Meter connectsRefusedClientId;
 
     public BrokerMetrics(MetricRegistry registry, LongSupplier retainedCount, LongSupplier sessionCount) {
         connections = registry.counter(CONNECTIONS);
@@ -75,6 +78,7 @@ public final class BrokerMetrics {
         queued = registry.counter(QUEUED);
         subscriptions = registry.counter(SUBSCRIPTIONS);
         storeFailures = registry.meter(STORE_FAILURES);
+        connectsRefusedClientId = registry.meter(CONNECTS_REFUSED_CLIENT_ID);
         registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
         registry.gauge(SESSIONS, () -> (Gauge<Long>) sessionCount::getAsLong);
     }
@@ -95,6 +99,7 @@ public final class BrokerMetrics {
     public void queued(int delta) { queued.inc(delta); }
     public void subscriptions(int delta) { subscriptions.inc(delta); }
     public void storeFailure() { storeFailures.mark(); }
+    public void connectRefusedForClientId() { connectsRefusedClientId.mark(); }
 
     private static void mark(Meter[] byQos, int qos0, int qos1, int qos2) {
         if (qos0 > 0) {
