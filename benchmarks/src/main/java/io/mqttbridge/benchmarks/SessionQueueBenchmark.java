@@ -71,7 +71,7 @@ public class SessionQueueBenchmark {
         ClientConnection connection = ClientConnection.create(channel, metrics);
         connection.setState(ClientConnection.State.CONNECTED);
         connection.setSendQuota(config.getMaxInflightOutbound());
-        session = sessions.open("bench-subscriber", true, channel.eventLoop()).session();
+        session = sessions.open("bench-subscriber", true, channel.eventLoop(), null).session();
         session.attach(connection, 0, present -> { });
         channel.runPendingTasks();
         message = RoutedMessage.of(new PublishedMessage("fleet/region-7/device-4242/telemetry/temperature",
