@@ -13,11 +13,15 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.downlink.DownlinkConfig;
 import io.mqttbridge.kafka.downlink.KafkaDownlink;
 import io.mqttbridge.kafka.mirror.MirrorRule;
+import io.mqttbridge.kafka.mirror.ProducerSettings;
 import io.mqttbridge.kafka.testing.ClusterNode;
 import io.mqttbridge.kafka.testing.KafkaTestClients;
 import io.mqttbridge.kafka.testing.TestKafka;
@@ -37,6 +41,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -146,6 +151,51 @@ class ClusterEndToEndTest {
             paho.client.close();
         });
         return paho;
+    }
+
+    @Test
+    void anotherIdentityCannotTakeOverAPersistentSessionThroughAnotherNode() throws Exception {
+        // Every user name is its own authenticated device identity, with any client id.
+        Authenticator byUsername = request -> CompletableFuture.completedFuture(AuthenticationResult.success(
+                new DeviceIdentity(request.username(), request.username(), request.clientId(), null)));
+        ClusterNode one = started(ClusterNode.start(bootstrap, clusterConfig, "n1", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        ClusterNode two = started(ClusterNode.start(bootstrap, clusterConfig, "n2", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        PahoV5 owner = paho5(one, "meter-7");
+        owner.client.connect(persistentAs("dev-a")).waitForCompletion(5_000);
+        owner.client.subscribe(new MqttSubscription[] {new MqttSubscription("meters/7/cmd", 1)}).waitForCompletion(5_000);
+
+        PahoV5 intruder = paho5(two, "meter-7");
+        assertThatThrownBy(() -> intruder.client.connect(persistentAs("dev-b")).waitForCompletion(5_000))
+                .isInstanceOf(MqttException.class)
+                .satisfies(e -> assertThat(((MqttException) e).getReasonCode()).isEqualTo(0x85));
+        assertThat(owner.client.isConnected()).as("the owner keeps its connection").isTrue();
+
+        owner.client.disconnect().waitForCompletion(5_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.load("meter-7").get().isPresent());
+        PahoV5 stillIntruder = paho5(two, "meter-7");
+        assertThatThrownBy(() -> stillIntruder.client.connect(persistentAs("dev-b")).waitForCompletion(5_000))
+                .isInstanceOf(MqttException.class)
+                .satisfies(e -> assertThat(((MqttException) e).getReasonCode()).isEqualTo(0x85));
+
+        PahoV5 ownerAgain = paho5(two, "meter-7");
+        IMqttToken resumed = ownerAgain.client.connect(persistentAs("dev-a"));
+        resumed.waitForCompletion(5_000);
+        assertThat(resumed.getSessionPresent()).as("the owner resumes its session on the other node").isTrue();
+    }
+
+    private ClusterNode started(ClusterNode node) {
+        nodes.add(node);
+        return node;
+    }
+
+    private static MqttConnectionOptions persistentAs(String username) {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setUserName(username);
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(300L);
+        return options;
     }
 
     @Test

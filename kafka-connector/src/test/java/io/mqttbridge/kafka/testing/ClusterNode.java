@@ -54,6 +54,13 @@ public final class ClusterNode implements AutoCloseable {
 
     public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
             SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules, ProducerSettings producer) {
+        return start(bootstrapServers, clusterConfig, nodeId, sessions, retained, mirrorRules, producer,
+                Authenticator.ALLOW_ALL);
+    }
+
+    public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
+            SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules, ProducerSettings producer,
+            Authenticator authenticator) {
         MetricRegistry metrics = new MetricRegistry();
         KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, mirrorRules, producer, nodeId, metrics);
         KafkaClusterFabric fabric = KafkaClusterFabric.create(bootstrapServers, clusterConfig, nodeId, producer, metrics);
@@ -61,7 +68,7 @@ public final class ClusterNode implements AutoCloseable {
         config.setHost("127.0.0.1");
         config.setPort(0);
         config.setWorkerThreads(2);
-        MqttBroker broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, sink,
+        MqttBroker broker = new MqttBroker(config, authenticator, Authorizer.ALLOW_ALL, sink,
                 SessionListener.NONE, sessions, retained, metrics, fabric);
         try {
             broker.start();
