@@ -8,7 +8,6 @@ import io.mqttbridge.loadtool.LoadTool;
 import io.mqttbridge.loadtool.ScenarioResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,10 +55,6 @@ class ReconnectStormTest {
     }
 
     @Test
-    @Disabled("fails on main since 9ac3d4b: QoS 2 publishes to 100 offline persistent sessions are never"
-            + " completed (no PUBCOMP; half never delivered); passed before that merge and passes against Mosquitto."
-            + " Reproduce: StandaloneBroker, then load-tool --scenario reconnect-storm --qos 2 --connections 100"
-            + " --messages-per-client 2 --inflight 100")
     void qos2StormDeliversEveryMessageExactlyOnce() throws InterruptedException {
         LoadOptions options = new LoadOptions().set("port", broker.port()).set("scenario", "reconnect-storm")
                 .set("qos", 2).set("connections", 100).set("messages-per-client", 2).set("inflight", 100)

@@ -16,8 +16,13 @@ public class LimitsConfig {
     public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 1_000;
     /** Bytes of packets a connection may send while its CONNECT is still being authenticated. */
     public static final int DEFAULT_MAX_UNAUTHENTICATED_BYTES = 64 * 1024;
-    /** MQTT 3.1.1 has no receive maximum: QoS 2 PUBLISHes awaiting PUBREL per connection. */
-    public static final int DEFAULT_MAX_INBOUND_QOS2_PER_CLIENT = 100;
+    /**
+     * MQTT 3.1.1 has no receive maximum: QoS 1/2 PUBLISHes not yet completed per connection before a
+     * QoS 2 PUBLISH closes it. Well above what correct clients keep open (a publisher that sends a
+     * burst of QoS 2 messages before its first PUBREC arrives has one flow per message; 100 closed the
+     * load tool's 200-message burst that Mosquitto accepts), and still a bound on a hostile client.
+     */
+    public static final int DEFAULT_MAX_INBOUND_QOS2_PER_CLIENT = 1_000;
     /** Sessions one authenticated identity may hold (client id templates such as %u-* allow several). */
     public static final int DEFAULT_MAX_SESSIONS_PER_IDENTITY = 100;
     public static final int DEFAULT_MAX_TOPIC_LEVELS = 32;

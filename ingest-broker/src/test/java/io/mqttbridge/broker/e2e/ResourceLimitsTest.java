@@ -55,7 +55,7 @@ class ResourceLimitsTest {
         LimitsConfig defaults = new LimitsConfig();
         assertThat(defaults.getMaxSubscriptionsPerClient()).isEqualTo(1_000);
         assertThat(defaults.getMaxUnauthenticatedBytes()).isEqualTo(64 * 1024);
-        assertThat(defaults.getMaxInboundQos2PerClient()).isEqualTo(100);
+        assertThat(defaults.getMaxInboundQos2PerClient()).isEqualTo(1_000);
         assertThat(defaults.getMaxSessionsPerIdentity()).isEqualTo(100);
         assertThat(defaults.getMaxTopicLevels()).isEqualTo(32);
         assertThat(defaults.getMaxTopicLength()).isEqualTo(1_024);
