@@ -27,6 +27,10 @@ public final class BrokerMetrics {
     public static final String SUBSCRIPTIONS = PREFIX + ".subscriptions";
     public static final String SESSIONS = PREFIX + ".sessions";
     public static final String STORE_FAILURES = PREFIX + ".store.failures";
+    /** MQTT 3.1.1 connections closed because a QoS 1/2 message of theirs could not be stored. */
+    /** Subscribers disconnected by the DISCONNECT queue overflow policy. */
+    public static final String CLOSED_SLOW_SUBSCRIBER = PREFIX + ".connections.closed.slow-subscriber";
+    public static final String CLOSED_PUBLISH_NOT_STORED = PREFIX + ".connections.closed.publish-not-stored";
 
     /** Why a message was not delivered to a subscriber (or not accepted from a publisher). */
     public enum DropReason {
@@ -58,6 +62,8 @@ public final class BrokerMetrics {
     private final Counter queued;
     private final Counter subscriptions;
     private final Meter storeFailures;
+    private final Meter closedPublishNotStored;
+    private final Meter closedSlowSubscriber;
 
     public BrokerMetrics(MetricRegistry registry, LongSupplier retainedCount, LongSupplier sessionCount) {
         connections = registry.counter(CONNECTIONS);
@@ -75,6 +81,8 @@ public final class BrokerMetrics {
         queued = registry.counter(QUEUED);
         subscriptions = registry.counter(SUBSCRIPTIONS);
         storeFailures = registry.meter(STORE_FAILURES);
+        closedPublishNotStored = registry.meter(CLOSED_PUBLISH_NOT_STORED);
+        closedSlowSubscriber = registry.meter(CLOSED_SLOW_SUBSCRIBER);
         registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
         registry.gauge(SESSIONS, () -> (Gauge<Long>) sessionCount::getAsLong);
     }
@@ -95,6 +103,8 @@ public final class BrokerMetrics {
     public void queued(int delta) { queued.inc(delta); }
     public void subscriptions(int delta) { subscriptions.inc(delta); }
     public void storeFailure() { storeFailures.mark(); }
+    public void closedForPublishNotStored() { closedPublishNotStored.mark(); }
+    public void slowSubscriberDisconnected() { closedSlowSubscriber.mark(); }
 
     private static void mark(Meter[] byQos, int qos0, int qos1, int qos2) {
         if (qos0 > 0) {

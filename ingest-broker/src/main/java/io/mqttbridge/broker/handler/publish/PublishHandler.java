@@ -29,6 +29,9 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.util.ReferenceCountUtil;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -41,6 +44,7 @@ import java.util.concurrent.CompletionException;
 @ChannelHandler.Sharable
 public final class PublishHandler extends ChannelInboundHandlerAdapter {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PublishHandler.class);
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final BrokerConfig config;
@@ -214,13 +218,17 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 reasonString = cause == null ? null : cause.getMessage();
             }
             boolean mqtt5 = connection.isMqtt5();
+            if (failed && !mqtt5) {
+                // Acks after this one are still taken in (a stored QoS 2 message must not be stored again
+                // when the client resends it), though the closed connection no longer gets them.
+                closeForUnstoredPublish(connection, ack, reason, reasonString);
+                continue;
+            }
             if (ack.qos() == 1) {
                 inbound.completed();
-                if (!failed || mqtt5) {
-                    connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
-                            reasonString);
-                    wrote = true;
-                }
+                connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
+                        reasonString);
+                wrote = true;
             } else {
                 Qos2Flow flow = inbound.qos2(ack.packetId());
                 if (!failed) {
@@ -233,15 +241,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     }
                     connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
                     wrote = true;
-                } else if (mqtt5) {
-                    // A PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
+                } else {
+                    // MQTT 5: a PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
                     inbound.removeQos2(ack.packetId());
                     inbound.completed();
                     connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
                             reasonString);
                     wrote = true;
-                } else if (flow != null) {
-                    flow.setState(Qos2State.SINK_FAILED);
                 }
             }
         }
@@ -253,6 +259,29 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 && inbound.awaitingAck() < config.getReceiveMaximum() && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /*
+     * 3.1.1 has no negative acknowledgement, and clients resend unacknowledged messages only on a new
+     * connection: waiting would leave the client waiting for ever. The acks released before this one
+     * were written; the ones after it are resent by the client with this one.
+     */
+    private void closeForUnstoredPublish(ClientConnection connection, PendingAck ack, int reason, String reasonString) {
+        if (ack.qos() == 2) {
+            Qos2Flow flow = connection.inbound().qos2(ack.packetId());
+            if (flow != null) {
+                flow.setState(Qos2State.SINK_FAILED);
+            }
+        }
+        if (connection.state() == ClientConnection.State.CLOSED) {
+            return;
+        }
+        metrics.closedForPublishNotStored();
+        LOG.warn("Closing MQTT 3.1.1 connection of client {}: its QoS {} message (packet id {}) could not be stored"
+                        + " (reason 0x{}: {}); the client resends it when it reconnects",
+                connection.info().clientId(), ack.qos(), ack.packetId(), Integer.toHexString(reason), reasonString);
+        connection.channel().flush();
+        connection.disconnect(PublishRejectedException.UNSPECIFIED_ERROR, DisconnectInfo.PUBLISH_NOT_STORED);
     }
 
     private static Throwable causeOf(CompletableFuture<Void> failed) {
