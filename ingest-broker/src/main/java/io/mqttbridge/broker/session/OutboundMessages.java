@@ -1,9 +1,11 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.DeliveryState;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 
 import java.util.ArrayDeque;
@@ -27,43 +29,99 @@ final class OutboundMessages {
     private static final int INITIAL_QUEUE_CAPACITY = 4;
     private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
 
+    /* Per queued message, beyond payload and topic: the entry, the routed message, headers. */
+    private static final int QUEUED_MESSAGE_OVERHEAD_BYTES = 96;
+
     private final BrokerMetrics metrics;
     private final int maxQueued;
+    private final long maxQueuedBytes;
+    private final QueueOverflowPolicy overflowPolicy;
     /* Created by the first message to queue: an idle subscriber-less session never has one. */
     private ArrayDeque<Pending> queue;
     /* Created by the first QoS 1/2 message sent. */
     private Map<Integer, Pending> inflight = NO_INFLIGHT;
     private int nextPacketId = 1;
+    /* Written on the session's executor only; volatile so that the REST API can read them. */
+    private volatile long queuedBytes;
+    private volatile long overflowDrops;
+    private volatile int queuedCount;
+    private volatile int inflightCount;
 
-    /** @param maxQueued the bound of the queue; 0 queues nothing while offline */
-    OutboundMessages(BrokerMetrics metrics, int maxQueued) {
+    /**
+     * @param maxQueued the bound of the queue in messages; 0 queues nothing while offline
+     * @param maxQueuedBytes the bound of the queue in bytes (payload, topic and a fixed overhead per message)
+     */
+    OutboundMessages(BrokerMetrics metrics, int maxQueued, long maxQueuedBytes, QueueOverflowPolicy overflowPolicy) {
         this.metrics = metrics;
         this.maxQueued = maxQueued;
+        this.maxQueuedBytes = maxQueuedBytes;
+        this.overflowPolicy = overflowPolicy;
     }
 
-    /** Queues a message (bounded, oldest dropped first) and sends what the window allows. */
+    /** Queues a message (bounded; a full queue follows the overflow policy) and sends what the window allows. */
     void enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, ClientConnection current) {
         if (current == null && qos == 0) {
             metrics.dropped(DropReason.QOS0_OFFLINE);
             return;
         }
         if (current == null && maxQueued == 0) {
-            metrics.dropped(DropReason.QUEUE_FULL);
+            overflowed();
             return;
         }
         ArrayDeque<Pending> waiting = writableQueue();
-        if (maxQueued > 0 && waiting.size() >= maxQueued) {
-            waiting.pollFirst();
-            metrics.queued(-1);
-            metrics.dropped(DropReason.QUEUE_FULL);
+        Pending pending = new Pending(message, qos, retain, subscriptionIds);
+        if (isFull(waiting, pending.bytes)) {
+            switch (overflowPolicy) {
+                case DROP_OLDEST -> {
+                    while (!waiting.isEmpty() && isFull(waiting, pending.bytes)) {
+                        removed(waiting.pollFirst());
+                        overflowed();
+                    }
+                }
+                case DROP_NEWEST -> {
+                    overflowed();
+                    pump(current);
+                    return;
+                }
+                case DISCONNECT -> {
+                    overflowed();
+                    if (current != null) {
+                        metrics.slowSubscriberDisconnected();
+                        current.disconnect(ClientConnection.REASON_QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
+                    }
+                    return;
+                }
+            }
         }
-        waiting.addLast(new Pending(message, qos, retain, subscriptionIds));
-        metrics.queued(1);
+        waiting.addLast(pending);
+        added(pending);
         pump(current);
+    }
+
+    private boolean isFull(ArrayDeque<Pending> waiting, long incomingBytes) {
+        return (maxQueued > 0 && waiting.size() >= maxQueued) || queuedBytes + incomingBytes > maxQueuedBytes;
+    }
+
+    private void overflowed() {
+        overflowDrops++;
+        metrics.dropped(DropReason.QUEUE_FULL);
+    }
+
+    private void added(Pending pending) {
+        queuedBytes += pending.bytes;
+        queuedCount = queue.size();
+        metrics.queued(1);
+    }
+
+    private void removed(Pending pending) {
+        queuedBytes -= pending.bytes;
+        queuedCount = queue.size();
+        metrics.queued(-1);
     }
 
     /** Sends queued messages while the client's window and the socket allow. */
     void pump(ClientConnection current) {
+        inflightCount = inflight.size();
         if (current == null || queue == null) {
             return;
         }
@@ -72,8 +130,7 @@ final class OutboundMessages {
             if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
                 break;
             }
-            queue.pollFirst();
-            metrics.queued(-1);
+            removed(queue.pollFirst());
             if (head.qos > 0) {
                 head.packetId = nextPacketId();
             }
@@ -83,6 +140,7 @@ final class OutboundMessages {
                 writableInflight().put(head.packetId, head);
             }
         }
+        inflightCount = inflight.size();
     }
 
     /**
@@ -145,12 +203,14 @@ final class OutboundMessages {
         }
         queue.removeIf(p -> {
             if (p.qos == 0) {
+                queuedBytes -= p.bytes;
                 metrics.queued(-1);
                 metrics.dropped(DropReason.QOS0_OFFLINE);
                 return true;
             }
             return false;
         });
+        queuedCount = queue.size();
     }
 
     /** The session ended: nothing is delivered any more. */
@@ -158,8 +218,11 @@ final class OutboundMessages {
         if (queue != null) {
             metrics.queued(-queue.size());
             queue.clear();
+            queuedBytes = 0;
+            queuedCount = 0;
         }
         inflight.clear();
+        inflightCount = 0;
     }
 
     /** Restores stored messages: those with a packet identifier as unacknowledged, the rest as queued. */
@@ -174,9 +237,10 @@ final class OutboundMessages {
                 writableInflight().put(message.packetId(), pending);
             } else {
                 writableQueue().addLast(pending);
-                metrics.queued(1);
+                added(pending);
             }
         }
+        inflightCount = inflight.size();
     }
 
     /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages. */
@@ -193,6 +257,11 @@ final class OutboundMessages {
             }
         }
         return stored;
+    }
+
+    /** What waits for the client now; safe from any thread (a recent view, not a consistent one). */
+    DeliveryState state() {
+        return new DeliveryState(queuedCount, queuedBytes, inflightCount, overflowDrops);
     }
 
     /** How many messages wait for the client (queued plus unacknowledged). */
@@ -229,10 +298,13 @@ final class OutboundMessages {
         final int qos;
         final boolean retain;
         final int[] subscriptionIds;
+        final int bytes;
         int packetId;
         boolean released;
 
         Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+            this.bytes = message.payload().readableBytes() + message.topicUtf8().length
+                    + QUEUED_MESSAGE_OVERHEAD_BYTES;
             this.message = message;
             this.qos = qos;
             this.retain = retain;

@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.DeliveryState;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -52,11 +53,17 @@ public final class Session {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
-        this.outbound = new OutboundMessages(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+        this.outbound = new OutboundMessages(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
+                manager.config().getMaxQueuedBytesPerSession(), manager.config().getQueueOverflowPolicy());
     }
 
     public String clientId() {
         return clientId;
+    }
+
+    /** What waits for the client now; safe from any thread. */
+    public DeliveryState deliveryState() {
+        return outbound.state();
     }
 
     public boolean isOnline() {
