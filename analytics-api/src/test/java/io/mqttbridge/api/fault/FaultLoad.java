@@ -144,8 +144,8 @@ final class FaultLoad {
             try {
                 client.disconnectForcibly(1_000, 1_000);
                 client.close(true);
-            } catch (MqttException e) {
-                // closing anyway
+            } catch (MqttException | RuntimeException e) {
+                // closing anyway (Paho throws when closed twice)
             }
         }
     }
@@ -249,8 +249,8 @@ final class FaultLoad {
             try {
                 client.disconnectForcibly(1_000, 1_000);
                 client.close(true);
-            } catch (MqttException e) {
-                // closing anyway
+            } catch (MqttException | RuntimeException e) {
+                // closing anyway (Paho throws when closed twice)
             }
         }
     }

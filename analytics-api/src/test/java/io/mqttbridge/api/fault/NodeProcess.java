@@ -22,10 +22,17 @@ final class NodeProcess {
 
     private final String name;
     private final Process process;
+    private final String readyLine;
 
-    private NodeProcess(String name, Process process) {
+    private NodeProcess(String name, Process process, String readyLine) {
         this.name = name;
         this.process = process;
+        this.readyLine = readyLine;
+    }
+
+    /** The line that said the node is ready. */
+    String readyLine() {
+        return readyLine;
     }
 
     /**
@@ -41,7 +48,7 @@ final class NodeProcess {
         command.add(mainClass);
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        CompletableFuture<Void> ready = new CompletableFuture<>();
+        CompletableFuture<String> ready = new CompletableFuture<>();
         Thread pump = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8));
@@ -52,7 +59,7 @@ final class NodeProcess {
                     out.println(line);
                     out.flush();
                     if (line.contains(readyMarker)) {
-                        ready.complete(null);
+                        ready.complete(line);
                     }
                 }
             } catch (IOException e) {
@@ -62,14 +69,15 @@ final class NodeProcess {
         }, name + "-output");
         pump.setDaemon(true);
         pump.start();
+        String readyLine;
         try {
-            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            readyLine = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             throw new IllegalStateException(name + " was not ready within " + timeout + "; see " + log, e);
         }
-        return new NodeProcess(name, process);
+        return new NodeProcess(name, process, readyLine);
     }
 
     /** SIGKILL of the node's JVM (only: its descendants, e.g. a postgres, are left to their fate). */

@@ -99,8 +99,10 @@ public final class PostmasterGuard implements AutoCloseable {
         ProcessHandle process = orphan.get();
         LOG.warn("An embedded PostgreSQL (pid {}) is still running on {} although the process that started it"
                 + " is gone (killed?); stopping it before starting again", process.pid(), dataDirectory);
-        // SIGTERM: a smart shutdown; its clients died with their process.
-        process.destroy();
+        // SIGINT: a fast shutdown, which also ends connections other processes may still hold to it.
+        if (!signalInterrupt(process.pid())) {
+            process.destroy();
+        }
         try {
             process.onExit().get(ORPHAN_STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -152,6 +154,17 @@ public final class PostmasterGuard implements AutoCloseable {
             LOG.debug("releasing the lock of {} failed", dataDirectory, e);
         }
         closeQuietly(lockChannel);
+    }
+
+    private static boolean signalInterrupt(long pid) {
+        try {
+            return new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     static OptionalLong postmasterPid(Path dataDirectory) {
