@@ -1,6 +1,8 @@
 # Builds the bridge's fat jar and runs it on a JRE. Used by docker-compose.yml.
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
+# The console's assets are built by the distribution's Node.js and npm (module console).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN mvn -B -q -DskipTests package
 
@@ -9,6 +11,6 @@ WORKDIR /opt/bridge
 COPY --from=build /src/analytics-api/target/mqtt-kafka-bridge.jar /opt/bridge/mqtt-kafka-bridge.jar
 COPY config.yml /opt/bridge/config.yml
 VOLUME /opt/bridge/data
-# MQTT, REST API, admin (health checks and metrics)
-EXPOSE 1883 8080 8081
+# MQTT, MQTT over secure WebSocket (console live view), REST API and console, admin (health checks and metrics)
+EXPOSE 1883 8443 8080 8081
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/bridge/mqtt-kafka-bridge.jar", "server", "/opt/bridge/config.yml"]

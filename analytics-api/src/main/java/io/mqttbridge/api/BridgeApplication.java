@@ -5,14 +5,19 @@ import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
+import io.mqttbridge.api.console.ConsoleAssets;
+import io.mqttbridge.api.console.ConsoleLiveAccess;
+import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.errors.ProblemMappers;
 import io.mqttbridge.api.health.BrokerHealthCheck;
 import io.mqttbridge.api.health.DatabaseHealthCheck;
 import io.mqttbridge.api.health.HealthResource;
 import io.mqttbridge.api.health.HistoryWriterHealthCheck;
 import io.mqttbridge.api.health.KafkaHealthCheck;
+import io.mqttbridge.api.config.Role;
 import io.mqttbridge.api.resources.ApiResources;
 import io.mqttbridge.api.runtime.BridgeRuntime;
 
@@ -45,10 +50,31 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         environment.jersey().register(new HealthResource(environment.healthChecks()));
 
         BridgeRuntime runtime = new BridgeRuntime(config, environment.metrics());
+        ConsoleLiveAccess console = config.getConsole().isEnabled() && config.runs(Role.BROKER)
+                ? ConsoleLiveAccess.prepare(config.getConsole(), config.getBroker(), config.getDataDirectory()) : null;
+        if (console != null) {
+            console.authMethod().ifPresent(runtime::addMqttAuthMethod);
+        }
         runtime.startRoles();
         environment.lifecycle().manage(runtime);
         registerHealthChecks(runtime, environment);
         ApiResources.register(runtime, environment);
+        if (config.getConsole().isEnabled()) {
+            registerConsole(console, runtime, environment);
+        }
+    }
+
+    private static void registerConsole(ConsoleLiveAccess live, BridgeRuntime runtime, Environment environment) {
+        ConsoleAssets.register(environment);
+        if (live != null) {
+            environment.lifecycle().manage(new Managed() {
+                @Override
+                public void stop() {
+                    live.close();
+                }
+            });
+        }
+        environment.jersey().register(new ConsoleResource(live, runtime.broker().orElse(null)));
     }
 
     private static void registerHealthChecks(BridgeRuntime runtime, Environment environment) {

@@ -3,6 +3,7 @@ package io.mqttbridge.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
 import io.mqttbridge.api.auth.ApiAuthConfig;
+import io.mqttbridge.api.console.ConsoleConfig;
 import io.mqttbridge.api.config.MqttAuthConfig;
 import io.mqttbridge.api.config.Role;
 import io.mqttbridge.broker.BrokerConfig;
@@ -55,6 +56,21 @@ public class BridgeConfiguration extends Configuration {
 
     @NotNull
     private HistoryWriterConfig historyWriter = new HistoryWriterConfig();
+
+    @Valid
+    @NotNull
+    private ConsoleConfig console = new ConsoleConfig();
+
+    /** The operator console at {@code /} and its live view. */
+    @JsonProperty
+    public ConsoleConfig getConsole() {
+        return console;
+    }
+
+    @JsonProperty
+    public void setConsole(ConsoleConfig console) {
+        this.console = console;
+    }
 
     /** The MQTT listener and protocol limits. */
     @JsonProperty

@@ -3,6 +3,7 @@ package io.mqttbridge.api.resources;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dropwizard.core.setup.Environment;
+import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.resources.internal.RuntimeDeviceChanges;
 import io.mqttbridge.api.resources.prometheus.PrometheusServlet;
 import io.mqttbridge.api.runtime.BridgeRuntime;
@@ -18,7 +19,8 @@ public final class ApiResources {
 
     /** The resources the OpenAPI document describes. */
     public static final List<Class<?>> DOCUMENTED = List.of(DeviceResource.class, SessionResource.class,
-            MessageResource.class, TopicResource.class, LiveResource.class, StatsResource.class);
+            MessageResource.class, TopicResource.class, LiveResource.class, StatsResource.class,
+            ConsoleResource.class);
 
     private ApiResources() {
     }

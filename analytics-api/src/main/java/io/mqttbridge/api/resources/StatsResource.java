@@ -54,7 +54,7 @@ public class StatsResource {
                 counter("mqtt.connections"),
                 new Stats.KafkaMirror(rate("kafka.mirror.records.sent"), rate("kafka.mirror.records.acked"),
                         rate("kafka.mirror.records.failed"), gaugeLong("kafka.mirror.outstanding-bytes"),
-                        p99Millis("kafka.mirror.send-latency")),
+                        p99Millis("kafka.mirror.send-latency"), backPressure()),
                 new Stats.HistoryWriter(gaugeLong("history-writer.lag.total"), rate("history-writer.rows-written"),
                         rate("history-writer.session-events"), rate("history-writer.failures"),
                         gaugeLong("history-writer.paused") != 0));
@@ -91,6 +91,13 @@ public class StatsResource {
             return bool ? 1 : 0;
         }
         return 0;
+    }
+
+    /** The mirror's {@code accepting} gauge is false while back-pressure is on; absent means no mirror here. */
+    @SuppressWarnings("rawtypes")
+    private boolean backPressure() {
+        Gauge gauge = metrics.getGauges().get("kafka.mirror.accepting");
+        return gauge != null && Boolean.FALSE.equals(gauge.getValue());
     }
 
     private double p99Millis(String name) {

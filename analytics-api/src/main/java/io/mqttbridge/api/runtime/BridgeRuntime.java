@@ -105,6 +105,12 @@ public final class BridgeRuntime implements Managed {
     }
 
     private ChainedMqttAuth mqttAuth;
+    private final List<ChainedMqttAuth.Method> firstMqttAuthMethods = new ArrayList<>();
+
+    /** An authentication method tried before the configured ones (the console's live-view tokens); call before {@link #startRoles()}. */
+    public void addMqttAuthMethod(ChainedMqttAuth.Method method) {
+        firstMqttAuthMethods.add(method);
+    }
 
     private ChainedMqttAuth mqttAuth() {
         MqttAuthConfig auth = config.getMqttAuth();
@@ -115,7 +121,7 @@ public final class BridgeRuntime implements Managed {
         }
         // Devices identified by certificate get the registry's rules for that device id when there is a registry.
         Authorizer deviceAuthorizer = deviceRegistry != null ? deviceRegistry : fileAuthorizer;
-        List<ChainedMqttAuth.Method> methods = new ArrayList<>();
+        List<ChainedMqttAuth.Method> methods = new ArrayList<>(firstMqttAuthMethods);
         if (auth.getCertificate() != null) {
             methods.add(new ChainedMqttAuth.Method("certificate",
                     new CertificateAuthenticator(auth.getCertificate().validate()), deviceAuthorizer));

@@ -55,6 +55,14 @@ class BridgeConfigurationTest {
         assertThat(config.getMqttAuth().getFile().isAllowAnonymous()).isTrue();
         config.getKafka().validate();
         config.getDatabase().validate();
+        assertThat(config.getBroker().effectiveListeners())
+                .extracting(l -> l.getName() + " " + l.getTransport() + " " + l.getPort())
+                .containsExactly("default TCP 1883", "wss WSS 8443");
+        // The WSS listener has no certificate in the file: the console generates one before the broker starts.
+        try (var console = io.mqttbridge.api.console.ConsoleLiveAccess.prepare(config.getConsole(), config.getBroker(),
+                java.nio.file.Files.createTempDirectory("bridge-config-"))) {
+            assertThat(console.listener()).hasValueSatisfying(l -> assertThat(l.getTls().getKeyStoreFile()).endsWith("wss.p12"));
+        }
         config.getBroker().validate();
     }
 

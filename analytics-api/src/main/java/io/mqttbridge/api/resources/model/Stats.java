@@ -23,8 +23,11 @@ public record Stats(Rate messagesIn, Rate messagesOut, Rate connects, Rate conne
     /**
      * @param outstandingBytes payload bytes sent to Kafka and not yet acknowledged
      * @param sendLatencyP99Millis the 99th percentile of Kafka acknowledgement latency
+     * @param backPressure true while the mirror refuses new messages (too many bytes outstanding)
+     *                     and the broker has stopped reading from publishers
      */
-    public record KafkaMirror(Rate sent, Rate acked, Rate failed, long outstandingBytes, double sendLatencyP99Millis) {
+    public record KafkaMirror(Rate sent, Rate acked, Rate failed, long outstandingBytes, double sendLatencyP99Millis,
+                              boolean backPressure) {
     }
 
     public record HistoryWriter(long lag, Rate rowsWritten, Rate sessionEvents, Rate failures, boolean paused) {

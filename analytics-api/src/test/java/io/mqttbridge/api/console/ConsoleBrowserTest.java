@@ -1,0 +1,330 @@
+package io.mqttbridge.api.console;
+
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.mqttbridge.api.BridgeApplication;
+import io.mqttbridge.api.BridgeConfiguration;
+import io.mqttbridge.db.testing.TestPostgres;
+import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The console in a real browser (Debian's Chromium through chromedriver, headless) against the
+ * whole application with embedded Kafka and PostgreSQL: sign in, create a device, connect a real
+ * MQTT client as that device, find it in the sessions, its messages in the history and in the live
+ * view (MQTT over secure WebSocket from the page), disable it and see it disconnected; a read-only
+ * operator sees no actions. No page may log a console error.
+ *
+ * <p>Screenshots of each page go to {@code target/console-screenshots}, or to the directory named
+ * by {@code -Dconsole.screenshots=...} (the README's are made with {@code ../docs/console}).
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class ConsoleBrowserTest {
+
+    private static final Path CHROMIUM = Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getProperty("console.chromedriver", "/usr/bin/chromedriver"));
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static Path dataDirectory;
+    private static String databaseName;
+    private static ChromeDriver browser;
+    private static final List<String> consoleErrors = new ArrayList<>();
+
+    static final DropwizardAppExtension<BridgeConfiguration> APP = new DropwizardAppExtension<>(
+            BridgeApplication.class, ResourceHelpers.resourceFilePath("console-config.yml"),
+            ConfigOverride.config("dataDirectory", ConsoleBrowserTest::temporaryDataDirectory),
+            ConfigOverride.config("database.jdbcUrl", ConsoleBrowserTest::freshDatabase),
+            ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
+            ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
+
+    private static String temporaryDataDirectory() {
+        try {
+            dataDirectory = Files.createTempDirectory("bridge-console-");
+            return dataDirectory.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String freshDatabase() {
+        databaseName = TestPostgres.shared().createDatabase("bridge_console");
+        return TestPostgres.shared().jdbcUrl(databaseName);
+    }
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Chromium and chromedriver are needed (apt-get install chromium chromium-driver); .ci/run installs them");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                // Trust exactly the generated WSS certificate's key, as an operator who accepted it would.
+                "--ignore-certificate-errors-spki-list=" + spkiSha256(dataDirectory.resolve("console-tls/wss.p12")));
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().implicitlyWait(Duration.ZERO);
+    }
+
+    @AfterAll
+    static void stopBrowserAndDropDatabase() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (databaseName != null) {
+            TestPostgres.shared().dropDatabase(databaseName);
+        }
+    }
+
+    /** base64(SHA-256(SubjectPublicKeyInfo)) of the key store's certificate, as Chromium expects it. */
+    private static String spkiSha256(Path keyStoreFile) throws Exception {
+        String password = Files.readString(keyStoreFile.resolveSibling(GeneratedCertificate.PASSWORD_FILE)).trim();
+        KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keyStoreFile)) {
+            keyStore.load(in, password.toCharArray());
+        }
+        byte[] spki = keyStore.getCertificate(keyStore.aliases().nextElement()).getPublicKey().getEncoded();
+        return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(spki));
+    }
+
+    private static String base() {
+        return "http://127.0.0.1:" + APP.getLocalPort();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int mqttPort() {
+        return (Integer) APP.client().target(base() + "/api/v1/live/broker").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer console-admin-token").get(Map.class).get("port");
+    }
+
+    private static WebElement waitFor(By by) {
+        return await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(by), e -> e.isDisplayed());
+    }
+
+    private static void waitForText(By by, String text) {
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(browser.findElement(by).getText()).contains(text));
+    }
+
+    private static void go(String route) {
+        browser.get(base() + "/#/" + route);
+        collectConsoleErrors();
+    }
+
+    private static void collectConsoleErrors() {
+        for (LogEntry entry : browser.manage().logs().get(LogType.BROWSER)) {
+            if (entry.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                consoleErrors.add(entry.getMessage());
+            }
+        }
+    }
+
+    private static void screenshot(String name) throws IOException {
+        Path directory = Path.of(System.getProperty("console.screenshots", "target/console-screenshots"));
+        Files.createDirectories(directory);
+        Files.write(directory.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    private static void signIn(String token) {
+        browser.get(base() + "/");
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+        browser.get(base() + "/");
+        WebElement field = waitFor(By.id("token"));
+        field.sendKeys(token);
+        browser.findElement(By.id("signin")).click();
+        waitFor(By.id("nav-overview"));
+    }
+
+    private static void signOut() {
+        browser.findElement(By.id("signout")).click();
+        waitFor(By.id("token"));
+    }
+
+    @Test
+    void operatorManagesADeviceAndWatchesItsTrafficInTheBrowser() throws Exception {
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        signIn("console-admin-token");
+
+        // Devices: the ACL editor refuses what the broker would refuse, then the device is created.
+        go("devices");
+        waitFor(By.id("new-device")).click();
+        browser.findElement(By.id("new-device-id")).sendKeys("console-sensor");
+        browser.findElement(By.id("new-device-name")).sendKeys("Boiler room sensor");
+        browser.findElement(By.id("new-device-password")).sendKeys("console-pw");
+        WebElement filter = browser.findElement(By.cssSelector(".acl-filter"));
+        filter.clear();
+        filter.sendKeys("console/#/x");
+        waitForText(By.cssSelector(".acl-row .field-error"), "'#' must be a whole level and the last one");
+        screenshot("devices-create");
+        filter.clear();
+        filter.sendKeys("console/%c/#");
+        assertThat(browser.findElement(By.cssSelector(".acl-row .field-error")).getText()).isEmpty();
+        browser.findElement(By.id("create-device")).click();
+        waitFor(By.cssSelector("tr[data-device='console-sensor']"));
+
+        MqttClient device = new MqttClient("tcp://127.0.0.1:" + mqttPort(), "console-client", new MemoryPersistence());
+        try {
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setUserName("console-sensor");
+            options.setPassword("console-pw".getBytes(StandardCharsets.UTF_8));
+            options.setAutomaticReconnect(false);
+            device.connect(options);
+            device.subscribe("console/console-client/cmd", 1);
+            publish(device, "console/console-client/temp", "{\"temp\":21.5}");
+
+            // Sessions: connected now, on this node.
+            go("sessions");
+            waitFor(By.cssSelector("tr[data-client='console-client']"));
+            screenshot("sessions");
+
+            // Messages: the history finds it, in pretty JSON.
+            go("messages");
+            WebElement topic = waitFor(By.id("msg-topic"));
+            topic.clear();
+            topic.sendKeys("console/+/temp");
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+                browser.findElement(By.id("msg-search")).click();
+                assertThat(browser.findElement(By.id("message-list")).getText()).contains("console/console-client/temp");
+            });
+            browser.findElement(By.cssSelector("#msg-mode option[value='json']")).click();
+            waitForText(By.id("message-list"), "\"temp\": 21.5");
+            waitForText(By.cssSelector(".topic-tree"), "console-client");
+            screenshot("messages");
+
+            // Live view: the page's MQTT client over WSS, authorized by a token from the API.
+            go("live");
+            WebElement liveFilter = waitFor(By.id("live-filter"));
+            liveFilter.clear();
+            liveFilter.sendKeys("console/#");
+            browser.findElement(By.id("live-subscribe")).click();
+            waitForText(By.id("live-state"), "connected · console/#");
+            await().atMost(WAIT).untilAsserted(() -> {
+                publish(device, "console/console-client/temp", "{\"temp\":22.25}");
+                assertThat(browser.findElement(By.id("live-messages")).getText()).contains("{\"temp\":22.25}");
+            });
+            screenshot("live");
+
+            // The device's page: its session, subscriptions and latest messages.
+            go("devices/console-sensor");
+            waitForText(By.cssSelector("main"), "console/console-client/cmd");
+            waitForText(By.cssSelector("main"), "{\"temp\":21.5}");
+            screenshot("device");
+
+            // Overview, once the charts have a few points.
+            go("overview");
+            waitForText(By.cssSelector("[data-testid='card-0']"), "1");
+            await().atMost(WAIT).until(() -> browser.findElements(By.cssSelector(".uplot")).size() == 4);
+            await().pollDelay(Duration.ofSeconds(5)).atMost(WAIT).untilAsserted(() ->
+                    assertThat(browser.findElement(By.cssSelector("[data-testid='card-4']")).getText()).contains("back-pressure off"));
+            screenshot("overview");
+            browser.manage().window().setSize(new Dimension(820, 1180));
+            // The tablet layout: navigation on top, so the sidebar is now a short bar.
+            await().atMost(WAIT).until(() -> browser.findElement(By.cssSelector(".sidebar")).getSize().getHeight() < 200);
+            screenshot("overview-tablet");
+            browser.manage().window().setSize(new Dimension(1280, 900));
+
+            // Disable the device: its connection is closed, and the sessions page no longer lists it.
+            go("devices");
+            waitFor(By.cssSelector("tr[data-device='console-sensor'] button[data-action='disable']")).click();
+            await().atMost(WAIT).until(() -> !device.isConnected());
+            go("sessions");
+            waitFor(By.cssSelector("h2"));
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() ->
+                    assertThat(browser.findElements(By.cssSelector("tr[data-client='console-client']"))).isEmpty());
+        } finally {
+            if (device.isConnected()) {
+                device.disconnect();
+            }
+            device.close();
+        }
+        signOut();
+        collectConsoleErrors();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    @Test
+    void readOnlyOperatorSeesEverythingAndCanChangeNothing() throws Exception {
+        try (Response created = APP.client().target(base() + "/api/v1/devices").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer console-admin-token")
+                .post(Entity.json(Map.of("id", "read-only-view", "password", "pw-1")))) {
+            assertThat(created.getStatus()).isEqualTo(201);
+        }
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        signIn("console-reader-token");
+        assertThat(browser.findElement(By.cssSelector(".who")).getText()).contains("read-only");
+        go("devices");
+        waitFor(By.cssSelector("tr[data-device='read-only-view']"));
+        assertThat(browser.findElements(By.id("new-device"))).isEmpty();
+        assertThat(browser.findElements(By.cssSelector("button[data-action]"))).isEmpty();
+        screenshot("devices-read-only");
+        go("sessions");
+        waitFor(By.cssSelector("h2"));
+        assertThat(browser.findElements(By.cssSelector("button[data-action='disconnect']"))).isEmpty();
+
+        // The API refuses what the page does not offer.
+        try (Response refused = APP.client().target(base() + "/api/v1/devices/read-only-view").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer console-reader-token")
+                .method("PATCH", Entity.json(Map.of("enabled", false)))) {
+            assertThat(refused.getStatus()).isEqualTo(403);
+        }
+        Object status = ((JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "fetch('/api/v1/devices/read-only-view', {method: 'DELETE', headers: {Authorization: 'Bearer console-reader-token'}})"
+                        + ".then(r => done(r.status));");
+        assertThat(((Number) status).intValue()).isEqualTo(403);
+        // That refused request is the only console error this test causes (Chromium logs failed loads).
+        collectConsoleErrors();
+        consoleErrors.removeIf(message -> message.contains("/api/v1/devices/read-only-view") && message.contains("403"));
+        signOut();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    private static void publish(MqttClient client, String topic, String payload) throws Exception {
+        MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
+        message.setQos(1);
+        client.publish(topic, message);
+    }
+}

@@ -1,0 +1,114 @@
+// Live view: an MQTT client in the page subscribes over MQTT over secure WebSocket to the broker's
+// WSS listener, authorized by a short-lived token that the API issues for the signed-in operator
+// (subscribe only, to the filter asked for). The broker closes the connection when the token
+// expires; the page then asks for a new token and connects again.
+import mqtt from 'mqtt';
+import { api } from '../api.js';
+import { render } from '../payload.js';
+import { clear, errorBox, h, time } from '../ui.js';
+import { validateFilter } from '../topics.js';
+
+const MAX_SHOWN = 500;
+const RECONNECT_MS = 2000;
+
+export function livePage(main) {
+  const filter = h('input#live-filter', { value: '#', 'aria-label': 'Topic filter' });
+  const mode = h('select#live-mode', { 'aria-label': 'Payload as' },
+    h('option', { value: 'text' }, 'text'), h('option', { value: 'json' }, 'JSON (pretty)'), h('option', { value: 'hex' }, 'hex'));
+  const state = h('span#live-state.badge.muted', 'not connected');
+  const error = h('div');
+  const list = h('ol#live-messages.live-list');
+  const counter = h('span.hint', '0 messages');
+  let client = null;
+  let stopped = false;
+  let received = 0;
+  let retry;
+  const messages = [];
+
+  function setState(text, kind) {
+    state.textContent = text;
+    state.className = `badge ${kind}`;
+  }
+
+  function close() {
+    clearTimeout(retry);
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => {});
+      client.end(true);
+      client = null;
+    }
+  }
+
+  async function connect() {
+    close();
+    error.replaceChildren();
+    const topicFilter = filter.value.trim();
+    const problem = validateFilter(topicFilter);
+    if (problem) {
+      clear(error, errorBox(new Error(`Topic filter: ${problem}`)));
+      return;
+    }
+    setState('connecting…', 'muted');
+    let grant;
+    try {
+      grant = await api('/console/live-token', { method: 'POST', body: { topicFilter } });
+    } catch (e) {
+      setState('not connected', 'bad');
+      clear(error, errorBox(e));
+      return;
+    }
+    if (stopped) return;
+    const url = `wss://${grant.host || location.hostname}:${grant.port}${grant.path}`;
+    const current = mqtt.connect(url, {
+      protocolVersion: 5, clientId: grant.clientId, username: grant.username, password: grant.token,
+      clean: true, reconnectPeriod: 0, connectTimeout: 10000, keepalive: 30,
+    });
+    client = current;
+    current.on('connect', () => {
+      setState(`connected · ${topicFilter} · token until ${time(grant.expiresAt)}`, 'ok');
+      current.subscribe(topicFilter, { qos: 0 }, (err, granted) => {
+        const refused = err || (granted || []).some((g) => g.qos >= 128 || g.reasonCode >= 128);
+        if (refused) clear(error, errorBox(new Error(`The broker refused the subscription to ${topicFilter}.`)));
+      });
+    });
+    current.on('message', (topic, payload, packet) => {
+      received++;
+      counter.textContent = `${received} messages`;
+      messages.unshift({ at: new Date().toISOString(), topic, payload, retain: packet.retain, qos: packet.qos });
+      if (messages.length > MAX_SHOWN) messages.pop();
+      list.prepend(item(messages[0]));
+      while (list.children.length > MAX_SHOWN) list.lastChild.remove();
+    });
+    current.on('error', (e) => {
+      clear(error, errorBox(new Error(`MQTT: ${e.message}`)));
+    });
+    current.on('close', () => {
+      if (client !== current || stopped) return;
+      setState('reconnecting…', 'warn');
+      if (!error.children.length) {
+        clear(error, errorBox(new Error(`The connection to ${url} closed. If the browser does not trust the broker's certificate, `
+          + `open https://${grant.host || location.hostname}:${grant.port}/ once and accept it, or configure a trusted certificate (see the README).`)));
+      }
+      retry = setTimeout(connect, RECONNECT_MS);
+    });
+  }
+
+  function item(m) {
+    return h('li', h('div.live-meta', h('time', time(m.at)), h('code.topic', m.topic), `QoS ${m.qos}${m.retain ? ' · retained' : ''}`),
+      h('pre.payload', render(m.payload, mode.value)));
+  }
+
+  mode.addEventListener('change', () => clear(list, messages.map(item)));
+  main.append(h('h1', 'Live'),
+    h('p.hint', 'Messages as the broker routes them, over MQTT over secure WebSocket, with a short-lived subscribe-only token.'),
+    h('form.panel.toolbar', { onsubmit: (e) => { e.preventDefault(); received = 0; messages.length = 0; list.replaceChildren(); connect(); } },
+      h('label.inline', 'Topic filter ', filter), h('button#live-subscribe', { type: 'submit' }, 'Subscribe'),
+      h('button.secondary', { type: 'button', onclick: () => { close(); setState('not connected', 'muted'); } }, 'Stop'),
+      h('label.inline', 'Payload as ', mode), state, counter),
+    error, list);
+  return () => {
+    stopped = true;
+    close();
+  };
+}

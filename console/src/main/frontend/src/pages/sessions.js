@@ -1,0 +1,74 @@
+// Sessions: who is connected now on every node, disconnect reasons, a device's timeline, and
+// disconnecting a client.
+import { api, query } from '../api.js';
+import { attempt, badge, clear, confirmDialog, errorBox, h, table, time } from '../ui.js';
+
+export function sessionsPage(main, ctx) {
+  const connected = h('section.panel', h('h2', 'Connected now'), h('p.empty', 'Loading…'));
+  const reasons = h('section.panel', h('h2', 'Disconnect reasons (last 24 h)'), h('p.empty', 'Loading…'));
+  const deviceInput = h('input#timeline-device', { placeholder: 'device id', 'aria-label': 'Device id for the timeline' });
+  const timeline = h('div');
+  const timelineForm = h('form.toolbar', { onsubmit: (e) => { e.preventDefault(); loadTimeline(); } },
+    deviceInput, h('button', { type: 'submit' }, 'Show timeline'));
+  main.append(h('h1', 'Sessions'), connected,
+    h('div.two', reasons, h('section.panel', h('h2', 'Timeline of a device'), timelineForm, timeline)));
+
+  async function loadConnected() {
+    try {
+      const page = await api('/sessions/connected?limit=1000');
+      clear(connected, h('h2', `Connected now (${page.items.length}${page.nextCursor ? '+' : ''})`), table([
+        { label: 'Client', render: (s) => h('span.client-id', s.clientId) },
+        { label: 'Device', render: (s) => (s.deviceId ? h('a', { href: `#/devices/${encodeURIComponent(s.deviceId)}` }, s.deviceId) : (s.username || '')) },
+        { label: 'Node', render: (s) => s.nodeId },
+        { label: 'Address', render: (s) => s.remoteAddress || '' },
+        { label: 'MQTT', render: (s) => (s.protocolVersion === 5 ? '5.0' : '3.1.1') },
+        { label: 'Keep-alive', render: (s) => `${s.keepAliveSeconds ?? ''} s` },
+        { label: 'Since', render: (s) => time(s.connectedAt) },
+        { label: '', render: (s) => (ctx.readOnly ? '' : h('button.danger.small', {
+          type: 'button', dataset: { action: 'disconnect' },
+          onclick: async () => {
+            if (!await confirmDialog('Disconnect client', `Disconnect ${s.clientId}? MQTT 5 clients receive reason 0x98 (administrative action).`, 'Disconnect')) return;
+            await attempt(() => api(`/live/clients/${encodeURIComponent(s.clientId)}`, { method: 'DELETE' }), `${s.clientId} disconnected`);
+            setTimeout(loadConnected, 500);
+          },
+        }, 'Disconnect')) },
+      ], page.items, { empty: 'No client is connected.', rowAttrs: (s) => ({ dataset: { client: s.clientId } }) }));
+    } catch (e) {
+      clear(connected, h('h2', 'Connected now'), errorBox(e));
+    }
+  }
+
+  async function loadReasons() {
+    try {
+      const from = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+      const list = await api('/sessions/disconnect-reasons' + query({ from }));
+      const max = Math.max(1, ...list.map((r) => r.sessions));
+      clear(reasons, h('h2', 'Disconnect reasons (last 24 h)'), table([
+        { label: 'Reason', render: (r) => r.reason || '(none)' },
+        { label: 'Sessions', render: (r) => h('span.bar-cell', h('span.bar', { style: `width:${(100 * r.sessions) / max}%` }), String(r.sessions)) },
+      ], list, { empty: 'No disconnects in the last 24 hours.' }));
+    } catch (e) {
+      clear(reasons, h('h2', 'Disconnect reasons'), errorBox(e));
+    }
+  }
+
+  async function loadTimeline() {
+    const id = deviceInput.value.trim();
+    if (!id) return;
+    try {
+      const events = await api(`/sessions/timeline/${encodeURIComponent(id)}` + query({ limit: 200 }));
+      clear(timeline, events.length ? h('ol.timeline', events.map((e) => h('li', { class: e.type.toLowerCase() },
+        h('time', time(e.at)), ' ', badge(e.type.toLowerCase(), e.type === 'CONNECTED' ? 'ok' : (e.type === 'DISCONNECTED' ? 'bad' : 'muted')),
+        ' ', e.clientId, e.nodeId ? ` on ${e.nodeId}` : '',
+        e.topicFilters.length ? h('code', ` ${e.topicFilters.join(', ')}`) : '',
+        e.disconnectReason ? ` — ${e.disconnectReason}` : ''))) : h('p.empty', 'No events for this device.'));
+    } catch (e) {
+      clear(timeline, errorBox(e));
+    }
+  }
+
+  loadConnected();
+  loadReasons();
+  const timer = setInterval(loadConnected, 3000);
+  return () => clearInterval(timer);
+}
