@@ -61,7 +61,7 @@ class FaultSuiteTest {
 
     private static final Profile SHORT = new Profile("short", Duration.ofSeconds(2), Duration.ofSeconds(2),
             Duration.ofMillis(DELIVERY_TIMEOUT_MS + 3_000), Duration.ofSeconds(3), 1, 20);
-    private static final Profile LONG = new Profile("long", Duration.ofSeconds(20), Duration.ofSeconds(4),
+    private static final Profile LONG = new Profile("long", Duration.ofSeconds(20), Duration.ofSeconds(2),
             Duration.ofSeconds(45), Duration.ofSeconds(30), 3, 5);
 
     private final Profile profile = "long".equals(System.getProperty("fault.profile")) ? LONG : SHORT;
