@@ -32,6 +32,7 @@ import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.will.WillPublisher;
@@ -42,6 +43,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -124,8 +126,17 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            sessions.restore(sessionStore.loadAll().get(30, TimeUnit.SECONDS), server.workerGroup()::next)
-                    .get(30, TimeUnit.SECONDS);
+            // No fixed timeout: the time grows with the number of stored sessions (the store reads
+            // them in pages); a store that cannot reach its database fails on its own.
+            long startedAt = System.nanoTime();
+            Collection<SessionSnapshot> stored = sessionStore.loadAll().get();
+            long loadedAt = System.nanoTime();
+            sessions.restore(stored, server.workerGroup()::next).get();
+            if (!stored.isEmpty()) {
+                LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", stored.size(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt),
+                        TimeUnit.NANOSECONDS.toMillis(loadedAt - startedAt));
+            }
         } catch (Exception e) {
             server.shutdown();
             server = null;
@@ -285,7 +296,15 @@ public final class MqttBroker implements MessagePublisher {
         pendingPublishes.add(handed);
         handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
         try {
-            router.route(message, handed::complete);
+            CompletableFuture<Integer> count = new CompletableFuture<>();
+            router.routeDurably(message, count::complete).thenCombine(count, (ignored, n) -> n)
+                    .whenComplete((n, error) -> {
+                        if (error == null) {
+                            handed.complete(n);
+                        } else {
+                            handed.completeExceptionally(error);
+                        }
+                    });
         } catch (RuntimeException e) {
             // A session executor refused the task: the broker is stopping.
             handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));

@@ -20,6 +20,7 @@ import io.mqttbridge.db.history.HistoryWriterConfig;
 import io.mqttbridge.db.registry.DeviceRegistry;
 import io.mqttbridge.db.store.JdbiRetainedStore;
 import io.mqttbridge.db.store.JdbiSessionStore;
+import io.mqttbridge.db.store.SessionExpirySweeper;
 import io.mqttbridge.kafka.KafkaConnector;
 import io.mqttbridge.kafka.KafkaConnectorConfig;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
@@ -83,6 +84,8 @@ public final class BridgeRuntime implements Managed {
                 // close after the broker (which hands them its final snapshots) and before the database.
                 JdbiSessionStore sessionStore = new JdbiSessionStore(database.jdbi(), config.getNodeId());
                 started.push(sessionStore);
+                // Expired offline sessions of any node, also of nodes that died; safe on every node at once.
+                started.push(SessionExpirySweeper.start(database.jdbi(), SessionExpirySweeper.DEFAULT_INTERVAL));
                 JdbiRetainedStore retainedStore = new JdbiRetainedStore(database.jdbi());
                 started.push(retainedStore);
                 hourly.put("Expired retained message purge", () -> retainedStore.purgeExpired().join());

@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,7 +38,7 @@ class JdbiSessionStoreTest {
 
     @BeforeEach
     void clean() {
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages"));
     }
 
     @AfterEach
@@ -97,7 +98,8 @@ class JdbiSessionStoreTest {
         Collection<SessionSnapshot> loaded = await(store("node-a").loadAll());
 
         assertThat(loaded).hasSize(1);
-        assertThat(loaded.iterator().next()).usingRecursiveComparison().isEqualTo(saved);
+        assertThat(loaded.iterator().next()).usingRecursiveComparison().isEqualTo(saved.withNumberedPending());
+        assertThat(loaded.iterator().next().pending()).extracting(PendingMessage::sequence).containsExactly(1L, 2L, 3L);
     }
 
     @Test
@@ -168,14 +170,200 @@ class JdbiSessionStoreTest {
     }
 
     @Test
-    void sessionsOfAnotherNodeAreNeitherLoadedNorRemoved() throws Exception {
-        await(store("node-a").save(simple("shared-id", 1)));
-        await(store("node-b").save(simple("shared-id", 2)));
+    void loadAllLoadsOnlyTheSessionsThisNodeSavedLast() throws Exception {
+        await(store("node-a").save(simple("a-only", 1)));
+        await(store("node-a").save(simple("moved", 2)));
+        await(store("node-b").save(simple("moved", 3)));
+        await(store("node-b").save(simple("b-only", 4)));
+
+        assertThat(await(store("node-a").loadAll())).extracting(SessionSnapshot::clientId).containsExactly("a-only");
+        assertThat(await(store("node-b").loadAll())).extracting(SessionSnapshot::clientId)
+                .containsExactly("b-only", "moved");
+        List<String> owner = db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT node_id FROM broker_session_state WHERE client_id = 'moved'").mapTo(String.class).list());
+        assertThat(owner).containsExactly("node-b");
+    }
+
+    @Test
+    void anyNodeRemovesASessionWhicheverNodeOwnsIt() throws Exception {
+        await(store("node-a").save(fullSnapshot("shared-id")));
+        await(store("node-a").save(simple("kept", 1)));
+        await(store("node-a").append("kept", message("kept", 1)));
+
         await(store("node-b").remove("shared-id"));
 
-        assertThat(await(store("node-a").loadAll())).singleElement()
-                .extracting(SessionSnapshot::sessionExpirySeconds).isEqualTo(1L);
-        assertThat(await(store("node-b").loadAll())).isEmpty();
+        assertThat(await(store("node-a").loadAll())).singleElement().satisfies(s -> {
+            assertThat(s.clientId()).isEqualTo("kept");
+            assertThat(s.pending()).hasSize(1);
+        });
+        assertThat(await(store("node-b").load("shared-id"))).isEmpty();
+        assertThat(countMessages("shared-id")).isZero();
+    }
+
+    @Test
+    void loadAllReadsEverySessionOnceAcrossPages() throws Exception {
+        JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", 2);
+        stores.add(store);
+        for (String id : List.of("e", "a", "d", "c", "b")) {
+            store.save(simple(id, 1));
+            store.append(id, message(id, 1));
+            store.append(id, message(id, 2));
+        }
+        await(store("node-b").save(simple("bb", 1)));
+
+        Collection<SessionSnapshot> loaded = await(store.loadAll());
+
+        assertThat(loaded).extracting(SessionSnapshot::clientId).containsExactly("a", "b", "c", "d", "e");
+        assertThat(loaded).allSatisfy(s -> assertThat(s.pending()).extracting(PendingMessage::sequence)
+                .containsExactly(1L, 2L));
+    }
+
+    @Test
+    void loadAllOfExactlyOneFullPageEnds() throws Exception {
+        JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", 2);
+        stores.add(store);
+        store.save(simple("x", 1));
+        store.save(simple("y", 1));
+
+        assertThat(await(store.loadAll())).extracting(SessionSnapshot::clientId).containsExactly("x", "y");
+    }
+
+    @Test
+    void loadReturnsTheLatestStateOfThatClientFromAnyNode() throws Exception {
+        await(store("node-a").save(simple("c1", 1)));
+        await(store("node-a").save(simple("c2", 2)));
+        store("node-a").append("c1", message("c1", 7));
+        await(store("node-a").append("c2", message("c2", 8)));
+
+        Optional<SessionSnapshot> loaded = await(store("node-b").load("c1"));
+
+        assertThat(loaded).get().satisfies(s -> {
+            assertThat(s.clientId()).isEqualTo("c1");
+            assertThat(s.sessionExpirySeconds()).isEqualTo(1L);
+            assertThat(s.pending()).extracting(PendingMessage::sequence).containsExactly(7L);
+            assertThat(s.pending().get(0).message().topic()).isEqualTo("to/c1/7");
+        });
+        assertThat(await(store("node-b").load("unknown"))).isEmpty();
+    }
+
+    @Test
+    void loadSeesWritesIssuedBeforeIt() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        for (int i = 1; i <= 100; i++) {
+            store.append("c1", message("c1", i));
+        }
+
+        assertThat(await(store.load("c1"))).get().extracting(s -> s.pending().size()).isEqualTo(100);
+    }
+
+    @Test
+    void appendedMessagesLoadInSequenceOrderWithEveryField() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        await(store.save(simple("c1", 1)));
+        PendingMessage full = fullSnapshot("c1").pending().get(0);
+        PendingMessage first = new PendingMessage(full.message(), full.qos(), full.packetId(), full.released(),
+                full.subscriptionIdentifiers(), 5);
+        store.append("c1", message("c1", 9));
+        await(store.append("c1", first));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> {
+            assertThat(s.pending()).extracting(PendingMessage::sequence).containsExactly(5L, 9L);
+            assertThat(s.pending().get(0)).usingRecursiveComparison().isEqualTo(first);
+        });
+    }
+
+    @Test
+    void appendingASequenceAgainReplacesTheMessage() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        await(store.save(simple("c1", 1)));
+        PendingMessage queued = message("c1", 3);
+        store.append("c1", queued);
+        await(store.append("c1", new PendingMessage(queued.message(), 2, 42, true, List.of(), 3)));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> assertThat(s.pending()).singleElement()
+                .satisfies(m -> {
+                    assertThat(m.packetId()).isEqualTo(42);
+                    assertThat(m.released()).isTrue();
+                }));
+    }
+
+    @Test
+    void acknowledgeRemovesOnlyThatMessageOfThatClient() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        store.save(simple("c2", 1));
+        for (int i = 1; i <= 3; i++) {
+            store.append("c1", message("c1", i));
+            store.append("c2", message("c2", i));
+        }
+        await(store.acknowledge("c1", 2));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> assertThat(s.pending())
+                .extracting(PendingMessage::sequence).containsExactly(1L, 3L));
+        assertThat(await(store.load("c2"))).get().satisfies(s -> assertThat(s.pending())
+                .extracting(PendingMessage::sequence).containsExactly(1L, 2L, 3L));
+    }
+
+    @Test
+    void appendThenAcknowledgeInOneBatchLeavesNothing() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        for (int i = 1; i <= 300; i++) {
+            store.append("c1", message("c1", i));
+            store.acknowledge("c1", i);
+        }
+        store.append("c1", message("c1", 301));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> assertThat(s.pending())
+                .extracting(PendingMessage::sequence).containsExactly(301L));
+    }
+
+    @Test
+    void saveReplacesTheClientsMessagesWithTheSnapshotsAndLeavesOtherClientsAlone() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        store.save(simple("c2", 1));
+        for (int i = 1; i <= 3; i++) {
+            store.append("c1", message("c1", i));
+            store.append("c2", message("c2", i));
+        }
+        PendingMessage released = new PendingMessage(message("c1", 2).message(), 2, 11, true, List.of(), 2);
+        await(store.save(simple("c1", 5).withPending(List.of(released, message("c1", 4)))));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> {
+            assertThat(s.pending()).extracting(PendingMessage::sequence).containsExactly(2L, 4L);
+            assertThat(s.pending().get(0).released()).isTrue();
+        });
+        assertThat(await(store.load("c2"))).get().satisfies(s -> assertThat(s.pending()).hasSize(3));
+    }
+
+    @Test
+    void saveWithoutMessagesDeletesAllOfTheClients() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        store.append("c1", message("c1", 1));
+        await(store.save(simple("c1", 2)));
+
+        assertThat(countMessages("c1")).isZero();
+    }
+
+    @Test
+    void appendWithoutSequenceIsRefused() {
+        assertThat(store("node-a").append("c1", new PendingMessage(message("c1", 1).message(), 1, 0, false, List.of())))
+                .isCompletedExceptionally();
+    }
+
+    private int countMessages(String clientId) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM broker_session_messages WHERE client_id = :c")
+                .bind("c", clientId).mapTo(Integer.class).one());
+    }
+
+    static PendingMessage message(String clientId, long sequence) {
+        PublishedMessage published = new PublishedMessage("to/" + clientId + "/" + sequence,
+                ("m" + sequence).getBytes(), 1, false, "publisher", null, MqttVersion.MQTT_3_1_1,
+                Instant.parse("2026-11-26T10:15:30Z"), MessageProperties.NONE);
+        return new PendingMessage(published, 1, 0, false, List.of(), sequence);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
@@ -28,6 +29,7 @@ public final class MessageRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageRouter.class);
     private static final int[] NO_IDS = new int[0];
+    private static final CompletableFuture<Void> STORED = CompletableFuture.completedFuture(null);
 
     private final TopicTree<Subscription> tree;
     private final RetainedStore retainedStore;
@@ -46,6 +48,28 @@ public final class MessageRouter {
      * @return the number of sessions the message is handed to
      */
     public int route(PublishedMessage message, IntConsumer onHandled) {
+        return route(message, onHandled, null);
+    }
+
+    /**
+     * Routes {@code message} like {@link #route(PublishedMessage, IntConsumer)} and tells when it is
+     * durable for every persistent session that takes it at QoS 1 or 2: the publisher may be
+     * acknowledged only then. Costs nothing more when no such session matches.
+     *
+     * @return completes once every persistent matching session stored the message (at once when none
+     *     matches), or exceptionally when a session store failed
+     */
+    public CompletableFuture<Void> routeDurably(PublishedMessage message, IntConsumer onHandled) {
+        List<CompletableFuture<Void>> stored = new ArrayList<>(0);
+        route(message, onHandled, stored);
+        return switch (stored.size()) {
+            case 0 -> STORED;
+            case 1 -> stored.get(0);
+            default -> CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+        };
+    }
+
+    private int route(PublishedMessage message, IntConsumer onHandled, List<CompletableFuture<Void>> stored) {
         if (message.retain() && config.isRetainAvailable()) {
             retainedStore.put(message).whenComplete((ignored, error) -> {
                 if (error != null) {
@@ -71,16 +95,27 @@ public final class MessageRouter {
             }
         }
         for (Target target : collector.targets.values()) {
-            target.session.deliver(routed, Math.min(message.qos(), target.qos),
-                    target.retainAsPublished && message.retain(), target.ids(), perSession);
+            int qos = Math.min(message.qos(), target.qos);
+            target.session.deliver(routed, qos, target.retainAsPublished && message.retain(), target.ids(), perSession,
+                    storedFuture(target.session, qos, stored));
         }
         for (Subscription subscription : collector.shared) {
-            subscription.session().deliver(routed, Math.min(message.qos(), subscription.qos()),
-                    subscription.retainAsPublished() && message.retain(),
+            int qos = Math.min(message.qos(), subscription.qos());
+            subscription.session().deliver(routed, qos, subscription.retainAsPublished() && message.retain(),
                     subscription.subscriptionIdentifier() == 0 ? NO_IDS : new int[] {subscription.subscriptionIdentifier()},
-                    perSession);
+                    perSession, storedFuture(subscription.session(), qos, stored));
         }
         return count;
+    }
+
+    private static CompletableFuture<Void> storedFuture(Session session, int qos,
+                                                        List<CompletableFuture<Void>> stored) {
+        if (stored == null || qos == 0 || !session.isPersistent()) {
+            return null;
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        stored.add(future);
+        return future;
     }
 
     public int subscriptionCount() {

@@ -1,41 +1,90 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionStore;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Session snapshots in a concurrent map: sessions survive a stop/start of a broker in the same JVM
- * (tests, embedded use) but not a process restart. All calls complete synchronously.
+ * Session state in a map: sessions survive a stop/start of a broker in the same JVM (tests, embedded
+ * use) but not a process restart. All calls complete synchronously; they are serialised by the
+ * store's lock, so one client's state and messages change atomically.
  */
 public final class InMemorySessionStore implements SessionStore {
 
-    private final ConcurrentHashMap<String, SessionSnapshot> snapshots = new ConcurrentHashMap<>();
+    /** A session's stored state ({@code null} until saved; its pending left empty) and its messages by sequence. */
+    private static final class Stored {
+        SessionSnapshot state;
+        final TreeMap<Long, PendingMessage> messages = new TreeMap<>();
+
+        SessionSnapshot snapshot() {
+            return state.withPending(List.copyOf(messages.values()));
+        }
+    }
+
+    private final Map<String, Stored> sessions = new HashMap<>();
 
     @Override
-    public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
-        return CompletableFuture.completedFuture(List.copyOf(snapshots.values()));
+    public synchronized CompletableFuture<Collection<SessionSnapshot>> loadAll() {
+        List<SessionSnapshot> all = new ArrayList<>();
+        for (String clientId : sessions.keySet()) {
+            get(clientId).ifPresent(all::add);
+        }
+        return CompletableFuture.completedFuture(all);
     }
 
     @Override
-    public CompletableFuture<Void> save(SessionSnapshot snapshot) {
-        snapshots.put(snapshot.clientId(), snapshot);
+    public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+        return CompletableFuture.completedFuture(get(clientId));
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> save(SessionSnapshot snapshot) {
+        SessionSnapshot numbered = snapshot.withNumberedPending();
+        Stored stored = new Stored();
+        stored.state = numbered.withPending(List.of());
+        for (PendingMessage message : numbered.pending()) {
+            stored.messages.put(message.sequence(), message);
+        }
+        sessions.put(snapshot.clientId(), stored);
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
-    public CompletableFuture<Void> remove(String clientId) {
-        snapshots.remove(clientId);
+    public synchronized CompletableFuture<Void> remove(String clientId) {
+        sessions.remove(clientId);
         return CompletableFuture.completedFuture(null);
     }
 
-    /** The last snapshot saved for {@code clientId}, for tests and diagnostics. */
-    public Optional<SessionSnapshot> get(String clientId) {
-        return Optional.ofNullable(snapshots.get(clientId));
+    @Override
+    public synchronized CompletableFuture<Void> append(String clientId, PendingMessage message) {
+        if (message.sequence() <= 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("an appended message needs a sequence"));
+        }
+        sessions.computeIfAbsent(clientId, id -> new Stored()).messages.put(message.sequence(), message);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> acknowledge(String clientId, long sequence) {
+        Stored stored = sessions.get(clientId);
+        if (stored != null) {
+            stored.messages.remove(sequence);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The stored state of {@code clientId} with its messages, for tests and diagnostics. */
+    public synchronized Optional<SessionSnapshot> get(String clientId) {
+        Stored stored = sessions.get(clientId);
+        return stored == null || stored.state == null ? Optional.empty() : Optional.of(stored.snapshot());
     }
 }

@@ -15,16 +15,30 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A session's messages on their way to the client: the queue waiting for the client's window (or
  * for the client to come back), and the QoS 1/2 messages sent and not yet acknowledged, with the
  * packet identifiers they hold.
  *
+ * <p>While the session is persistent, every QoS 1/2 message it holds is also written through to a
+ * {@link MessageLog}: appended when queued (or restated when PUBREC arrives) and acknowledged when
+ * it is complete or dropped, so that it survives a crash of the node.
+ *
  * <p>Threading: confined to the owning {@link Session}'s executor; not thread-safe. The connection
  * each method takes is the one attached now, or {@code null} while the session is offline.
  */
 final class OutboundMessages {
+
+    /** Where a persistent session's messages are written through; called on the session's executor. */
+    interface MessageLog {
+        /** Stores (or restates) the message; completes once it is durable. */
+        CompletableFuture<Void> append(PendingMessage message);
+
+        /** The message is complete or dropped. */
+        void acknowledge(long sequence);
+    }
 
     private static final int INITIAL_QUEUE_CAPACITY = 4;
     private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
@@ -46,6 +60,9 @@ final class OutboundMessages {
     private volatile long overflowDrops;
     private volatile int queuedCount;
     private volatile int inflightCount;
+    private long nextSequence = 1;
+    /* Null while the session is not persistent: then nothing is written through. */
+    private MessageLog log;
 
     /**
      * @param maxQueued the bound of the queue in messages; 0 queues nothing while offline
@@ -58,30 +75,60 @@ final class OutboundMessages {
         this.overflowPolicy = overflowPolicy;
     }
 
-    /** Queues a message (bounded; a full queue follows the overflow policy) and sends what the window allows. */
-    void enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, ClientConnection current) {
+    /**
+     * Writes every QoS 1/2 message through to {@code messageLog} from now on ({@code null}: stop);
+     * the messages held now are appended at once when writing through starts.
+     */
+    void writeThrough(MessageLog messageLog) {
+        boolean starting = log == null && messageLog != null;
+        log = messageLog;
+        if (starting) {
+            for (Pending p : inflight.values()) {
+                log.append(p.toStored());
+            }
+            if (queue != null) {
+                for (Pending p : queue) {
+                    if (p.qos > 0) {
+                        log.append(p.toStored());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Queues a message (bounded; a full queue follows the overflow policy) and sends what the window
+     * allows.
+     *
+     * @return when the message was written through, the write's future (it completes once the
+     *     message is durable); otherwise {@code null}
+     */
+    CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds,
+                                    ClientConnection current) {
         if (current == null && qos == 0) {
             metrics.dropped(DropReason.QOS0_OFFLINE);
-            return;
+            return null;
         }
         if (current == null && maxQueued == 0) {
             overflowed();
-            return;
+            return null;
         }
         ArrayDeque<Pending> waiting = writableQueue();
-        Pending pending = new Pending(message, qos, retain, subscriptionIds);
+        Pending pending = new Pending(message, qos, retain, subscriptionIds, nextSequence++);
         if (isFull(waiting, pending.bytes)) {
             switch (overflowPolicy) {
                 case DROP_OLDEST -> {
                     while (!waiting.isEmpty() && isFull(waiting, pending.bytes)) {
-                        removed(waiting.pollFirst());
+                        Pending dropped = waiting.pollFirst();
+                        removed(dropped);
                         overflowed();
+                        forget(dropped);
                     }
                 }
                 case DROP_NEWEST -> {
                     overflowed();
                     pump(current);
-                    return;
+                    return null;
                 }
                 case DISCONNECT -> {
                     overflowed();
@@ -89,13 +136,22 @@ final class OutboundMessages {
                         metrics.slowSubscriberDisconnected();
                         current.disconnect(ClientConnection.REASON_QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
                     }
-                    return;
+                    return null;
                 }
             }
         }
+        CompletableFuture<Void> stored = log != null && qos > 0 ? log.append(pending.toStored()) : null;
         waiting.addLast(pending);
         added(pending);
         pump(current);
+        return stored;
+    }
+
+    /** A QoS 1/2 message left the session (complete or dropped): its written-through copy goes too. */
+    private void forget(Pending pending) {
+        if (log != null && pending.qos > 0) {
+            log.acknowledge(pending.sequence);
+        }
     }
 
     private boolean isFull(ArrayDeque<Pending> waiting, long incomingBytes) {
@@ -156,6 +212,7 @@ final class OutboundMessages {
             } else if (current.writePublish(pending.message, pending.qos, pending.retain,
                     pending.subscriptionIds, pending.packetId, true) != SendResult.SENT) {
                 resend.remove();
+                forget(pending);
             }
         }
         pump(current);
@@ -165,6 +222,7 @@ final class OutboundMessages {
         Pending pending = inflight.get(packetId);
         if (pending != null && pending.qos == 1) {
             inflight.remove(packetId);
+            forget(pending);
         }
         pump(current);
     }
@@ -179,10 +237,17 @@ final class OutboundMessages {
         }
         if (reasonCode >= 0x80) {
             inflight.remove(packetId);
+            forget(pending);
             pump(current);
             return;
         }
-        pending.released = true;
+        if (!pending.released) {
+            pending.released = true;
+            if (log != null) {
+                // Only PUBREL remains: after a crash it must be resent with this packet id, not the PUBLISH.
+                log.append(pending.toStored());
+            }
+        }
         if (current != null) {
             current.writePubrel(packetId);
         }
@@ -192,6 +257,7 @@ final class OutboundMessages {
         Pending pending = inflight.get(packetId);
         if (pending != null && pending.released) {
             inflight.remove(packetId);
+            forget(pending);
         }
         pump(current);
     }
@@ -225,12 +291,20 @@ final class OutboundMessages {
         inflightCount = 0;
     }
 
-    /** Restores stored messages: those with a packet identifier as unacknowledged, the rest as queued. */
+    /**
+     * Restores stored messages: those with a packet identifier as unacknowledged, the rest as queued.
+     * Their sequences are kept (unnumbered ones are numbered after them), and new messages are
+     * numbered after the highest.
+     */
     void restore(List<PendingMessage> stored) {
+        for (PendingMessage message : stored) {
+            nextSequence = Math.max(nextSequence, message.sequence() + 1);
+        }
         for (PendingMessage message : stored) {
             Pending pending = new Pending(RoutedMessage.of(message.message()), message.qos(),
                     message.message().retain(),
-                    message.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray());
+                    message.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray(),
+                    message.sequence() > 0 ? message.sequence() : nextSequence++);
             pending.packetId = message.packetId();
             pending.released = message.released();
             if (message.packetId() > 0) {
@@ -299,16 +373,18 @@ final class OutboundMessages {
         final boolean retain;
         final int[] subscriptionIds;
         final int bytes;
+        final long sequence;
         int packetId;
         boolean released;
 
-        Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+        Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, long sequence) {
             this.bytes = message.payload().readableBytes() + message.topicUtf8().length
                     + QUEUED_MESSAGE_OVERHEAD_BYTES;
             this.message = message;
             this.qos = qos;
             this.retain = retain;
             this.subscriptionIds = subscriptionIds;
+            this.sequence = sequence;
         }
 
         PendingMessage toStored() {
@@ -316,7 +392,7 @@ final class OutboundMessages {
             for (int id : subscriptionIds) {
                 ids.add(id);
             }
-            return new PendingMessage(message.message(), qos, packetId, released, ids);
+            return new PendingMessage(message.message(), qos, packetId, released, ids, sequence);
         }
     }
 }

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -40,6 +41,8 @@ public final class Session {
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile ClientConnection connection;
     private volatile boolean ended;
+    /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
+    private volatile boolean persistent;
 
     private final OutboundMessages outbound;
     private long sessionExpirySeconds;
@@ -55,6 +58,29 @@ public final class Session {
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
         this.outbound = new OutboundMessages(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
                 manager.config().getMaxQueuedBytesPerSession(), manager.config().getQueueOverflowPolicy());
+    }
+
+    /**
+     * Whether the session outlives its connection, so that QoS 1/2 messages for it are stored before
+     * their publisher is acknowledged; safe from any thread (a volatile read, may be just stale).
+     */
+    public boolean isPersistent() {
+        return persistent;
+    }
+
+    private void setPersistent(boolean value) {
+        persistent = value;
+        outbound.writeThrough(value ? new OutboundMessages.MessageLog() {
+            @Override
+            public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
+                return manager.append(clientId, message);
+            }
+
+            @Override
+            public void acknowledge(long sequence) {
+                manager.acknowledge(clientId, sequence);
+            }
+        } : null);
     }
 
     public String clientId() {
@@ -144,6 +170,15 @@ public final class Session {
         newConnection.setSession(this);
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
+        if (expirySeconds != 0) {
+            // Before CONNACK: the stored state says "online here" before the client can act on it.
+            if (!persistent) {
+                setPersistent(true);
+            }
+            manager.save(snapshot());
+        } else if (persistent) {
+            setPersistent(false);
+        }
         onAttached.accept(stillPresent);
         if (!newConnection.channel().isActive()) {
             return;
@@ -261,6 +296,7 @@ public final class Session {
             return;
         }
         ended = true;
+        setPersistent(false);
         cancelTimers();
         Runnable will = pendingWill;
         pendingWill = null;
@@ -315,10 +351,33 @@ public final class Session {
      * and its window allows, else queued (bounded, oldest dropped first).
      */
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled) {
+        deliver(message, qos, retain, subscriptionIds, onHandled, null);
+    }
+
+    /**
+     * Like {@link #deliver(RoutedMessage, int, boolean, int[], Runnable)}; {@code stored}, when not
+     * null, completes once the message is durable in the session store (at once when the session
+     * does not write it through: not persistent any more, QoS 0, ended), or exceptionally when the
+     * store failed.
+     */
+    public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
+                        CompletableFuture<Void> stored) {
         execute(() -> {
             try {
-                if (!ended) {
-                    outbound.enqueue(message, qos, retain, subscriptionIds, connection);
+                CompletableFuture<Void> written = ended ? null
+                        : outbound.enqueue(message, qos, retain, subscriptionIds, connection);
+                if (stored != null) {
+                    if (written == null) {
+                        stored.complete(null);
+                    } else {
+                        written.whenComplete((ignored, error) -> {
+                            if (error == null) {
+                                stored.complete(null);
+                            } else {
+                                stored.completeExceptionally(error);
+                            }
+                        });
+                    }
                 }
             } finally {
                 if (onHandled != null) {
@@ -352,6 +411,8 @@ public final class Session {
     void restore(SessionSnapshot snapshot) {
         sessionExpirySeconds = snapshot.sessionExpirySeconds();
         disconnectedAt = snapshot.disconnectedAt() == null ? Instant.now() : snapshot.disconnectedAt();
+        // Write through from now on; the restored messages are stored already, so restore them after.
+        setPersistent(true);
         outbound.restore(snapshot.pending());
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();

@@ -148,6 +148,16 @@ public final class SessionManager {
         store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
     }
 
+    CompletableFuture<Void> append(String clientId, SessionSnapshot.PendingMessage message) {
+        CompletableFuture<Void> stored = store.append(clientId, message);
+        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
+        return stored;
+    }
+
+    void acknowledge(String clientId, long sequence) {
+        store.acknowledge(clientId, sequence).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
+    }
+
     private void logStoreFailure(Throwable error, String clientId) {
         if (error != null) {
             metrics.storeFailure();

@@ -8,8 +8,10 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Threading: may be called from any thread. The returned future completes once the message has
  * been handed to every matching session: written to online subscribers' connections or queued in
- * offline persistent sessions (and stored as retained when the retain flag is set). Completion does
- * not wait for subscribers' acknowledgements. It completes exceptionally if the broker is shutting
+ * offline persistent sessions (and stored as retained when the retain flag is set), and, for every
+ * persistent session that takes it at QoS 1 or 2, stored durably through the {@link SessionStore}
+ * (a store failure completes it exceptionally). Completion does not wait for subscribers'
+ * acknowledgements. It completes exceptionally if the broker is shutting
  * down, so a caller that commits input offsets on completion never loses a message.
  */
 public interface MessagePublisher {

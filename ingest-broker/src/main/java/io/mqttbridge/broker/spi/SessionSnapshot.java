@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.spi;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,6 +26,34 @@ public record SessionSnapshot(
         Objects.requireNonNull(clientId, "clientId");
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
         pending = pending == null ? List.of() : List.copyOf(pending);
+    }
+
+    /**
+     * This snapshot with every unnumbered pending message (sequence 0) numbered after the highest
+     * sequence among them, in their order; the snapshot itself when all are numbered.
+     */
+    public SessionSnapshot withNumberedPending() {
+        long highest = 0;
+        boolean unnumbered = false;
+        for (PendingMessage message : pending) {
+            highest = Math.max(highest, message.sequence());
+            unnumbered |= message.sequence() == 0;
+        }
+        if (!unnumbered) {
+            return this;
+        }
+        List<PendingMessage> numbered = new ArrayList<>(pending.size());
+        for (PendingMessage m : pending) {
+            numbered.add(m.sequence() != 0 ? m
+                    : new PendingMessage(m.message(), m.qos(), m.packetId(), m.released(), m.subscriptionIdentifiers(),
+                            ++highest));
+        }
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered);
+    }
+
+    /** This snapshot with other pending messages. */
+    public SessionSnapshot withPending(List<PendingMessage> messages) {
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages);
     }
 
     /**
@@ -56,17 +85,29 @@ public record SessionSnapshot(
      * @param packetId the packet identifier used when it was already sent, 0 if it was never sent
      * @param released whether PUBREC was received (QoS 2): only PUBREL remains to be resent
      * @param subscriptionIdentifiers the identifiers of the matching subscriptions (MQTT 5)
+     * @param sequence identifies the message within its session, increasing in the order the
+     *     session received them (from 1); 0 when not yet numbered (the broker numbers it on restore)
      */
     public record PendingMessage(
             PublishedMessage message,
             int qos,
             int packetId,
             boolean released,
-            List<Integer> subscriptionIdentifiers) {
+            List<Integer> subscriptionIdentifiers,
+            long sequence) {
 
         public PendingMessage {
             Objects.requireNonNull(message, "message");
             subscriptionIdentifiers = subscriptionIdentifiers == null ? List.of() : List.copyOf(subscriptionIdentifiers);
+            if (sequence < 0) {
+                throw new IllegalArgumentException("sequence must not be negative: " + sequence);
+            }
+        }
+
+        /** A message not numbered yet (sequence 0). */
+        public PendingMessage(PublishedMessage message, int qos, int packetId, boolean released,
+                              List<Integer> subscriptionIdentifiers) {
+            this(message, qos, packetId, released, subscriptionIdentifiers, 0);
         }
     }
 }

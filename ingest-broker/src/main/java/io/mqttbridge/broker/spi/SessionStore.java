@@ -1,33 +1,76 @@
 package io.mqttbridge.broker.spi;
 
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Persistence of MQTT sessions that outlive their connection (clean session 0 in 3.1.1, a non-zero
- * session expiry interval in 5.0), so that a restarted broker can restore them.
+ * session expiry interval in 5.0), so that a restarted broker, or another node of a cluster, can
+ * restore them.
  *
- * <p>The broker keeps the live state of every session in memory and writes a {@link SessionSnapshot}
- * through this interface at well-defined points: when a persistent session goes offline, when the
- * subscriptions of an offline-capable session change, and for every offline session when the
- * broker stops. It calls {@link #remove} when a session ends (expiry, clean start, clean
- * disconnect). It calls {@link #loadAll} once, while starting, before accepting connections.
- * Messages queued for an offline session after its last snapshot are therefore only as durable as
- * the next snapshot; a durable implementation may append them itself through {@link #save} calls.
+ * <p>A session's state has two parts. The <em>snapshot</em> ({@link #save}) is its expiry,
+ * disconnection time and subscriptions, plus the messages it holds at that moment. The
+ * <em>messages</em> are also written through one by one while the session is persistent: every
+ * QoS 1/2 message queued for it or sent and unacknowledged is {@link #append appended} (keyed by
+ * its {@link PendingMessage#sequence() sequence}, unique and increasing within the session) before
+ * the broker acknowledges it to its publisher, appended again when its state changes (PUBREC
+ * received), and {@link #acknowledge acknowledged} when it is complete (PUBACK, PUBCOMP) or dropped.
+ * So a persistent session's queued messages survive a crash of the node, not only an orderly stop.
+ *
+ * <p>When the broker calls what: {@link #save} when a persistent session attaches or goes offline,
+ * when its subscriptions change, and for every persistent session when the broker stops;
+ * {@link #remove} when a session ends (expiry, clean start, clean disconnect); {@link #loadAll} once,
+ * while starting, before accepting connections; {@link #load} when a node takes a session over.
+ *
+ * <p>Semantics a store must keep, for each client id: the calls are applied in call order. A
+ * {@link #save} replaces the state and the whole set of messages with the snapshot's (messages of
+ * the session not in the snapshot are gone); {@link #append} stores or replaces one message;
+ * {@link #acknowledge} removes one (absent: nothing happens); {@link #remove} removes the state and
+ * every message. {@link #load} and {@link #loadAll} return snapshots whose
+ * {@link SessionSnapshot#pending() pending} messages are the stored ones, ordered by sequence; a
+ * client id with messages but no saved state is not returned (the broker saves a persistent
+ * session's state when it attaches, before any message is appended for it).
  *
  * <p>Threading: called on event loops (and on the thread calling {@code MqttBroker.start/stop});
  * must not block. Futures may complete on any thread. Calls for one client id are made in order,
  * but the broker does not wait for one to complete before issuing the next, so implementations
  * must apply them in call order. Implementations must be thread-safe.
  *
- * <p>Errors: failures of {@link #save} and {@link #remove} are logged and counted; the live
- * session is unaffected. A failed {@link #loadAll} fails the broker's start.
+ * <p>Errors: failures of {@link #save}, {@link #remove} and {@link #acknowledge} are logged and
+ * counted; the live session is unaffected. A failed {@link #append} fails the acknowledgement of the
+ * message to its publisher (MQTT 5: reason code 0x80; 3.1.1: no acknowledgement). A failed
+ * {@link #loadAll} fails the broker's start; a failed {@link #load} fails the takeover.
  */
 public interface SessionStore {
 
+    /**
+     * The sessions this node owns (the ones it saved last), with their messages. A store may read
+     * them in pages; the broker holds every session in memory anyway.
+     */
     CompletableFuture<Collection<SessionSnapshot>> loadAll();
 
+    /**
+     * The latest state of one client's session, whichever node saved it, with its messages; empty
+     * when no state is stored for {@code clientId}. Sees every write issued through this store
+     * before the call.
+     */
+    CompletableFuture<Optional<SessionSnapshot>> load(String clientId);
+
+    /** Replaces the session's state and its set of messages with the snapshot's; this node now owns it. */
     CompletableFuture<Void> save(SessionSnapshot snapshot);
 
+    /** Removes the session's state and all its messages. */
     CompletableFuture<Void> remove(String clientId);
+
+    /**
+     * Stores (or replaces) one message of the session, identified by its sequence. The future
+     * completes once the message is durable: the broker acknowledges the message's publisher only
+     * then.
+     */
+    CompletableFuture<Void> append(String clientId, PendingMessage message);
+
+    /** Removes the message with this sequence: delivered and acknowledged, or dropped. */
+    CompletableFuture<Void> acknowledge(String clientId, long sequence);
 }

@@ -78,6 +78,16 @@ public final class BrokerStateJson {
                 .toList();
     }
 
+    /** One application message, as in the {@code message} field of a pending message. */
+    public static String writeMessage(PublishedMessage message) {
+        return write(message(message));
+    }
+
+    public static PublishedMessage readMessage(String json) {
+        return message(read(json, new TypeReference<MessageJson>() {
+        }));
+    }
+
     public static String writeProperties(MessageProperties properties) {
         return write(properties(properties));
     }

@@ -154,7 +154,11 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             inbound.startQos2(packetId, message);
         }
         CompletableFuture<Void> sunk = sink(message);
-        router.route(message, null);
+        CompletableFuture<Void> stored = router.routeDurably(message, null);
+        if (!stored.isDone() || stored.isCompletedExceptionally()) {
+            // Persistent subscribers hold it: acknowledge once it is in Kafka and in their session store.
+            sunk = CompletableFuture.allOf(sunk, stored);
+        }
         if (qos > 0) {
             inbound.enqueueAck(new PendingAck(packetId, qos, sunk, 0));
             if (!mqtt5 && inbound.awaitingAck() >= config.getReceiveMaximum()) {

@@ -1,0 +1,96 @@
+package io.mqttbridge.db.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.db.testing.TestDatabase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class SessionExpirySweeperTest {
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase();
+
+    private JdbiSessionStore nodeA;
+    private JdbiSessionStore nodeB;
+
+    @BeforeEach
+    void setUp() {
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages"));
+        nodeA = new JdbiSessionStore(db.jdbi(), "node-a");
+        nodeB = new JdbiSessionStore(db.jdbi(), "node-b");
+    }
+
+    @AfterEach
+    void tearDown() {
+        nodeA.close();
+        nodeB.close();
+    }
+
+    private static SessionSnapshot offline(String clientId, long expirySeconds, Duration offlineFor) {
+        return new SessionSnapshot(clientId, expirySeconds, Instant.now().minus(offlineFor), List.of(), List.of());
+    }
+
+    private void save(JdbiSessionStore store, SessionSnapshot snapshot) throws Exception {
+        store.save(snapshot);
+        store.append(snapshot.clientId(), JdbiSessionStoreTest.message(snapshot.clientId(), 1)).get(10, TimeUnit.SECONDS);
+    }
+
+    private List<String> storedClients() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT client_id FROM broker_session_state ORDER BY client_id")
+                .mapTo(String.class).list());
+    }
+
+    private List<String> clientsWithMessages() {
+        return db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT DISTINCT client_id FROM broker_session_messages ORDER BY client_id").mapTo(String.class).list());
+    }
+
+    @Test
+    void deletesExpiredOfflineSessionsOfEveryNodeWithTheirMessagesAndNothingElse() throws Exception {
+        save(nodeA, offline("expired-a", 60, Duration.ofMinutes(5)));
+        save(nodeB, offline("expired-b", 60, Duration.ofMinutes(5)));
+        save(nodeA, offline("not-yet", 3600, Duration.ofMinutes(5)));
+        save(nodeA, offline("never", ConnectionInfo.SESSION_NEVER_EXPIRES, Duration.ofDays(400)));
+        save(nodeB, new SessionSnapshot("online", 1, null, List.of(), List.of()));
+
+        int deleted = new SessionExpirySweeper(db.jdbi()).sweep();
+
+        assertThat(deleted).isEqualTo(2);
+        assertThat(storedClients()).containsExactly("never", "not-yet", "online");
+        assertThat(clientsWithMessages()).containsExactly("never", "not-yet", "online");
+    }
+
+    @Test
+    void twoSweepersDeleteEachSessionOnce() throws Exception {
+        save(nodeA, offline("expired", 1, Duration.ofMinutes(1)));
+
+        assertThat(new SessionExpirySweeper(db.jdbi()).sweep()).isEqualTo(1);
+        assertThat(new SessionExpirySweeper(db.jdbi()).sweep()).isZero();
+    }
+
+    @Test
+    void startedSweeperSweepsOnItsOwn() throws Exception {
+        save(nodeA, offline("expired", 1, Duration.ofMinutes(1)));
+
+        try (SessionExpirySweeper sweeper = SessionExpirySweeper.start(db.jdbi(), Duration.ofMillis(100))) {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> storedClients().isEmpty());
+        }
+    }
+
+    @Test
+    void nonPositiveIntervalIsRefused() {
+        assertThatThrownBy(() -> SessionExpirySweeper.start(db.jdbi(), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("interval");
+    }
+}
