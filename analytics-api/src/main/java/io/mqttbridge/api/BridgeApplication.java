@@ -8,6 +8,7 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
+import io.mqttbridge.api.config.AdminConnectors;
 import io.mqttbridge.api.console.ConsoleAssets;
 import io.mqttbridge.api.console.ConsoleLiveAccess;
 import io.mqttbridge.api.console.ConsoleResource;
@@ -46,6 +47,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
 
     @Override
     public void run(BridgeConfiguration config, Environment environment) {
+        AdminConnectors.bindToLoopbackUnlessConfigured(config.getServerFactory());
         installApiConventions(config, environment);
         environment.jersey().register(new HealthResource(environment.healthChecks()));
 
@@ -86,7 +88,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
             environment.healthChecks().register("kafka", check);
         });
         runtime.historyWriter().ifPresent(writer -> environment.healthChecks().register("history-writer",
-                new HistoryWriterHealthCheck(writer, environment.metrics(), HistoryWriterHealthCheck.DEFAULT_MAX_LAG)));
+                new HistoryWriterHealthCheck(writer, environment.metrics(), writer.config().getMaxHealthyLag())));
     }
 
     /** Errors as problem+json and authentication on every resource that declares roles. */

@@ -56,7 +56,7 @@ public final class Database implements AutoCloseable {
             server = new EmbeddedPostgresServer(Path.of(config.getEmbeddedDataDirectory()), config.getEmbeddedPort()).start();
             url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
             user = EmbeddedPostgresServer.USER;
-            password = "";
+            password = server.password();
         }
         HikariDataSource pool = null;
         try {

@@ -43,6 +43,12 @@ public class BrokerConfig {
     public static final int DEFAULT_MAX_CLIENT_ID_LENGTH = 256;
     public static final int DEFAULT_WORKER_THREADS = 0;
     public static final boolean DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE = true;
+    /**
+     * The MQTT 5 Response Information sent to a client that asks for it (Request Response
+     * Information = 1): the topic prefix under which it should receive responses; {@code %c} is its
+     * client id. The client's ACL must still allow the topics. Empty: never sent.
+     */
+    public static final String DEFAULT_RESPONSE_INFORMATION = "responses/%c";
     /** The name of the TCP listener made from {@code host} and {@code port} when no list is given. */
     public static final String DEFAULT_LISTENER_NAME = "default";
 
@@ -63,6 +69,7 @@ public class BrokerConfig {
     private int maxClientIdLength = DEFAULT_MAX_CLIENT_ID_LENGTH;
     private int workerThreads = DEFAULT_WORKER_THREADS;
     private boolean sharedSubscriptionsAvailable = DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE;
+    private String responseInformation = DEFAULT_RESPONSE_INFORMATION;
     private List<ListenerConfig> listeners = new ArrayList<>();
     private LimitsConfig limits = new LimitsConfig();
 
@@ -71,6 +78,7 @@ public class BrokerConfig {
      */
     public BrokerConfig validate() {
         require(host != null && !host.isBlank(), "host", "must not be empty");
+        require(responseInformation != null, "responseInformation", "must not be null (use \"\" to send none)");
         require(port >= 0 && port <= 65_535, "port", "must be 0..65535 (0 picks a free port), was " + port);
         require(connectTimeoutSeconds > 0, "connectTimeoutSeconds", "must be positive, was " + connectTimeoutSeconds);
         require(maxKeepAliveSeconds >= 0 && maxKeepAliveSeconds <= 65_535, "maxKeepAliveSeconds",
@@ -153,6 +161,10 @@ public class BrokerConfig {
     public void setMaxClientIdLength(int maxClientIdLength) { this.maxClientIdLength = maxClientIdLength; }
     public int getWorkerThreads() { return workerThreads; }
     public void setWorkerThreads(int workerThreads) { this.workerThreads = workerThreads; }
+    /** See {@link #DEFAULT_RESPONSE_INFORMATION}. */
+    public String getResponseInformation() { return responseInformation; }
+    public void setResponseInformation(String responseInformation) { this.responseInformation = responseInformation; }
+
     public boolean isSharedSubscriptionsAvailable() { return sharedSubscriptionsAvailable; }
     public void setSharedSubscriptionsAvailable(boolean sharedSubscriptionsAvailable) { this.sharedSubscriptionsAvailable = sharedSubscriptionsAvailable; }
     public List<ListenerConfig> getListeners() { return listeners; }

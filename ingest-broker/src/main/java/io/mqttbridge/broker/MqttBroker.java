@@ -17,6 +17,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.routing.TopicTree;
 import io.mqttbridge.broker.session.InMemorySessionStore;
@@ -25,7 +26,9 @@ import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
 import io.mqttbridge.broker.spi.PublishSink;
@@ -76,11 +79,13 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionListener listener;
     private final SessionStore sessionStore;
     private final RetainedStore retainedStore;
+    private final RetainedQuota retainedQuota;
     private final BrokerMetrics metrics;
     private final Limits limits;
     private final TopicTree<Subscription> tree = new TopicTree<>();
     private final SessionManager sessions;
     private final MessageRouter router;
+    private final ClusterFabric fabric;
 
     private final Set<CompletableFuture<Integer>> pendingPublishes = ConcurrentHashMap.newKeySet();
     private volatile boolean running;
@@ -94,18 +99,32 @@ public final class MqttBroker implements MessagePublisher {
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
                       SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
                       MetricRegistry metricRegistry) {
+        this(config, authenticator, authorizer, sink, listener, sessionStore, retainedStore, metricRegistry,
+                ClusterFabric.SINGLE_NODE);
+    }
+
+    /**
+     * A broker that is one node of a cluster joined through {@code fabric}: messages reach
+     * subscribers on every node and a client id is connected on one node at a time.
+     */
+    public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
+                      SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
+                      MetricRegistry metricRegistry, ClusterFabric fabric) {
+        this.fabric = Objects.requireNonNull(fabric, "fabric");
         this.config = Objects.requireNonNull(config, "config").validate();
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.listener = new SafeSessionListener(Objects.requireNonNull(listener, "listener"));
         this.sessionStore = Objects.requireNonNull(sessionStore, "sessionStore");
-        this.retainedStore = Objects.requireNonNull(retainedStore, "retainedStore");
+        Objects.requireNonNull(retainedStore, "retainedStore");
         Objects.requireNonNull(metricRegistry, "metricRegistry");
-        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.limits = new Limits(config.getLimits(), metricRegistry);
-        this.sessions = new SessionManager(tree, sessionStore, metrics, config);
-        this.router = new MessageRouter(tree, retainedStore, config);
+        this.retainedQuota = new RetainedQuota(retainedStore, limits.retainedLimits());
+        this.retainedStore = retainedQuota;
+        this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
+        this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
+        this.router = new MessageRouter(tree, this.retainedStore, config, fabric);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -126,6 +145,13 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
+            fabric.start(new Member());
+        } catch (RuntimeException e) {
+            server.shutdown();
+            server = null;
+            throw e;
+        }
+        try {
             // No fixed timeout: the time grows with the number of stored sessions (the store reads
             // them in pages); a store that cannot reach its database fails on its own.
             long startedAt = System.nanoTime();
@@ -138,6 +164,7 @@ public final class MqttBroker implements MessagePublisher {
                         TimeUnit.NANOSECONDS.toMillis(loadedAt - startedAt));
             }
         } catch (Exception e) {
+            fabric.stop();
             server.shutdown();
             server = null;
             throw new IllegalStateException("MQTT broker cannot load its sessions from the session store: " + e, e);
@@ -145,11 +172,11 @@ public final class MqttBroker implements MessagePublisher {
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics),
-                new PublishHandler(config, sink, router, backPressure, metrics),
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits),
+                new PublishHandler(config, sink, router, backPressure, metrics, limits, retainedQuota),
                 new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
-                new DisconnectHandler(wills, listener, backPressure));
+                new DisconnectHandler(wills, listener, backPressure, config, limits));
         running = true;
         try {
             List<ListenerConfig> listeners = config.effectiveListeners();
@@ -160,6 +187,7 @@ public final class MqttBroker implements MessagePublisher {
             running = false;
             stopTlsReload();
             server.closeListener();
+            fabric.stop();
             server.shutdown();
             server = null;
             initializers.clear();
@@ -267,6 +295,7 @@ public final class MqttBroker implements MessagePublisher {
         } catch (Exception e) {
             LOG.warn("MQTT broker did not stop cleanly: {}", e.toString());
         }
+        fabric.stop();
         server.shutdown();
         server = null;
         initializers.clear();
@@ -280,7 +309,9 @@ public final class MqttBroker implements MessagePublisher {
     /**
      * {@inheritDoc}
      *
-     * <p>The message is not given to the {@link PublishSink} (it typically comes from there).
+     * <p>The message is not given to the {@link PublishSink} (it typically comes from there). In a
+     * cluster it is forwarded to the other nodes whose sessions need it, and the future completes
+     * once they have it too.
      */
     @Override
     public CompletableFuture<Integer> publish(PublishedMessage message) {
@@ -297,7 +328,7 @@ public final class MqttBroker implements MessagePublisher {
         handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
         try {
             CompletableFuture<Integer> count = new CompletableFuture<>();
-            router.routeDurably(message, count::complete).thenCombine(count, (ignored, n) -> n)
+            router.routeAndForward(message, count::complete).thenCombine(count, (ignored, n) -> n)
                     .whenComplete((n, error) -> {
                         if (error == null) {
                             handed.complete(n);
@@ -372,6 +403,70 @@ public final class MqttBroker implements MessagePublisher {
         return true;
     }
 
+    /**
+     * Applies changed permissions of {@code deviceId} to this node at once: every session the
+     * device owns, connected or offline, is authorized again through {@code authorizer}; a
+     * connection gets the new permissions for its next PUBLISH and SUBSCRIBE, and subscriptions
+     * no longer allowed are removed (the session listener hears of it as an unsubscribe; MQTT has
+     * no packet that tells a client), the others get the delivery filter the new rules give them.
+     *
+     * <p>Threading: any thread; the work runs on the sessions' executors.
+     *
+     * @return completes with the number of subscriptions removed
+     */
+    public CompletableFuture<Integer> reauthorize(String deviceId, Authorizer authorizer) {
+        List<CompletableFuture<Integer>> done = new ArrayList<>();
+        for (Session session : sessions.all()) {
+            if (!deviceId.equals(session.owner())) {
+                continue;
+            }
+            ClientConnection connection = session.connection();
+            ConnectionInfo info = connection == null ? null : connection.info();
+            DeviceIdentity identity = info != null ? info.identity()
+                    : new DeviceIdentity(deviceId, deviceId, session.clientId(), List.of());
+            CompletableFuture<Integer> removed = new CompletableFuture<>();
+            done.add(removed);
+            authorizer.permissionsFor(identity).whenComplete((permissions, error) -> {
+                if (error != null) {
+                    LOG.warn("could not authorize device {} again; its sessions keep their permissions", deviceId, error);
+                    removed.complete(0);
+                    return;
+                }
+                session.execute(() -> {
+                    ClientConnection current = session.connection();
+                    if (current != null) {
+                        current.setPermissions(permissions);
+                    }
+                    List<String> filters = session.applyPermissions(permissions);
+                    if (!filters.isEmpty() && current != null && current.info() != null) {
+                        listener.onUnsubscribed(current.info(), filters);
+                    }
+                    removed.complete(filters.size());
+                });
+            });
+        }
+        return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> done.stream().mapToInt(CompletableFuture::join).sum());
+    }
+
+    /**
+     * Ends every session {@code deviceId} owns on this node (its stored subscriptions and queued
+     * messages go with it) and disconnects its connections (MQTT 5: DISCONNECT 0x98), for a device
+     * that was disabled or deleted.
+     *
+     * @return how many sessions and connections were ended
+     */
+    public int endSessionsOf(String deviceId) {
+        int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
+        for (Session session : sessions.all()) {
+            if (deviceId.equals(session.owner())) {
+                session.endFromOutside(ClientConnection.REASON_ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+                count++;
+            }
+        }
+        return count;
+    }
+
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */
     public int disconnectIf(Predicate<ConnectionInfo> condition) {
         int count = 0;
@@ -395,5 +490,62 @@ public final class MqttBroker implements MessagePublisher {
 
     public BrokerConfig config() {
         return config;
+    }
+
+    /** This broker as its cluster fabric sees it. */
+    private final class Member implements ClusterFabric.ClusterMember {
+
+        @Override
+        public CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
+            if (!running) {
+                return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
+            }
+            CompletableFuture<Integer> handed = new CompletableFuture<>();
+            pendingPublishes.add(handed);
+            handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
+            try {
+                // Complete (and let the inbox commit) once persistent sessions here stored it too.
+                CompletableFuture<Integer> count = new CompletableFuture<>();
+                router.routeForwarded(message, scope, count::complete).thenCombine(count, (ignored, n) -> n)
+                        .whenComplete((n, error) -> {
+                            if (error == null) {
+                                handed.complete(n);
+                            } else {
+                                handed.completeExceptionally(error);
+                            }
+                        });
+            } catch (RuntimeException e) {
+                handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
+            }
+            return handed;
+        }
+
+        @Override
+        public CompletableFuture<Void> handOver(String clientId) {
+            return sessions.handOver(clientId);
+        }
+
+        @Override
+        public boolean disconnect(String clientId) {
+            return MqttBroker.this.disconnect(clientId);
+        }
+
+        @Override
+        public boolean holds(String clientId) {
+            return sessions.get(clientId) != null;
+        }
+
+        @Override
+        public int disconnectAll() {
+            int count = 0;
+            for (Session session : sessions.all()) {
+                ClientConnection connection = session.connection();
+                if (connection != null) {
+                    connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                    count++;
+                }
+            }
+            return count;
+        }
     }
 }

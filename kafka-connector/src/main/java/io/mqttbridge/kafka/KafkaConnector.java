@@ -1,9 +1,11 @@
 package io.mqttbridge.kafka;
 
 import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.MessagePublisher;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.kafka.cluster.KafkaClusterFabric;
 import io.mqttbridge.kafka.downlink.KafkaDownlink;
 import io.mqttbridge.kafka.embedded.EmbeddedKafka;
 import io.mqttbridge.kafka.events.KafkaSessionEventPublisher;
@@ -33,10 +35,13 @@ public final class KafkaConnector implements AutoCloseable {
     private final String bootstrapServers;
     private final KafkaPublishSink publishSink;
     private final KafkaSessionEventPublisher sessionEvents;
+    private final KafkaClusterFabric cluster;
     private KafkaDownlink downlink;
 
     private KafkaConnector(KafkaConnectorConfig config, MetricRegistry metrics, EmbeddedKafka embeddedKafka,
-            String bootstrapServers, KafkaPublishSink publishSink, KafkaSessionEventPublisher sessionEvents) {
+            String bootstrapServers, KafkaPublishSink publishSink, KafkaSessionEventPublisher sessionEvents,
+            KafkaClusterFabric cluster) {
+        this.cluster = cluster;
         this.config = config;
         this.metrics = metrics;
         this.embeddedKafka = embeddedKafka;
@@ -58,16 +63,21 @@ public final class KafkaConnector implements AutoCloseable {
         KafkaPublishSink sink = null;
         try {
             StartupTopics.ensure(bootstrap, topicsKnownByName(config));
-            sink = KafkaPublishSink.create(bootstrap, config.getMirrorRules(), config.getProducer(), config.getNodeId(),
-                    metrics);
+            sink = KafkaPublishSink.create(bootstrap, config.getMirrorRules(), config.reservedTopics(), config.getProducer(),
+                    config.getNodeId(), metrics);
             KafkaSessionEventPublisher events = null;
             if (config.getSessionEvents().isEnabled()) {
                 events = KafkaSessionEventPublisher.create(bootstrap, config.getProducer(), config.getSessionEvents(),
                         config.getNodeId(), metrics);
                 events.start();
             }
-            LOG.info("Kafka connector started against {}{}", bootstrap, embedded != null ? " (embedded)" : "");
-            return new KafkaConnector(config, metrics, embedded, bootstrap, sink, events);
+            KafkaClusterFabric cluster = config.getCluster().isEnabled()
+                    ? KafkaClusterFabric.create(bootstrap, config.getCluster(), config.getNodeId(), config.getProducer(),
+                            metrics)
+                    : null;
+            LOG.info("Kafka connector started against {}{}{}", bootstrap, embedded != null ? " (embedded)" : "",
+                    cluster != null ? ", clustered as node " + config.getNodeId() : "");
+            return new KafkaConnector(config, metrics, embedded, bootstrap, sink, events, cluster);
         } catch (RuntimeException e) {
             if (sink != null) {
                 sink.close();
@@ -104,6 +114,19 @@ public final class KafkaConnector implements AutoCloseable {
         return sessionEvents == null ? SessionListener.NONE : sessionEvents;
     }
 
+    /**
+     * The cluster fabric for the broker (it joins the cluster when the broker starts), or
+     * {@link ClusterFabric#SINGLE_NODE} when {@code cluster.enabled} is false.
+     */
+    public ClusterFabric clusterFabric() {
+        return cluster == null ? ClusterFabric.SINGLE_NODE : cluster;
+    }
+
+    /** The Kafka cluster fabric, when clustering is enabled (for the REST API's cluster-wide views). */
+    public java.util.Optional<KafkaClusterFabric> kafkaCluster() {
+        return java.util.Optional.ofNullable(cluster);
+    }
+
     /** Starts the downlink into {@code broker} if one is configured; call once the broker accepts messages. */
     public synchronized void startDownlink(MessagePublisher broker) {
         Objects.requireNonNull(broker, "broker");
@@ -122,6 +145,9 @@ public final class KafkaConnector implements AutoCloseable {
         }
         if (sessionEvents != null) {
             sessionEvents.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         publishSink.close();
         if (embeddedKafka != null) {

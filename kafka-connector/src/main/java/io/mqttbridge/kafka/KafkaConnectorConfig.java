@@ -1,5 +1,6 @@
 package io.mqttbridge.kafka;
 
+import io.mqttbridge.kafka.cluster.ClusterConfig;
 import io.mqttbridge.kafka.downlink.DownlinkConfig;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
 import io.mqttbridge.kafka.events.SessionEventsConfig;
@@ -38,6 +39,7 @@ public class KafkaConnectorConfig {
     private List<MirrorRule> mirrorRules = new ArrayList<>();
     private SessionEventsConfig sessionEvents = new SessionEventsConfig();
     private DownlinkConfig downlink = new DownlinkConfig();
+    private ClusterConfig cluster = new ClusterConfig();
 
     /** Whether no bootstrap servers are configured, so the embedded Kafka is started. */
     public boolean usesEmbeddedKafka() {
@@ -54,12 +56,13 @@ public class KafkaConnectorConfig {
         require(mirrorRules, "mirrorRules");
         require(sessionEvents, "sessionEvents");
         require(downlink, "downlink");
+        require(cluster, "cluster");
         if (usesEmbeddedKafka()) {
             embedded.validate("embedded");
         }
         producer.validate("producer");
         try {
-            MirrorRoutes.compile(mirrorRules);
+            MirrorRoutes.compile(mirrorRules, reservedTopics());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("mirrorRules: " + e.getMessage(), e);
         }
@@ -67,6 +70,19 @@ public class KafkaConnectorConfig {
         if (downlink.isEnabled()) {
             downlink.validate("downlink");
         }
+        cluster.validate("cluster", nodeId);
+    }
+
+    /** The Kafka topics no mirror rule may write to: session events, downlink topics and pattern, {@code __*}. */
+    public io.mqttbridge.kafka.mirror.ReservedTopics reservedTopics() {
+        List<String> names = new ArrayList<>();
+        if (sessionEvents != null) {
+            names.add(sessionEvents.getTopic());
+        }
+        if (downlink != null && downlink.getTopics() != null) {
+            names.addAll(downlink.getTopics());
+        }
+        return io.mqttbridge.kafka.mirror.ReservedTopics.of(names, downlink == null ? null : downlink.getTopicPattern());
     }
 
     private static void require(Object value, String key) {
@@ -138,6 +154,16 @@ public class KafkaConnectorConfig {
 
     public KafkaConnectorConfig setDownlink(DownlinkConfig downlink) {
         this.downlink = downlink;
+        return this;
+    }
+
+    /** The cluster: off by default. */
+    public ClusterConfig getCluster() {
+        return cluster;
+    }
+
+    public KafkaConnectorConfig setCluster(ClusterConfig cluster) {
+        this.cluster = cluster;
         return this;
     }
 }

@@ -49,6 +49,20 @@ class KafkaConnectorConfigTest {
     }
 
     @Test
+    void aMirrorRuleWritingToTheSessionEventsOrDownlinkTopicFailsValidationNamingMirrorRules() {
+        assertThatThrownBy(() -> new KafkaConnectorConfig()
+                .setMirrorRules(List.of(new MirrorRule("#", "mqtt.session-events"))).validate())
+                .hasMessageStartingWith("mirrorRules").hasMessageContaining("reserved");
+        KafkaConnectorConfig downlink = new KafkaConnectorConfig()
+                .setMirrorRules(List.of(new MirrorRule("#", "commands")));
+        downlink.getDownlink().setTopics(List.of("commands"));
+        assertThatThrownBy(downlink::validate).hasMessageStartingWith("mirrorRules").hasMessageContaining("reserved");
+        assertThatThrownBy(() -> new KafkaConnectorConfig()
+                .setMirrorRules(List.of(new MirrorRule("a/+", "t.{2}").setMaxTopics(0))).validate())
+                .hasMessageStartingWith("mirrorRules").hasMessageContaining("maxTopics");
+    }
+
+    @Test
     void invalidSettingsNameTheirKey() {
         assertThatThrownBy(() -> new KafkaConnectorConfig().setNodeId(" ").validate()).hasMessageStartingWith("nodeId");
         assertThatThrownBy(() -> new KafkaConnectorConfig()

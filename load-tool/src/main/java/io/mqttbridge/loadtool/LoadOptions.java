@@ -42,6 +42,10 @@ public class LoadOptions {
     @Option(names = "--port", description = "broker port (default ${DEFAULT-VALUE})")
     int port = DEFAULT_PORT;
 
+    @Option(names = "--subscriber-port", description = "broker port for the subscribers, e.g. another node of a"
+            + " cluster for cross-node latency; 0 = --port (default ${DEFAULT-VALUE})")
+    int subscriberPort = 0;
+
     @Option(names = "--scenario", required = true,
             description = "fan-in, one-to-one, fan-out, connect-storm or idle-connections")
     String scenario;
@@ -114,6 +118,7 @@ public class LoadOptions {
         }
         brokerAddress();
         require(port > 0 && port <= 65_535, "--port", "must be 1..65535: " + port);
+        require(subscriberPort >= 0 && subscriberPort <= 65_535, "--subscriber-port", "must be 0..65535: " + subscriberPort);
         require(qos >= 0 && qos <= 2, "--qos", "must be 0, 1 or 2: " + qos);
         require(publishers >= 1 && publishers <= MAX_PUBLISHERS, "--publishers", "must be 1.." + MAX_PUBLISHERS + ": " + publishers);
         require(subscribers >= 1 && subscribers <= MAX_PUBLISHERS, "--subscribers", "must be 1.." + MAX_PUBLISHERS + ": " + subscribers);
@@ -178,6 +183,12 @@ public class LoadOptions {
             throw new IllegalArgumentException("--host: only loopback targets (127.0.0.0/8, ::1) are allowed: " + host);
         }
         return new InetSocketAddress(address, port);
+    }
+
+    /** Where subscribers connect: {@code --subscriber-port} on the same host, or the broker address. */
+    public InetSocketAddress subscriberAddress() {
+        InetSocketAddress broker = brokerAddress();
+        return subscriberPort == 0 ? broker : new InetSocketAddress(broker.getAddress(), subscriberPort);
     }
 
     /** The local addresses to connect from, {@code null} entries meaning "let the system choose". */

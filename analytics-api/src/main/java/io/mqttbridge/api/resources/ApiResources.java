@@ -7,6 +7,7 @@ import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.resources.internal.RuntimeDeviceChanges;
 import io.mqttbridge.api.resources.prometheus.PrometheusServlet;
 import io.mqttbridge.api.runtime.BridgeRuntime;
+import io.mqttbridge.kafka.KafkaConnector;
 import io.mqttbridge.db.Database;
 
 import java.util.List;
@@ -33,7 +34,8 @@ public final class ApiResources {
     public static void register(BridgeRuntime runtime, Environment environment) {
         var jersey = environment.jersey();
         runtime.database().ifPresent(database -> registerHistory(database, runtime, environment));
-        jersey.register(new LiveResource(runtime.broker().orElse(null)));
+        jersey.register(new LiveResource(runtime.broker().orElse(null), runtime.nodeId(),
+                runtime.kafka().flatMap(KafkaConnector::kafkaCluster).orElse(null)));
         jersey.register(new StatsResource(environment.metrics()));
         jersey.register(OpenApiDocumentResource.describing(DOCUMENTED));
         environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))

@@ -22,14 +22,25 @@ public interface DeviceChanges {
         }
     };
 
-    /** The device's stored state changed: the next connect must see it. */
+    /**
+     * The device's stored state changed: the next connect must see it, and its sessions on this
+     * node get its new permissions at once (subscriptions no longer allowed are removed).
+     */
     void changed(String deviceId);
 
     /**
-     * The device was disabled or deleted: like {@link #changed}, and its connections to this
-     * node's broker are closed.
+     * The device was disabled or deleted: like {@link #changed}, its connections to this node's
+     * broker are closed and the sessions it owns there end (stored subscriptions included).
      *
      * @return how many connections were closed
      */
     int revoked(String deviceId);
+
+    /**
+     * The device got new credentials; the old ones stay valid for {@code grace}: like
+     * {@link #changed}, and connections made before the rotation end when the grace runs out.
+     */
+    default void credentialsRotated(String deviceId, java.time.Duration grace) {
+        changed(deviceId);
+    }
 }

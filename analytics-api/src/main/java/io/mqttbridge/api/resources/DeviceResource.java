@@ -202,7 +202,7 @@ public class DeviceResource {
         } catch (NoSuchDeviceException e) {
             throw notFound(id);
         }
-        changes.changed(id);
+        changes.credentialsRotated(id, grace);
         return new RotatedCredentials(id, generated, previousValidUntil);
     }
 

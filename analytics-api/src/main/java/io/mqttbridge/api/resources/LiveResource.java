@@ -7,6 +7,7 @@ import io.mqttbridge.api.resources.model.LiveClient;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.SubscriptionInfo;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.kafka.cluster.KafkaClusterFabric;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
@@ -36,10 +37,33 @@ import java.util.List;
 public class LiveResource {
 
     private final MqttBroker broker;
+    private final String nodeId;
+    private final KafkaClusterFabric cluster;
 
     /** @param broker this process's broker, or {@code null} when it does not run one */
     public LiveResource(MqttBroker broker) {
+        this(broker, null, null);
+    }
+
+    /**
+     * @param broker this process's broker, or {@code null} when it does not run one
+     * @param nodeId this node's id
+     * @param cluster the cluster this node belongs to, or {@code null} when clustering is off
+     */
+    public LiveResource(MqttBroker broker, String nodeId, KafkaClusterFabric cluster) {
         this.broker = broker;
+        this.nodeId = nodeId;
+        this.cluster = cluster;
+    }
+
+    /**
+     * Where a client is held in the cluster.
+     *
+     * @param node the node that holds the client (where it last connected)
+     * @param nodeAlive whether that node's heartbeat is recent (a dead node's clients reconnect elsewhere)
+     * @param connectedHere whether it is connected to this node now
+     */
+    public record ClientNode(String clientId, String node, boolean nodeAlive, boolean connectedHere) {
     }
 
     /** This node's broker at a glance. */
@@ -88,16 +112,42 @@ public class LiveResource {
         return subscriptions;
     }
 
+    @GET
+    @Path("/clients/{clientId}/node")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "The node of the cluster that holds a client (where it last connected)",
+            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "unknown to the cluster")})
+    public ClientNode node(@PathParam("clientId") String clientId) {
+        boolean here = broker().connection(clientId).isPresent();
+        String holder = cluster == null ? null : cluster.holderOf(clientId).orElse(null);
+        if (here && holder == null) {
+            holder = nodeId;
+        }
+        if (holder == null) {
+            throw ApiException.notFound("client '" + clientId + "' is not known to " + (cluster == null ? "this node"
+                    : "the cluster"));
+        }
+        boolean alive = here || cluster == null || cluster.liveNodes().contains(holder);
+        return new ClientNode(clientId, holder, alive, here);
+    }
+
     @DELETE
     @Path("/clients/{clientId}")
     @RolesAllowed(ApiRole.WRITE)
-    @Operation(summary = "Disconnect a client from this node (MQTT 5: reason 0x98 administrative action)",
-            responses = {@ApiResponse(responseCode = "204", description = "done"), @ApiResponse(responseCode = "404", description = "not connected here")})
+    @Operation(summary = "Disconnect a client (MQTT 5: reason 0x98 administrative action): at once on this node,"
+            + " in a cluster on the node that holds it (202)",
+            responses = {@ApiResponse(responseCode = "204", description = "done"),
+                    @ApiResponse(responseCode = "202", description = "asked the node that holds it"),
+                    @ApiResponse(responseCode = "404", description = "not connected here nor known to the cluster")})
     public Response disconnect(@PathParam("clientId") String clientId) {
-        if (!broker().disconnect(clientId)) {
-            throw notConnected(clientId);
+        if (broker().disconnect(clientId)) {
+            return Response.noContent().build();
         }
-        return Response.noContent().build();
+        if (cluster != null && cluster.holderOf(clientId).filter(node -> !node.equals(nodeId)).isPresent()
+                && cluster.requestDisconnect(clientId)) {
+            return Response.accepted().build();
+        }
+        throw notConnected(clientId);
     }
 
     private MqttBroker broker() {

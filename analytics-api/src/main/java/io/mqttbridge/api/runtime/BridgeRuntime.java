@@ -90,7 +90,7 @@ public final class BridgeRuntime implements Managed {
                 started.push(retainedStore);
                 hourly.put("Expired retained message purge", () -> retainedStore.purgeExpired().join());
                 broker = new MqttBroker(config.getBroker(), mqttAuth(), mqttAuth, kafka.publishSink(),
-                        kafka.sessionListener(), sessionStore, retainedStore, metrics);
+                        kafka.sessionListener(), sessionStore, retainedStore, metrics, kafka.clusterFabric());
                 broker.start();
                 started.push(broker::stop);
                 kafka.startDownlink(broker);
@@ -204,6 +204,11 @@ public final class BridgeRuntime implements Managed {
 
     public Optional<Database> database() {
         return Optional.ofNullable(database);
+    }
+
+    /** This node's id ({@code nodeId} in the configuration). */
+    public String nodeId() {
+        return config.getNodeId();
     }
 
     public Optional<MqttBroker> broker() {

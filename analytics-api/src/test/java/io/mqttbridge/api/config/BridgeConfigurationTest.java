@@ -53,6 +53,9 @@ class BridgeConfigurationTest {
         assertThat(config.getKafka().getMirrorRules()).singleElement()
                 .satisfies(rule -> assertThat(rule.getKafkaTopic()).isEqualTo("mqtt.messages"));
         assertThat(config.getMqttAuth().getFile().isAllowAnonymous()).isTrue();
+        assertThat(((io.dropwizard.core.server.DefaultServerFactory) config.getServerFactory()).getAdminConnectors())
+                .singleElement().satisfies(c -> assertThat(((io.dropwizard.jetty.HttpConnectorFactory) c).getBindHost())
+                        .isEqualTo("127.0.0.1"));
         config.getKafka().validate();
         config.getDatabase().validate();
         assertThat(config.getBroker().effectiveListeners())
@@ -64,6 +67,56 @@ class BridgeConfigurationTest {
             assertThat(console.listener()).hasValueSatisfying(l -> assertThat(l.getTls().getKeyStoreFile()).endsWith("wss.p12"));
         }
         config.getBroker().validate();
+    }
+
+    @Test
+    void adminConnectorsWithoutABindHostListenOnLoopbackOnlyAndAConfiguredOneIsKept() throws Exception {
+        BridgeConfiguration defaults = parse("nodeId: n\n");
+        AdminConnectors.bindToLoopbackUnlessConfigured(defaults.getServerFactory());
+        assertThat(((io.dropwizard.core.server.DefaultServerFactory) defaults.getServerFactory()).getAdminConnectors())
+                .allSatisfy(c -> assertThat(((io.dropwizard.jetty.HttpConnectorFactory) c).getBindHost()).isEqualTo("127.0.0.1"));
+
+        BridgeConfiguration configured = parse("""
+                server:
+                  adminConnectors:
+                    - {type: http, port: 0, bindHost: 0.0.0.0}
+                """);
+        AdminConnectors.bindToLoopbackUnlessConfigured(configured.getServerFactory());
+        assertThat(((io.dropwizard.core.server.DefaultServerFactory) configured.getServerFactory()).getAdminConnectors())
+                .singleElement().satisfies(c -> assertThat(((io.dropwizard.jetty.HttpConnectorFactory) c).getBindHost())
+                        .isEqualTo("0.0.0.0"));
+    }
+
+    @Test
+    void theDockerComposeClusterNodeConfigBindsWithClusteringOnAndAWebSocketListener() throws Exception {
+        Path configFile = Path.of("..", "deploy", "cluster", "bridge.yml");
+        assertThat(configFile).exists();
+        BridgeConfiguration config = factory.build(new SubstitutingSourceProvider(
+                new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)), configFile.toString());
+
+        assertThat(config.getKafka().getCluster().isEnabled()).isTrue();
+        assertThat(config.getKafka().getCluster().getReplicationFactor()).isEqualTo((short) 1);
+        assertThat(config.getBroker().effectiveListeners())
+                .extracting(l -> l.getName() + " " + l.getTransport() + " " + l.getPort())
+                .containsExactly("default TCP 1883", "ws WS 8083", "wss WSS 8443");
+        config.getKafka().validate();
+    }
+
+    @Test
+    void theClusterSectionIsOffByDefaultAndBindsFromYaml() throws Exception {
+        assertThat(parse("nodeId: n1\n").getKafka().getCluster().isEnabled()).isFalse();
+        BridgeConfiguration config = parse("""
+                nodeId: node-7
+                kafka:
+                  cluster:
+                    enabled: true
+                    topicPrefix: fleet.cluster
+                    inboxPartitions: 12
+                    nodeTimeoutMs: 8000
+                """);
+        assertThat(config.getKafka().getCluster().getTopicPrefix()).isEqualTo("fleet.cluster");
+        assertThat(config.getKafka().getCluster().getInboxPartitions()).isEqualTo(12);
+        assertThat(config.getKafka().getCluster().getNodeTimeoutMs()).isEqualTo(8000);
     }
 
     @Test

@@ -205,19 +205,19 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("create-device")).click();
         waitFor(By.cssSelector("tr[data-device='console-sensor']"));
 
-        MqttClient device = new MqttClient("tcp://127.0.0.1:" + mqttPort(), "console-client", new MemoryPersistence());
+        MqttClient device = new MqttClient("tcp://127.0.0.1:" + mqttPort(), "console-sensor", new MemoryPersistence());
         try {
             MqttConnectionOptions options = new MqttConnectionOptions();
             options.setUserName("console-sensor");
             options.setPassword("console-pw".getBytes(StandardCharsets.UTF_8));
             options.setAutomaticReconnect(false);
             device.connect(options);
-            device.subscribe("console/console-client/cmd", 1);
-            publish(device, "console/console-client/temp", "{\"temp\":21.5}");
+            device.subscribe("console/console-sensor/cmd", 1);
+            publish(device, "console/console-sensor/temp", "{\"temp\":21.5}");
 
             // Sessions: connected now, on this node.
             go("sessions");
-            waitFor(By.cssSelector("tr[data-client='console-client']"));
+            waitFor(By.cssSelector("tr[data-client='console-sensor']"));
             screenshot("sessions");
 
             // Messages: the history finds it, in pretty JSON.
@@ -227,11 +227,11 @@ class ConsoleBrowserTest {
             topic.sendKeys("console/+/temp");
             await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
                 browser.findElement(By.id("msg-search")).click();
-                assertThat(browser.findElement(By.id("message-list")).getText()).contains("console/console-client/temp");
+                assertThat(browser.findElement(By.id("message-list")).getText()).contains("console/console-sensor/temp");
             });
             browser.findElement(By.cssSelector("#msg-mode option[value='json']")).click();
             waitForText(By.id("message-list"), "\"temp\": 21.5");
-            waitForText(By.cssSelector(".topic-tree"), "console-client");
+            waitForText(By.cssSelector(".topic-tree"), "console-sensor");
             screenshot("messages");
 
             // Live view: the page's MQTT client over WSS, authorized by a token from the API.
@@ -242,14 +242,14 @@ class ConsoleBrowserTest {
             browser.findElement(By.id("live-subscribe")).click();
             waitForText(By.id("live-state"), "connected · console/#");
             await().atMost(WAIT).untilAsserted(() -> {
-                publish(device, "console/console-client/temp", "{\"temp\":22.25}");
+                publish(device, "console/console-sensor/temp", "{\"temp\":22.25}");
                 assertThat(browser.findElement(By.id("live-messages")).getText()).contains("{\"temp\":22.25}");
             });
             screenshot("live");
 
             // The device's page: its session, subscriptions and latest messages.
             go("devices/console-sensor");
-            waitForText(By.cssSelector("main"), "console/console-client/cmd");
+            waitForText(By.cssSelector("main"), "console/console-sensor/cmd");
             waitForText(By.cssSelector("main"), "{\"temp\":21.5}");
             screenshot("device");
 
@@ -273,7 +273,7 @@ class ConsoleBrowserTest {
             go("sessions");
             waitFor(By.cssSelector("h2"));
             await().atMost(WAIT).ignoreExceptions().untilAsserted(() ->
-                    assertThat(browser.findElements(By.cssSelector("tr[data-client='console-client']"))).isEmpty());
+                    assertThat(browser.findElements(By.cssSelector("tr[data-client='console-sensor']"))).isEmpty());
         } finally {
             if (device.isConnected()) {
                 device.disconnect();

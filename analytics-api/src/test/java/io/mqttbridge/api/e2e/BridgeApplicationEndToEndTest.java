@@ -89,7 +89,7 @@ class BridgeApplicationEndToEndTest {
             assertThat(created.getStatus()).isEqualTo(201);
         }
 
-        MqttClient client = new MqttClient("tcp://127.0.0.1:" + mqttPort(), "e2e-client",
+        MqttClient client = new MqttClient("tcp://127.0.0.1:" + mqttPort(), "e2e-sensor",
                 new MemoryPersistence());
         try {
             MqttConnectionOptions options = new MqttConnectionOptions();
@@ -101,24 +101,24 @@ class BridgeApplicationEndToEndTest {
             MqttProperties properties = new MqttProperties();
             properties.setContentType("application/json");
             message.setProperties(properties);
-            client.publish("e2e/e2e-client/temp", message);
+            client.publish("e2e/e2e-sensor/temp", message);
 
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                 Map<String, Object> page = api("/api/v1/messages?topic=e2e/%2B/temp&payloadEncoding=json").get(Map.class);
                 List<Map<String, Object>> items = (List<Map<String, Object>>) page.get("items");
                 assertThat(items).hasSize(1);
-                assertThat(items.get(0)).containsEntry("clientId", "e2e-client").containsEntry("qos", 1)
+                assertThat(items.get(0)).containsEntry("clientId", "e2e-sensor").containsEntry("qos", 1)
                         .containsEntry("contentType", "application/json")
                         .containsEntry("payload", Map.of("temp", 21.5));
             });
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                 Map<String, Object> page = api("/api/v1/sessions/connected").get(Map.class);
                 assertThat((List<Map<String, Object>>) page.get("items")).anySatisfy(session -> assertThat(session)
-                        .containsEntry("clientId", "e2e-client").containsEntry("username", "e2e-sensor")
+                        .containsEntry("clientId", "e2e-sensor").containsEntry("username", "e2e-sensor")
                         .containsEntry("nodeId", "e2e-node").containsEntry("protocolVersion", 5));
             });
             List<Map<String, Object>> live = api("/api/v1/live/clients").get(List.class);
-            assertThat(live).extracting(c -> c.get("clientId")).containsExactly("e2e-client");
+            assertThat(live).extracting(c -> c.get("clientId")).containsExactly("e2e-sensor");
             Map<String, Object> stats = api("/api/v1/stats").get(Map.class);
             assertThat((Map<String, Object>) stats.get("messagesIn")).containsEntry("count", 1);
         } finally {
@@ -141,6 +141,7 @@ class BridgeApplicationEndToEndTest {
                 "/api/v1/sessions/disconnect-reasons", "/api/v1/sessions/timeline/{deviceId}", "/api/v1/sessions/nodes",
                 "/api/v1/messages", "/api/v1/messages/latest", "/api/v1/topics",
                 "/api/v1/live/broker", "/api/v1/live/clients", "/api/v1/live/clients/{clientId}", "/api/v1/live/clients/{clientId}/subscriptions",
+                "/api/v1/live/clients/{clientId}/node",
                 "/api/v1/stats", "/api/v1/console/me", "/api/v1/console/live-token");
         assertThat((Map<String, Object>) paths.get("/api/v1/devices/{id}")).containsKeys("get", "patch", "delete");
         assertThat((Map<String, Object>) ((Map<String, Object>) document.get("components")).get("securitySchemes"))

@@ -243,9 +243,19 @@ class FaultSuiteTest {
         nodes.add(postgres);
     }
 
+    /** "POSTGRES READY pid password", split. */
+    private String[] postgresReady() {
+        String line = postgres.readyLine();
+        return line.substring(line.indexOf("POSTGRES READY")).trim().split(" ");
+    }
+
+    private String postgresPassword() {
+        return postgresReady()[3];
+    }
+
     /** SIGKILL of the postgres server and its backends, and of the JVM that owned it (with its watchdog). */
     private void killPostgres() throws InterruptedException {
-        long pid = Long.parseLong(postgres.readyLine().substring(postgres.readyLine().lastIndexOf(' ') + 1).trim());
+        long pid = Long.parseLong(postgresReady()[2]);
         // Only our postgres: a pid may have been recycled since.
         ProcessHandle.of(pid).filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
                 .ifPresent(postmaster -> {
@@ -297,6 +307,7 @@ class FaultSuiteTest {
                 database:
                   jdbcUrl: jdbc:postgresql://127.0.0.1:%d/postgres
                   user: postgres
+                  password: "%s"
                 server:
                   applicationConnectors:
                     - type: http
@@ -315,7 +326,7 @@ class FaultSuiteTest {
                     org.flywaydb: WARN
                     com.zaxxer.hikari: WARN
                 """.formatted(dir.resolve("bridge-data"), mqttPort, kafkaPort, KAFKA_TOPIC, DELIVERY_TIMEOUT_MS,
-                postgresPort);
+                postgresPort, postgresPassword());
     }
 
     private Map<String, Integer> readKafka() {
@@ -343,7 +354,7 @@ class FaultSuiteTest {
     private Map<String, Integer> readHistory() throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres",
-                "postgres", "");
+                "postgres", postgresPassword());
              ResultSet rs = c.createStatement().executeQuery(
                      "SELECT payload FROM messages WHERE kafka_topic = '" + KAFKA_TOPIC + "'")) {
             while (rs.next()) {

@@ -63,7 +63,7 @@ class DeviceResourceTest {
             .build();
 
     private static Object startBrokerAndResource() {
-        registry = new DeviceRegistry(db.database(), new DeviceRegistryConfig());
+        registry = new DeviceRegistry(db.database(), new DeviceRegistryConfig().setClientIdPattern("%u-*"));
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
         config.setPort(0);

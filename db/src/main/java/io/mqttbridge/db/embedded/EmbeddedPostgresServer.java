@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
  * that has no PostgreSQL configured and for tests.
  *
  * <p>The data directory is kept between starts (never cleaned), so state survives a restart of the
- * process. Connect as user {@value #USER} without a password (the server trusts local connections
- * and listens on 127.0.0.1 only).
+ * process. Connect as user {@value #USER} with {@link #password()}: a random password generated at
+ * the first start and stored with the data ({@value #PASSWORD_FILE} in the data directory, readable
+ * by the owner only); the server requires it (scram-sha-256) for every connection, so another
+ * local user or process cannot read or change the data, and it listens on 127.0.0.1 only.
  *
  * <p>It never outlives this process for long ({@link PostmasterGuard}): a watchdog process stops it
  * when this JVM ends without stopping it (e.g. {@code kill -9}), and a start finds and stops a
@@ -32,6 +34,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     public static final String USER = "postgres";
     public static final String DATABASE = "postgres";
+    /** The file in the data directory that keeps the generated password. */
+    public static final String PASSWORD_FILE = "bridge-password";
+    private static final int PASSWORD_BYTES = 24;
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
@@ -39,6 +44,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private final int requestedPort;
     private EmbeddedPostgres postgres;
     private PostmasterGuard guard;
+    private String password;
 
     /**
      * @param dataDirectory where the cluster lives; created (initdb) on first start, reused later
@@ -65,6 +71,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         try {
             Files.createDirectories(dataDirectory);
             guard = PostmasterGuard.acquire(dataDirectory);
+            Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
+            String stored = Files.exists(passwordFile) ? Files.readString(passwordFile).trim() : null;
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
@@ -75,7 +83,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     // zonky's defaults favour test speed (-F, synchronous_commit=off): a commit could be
                     // lost in a crash after the history writer has committed its Kafka offsets.
                     .setServerConfig("fsync", "on")
-                    .setServerConfig("synchronous_commit", "on");
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("password_encryption", "scram-sha-256");
+            if (stored != null) {
+                // The cluster already requires the password; zonky's readiness check connects with it.
+                builder.setConnectConfig("password", stored);
+            }
             if (requestedPort != 0) {
                 builder.setPort(requestedPort);
             }
@@ -88,12 +101,63 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 throw e;
             }
             guard.watch();
+            password = stored != null ? stored : generatePassword();
+            requirePassword(passwordFile, stored == null);
             LOG.info("Embedded PostgreSQL started on 127.0.0.1:{} with data in {} ({} ms)", postgres.getPort(),
                     dataDirectory, Duration.ofNanos(System.nanoTime() - started).toMillis());
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL with data in " + dataDirectory, e);
         }
+    }
+
+    /**
+     * Sets the password of {@value #USER} and makes every connection need it. A new password is
+     * written to the data directory before the server starts asking for it, so a crash in between
+     * never locks the data out.
+     */
+    private void requirePassword(Path passwordFile, boolean isNew) throws IOException {
+        if (isNew) {
+            Path temporary = passwordFile.resolveSibling(PASSWORD_FILE + ".tmp");
+            Files.deleteIfExists(temporary);
+            Files.createFile(temporary, ownerOnly());
+            Files.writeString(temporary, password);
+            Files.move(temporary, passwordFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl(DATABASE), USER, password);
+             java.sql.Statement statement = c.createStatement()) {
+            statement.execute("ALTER ROLE " + USER + " PASSWORD '" + password + "'");
+            Path hba = dataDirectory.resolve("pg_hba.conf");
+            String rules = Files.readString(hba);
+            String required = rules.replaceAll("(?m)^((?:local|host)\\s.*?)\\s+trust\\s*$", "$1 scram-sha-256");
+            if (!required.equals(rules)) {
+                Files.writeString(hba, required);
+                statement.execute("SELECT pg_reload_conf()");
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IOException("could not set the password of the embedded PostgreSQL", e);
+        }
+    }
+
+    private static java.nio.file.attribute.FileAttribute<?>[] ownerOnly() {
+        if (!java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return new java.nio.file.attribute.FileAttribute<?>[0];
+        }
+        return new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))};
+    }
+
+    private static String generatePassword() {
+        byte[] random = new byte[PASSWORD_BYTES];
+        new java.security.SecureRandom().nextBytes(random);
+        return java.util.HexFormat.of().formatHex(random);
+    }
+
+    /** The password of {@value #USER}; @throws IllegalStateException when not running */
+    public synchronized String password() {
+        running();
+        return password;
     }
 
     /** Stops the server (a fast shutdown that still writes a checkpoint); a no-op when not running. */

@@ -21,7 +21,12 @@ public class HistoryWriterConfig {
     public static final String DEFAULT_TOPIC_PATTERN = "mqtt\\..*";
     public static final String DEFAULT_SESSION_EVENTS_TOPIC = "mqtt.session-events";
     public static final String DEFAULT_GROUP_ID = "mqtt-bridge-history";
-    public static final int DEFAULT_BATCH_SIZE = 2_000;
+    /** Measured (docs/BENCHMARKS.md): larger batches amortise the commit and the COPY start-up. */
+    public static final int DEFAULT_BATCH_SIZE = 10_000;
+    /** Consumers of the group in this process, each on its own thread with its own connection per batch. */
+    public static final int DEFAULT_WRITER_THREADS = 2;
+    /** Records not yet in PostgreSQL beyond which the health check reports the history as degraded. */
+    public static final long DEFAULT_MAX_HEALTHY_LAG = 100_000;
     public static final long DEFAULT_POLL_TIMEOUT_MILLIS = 500;
     public static final long DEFAULT_INITIAL_BACKOFF_MILLIS = 200;
     public static final long DEFAULT_MAX_BACKOFF_MILLIS = 10_000;
@@ -34,6 +39,8 @@ public class HistoryWriterConfig {
     private String sessionEventsTopic = DEFAULT_SESSION_EVENTS_TOPIC;
     private String groupId = DEFAULT_GROUP_ID;
     private int batchSize = DEFAULT_BATCH_SIZE;
+    private int writerThreads = DEFAULT_WRITER_THREADS;
+    private long maxHealthyLag = DEFAULT_MAX_HEALTHY_LAG;
     private long pollTimeoutMillis = DEFAULT_POLL_TIMEOUT_MILLIS;
     private long initialBackoffMillis = DEFAULT_INITIAL_BACKOFF_MILLIS;
     private long maxBackoffMillis = DEFAULT_MAX_BACKOFF_MILLIS;
@@ -69,6 +76,12 @@ public class HistoryWriterConfig {
         }
         if (batchSize < 1 || batchSize > 100_000) {
             problems.add("batchSize must be between 1 and 100000, was " + batchSize);
+        }
+        if (writerThreads < 1 || writerThreads > 64) {
+            problems.add("writerThreads must be between 1 and 64, was " + writerThreads);
+        }
+        if (maxHealthyLag < 0) {
+            problems.add("maxHealthyLag must not be negative, was " + maxHealthyLag);
         }
         if (pollTimeoutMillis < 1) {
             problems.add("pollTimeoutMillis must be at least 1, was " + pollTimeoutMillis);
@@ -157,6 +170,29 @@ public class HistoryWriterConfig {
     /** Records per poll and so per database transaction (Kafka's max.poll.records). */
     public HistoryWriterConfig setBatchSize(int batchSize) {
         this.batchSize = batchSize;
+        return this;
+    }
+
+    public int getWriterThreads() {
+        return writerThreads;
+    }
+
+    /**
+     * Consumers (threads) in this process; each owns some partitions and commits their offsets itself.
+     * More than the partitions of the consumed topics leaves some idle.
+     */
+    public HistoryWriterConfig setWriterThreads(int writerThreads) {
+        this.writerThreads = writerThreads;
+        return this;
+    }
+
+    public long getMaxHealthyLag() {
+        return maxHealthyLag;
+    }
+
+    /** Records behind Kafka (lag.total) beyond which the history-writer health check reports degraded. */
+    public HistoryWriterConfig setMaxHealthyLag(long maxHealthyLag) {
+        this.maxHealthyLag = maxHealthyLag;
         return this;
     }
 

@@ -8,6 +8,7 @@ import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.AuthenticationResult.Refusal;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.ClientIdBinding;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.db.Database;
@@ -33,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * The device table as the broker's {@link Authenticator} and {@link Authorizer}.
  *
  * <p>Mapping: a client authenticates with its device id as MQTT user name and one of the device's
- * current passwords. The client id is free (ACL rules may tie topics to it with {@code %c}). The
- * identity's {@code deviceId} is the device id. A device may publish and subscribe only as its ACL
+ * current passwords. The client id must fit {@code clientIdPattern} (by default: equal the device
+ * id), otherwise {@link Refusal#CLIENT_ID_NOT_ALLOWED}, so a device can never connect as another.
+ * The identity's {@code deviceId} is the device id. A device may publish and subscribe only as its ACL
  * rules allow (first matching rule decides, see {@link AclRuleSet}); a device without rules may
  * do nothing.
  *
@@ -62,6 +64,7 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
     private final ThreadPoolExecutor executor;
     private final AsyncLoadingCache<String, Optional<DeviceAuthRecord>> cache;
     private final Clock clock;
+    private final ClientIdBinding clientIdBinding;
 
     public DeviceRegistry(Database database, DeviceRegistryConfig config) {
         this(database.jdbi(), config, Clock.systemUTC());
@@ -71,6 +74,7 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
         config.validate();
         this.loader = new DeviceAuthLoader(jdbi);
         this.clock = clock;
+        this.clientIdBinding = config.clientIdBinding();
         int pool = POOLS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(config.getThreads(), config.getThreads(), 60, TimeUnit.SECONDS,
@@ -124,6 +128,9 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
         if (!device.enabled()) {
             return refuse(request, Refusal.NOT_AUTHORIZED, "device disabled");
         }
+        if (!clientIdBinding.allows(device.deviceId(), request.clientId())) {
+            return refuse(request, Refusal.CLIENT_ID_NOT_ALLOWED, "client id does not fit '" + clientIdBinding + "'");
+        }
         LOG.debug("Client {} authenticated as device {} from {}", request.clientId(), device.deviceId(), request.remoteAddress());
         return AuthenticationResult.success(new DeviceIdentity(device.deviceId(), request.username(), request.clientId(), List.of()));
     }
@@ -138,13 +145,13 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
     public CompletableFuture<TopicPermissions> permissionsFor(DeviceIdentity identity) {
         if (!identity.aclRules().isEmpty()) {
             return CompletableFuture.completedFuture(
-                    AclRuleSet.forIdentity(identity.aclRules(), identity.clientId(), identity.username()));
+                    AclRuleSet.forIdentity(identity.aclRules(), identity));
         }
         if (identity.deviceId() == null) {
-            return CompletableFuture.completedFuture(AclRuleSet.forIdentity(List.of(), identity.clientId(), identity.username()));
+            return CompletableFuture.completedFuture(AclRuleSet.forIdentity(List.of(), identity));
         }
         return cache.get(identity.deviceId()).thenApply(device -> AclRuleSet.forIdentity(
-                device.map(DeviceAuthRecord::rules).orElse(List.of()), identity.clientId(), identity.username()));
+                device.map(DeviceAuthRecord::rules).orElse(List.of()), identity));
     }
 
     /** Forgets what is cached about the device: call after changing it, its password or its rules. */

@@ -1,5 +1,6 @@
 package io.mqttbridge.db.registry;
 
+import io.mqttbridge.broker.spi.ClientIdBinding;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +18,7 @@ public class DeviceRegistryConfig {
     private long cacheMaxDevices = DEFAULT_CACHE_MAX_DEVICES;
     private int threads = DEFAULT_THREADS;
     private int maxQueued = DEFAULT_MAX_QUEUED;
+    private String clientIdPattern = ClientIdBinding.DEFAULT_PATTERN;
 
     /** @throws IllegalArgumentException naming the offending keys */
     public DeviceRegistryConfig validate() {
@@ -33,10 +35,33 @@ public class DeviceRegistryConfig {
         if (maxQueued < 1) {
             problems.add("maxQueued must be at least 1, was " + maxQueued);
         }
+        try {
+            clientIdBinding();
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid device registry configuration: " + String.join("; ", problems));
         }
         return this;
+    }
+
+    /**
+     * The client ids a device may use ({@link ClientIdBinding}): {@code %u} (default) = its device
+     * id, a template such as {@code %u-*}, or {@code *} for any.
+     */
+    public String getClientIdPattern() {
+        return clientIdPattern;
+    }
+
+    public DeviceRegistryConfig setClientIdPattern(String clientIdPattern) {
+        this.clientIdPattern = clientIdPattern;
+        return this;
+    }
+
+    /** @throws IllegalArgumentException naming the key when the pattern is invalid */
+    public ClientIdBinding clientIdBinding() {
+        return ClientIdBinding.parse(clientIdPattern, "clientIdPattern");
     }
 
     public long getCacheTtlSeconds() {

@@ -235,10 +235,11 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     private void upsertStates(Handle h, List<SessionSnapshot> snapshots) {
         PreparedBatch batch = h.prepareBatch("""
                 INSERT INTO broker_session_state (node_id, client_id, session_expiry_seconds, disconnected_at,
-                    subscriptions, saved_at)
-                VALUES (:node, :client, :expiry, :disconnectedAt, CAST(:subscriptions AS jsonb), now())
+                    subscriptions, owner, saved_at)
+                VALUES (:node, :client, :expiry, :disconnectedAt, CAST(:subscriptions AS jsonb), :owner, now())
                 ON CONFLICT (client_id) DO UPDATE SET
                     node_id = EXCLUDED.node_id,
+                    owner = EXCLUDED.owner,
                     session_expiry_seconds = EXCLUDED.session_expiry_seconds,
                     disconnected_at = EXCLUDED.disconnected_at,
                     subscriptions = EXCLUDED.subscriptions,
@@ -249,6 +250,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
                     .bind("expiry", s.sessionExpirySeconds())
                     .bind("disconnectedAt", s.disconnectedAt() == null ? null : s.disconnectedAt().atOffset(ZoneOffset.UTC))
                     .bind("subscriptions", BrokerStateJson.writeSubscriptions(s.subscriptions()))
+                    .bind("owner", s.owner())
                     .add();
         }
         batch.execute();
@@ -308,7 +310,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         OffsetDateTime disconnectedAt = rs.getObject("disconnected_at", OffsetDateTime.class);
         Instant disconnected = disconnectedAt == null ? null : disconnectedAt.toInstant();
         return new SessionSnapshot(rs.getString("client_id"), rs.getLong("session_expiry_seconds"), disconnected,
-                BrokerStateJson.readSubscriptions(rs.getString("subscriptions")), List.of());
+                BrokerStateJson.readSubscriptions(rs.getString("subscriptions")), List.of(), rs.getString("owner"));
     }
 
     private static PendingMessage message(ResultSet rs) throws SQLException {

@@ -78,7 +78,7 @@ class EmbeddedPostgresLifetimeTest {
     private void assertSurvivorRowReadableAfterANewStart(Path data) throws Exception {
         next = new EmbeddedPostgresServer(data, 0).start();
         try (Connection c = DriverManager.getConnection(next.jdbcUrl(EmbeddedPostgresServer.DATABASE),
-                EmbeddedPostgresServer.USER, "");
+                EmbeddedPostgresServer.USER, next.password());
              ResultSet rs = c.createStatement().executeQuery("SELECT v FROM survivor")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getInt(1)).isEqualTo(7);

@@ -41,24 +41,45 @@ class EmbeddedPostgresServerTest {
         EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDir.resolve("pg"), 0).start();
         int port = server.port();
         String url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
-        try (Connection c = DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "")) {
+        String password = server.password();
+        try (Connection c = DriverManager.getConnection(url, EmbeddedPostgresServer.USER, password)) {
             c.createStatement().execute("CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
             assertThat(setting(c, "fsync")).isEqualTo("on");
             assertThat(setting(c, "synchronous_commit")).isEqualTo("on");
         }
         server.stop();
         assertThat(server.isRunning()).isFalse();
-        assertThatThrownBy(() -> DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "").close())
+        assertThatThrownBy(() -> DriverManager.getConnection(url, EmbeddedPostgresServer.USER, password).close())
                 .isInstanceOf(java.sql.SQLException.class);
 
         EmbeddedPostgresServer again = new EmbeddedPostgresServer(dataDir.resolve("pg"), port).start();
+        assertThat(again.password()).isEqualTo(password);
         try (Connection c = DriverManager.getConnection(again.jdbcUrl(EmbeddedPostgresServer.DATABASE),
-                EmbeddedPostgresServer.USER, "");
+                EmbeddedPostgresServer.USER, password);
              var rs = c.createStatement().executeQuery("SELECT v FROM kept")) {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getInt(1)).isEqualTo(42);
         } finally {
             again.stop();
+        }
+    }
+
+    @Test
+    void serverRequiresTheGeneratedPasswordStoredOwnerOnlyWithTheData() throws Exception {
+        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDir.resolve("pw"), 0).start();
+        try {
+            String url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
+            java.nio.file.Path file = dataDir.resolve("pw").resolve(EmbeddedPostgresServer.PASSWORD_FILE);
+            assertThat(java.nio.file.Files.readString(file)).isEqualTo(server.password()).hasSizeGreaterThanOrEqualTo(32);
+            assertThat(java.nio.file.Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
+                    java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+            assertThatThrownBy(() -> DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "").close())
+                    .isInstanceOf(java.sql.SQLException.class);
+            assertThatThrownBy(() -> DriverManager.getConnection(url, EmbeddedPostgresServer.USER, "guess").close())
+                    .isInstanceOf(java.sql.SQLException.class);
+            DriverManager.getConnection(url, EmbeddedPostgresServer.USER, server.password()).close();
+        } finally {
+            server.stop();
         }
     }
 

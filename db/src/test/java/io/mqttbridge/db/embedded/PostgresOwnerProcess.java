@@ -17,7 +17,7 @@ public final class PostgresOwnerProcess {
     public static void main(String[] args) throws Exception {
         EmbeddedPostgresServer server = new EmbeddedPostgresServer(Path.of(args[0]), 0).start();
         try (Connection c = DriverManager.getConnection(server.jdbcUrl(EmbeddedPostgresServer.DATABASE),
-                EmbeddedPostgresServer.USER, "")) {
+                EmbeddedPostgresServer.USER, server.password())) {
             c.createStatement().execute("CREATE TABLE survivor (v int); INSERT INTO survivor VALUES (7)");
         }
         System.out.println("READY " + server.postmasterPid().orElseThrow());

@@ -24,6 +24,8 @@ class HistoryWriterConfigTest {
         assertThatThrownBy(() -> new HistoryWriterConfig().setSessionEventsTopic("").validate()).hasMessageContaining("sessionEventsTopic");
         assertThatThrownBy(() -> new HistoryWriterConfig().setGroupId("").validate()).hasMessageContaining("groupId");
         assertThatThrownBy(() -> new HistoryWriterConfig().setBatchSize(0).validate()).hasMessageContaining("batchSize");
+        assertThatThrownBy(() -> new HistoryWriterConfig().setWriterThreads(0).validate()).hasMessageContaining("writerThreads");
+        assertThatThrownBy(() -> new HistoryWriterConfig().setMaxHealthyLag(-1).validate()).hasMessageContaining("maxHealthyLag");
         assertThatThrownBy(() -> new HistoryWriterConfig().setPollTimeoutMillis(0).validate()).hasMessageContaining("pollTimeoutMillis");
         assertThatThrownBy(() -> new HistoryWriterConfig().setMaxBackoffMillis(1).validate()).hasMessageContaining("maxBackoffMillis");
         assertThatThrownBy(() -> new HistoryWriterConfig().setNodeTimeoutSeconds(0).validate()).hasMessageContaining("nodeTimeoutSeconds");

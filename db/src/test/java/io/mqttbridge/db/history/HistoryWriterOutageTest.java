@@ -38,6 +38,7 @@ class HistoryWriterOutageTest {
         DatabaseConfig dbConfig = new DatabaseConfig()
                 .setJdbcUrl(server.jdbcUrl(EmbeddedPostgresServer.DATABASE))
                 .setUser(EmbeddedPostgresServer.USER)
+                .setPassword(server.password())
                 .setPoolSize(2)
                 .setConnectionTimeoutMillis(500);
         String topic = "mqtt.outage-" + UUID.randomUUID().toString().substring(0, 8);

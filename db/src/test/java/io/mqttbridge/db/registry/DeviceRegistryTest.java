@@ -1,6 +1,7 @@
 package io.mqttbridge.db.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -45,7 +46,7 @@ class DeviceRegistryTest {
         db.database().credentials().setPassword("sensor-1", "s3cret-one");
         db.database().devices().create(new NewDevice("sensor-off", null, false, null));
         db.database().credentials().setPassword("sensor-off", "s3cret-off");
-        registry = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig().setThreads(2), Clock.systemUTC());
+        registry = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig().setThreads(2).setClientIdPattern("*"), Clock.systemUTC());
     }
 
     @AfterEach
@@ -80,6 +81,25 @@ class DeviceRegistryTest {
     }
 
     @Test
+    void byDefaultADeviceMayUseOnlyItsOwnIdAsClientId() {
+        try (DeviceRegistry bound = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig(), Clock.systemUTC())) {
+            assertThat(bound.authenticate(connect("sensor-1", "sensor-1", "s3cret-one")).join())
+                    .isInstanceOf(AuthenticationResult.Success.class);
+            assertThat(refusal(bound.authenticate(connect("sensor-off", "sensor-1", "s3cret-one")).join()))
+                    .isEqualTo(Refusal.CLIENT_ID_NOT_ALLOWED);
+            // A wrong password is refused as such first: the client id reveals nothing about the device.
+            assertThat(refusal(bound.authenticate(connect("sensor-off", "sensor-1", "wrong")).join()))
+                    .isEqualTo(Refusal.BAD_USERNAME_OR_PASSWORD);
+        }
+    }
+
+    @Test
+    void clientIdPatternWithoutTheDeviceIdFailsValidationNamingTheKey() {
+        assertThatThrownBy(() -> new DeviceRegistryConfig().setClientIdPattern("fixed").validate())
+                .hasMessageContaining("clientIdPattern");
+    }
+
+    @Test
     void unknownDeviceWrongPasswordAndMissingCredentialsGetTheSameRefusal() {
         assertThat(refusal(authenticate("c", "sensor-1", "wrong"))).isEqualTo(Refusal.BAD_USERNAME_OR_PASSWORD);
         assertThat(refusal(authenticate("c", "nobody", "s3cret-one"))).isEqualTo(Refusal.BAD_USERNAME_OR_PASSWORD);
@@ -105,7 +125,7 @@ class DeviceRegistryTest {
 
     @Test
     void cachedDeviceExpiresAfterTheTtl() {
-        DeviceRegistry shortLived = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig().setCacheTtlSeconds(1),
+        DeviceRegistry shortLived = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig().setCacheTtlSeconds(1).setClientIdPattern("*"),
                 Clock.systemUTC());
         try {
             assertThat(shortLived.authenticate(connect("c", "sensor-1", "s3cret-one")).join())
@@ -136,7 +156,7 @@ class DeviceRegistryTest {
     void cachedCredentialStopsWorkingAtItsExpiryEvenBeforeTheCacheRefreshes() {
         db.database().credentials().rotate("sensor-1", "s3cret-two", Duration.ofHours(1));
         Clock twoHoursLater = Clock.offset(Clock.systemUTC(), Duration.ofHours(2));
-        try (DeviceRegistry later = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig(), twoHoursLater)) {
+        try (DeviceRegistry later = new DeviceRegistry(db.jdbi(), new DeviceRegistryConfig().setClientIdPattern("*"), twoHoursLater)) {
             assertThat(refusal(later.authenticate(connect("c", "sensor-1", "s3cret-one")).join()))
                     .isEqualTo(Refusal.BAD_USERNAME_OR_PASSWORD);
             assertThat(later.authenticate(connect("c", "sensor-1", "s3cret-two")).join())

@@ -82,7 +82,8 @@ class JdbiSessionStoreTest {
                         new StoredSubscription("#", 0, false, true, 1, 268_435_455)),
                 List.of(new PendingMessage(mqtt5, 2, 17, true, List.of(7, 9)),
                         new PendingMessage(injected, 1, 0, false, List.of()),
-                        new PendingMessage(mqtt311, 0, 0, false, null)));
+                        new PendingMessage(mqtt311, 0, 0, false, null)),
+                "device-7");
     }
 
     private static SessionSnapshot simple(String clientId, int marker) {

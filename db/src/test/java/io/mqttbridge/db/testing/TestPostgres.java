@@ -83,7 +83,8 @@ public final class TestPostgres {
                 server.stop();
                 TempDirectories.deleteQuietly(dir);
             }, "test-postgres-stop"));
-            return new TestPostgres(server.jdbcUrl(EmbeddedPostgresServer.DATABASE), EmbeddedPostgresServer.USER, "");
+            return new TestPostgres(server.jdbcUrl(EmbeddedPostgresServer.DATABASE), EmbeddedPostgresServer.USER,
+                    server.password());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,7 @@
 package io.mqttbridge.broker.auth;
 
+import io.mqttbridge.broker.spi.ClientIdBinding;
+
 /**
  * How {@link CertificateAuthenticator} turns a verified TLS client certificate into a device
  * identity. A plain bean for YAML; {@link #validate()} names the offending key.
@@ -22,7 +24,7 @@ public class CertificateAuthConfig {
 
     private IdentityField identityField = DEFAULT_IDENTITY_FIELD;
     private String sanPrefix = "";
-    private boolean clientIdMustMatch;
+    private String clientIdPattern = ClientIdBinding.DEFAULT_PATTERN;
     private boolean passwordRequired;
 
     /** @throws IllegalArgumentException naming the first offending key */
@@ -38,7 +40,13 @@ public class CertificateAuthConfig {
             throw new IllegalArgumentException(
                     "certificate authentication 'sanPrefix' only applies to a SAN identityField, not COMMON_NAME");
         }
+        clientIdBinding();
         return this;
+    }
+
+    /** @throws IllegalArgumentException naming the key when {@code clientIdPattern} is invalid */
+    public ClientIdBinding clientIdBinding() {
+        return ClientIdBinding.parse(clientIdPattern, "certificate authentication clientIdPattern");
     }
 
     public IdentityField getIdentityField() { return identityField; }
@@ -46,9 +54,9 @@ public class CertificateAuthConfig {
     /** Only SANs starting with this are used, and the prefix is cut off the identity; "" = any. */
     public String getSanPrefix() { return sanPrefix; }
     public void setSanPrefix(String sanPrefix) { this.sanPrefix = sanPrefix; }
-    /** Whether the MQTT client id must equal the certificate's identity. */
-    public boolean isClientIdMustMatch() { return clientIdMustMatch; }
-    public void setClientIdMustMatch(boolean clientIdMustMatch) { this.clientIdMustMatch = clientIdMustMatch; }
+    /** The client ids the certificate's identity may use: {@code %u} (default, equal), {@code %u-*}, or {@code *}. */
+    public String getClientIdPattern() { return clientIdPattern; }
+    public void setClientIdPattern(String clientIdPattern) { this.clientIdPattern = clientIdPattern; }
     /** Whether the client must also pass the password authenticator given to the constructor. */
     public boolean isPasswordRequired() { return passwordRequired; }
     public void setPasswordRequired(boolean passwordRequired) { this.passwordRequired = passwordRequired; }

@@ -4,6 +4,7 @@ import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.AuthenticationResult.Refusal;
 import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.ClientIdBinding;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 
 import javax.naming.InvalidNameException;
@@ -24,7 +25,8 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>No certificate, or none of the configured field: {@link Refusal#BAD_USERNAME_OR_PASSWORD},
  *       so that a chain of authenticators tries the next method.
- *   <li>{@code clientIdMustMatch} and a different client id: {@link Refusal#NOT_AUTHORIZED}.
+ *   <li>A client id that does not fit {@code clientIdPattern} (by default: equal to the identity):
+ *       {@link Refusal#CLIENT_ID_NOT_ALLOWED}.
  *   <li>{@code passwordRequired}: the request must also pass the password authenticator, and the
  *       device id it finds must be the certificate's identity; otherwise
  *       {@link Refusal#BAD_USERNAME_OR_PASSWORD} (or the password authenticator's own refusal).
@@ -41,6 +43,7 @@ public final class CertificateAuthenticator implements Authenticator {
 
     private final CertificateAuthConfig config;
     private final Authenticator passwordCheck;
+    private final ClientIdBinding clientIdBinding;
 
     /** Certificate alone; @throws IllegalArgumentException if the configuration requires a password */
     public CertificateAuthenticator(CertificateAuthConfig config) {
@@ -60,6 +63,7 @@ public final class CertificateAuthenticator implements Authenticator {
                     "certificate authentication 'passwordRequired' is true but no password authenticator was given");
         }
         this.passwordCheck = passwordCheck;
+        this.clientIdBinding = config.clientIdBinding();
     }
 
     @Override
@@ -69,8 +73,8 @@ public final class CertificateAuthenticator implements Authenticator {
         if (identity == null || identity.isEmpty()) {
             return refused(Refusal.BAD_USERNAME_OR_PASSWORD);
         }
-        if (config.isClientIdMustMatch() && !identity.equals(request.clientId())) {
-            return refused(Refusal.NOT_AUTHORIZED);
+        if (!clientIdBinding.allows(identity, request.clientId())) {
+            return refused(Refusal.CLIENT_ID_NOT_ALLOWED);
         }
         DeviceIdentity device = new DeviceIdentity(identity, request.username(), request.clientId(), List.of());
         if (!config.isPasswordRequired()) {

@@ -55,6 +55,6 @@ public final class FileAuthorizer implements Authorizer {
             rules.addAll(configured);
         }
         return CompletableFuture.completedFuture(
-                AclRuleSet.forIdentity(rules, identity.clientId(), identity.username()));
+                AclRuleSet.forIdentity(rules, identity));
     }
 }

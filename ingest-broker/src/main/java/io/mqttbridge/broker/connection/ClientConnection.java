@@ -88,6 +88,7 @@ public final class ClientConnection {
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
     private final Runnable flushTask = this::flushNow;
     private List<MqttMessage> receivedBeforeConnack;
+    private long bytesBeforeConnack;
     private boolean flushScheduled;
     private ScheduledFuture<?> connectTimeout;
     private long keepAliveTimeoutNanos;
@@ -245,14 +246,44 @@ public final class ClientConnection {
 
     /** Holds a message that arrived while CONNECT was being authenticated. @return false when too many */
     public boolean holdUntilConnected(MqttMessage message) {
+        return holdUntilConnected(message, 0);
+    }
+
+    /**
+     * Holds a message that arrived while CONNECT was being authenticated.
+     *
+     * @param maxBytes the most bytes (estimated from payload and topic) held in all, 0 = no bound
+     * @return false when too many messages or bytes would be held (the caller closes the connection)
+     */
+    public boolean holdUntilConnected(MqttMessage message, long maxBytes) {
         if (receivedBeforeConnack == null) {
             receivedBeforeConnack = new ArrayList<>();
         }
         if (receivedBeforeConnack.size() >= MAX_MESSAGES_BEFORE_CONNACK) {
             return false;
         }
+        bytesBeforeConnack += heldSize(message);
+        if (maxBytes > 0 && bytesBeforeConnack > maxBytes) {
+            return false;
+        }
         receivedBeforeConnack.add(message);
         return true;
+    }
+
+    private static long heldSize(MqttMessage message) {
+        long size = 16;
+        if (message instanceof io.netty.handler.codec.mqtt.MqttPublishMessage publish) {
+            size += publish.payload().readableBytes() + 2L * publish.variableHeader().topicName().length();
+        } else if (message instanceof io.netty.handler.codec.mqtt.MqttSubscribeMessage subscribe) {
+            for (var topic : subscribe.payload().topicSubscriptions()) {
+                size += 2L * topic.topicFilter().length() + 8;
+            }
+        } else if (message instanceof io.netty.handler.codec.mqtt.MqttUnsubscribeMessage unsubscribe) {
+            for (String topic : unsubscribe.payload().topics()) {
+                size += 2L * topic.length() + 8;
+            }
+        }
+        return size;
     }
 
     public List<MqttMessage> takeHeldMessages() {

@@ -13,6 +13,12 @@ public final class LimitMetrics {
     public static final String PUBLISH_RATE = PREFIX + ".publish-rate.exceeded";
     public static final String PUBLISH_BYTES = PREFIX + ".publish-bytes.exceeded";
     public static final String SUBSCRIPTIONS = PREFIX + ".subscriptions.refused";
+    public static final String UNAUTHENTICATED_BYTES = PREFIX + ".unauthenticated-bytes.exceeded";
+    public static final String INBOUND_QOS2 = PREFIX + ".inbound-qos2.exceeded";
+    public static final String SESSIONS_PER_IDENTITY = PREFIX + ".sessions-per-identity.refused";
+    public static final String TOPIC_SIZE = PREFIX + ".topic-size.refused";
+    public static final String SESSION_EXPIRY_CAPPED = PREFIX + ".session-expiry.capped";
+    public static final String RETAINED = PREFIX + ".retained.refused";
 
     private final Meter maxConnections;
     private final Meter connectRate;
@@ -20,6 +26,12 @@ public final class LimitMetrics {
     private final Meter publishRate;
     private final Meter publishBytes;
     private final Meter subscriptions;
+    private final Meter unauthenticatedBytes;
+    private final Meter inboundQos2;
+    private final Meter sessionsPerIdentity;
+    private final Meter topicSize;
+    private final Meter sessionExpiryCapped;
+    private final Meter retained;
 
     public LimitMetrics(MetricRegistry registry) {
         maxConnections = registry.meter(MAX_CONNECTIONS);
@@ -28,6 +40,12 @@ public final class LimitMetrics {
         publishRate = registry.meter(PUBLISH_RATE);
         publishBytes = registry.meter(PUBLISH_BYTES);
         subscriptions = registry.meter(SUBSCRIPTIONS);
+        unauthenticatedBytes = registry.meter(UNAUTHENTICATED_BYTES);
+        inboundQos2 = registry.meter(INBOUND_QOS2);
+        sessionsPerIdentity = registry.meter(SESSIONS_PER_IDENTITY);
+        topicSize = registry.meter(TOPIC_SIZE);
+        sessionExpiryCapped = registry.meter(SESSION_EXPIRY_CAPPED);
+        retained = registry.meter(RETAINED);
     }
 
     public void maxConnectionsRefused() { maxConnections.mark(); }
@@ -36,4 +54,10 @@ public final class LimitMetrics {
     public void publishRateExceeded() { publishRate.mark(); }
     public void publishBytesExceeded() { publishBytes.mark(); }
     public void subscriptionRefused() { subscriptions.mark(); }
+    public void unauthenticatedBytesExceeded() { unauthenticatedBytes.mark(); }
+    public void inboundQos2Exceeded() { inboundQos2.mark(); }
+    public void sessionsPerIdentityRefused() { sessionsPerIdentity.mark(); }
+    public void topicSizeRefused() { topicSize.mark(); }
+    public void sessionExpiryCapped() { sessionExpiryCapped.mark(); }
+    public void retainedRefused() { retained.mark(); }
 }

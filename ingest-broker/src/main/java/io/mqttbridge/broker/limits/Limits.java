@@ -62,6 +62,43 @@ public final class Limits {
         return config.getMaxSubscriptionsPerClient();
     }
 
+    /** The retained-message limits, for {@code retained.RetainedQuota}. */
+    public io.mqttbridge.broker.retained.RetainedQuota.Limits retainedLimits() {
+        return new io.mqttbridge.broker.retained.RetainedQuota.Limits(config.getMaxRetainedMessages(),
+                config.getMaxRetainedBytes(), config.getMaxRetainedMessagesPerClient(), config.getMaxRetainedBytesPerClient());
+    }
+
+    public int maxUnauthenticatedBytes() {
+        return config.getMaxUnauthenticatedBytes();
+    }
+
+    public int maxInboundQos2PerClient() {
+        return config.getMaxInboundQos2PerClient();
+    }
+
+    public int maxSessionsPerIdentity() {
+        return config.getMaxSessionsPerIdentity();
+    }
+
+    /** Whether a topic name or filter is within {@code maxTopicLevels} and {@code maxTopicLength}. */
+    public boolean topicSizeAllowed(String topic) {
+        int maxLength = config.getMaxTopicLength();
+        if (maxLength > 0 && topic.length() > maxLength) {
+            return false;
+        }
+        int maxLevels = config.getMaxTopicLevels();
+        if (maxLevels <= 0) {
+            return true;
+        }
+        int levels = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/' && ++levels > maxLevels) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public LimitMetrics metrics() {
         return metrics;
     }

@@ -13,8 +13,23 @@ public class LimitsConfig {
     public static final int DEFAULT_PUBLISH_BURST_PER_CLIENT = 0;
     public static final long DEFAULT_PUBLISH_BYTES_PER_SECOND_PER_CLIENT = 0;
     public static final long DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT = 0;
-    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 0;
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 1_000;
+    /** Bytes of packets a connection may send while its CONNECT is still being authenticated. */
+    public static final int DEFAULT_MAX_UNAUTHENTICATED_BYTES = 64 * 1024;
+    /** MQTT 3.1.1 has no receive maximum: QoS 2 PUBLISHes awaiting PUBREL per connection. */
+    public static final int DEFAULT_MAX_INBOUND_QOS2_PER_CLIENT = 100;
+    /** Sessions one authenticated identity may hold (client id templates such as %u-* allow several). */
+    public static final int DEFAULT_MAX_SESSIONS_PER_IDENTITY = 100;
+    public static final int DEFAULT_MAX_TOPIC_LEVELS = 32;
+    /** Characters of a topic name or filter. */
+    public static final int DEFAULT_MAX_TOPIC_LENGTH = 1_024;
+    public static final long DEFAULT_MAX_RETAINED_MESSAGES = 100_000;
+    public static final long DEFAULT_MAX_RETAINED_BYTES = 256L * 1024 * 1024;
+    public static final long DEFAULT_MAX_RETAINED_MESSAGES_PER_CLIENT = 1_000;
+    public static final long DEFAULT_MAX_RETAINED_BYTES_PER_CLIENT = 16L * 1024 * 1024;
     public static final int DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF = 10;
+    /** Failures over all user names from one address before the whole address backs off. */
+    public static final int DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF = 50;
     public static final long DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS = 1_000;
     public static final long DEFAULT_AUTH_BACKOFF_MAX_MILLIS = 60_000;
     /** How many distinct source addresses the per-address limits remember (oldest forgotten first). */
@@ -27,7 +42,17 @@ public class LimitsConfig {
     private long publishBytesPerSecondPerClient = DEFAULT_PUBLISH_BYTES_PER_SECOND_PER_CLIENT;
     private long publishBytesBurstPerClient = DEFAULT_PUBLISH_BYTES_BURST_PER_CLIENT;
     private int maxSubscriptionsPerClient = DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT;
+    private int maxUnauthenticatedBytes = DEFAULT_MAX_UNAUTHENTICATED_BYTES;
+    private int maxInboundQos2PerClient = DEFAULT_MAX_INBOUND_QOS2_PER_CLIENT;
+    private int maxSessionsPerIdentity = DEFAULT_MAX_SESSIONS_PER_IDENTITY;
+    private int maxTopicLevels = DEFAULT_MAX_TOPIC_LEVELS;
+    private int maxTopicLength = DEFAULT_MAX_TOPIC_LENGTH;
+    private long maxRetainedMessages = DEFAULT_MAX_RETAINED_MESSAGES;
+    private long maxRetainedBytes = DEFAULT_MAX_RETAINED_BYTES;
+    private long maxRetainedMessagesPerClient = DEFAULT_MAX_RETAINED_MESSAGES_PER_CLIENT;
+    private long maxRetainedBytesPerClient = DEFAULT_MAX_RETAINED_BYTES_PER_CLIENT;
     private int authFailuresBeforeBackoff = DEFAULT_AUTH_FAILURES_BEFORE_BACKOFF;
+    private int authFailuresPerAddressBeforeBackoff = DEFAULT_AUTH_FAILURES_PER_ADDRESS_BEFORE_BACKOFF;
     private long authBackoffInitialMillis = DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS;
     private long authBackoffMaxMillis = DEFAULT_AUTH_BACKOFF_MAX_MILLIS;
     private int trackedAddresses = DEFAULT_TRACKED_ADDRESSES;
@@ -41,7 +66,21 @@ public class LimitsConfig {
         nonNegative(publishBytesPerSecondPerClient, "publishBytesPerSecondPerClient");
         nonNegative(publishBytesBurstPerClient, "publishBytesBurstPerClient");
         nonNegative(maxSubscriptionsPerClient, "maxSubscriptionsPerClient");
+        nonNegative(maxUnauthenticatedBytes, "maxUnauthenticatedBytes");
+        nonNegative(maxInboundQos2PerClient, "maxInboundQos2PerClient");
+        nonNegative(maxSessionsPerIdentity, "maxSessionsPerIdentity");
+        nonNegative(maxTopicLevels, "maxTopicLevels");
+        nonNegative(maxTopicLength, "maxTopicLength");
+        nonNegative(maxRetainedMessages, "maxRetainedMessages");
+        nonNegative(maxRetainedBytes, "maxRetainedBytes");
+        nonNegative(maxRetainedMessagesPerClient, "maxRetainedMessagesPerClient");
+        nonNegative(maxRetainedBytesPerClient, "maxRetainedBytesPerClient");
         nonNegative(authFailuresBeforeBackoff, "authFailuresBeforeBackoff");
+        nonNegative(authFailuresPerAddressBeforeBackoff, "authFailuresPerAddressBeforeBackoff");
+        if (authFailuresPerAddressBeforeBackoff < authFailuresBeforeBackoff) {
+            fail("authFailuresPerAddressBeforeBackoff", "must be at least authFailuresBeforeBackoff, was "
+                    + authFailuresPerAddressBeforeBackoff);
+        }
         if (authBackoffInitialMillis <= 0) {
             fail("authBackoffInitialMillis", "must be positive, was " + authBackoffInitialMillis);
         }
@@ -64,6 +103,32 @@ public class LimitsConfig {
         throw new IllegalArgumentException("broker configuration 'limits." + key + "' " + message);
     }
 
+    /** Bytes a connection may send while its CONNECT is authenticated; beyond: closed (0 = off). */
+    public int getMaxUnauthenticatedBytes() { return maxUnauthenticatedBytes; }
+    public void setMaxUnauthenticatedBytes(int value) { this.maxUnauthenticatedBytes = value; }
+    /** MQTT 3.1.1 QoS 2 PUBLISHes in flight per connection; beyond: closed (0 = off). */
+    public int getMaxInboundQos2PerClient() { return maxInboundQos2PerClient; }
+    public void setMaxInboundQos2PerClient(int value) { this.maxInboundQos2PerClient = value; }
+    /** Sessions per authenticated identity; a new one beyond: CONNACK 0x97 / 3.1.1 code 3 (0 = off). */
+    public int getMaxSessionsPerIdentity() { return maxSessionsPerIdentity; }
+    public void setMaxSessionsPerIdentity(int value) { this.maxSessionsPerIdentity = value; }
+    /** Levels of a topic name or filter (0 = off). */
+    public int getMaxTopicLevels() { return maxTopicLevels; }
+    public void setMaxTopicLevels(int value) { this.maxTopicLevels = value; }
+    /** Characters of a topic name or filter (0 = off). */
+    public int getMaxTopicLength() { return maxTopicLength; }
+    public void setMaxTopicLength(int value) { this.maxTopicLength = value; }
+
+    /** Retained messages in all / bytes in all / per publishing client / bytes per client (0 = off). */
+    public long getMaxRetainedMessages() { return maxRetainedMessages; }
+    public void setMaxRetainedMessages(long value) { this.maxRetainedMessages = value; }
+    public long getMaxRetainedBytes() { return maxRetainedBytes; }
+    public void setMaxRetainedBytes(long value) { this.maxRetainedBytes = value; }
+    public long getMaxRetainedMessagesPerClient() { return maxRetainedMessagesPerClient; }
+    public void setMaxRetainedMessagesPerClient(long value) { this.maxRetainedMessagesPerClient = value; }
+    public long getMaxRetainedBytesPerClient() { return maxRetainedBytesPerClient; }
+    public void setMaxRetainedBytesPerClient(long value) { this.maxRetainedBytesPerClient = value; }
+
     public int getConnectRatePerAddress() { return connectRatePerAddress; }
     public void setConnectRatePerAddress(int connectRatePerAddress) { this.connectRatePerAddress = connectRatePerAddress; }
     public int getConnectBurstPerAddress() { return connectBurstPerAddress; }
@@ -80,6 +145,9 @@ public class LimitsConfig {
     public void setMaxSubscriptionsPerClient(int maxSubscriptionsPerClient) { this.maxSubscriptionsPerClient = maxSubscriptionsPerClient; }
     public int getAuthFailuresBeforeBackoff() { return authFailuresBeforeBackoff; }
     public void setAuthFailuresBeforeBackoff(int authFailuresBeforeBackoff) { this.authFailuresBeforeBackoff = authFailuresBeforeBackoff; }
+    /** Failed logins over all user names from one source address before the address backs off. */
+    public int getAuthFailuresPerAddressBeforeBackoff() { return authFailuresPerAddressBeforeBackoff; }
+    public void setAuthFailuresPerAddressBeforeBackoff(int value) { this.authFailuresPerAddressBeforeBackoff = value; }
     public long getAuthBackoffInitialMillis() { return authBackoffInitialMillis; }
     public void setAuthBackoffInitialMillis(long authBackoffInitialMillis) { this.authBackoffInitialMillis = authBackoffInitialMillis; }
     public long getAuthBackoffMaxMillis() { return authBackoffMaxMillis; }

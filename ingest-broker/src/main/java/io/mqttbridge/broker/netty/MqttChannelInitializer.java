@@ -79,7 +79,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         this.metrics = metrics;
         this.handlers = handlers;
         this.trafficMetrics = new TrafficMetricsHandler(metrics);
-        this.guard = new ConnectionGuardHandler(config.getConnectTimeoutSeconds());
+        this.guard = new ConnectionGuardHandler(config.getConnectTimeoutSeconds(), limits);
         this.packets = new PacketDispatcher(handlers.publish(), new OutboundAckHandler(), handlers.subscribe(),
                 handlers.unsubscribe(), new PingHandler(), handlers.disconnect());
     }

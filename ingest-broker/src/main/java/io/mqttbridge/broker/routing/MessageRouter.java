@@ -4,6 +4,9 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
+import io.mqttbridge.broker.spi.ClusterFabric;
+import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
+import io.mqttbridge.broker.spi.ClusterFabric.Forwarding;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import org.slf4j.Logger;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 
 /**
  * Hands an accepted application message to every matching session (and to the retained store).
@@ -24,6 +28,11 @@ import java.util.function.IntConsumer;
  * matching session; a client matched by several of its subscriptions gets one delivery at the
  * highest of their QoS with all their subscription identifiers [MQTT-3.3.5-1]; each shared
  * subscription group gets one delivery, to a connected member when there is one.
+ *
+ * <p>In a cluster ({@link ClusterFabric}) a message accepted on this node is also forwarded to the
+ * nodes whose subscriptions match ({@link #routeAndForward}), and each shared group is served by the
+ * one node the fabric picks; messages forwarded by other nodes come in through
+ * {@link #routeForwarded} and reach only the subscriptions of their scope.
  */
 public final class MessageRouter {
 
@@ -34,11 +43,18 @@ public final class MessageRouter {
     private final TopicTree<Subscription> tree;
     private final RetainedStore retainedStore;
     private final BrokerConfig config;
+    private final ClusterFabric fabric;
 
     public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config) {
+        this(tree, retainedStore, config, ClusterFabric.SINGLE_NODE);
+    }
+
+    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
+                         ClusterFabric fabric) {
         this.tree = tree;
         this.retainedStore = retainedStore;
         this.config = config;
+        this.fabric = fabric;
     }
 
     /**
@@ -48,7 +64,8 @@ public final class MessageRouter {
      * @return the number of sessions the message is handed to
      */
     public int route(PublishedMessage message, IntConsumer onHandled) {
-        return route(message, onHandled, null);
+        storeRetained(message);
+        return route(message, true, null, onHandled, null);
     }
 
     /**
@@ -60,8 +77,14 @@ public final class MessageRouter {
      *     matches), or exceptionally when a session store failed
      */
     public CompletableFuture<Void> routeDurably(PublishedMessage message, IntConsumer onHandled) {
+        storeRetained(message);
+        return routeDurably(message, true, null, onHandled);
+    }
+
+    private CompletableFuture<Void> routeDurably(PublishedMessage message, boolean nonShared,
+                                                 Predicate<String> servesShared, IntConsumer onHandled) {
         List<CompletableFuture<Void>> stored = new ArrayList<>(0);
-        route(message, onHandled, stored);
+        route(message, nonShared, servesShared, onHandled, stored);
         return switch (stored.size()) {
             case 0 -> STORED;
             case 1 -> stored.get(0);
@@ -69,7 +92,44 @@ public final class MessageRouter {
         };
     }
 
-    private int route(PublishedMessage message, IntConsumer onHandled, List<CompletableFuture<Void>> stored) {
+    /**
+     * Routes a message accepted on this node like {@link #routeDurably} and forwards it to the other
+     * nodes of the cluster that need it.
+     *
+     * @return completes once the local persistent sessions stored it and the other nodes have it (in
+     *     Kafka); on a single node exactly {@link #routeDurably}
+     */
+    public CompletableFuture<Void> routeAndForward(PublishedMessage message, IntConsumer onHandled) {
+        if (!fabric.isClustered()) {
+            return routeDurably(message, onHandled);
+        }
+        Forwarding forwarding;
+        try {
+            forwarding = fabric.forward(message);
+        } catch (RuntimeException e) {
+            LOG.warn("cluster fabric failed to forward a message on topic {}", message.topic(), e);
+            forwarding = failed(e);
+        }
+        storeRetained(message);
+        CompletableFuture<Void> stored = routeDurably(message, true, forwarding::servesSharedGroupLocally, onHandled);
+        CompletableFuture<Void> forwarded = forwarding.acknowledged();
+        if (forwarded.isDone() && !forwarded.isCompletedExceptionally()) {
+            return stored;
+        }
+        return stored.isDone() && !stored.isCompletedExceptionally() ? forwarded : CompletableFuture.allOf(stored, forwarded);
+    }
+
+    /**
+     * Routes a message another node accepted to the local sessions in {@code scope}; nothing else
+     * (no forwarding, no retained store).
+     *
+     * @return completes once the local persistent sessions stored it
+     */
+    public CompletableFuture<Void> routeForwarded(PublishedMessage message, ForwardedScope scope, IntConsumer onHandled) {
+        return routeDurably(message, scope.nonShared(), scope.sharedTopicFilters()::contains, onHandled);
+    }
+
+    private void storeRetained(PublishedMessage message) {
         if (message.retain() && config.isRetainAvailable()) {
             retainedStore.put(message).whenComplete((ignored, error) -> {
                 if (error != null) {
@@ -77,8 +137,31 @@ public final class MessageRouter {
                 }
             });
         }
+    }
+
+    private static Forwarding failed(RuntimeException e) {
+        CompletableFuture<Void> failure = CompletableFuture.failedFuture(e);
+        return new Forwarding() {
+            @Override
+            public CompletableFuture<Void> acknowledged() {
+                return failure;
+            }
+
+            @Override
+            public boolean servesSharedGroupLocally(String sharedTopicFilter) {
+                return true;
+            }
+        };
+    }
+
+    /**
+     * @param nonShared whether non-shared subscriptions get the message
+     * @param servesShared which shared groups ({@code $share/g/f}) get it; {@code null} for all
+     */
+    private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
+                      IntConsumer onHandled, List<CompletableFuture<Void>> stored) {
         RoutedMessage routed = RoutedMessage.of(message);
-        Collector collector = new Collector(message.clientId());
+        Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared);
         tree.match(message.topic(), collector);
         int count = collector.targets.size() + collector.shared.size();
         Runnable perSession = null;
@@ -151,16 +234,29 @@ public final class MessageRouter {
 
     private static final class Collector implements TopicTree.Visitor<Subscription> {
         private final String publisherClientId;
+        private final String topic;
+        private final boolean nonShared;
+        private final Predicate<String> servesShared;
         final Map<Session, Target> targets = new HashMap<>(4);
         final List<Subscription> shared = new ArrayList<>(0);
 
-        Collector(String publisherClientId) {
+        Collector(String publisherClientId, String topic, boolean nonShared, Predicate<String> servesShared) {
             this.publisherClientId = publisherClientId;
+            this.topic = topic;
+            this.nonShared = nonShared;
+            this.servesShared = servesShared;
         }
 
         @Override
         public void subscription(Subscription subscription) {
+            if (!nonShared) {
+                return;
+            }
             if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {
+                return;
+            }
+            // The subscriber's ACL may hide this topic from a subscription that only overlaps a deny rule.
+            if (!subscription.delivers(topic)) {
                 return;
             }
             targets.computeIfAbsent(subscription.session(), Target::new).add(subscription);
@@ -168,8 +264,12 @@ public final class MessageRouter {
 
         @Override
         public void sharedGroup(TopicTree.SharedGroup<Subscription> group) {
-            Subscription member = group.pick(s -> s.session().isOnline());
-            if (member != null) {
+            Subscription member = group.pick(s -> s.session().isOnline() && s.delivers(topic));
+            if (member == null || !member.delivers(topic)) {
+                member = group.pick(s -> s.delivers(topic));
+            }
+            if (member != null && member.delivers(topic)
+                    && (servesShared == null || servesShared.test(member.topicFilter()))) {
                 shared.add(member);
             }
         }

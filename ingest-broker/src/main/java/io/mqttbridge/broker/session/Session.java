@@ -4,8 +4,10 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.DeliveryState;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.TopicPermissions;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -41,6 +43,12 @@ public final class Session {
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private volatile ClientConnection connection;
     private volatile boolean ended;
+    // The authenticated identity that created or resumed this session (kept in its snapshots); null
+    // for an anonymous one. Changed only inside SessionManager.open's per-client-id compute (or
+    // before a restored session is published), hence atomically with the ownership check.
+    private volatile String owner;
+    /** Ended here because another node of the cluster took the client over: the session continues there. */
+    private boolean movedAway;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
 
@@ -90,6 +98,23 @@ public final class Session {
     /** What waits for the client now; safe from any thread. */
     public DeliveryState deliveryState() {
         return outbound.state();
+    }
+
+    /** The identity this session belongs to, or {@code null} when anonymous or not known. */
+    public String owner() {
+        return owner;
+    }
+
+    /** Whether {@code identity} (null = anonymous) may resume or replace this session. */
+    boolean mayBeOpenedBy(String identity) {
+        String current = owner;
+        return current == null || current.equals(identity);
+    }
+
+    void claimBy(String identity) {
+        if (identity != null) {
+            owner = identity;
+        }
     }
 
     public boolean isOnline() {
@@ -168,6 +193,9 @@ public final class Session {
         disconnectedAt = null;
         connection = newConnection;
         newConnection.setSession(this);
+        if (newConnection.permissions() != null) {
+            applyPermissions(newConnection.permissions());
+        }
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
         if (expirySeconds != 0) {
@@ -207,7 +235,8 @@ public final class Session {
             }
             // Taken over by a newer connection to this session, or the session already ended:
             // the will is only held back while the same session continues [MQTT-3.1.3-9].
-            if (will != null && (ended || willDelaySeconds == 0)) {
+            boolean continuesElsewhere = movedAway && sessionExpirySeconds != 0;
+            if (will != null && ((ended && !continuesElsewhere) || willDelaySeconds == 0)) {
                 will.run();
             }
             return;
@@ -280,6 +309,50 @@ public final class Session {
         });
     }
 
+    /**
+     * Another node took the client over: disconnects the connection still attached (0x8E), saves
+     * the session for that node and ends it here without removing it from the store. The old
+     * connection's will follows the takeover rules when it closes (published only with no will delay
+     * or when the session does not outlive the connection). Inbound QoS 2 flows are not carried
+     * across nodes: the snapshot has no place for them.
+     *
+     * @return completes once the store has the snapshot
+     */
+    CompletableFuture<Void> moveAway() {
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        execute(() -> {
+            if (ended) {
+                saved.complete(null);
+                return;
+            }
+            ClientConnection previous = connection;
+            if (previous != null) {
+                disconnectedAt = Instant.now();
+                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                connection = null;
+            }
+            cancelTimers();
+            pendingWill = null;
+            movedAway = true;
+            SessionSnapshot snapshot = snapshot();
+            ended = true;
+            for (Subscription subscription : subscriptions.values()) {
+                manager.removeFromTree(subscription);
+            }
+            subscriptions.clear();
+            // The other node owns the stored session now: nothing more is written through from here.
+            setPersistent(false);
+            outbound.clear();
+            manager.forget(this);
+            if (snapshot.sessionExpirySeconds() == 0) {
+                saved.complete(null);
+            } else {
+                manager.saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
+            }
+        });
+        return saved;
+    }
+
     /** Ends the session on its executor: e.g. replaced by a clean start. Kicks a connection still attached. */
     public void endFromOutside(int reasonCode, String reason) {
         execute(() -> {
@@ -327,6 +400,30 @@ public final class Session {
         Subscription previous = subscriptions.put(subscription.topicFilter(), subscription);
         manager.addToTree(subscription, previous == null);
         return previous != null;
+    }
+
+    /**
+     * Decides every subscription again under {@code permissions} (those of a connection resuming the
+     * session, or changed rules): a subscription no longer allowed is removed, the others get the
+     * delivery filter the rules now give them. Must run on the session's executor.
+     *
+     * @return the filters (as the client sent them) that were removed
+     */
+    public List<String> applyPermissions(TopicPermissions permissions) {
+        List<String> removed = new ArrayList<>(0);
+        for (Subscription subscription : List.copyOf(subscriptions.values())) {
+            DeliveryFilter now = permissions.subscriptionFilter(subscription.filter());
+            if (now == null) {
+                unsubscribe(subscription.topicFilter());
+                removed.add(subscription.topicFilter());
+            } else if (now != subscription.deliveryFilter()) {
+                subscribe(subscription.withDeliveryFilter(now));
+            }
+        }
+        if (!removed.isEmpty() && sessionExpirySeconds != 0 && !ended) {
+            manager.save(snapshot());
+        }
+        return removed;
     }
 
     /** Removes a subscription; must run on the session's executor. @return whether it existed */
@@ -426,7 +523,7 @@ public final class Session {
         for (Subscription subscription : subscriptions.values()) {
             subs.add(subscription.toStored());
         }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored());
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored(), owner);
     }
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */

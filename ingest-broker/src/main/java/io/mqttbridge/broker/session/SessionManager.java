@@ -3,6 +3,7 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.routing.TopicTree;
+import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
@@ -30,38 +31,185 @@ public final class SessionManager {
     }
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    // Live sessions per owning identity, for the sessions-per-identity limit.
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> owned = new ConcurrentHashMap<>();
     private final TopicTree<Subscription> tree;
     private final SessionStore store;
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
+    private final ClusterFabric fabric;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
+        this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
+    }
+
+    public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config,
+                          ClusterFabric fabric) {
         this.tree = tree;
         this.store = store;
         this.metrics = metrics;
         this.config = config;
+        this.fabric = fabric;
+    }
+
+    /**
+     * Refuses a CONNECT in a cluster because the client id's stored session belongs to another
+     * authenticated identity (or to one, and the client is anonymous).
+     */
+    public static final class SessionOwnedByAnotherIdentity extends RuntimeException {
+        SessionOwnedByAnotherIdentity(String clientId) {
+            super("the session of client id '" + clientId + "' belongs to another identity", null, false, false);
+        }
+    }
+
+    /**
+     * To run before {@link #open} in a cluster: makes this node the holder of {@code clientId} (the
+     * node that held it disconnects it and saves its session) and, unless this node still has the
+     * session or the client starts clean, loads the session from the store. On a single node it
+     * completes at once, without any I/O. Callable from any thread.
+     *
+     * <p>The stored session's owner is checked before the claim, so that an identity can neither
+     * take over nor (with clean start) delete another identity's stored session on another node.
+     * This covers sessions the store holds (persistent ones); a clean session held by another node
+     * is not in the store, so its owner is checked only by that node's {@link #open}.
+     *
+     * @param owner the authenticated identity connecting, {@code null} when anonymous
+     * @return fails with {@link SessionOwnedByAnotherIdentity} when the stored session is another identity's
+     */
+    public CompletableFuture<Void> prepareOpen(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
+        if (!fabric.isClustered()) {
+            return DONE;
+        }
+        Session local = sessions.get(clientId);
+        CompletableFuture<Void> ownerChecked = local != null && !local.isEnded()
+                ? (local.mayBeOpenedBy(owner) ? DONE : CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId)))
+                : store.load(clientId).thenAccept(stored -> {
+                    String storedOwner = stored.map(SessionSnapshot::owner).orElse(null);
+                    if (storedOwner != null && !storedOwner.equals(owner)) {
+                        throw new SessionOwnedByAnotherIdentity(clientId);
+                    }
+                });
+        return ownerChecked.thenCompose(checked -> fabric.claim(clientId)).thenCompose(claimed -> {
+            if (sessions.containsKey(clientId)) {
+                return DONE;
+            }
+            if (cleanStart) {
+                // A session another node left in the store must not come back at a later non-clean connect.
+                return store.remove(clientId);
+            }
+            return store.load(clientId).thenCompose(snapshot -> snapshot.isEmpty()
+                    ? DONE : restoreOne(snapshot.get(), executor));
+        });
+    }
+
+    /**
+     * After a session was opened for a connection: in a cluster, hands it over at once if another
+     * node claimed the client in the meantime (two CONNECTs at once on two nodes: the later claim wins).
+     */
+    public void confirmHolder(String clientId) {
+        if (fabric.isClustered() && !fabric.isHolder(clientId)) {
+            handOver(clientId);
+        }
+    }
+
+    private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
+        Session session = new Session(snapshot.clientId(), this, executor);
+        claim(session, snapshot.owner());
+        if (sessions.putIfAbsent(snapshot.clientId(), session) != null) {
+            release(session);
+            return DONE;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        session.execute(() -> {
+            try {
+                session.restore(snapshot);
+                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
+                    session.subscribe(Subscriptions.fromStored(session, stored));
+                }
+            } finally {
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Another node took {@code clientId} over: disconnects it here (0x8E), saves its session and
+     * forgets it on this node without removing it from the store.
+     *
+     * @return completes once the store has the session (at once when this node has none)
+     */
+    public CompletableFuture<Void> handOver(String clientId) {
+        Session session = sessions.get(clientId);
+        return session == null ? DONE : session.moveAway();
     }
 
     /**
      * Finds the session to resume or creates a new one. With {@code cleanStart} an existing session
      * is ended (its connection, if any, is disconnected with 0x8E) and a new one takes its place.
+     *
+     * <p>A session created by an authenticated identity belongs to it: another identity, or an
+     * anonymous client, can neither resume nor replace it, so that a client id alone never gives
+     * access to another device's session.
+     *
+     * @param owner the authenticated identity (device id) connecting, or {@code null} when anonymous
+     * @return the session, or {@code null} (and nothing changed) when the session under
+     *     {@code clientId} belongs to another identity
      */
-    public Opened open(String clientId, boolean cleanStart, EventExecutor executor) {
+    public Opened open(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
         Session[] replaced = new Session[1];
         boolean[] present = new boolean[1];
+        boolean[] refused = new boolean[1];
         Session session = sessions.compute(clientId, (id, existing) -> {
+            if (existing != null && !existing.isEnded() && !existing.mayBeOpenedBy(owner)) {
+                refused[0] = true;
+                return existing;
+            }
             if (existing != null && !cleanStart && !existing.isEnded()) {
                 present[0] = true;
+                claim(existing, owner);
                 return existing;
             }
             replaced[0] = existing;
-            return new Session(id, this, executor);
+            Session created = new Session(id, this, executor);
+            claim(created, owner);
+            return created;
         });
+        if (refused[0]) {
+            return null;
+        }
         if (replaced[0] != null) {
             replaced[0].endFromOutside(0x8E, DisconnectInfo.SESSION_TAKEN_OVER);
         }
         return new Opened(session, present[0]);
     }
+
+    private void claim(Session session, String owner) {
+        if (owner != null && !owner.equals(session.owner())) {
+            session.claimBy(owner);
+            owned.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        }
+    }
+
+    private void release(Session session) {
+        String owner = session.owner();
+        if (owner != null) {
+            owned.computeIfPresent(owner, (o, count) -> count.decrementAndGet() <= 0 ? null : count);
+        }
+    }
+
+    /** Live sessions that belong to {@code owner}; approximate while connects race. */
+    public int countOwnedBy(String owner) {
+        var count = owned.get(owner);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Whether opening {@code clientId} for {@code owner} would give the owner one more session. */
+    public boolean wouldAddSessionFor(String owner, String clientId) {
+        Session existing = sessions.get(clientId);
+        return existing == null || existing.isEnded() || !owner.equals(existing.owner());
+    }
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     public Session get(String clientId) {
         return sessions.get(clientId);
@@ -84,6 +232,7 @@ public final class SessionManager {
         List<CompletableFuture<Void>> restored = new ArrayList<>();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
+            claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
             CompletableFuture<Void> done = new CompletableFuture<>();
             restored.add(done);
@@ -123,23 +272,42 @@ public final class SessionManager {
 
     /** Puts an ended session back under its client id, unless a newer session took the id. */
     boolean revive(Session session) {
-        return sessions.putIfAbsent(session.clientId(), session) == null;
+        boolean revived = sessions.putIfAbsent(session.clientId(), session) == null;
+        if (revived && session.owner() != null) {
+            owned.computeIfAbsent(session.owner(), o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        }
+        return revived;
     }
 
     void addToTree(Subscription subscription, boolean isNew) {
-        tree.add(subscription.filter(), subscription.shareGroup(), subscription.session(), subscription);
+        boolean replaced = tree.add(subscription.filter(), subscription.shareGroup(), subscription.session(), subscription);
         if (isNew) {
             metrics.subscriptions(1);
+        }
+        if (!replaced) {
+            fabric.subscriptionAdded(subscription.topicFilter());
         }
     }
 
     void removeFromTree(Subscription subscription) {
         if (tree.remove(subscription.filter(), subscription.shareGroup(), subscription.session()) != null) {
             metrics.subscriptions(-1);
+            fabric.subscriptionRemoved(subscription.topicFilter());
         }
     }
 
+    /** A session moved to another node: gone from here, kept in the store. */
+    void forget(Session session) {
+        release(session);
+        sessions.remove(session.clientId(), session);
+    }
+
+    CompletableFuture<Void> saveNow(SessionSnapshot snapshot) {
+        return store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
+    }
+
     void ended(Session session) {
+        release(session);
         sessions.remove(session.clientId(), session);
         store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
     }

@@ -15,7 +15,12 @@ public sealed interface AuthenticationResult {
         /** Refused for policy reasons such as repeated failures (0x8A Banned / 3.1.1 code 5). */
         BANNED,
         /** The authentication backend is unavailable (0x88 / 3.1.1 code 3). */
-        SERVER_UNAVAILABLE
+        SERVER_UNAVAILABLE,
+        /**
+         * The credentials are good but the client id is not one this identity may use (see
+         * {@link ClientIdBinding}) (0x85 Client Identifier not valid / 3.1.1 code 2).
+         */
+        CLIENT_ID_NOT_ALLOWED
     }
 
     static AuthenticationResult success(DeviceIdentity identity) {

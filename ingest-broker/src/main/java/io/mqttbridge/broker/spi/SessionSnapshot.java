@@ -14,18 +14,27 @@ import java.util.Objects;
  * @param subscriptions the session's subscriptions
  * @param pending messages not yet completed for this session, oldest first: unacknowledged
  *     outbound QoS 1/2 messages and messages queued while offline
+ * @param owner the authenticated identity (device id) the session belongs to, {@code null} for an
+ *     anonymous session: after a restart, only that identity may resume or take it over
  */
 public record SessionSnapshot(
         String clientId,
         long sessionExpirySeconds,
         Instant disconnectedAt,
         List<StoredSubscription> subscriptions,
-        List<PendingMessage> pending) {
+        List<PendingMessage> pending,
+        String owner) {
 
     public SessionSnapshot {
         Objects.requireNonNull(clientId, "clientId");
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
         pending = pending == null ? List.of() : List.copyOf(pending);
+    }
+
+    /** A snapshot of a session without a known owner (anonymous, or stored before owners were kept). */
+    public SessionSnapshot(String clientId, long sessionExpirySeconds, Instant disconnectedAt,
+                           List<StoredSubscription> subscriptions, List<PendingMessage> pending) {
+        this(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, null);
     }
 
     /**
@@ -48,12 +57,12 @@ public record SessionSnapshot(
                     : new PendingMessage(m.message(), m.qos(), m.packetId(), m.released(), m.subscriptionIdentifiers(),
                             ++highest));
         }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered);
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered, owner);
     }
 
     /** This snapshot with other pending messages. */
     public SessionSnapshot withPending(List<PendingMessage> messages) {
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages);
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages, owner);
     }
 
     /**

@@ -29,4 +29,16 @@ public interface TopicPermissions {
      *     if every topic it can match may be subscribed to
      */
     boolean maySubscribe(String topicFilter);
+
+    /**
+     * Decides a SUBSCRIBE once: {@code null} refuses it; otherwise the subscription is granted and
+     * the returned filter says which of its topics may be delivered through it. Implementations
+     * that can grant a filter only partly (rules that deny some of the topics it matches) override
+     * this; the default grants exactly what {@link #maySubscribe} allows, with nothing hidden.
+     *
+     * @param topicFilter a valid topic filter without any {@code $share/group/} prefix
+     */
+    default DeliveryFilter subscriptionFilter(String topicFilter) {
+        return maySubscribe(topicFilter) ? DeliveryFilter.ALL : null;
+    }
 }

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Publishes will messages like any other application message: to the sink (the Kafka mirror) and
- * to matching subscribers. Callable from any thread.
+ * to matching subscribers on every node of a cluster. Callable from any thread.
  */
 public final class WillPublisher {
 
@@ -41,6 +41,11 @@ public final class WillPublisher {
                 LOG.warn("sink refused the will of client {} on topic {}", message.clientId(), message.topic(), error);
             }
         });
-        router.route(message, null);
+        router.routeAndForward(message, null).whenComplete((ignored, error) -> {
+            if (error != null) {
+                LOG.warn("will of client {} on topic {} did not reach every node", message.clientId(), message.topic(),
+                        error);
+            }
+        });
     }
 }

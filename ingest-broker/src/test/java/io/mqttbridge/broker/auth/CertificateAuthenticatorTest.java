@@ -53,7 +53,7 @@ class CertificateAuthenticatorTest {
 
     @Test
     void commonNameBecomesTheDeviceIdByDefault() {
-        assertThat(deviceId(authenticate(new CertificateAuthConfig(), request("c", device, null, null))))
+        assertThat(deviceId(authenticate(new CertificateAuthConfig(), request("device-cn", device, null, null))))
                 .isEqualTo("device-cn");
     }
 
@@ -62,12 +62,15 @@ class CertificateAuthenticatorTest {
         CertificateAuthConfig uri = new CertificateAuthConfig();
         uri.setIdentityField(CertificateAuthConfig.IdentityField.SAN_URI);
         uri.setSanPrefix("urn:device:");
+        uri.setClientIdPattern("*");
         assertThat(deviceId(authenticate(uri, request("c", device, null, null)))).isEqualTo("d-7");
         CertificateAuthConfig dns = new CertificateAuthConfig();
         dns.setIdentityField(CertificateAuthConfig.IdentityField.SAN_DNS);
+        dns.setClientIdPattern("*");
         assertThat(deviceId(authenticate(dns, request("c", device, null, null)))).isEqualTo("dev.example");
         CertificateAuthConfig email = new CertificateAuthConfig();
         email.setIdentityField(CertificateAuthConfig.IdentityField.SAN_EMAIL);
+        email.setClientIdPattern("*");
         assertThat(deviceId(authenticate(email, request("c", device, null, null)))).isEqualTo("d7@example.org");
     }
 
@@ -82,18 +85,38 @@ class CertificateAuthenticatorTest {
     }
 
     @Test
-    void clientIdMustMatchRefusesAnotherClientId() {
+    void byDefaultTheClientIdMustEqualTheCertificateIdentity() {
         CertificateAuthConfig config = new CertificateAuthConfig();
-        config.setClientIdMustMatch(true);
         assertThat(authenticate(config, request("someone-else", device, null, null)))
-                .isEqualTo(AuthenticationResult.refused(Refusal.NOT_AUTHORIZED));
+                .isEqualTo(AuthenticationResult.refused(Refusal.CLIENT_ID_NOT_ALLOWED));
         assertThat(deviceId(authenticate(config, request("device-cn", device, null, null)))).isEqualTo("device-cn");
+    }
+
+    @Test
+    void aClientIdTemplateAllowsOnlyClientIdsDerivedFromTheIdentity() {
+        CertificateAuthConfig config = new CertificateAuthConfig();
+        config.setClientIdPattern("%u-*");
+        assertThat(deviceId(authenticate(config, request("device-cn-a", device, null, null)))).isEqualTo("device-cn");
+        assertThat(authenticate(config, request("device-cn", device, null, null)))
+                .isEqualTo(AuthenticationResult.refused(Refusal.CLIENT_ID_NOT_ALLOWED));
+        assertThat(authenticate(config, request("other-a", device, null, null)))
+                .isEqualTo(AuthenticationResult.refused(Refusal.CLIENT_ID_NOT_ALLOWED));
+        config.setClientIdPattern("*");
+        assertThat(deviceId(authenticate(config, request("anything", device, null, null)))).isEqualTo("device-cn");
+    }
+
+    @Test
+    void aClientIdPatternWithoutTheIdentityIsRefusedNamingTheKey() {
+        CertificateAuthConfig config = new CertificateAuthConfig();
+        config.setClientIdPattern("fixed-id");
+        assertThatThrownBy(config::validate).hasMessageContaining("clientIdPattern");
     }
 
     @Test
     void requiredPasswordMustBelongToTheCertificatesDevice() {
         CertificateAuthConfig config = new CertificateAuthConfig();
         config.setPasswordRequired(true);
+        config.setClientIdPattern("*");
         Authenticator passwords = request -> CompletableFuture.completedFuture(
                 "secret".equals(new String(request.password() == null ? new byte[0] : request.password(), StandardCharsets.UTF_8))
                         ? AuthenticationResult.success(new DeviceIdentity(request.username(), request.username(), request.clientId(), null))
@@ -111,6 +134,7 @@ class CertificateAuthenticatorTest {
     void requiredPasswordWithoutPasswordAuthenticatorIsAConfigurationError() {
         CertificateAuthConfig config = new CertificateAuthConfig();
         config.setPasswordRequired(true);
+        config.setClientIdPattern("*");
         assertThatThrownBy(() -> new CertificateAuthenticator(config))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("passwordRequired");
     }

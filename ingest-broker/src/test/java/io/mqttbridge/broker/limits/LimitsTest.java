@@ -53,8 +53,12 @@ class LimitsTest {
     }
 
     private static Mqtt5ConnAckReasonCode connectResult(Mqtt5BlockingClient client, String password) {
+        return connectResult(client, "u", password);
+    }
+
+    private static Mqtt5ConnAckReasonCode connectResult(Mqtt5BlockingClient client, String username, String password) {
         try {
-            return client.connectWith().simpleAuth().username("u").password(password.getBytes(StandardCharsets.UTF_8))
+            return client.connectWith().simpleAuth().username(username).password(password.getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth().send().getReasonCode();
         } catch (Mqtt5ConnAckException e) {
             return e.getMqttMessage().getReasonCode();
@@ -220,6 +224,27 @@ class LimitsTest {
             assertThat(broker.metrics.meter(LimitMetrics.AUTH_BACKOFF).getCount()).isEqualTo(1);
             await().atMost(10, TimeUnit.SECONDS).pollInterval(200, TimeUnit.MILLISECONDS)
                     .until(() -> connectResult(client(broker.port(), "g4"), "good") == Mqtt5ConnAckReasonCode.SUCCESS);
+        }
+    }
+
+    @Test
+    void failedLoginsOfOneUserNameNeitherLockOutNorAreClearedByAnotherIdentityFromTheSameAddress() {
+        Authenticator passwords = request -> CompletableFuture.completedFuture(
+                "good".equals(new String(request.password(), StandardCharsets.UTF_8))
+                        ? AuthenticationResult.success(new DeviceIdentity(request.username(), request.username(), request.clientId(), null))
+                        : AuthenticationResult.refused(AuthenticationResult.Refusal.BAD_USERNAME_OR_PASSWORD));
+        try (TestBroker broker = new TestBroker(c -> {
+            c.getLimits().setAuthFailuresBeforeBackoff(2);
+            c.getLimits().setAuthBackoffInitialMillis(60_000);
+        }, passwords, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE)) {
+            assertThat(connectResult(client(broker.port(), "v1"), "victim", "guess-1"))
+                    .isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+            assertThat(connectResult(client(broker.port(), "v2"), "victim", "guess-2"))
+                    .isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+            Mqtt5BlockingClient attacker = client(broker.port(), "a1");
+            assertThat(connectResult(attacker, "attacker", "good")).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
+            attacker.disconnect();
+            assertThat(connectResult(client(broker.port(), "v3"), "victim", "good")).isEqualTo(Mqtt5ConnAckReasonCode.BANNED);
         }
     }
 }

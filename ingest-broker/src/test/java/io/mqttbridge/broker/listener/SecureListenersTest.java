@@ -272,7 +272,6 @@ class SecureListenersTest {
         CertificateAuthConfig config = new CertificateAuthConfig();
         config.setIdentityField(CertificateAuthConfig.IdentityField.SAN_URI);
         config.setSanPrefix("urn:device:");
-        config.setClientIdMustMatch(true);
         try (TestBroker broker = new TestBroker(listeners(listener("mtls", Transport.TLS, mutualTls(ClientAuth.REQUIRED))),
                 new CertificateAuthenticator(config), Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE)) {
             int port = broker.broker.port("mtls");
@@ -284,7 +283,7 @@ class SecureListenersTest {
             assertThatThrownBy(() -> tlsClient(port, "impostor", "device-1").connect())
                     .isInstanceOf(Mqtt5ConnAckException.class)
                     .satisfies(e -> assertThat(((Mqtt5ConnAckException) e).getMqttMessage().getReasonCode())
-                            .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
+                            .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID));
         }
     }
 

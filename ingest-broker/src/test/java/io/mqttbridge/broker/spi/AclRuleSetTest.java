@@ -58,15 +58,61 @@ class AclRuleSetTest {
     }
 
     @Test
-    void subscriptionOverlappingADeniedTopicIsRefused() {
+    void subscriptionOverlappingADeniedTopicIsGrantedAndHidesOnlyTheDeniedTopic() {
         AclRuleSet rules = AclRuleSet.forIdentity(
                 List.of(AclRule.deny(SUBSCRIBE, "a/secret"), AclRule.allow(SUBSCRIBE, "#")), "c", "u");
 
-        assertThat(rules.maySubscribe("a/#")).isFalse();
-        assertThat(rules.maySubscribe("+/secret")).isFalse();
+        for (String filter : List.of("a/#", "+/secret", "#", "+/+")) {
+            DeliveryFilter delivery = rules.subscriptionFilter(filter);
+            assertThat(delivery).as(filter).isNotNull().isNotSameAs(DeliveryFilter.ALL);
+            assertThat(delivery.allows("a/secret")).as(filter).isFalse();
+            assertThat(delivery.allows("b/secret")).as(filter).isTrue();
+        }
+        assertThat(rules.subscriptionFilter("a/secret")).isNull();
+        assertThat(rules.subscriptionFilter("a/+/x")).isSameAs(DeliveryFilter.ALL);
+        assertThat(rules.subscriptionFilter("b/#")).isSameAs(DeliveryFilter.ALL);
+    }
+
+    @Test
+    void subscriptionEntirelyInsideADeniedFilterIsRefused() {
+        AclRuleSet rules = AclRuleSet.forIdentity(
+                List.of(AclRule.deny(ALL, "admin/#"), AclRule.allow(ALL, "#")), "c", "u");
+
+        assertThat(rules.maySubscribe("admin/+")).isFalse();
+        assertThat(rules.maySubscribe("admin/#")).isFalse();
+        assertThat(rules.maySubscribe("admin")).as("admin/# also matches admin").isFalse();
+        assertThat(rules.maySubscribe("#")).isTrue();
+    }
+
+    @Test
+    void partialRulesAreCheckedInOrderForEachDeliveredTopic() {
+        AclRuleSet rules = AclRuleSet.forIdentity(List.of(AclRule.allow(SUBSCRIBE, "a/b/open"),
+                AclRule.deny(SUBSCRIBE, "a/b/#"), AclRule.allow(SUBSCRIBE, "a/#")), "c", "u");
+
+        DeliveryFilter delivery = rules.subscriptionFilter("a/+/+");
+        assertThat(delivery.allows("a/b/open")).isTrue();
+        assertThat(delivery.allows("a/b/closed")).isFalse();
+        assertThat(delivery.allows("a/c/d")).isTrue();
+    }
+
+    @Test
+    void anAllowRuleCoveringOnlyPartOfAFilterDoesNotGrantIt() {
+        AclRuleSet rules = AclRuleSet.forIdentity(List.of(AclRule.allow(SUBSCRIBE, "sensors/%c/#")), "c", "u");
+
         assertThat(rules.maySubscribe("#")).isFalse();
-        assertThat(rules.maySubscribe("a/+/x")).isTrue();
-        assertThat(rules.maySubscribe("b/#")).isTrue();
+        assertThat(rules.maySubscribe("sensors/+/temp")).isFalse();
+        assertThat(rules.subscriptionFilter("sensors/c/temp")).isSameAs(DeliveryFilter.ALL);
+    }
+
+    @Test
+    void usernamePlaceholderIsTheAuthenticatedIdentityNotTheUserNameSent() {
+        AclRuleSet rules = AclRuleSet.forIdentity(List.of(AclRule.allow(ALL, "users/%u/#")),
+                new DeviceIdentity("dev-1", "someone-else", "c", List.of()));
+
+        assertThat(rules.mayPublish("users/dev-1/x")).isTrue();
+        assertThat(rules.mayPublish("users/someone-else/x")).isFalse();
+        assertThat(AclRuleSet.forIdentity(List.of(AclRule.allow(ALL, "users/%u/#")),
+                new DeviceIdentity(null, "someone-else", "c", List.of())).mayPublish("users/someone-else/x")).isFalse();
     }
 
     @Test

@@ -28,7 +28,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * the record (so the broker's PUBACK/PUBREC means "in Kafka"); it fails with
  * {@link PublishRejectedException} when Kafka refused it or {@code delivery.timeout.ms} passed
  * (reason code 0x80; 0x97 when over the outstanding-bytes limit or the producer's buffer is
- * exhausted; 0x90 when the rule's topic template yields no legal Kafka topic). Messages no rule
+ * exhausted or the rule's template reached its {@code maxTopics}; 0x90 when the rule's topic
+ * template yields no legal Kafka topic, or a reserved one: see {@link ReservedTopics}). Messages no rule
  * matches, and retained messages of rules that skip them, complete at once.
  *
  * <p>Threading and order: {@link #accept} never blocks: it builds the record on the caller's
@@ -63,9 +64,18 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
      */
     public KafkaPublishSink(List<MirrorRule> rules, ProducerSettings settings, String nodeId,
             Producer<byte[], byte[]> producer, MetricRegistry metricRegistry) {
+        this(rules, ReservedTopics.INTERNAL_ONLY, settings, nodeId, producer, metricRegistry);
+    }
+
+    /**
+     * @param reserved Kafka topics no rule may write to (a fixed one fails here; a template that
+     *     renders one refuses that message with 0x90)
+     */
+    public KafkaPublishSink(List<MirrorRule> rules, ReservedTopics reserved, ProducerSettings settings, String nodeId,
+            Producer<byte[], byte[]> producer, MetricRegistry metricRegistry) {
         Objects.requireNonNull(nodeId, "nodeId");
         settings.validate("producer");
-        this.routes = MirrorRoutes.compile(rules);
+        this.routes = MirrorRoutes.compile(rules, reserved);
         this.records = new MirrorRecordFactory(nodeId);
         this.outstanding = new OutstandingBytes(settings.getOutstandingHighWaterBytes(),
                 settings.getOutstandingLowWaterBytes(), settings.getOutstandingLimitBytes());
@@ -78,11 +88,17 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
     /** Creates the sink with a new {@link KafkaProducer} built from {@code settings}. */
     public static KafkaPublishSink create(String bootstrapServers, List<MirrorRule> rules, ProducerSettings settings,
             String nodeId, MetricRegistry metricRegistry) {
+        return create(bootstrapServers, rules, ReservedTopics.INTERNAL_ONLY, settings, nodeId, metricRegistry);
+    }
+
+    /** Creates the sink with a new {@link KafkaProducer}; no rule may write to {@code reserved}. */
+    public static KafkaPublishSink create(String bootstrapServers, List<MirrorRule> rules, ReservedTopics reserved,
+            ProducerSettings settings, String nodeId, MetricRegistry metricRegistry) {
         settings.validate("producer");
-        MirrorRoutes.compile(rules);
+        MirrorRoutes.compile(rules, reserved);
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(settings.toProperties(bootstrapServers, "mqtt-mirror-" + nodeId));
-        return new KafkaPublishSink(rules, settings, nodeId, producer, metricRegistry);
+        return new KafkaPublishSink(rules, reserved, settings, nodeId, producer, metricRegistry);
     }
 
     @Override
@@ -97,7 +113,12 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         if (kafkaTopic == null) {
             metrics.failed();
             return CompletableFuture.failedFuture(new PublishRejectedException(SendFailures.TOPIC_NAME_INVALID,
-                    route + " yields no legal Kafka topic for MQTT topic '" + message.topic() + "'", null));
+                    route + " yields no legal (or a reserved) Kafka topic for MQTT topic '" + message.topic() + "'", null));
+        }
+        if (!route.admitTopic(kafkaTopic)) {
+            metrics.rejectedTopicLimit();
+            return CompletableFuture.failedFuture(new PublishRejectedException(PublishRejectedException.QUOTA_EXCEEDED,
+                    route + " already writes to its maxTopics Kafka topics; not creating '" + kafkaTopic + "'", null));
         }
         ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, route.key(message, levels), message);
         int size = MirrorRecordFactory.estimateSize(record);

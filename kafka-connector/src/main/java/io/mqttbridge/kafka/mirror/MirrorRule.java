@@ -14,12 +14,15 @@ public class MirrorRule {
 
     public static final KeyStrategy DEFAULT_KEY_STRATEGY = KeyStrategy.CLIENT_ID;
     public static final boolean DEFAULT_MIRROR_RETAINED = true;
+    /** How many distinct Kafka topics a rule with a topic template may write to (and so create). */
+    public static final int DEFAULT_MAX_TOPICS = 100;
 
     private String mqttTopicFilter;
     private String kafkaTopic;
     private KeyStrategy keyStrategy = DEFAULT_KEY_STRATEGY;
     private int keyTopicLevel;
     private boolean mirrorRetained = DEFAULT_MIRROR_RETAINED;
+    private int maxTopics = DEFAULT_MAX_TOPICS;
 
     public MirrorRule() {
     }
@@ -27,6 +30,20 @@ public class MirrorRule {
     public MirrorRule(String mqttTopicFilter, String kafkaTopic) {
         this.mqttTopicFilter = mqttTopicFilter;
         this.kafkaTopic = kafkaTopic;
+    }
+
+    /**
+     * For a template ({@code telemetry.{2}}): the most distinct Kafka topics this rule writes to
+     * per process; a message that would need another one is refused (0x97 Quota exceeded), so
+     * devices cannot make the broker create topics without bound. Ignored for a fixed topic.
+     */
+    public int getMaxTopics() {
+        return maxTopics;
+    }
+
+    public MirrorRule setMaxTopics(int maxTopics) {
+        this.maxTopics = maxTopics;
+        return this;
     }
 
     public String getMqttTopicFilter() {

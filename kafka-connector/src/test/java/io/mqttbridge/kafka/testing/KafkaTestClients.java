@@ -36,6 +36,18 @@ public final class KafkaTestClients {
      * Creates the topic (if absent) and waits until every partition has a leader: an idempotent
      * producer that meets a partition without one can get stuck in sequence-number retries.
      */
+    /** Whether {@code topic} exists in the cluster now. */
+    public static boolean topicExists(String bootstrapServers, String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return admin.listTopics().names().get().contains(topic);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static void createTopic(String bootstrapServers, String topic, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             try {

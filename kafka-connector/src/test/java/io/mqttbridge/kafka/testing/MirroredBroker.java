@@ -39,8 +39,14 @@ public final class MirroredBroker implements AutoCloseable {
 
     public static MirroredBroker start(String bootstrapServers, List<MirrorRule> rules, ProducerSettings settings,
             SessionListener listener) {
+        return start(bootstrapServers, rules, io.mqttbridge.kafka.mirror.ReservedTopics.INTERNAL_ONLY, settings, listener);
+    }
+
+    /** A broker whose sink mirrors per {@code rules} but never into {@code reserved}. */
+    public static MirroredBroker start(String bootstrapServers, List<MirrorRule> rules,
+            io.mqttbridge.kafka.mirror.ReservedTopics reserved, ProducerSettings settings, SessionListener listener) {
         MetricRegistry metrics = new MetricRegistry();
-        KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, rules, settings, NODE_ID, metrics);
+        KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, rules, reserved, settings, NODE_ID, metrics);
         try {
             return new MirroredBroker(startBroker(sink, listener, metrics), sink, metrics);
         } catch (RuntimeException e) {

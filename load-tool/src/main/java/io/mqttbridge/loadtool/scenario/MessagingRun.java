@@ -39,6 +39,8 @@ public final class MessagingRun {
     private final Topology topology;
     private final MqttQoS qos;
     private final InetSocketAddress broker;
+    private final InetSocketAddress subscriberBroker;
+    private static final long CROSS_NODE_SETTLE_MILLIS = 2_000;
     private final List<InetSocketAddress> sources;
     private final AtomicLongArray progress;
     private final ProcessStats brokerProcess;
@@ -69,6 +71,7 @@ public final class MessagingRun {
         this.topology = Topology.of(options.scenario(), options.publishers(), options.subscribers(), "loadtool/" + runId);
         this.qos = MqttQoS.valueOf(options.qos());
         this.broker = options.brokerAddress();
+        this.subscriberBroker = options.subscriberAddress();
         this.sources = options.sourceAddresses();
         this.progress = new AtomicLongArray(topology.subscribers() * topology.publishers());
         this.brokerProcess = options.brokerPid() == null ? null : new ProcessStats(options.brokerPid());
@@ -146,7 +149,7 @@ public final class MessagingRun {
         for (int s = 0; s < topology.subscribers(); s++) {
             SubscriberStats subscriber = new SubscriberStats(s, topology.publishers(), progress);
             stats.add(subscriber);
-            futures.add(MqttClientConnection.connect(transport, broker, sources.get(s % sources.size()),
+            futures.add(MqttClientConnection.connect(transport, subscriberBroker, sources.get(s % sources.size()),
                     runId + "-sub-" + s, options.keepAliveSeconds(), subscriber, () -> { }));
         }
         List<MqttClientConnection> subscribers = await(futures, "connecting subscribers");
@@ -158,6 +161,15 @@ public final class MessagingRun {
             if (granted != options.qos()) {
                 problems.add("broker granted QoS " + granted + " for a QoS " + options.qos() + " subscription");
                 break;
+            }
+        }
+        if (!subscriberBroker.equals(broker)) {
+            // Another node of a cluster learns of these subscriptions asynchronously (a Kafka topic):
+            // without this pause the first messages could be published before it knows.
+            try {
+                Thread.sleep(CROSS_NODE_SETTLE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         return subscribers;

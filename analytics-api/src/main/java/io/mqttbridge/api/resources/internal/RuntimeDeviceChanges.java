@@ -4,12 +4,17 @@ import io.mqttbridge.api.resources.DeviceChanges;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.db.registry.DeviceRegistry;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@link DeviceChanges} on this process's device registry cache and broker; either may be absent
- * ({@code null}) when the process does not run that role. Connections on other nodes are not
- * reached: they see the change at their next connect (their caches expire on their own).
+ * ({@code null}) when the process does not run that role. Sessions and connections on other nodes
+ * are not reached: they see the change at their next connect (their caches expire on their own);
+ * propagating changes to every node belongs with the cluster's own messaging.
  */
 public final class RuntimeDeviceChanges implements DeviceChanges {
 
@@ -25,16 +30,33 @@ public final class RuntimeDeviceChanges implements DeviceChanges {
     public void changed(String deviceId) {
         if (registry != null) {
             registry.invalidate(deviceId);
+            if (broker != null) {
+                broker.reauthorize(deviceId, registry);
+            }
         }
     }
 
     @Override
     public int revoked(String deviceId) {
-        changed(deviceId);
+        if (registry != null) {
+            registry.invalidate(deviceId);
+        }
         if (broker == null) {
             return 0;
         }
-        return broker.disconnectIf(info -> info.identity() != null
-                && Objects.equals(info.identity().deviceId(), deviceId));
+        return broker.endSessionsOf(deviceId);
+    }
+
+    @Override
+    public void credentialsRotated(String deviceId, Duration grace) {
+        changed(deviceId);
+        if (broker == null) {
+            return;
+        }
+        Instant rotatedAt = Instant.now();
+        // Connections authenticated before the rotation may hold an old password: they end when it does.
+        CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+                broker.disconnectIf(info -> info.identity() != null && Objects.equals(info.identity().deviceId(), deviceId)
+                        && info.connectedAt().isBefore(rotatedAt)));
     }
 }

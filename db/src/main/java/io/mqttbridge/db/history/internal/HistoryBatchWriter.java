@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every statement is idempotent, so writing a batch again (a replay after a crash between the
  * commit of the transaction and the commit of the Kafka offsets) changes nothing: messages and
- * subscription events are keyed by their Kafka position ({@code ON CONFLICT DO NOTHING}); session
+ * subscription events are keyed by their Kafka position (messages through {@link MessageCopyWriter},
+ * subscription events with {@code ON CONFLICT DO NOTHING}); session
  * rows are upserts in which a connected event sets only the connect columns and a disconnected
  * event only the disconnect columns, so their order does not matter either.
  *
@@ -36,13 +37,6 @@ public final class HistoryBatchWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(HistoryBatchWriter.class);
 
-    private static final String INSERT_MESSAGE = """
-            INSERT INTO messages (received_at, mqtt_topic, client_id, username, node_id, qos, retain, payload,
-                                  content_type, user_properties, kafka_topic, kafka_partition, kafka_offset)
-            VALUES (:receivedAt, :topic, :clientId, :username, :nodeId, :qos, :retain, :payload,
-                    :contentType, CAST(:userProperties AS jsonb), :kafkaTopic, :kafkaPartition, :kafkaOffset)
-            ON CONFLICT DO NOTHING
-            """;
     private static final String UPSERT_CONNECTED = """
             INSERT INTO sessions (connection_id, client_id, username, device_id, node_id, remote_address,
                                   protocol_version, clean_start, keep_alive, session_expiry, connected_at)
@@ -83,8 +77,11 @@ public final class HistoryBatchWriter {
              WHERE node_id = :node AND disconnected_at IS NULL AND connected_at < :startedAt
             """;
 
-    /** What a batch contained. */
-    public record Result(int messages, int sessionEvents, int skipped, int expired) {
+    /**
+     * What a batch contained; {@code replayed} when some of its messages were already stored and the
+     * batch took the deduplicating path.
+     */
+    public record Result(int messages, int sessionEvents, int skipped, int expired, boolean replayed) {
     }
 
     private final Jdbi jdbi;
@@ -120,13 +117,15 @@ public final class HistoryBatchWriter {
             }
         }
         int expired = dropExpired(messages);
+        boolean replayed = false;
         if (!messages.isEmpty() || !events.isEmpty()) {
-            jdbi.useTransaction(h -> {
-                insertMessages(h, messages);
+            replayed = jdbi.inTransaction(h -> {
+                MessageCopyWriter.Outcome outcome = MessageCopyWriter.insert(h, messages);
                 writeSessionEvents(h, events);
+                return outcome.replayPath();
             });
         }
-        return new Result(messages.size(), events.size(), skipped, expired);
+        return new Result(messages.size(), events.size(), skipped, expired, replayed);
     }
 
     /** Makes sure partitions exist for the batch; removes rows past the retention that have none. */
@@ -136,30 +135,6 @@ public final class HistoryBatchWriter {
         messages.removeIf(row -> !acceptedDays.computeIfAbsent(row.receivedAt().getEpochSecond() / 86_400,
                 day -> partitions.ensurePartitionFor(row.receivedAt())));
         return before - messages.size();
-    }
-
-    private static void insertMessages(Handle h, List<MessageRow> rows) {
-        if (rows.isEmpty()) {
-            return;
-        }
-        PreparedBatch batch = h.prepareBatch(INSERT_MESSAGE);
-        for (MessageRow row : rows) {
-            batch.bind("receivedAt", utc(row.receivedAt()))
-                    .bind("topic", row.topic())
-                    .bind("clientId", row.clientId())
-                    .bind("username", row.username())
-                    .bind("nodeId", row.nodeId())
-                    .bind("qos", row.qos())
-                    .bind("retain", row.retain())
-                    .bind("payload", row.payload())
-                    .bind("contentType", row.contentType())
-                    .bind("userProperties", row.userPropertiesJson())
-                    .bind("kafkaTopic", row.kafkaTopic())
-                    .bind("kafkaPartition", row.kafkaPartition())
-                    .bind("kafkaOffset", row.kafkaOffset())
-                    .add();
-        }
-        batch.execute();
     }
 
     private static void writeSessionEvents(Handle h, List<SessionEvent> events) {

@@ -33,6 +33,7 @@ public class JwtAuthConfig {
     private int clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS;
     private String deviceIdClaim = DEFAULT_DEVICE_ID_CLAIM;
     private String clientIdClaim;
+    private String clientIdPattern = io.mqttbridge.broker.spi.ClientIdBinding.DEFAULT_PATTERN;
     private String usernameClaim;
     private String aclClaim = DEFAULT_ACL_CLAIM;
     private List<FileAclRule> defaultAcl = new ArrayList<>();
@@ -63,6 +64,11 @@ public class JwtAuthConfig {
         require(audiences != null, "audiences", "must not be null");
         require(clockSkewSeconds >= 0, "clockSkewSeconds", "must not be negative, was " + clockSkewSeconds);
         require(deviceIdClaim != null && !deviceIdClaim.isBlank(), "deviceIdClaim", "must not be empty");
+        try {
+            clientIdBinding();
+        } catch (IllegalArgumentException e) {
+            require(false, "clientIdPattern", e.getMessage());
+        }
         require(aclClaim != null && !aclClaim.isBlank(), "aclClaim", "must not be empty");
         require(defaultAcl != null, "defaultAcl", "must not be null");
         for (int i = 0; i < defaultAcl.size(); i++) {
@@ -114,6 +120,18 @@ public class JwtAuthConfig {
     public String getClientIdClaim() { return clientIdClaim; }
     public void setClientIdClaim(String clientIdClaim) { this.clientIdClaim = clientIdClaim; }
     /** When set, the MQTT user name must equal this claim; {@code null} = not bound. */
+    /**
+     * The client ids the token's device may use when no {@code clientIdClaim} binds it: {@code %u}
+     * (default, equal to the device id claim), a template such as {@code %u-*}, or {@code *}.
+     */
+    public String getClientIdPattern() { return clientIdPattern; }
+    public void setClientIdPattern(String clientIdPattern) { this.clientIdPattern = clientIdPattern; }
+
+    /** @throws IllegalArgumentException when {@code clientIdPattern} is invalid */
+    public io.mqttbridge.broker.spi.ClientIdBinding clientIdBinding() {
+        return io.mqttbridge.broker.spi.ClientIdBinding.parse(clientIdPattern, "clientIdPattern");
+    }
+
     public String getUsernameClaim() { return usernameClaim; }
     public void setUsernameClaim(String usernameClaim) { this.usernameClaim = usernameClaim; }
     public String getAclClaim() { return aclClaim; }

@@ -48,9 +48,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>The signature is checked against a JWKS file or URL (RS256, ES256 by default) or a shared
  *       secret (HS256); {@code exp} (required unless {@code requireExpiry} is off), {@code nbf},
  *       {@code iss} and {@code aud} are checked with {@code clockSkewSeconds} of tolerance.
- *   <li>The device id is the {@code deviceIdClaim} ({@code sub} by default). When
- *       {@code clientIdClaim} / {@code usernameClaim} are set, the MQTT client id / user name must
- *       equal that claim, else {@link Refusal#NOT_AUTHORIZED}.
+ *   <li>The device id is the {@code deviceIdClaim} ({@code sub} by default). The MQTT client id
+ *       must equal the {@code clientIdClaim} when that is set, else fit {@code clientIdPattern}
+ *       (by default: equal the device id); otherwise {@link Refusal#CLIENT_ID_NOT_ALLOWED}. When
+ *       {@code usernameClaim} is set, the user name must equal that claim, else
+ *       {@link Refusal#NOT_AUTHORIZED}.
  *   <li>ACL rules in the {@code aclClaim} become {@link DeviceIdentity#aclRules()} (see
  *       {@link JwtAuthorizer}); a malformed ACL claim refuses the token.
  *   <li>The connection ends when the token expires ({@code exp} plus the clock skew), through
@@ -153,9 +155,15 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
                     config.getDeviceIdClaim());
             return AuthenticationResult.refused(Refusal.BAD_USERNAME_OR_PASSWORD);
         }
-        if (!boundClaimMatches(claims, config.getClientIdClaim(), request.clientId())
-                || !boundClaimMatches(claims, config.getUsernameClaim(), request.username())) {
-            LOG.info("Refused token of client {}: client id or user name does not match the token", request.clientId());
+        boolean clientIdFits = config.getClientIdClaim() != null
+                ? boundClaimMatches(claims, config.getClientIdClaim(), request.clientId())
+                : config.clientIdBinding().allows(deviceId, request.clientId());
+        if (!clientIdFits) {
+            LOG.info("Refused token of client {}: the client id is not one device {} may use", request.clientId(), deviceId);
+            return AuthenticationResult.refused(Refusal.CLIENT_ID_NOT_ALLOWED);
+        }
+        if (!boundClaimMatches(claims, config.getUsernameClaim(), request.username())) {
+            LOG.info("Refused token of client {}: user name does not match the token", request.clientId());
             return AuthenticationResult.refused(Refusal.NOT_AUTHORIZED);
         }
         List<AclRule> rules = List.of();

@@ -35,6 +35,6 @@ public final class JwtAuthorizer implements Authorizer {
     @Override
     public CompletableFuture<TopicPermissions> permissionsFor(DeviceIdentity identity) {
         List<AclRule> rules = identity.aclRules().isEmpty() ? defaultRules : identity.aclRules();
-        return CompletableFuture.completedFuture(AclRuleSet.forIdentity(rules, identity.clientId(), identity.username()));
+        return CompletableFuture.completedFuture(AclRuleSet.forIdentity(rules, identity));
     }
 }

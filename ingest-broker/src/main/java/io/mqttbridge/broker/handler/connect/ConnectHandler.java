@@ -4,6 +4,7 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttChannelInitializer;
@@ -56,9 +57,11 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private final SessionManager sessions;
     private final SessionListener listener;
     private final BrokerMetrics metrics;
+    private final Limits limits;
 
     public ConnectHandler(BrokerConfig config, Authenticator authenticator, Authorizer authorizer,
-                          SessionManager sessions, SessionListener listener, BrokerMetrics metrics) {
+                          SessionManager sessions, SessionListener listener, BrokerMetrics metrics, Limits limits) {
+        this.limits = limits;
         this.config = config;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
@@ -70,7 +73,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     /** What the CONNECT asked for, after validation. */
     private record ConnectRequest(String clientId, boolean assignedId, boolean cleanStart, int keepAlive,
                                   boolean keepAliveCapped, long sessionExpiry, boolean expiryCapped,
-                                  String username, byte[] password) {
+                                  String username, byte[] password, boolean responseInformationRequested) {
     }
 
     @Override
@@ -121,18 +124,22 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
         long expiry;
         boolean expiryCapped = false;
+        boolean responseInformationRequested = false;
         if (mqtt5) {
             Integer requested = Mqtt5Properties.integer(properties, MqttProperties.SESSION_EXPIRY_INTERVAL);
             expiry = requested == null ? 0 : Integer.toUnsignedLong(requested);
             if (expiry > config.getMaxSessionExpirySeconds()) {
                 expiry = config.getMaxSessionExpirySeconds();
                 expiryCapped = true;
+                limits.metrics().sessionExpiryCapped();
             }
             Integer receiveMaximum = Mqtt5Properties.integer(properties, MqttProperties.RECEIVE_MAXIMUM);
             Integer maximumPacketSize = Mqtt5Properties.integer(properties, MqttProperties.MAXIMUM_PACKET_SIZE);
             Integer requestProblem = Mqtt5Properties.integer(properties, MqttProperties.REQUEST_PROBLEM_INFORMATION);
+            Integer requestResponse = Mqtt5Properties.integer(properties, MqttProperties.REQUEST_RESPONSE_INFORMATION);
+            responseInformationRequested = requestResponse != null && requestResponse == 1;
             if ((receiveMaximum != null && receiveMaximum == 0) || (maximumPacketSize != null && maximumPacketSize == 0)
-                    || (requestProblem != null && requestProblem > 1)) {
+                    || (requestProblem != null && requestProblem > 1) || (requestResponse != null && requestResponse > 1)) {
                 refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR, null);
                 return;
             }
@@ -147,13 +154,18 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             connection.setTopicAliasMaximum(config.getTopicAliasMaximum());
         } else {
             expiry = header.isCleanSession() ? 0 : ConnectionInfo.SESSION_NEVER_EXPIRES;
+            if (expiry > config.getMaxSessionExpirySeconds()) {
+                // 3.1.1 cannot be told, but its persistent session is as bounded as a 5.0 one.
+                expiry = config.getMaxSessionExpirySeconds();
+                limits.metrics().sessionExpiryCapped();
+            }
             connection.setSendQuota(config.getMaxInflightOutbound());
         }
 
         String username = header.hasUserName() ? payload.userName() : null;
         byte[] password = header.hasPassword() ? payload.passwordInBytes() : null;
         ConnectRequest request = new ConnectRequest(clientId, assigned, header.isCleanSession(), keepAlive,
-                keepAliveCapped, expiry, expiryCapped, username, password);
+                keepAliveCapped, expiry, expiryCapped, username, password, responseInformationRequested);
 
         WillMessage will = null;
         if (header.isWillFlag()) {
@@ -225,6 +237,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 case SERVER_UNAVAILABLE -> refuse(ctx, connection,
                         MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5,
                         MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+                case CLIENT_ID_NOT_ALLOWED -> refuseClientId(ctx, connection);
             }
             return;
         }
@@ -234,6 +247,49 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                     MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED);
             return;
         }
+        String owner = authorized.identity().deviceId();
+        if (owner != null && limits.maxSessionsPerIdentity() > 0
+                && sessions.wouldAddSessionFor(owner, request.clientId())
+                && sessions.countOwnedBy(owner) >= limits.maxSessionsPerIdentity()) {
+            limits.metrics().sessionsPerIdentityRefused();
+            refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+            return;
+        }
+        CompletableFuture<Void> prepared = sessions.prepareOpen(request.clientId(), request.cleanStart(),
+                ctx.channel().eventLoop(), owner);
+        if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
+            openSession(ctx, connection, request, will, authorized);
+            return;
+        }
+        // In a cluster: the node that held the client hands it over first (never wait on the event loop).
+        prepared.whenComplete((ignored, claimError) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
+                return;
+            }
+            if (claimError instanceof SessionManager.SessionOwnedByAnotherIdentity
+                    || claimError != null && claimError.getCause() instanceof SessionManager.SessionOwnedByAnotherIdentity) {
+                refuseClientId(ctx, connection);
+                return;
+            }
+            if (claimError != null) {
+                refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+                return;
+            }
+            openSession(ctx, connection, request, will, authorized);
+        }));
+    }
+
+    private void openSession(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
+                             WillMessage will, Authorized authorized) {
+        SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop(),
+                authorized.identity().deviceId());
+        if (opened == null) {
+            // The session under this client id belongs to another identity: no takeover, no resume.
+            refuseClientId(ctx, connection);
+            return;
+        }
         connection.setPermissions(authorized.permissions());
         connection.setWill(will);
         connection.setSessionExpirySeconds(request.sessionExpiry());
@@ -241,7 +297,6 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 (InetSocketAddress) ctx.channel().remoteAddress(), connection.version(), request.cleanStart(),
                 request.keepAlive(), request.sessionExpiry(), Instant.now());
         connection.setInfo(info);
-        SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop());
         opened.session().attach(connection, request.sessionExpiry(), stillPresent -> {
             if (!ctx.channel().isActive()) {
                 return;
@@ -249,6 +304,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             connection.cancelConnectTimeout();
             ctx.writeAndFlush(connAck(connection, request, opened.sessionPresent() && stillPresent));
             connection.setState(State.CONNECTED);
+            sessions.confirmHolder(request.clientId());
             if (request.keepAlive() > 0) {
                 connection.startKeepAlive(request.keepAlive() * 1500L);
             }
@@ -265,6 +321,16 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 ctx.pipeline().context(MqttChannelInitializer.CONNECTION_GUARD).fireChannelRead(held);
             }
         });
+    }
+
+    /**
+     * Refuses a client id the identity may not use (0x85 / 3.1.1 code 2): before any session is
+     * opened or taken over, and before the session listener hears of the connection.
+     */
+    private void refuseClientId(ChannelHandlerContext ctx, ClientConnection connection) {
+        metrics.connectRefusedForClientId();
+        refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID,
+                MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED);
     }
 
     /** Ends the connection when its credentials expire (MQTT 5: DISCONNECT 0xA0; 3.1.1: close). */
@@ -300,6 +366,10 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             properties.add(new MqttProperties.IntegerProperty(MqttProperties.TOPIC_ALIAS_MAXIMUM, config.getTopicAliasMaximum()));
             if (!config.isSharedSubscriptionsAvailable()) {
                 properties.add(new MqttProperties.IntegerProperty(MqttProperties.SHARED_SUBSCRIPTION_AVAILABLE, 0));
+            }
+            if (request.responseInformationRequested() && !config.getResponseInformation().isEmpty()) {
+                properties.add(new MqttProperties.StringProperty(MqttProperties.RESPONSE_INFORMATION,
+                        config.getResponseInformation().replace("%c", request.clientId())));
             }
         }
         return new MqttConnAckMessage(

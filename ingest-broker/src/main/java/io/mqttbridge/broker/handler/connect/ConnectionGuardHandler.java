@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.handler.connect;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.netty.channel.ChannelFutureListener;
@@ -38,9 +39,16 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
             AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
     private final int connectTimeoutSeconds;
+    private final Limits limits;
 
     public ConnectionGuardHandler(int connectTimeoutSeconds) {
+        this(connectTimeoutSeconds, null);
+    }
+
+    /** @param limits bound the bytes held while CONNECT is authenticated; {@code null} = no bound */
+    public ConnectionGuardHandler(int connectTimeoutSeconds, Limits limits) {
         this.connectTimeoutSeconds = connectTimeoutSeconds;
+        this.limits = limits;
     }
 
     @Override
@@ -80,8 +88,16 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
                 ctx.fireChannelRead(msg);
             }
             case AUTHENTICATING -> {
-                if (type == MqttMessageType.CONNECT || !connection.holdUntilConnected(message)) {
+                if (type == MqttMessageType.CONNECT) {
                     ReferenceCountUtil.release(msg);
+                    connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
+                    ctx.close();
+                } else if (!connection.holdUntilConnected(message, limits == null ? 0 : limits.maxUnauthenticatedBytes())) {
+                    // Nothing may be sent before CONNACK: an unauthenticated client over its byte bound is closed.
+                    ReferenceCountUtil.release(msg);
+                    if (limits != null) {
+                        limits.metrics().unauthenticatedBytesExceeded();
+                    }
                     connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
                     ctx.close();
                 }

@@ -1,6 +1,8 @@
 package io.mqttbridge.broker.handler.disconnect;
 
+import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.handler.publish.BackPressure;
@@ -36,11 +38,24 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
     private final WillPublisher willPublisher;
     private final SessionListener listener;
     private final BackPressure backPressure;
+    private final long maxSessionExpirySeconds;
+    private final Limits limits;
 
     public DisconnectHandler(WillPublisher willPublisher, SessionListener listener, BackPressure backPressure) {
+        this(willPublisher, listener, backPressure, null, null);
+    }
+
+    /**
+     * @param config its {@code maxSessionExpirySeconds} caps an expiry raised at DISCONNECT; {@code null} = no cap
+     * @param limits counts capped expiries; may be {@code null} when {@code config} is
+     */
+    public DisconnectHandler(WillPublisher willPublisher, SessionListener listener, BackPressure backPressure,
+                             BrokerConfig config, Limits limits) {
         this.willPublisher = willPublisher;
         this.listener = listener;
         this.backPressure = backPressure;
+        this.maxSessionExpirySeconds = config == null ? Long.MAX_VALUE : config.getMaxSessionExpirySeconds();
+        this.limits = limits;
     }
 
     @Override
@@ -60,7 +75,15 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
                     connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
-                connection.setSessionExpirySeconds(Integer.toUnsignedLong(expiry));
+                long requested = Integer.toUnsignedLong(expiry);
+                if (requested > maxSessionExpirySeconds) {
+                    // A client must not outlast the broker's cap by raising the expiry on its way out.
+                    requested = maxSessionExpirySeconds;
+                    if (limits != null) {
+                        limits.metrics().sessionExpiryCapped();
+                    }
+                }
+                connection.setSessionExpirySeconds(requested);
             }
         }
         connection.clientDisconnected(reasonCode);

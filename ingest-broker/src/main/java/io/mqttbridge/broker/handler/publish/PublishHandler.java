@@ -2,6 +2,8 @@ package io.mqttbridge.broker.handler.publish;
 
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.Limits;
+import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.connection.InboundPublishes;
 import io.mqttbridge.broker.connection.InboundPublishes.PendingAck;
 import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
@@ -52,9 +54,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
     private final MessageRouter router;
     private final BackPressure backPressure;
     private final BrokerMetrics metrics;
+    private final Limits limits;
+    private final RetainedQuota retainedQuota;
 
     public PublishHandler(BrokerConfig config, PublishSink sink, MessageRouter router, BackPressure backPressure,
-                          BrokerMetrics metrics) {
+                          BrokerMetrics metrics, Limits limits, RetainedQuota retainedQuota) {
+        this.limits = limits;
+        this.retainedQuota = retainedQuota;
         this.config = config;
         this.sink = sink;
         this.router = router;
@@ -117,11 +123,24 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
+        if (!limits.topicSizeAllowed(topic)) {
+            limits.metrics().topicSizeRefused();
+            connection.disconnect(ClientConnection.REASON_TOPIC_NAME_INVALID, DisconnectInfo.PROTOCOL_ERROR);
+            return;
+        }
         InboundPublishes inbound = connection.inbound();
         if (qos == 2) {
             Qos2Flow existing = inbound.qos2(packetId);
             if (existing != null) {
                 onDuplicateQos2(ctx, connection, packetId, existing);
+                return;
+            }
+            if (!mqtt5 && limits.maxInboundQos2PerClient() > 0
+                    && inbound.unacknowledged() >= limits.maxInboundQos2PerClient()) {
+                // 3.1.1 announces no receive maximum and has no reason code: a client holding this many
+                // QoS 2 flows open (never sending PUBREL) is closed rather than kept without bound.
+                limits.metrics().inboundQos2Exceeded();
+                connection.disconnect(ClientConnection.REASON_RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
         }
@@ -150,13 +169,31 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         PublishedMessage message = new PublishedMessage(topic, payload, qos, publish.fixedHeader().isRetain(),
                 connection.info().clientId(), connection.info().username(), connection.version(), Instant.now(),
                 mqtt5 ? Mqtt5Properties.messageProperties(properties) : null);
+        if (message.retain() && !retainedQuota.admits(message)) {
+            limits.metrics().retainedRefused();
+            if (mqtt5) {
+                // Over the retained-message limits: refused as a whole, so the client knows it was not kept.
+                if (qos > 0) {
+                    inbound.enqueueAck(new PendingAck(packetId, qos, DONE, ClientConnection.REASON_QUOTA_EXCEEDED));
+                    if (qos == 2) {
+                        inbound.startQos2(packetId, null).setState(Qos2State.RECEIVED);
+                    }
+                    releaseAcks(ctx, connection);
+                }
+                return;
+            }
+            // 3.1.1 has no negative acknowledgement: the message is delivered but not retained.
+            message = new PublishedMessage(topic, payload, qos, false, message.clientId(), message.username(),
+                    message.protocolVersion(), message.receivedAt(), message.properties());
+        }
         if (qos == 2) {
             inbound.startQos2(packetId, message);
         }
         CompletableFuture<Void> sunk = sink(message);
-        CompletableFuture<Void> stored = router.routeDurably(message, null);
+        CompletableFuture<Void> stored = router.routeAndForward(message, null);
         if (!stored.isDone() || stored.isCompletedExceptionally()) {
-            // Persistent subscribers hold it: acknowledge once it is in Kafka and in their session store.
+            // Persistent subscribers hold it (and, in a cluster, other nodes got their copies):
+            // acknowledge once it is in Kafka, in their session store and in the other nodes' inboxes.
             sunk = CompletableFuture.allOf(sunk, stored);
         }
         if (qos > 0) {

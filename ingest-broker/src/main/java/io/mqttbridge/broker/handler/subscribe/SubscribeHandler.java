@@ -8,6 +8,7 @@ import io.mqttbridge.broker.session.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.session.Subscriptions;
+import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
@@ -98,6 +99,11 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 codes[i] = TOPIC_FILTER_INVALID;
                 continue;
             }
+            if (!limits.topicSizeAllowed(parsed.filter())) {
+                limits.metrics().topicSizeRefused();
+                codes[i] = mqtt5 ? QUOTA_EXCEEDED : FAILURE;
+                continue;
+            }
             MqttSubscriptionOption option = topicSubscription.option();
             if (parsed.shareGroup() != null) {
                 if (!config.isSharedSubscriptionsAvailable()) {
@@ -109,7 +115,8 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
-            if (!connection.permissions().maySubscribe(parsed.filter())) {
+            DeliveryFilter deliveryFilter = connection.permissions().subscriptionFilter(parsed.filter());
+            if (deliveryFilter == null) {
                 codes[i] = mqtt5 ? NOT_AUTHORIZED : FAILURE;
                 continue;
             }
@@ -118,7 +125,8 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             grantedCodeIndexes.add(i);
             granted.add(new Subscription(session, topicFilter, parsed.filter(), parsed.shareGroup(), qos,
                     mqtt5 && option.isNoLocal(), mqtt5 && option.isRetainAsPublished(),
-                    mqtt5 ? option.retainHandling().value() : 0, subscriptionId == null ? 0 : subscriptionId));
+                    mqtt5 ? option.retainHandling().value() : 0, subscriptionId == null ? 0 : subscriptionId,
+                    deliveryFilter));
         }
         session.execute(() -> {
             if (limits.maxSubscriptionsPerClient() > 0) {
@@ -186,6 +194,9 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             int[] ids = subscription.subscriptionIdentifier() == 0 ? new int[0]
                     : new int[] {subscription.subscriptionIdentifier()};
             for (PublishedMessage message : messages) {
+                if (!subscription.delivers(message.topic())) {
+                    continue;
+                }
                 session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true, ids, null);
             }
         });

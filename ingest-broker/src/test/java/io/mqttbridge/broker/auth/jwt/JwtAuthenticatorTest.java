@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.mqttbridge.broker.spi.AclRule;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.ClientIdBinding;
 import io.mqttbridge.broker.spi.AuthenticationResult.Refusal;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.MqttVersion;
@@ -53,6 +54,8 @@ class JwtAuthenticatorTest {
         config.setJwksFile(jwksFile.toString());
         config.setIssuer(TestTokens.ISSUER);
         config.setAudiences(List.of(TestTokens.AUDIENCE));
+        // These tests are about the token; the client id binding has its own tests.
+        config.setClientIdPattern("*");
         return config;
     }
 
@@ -105,7 +108,7 @@ class JwtAuthenticatorTest {
         JwtAuthConfig config = new JwtAuthConfig();
         config.setSharedSecret(TestTokens.SECRET);
         JwtAuthenticator authenticator = authenticator(config);
-        assertThat(authenticator.authenticate(request("c", null,
+        assertThat(authenticator.authenticate(request("d", null,
                 TestTokens.hs256(TestTokens.SECRET, TestTokens.claims("d").build()))).join())
                 .isInstanceOf(AuthenticationResult.Success.class);
         assertThat(authenticator.authenticate(request("c", null,
@@ -146,9 +149,32 @@ class JwtAuthenticatorTest {
         assertThat(authenticator.authenticate(request("client-1", "dev-1", token)).join())
                 .isInstanceOf(AuthenticationResult.Success.class);
         assertThat(authenticator.authenticate(request("client-2", "dev-1", token)).join())
-                .isEqualTo(AuthenticationResult.refused(Refusal.NOT_AUTHORIZED));
+                .isEqualTo(AuthenticationResult.refused(Refusal.CLIENT_ID_NOT_ALLOWED));
         assertThat(authenticator.authenticate(request("client-1", "dev-2", token)).join())
                 .isEqualTo(AuthenticationResult.refused(Refusal.NOT_AUTHORIZED));
+    }
+
+    @Test
+    void byDefaultTheClientIdMustEqualTheTokensDeviceId() throws Exception {
+        JwtAuthConfig config = fileConfig();
+        config.setClientIdPattern(ClientIdBinding.DEFAULT_PATTERN);
+        JwtAuthenticator authenticator = authenticator(config);
+        String token = tokens.rs256(TestTokens.claims("dev-1").build());
+        assertThat(authenticator.authenticate(request("dev-1", null, token)).join())
+                .isInstanceOf(AuthenticationResult.Success.class);
+        assertThat(authenticator.authenticate(request("dev-2", null, token)).join())
+                .isEqualTo(AuthenticationResult.refused(Refusal.CLIENT_ID_NOT_ALLOWED));
+    }
+
+    @Test
+    void aclPlaceholderForTheUserIsTheTokensDeviceIdNotTheUserNameSent() throws Exception {
+        JwtAuthConfig config = fileConfig();
+        String token = tokens.rs256(TestTokens.with("dev-1", c -> c.claim("mqtt_acl", List.of("publish users/%u/up"))));
+        DeviceIdentity identity = ((AuthenticationResult.Success) authenticator(config)
+                .authenticate(request("dev-1", "dev-2", token)).join()).identity();
+        TopicPermissions permissions = new JwtAuthorizer(config).permissionsFor(identity).join();
+        assertThat(permissions.mayPublish("users/dev-1/up")).isTrue();
+        assertThat(permissions.mayPublish("users/dev-2/up")).isFalse();
     }
 
     @Test

@@ -55,6 +55,7 @@ class JwtEndToEndTest {
         config.setIssuer(TestTokens.ISSUER);
         config.setAudiences(List.of(TestTokens.AUDIENCE));
         config.setClockSkewSeconds(0);
+        config.setClientIdPattern("*");
     }
 
     @BeforeEach

@@ -11,12 +11,15 @@ import java.util.concurrent.TimeUnit;
 public final class MirrorMetrics {
 
     public static final String PREFIX = "kafka.mirror";
+    /** Messages refused because their rule reached its {@code maxTopics}. */
+    public static final String TOPIC_LIMIT_REJECTED = PREFIX + ".records.rejected-topic-limit";
 
     private final Meter notMirrored;
     private final Meter sent;
     private final Meter acked;
     private final Meter failed;
     private final Meter rejectedOverLimit;
+    private final Meter rejectedTopicLimit;
     private final Timer sendLatency;
 
     public MirrorMetrics(MetricRegistry registry, OutstandingBytes outstanding) {
@@ -25,6 +28,7 @@ public final class MirrorMetrics {
         acked = registry.meter(PREFIX + ".records.acked");
         failed = registry.meter(PREFIX + ".records.failed");
         rejectedOverLimit = registry.meter(PREFIX + ".records.rejected-over-limit");
+        rejectedTopicLimit = registry.meter(TOPIC_LIMIT_REJECTED);
         // The default reservoir takes a lock per update; at hundreds of thousands of acks a second that shows.
         sendLatency = registry.timer(PREFIX + ".send-latency",
                 () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
@@ -47,6 +51,12 @@ public final class MirrorMetrics {
     }
 
     public void failed() {
+        failed.mark();
+    }
+
+    /** Rejected at once: the rule may not write to another topic. Counted as failed too. */
+    public void rejectedTopicLimit() {
+        rejectedTopicLimit.mark();
         failed.mark();
     }
 

@@ -4,7 +4,10 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.kafka.mirror.KeyStrategy;
 import io.mqttbridge.kafka.mirror.MirrorRule;
+import io.mqttbridge.kafka.mirror.ReservedTopics;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** A validated {@link MirrorRule}, ready to match topics and compute Kafka topics and keys. */
 public final class MirrorRoute {
@@ -15,14 +18,19 @@ public final class MirrorRoute {
     private final KeyStrategy keyStrategy;
     private final int keyLevelIndex;
     private final boolean mirrorRetained;
+    private final ReservedTopics reserved;
+    private final int maxTopics;
+    private final Set<String> topicsUsed = ConcurrentHashMap.newKeySet();
 
-    private MirrorRoute(int index, MirrorRule rule, TopicTemplate kafkaTopic) {
+    private MirrorRoute(int index, MirrorRule rule, TopicTemplate kafkaTopic, ReservedTopics reserved) {
         this.index = index;
         this.filter = rule.getMqttTopicFilter();
         this.kafkaTopic = kafkaTopic;
         this.keyStrategy = rule.getKeyStrategy();
         this.keyLevelIndex = rule.getKeyTopicLevel() - 1;
         this.mirrorRetained = rule.isMirrorRetained();
+        this.reserved = reserved;
+        this.maxTopics = rule.getMaxTopics();
     }
 
     /**
@@ -30,6 +38,15 @@ public final class MirrorRoute {
      * @throws IllegalArgumentException naming the rule by index and filter
      */
     public static MirrorRoute compile(int index, MirrorRule rule) {
+        return compile(index, rule, ReservedTopics.INTERNAL_ONLY);
+    }
+
+    /**
+     * @param reserved topics the rule must never yield: a fixed topic among them is refused here,
+     *     a template that renders one refuses that message
+     * @throws IllegalArgumentException naming the rule by index and filter
+     */
+    public static MirrorRoute compile(int index, MirrorRule rule, ReservedTopics reserved) {
         String name = "mirror rule #" + index + " (filter '" + (rule == null ? null : rule.getMqttTopicFilter()) + "')";
         if (rule == null) {
             throw new IllegalArgumentException(name + " is empty");
@@ -62,7 +79,14 @@ public final class MirrorRoute {
                         + " is beyond the " + filterLevels + " levels the filter matches");
             }
         }
-        return new MirrorRoute(index, rule, template);
+        if (template.highestLevel() == 0 && reserved.isReserved(rule.getKafkaTopic())) {
+            throw new IllegalArgumentException(name + ": kafkaTopic '" + rule.getKafkaTopic()
+                    + "' is reserved (session events, downlink or a Kafka-internal __ topic)");
+        }
+        if (rule.getMaxTopics() < 1) {
+            throw new IllegalArgumentException(name + ": maxTopics must be at least 1, was " + rule.getMaxTopics());
+        }
+        return new MirrorRoute(index, rule, template, reserved);
     }
 
     public boolean matches(String topic) {
@@ -73,9 +97,29 @@ public final class MirrorRoute {
         return mirrorRetained || !message.retain();
     }
 
-    /** @return the Kafka topic for the message's topic levels, or {@code null} if no legal one results */
+    /**
+     * @return the Kafka topic for the message's topic levels, or {@code null} if no legal one
+     *     results or the result is reserved (session events, downlink, {@code __} topics)
+     */
     public String kafkaTopic(String[] levels) {
-        return kafkaTopic.render(levels);
+        String topic = kafkaTopic.render(levels);
+        return topic == null || reserved.isReserved(topic) ? null : topic;
+    }
+
+    /**
+     * Whether this rule may write to {@code topic}: always for a fixed topic; for a template, when
+     * the topic was used before or fewer than {@code maxTopics} distinct topics were. Thread-safe;
+     * concurrent first uses may pass the bound by at most the number of concurrent callers.
+     */
+    public boolean admitTopic(String topic) {
+        if (kafkaTopic.highestLevel() == 0 || topicsUsed.contains(topic)) {
+            return true;
+        }
+        if (topicsUsed.size() >= maxTopics) {
+            return false;
+        }
+        topicsUsed.add(topic);
+        return true;
     }
 
     /** @return the record key, or {@code null} */

@@ -1,6 +1,7 @@
 package io.mqttbridge.kafka.mirror.internal;
 
 import io.mqttbridge.kafka.mirror.MirrorRule;
+import io.mqttbridge.kafka.mirror.ReservedTopics;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,10 +16,15 @@ public final class MirrorRoutes {
 
     /** @throws IllegalArgumentException naming the first invalid rule by index and filter */
     public static MirrorRoutes compile(List<MirrorRule> rules) {
+        return compile(rules, ReservedTopics.INTERNAL_ONLY);
+    }
+
+    /** @throws IllegalArgumentException naming the first invalid rule, or one whose fixed topic is reserved */
+    public static MirrorRoutes compile(List<MirrorRule> rules, ReservedTopics reserved) {
         List<MirrorRoute> routes = new ArrayList<>();
         List<MirrorRule> given = rules == null ? List.of() : rules;
         for (int i = 0; i < given.size(); i++) {
-            routes.add(MirrorRoute.compile(i, given.get(i)));
+            routes.add(MirrorRoute.compile(i, given.get(i), reserved));
         }
         return new MirrorRoutes(List.copyOf(routes));
     }

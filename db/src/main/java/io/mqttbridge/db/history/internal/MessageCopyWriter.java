@@ -1,0 +1,87 @@
+package io.mqttbridge.db.history.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Inserts message rows with binary {@code COPY}, exactly once per Kafka position.
+ *
+ * <p>The common case, rows never written before, takes the fast path: one binary {@code COPY}
+ * straight into {@code messages}. The unique key on the Kafka position makes that all or nothing:
+ * if any row of the batch is already stored (a replay after a crash between the database commit
+ * and the Kafka offset commit, or a batch a previous owner of the partition wrote), the
+ * {@code COPY} fails with a unique violation, is rolled back to a savepoint, and the batch takes
+ * the replay path: binary {@code COPY} into a session-local temporary staging table, then one
+ * {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING} that stores only the missing rows.
+ *
+ * <p>Must run inside the caller's transaction (the handle is not in auto-commit). Stateless;
+ * the staging table belongs to the connection (created on first use, emptied at every commit).
+ */
+final class MessageCopyWriter {
+
+    /** What one call did. */
+    record Outcome(long inserted, boolean replayPath) {
+    }
+
+    static final String STAGING_TABLE = "history_messages_staging";
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final String COPY_INTO_MESSAGES =
+            "COPY messages (" + MessageCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)";
+    private static final String CREATE_STAGING = "CREATE TEMPORARY TABLE IF NOT EXISTS " + STAGING_TABLE + """
+             (received_at timestamptz, mqtt_topic text, client_id text, username text, node_id text, qos smallint,
+              retain boolean, payload bytea, content_type text, user_properties jsonb, kafka_topic text,
+              kafka_partition integer, kafka_offset bigint) ON COMMIT DELETE ROWS
+            """;
+    private static final String COPY_INTO_STAGING =
+            "COPY " + STAGING_TABLE + " (" + MessageCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)";
+    private static final String INSERT_MISSING = "INSERT INTO messages (" + MessageCopyEncoder.COLUMNS + ") SELECT "
+            + MessageCopyEncoder.COLUMNS + " FROM " + STAGING_TABLE + " ON CONFLICT DO NOTHING";
+
+    private MessageCopyWriter() {
+    }
+
+    /**
+     * @throws IllegalStateException when PostgreSQL fails; the caller's transaction must then be rolled back
+     */
+    static Outcome insert(Handle handle, List<MessageRow> rows) {
+        if (rows.isEmpty()) {
+            return new Outcome(0, false);
+        }
+        byte[] data = MessageCopyEncoder.encode(rows);
+        Connection connection = handle.getConnection();
+        try {
+            CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+            Savepoint beforeCopy = connection.setSavepoint();
+            try {
+                long inserted = copy.copyIn(COPY_INTO_MESSAGES, new ByteArrayInputStream(data));
+                connection.releaseSavepoint(beforeCopy);
+                return new Outcome(inserted, false);
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                connection.rollback(beforeCopy);
+            }
+            try (Statement statement = connection.createStatement()) {
+                // Rows of an earlier rolled-back transaction are dead, those of a committed one deleted.
+                statement.execute(CREATE_STAGING);
+                copy.copyIn(COPY_INTO_STAGING, new ByteArrayInputStream(data));
+                long inserted = statement.executeUpdate(INSERT_MISSING);
+                return new Outcome(inserted, true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("writing " + rows.size() + " messages failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

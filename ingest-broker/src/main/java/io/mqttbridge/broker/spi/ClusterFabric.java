@@ -1,0 +1,132 @@
+package io.mqttbridge.broker.spi;
+
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What joins this broker node to the other nodes of a cluster, so that they behave as one broker:
+ * which filters the node's sessions subscribe to (so that other nodes send it only what its
+ * subscribers need), messages accepted here that subscribers on other nodes need, messages other
+ * nodes accepted for subscribers here, and one live connection per client id in the cluster.
+ * {@link #SINGLE_NODE} is the fabric of a broker alone: nothing is forwarded, nothing waits.
+ *
+ * <p>Threading: {@link #subscriptionAdded}, {@link #subscriptionRemoved}, {@link #forward} and
+ * {@link #claim} are called on event loops and must not block; futures may complete on any thread
+ * (the broker hops back). {@link #start} and {@link #stop} are called from the thread starting and
+ * stopping the broker and may block. A fabric calls its {@link ClusterMember} from its own threads.
+ *
+ * <p>Errors: a forward that fails completes {@link Forwarding#acknowledged()} exceptionally with a
+ * {@link PublishRejectedException}, so the publisher gets no positive acknowledgement; a claim
+ * that fails refuses the connection (server unavailable).
+ */
+public interface ClusterFabric {
+
+    /** The fabric of a single node: no other node, no Kafka round trip. */
+    ClusterFabric SINGLE_NODE = new SingleNodeFabric();
+
+    /** Whether other nodes exist at all; {@code false} lets the broker skip every cluster step. */
+    boolean isClustered();
+
+    /**
+     * Joins the cluster; from now on the fabric may call {@code member}. Called by
+     * {@code MqttBroker.start} before sessions are restored and listeners bind.
+     *
+     * @throws IllegalStateException naming the setting when the node cannot join (e.g. its node id is in use)
+     */
+    void start(ClusterMember member);
+
+    /** Leaves the cluster: called by {@code MqttBroker.stop} after every connection closed. */
+    void stop();
+
+    /**
+     * A session of this node subscribed to {@code topicFilter} (as the client sent it, shared ones
+     * with their {@code $share/group/} prefix). Every call is balanced by one
+     * {@link #subscriptionRemoved}; the fabric counts them per filter.
+     */
+    void subscriptionAdded(String topicFilter);
+
+    void subscriptionRemoved(String topicFilter);
+
+    /**
+     * Sends {@code message}, accepted on this node (from a client, a will or the downlink), to every
+     * other node with a matching subscription, and decides which node serves each matching shared
+     * subscription group.
+     */
+    Forwarding forward(PublishedMessage message);
+
+    /**
+     * Makes this node the holder of {@code clientId} before a CONNECT is accepted here: the node
+     * that held the client disconnects it and saves its session first. Completes when the session
+     * can be loaded from the session store (or when the previous holder did not answer in time).
+     */
+    CompletableFuture<Void> claim(String clientId);
+
+    /**
+     * Whether this node is still the holder of {@code clientId} as far as it knows: {@code false}
+     * once another node claimed it later. Checked after a session was opened here, because a claim
+     * of another node may have been read between this node's claim and the session's opening.
+     */
+    boolean isHolder(String clientId);
+
+    /** The outcome of {@link #forward} for the node that accepted the message. */
+    interface Forwarding {
+
+        /** Nothing was forwarded and every shared group is served here. */
+        Forwarding LOCAL_ONLY = new Forwarding() {
+            @Override
+            public CompletableFuture<Void> acknowledged() {
+                return SingleNodeFabric.DONE;
+            }
+
+            @Override
+            public boolean servesSharedGroupLocally(String sharedTopicFilter) {
+                return true;
+            }
+        };
+
+        /** Completes when every node the message went to has it durably (in Kafka). */
+        CompletableFuture<Void> acknowledged();
+
+        /** Whether this node delivers to its members of {@code sharedTopicFilter} ({@code $share/g/f}). */
+        boolean servesSharedGroupLocally(String sharedTopicFilter);
+    }
+
+    /**
+     * Which of this node's subscriptions a message forwarded by another node is for.
+     *
+     * @param nonShared whether every matching non-shared subscription gets it
+     * @param sharedTopicFilters the shared subscription groups ({@code $share/g/f}) this node serves for it
+     */
+    record ForwardedScope(boolean nonShared, Set<String> sharedTopicFilters) {
+        public ForwardedScope {
+            sharedTopicFilters = Set.copyOf(sharedTopicFilters);
+        }
+    }
+
+    /** The broker node as the fabric sees it. Implemented by the broker; callable from any thread. */
+    interface ClusterMember {
+
+        /**
+         * Delivers a message another node accepted to this node's matching sessions in {@code scope}:
+         * no mirroring, no forwarding again, no retained store write (the accepting node did those).
+         * Completes as {@link MessagePublisher#publish} does.
+         */
+        CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ForwardedScope scope);
+
+        /**
+         * Another node took {@code clientId} over: disconnect it here (MQTT 5 DISCONNECT 0x8E), save
+         * its session to the session store and forget it locally (without removing it from the
+         * store). Completes when the store has the session; at once when there was none here.
+         */
+        CompletableFuture<Void> handOver(String clientId);
+
+        /** Disconnects {@code clientId} if it is connected here (MQTT 5: 0x98 administrative action). */
+        boolean disconnect(String clientId);
+
+        /** Whether {@code clientId} has a session on this node, connected or not. */
+        boolean holds(String clientId);
+
+        /** Closes every client connection (this node lost the cluster): they reconnect elsewhere. */
+        int disconnectAll();
+    }
+}

@@ -1,0 +1,129 @@
+package io.mqttbridge.kafka.cluster.internal;
+
+import io.mqttbridge.broker.spi.ClusterFabric.ClusterMember;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thread that consumes this node's inbox (consumer group of its own) and hands each forwarded
+ * message to the local sessions only. Offsets are committed after every message of a poll was
+ * handed over (written to online subscribers or queued in their sessions), so a crash re-delivers
+ * rather than loses; in normal operation each record is handed over once.
+ */
+public final class InboxReader implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboxReader.class);
+    private static final long HAND_OVER_TIMEOUT_SECONDS = 30;
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final ClusterMember member;
+    private final Thread thread;
+    private final AtomicLong received = new AtomicLong();
+    private volatile boolean running = true;
+    private volatile boolean failed;
+    private Map<TopicPartition, OffsetAndMetadata> lastHandedOver = Map.of();
+
+    public InboxReader(Consumer<byte[], byte[]> consumer, String topic, ClusterMember member, String nodeId) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.member = member;
+        this.thread = new Thread(this::run, "cluster-inbox-reader-" + nodeId);
+        this.thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Records read from the inbox since start. */
+    public long received() {
+        return received.get();
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(topic));
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                List<CompletableFuture<Integer>> handed = new ArrayList<>(records.count());
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    received.incrementAndGet();
+                    offsets.put(new TopicPartition(record.topic(), record.partition()),
+                            new OffsetAndMetadata(record.offset() + 1));
+                    try {
+                        handed.add(member.deliverForwarded(InboxRecords.message(record), InboxRecords.scope(record)));
+                    } catch (IllegalArgumentException e) {
+                        LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
+                                record.partition(), record.offset(), e.getMessage());
+                    }
+                }
+                try {
+                    CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new))
+                            .get(HAND_OVER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // The broker is stopping: leave the offsets, the next start reads these again.
+                    LOG.warn("cluster: forwarded messages not handed over ({}); offsets not committed", e.toString());
+                    failed = running;
+                    return;
+                }
+                // Asynchronous: the next poll need not wait for the commit; a later commit covers a
+                // failed one, and close() commits synchronously what was handed over last.
+                consumer.commitAsync(offsets, (committed, error) -> {
+                    if (error != null) {
+                        LOG.debug("cluster: inbox offsets not committed yet: {}", error.toString());
+                    }
+                });
+                lastHandedOver = offsets;
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (Throwable e) {
+            failed = true;
+            LOG.error("cluster: inbox reader stopped", e);
+        } finally {
+            try {
+                if (!lastHandedOver.isEmpty()) {
+                    consumer.commitSync(lastHandedOver, Duration.ofSeconds(2));
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("cluster: final inbox commit failed: {}", e.toString());
+            }
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    /** False once the reader stopped on an error (not when it was closed). */
+    public boolean isAlive() {
+        return !failed;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

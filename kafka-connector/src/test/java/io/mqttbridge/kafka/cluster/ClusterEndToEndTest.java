@@ -1,0 +1,571 @@
+package io.mqttbridge.kafka.cluster;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.codahale.metrics.MetricRegistry;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.DeviceIdentity;
+import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.kafka.downlink.DownlinkConfig;
+import io.mqttbridge.kafka.downlink.KafkaDownlink;
+import io.mqttbridge.kafka.mirror.MirrorRule;
+import io.mqttbridge.kafka.mirror.ProducerSettings;
+import io.mqttbridge.kafka.testing.ClusterNode;
+import io.mqttbridge.kafka.testing.KafkaTestClients;
+import io.mqttbridge.kafka.testing.TestKafka;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several broker nodes in one JVM, each with its own {@link KafkaClusterFabric}, on the shared test
+ * Kafka and one session and retained store, driven by real MQTT clients over real sockets.
+ */
+class ClusterEndToEndTest {
+
+    private final List<ClusterNode> nodes = new ArrayList<>();
+    private final List<AutoCloseable> clients = new ArrayList<>();
+    private final InMemorySessionStore sessions = new InMemorySessionStore();
+    private final InMemoryRetainedStore retained = new InMemoryRetainedStore();
+    private String bootstrap;
+    private ClusterConfig clusterConfig;
+    private String mirrorTopic;
+
+    @BeforeEach
+    void cluster() {
+        bootstrap = TestKafka.bootstrapServers();
+        clusterConfig = ClusterNode.testConfig(KafkaTestClients.uniqueTopic("cluster"));
+        mirrorTopic = KafkaTestClients.uniqueTopic("cluster-mirror");
+    }
+
+    @AfterEach
+    void stop() {
+        for (AutoCloseable client : clients) {
+            try {
+                client.close();
+            } catch (Exception ignored) {
+                // already gone
+            }
+        }
+        nodes.forEach(ClusterNode::close);
+    }
+
+    private ClusterNode node(String nodeId) {
+        ClusterNode node = ClusterNode.start(bootstrap, clusterConfig, nodeId, sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)));
+        nodes.add(node);
+        return node;
+    }
+
+    private Mqtt5BlockingClient hive(ClusterNode node, String clientId) {
+        Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(clientId)
+                .serverHost("127.0.0.1").serverPort(node.port()).buildBlocking();
+        clients.add(() -> {
+            if (client.getState().isConnected()) {
+                client.disconnect();
+            }
+        });
+        return client;
+    }
+
+    /** A Paho 5 client that records what arrives and how it was disconnected. */
+    private static final class PahoV5 implements MqttCallback {
+        final MqttAsyncClient client;
+        final List<MqttMessage> received = new CopyOnWriteArrayList<>();
+        final List<String> topics = new CopyOnWriteArrayList<>();
+        final List<Integer> disconnectCodes = new CopyOnWriteArrayList<>();
+
+        PahoV5(ClusterNode node, String clientId) throws MqttException {
+            client = new MqttAsyncClient(node.serverUri(), clientId, new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+            client.setCallback(this);
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            disconnectCodes.add(response.getReturnCode());
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            topics.add(topic);
+            received.add(message);
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String serverUri) {
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+        }
+    }
+
+    private PahoV5 paho5(ClusterNode node, String clientId) throws MqttException {
+        PahoV5 paho = new PahoV5(node, clientId);
+        clients.add(() -> {
+            if (paho.client.isConnected()) {
+                paho.client.disconnect().waitForCompletion(2_000);
+            }
+            paho.client.close();
+        });
+        return paho;
+    }
+
+    @Test
+    void anotherIdentityCannotTakeOverAPersistentSessionThroughAnotherNode() throws Exception {
+        // Every user name is its own authenticated device identity, with any client id.
+        Authenticator byUsername = request -> CompletableFuture.completedFuture(AuthenticationResult.success(
+                new DeviceIdentity(request.username(), request.username(), request.clientId(), null)));
+        ClusterNode one = started(ClusterNode.start(bootstrap, clusterConfig, "n1", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        ClusterNode two = started(ClusterNode.start(bootstrap, clusterConfig, "n2", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        PahoV5 owner = paho5(one, "meter-7");
+        owner.client.connect(persistentAs("dev-a")).waitForCompletion(5_000);
+        owner.client.subscribe(new MqttSubscription[] {new MqttSubscription("meters/7/cmd", 1)}).waitForCompletion(5_000);
+
+        PahoV5 intruder = paho5(two, "meter-7");
+        assertThatThrownBy(() -> intruder.client.connect(persistentAs("dev-b")).waitForCompletion(5_000))
+                .isInstanceOf(MqttException.class)
+                .satisfies(e -> assertThat(((MqttException) e).getReasonCode()).isEqualTo(0x85));
+        assertThat(owner.client.isConnected()).as("the owner keeps its connection").isTrue();
+
+        owner.client.disconnect().waitForCompletion(5_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sessions.load("meter-7").get().isPresent());
+        PahoV5 stillIntruder = paho5(two, "meter-7");
+        assertThatThrownBy(() -> stillIntruder.client.connect(persistentAs("dev-b")).waitForCompletion(5_000))
+                .isInstanceOf(MqttException.class)
+                .satisfies(e -> assertThat(((MqttException) e).getReasonCode()).isEqualTo(0x85));
+
+        PahoV5 ownerAgain = paho5(two, "meter-7");
+        IMqttToken resumed = ownerAgain.client.connect(persistentAs("dev-a"));
+        resumed.waitForCompletion(5_000);
+        assertThat(resumed.getSessionPresent()).as("the owner resumes its session on the other node").isTrue();
+    }
+
+    private ClusterNode started(ClusterNode node) {
+        nodes.add(node);
+        return node;
+    }
+
+    private static MqttConnectionOptions persistentAs(String username) {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setUserName(username);
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(300L);
+        return options;
+    }
+
+    @Test
+    void qos1And2MessagesCrossNodesWithTheirPropertiesAndSubscriptionIdentifiers() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        PahoV5 subscriber = paho5(two, "sub-on-2");
+        subscriber.client.connect().waitForCompletion(5_000);
+        MqttProperties subscribeProperties = new MqttProperties();
+        subscribeProperties.setSubscriptionIdentifier(7);
+        subscriber.client.subscribe(new MqttSubscription[] {new MqttSubscription("plant/+/temp", 2)}, null, null,
+                subscribeProperties).waitForCompletion(5_000);
+        one.awaitRoute(two, "plant/+/temp");
+
+        Mqtt5BlockingClient publisher = hive(one, "pub-on-1");
+        publisher.connect();
+        publisher.publishWith().topic("plant/a/temp").qos(MqttQos.AT_LEAST_ONCE).payload("q1".getBytes(UTF_8))
+                .contentType("text/plain").responseTopic("reply/here").correlationData("corr".getBytes(UTF_8))
+                .messageExpiryInterval(120).userProperties().add("site", "berlin").add("site", "paris").applyUserProperties()
+                .send();
+        publisher.publishWith().topic("plant/b/temp").qos(MqttQos.EXACTLY_ONCE).payload("q2".getBytes(UTF_8)).send();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.received.size() >= 2);
+        MqttMessage first = subscriber.received.get(0);
+        assertThat(new String(first.getPayload(), UTF_8)).isEqualTo("q1");
+        assertThat(first.getQos()).isEqualTo(1);
+        assertThat(first.getProperties().getContentType()).isEqualTo("text/plain");
+        assertThat(first.getProperties().getResponseTopic()).isEqualTo("reply/here");
+        assertThat(new String(first.getProperties().getCorrelationData(), UTF_8)).isEqualTo("corr");
+        assertThat(first.getProperties().getMessageExpiryInterval()).isBetween(100L, 120L);
+        assertThat(first.getProperties().getUserProperties()).extracting(p -> p.getKey() + "=" + p.getValue())
+                .containsExactly("site=berlin", "site=paris");
+        assertThat(first.getProperties().getSubscriptionIdentifiers()).containsExactly(7);
+        MqttMessage second = subscriber.received.get(1);
+        assertThat(new String(second.getPayload(), UTF_8)).isEqualTo("q2");
+        assertThat(second.getQos()).isEqualTo(2);
+        assertThat(second.getProperties().getSubscriptionIdentifiers()).containsExactly(7);
+        Thread.sleep(300); // a duplicate from the hop would arrive within this time
+        assertThat(subscriber.received).hasSize(2);
+    }
+
+    @Test
+    void messagesCrossTheOtherWayForMqtt311ClientsInPublisherOrder() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        List<String> received = new CopyOnWriteArrayList<>();
+        org.eclipse.paho.client.mqttv3.MqttClient subscriber = new org.eclipse.paho.client.mqttv3.MqttClient(
+                one.serverUri(), "sub311-on-1", new MemoryPersistence());
+        clients.add(() -> {
+            if (subscriber.isConnected()) {
+                subscriber.disconnect();
+            }
+            subscriber.close();
+        });
+        subscriber.connect(new MqttConnectOptions());
+        subscriber.subscribe("orders/#", 1, (topic, message) -> received.add(new String(message.getPayload(), UTF_8)));
+        two.awaitRoute(one, "orders/#");
+
+        org.eclipse.paho.client.mqttv3.MqttClient publisher = new org.eclipse.paho.client.mqttv3.MqttClient(
+                two.serverUri(), "pub311-on-2", new MemoryPersistence());
+        clients.add(() -> {
+            if (publisher.isConnected()) {
+                publisher.disconnect();
+            }
+            publisher.close();
+        });
+        publisher.connect(new MqttConnectOptions());
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            sent.add("m" + i);
+            publisher.publish("orders/" + (i % 3), ("m" + i).getBytes(UTF_8), i % 3 == 0 ? 0 : 1, false);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 50);
+        assertThat(received).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void aNodeWithNoMatchingSubscriberReceivesNothing() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        ClusterNode three = node("n3");
+        Mqtt5BlockingClient subscriber = hive(two, "only-a");
+        subscriber.connect();
+        subscriber.subscribeWith().topicFilter("a/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        one.awaitRoute(two, "a/#");
+        three.awaitRoute(two, "a/#");
+
+        Mqtt5BlockingClient publisher = hive(one, "pub");
+        publisher.connect();
+        for (int i = 0; i < 40; i++) {
+            publisher.publishWith().topic("a/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
+            publisher.publishWith().topic("b/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {2}).send();
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.fabric().inboxRecords() >= 40);
+        assertThat(one.fabric().forwardedRecords()).as("records node 1 forwarded").isEqualTo(40);
+        assertThat(two.fabric().inboxRecords()).as("records node 2 read").isEqualTo(40);
+        assertThat(three.fabric().inboxRecords()).as("records node 3, with no subscriber, read").isZero();
+        assertThat(one.fabric().inboxRecords()).isZero();
+    }
+
+    @Test
+    void aSharedSubscriptionWithMembersOnTwoNodesGetsEachMessageOnceSpreadOverBoth() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        ClusterNode three = node("n3");
+        List<String> atTwo = new CopyOnWriteArrayList<>();
+        List<String> atThree = new CopyOnWriteArrayList<>();
+        Mqtt5BlockingClient memberTwo = hive(two, "member-2");
+        memberTwo.connect();
+        memberTwo.toAsync().subscribeWith().topicFilter("$share/workers/jobs/#").qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> atTwo.add(new String(p.getPayloadAsBytes(), UTF_8))).send().get(5, TimeUnit.SECONDS);
+        Mqtt5BlockingClient memberThree = hive(three, "member-3");
+        memberThree.connect();
+        memberThree.toAsync().subscribeWith().topicFilter("$share/workers/jobs/#").qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> atThree.add(new String(p.getPayloadAsBytes(), UTF_8))).send().get(5, TimeUnit.SECONDS);
+        one.awaitRoute(two, "$share/workers/jobs/#");
+        one.awaitRoute(three, "$share/workers/jobs/#");
+        one.awaitAlive(two);
+        one.awaitAlive(three);
+
+        Mqtt5BlockingClient publisher = hive(one, "jobs-pub");
+        publisher.connect();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic("jobs/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("j" + i).getBytes(UTF_8))
+                    .send();
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> atTwo.size() + atThree.size() >= 20);
+        Thread.sleep(300);
+        List<String> all = new ArrayList<>(atTwo);
+        all.addAll(atThree);
+        assertThat(all).hasSize(20).doesNotHaveDuplicates();
+        assertThat(atTwo).as("messages for the member on node 2").isNotEmpty();
+        assertThat(atThree).as("messages for the member on node 3").isNotEmpty();
+    }
+
+    @Test
+    void aPersistentSessionMovesToTheNodeItsClientReconnectsToWithTheMessagesQueuedMeanwhile() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        Mqtt5BlockingClient device = hive(one, "roaming");
+        device.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        device.subscribeWith().topicFilter("cmd/roaming").qos(MqttQos.AT_LEAST_ONCE).send();
+        device.disconnect();
+        two.awaitRoute(one, "cmd/roaming");
+
+        Mqtt5BlockingClient publisher = hive(two, "commander");
+        publisher.connect();
+        for (int i = 0; i < 5; i++) {
+            publisher.publishWith().topic("cmd/roaming").qos(MqttQos.AT_LEAST_ONCE).payload(("c" + i).getBytes(UTF_8))
+                    .send();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.fabric().inboxRecords() >= 5);
+
+        Mqtt5BlockingClient again = hive(two, "roaming");
+        List<String> received = new CopyOnWriteArrayList<>();
+        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        Mqtt5ConnAck ack = again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+
+        assertThat(ack.isSessionPresent()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 5);
+        assertThat(received).containsExactly("c0", "c1", "c2", "c3", "c4");
+        assertThat(one.broker().sessionCount()).as("sessions left on node 1").isZero();
+        assertThat(two.fabric().holderOf("roaming")).contains("n2");
+        // The subscription moved too: a new message reaches the client on node 2.
+        one.awaitRoute(two, "cmd/roaming");
+        hive(one, "commander-2").connect();
+        Mqtt5BlockingClient other = hive(one, "commander-3");
+        other.connect();
+        other.publishWith().topic("cmd/roaming").qos(MqttQos.AT_LEAST_ONCE).payload("after".getBytes(UTF_8)).send();
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("after"));
+    }
+
+    @Test
+    void unacknowledgedQos1MessagesOfATakenOverClientAreResentOnTheNewNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        MqttConnectOptions persistent = new MqttConnectOptions();
+        persistent.setCleanSession(false);
+        List<String> unacked = new CopyOnWriteArrayList<>();
+        org.eclipse.paho.client.mqttv3.MqttClient lazy = new org.eclipse.paho.client.mqttv3.MqttClient(
+                one.serverUri(), "lazy-acker", new MemoryPersistence());
+        clients.add(() -> lazy.close(true));
+        lazy.setManualAcks(true);
+        lazy.connect(persistent);
+        lazy.subscribe("work/#", 1, (topic, message) -> unacked.add(new String(message.getPayload(), UTF_8)));
+        Mqtt5BlockingClient publisher = hive(one, "work-pub");
+        publisher.connect();
+        for (int i = 0; i < 3; i++) {
+            publisher.publishWith().topic("work/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("w" + i).getBytes(UTF_8)).send();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> unacked.size() == 3);
+
+        List<String> resent = new CopyOnWriteArrayList<>();
+        List<Boolean> duplicates = new CopyOnWriteArrayList<>();
+        org.eclipse.paho.client.mqttv3.MqttClient moved = new org.eclipse.paho.client.mqttv3.MqttClient(
+                two.serverUri(), "lazy-acker", new MemoryPersistence());
+        clients.add(() -> {
+            if (moved.isConnected()) {
+                moved.disconnect();
+            }
+            moved.close();
+        });
+        moved.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+                resent.add(new String(message.getPayload(), UTF_8));
+                duplicates.add(message.isDuplicate());
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        boolean sessionPresent = moved.connectWithResult(persistent).getSessionPresent();
+
+        assertThat(sessionPresent).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> resent.size() >= 3);
+        assertThat(resent).containsExactly("w0", "w1", "w2");
+        assertThat(duplicates).containsOnly(true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lazy.isConnected());
+    }
+
+    @Test
+    void connectingOnAnotherNodeTakesTheConnectionOverWithin1SecondAnd0x8E() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        one.awaitAlive(two);
+        two.awaitAlive(one);
+        PahoV5 first = paho5(one, "twin");
+        first.client.connect().waitForCompletion(5_000);
+
+        PahoV5 second = paho5(two, "twin");
+        long start = System.nanoTime();
+        second.client.connect().waitForCompletion(5_000);
+        await().atMost(Duration.ofSeconds(1)).until(() -> !first.disconnectCodes.isEmpty());
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        assertThat(first.disconnectCodes).containsExactly(0x8E);
+        assertThat(millis).as("takeover time in ms").isLessThan(1_000);
+        assertThat(one.broker().connection("twin")).isEmpty();
+        assertThat(two.broker().connection("twin")).isPresent();
+    }
+
+    @Test
+    void twoSimultaneousConnectsWithOneClientIdOnTwoNodesLeaveExactlyOneConnection() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        one.awaitAlive(two);
+        two.awaitAlive(one);
+        for (int round = 0; round < 5; round++) {
+            String id = "race-" + round;
+            Mqtt5BlockingClient a = hive(one, id);
+            Mqtt5BlockingClient b = hive(two, id);
+            CompletableFuture<?> ca = a.toAsync().connectWith().cleanStart(false).sessionExpiryInterval(60).send();
+            CompletableFuture<?> cb = b.toAsync().connectWith().cleanStart(false).sessionExpiryInterval(60).send();
+            CompletableFuture.allOf(ca, cb).handle((x, e) -> null).get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                int connected = (one.broker().connection(id).isPresent() ? 1 : 0)
+                        + (two.broker().connection(id).isPresent() ? 1 : 0);
+                assertThat(connected).as("nodes with a connection of " + id).isEqualTo(1);
+                assertThat((a.getState().isConnected() ? 1 : 0) + (b.getState().isConnected() ? 1 : 0))
+                        .as("clients of " + id + " still connected").isEqualTo(1);
+            });
+        }
+    }
+
+    @Test
+    void willsAndRetainedMessagesReachSubscribersOnOtherNodes() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        Mqtt5BlockingClient retainer = hive(one, "retainer");
+        retainer.connect();
+        retainer.publishWith().topic("status/boiler").retain(true).qos(MqttQos.AT_LEAST_ONCE)
+                .payload("hot".getBytes(UTF_8)).send();
+
+        List<Mqtt5Publish> received = new CopyOnWriteArrayList<>();
+        Mqtt5BlockingClient watcher = hive(two, "watcher");
+        watcher.connect();
+        watcher.toAsync().subscribeWith().topicFilter("status/#").qos(MqttQos.AT_LEAST_ONCE).callback(received::add)
+                .send().get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 1);
+        assertThat(new String(received.get(0).getPayloadAsBytes(), UTF_8)).isEqualTo("hot");
+        assertThat(received.get(0).isRetain()).isTrue();
+        one.awaitRoute(two, "status/#");
+
+        Mqtt5BlockingClient mortal = hive(one, "mortal");
+        mortal.connectWith().willPublish().topic("status/mortal").payload("gone".getBytes(UTF_8))
+                .qos(MqttQos.AT_LEAST_ONCE).applyWillPublish().send();
+        one.broker().disconnect("mortal");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 2);
+        assertThat(new String(received.get(1).getPayloadAsBytes(), UTF_8)).isEqualTo("gone");
+        assertThat(received.get(1).getTopic().toString()).isEqualTo("status/mortal");
+        assertThat(retained.size()).isEqualTo(1);
+    }
+
+    @Test
+    void aDownlinkMessageInjectedOnOneNodeReachesTheDeviceOnAnother() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        List<String> received = new CopyOnWriteArrayList<>();
+        Mqtt5BlockingClient device = hive(two, "device-7");
+        device.connect();
+        device.toAsync().subscribeWith().topicFilter("devices/device-7/cmd").qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> received.add(new String(p.getPayloadAsBytes(), UTF_8))).send().get(5, TimeUnit.SECONDS);
+        one.awaitRoute(two, "devices/device-7/cmd");
+
+        int handedLocally = one.broker().publish(new PublishedMessage("devices/device-7/cmd", "open".getBytes(UTF_8), 1,
+                false, null, null, null, Instant.now(), MessageProperties.NONE)).get(10, TimeUnit.SECONDS);
+
+        assertThat(handedLocally).as("sessions on node 1").isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("open"));
+    }
+
+    @Test
+    void aKafkaDownlinkRecordConsumedByOneNodeReachesTheDeviceOnAnother() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        List<String> received = new CopyOnWriteArrayList<>();
+        Mqtt5BlockingClient device = hive(two, "valve-9");
+        device.connect();
+        device.toAsync().subscribeWith().topicFilter("cmd/valve-9").qos(MqttQos.AT_LEAST_ONCE)
+                .callback(p -> received.add(new String(p.getPayloadAsBytes(), UTF_8))).send().get(5, TimeUnit.SECONDS);
+        one.awaitRoute(two, "cmd/valve-9");
+        String downlinkTopic = KafkaTestClients.uniqueTopic("cluster-downlink");
+        KafkaTestClients.createTopic(bootstrap, downlinkTopic, 1);
+        // Only node 1 runs the downlink here, as if the shared consumer group gave it the partition.
+        try (KafkaDownlink downlink = KafkaDownlink.create(
+                bootstrap, new DownlinkConfig().setTopics(List.of(downlinkTopic))
+                        .setGroupId(downlinkTopic + ".group").setMqttTopicTemplate("cmd/{key}").setQos(1),
+                one.broker(), new MetricRegistry())) {
+            downlink.start();
+            try (var producer = KafkaTestClients.producer(bootstrap)) {
+                producer.send(new ProducerRecord<>(downlinkTopic,
+                        "valve-9".getBytes(UTF_8), "close".getBytes(UTF_8))).get(10, TimeUnit.SECONDS);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> received.contains("close"));
+        }
+        assertThat(one.broker().connection("valve-9")).isEmpty();
+    }
+
+    @Test
+    void aSecondLiveNodeWithTheSameNodeIdIsRefusedNamingNodeId() {
+        node("twin-node");
+        assertThatThrownBy(() -> node("twin-node"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("nodeId 'twin-node'");
+    }
+
+    @Test
+    void anAdministrativeDisconnectReachesTheClientOnTheNodeThatHoldsIt() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        PahoV5 client = paho5(two, "far-away");
+        client.client.connect().waitForCompletion(5_000);
+        await().atMost(Duration.ofSeconds(5)).until(() -> one.fabric().holderOf("far-away").equals(Optional.of("n2")));
+
+        assertThat(one.fabric().requestDisconnect("far-away")).isTrue();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !client.disconnectCodes.isEmpty());
+        assertThat(client.disconnectCodes).containsExactly(0x98);
+        Set<String> live = new HashSet<>(one.fabric().liveNodes());
+        assertThat(live).contains("n1", "n2");
+    }
+}
