@@ -1,10 +1,12 @@
 package io.mqttbridge.broker.e2e;
 
-import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,7 +87,7 @@ class DurableAckTest {
             client.send(RawMqttClient.publish(1, "t", 7, "a", true));
             await().until(() -> sink.futures.size() == 1);
             sink.futures.get(0).completeExceptionally(
-                    new PublishRejectedException(PublishRejectedException.QUOTA_EXCEEDED, "full", null));
+                    new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED, "full", null));
             Packet ack = client.read();
             assertThat(ack.type()).isEqualTo(4);
             assertThat(ack.body()[2] & 0xFF).isEqualTo(0x97);
@@ -102,7 +104,7 @@ class DurableAckTest {
             await().until(() -> sink.futures.size() == 3);
             sink.futures.get(0).complete(null);
             sink.futures.get(2).complete(null);
-            sink.futures.get(1).completeExceptionally(new PublishRejectedException(0x80, "down", null));
+            sink.futures.get(1).completeExceptionally(new PublishRejectedException(MqttReasonCode.UNSPECIFIED_ERROR, "down", null));
             Packet ack = client.read();
             assertThat(ack.type()).isEqualTo(4);
             assertThat(ack.body()[1]).isEqualTo((byte) 6);
@@ -121,7 +123,7 @@ class DurableAckTest {
             assertThat(subscriber.read().type()).isEqualTo(9);
             first.send(RawMqttClient.publish(2, "q2", 9, "once", false));
             await().until(() -> sink.futures.size() == 1);
-            sink.futures.get(0).completeExceptionally(new PublishRejectedException(0x80, "down", null));
+            sink.futures.get(0).completeExceptionally(new PublishRejectedException(MqttReasonCode.UNSPECIFIED_ERROR, "down", null));
             assertThat(first.read()).as("3.1.1: closed, so that the client resends on a new connection").isNull();
             first.close();
             client.send(RawMqttClient.connect(4, "q2pub", false, 60));

@@ -8,6 +8,7 @@ import io.mqttbridge.broker.e2e.DurableAckTest.ManualSink;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
