@@ -3,6 +3,7 @@ package io.mqttbridge.broker;
 import io.mqttbridge.broker.limits.LimitsConfig;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.listener.Transport;
+import io.mqttbridge.broker.session.QueueOverflowPolicy;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,10 +28,18 @@ public class BrokerConfig {
     public static final int DEFAULT_RECEIVE_MAXIMUM = 100;
     public static final int DEFAULT_MAX_QOS = 2;
     public static final boolean DEFAULT_RETAIN_AVAILABLE = true;
-    public static final int DEFAULT_MAX_QUEUED_MESSAGES_PER_SESSION = 1000;
+    /** Generous: the byte bound below is what normally binds and keeps memory in check. */
+    public static final int DEFAULT_MAX_QUEUED_MESSAGES_PER_SESSION = 1_000_000;
+    /**
+     * Bytes of queued messages (payload, topic and a fixed overhead each) per session: at 20,000
+     * msg/s of 100-byte messages to one subscriber, about 15 s of falling behind.
+     */
+    public static final long DEFAULT_MAX_QUEUED_BYTES_PER_SESSION = 64L * 1024 * 1024;
+    public static final QueueOverflowPolicy DEFAULT_QUEUE_OVERFLOW_POLICY = QueueOverflowPolicy.DROP_OLDEST;
     public static final long DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 0xFFFF_FFFFL;
     public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 16;
-    public static final int DEFAULT_MAX_INFLIGHT_OUTBOUND = 32;
+    /** Enough to keep a subscriber at 20,000 msg/s busy when acks take a few ms (see docs/BENCHMARKS.md). */
+    public static final int DEFAULT_MAX_INFLIGHT_OUTBOUND = 256;
     public static final int DEFAULT_MAX_CLIENT_ID_LENGTH = 256;
     public static final int DEFAULT_WORKER_THREADS = 0;
     public static final boolean DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE = true;
@@ -52,6 +61,8 @@ public class BrokerConfig {
     private int maxQos = DEFAULT_MAX_QOS;
     private boolean retainAvailable = DEFAULT_RETAIN_AVAILABLE;
     private int maxQueuedMessagesPerSession = DEFAULT_MAX_QUEUED_MESSAGES_PER_SESSION;
+    private long maxQueuedBytesPerSession = DEFAULT_MAX_QUEUED_BYTES_PER_SESSION;
+    private QueueOverflowPolicy queueOverflowPolicy = DEFAULT_QUEUE_OVERFLOW_POLICY;
     private long maxSessionExpirySeconds = DEFAULT_MAX_SESSION_EXPIRY_SECONDS;
     private int topicAliasMaximum = DEFAULT_TOPIC_ALIAS_MAXIMUM;
     private int maxInflightOutbound = DEFAULT_MAX_INFLIGHT_OUTBOUND;
@@ -79,6 +90,9 @@ public class BrokerConfig {
         require(maxQos >= 0 && maxQos <= 2, "maxQos", "must be 0, 1 or 2, was " + maxQos);
         require(maxQueuedMessagesPerSession >= 0, "maxQueuedMessagesPerSession",
                 "must not be negative, was " + maxQueuedMessagesPerSession);
+        require(maxQueuedBytesPerSession >= 1024, "maxQueuedBytesPerSession",
+                "must be at least 1024, was " + maxQueuedBytesPerSession);
+        require(queueOverflowPolicy != null, "queueOverflowPolicy", "must be DROP_OLDEST, DROP_NEWEST or DISCONNECT");
         require(maxSessionExpirySeconds >= 0 && maxSessionExpirySeconds <= 0xFFFF_FFFFL, "maxSessionExpirySeconds",
                 "must be 0..4294967295, was " + maxSessionExpirySeconds);
         require(topicAliasMaximum >= 0 && topicAliasMaximum <= 65_535, "topicAliasMaximum",
@@ -133,6 +147,10 @@ public class BrokerConfig {
     public void setRetainAvailable(boolean retainAvailable) { this.retainAvailable = retainAvailable; }
     public int getMaxQueuedMessagesPerSession() { return maxQueuedMessagesPerSession; }
     public void setMaxQueuedMessagesPerSession(int maxQueuedMessagesPerSession) { this.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession; }
+    public long getMaxQueuedBytesPerSession() { return maxQueuedBytesPerSession; }
+    public void setMaxQueuedBytesPerSession(long maxQueuedBytesPerSession) { this.maxQueuedBytesPerSession = maxQueuedBytesPerSession; }
+    public QueueOverflowPolicy getQueueOverflowPolicy() { return queueOverflowPolicy; }
+    public void setQueueOverflowPolicy(QueueOverflowPolicy queueOverflowPolicy) { this.queueOverflowPolicy = queueOverflowPolicy; }
     public long getMaxSessionExpirySeconds() { return maxSessionExpirySeconds; }
     public void setMaxSessionExpirySeconds(long maxSessionExpirySeconds) { this.maxSessionExpirySeconds = maxSessionExpirySeconds; }
     public int getTopicAliasMaximum() { return topicAliasMaximum; }

@@ -367,6 +367,12 @@ public final class MqttBroker implements MessagePublisher {
         return Optional.ofNullable(connection == null ? null : connection.info());
     }
 
+    /** What waits for {@code clientId} in its session (connected or not); empty if there is no session. */
+    public Optional<DeliveryState> deliveryState(String clientId) {
+        Session session = sessions.get(clientId);
+        return Optional.ofNullable(session == null ? null : session.deliveryState());
+    }
+
     /** The subscriptions of the session of {@code clientId} (connected or not); empty if there is none. */
     public List<SubscriptionInfo> subscriptionsOf(String clientId) {
         Session session = sessions.get(clientId);

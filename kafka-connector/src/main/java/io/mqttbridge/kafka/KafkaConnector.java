@@ -10,7 +10,10 @@ import io.mqttbridge.kafka.downlink.KafkaDownlink;
 import io.mqttbridge.kafka.embedded.EmbeddedKafka;
 import io.mqttbridge.kafka.events.KafkaSessionEventPublisher;
 import io.mqttbridge.kafka.mirror.KafkaPublishSink;
+import io.mqttbridge.kafka.mirror.internal.StartupTopics;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +62,7 @@ public final class KafkaConnector implements AutoCloseable {
         String bootstrap = embedded != null ? embedded.bootstrapServers() : config.getBootstrapServers();
         KafkaPublishSink sink = null;
         try {
+            StartupTopics.ensure(bootstrap, topicsKnownByName(config));
             sink = KafkaPublishSink.create(bootstrap, config.getMirrorRules(), config.reservedTopics(), config.getProducer(),
                     config.getNodeId(), metrics);
             KafkaSessionEventPublisher events = null;
@@ -83,6 +87,17 @@ public final class KafkaConnector implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static Set<String> topicsKnownByName(KafkaConnectorConfig config) {
+        Set<String> topics = new LinkedHashSet<>(StartupTopics.fixedTopicsOf(config.getMirrorRules()));
+        if (config.getSessionEvents().isEnabled()) {
+            topics.add(config.getSessionEvents().getTopic());
+        }
+        if (config.getDownlink().isEnabled()) {
+            topics.add(config.getDownlink().getDeadLetterTopic());
+        }
+        return topics;
     }
 
     public String bootstrapServers() {

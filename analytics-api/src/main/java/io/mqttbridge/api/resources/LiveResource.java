@@ -6,6 +6,7 @@ import io.mqttbridge.api.errors.ApiException;
 import io.mqttbridge.api.resources.model.LiveClient;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.SubscriptionInfo;
+import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.kafka.cluster.KafkaClusterFabric;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -83,7 +84,8 @@ public class LiveResource {
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "Clients connected to this node, by client id")
     public List<LiveClient> clients() {
-        return broker().connectedClients().stream().map(LiveClient::of).toList();
+        MqttBroker live = broker();
+        return live.connectedClients().stream().map(info -> liveClient(live, info)).toList();
     }
 
     @GET
@@ -92,7 +94,8 @@ public class LiveResource {
     @Operation(summary = "One client connected to this node",
             responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "not connected here")})
     public LiveClient client(@PathParam("clientId") String clientId) {
-        return broker().connection(clientId).map(LiveClient::of).orElseThrow(() -> notConnected(clientId));
+        MqttBroker live = broker();
+        return live.connection(clientId).map(info -> liveClient(live, info)).orElseThrow(() -> notConnected(clientId));
     }
 
     @GET
@@ -156,5 +159,9 @@ public class LiveResource {
 
     private static ApiException notConnected(String clientId) {
         return ApiException.notFound("client '" + clientId + "' is not connected to this node");
+    }
+
+    private static LiveClient liveClient(MqttBroker live, ConnectionInfo info) {
+        return LiveClient.of(info, live.deliveryState(info.clientId()).orElse(null));
     }
 }

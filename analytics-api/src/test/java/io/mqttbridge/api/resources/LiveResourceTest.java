@@ -75,6 +75,9 @@ class LiveResourceTest {
         Map<String, Object> client = as(resources, READER, "/api/v1/live/clients/live-sub").get(Map.class);
         assertThat(client).containsEntry("username", "someone").containsEntry("protocolVersion", 5);
         assertThat((String) client.get("remoteAddress")).startsWith("127.0.0.1:");
+        assertThat((Map<String, Object>) client.get("delivery")).as("its queue, in flight and overflow drops")
+                .containsEntry("queuedMessages", 0).containsEntry("inflightMessages", 0)
+                .containsEntry("overflowDrops", 0).containsKey("queuedBytes");
 
         List<Map<String, Object>> subscriptions = as(resources, READER, "/api/v1/live/clients/live-sub/subscriptions")
                 .get(List.class);

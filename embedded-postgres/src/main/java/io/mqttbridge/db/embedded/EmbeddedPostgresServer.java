@@ -1,5 +1,6 @@
 package io.mqttbridge.db.embedded;
 
+import io.mqttbridge.db.embedded.internal.PostmasterGuard;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * the first start and stored with the data ({@value #PASSWORD_FILE} in the data directory, readable
  * by the owner only); the server requires it (scram-sha-256) for every connection, so another
  * local user or process cannot read or change the data, and it listens on 127.0.0.1 only.
+ *
+ * <p>It never outlives this process for long ({@link PostmasterGuard}): a watchdog process stops it
+ * when this JVM ends without stopping it (e.g. {@code kill -9}), and a start finds and stops a
+ * postgres left running on the same data directory by a process that died.
  *
  * <p>Threading: {@link #start()} and {@link #stop()} block while the server starts or stops; call
  * them from a lifecycle thread, never from an event loop. The class is safe to use from several
@@ -37,6 +43,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private final Path dataDirectory;
     private final int requestedPort;
     private EmbeddedPostgres postgres;
+    private PostmasterGuard guard;
     private String password;
 
     /**
@@ -63,6 +70,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
         try {
             Files.createDirectories(dataDirectory);
+            guard = PostmasterGuard.acquire(dataDirectory);
             Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
             String stored = Files.exists(passwordFile) ? Files.readString(passwordFile).trim() : null;
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
@@ -85,7 +93,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 builder.setPort(requestedPort);
             }
             long started = System.nanoTime();
-            postgres = builder.start();
+            try {
+                postgres = builder.start();
+            } catch (IOException | RuntimeException e) {
+                guard.close();
+                guard = null;
+                throw e;
+            }
+            guard.watch();
             password = stored != null ? stored : generatePassword();
             requirePassword(passwordFile, stored == null);
             LOG.info("Embedded PostgreSQL started on 127.0.0.1:{} with data in {} ({} ms)", postgres.getPort(),
@@ -154,6 +169,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         postgres = null;
         try {
             running.close();
+            guard.close();
+            guard = null;
             LOG.info("Embedded PostgreSQL with data in {} stopped", dataDirectory);
         } catch (IOException e) {
             throw new UncheckedIOException("could not stop the embedded PostgreSQL with data in " + dataDirectory, e);
@@ -172,6 +189,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     /** The JDBC URL of {@code database} on this server. */
     public synchronized String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:" + running().getPort() + "/" + database;
+    }
+
+    /** The process id of the running postgres (for tests of its lifetime); empty when not running. */
+    public synchronized OptionalLong postmasterPid() {
+        return guard == null ? OptionalLong.empty()
+                : guard.runningPostmaster().map(p -> OptionalLong.of(p.pid())).orElse(OptionalLong.empty());
     }
 
     public Path dataDirectory() {

@@ -41,6 +41,7 @@ public final class ClientConnection {
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
     private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
     private static final int[] NO_SUBSCRIPTION_IDS = new int[0];
+    private static final long PAUSED_SILENCE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Lifecycle of a connection. */
     public enum State { AWAIT_CONNECT, AUTHENTICATING, CONNECTED, CLOSED }
@@ -74,6 +75,7 @@ public final class ClientConnection {
     private long keepAliveTimeoutNanos;
     private long lastPacketNanos;
     private ScheduledFuture<?> keepAliveCheck;
+    private boolean probedAfterSilence;
     private String disconnectReason;
     private Integer disconnectReasonCode;
     private boolean sendWill = true;
@@ -127,6 +129,7 @@ public final class ClientConnection {
     /** Whether the session listener was told about this connection (so it must hear of its end). */
     public boolean announced() { return announced; }
     public void setAnnounced() { this.announced = true; }
+    BrokerMetrics metrics() { return metrics; }
     /** The one switch of this connection's {@code autoRead}. */
     public ReadSuspension reading() { return reading; }
 
@@ -169,17 +172,37 @@ public final class ClientConnection {
         keepAliveCheck = channel.eventLoop().schedule(this::checkKeepAlive, delayNanos, TimeUnit.NANOSECONDS);
     }
 
+    /*
+     * While the broker itself has stopped reading this connection (back-pressure from the sink, or a
+     * 3.1.1 client's acknowledgements waiting for it), the client's PINGREQs sit unread in the socket:
+     * its silence is the broker's doing. So while reading is paused each check reads one buffer's worth
+     * (answering PINGREQ, taking in at most a few more packets, which pause reading again), checks more
+     * often, and before calling a paused connection silent it reads once more and looks again shortly.
+     */
     private void checkKeepAlive() {
         keepAliveCheck = null;
         if (keepAliveTimeoutNanos == 0 || state == State.CLOSED || !channel.isActive()) {
             return;
         }
+        boolean readingPaused = state == State.CONNECTED && reading.isPaused();
         long silentNanos = System.nanoTime() - lastPacketNanos;
         if (silentNanos >= keepAliveTimeoutNanos) {
-            disconnect(MqttReasonCode.KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
-        } else {
-            scheduleKeepAliveCheck(keepAliveTimeoutNanos - silentNanos);
+            if (readingPaused && !probedAfterSilence) {
+                probedAfterSilence = true;
+                channel.read();
+                scheduleKeepAliveCheck(Math.min(keepAliveTimeoutNanos / 3, PAUSED_SILENCE_GRACE_NANOS));
+            } else {
+                disconnect(MqttReasonCode.KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
+            }
+            return;
         }
+        probedAfterSilence = false;
+        long next = keepAliveTimeoutNanos - silentNanos;
+        if (readingPaused) {
+            channel.read();
+            next = Math.min(next, keepAliveTimeoutNanos / 3);
+        }
+        scheduleKeepAliveCheck(next);
     }
 
     /** Sizes the inbound topic alias table to the maximum the broker announced. */

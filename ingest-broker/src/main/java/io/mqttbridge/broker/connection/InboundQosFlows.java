@@ -1,11 +1,15 @@
 package io.mqttbridge.broker.connection;
 
 import io.mqttbridge.broker.connection.ReadSuspension.Reason;
+import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.Collections;
@@ -48,6 +52,7 @@ public final class InboundQosFlows {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(InboundQosFlows.class);
     private static final Map<Integer, Qos2Flow> NO_FLOWS = Collections.emptyMap();
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
@@ -118,6 +123,8 @@ public final class InboundQosFlows {
      * The sink was handed the QoS {@code qos} message {@code packetId}: its PUBACK / PUBREC is sent when
      * {@code sunk} completes and every earlier acknowledgement has been sent. For MQTT 3.1.1, which has
      * no receive maximum to announce, reading pauses while {@code ackWindow} acknowledgements wait.
+     * When {@code sunk} fails, MQTT 5 gets the error code in the PUBACK / PUBREC; a 3.1.1 connection
+     * is closed once the acknowledgements before this one are written.
      */
     public void awaitSink(int packetId, int qos, CompletableFuture<Void> sunk, int ackWindow) {
         this.ackWindow = ackWindow;
@@ -199,13 +206,17 @@ public final class InboundQosFlows {
                 reason = reasonOf(cause);
                 reasonString = cause == null ? null : cause.getMessage();
             }
+            if (failed && !mqtt5) {
+                // Acks after this one are still taken in (a stored QoS 2 message must not be stored again
+                // when the client resends it), though the closed connection no longer gets them.
+                closeForUnstoredPublish(ack, reason, reasonString);
+                continue;
+            }
             if (ack.qos() == 1) {
                 completed();
-                if (!failed || mqtt5) {
-                    connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
-                            reasonString);
-                    wrote = true;
-                }
+                connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
+                        reasonString);
+                wrote = true;
             } else {
                 Qos2Flow flow = qos2.get(ack.packetId());
                 if (!failed) {
@@ -218,15 +229,13 @@ public final class InboundQosFlows {
                     }
                     connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
                     wrote = true;
-                } else if (mqtt5) {
-                    // A PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
+                } else {
+                    // MQTT 5: a PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
                     qos2.remove(ack.packetId());
                     completed();
                     connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
                             reasonString);
                     wrote = true;
-                } else if (flow != null) {
-                    flow.state = Qos2State.SINK_FAILED;
                 }
             }
         }
@@ -236,6 +245,29 @@ public final class InboundQosFlows {
         if (awaitingAck() < ackWindow) {
             connection.reading().resume(Reason.ACK_WINDOW_FULL);
         }
+    }
+
+    /*
+     * 3.1.1 has no negative acknowledgement, and clients resend unacknowledged messages only on a new
+     * connection: waiting would leave the client waiting for ever. The acks released before this one
+     * were written; the ones after it are resent by the client with this one.
+     */
+    private void closeForUnstoredPublish(PendingAck ack, int reason, String reasonString) {
+        if (ack.qos() == 2) {
+            Qos2Flow flow = qos2.get(ack.packetId());
+            if (flow != null) {
+                flow.state = Qos2State.SINK_FAILED;
+            }
+        }
+        if (connection.state() == ClientConnection.State.CLOSED) {
+            return;
+        }
+        connection.metrics().closedForPublishNotStored();
+        LOG.warn("Closing MQTT 3.1.1 connection of client {}: its QoS {} message (packet id {}) could not be stored"
+                        + " (reason 0x{}: {}); the client resends it when it reconnects",
+                connection.info().clientId(), ack.qos(), ack.packetId(), Integer.toHexString(reason), reasonString);
+        connection.channel().flush();
+        connection.disconnect(MqttReasonCode.UNSPECIFIED_ERROR, DisconnectInfo.PUBLISH_NOT_STORED);
     }
 
     private static Throwable causeOf(CompletableFuture<Void> failed) {

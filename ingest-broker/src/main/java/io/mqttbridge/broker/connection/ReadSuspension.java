@@ -42,6 +42,11 @@ public final class ReadSuspension {
         }
     }
 
+    /** Whether reading is paused for any reason. */
+    public boolean isPaused() {
+        return reasons != 0;
+    }
+
     public boolean isPaused(Reason reason) {
         return (reasons & bit(reason)) != 0;
     }

@@ -27,6 +27,10 @@ public final class BrokerMetrics {
     public static final String SUBSCRIPTIONS = PREFIX + ".subscriptions";
     public static final String SESSIONS = PREFIX + ".sessions";
     public static final String STORE_FAILURES = PREFIX + ".store.failures";
+    /** Subscribers disconnected by the DISCONNECT queue overflow policy. */
+    public static final String CLOSED_SLOW_SUBSCRIBER = PREFIX + ".connections.closed.slow-subscriber";
+    /** MQTT 3.1.1 connections closed because a QoS 1/2 message of theirs could not be stored. */
+    public static final String CLOSED_PUBLISH_NOT_STORED = PREFIX + ".connections.closed.publish-not-stored";
     /** CONNECTs refused because the client id is not the identity's, or its session belongs to another identity. */
     public static final String CONNECTS_REFUSED_CLIENT_ID = PREFIX + ".connects.refused.client-id";
 
@@ -60,6 +64,8 @@ public final class BrokerMetrics {
     private final Counter queued;
     private final Counter subscriptions;
     private final Meter storeFailures;
+    private final Meter closedPublishNotStored;
+    private final Meter closedSlowSubscriber;
     private final Meter connectsRefusedClientId;
 
     public BrokerMetrics(MetricRegistry registry, LongSupplier retainedCount, LongSupplier sessionCount) {
@@ -78,6 +84,8 @@ public final class BrokerMetrics {
         queued = registry.counter(QUEUED);
         subscriptions = registry.counter(SUBSCRIPTIONS);
         storeFailures = registry.meter(STORE_FAILURES);
+        closedPublishNotStored = registry.meter(CLOSED_PUBLISH_NOT_STORED);
+        closedSlowSubscriber = registry.meter(CLOSED_SLOW_SUBSCRIBER);
         connectsRefusedClientId = registry.meter(CONNECTS_REFUSED_CLIENT_ID);
         registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
         registry.gauge(SESSIONS, () -> (Gauge<Long>) sessionCount::getAsLong);
@@ -99,6 +107,8 @@ public final class BrokerMetrics {
     public void queued(int delta) { queued.inc(delta); }
     public void subscriptions(int delta) { subscriptions.inc(delta); }
     public void storeFailure() { storeFailures.mark(); }
+    public void closedForPublishNotStored() { closedPublishNotStored.mark(); }
+    public void slowSubscriberDisconnected() { closedSlowSubscriber.mark(); }
     public void connectRefusedForClientId() { connectsRefusedClientId.mark(); }
 
     private static void mark(Meter[] byQos, int qos0, int qos1, int qos2) {

@@ -1,10 +1,12 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.DeliveryState;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -48,23 +50,39 @@ public final class OutboundQosFlows {
     private static final int INITIAL_QUEUE_CAPACITY = 4;
     private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
 
+    /* Per queued message, beyond payload and topic: the entry, the routed message, headers. */
+    private static final int QUEUED_MESSAGE_OVERHEAD_BYTES = 96;
+
     private final Session session;
     private final BrokerMetrics metrics;
     private final int maxQueued;
+    private final long maxQueuedBytes;
+    private final QueueOverflowPolicy overflowPolicy;
     /* Created by the first message to queue: an idle subscriber-less session never has one. */
     private ArrayDeque<Pending> queue;
     /* Created by the first QoS 1/2 message sent. */
     private Map<Integer, Pending> inflight = NO_INFLIGHT;
     private int nextPacketId = 1;
+    /* Written on the session's executor only; volatile so that the REST API can read them. */
+    private volatile long queuedBytes;
+    private volatile long overflowDrops;
+    private volatile int queuedCount;
+    private volatile int inflightCount;
     private long nextSequence = 1;
     /* Null while the session is not persistent: then nothing is written through. */
     private MessageLog log;
 
-    /** @param maxQueued the bound of the queue; 0 queues nothing while offline */
-    OutboundQosFlows(Session session, BrokerMetrics metrics, int maxQueued) {
+    /**
+     * @param maxQueued the bound of the queue in messages; 0 queues nothing while offline
+     * @param maxQueuedBytes the bound of the queue in bytes (payload, topic and a fixed overhead per message)
+     */
+    OutboundQosFlows(Session session, BrokerMetrics metrics, int maxQueued, long maxQueuedBytes,
+                     QueueOverflowPolicy overflowPolicy) {
         this.session = session;
         this.metrics = metrics;
         this.maxQueued = maxQueued;
+        this.maxQueuedBytes = maxQueuedBytes;
+        this.overflowPolicy = overflowPolicy;
     }
 
     /**
@@ -89,7 +107,8 @@ public final class OutboundQosFlows {
     }
 
     /**
-     * Queues a message (bounded, oldest dropped first) and sends what the window allows.
+     * Queues a message (bounded; a full queue follows the overflow policy) and sends what the window
+     * allows.
      *
      * @return when the message was written through, the write's future (it completes once the
      *     message is durable); otherwise {@code null}
@@ -101,20 +120,39 @@ public final class OutboundQosFlows {
             return null;
         }
         if (current == null && maxQueued == 0) {
-            metrics.dropped(DropReason.QUEUE_FULL);
+            overflowed();
             return null;
         }
         ArrayDeque<Pending> waiting = writableQueue();
-        if (maxQueued > 0 && waiting.size() >= maxQueued) {
-            Pending dropped = waiting.pollFirst();
-            metrics.queued(-1);
-            metrics.dropped(DropReason.QUEUE_FULL);
-            forget(dropped);
-        }
         Pending pending = new Pending(message, qos, retain, subscriptionIds, nextSequence++);
+        if (isFull(waiting, pending.bytes)) {
+            switch (overflowPolicy) {
+                case DROP_OLDEST -> {
+                    while (!waiting.isEmpty() && isFull(waiting, pending.bytes)) {
+                        Pending dropped = waiting.pollFirst();
+                        removed(dropped);
+                        overflowed();
+                        forget(dropped);
+                    }
+                }
+                case DROP_NEWEST -> {
+                    overflowed();
+                    pump(current);
+                    return null;
+                }
+                case DISCONNECT -> {
+                    overflowed();
+                    if (current != null) {
+                        metrics.slowSubscriberDisconnected();
+                        current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
+                    }
+                    return null;
+                }
+            }
+        }
         CompletableFuture<Void> stored = log != null && qos > 0 ? log.append(pending.toStored()) : null;
         waiting.addLast(pending);
-        metrics.queued(1);
+        added(pending);
         pump(current);
         return stored;
     }
@@ -126,12 +164,34 @@ public final class OutboundQosFlows {
         }
     }
 
+    private boolean isFull(ArrayDeque<Pending> waiting, long incomingBytes) {
+        return (maxQueued > 0 && waiting.size() >= maxQueued) || queuedBytes + incomingBytes > maxQueuedBytes;
+    }
+
+    private void overflowed() {
+        overflowDrops++;
+        metrics.dropped(DropReason.QUEUE_FULL);
+    }
+
+    private void added(Pending pending) {
+        queuedBytes += pending.bytes;
+        queuedCount = queue.size();
+        metrics.queued(1);
+    }
+
+    private void removed(Pending pending) {
+        queuedBytes -= pending.bytes;
+        queuedCount = queue.size();
+        metrics.queued(-1);
+    }
+
     /** Sends queued messages while the client's window and the socket allow. */
     public void pump() {
         pump(session.connection());
     }
 
     private void pump(ClientConnection current) {
+        inflightCount = inflight.size();
         if (current == null || queue == null) {
             return;
         }
@@ -140,8 +200,7 @@ public final class OutboundQosFlows {
             if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
                 break;
             }
-            queue.pollFirst();
-            metrics.queued(-1);
+            removed(queue.pollFirst());
             if (head.qos > 0) {
                 head.packetId = nextPacketId();
             }
@@ -151,6 +210,7 @@ public final class OutboundQosFlows {
                 writableInflight().put(head.packetId, head);
             }
         }
+        inflightCount = inflight.size();
     }
 
     /**
@@ -233,12 +293,14 @@ public final class OutboundQosFlows {
         }
         queue.removeIf(p -> {
             if (p.qos == 0) {
+                queuedBytes -= p.bytes;
                 metrics.queued(-1);
                 metrics.dropped(DropReason.QOS0_OFFLINE);
                 return true;
             }
             return false;
         });
+        queuedCount = queue.size();
     }
 
     /** The session ended: nothing is delivered any more. */
@@ -246,8 +308,11 @@ public final class OutboundQosFlows {
         if (queue != null) {
             metrics.queued(-queue.size());
             queue.clear();
+            queuedBytes = 0;
+            queuedCount = 0;
         }
         inflight.clear();
+        inflightCount = 0;
     }
 
     /**
@@ -270,9 +335,10 @@ public final class OutboundQosFlows {
                 writableInflight().put(message.packetId(), pending);
             } else {
                 writableQueue().addLast(pending);
-                metrics.queued(1);
+                added(pending);
             }
         }
+        inflightCount = inflight.size();
     }
 
     /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages. */
@@ -289,6 +355,11 @@ public final class OutboundQosFlows {
             }
         }
         return stored;
+    }
+
+    /** What waits for the client now; safe from any thread (a recent view, not a consistent one). */
+    DeliveryState state() {
+        return new DeliveryState(queuedCount, queuedBytes, inflightCount, overflowDrops);
     }
 
     /** How many messages wait for the client (queued plus unacknowledged). */
@@ -329,11 +400,14 @@ public final class OutboundQosFlows {
         final int qos;
         final boolean retain;
         final int[] subscriptionIds;
+        final int bytes;
         final long sequence;
         int packetId;
         boolean released;
 
         Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, long sequence) {
+            this.bytes = message.payload().readableBytes() + message.topicUtf8().length
+                    + QUEUED_MESSAGE_OVERHEAD_BYTES;
             this.message = message;
             this.qos = qos;
             this.retain = retain;

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.DeliveryState;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.netty.RoutedMessage;
@@ -69,7 +70,8 @@ public final class Session {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
-        this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+        this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
+                manager.config().getMaxQueuedBytesPerSession(), manager.config().getQueueOverflowPolicy());
     }
 
     /**
@@ -105,6 +107,11 @@ public final class Session {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** What waits for the client now; safe from any thread. */
+    public DeliveryState deliveryState() {
+        return outbound.state();
     }
 
     /** The identity this session belongs to, or {@code null} when anonymous or not known. */

@@ -24,4 +24,11 @@ public record DisconnectInfo(Instant disconnectedAt, String reason, Integer reas
     public static final String MAXIMUM_CONNECT_TIME = "maximum_connect_time";
     /** A configured limit was exceeded (message rate, byte rate). */
     public static final String LIMIT_EXCEEDED = "limit_exceeded";
+    /**
+     * An MQTT 3.1.1 client's QoS 1/2 message could not be stored by the sink: 3.1.1 has no negative
+     * acknowledgement and clients resend only on a new connection, so the connection is closed.
+     */
+    public static final String PUBLISH_NOT_STORED = "publish_not_stored";
+    /** A subscriber fell behind for longer than its queue holds, under the DISCONNECT overflow policy. */
+    public static final String SLOW_SUBSCRIBER = "slow_subscriber";
 }

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.e2e;
 
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishSink;
@@ -95,27 +96,38 @@ class DurableAckTest {
     }
 
     @Test
-    void rejectedQos1PublishGetsNoAckInMqtt311() throws Exception {
+    void mqtt311ConnectionWithARejectedQos1PublishGetsTheAcksBeforeItAndIsThenClosedAndCounted() throws Exception {
         try (RawMqttClient client = connect(4, "rejected3")) {
+            client.send(RawMqttClient.publish(1, "t", 6, "stored", false));
             client.send(RawMqttClient.publish(1, "t", 7, "a", false));
-            await().until(() -> sink.futures.size() == 1);
-            sink.futures.get(0).completeExceptionally(new PublishRejectedException(0x80, "down", null));
-            client.send(RawMqttClient.packet(0xC0, new byte[0]));
-            assertThat(client.read().type()).isEqualTo(13);
+            client.send(RawMqttClient.publish(1, "t", 8, "b", false));
+            await().until(() -> sink.futures.size() == 3);
+            sink.futures.get(0).complete(null);
+            sink.futures.get(2).complete(null);
+            sink.futures.get(1).completeExceptionally(new PublishRejectedException(MqttReasonCode.UNSPECIFIED_ERROR, "down", null));
+            Packet ack = client.read();
+            assertThat(ack.type()).isEqualTo(4);
+            assertThat(ack.body()[1]).isEqualTo((byte) 6);
+            assertThat(client.read()).as("closed: no PUBACK for the unstored message nor after it").isNull();
+            assertThat(broker.metrics.meter(BrokerMetrics.CLOSED_PUBLISH_NOT_STORED).getCount()).isEqualTo(1);
         }
     }
 
     @Test
     void retransmittedQos2PublishIsNeitherRoutedNorSunkTwiceButRetriedAfterSinkFailure() throws Exception {
-        try (RawMqttClient subscriber = connect(4, "q2sub"); RawMqttClient client = connect(4, "q2pub")) {
+        RawMqttClient first = new RawMqttClient(broker.port());
+        first.send(RawMqttClient.connect(4, "q2pub", false, 60));
+        assertThat(first.read().type()).isEqualTo(2);
+        try (RawMqttClient subscriber = connect(4, "q2sub"); RawMqttClient client = new RawMqttClient(broker.port())) {
             subscriber.send(RawMqttClient.packet(0x82, new byte[] {0, 1, 0, 2, 'q', '2', 2}));
             assertThat(subscriber.read().type()).isEqualTo(9);
-            client.send(RawMqttClient.publish(2, "q2", 9, "once", false));
+            first.send(RawMqttClient.publish(2, "q2", 9, "once", false));
             await().until(() -> sink.futures.size() == 1);
-            sink.futures.get(0).completeExceptionally(new PublishRejectedException(0x80, "down", null));
-            // a ping round trip lets the event loop take in the failure before the retransmission
-            client.send(RawMqttClient.packet(0xC0, new byte[0]));
-            assertThat(client.read().type()).isEqualTo(13);
+            sink.futures.get(0).completeExceptionally(new PublishRejectedException(MqttReasonCode.UNSPECIFIED_ERROR, "down", null));
+            assertThat(first.read()).as("3.1.1: closed, so that the client resends on a new connection").isNull();
+            first.close();
+            client.send(RawMqttClient.connect(4, "q2pub", false, 60));
+            assertThat(client.read().type()).isEqualTo(2);
             byte[] duplicate = RawMqttClient.publish(2, "q2", 9, "once", false);
             duplicate[0] |= 0x08;
             client.send(duplicate);

@@ -28,6 +28,8 @@ public class DownlinkConfig {
     /** Start from the oldest record when the group has no committed offset: commands are not lost. */
     public static final String DEFAULT_AUTO_OFFSET_RESET = "earliest";
     public static final long DEFAULT_RETRY_BACKOFF_MS = 1_000;
+    /** Where records that no session takes (or that name no usable MQTT topic) go, with a reason header. */
+    public static final String DEFAULT_DEAD_LETTER_TOPIC = "mqtt.downlink.dead-letter";
 
     private List<String> topics = new ArrayList<>();
     private String topicPattern;
@@ -39,6 +41,7 @@ public class DownlinkConfig {
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private String autoOffsetReset = DEFAULT_AUTO_OFFSET_RESET;
     private long retryBackoffMs = DEFAULT_RETRY_BACKOFF_MS;
+    private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
     private Map<String, String> consumerProperties = new LinkedHashMap<>();
 
     public boolean isEnabled() {
@@ -88,6 +91,11 @@ public class DownlinkConfig {
             throw new IllegalArgumentException(prefix + ".autoOffsetReset must be 'earliest' or 'latest', was '"
                     + autoOffsetReset + "'");
         }
+        if (deadLetterTopic == null || !deadLetterTopic.matches("[a-zA-Z0-9._-]{1,249}")
+                || deadLetterTopic.equals(".") || deadLetterTopic.equals("..")) {
+            throw new IllegalArgumentException(prefix + ".deadLetterTopic must be a Kafka topic name"
+                    + " (1..249 of a-z A-Z 0-9 . _ -), was '" + deadLetterTopic + "'");
+        }
         if (retryBackoffMs < 0) {
             throw new IllegalArgumentException(prefix + ".retryBackoffMs must not be negative, was " + retryBackoffMs);
         }
@@ -109,6 +117,16 @@ public class DownlinkConfig {
     /** A Java regular expression over Kafka topic names, instead of a list. */
     public DownlinkConfig setTopicPattern(String topicPattern) {
         this.topicPattern = topicPattern;
+        return this;
+    }
+
+    public String getDeadLetterTopic() {
+        return deadLetterTopic;
+    }
+
+    /** The Kafka topic for records that match no MQTT session or name no usable MQTT topic. */
+    public DownlinkConfig setDeadLetterTopic(String deadLetterTopic) {
+        this.deadLetterTopic = deadLetterTopic;
         return this;
     }
 

@@ -6,6 +6,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.MessagePublisher;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.kafka.downlink.internal.KafkaDeadLetters;
 import io.mqttbridge.kafka.downlink.internal.MqttTopicResolver;
 import io.mqttbridge.kafka.downlink.internal.PartitionProgress;
 import java.time.Duration;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At-least-once: offsets are committed (manually) only up to the last record whose publish
  * future, and those of all records before it in its partition, completed normally, i.e. the
- * message was handed to every matching session. A record whose publish fails is handed over
+ * message was handed to every matching session, or, when no session matched (or the record names no
+ * usable MQTT topic), it was written to the dead-letter topic with a header saying why
+ * ({@link DeadLetters}). A record whose publish fails is handed over
  * again after {@link DownlinkConfig#getRetryBackoffMs()}; the offsets behind it wait. A restart
  * therefore re-delivers what was not completed and never loses a command; subscribers may see a
  * message twice after a crash.
@@ -62,31 +65,40 @@ public final class KafkaDownlink implements AutoCloseable {
     private final Meter completed;
     private final Meter skipped;
     private final Meter retried;
+    private final Meter deadLettered;
+    private final DeadLetters deadLetters;
     private volatile boolean running = true;
     private boolean paused;
     /** Written by the consumer thread only; volatile so that tests and metrics may read it. */
     private volatile int inFlight;
 
-    /** @param consumer a consumer with auto commit off; the downlink owns and closes it */
+    /**
+     * @param consumer a consumer with auto commit off; the downlink owns and closes it
+     * @param deadLetters where records go that no session takes; the downlink owns and closes it
+     */
     public KafkaDownlink(DownlinkConfig config, Consumer<byte[], byte[]> consumer, MessagePublisher publisher,
-            MetricRegistry metrics) {
+            DeadLetters deadLetters, MetricRegistry metrics) {
         config.validate("downlink");
         this.config = config;
         this.consumer = consumer;
         this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters");
         this.topics = new MqttTopicResolver(config.getMqttTopicHeader(), config.getMqttTopicTemplate());
         this.completed = metrics.meter("kafka.downlink.records.completed");
         this.skipped = metrics.meter("kafka.downlink.records.skipped");
         this.retried = metrics.meter("kafka.downlink.records.retried");
+        this.deadLettered = metrics.meter("kafka.downlink.records.dead-lettered");
         metrics.gauge("kafka.downlink.records.in-flight", () -> (Gauge<Integer>) () -> inFlight);
         this.thread = new Thread(this::run, "kafka-downlink");
     }
 
-    /** Creates the downlink with a {@link KafkaConsumer} of its own. */
+    /** Creates the downlink with a {@link KafkaConsumer} and a dead-letter producer of its own. */
     public static KafkaDownlink create(String bootstrapServers, DownlinkConfig config, MessagePublisher publisher,
             MetricRegistry metrics) {
         config.validate("downlink");
         return new KafkaDownlink(config, new KafkaConsumer<>(consumerProperties(bootstrapServers, config)), publisher,
+                KafkaDeadLetters.create(bootstrapServers, config.getDeadLetterTopic(),
+                        config.getGroupId() + "-dead-letters"),
                 metrics);
     }
 
@@ -151,20 +163,34 @@ public final class KafkaDownlink implements AutoCloseable {
     private void handOver(ConsumerRecord<byte[], byte[]> record) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         PartitionProgress partitionProgress = progress.computeIfAbsent(partition, p -> new PartitionProgress());
-        String mqttTopic = topics.resolve(record);
-        if (mqttTopic == null) {
-            skipped.mark();
-            LOG.warn("Kafka record {}-{}@{} has no usable MQTT topic (header '{}', template '{}'); skipped",
-                    record.topic(), record.partition(), record.offset(), config.getMqttTopicHeader(),
-                    config.getMqttTopicTemplate());
-            partitionProgress.add(record, CompletableFuture.completedFuture(null));
-        } else {
-            partitionProgress.add(record, publish(mqttTopic, record));
-        }
+        partitionProgress.add(record, deliver(record));
         inFlight++;
     }
 
-    private CompletableFuture<?> publish(String mqttTopic, ConsumerRecord<byte[], byte[]> record) {
+    /*
+     * A record that no session takes, or that names no usable MQTT topic, is completed only once it
+     * is in the dead-letter topic: its offset is never committed for a message that went nowhere.
+     */
+    private CompletableFuture<?> deliver(ConsumerRecord<byte[], byte[]> record) {
+        String mqttTopic = topics.resolve(record);
+        if (mqttTopic == null) {
+            skipped.mark();
+            LOG.warn("Kafka record {}-{}@{} has no usable MQTT topic (header '{}', template '{}'); to the dead-letter"
+                            + " topic {}", record.topic(), record.partition(), record.offset(),
+                    config.getMqttTopicHeader(), config.getMqttTopicTemplate(), config.getDeadLetterTopic());
+            return deadLetter(record, null, DeadLetters.REASON_NO_MQTT_TOPIC);
+        }
+        // A retained message that no session takes now is kept by the broker for later subscribers.
+        return publish(mqttTopic, record).thenCompose(sessions -> sessions != null && sessions == 0 && !config.isRetain()
+                ? deadLetter(record, mqttTopic, DeadLetters.REASON_NO_MATCHING_SESSION)
+                : CompletableFuture.completedFuture(null));
+    }
+
+    private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, String mqttTopic, String reason) {
+        return deadLetters.send(record, mqttTopic, reason).thenRun(deadLettered::mark);
+    }
+
+    private CompletableFuture<Integer> publish(String mqttTopic, ConsumerRecord<byte[], byte[]> record) {
         PublishedMessage message = new PublishedMessage(mqttTopic, record.value() == null ? new byte[0] : record.value(),
                 config.getQos(), config.isRetain(), null, null, null, Instant.now(), MessageProperties.NONE);
         try {
@@ -187,7 +213,7 @@ public final class KafkaDownlink implements AutoCloseable {
                             record.record().partition(), record.record().offset(), config.getRetryBackoffMs());
                 } else if (now - record.retryAtNanos() >= 0) {
                     retried.mark();
-                    record.retryWith(publish(topics.resolve(record.record()), record.record()));
+                    record.retryWith(deliver(record.record()));
                 }
             }
         }
@@ -256,6 +282,7 @@ public final class KafkaDownlink implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        deadLetters.close();
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

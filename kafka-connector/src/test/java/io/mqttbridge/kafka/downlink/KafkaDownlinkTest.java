@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -159,6 +160,49 @@ class KafkaDownlinkTest {
         broker.calls().forEach(c -> c.future().complete(1));
         await().atMost(WAIT).until(() -> downlink.inFlight() == 0);
         assertThat(broker.payloads()).containsExactlyElementsOf(IntStream.range(0, 60).mapToObj(Integer::toString).toList());
+    }
+
+    @Test
+    void recordsThatMatchNoSessionOrNameNoMqttTopicGoToTheDeadLetterTopicWithTheReasonBeforeTheirOffsetIsCommitted()
+            throws Exception {
+        String deadLetterTopic = KafkaTestClients.uniqueTopic("dead-letters");
+        produce(topic, "nobody", "someone");
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            producer.send(new ProducerRecord<>(topic, "no header".getBytes(UTF_8))).get();
+        }
+        RecordingMessagePublisher broker = RecordingMessagePublisher.answering(message ->
+                CompletableFuture.completedFuture(message.topic().equals("cmd/nobody") ? 0 : 1));
+        MetricRegistry metrics = new MetricRegistry();
+        KafkaDownlink first = start(config().setDeadLetterTopic(deadLetterTopic), broker, metrics);
+
+        List<ConsumerRecord<byte[], byte[]>> letters = KafkaTestClients.readAll(bootstrap, deadLetterTopic, 2, WAIT);
+        assertThat(letters).extracting(r -> new String(r.value(), UTF_8)).containsExactly("nobody", "no header");
+        assertThat(letters).extracting(r -> header(r, DeadLetters.REASON_HEADER))
+                .containsExactly(DeadLetters.REASON_NO_MATCHING_SESSION, DeadLetters.REASON_NO_MQTT_TOPIC);
+        assertThat(header(letters.get(0), DeadLetters.MQTT_TOPIC_HEADER)).isEqualTo("cmd/nobody");
+        assertThat(header(letters.get(0), DeadLetters.SOURCE_TOPIC_HEADER)).isEqualTo(topic);
+        assertThat(header(letters.get(0), DeadLetters.SOURCE_OFFSET_HEADER)).isEqualTo("0");
+        assertThat(header(letters.get(0), "mqtt.topic")).as("original headers kept").isEqualTo("cmd/nobody");
+        await().atMost(WAIT).until(() -> first.inFlight() == 0
+                && metrics.meter("kafka.downlink.records.dead-lettered").getCount() == 2);
+        first.close();
+
+        produce(topic, "later");
+        RecordingMessagePublisher next = RecordingMessagePublisher.completingAtOnce();
+        start(config().setDeadLetterTopic(deadLetterTopic), next, new MetricRegistry());
+        await().atMost(WAIT).until(() -> next.calls().size() == 1);
+        assertThat(next.payloads()).as("everything before was committed").containsExactly("later");
+    }
+
+    @Test
+    void deadLetterTopicMustBeAKafkaTopicName() {
+        assertThatThrownBy(() -> new DownlinkConfig().setTopics(List.of("t")).setDeadLetterTopic("a b").validate("downlink"))
+                .hasMessageContaining("downlink.deadLetterTopic");
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        return record.headers().lastHeader(name) == null ? null
+                : new String(record.headers().lastHeader(name).value(), UTF_8);
     }
 
     @Test

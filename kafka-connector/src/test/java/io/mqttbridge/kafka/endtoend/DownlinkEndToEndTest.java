@@ -28,6 +28,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import io.mqttbridge.kafka.downlink.DeadLetters;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
@@ -84,6 +86,28 @@ class DownlinkEndToEndTest {
         assertThat(online.received).containsExactly("open");
         online.client.disconnect();
         offline.client.disconnect();
+    }
+
+    @Test
+    void aCommandForADeviceWithoutAnySessionGoesToTheDeadLetterTopicWithTheReasonAndIsThenCommitted()
+            throws Exception {
+        KafkaTestClients.createTopic(bootstrap, topic, 1);
+        String deadLetterTopic = KafkaTestClients.uniqueTopic("e2e-dead-letters");
+        broker = MirroredBroker.startWithoutMirror(SessionListener.NONE);
+        downlink = KafkaDownlink.create(bootstrap, downlinkConfig().setDeadLetterTopic(deadLetterTopic), broker,
+                downlinkMetrics);
+        downlink.start();
+
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            producer.send(record("ghost-dev", "wake up")).get();
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> letters =
+                KafkaTestClients.readAll(bootstrap, deadLetterTopic, 1, Duration.ofSeconds(30));
+        assertThat(new String(letters.get(0).value(), UTF_8)).isEqualTo("wake up");
+        assertThat(new String(letters.get(0).headers().lastHeader(DeadLetters.REASON_HEADER).value(), UTF_8))
+                .isEqualTo(DeadLetters.REASON_NO_MATCHING_SESSION);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Long.valueOf(1).equals(committedOffset()));
     }
 
     @Test
