@@ -40,32 +40,34 @@ class HistoryWriterHealthCheckTest {
                 .setPollTimeoutMillis(100)
                 .setMaxHealthyLag(1_000);
         MetricRegistry metrics = new MetricRegistry();
-        try (HistoryWriter writer = new HistoryWriter(config, db.database(), metrics).start();
-             KafkaProducer<byte[], byte[]> producer = TestKafka.newProducer();
+        // The records are in Kafka and the table is locked before the writer starts, so its first poll
+        // already sees how far behind it is (a writer that polled a partial stream and then blocked on
+        // the lock would report the lag of that poll) and its first COPY waits for the lock.
+        try (KafkaProducer<byte[], byte[]> producer = TestKafka.newProducer();
              Handle blocker = db.jdbi().open()) {
-            HistoryWriterHealthCheck check = new HistoryWriterHealthCheck(writer, metrics, config.getMaxHealthyLag());
-            await().atMost(Duration.ofSeconds(30)).until(() -> check.execute().isHealthy());
-
-            blocker.begin();
-            blocker.execute("LOCK TABLE messages IN SHARE MODE"); // the writer's COPY waits for it
             send(producer, topic, 3_000);
+            blocker.begin();
+            blocker.execute("LOCK TABLE messages IN SHARE MODE");
+            try (HistoryWriter writer = new HistoryWriter(config, db.database(), metrics).start()) {
+                HistoryWriterHealthCheck check = new HistoryWriterHealthCheck(writer, metrics, config.getMaxHealthyLag());
 
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                HealthCheck.Result result = check.execute();
-                assertThat(result.isHealthy()).isFalse();
-                assertThat(result.getMessage()).startsWith("degraded").contains("maxHealthyLag");
-                assertThat(result.getDetails()).containsEntry("degraded", true);
-                assertThat((Long) result.getDetails().get("lag")).isGreaterThan(1_000L);
-            });
-            assertThat(writer.isPaused()).isFalse();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    HealthCheck.Result result = check.execute();
+                    assertThat(result.isHealthy()).isFalse();
+                    assertThat(result.getMessage()).startsWith("degraded").contains("maxHealthyLag");
+                    assertThat(result.getDetails()).containsEntry("degraded", true);
+                    assertThat((Long) result.getDetails().get("lag")).isGreaterThan(1_000L);
+                });
+                assertThat(writer.isPaused()).isFalse();
 
-            blocker.rollback();
-            await().atMost(Duration.ofSeconds(60)).until(() -> stored(topic) == 3_000L);
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                HealthCheck.Result result = check.execute();
-                assertThat(result.isHealthy()).isTrue();
-                assertThat(result.getDetails()).containsEntry("lag", 0L);
-            });
+                blocker.rollback();
+                await().atMost(Duration.ofSeconds(60)).until(() -> stored(topic) == 3_000L);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    HealthCheck.Result result = check.execute();
+                    assertThat(result.isHealthy()).isTrue();
+                    assertThat(result.getDetails()).containsEntry("lag", 0L);
+                });
+            }
         }
     }
 
