@@ -2,7 +2,7 @@ package io.mqttbridge.benchmarks;
 
 import io.mqttbridge.broker.netty.OutboundPublish;
 import io.mqttbridge.broker.netty.PublishEncoder;
-import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;

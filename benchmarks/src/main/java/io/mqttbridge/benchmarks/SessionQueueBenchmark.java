@@ -8,7 +8,7 @@ import io.mqttbridge.broker.metrics.TrafficMetricsHandler;
 import io.mqttbridge.broker.netty.PublishEncoder;
 import io.mqttbridge.broker.routing.TopicTree;
 import io.mqttbridge.broker.session.InMemorySessionStore;
-import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.MqttVersion;
@@ -71,7 +71,7 @@ public class SessionQueueBenchmark {
         ClientConnection connection = ClientConnection.create(channel, metrics);
         connection.setState(ClientConnection.State.CONNECTED);
         connection.setSendQuota(config.getMaxInflightOutbound());
-        session = sessions.open("bench-subscriber", true, channel.eventLoop()).session();
+        session = sessions.open("bench-subscriber", true, channel.eventLoop(), null).session();
         session.attach(connection, 0, present -> { });
         channel.runPendingTasks();
         message = RoutedMessage.of(new PublishedMessage("fleet/region-7/device-4242/telemetry/temperature",
@@ -93,7 +93,7 @@ public class SessionQueueBenchmark {
             for (int i = 0; i < BATCH; i++) {
                 int packetId = nextPacketId;
                 nextPacketId = packetId == 65_535 ? 1 : packetId + 1;
-                session.execute(() -> session.onPubAck(packetId));
+                session.execute(() -> session.outbound().onPubAck(packetId));
             }
         }
         channel.runPendingTasks();

@@ -32,6 +32,7 @@ import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
@@ -284,7 +285,7 @@ public final class MqttBroker implements MessagePublisher {
         for (Channel channel : channels) {
             ClientConnection connection = ClientConnection.of(channel);
             if (connection != null) {
-                connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
             }
             CompletableFuture<Void> closed = new CompletableFuture<>();
             channel.closeFuture().addListener(f -> closed.complete(null));
@@ -394,7 +395,7 @@ public final class MqttBroker implements MessagePublisher {
         if (connection == null) {
             return false;
         }
-        connection.disconnect(ClientConnection.REASON_ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+        connection.disconnect(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
         return true;
     }
 
@@ -455,7 +456,7 @@ public final class MqttBroker implements MessagePublisher {
         int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
         for (Session session : sessions.all()) {
             if (deviceId.equals(session.owner())) {
-                session.endFromOutside(ClientConnection.REASON_ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+                session.endFromOutside(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
                 count++;
             }
         }
@@ -565,7 +566,7 @@ public final class MqttBroker implements MessagePublisher {
             for (Session session : sessions.all()) {
                 ClientConnection connection = session.connection();
                 if (connection != null) {
-                    connection.disconnect(ClientConnection.REASON_SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                    connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
                     count++;
                 }
             }

@@ -122,12 +122,21 @@ public final class KafkaConnector implements AutoCloseable {
         downlink.start();
     }
 
+    /**
+     * Stops the downlink, if it runs, so that nothing more is handed to the broker; call before the
+     * broker stops. {@link #close} does it too.
+     */
+    public synchronized void stopDownlink() {
+        if (downlink != null) {
+            downlink.close();
+            downlink = null;
+        }
+    }
+
     /** Stops the downlink, flushes session events and the mirror, then stops the embedded Kafka. */
     @Override
     public synchronized void close() {
-        if (downlink != null) {
-            downlink.close();
-        }
+        stopDownlink();
         if (sessionEvents != null) {
             sessionEvents.close();
         }

@@ -1,39 +1,31 @@
 package io.mqttbridge.api.mqttauth;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
-import io.mqttbridge.broker.spi.DeviceIdentity;
-import io.mqttbridge.broker.spi.TopicPermissions;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Several authentication methods tried in order. A method that does not know the credentials
  * ({@code BAD_USERNAME_OR_PASSWORD}) passes the request to the next; any other refusal is final
- * (a disabled device must not get in through another method). The identity is then authorized by
- * the {@link Authorizer} of the method that authenticated it.
+ * (a disabled device must not get in through another method). A success carries the permissions
+ * the {@link Authorizer} of the method that authenticated the identity grants it
+ * ({@link AuthenticationResult.Success#permissions()}), so the broker needs no authorizer of its own
+ * for this chain (give it {@link Authorizer#DENY_ALL}).
  *
  * <p>Threading: as the SPI says; no method is called on the caller's thread beyond its own
  * (non-blocking) {@code authenticate}.
  */
-public final class ChainedMqttAuth implements Authenticator, Authorizer {
+public final class ChainedMqttAuth implements Authenticator {
 
     /** One way to authenticate, with the authorizer that goes with it. */
     public record Method(String name, Authenticator authenticator, Authorizer authorizer) {
     }
 
     private final List<Method> methods;
-    // permissionsFor follows authenticate within one CONNECT; entries live seconds at most.
-    private final Cache<DeviceIdentity, Method> authenticatedBy = Caffeine.newBuilder()
-            .expireAfterWrite(Duration.ofMinutes(2))
-            .maximumSize(1_000_000)
-            .build();
 
     public ChainedMqttAuth(List<Method> methods) {
         if (methods.isEmpty()) {
@@ -51,8 +43,8 @@ public final class ChainedMqttAuth implements Authenticator, Authorizer {
         Method method = methods.get(index);
         return method.authenticator().authenticate(request).thenCompose(result -> {
             if (result instanceof AuthenticationResult.Success success) {
-                authenticatedBy.put(success.identity(), method);
-                return CompletableFuture.completedFuture(result);
+                return method.authorizer().permissionsFor(success.identity())
+                        .thenApply(success::withPermissions);
             }
             AuthenticationResult.Refused refused = (AuthenticationResult.Refused) result;
             boolean unknownHere = refused.refusal() == AuthenticationResult.Refusal.BAD_USERNAME_OR_PASSWORD;
@@ -62,26 +54,4 @@ public final class ChainedMqttAuth implements Authenticator, Authorizer {
             return CompletableFuture.completedFuture(result);
         });
     }
-
-    @Override
-    public CompletableFuture<TopicPermissions> permissionsFor(DeviceIdentity identity) {
-        Method method = authenticatedBy.getIfPresent(identity);
-        if (method == null) {
-            // Not authenticated through this chain (or long ago): nothing is allowed.
-            return CompletableFuture.completedFuture(DENY_ALL);
-        }
-        return method.authorizer().permissionsFor(identity);
-    }
-
-    private static final TopicPermissions DENY_ALL = new TopicPermissions() {
-        @Override
-        public boolean mayPublish(String topicName) {
-            return false;
-        }
-
-        @Override
-        public boolean maySubscribe(String topicFilter) {
-            return false;
-        }
-    };
 }

@@ -11,8 +11,8 @@ import io.mqttbridge.broker.auth.CertificateAuthenticator;
 import io.mqttbridge.broker.auth.FileAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthorizer;
-import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.auth.FileAuthorizer;
+import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.history.HistoryWriter;
@@ -40,7 +40,8 @@ import java.util.Optional;
  * Starts the roles this process runs, in dependency order, and stops them in reverse: PostgreSQL
  * (embedded unless a JDBC URL is configured) and migrations, Kafka (embedded unless bootstrap
  * servers are configured) with the mirror and session events, the MQTT broker, the downlink, the
- * history writer.
+ * history writer. The configuration beans are never changed: where the runtime fills in a value
+ * (data directories, the node id, what the history writer reads) it works on a copy.
  *
  * <p>{@link #start()} runs during application start-up, before the HTTP server opens, so that the
  * REST resources can be built on what it started; Dropwizard calls {@link #stop()} on shutdown
@@ -72,42 +73,47 @@ public final class BridgeRuntime implements Managed {
     public void startRoles() {
         try {
             // Every role needs PostgreSQL: the broker for its sessions, retained messages and device registry.
-            database = Database.open(databaseConfig());
-            started.push(database);
+            database = started(Database.open(databaseConfig()));
             Map<String, Runnable> hourly = new LinkedHashMap<>();
             hourly.put("Message partition maintenance", () ->
                     LOG.info("Message partitions maintained: {}", database.partitions().maintain()));
             if (config.runs(Role.BROKER)) {
-                kafka = KafkaConnector.start(kafkaConfig(), metrics);
-                started.push(kafka);
-                // Persistent sessions and retained messages survive a restart in PostgreSQL; the stores
-                // close after the broker (which hands them its final snapshots) and before the database.
-                JdbiSessionStore sessionStore = new JdbiSessionStore(database.jdbi(), config.getNodeId());
-                started.push(sessionStore);
-                // Expired offline sessions of any node, also of nodes that died; safe on every node at once.
-                started.push(SessionExpirySweeper.start(database.jdbi(), SessionExpirySweeper.DEFAULT_INTERVAL));
-                JdbiRetainedStore retainedStore = new JdbiRetainedStore(database.jdbi());
-                started.push(retainedStore);
-                hourly.put("Expired retained message purge", () -> retainedStore.purgeExpired().join());
-                broker = new MqttBroker(config.getBroker(), mqttAuth(), mqttAuth, kafka.publishSink(),
-                        kafka.sessionListener(), sessionStore, retainedStore, metrics, kafka.clusterFabric());
-                broker.start();
-                started.push(broker::stop);
-                kafka.startDownlink(broker);
-                LOG.info("MQTT broker listening on {}", broker.ports());
+                startBroker(hourly);
             }
             if (config.runs(Role.HISTORY_WRITER)) {
-                historyWriter = new HistoryWriter(historyWriterConfig(), database, metrics).start();
-                started.push(historyWriter);
+                historyWriter = started(new HistoryWriter(historyWriterConfig(), database, metrics).start());
             }
-            started.push(new HourlyMaintenance(hourly));
+            started(new HourlyMaintenance(hourly));
         } catch (RuntimeException e) {
             stop();
             throw e;
         }
     }
 
-    private ChainedMqttAuth mqttAuth;
+    /**
+     * Kafka (mirror and session events), the durable stores, the authentication methods, the broker
+     * and then the downlink into it; {@link #stop()} takes them down in exactly the reverse order.
+     */
+    private void startBroker(Map<String, Runnable> hourly) {
+        kafka = started(KafkaConnector.start(kafkaConfig(), metrics));
+        // Persistent sessions and retained messages survive a restart in PostgreSQL; the stores close
+        // after the broker (which hands them its final snapshots) and before the database.
+        JdbiSessionStore sessionStore = started(new JdbiSessionStore(database.jdbi(), config.getNodeId()));
+        // Expired offline sessions of any node, also of nodes that died; safe on every node at once.
+        started(SessionExpirySweeper.start(database.jdbi(), SessionExpirySweeper.DEFAULT_INTERVAL));
+        JdbiRetainedStore retainedStore = started(new JdbiRetainedStore(database.jdbi()));
+        hourly.put("Expired retained message purge", () -> retainedStore.purgeExpired().join());
+        ChainedMqttAuth authentication = mqttAuthentication();
+        // Every method of the chain hands the broker the identity's permissions with the identity.
+        broker = new MqttBroker(config.getBroker(), authentication, Authorizer.DENY_ALL, kafka.publishSink(),
+                kafka.sessionListener(), sessionStore, retainedStore, metrics, kafka.clusterFabric());
+        broker.start();
+        started.push(broker::stop);
+        kafka.startDownlink(broker);
+        started.push(kafka::stopDownlink);
+        LOG.info("MQTT broker listening on {}", broker.ports());
+    }
+
     private final List<ChainedMqttAuth.Method> firstMqttAuthMethods = new ArrayList<>();
 
     /** An authentication method tried before the configured ones (the console's live-view tokens); call before {@link #startRoles()}. */
@@ -115,12 +121,22 @@ public final class BridgeRuntime implements Managed {
         firstMqttAuthMethods.add(method);
     }
 
-    private ChainedMqttAuth mqttAuth() {
+    /** Remembers {@code component} to be closed by {@link #stop()}, after everything started later. */
+    private <T extends AutoCloseable> T started(T component) {
+        started.push(component);
+        return component;
+    }
+
+    /**
+     * The MQTT authentication chain, in this order: the methods added with {@link #addMqttAuthMethod}
+     * (the console's live-view tokens), client certificate, JWT, device registry, configuration-file
+     * users (which also decide anonymous access).
+     */
+    private ChainedMqttAuth mqttAuthentication() {
         MqttAuthConfig auth = config.getMqttAuth();
         FileAuthorizer fileAuthorizer = new FileAuthorizer(auth.getFile());
         if (auth.isUseDeviceRegistry()) {
-            deviceRegistry = new DeviceRegistry(database, auth.getDeviceRegistry());
-            started.push(deviceRegistry);
+            deviceRegistry = started(new DeviceRegistry(database, auth.getDeviceRegistry()));
         }
         // Devices identified by certificate get the registry's rules for that device id when there is a registry.
         Authorizer deviceAuthorizer = deviceRegistry != null ? deviceRegistry : fileAuthorizer;
@@ -130,27 +146,24 @@ public final class BridgeRuntime implements Managed {
                     new CertificateAuthenticator(auth.getCertificate().validate()), deviceAuthorizer));
         }
         if (auth.getJwt() != null) {
-            JwtAuthenticator jwtAuthenticator = new JwtAuthenticator(auth.getJwt().validate());
-            started.push(jwtAuthenticator);
+            JwtAuthenticator jwtAuthenticator = started(new JwtAuthenticator(auth.getJwt().validate()));
             methods.add(new ChainedMqttAuth.Method("jwt", jwtAuthenticator, new JwtAuthorizer(auth.getJwt())));
         }
         if (deviceRegistry != null) {
             methods.add(new ChainedMqttAuth.Method("device-registry", deviceRegistry, deviceRegistry));
         }
-        FileAuthenticator fileAuthenticator = new FileAuthenticator(auth.getFile());
-        started.push(fileAuthenticator);
+        FileAuthenticator fileAuthenticator = started(new FileAuthenticator(auth.getFile()));
         methods.add(new ChainedMqttAuth.Method("file", fileAuthenticator, fileAuthorizer));
         if (auth.getFile().isAllowAnonymous()) {
             LOG.warn("Anonymous MQTT clients are allowed (mqttAuth.file.allowAnonymous); "
                     + "switch it off for anything but development");
         }
-        mqttAuth = new ChainedMqttAuth(methods);
-        return mqttAuth;
+        return new ChainedMqttAuth(methods);
     }
 
     /** The embedded PostgreSQL keeps its data under the data directory unless placed elsewhere. */
     private DatabaseConfig databaseConfig() {
-        DatabaseConfig db = config.getDatabase();
+        DatabaseConfig db = ConfigurationCopies.copyOf(config.getDatabase());
         if (DatabaseConfig.DEFAULT_EMBEDDED_DATA_DIRECTORY.equals(db.getEmbeddedDataDirectory())) {
             db.setEmbeddedDataDirectory(dataPath("postgres"));
         }
@@ -158,7 +171,7 @@ public final class BridgeRuntime implements Managed {
     }
 
     private KafkaConnectorConfig kafkaConfig() {
-        KafkaConnectorConfig kafkaConfig = config.getKafka();
+        KafkaConnectorConfig kafkaConfig = ConfigurationCopies.copyOf(config.getKafka());
         kafkaConfig.setNodeId(config.getNodeId());
         EmbeddedKafkaConfig embedded = kafkaConfig.getEmbedded();
         if (EmbeddedKafkaConfig.DEFAULT_DATA_DIRECTORY.equals(embedded.getDataDirectory())) {
@@ -172,7 +185,7 @@ public final class BridgeRuntime implements Managed {
      * rules' Kafka topics and the session events topic, from the same Kafka.
      */
     private HistoryWriterConfig historyWriterConfig() {
-        HistoryWriterConfig writer = config.getHistoryWriter();
+        HistoryWriterConfig writer = ConfigurationCopies.copyOf(config.getHistoryWriter());
         boolean writerBootstrapUnset = writer.getBootstrapServers() == null || writer.getBootstrapServers().isBlank()
                 || HistoryWriterConfig.DEFAULT_BOOTSTRAP_SERVERS.equals(writer.getBootstrapServers());
         if (writerBootstrapUnset) {

@@ -3,8 +3,8 @@ package io.mqttbridge.api.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mqttbridge.api.testing.BridgeNode;
-import io.mqttbridge.db.testing.TestPostgres;
-import io.mqttbridge.kafka.testing.TestKafka;
+import io.mqttbridge.testing.postgres.TestPostgres;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.mqttbridge.api.BridgeApplication;
 import io.mqttbridge.api.BridgeConfiguration;
-import io.mqttbridge.db.testing.TestPostgres;
+import io.mqttbridge.testing.postgres.TestPostgres;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.HttpHeaders;

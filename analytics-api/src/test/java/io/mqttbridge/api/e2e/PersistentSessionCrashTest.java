@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mqttbridge.api.testing.BridgeNode;
-import io.mqttbridge.db.testing.TestPostgres;
-import io.mqttbridge.kafka.testing.TestKafka;
+import io.mqttbridge.testing.postgres.TestPostgres;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import com.codahale.metrics.health.HealthCheck;
 import io.mqttbridge.db.history.HistoryWriter;
 import io.mqttbridge.db.history.HistoryWriterConfig;
 import io.mqttbridge.db.testing.TestDatabase;
-import io.mqttbridge.db.testing.TestKafka;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +30,9 @@ class HistoryWriterHealthCheckTest {
     @Test
     void lagPastTheConfiguredLimitIsDegradedAndHealthyAgainOnceTheWriterCatchesUp() throws Exception {
         String topic = "mqtt.health-" + UUID.randomUUID().toString().substring(0, 8);
-        TestKafka.shared().createTopic(topic, 1);
+        TestKafka.createTopic(topic, 1);
         HistoryWriterConfig config = new HistoryWriterConfig()
-                .setBootstrapServers(TestKafka.shared().bootstrapServers())
+                .setBootstrapServers(TestKafka.bootstrapServers())
                 .setTopics(List.of(topic)).setTopicPattern("").setSessionEventsTopic(topic + "-sessions")
                 .setGroupId("health-" + UUID.randomUUID())
                 .setBatchSize(500)
@@ -41,7 +41,7 @@ class HistoryWriterHealthCheckTest {
                 .setMaxHealthyLag(1_000);
         MetricRegistry metrics = new MetricRegistry();
         try (HistoryWriter writer = new HistoryWriter(config, db.database(), metrics).start();
-             KafkaProducer<byte[], byte[]> producer = TestKafka.shared().newProducer();
+             KafkaProducer<byte[], byte[]> producer = TestKafka.newProducer();
              Handle blocker = db.jdbi().open()) {
             HistoryWriterHealthCheck check = new HistoryWriterHealthCheck(writer, metrics, config.getMaxHealthyLag());
             await().atMost(Duration.ofSeconds(30)).until(() -> check.execute().isHealthy());

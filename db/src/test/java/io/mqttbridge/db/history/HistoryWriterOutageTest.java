@@ -1,6 +1,6 @@
 package io.mqttbridge.db.history;
 
-import static io.mqttbridge.db.history.MirroredRecords.message;
+import static io.mqttbridge.db.testing.MirroredRecords.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +8,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.embedded.EmbeddedPostgresServer;
-import io.mqttbridge.db.testing.TestKafka;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,9 +42,9 @@ class HistoryWriterOutageTest {
                 .setPoolSize(2)
                 .setConnectionTimeoutMillis(500);
         String topic = "mqtt.outage-" + UUID.randomUUID().toString().substring(0, 8);
-        TestKafka.shared().createTopic(topic, 2);
+        TestKafka.createTopic(topic, 2);
         HistoryWriterConfig config = new HistoryWriterConfig()
-                .setBootstrapServers(TestKafka.shared().bootstrapServers())
+                .setBootstrapServers(TestKafka.bootstrapServers())
                 .setTopics(List.of(topic))
                 .setTopicPattern("")
                 .setSessionEventsTopic(topic + "-sessions")
@@ -56,7 +56,7 @@ class HistoryWriterOutageTest {
         MetricRegistry metrics = new MetricRegistry();
         Instant base = Instant.now();
         try (Database database = Database.open(dbConfig);
-             KafkaProducer<byte[], byte[]> producer = TestKafka.shared().newProducer();
+             KafkaProducer<byte[], byte[]> producer = TestKafka.newProducer();
              HistoryWriter writer = new HistoryWriter(config, database.jdbi(), database.partitions(), metrics,
                      Clock.systemUTC()).start()) {
             send(producer, topic, 0, 1000, base);

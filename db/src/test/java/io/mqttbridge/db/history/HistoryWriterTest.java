@@ -1,11 +1,11 @@
 package io.mqttbridge.db.history;
 
-import static io.mqttbridge.db.history.MirroredRecords.connected;
-import static io.mqttbridge.db.history.MirroredRecords.disconnected;
-import static io.mqttbridge.db.history.MirroredRecords.heartbeat;
-import static io.mqttbridge.db.history.MirroredRecords.message;
-import static io.mqttbridge.db.history.MirroredRecords.sessionEvent;
-import static io.mqttbridge.db.history.MirroredRecords.subscribed;
+import static io.mqttbridge.db.testing.MirroredRecords.connected;
+import static io.mqttbridge.db.testing.MirroredRecords.disconnected;
+import static io.mqttbridge.db.testing.MirroredRecords.heartbeat;
+import static io.mqttbridge.db.testing.MirroredRecords.message;
+import static io.mqttbridge.db.testing.MirroredRecords.sessionEvent;
+import static io.mqttbridge.db.testing.MirroredRecords.subscribed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +15,8 @@ import io.mqttbridge.db.SessionRecord;
 import io.mqttbridge.db.StoredMessage;
 import io.mqttbridge.db.TimelineEvent;
 import io.mqttbridge.db.testing.TestDatabase;
-import io.mqttbridge.db.testing.TestKafka;
 import io.mqttbridge.broker.spi.UserProperty;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,7 +47,7 @@ class HistoryWriterTest {
 
     @BeforeAll
     static void kafka() {
-        producer = TestKafka.shared().newProducer();
+        producer = TestKafka.newProducer();
     }
 
     @AfterEach
@@ -63,7 +63,7 @@ class HistoryWriterTest {
 
     private HistoryWriterConfig config(String messageTopic, String sessionTopic) {
         return new HistoryWriterConfig()
-                .setBootstrapServers(TestKafka.shared().bootstrapServers())
+                .setBootstrapServers(TestKafka.bootstrapServers())
                 .setTopics(List.of(messageTopic))
                 .setTopicPattern("")
                 .setSessionEventsTopic(sessionTopic)
@@ -100,7 +100,7 @@ class HistoryWriterTest {
     @Test
     void mirroredMessageIsStoredWithEveryHeaderMapped() throws Exception {
         String topic = unique("mqtt.msgs");
-        TestKafka.shared().createTopic(topic, 2);
+        TestKafka.createTopic(topic, 2);
         Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         ProducerRecord<byte[], byte[]> record = message(topic, "plant/boiler/temp", "boiler-1", 2, true,
                 new byte[] {0, 1, 2, (byte) 255}, at);
@@ -130,7 +130,7 @@ class HistoryWriterTest {
     @Test
     void sessionEventsBecomeSessionRowsSubscriptionsAndNodes() throws Exception {
         String sessions = unique("mqtt.sessions");
-        TestKafka.shared().createTopic(sessions, 1);
+        TestKafka.createTopic(sessions, 1);
         UUID connection = UUID.randomUUID();
         Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         producer.send(sessionEvent(sessions, "c1", connected("node-x", connection, "c1", "dev-1", t0)));
@@ -163,7 +163,7 @@ class HistoryWriterTest {
     @Test
     void crashAfterDatabaseCommitBeforeOffsetCommitReplaysWithoutDuplicatesOrGaps() throws Exception {
         String topic = unique("mqtt.crash");
-        TestKafka.shared().createTopic(topic, 3);
+        TestKafka.createTopic(topic, 3);
         Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         send(topic, 0, 600, base);
         HistoryWriterConfig config = config(topic, unique("mqtt.sessions"));
@@ -195,7 +195,7 @@ class HistoryWriterTest {
     @Test
     void severalWriterThreadsShareThePartitionsAndStoreEveryRecordOnce() throws Exception {
         String topic = unique("mqtt.threads");
-        TestKafka.shared().createTopic(topic, 4);
+        TestKafka.createTopic(topic, 4);
         // Every partition led before the first send: the shared idempotent producer copes badly with a
         // NOT_LEADER_OR_FOLLOWER on a partition that is still being created on a loaded machine.
         await().atMost(Duration.ofSeconds(30)).until(() -> producer.partitionsFor(topic).size() == 4
@@ -210,7 +210,7 @@ class HistoryWriterTest {
         assertThat(distinctOffsets(topic)).isEqualTo(3000);
         // Three consumers of the group, each with partitions of its own (4 over 3: 2, 1, 1).
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                TestKafka.shared().bootstrapServers()))) {
+                TestKafka.bootstrapServers()))) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(config.getGroupId()))
                         .describedGroups().get(config.getGroupId()).get();
@@ -231,7 +231,7 @@ class HistoryWriterTest {
     @Test
     void aBatchOverlappingStoredRowsTakesTheDeduplicatingPathAndStoresOnlyTheMissingRows() throws Exception {
         String topic = unique("mqtt.replay");
-        TestKafka.shared().createTopic(topic, 1);
+        TestKafka.createTopic(topic, 1);
         Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         send(topic, 0, 300, base);
         HistoryWriterConfig first = config(topic, unique("mqtt.sessions"));
@@ -256,7 +256,7 @@ class HistoryWriterTest {
     @Test
     void sessionsOfANodeWithoutRecentHeartbeatAreClosedAsNodeLost() throws Exception {
         String sessions = unique("mqtt.sessions");
-        TestKafka.shared().createTopic(sessions, 1);
+        TestKafka.createTopic(sessions, 1);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         UUID onDeadNode = UUID.randomUUID();
         UUID onLiveNode = UUID.randomUUID();

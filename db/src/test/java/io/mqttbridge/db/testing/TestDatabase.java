@@ -2,6 +2,7 @@ package io.mqttbridge.db.testing;
 
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
+import io.mqttbridge.testing.postgres.TestPostgres;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

@@ -4,10 +4,10 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.metrics.UnmarkedTraffic;
 import io.mqttbridge.broker.netty.OutboundPublish;
-import io.mqttbridge.broker.session.RoutedMessage;
-import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.broker.will.WillMessage;
@@ -37,25 +37,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientConnection {
 
-    public static final int REASON_NORMAL = 0x00;
-    public static final int REASON_DISCONNECT_WITH_WILL = 0x04;
-    public static final int REASON_MALFORMED_PACKET = 0x81;
-    public static final int REASON_PROTOCOL_ERROR = 0x82;
-    public static final int REASON_NOT_AUTHORIZED = 0x87;
-    public static final int REASON_SERVER_SHUTTING_DOWN = 0x8B;
-    public static final int REASON_KEEP_ALIVE_TIMEOUT = 0x8D;
-    public static final int REASON_SESSION_TAKEN_OVER = 0x8E;
-    public static final int REASON_TOPIC_NAME_INVALID = 0x90;
-    public static final int REASON_RECEIVE_MAXIMUM_EXCEEDED = 0x93;
-    public static final int REASON_TOPIC_ALIAS_INVALID = 0x94;
-    public static final int REASON_PACKET_TOO_LARGE = 0x95;
-    public static final int REASON_ADMINISTRATIVE_ACTION = 0x98;
-    public static final int REASON_RETAIN_NOT_SUPPORTED = 0x9A;
-    public static final int REASON_QOS_NOT_SUPPORTED = 0x9B;
-    public static final int REASON_SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9E;
-    public static final int REASON_QUOTA_EXCEEDED = 0x97;
-    public static final int REASON_MESSAGE_RATE_TOO_HIGH = 0x96;
-    public static final int REASON_MAXIMUM_CONNECT_TIME = 0xA0;
 
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
     private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
@@ -73,7 +54,6 @@ public final class ClientConnection {
     private State state = State.AWAIT_CONNECT;
     private MqttVersion version = MqttVersion.MQTT_3_1_1;
     private volatile ConnectionInfo info;
-    private volatile Session session;
     private TopicPermissions permissions;
     private WillMessage will;
     private long sessionExpirySeconds;
@@ -83,7 +63,8 @@ public final class ClientConnection {
     private boolean problemInformationRequested = true;
     private String[] inboundTopicAliases = new String[0];
     private Map<String, Integer> outboundTopicAliases;
-    private final InboundPublishes inbound = new InboundPublishes();
+    private final InboundQosFlows inbound = new InboundQosFlows(this);
+    private final ReadSuspension reading = new ReadSuspension(this);
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
     private final Runnable flushTask = this::flushNow;
     private List<MqttMessage> receivedBeforeConnack;
@@ -96,7 +77,6 @@ public final class ClientConnection {
     private String disconnectReason;
     private Integer disconnectReasonCode;
     private boolean sendWill = true;
-    private boolean pausedByBackPressure;
     private boolean announced;
 
     private ClientConnection(Channel channel, BrokerMetrics metrics) {
@@ -126,9 +106,6 @@ public final class ClientConnection {
     /** Safe from any thread. */
     public ConnectionInfo info() { return info; }
     public void setInfo(ConnectionInfo info) { this.info = info; }
-    /** Safe from any thread. */
-    public Session session() { return session; }
-    public void setSession(Session session) { this.session = session; }
     public TopicPermissions permissions() { return permissions; }
     public void setPermissions(TopicPermissions permissions) { this.permissions = permissions; }
     public WillMessage will() { return will; }
@@ -141,7 +118,7 @@ public final class ClientConnection {
     public void setClientTopicAliasMaximum(int maximum) { this.clientTopicAliasMaximum = maximum; }
     public boolean problemInformationRequested() { return problemInformationRequested; }
     public void setProblemInformationRequested(boolean requested) { this.problemInformationRequested = requested; }
-    public InboundPublishes inbound() { return inbound; }
+    public InboundQosFlows inbound() { return inbound; }
     public UnmarkedTraffic traffic() { return traffic; }
     public void setConnectTimeout(ScheduledFuture<?> timeout) { this.connectTimeout = timeout; }
     public String disconnectReason() { return disconnectReason; }
@@ -150,8 +127,8 @@ public final class ClientConnection {
     /** Whether the session listener was told about this connection (so it must hear of its end). */
     public boolean announced() { return announced; }
     public void setAnnounced() { this.announced = true; }
-    public boolean isPausedByBackPressure() { return pausedByBackPressure; }
-    public void setPausedByBackPressure(boolean paused) { this.pausedByBackPressure = paused; }
+    /** The one switch of this connection's {@code autoRead}. */
+    public ReadSuspension reading() { return reading; }
 
     public void cancelConnectTimeout() {
         if (connectTimeout != null) {
@@ -199,7 +176,7 @@ public final class ClientConnection {
         }
         long silentNanos = System.nanoTime() - lastPacketNanos;
         if (silentNanos >= keepAliveTimeoutNanos) {
-            disconnect(REASON_KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
+            disconnect(MqttReasonCode.KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
         } else {
             scheduleKeepAliveCheck(keepAliveTimeoutNanos - silentNanos);
         }
@@ -299,7 +276,7 @@ public final class ClientConnection {
 
     /** The client ended the connection with DISCONNECT; whether the will is still published depends on the reason. */
     public void clientDisconnected(int reasonCode) {
-        this.sendWill = reasonCode == REASON_DISCONNECT_WITH_WILL;
+        this.sendWill = reasonCode == MqttReasonCode.DISCONNECT_WITH_WILL;
         recordReason(DisconnectInfo.CLIENT_DISCONNECT, reasonCode);
     }
 
@@ -326,7 +303,7 @@ public final class ClientConnection {
         recordReason(reason, isMqtt5() ? reasonCode : null);
         boolean connected = state == State.CONNECTED;
         state = State.CLOSED;
-        channel.config().setAutoRead(false);
+        reading.pause(ReadSuspension.Reason.CLOSING);
         if (connected && isMqtt5()) {
             MqttMessage disconnect = new MqttMessage(
                     new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
@@ -382,15 +359,6 @@ public final class ClientConnection {
         channel.write(publish, channel.voidPromise());
         traffic.messageOut(qos);
         return SendResult.SENT;
-    }
-
-    public void writePubrel(int packetId) {
-        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, 0);
-    }
-
-    /** PUBREL for a PUBREC whose packet id is unknown (MQTT 5: 0x92). */
-    public void writePubrelNotFound(int packetId) {
-        writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, isMqtt5() ? 0x92 : 0);
     }
 
     /** Writes PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (ignored for 3.1.1), unflushed. */

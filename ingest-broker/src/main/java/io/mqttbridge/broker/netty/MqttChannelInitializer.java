@@ -2,6 +2,7 @@ package io.mqttbridge.broker.netty;
 
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.HandlerNames;
 import io.mqttbridge.broker.handler.PacketDispatcher;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
 import io.mqttbridge.broker.handler.connect.ConnectionGuardHandler;
@@ -31,19 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * for publish, outbound acks, subscribe, unsubscribe, ping and disconnect. Handlers are shared;
  * per-connection state (including the keep-alive check) lives in the {@link ClientConnection}
  * attached to the channel. Each handler slot costs every connection a context object, hence the
- * dispatcher instead of one slot per packet type.
+ * dispatcher instead of one slot per packet type. The handlers' names are {@link HandlerNames}.
  */
 public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
-
-    public static final String TRAFFIC_METRICS = "trafficMetrics";
-    public static final String DECODER = "mqttDecoder";
-    public static final String ENCODER = "mqttEncoder";
-    public static final String PUBLISH_ENCODER = "publishEncoder";
-    public static final String CONNECTION_GUARD = "connectionGuard";
-    public static final String CONNECT = "connect";
-    public static final String PACKETS = "packets";
-    public static final String ADMISSION = "admission";
-    public static final String PUBLISH_LIMITS = "publishLimits";
 
     /** The shared handlers of every connection. */
     public record Handlers(ConnectHandler connect, PublishHandler publish, SubscribeHandler subscribe,
@@ -91,20 +82,20 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         channel.closeFuture().addListener(future -> channels.remove(channel));
         ChannelPipeline pipeline = channel.pipeline();
         transport.addTo(channel);
-        pipeline.addLast(TRAFFIC_METRICS, trafficMetrics);
-        pipeline.addLast(DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
-        pipeline.addLast(ENCODER, MqttEncoder.INSTANCE);
-        pipeline.addLast(PUBLISH_ENCODER, publishEncoder);
+        pipeline.addLast(HandlerNames.TRAFFIC_METRICS, trafficMetrics);
+        pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
+        pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
+        pipeline.addLast(HandlerNames.PUBLISH_ENCODER, publishEncoder);
         if (admission != null) {
-            pipeline.addLast(ADMISSION, admission);
+            pipeline.addLast(HandlerNames.ADMISSION, admission);
         }
-        pipeline.addLast(CONNECTION_GUARD, guard);
-        pipeline.addLast(CONNECT, handlers.connect());
+        pipeline.addLast(HandlerNames.CONNECTION_GUARD, guard);
+        pipeline.addLast(HandlerNames.CONNECT, handlers.connect());
         ChannelHandler publishLimits = limits.newPublishLimiter();
         if (publishLimits != null) {
-            pipeline.addLast(PUBLISH_LIMITS, publishLimits);
+            pipeline.addLast(HandlerNames.PUBLISH_LIMITS, publishLimits);
         }
-        pipeline.addLast(PACKETS, packets);
+        pipeline.addLast(HandlerNames.PACKETS, packets);
     }
 
     /** Every open client channel (for shutdown). */

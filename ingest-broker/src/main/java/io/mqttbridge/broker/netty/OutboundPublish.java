@@ -1,7 +1,5 @@
 package io.mqttbridge.broker.netty;
 
-import io.mqttbridge.broker.session.RoutedMessage;
-
 /**
  * One PUBLISH to one subscriber: the shared, pre-encoded parts of the message plus what differs
  * per subscriber. Encoded by {@link PublishEncoder} without copying the payload.

@@ -1,7 +1,7 @@
 package io.mqttbridge.broker.routing;
 
 import io.mqttbridge.broker.BrokerConfig;
-import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.ClusterFabric;

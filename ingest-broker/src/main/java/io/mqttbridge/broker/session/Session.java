@@ -1,12 +1,16 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
+import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.TopicPermissions;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -17,7 +21,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -30,11 +33,14 @@ import java.util.function.Consumer;
  * <p>Threading: a session is an actor. Every mutation runs as a task through {@link #execute}, one
  * at a time and in submission order, on the session's executor, which is the event loop of the
  * attached connection (or of the last one): see {@link SessionMailbox}. The messages on their way
- * to the client are kept by {@link OutboundMessages}. Callers on any thread (other connections' event loops
+ * to the client are kept by {@link OutboundQosFlows}. Callers on any thread (other connections' event loops
  * routing a message, the downlink) only enqueue tasks; nothing on the publish path takes a lock.
  */
 public final class Session {
 
+    /* The session a connection is attached to, on the connection's channel (the channel, not the
+       connection, holds it, so that the connection package does not depend on this one). */
+    private static final AttributeKey<Session> ATTACHED = AttributeKey.valueOf("mqttbridge.session");
 
     private final String clientId;
     private final SessionManager manager;
@@ -51,7 +57,7 @@ public final class Session {
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
 
-    private final OutboundMessages outbound;
+    private final OutboundQosFlows outbound;
     private long sessionExpirySeconds;
     private Instant disconnectedAt;
     private ScheduledFuture<?> expiryTimer;
@@ -63,7 +69,15 @@ public final class Session {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
-        this.outbound = new OutboundMessages(manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+        this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession());
+    }
+
+    /**
+     * The session {@code channel}'s connection was attached to (it stays set after the session moved
+     * on to a newer connection), or {@code null} before CONNACK. Safe from any thread.
+     */
+    public static Session of(Channel channel) {
+        return channel.attr(ATTACHED).get();
     }
 
     /**
@@ -76,7 +90,7 @@ public final class Session {
 
     private void setPersistent(boolean value) {
         persistent = value;
-        outbound.writeThrough(value ? new OutboundMessages.MessageLog() {
+        outbound.writeThrough(value ? new OutboundQosFlows.MessageLog() {
             @Override
             public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
                 return manager.append(clientId, message);
@@ -154,7 +168,7 @@ public final class Session {
                 // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
                 // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
                 keepInboundQos2(previous.inbound().qos2FlowsForSession());
-                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 connection = null;
             }
             mailbox.moveTo(newConnection.channel().eventLoop());
@@ -174,7 +188,7 @@ public final class Session {
         if (ended) {
             // The session expired between lookup and attach: continue it as a new, empty session.
             if (!manager.revive(this)) {
-                newConnection.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                newConnection.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 return;
             }
             ended = false;
@@ -185,7 +199,7 @@ public final class Session {
         sessionExpirySeconds = expirySeconds;
         disconnectedAt = null;
         connection = newConnection;
-        newConnection.setSession(this);
+        newConnection.channel().attr(ATTACHED).set(this);
         if (newConnection.permissions() != null) {
             applyPermissions(newConnection.permissions());
         }
@@ -204,7 +218,7 @@ public final class Session {
         if (!newConnection.channel().isActive()) {
             return;
         }
-        outbound.resume(newConnection);
+        outbound.resume();
     }
 
     /**
@@ -321,7 +335,7 @@ public final class Session {
             ClientConnection previous = connection;
             if (previous != null) {
                 disconnectedAt = Instant.now();
-                previous.disconnect(ClientConnection.REASON_SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 connection = null;
             }
             cancelTimers();
@@ -455,7 +469,7 @@ public final class Session {
         execute(() -> {
             try {
                 CompletableFuture<Void> written = ended ? null
-                        : outbound.enqueue(message, qos, retain, subscriptionIds, connection);
+                        : outbound.enqueue(message, qos, retain, subscriptionIds);
                 if (stored != null) {
                     if (written == null) {
                         stored.complete(null);
@@ -477,24 +491,9 @@ public final class Session {
         });
     }
 
-    /** Sends queued messages while the client's window and the socket allow; on the executor. */
-    public void pump() {
-        outbound.pump(connection);
-    }
-
-    /** PUBACK from the client; on the executor. */
-    public void onPubAck(int packetId) {
-        outbound.onPubAck(packetId, connection);
-    }
-
-    /** PUBREC from the client; on the executor. */
-    public void onPubRec(int packetId, int reasonCode) {
-        outbound.onPubRec(packetId, reasonCode, connection);
-    }
-
-    /** PUBCOMP from the client; on the executor. */
-    public void onPubComp(int packetId) {
-        outbound.onPubComp(packetId, connection);
+    /** The outbound QoS 1/2 flows and the queue; use only in tasks run through {@link #execute}. */
+    public OutboundQosFlows outbound() {
+        return outbound;
     }
 
     /** Restores state from a snapshot while the session is offline; on the executor. */

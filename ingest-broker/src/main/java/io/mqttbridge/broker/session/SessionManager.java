@@ -5,6 +5,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.routing.TopicTree;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.netty.util.concurrent.EventExecutor;
@@ -180,7 +181,7 @@ public final class SessionManager {
             return null;
         }
         if (replaced[0] != null) {
-            replaced[0].endFromOutside(0x8E, DisconnectInfo.SESSION_TAKEN_OVER);
+            replaced[0].endFromOutside(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
         }
         return new Opened(session, present[0]);
     }

@@ -35,6 +35,15 @@ public sealed interface AuthenticationResult {
         return new Success(identity, expiresAt);
     }
 
+    /**
+     * Success that also says what the identity may do, for authentication methods that know it (a
+     * token's claims, a chain of methods each with its own rules): the broker then does not ask its
+     * {@link Authorizer}.
+     */
+    static AuthenticationResult success(DeviceIdentity identity, Instant expiresAt, TopicPermissions permissions) {
+        return new Success(identity, expiresAt, Objects.requireNonNull(permissions, "permissions"));
+    }
+
     static AuthenticationResult refused(Refusal refusal) {
         return new Refused(refusal);
     }
@@ -42,14 +51,26 @@ public sealed interface AuthenticationResult {
     /**
      * @param identity who the client is
      * @param expiresAt when the connection must end because its credentials expire; {@code null} = never
+     * @param permissions what the identity may publish and subscribe to; {@code null} = ask the broker's
+     *     {@link Authorizer}
      */
-    record Success(DeviceIdentity identity, Instant expiresAt) implements AuthenticationResult {
+    record Success(DeviceIdentity identity, Instant expiresAt, TopicPermissions permissions)
+            implements AuthenticationResult {
         public Success {
             Objects.requireNonNull(identity, "identity");
         }
 
         public Success(DeviceIdentity identity) {
-            this(identity, null);
+            this(identity, null, null);
+        }
+
+        public Success(DeviceIdentity identity, Instant expiresAt) {
+            this(identity, expiresAt, null);
+        }
+
+        /** This success with the identity's permissions attached. */
+        public Success withPermissions(TopicPermissions granted) {
+            return new Success(identity, expiresAt, Objects.requireNonNull(granted, "granted"));
         }
     }
 

@@ -21,6 +21,18 @@ public interface TopicPermissions {
         }
     };
 
+    TopicPermissions DENY_ALL = new TopicPermissions() {
+        @Override
+        public boolean mayPublish(String topicName) {
+            return false;
+        }
+
+        @Override
+        public boolean maySubscribe(String topicFilter) {
+            return false;
+        }
+    };
+
     /** @param topicName a valid topic name (no wildcards) */
     boolean mayPublish(String topicName);
 

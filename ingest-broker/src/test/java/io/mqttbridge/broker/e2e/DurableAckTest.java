@@ -1,9 +1,11 @@
 package io.mqttbridge.broker.e2e;
 
-import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +86,7 @@ class DurableAckTest {
             client.send(RawMqttClient.publish(1, "t", 7, "a", true));
             await().until(() -> sink.futures.size() == 1);
             sink.futures.get(0).completeExceptionally(
-                    new PublishRejectedException(PublishRejectedException.QUOTA_EXCEEDED, "full", null));
+                    new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED, "full", null));
             Packet ack = client.read();
             assertThat(ack.type()).isEqualTo(4);
             assertThat(ack.body()[2] & 0xFF).isEqualTo(0x97);

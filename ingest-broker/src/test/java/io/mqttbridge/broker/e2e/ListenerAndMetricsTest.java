@@ -10,6 +10,7 @@ import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.TopicPermissions;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -1,8 +1,9 @@
 package io.mqttbridge.broker.e2e;
 
-import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

@@ -1,10 +1,11 @@
 package io.mqttbridge.broker.e2e;
 
-import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.e2e;
 
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;

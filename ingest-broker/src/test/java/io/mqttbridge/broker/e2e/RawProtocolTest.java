@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.e2e;
 
-import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.e2e;
 
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;

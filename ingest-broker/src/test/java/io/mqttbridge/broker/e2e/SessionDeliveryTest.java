@@ -1,7 +1,8 @@
 package io.mqttbridge.broker.e2e;
 
-import io.mqttbridge.broker.e2e.RawMqttClient.Packet;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -12,6 +12,7 @@ import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionStore;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

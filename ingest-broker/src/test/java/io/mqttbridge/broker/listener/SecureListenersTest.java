@@ -4,12 +4,7 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
-import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.mqttbridge.broker.BrokerConfig;
-import io.mqttbridge.broker.auth.CertificateAuthConfig;
-import io.mqttbridge.broker.auth.CertificateAuthenticator;
-import io.mqttbridge.broker.auth.ListenerAuthenticator;
 import io.mqttbridge.broker.e2e.TestBroker;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
@@ -264,51 +259,6 @@ class SecureListenersTest {
             anonymous.disconnect();
             assertThat(untrustedCertificateIsRefused(port)).isTrue();
             assertThat(requests).hasSize(1);
-        }
-    }
-
-    @Test
-    void certificateAuthenticatorMakesTheCertificateSubjectTheDeviceIdentity() throws Exception {
-        CertificateAuthConfig config = new CertificateAuthConfig();
-        config.setIdentityField(CertificateAuthConfig.IdentityField.SAN_URI);
-        config.setSanPrefix("urn:device:");
-        try (TestBroker broker = new TestBroker(listeners(listener("mtls", Transport.TLS, mutualTls(ClientAuth.REQUIRED))),
-                new CertificateAuthenticator(config), Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE)) {
-            int port = broker.broker.port("mtls");
-            Mqtt5BlockingClient device = tlsClient(port, "d-1", "device-1");
-            device.connect();
-            assertThat(broker.broker.connection("d-1")).get()
-                    .satisfies(info -> assertThat(info.identity().deviceId()).isEqualTo("d-1"));
-            device.disconnect();
-            assertThatThrownBy(() -> tlsClient(port, "impostor", "device-1").connect())
-                    .isInstanceOf(Mqtt5ConnAckException.class)
-                    .satisfies(e -> assertThat(((Mqtt5ConnAckException) e).getMqttMessage().getReasonCode())
-                            .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID));
-        }
-    }
-
-    @Test
-    void eachListenerCanHaveItsOwnAuthentication() throws Exception {
-        Authenticator certificatesOnly = new CertificateAuthenticator(new CertificateAuthConfig());
-        Authenticator authenticator = new ListenerAuthenticator(java.util.Map.of("mtls", certificatesOnly),
-                Authenticator.ALLOW_ALL);
-        List<String> listenersSeen = new CopyOnWriteArrayList<>();
-        Authenticator recording = request -> {
-            listenersSeen.add(request.listenerName());
-            return authenticator.authenticate(request);
-        };
-        try (TestBroker broker = new TestBroker(listeners(listener("open", Transport.TCP, null),
-                listener("mtls", Transport.TLS, mutualTls(ClientAuth.OPTIONAL))),
-                recording, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE)) {
-            Mqtt5BlockingClient open = MqttClient.builder().useMqttVersion5().identifier("open")
-                    .serverHost("127.0.0.1").serverPort(broker.broker.port("open")).buildBlocking();
-            open.connect();
-            open.disconnect();
-            assertThatThrownBy(() -> tlsClient(broker.broker.port("mtls"), "no-cert", null).connect())
-                    .isInstanceOf(Mqtt5ConnAckException.class)
-                    .satisfies(e -> assertThat(((Mqtt5ConnAckException) e).getMqttMessage().getReasonCode())
-                            .isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD));
-            assertThat(listenersSeen).containsExactly("open", "mtls");
         }
     }
 

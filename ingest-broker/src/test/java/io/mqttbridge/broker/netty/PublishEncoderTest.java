@@ -1,6 +1,6 @@
 package io.mqttbridge.broker.netty;
 
-import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;

@@ -3,6 +3,7 @@ package io.mqttbridge.kafka.cluster;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.ClusterFabric;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.cluster.internal.ClusterTopicAdmin;
@@ -347,7 +348,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     @Override
     public Forwarding forward(PublishedMessage message) {
         if (isolated) {
-            return failedForwarding(new PublishRejectedException(PublishRejectedException.UNSPECIFIED_ERROR,
+            return failedForwarding(new PublishRejectedException(MqttReasonCode.UNSPECIFIED_ERROR,
                     "node " + nodeId + " is cut off from the cluster's Kafka", null));
         }
         RouteDirectory.Decision decision = directory.decide(message.topic(), nodeId, this::isAlive);

@@ -1,6 +1,7 @@
 package io.mqttbridge.kafka.mirror;
 
 import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
@@ -112,19 +113,19 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         String kafkaTopic = route.kafkaTopic(levels);
         if (kafkaTopic == null) {
             metrics.failed();
-            return CompletableFuture.failedFuture(new PublishRejectedException(SendFailures.TOPIC_NAME_INVALID,
+            return CompletableFuture.failedFuture(new PublishRejectedException(MqttReasonCode.TOPIC_NAME_INVALID,
                     route + " yields no legal (or a reserved) Kafka topic for MQTT topic '" + message.topic() + "'", null));
         }
         if (!route.admitTopic(kafkaTopic)) {
             metrics.rejectedTopicLimit();
-            return CompletableFuture.failedFuture(new PublishRejectedException(PublishRejectedException.QUOTA_EXCEEDED,
+            return CompletableFuture.failedFuture(new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED,
                     route + " already writes to its maxTopics Kafka topics; not creating '" + kafkaTopic + "'", null));
         }
         ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, route.key(message, levels), message);
         int size = MirrorRecordFactory.estimateSize(record);
         if (!outstanding.tryAcquire(size)) {
             metrics.rejectedOverLimit();
-            return CompletableFuture.failedFuture(new PublishRejectedException(PublishRejectedException.QUOTA_EXCEEDED,
+            return CompletableFuture.failedFuture(new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED,
                     "too many bytes waiting for Kafka (" + outstanding.current() + ")", null));
         }
         CompletableFuture<Void> future = new CompletableFuture<>();

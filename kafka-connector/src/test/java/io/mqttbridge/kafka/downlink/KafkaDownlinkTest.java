@@ -7,9 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.PublishedMessage;
-import io.mqttbridge.kafka.testing.KafkaTestClients;
 import io.mqttbridge.kafka.testing.RecordingMessagePublisher;
-import io.mqttbridge.kafka.testing.TestKafka;
+import io.mqttbridge.testing.kafka.KafkaTestClients;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.mqttbridge.kafka.testing.KafkaTestClients;
-import io.mqttbridge.kafka.testing.TestKafka;
+import io.mqttbridge.testing.kafka.KafkaTestClients;
+import io.mqttbridge.testing.kafka.TestKafka;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;

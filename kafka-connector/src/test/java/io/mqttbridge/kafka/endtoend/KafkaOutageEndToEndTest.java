@@ -16,9 +16,9 @@ import io.mqttbridge.kafka.embedded.KafkaExitGuard;
 import io.mqttbridge.kafka.embedded.internal.FreePorts;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
-import io.mqttbridge.kafka.testing.KafkaTestClients;
 import io.mqttbridge.kafka.testing.MirroredBroker;
-import io.mqttbridge.kafka.testing.RawMqttClient;
+import io.mqttbridge.testing.kafka.KafkaTestClients;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -183,7 +183,7 @@ class KafkaOutageEndToEndTest {
     void qos2PubrecFollowsTheKafkaAckAndARetransmittedPublishBeforePubrelIsWrittenOnce() throws Exception {
         bridge = MirroredBroker.start(kafka.bootstrapServers(), List.of(new MirrorRule("#", topic)),
                 new ProducerSettings().setDeliveryTimeoutMs(60_000).setRequestTimeoutMs(2_000));
-        try (RawMqttClient client = RawMqttClient.connect(bridge.port(), "raw-qos2")) {
+        try (RawMqttClient client = RawMqttClient.openConnected(bridge.port(), "raw-qos2")) {
             client.publishQos2("t/raw", 1, "first".getBytes(UTF_8), false);
             assertThat(RawMqttClient.describe(client.next(30))).isEqualTo("PUBREC:1");
             client.pubrel(1);
@@ -191,9 +191,9 @@ class KafkaOutageEndToEndTest {
             kafka.close();
 
             client.publishQos2("t/raw", 7, "second".getBytes(UTF_8), false);
-            await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3)).until(client.received()::isEmpty);
+            await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3)).until(client::nothingReceived);
             client.publishQos2("t/raw", 7, "second".getBytes(UTF_8), true);
-            await().during(Duration.ofMillis(1_000)).atMost(Duration.ofSeconds(2)).until(client.received()::isEmpty);
+            await().during(Duration.ofMillis(1_000)).atMost(Duration.ofSeconds(2)).until(client::nothingReceived);
 
             kafka = EmbeddedKafka.start(kafkaConfig);
             MqttMessage pubrec = client.next(30);

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.kafka.embedded.EmbeddedKafka;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
 import io.mqttbridge.kafka.embedded.KafkaExitGuard;
 import io.mqttbridge.kafka.embedded.internal.FreePorts;
-import io.mqttbridge.kafka.testing.KafkaTestClients;
 import io.mqttbridge.kafka.testing.Messages;
+import io.mqttbridge.testing.kafka.KafkaTestClients;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +72,7 @@ class KafkaPublishSinkOutageTest {
         await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3)).until(() -> !future.isDone());
         await().atMost(Duration.ofSeconds(20)).until(future::isDone);
         assertThat(future).isCompletedExceptionally();
-        assertThat(reasonCode(future)).isEqualTo(PublishRejectedException.UNSPECIFIED_ERROR);
+        assertThat(reasonCode(future)).isEqualTo(MqttReasonCode.UNSPECIFIED_ERROR);
         assertThat(metrics.meter("kafka.mirror.records.failed").getCount()).isEqualTo(1);
         assertThat(sink.outstandingBytes()).isZero();
     }
@@ -103,7 +104,7 @@ class KafkaPublishSinkOutageTest {
         assertThat(sink.isAcceptingPublishes()).isFalse();
         assertThat(pressureSignals).containsExactly(false);
         assertThat(refused).isNotEmpty().allSatisfy(f ->
-                assertThat(reasonCode(f)).isEqualTo(PublishRejectedException.QUOTA_EXCEEDED));
+                assertThat(reasonCode(f)).isEqualTo(MqttReasonCode.QUOTA_EXCEEDED));
         assertThat(sink.outstandingBytes()).isBetween(20_000L, 40_000L);
         assertThat(pending.values()).noneMatch(CompletableFuture::isDone);
 

@@ -3,11 +3,11 @@ package io.mqttbridge.broker.handler.connect;
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
+import io.mqttbridge.broker.handler.HandlerNames;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.netty.MqttChannelInitializer;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
@@ -16,6 +16,7 @@ import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionListener;
@@ -198,6 +199,10 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         try {
             decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote,
                     TlsPeer.verifiedCertificate(ctx.channel()), version, connection.listenerName())).thenCompose(result -> {
+                        if (result instanceof AuthenticationResult.Success success && success.permissions() != null) {
+                            return CompletableFuture.completedFuture(new Authorized(success.identity(),
+                                    success.permissions(), success.expiresAt()));
+                        }
                         if (result instanceof AuthenticationResult.Success success) {
                             return authorizer.permissionsFor(success.identity())
                                     .thenApply(permissions -> new Authorized(success.identity(), permissions,
@@ -318,7 +323,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             // rest of the connection (every pipeline context costs each connection 64 bytes).
             ctx.pipeline().remove(this);
             for (MqttMessage held : connection.takeHeldMessages()) {
-                ctx.pipeline().context(MqttChannelInitializer.CONNECTION_GUARD).fireChannelRead(held);
+                ctx.pipeline().context(HandlerNames.CONNECTION_GUARD).fireChannelRead(held);
             }
         });
     }
@@ -336,7 +341,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     /** Ends the connection when its credentials expire (MQTT 5: DISCONNECT 0xA0; 3.1.1: close). */
     private static void disconnectAtExpiry(ChannelHandlerContext ctx, ClientConnection connection, Instant expiresAt) {
         long delayMillis = Math.max(0, expiresAt.toEpochMilli() - System.currentTimeMillis());
-        var expiry = ctx.executor().schedule(() -> connection.disconnect(ClientConnection.REASON_MAXIMUM_CONNECT_TIME,
+        var expiry = ctx.executor().schedule(() -> connection.disconnect(MqttReasonCode.MAXIMUM_CONNECT_TIME,
                 DisconnectInfo.MAXIMUM_CONNECT_TIME), delayMillis, TimeUnit.MILLISECONDS);
         ctx.channel().closeFuture().addListener(closed -> expiry.cancel(false));
     }

@@ -4,6 +4,7 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -105,7 +106,7 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
             case CONNECTED -> {
                 if (isServerOnly(type) || type == MqttMessageType.CONNECT || type == MqttMessageType.AUTH) {
                     ReferenceCountUtil.release(msg);
-                    connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                    connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
                 ctx.fireChannelRead(msg);
@@ -144,8 +145,8 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         int reason = cause instanceof TooLongFrameException
-                ? ClientConnection.REASON_PACKET_TOO_LARGE
-                : ClientConnection.REASON_MALFORMED_PACKET;
+                ? MqttReasonCode.PACKET_TOO_LARGE
+                : MqttReasonCode.MALFORMED_PACKET;
         connection.disconnect(reason, DisconnectInfo.PROTOCOL_ERROR);
     }
 }

@@ -9,6 +9,7 @@ import io.mqttbridge.broker.handler.publish.BackPressure;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.will.WillMessage;
 import io.mqttbridge.broker.will.WillPublisher;
@@ -72,7 +73,7 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
             if (expiry != null) {
                 if (connection.sessionExpirySeconds() == 0 && expiry != 0) {
                     // [MQTT-3.14.2-2]: a session that was to end with the connection cannot be prolonged here.
-                    connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                    connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
                 long requested = Integer.toUnsignedLong(expiry);
@@ -111,7 +112,7 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
         for (MqttMessage held : connection.takeHeldMessages()) {
             ReferenceCountUtil.release(held);
         }
-        Session session = connection.session();
+        Session session = Session.of(connection.channel());
         ConnectionInfo info = connection.info();
         if (session == null || info == null) {
             ctx.fireChannelInactive();

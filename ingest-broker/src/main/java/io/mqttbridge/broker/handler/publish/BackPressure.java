@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.handler.publish;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.ReadSuspension.Reason;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.netty.channel.Channel;
 
@@ -10,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Stops reading from publishing connections while the sink is not accepting publishes and resumes
  * them, each on its own event loop, when the sink's pressure listener says it may accept again.
+ * The pause is one reason of the connection's {@link io.mqttbridge.broker.connection.ReadSuspension}:
+ * reading resumes only when no other reason holds it.
  */
 public final class BackPressure {
 
@@ -25,8 +28,7 @@ public final class BackPressure {
     public void afterPublish(ClientConnection connection) {
         if (!sink.isAcceptingPublishes()) {
             Channel channel = connection.channel();
-            channel.config().setAutoRead(false);
-            connection.setPausedByBackPressure(true);
+            connection.reading().pause(Reason.SINK_BACK_PRESSURE);
             paused.add(channel);
             if (sink.isAcceptingPublishes()) {
                 // The sink recovered between the check and the registration: do not wait for the next signal.
@@ -48,11 +50,8 @@ public final class BackPressure {
             if (paused.remove(channel)) {
                 channel.eventLoop().execute(() -> {
                     ClientConnection connection = ClientConnection.of(channel);
-                    if (connection != null && connection.isPausedByBackPressure()) {
-                        connection.setPausedByBackPressure(false);
-                        if (connection.state() == ClientConnection.State.CONNECTED) {
-                            channel.config().setAutoRead(true);
-                        }
+                    if (connection != null) {
+                        connection.reading().resume(Reason.SINK_BACK_PRESSURE);
                     }
                 });
             }

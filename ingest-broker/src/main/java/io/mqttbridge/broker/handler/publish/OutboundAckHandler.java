@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.handler.publish;
 
-import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.session.Session;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,8 +10,9 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 
 /**
- * PUBACK, PUBREC and PUBCOMP from the client for messages the broker sent, and resuming delivery
- * when the socket becomes writable again.
+ * PUBACK, PUBREC and PUBCOMP from the client for messages the broker sent, handed to the session's
+ * {@link io.mqttbridge.broker.session.OutboundQosFlows} on its executor, and resuming delivery when
+ * the socket becomes writable again.
  */
 @ChannelHandler.Sharable
 public final class OutboundAckHandler extends ChannelInboundHandlerAdapter {
@@ -28,7 +28,7 @@ public final class OutboundAckHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        Session session = ClientConnection.of(ctx.channel()).session();
+        Session session = Session.of(ctx.channel());
         if (session == null) {
             return;
         }
@@ -36,18 +36,17 @@ public final class OutboundAckHandler extends ChannelInboundHandlerAdapter {
         int reasonCode = message.variableHeader() instanceof MqttPubReplyMessageVariableHeader reply
                 ? reply.reasonCode() & 0xFF : 0;
         switch (type) {
-            case PUBACK -> session.execute(() -> session.onPubAck(packetId));
-            case PUBREC -> session.execute(() -> session.onPubRec(packetId, reasonCode));
-            default -> session.execute(() -> session.onPubComp(packetId));
+            case PUBACK -> session.execute(() -> session.outbound().onPubAck(packetId));
+            case PUBREC -> session.execute(() -> session.outbound().onPubRec(packetId, reasonCode));
+            default -> session.execute(() -> session.outbound().onPubComp(packetId));
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ClientConnection connection = ClientConnection.of(ctx.channel());
-        Session session = connection == null ? null : connection.session();
+        Session session = Session.of(ctx.channel());
         if (session != null && ctx.channel().isWritable()) {
-            session.execute(session::pump);
+            session.execute(() -> session.outbound().pump());
         }
         ctx.fireChannelWritabilityChanged();
     }

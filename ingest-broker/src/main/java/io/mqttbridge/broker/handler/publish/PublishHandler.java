@@ -2,18 +2,15 @@ package io.mqttbridge.broker.handler.publish;
 
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.limits.Limits;
-import io.mqttbridge.broker.retained.RetainedQuota;
-import io.mqttbridge.broker.connection.InboundPublishes;
-import io.mqttbridge.broker.connection.InboundPublishes.PendingAck;
-import io.mqttbridge.broker.connection.InboundPublishes.Qos2Flow;
-import io.mqttbridge.broker.connection.InboundPublishes.Qos2State;
+import io.mqttbridge.broker.connection.InboundQosFlows;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
-import io.mqttbridge.broker.spi.PublishRejectedException;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicFilters;
@@ -28,17 +25,17 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
-import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.util.ReferenceCountUtil;
 
 import java.time.Instant;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
- * Inbound PUBLISH and PUBREL. Each accepted PUBLISH goes to the sink and, at once, to matching
- * subscribers; PUBACK / PUBREC are released in arrival order once the sink's future completes.
+ * Inbound PUBLISH and PUBREL. Validates each PUBLISH (topic alias, QoS, retain, topic name, receive
+ * maximum, permission) and hands an accepted one to the sink and, at once, to matching subscribers.
+ * What the client is told afterwards (PUBACK / PUBREC in arrival order once the sink's future
+ * completes, duplicates, PUBREL / PUBCOMP) is the connection's
+ * {@link io.mqttbridge.broker.connection.InboundQosFlows}.
  */
 @ChannelHandler.Sharable
 public final class PublishHandler extends ChannelInboundHandlerAdapter {
@@ -73,7 +70,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(publish);
             }
         } else if (msg instanceof MqttMessage message && message.fixedHeader().messageType() == MqttMessageType.PUBREL) {
-            onPubrel(ctx, ClientConnection.of(ctx.channel()), (MqttMessageIdVariableHeader) message.variableHeader());
+            int packetId = ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
+            ClientConnection.of(ctx.channel()).inbound().onPubrel(packetId);
         } else {
             ctx.fireChannelRead(msg);
         }
@@ -91,13 +89,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             Integer alias = Mqtt5Properties.integer(properties, MqttProperties.TOPIC_ALIAS);
             if (alias != null) {
                 if (alias == 0 || alias > connection.topicAliasMaximum()) {
-                    connection.disconnect(ClientConnection.REASON_TOPIC_ALIAS_INVALID, DisconnectInfo.PROTOCOL_ERROR);
+                    connection.disconnect(MqttReasonCode.TOPIC_ALIAS_INVALID, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
                 if (topic == null || topic.isEmpty()) {
                     topic = connection.inboundTopicAlias(alias);
                     if (topic == null) {
-                        connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                        connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
                         return;
                     }
                 } else {
@@ -105,44 +103,45 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             if (qos > config.getMaxQos()) {
-                connection.disconnect(ClientConnection.REASON_QOS_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
+                connection.disconnect(MqttReasonCode.QOS_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
             if (publish.fixedHeader().isRetain() && !config.isRetainAvailable()) {
-                connection.disconnect(ClientConnection.REASON_RETAIN_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
+                connection.disconnect(MqttReasonCode.RETAIN_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
         }
         if (topic == null || TopicFilters.validateTopicName(topic) != null) {
             connection.disconnect(topic == null || topic.isEmpty()
-                    ? ClientConnection.REASON_PROTOCOL_ERROR : ClientConnection.REASON_TOPIC_NAME_INVALID,
+                    ? MqttReasonCode.PROTOCOL_ERROR : MqttReasonCode.TOPIC_NAME_INVALID,
                     DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
         if (!limits.topicSizeAllowed(topic)) {
             limits.metrics().topicSizeRefused();
-            connection.disconnect(ClientConnection.REASON_TOPIC_NAME_INVALID, DisconnectInfo.PROTOCOL_ERROR);
+            connection.disconnect(MqttReasonCode.TOPIC_NAME_INVALID, DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
-        InboundPublishes inbound = connection.inbound();
-        if (qos == 2) {
-            Qos2Flow existing = inbound.qos2(packetId);
-            if (existing != null) {
-                onDuplicateQos2(ctx, connection, packetId, existing);
-                return;
+        InboundQosFlows inbound = connection.inbound();
+        if (qos == 2 && inbound.hasQos2(packetId)) {
+            PublishedMessage again = inbound.retransmittedQos2(packetId);
+            if (again != null) {
+                inbound.awaitSink(packetId, qos, sink(again), config.getReceiveMaximum());
+                backPressure.afterPublish(connection);
             }
-            if (!mqtt5 && limits.maxInboundQos2PerClient() > 0
-                    && inbound.unacknowledged() >= limits.maxInboundQos2PerClient()) {
-                // 3.1.1 announces no receive maximum and has no reason code: a client holding this many
-                // QoS 2 flows open (never sending PUBREL) is closed rather than kept without bound.
-                limits.metrics().inboundQos2Exceeded();
-                connection.disconnect(ClientConnection.REASON_RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
-                return;
-            }
+            return;
+        }
+        if (qos == 2 && !mqtt5 && limits.maxInboundQos2PerClient() > 0
+                && inbound.unacknowledged() >= limits.maxInboundQos2PerClient()) {
+            // 3.1.1 announces no receive maximum and has no reason code: a client holding this many
+            // QoS 2 flows open (never sending PUBREL) is closed rather than kept without bound.
+            limits.metrics().inboundQos2Exceeded();
+            connection.disconnect(MqttReasonCode.RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
+            return;
         }
         if (qos > 0) {
             if (mqtt5 && inbound.unacknowledged() >= config.getReceiveMaximum()) {
-                connection.disconnect(ClientConnection.REASON_RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
+                connection.disconnect(MqttReasonCode.RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
             inbound.started();
@@ -151,12 +150,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         if (!connection.permissions().mayPublish(topic)) {
             metrics.dropped(DropReason.NOT_AUTHORIZED);
             if (qos > 0) {
-                // 3.1.1 has no negative ack: acknowledge and drop [MQTT-3.3.5-2]; 5.0 says 0x87.
-                inbound.enqueueAck(new PendingAck(packetId, qos, DONE, mqtt5 ? ClientConnection.REASON_NOT_AUTHORIZED : 0));
-                if (qos == 2) {
-                    inbound.startQos2(packetId, null).setState(Qos2State.RECEIVED);
-                }
-                releaseAcks(ctx, connection);
+                inbound.refuse(packetId, qos, MqttReasonCode.NOT_AUTHORIZED);
             }
             return;
         }
@@ -170,11 +164,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             if (mqtt5) {
                 // Over the retained-message limits: refused as a whole, so the client knows it was not kept.
                 if (qos > 0) {
-                    inbound.enqueueAck(new PendingAck(packetId, qos, DONE, ClientConnection.REASON_QUOTA_EXCEEDED));
-                    if (qos == 2) {
-                        inbound.startQos2(packetId, null).setState(Qos2State.RECEIVED);
-                    }
-                    releaseAcks(ctx, connection);
+                    inbound.refuse(packetId, qos, MqttReasonCode.QUOTA_EXCEEDED);
                 }
                 return;
             }
@@ -193,34 +183,9 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             sunk = CompletableFuture.allOf(sunk, stored);
         }
         if (qos > 0) {
-            inbound.enqueueAck(new PendingAck(packetId, qos, sunk, 0));
-            if (!mqtt5 && inbound.awaitingAck() >= config.getReceiveMaximum()) {
-                // 3.1.1 has no receive maximum to announce: bound the acks waiting for the sink by reading
-                // no further. Not the QoS 2 flows past PUBREC: reading must go on for their PUBRELs.
-                connection.channel().config().setAutoRead(false);
-            }
-            awaitAndRelease(ctx, connection, sunk);
+            inbound.awaitSink(packetId, qos, sunk, config.getReceiveMaximum());
         }
         backPressure.afterPublish(connection);
-    }
-
-    private void onDuplicateQos2(ChannelHandlerContext ctx, ClientConnection connection, int packetId, Qos2Flow flow) {
-        switch (flow.state()) {
-            case SINKING -> {
-                // The first copy's PUBREC is still waiting for the sink; it answers this one too.
-            }
-            case RECEIVED -> {
-                connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, 0);
-                connection.flushSoon();
-            }
-            case SINK_FAILED -> {
-                flow.setState(Qos2State.SINKING);
-                CompletableFuture<Void> sunk = sink(flow.message());
-                connection.inbound().enqueueAck(new PendingAck(packetId, 2, sunk, 0));
-                awaitAndRelease(ctx, connection, sunk);
-                backPressure.afterPublish(connection);
-            }
-        }
     }
 
     private CompletableFuture<Void> sink(PublishedMessage message) {
@@ -230,97 +195,5 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    private void awaitAndRelease(ChannelHandlerContext ctx, ClientConnection connection, CompletableFuture<Void> sunk) {
-        if (sunk.isDone()) {
-            releaseAcks(ctx, connection);
-        } else {
-            sunk.whenComplete((ignored, error) -> ctx.executor().execute(() -> releaseAcks(ctx, connection)));
-        }
-    }
-
-    private void releaseAcks(ChannelHandlerContext ctx, ClientConnection connection) {
-        InboundPublishes inbound = connection.inbound();
-        boolean wrote = false;
-        PendingAck ack;
-        while ((ack = inbound.pollReadyAck()) != null) {
-            int reason = ack.overrideReasonCode();
-            boolean failed = false;
-            String reasonString = null;
-            if (ack.sinkResult().isCompletedExceptionally()) {
-                failed = true;
-                Throwable cause = causeOf(ack.sinkResult());
-                reason = reasonOf(cause);
-                reasonString = cause == null ? null : cause.getMessage();
-            }
-            boolean mqtt5 = connection.isMqtt5();
-            if (ack.qos() == 1) {
-                inbound.completed();
-                if (!failed || mqtt5) {
-                    connection.writeReply(MqttMessageType.PUBACK, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
-                            reasonString);
-                    wrote = true;
-                }
-            } else {
-                Qos2Flow flow = inbound.qos2(ack.packetId());
-                if (!failed) {
-                    if (flow != null) {
-                        flow.setState(Qos2State.RECEIVED);
-                    }
-                    if (reason >= 0x80) {
-                        inbound.removeQos2(ack.packetId());
-                        inbound.completed();
-                    }
-                    connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
-                    wrote = true;
-                } else if (mqtt5) {
-                    // A PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
-                    inbound.removeQos2(ack.packetId());
-                    inbound.completed();
-                    connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
-                            reasonString);
-                    wrote = true;
-                } else if (flow != null) {
-                    flow.setState(Qos2State.SINK_FAILED);
-                }
-            }
-        }
-        if (wrote) {
-            connection.flushSoon();
-        }
-        if (!connection.isMqtt5() && !connection.isPausedByBackPressure()
-                && connection.state() == ClientConnection.State.CONNECTED
-                && inbound.awaitingAck() < config.getReceiveMaximum() && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
-        }
-    }
-
-    private static Throwable causeOf(CompletableFuture<Void> failed) {
-        try {
-            failed.join();
-            return null;
-        } catch (CompletionException | CancellationException e) {
-            return e.getCause() == null ? e : e.getCause();
-        }
-    }
-
-    private static int reasonOf(Throwable cause) {
-        if (cause instanceof PublishRejectedException rejected && rejected.reasonCode() >= 0x80
-                && rejected.reasonCode() <= 0xFF) {
-            return rejected.reasonCode();
-        }
-        return PublishRejectedException.UNSPECIFIED_ERROR;
-    }
-
-    private void onPubrel(ChannelHandlerContext ctx, ClientConnection connection, MqttMessageIdVariableHeader header) {
-        int packetId = header.messageId();
-        Qos2Flow flow = connection.inbound().removeQos2(packetId);
-        if (flow != null) {
-            connection.inbound().completed();
-        }
-        connection.writeReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, packetId,
-                flow == null ? 0x92 : 0);
-        connection.flushSoon();
     }
 }

@@ -4,12 +4,13 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
-import io.mqttbridge.broker.session.RoutedMessage;
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.session.Subscriptions;
 import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
@@ -42,11 +43,6 @@ import java.util.Set;
 public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(SubscribeHandler.class);
-    private static final int FAILURE = 0x80;
-    private static final int NOT_AUTHORIZED = 0x87;
-    private static final int TOPIC_FILTER_INVALID = 0x8F;
-    private static final int SHARED_NOT_SUPPORTED = 0x9E;
-    private static final int QUOTA_EXCEEDED = 0x97;
 
     private final BrokerConfig config;
     private final RetainedStore retainedStore;
@@ -70,16 +66,16 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         boolean mqtt5 = connection.isMqtt5();
         List<MqttTopicSubscription> requested = subscribe.payload().topicSubscriptions();
         if (requested.isEmpty()) {
-            connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+            connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
         MqttProperties properties = subscribe.idAndPropertiesVariableHeader().properties();
         Integer subscriptionId = mqtt5 ? Mqtt5Properties.integer(properties, MqttProperties.SUBSCRIPTION_IDENTIFIER) : null;
         if (subscriptionId != null && subscriptionId == 0) {
-            connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+            connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
-        Session session = connection.session();
+        Session session = Session.of(connection.channel());
         int packetId = subscribe.variableHeader().messageId();
         List<Subscription> granted = new ArrayList<>();
         List<Integer> grantedCodeIndexes = new ArrayList<>();
@@ -93,31 +89,32 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             } catch (IllegalArgumentException e) {
                 if (!mqtt5) {
                     // 3.1.1 has no reason code for a malformed filter: it is a protocol violation.
-                    connection.disconnect(ClientConnection.REASON_MALFORMED_PACKET, DisconnectInfo.PROTOCOL_ERROR);
+                    connection.disconnect(MqttReasonCode.MALFORMED_PACKET, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
-                codes[i] = TOPIC_FILTER_INVALID;
+                codes[i] = MqttReasonCode.TOPIC_FILTER_INVALID;
                 continue;
             }
             if (!limits.topicSizeAllowed(parsed.filter())) {
                 limits.metrics().topicSizeRefused();
-                codes[i] = mqtt5 ? QUOTA_EXCEEDED : FAILURE;
+                codes[i] = mqtt5 ? MqttReasonCode.QUOTA_EXCEEDED : MqttReasonCode.SUBSCRIPTION_FAILURE;
                 continue;
             }
             MqttSubscriptionOption option = topicSubscription.option();
             if (parsed.shareGroup() != null) {
                 if (!config.isSharedSubscriptionsAvailable()) {
-                    codes[i] = mqtt5 ? SHARED_NOT_SUPPORTED : FAILURE;
+                    codes[i] = mqtt5
+                            ? MqttReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : MqttReasonCode.SUBSCRIPTION_FAILURE;
                     continue;
                 }
                 if (mqtt5 && option.isNoLocal()) {
-                    connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                    connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
             }
             DeliveryFilter deliveryFilter = connection.permissions().subscriptionFilter(parsed.filter());
             if (deliveryFilter == null) {
-                codes[i] = mqtt5 ? NOT_AUTHORIZED : FAILURE;
+                codes[i] = mqtt5 ? MqttReasonCode.NOT_AUTHORIZED : MqttReasonCode.SUBSCRIPTION_FAILURE;
                 continue;
             }
             int qos = Math.min(option.qos().value(), config.getMaxQos());
@@ -176,7 +173,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
         // Refuse the last new filters of the packet, keep the first ones.
         for (int g = granted.size() - 1; g >= 0 && excess > 0; g--) {
             if (!existing.contains(granted.get(g).topicFilter())) {
-                codes[codeIndexes.get(g)] = mqtt5 ? QUOTA_EXCEEDED : FAILURE;
+                codes[codeIndexes.get(g)] = mqtt5 ? MqttReasonCode.QUOTA_EXCEEDED : MqttReasonCode.SUBSCRIPTION_FAILURE;
                 granted.remove(g);
                 codeIndexes.remove(g);
                 limits.metrics().subscriptionRefused();

@@ -4,6 +4,7 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscriptions;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,9 +25,6 @@ import java.util.List;
 @ChannelHandler.Sharable
 public final class UnsubscribeHandler extends ChannelInboundHandlerAdapter {
 
-    private static final short SUCCESS = 0x00;
-    private static final short NO_SUBSCRIPTION_EXISTED = 0x11;
-    private static final short TOPIC_FILTER_INVALID = 0x8F;
 
     private final SessionListener listener;
 
@@ -43,7 +41,7 @@ public final class UnsubscribeHandler extends ChannelInboundHandlerAdapter {
         ClientConnection connection = ClientConnection.of(ctx.channel());
         List<String> filters = unsubscribe.payload().topics();
         if (filters.isEmpty()) {
-            connection.disconnect(ClientConnection.REASON_PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+            connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
         for (String filter : filters) {
@@ -51,12 +49,12 @@ public final class UnsubscribeHandler extends ChannelInboundHandlerAdapter {
                 Subscriptions.parse(filter);
             } catch (IllegalArgumentException e) {
                 if (!connection.isMqtt5()) {
-                    connection.disconnect(ClientConnection.REASON_MALFORMED_PACKET, DisconnectInfo.PROTOCOL_ERROR);
+                    connection.disconnect(MqttReasonCode.MALFORMED_PACKET, DisconnectInfo.PROTOCOL_ERROR);
                     return;
                 }
             }
         }
-        Session session = connection.session();
+        Session session = Session.of(connection.channel());
         int packetId = unsubscribe.variableHeader().messageId();
         session.execute(() -> {
             short[] codes = new short[filters.size()];
@@ -70,12 +68,12 @@ public final class UnsubscribeHandler extends ChannelInboundHandlerAdapter {
                     valid = false;
                 }
                 if (!valid) {
-                    codes[i] = TOPIC_FILTER_INVALID;
+                    codes[i] = (short) MqttReasonCode.TOPIC_FILTER_INVALID;
                 } else if (session.unsubscribe(filter)) {
-                    codes[i] = SUCCESS;
+                    codes[i] = (short) MqttReasonCode.SUCCESS;
                     removed.add(filter);
                 } else {
-                    codes[i] = NO_SUBSCRIPTION_EXISTED;
+                    codes[i] = (short) MqttReasonCode.NO_SUBSCRIPTION_EXISTED;
                 }
             }
             ctx.channel().write(new MqttUnsubAckMessage(

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.limits.internal;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.limits.LimitMetrics;
 import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
@@ -43,12 +44,12 @@ public final class PublishRateLimiter extends ChannelInboundHandlerAdapter {
         long now = nanoClock.getAsLong();
         if (messages != null && !messages.tryTake(1, now)) {
             metrics.publishRateExceeded();
-            refuse(ctx, msg, ClientConnection.REASON_MESSAGE_RATE_TOO_HIGH);
+            refuse(ctx, msg, MqttReasonCode.MESSAGE_RATE_TOO_HIGH);
             return;
         }
         if (bytes != null && !bytes.tryTake(publish.payload().readableBytes(), now)) {
             metrics.publishBytesExceeded();
-            refuse(ctx, msg, ClientConnection.REASON_QUOTA_EXCEEDED);
+            refuse(ctx, msg, MqttReasonCode.QUOTA_EXCEEDED);
             return;
         }
         ctx.fireChannelRead(msg);

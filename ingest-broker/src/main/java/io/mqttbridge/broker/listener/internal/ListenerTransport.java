@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.listener.internal;
 
+import io.mqttbridge.broker.handler.HandlerNames;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.netty.TransportHandlers;
 import io.netty.channel.Channel;
@@ -15,11 +16,6 @@ import java.util.concurrent.TimeUnit;
 /** The transport handlers of one listener: optional TLS, then optional HTTP + WebSocket framing. */
 public final class ListenerTransport implements TransportHandlers {
 
-    public static final String TLS = "tls";
-    public static final String HTTP_CODEC = "httpCodec";
-    public static final String HTTP_AGGREGATOR = "httpAggregator";
-    public static final String WEB_SOCKET = "webSocket";
-    public static final String WEB_SOCKET_FRAMES = "webSocketFrames";
     /** The MQTT over WebSocket subprotocols the server accepts. */
     public static final String SUBPROTOCOLS = "mqtt,mqttv3.1";
 
@@ -51,13 +47,13 @@ public final class ListenerTransport implements TransportHandlers {
     public void addTo(Channel channel) {
         ChannelPipeline pipeline = channel.pipeline();
         if (ssl != null) {
-            pipeline.addLast(TLS, ssl.current().newHandler(channel.alloc()));
+            pipeline.addLast(HandlerNames.TLS, ssl.current().newHandler(channel.alloc()));
         }
         if (listener.getTransport().isWebSocket()) {
-            pipeline.addLast(HTTP_CODEC, new HttpServerCodec());
-            pipeline.addLast(HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
-            pipeline.addLast(WEB_SOCKET, new WebSocketServerProtocolHandler(webSocket));
-            pipeline.addLast(WEB_SOCKET_FRAMES, new WebSocketFrameAdapter());
+            pipeline.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
+            pipeline.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
+            pipeline.addLast(HandlerNames.WEB_SOCKET, new WebSocketServerProtocolHandler(webSocket));
+            pipeline.addLast(HandlerNames.WEB_SOCKET_FRAMES, new WebSocketFrameAdapter());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.mqttbridge.kafka.mirror.internal;
 
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -7,11 +8,6 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 
 /** Maps why Kafka did not take a record to the MQTT 5 reason code the publisher gets. */
 public final class SendFailures {
-
-    /** MQTT 5 reason code 0x87, Not authorized. */
-    public static final int NOT_AUTHORIZED = 0x87;
-    /** MQTT 5 reason code 0x90, Topic Name invalid. */
-    public static final int TOPIC_NAME_INVALID = 0x90;
 
     private SendFailures() {
     }
@@ -22,13 +18,13 @@ public final class SendFailures {
         }
         int reasonCode;
         if (failure instanceof BufferExhaustedException) {
-            reasonCode = PublishRejectedException.QUOTA_EXCEEDED;
+            reasonCode = MqttReasonCode.QUOTA_EXCEEDED;
         } else if (failure instanceof TopicAuthorizationException) {
-            reasonCode = NOT_AUTHORIZED;
+            reasonCode = MqttReasonCode.NOT_AUTHORIZED;
         } else if (failure instanceof InvalidTopicException) {
-            reasonCode = TOPIC_NAME_INVALID;
+            reasonCode = MqttReasonCode.TOPIC_NAME_INVALID;
         } else {
-            reasonCode = PublishRejectedException.UNSPECIFIED_ERROR;
+            reasonCode = MqttReasonCode.UNSPECIFIED_ERROR;
         }
         return new PublishRejectedException(reasonCode,
                 "Kafka did not store the message for topic " + kafkaTopic + ": " + failure, failure);

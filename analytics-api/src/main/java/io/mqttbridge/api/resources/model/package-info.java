@@ -1,0 +1,4 @@
+/**
+ * The JSON bodies the REST API reads and writes.
+ */
+package io.mqttbridge.api.resources.model;

@@ -1,0 +1,30 @@
+package io.mqttbridge.broker.handler;
+
+/**
+ * The names of the handlers in a client connection's pipeline, for the code that builds it
+ * ({@code netty.MqttChannelInitializer}, the listener's transport handlers) and for the handlers that
+ * address a neighbour by name. In their own class so that neither side imports the other.
+ */
+public final class HandlerNames {
+
+    /* The listener's transport handlers, in front of the MQTT codec (listener.internal.ListenerTransport). */
+    public static final String TLS = "tls";
+    public static final String HTTP_CODEC = "httpCodec";
+    public static final String HTTP_AGGREGATOR = "httpAggregator";
+    public static final String WEB_SOCKET = "webSocket";
+    public static final String WEB_SOCKET_FRAMES = "webSocketFrames";
+
+    /* The MQTT handlers (netty.MqttChannelInitializer). */
+    public static final String TRAFFIC_METRICS = "trafficMetrics";
+    public static final String DECODER = "mqttDecoder";
+    public static final String ENCODER = "mqttEncoder";
+    public static final String PUBLISH_ENCODER = "publishEncoder";
+    public static final String CONNECTION_GUARD = "connectionGuard";
+    public static final String CONNECT = "connect";
+    public static final String PACKETS = "packets";
+    public static final String ADMISSION = "admission";
+    public static final String PUBLISH_LIMITS = "publishLimits";
+
+    private HandlerNames() {
+    }
+}

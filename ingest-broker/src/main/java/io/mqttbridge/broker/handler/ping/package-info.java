@@ -1,0 +1,4 @@
+/**
+ * PINGREQ.
+ */
+package io.mqttbridge.broker.handler.ping;

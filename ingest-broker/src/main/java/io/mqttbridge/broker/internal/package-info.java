@@ -1,0 +1,5 @@
+/**
+ * Broker-internal helpers: the session listener guard that keeps a failing listener from
+ * disturbing connections.
+ */
+package io.mqttbridge.broker.internal;

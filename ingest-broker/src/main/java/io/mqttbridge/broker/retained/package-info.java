@@ -1,0 +1,4 @@
+/**
+ * The in-memory retained message store.
+ */
+package io.mqttbridge.broker.retained;

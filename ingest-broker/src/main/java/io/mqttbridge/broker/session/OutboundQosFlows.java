@@ -1,0 +1,352 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.ClientConnection.SendResult;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.spi.MqttReasonCode;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttQoS;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The outbound QoS 1 and QoS 2 flows of one session, and every transition of their state:
+ * PUBLISH -> PUBACK for QoS 1; PUBLISH -> PUBREC -> PUBREL -> PUBCOMP for QoS 2, resent with DUP (or
+ * the PUBREL again) on a new connection [MQTT-4.4.0-1]; plus the queue in front of them, which waits
+ * for the client's window (its receive maximum) or for the client to come back, and which QoS 0
+ * messages share so that order is kept.
+ *
+ * <p>While the session is persistent, every QoS 1/2 message it holds is also written through to a
+ * {@link MessageLog}: appended when queued (or restated when PUBREC arrives) and acknowledged when
+ * it is complete or dropped, so that it survives a crash of the node.
+ *
+ * <p>Threading: confined to the owning {@link Session}'s executor (its acknowledgement methods are
+ * called as session tasks); not thread-safe. It writes to the connection attached to the session
+ * now, or keeps everything while the session is offline.
+ */
+public final class OutboundQosFlows {
+
+    /** Where a persistent session's messages are written through; called on the session's executor. */
+    interface MessageLog {
+        /** Stores (or restates) the message; completes once it is durable. */
+        CompletableFuture<Void> append(PendingMessage message);
+
+        /** The message is complete or dropped. */
+        void acknowledge(long sequence);
+    }
+
+    private static final int INITIAL_QUEUE_CAPACITY = 4;
+    private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
+
+    private final Session session;
+    private final BrokerMetrics metrics;
+    private final int maxQueued;
+    /* Created by the first message to queue: an idle subscriber-less session never has one. */
+    private ArrayDeque<Pending> queue;
+    /* Created by the first QoS 1/2 message sent. */
+    private Map<Integer, Pending> inflight = NO_INFLIGHT;
+    private int nextPacketId = 1;
+    private long nextSequence = 1;
+    /* Null while the session is not persistent: then nothing is written through. */
+    private MessageLog log;
+
+    /** @param maxQueued the bound of the queue; 0 queues nothing while offline */
+    OutboundQosFlows(Session session, BrokerMetrics metrics, int maxQueued) {
+        this.session = session;
+        this.metrics = metrics;
+        this.maxQueued = maxQueued;
+    }
+
+    /**
+     * Writes every QoS 1/2 message through to {@code messageLog} from now on ({@code null}: stop);
+     * the messages held now are appended at once when writing through starts.
+     */
+    void writeThrough(MessageLog messageLog) {
+        boolean starting = log == null && messageLog != null;
+        log = messageLog;
+        if (starting) {
+            for (Pending p : inflight.values()) {
+                log.append(p.toStored());
+            }
+            if (queue != null) {
+                for (Pending p : queue) {
+                    if (p.qos > 0) {
+                        log.append(p.toStored());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Queues a message (bounded, oldest dropped first) and sends what the window allows.
+     *
+     * @return when the message was written through, the write's future (it completes once the
+     *     message is durable); otherwise {@code null}
+     */
+    CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+        ClientConnection current = session.connection();
+        if (current == null && qos == 0) {
+            metrics.dropped(DropReason.QOS0_OFFLINE);
+            return null;
+        }
+        if (current == null && maxQueued == 0) {
+            metrics.dropped(DropReason.QUEUE_FULL);
+            return null;
+        }
+        ArrayDeque<Pending> waiting = writableQueue();
+        if (maxQueued > 0 && waiting.size() >= maxQueued) {
+            Pending dropped = waiting.pollFirst();
+            metrics.queued(-1);
+            metrics.dropped(DropReason.QUEUE_FULL);
+            forget(dropped);
+        }
+        Pending pending = new Pending(message, qos, retain, subscriptionIds, nextSequence++);
+        CompletableFuture<Void> stored = log != null && qos > 0 ? log.append(pending.toStored()) : null;
+        waiting.addLast(pending);
+        metrics.queued(1);
+        pump(current);
+        return stored;
+    }
+
+    /** A QoS 1/2 message left the session (complete or dropped): its written-through copy goes too. */
+    private void forget(Pending pending) {
+        if (log != null && pending.qos > 0) {
+            log.acknowledge(pending.sequence);
+        }
+    }
+
+    /** Sends queued messages while the client's window and the socket allow. */
+    public void pump() {
+        pump(session.connection());
+    }
+
+    private void pump(ClientConnection current) {
+        if (current == null || queue == null) {
+            return;
+        }
+        while (!queue.isEmpty() && current.channel().isWritable()) {
+            Pending head = queue.peekFirst();
+            if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
+                break;
+            }
+            queue.pollFirst();
+            metrics.queued(-1);
+            if (head.qos > 0) {
+                head.packetId = nextPacketId();
+            }
+            SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
+                    head.packetId, false);
+            if (result == SendResult.SENT && head.qos > 0) {
+                writableInflight().put(head.packetId, head);
+            }
+        }
+    }
+
+    /**
+     * Resends every unacknowledged message on a new connection, with DUP set (a PUBREL for those the
+     * client already received), then sends from the queue.
+     */
+    void resume() {
+        ClientConnection current = session.connection();
+        Iterator<Pending> resend = inflight.values().iterator();
+        while (resend.hasNext()) {
+            Pending pending = resend.next();
+            if (pending.released) {
+                writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
+            } else if (current.writePublish(pending.message, pending.qos, pending.retain,
+                    pending.subscriptionIds, pending.packetId, true) != SendResult.SENT) {
+                resend.remove();
+                forget(pending);
+            }
+        }
+        pump(current);
+    }
+
+    /** PUBACK from the client: the QoS 1 flow ends and the window has room for one more. */
+    public void onPubAck(int packetId) {
+        ClientConnection current = session.connection();
+        Pending pending = inflight.get(packetId);
+        if (pending != null && pending.qos == 1) {
+            inflight.remove(packetId);
+            forget(pending);
+        }
+        pump(current);
+    }
+
+    /**
+     * PUBREC from the client: answered with PUBREL (0x92 when the packet id is unknown); an error code
+     * ends the QoS 2 flow at once [MQTT-4.3.3].
+     */
+    public void onPubRec(int packetId, int reasonCode) {
+        ClientConnection current = session.connection();
+        Pending pending = inflight.get(packetId);
+        if (pending == null || pending.qos != 2) {
+            if (current != null) {
+                writePubrel(current, packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+            }
+            return;
+        }
+        if (MqttReasonCode.isError(reasonCode)) {
+            inflight.remove(packetId);
+            forget(pending);
+            pump(current);
+            return;
+        }
+        if (!pending.released) {
+            pending.released = true;
+            if (log != null) {
+                // Only PUBREL remains: after a crash it must be resent with this packet id, not the PUBLISH.
+                log.append(pending.toStored());
+            }
+        }
+        if (current != null) {
+            writePubrel(current, packetId, MqttReasonCode.SUCCESS);
+        }
+    }
+
+    /** PUBCOMP from the client: the QoS 2 flow ends. */
+    public void onPubComp(int packetId) {
+        ClientConnection current = session.connection();
+        Pending pending = inflight.get(packetId);
+        if (pending != null && pending.released) {
+            inflight.remove(packetId);
+            forget(pending);
+        }
+        pump(current);
+    }
+
+    /** QoS 0 messages are not kept for a client that went away. */
+    void dropQos0Queued() {
+        if (queue == null) {
+            return;
+        }
+        queue.removeIf(p -> {
+            if (p.qos == 0) {
+                metrics.queued(-1);
+                metrics.dropped(DropReason.QOS0_OFFLINE);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** The session ended: nothing is delivered any more. */
+    void clear() {
+        if (queue != null) {
+            metrics.queued(-queue.size());
+            queue.clear();
+        }
+        inflight.clear();
+    }
+
+    /**
+     * Restores stored messages: those with a packet identifier as unacknowledged, the rest as queued.
+     * Their sequences are kept (unnumbered ones are numbered after them), and new messages are
+     * numbered after the highest.
+     */
+    void restore(List<PendingMessage> stored) {
+        for (PendingMessage message : stored) {
+            nextSequence = Math.max(nextSequence, message.sequence() + 1);
+        }
+        for (PendingMessage message : stored) {
+            Pending pending = new Pending(RoutedMessage.of(message.message()), message.qos(),
+                    message.message().retain(),
+                    message.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray(),
+                    message.sequence() > 0 ? message.sequence() : nextSequence++);
+            pending.packetId = message.packetId();
+            pending.released = message.released();
+            if (message.packetId() > 0) {
+                writableInflight().put(message.packetId(), pending);
+            } else {
+                writableQueue().addLast(pending);
+                metrics.queued(1);
+            }
+        }
+    }
+
+    /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages. */
+    List<PendingMessage> toStored() {
+        List<PendingMessage> stored = new ArrayList<>();
+        for (Pending p : inflight.values()) {
+            stored.add(p.toStored());
+        }
+        if (queue != null) {
+            for (Pending p : queue) {
+                if (p.qos > 0) {
+                    stored.add(p.toStored());
+                }
+            }
+        }
+        return stored;
+    }
+
+    /** How many messages wait for the client (queued plus unacknowledged). */
+    int count() {
+        return (queue == null ? 0 : queue.size()) + inflight.size();
+    }
+
+    private static void writePubrel(ClientConnection current, int packetId, int reasonCode) {
+        current.writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, reasonCode);
+    }
+
+    private ArrayDeque<Pending> writableQueue() {
+        if (queue == null) {
+            queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
+        }
+        return queue;
+    }
+
+    private Map<Integer, Pending> writableInflight() {
+        if (inflight == NO_INFLIGHT) {
+            inflight = new LinkedHashMap<>();
+        }
+        return inflight;
+    }
+
+    private int nextPacketId() {
+        while (true) {
+            int candidate = nextPacketId;
+            nextPacketId = candidate == 65_535 ? 1 : candidate + 1;
+            if (!inflight.containsKey(candidate)) {
+                return candidate;
+            }
+        }
+    }
+
+    private static final class Pending {
+        final RoutedMessage message;
+        final int qos;
+        final boolean retain;
+        final int[] subscriptionIds;
+        final long sequence;
+        int packetId;
+        boolean released;
+
+        Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, long sequence) {
+            this.message = message;
+            this.qos = qos;
+            this.retain = retain;
+            this.subscriptionIds = subscriptionIds;
+            this.sequence = sequence;
+        }
+
+        PendingMessage toStored() {
+            List<Integer> ids = new ArrayList<>(subscriptionIds.length);
+            for (int id : subscriptionIds) {
+                ids.add(id);
+            }
+            return new PendingMessage(message.message(), qos, packetId, released, ids, sequence);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Sessions: {@link io.mqttbridge.broker.session.Session} (an actor on its connection's event loop:
+ * lifecycle, takeover, subscriptions, snapshots), the outbound QoS 1/2 flows and queue ({@link
+ * io.mqttbridge.broker.session.OutboundQosFlows}), {@link
+ * io.mqttbridge.broker.session.SessionManager} (sessions by client id) and the in-memory session
+ * store.
+ */
+package io.mqttbridge.broker.session;

@@ -1,0 +1,4 @@
+/**
+ * Will messages and their (delayed) publication.
+ */
+package io.mqttbridge.broker.will;

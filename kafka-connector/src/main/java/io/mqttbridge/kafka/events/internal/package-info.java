@@ -1,0 +1,4 @@
+/**
+ * The JSON form of session events.
+ */
+package io.mqttbridge.kafka.events.internal;

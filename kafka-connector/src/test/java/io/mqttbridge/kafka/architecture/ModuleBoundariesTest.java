@@ -1,0 +1,35 @@
+package io.mqttbridge.kafka.architecture;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/**
+ * The Kafka connector talks to the broker through its SPI only, and knows nothing of PostgreSQL or
+ * the application: it meets {@code db} in the Kafka record format, not in code.
+ */
+class ModuleBoundariesTest {
+
+    private static final JavaClasses CONNECTOR = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.mqttbridge.kafka");
+
+    @Test
+    void connectorUsesOnlyTheBrokersSpi() {
+        noClasses().should().dependOnClassesThat(DescribedPredicate.describe("broker classes outside its SPI",
+                        c -> c.getPackageName().startsWith("io.mqttbridge.broker")
+                                && !c.getPackageName().startsWith("io.mqttbridge.broker.spi")))
+                .check(CONNECTOR);
+    }
+
+    @Test
+    void connectorKnowsNoDatabaseOrApplication() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage(
+                        "io.mqttbridge.db..", "io.mqttbridge.api..", "java.sql..", "org.jdbi..", "io.netty..")
+                .check(CONNECTOR);
+    }
+}

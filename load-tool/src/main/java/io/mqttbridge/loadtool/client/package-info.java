@@ -1,0 +1,4 @@
+/**
+ * A lean MQTT client on Netty for load generation.
+ */
+package io.mqttbridge.loadtool.client;

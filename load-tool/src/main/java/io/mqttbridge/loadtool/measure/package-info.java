@@ -1,0 +1,5 @@
+/**
+ * Measurement: payloads with sequence numbers, rate schedules, loss and order tracking, process
+ * statistics.
+ */
+package io.mqttbridge.loadtool.measure;

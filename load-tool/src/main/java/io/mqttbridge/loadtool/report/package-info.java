@@ -1,0 +1,4 @@
+/**
+ * Reports that compare runs side by side.
+ */
+package io.mqttbridge.loadtool.report;
