@@ -10,7 +10,10 @@ FROM eclipse-temurin:17-jre
 WORKDIR /opt/bridge
 COPY --from=build /src/analytics-api/target/mqtt-kafka-bridge.jar /opt/bridge/mqtt-kafka-bridge.jar
 COPY config.yml /opt/bridge/config.yml
+# The launcher carries the measured JVM settings (README, docs/BENCHMARKS.md); it finds the jar in its parent directory.
+COPY bin/mqtt-kafka-bridge /opt/bridge/bin/mqtt-kafka-bridge
+ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
 VOLUME /opt/bridge/data
 # MQTT, MQTT over secure WebSocket (console live view), REST API and console, admin (health checks and metrics)
 EXPOSE 1883 8443 8080 8081
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/bridge/mqtt-kafka-bridge.jar", "server", "/opt/bridge/config.yml"]
+ENTRYPOINT ["/opt/bridge/bin/mqtt-kafka-bridge", "server", "/opt/bridge/config.yml"]

@@ -8,11 +8,16 @@
 #   mvn -B -q -pl load-tool -am package -DskipTests   # builds load-tool/target/load-tool.jar
 #
 # Usage:
-#   load-tool/bench-vs-mosquitto.sh [--ours 127.0.0.1:1883] [--ours-pid PID] [--rounds 2]
-#                                   [--duration 10s] [--quick] [--out DIR]
+#   load-tool/bench-vs-mosquitto.sh [--ours 127.0.0.1:1883] [--ours-pid PID] [--ours-cmd 'COMMAND']
+#                                   [--rounds 2] [--duration 10s] [--connections-only] [--quick] [--out DIR]
 #
 #   --ours HOST:PORT  our broker; without it only Mosquitto is measured (a baseline)
 #   --ours-pid PID    our broker's process id, for its CPU and memory (default: found by its port with ss)
+#   --ours-cmd CMD    a command that starts our broker listening on --ours (run with bash -c; it must
+#                     stay in the foreground, e.g. ending in `exec java ...`). The script then starts our
+#                     broker itself, freshly, before each idle-connections case and at the start, like
+#                     Mosquitto, and stops it at the end
+#   --connections-only  only the connection cases: idle connections, connect storm, reconnect storm
 #   --rounds N        rounds of all cases; each round alternates which broker goes first (default 2)
 #   --duration D      publishing time of the messaging cases (default 10s)
 #   --quick           small counts and 2 s runs, to check the set-up
@@ -35,16 +40,20 @@ rounds=2
 duration="10s"
 quick=false
 out=""
+ours_cmd=""
+connections_only=false
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ours) ours="$2"; shift 2 ;;
     --ours-pid) ours_pid="$2"; shift 2 ;;
+    --ours-cmd) ours_cmd="$2"; shift 2 ;;
+    --connections-only) connections_only=true; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --quick) quick=true; shift ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -71,10 +80,10 @@ if [[ -n "$ours" ]]; then
     echo "--ours: only loopback addresses (127.0.0.0/8) may be targeted: $ours_host" >&2
     exit 2
   fi
-  if [[ -z "$ours_pid" ]]; then
+  if [[ -z "$ours_pid" && -z "$ours_cmd" ]]; then
     ours_pid="$(ss -Hltnp "sport = :$ours_port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)"
   fi
-  if [[ -z "$ours_pid" || ! -r "/proc/$ours_pid/stat" ]]; then
+  if [[ -z "$ours_cmd" && ( -z "$ours_pid" || ! -r "/proc/$ours_pid/stat" ) ]]; then
     echo "cannot find our broker's process on port $ours_port: pass --ours-pid" >&2
     exit 2
   fi
@@ -132,19 +141,53 @@ stop_mosquitto() {
   fi
   mosquitto_pid=""
 }
-trap stop_mosquitto EXIT
+
+start_ours() {
+  [[ -n "$ours_cmd" ]] || return 0
+  stop_ours
+  bash -c "$ours_cmd" >> "$out/ours.log" 2>&1 &
+  ours_pid=$!
+  for _ in $(seq 600); do
+    if ss -Hltn "sport = :$ours_port" | grep -q LISTEN; then
+      sleep 2   # let the start-up settle before the first RSS reading
+      return 0
+    fi
+    if ! kill -0 "$ours_pid" 2>/dev/null; then break; fi
+    sleep 0.2
+  done
+  echo "our broker did not start (see $out/ours.log)" >&2
+  return 1
+}
+
+stop_ours() {
+  if [[ -n "$ours_cmd" && -n "$ours_pid" ]] && kill -0 "$ours_pid" 2>/dev/null; then
+    kill "$ours_pid"
+    wait "$ours_pid" 2>/dev/null || true
+    # the port must be free before the next start
+    for _ in $(seq 300); do
+      ss -Hltn "sport = :$ours_port" | grep -q LISTEN || break
+      sleep 0.2
+    done
+  fi
+}
+trap 'stop_mosquitto; stop_ours' EXIT
 
 if $quick; then
   duration="2s"; idle=500; storm=1000; max_messages=200000
 else
   idle=10000; storm=10000; max_messages=5000000
 fi
+# Persistent clients of the reconnect storm; override with RECONNECT_CLIENTS (at most ~19,700 here:
+# each process may hold 20,000 descriptors).
+reconnect="${RECONNECT_CLIENTS:-$storm}"
+
 common="--duration $duration --warmup 1s --max-messages $max_messages"
 
 # name|arguments
 cases=(
   "idle connections|--scenario idle-connections --connections $idle --connect-rate 2000 --inflight 200 --hold 10s --duration 60s --source-addresses 8"
   "connect storm|--scenario connect-storm --connections $storm --connect-rate 50000 --inflight 200 --duration 60s --source-addresses 8"
+  "reconnect storm|--scenario reconnect-storm --qos 1 --connections $reconnect --messages-per-client 2 --inflight 1000 --drain-timeout 60s --source-addresses 8"
   "fan-in qos0|--scenario fan-in --qos 0 --publishers 10 $common"
   "fan-in qos1|--scenario fan-in --qos 1 --publishers 10 $common"
   "fan-in qos2|--scenario fan-in --qos 2 --publishers 10 $common"
@@ -172,6 +215,7 @@ run_case() { # target name args
 }
 
 start_mosquitto
+start_ours
 for round in $(seq "$rounds"); do
   targets=(mosquitto)
   if [[ -n "$ours" ]]; then
@@ -179,15 +223,22 @@ for round in $(seq "$rounds"); do
   fi
   for entry in "${cases[@]}"; do
     name="${entry%%|*}"; args="${entry#*|}"
+    if $connections_only && [[ "$name" != *connect* ]]; then
+      continue
+    fi
     for target in "${targets[@]}"; do
       if [[ "$name" == "idle connections" && "$target" == mosquitto ]]; then
         start_mosquitto
+      fi
+      if [[ "$name" == "idle connections" && "$target" == ours && -n "$ours_cmd" && $round -gt 1 ]]; then
+        start_ours
       fi
       run_case "$target" "$name" "$args"
     done
   done
 done
 stop_mosquitto
+stop_ours
 
 {
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"

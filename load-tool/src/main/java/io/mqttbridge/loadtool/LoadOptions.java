@@ -32,6 +32,7 @@ public class LoadOptions {
     public static final int DEFAULT_SOURCE_ADDRESSES = 4;
     public static final int DEFAULT_IO_THREADS = 1;
     public static final int DEFAULT_KEEP_ALIVE_SECONDS = 60;
+    public static final int DEFAULT_MESSAGES_PER_CLIENT = 1;
     /** File descriptors the tool keeps for itself beyond its connections. */
     static final int RESERVED_FILE_DESCRIPTORS = 200;
     static final int MAX_PUBLISHERS = 10_000;
@@ -47,7 +48,7 @@ public class LoadOptions {
     int subscriberPort = 0;
 
     @Option(names = "--scenario", required = true,
-            description = "fan-in, one-to-one, fan-out, connect-storm or idle-connections")
+            description = "fan-in, one-to-one, fan-out, connect-storm, idle-connections or reconnect-storm")
     String scenario;
 
     @Option(names = "--qos", description = "QoS of publishes and subscriptions: 0, 1 or 2 (default ${DEFAULT-VALUE})")
@@ -86,6 +87,10 @@ public class LoadOptions {
 
     @Option(names = "--connect-rate", description = "connections opened per second (default ${DEFAULT-VALUE})")
     double connectRate = DEFAULT_CONNECT_RATE;
+
+    @Option(names = "--messages-per-client", description = "reconnect-storm: QoS 1/2 messages published to each"
+            + " client while it is away (default ${DEFAULT-VALUE})")
+    int messagesPerClient = DEFAULT_MESSAGES_PER_CLIENT;
 
     @Option(names = "--hold", description = "how long idle connections are held open (default ${DEFAULT-VALUE})")
     String hold = DEFAULT_HOLD;
@@ -136,7 +141,13 @@ public class LoadOptions {
         require(ioThreads >= 1 && ioThreads <= 64, "--io-threads", "must be 1..64: " + ioThreads);
         require(keepAliveSeconds >= 2 && keepAliveSeconds <= 65_535, "--keep-alive", "must be 2..65535: " + keepAliveSeconds);
         require(brokerPid == null || brokerPid > 0, "--broker-pid", "must be a process id: " + brokerPid);
-        long sockets = parsed.isMessaging() ? socketsForMessaging(parsed) : connections;
+        if (parsed == Scenario.RECONNECT_STORM) {
+            require(qos >= 1, "--qos", "reconnect-storm counts lost messages, so it needs QoS 1 or 2: " + qos);
+            require(messagesPerClient >= 0 && messagesPerClient <= 1_000, "--messages-per-client",
+                    "must be 0..1000: " + messagesPerClient);
+        }
+        long sockets = parsed.isMessaging() ? socketsForMessaging(parsed)
+                : parsed == Scenario.RECONNECT_STORM ? connections + 1L : connections;
         require(connections >= 1, "--connections", "must be at least 1: " + connections);
         long available = maxFileDescriptors - RESERVED_FILE_DESCRIPTORS;
         require(sockets <= available, parsed.isMessaging() ? "--publishers/--subscribers" : "--connections",
@@ -260,6 +271,10 @@ public class LoadOptions {
         return connectRate;
     }
 
+    public int messagesPerClient() {
+        return messagesPerClient;
+    }
+
     public Long brokerPid() {
         return brokerPid;
     }
@@ -300,6 +315,7 @@ public class LoadOptions {
             case "connections" -> connections = Integer.parseInt(text);
             case "connect-rate" -> connectRate = Double.parseDouble(text);
             case "hold" -> hold = text;
+            case "messages-per-client" -> messagesPerClient = Integer.parseInt(text);
             case "source-addresses" -> sourceAddresses = Integer.parseInt(text);
             case "broker-pid" -> brokerPid = Long.parseLong(text);
             case "io-threads" -> ioThreads = Integer.parseInt(text);

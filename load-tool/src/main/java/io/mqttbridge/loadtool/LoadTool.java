@@ -4,6 +4,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import io.mqttbridge.loadtool.client.Transport;
 import io.mqttbridge.loadtool.scenario.ConnectionRun;
 import io.mqttbridge.loadtool.scenario.MessagingRun;
+import io.mqttbridge.loadtool.scenario.ReconnectStormRun;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -79,9 +80,11 @@ public final class LoadTool implements Callable<Integer> {
         String runId = "lt" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
         Instant startedAt = Instant.now();
         try (Transport transport = new Transport(options.ioThreads())) {
-            ScenarioResult result = options.scenario().isMessaging()
-                    ? new MessagingRun(options, transport, runId).run()
-                    : new ConnectionRun(options, transport, runId).run();
+            ScenarioResult result = switch (options.scenario()) {
+                case FAN_IN, ONE_TO_ONE, FAN_OUT -> new MessagingRun(options, transport, runId).run();
+                case CONNECT_STORM, IDLE_CONNECTIONS -> new ConnectionRun(options, transport, runId).run();
+                case RECONNECT_STORM -> new ReconnectStormRun(options, transport, runId).run();
+            };
             result.startedAt = startedAt.toString();
             result.label = options.label();
             result.caseName = options.caseName();

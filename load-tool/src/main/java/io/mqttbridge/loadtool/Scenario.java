@@ -14,7 +14,13 @@ public enum Scenario {
     /** Connects at a given rate; each connection is closed right after its CONNACK. */
     CONNECT_STORM("connect-storm"),
     /** Opens connections and holds them idle, to measure the broker's memory per connection. */
-    IDLE_CONNECTIONS("idle-connections");
+    IDLE_CONNECTIONS("idle-connections"),
+    /**
+     * Persistent-session clients subscribed at QoS 1 or 2 are all dropped at once, receive messages
+     * while away, and all reconnect at once; measures how fast they are back and whether every
+     * message reached them.
+     */
+    RECONNECT_STORM("reconnect-storm");
 
     private final String cliName;
 

@@ -82,6 +82,15 @@ public class ScenarioResult {
     public Latency connectLatencyMicros;
     public Long stillOpenAfterHold;
 
+    /** Reconnect storm: clients set up with a persistent session and dropped. */
+    public Integer persistentClients;
+    /** Reconnect storm: seconds from the first reconnect until the last client was back and subscribed. */
+    public Double allBackSeconds;
+    /** Reconnect storm: reconnects whose CONNACK said the broker had no session for the client. */
+    public Long sessionsNotPresent;
+    /** Reconnect storm: messages published to each client while it was away. */
+    public Integer messagesPerClient;
+
     public Long brokerPid;
     public Double brokerCpuSeconds;
     public Double brokerCpuPercent;
@@ -125,9 +134,18 @@ public class ScenarioResult {
         if (connected != null) {
             text.append(String.format(Locale.ROOT, "  %d of %d connected, %d failed, %.0f connects/s%n",
                     connected, connectionsAttempted, connectFailures, connectsPerSecond));
+            if (allBackSeconds != null) {
+                text.append(String.format(Locale.ROOT, "  %d persistent clients back and subscribed after %.3f s,"
+                        + " %d without their session%n", persistentClients, allBackSeconds, sessionsNotPresent));
+            }
             if (stillOpenAfterHold != null) {
                 text.append(String.format(Locale.ROOT, "  %d still open after the hold%n", stillOpenAfterHold));
             }
+        }
+        if (messagesPerClient != null) {
+            text.append(String.format(Locale.ROOT, "  while away: %d messages per client, acknowledged %d,"
+                    + " expected %d, received %d, lost %d, duplicates %d%n",
+                    messagesPerClient, acknowledged, expected, received, lost, duplicates));
         }
         if (connectLatencyMicros != null) {
             text.append(latencyLine("connect latency", connectLatencyMicros));

@@ -47,4 +47,26 @@ class IntegrityDetectionTest {
             assertThat(result.received).isEqualTo(2L * MESSAGES_PER_PUBLISHER);
         }
     }
+
+    @Test
+    void reconnectStormAgainstABrokerThatKeepsNoSessionsReportsEveryMessageLost() throws Exception {
+        // LossyBroker answers every CONNECT with "no session" and forwards only to connected subscribers.
+        try (LossyBroker broker = new LossyBroker(seq -> false, seq -> false)) {
+            LoadOptions options = new LoadOptions().set("port", broker.port()).set("scenario", "reconnect-storm")
+                    .set("qos", 1).set("connections", 50).set("messages-per-client", 2).set("inflight", 50)
+                    .set("drain-timeout", "1s").set("source-addresses", 1);
+            options.validate(LoadTool.maxFileDescriptors());
+
+            ScenarioResult result = LoadTool.run(options);
+
+            assertThat(result.connected).isEqualTo(50);
+            assertThat(result.sessionsNotPresent).isEqualTo(50);
+            assertThat(result.acknowledged).isEqualTo(100);
+            assertThat(result.lost).isEqualTo(100);
+            assertThat(result.received).isZero();
+            assertThat(result.ok).isFalse();
+            assertThat(result.problems).contains("50 clients found no session when they came back",
+                    "100 of 100 messages published while the clients were away never arrived");
+        }
+    }
 }

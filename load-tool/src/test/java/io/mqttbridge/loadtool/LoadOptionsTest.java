@@ -64,4 +64,18 @@ class LoadOptionsTest {
         assertThat(DurationParser.parse("2m")).isEqualTo(Duration.ofMinutes(2));
         assertThat(DurationParser.parse("PT3S")).isEqualTo(Duration.ofSeconds(3));
     }
+
+    @Test
+    void reconnectStormNeedsQos1Or2AndASocketForItsPublisher() {
+        LoadOptions storm = new LoadOptions().set("scenario", "reconnect-storm").set("connections", 100);
+        assertThatThrownBy(() -> storm.validate(20_000)).hasMessageStartingWith("--qos:")
+                .hasMessageContaining("QoS 1 or 2");
+        storm.set("qos", 1).validate(20_000);
+        assertThatThrownBy(() -> storm.set("messages-per-client", -1).validate(20_000))
+                .hasMessageStartingWith("--messages-per-client:");
+        storm.set("messages-per-client", 1);
+        // 100 clients + 1 publisher + the reserve do not fit in 300 descriptors.
+        assertThatThrownBy(() -> storm.validate(300)).hasMessageStartingWith("--connections:");
+        storm.validate(301);
+    }
 }

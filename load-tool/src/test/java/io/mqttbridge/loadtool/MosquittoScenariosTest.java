@@ -135,4 +135,26 @@ class MosquittoScenariosTest {
         assertThat(result.brokerRssAfterBytes).isPositive();
         assertThat(result.brokerRssBytesPerConnection).isNotNull();
     }
+
+    @Test
+    void reconnectStormBringsEveryPersistentClientBackWithEveryMessageSentWhileAway() throws InterruptedException {
+        LoadOptions options = options("reconnect-storm").set("qos", 1).set("connections", 300)
+                .set("messages-per-client", 3).set("inflight", 300).set("source-addresses", 3);
+
+        ScenarioResult result = run(options);
+
+        assertThat(result.problems).isEmpty();
+        assertThat(result.ok).isTrue();
+        assertThat(result.persistentClients).isEqualTo(300);
+        assertThat(result.connected).isEqualTo(300);
+        assertThat(result.connectFailures).isZero();
+        assertThat(result.sessionsNotPresent).isZero();
+        assertThat(result.acknowledged).isEqualTo(900);
+        assertThat(result.expected).isEqualTo(900);
+        assertThat(result.received).isEqualTo(900);
+        assertThat(result.lost).isZero();
+        assertThat(result.allBackSeconds).isPositive();
+        assertThat(result.connectLatencyMicros.count).isEqualTo(300);
+        assertThat(result.brokerCpuMicrosPerConnect).isNotNull();
+    }
 }

@@ -37,18 +37,28 @@ public final class MqttClientConnection {
         this.handler = handler;
     }
 
+    /** Opens a connection and sends CONNECT with a clean session; see the other overload. */
+    public static CompletableFuture<MqttClientConnection> connect(Transport transport, InetSocketAddress broker,
+            InetSocketAddress localAddress, String clientId, int keepAliveSeconds, InboundListener listener,
+            Runnable writabilityListener) {
+        return connect(transport, broker, localAddress, clientId, true, keepAliveSeconds, listener, writabilityListener);
+    }
+
     /**
-     * Opens a connection and sends CONNECT with a clean session.
+     * Opens a connection and sends CONNECT.
      *
      * @param localAddress the source address to bind, or {@code null} for the system's choice
+     * @param cleanSession {@code false} asks the broker to keep the session (subscriptions, queued QoS 1/2
+     *     messages) across connections of this client id
      * @param keepAliveSeconds keep alive sent in CONNECT; the client pings at half of it
      * @param listener told about every received message
      * @param writabilityListener run on the event loop whenever the channel becomes writable again
      */
     public static CompletableFuture<MqttClientConnection> connect(Transport transport, InetSocketAddress broker,
-            InetSocketAddress localAddress, String clientId, int keepAliveSeconds, InboundListener listener,
-            Runnable writabilityListener) {
-        MqttClientHandler handler = new MqttClientHandler(clientId, keepAliveSeconds, listener, writabilityListener);
+            InetSocketAddress localAddress, String clientId, boolean cleanSession, int keepAliveSeconds,
+            InboundListener listener, Runnable writabilityListener) {
+        MqttClientHandler handler = new MqttClientHandler(clientId, cleanSession, keepAliveSeconds, listener,
+                writabilityListener);
         Bootstrap bootstrap = transport.bootstrap().handler(new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel channel) {
@@ -158,6 +168,21 @@ public final class MqttClientConnection {
             channel.close();
         }
         return closed;
+    }
+
+    /**
+     * Closes the socket without DISCONNECT, as a network outage or a crashed device would: the broker
+     * keeps a persistent session and publishes the will. Completes when the socket is closed.
+     */
+    public CompletableFuture<Void> drop() {
+        CompletableFuture<Void> closed = closeFuture();
+        channel.close();
+        return closed;
+    }
+
+    /** Whether the broker's CONNACK said it still had a session for this client id. */
+    public boolean sessionPresent() {
+        return handler.sessionPresent();
     }
 
     /** Packet types received, for diagnostics. */

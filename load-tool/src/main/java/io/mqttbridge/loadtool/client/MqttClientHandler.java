@@ -37,6 +37,7 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_PACKET_ID = 0xFFFF;
 
     private final String clientId;
+    private final boolean cleanSession;
     private final int keepAliveSeconds;
     private final InboundListener listener;
     private final Runnable writabilityListener;
@@ -52,10 +53,13 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
     private int unacknowledged;
     private long acknowledged;
     private long qos2Resends;
+    private volatile boolean sessionPresent;
     private Runnable acknowledgedListener = () -> { };
 
-    MqttClientHandler(String clientId, int keepAliveSeconds, InboundListener listener, Runnable writabilityListener) {
+    MqttClientHandler(String clientId, boolean cleanSession, int keepAliveSeconds, InboundListener listener,
+            Runnable writabilityListener) {
         this.clientId = clientId;
+        this.cleanSession = cleanSession;
         this.keepAliveSeconds = keepAliveSeconds;
         this.listener = listener;
         this.writabilityListener = writabilityListener;
@@ -63,6 +67,11 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
 
     CompletableFuture<Void> connAckFuture() {
         return connAck;
+    }
+
+    /** The CONNACK's session-present flag; meaningful once the CONNACK arrived. */
+    boolean sessionPresent() {
+        return sessionPresent;
     }
 
     int unacknowledged() {
@@ -90,7 +99,7 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(MqttMessageBuilders.connect()
                 .protocolVersion(MqttVersion.MQTT_3_1_1)
                 .clientId(clientId)
-                .cleanSession(true)
+                .cleanSession(cleanSession)
                 .keepAlive(keepAliveSeconds)
                 .build());
         ctx.fireChannelActive();
@@ -155,8 +164,10 @@ final class MqttClientHandler extends ChannelInboundHandlerAdapter {
         MqttMessageType type = message.fixedHeader().messageType();
         switch (type) {
             case CONNACK -> {
-                MqttConnectReturnCode code = ((MqttConnAckMessage) message).variableHeader().connectReturnCode();
+                MqttConnAckMessage connAckMessage = (MqttConnAckMessage) message;
+                MqttConnectReturnCode code = connAckMessage.variableHeader().connectReturnCode();
                 if (code == MqttConnectReturnCode.CONNECTION_ACCEPTED) {
+                    sessionPresent = connAckMessage.variableHeader().isSessionPresent();
                     connAck.complete(null);
                 } else {
                     connAck.completeExceptionally(new IOException("CONNECT refused: " + code));

@@ -43,7 +43,10 @@ public final class ComparisonReport {
                     r -> r.connectLatencyMicros == null ? null : (double) r.connectLatencyMicros.p99, false),
             new Figure("connect failures", r -> r.connectFailures == null ? null : (double) r.connectFailures, false),
             new Figure("broker CPU us/connect", r -> r.brokerCpuMicrosPerConnect, false),
-            new Figure("broker RSS bytes/connection", r -> r.brokerRssBytesPerConnection, false));
+            new Figure("broker RSS bytes/connection", r -> r.brokerRssBytesPerConnection, false),
+            new Figure("seconds until all back", r -> r.allBackSeconds, false),
+            new Figure("sessions not present", r -> r.sessionsNotPresent == null ? null : (double) r.sessionsNotPresent, false),
+            new Figure("lost while away", r -> r.allBackSeconds == null || r.lost == null ? null : (double) r.lost, false));
 
     private ComparisonReport() {
     }

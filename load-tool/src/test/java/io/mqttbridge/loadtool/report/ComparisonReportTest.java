@@ -69,4 +69,30 @@ class ComparisonReportTest {
             assertThat(r.caseName).isEqualTo("fan-in qos1");
         });
     }
+
+    @Test
+    void reconnectStormRowsShowTheTimeUntilAllAreBackAndTheLoss() {
+        ScenarioResult mosquitto = storm("mosquitto", 2.0, 0);
+        ScenarioResult ours = storm("ours", 5.0, 3);
+
+        String table = print(List.of(mosquitto, ours));
+
+        assertThat(table).contains("| reconnect storm | seconds until all back | 2 | 5 ! | 2.50 |");
+        assertThat(table).contains("| reconnect storm | lost while away | 0 | 3 ! | - |");
+        assertThat(table).contains("| reconnect storm | connects/s | 500 | 200 ! | 0.40 |");
+    }
+
+    private static ScenarioResult storm(String label, double seconds, long lost) {
+        ScenarioResult result = new ScenarioResult();
+        result.label = label;
+        result.caseName = "reconnect storm";
+        result.scenario = "reconnect-storm";
+        result.ok = lost == 0;
+        result.connected = 1_000L;
+        result.connectsPerSecond = 1_000 / seconds;
+        result.allBackSeconds = seconds;
+        result.sessionsNotPresent = 0L;
+        result.lost = lost;
+        return result;
+    }
 }
