@@ -21,6 +21,7 @@ import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.routing.TopicTree;
 import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.session.RecoveredMessages;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
@@ -524,6 +525,35 @@ public final class MqttBroker implements MessagePublisher {
         @Override
         public CompletableFuture<Void> handOver(String clientId) {
             return sessions.handOver(clientId);
+        }
+
+        @Override
+        public CompletableFuture<Integer> recover(String clientId, List<PublishedMessage> messages) {
+            Session session = sessions.get(clientId);
+            if (session == null || messages.isEmpty()) {
+                return CompletableFuture.completedFuture(0);
+            }
+            CompletableFuture<Integer> handed = new CompletableFuture<>();
+            // On the session's executor: what it holds cannot change while the missing ones are picked.
+            session.execute(() -> {
+                try {
+                    List<PublishedMessage> missing = RecoveredMessages.notIn(session.snapshot().pending(), messages);
+                    List<CompletableFuture<Void>> stored = new ArrayList<>(missing.size());
+                    for (PublishedMessage message : missing) {
+                        stored.add(router.routeToSession(message, session));
+                    }
+                    CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+                        if (error == null) {
+                            handed.complete(missing.size());
+                        } else {
+                            handed.completeExceptionally(error);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    handed.completeExceptionally(e);
+                }
+            });
+            return handed;
         }
 
         @Override

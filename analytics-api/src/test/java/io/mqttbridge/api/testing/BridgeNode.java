@@ -68,6 +68,7 @@ public final class BridgeNode implements AutoCloseable {
         private String heap = "256m";
         private Duration readyTimeout = Duration.ofSeconds(90);
         private final List<String> extraConfig = new ArrayList<>();
+        private final List<String> extraKafkaConfig = new ArrayList<>();
 
         private Builder(String nodeId, Path dataDirectory) {
             this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
@@ -107,6 +108,12 @@ public final class BridgeNode implements AutoCloseable {
         /** Top-level YAML appended to the generated configuration (a key the defaults do not set). */
         public Builder config(String yaml) {
             extraConfig.add(yaml);
+            return this;
+        }
+
+        /** YAML under the {@code kafka:} key, without its indentation (e.g. {@code cluster:\n  enabled: true}). */
+        public Builder kafkaConfig(String yaml) {
+            extraKafkaConfig.add(yaml);
             return this;
         }
 
@@ -312,6 +319,7 @@ public final class BridgeNode implements AutoCloseable {
                     - mqttTopicFilter: "#"
                       kafkaTopic: "%s"
                       keyStrategy: CLIENT_ID
+                %s
                 database:
                   jdbcUrl: "%s"
                   user: "%s"
@@ -333,9 +341,19 @@ public final class BridgeNode implements AutoCloseable {
                     org.flywaydb: WARN
                     com.zaxxer.hikari: WARN
                 """.formatted(settings.dataDirectory, settings.nodeId, mqttPort, settings.kafkaBootstrapServers,
-                settings.mirrorTopic, settings.jdbcUrl, nullToEmpty(settings.databaseUser),
+                settings.mirrorTopic, kafkaExtra(), settings.jdbcUrl, nullToEmpty(settings.databaseUser),
                 nullToEmpty(settings.databasePassword), apiPort, adminPort);
         return yaml + String.join("\n", settings.extraConfig);
+    }
+
+    private String kafkaExtra() {
+        StringBuilder yaml = new StringBuilder();
+        for (String block : settings.extraKafkaConfig) {
+            for (String line : block.split("\n")) {
+                yaml.append(yaml.length() == 0 ? "" : "\n").append("  ").append(line);
+            }
+        }
+        return yaml.toString();
     }
 
     private static String nullToEmpty(String value) {

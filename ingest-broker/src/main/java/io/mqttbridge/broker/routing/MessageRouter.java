@@ -129,6 +129,19 @@ public final class MessageRouter {
         return routeDurably(message, scope.nonShared(), scope.sharedTopicFilters()::contains, onHandled);
     }
 
+    /**
+     * Routes a message another node accepted to {@code session} alone, through its matching
+     * non-shared subscriptions (a message recovered from a dead node's inbox for a session that
+     * moved here). No forwarding, no retained store, no shared groups.
+     *
+     * @return completes once the session stored it (at once when it does not write through)
+     */
+    public CompletableFuture<Void> routeToSession(PublishedMessage message, Session session) {
+        List<CompletableFuture<Void>> stored = new ArrayList<>(0);
+        route(message, true, group -> false, null, stored, session);
+        return stored.isEmpty() ? STORED : CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+    }
+
     private void storeRetained(PublishedMessage message) {
         if (message.retain() && config.isRetainAvailable()) {
             retainedStore.put(message).whenComplete((ignored, error) -> {
@@ -160,8 +173,14 @@ public final class MessageRouter {
      */
     private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
                       IntConsumer onHandled, List<CompletableFuture<Void>> stored) {
+        return route(message, nonShared, servesShared, onHandled, stored, null);
+    }
+
+    /** @param only when not null, the one session that may get the message */
+    private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
+                      IntConsumer onHandled, List<CompletableFuture<Void>> stored, Session only) {
         RoutedMessage routed = RoutedMessage.of(message);
-        Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared);
+        Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared, only);
         tree.match(message.topic(), collector);
         int count = collector.targets.size() + collector.shared.size();
         Runnable perSession = null;
@@ -239,8 +258,11 @@ public final class MessageRouter {
         private final Predicate<String> servesShared;
         final Map<Session, Target> targets = new HashMap<>(4);
         final List<Subscription> shared = new ArrayList<>(0);
+        private final Session only;
 
-        Collector(String publisherClientId, String topic, boolean nonShared, Predicate<String> servesShared) {
+        Collector(String publisherClientId, String topic, boolean nonShared, Predicate<String> servesShared,
+                  Session only) {
+            this.only = only;
             this.publisherClientId = publisherClientId;
             this.topic = topic;
             this.nonShared = nonShared;
@@ -249,7 +271,7 @@ public final class MessageRouter {
 
         @Override
         public void subscription(Subscription subscription) {
-            if (!nonShared) {
+            if (!nonShared || only != null && subscription.session() != only) {
                 return;
             }
             if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {

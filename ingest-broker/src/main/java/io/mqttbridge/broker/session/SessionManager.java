@@ -99,7 +99,8 @@ public final class SessionManager {
                 return store.remove(clientId);
             }
             return store.load(clientId).thenCompose(snapshot -> snapshot.isEmpty()
-                    ? DONE : restoreOne(snapshot.get(), executor));
+                    ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
+                            fabric.recoverFromDeadHolder(clientId)));
         });
     }
 

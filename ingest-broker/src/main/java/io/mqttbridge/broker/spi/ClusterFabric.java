@@ -68,6 +68,18 @@ public interface ClusterFabric {
      */
     boolean isHolder(String clientId);
 
+    /**
+     * Called after a session claimed with {@link #claim} was restored here from the session store:
+     * when the node that held the client was dead (no heartbeat), hands the session the messages
+     * that were forwarded to that node for it and that the store does not have (through
+     * {@link ClusterMember#recover}). Completes when they are handed over, at once when there is
+     * nothing to recover; never fails the connection (a recovery that fails is logged). May block
+     * nothing on the caller's thread.
+     */
+    default CompletableFuture<Void> recoverFromDeadHolder(String clientId) {
+        return SingleNodeFabric.DONE;
+    }
+
     /** The outcome of {@link #forward} for the node that accepted the message. */
     interface Forwarding {
 
@@ -119,6 +131,15 @@ public interface ClusterFabric {
          * store). Completes when the store has the session; at once when there was none here.
          */
         CompletableFuture<Void> handOver(String clientId);
+
+        /**
+         * Hands {@code messages}, forwarded to a node that died while it held {@code clientId}, to
+         * that client's session here, through its matching non-shared subscriptions, skipping those
+         * the session already has (same publisher, topic, receive time and payload), in order.
+         * Completes with the number handed over once the session stored them; with 0 when there is
+         * no such session here.
+         */
+        CompletableFuture<Integer> recover(String clientId, java.util.List<PublishedMessage> messages);
 
         /** Disconnects {@code clientId} if it is connected here (MQTT 5: 0x98 administrative action). */
         boolean disconnect(String clientId);

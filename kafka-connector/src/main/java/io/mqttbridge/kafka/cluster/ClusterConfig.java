@@ -28,6 +28,11 @@ public class ClusterConfig {
     public static final int DEFAULT_CLAIM_TIMEOUT_MS = 5_000;
     /** A node that could not write to Kafka for this long closes its clients so they reconnect elsewhere. */
     public static final int DEFAULT_KAFKA_LOSS_TIMEOUT_MS = 10_000;
+    /**
+     * How long a node that takes over a client of a dead node may spend reading the dead node's
+     * inbox for that client's messages before it accepts the CONNECT with what it read.
+     */
+    public static final int DEFAULT_RECOVERY_TIMEOUT_MS = 10_000;
     /** How long start-up may take to read the cluster's state. */
     public static final int DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 
@@ -44,6 +49,7 @@ public class ClusterConfig {
     private int claimTimeoutMs = DEFAULT_CLAIM_TIMEOUT_MS;
     private int kafkaLossTimeoutMs = DEFAULT_KAFKA_LOSS_TIMEOUT_MS;
     private int startupTimeoutMs = DEFAULT_STARTUP_TIMEOUT_MS;
+    private int recoveryTimeoutMs = DEFAULT_RECOVERY_TIMEOUT_MS;
     private Map<String, String> consumerProperties = new LinkedHashMap<>();
 
     /**
@@ -75,6 +81,7 @@ public class ClusterConfig {
         require(kafkaLossTimeoutMs > heartbeatIntervalMs, prefix + ".kafkaLossTimeoutMs",
                 "must be greater than heartbeatIntervalMs (" + heartbeatIntervalMs + "), was " + kafkaLossTimeoutMs);
         require(startupTimeoutMs >= 1_000, prefix + ".startupTimeoutMs", "must be at least 1000, was " + startupTimeoutMs);
+        require(recoveryTimeoutMs >= 100, prefix + ".recoveryTimeoutMs", "must be at least 100, was " + recoveryTimeoutMs);
         require(consumerProperties != null, prefix + ".consumerProperties", "must not be null");
     }
 
@@ -153,6 +160,15 @@ public class ClusterConfig {
 
     public ClusterConfig setHandoverTimeoutMs(int handoverTimeoutMs) {
         this.handoverTimeoutMs = handoverTimeoutMs;
+        return this;
+    }
+
+    public int getRecoveryTimeoutMs() {
+        return recoveryTimeoutMs;
+    }
+
+    public ClusterConfig setRecoveryTimeoutMs(int recoveryTimeoutMs) {
+        this.recoveryTimeoutMs = recoveryTimeoutMs;
         return this;
     }
 

@@ -12,6 +12,7 @@ import io.mqttbridge.kafka.cluster.internal.ControlRecords;
 import io.mqttbridge.kafka.cluster.internal.ControlRecords.ClaimRecord;
 import io.mqttbridge.kafka.cluster.internal.ControlRecords.ClaimType;
 import io.mqttbridge.kafka.cluster.internal.ControlRecords.Heartbeat;
+import io.mqttbridge.kafka.cluster.internal.DeadInboxReader;
 import io.mqttbridge.kafka.cluster.internal.InboxReader;
 import io.mqttbridge.kafka.cluster.internal.InboxRecords;
 import io.mqttbridge.kafka.cluster.internal.RouteDirectory;
@@ -36,6 +37,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -95,10 +98,14 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
     private final Map<String, String> holders = new ConcurrentHashMap<>();
     private final Map<String, PendingClaim> pendingClaims = new ConcurrentHashMap<>();
+    // Client id -> the dead node that held it when this node claimed it: its inbox is read on restore.
+    private final Map<String, String> deadPredecessors = new ConcurrentHashMap<>();
+    private final AtomicLong recoveredMessages = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong forwardedRecords = new AtomicLong();
     private final AtomicLong forwardedBytes = new AtomicLong();
     private final ScheduledExecutorService scheduler;
+    private final ExecutorService recovery;
     private volatile ClusterMember member;
     private volatile ControlReader controlReader;
     private volatile InboxReader inboxReader;
@@ -109,7 +116,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private volatile boolean isolated;
     private volatile boolean stopped;
 
-    private record PendingClaim(String clientId, CompletableFuture<Void> done) {
+    private record PendingClaim(String clientId, CompletableFuture<Void> done, AtomicBoolean readBack) {
     }
 
     /**
@@ -131,6 +138,12 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.recovery = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "cluster-recovery-" + nodeId);
+            thread.setDaemon(true);
+            return thread;
+        });
+        metrics.register(MetricRegistry.name("cluster", "recovered-messages"), (Gauge<Long>) recoveredMessages::get);
         metrics.register(MetricRegistry.name("cluster", "forwarded-records"), (Gauge<Long>) forwardedRecords::get);
         metrics.register(MetricRegistry.name("cluster", "forwarded-bytes"), (Gauge<Long>) forwardedBytes::get);
         metrics.register(MetricRegistry.name("cluster", "inbox-records"), (Gauge<Long>) this::inboxRecords);
@@ -390,7 +403,9 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         }
         String claimId = instanceId + "-" + sequence.incrementAndGet();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        pendingClaims.put(claimId, new PendingClaim(clientId, done));
+        AtomicBoolean readBack = new AtomicBoolean();
+        deadPredecessors.remove(clientId);
+        pendingClaims.put(claimId, new PendingClaim(clientId, done, readBack));
         done.whenComplete((ignored, error) -> pendingClaims.remove(claimId));
         sendControl(new ProducerRecord<>(config.claimsTopic(), key(clientId),
                 new ClaimRecord(ClaimType.CLAIM, nodeId, claimId, null).encode()))
@@ -399,10 +414,66 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
                         done.completeExceptionally(error);
                     }
                 });
-        scheduler.schedule(() -> done.completeExceptionally(new TimeoutException("claim of client " + clientId
-                + " not confirmed by Kafka within " + config.getClaimTimeoutMs() + " ms (cluster.claimTimeoutMs)")),
-                config.getClaimTimeoutMs(), TimeUnit.MILLISECONDS);
+        // Only the read-back is bounded here: the wait for a previous holder has bounds of its own.
+        scheduler.schedule(() -> {
+            if (!readBack.get()) {
+                done.completeExceptionally(new TimeoutException("claim of client " + clientId
+                        + " not confirmed by Kafka within " + config.getClaimTimeoutMs() + " ms (cluster.claimTimeoutMs)"));
+            }
+        }, config.getClaimTimeoutMs(), TimeUnit.MILLISECONDS);
         return done;
+    }
+
+    /**
+     * When the node that held {@code clientId} was dead at this node's claim, reads that node's
+     * inbox from its committed offsets to its end and hands the client's session here what was
+     * forwarded for its non-shared subscriptions and the session does not have (see
+     * {@link ClusterMember#recover}). On the recovery thread, at most
+     * {@link ClusterConfig#getRecoveryTimeoutMs()}; never fails.
+     */
+    @Override
+    public CompletableFuture<Void> recoverFromDeadHolder(String clientId) {
+        String dead = deadPredecessors.remove(clientId);
+        ClusterMember current = member;
+        if (dead == null || current == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            recovery.execute(() -> {
+                try {
+                    long started = System.nanoTime();
+                    Properties properties = consumerProperties(config.inboxTopic(dead));
+                    properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "mqtt-cluster-" + nodeId + "-recovery");
+                    DeadInboxReader.Result read = DeadInboxReader.read(properties, config.inboxTopic(dead), true,
+                            Duration.ofMillis(config.getRecoveryTimeoutMs()));
+                    long left = Math.max(1, config.getRecoveryTimeoutMs()
+                            - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                    int handed = current.recover(clientId, read.messages()).get(left, TimeUnit.MILLISECONDS);
+                    recoveredMessages.addAndGet(handed);
+                    if (!read.complete()) {
+                        LOG.warn("cluster: read only part of dead node {}'s inbox for client {} within {} ms"
+                                + " (cluster.recoveryTimeoutMs)", dead, clientId, config.getRecoveryTimeoutMs());
+                    }
+                    LOG.info("cluster: client {} of dead node {}: {} messages recovered from {} inbox records in {} ms",
+                            clientId, dead, handed, read.records(),
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                } catch (Exception e) {
+                    LOG.warn("cluster: could not recover the messages of client {} from dead node {}'s inbox: {}",
+                            clientId, dead, e.toString());
+                } finally {
+                    done.complete(null);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    /** Messages handed to sessions here from dead nodes' inboxes. */
+    public long recoveredMessages() {
+        return recoveredMessages.get();
     }
 
     @Override
@@ -511,9 +582,58 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     public void close() {
         stop();
         scheduler.shutdownNow();
+        recovery.shutdownNow();
         dataSender.close(5_000);
         controlSender.close(5_000);
         producer.close(Duration.ofSeconds(5));
+    }
+
+    /**
+     * The previous holder did not release {@code pending}'s client within the hand-over timeout.
+     * If it still heartbeats it is alive but slow: go on without it, as before. If its heartbeats
+     * stopped, it is probably dead: wait until it counts as dead (at most {@code nodeTimeoutMs}
+     * after its last heartbeat) and then recover its inbox, so that a client reconnecting at once
+     * after a crash loses nothing.
+     */
+    private void awaitHandOverOrDeath(PendingClaim pending, String previous) {
+        if (pending.done().isDone()) {
+            return;
+        }
+        Heartbeat last = heartbeats.get(previous);
+        long now = System.currentTimeMillis();
+        if (last == null || now - last.sentAtMillis() > config.getNodeTimeoutMs()) {
+            deadPredecessors.put(pending.clientId(), previous);
+            pending.done().complete(null);
+            return;
+        }
+        if (now - last.sentAtMillis() <= 3L * config.getHeartbeatIntervalMs()) {
+            if (pending.done().complete(null)) {
+                LOG.warn("cluster: node {} did not hand client {} over within {} ms (cluster.handoverTimeoutMs);"
+                        + " continuing without it", previous, pending.clientId(), config.getHandoverTimeoutMs());
+            }
+            return;
+        }
+        long untilDead = last.sentAtMillis() + config.getNodeTimeoutMs() - now + 1;
+        scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous), Math.max(1, untilDead), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops this node's part of the cluster at once, as {@code kill -9} would: no leave record, no
+     * final inbox commit, no more heartbeats (for tests of node failure; {@link #close} afterwards
+     * releases the rest).
+     */
+    public synchronized void halt() {
+        if (stopped || member == null) {
+            return;
+        }
+        stopped = true;
+        scheduler.shutdownNow();
+        if (inboxReader != null) {
+            inboxReader.halt();
+        }
+        if (controlReader != null) {
+            controlReader.close();
+        }
     }
 
     private static byte[] key(String text) {
@@ -625,16 +745,15 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
                 if (pending == null) {
                     return;
                 }
-                if (previous == null || previous.equals(nodeId) || !isAlive(previous)) {
+                pending.readBack().set(true);
+                if (previous == null || previous.equals(nodeId)) {
+                    pending.done().complete(null);
+                } else if (!isAlive(previous)) {
+                    deadPredecessors.put(clientId, previous);
                     pending.done().complete(null);
                 } else {
-                    scheduler.schedule(() -> {
-                        if (pending.done().complete(null)) {
-                            LOG.warn("cluster: node {} did not hand client {} over within {} ms"
-                                    + " (cluster.handoverTimeoutMs); continuing without it", previous, clientId,
-                                    config.getHandoverTimeoutMs());
-                        }
-                    }, config.getHandoverTimeoutMs(), TimeUnit.MILLISECONDS);
+                    scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous),
+                            config.getHandoverTimeoutMs(), TimeUnit.MILLISECONDS);
                 }
                 return;
             }

@@ -23,6 +23,7 @@ import io.mqttbridge.kafka.downlink.KafkaDownlink;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
 import io.mqttbridge.kafka.testing.ClusterNode;
+import io.mqttbridge.kafka.testing.FreezableSessionStore;
 import io.mqttbridge.testing.kafka.KafkaTestClients;
 import io.mqttbridge.testing.kafka.TestKafka;
 import java.time.Duration;
@@ -30,11 +31,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -85,7 +89,11 @@ class ClusterEndToEndTest {
     }
 
     private ClusterNode node(String nodeId) {
-        ClusterNode node = ClusterNode.start(bootstrap, clusterConfig, nodeId, sessions, retained,
+        return node(nodeId, sessions);
+    }
+
+    private ClusterNode node(String nodeId, io.mqttbridge.broker.spi.SessionStore store) {
+        ClusterNode node = ClusterNode.start(bootstrap, clusterConfig, nodeId, store, retained,
                 List.of(new MirrorRule("#", mirrorTopic)));
         nodes.add(node);
         return node;
@@ -567,5 +575,89 @@ class ClusterEndToEndTest {
         assertThat(client.disconnectCodes).containsExactly(0x98);
         Set<String> live = new HashSet<>(one.fabric().liveNodes());
         assertThat(live).contains("n1", "n2");
+    }
+
+    @Test
+    void aClientOfAKilledNodeResumesOnAnotherWithEveryMessageForwardedToTheDeadNodeExactlyOnce() throws Exception {
+        ClusterNode one = node("n1");
+        FreezableSessionStore twoStore = new FreezableSessionStore(sessions);
+        ClusterNode two = node("n2", twoStore);
+        Mqtt5BlockingClient subscriber = hive(two, "survivor");
+        List<String> beforeCrash = new CopyOnWriteArrayList<>();
+        subscriber.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> beforeCrash.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        subscriber.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        subscriber.subscribeWith().topicFilter("crash/survivor").qos(MqttQos.AT_LEAST_ONCE).send();
+        one.awaitRoute(two, "crash/survivor");
+        Mqtt5BlockingClient publisher = hive(one, "crash-publisher");
+        publisher.connect();
+        for (int i = 0; i < 3; i++) {
+            publisher.publishWith().topic("crash/survivor").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(("before-" + i).getBytes(UTF_8)).send();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> beforeCrash.size() >= 3);
+        // Node 2 committed what it handed over, as it does after every poll.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> admin.listConsumerGroupOffsets(
+                    clusterConfig.inboxTopic("n2")).partitionsToOffsetAndMetadata().get().values().stream()
+                    .mapToLong(offset -> offset.offset()).sum() >= 3);
+        }
+
+        twoStore.freeze();
+        two.crash();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String payload = "during-" + i;
+            publisher.publishWith().topic("crash/survivor").qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(UTF_8))
+                    .send();
+            published.add(payload);
+        }
+
+        // The client reconnects at once, while node 2 still looks alive to node 1.
+        Mqtt5BlockingClient again = hive(one, "survivor");
+        List<String> received = new CopyOnWriteArrayList<>();
+        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        Mqtt5ConnAck ack = again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+
+        assertThat(ack.isSessionPresent()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 10);
+        assertThat(received).containsExactlyElementsOf(published);
+        assertThat(one.fabric().recoveredMessages()).isEqualTo(10);
+    }
+
+    @Test
+    void aClientOfACleanlyStoppedNodeGetsWhatWasForwardedThereAfterTheStopWithoutDuplicates() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        Mqtt5BlockingClient subscriber = hive(two, "leaver");
+        subscriber.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        subscriber.subscribeWith().topicFilter("stop/leaver").qos(MqttQos.EXACTLY_ONCE).send();
+        subscriber.disconnect();
+        one.awaitRoute(two, "stop/leaver");
+        Mqtt5BlockingClient publisher = hive(one, "stop-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            if (i == 3) {
+                // Queued on node 2 and saved by its clean stop; the rest only reaches its inbox.
+                await().atMost(Duration.ofSeconds(10)).until(() -> two.fabric().inboxRecords() >= 3);
+                two.close();
+                nodes.remove(two);
+            }
+            String payload = "m" + i;
+            publisher.publishWith().topic("stop/leaver").qos(MqttQos.EXACTLY_ONCE).payload(payload.getBytes(UTF_8))
+                    .send();
+            published.add(payload);
+        }
+
+        Mqtt5BlockingClient again = hive(one, "leaver");
+        List<String> received = new CopyOnWriteArrayList<>();
+        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+
+        await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 6);
+        assertThat(received).containsExactlyElementsOf(published);
     }
 }

@@ -110,6 +110,16 @@ public final class ClusterNode implements AutoCloseable {
         await().atMost(Duration.ofSeconds(10)).until(() -> fabric.liveNodes().contains(other.nodeId));
     }
 
+    /**
+     * Ends this node as {@code kill -9} would as far as the cluster sees it: heartbeats stop, no
+     * leave record, no final inbox commit; its clients' connections drop. The caller freezes the
+     * node's session store first if the store must keep only what was written through before.
+     */
+    public void crash() {
+        fabric.halt();
+        broker.stop();
+    }
+
     @Override
     public void close() {
         broker.stop();

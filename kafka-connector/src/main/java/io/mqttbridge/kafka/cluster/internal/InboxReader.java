@@ -36,6 +36,7 @@ public final class InboxReader implements AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private volatile boolean running = true;
     private volatile boolean failed;
+    private volatile boolean commitOnClose = true;
     private Map<TopicPartition, OffsetAndMetadata> lastHandedOver = Map.of();
 
     public InboxReader(Consumer<byte[], byte[]> consumer, String topic, ClusterMember member, String nodeId) {
@@ -101,7 +102,7 @@ public final class InboxReader implements AutoCloseable {
             LOG.error("cluster: inbox reader stopped", e);
         } finally {
             try {
-                if (!lastHandedOver.isEmpty()) {
+                if (commitOnClose && !lastHandedOver.isEmpty()) {
                     consumer.commitSync(lastHandedOver, Duration.ofSeconds(2));
                 }
             } catch (RuntimeException e) {
@@ -114,6 +115,12 @@ public final class InboxReader implements AutoCloseable {
     /** False once the reader stopped on an error (not when it was closed). */
     public boolean isAlive() {
         return !failed;
+    }
+
+    /** Stops without the final commit, as a killed process would (for tests of node failure). */
+    public void halt() {
+        commitOnClose = false;
+        close();
     }
 
     @Override

@@ -1,0 +1,56 @@
+package io.mqttbridge.kafka.testing;
+
+import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionStore;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One node's view of a shared session store that can be frozen: from then on the node's writes
+ * are dropped, as a killed process writes nothing more (reads still work).
+ */
+public final class FreezableSessionStore implements SessionStore {
+
+    private final SessionStore shared;
+    private volatile boolean frozen;
+
+    public FreezableSessionStore(SessionStore shared) {
+        this.shared = shared;
+    }
+
+    public void freeze() {
+        frozen = true;
+    }
+
+    @Override
+    public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
+        return shared.loadAll();
+    }
+
+    @Override
+    public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+        return shared.load(clientId);
+    }
+
+    @Override
+    public CompletableFuture<Void> save(SessionSnapshot snapshot) {
+        return frozen ? CompletableFuture.completedFuture(null) : shared.save(snapshot);
+    }
+
+    @Override
+    public CompletableFuture<Void> remove(String clientId) {
+        return frozen ? CompletableFuture.completedFuture(null) : shared.remove(clientId);
+    }
+
+    @Override
+    public CompletableFuture<Void> append(String clientId, PendingMessage message) {
+        return frozen ? CompletableFuture.completedFuture(null) : shared.append(clientId, message);
+    }
+
+    @Override
+    public CompletableFuture<Void> acknowledge(String clientId, long sequence) {
+        return frozen ? CompletableFuture.completedFuture(null) : shared.acknowledge(clientId, sequence);
+    }
+}
