@@ -95,8 +95,11 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
     public CompletableFuture<AuthenticationResult> authenticate(AuthenticationRequest request) {
         String deviceId = request.username();
         if (deviceId == null || deviceId.isEmpty() || request.password() == null) {
-            return CompletableFuture.completedFuture(refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD,
-                    "no user name or no password"));
+            // Not a registry device (anonymous, certificate or token clients): the next method of the
+            // chain decides, so this is no refusal worth a log line per connect.
+            LOG.debug("Client {} from {} has no user name or no password: not a registry device", request.clientId(),
+                    request.remoteAddress());
+            return CompletableFuture.completedFuture(AuthenticationResult.refused(Refusal.BAD_USERNAME_OR_PASSWORD));
         }
         String password = new String(request.password(), StandardCharsets.UTF_8);
         try {
