@@ -347,6 +347,8 @@ public class LoadOptions {
             case "broker-pid" -> brokerPid = Long.parseLong(text);
             case "io-threads" -> ioThreads = Integer.parseInt(text);
             case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
+            case "kafka-topic" -> kafkaTopic = text;
+            case "kafka-partitions" -> kafkaPartitions = Integer.parseInt(text);
             case "label" -> label = text;
             case "case" -> caseName = text;
             default -> throw new IllegalArgumentException("unknown option --" + option);
