@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When PostgreSQL fails it keeps the batch it holds, pauses all its partitions (memory stays
  * bounded by one batch), keeps polling to stay in the group, retries with exponential backoff and
- * resumes once a write succeeds. While it holds the session-events partitions and has read them to
- * the end, it also closes the sessions of dead broker nodes every {@code deadNodeCheckIntervalSeconds}.
+ * resumes once a write succeeds. Between batches it lets {@link DeadNodeCheck} close the sessions of
+ * dead broker nodes, and it reports its positions to the {@link LagTracker}.
  *
  * <p>Threading: {@link #start} starts the thread; {@link #wakeup} may be called from any thread.
  */
@@ -46,8 +46,7 @@ public final class HistoryConsumerLoop {
     private final HistoryBatchWriter batchWriter;
     private final WriterMetrics metrics;
     private final LagTracker lag;
-    private final DeadNodeReaper reaper;
-    private final Clock clock;
+    private final DeadNodeCheck deadNodes;
     private final BooleanSupplier stopping;
     private final Runnable beforeOffsetCommit;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -57,7 +56,6 @@ public final class HistoryConsumerLoop {
     // Owned by the loop's thread.
     private List<ConsumerRecord<byte[], byte[]>> pending;
     private long backoffMillis;
-    private long lastReapMillis = Long.MIN_VALUE;
 
     /**
      * @param stopping true once the writer stops
@@ -71,8 +69,8 @@ public final class HistoryConsumerLoop {
         this.batchWriter = batchWriter;
         this.metrics = metrics;
         this.lag = lag;
-        this.reaper = reaper;
-        this.clock = clock;
+        this.deadNodes = new DeadNodeCheck(reaper, config.getSessionEventsTopic(),
+                TimeUnit.SECONDS.toMillis(config.getDeadNodeCheckIntervalSeconds()), clock, metrics);
         this.stopping = stopping;
         this.beforeOffsetCommit = beforeOffsetCommit;
     }
@@ -130,7 +128,9 @@ public final class HistoryConsumerLoop {
                     writePending();
                 }
                 reportLag();
-                maybeCloseSessionsOfDeadNodes();
+                if (!paused) {
+                    deadNodes.maybeRun(consumer);
+                }
             }
         } catch (WakeupException e) {
             if (!stopping.getAsBoolean()) {
@@ -221,33 +221,6 @@ public final class HistoryConsumerLoop {
             counts.merge(new TopicPartition(r.topic(), r.partition()), 1L, Long::sum);
         }
         return counts;
-    }
-
-    private void maybeCloseSessionsOfDeadNodes() {
-        long now = clock.millis();
-        if (paused || lastReapMillis != Long.MIN_VALUE
-                && now - lastReapMillis < TimeUnit.SECONDS.toMillis(config.getDeadNodeCheckIntervalSeconds())) {
-            return;
-        }
-        boolean holdsSessionEvents = false;
-        for (TopicPartition tp : consumer.assignment()) {
-            if (tp.topic().equals(config.getSessionEventsTopic())) {
-                holdsSessionEvents = true;
-                OptionalLong current = consumer.currentLag(tp);
-                if (current.isEmpty() || current.getAsLong() > 0) {
-                    return;
-                }
-            }
-        }
-        if (!holdsSessionEvents) {
-            return;
-        }
-        try {
-            metrics.sessionsClosed.inc(reaper.closeSessionsOfDeadNodes());
-            lastReapMillis = now;
-        } catch (RuntimeException e) {
-            LOG.warn("Closing sessions of dead broker nodes failed; will retry: {}", e.toString());
-        }
     }
 
     /** Keeps the held batch and the lag gauges consistent with the partitions this consumer owns. */
