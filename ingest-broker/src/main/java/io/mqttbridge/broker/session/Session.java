@@ -2,6 +2,7 @@ package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.DeliveryState;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.InboundQosFlows;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
@@ -65,6 +66,18 @@ public final class Session {
     private ScheduledFuture<?> willTimer;
     private Runnable pendingWill;
     private Map<Integer, Qos2Flow> inboundQos2 = Map.of();
+    /* The inbound QoS 2 state of this session's connections, written through while it is persistent. */
+    private final InboundQosFlows.Qos2Log inboundLog = new InboundQosFlows.Qos2Log() {
+        @Override
+        public CompletableFuture<Void> received(int packetId) {
+            return manager.receivedQos2(clientId, packetId);
+        }
+
+        @Override
+        public void released(int packetId) {
+            manager.releasedQos2(clientId, packetId);
+        }
+    };
 
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
@@ -212,6 +225,8 @@ public final class Session {
         }
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
+        // Before CONNACK: no PUBLISH of this connection is read before its QoS 2 state is written through.
+        newConnection.inbound().writeThrough(expirySeconds != 0 ? inboundLog : null);
         if (expirySeconds != 0) {
             // Before CONNACK: the stored state says "online here" before the client can act on it.
             if (!persistent) {
@@ -327,8 +342,9 @@ public final class Session {
      * Another node took the client over: disconnects the connection still attached (0x8E), saves
      * the session for that node and ends it here without removing it from the store. The old
      * connection's will follows the takeover rules when it closes (published only with no will delay
-     * or when the session does not outlive the connection). Inbound QoS 2 flows are not carried
-     * across nodes: the snapshot has no place for them.
+     * or when the session does not outlive the connection). Inbound QoS 2 flows reach the other
+     * node through the store (written through before each PUBREC), except those still waiting for
+     * the sink here: their PUBREC is recorded after the other node may have loaded the session.
      *
      * @return completes once the store has the snapshot
      */
@@ -510,6 +526,13 @@ public final class Session {
         // Write through from now on; the restored messages are stored already, so restore them after.
         setPersistent(true);
         outbound.restore(snapshot.pending());
+        if (!snapshot.inboundQos2().isEmpty()) {
+            Map<Integer, Qos2Flow> received = new HashMap<>();
+            for (Integer packetId : snapshot.inboundQos2()) {
+                received.put(packetId, Qos2Flow.received());
+            }
+            keepInboundQos2(received);
+        }
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
             scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));

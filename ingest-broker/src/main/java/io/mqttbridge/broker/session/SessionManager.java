@@ -324,6 +324,16 @@ public final class SessionManager {
         return stored;
     }
 
+    CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+        CompletableFuture<Void> stored = store.receivedQos2(clientId, packetId);
+        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
+        return stored;
+    }
+
+    void releasedQos2(String clientId, int packetId) {
+        store.releasedQos2(clientId, packetId).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
+    }
+
     void acknowledge(String clientId, long sequence) {
         store.acknowledge(clientId, sequence).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
     }
