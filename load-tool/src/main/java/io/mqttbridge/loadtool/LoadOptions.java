@@ -107,6 +107,10 @@ public class LoadOptions {
     @Option(names = "--keep-alive", description = "MQTT keep alive in seconds (default ${DEFAULT-VALUE})")
     int keepAliveSeconds = DEFAULT_KEEP_ALIVE_SECONDS;
 
+    @Option(names = "--persistent-publishers", description = "publishers connect with clean session 0, so the"
+            + " broker keeps their sessions (and their inbound QoS 2 state) beyond the connection")
+    boolean persistentPublishers;
+
     @Option(names = "--label", description = "free text copied into the result, e.g. the broker's name")
     String label;
 
@@ -287,6 +291,10 @@ public class LoadOptions {
         return keepAliveSeconds;
     }
 
+    public boolean persistentPublishers() {
+        return persistentPublishers;
+    }
+
     public String label() {
         return label;
     }
@@ -320,6 +328,7 @@ public class LoadOptions {
             case "broker-pid" -> brokerPid = Long.parseLong(text);
             case "io-threads" -> ioThreads = Integer.parseInt(text);
             case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
+            case "persistent-publishers" -> persistentPublishers = Boolean.parseBoolean(text);
             case "label" -> label = text;
             case "case" -> caseName = text;
             default -> throw new IllegalArgumentException("unknown option --" + option);

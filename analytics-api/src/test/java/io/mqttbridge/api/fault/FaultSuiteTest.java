@@ -41,8 +41,8 @@ import org.junit.jupiter.api.Test;
  * often as in Kafka, and was delivered to every persistent subscriber (QoS 2 to the QoS 2 subscriber:
  * exactly once); and that every publisher and subscriber made progress after the last fault.
  *
- * <p>QoS 2 duplicates are counted and reported, but fail the run only with
- * {@code -Dfault.requireQos2ExactlyOnce=true}: they are a known gap (docs/RELIABILITY.md).
+ * <p>QoS 2 duplicates (in Kafka, hence in the history, and at the QoS 2 subscriber) fail the run;
+ * {@code -Dfault.requireQos2ExactlyOnce=false} only reports them.
  *
  * <p>Short profile (default, part of the normal test suite); long profile:
  * {@code -Dfault.profile=long}. Results: {@code analytics-api/target/fault-suite/results.md}.
@@ -55,8 +55,9 @@ class FaultSuiteTest {
      * machine), stays below it.
      */
     private static final int DELIVERY_TIMEOUT_MS = 12_000;
-    /** {@code -Dfault.requireQos2ExactlyOnce=true} also fails the run on QoS 2 duplicates (see the class doc). */
-    private static final boolean REQUIRE_QOS2_EXACTLY_ONCE = Boolean.getBoolean("fault.requireQos2ExactlyOnce");
+    /** {@code -Dfault.requireQos2ExactlyOnce=false} reports QoS 2 duplicates without failing the run. */
+    private static final boolean REQUIRE_QOS2_EXACTLY_ONCE =
+            Boolean.parseBoolean(System.getProperty("fault.requireQos2ExactlyOnce", "true"));
 
     /** Durations of one run of the suite. */
     private record Profile(String name, Duration steady, Duration kafkaShort, Duration kafkaLong,
@@ -192,8 +193,8 @@ class FaultSuiteTest {
         assertThat(report.missingAtSubscribers).as("acknowledged messages a persistent subscriber never got")
                 .isZero();
         if (REQUIRE_QOS2_EXACTLY_ONCE) {
-            // Known gap (docs/RELIABILITY.md): a QoS 2 PUBLISH whose PUBREC was lost with a killed bridge is
-            // stored again when the client resends it, and messages are routed before the sink confirms them.
+            // The inbound QoS 2 state of the persistent publishers is in PostgreSQL before PUBREC, and QoS 2
+            // messages are routed only once Kafka has them (docs/RELIABILITY.md).
             assertThat(report.qos2DuplicatesInKafka).as("QoS 2 messages in Kafka more than once").isZero();
             assertThat(report.qos2DuplicatesAtQos2Subscriber)
                     .as("QoS 2 messages delivered twice to the QoS 2 subscriber").isZero();

@@ -70,7 +70,9 @@ public final class Session {
     private final InboundQosFlows.Qos2Log inboundLog = new InboundQosFlows.Qos2Log() {
         @Override
         public CompletableFuture<Void> received(int packetId) {
-            return manager.receivedQos2(clientId, packetId);
+            // A flow that completes after the session ended or moved to another node is not recorded:
+            // a stale packet id would make the store swallow a later new PUBLISH with that id.
+            return persistent ? manager.receivedQos2(clientId, packetId) : CompletableFuture.completedFuture(null);
         }
 
         @Override
