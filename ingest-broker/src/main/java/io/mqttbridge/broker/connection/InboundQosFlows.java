@@ -54,13 +54,24 @@ public final class InboundQosFlows {
         void released(int packetId);
     }
 
+    /**
+     * A QoS 2 message handed to the router.
+     *
+     * @param submitted completes once every write that makes it durable for its subscribers was issued
+     *     (to the session store, whose writes are applied in order, or to other nodes): the packet id's
+     *     record issued after it cannot become durable before them, and usually shares their commit
+     * @param stored completes once those writes are durable
+     */
+    public record Routed(CompletableFuture<Void> submitted, CompletableFuture<Void> stored) {
+    }
+
     /** One acknowledgement waiting its turn. */
     private record PendingAck(int packetId, int qos, CompletableFuture<Void> sinkResult, int overrideReasonCode) {
     }
 
     /** A QoS 2 message waiting, in arrival order, for its sink result before it is routed. */
     private record PendingRoute(int packetId, Qos2Flow flow, CompletableFuture<Void> sunk,
-                                Function<PublishedMessage, CompletableFuture<Void>> route) {
+                                Function<PublishedMessage, Routed> route) {
     }
 
     /**
@@ -165,10 +176,10 @@ public final class InboundQosFlows {
      * packet id (persistent sessions) are done, in arrival order with the other acknowledgements.
      * When the sink fails it is not routed: MQTT 5 gets the error code, a 3.1.1 connection is closed.
      *
-     * @param route routes the message and completes once the subscribers' session stores hold it
+     * @param route routes the message to the subscribers
      */
     public void awaitQos2(int packetId, PublishedMessage message, CompletableFuture<Void> sunk,
-                          Function<PublishedMessage, CompletableFuture<Void>> route, int ackWindow) {
+                          Function<PublishedMessage, Routed> route, int ackWindow) {
         Qos2Flow flow = new Qos2Flow(message, new CompletableFuture<>(), this);
         writableQos2().put(packetId, flow);
         if (routes == null) {
@@ -194,16 +205,20 @@ public final class InboundQosFlows {
                 outcome.completeExceptionally(cause == null ? new IllegalStateException("sink failed") : cause);
                 continue;
             }
-            CompletableFuture<Void> stored;
+            Routed routed;
             try {
-                stored = head.route().apply(head.flow().message);
+                routed = head.route().apply(head.flow().message);
             } catch (RuntimeException e) {
-                stored = CompletableFuture.failedFuture(e);
+                CompletableFuture<Void> failed = CompletableFuture.failedFuture(e);
+                routed = new Routed(failed, failed);
             }
             Qos2Log current = log;
             int packetId = head.packetId();
-            CompletableFuture<Void> recorded = current == null ? stored
-                    : stored.thenCompose(ignored -> current.received(packetId));
+            // Issued right after the subscribers' writes, not after their commit: a crash between Kafka's
+            // ack and this record's commit is the one window left in which a retransmission is taken again.
+            CompletableFuture<Void> recorded = current == null ? routed.stored()
+                    : CompletableFuture.allOf(routed.stored(),
+                            routed.submitted().thenCompose(ignored -> current.received(packetId)));
             if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
                 outcome.complete(null);
             } else {

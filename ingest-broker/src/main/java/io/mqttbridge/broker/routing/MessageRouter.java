@@ -220,6 +220,11 @@ public final class MessageRouter {
         return future;
     }
 
+    /** Whether {@link #routeAndForward} also forwards messages to other nodes (a cluster). */
+    public boolean forwardsToOtherNodes() {
+        return fabric.isClustered();
+    }
+
     public int subscriptionCount() {
         return tree.size();
     }

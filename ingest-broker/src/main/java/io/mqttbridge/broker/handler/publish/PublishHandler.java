@@ -193,9 +193,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         backPressure.afterPublish(connection);
     }
 
-    /** Routes a QoS 2 message the sink confirmed; completes once persistent subscribers stored it. */
-    private CompletableFuture<Void> routeQos2(PublishedMessage message) {
-        return router.routeAndForward(message, null);
+    /** Routes a QoS 2 message the sink confirmed. */
+    private InboundQosFlows.Routed routeQos2(PublishedMessage message) {
+        CompletableFuture<Void> handed = new CompletableFuture<>();
+        CompletableFuture<Void> stored = router.routeAndForward(message, sessions -> handed.complete(null));
+        // Every local session issued its store write when it took the message; other nodes only have it
+        // once Kafka acknowledged their copies.
+        return new InboundQosFlows.Routed(router.forwardsToOtherNodes() ? stored : handed, stored);
     }
 
     private CompletableFuture<Void> sink(PublishedMessage message) {
