@@ -116,4 +116,35 @@ class InboundQos2ExactlyOnceTest {
             assertThat(new String(delivered.body())).endsWith("stored").doesNotContain("refused");
         }
     }
+
+    @Test
+    void aRetransmissionOnTheConnectionThatTookOverWhileKafkaWasStillWritingIsAnsweredThereAndTakenOnce()
+            throws Exception {
+        ManualSink sink = new ManualSink();
+        InMemorySessionStore store = new InMemorySessionStore();
+        try (TestBroker broker = broker(sink, store);
+             RawMqttClient subscriber = connect(broker, "watcher", true);
+             RawMqttClient first = connect(broker, "mover", false)) {
+            subscriber.send(RawMqttClient.subscribe(1, "m/#", 2, false));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            first.send(RawMqttClient.publish(2, "m/1", 3, "moving", false));
+            await().until(() -> sink.futures.size() == 1);
+
+            try (RawMqttClient second = connect(broker, "mover", false)) {
+                assertThat(first.readUntilClosed()).as("taken over before any PUBREC").isEmpty();
+                second.send(withDup(RawMqttClient.publish(2, "m/1", 3, "moving", false)));
+                second.send(PINGREQ);
+                assertThat(second.read().type()).as("no PUBREC while Kafka has not answered").isEqualTo(13);
+                sink.futures.get(0).complete(null);
+                assertThat(second.read().type()).as("PUBREC on the connection that took over").isEqualTo(5);
+                assertThat(sink.messages).as("not sunk again").hasSize(1);
+                await().until(() -> store.get("mover").map(SessionSnapshot::inboundQos2).orElseThrow().contains(3));
+                second.pubrel(3);
+                assertThat(second.read().type()).isEqualTo(7);
+            }
+            assertThat(subscriber.read().type()).isEqualTo(3);
+            subscriber.send(PINGREQ);
+            assertThat(subscriber.read().type()).as("delivered once").isEqualTo(13);
+        }
+    }
 }
