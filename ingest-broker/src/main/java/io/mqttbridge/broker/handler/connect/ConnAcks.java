@@ -1,6 +1,6 @@
 package io.mqttbridge.broker.handler.connect;
 
-import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;

@@ -1,9 +1,9 @@
 package io.mqttbridge.broker.handler.connect;
 
-import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
-import io.mqttbridge.broker.handler.HandlerNames;
+import io.mqttbridge.broker.netty.HandlerNames;
 import io.mqttbridge.broker.handler.connect.ConnectAuthentication.Authorized;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;

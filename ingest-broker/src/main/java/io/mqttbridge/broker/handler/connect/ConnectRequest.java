@@ -1,6 +1,6 @@
 package io.mqttbridge.broker.handler.connect;
 
-import io.mqttbridge.broker.will.WillMessage;
+import io.mqttbridge.broker.connection.WillMessage;
 
 /**
  * What a CONNECT asked for, after validation and the server's caps.

@@ -1,6 +1,6 @@
 package io.mqttbridge.broker.handler.connect;
 
-import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.limits.Limits;
@@ -8,7 +8,7 @@ import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicFilters;
-import io.mqttbridge.broker.will.WillMessage;
+import io.mqttbridge.broker.connection.WillMessage;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectPayload;
 import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
