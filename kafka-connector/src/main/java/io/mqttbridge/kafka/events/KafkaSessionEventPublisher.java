@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,12 +84,8 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
             SessionEventsConfig config, String nodeId, MetricRegistry metrics) {
         config.validate("sessionEvents");
         settings.validate("producer");
-        Properties properties = settings.toProperties(bootstrapServers, "mqtt-session-events-" + nodeId);
-        properties.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(config.getLingerMs()));
-        // Kafka refuses a delivery timeout below linger + request timeout; the shared one was checked against its own linger.
-        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Math.max(settings.getDeliveryTimeoutMs(),
-                (long) config.getLingerMs() + settings.getRequestTimeoutMs())));
-        return new KafkaSessionEventPublisher(config, nodeId, new KafkaProducer<>(properties),
+        return new KafkaSessionEventPublisher(config, nodeId,
+                new KafkaProducer<>(settings.toProperties(bootstrapServers, "mqtt-session-events-" + nodeId)),
                 new ObjectMapper(), metrics, Clock.systemUTC());
     }
 

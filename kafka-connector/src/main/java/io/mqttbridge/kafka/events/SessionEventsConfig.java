@@ -7,20 +7,11 @@ public class SessionEventsConfig {
     public static final String DEFAULT_TOPIC = "mqtt.session-events";
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
     public static final int DEFAULT_MAX_QUEUED_EVENTS = 10_000;
-    /**
-     * Longer than the mirror's: events are a history, read by the history writer, so 50 ms more
-     * before they reach Kafka cost nothing, while larger batches cost the Kafka broker and the
-     * history writer less per event (two events per connection) in a connect storm.
-     */
-    public static final int DEFAULT_LINGER_MS = 50;
-    /** The most {@code lingerMs} accepted: events should not wait longer than a second. */
-    public static final int MAX_LINGER_MS = 1_000;
 
     private boolean enabled = DEFAULT_ENABLED;
     private String topic = DEFAULT_TOPIC;
     private long heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
     private int maxQueuedEvents = DEFAULT_MAX_QUEUED_EVENTS;
-    private int lingerMs = DEFAULT_LINGER_MS;
 
     /** @throws IllegalArgumentException naming the offending key under {@code prefix} */
     public void validate(String prefix) {
@@ -32,9 +23,6 @@ public class SessionEventsConfig {
         }
         if (maxQueuedEvents <= 0) {
             throw new IllegalArgumentException(prefix + ".maxQueuedEvents must be positive, was " + maxQueuedEvents);
-        }
-        if (lingerMs < 0 || lingerMs > MAX_LINGER_MS) {
-            throw new IllegalArgumentException(prefix + ".lingerMs must be between 0 and " + MAX_LINGER_MS + ", was " + lingerMs);
         }
     }
 
@@ -73,16 +61,6 @@ public class SessionEventsConfig {
     /** Events waiting for the producer beyond this many are dropped (and counted), never blocking the broker. */
     public SessionEventsConfig setMaxQueuedEvents(int maxQueuedEvents) {
         this.maxQueuedEvents = maxQueuedEvents;
-        return this;
-    }
-
-    public int getLingerMs() {
-        return lingerMs;
-    }
-
-    /** The session-event producer's {@code linger.ms} (the mirror's producer keeps {@code kafka.producer.lingerMs}). */
-    public SessionEventsConfig setLingerMs(int lingerMs) {
-        this.lingerMs = lingerMs;
         return this;
     }
 }

@@ -117,18 +117,6 @@ class KafkaSessionEventPublisherTest {
         }
     }
 
-    @Test
-    void lingerOutsideZeroToOneSecondIsRefusedNamingTheKey() {
-        for (int linger : new int[] {-1, SessionEventsConfig.MAX_LINGER_MS + 1}) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() ->
-                            new SessionEventsConfig().setLingerMs(linger).validate("kafka.sessionEvents"))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("kafka.sessionEvents.lingerMs");
-        }
-        new SessionEventsConfig().setLingerMs(0).validate("kafka.sessionEvents");
-        new SessionEventsConfig().setLingerMs(SessionEventsConfig.MAX_LINGER_MS).validate("kafka.sessionEvents");
-    }
-
     private KafkaSessionEventPublisher publisher(long heartbeatIntervalMs) {
         return KafkaSessionEventPublisher.create(bootstrap, new ProducerSettings(),
                 new SessionEventsConfig().setTopic(topic).setHeartbeatIntervalMs(heartbeatIntervalMs), "node-a",
