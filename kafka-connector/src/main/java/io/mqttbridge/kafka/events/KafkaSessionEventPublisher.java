@@ -92,7 +92,7 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
     /** Starts the heartbeat: one at once, then one per interval. */
     public void start() {
         Instant startedAt = clock.instant();
-        heartbeat.scheduleAtFixedRate(() -> enqueue(nodeKey, () -> json.heartbeat(clock.instant(), startedAt)),
+        heartbeat.scheduleAtFixedRate(() -> enqueue(() -> nodeKey, () -> json.heartbeat(clock.instant(), startedAt)),
                 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
     }
 
@@ -124,15 +124,11 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
     }
 
     private void enqueue(ConnectionInfo connection, Supplier<byte[]> event) {
-        enqueue((byte[]) null, connection, event);
-    }
-
-    private void enqueue(byte[] key, Supplier<byte[]> event) {
-        enqueue(key, null, event);
+        enqueue(() -> key(connection), event);
     }
 
     /** The key and the JSON are made on the sender thread: the caller may be an event loop. */
-    private void enqueue(byte[] key, ConnectionInfo connection, Supplier<byte[]> event) {
+    private void enqueue(Supplier<byte[]> key, Supplier<byte[]> event) {
         try {
             sender.execute(() -> {
                 byte[] value;
@@ -143,7 +139,7 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
                     LOG.warn("Session event could not be written as JSON: {}", e.toString());
                     return;
                 }
-                send(key != null ? key : key(connection), value);
+                send(key.get(), value);
             });
         } catch (RejectedExecutionException e) {
             dropped.mark();
