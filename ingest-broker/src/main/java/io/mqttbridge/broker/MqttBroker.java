@@ -126,7 +126,7 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedStore = retainedQuota;
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
-        this.router = new MessageRouter(tree, this.retainedStore, config, fabric);
+        this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.routing;
 
 import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.session.ArrivedSessions;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.ClusterFabric;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +46,7 @@ public final class MessageRouter {
     private final RetainedStore retainedStore;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
+    private final ArrivedSessions arrivals;
 
     public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config) {
         this(tree, retainedStore, config, ClusterFabric.SINGLE_NODE);
@@ -51,10 +54,17 @@ public final class MessageRouter {
 
     public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
                          ClusterFabric fabric) {
+        this(tree, retainedStore, config, fabric, new ArrivedSessions());
+    }
+
+    /** @param arrivals sessions that moved here from another node, each handed a message once */
+    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
+                         ClusterFabric fabric, ArrivedSessions arrivals) {
         this.tree = tree;
         this.retainedStore = retainedStore;
         this.config = config;
         this.fabric = fabric;
+        this.arrivals = arrivals;
     }
 
     /**
@@ -126,6 +136,15 @@ public final class MessageRouter {
      * @return completes once the local persistent sessions stored it
      */
     public CompletableFuture<Void> routeForwarded(PublishedMessage message, ForwardedScope scope, IntConsumer onHandled) {
+        if (scope.onlyClient() != null) {
+            Session session = arrivals.session(scope.onlyClient());
+            boolean first = session != null && arrivals.firstTime(session.clientId(), message);
+            CompletableFuture<Void> stored = first ? routeToSession(message, session) : STORED;
+            if (onHandled != null) {
+                onHandled.accept(first ? 1 : 0);
+            }
+            return stored;
+        }
         return routeDurably(message, scope.nonShared(), scope.sharedTopicFilters()::contains, onHandled);
     }
 
@@ -180,8 +199,17 @@ public final class MessageRouter {
     private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
                       IntConsumer onHandled, List<CompletableFuture<Void>> stored, Session only) {
         RoutedMessage routed = RoutedMessage.of(message);
-        Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared, only);
+        // Sessions that just moved here take each message once, whether it came directly or was
+        // re-forwarded by the node they left: they are routed to one by one below.
+        Collection<Session> arriving = only == null && nonShared ? arrivals.arriving() : List.of();
+        Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared, only,
+                arriving.isEmpty() ? null : arriving::contains);
         tree.match(message.topic(), collector);
+        for (Session session : arriving) {
+            if (arrivals.firstTime(session.clientId(), message)) {
+                route(message, true, group -> false, null, stored, session);
+            }
+        }
         int count = collector.targets.size() + collector.shared.size();
         Runnable perSession = null;
         if (onHandled != null) {
@@ -212,7 +240,7 @@ public final class MessageRouter {
 
     private static CompletableFuture<Void> storedFuture(Session session, int qos,
                                                         List<CompletableFuture<Void>> stored) {
-        if (stored == null || qos == 0 || !session.isPersistent()) {
+        if (stored == null || qos == 0 || !session.isPersistent() && !session.forwardsElsewhere()) {
             return null;
         }
         CompletableFuture<Void> future = new CompletableFuture<>();
@@ -259,10 +287,12 @@ public final class MessageRouter {
         final Map<Session, Target> targets = new HashMap<>(4);
         final List<Subscription> shared = new ArrayList<>(0);
         private final Session only;
+        private final Predicate<Session> skip;
 
         Collector(String publisherClientId, String topic, boolean nonShared, Predicate<String> servesShared,
-                  Session only) {
+                  Session only, Predicate<Session> skip) {
             this.only = only;
+            this.skip = skip;
             this.publisherClientId = publisherClientId;
             this.topic = topic;
             this.nonShared = nonShared;
@@ -271,7 +301,8 @@ public final class MessageRouter {
 
         @Override
         public void subscription(Subscription subscription) {
-            if (!nonShared || only != null && subscription.session() != only) {
+            if (!nonShared || only != null && subscription.session() != only
+                    || skip != null && skip.test(subscription.session())) {
                 return;
             }
             if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {

@@ -55,6 +55,8 @@ public final class Session {
     private volatile String owner;
     /** Ended here because another node of the cluster took the client over: the session continues there. */
     private boolean movedAway;
+    /* Moved away, and what its subscriptions still match here goes to the node it moved to. */
+    private volatile boolean forwardsElsewhere;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
 
@@ -133,6 +135,14 @@ public final class Session {
 
     public boolean isOnline() {
         return connection != null;
+    }
+
+    /**
+     * Whether the session moved to another node and messages routed to it here are sent on there
+     * (for a short while after the move); safe from any thread.
+     */
+    public boolean forwardsElsewhere() {
+        return forwardsElsewhere;
     }
 
     public boolean isEnded() {
@@ -350,8 +360,25 @@ public final class Session {
             movedAway = true;
             SessionSnapshot snapshot = snapshot();
             ended = true;
+            long window = snapshot.sessionExpirySeconds() == 0 ? 0 : manager.reforwardWindowMillis();
+            // What still reaches the non-shared subscriptions here for a while is sent on to the new
+            // holder (deliver), until every node has learnt where the session is now.
+            forwardsElsewhere = window > 0;
             for (Subscription subscription : subscriptions.values()) {
-                manager.removeFromTree(subscription);
+                if (window == 0 || subscription.shareGroup() != null) {
+                    manager.removeFromTree(subscription);
+                }
+            }
+            if (window > 0) {
+                Map<String, Subscription> kept = Map.copyOf(subscriptions);
+                mailbox.executor().schedule(() -> execute(() -> {
+                    forwardsElsewhere = false;
+                    for (Subscription subscription : kept.values()) {
+                        if (subscription.shareGroup() == null) {
+                            manager.removeFromTree(subscription);
+                        }
+                    }
+                }), window, TimeUnit.MILLISECONDS);
             }
             subscriptions.clear();
             // The other node owns the stored session now: nothing more is written through from here.
@@ -475,7 +502,8 @@ public final class Session {
                         CompletableFuture<Void> stored) {
         execute(() -> {
             try {
-                CompletableFuture<Void> written = ended ? null
+                CompletableFuture<Void> written = ended
+                        ? (forwardsElsewhere ? manager.reforward(clientId, message.message()) : null)
                         : outbound.enqueue(message, qos, retain, subscriptionIds);
                 if (stored != null) {
                     if (written == null) {

@@ -39,6 +39,7 @@ public final class SessionManager {
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
+    private final ArrivedSessions arrivals = new ArrivedSessions();
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -90,7 +91,7 @@ public final class SessionManager {
                         throw new SessionOwnedByAnotherIdentity(clientId);
                     }
                 });
-        return ownerChecked.thenCompose(checked -> fabric.claim(clientId)).thenCompose(claimed -> {
+        CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId)).thenCompose(claimed -> {
             if (sessions.containsKey(clientId)) {
                 return DONE;
             }
@@ -102,6 +103,8 @@ public final class SessionManager {
                     ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
                             fabric.recoverFromDeadHolder(clientId)));
         });
+        prepared.whenComplete((ignored, error) -> fabric.claimSettled(clientId));
+        return prepared;
     }
 
     /**
@@ -121,6 +124,9 @@ public final class SessionManager {
             release(session);
             return DONE;
         }
+        // Before its subscriptions are in the tree: from then on messages may come directly and
+        // re-forwarded by the node the session left.
+        arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
         CompletableFuture<Void> done = new CompletableFuture<>();
         session.execute(() -> {
             try {
@@ -133,6 +139,20 @@ public final class SessionManager {
             }
         });
         return done;
+    }
+
+    /** Sessions that moved here from another node a short while ago. */
+    public ArrivedSessions arrivals() {
+        return arrivals;
+    }
+
+    long reforwardWindowMillis() {
+        return fabric.reforwardWindowMillis();
+    }
+
+    /** A message reached {@code clientId}'s session here after it moved to another node. */
+    CompletableFuture<Void> reforward(String clientId, io.mqttbridge.broker.spi.PublishedMessage message) {
+        return fabric.reforward(clientId, message);
     }
 
     /**

@@ -80,6 +80,34 @@ public interface ClusterFabric {
         return SingleNodeFabric.DONE;
     }
 
+    /**
+     * Called once the CONNECT that {@link #claim} was made for settled on this node (session opened,
+     * restored or not, or the connection refused): messages re-forwarded for {@code clientId} by the
+     * node it came from, which waited for this, may now be delivered. Never blocks.
+     */
+    default void claimSettled(String clientId) {
+    }
+
+    /**
+     * How long a node that handed a persistent session over to another node keeps that session's
+     * non-shared subscriptions and re-forwards what they match to the new holder
+     * ({@link #reforward}): long enough for every node to learn the new holder's routes. 0 on a
+     * single node.
+     */
+    default long reforwardWindowMillis() {
+        return 0;
+    }
+
+    /**
+     * Sends {@code message}, which reached this node for {@code clientId}'s session after that
+     * session was handed over to another node, to the node that holds the client now, for that
+     * session alone. Completes when that node has it durably (at once when this node holds the
+     * client again or no holder is known); never blocks.
+     */
+    default CompletableFuture<Void> reforward(String clientId, PublishedMessage message) {
+        return SingleNodeFabric.DONE;
+    }
+
     /** The outcome of {@link #forward} for the node that accepted the message. */
     interface Forwarding {
 
@@ -108,10 +136,17 @@ public interface ClusterFabric {
      *
      * @param nonShared whether every matching non-shared subscription gets it
      * @param sharedTopicFilters the shared subscription groups ({@code $share/g/f}) this node serves for it
+     * @param onlyClient when not null, the message was re-forwarded by the node {@code onlyClient}'s
+     *     session was handed over from, and only that session gets it (through its non-shared
+     *     subscriptions), unless it already has it
      */
-    record ForwardedScope(boolean nonShared, Set<String> sharedTopicFilters) {
+    record ForwardedScope(boolean nonShared, Set<String> sharedTopicFilters, String onlyClient) {
         public ForwardedScope {
             sharedTopicFilters = Set.copyOf(sharedTopicFilters);
+        }
+
+        public ForwardedScope(boolean nonShared, Set<String> sharedTopicFilters) {
+            this(nonShared, sharedTopicFilters, null);
         }
     }
 

@@ -98,12 +98,15 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
     private final Map<String, String> holders = new ConcurrentHashMap<>();
     private final Map<String, PendingClaim> pendingClaims = new ConcurrentHashMap<>();
+    // Client id -> settles when the CONNECT this node claimed it for is done: re-forwarded records wait for it.
+    private final Map<String, CompletableFuture<Void>> settling = new ConcurrentHashMap<>();
     // Client id -> the dead node that held it when this node claimed it: its inbox is read on restore.
     private final Map<String, String> deadPredecessors = new ConcurrentHashMap<>();
     private final AtomicLong recoveredMessages = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong forwardedRecords = new AtomicLong();
     private final AtomicLong forwardedBytes = new AtomicLong();
+    private final AtomicLong reforwardedRecords = new AtomicLong();
     private final ScheduledExecutorService scheduler;
     private final ExecutorService recovery;
     private volatile ClusterMember member;
@@ -203,7 +206,8 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::tick, config.getHeartbeatIntervalMs(), config.getHeartbeatIntervalMs(),
                 TimeUnit.MILLISECONDS);
         Properties inbox = consumerProperties(config.inboxTopic(nodeId));
-        inboxReader = new InboxReader(new KafkaConsumer<>(inbox), config.inboxTopic(nodeId), clusterMember, nodeId);
+        inboxReader = new InboxReader(new KafkaConsumer<>(inbox), config.inboxTopic(nodeId), this::deliverFromInbox,
+                nodeId);
         inboxReader.start();
         LOG.info("cluster: node {} joined; live nodes {}", nodeId, liveNodes());
     }
@@ -396,11 +400,68 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         };
     }
 
+    /**
+     * A record re-forwarded for one session waits until the CONNECT that brought the session here
+     * settled (the session is restored by then), so that it is not dropped for want of a session.
+     */
+    private CompletableFuture<Integer> deliverFromInbox(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
+        ClusterMember current = member;
+        if (scope.onlyClient() != null) {
+            CompletableFuture<Void> settled = settling.get(scope.onlyClient());
+            if (settled != null && !settled.isDone()) {
+                return settled.thenCompose(ignored -> current.deliverForwarded(message, scope));
+            }
+        }
+        return current.deliverForwarded(message, scope);
+    }
+
+    @Override
+    public void claimSettled(String clientId) {
+        CompletableFuture<Void> settled = settling.remove(clientId);
+        if (settled != null) {
+            settled.complete(null);
+        }
+    }
+
+    @Override
+    public long reforwardWindowMillis() {
+        return config.getNodeTimeoutMs();
+    }
+
+    @Override
+    public CompletableFuture<Void> reforward(String clientId, PublishedMessage message) {
+        String holder = holders.get(clientId);
+        if (holder == null || holder.equals(nodeId) || stopped) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String messageId = nodeId + ":" + instanceId + ":" + sequence.incrementAndGet();
+        ProducerRecord<byte[], byte[]> record = inboxRecords.reforwarded(config.inboxTopic(holder), message, clientId,
+                messageId);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        dataSender.submit(new PendingSend(record, MirrorRecordFactory.estimateSize(record), done, System.nanoTime()));
+        reforwardedRecords.incrementAndGet();
+        return done;
+    }
+
+    /** Messages this node sent on to the node a session moved to, after the session left. */
+    public long reforwardedRecords() {
+        return reforwardedRecords.get();
+    }
+
     @Override
     public CompletableFuture<Void> claim(String clientId) {
         if (isolated || stopped) {
             return CompletableFuture.failedFuture(new IllegalStateException("node " + nodeId + " is not in the cluster"));
         }
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        settling.put(clientId, settled);
+        // Bounded, so that the inbox never waits for a CONNECT that never settles.
+        scheduler.schedule(() -> {
+            if (settling.remove(clientId, settled)) {
+                settled.complete(null);
+            }
+        }, config.getClaimTimeoutMs() + config.getHandoverTimeoutMs() + config.getNodeTimeoutMs()
+                + config.getRecoveryTimeoutMs(), TimeUnit.MILLISECONDS);
         String claimId = instanceId + "-" + sequence.incrementAndGet();
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicBoolean readBack = new AtomicBoolean();

@@ -660,4 +660,61 @@ class ClusterEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 6);
         assertThat(received).containsExactlyElementsOf(published);
     }
+
+    @Test
+    void messagesForwardedToTheOldNodeDuringATakeoverReachTheSessionOnTheNewNodeOnceEach() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        ClusterNode three = node("n3");
+        PahoV5 before = paho5(one, "mover");
+        MqttConnectionOptions persistent = new MqttConnectionOptions();
+        persistent.setCleanStart(false);
+        persistent.setSessionExpiryInterval(300L);
+        before.client.connect(persistent).waitForCompletion(5_000);
+        before.client.subscribe(new MqttSubscription[] {new MqttSubscription("move/x", 1)}).waitForCompletion(5_000);
+        three.awaitRoute(one, "move/x");
+        two.awaitRoute(one, "move/x");
+
+        // A steady QoS 1 stream from node 3 while the client moves from node 1 to node 2.
+        Mqtt5BlockingClient publisher = hive(three, "move-publisher");
+        publisher.connect();
+        List<String> published = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread stream = new Thread(() -> {
+            for (int i = 0; publishing.get() && i < 5_000; i++) {
+                String payload = "p" + i;
+                publisher.publishWith().topic("move/x").qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(UTF_8)).send();
+                published.add(payload);
+            }
+        });
+        stream.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> before.received.size() >= 50);
+        PahoV5 after = paho5(two, "mover");
+        after.client.connect(persistent).waitForCompletion(5_000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> after.received.size() >= 100);
+        publishing.set(false);
+        stream.join(10_000);
+
+        List<MqttMessage> all = new ArrayList<>(before.received);
+        await().atMost(Duration.ofSeconds(10)).until(() -> payloads(after.received).containsAll(
+                missingFrom(published, payloads(before.received))));
+        all.addAll(after.received);
+        assertThat(payloads(all)).as("every published message reaches the client on one node or the other")
+                .containsAll(published);
+        Map<String, Long> firstDeliveries = all.stream().filter(m -> !m.isDuplicate())
+                .collect(java.util.stream.Collectors.groupingBy(m -> new String(m.getPayload(), UTF_8),
+                        java.util.stream.Collectors.counting()));
+        assertThat(firstDeliveries.entrySet()).as("messages delivered twice without the DUP flag")
+                .filteredOn(e -> e.getValue() > 1).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.broker().sessionCount() == 0);
+    }
+
+    private static List<String> payloads(List<MqttMessage> messages) {
+        return messages.stream().map(m -> new String(m.getPayload(), UTF_8)).toList();
+    }
+
+    private static List<String> missingFrom(List<String> expected, List<String> present) {
+        Set<String> seen = new HashSet<>(present);
+        return expected.stream().filter(p -> !seen.contains(p)).toList();
+    }
 }

@@ -1,6 +1,7 @@
 package io.mqttbridge.kafka.cluster.internal;
 
-import io.mqttbridge.broker.spi.ClusterFabric.ClusterMember;
+import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -31,7 +33,7 @@ public final class InboxReader implements AutoCloseable {
 
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
-    private final ClusterMember member;
+    private final BiFunction<PublishedMessage, ForwardedScope, CompletableFuture<Integer>> delivery;
     private final Thread thread;
     private final AtomicLong received = new AtomicLong();
     private volatile boolean running = true;
@@ -39,10 +41,12 @@ public final class InboxReader implements AutoCloseable {
     private volatile boolean commitOnClose = true;
     private Map<TopicPartition, OffsetAndMetadata> lastHandedOver = Map.of();
 
-    public InboxReader(Consumer<byte[], byte[]> consumer, String topic, ClusterMember member, String nodeId) {
+    /** @param delivery hands a forwarded message to the local sessions (the broker's cluster member) */
+    public InboxReader(Consumer<byte[], byte[]> consumer, String topic,
+            BiFunction<PublishedMessage, ForwardedScope, CompletableFuture<Integer>> delivery, String nodeId) {
         this.consumer = consumer;
         this.topic = topic;
-        this.member = member;
+        this.delivery = delivery;
         this.thread = new Thread(this::run, "cluster-inbox-reader-" + nodeId);
         this.thread.setDaemon(true);
     }
@@ -71,7 +75,7 @@ public final class InboxReader implements AutoCloseable {
                     offsets.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
                     try {
-                        handed.add(member.deliverForwarded(InboxRecords.message(record), InboxRecords.scope(record)));
+                        handed.add(delivery.apply(InboxRecords.message(record), InboxRecords.scope(record)));
                     } catch (IllegalArgumentException e) {
                         LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
                                 record.partition(), record.offset(), e.getMessage());
