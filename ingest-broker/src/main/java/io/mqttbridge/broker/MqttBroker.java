@@ -157,7 +157,10 @@ public final class MqttBroker implements MessagePublisher {
             // No fixed timeout: the time grows with the number of stored sessions (the store reads
             // them in pages); a store that cannot reach its database fails on its own.
             long startedAt = System.nanoTime();
-            Collection<SessionSnapshot> stored = sessionStore.loadAll().get();
+            // In a cluster, a session this node held before a crash may have moved on since (its
+            // client reconnected on another node, which holds it now): that node keeps it.
+            Collection<SessionSnapshot> stored = sessionStore.loadAll().get().stream()
+                    .filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
             long loadedAt = System.nanoTime();
             sessions.restore(stored, server.workerGroup()::next).get();
             if (!stored.isEmpty()) {
