@@ -72,8 +72,8 @@ public final class SessionManager {
      *
      * <p>The stored session's owner is checked before the claim, so that an identity can neither
      * take over nor (with clean start) delete another identity's stored session on another node.
-     * This covers sessions the store holds (persistent ones); a clean session held by another node
-     * is not in the store, so its owner is checked only by that node's {@link #open}.
+     * The store holds persistent sessions; for a session another live node holds (clean ones
+     * included) the owner named in that node's claim is checked too ({@link ClusterFabric#holderOwner}).
      *
      * @param owner the authenticated identity connecting, {@code null} when anonymous
      * @return fails with {@link SessionOwnedByAnotherIdentity} when the stored session is another identity's
@@ -83,6 +83,11 @@ public final class SessionManager {
             return DONE;
         }
         Session local = sessions.get(clientId);
+        String claimedBy = fabric.holderOwner(clientId);
+        if ((local == null || local.isEnded()) && claimedBy != null && !claimedBy.equals(owner)) {
+            // A session (clean or not) that another live node holds for another identity.
+            return CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId));
+        }
         CompletableFuture<Void> ownerChecked = local != null && !local.isEnded()
                 ? (local.mayBeOpenedBy(owner) ? DONE : CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId)))
                 : store.load(clientId).thenAccept(stored -> {
@@ -91,7 +96,7 @@ public final class SessionManager {
                         throw new SessionOwnedByAnotherIdentity(clientId);
                     }
                 });
-        CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId)).thenCompose(claimed -> {
+        CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId, owner)).thenCompose(claimed -> {
             if (sessions.containsKey(clientId)) {
                 return DONE;
             }
@@ -330,7 +335,9 @@ public final class SessionManager {
 
     void ended(Session session) {
         release(session);
-        sessions.remove(session.clientId(), session);
+        if (sessions.remove(session.clientId(), session) && fabric.isClustered()) {
+            fabric.sessionEnded(session.clientId());
+        }
         store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
     }
 

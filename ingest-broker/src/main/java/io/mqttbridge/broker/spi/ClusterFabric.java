@@ -62,6 +62,30 @@ public interface ClusterFabric {
     CompletableFuture<Void> claim(String clientId);
 
     /**
+     * {@link #claim} for a client that connects as {@code owner} (the authenticated identity, null
+     * when anonymous): the claim tells the other nodes who the session belongs to, so that another
+     * identity cannot take it over through them ({@link #holderOwner}).
+     */
+    default CompletableFuture<Void> claim(String clientId, String owner) {
+        return claim(clientId);
+    }
+
+    /**
+     * The identity the session of {@code clientId} belongs to on the live node that holds it, when
+     * that is another node and the session there belongs to an identity; otherwise {@code null}.
+     */
+    default String holderOwner(String clientId) {
+        return null;
+    }
+
+    /**
+     * {@code clientId}'s session ended on this node (clean session disconnected, expired, cleared):
+     * the client id no longer belongs to its identity. Never blocks.
+     */
+    default void sessionEnded(String clientId) {
+    }
+
+    /**
      * Whether this node is still the holder of {@code clientId} as far as it knows: {@code false}
      * once another node claimed it later. Checked after a session was opened here, because a claim
      * of another node may have been read between this node's claim and the session's opening.

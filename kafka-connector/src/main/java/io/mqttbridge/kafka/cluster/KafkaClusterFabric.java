@@ -82,6 +82,8 @@ import org.slf4j.LoggerFactory;
 public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaClusterFabric.class);
+    // The claim id of a release a node writes when the client's session ended there: no claim waits for it.
+    private static final String ENDED_CLAIM_ID = "ended";
 
     private final ClusterConfig config;
     private final String nodeId;
@@ -97,6 +99,8 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final Set<String> staleOwnFilters = ConcurrentHashMap.newKeySet();
     private final Map<String, Heartbeat> heartbeats = new ConcurrentHashMap<>();
     private final Map<String, String> holders = new ConcurrentHashMap<>();
+    // Client id -> the identity its holder's session belongs to (from the claims topic).
+    private final Map<String, String> owners = new ConcurrentHashMap<>();
     private final Map<String, PendingClaim> pendingClaims = new ConcurrentHashMap<>();
     // Client id -> settles when the CONNECT this node claimed it for is done: re-forwarded records wait for it.
     private final Map<String, CompletableFuture<Void>> settling = new ConcurrentHashMap<>();
@@ -450,6 +454,29 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     @Override
     public CompletableFuture<Void> claim(String clientId) {
+        return claim(clientId, null);
+    }
+
+    @Override
+    public String holderOwner(String clientId) {
+        String holder = holders.get(clientId);
+        if (holder == null || holder.equals(nodeId) || !isAlive(holder)) {
+            return null;
+        }
+        return owners.get(clientId);
+    }
+
+    @Override
+    public void sessionEnded(String clientId) {
+        if (nodeId.equals(holders.get(clientId)) && !stopped) {
+            owners.remove(clientId);
+            sendControl(new ProducerRecord<>(config.claimsTopic(), key(clientId),
+                    new ClaimRecord(ClaimType.RELEASE, nodeId, ENDED_CLAIM_ID, nodeId, null).encode()));
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> claim(String clientId, String owner) {
         if (isolated || stopped) {
             return CompletableFuture.failedFuture(new IllegalStateException("node " + nodeId + " is not in the cluster"));
         }
@@ -469,7 +496,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         pendingClaims.put(claimId, new PendingClaim(clientId, done, readBack));
         done.whenComplete((ignored, error) -> pendingClaims.remove(claimId));
         sendControl(new ProducerRecord<>(config.claimsTopic(), key(clientId),
-                new ClaimRecord(ClaimType.CLAIM, nodeId, claimId, null).encode()))
+                new ClaimRecord(ClaimType.CLAIM, nodeId, claimId, null, owner).encode()))
                 .whenComplete((ignored, error) -> {
                     if (error != null) {
                         done.completeExceptionally(error);
@@ -563,8 +590,8 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             return true;
         }
         sendControl(new ProducerRecord<>(config.claimsTopic(), key(clientId),
-                new ClaimRecord(ClaimType.DISCONNECT, holder, instanceId + "-" + sequence.incrementAndGet(), nodeId)
-                        .encode()));
+                new ClaimRecord(ClaimType.DISCONNECT, holder, instanceId + "-" + sequence.incrementAndGet(), nodeId,
+                        owners.get(clientId)).encode()));
         return true;
     }
 
@@ -780,6 +807,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
                 return;
             }
             String previous = holders.put(clientId, claim.holder());
+            if (claim.owner() == null) {
+                owners.remove(clientId);
+            } else {
+                owners.put(clientId, claim.owner());
+            }
             if (!caughtUp) {
                 return;
             }
@@ -821,7 +853,8 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             if (current != null && (nodeId.equals(previous) || current.holds(clientId))) {
                 current.handOver(clientId).whenComplete((ignored, error) -> sendControl(new ProducerRecord<>(
                         config.claimsTopic(), key(clientId),
-                        new ClaimRecord(ClaimType.RELEASE, claim.holder(), claim.claimId(), nodeId).encode())));
+                        new ClaimRecord(ClaimType.RELEASE, claim.holder(), claim.claimId(), nodeId, claim.owner())
+                                .encode())));
             }
         }
     }

@@ -193,6 +193,35 @@ class ClusterEndToEndTest {
         assertThat(resumed.getSessionPresent()).as("the owner resumes its session on the other node").isTrue();
     }
 
+    @Test
+    void anotherIdentityCannotTakeOverACleanSessionThroughAnotherNodeUntilItEnds() throws Exception {
+        Authenticator byUsername = request -> CompletableFuture.completedFuture(AuthenticationResult.success(
+                new DeviceIdentity(request.username(), request.username(), request.clientId(), null)));
+        ClusterNode one = started(ClusterNode.start(bootstrap, clusterConfig, "n1", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        ClusterNode two = started(ClusterNode.start(bootstrap, clusterConfig, "n2", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        Mqtt5BlockingClient owner = hive(one, "meter-8");
+        owner.connectWith().cleanStart(true).simpleAuth().username("dev-a").applySimpleAuth().send();
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.fabric().holderOf("meter-8").equals(Optional.of("n1")));
+
+        Mqtt5BlockingClient intruder = hive(two, "meter-8");
+        assertThatThrownBy(() -> intruder.connectWith().cleanStart(true).simpleAuth().username("dev-b").applySimpleAuth()
+                .send())
+                .isInstanceOf(com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class)
+                .satisfies(e -> assertThat(((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException) e)
+                        .getMqttMessage().getReasonCode().getCode()).isEqualTo(0x85));
+        assertThat(owner.getState().isConnected()).as("the owner keeps its connection").isTrue();
+
+        // Once the clean session ended, the client id is free for anyone.
+        owner.disconnect();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            Mqtt5BlockingClient other = hive(two, "meter-8");
+            other.connectWith().cleanStart(true).simpleAuth().username("dev-b").applySimpleAuth().send();
+            return other.getState().isConnected();
+        });
+    }
+
     private ClusterNode started(ClusterNode node) {
         nodes.add(node);
         return node;
