@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -33,7 +32,7 @@ public final class InboxReader implements AutoCloseable {
 
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
-    private final BiFunction<PublishedMessage, ForwardedScope, CompletableFuture<Integer>> delivery;
+    private final Delivery delivery;
     private final Thread thread;
     private final AtomicLong received = new AtomicLong();
     private volatile boolean running = true;
@@ -41,9 +40,13 @@ public final class InboxReader implements AutoCloseable {
     private volatile boolean commitOnClose = true;
     private Map<TopicPartition, OffsetAndMetadata> lastHandedOver = Map.of();
 
-    /** @param delivery hands a forwarded message to the local sessions (the broker's cluster member) */
-    public InboxReader(Consumer<byte[], byte[]> consumer, String topic,
-            BiFunction<PublishedMessage, ForwardedScope, CompletableFuture<Integer>> delivery, String nodeId) {
+    /** Hands one inbox record's message to the local sessions. */
+    public interface Delivery {
+        /** @return completes with the number of sessions once they have it (persistent ones: stored) */
+        CompletableFuture<Integer> deliver(PublishedMessage message, ForwardedScope scope, int partition, long offset);
+    }
+
+    public InboxReader(Consumer<byte[], byte[]> consumer, String topic, Delivery delivery, String nodeId) {
         this.consumer = consumer;
         this.topic = topic;
         this.delivery = delivery;
@@ -75,7 +78,8 @@ public final class InboxReader implements AutoCloseable {
                     offsets.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
                     try {
-                        handed.add(delivery.apply(InboxRecords.message(record), InboxRecords.scope(record)));
+                        handed.add(delivery.deliver(InboxRecords.message(record), InboxRecords.scope(record),
+                                record.partition(), record.offset()));
                     } catch (IllegalArgumentException e) {
                         LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
                                 record.partition(), record.offset(), e.getMessage());
