@@ -127,6 +127,7 @@ public final class MqttBroker implements MessagePublisher {
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
+        sessions.onSharedOrphans(router::redistribute);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */

@@ -4,6 +4,7 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.ArrivedSessions;
 import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.SharedMessage;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
@@ -161,6 +162,26 @@ public final class MessageRouter {
         return stored.isEmpty() ? STORED : CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
     }
 
+    /**
+     * Gives messages a session got through shared subscriptions, and did not deliver for sure before
+     * it ended, to another member of each one's group: one here if the group has one, else (in a
+     * cluster) a member on another node. Best effort: a message no member takes is dropped (logged).
+     */
+    public void redistribute(List<SharedMessage> orphans) {
+        for (SharedMessage orphan : orphans) {
+            String group = orphan.sharedGroup();
+            int here = route(orphan.message(), false, group::equals, null, null);
+            if (here == 0) {
+                fabric.forwardToSharedGroup(orphan.message(), group).whenComplete((taken, error) -> {
+                    if (error != null || !Boolean.TRUE.equals(taken)) {
+                        LOG.warn("no other member of {} took a message on {} its ended member had not delivered",
+                                group, orphan.message().topic());
+                    }
+                });
+            }
+        }
+    }
+
     private void storeRetained(PublishedMessage message) {
         if (message.retain() && config.isRetainAvailable()) {
             retainedStore.put(message).whenComplete((ignored, error) -> {
@@ -233,7 +254,7 @@ public final class MessageRouter {
             int qos = Math.min(message.qos(), subscription.qos());
             subscription.session().deliver(routed, qos, subscription.retainAsPublished() && message.retain(),
                     subscription.subscriptionIdentifier() == 0 ? NO_IDS : new int[] {subscription.subscriptionIdentifier()},
-                    perSession, storedFuture(subscription.session(), qos, stored));
+                    perSession, storedFuture(subscription.session(), qos, stored), subscription.topicFilter());
         }
         return count;
     }

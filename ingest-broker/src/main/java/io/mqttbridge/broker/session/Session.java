@@ -421,8 +421,13 @@ public final class Session {
             manager.removeFromTree(subscription);
         }
         subscriptions.clear();
+        // Out of the tree by now: another member of each group gets what this one had not delivered.
+        List<SharedMessage> orphans = outbound.takeShared();
         outbound.clear();
         manager.ended(this);
+        if (!orphans.isEmpty()) {
+            manager.redistribute(orphans);
+        }
     }
 
     private void cancelTimers() {
@@ -500,11 +505,21 @@ public final class Session {
      */
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
                         CompletableFuture<Void> stored) {
+        deliver(message, qos, retain, subscriptionIds, onHandled, stored, null);
+    }
+
+    /**
+     * Like {@link #deliver(RoutedMessage, int, boolean, int[], Runnable, CompletableFuture)} for a
+     * message that came through the shared subscription {@code sharedGroup} ({@code $share/g/f}):
+     * if the session ends before the client has it for sure, another member of the group gets it.
+     */
+    public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
+                        CompletableFuture<Void> stored, String sharedGroup) {
         execute(() -> {
             try {
                 CompletableFuture<Void> written = ended
                         ? (forwardsElsewhere ? manager.reforward(clientId, message.message()) : null)
-                        : outbound.enqueue(message, qos, retain, subscriptionIds);
+                        : outbound.enqueue(message, qos, retain, subscriptionIds, sharedGroup);
                 if (stored != null) {
                     if (written == null) {
                         stored.complete(null);

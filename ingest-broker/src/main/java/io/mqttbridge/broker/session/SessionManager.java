@@ -40,6 +40,7 @@ public final class SessionManager {
     private final BrokerConfig config;
     private final ClusterFabric fabric;
     private final ArrivedSessions arrivals = new ArrivedSessions();
+    private volatile java.util.function.Consumer<List<SharedMessage>> sharedOrphans = orphans -> { };
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -144,6 +145,22 @@ public final class SessionManager {
             }
         });
         return done;
+    }
+
+    /**
+     * Where the shared-subscription messages of a session that ended go (to another member of
+     * their group); set once by the broker, called on the ended session's executor.
+     */
+    public void onSharedOrphans(java.util.function.Consumer<List<SharedMessage>> handler) {
+        this.sharedOrphans = handler;
+    }
+
+    void redistribute(List<SharedMessage> orphans) {
+        try {
+            sharedOrphans.accept(orphans);
+        } catch (RuntimeException e) {
+            LOG.warn("could not give {} shared-subscription messages to other members", orphans.size(), e);
+        }
     }
 
     /** Sessions that moved here from another node a short while ago. */

@@ -132,6 +132,16 @@ public interface ClusterFabric {
         return SingleNodeFabric.DONE;
     }
 
+    /**
+     * Sends {@code message} to another live node with a member of the shared subscription
+     * {@code sharedTopicFilter} ({@code $share/g/f}), for that group only: a member on this node
+     * left the group before its client had the message. Completes with false when no other node
+     * has a member (at once on a single node); never blocks.
+     */
+    default CompletableFuture<Boolean> forwardToSharedGroup(PublishedMessage message, String sharedTopicFilter) {
+        return CompletableFuture.completedFuture(false);
+    }
+
     /** The outcome of {@link #forward} for the node that accepted the message. */
     interface Forwarding {
 

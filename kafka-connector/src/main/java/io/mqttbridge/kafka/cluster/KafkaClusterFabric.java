@@ -204,14 +204,14 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             liveness.sendHeartbeat().whenComplete((ignored, error) -> {
                 if (error == null) {
                     lastHeartbeatAckMillis = System.currentTimeMillis();
-                    if (isolated && controlReader.isAlive() && inboxReader.isAlive()) {
+                    if (isolated && !readersDown()) {
                         isolated = false;
                         LOG.warn("cluster: node {} reaches Kafka again and accepts clients", nodeId);
                     }
                 }
             });
             long silent = System.currentTimeMillis() - lastHeartbeatAckMillis;
-            boolean readersDown = !controlReader.isAlive() || !inboxReader.isAlive();
+            boolean readersDown = readersDown();
             if (silent > config.getKafkaLossTimeoutMs() || readersDown) {
                 isolate(readersDown, silent);
                 return;
@@ -222,6 +222,12 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("cluster: heartbeat failed", e);
         }
+    }
+
+    private boolean readersDown() {
+        // The inbox reader starts after the first heartbeats were scheduled.
+        InboxReader inbox = inboxReader;
+        return !controlReader.isAlive() || inbox != null && !inbox.isAlive();
     }
 
     private void isolate(boolean readersDown, long silentMillis) {
@@ -309,6 +315,12 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     @Override
     public CompletableFuture<Void> reforward(String clientId, PublishedMessage message) {
         return stopped ? CompletableFuture.completedFuture(null) : forwarding.reforward(clientId, message);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> forwardToSharedGroup(PublishedMessage message, String sharedTopicFilter) {
+        return isolated || stopped ? CompletableFuture.completedFuture(false)
+                : forwarding.sendToSharedGroup(message, sharedTopicFilter);
     }
 
     /**

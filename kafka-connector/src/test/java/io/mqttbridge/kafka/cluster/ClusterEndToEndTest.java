@@ -256,6 +256,59 @@ class ClusterEndToEndTest {
         assertThat(one.fabric().recoveredMessages() + three.fabric().recoveredMessages()).isPositive();
     }
 
+    @Test
+    void theUnacknowledgedMessagesOfASharedMemberWhoseSessionEndsGoToAMemberOnAnotherNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        // A member on node 1 that never acknowledges; a clean session, so it ends when the client leaves.
+        List<String> unacknowledged = new CopyOnWriteArrayList<>();
+        org.eclipse.paho.client.mqttv3.MqttClient lazy = new org.eclipse.paho.client.mqttv3.MqttClient(
+                one.serverUri(), "lazy-member", new MemoryPersistence());
+        clients.add(() -> lazy.close(true));
+        lazy.setManualAcks(true);
+        // A callback, not a per-filter listener: Paho 3.1.1 does not match topics against $share filters.
+        lazy.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+                unacknowledged.add(new String(message.getPayload(), UTF_8));
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        MqttConnectOptions clean = new MqttConnectOptions();
+        clean.setCleanSession(true);
+        lazy.connect(clean);
+        lazy.subscribe("$share/w/work/#", 1);
+        Mqtt5BlockingClient busy = hive(two, "busy-member");
+        List<String> received = new CopyOnWriteArrayList<>();
+        busy.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        busy.connectWith().cleanStart(true).send();
+        busy.subscribeWith().topicFilter("$share/w/work/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        two.awaitRoute(one, "$share/w/work/#");
+
+        Mqtt5BlockingClient publisher = hive(two, "work-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            publisher.publishWith().topic("work/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("w" + i).getBytes(UTF_8)).send();
+            published.add("w" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(unacknowledged.size() + received.size())
+                .as("lazy %s, busy %s", unacknowledged, received).isGreaterThanOrEqualTo(10));
+        assertThat(unacknowledged).as("the lazy member got its share").isNotEmpty();
+
+        lazy.disconnect();
+        await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(300)).until(() -> received.size() >= 10);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+    }
+
     private ClusterNode started(ClusterNode node) {
         nodes.add(node);
         return node;

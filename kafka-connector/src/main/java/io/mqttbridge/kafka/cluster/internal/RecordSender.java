@@ -37,7 +37,9 @@ public final class RecordSender implements AutoCloseable {
     /** Completes when Kafka acknowledged the record (acks=all), exceptionally when it refused it. */
     public CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        thread.submit(new PendingSend(record, MirrorRecordFactory.estimateSize(record), done, System.nanoTime()));
+        // A tombstone (routes, nodes) has no value to measure.
+        int size = record.value() == null ? 0 : MirrorRecordFactory.estimateSize(record);
+        thread.submit(new PendingSend(record, size, done, System.nanoTime()));
         return done;
     }
 
