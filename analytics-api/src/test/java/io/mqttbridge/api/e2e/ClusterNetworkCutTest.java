@@ -114,9 +114,7 @@ class ClusterNetworkCutTest {
             nodes.add(node.build());
         }
         nodes.forEach(cleanUp::add);
-        // One at a time: the first creates the schema and the cluster's topics.
-        nodes.get(0).start();
-        CompletableFuture.allOf(nodes.subList(1, 3).stream().map(node -> CompletableFuture.runAsync(node::start))
+        CompletableFuture.allOf(nodes.stream().map(node -> CompletableFuture.runAsync(node::start))
                 .toArray(CompletableFuture[]::new)).join();
         BridgeNode one = nodes.get(0);
         BridgeNode two = nodes.get(1);

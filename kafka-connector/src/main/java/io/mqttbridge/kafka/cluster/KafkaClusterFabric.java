@@ -3,16 +3,16 @@ package io.mqttbridge.kafka.cluster;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.ClusterFabric;
-import io.mqttbridge.broker.spi.MqttReasonCode;
-import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.cluster.internal.ClaimTable;
+import io.mqttbridge.kafka.cluster.internal.ClusterConsumers;
 import io.mqttbridge.kafka.cluster.internal.ClusterTopicAdmin;
 import io.mqttbridge.kafka.cluster.internal.ControlReader;
 import io.mqttbridge.kafka.cluster.internal.DeadNodeRecovery;
 import io.mqttbridge.kafka.cluster.internal.InboxDelivery;
 import io.mqttbridge.kafka.cluster.internal.InboxForwarding;
 import io.mqttbridge.kafka.cluster.internal.InboxReader;
+import io.mqttbridge.kafka.cluster.internal.KafkaLossWatch;
 import io.mqttbridge.kafka.cluster.internal.NodeLiveness;
 import io.mqttbridge.kafka.cluster.internal.RecordSender;
 import io.mqttbridge.kafka.cluster.internal.RouteTable;
@@ -28,12 +28,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +49,8 @@ import org.slf4j.LoggerFactory;
  *       nodes (one inbox topic per node);</li>
  *   <li>{@link DeadNodeRecovery}: what a dead node's inbox still held.</li>
  * </ul>
- * A node whose own heartbeats have not reached Kafka for {@link ClusterConfig#getKafkaLossTimeoutMs()}
- * closes its clients and refuses to acknowledge, so clients move to nodes that still reach Kafka.
+ * {@link KafkaLossWatch} isolates a node whose heartbeats have not reached Kafka for
+ * {@link ClusterConfig#getKafkaLossTimeoutMs()}: it closes its clients and refuses to acknowledge.
  *
  * <p>Threading: the {@link ClusterFabric} methods never block (records go to send threads); one
  * thread reads the control topics, one the inbox, one scheduler runs heartbeats and timeouts, one
@@ -75,12 +73,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final ClaimTable claims;
     private final InboxForwarding forwarding;
     private final DeadNodeRecovery recovery;
+    private final KafkaLossWatch lossWatch;
     private volatile ClusterMember member;
     private volatile ControlReader controlReader;
     private volatile InboxReader inboxReader;
     private volatile boolean caughtUp;
-    private volatile long lastHeartbeatAckMillis;
-    private volatile boolean isolated;
     private volatile boolean stopped;
 
     /**
@@ -104,13 +101,14 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         this.forwarding = new InboxForwarding(nodeId, liveness.instanceId(), config, dataSender, routes, liveness, claims);
         this.recovery = new DeadNodeRecovery(nodeId, config, recoveryThread, this::consumerProperties, () -> member,
                 routes, liveness, forwarding);
+        this.lossWatch = new KafkaLossWatch(nodeId, config, liveness, () -> member, this::readersDown);
         metrics.register(MetricRegistry.name("cluster", "recovered-messages"), (Gauge<Long>) recovery::recovered);
         metrics.register(MetricRegistry.name("cluster", "forwarded-records"), (Gauge<Long>) dataSender::records);
         metrics.register(MetricRegistry.name("cluster", "forwarded-bytes"), (Gauge<Long>) dataSender::bytes);
         metrics.register(MetricRegistry.name("cluster", "reforwarded-records"), (Gauge<Long>) forwarding::reforwarded);
         metrics.register(MetricRegistry.name("cluster", "inbox-records"), (Gauge<Long>) this::inboxRecords);
         metrics.register(MetricRegistry.name("cluster", "live-nodes"), (Gauge<Integer>) () -> liveNodes().size());
-        metrics.register(MetricRegistry.name("cluster", "isolated"), (Gauge<Boolean>) () -> isolated);
+        metrics.register(MetricRegistry.name("cluster", "isolated"), (Gauge<Boolean>) lossWatch::isIsolated);
     }
 
     private static Thread daemon(Runnable runnable, String name) {
@@ -165,7 +163,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             throw new IllegalStateException("cluster: node " + nodeId + " cannot write to Kafka at " + bootstrapServers
                     + ": " + e, e);
         }
-        lastHeartbeatAckMillis = System.currentTimeMillis();
+        lossWatch.started();
         // Filters this node had before a crash or stop: gone unless a restored session subscribes again.
         scheduler.schedule(routes::removeStaleOwnFilters, config.getNodeTimeoutMs(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::tick, config.getHeartbeatIntervalMs(), config.getHeartbeatIntervalMs(),
@@ -177,47 +175,16 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     }
 
     private Properties consumerProperties(String groupId) {
-        Properties p = new Properties();
-        p.putAll(config.getConsumerProperties());
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "mqtt-cluster-" + nodeId + (groupId == null ? "-control" : "-inbox"));
-        if (groupId != null) {
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        } else {
-            // A takeover is three hops through the control topics (claim, claim seen by the holder,
-            // release): an idle fetch must not sit out Kafka's default 500 ms wait on each of them.
-            p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
-        }
-        return p;
+        return ClusterConsumers.properties(config, bootstrapServers, nodeId, groupId);
     }
 
     /** Every heartbeat interval: heartbeat, the Kafka-loss check, and recovery of nodes that died. */
     private void tick() {
         try {
-            if (stopped) {
-                return;
-            }
-            liveness.sendHeartbeat().whenComplete((ignored, error) -> {
-                if (error == null) {
-                    lastHeartbeatAckMillis = System.currentTimeMillis();
-                    if (isolated && !readersDown()) {
-                        isolated = false;
-                        LOG.warn("cluster: node {} reaches Kafka again and accepts clients", nodeId);
-                    }
+            if (!stopped && lossWatch.tick()) {
+                for (String dead : liveness.newlyDeadNodes()) {
+                    recovery.recoverSharedGroups(dead);
                 }
-            });
-            long silent = System.currentTimeMillis() - lastHeartbeatAckMillis;
-            boolean readersDown = readersDown();
-            if (silent > config.getKafkaLossTimeoutMs() || readersDown) {
-                isolate(readersDown, silent);
-                return;
-            }
-            for (String dead : liveness.newlyDeadNodes()) {
-                recovery.recoverSharedGroups(dead);
             }
         } catch (RuntimeException e) {
             LOG.warn("cluster: heartbeat failed", e);
@@ -226,25 +193,9 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     private boolean readersDown() {
         // The inbox reader starts after the first heartbeats were scheduled.
+        ControlReader control = controlReader;
         InboxReader inbox = inboxReader;
-        return !controlReader.isAlive() || inbox != null && !inbox.isAlive();
-    }
-
-    private void isolate(boolean readersDown, long silentMillis) {
-        if (!isolated) {
-            isolated = true;
-            if (readersDown) {
-                LOG.error("cluster: node {} stopped reading the cluster's Kafka topics (see the error above):"
-                        + " closing its clients so that they reconnect to other nodes", nodeId);
-            } else {
-                LOG.error("cluster: node {} could not write to Kafka for {} ms (cluster.kafkaLossTimeoutMs):"
-                        + " closing its clients so that they reconnect to other nodes", nodeId, silentMillis);
-            }
-        }
-        ClusterMember current = member;
-        if (current != null) {
-            current.disconnectAll();
-        }
+        return control != null && !control.isAlive() || inbox != null && !inbox.isAlive();
     }
 
     @Override
@@ -259,22 +210,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     @Override
     public Forwarding forward(PublishedMessage message) {
-        if (isolated) {
-            CompletableFuture<Void> failed = CompletableFuture.failedFuture(new PublishRejectedException(
-                    MqttReasonCode.UNSPECIFIED_ERROR, "node " + nodeId + " is cut off from the cluster's Kafka", null));
-            return new Forwarding() {
-                @Override
-                public CompletableFuture<Void> acknowledged() {
-                    return failed;
-                }
-
-                @Override
-                public boolean servesSharedGroupLocally(String sharedTopicFilter) {
-                    return true;
-                }
-            };
-        }
-        return forwarding.forward(message);
+        return lossWatch.isIsolated() ? InboxForwarding.refused(nodeId) : forwarding.forward(message);
     }
 
     @Override
@@ -284,7 +220,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     @Override
     public CompletableFuture<Void> claim(String clientId, String owner) {
-        if (isolated || stopped) {
+        if (lossWatch.isIsolated() || stopped) {
             return CompletableFuture.failedFuture(new IllegalStateException("node " + nodeId + " is not in the cluster"));
         }
         return claims.claim(clientId, owner);
@@ -319,7 +255,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     @Override
     public CompletableFuture<Boolean> forwardToSharedGroup(PublishedMessage message, String sharedTopicFilter) {
-        return isolated || stopped ? CompletableFuture.completedFuture(false)
+        return lossWatch.isIsolated() || stopped ? CompletableFuture.completedFuture(false)
                 : forwarding.sendToSharedGroup(message, sharedTopicFilter);
     }
 
@@ -403,7 +339,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     /** Whether this node could not reach Kafka for {@code cluster.kafkaLossTimeoutMs} and closed its clients. */
     public boolean isIsolated() {
-        return isolated;
+        return lossWatch.isIsolated();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.mqttbridge.kafka.cluster.internal;
 
 import io.mqttbridge.broker.spi.ClusterFabric.Forwarding;
+import io.mqttbridge.broker.spi.MqttReasonCode;
+import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.cluster.ClusterConfig;
 import java.util.ArrayList;
@@ -39,6 +41,23 @@ public final class InboxForwarding {
         this.liveness = liveness;
         this.claims = claims;
         this.records = new InboxRecords(nodeId);
+    }
+
+    /** The outcome of a forward on a node cut off from Kafka: no acknowledgement for the publisher. */
+    public static Forwarding refused(String nodeId) {
+        CompletableFuture<Void> failed = CompletableFuture.failedFuture(new PublishRejectedException(
+                MqttReasonCode.UNSPECIFIED_ERROR, "node " + nodeId + " is cut off from the cluster's Kafka", null));
+        return new Forwarding() {
+            @Override
+            public CompletableFuture<Void> acknowledged() {
+                return failed;
+            }
+
+            @Override
+            public boolean servesSharedGroupLocally(String sharedTopicFilter) {
+                return true;
+            }
+        };
     }
 
     /** Sends {@code message}, accepted on this node, to the other nodes whose subscriptions need it. */
