@@ -1,9 +1,9 @@
 package io.mqttbridge.broker.handler.subscribe;
 
-import io.mqttbridge.broker.BrokerConfig;
-import io.mqttbridge.broker.limits.Limits;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
