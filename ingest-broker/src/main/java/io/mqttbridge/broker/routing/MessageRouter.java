@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
@@ -222,12 +223,11 @@ public final class MessageRouter {
                       IntConsumer onHandled, List<CompletableFuture<Void>> stored, Session only) {
         RoutedMessage routed = RoutedMessage.of(message);
         // Sessions that just moved here take each message once, whether it came directly or was
-        // re-forwarded by the node they left: they are routed to one by one below.
-        Collection<Session> arriving = only == null && nonShared ? arrivals.arriving() : List.of();
+        // re-forwarded by the node they left: the matching ones are routed to one by one below.
         Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared, only,
-                arriving.isEmpty() ? null : arriving::contains);
+                only == null && nonShared && arrivals.any() ? arrivals : null);
         tree.match(message.topic(), collector);
-        for (Session session : arriving) {
+        for (Session session : collector.arriving) {
             if (arrivals.firstTime(session.clientId(), message)) {
                 route(message, true, group -> false, null, stored, session);
             }
@@ -309,12 +309,14 @@ public final class MessageRouter {
         final Map<Session, Target> targets = new HashMap<>(4);
         final List<Subscription> shared = new ArrayList<>(0);
         private final Session only;
-        private final Predicate<Session> skip;
+        private final ArrivedSessions arrivals;
+        // Matching sessions that arrived from another node lately: routed to one by one.
+        final Set<Session> arriving = new HashSet<>(0);
 
         Collector(String publisherClientId, String topic, boolean nonShared, Predicate<String> servesShared,
-                  Session only, Predicate<Session> skip) {
+                  Session only, ArrivedSessions arrivals) {
             this.only = only;
-            this.skip = skip;
+            this.arrivals = arrivals;
             this.publisherClientId = publisherClientId;
             this.topic = topic;
             this.nonShared = nonShared;
@@ -323,8 +325,11 @@ public final class MessageRouter {
 
         @Override
         public void subscription(Subscription subscription) {
-            if (!nonShared || only != null && subscription.session() != only
-                    || skip != null && skip.test(subscription.session())) {
+            if (!nonShared || only != null && subscription.session() != only) {
+                return;
+            }
+            if (arrivals != null && arrivals.isArriving(subscription.session())) {
+                arriving.add(subscription.session());
                 return;
             }
             if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {

@@ -2,8 +2,6 @@ package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.spi.PublishedMessage;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,33 +38,32 @@ public final class ArrivedSessions {
 
     /** The session of {@code clientId} if it arrived within its window, else null. */
     public Session session(String clientId) {
-        return isArriving(clientId) ? arrivals.get(clientId).session() : null;
+        Arrival arrival = current(clientId);
+        return arrival == null ? null : arrival.session();
     }
 
-    /** Whether {@code clientId} arrived within its window. */
-    public boolean isArriving(String clientId) {
+    /** Whether any session is within its window: almost always false, and cheap. */
+    public boolean any() {
+        return !arrivals.isEmpty();
+    }
+
+    /** Whether {@code session} arrived within its window. */
+    public boolean isArriving(Session session) {
+        Arrival arrival = current(session.clientId());
+        return arrival != null && arrival.session() == session;
+    }
+
+    private Arrival current(String clientId) {
         Arrival arrival = arrivals.get(clientId);
         if (arrival == null) {
-            return false;
+            return null;
         }
-        if (arrival.session().isEnded() && !arrival.session().forwardsElsewhere()) {
+        boolean gone = arrival.session().isEnded() && !arrival.session().forwardsElsewhere();
+        if (gone || arrival.untilMillis() < System.currentTimeMillis()) {
             arrivals.remove(clientId, arrival);
-            return false;
+            return null;
         }
-        if (arrival.untilMillis() < System.currentTimeMillis()) {
-            arrivals.remove(clientId, arrival);
-            return false;
-        }
-        return true;
-    }
-
-    /** The sessions within their window; empty (and cheap) almost always. */
-    public Collection<Session> arriving() {
-        if (arrivals.isEmpty()) {
-            return List.of();
-        }
-        return arrivals.values().stream().filter(a -> isArriving(a.session().clientId()) && !a.session().isEnded())
-                .map(Arrival::session).toList();
+        return arrival;
     }
 
     /** Records that {@code clientId} is handed {@code message}; false when it was handed it before. */

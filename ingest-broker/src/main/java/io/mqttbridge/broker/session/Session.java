@@ -370,14 +370,20 @@ public final class Session {
             }
             if (window > 0) {
                 Map<String, Subscription> kept = Map.copyOf(subscriptions);
-                mailbox.executor().schedule(() -> execute(() -> {
+                Runnable stopForwarding = () -> execute(() -> {
                     forwardsElsewhere = false;
                     for (Subscription subscription : kept.values()) {
                         if (subscription.shareGroup() == null) {
                             manager.removeFromTree(subscription);
                         }
                     }
-                }), window, TimeUnit.MILLISECONDS);
+                });
+                try {
+                    mailbox.executor().schedule(stopForwarding, window, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // The broker is stopping: nothing more reaches the session here.
+                    forwardsElsewhere = false;
+                }
             }
             subscriptions.clear();
             // The other node owns the stored session now: nothing more is written through from here.
