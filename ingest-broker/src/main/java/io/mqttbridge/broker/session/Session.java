@@ -58,6 +58,9 @@ public final class Session {
     private volatile boolean forwardsElsewhere;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
+    /* Whether the store may hold this session (it was persistent once, or restored): only then does
+       its end cost the store a delete. Most sessions are clean ones that never reach the store. */
+    private boolean mayBeStored;
 
     private final OutboundQosFlows outbound;
     private long sessionExpirySeconds;
@@ -93,6 +96,7 @@ public final class Session {
 
     private void setPersistent(boolean value) {
         persistent = value;
+        mayBeStored |= value;
         outbound.writeThrough(value ? new OutboundQosFlows.MessageLog() {
             @Override
             public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
@@ -286,6 +290,7 @@ public final class Session {
         }
         outbound.dropQos0Queued();
         scheduleExpiry(sessionExpirySeconds);
+        mayBeStored = true;
         manager.save(snapshot());
     }
 
@@ -429,7 +434,7 @@ public final class Session {
         // Out of the tree by now: another member of each group gets what this one had not delivered.
         List<SharedMessage> orphans = outbound.takeShared();
         outbound.clear();
-        manager.ended(this);
+        manager.ended(this, mayBeStored);
         if (!orphans.isEmpty()) {
             manager.redistribute(orphans);
         }
@@ -490,6 +495,7 @@ public final class Session {
     /** Saves a snapshot when this session can outlive its connection; must run on the executor. */
     public void saveIfPersistent(long expirySeconds) {
         if (expirySeconds != 0) {
+            mayBeStored = true;
             manager.save(snapshot());
         }
     }
