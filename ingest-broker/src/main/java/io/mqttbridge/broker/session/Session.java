@@ -55,6 +55,8 @@ public final class Session {
     private volatile String owner;
     /** Ended here because another node of the cluster took the client over: the session continues there. */
     private boolean movedAway;
+    /* Moved away, and what its subscriptions still match here goes to the node it moved to. */
+    private volatile boolean forwardsElsewhere;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
     /* Whether the store may hold this session (it was persistent once, or restored): only then does
@@ -151,6 +153,14 @@ public final class Session {
 
     public boolean isOnline() {
         return connection != null;
+    }
+
+    /**
+     * Whether the session moved to another node and messages routed to it here are sent on there
+     * (for a short while after the move); safe from any thread.
+     */
+    public boolean forwardsElsewhere() {
+        return forwardsElsewhere;
     }
 
     public boolean isEnded() {
@@ -372,8 +382,31 @@ public final class Session {
             movedAway = true;
             SessionSnapshot snapshot = snapshot();
             ended = true;
+            long window = snapshot.sessionExpirySeconds() == 0 ? 0 : manager.reforwardWindowMillis();
+            // What still reaches the non-shared subscriptions here for a while is sent on to the new
+            // holder (deliver), until every node has learnt where the session is now.
+            forwardsElsewhere = window > 0;
             for (Subscription subscription : subscriptions.values()) {
-                manager.removeFromTree(subscription);
+                if (window == 0 || subscription.shareGroup() != null) {
+                    manager.removeFromTree(subscription);
+                }
+            }
+            if (window > 0) {
+                Map<String, Subscription> kept = Map.copyOf(subscriptions);
+                Runnable stopForwarding = () -> execute(() -> {
+                    forwardsElsewhere = false;
+                    for (Subscription subscription : kept.values()) {
+                        if (subscription.shareGroup() == null) {
+                            manager.removeFromTree(subscription);
+                        }
+                    }
+                });
+                try {
+                    mailbox.executor().schedule(stopForwarding, window, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // The broker is stopping: nothing more reaches the session here.
+                    forwardsElsewhere = false;
+                }
             }
             subscriptions.clear();
             // The other node owns the stored session now: nothing more is written through from here.
@@ -416,8 +449,13 @@ public final class Session {
             manager.removeFromTree(subscription);
         }
         subscriptions.clear();
+        // Out of the tree by now: another member of each group gets what this one had not delivered.
+        List<SharedMessage> orphans = outbound.takeShared();
         outbound.clear();
         manager.ended(this, mayBeStored);
+        if (!orphans.isEmpty()) {
+            manager.redistribute(orphans);
+        }
     }
 
     private void cancelTimers() {
@@ -496,10 +534,21 @@ public final class Session {
      */
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
                         CompletableFuture<Void> stored) {
+        deliver(message, qos, retain, subscriptionIds, onHandled, stored, null);
+    }
+
+    /**
+     * Like {@link #deliver(RoutedMessage, int, boolean, int[], Runnable, CompletableFuture)} for a
+     * message that came through the shared subscription {@code sharedGroup} ({@code $share/g/f}):
+     * if the session ends before the client has it for sure, another member of the group gets it.
+     */
+    public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
+                        CompletableFuture<Void> stored, String sharedGroup) {
         execute(() -> {
             try {
-                CompletableFuture<Void> written = ended ? null
-                        : outbound.enqueue(message, qos, retain, subscriptionIds);
+                CompletableFuture<Void> written = ended
+                        ? (forwardsElsewhere ? manager.reforward(clientId, message.message()) : null)
+                        : outbound.enqueue(message, qos, retain, subscriptionIds, sharedGroup);
                 if (stored != null) {
                     if (written == null) {
                         stored.complete(null);
