@@ -22,6 +22,8 @@ final class OutboundDelivery {
     final long sequence;
     int packetId;
     boolean released;
+    /** The shared subscription group it came through, or {@code null}. */
+    String sharedGroup;
 
     OutboundDelivery(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, long sequence) {
         this.bytes = OutboundQueue.bytesOf(message);

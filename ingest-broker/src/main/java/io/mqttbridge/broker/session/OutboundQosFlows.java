@@ -100,6 +100,12 @@ public final class OutboundQosFlows {
      *     message is durable); otherwise {@code null}
      */
     CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+        return enqueue(message, qos, retain, subscriptionIds, null);
+    }
+
+    /** @param sharedGroup the shared subscription ({@code $share/g/f}) the message came through, or null */
+    CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds,
+                                    String sharedGroup) {
         ClientConnection current = session.connection();
         if (current == null && qos == 0) {
             metrics.dropped(DropReason.QOS0_OFFLINE);
@@ -110,6 +116,7 @@ public final class OutboundQosFlows {
             return null;
         }
         OutboundDelivery pending = new OutboundDelivery(message, qos, retain, subscriptionIds, nextSequence++);
+        pending.sharedGroup = sharedGroup;
         if (queue.isFull(pending.bytes)) {
             switch (overflow.onFull(queue, pending, current, this::forget)) {
                 case ROOM_MADE -> { }
@@ -242,6 +249,32 @@ public final class OutboundQosFlows {
     }
 
     /** The session ended: nothing is delivered any more. */
+    /**
+     * Takes out the QoS 1/2 messages that came through a shared subscription and that the client
+     * has not received for sure (queued, or sent and not acknowledged; not those whose PUBREL
+     * stage began), so that another member of the group can have them; their written-through copies
+     * go. In the order they came.
+     */
+    List<SharedMessage> takeShared() {
+        List<OutboundDelivery> taken = new ArrayList<>(0);
+        for (Iterator<OutboundDelivery> it = inflight.values().iterator(); it.hasNext(); ) {
+            OutboundDelivery pending = it.next();
+            if (pending.sharedGroup != null && !pending.released) {
+                it.remove();
+                taken.add(pending);
+            }
+        }
+        taken.addAll(queue.takeIf(pending -> pending.sharedGroup != null && pending.qos > 0));
+        inflightCount = inflight.size();
+        taken.sort(java.util.Comparator.comparingLong(pending -> pending.sequence));
+        List<SharedMessage> messages = new ArrayList<>(taken.size());
+        for (OutboundDelivery pending : taken) {
+            forget(pending);
+            messages.add(new SharedMessage(pending.message.message(), pending.sharedGroup));
+        }
+        return messages;
+    }
+
     void clear() {
         queue.clear();
         inflight.clear();

@@ -5,8 +5,11 @@ import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.netty.RoutedMessage;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The queue in front of a session's outbound flows and its accounting: how many messages and bytes
@@ -108,6 +111,25 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
             return false;
         });
         count = queue.size();
+    }
+
+    /** Takes the messages that match out of the queue and its accounting; oldest first. */
+    List<OutboundDelivery> takeIf(Predicate<OutboundDelivery> match) {
+        List<OutboundDelivery> taken = new ArrayList<>(0);
+        if (queue == null) {
+            return taken;
+        }
+        for (Iterator<OutboundDelivery> it = queue.iterator(); it.hasNext(); ) {
+            OutboundDelivery delivery = it.next();
+            if (match.test(delivery)) {
+                it.remove();
+                bytes -= delivery.bytes;
+                count = queue.size();
+                metrics.queued(-1);
+                taken.add(delivery);
+            }
+        }
+        return taken;
     }
 
     /** Forgets everything queued (the session ended). */
