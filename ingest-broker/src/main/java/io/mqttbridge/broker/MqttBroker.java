@@ -26,6 +26,8 @@ import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.EnhancedAuthenticator;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
@@ -97,6 +99,7 @@ public final class MqttBroker implements MessagePublisher {
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private volatile int port = -1;
     private ScheduledExecutorService tlsReloader;
+    private volatile EnhancedAuthenticator enhancedAuthenticator = EnhancedAuthenticator.NONE;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
                       SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
@@ -133,6 +136,20 @@ public final class MqttBroker implements MessagePublisher {
     public MqttBroker(BrokerConfig config) {
         this(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE,
                 new InMemorySessionStore(), new InMemoryRetainedStore(), new MetricRegistry());
+    }
+
+    /**
+     * Offers MQTT 5 enhanced authentication (AUTH packets) with the methods {@code enhanced} supports;
+     * CONNECTs naming another method get CONNACK 0x8C. Call before {@link #start()}.
+     *
+     * @return this broker
+     */
+    public MqttBroker enhancedAuthentication(EnhancedAuthenticator enhanced) {
+        if (server != null) {
+            throw new IllegalStateException("enhanced authentication is set before the broker starts");
+        }
+        this.enhancedAuthenticator = Objects.requireNonNull(enhanced, "enhanced");
+        return this;
     }
 
     /**
@@ -173,12 +190,15 @@ public final class MqttBroker implements MessagePublisher {
         }
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
+        EnhancedAuthFlow enhancedAuth = new EnhancedAuthFlow(enhancedAuthenticator);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits),
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits,
+                        enhancedAuth),
                 new PublishHandler(config, sink, router, backPressure, metrics, limits, retainedQuota),
                 new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
-                new DisconnectHandler(wills, listener, backPressure, config, limits));
+                new DisconnectHandler(wills, listener, backPressure, config, limits),
+                enhancedAuth);
         running = true;
         try {
             List<ListenerConfig> listeners = config.effectiveListeners();

@@ -4,6 +4,7 @@ import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.HandlerNames;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.listener.TlsPeer;
@@ -59,9 +60,18 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private final SessionListener listener;
     private final BrokerMetrics metrics;
     private final Limits limits;
+    private final EnhancedAuthFlow enhancedAuth;
 
     public ConnectHandler(BrokerConfig config, Authenticator authenticator, Authorizer authorizer,
                           SessionManager sessions, SessionListener listener, BrokerMetrics metrics, Limits limits) {
+        this(config, authenticator, authorizer, sessions, listener, metrics, limits, EnhancedAuthFlow.NONE);
+    }
+
+    /** @param enhancedAuth authenticates a CONNECT that names an Authentication Method (MQTT 5) */
+    public ConnectHandler(BrokerConfig config, Authenticator authenticator, Authorizer authorizer,
+                          SessionManager sessions, SessionListener listener, BrokerMetrics metrics, Limits limits,
+                          EnhancedAuthFlow enhancedAuth) {
+        this.enhancedAuth = enhancedAuth;
         this.limits = limits;
         this.config = config;
         this.authenticator = authenticator;
@@ -97,7 +107,8 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         MqttProperties properties = header.properties();
-        if (mqtt5 && properties.getProperty(MqttProperties.AUTHENTICATION_METHOD) != null) {
+        String authMethod = mqtt5 ? Mqtt5Properties.string(properties, MqttProperties.AUTHENTICATION_METHOD) : null;
+        if (authMethod != null && !enhancedAuth.supports(authMethod)) {
             refuse(ctx, connection, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, null);
             return;
         }
@@ -197,8 +208,13 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         CompletableFuture<Object> decision;
         try {
-            decision = authenticator.authenticate(new AuthenticationRequest(clientId, username, password, remote,
-                    TlsPeer.verifiedCertificate(ctx.channel()), version, connection.listenerName())).thenCompose(result -> {
+            AuthenticationRequest authRequest = new AuthenticationRequest(clientId, username, password, remote,
+                    TlsPeer.verifiedCertificate(ctx.channel()), version, connection.listenerName());
+            CompletableFuture<AuthenticationResult> authenticated = authMethod == null
+                    ? authenticator.authenticate(authRequest)
+                    : enhancedAuth.begin(ctx.channel(), authMethod,
+                            Mqtt5Properties.binary(properties, MqttProperties.AUTHENTICATION_DATA), authRequest);
+            decision = authenticated.thenCompose(result -> {
                         if (result instanceof AuthenticationResult.Success success && success.permissions() != null) {
                             return CompletableFuture.completedFuture(new Authorized(success.identity(),
                                     success.permissions(), success.expiresAt()));
@@ -376,6 +392,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 properties.add(new MqttProperties.StringProperty(MqttProperties.RESPONSE_INFORMATION,
                         config.getResponseInformation().replace("%c", request.clientId())));
             }
+            enhancedAuth.addConnAckProperties(connection.channel(), properties);
         }
         return new MqttConnAckMessage(
                 new MqttFixedHeader(MqttMessageType.CONNACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
