@@ -12,6 +12,7 @@ import io.mqttbridge.broker.auth.FileAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthorizer;
 import io.mqttbridge.broker.auth.FileAuthorizer;
+import io.mqttbridge.broker.auth.scram.ScramAuthenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
@@ -107,6 +108,10 @@ public final class BridgeRuntime implements Managed {
         // Every method of the chain hands the broker the identity's permissions with the identity.
         broker = new MqttBroker(config.getBroker(), authentication, Authorizer.DENY_ALL, kafka.publishSink(),
                 kafka.sessionListener(), sessionStore, retainedStore, metrics, kafka.clusterFabric());
+        if (deviceRegistry != null && config.getMqttAuth().isScram()) {
+            // MQTT 5 AUTH with SCRAM-SHA-256/512 against the verifiers stored with each device's credentials.
+            broker.enhancedAuthentication(new ScramAuthenticator(deviceRegistry));
+        }
         broker.start();
         started.push(broker::stop);
         kafka.startDownlink(broker);

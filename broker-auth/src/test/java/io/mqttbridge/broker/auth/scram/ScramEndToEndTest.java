@@ -21,6 +21,7 @@ import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
+import io.mqttbridge.testing.scram.HiveMqScramMechanism;
 import io.mqttbridge.testing.scram.ScramClient;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttProperties;

@@ -1,4 +1,4 @@
-package io.mqttbridge.broker.auth.scram;
+package io.mqttbridge.testing.scram;
 
 import com.hivemq.client.mqtt.datatypes.MqttUtf8String;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientConfig;
@@ -10,7 +10,6 @@ import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5EnhancedAuthBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.connect.Mqtt5Connect;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5Disconnect;
-import io.mqttbridge.testing.scram.ScramClient;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -22,17 +21,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * SCRAM for the HiveMQ client (its enhanced-auth plug-in point), on {@link ScramClient}. The password
  * can change between connect and re-authentication; the outcomes are counted for assertions.
  */
-final class HiveMqScramMechanism implements Mqtt5EnhancedAuthMechanism {
+public final class HiveMqScramMechanism implements Mqtt5EnhancedAuthMechanism {
 
     private final String method;
     private final String username;
-    volatile String password;
+    public volatile String password;
     private ScramClient exchange;
-    final AtomicInteger serverVerified = new AtomicInteger();
-    final AtomicInteger reauthSucceeded = new AtomicInteger();
-    final AtomicReference<Mqtt5Disconnect> reauthRejected = new AtomicReference<>();
+    public final AtomicInteger serverVerified = new AtomicInteger();
+    public final AtomicInteger reauthSucceeded = new AtomicInteger();
+    public final AtomicReference<Mqtt5Disconnect> reauthRejected = new AtomicReference<>();
 
-    HiveMqScramMechanism(String method, String username, String password) {
+    public HiveMqScramMechanism(String method, String username, String password) {
         this.method = method;
         this.username = username;
         this.password = password;
