@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -487,6 +488,17 @@ public final class MqttBroker implements MessagePublisher {
             }
         }
         return count;
+    }
+
+    /** The identities ({@code DeviceIdentity.deviceId}) owning sessions on this node, connected or not. */
+    public Set<String> sessionOwners() {
+        Set<String> owners = new HashSet<>();
+        for (Session session : sessions.all()) {
+            if (session.owner() != null) {
+                owners.add(session.owner());
+            }
+        }
+        return owners;
     }
 
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */

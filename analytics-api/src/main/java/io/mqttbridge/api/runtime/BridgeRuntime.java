@@ -18,6 +18,7 @@ import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.history.HistoryWriter;
 import io.mqttbridge.db.history.HistoryWriterConfig;
+import io.mqttbridge.db.registry.DeviceChangeListener;
 import io.mqttbridge.db.registry.DeviceRegistry;
 import io.mqttbridge.db.store.JdbiRetainedStore;
 import io.mqttbridge.db.store.JdbiSessionStore;
@@ -114,6 +115,10 @@ public final class BridgeRuntime implements Managed {
         }
         broker.start();
         started.push(broker::stop);
+        if (deviceRegistry != null) {
+            // Device changes made on any node (through PostgreSQL, not Kafka) reach the sessions held here.
+            started(DeviceChangeListener.start(database.dataSource(), new NotifiedDeviceChanges(deviceRegistry, broker)));
+        }
         kafka.startDownlink(broker);
         started.push(kafka::stopDownlink);
         LOG.info("MQTT broker listening on {}", broker.ports());

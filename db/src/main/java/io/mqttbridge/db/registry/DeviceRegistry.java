@@ -215,6 +215,15 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
                 device.map(DeviceAuthRecord::rules).orElse(List.of()), identity));
     }
 
+    /**
+     * Whether the device is enabled, as the database says now (the cache entry is reloaded); empty
+     * when the registry has no such device.
+     */
+    public CompletableFuture<Optional<Boolean>> enabled(String deviceId) {
+        invalidate(deviceId);
+        return cache.get(deviceId).thenApply(device -> device.map(DeviceAuthRecord::enabled));
+    }
+
     /** Forgets what is cached about the device: call after changing it, its password or its rules. */
     public void invalidate(String deviceId) {
         cache.synchronous().invalidate(deviceId);
