@@ -183,19 +183,6 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendRetained(Session session, Subscription subscription) {
-        retainedStore.matching(subscription.filter()).whenComplete((messages, error) -> {
-            if (error != null) {
-                LOG.warn("retained store failed for filter {}", subscription.filter(), error);
-                return;
-            }
-            int[] ids = subscription.subscriptionIdentifier() == 0 ? new int[0]
-                    : new int[] {subscription.subscriptionIdentifier()};
-            for (PublishedMessage message : messages) {
-                if (!subscription.delivers(message.topic())) {
-                    continue;
-                }
-                session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true, ids, null);
-            }
-        });
+        RetainedStream.start(retainedStore, session, subscription);
     }
 }
