@@ -1,18 +1,18 @@
 package io.mqttbridge.benchmarks;
 
 import com.codahale.metrics.MetricRegistry;
-import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.metrics.TrafficMetricsHandler;
 import io.mqttbridge.broker.netty.PublishEncoder;
-import io.mqttbridge.broker.routing.TopicTree;
-import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.pipeline.TrafficMetricsHandler;
+import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.topic.TopicTree;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;

@@ -1,7 +1,7 @@
 package io.mqttbridge.benchmarks;
 
-import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.config.BrokerConfig;
 
 import java.util.concurrent.CountDownLatch;
 

@@ -1,6 +1,6 @@
 package io.mqttbridge.benchmarks;
 
-import io.mqttbridge.broker.routing.TopicTree;
+import io.mqttbridge.broker.topic.TopicTree;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,10 +1,10 @@
 package io.mqttbridge.api.console;
 
 import io.mqttbridge.api.mqttauth.ChainedMqttAuth;
-import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.auth.ListenerAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthorizer;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.listener.TlsConfig;
 import io.mqttbridge.broker.listener.Transport;

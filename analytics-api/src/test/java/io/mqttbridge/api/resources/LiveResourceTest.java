@@ -2,8 +2,8 @@ package io.mqttbridge.api.resources;
 
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
-import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.config.BrokerConfig;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;

@@ -1,7 +1,8 @@
 package io.mqttbridge.broker.connection;
 
-import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.connection.WillMessage;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.UnmarkedTraffic;
 import io.mqttbridge.broker.netty.OutboundPublish;
 import io.mqttbridge.broker.netty.RoutedMessage;
@@ -10,7 +11,6 @@ import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.TopicPermissions;
-import io.mqttbridge.broker.will.WillMessage;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;

@@ -1,6 +1,6 @@
 /**
- * The shared handlers of the pipeline, one concern each, in sub-packages by packet type; {@link
- * io.mqttbridge.broker.handler.PacketDispatcher} routes packets to them, {@link
- * io.mqttbridge.broker.handler.HandlerNames} names the pipeline's handlers.
+ * The packet handlers, one concern each, in sub-packages by packet type, and what they share
+ * ({@link io.mqttbridge.broker.handler.Mqtt5Properties}). The pipeline package puts them in order and
+ * dispatches packets to them; the pipeline's handler names are in {@code netty.HandlerNames}.
  */
 package io.mqttbridge.broker.handler;

@@ -1,11 +1,13 @@
 package io.mqttbridge.broker.limits;
 
 import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.limits.internal.AddressTable;
 import io.mqttbridge.broker.limits.internal.AdmissionHandler;
 import io.mqttbridge.broker.limits.internal.BackoffAuthenticator;
 import io.mqttbridge.broker.limits.internal.PublishRateLimiter;
 import io.mqttbridge.broker.limits.internal.TokenBucket;
+import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.netty.channel.ChannelHandler;
 

@@ -1,5 +1,6 @@
 /**
  * Limits: admission per listener and source address, publish rate and byte limits per connection,
- * failed-authentication backoff, and their metrics.
+ * failed-authentication backoff. Their configuration is {@code config.LimitsConfig}, their counters
+ * {@code metrics.LimitMetrics}.
  */
 package io.mqttbridge.broker.limits;

@@ -1,5 +1,6 @@
 /**
- * The broker's metrics (names under {@code mqtt.}) and the byte and message counting per
- * connection, added to the meters per flush.
+ * The broker's metrics (names under {@code mqtt.}), the limits' counters ({@code mqtt.limits.*}), and
+ * the byte and message counting per connection, added to the meters per flush. The handler that
+ * counts on the channel is {@code pipeline.TrafficMetricsHandler}.
  */
 package io.mqttbridge.broker.metrics;

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.netty;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -52,9 +53,12 @@ public final class MqttServerBootstrap {
     /**
      * Binds one more listener and blocks until bound. On failure, the caller shuts everything down.
      *
+     * @param initializer builds each accepted connection's pipeline (the broker passes its
+     *     {@code pipeline.MqttChannelInitializer}; taken as a plain handler so this package stays below it)
+     *
      * @throws IllegalStateException naming the address when binding fails
      */
-    public InetSocketAddress bind(String host, int port, MqttChannelInitializer initializer) {
+    public InetSocketAddress bind(String host, int port, ChannelHandler initializer) {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)

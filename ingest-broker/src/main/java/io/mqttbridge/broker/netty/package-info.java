@@ -1,7 +1,8 @@
 /**
- * Netty: the server bootstrap (epoll or NIO), the one {@link
- * io.mqttbridge.broker.netty.MqttChannelInitializer} that builds the whole pipeline, and the
- * outbound wire form of a message ({@link io.mqttbridge.broker.netty.RoutedMessage}, encoded once
- * per message; {@link io.mqttbridge.broker.netty.PublishEncoder}).
+ * Netty: the server bootstrap (epoll or NIO), the names of the pipeline's handlers ({@link
+ * io.mqttbridge.broker.netty.HandlerNames}), and the outbound wire form of a message ({@link
+ * io.mqttbridge.broker.netty.RoutedMessage}, encoded once per message; {@link
+ * io.mqttbridge.broker.netty.PublishEncoder}). Below connections and sessions: the pipeline itself is
+ * built in {@code pipeline}.
  */
 package io.mqttbridge.broker.netty;

@@ -1,14 +1,15 @@
 package io.mqttbridge.broker.routing;
 
-import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
-import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
 import io.mqttbridge.broker.spi.ClusterFabric.Forwarding;
+import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
+import io.mqttbridge.broker.topic.TopicTree;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

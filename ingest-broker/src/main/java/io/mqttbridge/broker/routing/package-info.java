@@ -1,6 +1,6 @@
 /**
- * Routing: the lock-free {@link io.mqttbridge.broker.routing.TopicTree} and {@link
- * io.mqttbridge.broker.routing.MessageRouter} (one delivery per session at the highest QoS, shared
- * subscription groups).
+ * Routing: {@link io.mqttbridge.broker.routing.MessageRouter} (one delivery per session at the
+ * highest QoS, shared subscription groups, forwarding to other nodes), matching through the {@code
+ * topic.TopicTree} the session manager keeps.
  */
 package io.mqttbridge.broker.routing;

@@ -1,10 +1,10 @@
 package io.mqttbridge.broker.session;
 
-import io.mqttbridge.broker.DeliveryState;
-import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.config.QueueOverflowPolicy;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
-import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;

@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.session;
 
-import io.mqttbridge.broker.DeliveryState;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.netty.RoutedMessage;

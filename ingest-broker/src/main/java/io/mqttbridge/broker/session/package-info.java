@@ -3,6 +3,6 @@
  * lifecycle, takeover, subscriptions, snapshots), the outbound QoS 1/2 flows and queue ({@link
  * io.mqttbridge.broker.session.OutboundQosFlows}), {@link
  * io.mqttbridge.broker.session.SessionManager} (sessions by client id) and the in-memory session
- * store.
+ * store; {@link io.mqttbridge.broker.session.DeliveryState} is what waits for one client.
  */
 package io.mqttbridge.broker.session;

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.will;
 
+import io.mqttbridge.broker.connection.WillMessage;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;

@@ -1,8 +1,8 @@
 package io.mqttbridge.broker.e2e;
 
-import io.mqttbridge.broker.DeliveryState;
+import io.mqttbridge.broker.config.QueueOverflowPolicy;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.session.QueueOverflowPolicy;
+import io.mqttbridge.broker.session.DeliveryState;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.junit.jupiter.api.Test;
 

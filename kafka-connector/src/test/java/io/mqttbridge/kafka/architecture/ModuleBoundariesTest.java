@@ -26,7 +26,7 @@ class ModuleBoundariesTest {
         noClasses().should().dependOnClassesThat(DescribedPredicate.describe("broker classes outside its SPI",
                         c -> c.getPackageName().startsWith("io.mqttbridge.broker")
                                 && !c.getPackageName().startsWith("io.mqttbridge.broker.spi")
-                                && !c.getName().startsWith("io.mqttbridge.broker.routing.TopicTree")))
+                                && !c.getName().startsWith("io.mqttbridge.broker.topic.TopicTree")))
                 .check(CONNECTOR);
     }
 

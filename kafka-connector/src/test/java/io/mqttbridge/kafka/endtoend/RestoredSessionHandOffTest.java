@@ -4,8 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
-import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.spi.Authenticator;

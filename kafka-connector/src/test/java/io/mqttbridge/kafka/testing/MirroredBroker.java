@@ -1,8 +1,8 @@
 package io.mqttbridge.kafka.testing;
 
 import com.codahale.metrics.MetricRegistry;
-import io.mqttbridge.broker.BrokerConfig;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.spi.Authenticator;

@@ -1,6 +1,6 @@
 package io.mqttbridge.api.resources.model;
 
-import io.mqttbridge.broker.DeliveryState;
+import io.mqttbridge.broker.session.DeliveryState;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 
 import java.time.Instant;

@@ -1,14 +1,15 @@
 package io.mqttbridge.broker.handler.connect;
 
-import io.mqttbridge.broker.BrokerConfig;
-import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection.State;
-import io.mqttbridge.broker.handler.HandlerNames;
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.WillMessage;
 import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.netty.HandlerNames;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
@@ -23,7 +24,6 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.spi.TopicPermissions;
-import io.mqttbridge.broker.will.WillMessage;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,17 +1,17 @@
 package io.mqttbridge.broker.handler.disconnect;
 
-import io.mqttbridge.broker.BrokerConfig;
-import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.limits.Limits;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection.State;
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.WillMessage;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.handler.publish.BackPressure;
+import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionListener;
-import io.mqttbridge.broker.will.WillMessage;
 import io.mqttbridge.broker.will.WillPublisher;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;

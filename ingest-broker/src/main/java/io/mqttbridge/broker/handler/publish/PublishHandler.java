@@ -1,12 +1,12 @@
 package io.mqttbridge.broker.handler.publish;
 
-import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.limits.Limits;
-import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.spi.DisconnectInfo;

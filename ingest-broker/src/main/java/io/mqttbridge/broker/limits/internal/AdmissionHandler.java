@@ -1,6 +1,6 @@
 package io.mqttbridge.broker.limits.internal;
 
-import io.mqttbridge.broker.limits.LimitMetrics;
+import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,10 +1,10 @@
 package io.mqttbridge.broker.limits.internal;
 
-import io.mqttbridge.broker.limits.LimitMetrics;
-import io.mqttbridge.broker.limits.LimitsConfig;
+import io.mqttbridge.broker.config.LimitsConfig;
+import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
-import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.AuthenticationResult.Refusal;
+import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.Authenticator;
 
 import java.net.InetAddress;

@@ -1,7 +1,7 @@
 package io.mqttbridge.broker.limits.internal;
 
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.limits.LimitMetrics;
+import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,7 +1,7 @@
 package io.mqttbridge.broker.listener.internal;
 
-import io.mqttbridge.broker.handler.HandlerNames;
 import io.mqttbridge.broker.listener.ListenerConfig;
+import io.mqttbridge.broker.netty.HandlerNames;
 import io.mqttbridge.broker.netty.TransportHandlers;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;

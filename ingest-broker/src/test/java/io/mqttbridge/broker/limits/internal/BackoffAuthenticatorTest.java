@@ -1,11 +1,11 @@
 package io.mqttbridge.broker.limits.internal;
 
 import com.codahale.metrics.MetricRegistry;
-import io.mqttbridge.broker.limits.LimitMetrics;
-import io.mqttbridge.broker.limits.LimitsConfig;
+import io.mqttbridge.broker.config.LimitsConfig;
+import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
-import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.AuthenticationResult.Refusal;
+import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.MqttVersion;

@@ -1,6 +1,6 @@
 package io.mqttbridge.kafka.cluster.internal;
 
-import io.mqttbridge.broker.routing.TopicTree;
+import io.mqttbridge.broker.topic.TopicTree;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.mqttbridge.broker.limits;
+package io.mqttbridge.broker.metrics;
 
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;

@@ -1,4 +1,4 @@
-package io.mqttbridge.broker.session;
+package io.mqttbridge.broker.config;
 
 /**
  * What a session does with a new message for its client when its queue is full (the client has

@@ -1,5 +1,6 @@
-package io.mqttbridge.broker.limits;
+package io.mqttbridge.broker.config;
 
+import io.mqttbridge.broker.limits.Limits;
 /**
  * Limits that keep one client (or one source address) from hurting the others. Every limit is
  * off when 0, except the failed-authentication backoff which is on by default. Rates are per

@@ -1,4 +1,4 @@
-package io.mqttbridge.broker.routing;
+package io.mqttbridge.broker.topic;
 
 import org.junit.jupiter.api.Test;
 

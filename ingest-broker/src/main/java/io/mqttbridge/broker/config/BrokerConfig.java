@@ -1,9 +1,10 @@
-package io.mqttbridge.broker;
+package io.mqttbridge.broker.config;
 
-import io.mqttbridge.broker.limits.LimitsConfig;
+import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.config.LimitsConfig;
+import io.mqttbridge.broker.config.QueueOverflowPolicy;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.listener.Transport;
-import io.mqttbridge.broker.session.QueueOverflowPolicy;
 
 import java.util.ArrayList;
 import java.util.HashSet;

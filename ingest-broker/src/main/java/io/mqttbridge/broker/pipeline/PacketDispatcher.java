@@ -1,4 +1,4 @@
-package io.mqttbridge.broker.handler;
+package io.mqttbridge.broker.pipeline;
 
 import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
 import io.mqttbridge.broker.handler.ping.PingHandler;

@@ -1,5 +1,6 @@
-package io.mqttbridge.broker;
+package io.mqttbridge.broker.config;
 
+import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.listener.ClientAuth;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.listener.TlsConfig;

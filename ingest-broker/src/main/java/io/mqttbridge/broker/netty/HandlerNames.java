@@ -1,8 +1,8 @@
-package io.mqttbridge.broker.handler;
+package io.mqttbridge.broker.netty;
 
 /**
  * The names of the handlers in a client connection's pipeline, for the code that builds it
- * ({@code netty.MqttChannelInitializer}, the listener's transport handlers) and for the handlers that
+ * ({@code pipeline.MqttChannelInitializer}, the listener's transport handlers) and for the handlers that
  * address a neighbour by name. In their own class so that neither side imports the other.
  */
 public final class HandlerNames {
@@ -14,7 +14,7 @@ public final class HandlerNames {
     public static final String WEB_SOCKET = "webSocket";
     public static final String WEB_SOCKET_FRAMES = "webSocketFrames";
 
-    /* The MQTT handlers (netty.MqttChannelInitializer). */
+    /* The MQTT handlers (pipeline.MqttChannelInitializer). */
     public static final String TRAFFIC_METRICS = "trafficMetrics";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";

@@ -1,10 +1,8 @@
-package io.mqttbridge.broker.netty;
+package io.mqttbridge.broker.pipeline;
 
-import io.mqttbridge.broker.BrokerConfig;
+import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.handler.HandlerNames;
 import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
-import io.mqttbridge.broker.handler.PacketDispatcher;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
 import io.mqttbridge.broker.handler.connect.ConnectionGuardHandler;
 import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
@@ -15,7 +13,11 @@ import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.metrics.TrafficMetricsHandler;
+import io.mqttbridge.broker.netty.HandlerNames;
+import io.mqttbridge.broker.netty.PublishEncoder;
+import io.mqttbridge.broker.netty.TransportHandlers;
+import io.mqttbridge.broker.pipeline.PacketDispatcher;
+import io.mqttbridge.broker.pipeline.TrafficMetricsHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;

@@ -1,4 +1,4 @@
-package io.mqttbridge.broker;
+package io.mqttbridge.broker.session;
 
 /**
  * What waits for one client in its session, for the live API: a recent view, read without

@@ -1,6 +1,8 @@
-package io.mqttbridge.broker.metrics;
+package io.mqttbridge.broker.pipeline;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.UnmarkedTraffic;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;

@@ -1,4 +1,4 @@
-package io.mqttbridge.broker.will;
+package io.mqttbridge.broker.connection;
 
 import io.mqttbridge.broker.spi.PublishedMessage;
 

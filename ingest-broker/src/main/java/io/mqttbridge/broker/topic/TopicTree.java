@@ -1,4 +1,4 @@
-package io.mqttbridge.broker.routing;
+package io.mqttbridge.broker.topic;
 
 import java.util.ArrayList;
 import java.util.Arrays;
