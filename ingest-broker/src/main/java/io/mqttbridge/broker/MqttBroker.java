@@ -193,7 +193,7 @@ public final class MqttBroker implements MessagePublisher {
         }
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
-        EnhancedAuthFlow enhancedAuth = new EnhancedAuthFlow(enhancedAuthenticator);
+        EnhancedAuthFlow enhancedAuth = new EnhancedAuthFlow(enhancedAuthenticator, limits::guard);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
                 new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits,
                         enhancedAuth),

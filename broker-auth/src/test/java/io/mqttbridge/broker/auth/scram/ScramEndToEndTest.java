@@ -52,6 +52,8 @@ class ScramEndToEndTest {
         config.setHost("127.0.0.1");
         config.setPort(0);
         config.setWorkerThreads(2);
+        config.getLimits().setAuthFailuresBeforeBackoff(3);
+        config.getLimits().setAuthBackoffInitialMillis(60_000);
         // Password logins are refused: only the AUTH exchange lets anyone in.
         Authenticator noPasswords = request -> CompletableFuture.completedFuture(
                 AuthenticationResult.refused(AuthenticationResult.Refusal.BAD_USERNAME_OR_PASSWORD));
@@ -96,6 +98,25 @@ class ScramEndToEndTest {
 
         assertThatThrownBy(client::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
                 assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD));
+    }
+
+    @Test
+    void repeatedWrongProofsBackOffEvenTheRightPasswordAndAnotherDevicesSuccessClearsNothing() {
+        credentials.setPassword("device-2", "other");
+        for (int i = 0; i < 3; i++) {
+            Mqtt5BlockingClient guess = client(new HiveMqScramMechanism("SCRAM-SHA-256", "device-1", "guess-" + i));
+            assertThatThrownBy(guess::connect).isInstanceOf(Mqtt5ConnAckException.class);
+        }
+        // The attacker's own device logs in fine (SCRAM without a CONNECT user name): no reset for others.
+        Mqtt5BlockingClient own = MqttClient.builder().useMqttVersion5().identifier("device-2").serverHost("127.0.0.1")
+                .serverPort(broker.port()).enhancedAuth(new HiveMqScramMechanism("SCRAM-SHA-256", "device-2", "other"))
+                .buildBlocking();
+        own.connect();
+        own.disconnect();
+
+        Mqtt5BlockingClient right = client(new HiveMqScramMechanism("SCRAM-SHA-256", "device-1", "s3cret"));
+        assertThatThrownBy(right::connect).isInstanceOfSatisfying(Mqtt5ConnAckException.class, e ->
+                assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.BANNED));
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
 import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.EnhancedAuthenticator;
@@ -20,6 +21,8 @@ import io.netty.util.AttributeKey;
 
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,10 +50,32 @@ public final class EnhancedAuthFlow {
     /** No enhanced authentication: every method is unknown (CONNACK 0x8C). */
     public static final EnhancedAuthFlow NONE = new EnhancedAuthFlow(EnhancedAuthenticator.NONE);
 
+    /** The exchange a CONNECT is about to start, for {@link #entry} on the same thread. */
+    private static final ThreadLocal<Supplier<CompletableFuture<AuthenticationResult>>> STARTING = new ThreadLocal<>();
+
     private final EnhancedAuthenticator authenticator;
+    /**
+     * Where a CONNECT's exchange enters: through the failed-login backoff, which counts the
+     * exchange's outcome like a password check's (its own counters) and refuses (0x8A) before the
+     * exchange starts while an address or user name is backing off.
+     */
+    private final Authenticator entry;
 
     public EnhancedAuthFlow(EnhancedAuthenticator authenticator) {
+        this(authenticator, UnaryOperator.identity());
+    }
+
+    /** @param backoff wraps an authenticator in the failed-login backoff ({@code Limits::guard}) */
+    public EnhancedAuthFlow(EnhancedAuthenticator authenticator, UnaryOperator<Authenticator> backoff) {
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+        Authenticator starter = request -> {
+            Supplier<CompletableFuture<AuthenticationResult>> start = STARTING.get();
+            STARTING.remove();
+            return start == null
+                    ? CompletableFuture.completedFuture(AuthenticationResult.refused(AuthenticationResult.Refusal.SERVER_UNAVAILABLE))
+                    : start.get();
+        };
+        this.entry = backoff.apply(starter);
     }
 
     public boolean supports(String method) {
@@ -64,6 +89,16 @@ public final class EnhancedAuthFlow {
      */
     public CompletableFuture<AuthenticationResult> begin(Channel channel, String method, byte[] data,
                                                          AuthenticationRequest request) {
+        STARTING.set(() -> start(channel, method, data, request));
+        try {
+            return entry.authenticate(request);
+        } finally {
+            STARTING.remove();
+        }
+    }
+
+    private CompletableFuture<AuthenticationResult> start(Channel channel, String method, byte[] data,
+                                                          AuthenticationRequest request) {
         AuthConversation conversation = new AuthConversation(method, new AuthenticationRequest(request.clientId(),
                 request.username(), null, request.remoteAddress(), request.clientCertificate(), request.protocolVersion(),
                 request.listenerName()));
