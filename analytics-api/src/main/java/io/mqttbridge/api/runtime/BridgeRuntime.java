@@ -117,7 +117,7 @@ public final class BridgeRuntime implements Managed {
         started.push(broker::stop);
         if (deviceRegistry != null) {
             // Device changes made on any node (through PostgreSQL, not Kafka) reach the sessions held here.
-            started(DeviceChangeListener.start(database.dataSource(), new NotifiedDeviceChanges(deviceRegistry, broker)));
+            started(DeviceChangeListener.start(database::openDedicatedConnection, new NotifiedDeviceChanges(deviceRegistry, broker)));
         }
         kafka.startDownlink(broker);
         started.push(kafka::stopDownlink);

@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -26,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * restarted) are lost: after every (re)connection the handler is asked to {@link Handler#reconcile()}
  * against the current state of the devices it holds sessions of.
  *
- * <p>Threading: one daemon thread per listener holds one connection of the pool and calls the
- * handler; handlers must not block it for long.
+ * <p>Threading: one daemon thread per listener holds one connection of its own (outside the pool,
+ * {@code Database.openDedicatedConnection}) and calls the handler; handlers must not block it for long.
  */
 public final class DeviceChangeListener implements AutoCloseable {
 
@@ -46,22 +45,31 @@ public final class DeviceChangeListener implements AutoCloseable {
         void reconcile();
     }
 
-    private final DataSource dataSource;
+    /** Opens the listener's own connection (not one of the pool: it is held for good). */
+    @FunctionalInterface
+    public interface ConnectionOpener {
+        Connection open() throws SQLException;
+    }
+
+    private final ConnectionOpener connections;
     private final Handler handler;
     private final Thread thread;
     private final CountDownLatch firstListen = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    private DeviceChangeListener(DataSource dataSource, Handler handler) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    private DeviceChangeListener(ConnectionOpener connections, Handler handler) {
+        this.connections = Objects.requireNonNull(connections, "connections");
         this.handler = Objects.requireNonNull(handler, "handler");
         this.thread = new Thread(this::run, "device-change-listener");
         this.thread.setDaemon(true);
     }
 
-    /** Starts listening; returns once the first LISTEN is in place (or after 10 s of trying). */
-    public static DeviceChangeListener start(DataSource dataSource, Handler handler) {
-        DeviceChangeListener listener = new DeviceChangeListener(dataSource, handler);
+    /**
+     * Starts listening; returns once the first LISTEN is in place and the first reconciliation was
+     * asked for (or after 10 s of trying).
+     */
+    public static DeviceChangeListener start(ConnectionOpener connections, Handler handler) {
+        DeviceChangeListener listener = new DeviceChangeListener(connections, handler);
         listener.thread.start();
         try {
             if (!listener.firstListen.await(10, TimeUnit.SECONDS)) {
@@ -76,16 +84,16 @@ public final class DeviceChangeListener implements AutoCloseable {
     private void run() {
         long retryMillis = 100;
         while (running) {
-            try (Connection c = dataSource.getConnection()) {
+            try (Connection c = connections.open()) {
                 c.setAutoCommit(true);
                 try (Statement statement = c.createStatement()) {
                     statement.execute("LISTEN " + DeviceChange.CHANNEL);
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
-                firstListen.countDown();
                 retryMillis = 100;
                 // Whatever changed while nobody listened (or before the first LISTEN) is caught up here.
                 safely(handler::reconcile, "reconcile");
+                firstListen.countDown();
                 while (running) {
                     PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
                     if (notifications == null) {
@@ -98,11 +106,6 @@ public final class DeviceChangeListener implements AutoCloseable {
                         }
                     }
                 }
-                // The connection goes back to the pool: it must not keep listening (and collecting).
-                try (Statement statement = c.createStatement()) {
-                    statement.execute("UNLISTEN *");
-                }
-                pg.getNotifications();
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
                     return;

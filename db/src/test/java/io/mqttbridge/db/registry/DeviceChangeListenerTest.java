@@ -31,7 +31,7 @@ class DeviceChangeListenerTest {
         db.truncateAll();
         db.database().devices().create(NewDevice.of("d1"));
         db.database().credentials().setPassword("d1", "first");
-        listener = DeviceChangeListener.start(db.database().dataSource(), new DeviceChangeListener.Handler() {
+        listener = DeviceChangeListener.start(db.database()::openDedicatedConnection, new DeviceChangeListener.Handler() {
             @Override
             public void onChange(DeviceChange change) {
                 changes.add(change);

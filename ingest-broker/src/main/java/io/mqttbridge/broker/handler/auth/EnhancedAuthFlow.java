@@ -206,6 +206,7 @@ public final class EnhancedAuthFlow {
             return;
         }
         EnhancedAuthenticator.Outcome outcome = (EnhancedAuthenticator.Outcome) step;
+        conversation.exchange = null; // over: its state (nonces, verifier) need not live as long as the connection
         if (outcome.result() instanceof AuthenticationResult.Success && conversation.connectResult != null) {
             conversation.connAckData = outcome.serverData();
         }
