@@ -50,7 +50,8 @@ import java.util.function.Supplier;
 /**
  * {@code /api/v1/devices}: the device registry. Every change is followed by
  * {@link DeviceChanges}, so that it holds for the next connect, and a device that is disabled or
- * deleted loses its live connections on this node.
+ * deleted loses its live connections on this node at once (and on every node through PostgreSQL's
+ * change notifications).
  */
 @Path("/api/v1/devices")
 @Produces(MediaType.APPLICATION_JSON)
@@ -143,7 +144,7 @@ public class DeviceResource {
     @Path("/{id}")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Change a device: enabled, display name, metadata (replaced), ACL rules (replaced); "
-            + "disabling it closes its connections on this node",
+            + "disabling it closes its connections on every node; password and/or scramCredentials replace its credentials",
             responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
                     @ApiResponse(responseCode = "404", description = "no such device")})
     public DeviceDetails update(@PathParam("id") String id, DeviceUpdate body) {
@@ -223,7 +224,7 @@ public class DeviceResource {
     @Path("/{id}")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Delete a device with its credentials and ACL rules (its history stays); "
-            + "closes its connections on this node",
+            + "closes its connections on every node",
             responses = {@ApiResponse(responseCode = "204", description = "done"), @ApiResponse(responseCode = "404", description = "no such device")})
     public Response delete(@PathParam("id") String id) {
         boolean deleted = database.devices().delete(id);

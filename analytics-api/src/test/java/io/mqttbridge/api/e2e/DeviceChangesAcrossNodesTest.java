@@ -48,21 +48,22 @@ class DeviceChangesAcrossNodesTest {
     private static final String TOKEN = "Bearer e2e-admin-token";
     private static String databaseName;
 
+    // Each node reads its overrides under a prefix of its own: the two must not share system properties.
     static final DropwizardAppExtension<BridgeConfiguration> NODE_B = new DropwizardAppExtension<>(
-            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-config.yml"),
-            ConfigOverride.config("nodeId", "node-b"),
-            ConfigOverride.config("dataDirectory", DeviceChangesAcrossNodesTest::temporaryDataDirectory),
-            ConfigOverride.config("database.jdbcUrl", DeviceChangesAcrossNodesTest::sharedDatabase),
-            ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
-            ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
+            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-config.yml"), "nodeB.",
+            ConfigOverride.config("nodeB.", "nodeId", "node-b"),
+            ConfigOverride.config("nodeB.", "dataDirectory", DeviceChangesAcrossNodesTest::temporaryDataDirectory),
+            ConfigOverride.config("nodeB.", "database.jdbcUrl", DeviceChangesAcrossNodesTest::sharedDatabase),
+            ConfigOverride.config("nodeB.", "database.user", () -> TestPostgres.shared().user()),
+            ConfigOverride.config("nodeB.", "database.password", () -> TestPostgres.shared().password()));
 
     static final DropwizardAppExtension<BridgeConfiguration> NODE_A = new DropwizardAppExtension<>(
-            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-api-only-config.yml"),
-            ConfigOverride.config("nodeId", "node-a"),
-            ConfigOverride.config("dataDirectory", DeviceChangesAcrossNodesTest::temporaryDataDirectory),
-            ConfigOverride.config("database.jdbcUrl", DeviceChangesAcrossNodesTest::sharedDatabase),
-            ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
-            ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
+            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-api-only-config.yml"), "nodeA.",
+            ConfigOverride.config("nodeA.", "nodeId", "node-a"),
+            ConfigOverride.config("nodeA.", "dataDirectory", DeviceChangesAcrossNodesTest::temporaryDataDirectory),
+            ConfigOverride.config("nodeA.", "database.jdbcUrl", DeviceChangesAcrossNodesTest::sharedDatabase),
+            ConfigOverride.config("nodeA.", "database.user", () -> TestPostgres.shared().user()),
+            ConfigOverride.config("nodeA.", "database.password", () -> TestPostgres.shared().password()));
 
     private final List<Mqtt5BlockingClient> clients = new ArrayList<>();
 
