@@ -33,6 +33,7 @@ public class LoadOptions {
     public static final int DEFAULT_IO_THREADS = 1;
     public static final int DEFAULT_KEEP_ALIVE_SECONDS = 60;
     public static final int DEFAULT_MESSAGES_PER_CLIENT = 1;
+    public static final String DEFAULT_KAFKA_TOPIC = "load-tool.raw-producer";
     /** File descriptors the tool keeps for itself beyond its connections. */
     static final int RESERVED_FILE_DESCRIPTORS = 200;
     static final int MAX_PUBLISHERS = 10_000;
@@ -107,6 +108,17 @@ public class LoadOptions {
     @Option(names = "--keep-alive", description = "MQTT keep alive in seconds (default ${DEFAULT-VALUE})")
     int keepAliveSeconds = DEFAULT_KEEP_ALIVE_SECONDS;
 
+    @Option(names = "--kafka-topic", description = "kafka-producer: topic written (created with"
+            + " --kafka-partitions if absent) (default ${DEFAULT-VALUE})")
+    String kafkaTopic = DEFAULT_KAFKA_TOPIC;
+
+    @Option(names = "--kafka-partitions", description = "kafka-producer: partitions of a topic it creates (default ${DEFAULT-VALUE})")
+    int kafkaPartitions = 1;
+
+    @Option(names = "--producer-property", description = "kafka-producer: a producer setting over the mirror's defaults,"
+            + " e.g. linger.ms=20 (repeatable)")
+    java.util.Map<String, String> producerProperties = new java.util.LinkedHashMap<>();
+
     @Option(names = "--label", description = "free text copied into the result, e.g. the broker's name")
     String label;
 
@@ -146,6 +158,9 @@ public class LoadOptions {
             require(messagesPerClient >= 0 && messagesPerClient <= 1_000, "--messages-per-client",
                     "must be 0..1000: " + messagesPerClient);
         }
+        require(kafkaPartitions >= 1 && kafkaPartitions <= 1_000, "--kafka-partitions", "must be 1..1000: " + kafkaPartitions);
+        require(kafkaTopic != null && kafkaTopic.matches("[a-zA-Z0-9._-]{1,249}"), "--kafka-topic",
+                "not a legal Kafka topic name: " + kafkaTopic);
         long sockets = parsed.isMessaging() ? socketsForMessaging(parsed)
                 : parsed == Scenario.RECONNECT_STORM ? connections + 1L : connections;
         require(connections >= 1, "--connections", "must be at least 1: " + connections);
@@ -287,6 +302,18 @@ public class LoadOptions {
         return keepAliveSeconds;
     }
 
+    public String kafkaTopic() {
+        return kafkaTopic;
+    }
+
+    public int kafkaPartitions() {
+        return kafkaPartitions;
+    }
+
+    public java.util.Map<String, String> producerProperties() {
+        return producerProperties;
+    }
+
     public String label() {
         return label;
     }
@@ -320,6 +347,8 @@ public class LoadOptions {
             case "broker-pid" -> brokerPid = Long.parseLong(text);
             case "io-threads" -> ioThreads = Integer.parseInt(text);
             case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
+            case "kafka-topic" -> kafkaTopic = text;
+            case "kafka-partitions" -> kafkaPartitions = Integer.parseInt(text);
             case "label" -> label = text;
             case "case" -> caseName = text;
             default -> throw new IllegalArgumentException("unknown option --" + option);

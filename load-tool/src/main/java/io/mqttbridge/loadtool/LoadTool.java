@@ -3,6 +3,7 @@ package io.mqttbridge.loadtool;
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.mqttbridge.loadtool.client.Transport;
 import io.mqttbridge.loadtool.scenario.ConnectionRun;
+import io.mqttbridge.loadtool.scenario.KafkaProducerRun;
 import io.mqttbridge.loadtool.scenario.MessagingRun;
 import io.mqttbridge.loadtool.scenario.ReconnectStormRun;
 import java.io.PrintStream;
@@ -84,6 +85,7 @@ public final class LoadTool implements Callable<Integer> {
                 case FAN_IN, ONE_TO_ONE, FAN_OUT -> new MessagingRun(options, transport, runId).run();
                 case CONNECT_STORM, IDLE_CONNECTIONS -> new ConnectionRun(options, transport, runId).run();
                 case RECONNECT_STORM -> new ReconnectStormRun(options, transport, runId).run();
+                case KAFKA_PRODUCER -> new KafkaProducerRun(options).run();
             };
             result.startedAt = startedAt.toString();
             result.label = options.label();

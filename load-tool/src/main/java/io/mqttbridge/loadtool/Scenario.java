@@ -20,7 +20,14 @@ public enum Scenario {
      * while away, and all reconnect at once; measures how fast they are back and whether every
      * message reached them.
      */
-    RECONNECT_STORM("reconnect-storm");
+    RECONNECT_STORM("reconnect-storm"),
+    /**
+     * No MQTT: Kafka's own producer at {@code --host:--port} (a Kafka bootstrap address) writes
+     * records shaped like the bridge's mirror (value of {@code --payload-size} bytes, one key per
+     * publisher, the mirror's headers) as fast as it is acknowledged; the baseline the mirrored rate
+     * is compared with.
+     */
+    KAFKA_PRODUCER("kafka-producer");
 
     private final String cliName;
 

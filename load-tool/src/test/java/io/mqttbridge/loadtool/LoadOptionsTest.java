@@ -78,4 +78,17 @@ class LoadOptionsTest {
         assertThatThrownBy(() -> storm.validate(300)).hasMessageStartingWith("--connections:");
         storm.validate(301);
     }
+
+    @Test
+    void kafkaProducerOptionsAreCheckedAndTheTargetStaysOnLoopback() {
+        LoadOptions producer = new LoadOptions().set("scenario", "kafka-producer").set("port", 9092);
+        assertThatCode(() -> producer.validate(20_000)).doesNotThrowAnyException();
+        assertThat(producer.kafkaTopic()).isEqualTo(LoadOptions.DEFAULT_KAFKA_TOPIC);
+        assertThatThrownBy(() -> new LoadOptions().set("scenario", "kafka-producer").set("kafka-partitions", 0)
+                .validate(20_000)).hasMessageStartingWith("--kafka-partitions:");
+        assertThatThrownBy(() -> new LoadOptions().set("scenario", "kafka-producer").set("kafka-topic", "a b")
+                .validate(20_000)).hasMessageStartingWith("--kafka-topic:");
+        assertThatThrownBy(() -> new LoadOptions().set("scenario", "kafka-producer").set("host", "10.0.0.1")
+                .validate(20_000)).hasMessageStartingWith("--host: only loopback");
+    }
 }

@@ -51,8 +51,9 @@ class MessageResourceTest {
                                String contentType) {
         db.database().partitions().ensurePartitionFor(at);
         db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, client_id, qos, retain, "
-                        + "payload, content_type, kafka_topic, kafka_partition, kafka_offset) VALUES (:at, :topic, "
-                        + ":client, :qos, :retain, :payload, :contentType, 'mqtt.messages', 0, :offset)")
+                        + "payload, content_type, kafka_topic, kafka_partition, kafka_offset, topic_tokens) VALUES (:at, :topic, "
+                        + ":client, :qos, :retain, :payload, :contentType, 'mqtt.messages', 0, :offset, "
+                        + "topic_level_tokens(CAST(:topic AS text)))")
                 .bind("at", at.atOffset(ZoneOffset.UTC))
                 .bind("topic", topic)
                 .bind("client", clientId)

@@ -148,14 +148,17 @@ class HistoryWriterBenchmark {
             random.nextBytes(payload);
             csv.append(base.plusMillis(i / 100)).append(",site/").append(i % 50).append("/device/").append(i % 1000)
                     .append("/temp,device-").append(i % 1000).append(",1,f,\\x").append(hex.formatHex(payload))
-                    .append(',').append(topic).append(",0,").append(i).append('\n');
+                    .append(',').append(topic).append(",0,").append(i)
+                    // The tokens the writer sends too (topic_level_tokens of the topic), as an array literal.
+                    .append(",\"{0:site,1:").append(i % 50).append(",2:device,3:").append(i % 1000).append(",4:temp}\"")
+                    .append('\n');
         }
         return csv.toString();
     }
 
     private static long copyCsv(Connection c, String csv) throws Exception {
         return c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY messages (received_at, mqtt_topic, client_id, "
-                + "qos, retain, payload, kafka_topic, kafka_partition, kafka_offset) FROM STDIN (FORMAT csv)",
+                + "qos, retain, payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens) FROM STDIN (FORMAT csv)",
                 new StringReader(csv));
     }
 

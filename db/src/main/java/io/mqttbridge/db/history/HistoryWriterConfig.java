@@ -32,6 +32,8 @@ public class HistoryWriterConfig {
     public static final long DEFAULT_MAX_BACKOFF_MILLIS = 10_000;
     public static final long DEFAULT_NODE_TIMEOUT_SECONDS = 90;
     public static final long DEFAULT_DEAD_NODE_CHECK_INTERVAL_SECONDS = 30;
+    /** How often the lag is refreshed from Kafka's end offsets, independently of the writes. */
+    public static final long DEFAULT_LAG_REFRESH_MILLIS = 1_000;
 
     private String bootstrapServers = DEFAULT_BOOTSTRAP_SERVERS;
     private List<String> topics = new ArrayList<>(DEFAULT_TOPICS);
@@ -46,6 +48,7 @@ public class HistoryWriterConfig {
     private long maxBackoffMillis = DEFAULT_MAX_BACKOFF_MILLIS;
     private long nodeTimeoutSeconds = DEFAULT_NODE_TIMEOUT_SECONDS;
     private long deadNodeCheckIntervalSeconds = DEFAULT_DEAD_NODE_CHECK_INTERVAL_SECONDS;
+    private long lagRefreshMillis = DEFAULT_LAG_REFRESH_MILLIS;
     private Map<String, String> consumerProperties = new LinkedHashMap<>();
 
     /**
@@ -94,6 +97,9 @@ public class HistoryWriterConfig {
         }
         if (nodeTimeoutSeconds < 1) {
             problems.add("nodeTimeoutSeconds must be at least 1, was " + nodeTimeoutSeconds);
+        }
+        if (lagRefreshMillis < 10 || lagRefreshMillis > 600_000) {
+            problems.add("lagRefreshMillis must be between 10 and 600000, was " + lagRefreshMillis);
         }
         if (deadNodeCheckIntervalSeconds < 1) {
             problems.add("deadNodeCheckIntervalSeconds must be at least 1, was " + deadNodeCheckIntervalSeconds);
@@ -202,6 +208,15 @@ public class HistoryWriterConfig {
 
     public HistoryWriterConfig setPollTimeoutMillis(long pollTimeoutMillis) {
         this.pollTimeoutMillis = pollTimeoutMillis;
+        return this;
+    }
+
+    public long getLagRefreshMillis() {
+        return lagRefreshMillis;
+    }
+
+    public HistoryWriterConfig setLagRefreshMillis(long lagRefreshMillis) {
+        this.lagRefreshMillis = lagRefreshMillis;
         return this;
     }
 

@@ -37,8 +37,8 @@ class MessageRepositoryTest {
     private static void insert(String topic, String clientId, int qos, boolean retain, Instant at) {
         db.database().partitions().ensurePartitionFor(at);
         db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, client_id, qos, retain, "
-                        + "payload, kafka_topic, kafka_partition, kafka_offset) VALUES (:at, :topic, :client, :qos, "
-                        + ":retain, :payload, 'k', 0, :offset)")
+                        + "payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens) VALUES (:at, :topic, :client, :qos, "
+                        + ":retain, :payload, 'k', 0, :offset, topic_level_tokens(CAST(:topic AS text)))")
                 .bind("at", at.atOffset(ZoneOffset.UTC))
                 .bind("topic", topic)
                 .bind("client", clientId)

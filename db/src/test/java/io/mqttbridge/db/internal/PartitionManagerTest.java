@@ -95,7 +95,8 @@ class PartitionManagerTest {
 
     private static void insertAt(Instant at) {
         db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, qos, retain, payload, "
-                        + "kafka_topic, kafka_partition, kafka_offset) VALUES (:at, 't', 0, false, '\\x00', 'k', 0, 1)")
+                        + "kafka_topic, kafka_partition, kafka_offset, topic_tokens) VALUES (:at, 't', 0, false, '\\x00', 'k', 0, 1, "
+                        + "topic_level_tokens('t'))")
                 .bind("at", at.atOffset(ZoneOffset.UTC)).execute());
     }
 }

@@ -28,12 +28,13 @@ public final class GeneratedMessages {
             int hi = Math.min(rows, from + CHUNK) - 1;
             jdbi.useHandle(h -> h.createUpdate("""
                     INSERT INTO messages (received_at, mqtt_topic, client_id, qos, retain, payload,
-                                          kafka_topic, kafka_partition, kafka_offset)
+                                          kafka_topic, kafka_partition, kafka_offset, topic_tokens)
                     SELECT CAST(:begin AS timestamptz) + (i * (864000.0 / :rows)) * interval '1 second',
                            'site/' || (i % 100) || '/device/' || (i % 1000) || '/temp',
                            'device-' || (i % 1000), 1, false,
                            decode(repeat(md5(i::text), 3) || substr(md5((i + 1)::text), 1, 8), 'hex'),
-                           'mqtt.bench', 0, i
+                           'mqtt.bench', 0, i,
+                           topic_level_tokens('site/' || (i % 100) || '/device/' || (i % 1000) || '/temp')
                       FROM generate_series(:lo, :hi) i
                     """).bind("begin", begin.toString()).bind("rows", rows).bind("lo", lo).bind("hi", hi).execute());
         }

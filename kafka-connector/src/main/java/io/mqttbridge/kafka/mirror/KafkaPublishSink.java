@@ -109,7 +109,7 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
             metrics.notMirrored();
             return CompletableFuture.completedFuture(null);
         }
-        String[] levels = message.topic().split("/", -1);
+        String[] levels = route.needsLevels() ? message.topic().split("/", -1) : null;
         String kafkaTopic = route.kafkaTopic(levels);
         if (kafkaTopic == null) {
             metrics.failed();
@@ -121,7 +121,8 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
             return CompletableFuture.failedFuture(new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED,
                     route + " already writes to its maxTopics Kafka topics; not creating '" + kafkaTopic + "'", null));
         }
-        ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, route.key(message, levels), message);
+        ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, route.key(message, levels),
+                route.keyIsClientId(), message);
         int size = MirrorRecordFactory.estimateSize(record);
         if (!outstanding.tryAcquire(size)) {
             metrics.rejectedOverLimit();

@@ -14,14 +14,16 @@ import java.util.List;
  *
  * <p>Types: {@code timestamptz} as microseconds since 2000-01-01 UTC (int8), {@code text} as UTF-8
  * (the driver's client encoding), {@code smallint}, {@code boolean}, {@code bytea} raw,
- * {@code integer}, {@code bigint}, {@code jsonb} as its version byte 1 and the JSON text.
+ * {@code integer}, {@code bigint}, {@code jsonb} as its version byte 1 and the JSON text,
+ * {@code text[]} in the array format (dimensions, flags, element type, bounds, elements).
  * Stateless; safe for concurrent use.
  */
 final class MessageCopyEncoder {
 
     static final String COLUMNS = "received_at, mqtt_topic, client_id, username, node_id, qos, retain, payload, "
-            + "content_type, user_properties, kafka_topic, kafka_partition, kafka_offset";
-    private static final int FIELDS = 13;
+            + "content_type, user_properties, kafka_topic, kafka_partition, kafka_offset, topic_tokens";
+    private static final int FIELDS = 14;
+    private static final int TEXT_OID = 25;
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0};
     private static final long POSTGRES_EPOCH_SECONDS = 946_684_800L;
 
@@ -55,6 +57,7 @@ final class MessageCopyEncoder {
                 out.writeInt(row.kafkaPartition());
                 out.writeInt(8);
                 out.writeLong(row.kafkaOffset());
+                writeTextArray(out, TopicTokens.of(row.topic()));
             }
             out.writeShort(-1);
         } catch (IOException e) {
@@ -81,6 +84,26 @@ final class MessageCopyEncoder {
         out.writeInt(utf8.length + 1);
         out.writeByte(1);
         out.write(utf8);
+    }
+
+    /** A one-dimensional {@code text[]} without nulls: header, then each element as length and UTF-8. */
+    private static void writeTextArray(DataOutputStream out, List<String> elements) throws IOException {
+        byte[][] utf8 = new byte[elements.size()][];
+        int length = 20;
+        for (int i = 0; i < utf8.length; i++) {
+            utf8[i] = elements.get(i).getBytes(StandardCharsets.UTF_8);
+            length += 4 + utf8[i].length;
+        }
+        out.writeInt(length);
+        out.writeInt(1); // dimensions
+        out.writeInt(0); // no nulls
+        out.writeInt(TEXT_OID);
+        out.writeInt(utf8.length);
+        out.writeInt(1); // lower bound
+        for (byte[] element : utf8) {
+            out.writeInt(element.length);
+            out.write(element);
+        }
     }
 
     private static void writeText(DataOutputStream out, String text) throws IOException {

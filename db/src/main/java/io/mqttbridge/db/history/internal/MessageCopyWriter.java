@@ -39,7 +39,7 @@ final class MessageCopyWriter {
     private static final String CREATE_STAGING = "CREATE TEMPORARY TABLE IF NOT EXISTS " + STAGING_TABLE + """
              (received_at timestamptz, mqtt_topic text, client_id text, username text, node_id text, qos smallint,
               retain boolean, payload bytea, content_type text, user_properties jsonb, kafka_topic text,
-              kafka_partition integer, kafka_offset bigint) ON COMMIT DELETE ROWS
+              kafka_partition integer, kafka_offset bigint, topic_tokens text[]) ON COMMIT DELETE ROWS
             """;
     private static final String COPY_INTO_STAGING =
             "COPY " + STAGING_TABLE + " (" + MessageCopyEncoder.COLUMNS + ") FROM STDIN (FORMAT binary)";

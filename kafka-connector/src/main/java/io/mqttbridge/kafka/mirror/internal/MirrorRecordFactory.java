@@ -18,6 +18,11 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  */
 public final class MirrorRecordFactory {
 
+    private static final byte[][] QOS_VALUES = {utf8("0"), utf8("1"), utf8("2")};
+    private static final byte[] TRUE = utf8("true");
+    private static final byte[] FALSE = utf8("false");
+    private static final byte[][] PROTOCOL_LEVELS = {utf8("3"), utf8("4"), utf8("5")};
+
     private final byte[] node;
 
     public MirrorRecordFactory(String nodeId) {
@@ -25,20 +30,39 @@ public final class MirrorRecordFactory {
     }
 
     public ProducerRecord<byte[], byte[]> create(String kafkaTopic, byte[] key, PublishedMessage message) {
+        return create(kafkaTopic, key, false, message);
+    }
+
+    /**
+     * @param keyIsClientId whether {@code key} holds the UTF-8 client id, which the client id header
+     *     then shares instead of encoding it again (neither is ever modified)
+     */
+    public ProducerRecord<byte[], byte[]> create(String kafkaTopic, byte[] key, boolean keyIsClientId,
+            PublishedMessage message) {
         return new ProducerRecord<>(kafkaTopic, null, message.receivedAt().toEpochMilli(), key, message.payload(),
-                headers(message));
+                headers(message, keyIsClientId && key != null ? key : null));
     }
 
     List<Header> headers(PublishedMessage message) {
+        return headers(message, null);
+    }
+
+    private List<Header> headers(PublishedMessage message, byte[] clientIdUtf8) {
         MessageProperties properties = message.properties();
         List<Header> headers = new ArrayList<>(8 + properties.userProperties().size());
         add(headers, MirrorHeaders.TOPIC, message.topic());
-        add(headers, MirrorHeaders.QOS, Integer.toString(message.qos()));
-        add(headers, MirrorHeaders.RETAIN, Boolean.toString(message.retain()));
-        add(headers, MirrorHeaders.CLIENT_ID, message.clientId());
+        // Shared constant values (Kafka only reads header values) instead of a new String and array per message.
+        headers.add(new RecordHeader(MirrorHeaders.QOS, QOS_VALUES[message.qos()]));
+        headers.add(new RecordHeader(MirrorHeaders.RETAIN, message.retain() ? TRUE : FALSE));
+        if (clientIdUtf8 != null) {
+            headers.add(new RecordHeader(MirrorHeaders.CLIENT_ID, clientIdUtf8));
+        } else {
+            add(headers, MirrorHeaders.CLIENT_ID, message.clientId());
+        }
         add(headers, MirrorHeaders.USERNAME, message.username());
         if (message.protocolVersion() != null) {
-            add(headers, MirrorHeaders.PROTOCOL_VERSION, Integer.toString(message.protocolVersion().protocolLevel()));
+            headers.add(new RecordHeader(MirrorHeaders.PROTOCOL_VERSION,
+                    protocolLevel(message.protocolVersion().protocolLevel())));
         }
         add(headers, MirrorHeaders.CONTENT_TYPE, properties.contentType());
         if (properties.payloadFormatIndicator() != null) {
@@ -68,6 +92,14 @@ public final class MirrorRecordFactory {
             size += header.key().length() + (header.value() == null ? 0 : header.value().length) + 8;
         }
         return size;
+    }
+
+    private static byte[] protocolLevel(int level) {
+        return level >= 3 && level <= 5 ? PROTOCOL_LEVELS[level - 3] : utf8(Integer.toString(level));
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(UTF_8);
     }
 
     private static void add(List<Header> headers, String name, String value) {

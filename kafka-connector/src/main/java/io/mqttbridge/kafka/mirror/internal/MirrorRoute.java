@@ -21,16 +21,35 @@ public final class MirrorRoute {
     private final ReservedTopics reserved;
     private final int maxTopics;
     private final Set<String> topicsUsed = ConcurrentHashMap.newKeySet();
+    /** The filter split at '/', for {@link #matches} without splitting every topic. */
+    private final String[] filterLevels;
+    /** The Kafka topic of a rule without placeholders (checked once at compile time), else null. */
+    private final String fixedKafkaTopic;
 
     private MirrorRoute(int index, MirrorRule rule, TopicTemplate kafkaTopic, ReservedTopics reserved) {
         this.index = index;
         this.filter = rule.getMqttTopicFilter();
+        this.filterLevels = filter.split("/", -1);
         this.kafkaTopic = kafkaTopic;
         this.keyStrategy = rule.getKeyStrategy();
         this.keyLevelIndex = rule.getKeyTopicLevel() - 1;
         this.mirrorRetained = rule.isMirrorRetained();
         this.reserved = reserved;
         this.maxTopics = rule.getMaxTopics();
+        this.fixedKafkaTopic = kafkaTopic.highestLevel() == 0 ? kafkaTopic.render(new String[0]) : null;
+    }
+
+    /** Whether {@link #key} is the UTF-8 client id. */
+    public boolean keyIsClientId() {
+        return keyStrategy == KeyStrategy.CLIENT_ID;
+    }
+
+    /**
+     * Whether {@link #kafkaTopic} or {@link #key} look at the topic's levels; when not, callers may
+     * pass {@code null} for them and save splitting the topic of every message.
+     */
+    public boolean needsLevels() {
+        return fixedKafkaTopic == null || keyStrategy == KeyStrategy.TOPIC_LEVEL;
     }
 
     /**
@@ -89,8 +108,35 @@ public final class MirrorRoute {
         return new MirrorRoute(index, rule, template, reserved);
     }
 
+    /**
+     * {@link TopicFilters#matches} for this rule's filter, level by level along the topic without
+     * splitting it (it runs for every published message).
+     */
     public boolean matches(String topic) {
-        return TopicFilters.matches(filter, topic);
+        if (isWildcard(filterLevels[0]) && topic.startsWith("$")) {
+            return false;
+        }
+        int start = 0;
+        for (String level : filterLevels) {
+            if (level.equals(TopicFilters.MULTI_LEVEL_WILDCARD)) {
+                return true; // also matches the parent level, i.e. when the topic has no more levels
+            }
+            if (start > topic.length()) {
+                return false; // the topic has fewer levels than the filter
+            }
+            int slash = topic.indexOf('/', start);
+            int end = slash < 0 ? topic.length() : slash;
+            if (!level.equals(TopicFilters.SINGLE_LEVEL_WILDCARD)
+                    && (end - start != level.length() || !topic.startsWith(level, start))) {
+                return false;
+            }
+            start = end + 1;
+        }
+        return start > topic.length(); // and no topic levels are left over
+    }
+
+    private static boolean isWildcard(String level) {
+        return level.equals(TopicFilters.MULTI_LEVEL_WILDCARD) || level.equals(TopicFilters.SINGLE_LEVEL_WILDCARD);
     }
 
     public boolean mirrors(PublishedMessage message) {
@@ -98,10 +144,14 @@ public final class MirrorRoute {
     }
 
     /**
+     * @param levels the message's topic split at '/' (may be null unless {@link #needsLevels()})
      * @return the Kafka topic for the message's topic levels, or {@code null} if no legal one
      *     results or the result is reserved (session events, downlink, {@code __} topics)
      */
     public String kafkaTopic(String[] levels) {
+        if (fixedKafkaTopic != null) {
+            return fixedKafkaTopic; // compile() refused a reserved fixed topic
+        }
         String topic = kafkaTopic.render(levels);
         return topic == null || reserved.isReserved(topic) ? null : topic;
     }
@@ -122,7 +172,10 @@ public final class MirrorRoute {
         return true;
     }
 
-    /** @return the record key, or {@code null} */
+    /**
+     * @param levels the message's topic split at '/' (may be null unless {@link #needsLevels()})
+     * @return the record key, or {@code null}
+     */
     public byte[] key(PublishedMessage message, String[] levels) {
         String key = switch (keyStrategy) {
             case CLIENT_ID -> message.clientId();

@@ -1,0 +1,89 @@
+#!/bin/bash
+# The durable path side by side with its raw baselines, in one run (issue 15; docs/BENCHMARKS.md):
+# starts the whole bridge (default configuration: embedded Kafka and PostgreSQL, every message mirrored
+# to mqtt.messages and written to the history) on free loopback ports, then per round
+#   1. the raw Kafka producer (load-tool --scenario kafka-producer) against the bridge's own Kafka:
+#      records of the mirror's shape, the mirror's producer settings, a topic with as many partitions
+#      as the mirror topic, 15 s;
+#   2. fan-in 50 -> 1 and 3. 50 pairs, MQTT 3.1.1 QoS 1, 100-byte payloads, max rate, 15 s each; after
+#      each, the time from the end of the burst until PostgreSQL holds every mirrored record (the
+#      highest stored Kafka offset per partition against the mirror's acknowledged count).
+# Prints one summary line per case and round. Needs: the jars built (mvn -B -q -pl analytics-api,load-tool
+# -am package -DskipTests), psql, curl, python3. Nothing but loopback; stops the bridge at the end.
+#
+# usage: load-tool/bench-mirror.sh [--rounds N] [--out DIR] [--jar BRIDGE_JAR] [--config FILE]
+#                                  [--partitions N] [--duration 15s] [-- extra JVM options for the bridge]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROUNDS=2; OUT=$(mktemp -d /tmp/bench-mirror.XXXXXX); JAR=$ROOT/analytics-api/target/mqtt-kafka-bridge.jar
+CONFIG=$ROOT/config.yml; PARTITIONS=1; DURATION=15s
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --jar) JAR=$2; shift 2 ;;
+    --config) CONFIG=$2; shift 2 ;;
+    --partitions) PARTITIONS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+LT="java -jar $ROOT/load-tool/target/load-tool.jar"
+mkdir -p "$OUT"
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+M=$(free_port); W=$(free_port); A=$(free_port); D=$(free_port); K=$(free_port); P=$(free_port)
+MQTT_PORT=$M MQTT_WSS_PORT=$W API_PORT=$A ADMIN_PORT=$D EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P \
+  BRIDGE_DATA_DIR=$OUT/data java -Xmx1g "$@" -jar "$JAR" server "$CONFIG" > "$OUT/bridge.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 180); do
+  curl -sf "http://127.0.0.1:$D/healthcheck" > /dev/null 2>&1 && break
+  sleep 1
+done
+mirrored() {
+  curl -s "http://127.0.0.1:$D/metrics" \
+    | python3 -c 'import json,sys;print(json.load(sys.stdin)["meters"]["kafka.mirror.records.acked"]["count"])'
+}
+stored() {
+  PGPASSWORD=$(cat "$OUT/data/postgres/bridge-password") psql -qtA -h 127.0.0.1 -p "$P" -U postgres -d postgres -c \
+    "select coalesce(sum(m),0) from (select max(kafka_offset)+1 m from messages where kafka_topic='mqtt.messages' group by kafka_partition) t"
+}
+catchup() {
+  local t0 target s
+  t0=$(date +%s.%N); target=$(mirrored)
+  while true; do
+    s=$(stored || echo 0)
+    if [ "${s:-0}" -ge "$target" ]; then break; fi
+    if python3 -c "import sys;sys.exit(0 if $(date +%s.%N)-$t0>300 else 1)"; then
+      echo "history NOT caught up after 300 s: $s of $target"; return
+    fi
+    sleep 0.25
+  done
+  python3 -c "print('history caught up %.1f s after the burst (%s records)'%($(date +%s.%N)-$t0,$target))"
+}
+$LT --port "$M" --scenario fan-in --qos 1 --publishers 50 --duration 5s > "$OUT/warm.json" 2> /dev/null || true
+catchup > /dev/null
+for r in $(seq 1 "$ROUNDS"); do
+  $LT --port "$K" --scenario kafka-producer --kafka-partitions "$PARTITIONS" --kafka-topic "raw-${PARTITIONS}p" \
+      --publishers 50 --duration "$DURATION" --broker-pid $PID > "$OUT/raw-$r.json" 2> "$OUT/raw-$r.err" || true
+  $LT --port "$M" --scenario fan-in --qos 1 --publishers 50 --duration "$DURATION" --broker-pid $PID \
+      > "$OUT/fanin-$r.json" 2> "$OUT/fanin-$r.err" || true
+  catchup > "$OUT/fanin-$r.catchup"
+  $LT --port "$M" --scenario one-to-one --qos 1 --publishers 50 --duration "$DURATION" --broker-pid $PID \
+      > "$OUT/pairs-$r.json" 2> "$OUT/pairs-$r.err" || true
+  catchup > "$OUT/pairs-$r.catchup"
+  python3 - "$OUT" "$r" <<'PY'
+import json, sys
+out, r = sys.argv[1], sys.argv[2]
+raw = json.load(open(f"{out}/raw-{r}.json"))
+for case in ("fanin", "pairs"):
+    j = json.load(open(f"{out}/{case}-{r}.json"))
+    caught = open(f"{out}/{case}-{r}.catchup").read().strip()
+    print(f"round {r} {case}: raw producer {raw['publishRate']:.0f}/s, mirrored QoS 1 {j['publishRate']:.0f}/s "
+          f"({100 * j['publishRate'] / raw['publishRate']:.0f} % of raw), delivered {j['throughput']:.0f}/s, "
+          f"lost {j['lost']}, duplicates {j['duplicates']}, p99 {j['latencyMicros']['p99']} us, "
+          f"bridge CPU {j.get('brokerCpuPercent', 0):.0f} %; {caught}")
+PY
+done | tee "$OUT/summary.txt"
+echo "load: $(cat /proc/loadavg); results in $OUT" | tee -a "$OUT/summary.txt"
