@@ -23,12 +23,8 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.util.AttributeKey;
 
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Everything the broker knows about one network connection, attached to its channel
@@ -39,9 +35,7 @@ public final class ClientConnection {
 
 
     private static final AttributeKey<ClientConnection> KEY = AttributeKey.valueOf("mqttbridge.connection");
-    private static final int MAX_MESSAGES_BEFORE_CONNACK = 1000;
     private static final int[] NO_SUBSCRIPTION_IDS = new int[0];
-    private static final long PAUSED_SILENCE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Lifecycle of a connection. */
     public enum State { AWAIT_CONNECT, AUTHENTICATING, CONNECTED, CLOSED }
@@ -60,22 +54,17 @@ public final class ClientConnection {
     private long sessionExpirySeconds;
     private int sendQuota = 65_535;
     private int clientMaximumPacketSize = Integer.MAX_VALUE;
-    private int clientTopicAliasMaximum;
     private boolean problemInformationRequested = true;
-    private String[] inboundTopicAliases = new String[0];
-    private Map<String, Integer> outboundTopicAliases;
+    // Per-concern parts created only when a connection needs them: an idle 3.1.1 connection has none.
+    private TopicAliases topicAliases;
+    private HeldMessages held;
+    private KeepAliveWatch keepAlive;
     private final InboundQosFlows inbound = new InboundQosFlows(this);
     private final ReadSuspension reading = new ReadSuspension(this);
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
     private final Runnable flushTask = this::flushNow;
-    private List<MqttMessage> receivedBeforeConnack;
-    private long bytesBeforeConnack;
     private boolean flushScheduled;
     private ScheduledFuture<?> connectTimeout;
-    private long keepAliveTimeoutNanos;
-    private long lastPacketNanos;
-    private ScheduledFuture<?> keepAliveCheck;
-    private boolean probedAfterSilence;
     private String disconnectReason;
     private Integer disconnectReasonCode;
     private boolean sendWill = true;
@@ -117,7 +106,6 @@ public final class ClientConnection {
     public int sendQuota() { return sendQuota; }
     public void setSendQuota(int sendQuota) { this.sendQuota = sendQuota; }
     public void setClientMaximumPacketSize(int size) { this.clientMaximumPacketSize = size; }
-    public void setClientTopicAliasMaximum(int maximum) { this.clientTopicAliasMaximum = maximum; }
     public boolean problemInformationRequested() { return problemInformationRequested; }
     public void setProblemInformationRequested(boolean requested) { this.problemInformationRequested = requested; }
     public InboundQosFlows inbound() { return inbound; }
@@ -142,84 +130,50 @@ public final class ClientConnection {
 
     /**
      * Closes the connection with a keep-alive timeout once no packet has arrived for
-     * {@code timeoutMillis} (1.5 times the keep alive, [MQTT-3.1.2-24]); the will is published as for
-     * any other abnormal end. One task on the event loop's scheduler per connection, re-armed only
-     * when it fires, instead of a pipeline handler per connection: idle connections are the
-     * broker's main memory cost. Event loop only.
+     * {@code timeoutMillis} (1.5 times the keep alive, [MQTT-3.1.2-24]), see {@link KeepAliveWatch}.
+     * Event loop only.
      */
     public void startKeepAlive(long timeoutMillis) {
-        keepAliveTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        lastPacketNanos = System.nanoTime();
-        scheduleKeepAliveCheck(keepAliveTimeoutNanos);
+        if (keepAlive == null) {
+            keepAlive = new KeepAliveWatch(this);
+        }
+        keepAlive.start(timeoutMillis);
     }
 
     /** Records that a packet arrived, for the keep-alive check. Event loop only. */
     public void packetReceived() {
-        if (keepAliveTimeoutNanos > 0) {
-            lastPacketNanos = System.nanoTime();
+        if (keepAlive != null) {
+            keepAlive.packetReceived();
         }
     }
 
     public void cancelKeepAlive() {
-        keepAliveTimeoutNanos = 0;
-        if (keepAliveCheck != null) {
-            keepAliveCheck.cancel(false);
-            keepAliveCheck = null;
+        if (keepAlive != null) {
+            keepAlive.cancel();
         }
     }
 
-    private void scheduleKeepAliveCheck(long delayNanos) {
-        keepAliveCheck = channel.eventLoop().schedule(this::checkKeepAlive, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /*
-     * While the broker itself has stopped reading this connection (back-pressure from the sink, or a
-     * 3.1.1 client's acknowledgements waiting for it), the client's PINGREQs sit unread in the socket:
-     * its silence is the broker's doing. So while reading is paused each check reads one buffer's worth
-     * (answering PINGREQ, taking in at most a few more packets, which pause reading again), checks more
-     * often, and before calling a paused connection silent it reads once more and looks again shortly.
+    /**
+     * Sets up MQTT 5 topic aliases: {@code maximum} is the Topic Alias Maximum the broker announces
+     * for the client's PUBLISHes, {@code clientMaximum} the client's for the broker's.
      */
-    private void checkKeepAlive() {
-        keepAliveCheck = null;
-        if (keepAliveTimeoutNanos == 0 || state == State.CLOSED || !channel.isActive()) {
-            return;
-        }
-        boolean readingPaused = state == State.CONNECTED && reading.isPaused();
-        long silentNanos = System.nanoTime() - lastPacketNanos;
-        if (silentNanos >= keepAliveTimeoutNanos) {
-            if (readingPaused && !probedAfterSilence) {
-                probedAfterSilence = true;
-                channel.read();
-                scheduleKeepAliveCheck(Math.min(keepAliveTimeoutNanos / 3, PAUSED_SILENCE_GRACE_NANOS));
-            } else {
-                disconnect(MqttReasonCode.KEEP_ALIVE_TIMEOUT, DisconnectInfo.KEEP_ALIVE_TIMEOUT);
-            }
-            return;
-        }
-        probedAfterSilence = false;
-        long next = keepAliveTimeoutNanos - silentNanos;
-        if (readingPaused) {
-            channel.read();
-            next = Math.min(next, keepAliveTimeoutNanos / 3);
-        }
-        scheduleKeepAliveCheck(next);
+    public void setTopicAliases(int maximum, int clientMaximum) {
+        topicAliases = new TopicAliases(maximum, clientMaximum);
     }
 
-    /** Sizes the inbound topic alias table to the maximum the broker announced. */
-    public void setTopicAliasMaximum(int maximum) {
-        inboundTopicAliases = new String[maximum + 1];
-    }
-
+    /** The Topic Alias Maximum announced to the client; 0 when it may use none (always for 3.1.1). */
     public int topicAliasMaximum() {
-        return inboundTopicAliases.length - 1;
+        return topicAliases == null ? 0 : topicAliases.inboundMaximum();
     }
 
+    /** @param alias between 1 and {@link #topicAliasMaximum()} */
     public String inboundTopicAlias(int alias) {
-        return inboundTopicAliases[alias];
+        return topicAliases.inbound(alias);
     }
 
+    /** @param alias between 1 and {@link #topicAliasMaximum()} */
     public void setInboundTopicAlias(int alias, String topic) {
-        inboundTopicAliases[alias] = topic;
+        topicAliases.setInbound(alias, topic);
     }
 
     /** Holds a message that arrived while CONNECT was being authenticated. @return false when too many */
@@ -234,43 +188,19 @@ public final class ClientConnection {
      * @return false when too many messages or bytes would be held (the caller closes the connection)
      */
     public boolean holdUntilConnected(MqttMessage message, long maxBytes) {
-        if (receivedBeforeConnack == null) {
-            receivedBeforeConnack = new ArrayList<>();
+        if (held == null) {
+            held = new HeldMessages();
         }
-        if (receivedBeforeConnack.size() >= MAX_MESSAGES_BEFORE_CONNACK) {
-            return false;
-        }
-        bytesBeforeConnack += heldSize(message);
-        if (maxBytes > 0 && bytesBeforeConnack > maxBytes) {
-            return false;
-        }
-        receivedBeforeConnack.add(message);
-        return true;
-    }
-
-    private static long heldSize(MqttMessage message) {
-        long size = 16;
-        if (message instanceof io.netty.handler.codec.mqtt.MqttPublishMessage publish) {
-            size += publish.payload().readableBytes() + 2L * publish.variableHeader().topicName().length();
-        } else if (message instanceof io.netty.handler.codec.mqtt.MqttSubscribeMessage subscribe) {
-            for (var topic : subscribe.payload().topicSubscriptions()) {
-                size += 2L * topic.topicFilter().length() + 8;
-            }
-        } else if (message instanceof io.netty.handler.codec.mqtt.MqttUnsubscribeMessage unsubscribe) {
-            for (String topic : unsubscribe.payload().topics()) {
-                size += 2L * topic.length() + 8;
-            }
-        }
-        return size;
+        return held.hold(message, maxBytes);
     }
 
     public List<MqttMessage> takeHeldMessages() {
-        if (receivedBeforeConnack == null) {
+        if (held == null) {
             return List.of();
         }
-        List<MqttMessage> held = receivedBeforeConnack;
-        receivedBeforeConnack = null;
-        return held;
+        List<MqttMessage> messages = held.messages();
+        held = null;
+        return messages;
     }
 
     /**
@@ -355,17 +285,14 @@ public final class ClientConnection {
         int alias = 0;
         boolean sendTopic = true;
         boolean newAlias = false;
-        if (mqtt5 && clientTopicAliasMaximum > 0) {
-            if (outboundTopicAliases == null) {
-                outboundTopicAliases = new HashMap<>();
-            }
-            Integer existing = outboundTopicAliases.get(message.message().topic());
+        if (mqtt5 && topicAliases != null && topicAliases.usesOutbound()) {
+            Integer existing = topicAliases.outbound(message.message().topic());
             if (existing != null) {
                 alias = existing;
                 sendTopic = false;
-            } else if (outboundTopicAliases.size() < clientTopicAliasMaximum) {
-                alias = outboundTopicAliases.size() + 1;
-                newAlias = true;
+            } else {
+                alias = topicAliases.nextOutbound();
+                newAlias = alias != 0;
             }
         }
         OutboundPublish publish = new OutboundPublish(message, mqtt5, qos, dup, retain, packetId, alias, sendTopic,
@@ -376,8 +303,7 @@ public final class ClientConnection {
             return SendResult.TOO_LARGE;
         }
         if (newAlias) {
-            // Only a mapping the client has actually been sent may be used alone later.
-            outboundTopicAliases.put(message.message().topic(), alias);
+            topicAliases.outboundSent(message.message().topic(), alias);
         }
         channel.write(publish, channel.voidPromise());
         traffic.messageOut(qos);

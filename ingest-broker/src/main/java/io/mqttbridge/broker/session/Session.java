@@ -56,6 +56,9 @@ public final class Session {
     private boolean movedAway;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
+    /* Whether the store may hold this session (it was persistent once, or restored): only then does
+       its end cost the store a delete. Most sessions are clean ones that never reach the store. */
+    private boolean mayBeStored;
 
     private final OutboundQosFlows outbound;
     private long sessionExpirySeconds;
@@ -91,6 +94,7 @@ public final class Session {
 
     private void setPersistent(boolean value) {
         persistent = value;
+        mayBeStored |= value;
         outbound.writeThrough(value ? new OutboundQosFlows.MessageLog() {
             @Override
             public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
@@ -281,6 +285,7 @@ public final class Session {
         }
         outbound.dropQos0Queued();
         scheduleExpiry(sessionExpirySeconds);
+        mayBeStored = true;
         manager.save(snapshot());
     }
 
@@ -399,7 +404,7 @@ public final class Session {
         }
         subscriptions.clear();
         outbound.clear();
-        manager.ended(this);
+        manager.ended(this, mayBeStored);
     }
 
     private void cancelTimers() {
@@ -457,6 +462,7 @@ public final class Session {
     /** Saves a snapshot when this session can outlive its connection; must run on the executor. */
     public void saveIfPersistent(long expirySeconds) {
         if (expirySeconds != 0) {
+            mayBeStored = true;
             manager.save(snapshot());
         }
     }

@@ -308,10 +308,16 @@ public final class SessionManager {
         return store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
     }
 
-    void ended(Session session) {
+    /**
+     * @param mayBeStored whether the session was ever written to the store; a clean session that
+     *     never was needs no delete (in a cluster the store is shared, so the delete is always made)
+     */
+    void ended(Session session, boolean mayBeStored) {
         release(session);
         sessions.remove(session.clientId(), session);
-        store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
+        if (mayBeStored || fabric.isClustered()) {
+            store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
+        }
     }
 
     void save(SessionSnapshot snapshot) {

@@ -125,6 +125,81 @@ class SessionWriteThroughTest {
         }
     }
 
+    /** An in-memory store that records the client ids it was asked to remove. */
+    private static final class RemovalRecordingStore implements SessionStore {
+        final InMemorySessionStore delegate = new InMemorySessionStore();
+        final java.util.List<String> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
+            return delegate.loadAll();
+        }
+
+        @Override
+        public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+            return delegate.load(clientId);
+        }
+
+        @Override
+        public CompletableFuture<Void> save(SessionSnapshot snapshot) {
+            return delegate.save(snapshot);
+        }
+
+        @Override
+        public CompletableFuture<Void> remove(String clientId) {
+            removed.add(clientId);
+            return delegate.remove(clientId);
+        }
+
+        @Override
+        public CompletableFuture<Void> append(String clientId, PendingMessage message) {
+            return delegate.append(clientId, message);
+        }
+
+        @Override
+        public CompletableFuture<Void> acknowledge(String clientId, long sequence) {
+            return delegate.acknowledge(clientId, sequence);
+        }
+    }
+
+    @Test
+    void cleanSessionThatNeverReachedTheStoreCostsTheStoreNoDeleteWhenItEnds() throws Exception {
+        RemovalRecordingStore store = new RemovalRecordingStore();
+        BrokerConfig config = new BrokerConfig();
+        config.setHost("127.0.0.1");
+        config.setPort(0);
+        MqttBroker broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE, store, new InMemoryRetainedStore(), new MetricRegistry());
+        broker.start();
+        try {
+            try (RawMqttClient persistent = new RawMqttClient(broker.port())) {
+                persistent.send(RawMqttClient.connect(4, "persistent", false, 60));
+                assertThat(persistent.read().type()).isEqualTo(2);
+                persistent.send(RawMqttClient.packet(0xE0, new byte[0]));
+                assertThat(persistent.readUntilClosed()).isEmpty();
+            }
+            assertThat(store.delegate.get("persistent")).isPresent();
+            try (RawMqttClient clean = new RawMqttClient(broker.port())) {
+                clean.send(RawMqttClient.connect(4, "clean", true, 60));
+                assertThat(clean.read().type()).isEqualTo(2);
+                clean.send(RawMqttClient.packet(0xE0, new byte[0]));
+                assertThat(clean.readUntilClosed()).isEmpty();
+            }
+            // The persistent session, replaced by a clean start, must leave the store.
+            try (RawMqttClient replacing = new RawMqttClient(broker.port())) {
+                replacing.send(RawMqttClient.connect(4, "persistent", true, 60));
+                assertThat(replacing.read().type()).isEqualTo(2);
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                        assertThat(store.delegate.get("persistent")).isEmpty());
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(broker.sessionCount()).isZero());
+            assertThat(store.removed).contains("persistent").doesNotContain("clean");
+        } finally {
+            broker.stop();
+        }
+    }
+
     /** An in-memory store whose appends complete only when the test releases them. */
     private static final class GatedStore implements SessionStore {
         final InMemorySessionStore delegate = new InMemorySessionStore();

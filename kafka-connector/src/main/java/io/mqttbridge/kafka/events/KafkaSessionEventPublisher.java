@@ -13,6 +13,7 @@ import io.mqttbridge.kafka.mirror.ProducerSettings;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -34,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * node id) every {@link SessionEventsConfig#getHeartbeatIntervalMs()} once {@link #start started},
  * so that readers can close the sessions of nodes that died.
  *
- * <p>Threading: the listener methods are called on connection event loops; they serialize the
- * event (cheap) and hand it to one sender thread, since {@code producer.send} may block on
- * metadata. One thread keeps each connection's events in order. When more than
+ * <p>Threading: the listener methods are called on connection event loops; they only take the
+ * time and hand the (immutable) facts to one sender thread, which writes the JSON and sends it,
+ * since {@code producer.send} may block on metadata. Writing the JSON on the event loop cost about
+ * a third of the event loop's time in a connect storm (docs/BENCHMARKS.md, "Connect path").
+ * One thread keeps each connection's events in order. When more than
  * {@link SessionEventsConfig#getMaxQueuedEvents()} wait, further events are dropped and counted
  * ({@code kafka.session-events.dropped}) rather than block the broker or grow without bound;
  * events are a history, not a delivery promise to devices.
@@ -89,37 +92,55 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
     /** Starts the heartbeat: one at once, then one per interval. */
     public void start() {
         Instant startedAt = clock.instant();
-        heartbeat.scheduleAtFixedRate(() -> enqueue(nodeKey, () -> json.heartbeat(clock.instant(), startedAt)),
+        heartbeat.scheduleAtFixedRate(() -> enqueue(() -> nodeKey, () -> json.heartbeat(clock.instant(), startedAt)),
                 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void onConnected(ConnectionInfo connection) {
-        byte[] event = json.connected(connection, clock.instant());
-        enqueue(key(connection), () -> event);
+        Instant now = clock.instant();
+        enqueue(connection, () -> json.connected(connection, now));
     }
 
     @Override
     public void onDisconnected(ConnectionInfo connection, DisconnectInfo disconnect) {
-        byte[] event = json.disconnected(connection, disconnect, clock.instant());
-        enqueue(key(connection), () -> event);
+        Instant now = clock.instant();
+        enqueue(connection, () -> json.disconnected(connection, disconnect, now));
     }
 
     @Override
     public void onSubscribed(ConnectionInfo connection, List<String> topicFilters, List<Integer> grantedQos) {
-        byte[] event = json.subscribed(connection, topicFilters, grantedQos, clock.instant());
-        enqueue(key(connection), () -> event);
+        Instant now = clock.instant();
+        List<String> filters = new ArrayList<>(topicFilters);
+        List<Integer> granted = new ArrayList<>(grantedQos);
+        enqueue(connection, () -> json.subscribed(connection, filters, granted, now));
     }
 
     @Override
     public void onUnsubscribed(ConnectionInfo connection, List<String> topicFilters) {
-        byte[] event = json.unsubscribed(connection, topicFilters, clock.instant());
-        enqueue(key(connection), () -> event);
+        Instant now = clock.instant();
+        List<String> filters = new ArrayList<>(topicFilters);
+        enqueue(connection, () -> json.unsubscribed(connection, filters, now));
     }
 
-    private void enqueue(byte[] key, Supplier<byte[]> event) {
+    private void enqueue(ConnectionInfo connection, Supplier<byte[]> event) {
+        enqueue(() -> key(connection), event);
+    }
+
+    /** The key and the JSON are made on the sender thread: the caller may be an event loop. */
+    private void enqueue(Supplier<byte[]> key, Supplier<byte[]> event) {
         try {
-            sender.execute(() -> send(key, event.get()));
+            sender.execute(() -> {
+                byte[] value;
+                try {
+                    value = event.get();
+                } catch (RuntimeException e) {
+                    failed.mark();
+                    LOG.warn("Session event could not be written as JSON: {}", e.toString());
+                    return;
+                }
+                send(key.get(), value);
+            });
         } catch (RejectedExecutionException e) {
             dropped.mark();
             LOG.warn("Session event dropped: {} events already wait for Kafka, or the publisher is closed",

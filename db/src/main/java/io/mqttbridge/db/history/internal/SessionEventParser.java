@@ -92,10 +92,71 @@ final class SessionEventParser {
             return null;
         }
         try {
-            return Instant.parse(text);
+            Instant plain = plainUtcInstant(text);
+            return plain != null ? plain : Instant.parse(text);
         } catch (DateTimeParseException e) {
             throw new MqttRecordMapper.NotAMessage("session event '" + field + "' is not an ISO-8601 instant: '" + text + "'");
         }
+    }
+
+    /**
+     * The form {@link Instant#toString()} writes, and the broker sends ({@code 2026-11-26T10:00:00Z},
+     * with 0-9 fraction digits), read without a {@code DateTimeFormatter}: three instants per
+     * session event made {@link Instant#parse} a large part of the history writer's time in a connect
+     * storm. Returns {@code null} for any other form, which {@link Instant#parse} then reads or refuses.
+     */
+    static Instant plainUtcInstant(String text) {
+        int length = text.length();
+        if (length < 20 || length > 30 || text.charAt(length - 1) != 'Z' || text.charAt(4) != '-'
+                || text.charAt(7) != '-' || text.charAt(10) != 'T' || text.charAt(13) != ':' || text.charAt(16) != ':') {
+            return null;
+        }
+        int year = digits(text, 0, 4);
+        int month = digits(text, 5, 7);
+        int day = digits(text, 8, 10);
+        int hour = digits(text, 11, 13);
+        int minute = digits(text, 14, 16);
+        int second = digits(text, 17, 19);
+        int nanos = 0;
+        if (length > 20) {
+            if (text.charAt(19) != '.' || length == 21) {
+                return null;
+            }
+            int fraction = digits(text, 20, length - 1);
+            if (fraction < 0) {
+                return null;
+            }
+            nanos = fraction;
+            for (int i = length - 1 - 20; i < 9; i++) {
+                nanos *= 10;
+            }
+        } else if (text.charAt(19) != 'Z') {
+            return null;
+        }
+        if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59) {
+            return null;
+        }
+        java.time.LocalDate date;
+        try {
+            date = java.time.LocalDate.of(year, month, day);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+        return Instant.ofEpochSecond(date.toEpochDay() * 86_400L + hour * 3_600L + minute * 60L + second, nanos);
+    }
+
+    /** The decimal number in {@code text[from, to)}, or -1 when a character is not a digit. */
+    private static int digits(String text, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     private static String text(JsonNode json, String field) {
