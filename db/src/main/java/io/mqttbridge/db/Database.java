@@ -57,7 +57,8 @@ public final class Database implements AutoCloseable {
         String user = config.getUser();
         String password = config.getPassword();
         if (config.isEmbedded()) {
-            server = new EmbeddedPostgresServer(Path.of(config.getEmbeddedDataDirectory()), config.getEmbeddedPort()).start();
+            server = new EmbeddedPostgresServer(Path.of(config.getEmbeddedDataDirectory()), config.getEmbeddedPort(),
+                    config.getEmbeddedHost()).start();
             url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
             user = EmbeddedPostgresServer.USER;
             password = server.password();

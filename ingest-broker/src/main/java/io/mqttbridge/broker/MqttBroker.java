@@ -22,7 +22,6 @@ import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.session.DeliveryState;
 import io.mqttbridge.broker.session.InMemorySessionStore;
-import io.mqttbridge.broker.session.RecoveredMessages;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
@@ -30,6 +29,7 @@ import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.EnhancedAuthenticator;
 import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.cluster.BrokerClusterMember;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeviceIdentity;
@@ -132,7 +132,8 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedStore = retainedQuota;
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
-        this.router = new MessageRouter(tree, this.retainedStore, config, fabric);
+        this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
+        sessions.onSharedOrphans(router::redistribute);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -167,7 +168,7 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            fabric.start(new Member());
+            fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes, this::disconnect));
         } catch (RuntimeException e) {
             server.shutdown();
             server = null;
@@ -177,7 +178,10 @@ public final class MqttBroker implements MessagePublisher {
             // No fixed timeout: the time grows with the number of stored sessions (the store reads
             // them in pages); a store that cannot reach its database fails on its own.
             long startedAt = System.nanoTime();
-            Collection<SessionSnapshot> stored = sessionStore.loadAll().get();
+            // In a cluster, a session this node held before a crash may have moved on since (its
+            // client reconnected on another node, which holds it now): that node keeps it.
+            Collection<SessionSnapshot> stored = sessionStore.loadAll().get().stream()
+                    .filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
             long loadedAt = System.nanoTime();
             sessions.restore(stored, server.workerGroup()::next).get();
             if (!stored.isEmpty()) {
@@ -526,91 +530,5 @@ public final class MqttBroker implements MessagePublisher {
 
     public BrokerConfig config() {
         return config;
-    }
-
-    /** This broker as its cluster fabric sees it. */
-    private final class Member implements ClusterFabric.ClusterMember {
-
-        @Override
-        public CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
-            if (!running) {
-                return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
-            }
-            CompletableFuture<Integer> handed = new CompletableFuture<>();
-            pendingPublishes.add(handed);
-            handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
-            try {
-                // Complete (and let the inbox commit) once persistent sessions here stored it too.
-                CompletableFuture<Integer> count = new CompletableFuture<>();
-                router.routeForwarded(message, scope, count::complete).thenCombine(count, (ignored, n) -> n)
-                        .whenComplete((n, error) -> {
-                            if (error == null) {
-                                handed.complete(n);
-                            } else {
-                                handed.completeExceptionally(error);
-                            }
-                        });
-            } catch (RuntimeException e) {
-                handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
-            }
-            return handed;
-        }
-
-        @Override
-        public CompletableFuture<Void> handOver(String clientId) {
-            return sessions.handOver(clientId);
-        }
-
-        @Override
-        public CompletableFuture<Integer> recover(String clientId, List<PublishedMessage> messages) {
-            Session session = sessions.get(clientId);
-            if (session == null || messages.isEmpty()) {
-                return CompletableFuture.completedFuture(0);
-            }
-            CompletableFuture<Integer> handed = new CompletableFuture<>();
-            // On the session's executor: what it holds cannot change while the missing ones are picked.
-            session.execute(() -> {
-                try {
-                    List<PublishedMessage> missing = RecoveredMessages.notIn(session.snapshot().pending(), messages);
-                    List<CompletableFuture<Void>> stored = new ArrayList<>(missing.size());
-                    for (PublishedMessage message : missing) {
-                        stored.add(router.routeToSession(message, session));
-                    }
-                    CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
-                        if (error == null) {
-                            handed.complete(missing.size());
-                        } else {
-                            handed.completeExceptionally(error);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    handed.completeExceptionally(e);
-                }
-            });
-            return handed;
-        }
-
-        @Override
-        public boolean disconnect(String clientId) {
-            return MqttBroker.this.disconnect(clientId);
-        }
-
-        @Override
-        public boolean holds(String clientId) {
-            return sessions.get(clientId) != null;
-        }
-
-        @Override
-        public int disconnectAll() {
-            int count = 0;
-            for (Session session : sessions.all()) {
-                ClientConnection connection = session.connection();
-                if (connection != null) {
-                    connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
-                    count++;
-                }
-            }
-            return count;
-        }
     }
 }
