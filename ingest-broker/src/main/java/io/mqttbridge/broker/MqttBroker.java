@@ -26,6 +26,8 @@ import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.EnhancedAuthenticator;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.cluster.BrokerClusterMember;
 import io.mqttbridge.broker.spi.ClusterFabric;
@@ -51,6 +53,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -99,6 +102,7 @@ public final class MqttBroker implements MessagePublisher {
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private volatile int port = -1;
     private ScheduledExecutorService tlsReloader;
+    private volatile EnhancedAuthenticator enhancedAuthenticator = EnhancedAuthenticator.NONE;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
                       SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
@@ -136,6 +140,20 @@ public final class MqttBroker implements MessagePublisher {
     public MqttBroker(BrokerConfig config) {
         this(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE,
                 new InMemorySessionStore(), new InMemoryRetainedStore(), new MetricRegistry());
+    }
+
+    /**
+     * Offers MQTT 5 enhanced authentication (AUTH packets) with the methods {@code enhanced} supports;
+     * CONNECTs naming another method get CONNACK 0x8C. Call before {@link #start()}.
+     *
+     * @return this broker
+     */
+    public MqttBroker enhancedAuthentication(EnhancedAuthenticator enhanced) {
+        if (server != null) {
+            throw new IllegalStateException("enhanced authentication is set before the broker starts");
+        }
+        this.enhancedAuthenticator = Objects.requireNonNull(enhanced, "enhanced");
+        return this;
     }
 
     /**
@@ -179,12 +197,15 @@ public final class MqttBroker implements MessagePublisher {
         }
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
+        EnhancedAuthFlow enhancedAuth = new EnhancedAuthFlow(enhancedAuthenticator, limits::guard);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits),
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits,
+                        enhancedAuth),
                 new PublishHandler(config, sink, router, backPressure, metrics, limits, retainedQuota),
                 new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
-                new DisconnectHandler(wills, listener, backPressure, config, limits));
+                new DisconnectHandler(wills, listener, backPressure, config, limits),
+                enhancedAuth);
         running = true;
         try {
             List<ListenerConfig> listeners = config.effectiveListeners();
@@ -473,6 +494,17 @@ public final class MqttBroker implements MessagePublisher {
             }
         }
         return count;
+    }
+
+    /** The identities ({@code DeviceIdentity.deviceId}) owning sessions on this node, connected or not. */
+    public Set<String> sessionOwners() {
+        Set<String> owners = new HashSet<>();
+        for (Session session : sessions.all()) {
+            if (session.owner() != null) {
+                owners.add(session.owner());
+            }
+        }
+        return owners;
     }
 
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */

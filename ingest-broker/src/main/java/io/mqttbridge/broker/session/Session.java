@@ -182,6 +182,11 @@ public final class Session {
         mailbox.execute(task);
     }
 
+    /** Runs {@code task} through {@link #execute} after {@code delayMillis}; from any thread. */
+    public void executeLater(Runnable task, long delayMillis) {
+        mailbox.executor().schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
+    }
+
     private void flushConnection() {
         ClientConnection current = connection;
         if (current != null) {
