@@ -54,7 +54,6 @@ public final class OutboundQosFlows {
     private final QueueOverflow overflow;
     /* Created by the first QoS 1/2 message sent. */
     private Map<Integer, OutboundDelivery> inflight = NO_INFLIGHT;
-    private int nextPacketId = 1;
     /* Written on the session's executor only; volatile so that the REST API can read it. */
     private volatile int inflightCount;
     private long nextSequence = 1;
@@ -157,10 +156,14 @@ public final class OutboundQosFlows {
             if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
                 break;
             }
-            queue.pollFirst();
             if (head.qos > 0) {
-                head.packetId = nextPacketId();
+                int packetId = packetIdOf(head.sequence);
+                if (inflight.containsKey(packetId)) {
+                    break; // 65,535 messages later its id is still in flight: wait for it
+                }
+                head.packetId = packetId;
             }
+            queue.pollFirst();
             SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
                     head.packetId, false);
             if (result == SendResult.SENT && head.qos > 0) {
@@ -341,13 +344,14 @@ public final class OutboundQosFlows {
         return inflight;
     }
 
-    private int nextPacketId() {
-        while (true) {
-            int candidate = nextPacketId;
-            nextPacketId = candidate == 65_535 ? 1 : candidate + 1;
-            if (!inflight.containsKey(candidate)) {
-                return candidate;
-            }
-        }
+    /**
+     * A QoS 1/2 message's packet id follows from its sequence number, which is stored with it before
+     * its publisher is acknowledged. A message restored after a crash, or loaded on another node, is
+     * therefore sent again with the id the subscriber may already hold for it: a QoS 2 subscriber that
+     * received it but whose PUBREC never reached the store answers PUBREC again and does not deliver
+     * it twice [MQTT-4.3.3]. Ids repeat every 65,535 messages.
+     */
+    static int packetIdOf(long sequence) {
+        return (int) ((sequence - 1) % 65_535) + 1;
     }
 }

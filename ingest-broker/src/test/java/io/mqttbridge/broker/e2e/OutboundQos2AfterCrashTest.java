@@ -1,0 +1,97 @@
+package io.mqttbridge.broker.e2e;
+
+import io.mqttbridge.broker.e2e.DurableAckTest.ManualSink;
+import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The outbound half of QoS 2 exactly once across a crash: a message the subscriber received but
+ * whose PUBREC never reached the store is sent again by the restarted broker with the packet id the
+ * subscriber already holds, so the subscriber answers PUBREC and does not deliver it twice.
+ */
+class OutboundQos2AfterCrashTest {
+
+    private static TestBroker broker(ManualSink sink, InMemorySessionStore store) {
+        return new TestBroker(c -> { }, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, sink, SessionListener.NONE, store);
+    }
+
+    private static RawMqttClient connect(TestBroker broker, String clientId, boolean clean) throws Exception {
+        RawMqttClient client = new RawMqttClient(broker.port());
+        client.send(RawMqttClient.connect(4, clientId, clean, 60));
+        assertThat(client.read().type()).isEqualTo(2);
+        return client;
+    }
+
+    private static int packetIdOf(Packet publish) {
+        byte[] body = publish.body();
+        int at = 2 + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF));
+        return ((body[at] & 0xFF) << 8) | (body[at + 1] & 0xFF);
+    }
+
+    private static void publishStored(RawMqttClient publisher, ManualSink sink, int packetId, String payload)
+            throws Exception {
+        publisher.send(RawMqttClient.publish(2, "q/1", packetId, payload, false));
+        await().until(() -> sink.futures.size() >= packetId);
+        sink.futures.get(packetId - 1).complete(null);
+        assertThat(publisher.read().type()).as("PUBREC").isEqualTo(5);
+        publisher.pubrel(packetId);
+        assertThat(publisher.read().type()).as("PUBCOMP").isEqualTo(7);
+    }
+
+    @Test
+    void aQos2MessageResentAfterACrashKeepsThePacketIdTheSubscriberHolds() throws Exception {
+        ManualSink sink = new ManualSink();
+        InMemorySessionStore first = new InMemorySessionStore();
+        InMemorySessionStore atTheCrash = new InMemorySessionStore();
+        int heldPacketId;
+        try (TestBroker broker = broker(sink, first);
+             RawMqttClient subscriber = connect(broker, "sub", false);
+             RawMqttClient publisher = connect(broker, "pub", true)) {
+            subscriber.send(RawMqttClient.subscribe(1, "q/#", 2, false));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+
+            // Two complete flows move the subscriber's packet ids past where a fresh counter starts.
+            for (int i = 1; i <= 2; i++) {
+                publishStored(publisher, sink, i, "done-" + i);
+                Packet delivered = subscriber.read();
+                assertThat(delivered.type()).isEqualTo(3);
+                subscriber.send(RawMqttClient.packet(0x50, packetIdBytes(packetIdOf(delivered))));
+                assertThat(subscriber.read().type()).as("PUBREL").isEqualTo(6);
+                subscriber.send(RawMqttClient.packet(0x70, packetIdBytes(packetIdOf(delivered))));
+            }
+            publishStored(publisher, sink, 3, "held");
+            Packet held = subscriber.read();
+            assertThat(held.type()).isEqualTo(3);
+            assertThat(new String(held.body())).endsWith("held");
+            heldPacketId = packetIdOf(held);
+
+            // What the store holds if the broker dies now: the message, written through before the
+            // publisher's PUBREC, and no packet id for it (that is stored only at the subscriber's PUBREC).
+            await().until(() -> first.get("sub").map(s -> s.pending().size() == 1).orElse(false));
+            SessionSnapshot stored = first.get("sub").orElseThrow();
+            assertThat(stored.pending().get(0).packetId()).isZero();
+            atTheCrash.save(stored).join();
+        }
+
+        try (TestBroker restarted = broker(sink, atTheCrash);
+             RawMqttClient subscriber = connect(restarted, "sub", false)) {
+            Packet resent = subscriber.read();
+            assertThat(resent.type()).isEqualTo(3);
+            assertThat(new String(resent.body())).endsWith("held");
+            assertThat(packetIdOf(resent)).as("the id the subscriber holds for it").isEqualTo(heldPacketId);
+        }
+    }
+
+    private static byte[] packetIdBytes(int packetId) {
+        return new byte[] {(byte) (packetId >> 8), (byte) packetId};
+    }
+}
