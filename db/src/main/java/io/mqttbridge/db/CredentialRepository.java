@@ -1,11 +1,15 @@
 package io.mqttbridge.db;
 
+import io.mqttbridge.broker.spi.ScramVerifier;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * Device passwords, stored only as Argon2id hashes (PHC strings). Plain passwords pass through
- * here once and are never stored or logged.
+ * Device credentials: passwords stored only as Argon2id hashes (PHC strings), each with SCRAM
+ * verifiers of both mechanisms derived from it (so a device with a password can log in with the
+ * password or with MQTT 5 SCRAM), and credentials given as SCRAM verifiers only (SCRAM, or a
+ * password login checked against the verifier). Plain passwords pass through here once and are
+ * never stored or logged.
  *
  * <p>Threading: thread-safe; every method blocks on JDBC, and {@link #setPassword}, {@link #rotate}
  * and {@link #verify} also spend tens of milliseconds of CPU on hashing: call them from a worker
@@ -23,6 +27,20 @@ public interface CredentialRepository {
      * @throws IllegalArgumentException for an empty password
      */
     void setPassword(String deviceId, String password);
+
+    /**
+     * Makes one credential the device's only one: a password (with derived SCRAM verifiers), SCRAM
+     * verifiers, or both (a given verifier replaces the derived one of its mechanism).
+     *
+     * @param password the password, or {@code null} for verifiers only
+     * @param verifiers SCRAM verifiers, at most one per mechanism
+     * @throws NoSuchDeviceException if the device does not exist
+     * @throws IllegalArgumentException when neither is given, the password is empty or a mechanism repeats
+     */
+    void setCredential(String deviceId, String password, List<ScramVerifier> verifiers);
+
+    /** {@link #rotate} to a credential as in {@link #setCredential}. */
+    void rotateCredential(String deviceId, String password, List<ScramVerifier> verifiers, Duration grace);
 
     /** Sets a new random password and returns it; the only time it can be read. */
     String generatePassword(String deviceId);

@@ -10,7 +10,11 @@ import io.mqttbridge.db.internal.JdbiMessageRepository;
 import io.mqttbridge.db.internal.JdbiSessionRepository;
 import io.mqttbridge.db.internal.PostgresPartitionManager;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
@@ -53,7 +57,8 @@ public final class Database implements AutoCloseable {
         String user = config.getUser();
         String password = config.getPassword();
         if (config.isEmbedded()) {
-            server = new EmbeddedPostgresServer(Path.of(config.getEmbeddedDataDirectory()), config.getEmbeddedPort()).start();
+            server = new EmbeddedPostgresServer(Path.of(config.getEmbeddedDataDirectory()), config.getEmbeddedPort(),
+                    config.getEmbeddedHost()).start();
             url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
             user = EmbeddedPostgresServer.USER;
             password = server.password();
@@ -98,6 +103,24 @@ public final class Database implements AutoCloseable {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /**
+     * A new connection outside the pool, for a long-lived use that must not hold a pool slot (the
+     * {@code LISTEN} of {@code DeviceChangeListener}). The caller closes it.
+     */
+    public Connection openDedicatedConnection() throws SQLException {
+        HikariDataSource pool = (HikariDataSource) dataSource;
+        Properties properties = new Properties();
+        if (pool.getUsername() != null) {
+            properties.setProperty("user", pool.getUsername());
+        }
+        if (pool.getPassword() != null) {
+            properties.setProperty("password", pool.getPassword());
+        }
+        properties.setProperty("ApplicationName", "mqtt-kafka-bridge device changes");
+        properties.setProperty("connectTimeout", String.valueOf(Math.max(1, config.getConnectionTimeoutMillis() / 1000)));
+        return DriverManager.getConnection(pool.getJdbcUrl(), properties);
     }
 
     public Jdbi jdbi() {

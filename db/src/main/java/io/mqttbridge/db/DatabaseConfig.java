@@ -18,6 +18,8 @@ public class DatabaseConfig {
     public static final String DEFAULT_EMBEDDED_DATA_DIRECTORY = "data/postgres";
     /** 0: a free port chosen at start. */
     public static final int DEFAULT_EMBEDDED_PORT = 0;
+    /** The embedded PostgreSQL listens on loopback only unless told otherwise. */
+    public static final String DEFAULT_EMBEDDED_HOST = "127.0.0.1";
     public static final int DEFAULT_POOL_SIZE = 10;
     public static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;
     /** 0 keeps messages for ever. */
@@ -30,6 +32,7 @@ public class DatabaseConfig {
     private String password = DEFAULT_PASSWORD;
     private String embeddedDataDirectory = DEFAULT_EMBEDDED_DATA_DIRECTORY;
     private int embeddedPort = DEFAULT_EMBEDDED_PORT;
+    private String embeddedHost = DEFAULT_EMBEDDED_HOST;
     private int poolSize = DEFAULT_POOL_SIZE;
     private long connectionTimeoutMillis = DEFAULT_CONNECTION_TIMEOUT_MILLIS;
     private int retentionDays = DEFAULT_RETENTION_DAYS;
@@ -57,6 +60,10 @@ public class DatabaseConfig {
         }
         if (embeddedPort < 0 || embeddedPort > 65_535) {
             problems.add("embeddedPort must be between 0 and 65535, was " + embeddedPort);
+        }
+        if (!EmbeddedHosts.isIpLiteral(embeddedHost)) {
+            problems.add("embeddedHost must be an IP address to listen on (e.g. 127.0.0.1, or 0.0.0.0 for every"
+                    + " interface), was '" + embeddedHost + "'");
         }
         if (poolSize < 1) {
             problems.add("poolSize must be at least 1, was " + poolSize);
@@ -121,6 +128,21 @@ public class DatabaseConfig {
 
     public DatabaseConfig setEmbeddedPort(int embeddedPort) {
         this.embeddedPort = embeddedPort;
+        return this;
+    }
+
+    public String getEmbeddedHost() {
+        return embeddedHost;
+    }
+
+    /**
+     * The address the embedded PostgreSQL listens on besides 127.0.0.1 (where this process connects).
+     * Other hosts, e.g. nodes of a cluster in other network namespaces, reach it only when this is
+     * not a loopback address; they need the password in the data directory's {@code bridge-password}
+     * file.
+     */
+    public DatabaseConfig setEmbeddedHost(String embeddedHost) {
+        this.embeddedHost = embeddedHost;
         return this;
     }
 

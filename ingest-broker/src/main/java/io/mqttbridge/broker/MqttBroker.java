@@ -22,12 +22,14 @@ import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.session.DeliveryState;
 import io.mqttbridge.broker.session.InMemorySessionStore;
-import io.mqttbridge.broker.session.RecoveredMessages;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.EnhancedAuthenticator;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.cluster.BrokerClusterMember;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeviceIdentity;
@@ -51,6 +53,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -99,6 +102,7 @@ public final class MqttBroker implements MessagePublisher {
     private final Map<String, Integer> ports = new ConcurrentHashMap<>();
     private volatile int port = -1;
     private ScheduledExecutorService tlsReloader;
+    private volatile EnhancedAuthenticator enhancedAuthenticator = EnhancedAuthenticator.NONE;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
                       SessionListener listener, SessionStore sessionStore, RetainedStore retainedStore,
@@ -128,13 +132,28 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedStore = retainedQuota;
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
-        this.router = new MessageRouter(tree, this.retainedStore, config, fabric);
+        this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
+        sessions.onSharedOrphans(router::redistribute);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
     public MqttBroker(BrokerConfig config) {
         this(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE,
                 new InMemorySessionStore(), new InMemoryRetainedStore(), new MetricRegistry());
+    }
+
+    /**
+     * Offers MQTT 5 enhanced authentication (AUTH packets) with the methods {@code enhanced} supports;
+     * CONNECTs naming another method get CONNACK 0x8C. Call before {@link #start()}.
+     *
+     * @return this broker
+     */
+    public MqttBroker enhancedAuthentication(EnhancedAuthenticator enhanced) {
+        if (server != null) {
+            throw new IllegalStateException("enhanced authentication is set before the broker starts");
+        }
+        this.enhancedAuthenticator = Objects.requireNonNull(enhanced, "enhanced");
+        return this;
     }
 
     /**
@@ -149,7 +168,7 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            fabric.start(new Member());
+            fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes, this::disconnect));
         } catch (RuntimeException e) {
             server.shutdown();
             server = null;
@@ -159,7 +178,10 @@ public final class MqttBroker implements MessagePublisher {
             // No fixed timeout: the time grows with the number of stored sessions (the store reads
             // them in pages); a store that cannot reach its database fails on its own.
             long startedAt = System.nanoTime();
-            Collection<SessionSnapshot> stored = sessionStore.loadAll().get();
+            // In a cluster, a session this node held before a crash may have moved on since (its
+            // client reconnected on another node, which holds it now): that node keeps it.
+            Collection<SessionSnapshot> stored = sessionStore.loadAll().get().stream()
+                    .filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
             long loadedAt = System.nanoTime();
             sessions.restore(stored, server.workerGroup()::next).get();
             if (!stored.isEmpty()) {
@@ -175,12 +197,15 @@ public final class MqttBroker implements MessagePublisher {
         }
         BackPressure backPressure = new BackPressure(sink);
         WillPublisher wills = new WillPublisher(router, sink);
+        EnhancedAuthFlow enhancedAuth = new EnhancedAuthFlow(enhancedAuthenticator, limits::guard);
         MqttChannelInitializer.Handlers handlers = new MqttChannelInitializer.Handlers(
-                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits),
+                new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits,
+                        enhancedAuth),
                 new PublishHandler(config, sink, router, backPressure, metrics, limits, retainedQuota),
                 new SubscribeHandler(config, retainedStore, listener, limits),
                 new UnsubscribeHandler(listener),
-                new DisconnectHandler(wills, listener, backPressure, config, limits));
+                new DisconnectHandler(wills, listener, backPressure, config, limits),
+                enhancedAuth);
         running = true;
         try {
             List<ListenerConfig> listeners = config.effectiveListeners();
@@ -471,6 +496,17 @@ public final class MqttBroker implements MessagePublisher {
         return count;
     }
 
+    /** The identities ({@code DeviceIdentity.deviceId}) owning sessions on this node, connected or not. */
+    public Set<String> sessionOwners() {
+        Set<String> owners = new HashSet<>();
+        for (Session session : sessions.all()) {
+            if (session.owner() != null) {
+                owners.add(session.owner());
+            }
+        }
+        return owners;
+    }
+
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */
     public int disconnectIf(Predicate<ConnectionInfo> condition) {
         int count = 0;
@@ -494,91 +530,5 @@ public final class MqttBroker implements MessagePublisher {
 
     public BrokerConfig config() {
         return config;
-    }
-
-    /** This broker as its cluster fabric sees it. */
-    private final class Member implements ClusterFabric.ClusterMember {
-
-        @Override
-        public CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
-            if (!running) {
-                return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
-            }
-            CompletableFuture<Integer> handed = new CompletableFuture<>();
-            pendingPublishes.add(handed);
-            handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
-            try {
-                // Complete (and let the inbox commit) once persistent sessions here stored it too.
-                CompletableFuture<Integer> count = new CompletableFuture<>();
-                router.routeForwarded(message, scope, count::complete).thenCombine(count, (ignored, n) -> n)
-                        .whenComplete((n, error) -> {
-                            if (error == null) {
-                                handed.complete(n);
-                            } else {
-                                handed.completeExceptionally(error);
-                            }
-                        });
-            } catch (RuntimeException e) {
-                handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
-            }
-            return handed;
-        }
-
-        @Override
-        public CompletableFuture<Void> handOver(String clientId) {
-            return sessions.handOver(clientId);
-        }
-
-        @Override
-        public CompletableFuture<Integer> recover(String clientId, List<PublishedMessage> messages) {
-            Session session = sessions.get(clientId);
-            if (session == null || messages.isEmpty()) {
-                return CompletableFuture.completedFuture(0);
-            }
-            CompletableFuture<Integer> handed = new CompletableFuture<>();
-            // On the session's executor: what it holds cannot change while the missing ones are picked.
-            session.execute(() -> {
-                try {
-                    List<PublishedMessage> missing = RecoveredMessages.notIn(session.snapshot().pending(), messages);
-                    List<CompletableFuture<Void>> stored = new ArrayList<>(missing.size());
-                    for (PublishedMessage message : missing) {
-                        stored.add(router.routeToSession(message, session));
-                    }
-                    CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
-                        if (error == null) {
-                            handed.complete(missing.size());
-                        } else {
-                            handed.completeExceptionally(error);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    handed.completeExceptionally(e);
-                }
-            });
-            return handed;
-        }
-
-        @Override
-        public boolean disconnect(String clientId) {
-            return MqttBroker.this.disconnect(clientId);
-        }
-
-        @Override
-        public boolean holds(String clientId) {
-            return sessions.get(clientId) != null;
-        }
-
-        @Override
-        public int disconnectAll() {
-            int count = 0;
-            for (Session session : sessions.all()) {
-                ClientConnection connection = session.connection();
-                if (connection != null) {
-                    connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
-                    count++;
-                }
-            }
-            return count;
-        }
     }
 }

@@ -108,6 +108,10 @@ public class LoadOptions {
     @Option(names = "--keep-alive", description = "MQTT keep alive in seconds (default ${DEFAULT-VALUE})")
     int keepAliveSeconds = DEFAULT_KEEP_ALIVE_SECONDS;
 
+    @Option(names = "--persistent-publishers", description = "publishers connect with clean session 0, so the"
+            + " broker keeps their sessions (and their inbound QoS 2 state) beyond the connection")
+    boolean persistentPublishers;
+
     @Option(names = "--kafka-topic", description = "kafka-producer: topic written (created with"
             + " --kafka-partitions if absent) (default ${DEFAULT-VALUE})")
     String kafkaTopic = DEFAULT_KAFKA_TOPIC;
@@ -302,6 +306,10 @@ public class LoadOptions {
         return keepAliveSeconds;
     }
 
+    public boolean persistentPublishers() {
+        return persistentPublishers;
+    }
+
     public String kafkaTopic() {
         return kafkaTopic;
     }
@@ -347,6 +355,7 @@ public class LoadOptions {
             case "broker-pid" -> brokerPid = Long.parseLong(text);
             case "io-threads" -> ioThreads = Integer.parseInt(text);
             case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
+            case "persistent-publishers" -> persistentPublishers = Boolean.parseBoolean(text);
             case "kafka-topic" -> kafkaTopic = text;
             case "kafka-partitions" -> kafkaPartitions = Integer.parseInt(text);
             case "label" -> label = text;

@@ -20,6 +20,11 @@ public class MqttAuthConfig {
 
     private boolean useDeviceRegistry = DEFAULT_USE_DEVICE_REGISTRY;
 
+    public static final boolean DEFAULT_SCRAM = true;
+
+    /** MQTT 5 enhanced authentication with SCRAM-SHA-256/512 for registry devices (needs the registry). */
+    private boolean scram = DEFAULT_SCRAM;
+
     @NotNull
     private DeviceRegistryConfig deviceRegistry = new DeviceRegistryConfig();
 
@@ -50,6 +55,16 @@ public class MqttAuthConfig {
     @JsonProperty
     public void setJwt(JwtAuthConfig jwt) {
         this.jwt = jwt;
+    }
+
+    @JsonProperty
+    public boolean isScram() {
+        return scram;
+    }
+
+    @JsonProperty
+    public void setScram(boolean scram) {
+        this.scram = scram;
     }
 
     @JsonProperty

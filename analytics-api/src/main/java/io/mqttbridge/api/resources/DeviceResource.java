@@ -13,6 +13,7 @@ import io.mqttbridge.api.resources.model.DeviceUpdate;
 import io.mqttbridge.api.resources.model.PageResponse;
 import io.mqttbridge.api.resources.model.RotatedCredentials;
 import io.mqttbridge.broker.spi.AclRule;
+import io.mqttbridge.broker.spi.ScramVerifier;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.Device;
 import io.mqttbridge.db.DeviceAlreadyExistsException;
@@ -49,7 +50,8 @@ import java.util.function.Supplier;
 /**
  * {@code /api/v1/devices}: the device registry. Every change is followed by
  * {@link DeviceChanges}, so that it holds for the next connect, and a device that is disabled or
- * deleted loses its live connections on this node.
+ * deleted loses its live connections on this node at once (and on every node through PostgreSQL's
+ * change notifications).
  */
 @Path("/api/v1/devices")
 @Produces(MediaType.APPLICATION_JSON)
@@ -110,6 +112,7 @@ public class DeviceResource {
             throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
         }
         List<AclRule> rules = rules(body.aclRules());
+        List<ScramVerifier> verifiers = verifiers(body.scramCredentials());
         Device device;
         String generated = null;
         try {
@@ -118,10 +121,10 @@ public class DeviceResource {
             throw ApiException.conflict("a device with id '" + body.id() + "' already exists");
         }
         try {
-            if (body.password() == null) {
+            if (body.password() == null && verifiers.isEmpty()) {
                 generated = database.credentials().generatePassword(device.id());
             } else {
-                database.credentials().setPassword(device.id(), body.password());
+                database.credentials().setCredential(device.id(), body.password(), verifiers);
             }
             if (rules != null) {
                 database.aclRules().replaceRules(device.id(), rules);
@@ -141,7 +144,7 @@ public class DeviceResource {
     @Path("/{id}")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Change a device: enabled, display name, metadata (replaced), ACL rules (replaced); "
-            + "disabling it closes its connections on this node",
+            + "disabling it closes its connections on every node; password and/or scramCredentials replace its credentials",
             responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
                     @ApiResponse(responseCode = "404", description = "no such device")})
     public DeviceDetails update(@PathParam("id") String id, DeviceUpdate body) {
@@ -149,8 +152,16 @@ public class DeviceResource {
             throw ApiException.badRequest("a JSON body with the fields to change is required");
         }
         List<AclRule> rules = rules(body.aclRules());
+        List<ScramVerifier> verifiers = verifiers(body.scramCredentials());
+        if (body.password() != null && body.password().isEmpty()) {
+            throw ApiException.badRequest("password must not be empty");
+        }
+        boolean newCredential = body.password() != null || !verifiers.isEmpty();
         existing(id);
         try {
+            if (newCredential) {
+                database.credentials().setCredential(id, body.password(), verifiers);
+            }
             if (body.displayName() != null) {
                 database.devices().setDisplayName(id, body.displayName());
             }
@@ -168,6 +179,8 @@ public class DeviceResource {
         } finally {
             if (Boolean.FALSE.equals(body.enabled())) {
                 changes.revoked(id);
+            } else if (newCredential) {
+                changes.credentialsRotated(id, Duration.ZERO);
             } else {
                 changes.changed(id);
             }
@@ -190,14 +203,15 @@ public class DeviceResource {
         if (rotation.password() != null && rotation.password().isEmpty()) {
             throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
         }
+        List<ScramVerifier> verifiers = verifiers(rotation.scramCredentials());
         Duration grace = Duration.ofSeconds(graceSeconds);
         Instant previousValidUntil = Instant.now().plus(grace);
         String generated = null;
         try {
-            if (rotation.password() == null) {
+            if (rotation.password() == null && verifiers.isEmpty()) {
                 generated = database.credentials().rotateGenerated(id, grace);
             } else {
-                database.credentials().rotate(id, rotation.password(), grace);
+                database.credentials().rotateCredential(id, rotation.password(), verifiers, grace);
             }
         } catch (NoSuchDeviceException e) {
             throw notFound(id);
@@ -210,7 +224,7 @@ public class DeviceResource {
     @Path("/{id}")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Delete a device with its credentials and ACL rules (its history stays); "
-            + "closes its connections on this node",
+            + "closes its connections on every node",
             responses = {@ApiResponse(responseCode = "204", description = "done"), @ApiResponse(responseCode = "404", description = "no such device")})
     public Response delete(@PathParam("id") String id) {
         boolean deleted = database.devices().delete(id);
@@ -228,6 +242,26 @@ public class DeviceResource {
     private DeviceDetails details(Device device) {
         List<AclRuleBody> rules = database.aclRules().rulesFor(device.id()).stream().map(AclRuleBody::of).toList();
         return DeviceDetails.full(device, rules, database.credentials().list(device.id()));
+    }
+
+    /** RFC 5803 texts to verifiers, at most one per mechanism; 400 naming the entry otherwise. */
+    private static List<ScramVerifier> verifiers(List<String> texts) {
+        if (texts == null) {
+            return List.of();
+        }
+        List<ScramVerifier> verifiers = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            try {
+                ScramVerifier verifier = ScramVerifier.parse(texts.get(i));
+                if (verifiers.stream().anyMatch(v -> v.mechanism() == verifier.mechanism())) {
+                    throw new IllegalArgumentException("more than one verifier of " + verifier.mechanism().methodName());
+                }
+                verifiers.add(verifier);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("scramCredentials[" + i + "]: " + e.getMessage());
+            }
+        }
+        return verifiers;
     }
 
     private static List<AclRule> rules(List<AclRuleBody> bodies) {

@@ -12,11 +12,13 @@ import io.mqttbridge.broker.auth.FileAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthenticator;
 import io.mqttbridge.broker.auth.jwt.JwtAuthorizer;
 import io.mqttbridge.broker.auth.FileAuthorizer;
+import io.mqttbridge.broker.auth.scram.ScramAuthenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.history.HistoryWriter;
 import io.mqttbridge.db.history.HistoryWriterConfig;
+import io.mqttbridge.db.registry.DeviceChangeListener;
 import io.mqttbridge.db.registry.DeviceRegistry;
 import io.mqttbridge.db.store.JdbiRetainedStore;
 import io.mqttbridge.db.store.JdbiSessionStore;
@@ -107,8 +109,16 @@ public final class BridgeRuntime implements Managed {
         // Every method of the chain hands the broker the identity's permissions with the identity.
         broker = new MqttBroker(config.getBroker(), authentication, Authorizer.DENY_ALL, kafka.publishSink(),
                 kafka.sessionListener(), sessionStore, retainedStore, metrics, kafka.clusterFabric());
+        if (deviceRegistry != null && config.getMqttAuth().isScram()) {
+            // MQTT 5 AUTH with SCRAM-SHA-256/512 against the verifiers stored with each device's credentials.
+            broker.enhancedAuthentication(new ScramAuthenticator(deviceRegistry));
+        }
         broker.start();
         started.push(broker::stop);
+        if (deviceRegistry != null) {
+            // Device changes made on any node (through PostgreSQL, not Kafka) reach the sessions held here.
+            started(DeviceChangeListener.start(database::openDedicatedConnection, new NotifiedDeviceChanges(deviceRegistry, broker)));
+        }
         kafka.startDownlink(broker);
         started.push(kafka::stopDownlink);
         LOG.info("MQTT broker listening on {}", broker.ports());

@@ -6,7 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.mqttbridge.api.testing.BridgeNode;
 import io.mqttbridge.testing.postgres.TestPostgres;
 import io.mqttbridge.testing.kafka.TestKafka;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +54,7 @@ class ClusterProcessesTest {
     private BridgeNode one;
     private BridgeNode two;
     private BridgeNode three;
+    private MqttClient durableAfterKill;
 
     @BeforeAll
     void startNodes() {
@@ -196,6 +202,7 @@ class ClusterProcessesTest {
         int acknowledgedAtKill = acknowledged.size();
         Collecting resumed = new Collecting();
         MqttClient again = connect(two, "durable", false, resumed);
+        durableAfterKill = again;
         long resumedMs = (System.nanoTime() - killedAt) / 1_000_000;
         await().atMost(Duration.ofSeconds(20)).until(() -> acknowledged.size() >= acknowledgedAtKill + 300);
         publishing.set(false);
@@ -217,6 +224,35 @@ class ClusterProcessesTest {
                         + " 0 lost, %d duplicates; the subscriber had its session back on another node %d ms"
                         + " after the kill%n", acknowledged.size(), acknowledgedAtKill, duplicates, resumedMs);
         assertThat(again.isConnected()).isTrue();
+    }
+
+    @Test
+    @Order(4)
+    void aKilledNodeRestartedOnItsDataLeavesTheSessionThatMovedOnWhereItIsWithItsQueue() throws Exception {
+        assertThat(durableAfterKill).as("the kill test ran before").isNotNull();
+        three.start();
+
+        HttpResponse<String> onThree = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + three.apiPort() + "/api/v1/live/clients/durable/subscriptions"))
+                .header("Authorization", "Bearer " + Files.readString(three.dataDirectory().resolve("api-admin-token"))
+                        .strip())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(onThree.statusCode()).as("the restarted node has no session of the client: %s", onThree.body())
+                .isEqualTo(404);
+        assertThat(durableAfterKill.isConnected()).isTrue();
+
+        durableAfterKill.disconnect();
+        MqttClient publisher = connect(one, "queue-publisher", true, null);
+        List<String> queued = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            publisher.publish("load/queued", ("q" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+            queued.add("q" + i);
+        }
+        Collecting back = new Collecting();
+        connect(two, "durable", false, back);
+        await().atMost(Duration.ofSeconds(20)).until(() -> back.withoutProbes().containsAll(queued));
+        assertThat(back.withoutProbes().stream().filter(p -> p.startsWith("q")).toList())
+                .containsExactlyElementsOf(queued);
     }
 
     /** Records payloads in arrival order and the loss of the connection. */

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.mqttbridge.api.testing.BridgeNode;
 import io.mqttbridge.testing.postgres.TestPostgres;
 import io.mqttbridge.testing.kafka.TestKafka;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,7 @@ class PersistentSessionCrashTest {
 
     private String databaseName;
     private BridgeNode node;
+    private String mirrorTopic;
 
     @BeforeEach
     void startNode() {
@@ -39,7 +41,7 @@ class PersistentSessionCrashTest {
                 .kafka(TestKafka.bootstrapServers())
                 .database(TestPostgres.shared().jdbcUrl(databaseName), TestPostgres.shared().user(),
                         TestPostgres.shared().password())
-                .mirrorTopic("crash." + UUID.randomUUID())
+                .mirrorTopic(mirrorTopic = "crash." + UUID.randomUUID())
                 .build();
         node.start();
     }
@@ -135,6 +137,77 @@ class PersistentSessionCrashTest {
             resumed.disconnect();
             resumed.close();
         }
+    }
+
+    @Test
+    void aQos2PublishRetransmittedAfterKillMinus9IsAnsweredWithPubrecAndIsInKafkaAndDeliveredOnce() throws Exception {
+        MqttClient subscriber = connect("offline-dup", false);
+        subscriber.subscribe("crash/dup/#", 2);
+        subscriber.disconnect();
+        subscriber.close();
+        String payload = "once-" + UUID.randomUUID();
+
+        try (RawMqttClient publisher = new RawMqttClient(node.mqttPort())) {
+            publisher.send(RawMqttClient.connect(4, "raw-publisher", false, 60));
+            assertThat(publisher.read().type()).isEqualTo(2);
+            publisher.send(RawMqttClient.publish(2, "crash/dup/x", 7, payload, false));
+            assertThat(publisher.read().type()).as("PUBREC: stored").isEqualTo(5);
+        }
+        node.kill();
+        node.start();
+
+        try (RawMqttClient publisher = new RawMqttClient(node.mqttPort())) {
+            publisher.send(RawMqttClient.connect(4, "raw-publisher", false, 60));
+            assertThat(publisher.read().type()).isEqualTo(2);
+            // The client never saw PUBCOMP: it retransmits the PUBLISH with DUP [MQTT-4.4.0-1].
+            byte[] retransmission = RawMqttClient.publish(2, "crash/dup/x", 7, payload, false);
+            retransmission[0] |= 0x08;
+            publisher.send(retransmission);
+            assertThat(publisher.read().type()).as("PUBREC for the retransmission").isEqualTo(5);
+            publisher.pubrel(7);
+            assertThat(publisher.read().type()).as("PUBCOMP").isEqualTo(7);
+        }
+
+        List<String> received = new CopyOnWriteArrayList<>();
+        MqttClient resumed = new MqttClient(node.mqttUri(), "offline-dup", new MemoryPersistence());
+        resumed.setCallback(new Collecting(received));
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(false);
+        resumed.connect(options);
+        try {
+            // A marker published now arrives after every earlier delivery of this session, duplicates included.
+            publishAcknowledged("crash/dup/marker", 1, 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> received.contains("m0@marker"));
+            assertThat(received).containsExactly(payload, "m0@marker");
+        } finally {
+            resumed.disconnect();
+            resumed.close();
+        }
+        // The marker was acknowledged after the retransmission, so Kafka has every record of it by now.
+        assertThat(mirroredPayloads()).filteredOn(payload::equals).hasSize(1);
+    }
+
+    /** The payloads of every record in the mirror topic, read from the start to the end offsets. */
+    private List<String> mirroredPayloads() {
+        java.util.Properties properties = new java.util.Properties();
+        properties.put("bootstrap.servers", TestKafka.bootstrapServers());
+        properties.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        properties.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        List<String> payloads = new java.util.ArrayList<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer =
+                     new org.apache.kafka.clients.consumer.KafkaConsumer<>(properties)) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(mirrorTopic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            java.util.Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                assertThat(System.nanoTime()).as("mirror topic read within 30 s").isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> payloads.add(new String(r.value(), StandardCharsets.UTF_8)));
+            }
+        }
+        return payloads;
     }
 
     /** Records each message's payload (the marker's as {@code m0@marker}). */

@@ -67,6 +67,8 @@ public final class BridgeNode implements AutoCloseable {
         private String mirrorTopic = "mqtt.messages";
         private String heap = "256m";
         private Duration readyTimeout = Duration.ofSeconds(90);
+        private String networkNamespace;
+        private String address = "127.0.0.1";
         private final List<String> extraConfig = new ArrayList<>();
         private final List<String> extraKafkaConfig = new ArrayList<>();
 
@@ -105,6 +107,16 @@ public final class BridgeNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the node in network namespace {@code name} ({@code ip netns exec}), listening on
+         * {@code address} there (an address of the namespace that this host can reach).
+         */
+        public Builder networkNamespace(String name, String address) {
+            this.networkNamespace = Objects.requireNonNull(name, "name");
+            this.address = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
         /** Top-level YAML appended to the generated configuration (a key the defaults do not set). */
         public Builder config(String yaml) {
             extraConfig.add(yaml);
@@ -137,7 +149,7 @@ public final class BridgeNode implements AutoCloseable {
     }
 
     public String mqttUri() {
-        return "tcp://127.0.0.1:" + mqttPort;
+        return "tcp://" + settings.address + ":" + mqttPort;
     }
 
     public Path dataDirectory() {
@@ -174,7 +186,11 @@ public final class BridgeNode implements AutoCloseable {
         try {
             Files.createDirectories(settings.dataDirectory);
             Files.writeString(configFile, configuration());
-            List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx" + settings.heap,
+            List<String> command = new ArrayList<>();
+            if (settings.networkNamespace != null) {
+                command.addAll(List.of("ip", "netns", "exec", settings.networkNamespace));
+            }
+            command.addAll(List.of(javaExecutable(), "-Xmx" + settings.heap,
                     "-XX:+UseSerialGC", "-cp", classPath(), "io.mqttbridge.api.BridgeApplication", "server",
                     configFile.toString()));
             long launched = System.nanoTime();
@@ -244,7 +260,7 @@ public final class BridgeNode implements AutoCloseable {
 
     private void awaitReady() {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/healthcheck"))
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://" + settings.address + ":" + adminPort + "/healthcheck"))
                 .timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + settings.readyTimeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -252,7 +268,7 @@ public final class BridgeNode implements AutoCloseable {
                 throw new IllegalStateException(settings.nodeId + " exited with " + process.exitValue()
                         + " while starting:\n" + logTail());
             }
-            if (accepts(mqttPort)) {
+            if (accepts(settings.address, mqttPort)) {
                 try {
                     if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                         return;
@@ -274,9 +290,9 @@ public final class BridgeNode implements AutoCloseable {
         throw new IllegalStateException(settings.nodeId + " not ready within " + settings.readyTimeout + ":\n" + logTail());
     }
 
-    private static boolean accepts(int port) {
+    private static boolean accepts(String address, int port) {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            socket.connect(new InetSocketAddress(address, port), 500);
             return true;
         } catch (IOException e) {
             return false;
@@ -304,7 +320,7 @@ public final class BridgeNode implements AutoCloseable {
                 nodeId: "%s"
                 roles: [BROKER, API]
                 broker:
-                  host: 127.0.0.1
+                  host: %s
                   port: %d
                 mqttAuth:
                   useDeviceRegistry: false
@@ -327,11 +343,11 @@ public final class BridgeNode implements AutoCloseable {
                 server:
                   applicationConnectors:
                     - type: http
-                      bindHost: 127.0.0.1
+                      bindHost: %s
                       port: %d
                   adminConnectors:
                     - type: http
-                      bindHost: 127.0.0.1
+                      bindHost: %s
                       port: %d
                 logging:
                   level: INFO
@@ -340,9 +356,10 @@ public final class BridgeNode implements AutoCloseable {
                     org.eclipse.jetty: WARN
                     org.flywaydb: WARN
                     com.zaxxer.hikari: WARN
-                """.formatted(settings.dataDirectory, settings.nodeId, mqttPort, settings.kafkaBootstrapServers,
-                settings.mirrorTopic, kafkaExtra(), settings.jdbcUrl, nullToEmpty(settings.databaseUser),
-                nullToEmpty(settings.databasePassword), apiPort, adminPort);
+                """.formatted(settings.dataDirectory, settings.nodeId, settings.address, mqttPort,
+                settings.kafkaBootstrapServers, settings.mirrorTopic, kafkaExtra(), settings.jdbcUrl,
+                nullToEmpty(settings.databaseUser), nullToEmpty(settings.databasePassword), settings.address, apiPort,
+                settings.address, adminPort);
         return yaml + String.join("\n", settings.extraConfig);
     }
 

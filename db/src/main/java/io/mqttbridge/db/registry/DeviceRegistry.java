@@ -10,6 +10,9 @@ import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.ClientIdBinding;
 import io.mqttbridge.broker.spi.DeviceIdentity;
+import io.mqttbridge.broker.spi.ScramCredentials;
+import io.mqttbridge.broker.spi.ScramMechanism;
+import io.mqttbridge.broker.spi.ScramVerifier;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.internal.PasswordHasher;
@@ -46,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * unreachable or too many waiting requests: {@link Refusal#SERVER_UNAVAILABLE}. Every refusal is
  * logged with client id, user name and address, never with the password.
  *
+ * <p>SCRAM ({@link ScramCredentials}, for MQTT 5 enhanced authentication): the verifiers stored with
+ * each credential; a proven device is admitted with the same checks as after a password and its
+ * permissions attached to the success.
+ *
  * <p>Caching: each device's enabled flag, password hashes and rules are cached for
  * {@code cacheTtlSeconds}, so a connect storm reads each device once; whoever changes a device
  * calls {@link #invalidate(String)} so that the change applies to the next connection at once.
@@ -54,7 +61,7 @@ import org.slf4j.LoggerFactory;
  * loop: JDBC and the (CPU-heavy) password checks run on the registry's own small pool, and the
  * futures complete there.
  */
-public final class DeviceRegistry implements Authenticator, Authorizer, AutoCloseable {
+public final class DeviceRegistry implements Authenticator, Authorizer, ScramCredentials, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
@@ -124,7 +131,7 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
             hasher.burnOneCheck(password);
             return refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "device has no current password");
         }
-        boolean matches = current.stream().anyMatch(c -> hasher.matches(password, c.hash()));
+        boolean matches = current.stream().anyMatch(c -> matches(c, password));
         if (!matches) {
             return refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "wrong password");
         }
@@ -136,6 +143,57 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
         }
         LOG.debug("Client {} authenticated as device {} from {}", request.clientId(), device.deviceId(), request.remoteAddress());
         return AuthenticationResult.success(new DeviceIdentity(device.deviceId(), request.username(), request.clientId(), List.of()));
+    }
+
+    /** A credential given as SCRAM verifiers only is checked by deriving the verifier (PBKDF2). */
+    private boolean matches(DeviceAuthRecord.Credential credential, String password) {
+        if (credential.hash() != null) {
+            return hasher.matches(password, credential.hash());
+        }
+        ScramVerifier verifier = credential.scramSha256() != null ? credential.scramSha256() : credential.scramSha512();
+        return verifier != null && verifier.matchesPassword(password);
+    }
+
+    /**
+     * The newest current credential's verifier of {@code mechanism}. Only a newest credential with
+     * one counts (SCRAM shows one salt per exchange): during a rotation's grace period a device still
+     * on its old password logs in with the password, not SCRAM.
+     */
+    @Override
+    public CompletableFuture<Optional<ScramVerifier>> verifier(String username, ScramMechanism mechanism) {
+        try {
+            return cache.get(username).thenApply(device -> device.flatMap(d -> d.credentials().stream()
+                    .filter(c -> c.isValidAt(clock.instant()))
+                    .findFirst()
+                    .map(c -> c.scram(mechanism))));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** After a SCRAM proof: the same checks as after a password (enabled, client id), with the device's rules. */
+    @Override
+    public CompletableFuture<AuthenticationResult> admit(String username, AuthenticationRequest request) {
+        try {
+            return cache.get(username).thenCompose(found -> {
+                if (found.isEmpty()) {
+                    return CompletableFuture.completedFuture(refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "device deleted"));
+                }
+                DeviceAuthRecord device = found.get();
+                if (!device.enabled()) {
+                    return CompletableFuture.completedFuture(refuse(request, Refusal.NOT_AUTHORIZED, "device disabled"));
+                }
+                if (!clientIdBinding.allows(device.deviceId(), request.clientId())) {
+                    return CompletableFuture.completedFuture(refuse(request, Refusal.CLIENT_ID_NOT_ALLOWED,
+                            "client id does not fit '" + clientIdBinding + "'"));
+                }
+                DeviceIdentity identity = new DeviceIdentity(device.deviceId(), username, request.clientId(), List.of());
+                return CompletableFuture.completedFuture(AuthenticationResult.success(identity, null,
+                        AclRuleSet.forIdentity(device.rules(), identity)));
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(refuse(request, Refusal.SERVER_UNAVAILABLE, "registry overloaded"));
+        }
     }
 
     private static AuthenticationResult refuse(AuthenticationRequest request, Refusal refusal, String why) {
@@ -155,6 +213,15 @@ public final class DeviceRegistry implements Authenticator, Authorizer, AutoClos
         }
         return cache.get(identity.deviceId()).thenApply(device -> AclRuleSet.forIdentity(
                 device.map(DeviceAuthRecord::rules).orElse(List.of()), identity));
+    }
+
+    /**
+     * Whether the device is enabled, as the database says now (the cache entry is reloaded); empty
+     * when the registry has no such device.
+     */
+    public CompletableFuture<Optional<Boolean>> enabled(String deviceId) {
+        invalidate(deviceId);
+        return cache.get(deviceId).thenApply(device -> device.map(DeviceAuthRecord::enabled));
     }
 
     /** Forgets what is cached about the device: call after changing it, its password or its rules. */

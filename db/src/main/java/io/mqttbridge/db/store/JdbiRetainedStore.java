@@ -96,6 +96,29 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
                 .list()), reader);
     }
 
+    /** One page in topic order, read alone: a keyset scan ({@code topic > :after}) with a LIMIT. */
+    @Override
+    public CompletableFuture<List<PublishedMessage>> matchingPage(String topicFilter, String afterTopic, int limit) {
+        MatchingQuery query;
+        try {
+            query = MatchingQuery.of(topicFilter);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String sql = query.sql().replace(" ORDER BY topic", (afterTopic == null ? "" : " AND topic > :after")
+                + " ORDER BY topic LIMIT :limit");
+        return writer.barrier().thenApplyAsync(ignored -> jdbi.withHandle(h -> {
+            var select = h.createQuery(sql)
+                    .bindMap(query.binds())
+                    .bind("now", clock.instant().atOffset(ZoneOffset.UTC))
+                    .bind("limit", limit);
+            if (afterTopic != null) {
+                select.bind("after", afterTopic);
+            }
+            return select.map((rs, ctx) -> message(rs)).list();
+        }), reader);
+    }
+
     /** The SELECT of {@link #matching} (with a {@code :now} parameter still to bind). */
     record MatchingQuery(String sql, Map<String, Object> binds) {
 

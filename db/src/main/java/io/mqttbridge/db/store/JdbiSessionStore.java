@@ -29,12 +29,14 @@ import org.jdbi.v3.core.statement.Query;
 
 /**
  * The broker's persistent sessions, cluster-wide: their state in {@code broker_session_state}, one
- * row per client id with the node that owns it (saved it last), and their messages in
- * {@code broker_session_messages}, one row per message.
+ * row per client id with the node that owns it (saved it last), their messages in
+ * {@code broker_session_messages}, one row per message, and their inbound QoS 2 packet ids (PUBREC
+ * sent, PUBREL not yet received) in {@code broker_session_inbound_qos2}.
  *
  * <p>Never blocks its caller: every write (snapshots, removals, appended and acknowledged messages)
  * goes to one writer thread that applies them in call order and commits the ones queued together in
- * one transaction; of several writes of one session state or one message queued together only the
+ * one transaction (while the database is unreachable, it retries until it is back, so a write's
+ * future completes late rather than fails); of several writes of one session state or one message queued together only the
  * last reaches the database (each replaces the whole state of its row). So an append's future
  * completes after one batched commit, shared by every message queued meanwhile. {@link #loadAll}
  * and {@link #load} run on a reader thread after every write submitted before them.
@@ -51,8 +53,11 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     public static final int DEFAULT_PAGE_SIZE = 1_000;
 
     /** What a queued write is about: one session's state, or one of its messages. */
-    private sealed interface Key permits StateKey, MessageKey {
+    private sealed interface Key permits StateKey, MessageKey, InboundQos2Key {
         String clientId();
+    }
+
+    private record InboundQos2Key(String clientId, int packetId) implements Key {
     }
 
     private record StateKey(String clientId) implements Key {
@@ -61,7 +66,9 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     private record MessageKey(String clientId, long sequence) implements Key {
     }
 
-    private enum Kind { SAVE, REMOVE, APPEND, ACKNOWLEDGE }
+    private enum Kind { SAVE, REMOVE, APPEND, ACKNOWLEDGE, RECEIVED_QOS2, RELEASED_QOS2 }
+
+    private static final Object RECEIVED = Boolean.TRUE;
 
     private final Jdbi jdbi;
     private final String nodeId;
@@ -153,6 +160,16 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         return writer.submit(new MessageKey(clientId, sequence), null);
     }
 
+    @Override
+    public CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+        return writer.submit(new InboundQos2Key(clientId, packetId), RECEIVED);
+    }
+
+    @Override
+    public CompletableFuture<Void> releasedQos2(String clientId, int packetId) {
+        return writer.submit(new InboundQos2Key(clientId, packetId), null);
+    }
+
     /** Applies the queued writes (waiting up to 30 s) and stops the store's threads. */
     @Override
     public void close() {
@@ -187,6 +204,9 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         if (key instanceof StateKey) {
             return value == null ? Kind.REMOVE : Kind.SAVE;
         }
+        if (key instanceof InboundQos2Key) {
+            return value == null ? Kind.RELEASED_QOS2 : Kind.RECEIVED_QOS2;
+        }
         return value == null ? Kind.ACKNOWLEDGE : Kind.APPEND;
     }
 
@@ -216,6 +236,29 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
                 h.createUpdate("DELETE FROM broker_session_messages WHERE client_id = ANY(:ids)")
                         .bindArray("ids", String.class, ids)
                         .execute();
+                h.createUpdate("DELETE FROM broker_session_inbound_qos2 WHERE client_id = ANY(:ids)")
+                        .bindArray("ids", String.class, ids)
+                        .execute();
+            }
+            case RECEIVED_QOS2 -> {
+                PreparedBatch batch = h.prepareBatch("""
+                        INSERT INTO broker_session_inbound_qos2 (client_id, packet_id, stored_at)
+                        VALUES (:client, :packetId, now())
+                        ON CONFLICT (client_id, packet_id) DO UPDATE SET stored_at = EXCLUDED.stored_at""");
+                for (Map.Entry<Key, Object> e : run) {
+                    InboundQos2Key key = (InboundQos2Key) e.getKey();
+                    batch.bind("client", key.clientId()).bind("packetId", key.packetId()).add();
+                }
+                batch.execute();
+            }
+            case RELEASED_QOS2 -> {
+                PreparedBatch batch = h.prepareBatch(
+                        "DELETE FROM broker_session_inbound_qos2 WHERE client_id = :client AND packet_id = :packetId");
+                for (Map.Entry<Key, Object> e : run) {
+                    InboundQos2Key key = (InboundQos2Key) e.getKey();
+                    batch.bind("client", key.clientId()).bind("packetId", key.packetId()).add();
+                }
+                batch.execute();
             }
             case APPEND -> upsertMessages(h, run.stream()
                     .map(e -> Map.entry(e.getKey().clientId(), (PendingMessage) e.getValue()))
@@ -298,10 +341,20 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
                 .bindArray("ids", String.class, states.stream().map(SessionSnapshot::clientId).toList())
                 .map((rs, ctx) -> Map.entry(rs.getString("client_id"), message(rs)))
                 .forEach(e -> byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+        Map<String, List<Integer>> inboundByClient = new HashMap<>();
+        h.createQuery("""
+                        SELECT client_id, packet_id FROM broker_session_inbound_qos2
+                         WHERE client_id = ANY(:ids)
+                         ORDER BY client_id, packet_id""")
+                .bindArray("ids", String.class, states.stream().map(SessionSnapshot::clientId).toList())
+                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), rs.getInt("packet_id")))
+                .forEach(e -> inboundByClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
         List<SessionSnapshot> complete = new ArrayList<>(states.size());
         for (SessionSnapshot state : states) {
             List<PendingMessage> messages = byClient.get(state.clientId());
-            complete.add(messages == null ? state : state.withPending(messages));
+            SessionSnapshot withMessages = messages == null ? state : state.withPending(messages);
+            List<Integer> inbound = inboundByClient.get(state.clientId());
+            complete.add(inbound == null ? withMessages : withMessages.withInboundQos2(inbound));
         }
         return complete;
     }

@@ -58,7 +58,7 @@ public final class SessionExpirySweeper implements AutoCloseable {
     }
 
     /**
-     * Deletes the expired offline sessions now, with their messages.
+     * Deletes the expired offline sessions now, with their messages and inbound QoS 2 state.
      *
      * @return how many sessions it deleted
      */
@@ -72,7 +72,10 @@ public final class SessionExpirySweeper implements AutoCloseable {
                             RETURNING client_id),
                         messages AS (
                             DELETE FROM broker_session_messages m USING expired e
-                             WHERE m.client_id = e.client_id)
+                             WHERE m.client_id = e.client_id),
+                        inbound AS (
+                            DELETE FROM broker_session_inbound_qos2 q USING expired e
+                             WHERE q.client_id = e.client_id)
                         SELECT count(*) FROM expired""")
                 .bind("never", NEVER_EXPIRES)
                 .mapTo(Integer.class)

@@ -96,4 +96,28 @@ class EmbeddedPostgresServerTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("port");
     }
+
+    @Test
+    void anEmbeddedHostThatIsNoIpAddressIsRejectedNamingTheKey() {
+        assertThatThrownBy(() -> new DatabaseConfig().setEmbeddedHost("db.example.org").validate())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("embeddedHost")
+                .hasMessageContaining("db.example.org");
+        assertThat(new DatabaseConfig().setEmbeddedHost("0.0.0.0").validate().getEmbeddedHost()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void aServerListeningOnAnotherAddressTooTakesPasswordConnectionsThere() throws Exception {
+        // 127.0.0.2 is loopback as well, but another address than the one the server always listens on.
+        EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDir, 0, "127.0.0.2").start();
+        try (Connection connection = DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.2:" + server.port() + "/" + EmbeddedPostgresServer.DATABASE,
+                EmbeddedPostgresServer.USER, server.password())) {
+            assertThat(connection.isValid(2)).isTrue();
+        } finally {
+            server.stop();
+        }
+        assertThat(java.nio.file.Files.readString(dataDir.resolve("pg_hba.conf")))
+                .contains("host all all all scram-sha-256");
+    }
 }

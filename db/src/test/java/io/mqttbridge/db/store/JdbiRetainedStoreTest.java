@@ -230,4 +230,29 @@ class JdbiRetainedStoreTest {
             return now;
         }
     }
+
+    @Test
+    void pagesOfAWildcardFilterFollowEachOtherInTopicOrderWithoutGapsOrRepeats() throws Exception {
+        putAll("a/1", "a/2", "a/3", "a/4", "a/5", "b/1");
+        List<String> seen = new ArrayList<>();
+        String after = null;
+        List<PublishedMessage> page;
+        do {
+            page = await(store.matchingPage("a/#", after, 2));
+            assertThat(page.size()).isLessThanOrEqualTo(2);
+            page.forEach(m -> seen.add(m.topic()));
+            after = page.isEmpty() ? after : page.get(page.size() - 1).topic();
+        } while (page.size() == 2);
+
+        assertThat(seen).containsExactly("a/1", "a/2", "a/3", "a/4", "a/5");
+    }
+
+    @Test
+    void aPageLeavesOutExpiredMessages() throws Exception {
+        await(store.put(expiring("e/1", 10)));
+        putAll("e/2");
+        clock.set(NOW.plusSeconds(11));
+
+        assertThat(await(store.matchingPage("e/+", null, 10))).extracting(PublishedMessage::topic).containsExactly("e/2");
+    }
 }

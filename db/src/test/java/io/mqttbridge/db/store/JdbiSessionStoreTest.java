@@ -38,7 +38,7 @@ class JdbiSessionStoreTest {
 
     @BeforeEach
     void clean() {
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2"));
     }
 
     @AfterEach
@@ -304,6 +304,43 @@ class JdbiSessionStoreTest {
                 .extracting(PendingMessage::sequence).containsExactly(1L, 3L));
         assertThat(await(store.load("c2"))).get().satisfies(s -> assertThat(s.pending())
                 .extracting(PendingMessage::sequence).containsExactly(1L, 2L, 3L));
+    }
+
+    @Test
+    void inboundQos2PacketIdsLoadWithTheirSessionSurviveASaveAndLeaveAtReleaseOrRemove() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        store.save(simple("c2", 1));
+        store.receivedQos2("c1", 7);
+        store.receivedQos2("c1", 65535);
+        store.receivedQos2("c1", 9);
+        store.receivedQos2("c2", 7);
+        store.releasedQos2("c1", 9);
+        // A snapshot (reconnect, subscription change) does not carry them: they stay as written through.
+        await(store.save(simple("c1", 2)));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> assertThat(s.inboundQos2()).containsExactly(7, 65535));
+        assertThat(await(store("node-a").loadAll())).filteredOn(s -> s.clientId().equals("c2"))
+                .singleElement().satisfies(s -> assertThat(s.inboundQos2()).containsExactly(7));
+
+        store.releasedQos2("c1", 7);
+        await(store.remove("c2"));
+        assertThat(await(store.load("c1"))).get().satisfies(s -> assertThat(s.inboundQos2()).containsExactly(65535));
+        await(store.save(simple("c2", 1)));
+        assertThat(await(store.load("c2"))).get().satisfies(s -> assertThat(s.inboundQos2()).isEmpty());
+    }
+
+    @Test
+    void receivingAPacketIdAgainAfterItsReleaseInOneBatchKeepsIt() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        for (int i = 0; i < 100; i++) {
+            store.receivedQos2("c1", 5);
+            store.releasedQos2("c1", 5);
+        }
+        store.receivedQos2("c1", 5);
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> assertThat(s.inboundQos2()).containsExactly(5));
     }
 
     @Test

@@ -26,7 +26,7 @@ class SessionExpirySweeperTest {
 
     @BeforeEach
     void setUp() {
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2"));
         nodeA = new JdbiSessionStore(db.jdbi(), "node-a");
         nodeB = new JdbiSessionStore(db.jdbi(), "node-b");
     }
@@ -43,7 +43,8 @@ class SessionExpirySweeperTest {
 
     private void save(JdbiSessionStore store, SessionSnapshot snapshot) throws Exception {
         store.save(snapshot);
-        store.append(snapshot.clientId(), JdbiSessionStoreTest.message(snapshot.clientId(), 1)).get(10, TimeUnit.SECONDS);
+        store.append(snapshot.clientId(), JdbiSessionStoreTest.message(snapshot.clientId(), 1));
+        store.receivedQos2(snapshot.clientId(), 1).get(10, TimeUnit.SECONDS);
     }
 
     private List<String> storedClients() {
@@ -54,6 +55,11 @@ class SessionExpirySweeperTest {
     private List<String> clientsWithMessages() {
         return db.jdbi().withHandle(h -> h.createQuery(
                 "SELECT DISTINCT client_id FROM broker_session_messages ORDER BY client_id").mapTo(String.class).list());
+    }
+
+    private List<String> clientsWithInboundQos2() {
+        return db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT DISTINCT client_id FROM broker_session_inbound_qos2 ORDER BY client_id").mapTo(String.class).list());
     }
 
     @Test
@@ -69,6 +75,7 @@ class SessionExpirySweeperTest {
         assertThat(deleted).isEqualTo(2);
         assertThat(storedClients()).containsExactly("never", "not-yet", "online");
         assertThat(clientsWithMessages()).containsExactly("never", "not-yet", "online");
+        assertThat(clientsWithInboundQos2()).containsExactly("never", "not-yet", "online");
     }
 
     @Test

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * process. Connect as user {@value #USER} with {@link #password()}: a random password generated at
  * the first start and stored with the data ({@value #PASSWORD_FILE} in the data directory, readable
  * by the owner only); the server requires it (scram-sha-256) for every connection, so another
- * local user or process cannot read or change the data, and it listens on 127.0.0.1 only.
+ * local user or process cannot read or change the data, and it listens on 127.0.0.1 only unless
+ * given another address (then every host may connect, with the password).
  *
  * <p>It never outlives this process for long ({@link PostmasterGuard}): a watchdog process stops it
  * when this JVM ends without stopping it (e.g. {@code kill -9}), and a start finds and stops a
@@ -41,7 +42,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
     private final Path dataDirectory;
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final String OTHER_HOSTS_RULE = "host all all all scram-sha-256";
+
     private final int requestedPort;
+    private final String host;
     private EmbeddedPostgres postgres;
     private PostmasterGuard guard;
     private String password;
@@ -51,11 +56,23 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @param port the TCP port, or 0 for a free one chosen at start
      */
     public EmbeddedPostgresServer(Path dataDirectory, int port) {
+        this(dataDirectory, port, LOOPBACK);
+    }
+
+    /**
+     * @param host the address to listen on (an IP address; 0.0.0.0 or :: for every interface): other
+     *     hosts can connect (with the password) when it is not a loopback address
+     */
+    public EmbeddedPostgresServer(Path dataDirectory, int port, String host) {
         this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory").toAbsolutePath();
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
         }
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("host must not be empty");
+        }
         this.requestedPort = port;
+        this.host = host;
     }
 
     /**
@@ -78,7 +95,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
                     .setPGStartupWait(STARTUP_WAIT)
-                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    // Loopback always: this process (and zonky's readiness check) connects there.
+                    .setServerConfig("listen_addresses", host.equals(LOOPBACK) || host.equals("0.0.0.0")
+                            || host.equals("::") ? host : LOOPBACK + "," + host)
                     .setServerConfig("max_connections", "200")
                     // zonky's defaults favour test speed (-F, synchronous_commit=off): a commit could be
                     // lost in a crash after the history writer has committed its Kafka offsets.
@@ -103,7 +122,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             guard.watch();
             password = stored != null ? stored : generatePassword();
             requirePassword(passwordFile, stored == null);
-            LOG.info("Embedded PostgreSQL started on 127.0.0.1:{} with data in {} ({} ms)", postgres.getPort(),
+            LOG.info("Embedded PostgreSQL started on {}:{} with data in {} ({} ms)", host, postgres.getPort(),
                     dataDirectory, Duration.ofNanos(System.nanoTime() - started).toMillis());
             return this;
         } catch (IOException e) {
@@ -131,6 +150,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Path hba = dataDirectory.resolve("pg_hba.conf");
             String rules = Files.readString(hba);
             String required = rules.replaceAll("(?m)^((?:local|host)\\s.*?)\\s+trust\\s*$", "$1 scram-sha-256");
+            if (!host.equals(LOOPBACK) && !required.contains(OTHER_HOSTS_RULE)) {
+                // Listening beyond loopback: other hosts may connect, with the password only.
+                required = required + "\n" + OTHER_HOSTS_RULE + "\n";
+            }
             if (!required.equals(rules)) {
                 Files.writeString(hba, required);
                 statement.execute("SELECT pg_reload_conf()");
@@ -188,7 +211,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** The JDBC URL of {@code database} on this server. */
     public synchronized String jdbcUrl(String database) {
-        return "jdbc:postgresql://127.0.0.1:" + running().getPort() + "/" + database;
+        return "jdbc:postgresql://" + LOOPBACK + ":" + running().getPort() + "/" + database;
     }
 
     /** The process id of the running postgres (for tests of its lifetime); empty when not running. */

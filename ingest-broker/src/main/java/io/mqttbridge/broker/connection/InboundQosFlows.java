@@ -18,37 +18,84 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * The inbound QoS 1 and QoS 2 flows of one connection, and every transition of their state:
- * PUBLISH -> (sink) -> PUBACK for QoS 1; PUBLISH -> (sink) -> PUBREC -> PUBREL -> PUBCOMP for QoS 2,
- * including retransmitted PUBLISHes with DUP and flows that outlive a connection in the session
- * [MQTT-4.3.3]. Acknowledgements wait for the sink's future and are released strictly in the order
- * the PUBLISHes arrived [MQTT-4.6.0-2/3]. The {@code PublishHandler} validates a PUBLISH and hands
- * it to the sink; from then on this class decides what the client is told.
+ * PUBLISH -> (sink) -> PUBACK for QoS 1; PUBLISH -> (sink) -> routed to subscribers -> (recorded) ->
+ * PUBREC -> PUBREL -> PUBCOMP for QoS 2, including retransmitted PUBLISHes with DUP and flows that
+ * outlive a connection in the session [MQTT-4.3.3]. Acknowledgements wait for the sink's future and
+ * are released strictly in the order the PUBLISHes arrived [MQTT-4.6.0-2/3]. The
+ * {@code PublishHandler} validates a PUBLISH and hands it to the sink; from then on this class
+ * decides what the client is told.
+ *
+ * <p>QoS 2 is exactly once: a QoS 2 message is routed to subscribers only once the sink confirmed it
+ * (so a message the sink refused is never delivered, whatever the client does next), in arrival
+ * order; for a session that outlives its connection its packet id is then recorded in the session
+ * store ({@link Qos2Log}) before PUBREC, so a retransmission after a crash of the node, or on
+ * another node, is answered with PUBREC instead of being taken in again.
  *
  * <p>Threading: confined to the connection's event loop; sink futures may complete on any thread
- * and their acknowledgements are released back on the event loop.
+ * and their acknowledgements are released back on the event loop. A {@link Qos2Flow} handed to the
+ * session may complete on the loop of the connection that received it while another connection
+ * holds it; its state is a future, safe to read from any thread.
  */
 public final class InboundQosFlows {
 
-    /** Where a QoS 2 message stands, keyed by its packet id. */
-    enum Qos2State { SINKING, SINK_FAILED, RECEIVED }
+    /**
+     * Where the inbound QoS 2 state of a session that outlives its connection is written through.
+     * Called on the connection's event loop; must not block.
+     */
+    public interface Qos2Log {
+        /** Records {@code packetId} durably; PUBREC is sent once this completes. */
+        CompletableFuture<Void> received(int packetId);
+
+        /** PUBREL arrived for {@code packetId}: forget it (not waited for). */
+        void released(int packetId);
+    }
+
+    /**
+     * A QoS 2 message handed to the router.
+     *
+     * @param submitted completes once every write that makes it durable for its subscribers was issued
+     *     (to the session store, whose writes are applied in order, or to other nodes): the packet id's
+     *     record issued after it cannot become durable before them, and usually shares their commit
+     * @param stored completes once those writes are durable
+     */
+    public record Routed(CompletableFuture<Void> submitted, CompletableFuture<Void> stored) {
+    }
 
     /** One acknowledgement waiting its turn. */
     private record PendingAck(int packetId, int qos, CompletableFuture<Void> sinkResult, int overrideReasonCode) {
     }
 
+    /** A QoS 2 message waiting, in arrival order, for its sink result before it is routed. */
+    private record PendingRoute(int packetId, Qos2Flow flow, CompletableFuture<Void> sunk,
+                                Function<PublishedMessage, Routed> route) {
+    }
+
     /**
      * A QoS 2 message between PUBLISH and PUBREL; opaque outside this class, where it is only carried
-     * from one connection of a session to the next.
+     * from one connection of a session to the next. Its {@code outcome} completes once the message is
+     * stored, routed and recorded (PUBREC may be sent), or exceptionally when the sink refused it (a
+     * retransmission then goes to the sink again).
      */
     public static final class Qos2Flow {
+        /* null for a refused message and for a flow restored from the session store. */
         private final PublishedMessage message;
-        private Qos2State state = Qos2State.SINKING;
+        private final CompletableFuture<Void> outcome;
+        /* The connection's flows that send (or sent) this flow's PUBREC. */
+        private volatile InboundQosFlows answeredBy;
 
-        private Qos2Flow(PublishedMessage message) {
+        private Qos2Flow(PublishedMessage message, CompletableFuture<Void> outcome, InboundQosFlows answeredBy) {
             this.message = message;
+            this.outcome = outcome;
+            this.answeredBy = answeredBy;
+        }
+
+        /** A flow whose PUBREC was sent on an earlier connection (restored from the session store). */
+        public static Qos2Flow received() {
+            return new Qos2Flow(null, DONE, null);
         }
     }
 
@@ -57,8 +104,11 @@ public final class InboundQosFlows {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final ClientConnection connection;
-    /* Both created on first use: most connections never publish QoS 1/2, and each connection counts. */
+    /* Created on first use: most connections never publish QoS 1/2, and each connection counts. */
     private ArrayDeque<PendingAck> acks;
+    private ArrayDeque<PendingRoute> routes;
+    /* Set when the session outlives this connection. */
+    private Qos2Log log;
     private Map<Integer, Qos2Flow> qos2 = NO_FLOWS;
     private int unacknowledged;
     /* MQTT 3.1.1 only: how many acknowledgements may wait for the sink before reading pauses. */
@@ -114,9 +164,73 @@ public final class InboundQosFlows {
         return qos2.containsKey(packetId);
     }
 
-    /** Starts the QoS 2 flow of a PUBLISH that goes to the sink now; call before {@link #awaitSink}. */
-    public void startQos2(int packetId, PublishedMessage message) {
-        writableQos2().put(packetId, new Qos2Flow(message));
+    /** Writes the inbound QoS 2 state through to {@code log} from now on ({@code null}: keep it in memory only). */
+    public void writeThrough(Qos2Log log) {
+        this.log = log;
+    }
+
+    /**
+     * The QoS 2 message {@code packetId} (new, or retransmitted after the sink failed to take it) was
+     * handed to the sink: once {@code sunk} completes, and every QoS 2 message before it was routed,
+     * {@code route} hands it to the subscribers; its PUBREC is sent once that and the record of the
+     * packet id (persistent sessions) are done, in arrival order with the other acknowledgements.
+     * When the sink fails it is not routed: MQTT 5 gets the error code, a 3.1.1 connection is closed.
+     *
+     * @param route routes the message to the subscribers
+     */
+    public void awaitQos2(int packetId, PublishedMessage message, CompletableFuture<Void> sunk,
+                          Function<PublishedMessage, Routed> route, int ackWindow) {
+        Qos2Flow flow = new Qos2Flow(message, new CompletableFuture<>(), this);
+        writableQos2().put(packetId, flow);
+        if (routes == null) {
+            routes = new ArrayDeque<>(4);
+        }
+        routes.addLast(new PendingRoute(packetId, flow, sunk, route));
+        if (sunk.isDone()) {
+            routeReady();
+        } else {
+            sunk.whenComplete((ignored, error) -> connection.channel().eventLoop().execute(this::routeReady));
+        }
+        awaitSink(packetId, 2, flow.outcome, ackWindow);
+    }
+
+    /* Routes the QoS 2 messages at the head whose sink result is in, in arrival order. */
+    private void routeReady() {
+        PendingRoute head;
+        while ((head = routes.peekFirst()) != null && head.sunk().isDone()) {
+            routes.pollFirst();
+            CompletableFuture<Void> outcome = head.flow().outcome;
+            if (head.sunk().isCompletedExceptionally()) {
+                Throwable cause = causeOf(head.sunk());
+                outcome.completeExceptionally(cause == null ? new IllegalStateException("sink failed") : cause);
+                continue;
+            }
+            Routed routed;
+            try {
+                routed = head.route().apply(head.flow().message);
+            } catch (RuntimeException e) {
+                CompletableFuture<Void> failed = CompletableFuture.failedFuture(e);
+                routed = new Routed(failed, failed);
+            }
+            Qos2Log current = log;
+            int packetId = head.packetId();
+            // Issued right after the subscribers' writes, not after their commit: a crash between Kafka's
+            // ack and this record's commit is the one window left in which a retransmission is taken again.
+            CompletableFuture<Void> recorded = current == null ? routed.stored()
+                    : CompletableFuture.allOf(routed.stored(),
+                            routed.submitted().thenCompose(ignored -> current.received(packetId)));
+            if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
+                outcome.complete(null);
+            } else {
+                recorded.whenComplete((ignored, error) -> {
+                    if (error == null) {
+                        outcome.complete(null);
+                    } else {
+                        outcome.completeExceptionally(error);
+                    }
+                });
+            }
+        }
     }
 
     /**
@@ -148,37 +262,36 @@ public final class InboundQosFlows {
     public void refuse(int packetId, int qos, int reasonCode) {
         enqueueAck(new PendingAck(packetId, qos, DONE, connection.isMqtt5() ? reasonCode : MqttReasonCode.SUCCESS));
         if (qos == 2) {
-            Qos2Flow flow = new Qos2Flow(null);
-            flow.state = Qos2State.RECEIVED;
-            writableQos2().put(packetId, flow);
+            writableQos2().put(packetId, new Qos2Flow(null, DONE, this));
         }
         releaseAcks();
     }
 
     /**
      * A QoS 2 PUBLISH arrived again (DUP) while its flow is in progress. Answered here when its PUBREC
-     * was sent or is on its way; when the sink failed to take the first copy (3.1.1 only: the client
-     * got no PUBREC and retried) the message is returned to be sunk again, and not routed again.
+     * was sent or is on its way (on an earlier connection of the session: answered on this one once
+     * that completes); when the sink failed to take the first copy (the client got no PUBREC and
+     * retried) the message is returned to be sunk again ({@link #awaitQos2}); it was not routed.
      *
-     * @return the message to hand to the sink again (then call {@link #awaitSink}), or {@code null}
+     * @return the message to hand to the sink again, or {@code null}
      */
-    public PublishedMessage retransmittedQos2(int packetId) {
+    public PublishedMessage retransmittedQos2(int packetId, int ackWindow) {
         Qos2Flow flow = qos2.get(packetId);
-        switch (flow.state) {
-            case SINKING -> {
-                // The first copy's PUBREC is still waiting for the sink; it answers this one too.
-                return null;
+        if (!flow.outcome.isDone()) {
+            if (flow.answeredBy != this) {
+                // Still in progress on the connection this one took over: its PUBREC must come here.
+                flow.answeredBy = this;
+                awaitSink(packetId, 2, flow.outcome, ackWindow);
             }
-            case RECEIVED -> {
-                connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, MqttReasonCode.SUCCESS);
-                connection.flushSoon();
-                return null;
-            }
-            default -> {
-                flow.state = Qos2State.SINKING;
-                return flow.message;
-            }
+            // Else the first copy's PUBREC is still waiting for the sink; it answers this one too.
+            return null;
         }
+        if (!flow.outcome.isCompletedExceptionally()) {
+            connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, packetId, MqttReasonCode.SUCCESS);
+            connection.flushSoon();
+            return null;
+        }
+        return flow.message;
     }
 
     /** PUBREL from the client: ends the QoS 2 flow with PUBCOMP (0x92 when the packet id is unknown). */
@@ -186,6 +299,10 @@ public final class InboundQosFlows {
         Qos2Flow flow = qos2.remove(packetId);
         if (flow != null) {
             completed();
+            Qos2Log current = log;
+            if (current != null) {
+                current.released(packetId);
+            }
         }
         connection.writeReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, packetId,
                 flow == null ? MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND : MqttReasonCode.SUCCESS);
@@ -218,11 +335,7 @@ public final class InboundQosFlows {
                         reasonString);
                 wrote = true;
             } else {
-                Qos2Flow flow = qos2.get(ack.packetId());
                 if (!failed) {
-                    if (flow != null) {
-                        flow.state = Qos2State.RECEIVED;
-                    }
                     if (MqttReasonCode.isError(reason)) {
                         qos2.remove(ack.packetId());
                         completed();
@@ -253,12 +366,7 @@ public final class InboundQosFlows {
      * were written; the ones after it are resent by the client with this one.
      */
     private void closeForUnstoredPublish(PendingAck ack, int reason, String reasonString) {
-        if (ack.qos() == 2) {
-            Qos2Flow flow = qos2.get(ack.packetId());
-            if (flow != null) {
-                flow.state = Qos2State.SINK_FAILED;
-            }
-        }
+        // A QoS 2 flow stays, failed: the client's retransmission goes to the sink again.
         if (connection.state() == ClientConnection.State.CLOSED) {
             return;
         }
@@ -295,16 +403,11 @@ public final class InboundQosFlows {
 
     /**
      * The QoS 2 flows to keep in the session when this connection ends [MQTT-4.1.0-1]: acknowledged
-     * ones stay acknowledged; ones whose sink result never came back will be sunk again (but not
-     * routed again) when the client retransmits.
+     * ones stay acknowledged; ones still waiting for the sink complete here and are answered on the
+     * next connection when the client retransmits; failed ones go to the sink again then.
      */
     public Map<Integer, Qos2Flow> qos2FlowsForSession() {
-        Map<Integer, Qos2Flow> kept = new HashMap<>();
-        qos2.forEach((packetId, flow) -> {
-            Qos2Flow copy = new Qos2Flow(flow.message);
-            copy.state = flow.state == Qos2State.RECEIVED ? Qos2State.RECEIVED : Qos2State.SINK_FAILED;
-            kept.put(packetId, copy);
-        });
+        Map<Integer, Qos2Flow> kept = qos2;
         // Handed over once: a second hand-over (takeover, then the close) must not bring back flows
         // the next connection has completed meanwhile, or a new PUBLISH reusing the id would be lost.
         qos2 = NO_FLOWS;

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.pipeline;
 
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
 import io.mqttbridge.broker.handler.connect.ConnectionGuardHandler;
 import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
@@ -38,9 +39,15 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
 
-    /** The shared handlers of every connection. */
+    /** The shared handlers of every connection; {@code enhancedAuth} carries AUTH packets. */
     public record Handlers(ConnectHandler connect, PublishHandler publish, SubscribeHandler subscribe,
-                           UnsubscribeHandler unsubscribe, DisconnectHandler disconnect) {
+                           UnsubscribeHandler unsubscribe, DisconnectHandler disconnect, EnhancedAuthFlow enhancedAuth) {
+
+        /** Handlers without enhanced authentication. */
+        public Handlers(ConnectHandler connect, PublishHandler publish, SubscribeHandler subscribe,
+                        UnsubscribeHandler unsubscribe, DisconnectHandler disconnect) {
+            this(connect, publish, subscribe, unsubscribe, disconnect, EnhancedAuthFlow.NONE);
+        }
     }
 
     private final BrokerConfig config;
@@ -72,7 +79,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         this.metrics = metrics;
         this.handlers = handlers;
         this.trafficMetrics = new TrafficMetricsHandler(metrics);
-        this.guard = new ConnectionGuardHandler(config.getConnectTimeoutSeconds(), limits);
+        this.guard = new ConnectionGuardHandler(config.getConnectTimeoutSeconds(), limits, handlers.enhancedAuth());
         this.packets = new PacketDispatcher(handlers.publish(), new OutboundAckHandler(), handlers.subscribe(),
                 handlers.unsubscribe(), new PingHandler(), handlers.disconnect());
     }

@@ -70,6 +70,11 @@ public final class RetainedQuota implements RetainedStore {
     }
 
     @Override
+    public CompletableFuture<List<PublishedMessage>> matchingPage(String topicFilter, String afterTopic, int limit) {
+        return store.matchingPage(topicFilter, afterTopic, limit);
+    }
+
+    @Override
     public long size() {
         return store.size();
     }

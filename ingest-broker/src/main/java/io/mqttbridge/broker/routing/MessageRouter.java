@@ -2,7 +2,9 @@ package io.mqttbridge.broker.routing;
 
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.session.ArrivedSessions;
 import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.SharedMessage;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
 import io.mqttbridge.broker.spi.ClusterFabric.Forwarding;
@@ -16,8 +18,10 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
@@ -45,6 +49,7 @@ public final class MessageRouter {
     private final RetainedStore retainedStore;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
+    private final ArrivedSessions arrivals;
 
     public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config) {
         this(tree, retainedStore, config, ClusterFabric.SINGLE_NODE);
@@ -52,10 +57,17 @@ public final class MessageRouter {
 
     public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
                          ClusterFabric fabric) {
+        this(tree, retainedStore, config, fabric, new ArrivedSessions());
+    }
+
+    /** @param arrivals sessions that moved here from another node, each handed a message once */
+    public MessageRouter(TopicTree<Subscription> tree, RetainedStore retainedStore, BrokerConfig config,
+                         ClusterFabric fabric, ArrivedSessions arrivals) {
         this.tree = tree;
         this.retainedStore = retainedStore;
         this.config = config;
         this.fabric = fabric;
+        this.arrivals = arrivals;
     }
 
     /**
@@ -127,6 +139,15 @@ public final class MessageRouter {
      * @return completes once the local persistent sessions stored it
      */
     public CompletableFuture<Void> routeForwarded(PublishedMessage message, ForwardedScope scope, IntConsumer onHandled) {
+        if (scope.onlyClient() != null) {
+            Session session = arrivals.session(scope.onlyClient());
+            boolean first = session != null && arrivals.firstTime(session.clientId(), message);
+            CompletableFuture<Void> stored = first ? routeToSession(message, session) : STORED;
+            if (onHandled != null) {
+                onHandled.accept(first ? 1 : 0);
+            }
+            return stored;
+        }
         return routeDurably(message, scope.nonShared(), scope.sharedTopicFilters()::contains, onHandled);
     }
 
@@ -141,6 +162,26 @@ public final class MessageRouter {
         List<CompletableFuture<Void>> stored = new ArrayList<>(0);
         route(message, true, group -> false, null, stored, session);
         return stored.isEmpty() ? STORED : CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Gives messages a session got through shared subscriptions, and did not deliver for sure before
+     * it ended, to another member of each one's group: one here if the group has one, else (in a
+     * cluster) a member on another node. Best effort: a message no member takes is dropped (logged).
+     */
+    public void redistribute(List<SharedMessage> orphans) {
+        for (SharedMessage orphan : orphans) {
+            String group = orphan.sharedGroup();
+            int here = route(orphan.message(), false, group::equals, null, null);
+            if (here == 0) {
+                fabric.forwardToSharedGroup(orphan.message(), group).whenComplete((taken, error) -> {
+                    if (error != null || !Boolean.TRUE.equals(taken)) {
+                        LOG.warn("no other member of {} took a message on {} its ended member had not delivered",
+                                group, orphan.message().topic());
+                    }
+                });
+            }
+        }
     }
 
     private void storeRetained(PublishedMessage message) {
@@ -181,8 +222,16 @@ public final class MessageRouter {
     private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
                       IntConsumer onHandled, List<CompletableFuture<Void>> stored, Session only) {
         RoutedMessage routed = RoutedMessage.of(message);
-        Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared, only);
+        // Sessions that just moved here take each message once, whether it came directly or was
+        // re-forwarded by the node they left: the matching ones are routed to one by one below.
+        Collector collector = new Collector(message.clientId(), message.topic(), nonShared, servesShared, only,
+                only == null && nonShared && arrivals.any() ? arrivals : null);
         tree.match(message.topic(), collector);
+        for (Session session : collector.arriving) {
+            if (arrivals.firstTime(session.clientId(), message)) {
+                route(message, true, group -> false, null, stored, session);
+            }
+        }
         int count = collector.targets.size() + collector.shared.size();
         Runnable perSession = null;
         if (onHandled != null) {
@@ -206,19 +255,24 @@ public final class MessageRouter {
             int qos = Math.min(message.qos(), subscription.qos());
             subscription.session().deliver(routed, qos, subscription.retainAsPublished() && message.retain(),
                     subscription.subscriptionIdentifier() == 0 ? NO_IDS : new int[] {subscription.subscriptionIdentifier()},
-                    perSession, storedFuture(subscription.session(), qos, stored));
+                    perSession, storedFuture(subscription.session(), qos, stored), subscription.topicFilter());
         }
         return count;
     }
 
     private static CompletableFuture<Void> storedFuture(Session session, int qos,
                                                         List<CompletableFuture<Void>> stored) {
-        if (stored == null || qos == 0 || !session.isPersistent()) {
+        if (stored == null || qos == 0 || !session.isPersistent() && !session.forwardsElsewhere()) {
             return null;
         }
         CompletableFuture<Void> future = new CompletableFuture<>();
         stored.add(future);
         return future;
+    }
+
+    /** Whether {@link #routeAndForward} also forwards messages to other nodes (a cluster). */
+    public boolean forwardsToOtherNodes() {
+        return fabric.isClustered();
     }
 
     public int subscriptionCount() {
@@ -260,10 +314,14 @@ public final class MessageRouter {
         final Map<Session, Target> targets = new HashMap<>(4);
         final List<Subscription> shared = new ArrayList<>(0);
         private final Session only;
+        private final ArrivedSessions arrivals;
+        // Matching sessions that arrived from another node lately: routed to one by one.
+        final Set<Session> arriving = new HashSet<>(0);
 
         Collector(String publisherClientId, String topic, boolean nonShared, Predicate<String> servesShared,
-                  Session only) {
+                  Session only, ArrivedSessions arrivals) {
             this.only = only;
+            this.arrivals = arrivals;
             this.publisherClientId = publisherClientId;
             this.topic = topic;
             this.nonShared = nonShared;
@@ -273,6 +331,10 @@ public final class MessageRouter {
         @Override
         public void subscription(Subscription subscription) {
             if (!nonShared || only != null && subscription.session() != only) {
+                return;
+            }
+            if (arrivals != null && arrivals.isArriving(subscription.session())) {
+                arriving.add(subscription.session());
                 return;
             }
             if (subscription.noLocal() && subscription.session().clientId().equals(publisherClientId)) {

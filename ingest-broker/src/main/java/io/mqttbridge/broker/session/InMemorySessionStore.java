@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -24,9 +25,10 @@ public final class InMemorySessionStore implements SessionStore {
     private static final class Stored {
         SessionSnapshot state;
         final TreeMap<Long, PendingMessage> messages = new TreeMap<>();
+        final TreeSet<Integer> inboundQos2 = new TreeSet<>();
 
         SessionSnapshot snapshot() {
-            return state.withPending(List.copyOf(messages.values()));
+            return state.withPending(List.copyOf(messages.values())).withInboundQos2(List.copyOf(inboundQos2));
         }
     }
 
@@ -50,7 +52,12 @@ public final class InMemorySessionStore implements SessionStore {
     public synchronized CompletableFuture<Void> save(SessionSnapshot snapshot) {
         SessionSnapshot numbered = snapshot.withNumberedPending();
         Stored stored = new Stored();
-        stored.state = numbered.withPending(List.of());
+        Stored previous = sessions.get(snapshot.clientId());
+        if (previous != null) {
+            // Written through only: a save leaves them as they are.
+            stored.inboundQos2.addAll(previous.inboundQos2);
+        }
+        stored.state = numbered.withPending(List.of()).withInboundQos2(List.of());
         for (PendingMessage message : numbered.pending()) {
             stored.messages.put(message.sequence(), message);
         }
@@ -78,6 +85,21 @@ public final class InMemorySessionStore implements SessionStore {
         Stored stored = sessions.get(clientId);
         if (stored != null) {
             stored.messages.remove(sequence);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+        sessions.computeIfAbsent(clientId, id -> new Stored()).inboundQos2.add(packetId);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> releasedQos2(String clientId, int packetId) {
+        Stored stored = sessions.get(clientId);
+        if (stored != null) {
+            stored.inboundQos2.remove(packetId);
         }
         return CompletableFuture.completedFuture(null);
     }

@@ -114,6 +114,12 @@ public final class OutboundQosFlows {
      *     message is durable); otherwise {@code null}
      */
     CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
+        return enqueue(message, qos, retain, subscriptionIds, null);
+    }
+
+    /** @param sharedGroup the shared subscription ({@code $share/g/f}) the message came through, or null */
+    CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds,
+                                    String sharedGroup) {
         ClientConnection current = session.connection();
         if (current == null && qos == 0) {
             metrics.dropped(DropReason.QOS0_OFFLINE);
@@ -125,6 +131,7 @@ public final class OutboundQosFlows {
         }
         ArrayDeque<Pending> waiting = writableQueue();
         Pending pending = new Pending(message, qos, retain, subscriptionIds, nextSequence++);
+        pending.sharedGroup = sharedGroup;
         if (isFull(waiting, pending.bytes)) {
             switch (overflowPolicy) {
                 case DROP_OLDEST -> {
@@ -304,6 +311,41 @@ public final class OutboundQosFlows {
     }
 
     /** The session ended: nothing is delivered any more. */
+    /**
+     * Takes out the QoS 1/2 messages that came through a shared subscription and that the client
+     * has not received for sure (queued, or sent and not acknowledged; not those whose PUBREL
+     * stage began), so that another member of the group can have them; their written-through copies
+     * go. In the order they came.
+     */
+    List<SharedMessage> takeShared() {
+        List<Pending> taken = new ArrayList<>(0);
+        for (Iterator<Pending> it = inflight.values().iterator(); it.hasNext(); ) {
+            Pending pending = it.next();
+            if (pending.sharedGroup != null && !pending.released) {
+                it.remove();
+                taken.add(pending);
+            }
+        }
+        if (queue != null) {
+            for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+                Pending pending = it.next();
+                if (pending.sharedGroup != null && pending.qos > 0) {
+                    it.remove();
+                    removed(pending);
+                    taken.add(pending);
+                }
+            }
+        }
+        inflightCount = inflight.size();
+        taken.sort(java.util.Comparator.comparingLong(pending -> pending.sequence));
+        List<SharedMessage> messages = new ArrayList<>(taken.size());
+        for (Pending pending : taken) {
+            forget(pending);
+            messages.add(new SharedMessage(pending.message.message(), pending.sharedGroup));
+        }
+        return messages;
+    }
+
     void clear() {
         if (queue != null) {
             metrics.queued(-queue.size());
@@ -404,6 +446,7 @@ public final class OutboundQosFlows {
         final long sequence;
         int packetId;
         boolean released;
+        String sharedGroup;
 
         Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, long sequence) {
             this.bytes = message.payload().readableBytes() + message.topicUtf8().length

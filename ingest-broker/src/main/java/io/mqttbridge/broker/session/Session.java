@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.InboundQosFlows;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
@@ -54,6 +55,8 @@ public final class Session {
     private volatile String owner;
     /** Ended here because another node of the cluster took the client over: the session continues there. */
     private boolean movedAway;
+    /* Moved away, and what its subscriptions still match here goes to the node it moved to. */
+    private volatile boolean forwardsElsewhere;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
     private volatile boolean persistent;
     /* Whether the store may hold this session (it was persistent once, or restored): only then does
@@ -67,6 +70,20 @@ public final class Session {
     private ScheduledFuture<?> willTimer;
     private Runnable pendingWill;
     private Map<Integer, Qos2Flow> inboundQos2 = Map.of();
+    /* The inbound QoS 2 state of this session's connections, written through while it is persistent. */
+    private final InboundQosFlows.Qos2Log inboundLog = new InboundQosFlows.Qos2Log() {
+        @Override
+        public CompletableFuture<Void> received(int packetId) {
+            // A flow that completes after the session ended or moved to another node is not recorded:
+            // a stale packet id would make the store swallow a later new PUBLISH with that id.
+            return persistent ? manager.receivedQos2(clientId, packetId) : CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void released(int packetId) {
+            manager.releasedQos2(clientId, packetId);
+        }
+    };
 
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
@@ -138,6 +155,14 @@ public final class Session {
         return connection != null;
     }
 
+    /**
+     * Whether the session moved to another node and messages routed to it here are sent on there
+     * (for a short while after the move); safe from any thread.
+     */
+    public boolean forwardsElsewhere() {
+        return forwardsElsewhere;
+    }
+
     public boolean isEnded() {
         return ended;
     }
@@ -155,6 +180,11 @@ public final class Session {
     /** Runs {@code task} on the session's executor after every task submitted before it; from any thread. */
     public void execute(Runnable task) {
         mailbox.execute(task);
+    }
+
+    /** Runs {@code task} through {@link #execute} after {@code delayMillis}; from any thread. */
+    public void executeLater(Runnable task, long delayMillis) {
+        mailbox.executor().schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
     }
 
     private void flushConnection() {
@@ -215,6 +245,8 @@ public final class Session {
         }
         newConnection.inbound().resumeQos2Flows(inboundQos2);
         inboundQos2 = Map.of();
+        // Before CONNACK: no PUBLISH of this connection is read before its QoS 2 state is written through.
+        newConnection.inbound().writeThrough(expirySeconds != 0 ? inboundLog : null);
         if (expirySeconds != 0) {
             // Before CONNACK: the stored state says "online here" before the client can act on it.
             if (!persistent) {
@@ -331,8 +363,9 @@ public final class Session {
      * Another node took the client over: disconnects the connection still attached (0x8E), saves
      * the session for that node and ends it here without removing it from the store. The old
      * connection's will follows the takeover rules when it closes (published only with no will delay
-     * or when the session does not outlive the connection). Inbound QoS 2 flows are not carried
-     * across nodes: the snapshot has no place for them.
+     * or when the session does not outlive the connection). Inbound QoS 2 flows reach the other
+     * node through the store (written through before each PUBREC), except those still waiting for
+     * the sink here: their PUBREC is recorded after the other node may have loaded the session.
      *
      * @return completes once the store has the snapshot
      */
@@ -354,8 +387,31 @@ public final class Session {
             movedAway = true;
             SessionSnapshot snapshot = snapshot();
             ended = true;
+            long window = snapshot.sessionExpirySeconds() == 0 ? 0 : manager.reforwardWindowMillis();
+            // What still reaches the non-shared subscriptions here for a while is sent on to the new
+            // holder (deliver), until every node has learnt where the session is now.
+            forwardsElsewhere = window > 0;
             for (Subscription subscription : subscriptions.values()) {
-                manager.removeFromTree(subscription);
+                if (window == 0 || subscription.shareGroup() != null) {
+                    manager.removeFromTree(subscription);
+                }
+            }
+            if (window > 0) {
+                Map<String, Subscription> kept = Map.copyOf(subscriptions);
+                Runnable stopForwarding = () -> execute(() -> {
+                    forwardsElsewhere = false;
+                    for (Subscription subscription : kept.values()) {
+                        if (subscription.shareGroup() == null) {
+                            manager.removeFromTree(subscription);
+                        }
+                    }
+                });
+                try {
+                    mailbox.executor().schedule(stopForwarding, window, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // The broker is stopping: nothing more reaches the session here.
+                    forwardsElsewhere = false;
+                }
             }
             subscriptions.clear();
             // The other node owns the stored session now: nothing more is written through from here.
@@ -398,8 +454,13 @@ public final class Session {
             manager.removeFromTree(subscription);
         }
         subscriptions.clear();
+        // Out of the tree by now: another member of each group gets what this one had not delivered.
+        List<SharedMessage> orphans = outbound.takeShared();
         outbound.clear();
         manager.ended(this, mayBeStored);
+        if (!orphans.isEmpty()) {
+            manager.redistribute(orphans);
+        }
     }
 
     private void cancelTimers() {
@@ -478,10 +539,21 @@ public final class Session {
      */
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
                         CompletableFuture<Void> stored) {
+        deliver(message, qos, retain, subscriptionIds, onHandled, stored, null);
+    }
+
+    /**
+     * Like {@link #deliver(RoutedMessage, int, boolean, int[], Runnable, CompletableFuture)} for a
+     * message that came through the shared subscription {@code sharedGroup} ({@code $share/g/f}):
+     * if the session ends before the client has it for sure, another member of the group gets it.
+     */
+    public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
+                        CompletableFuture<Void> stored, String sharedGroup) {
         execute(() -> {
             try {
-                CompletableFuture<Void> written = ended ? null
-                        : outbound.enqueue(message, qos, retain, subscriptionIds);
+                CompletableFuture<Void> written = ended
+                        ? (forwardsElsewhere ? manager.reforward(clientId, message.message()) : null)
+                        : outbound.enqueue(message, qos, retain, subscriptionIds, sharedGroup);
                 if (stored != null) {
                     if (written == null) {
                         stored.complete(null);
@@ -515,6 +587,13 @@ public final class Session {
         // Write through from now on; the restored messages are stored already, so restore them after.
         setPersistent(true);
         outbound.restore(snapshot.pending());
+        if (!snapshot.inboundQos2().isEmpty()) {
+            Map<Integer, Qos2Flow> received = new HashMap<>();
+            for (Integer packetId : snapshot.inboundQos2()) {
+                received.put(packetId, Qos2Flow.received());
+            }
+            keepInboundQos2(received);
+        }
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
             scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));

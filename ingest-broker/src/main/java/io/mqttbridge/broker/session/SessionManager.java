@@ -39,6 +39,8 @@ public final class SessionManager {
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
+    private final ArrivedSessions arrivals = new ArrivedSessions();
+    private volatile java.util.function.Consumer<List<SharedMessage>> sharedOrphans = orphans -> { };
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -71,8 +73,8 @@ public final class SessionManager {
      *
      * <p>The stored session's owner is checked before the claim, so that an identity can neither
      * take over nor (with clean start) delete another identity's stored session on another node.
-     * This covers sessions the store holds (persistent ones); a clean session held by another node
-     * is not in the store, so its owner is checked only by that node's {@link #open}.
+     * The store holds persistent sessions; for a session another live node holds (clean ones
+     * included) the owner named in that node's claim is checked too ({@link ClusterFabric#holderOwner}).
      *
      * @param owner the authenticated identity connecting, {@code null} when anonymous
      * @return fails with {@link SessionOwnedByAnotherIdentity} when the stored session is another identity's
@@ -82,6 +84,11 @@ public final class SessionManager {
             return DONE;
         }
         Session local = sessions.get(clientId);
+        String claimedBy = fabric.holderOwner(clientId);
+        if ((local == null || local.isEnded()) && claimedBy != null && !claimedBy.equals(owner)) {
+            // A session (clean or not) that another live node holds for another identity.
+            return CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId));
+        }
         CompletableFuture<Void> ownerChecked = local != null && !local.isEnded()
                 ? (local.mayBeOpenedBy(owner) ? DONE : CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId)))
                 : store.load(clientId).thenAccept(stored -> {
@@ -90,7 +97,7 @@ public final class SessionManager {
                         throw new SessionOwnedByAnotherIdentity(clientId);
                     }
                 });
-        return ownerChecked.thenCompose(checked -> fabric.claim(clientId)).thenCompose(claimed -> {
+        CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId, owner)).thenCompose(claimed -> {
             if (sessions.containsKey(clientId)) {
                 return DONE;
             }
@@ -102,6 +109,8 @@ public final class SessionManager {
                     ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
                             fabric.recoverFromDeadHolder(clientId)));
         });
+        prepared.whenComplete((ignored, error) -> fabric.claimSettled(clientId));
+        return prepared;
     }
 
     /**
@@ -121,6 +130,9 @@ public final class SessionManager {
             release(session);
             return DONE;
         }
+        // Before its subscriptions are in the tree: from then on messages may come directly and
+        // re-forwarded by the node the session left.
+        arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
         CompletableFuture<Void> done = new CompletableFuture<>();
         session.execute(() -> {
             try {
@@ -133,6 +145,36 @@ public final class SessionManager {
             }
         });
         return done;
+    }
+
+    /**
+     * Where the shared-subscription messages of a session that ended go (to another member of
+     * their group); set once by the broker, called on the ended session's executor.
+     */
+    public void onSharedOrphans(java.util.function.Consumer<List<SharedMessage>> handler) {
+        this.sharedOrphans = handler;
+    }
+
+    void redistribute(List<SharedMessage> orphans) {
+        try {
+            sharedOrphans.accept(orphans);
+        } catch (RuntimeException e) {
+            LOG.warn("could not give {} shared-subscription messages to other members", orphans.size(), e);
+        }
+    }
+
+    /** Sessions that moved here from another node a short while ago. */
+    public ArrivedSessions arrivals() {
+        return arrivals;
+    }
+
+    long reforwardWindowMillis() {
+        return fabric.reforwardWindowMillis();
+    }
+
+    /** A message reached {@code clientId}'s session here after it moved to another node. */
+    CompletableFuture<Void> reforward(String clientId, io.mqttbridge.broker.spi.PublishedMessage message) {
+        return fabric.reforward(clientId, message);
     }
 
     /**
@@ -314,7 +356,9 @@ public final class SessionManager {
      */
     void ended(Session session, boolean mayBeStored) {
         release(session);
-        sessions.remove(session.clientId(), session);
+        if (sessions.remove(session.clientId(), session) && fabric.isClustered()) {
+            fabric.sessionEnded(session.clientId());
+        }
         if (mayBeStored || fabric.isClustered()) {
             store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
         }
@@ -328,6 +372,16 @@ public final class SessionManager {
         CompletableFuture<Void> stored = store.append(clientId, message);
         stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
         return stored;
+    }
+
+    CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+        CompletableFuture<Void> stored = store.receivedQos2(clientId, packetId);
+        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
+        return stored;
+    }
+
+    void releasedQos2(String clientId, int packetId) {
+        store.releasedQos2(clientId, packetId).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
     }
 
     void acknowledge(String clientId, long sequence) {

@@ -62,6 +62,30 @@ public interface ClusterFabric {
     CompletableFuture<Void> claim(String clientId);
 
     /**
+     * {@link #claim} for a client that connects as {@code owner} (the authenticated identity, null
+     * when anonymous): the claim tells the other nodes who the session belongs to, so that another
+     * identity cannot take it over through them ({@link #holderOwner}).
+     */
+    default CompletableFuture<Void> claim(String clientId, String owner) {
+        return claim(clientId);
+    }
+
+    /**
+     * The identity the session of {@code clientId} belongs to on the live node that holds it, when
+     * that is another node and the session there belongs to an identity; otherwise {@code null}.
+     */
+    default String holderOwner(String clientId) {
+        return null;
+    }
+
+    /**
+     * {@code clientId}'s session ended on this node (clean session disconnected, expired, cleared):
+     * the client id no longer belongs to its identity. Never blocks.
+     */
+    default void sessionEnded(String clientId) {
+    }
+
+    /**
      * Whether this node is still the holder of {@code clientId} as far as it knows: {@code false}
      * once another node claimed it later. Checked after a session was opened here, because a claim
      * of another node may have been read between this node's claim and the session's opening.
@@ -78,6 +102,44 @@ public interface ClusterFabric {
      */
     default CompletableFuture<Void> recoverFromDeadHolder(String clientId) {
         return SingleNodeFabric.DONE;
+    }
+
+    /**
+     * Called once the CONNECT that {@link #claim} was made for settled on this node (session opened,
+     * restored or not, or the connection refused): messages re-forwarded for {@code clientId} by the
+     * node it came from, which waited for this, may now be delivered. Never blocks.
+     */
+    default void claimSettled(String clientId) {
+    }
+
+    /**
+     * How long a node that handed a persistent session over to another node keeps that session's
+     * non-shared subscriptions and re-forwards what they match to the new holder
+     * ({@link #reforward}): long enough for every node to learn the new holder's routes. 0 on a
+     * single node.
+     */
+    default long reforwardWindowMillis() {
+        return 0;
+    }
+
+    /**
+     * Sends {@code message}, which reached this node for {@code clientId}'s session after that
+     * session was handed over to another node, to the node that holds the client now, for that
+     * session alone. Completes when that node has it durably (at once when this node holds the
+     * client again or no holder is known); never blocks.
+     */
+    default CompletableFuture<Void> reforward(String clientId, PublishedMessage message) {
+        return SingleNodeFabric.DONE;
+    }
+
+    /**
+     * Sends {@code message} to another live node with a member of the shared subscription
+     * {@code sharedTopicFilter} ({@code $share/g/f}), for that group only: a member on this node
+     * left the group before its client had the message. Completes with false when no other node
+     * has a member (at once on a single node); never blocks.
+     */
+    default CompletableFuture<Boolean> forwardToSharedGroup(PublishedMessage message, String sharedTopicFilter) {
+        return CompletableFuture.completedFuture(false);
     }
 
     /** The outcome of {@link #forward} for the node that accepted the message. */
@@ -108,10 +170,17 @@ public interface ClusterFabric {
      *
      * @param nonShared whether every matching non-shared subscription gets it
      * @param sharedTopicFilters the shared subscription groups ({@code $share/g/f}) this node serves for it
+     * @param onlyClient when not null, the message was re-forwarded by the node {@code onlyClient}'s
+     *     session was handed over from, and only that session gets it (through its non-shared
+     *     subscriptions), unless it already has it
      */
-    record ForwardedScope(boolean nonShared, Set<String> sharedTopicFilters) {
+    record ForwardedScope(boolean nonShared, Set<String> sharedTopicFilters, String onlyClient) {
         public ForwardedScope {
             sharedTopicFilters = Set.copyOf(sharedTopicFilters);
+        }
+
+        public ForwardedScope(boolean nonShared, Set<String> sharedTopicFilters) {
+            this(nonShared, sharedTopicFilters, null);
         }
     }
 

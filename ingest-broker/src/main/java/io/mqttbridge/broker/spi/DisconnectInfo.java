@@ -22,6 +22,8 @@ public record DisconnectInfo(Instant disconnectedAt, String reason, Integer reas
     public static final String SERVER_SHUTTING_DOWN = "server_shutting_down";
     /** The credentials the client authenticated with expired (MQTT 5 reason 0xA0). */
     public static final String MAXIMUM_CONNECT_TIME = "maximum_connect_time";
+    /** A re-authentication (MQTT 5 AUTH 0x19) failed or named another identity (reason 0x87). */
+    public static final String REAUTHENTICATION_FAILED = "reauthentication_failed";
     /** A configured limit was exceeded (message rate, byte rate). */
     public static final String LIMIT_EXCEEDED = "limit_exceeded";
     /**

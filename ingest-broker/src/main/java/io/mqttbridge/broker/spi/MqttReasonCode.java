@@ -16,6 +16,10 @@ public final class MqttReasonCode {
     public static final int SUCCESS = 0x00;
     /** 0x04: the client disconnects and wants its will published. */
     public static final int DISCONNECT_WITH_WILL = 0x04;
+    /** 0x18: AUTH, the enhanced authentication exchange goes on. */
+    public static final int CONTINUE_AUTHENTICATION = 0x18;
+    /** 0x19: AUTH from a connected client that starts a re-authentication. */
+    public static final int REAUTHENTICATE = 0x19;
     /** 0x11: UNSUBACK for a filter the session had no subscription to. */
     public static final int NO_SUBSCRIPTION_EXISTED = 0x11;
     /** 0x80: Unspecified error; also the MQTT 3.1.1 SUBACK failure return code. */
@@ -26,6 +30,8 @@ public final class MqttReasonCode {
     public static final int PROTOCOL_ERROR = 0x82;
     public static final int NOT_AUTHORIZED = 0x87;
     public static final int SERVER_SHUTTING_DOWN = 0x8B;
+    /** 0x8C: an AUTH names an authentication method other than the connection's. */
+    public static final int BAD_AUTHENTICATION_METHOD = 0x8C;
     public static final int KEEP_ALIVE_TIMEOUT = 0x8D;
     public static final int SESSION_TAKEN_OVER = 0x8E;
     public static final int TOPIC_FILTER_INVALID = 0x8F;

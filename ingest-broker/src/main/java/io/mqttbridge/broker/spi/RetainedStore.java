@@ -24,6 +24,22 @@ public interface RetainedStore {
     /** Every retained message whose topic the (valid, non-shared) {@code topicFilter} matches. */
     CompletableFuture<List<PublishedMessage>> matching(String topicFilter);
 
+    /**
+     * One page of {@link #matching}: at most {@code limit} messages whose topic sorts after
+     * {@code afterTopic} ({@code null}: from the first), in the store's topic order, so that a
+     * subscriber to a wide filter gets retained messages page by page instead of all at once. The
+     * order must be the same for every call of one store (the broker passes the last topic of a page
+     * as the next {@code afterTopic}). The default pages over {@link #matching} in
+     * {@link String#compareTo} order; stores that can read a page alone should.
+     */
+    default CompletableFuture<List<PublishedMessage>> matchingPage(String topicFilter, String afterTopic, int limit) {
+        return matching(topicFilter).thenApply(all -> all.stream()
+                .filter(message -> afterTopic == null || message.topic().compareTo(afterTopic) > 0)
+                .sorted(java.util.Comparator.comparing(PublishedMessage::topic))
+                .limit(limit)
+                .toList());
+    }
+
     /** How many retained messages are stored (for a gauge; may be approximate). */
     long size();
 }

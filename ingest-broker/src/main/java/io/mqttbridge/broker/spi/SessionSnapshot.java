@@ -16,6 +16,11 @@ import java.util.Objects;
  *     outbound QoS 1/2 messages and messages queued while offline
  * @param owner the authenticated identity (device id) the session belongs to, {@code null} for an
  *     anonymous session: after a restart, only that identity may resume or take it over
+ * @param inboundQos2 packet ids of QoS 2 messages received from the client and answered (or being
+ *     answered) with PUBREC, whose PUBREL has not arrived: a PUBLISH retransmitted with one of these
+ *     ids is answered with PUBREC again and not taken in a second time [MQTT-4.3.3]. Filled by
+ *     {@link SessionStore#load} / {@link SessionStore#loadAll} from what
+ *     {@link SessionStore#receivedQos2} wrote; a {@link SessionStore#save} ignores it
  */
 public record SessionSnapshot(
         String clientId,
@@ -23,12 +28,20 @@ public record SessionSnapshot(
         Instant disconnectedAt,
         List<StoredSubscription> subscriptions,
         List<PendingMessage> pending,
-        String owner) {
+        String owner,
+        List<Integer> inboundQos2) {
 
     public SessionSnapshot {
         Objects.requireNonNull(clientId, "clientId");
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
         pending = pending == null ? List.of() : List.copyOf(pending);
+        inboundQos2 = inboundQos2 == null ? List.of() : List.copyOf(inboundQos2);
+    }
+
+    /** A snapshot without inbound QoS 2 state (what the broker saves: that state is written through). */
+    public SessionSnapshot(String clientId, long sessionExpirySeconds, Instant disconnectedAt,
+                           List<StoredSubscription> subscriptions, List<PendingMessage> pending, String owner) {
+        this(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner, List.of());
     }
 
     /** A snapshot of a session without a known owner (anonymous, or stored before owners were kept). */
@@ -57,12 +70,20 @@ public record SessionSnapshot(
                     : new PendingMessage(m.message(), m.qos(), m.packetId(), m.released(), m.subscriptionIdentifiers(),
                             ++highest));
         }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered, owner);
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered, owner,
+                inboundQos2);
     }
 
     /** This snapshot with other pending messages. */
     public SessionSnapshot withPending(List<PendingMessage> messages) {
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages, owner);
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages, owner,
+                inboundQos2);
+    }
+
+    /** This snapshot with other inbound QoS 2 packet ids. */
+    public SessionSnapshot withInboundQos2(List<Integer> packetIds) {
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
+                packetIds);
     }
 
     /**

@@ -19,6 +19,12 @@ import java.util.concurrent.CompletableFuture;
  * received), and {@link #acknowledge acknowledged} when it is complete (PUBACK, PUBCOMP) or dropped.
  * So a persistent session's queued messages survive a crash of the node, not only an orderly stop.
  *
+ * <p>The <em>inbound QoS 2 state</em> is written through as well: the packet id of every QoS 2
+ * message the client published is {@link #receivedQos2 recorded} once the message is in the sink
+ * and with its subscribers, before the broker sends PUBREC, and {@link #releasedQos2 forgotten} at
+ * PUBREL. A client that retransmits such a PUBLISH after a crash of the node, or on another node,
+ * is then answered with PUBREC and the message is not taken in twice.
+ *
  * <p>When the broker calls what: {@link #save} when a persistent session attaches or goes offline,
  * when its subscriptions change, and for every persistent session when the broker stops;
  * {@link #remove} when a session ends (expiry, clean start, clean disconnect); {@link #loadAll} once,
@@ -27,9 +33,10 @@ import java.util.concurrent.CompletableFuture;
  * <p>Semantics a store must keep, for each client id: the calls are applied in call order. A
  * {@link #save} replaces the state and the whole set of messages with the snapshot's (messages of
  * the session not in the snapshot are gone); {@link #append} stores or replaces one message;
- * {@link #acknowledge} removes one (absent: nothing happens); {@link #remove} removes the state and
- * every message. {@link #load} and {@link #loadAll} return snapshots whose
- * {@link SessionSnapshot#pending() pending} messages are the stored ones, ordered by sequence; a
+ * {@link #acknowledge} removes one (absent: nothing happens); {@link #remove} removes the state,
+ * every message and the inbound QoS 2 packet ids; {@link #save} leaves those packet ids as they are. {@link #load} and {@link #loadAll} return snapshots whose
+ * {@link SessionSnapshot#pending() pending} messages are the stored ones, ordered by sequence, and whose
+ * {@link SessionSnapshot#inboundQos2() inboundQos2} are the recorded packet ids; a
  * client id with messages but no saved state is not returned (the broker saves a persistent
  * session's state when it attaches, before any message is appended for it).
  *
@@ -73,4 +80,22 @@ public interface SessionStore {
 
     /** Removes the message with this sequence: delivered and acknowledged, or dropped. */
     CompletableFuture<Void> acknowledge(String clientId, long sequence);
+
+    /**
+     * Records that the session's client published a QoS 2 message with {@code packetId} that is now
+     * stored (in the sink, and with every persistent subscriber): the broker sends PUBREC only once
+     * the future completes. The default keeps nothing, so QoS 2 is exactly once only while the node
+     * that received the message lives; a store that survives the node overrides it.
+     */
+    default CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Forgets {@code packetId} of {@link #receivedQos2} (PUBREL arrived, the flow is complete). The
+     * broker does not wait for it; a later {@link #receivedQos2} of the same id is applied after it.
+     */
+    default CompletableFuture<Void> releasedQos2(String clientId, int packetId) {
+        return CompletableFuture.completedFuture(null);
+    }
 }

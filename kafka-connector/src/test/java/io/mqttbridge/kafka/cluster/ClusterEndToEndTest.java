@@ -193,6 +193,122 @@ class ClusterEndToEndTest {
         assertThat(resumed.getSessionPresent()).as("the owner resumes its session on the other node").isTrue();
     }
 
+    @Test
+    void anotherIdentityCannotTakeOverACleanSessionThroughAnotherNodeUntilItEnds() throws Exception {
+        Authenticator byUsername = request -> CompletableFuture.completedFuture(AuthenticationResult.success(
+                new DeviceIdentity(request.username(), request.username(), request.clientId(), null)));
+        ClusterNode one = started(ClusterNode.start(bootstrap, clusterConfig, "n1", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        ClusterNode two = started(ClusterNode.start(bootstrap, clusterConfig, "n2", sessions, retained,
+                List.of(new MirrorRule("#", mirrorTopic)), new ProducerSettings().setLingerMs(1), byUsername));
+        Mqtt5BlockingClient owner = hive(one, "meter-8");
+        owner.connectWith().cleanStart(true).simpleAuth().username("dev-a").applySimpleAuth().send();
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.fabric().holderOf("meter-8").equals(Optional.of("n1")));
+
+        Mqtt5BlockingClient intruder = hive(two, "meter-8");
+        assertThatThrownBy(() -> intruder.connectWith().cleanStart(true).simpleAuth().username("dev-b").applySimpleAuth()
+                .send())
+                .isInstanceOf(com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class)
+                .satisfies(e -> assertThat(((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException) e)
+                        .getMqttMessage().getReasonCode().getCode()).isEqualTo(0x85));
+        assertThat(owner.getState().isConnected()).as("the owner keeps its connection").isTrue();
+
+        // Once the clean session ended, the client id is free for anyone.
+        owner.disconnect();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            Mqtt5BlockingClient other = hive(two, "meter-8");
+            other.connectWith().cleanStart(true).simpleAuth().username("dev-b").applySimpleAuth().send();
+            return other.getState().isConnected();
+        });
+    }
+
+    @Test
+    void sharedGroupMessagesForwardedToAKilledNodeGoToAMemberOnAnotherNodeOnce() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        ClusterNode three = node("n3");
+        Mqtt5BlockingClient onTwo = hive(two, "member-two");
+        onTwo.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        onTwo.subscribeWith().topicFilter("$share/g/jobs").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient onThree = hive(three, "member-three");
+        List<String> received = new CopyOnWriteArrayList<>();
+        onThree.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        onThree.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        onThree.subscribeWith().topicFilter("$share/g/jobs").qos(MqttQos.AT_LEAST_ONCE).send();
+        one.awaitRoute(two, "$share/g/jobs");
+        one.awaitRoute(three, "$share/g/jobs");
+        Mqtt5BlockingClient publisher = hive(one, "jobs-publisher");
+        publisher.connect();
+
+        two.crash();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String payload = "job-" + i;
+            publisher.publishWith().topic("jobs").qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(UTF_8)).send();
+            published.add(payload);
+        }
+        assertThat(received.size()).as("node 2 still looked alive: part of the stream went to its inbox")
+                .isLessThan(10);
+
+        await().atMost(Duration.ofSeconds(15)).during(Duration.ofMillis(500)).until(() -> received.size() >= 10);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+        assertThat(one.fabric().recoveredMessages() + three.fabric().recoveredMessages()).isPositive();
+    }
+
+    @Test
+    void theUnacknowledgedMessagesOfASharedMemberWhoseSessionEndsGoToAMemberOnAnotherNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        // A member on node 1 that never acknowledges; a clean session, so it ends when the client leaves.
+        List<String> unacknowledged = new CopyOnWriteArrayList<>();
+        org.eclipse.paho.client.mqttv3.MqttClient lazy = new org.eclipse.paho.client.mqttv3.MqttClient(
+                one.serverUri(), "lazy-member", new MemoryPersistence());
+        clients.add(() -> lazy.close(true));
+        lazy.setManualAcks(true);
+        // A callback, not a per-filter listener: Paho 3.1.1 does not match topics against $share filters.
+        lazy.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+                unacknowledged.add(new String(message.getPayload(), UTF_8));
+            }
+
+            @Override
+            public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+            }
+        });
+        MqttConnectOptions clean = new MqttConnectOptions();
+        clean.setCleanSession(true);
+        lazy.connect(clean);
+        lazy.subscribe("$share/w/work/#", 1);
+        Mqtt5BlockingClient busy = hive(two, "busy-member");
+        List<String> received = new CopyOnWriteArrayList<>();
+        busy.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        busy.connectWith().cleanStart(true).send();
+        busy.subscribeWith().topicFilter("$share/w/work/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        two.awaitRoute(one, "$share/w/work/#");
+
+        Mqtt5BlockingClient publisher = hive(two, "work-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            publisher.publishWith().topic("work/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("w" + i).getBytes(UTF_8)).send();
+            published.add("w" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(unacknowledged.size() + received.size())
+                .as("lazy %s, busy %s", unacknowledged, received).isGreaterThanOrEqualTo(10));
+        assertThat(unacknowledged).as("the lazy member got its share").isNotEmpty();
+
+        lazy.disconnect();
+        await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(300)).until(() -> received.size() >= 10);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+    }
+
     private ClusterNode started(ClusterNode node) {
         nodes.add(node);
         return node;
@@ -659,5 +775,97 @@ class ClusterEndToEndTest {
 
         await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 6);
         assertThat(received).containsExactlyElementsOf(published);
+    }
+
+    @Test
+    void messagesForwardedToTheOldNodeDuringATakeoverReachTheSessionOnTheNewNodeOnceEach() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        ClusterNode three = node("n3");
+        // Paho 3.1.1: it reports the DUP flag of what it receives (a resend of an unacknowledged message).
+        Received before = new Received();
+        org.eclipse.paho.client.mqttv3.MqttClient onOne = paho3(one, "mover", before);
+        MqttConnectOptions persistent = new MqttConnectOptions();
+        persistent.setCleanSession(false);
+        onOne.connect(persistent);
+        onOne.subscribe("move/x", 1);
+        three.awaitRoute(one, "move/x");
+        two.awaitRoute(one, "move/x");
+
+        // A steady QoS 1 stream from node 3 while the client moves from node 1 to node 2.
+        Mqtt5BlockingClient publisher = hive(three, "move-publisher");
+        publisher.connect();
+        List<String> published = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread stream = new Thread(() -> {
+            for (int i = 0; publishing.get() && i < 5_000; i++) {
+                String payload = "p" + i;
+                publisher.publishWith().topic("move/x").qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(UTF_8)).send();
+                published.add(payload);
+            }
+        });
+        stream.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> before.messages.size() >= 50);
+        Received after = new Received();
+        paho3(two, "mover", after).connect(persistent);
+        await().atMost(Duration.ofSeconds(10)).until(() -> after.messages.size() >= 100);
+        publishing.set(false);
+        stream.join(10_000);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> after.payloads().containsAll(
+                missingFrom(published, before.payloads())));
+        List<String> all = new ArrayList<>(before.payloads());
+        all.addAll(after.payloads());
+        assertThat(all).as("every published message reaches the client on one node or the other").containsAll(published);
+        List<String> firstDeliveries = new ArrayList<>(before.firstDeliveries());
+        firstDeliveries.addAll(after.firstDeliveries());
+        assertThat(firstDeliveries).as("delivered without the DUP flag: before %s, after %s", before.messages,
+                after.messages).doesNotHaveDuplicates();
+        await().atMost(Duration.ofSeconds(10)).until(() -> one.broker().sessionCount() == 0);
+    }
+
+    /** What a Paho 3.1.1 client received: payloads with "(dup)" appended when the DUP flag was set. */
+    private static final class Received implements org.eclipse.paho.client.mqttv3.MqttCallback {
+        final List<String> messages = new CopyOnWriteArrayList<>();
+
+        List<String> payloads() {
+            return messages.stream().map(m -> m.replace("(dup)", "")).toList();
+        }
+
+        List<String> firstDeliveries() {
+            return messages.stream().filter(m -> !m.endsWith("(dup)")).toList();
+        }
+
+        @Override
+        public void connectionLost(Throwable cause) {
+        }
+
+        @Override
+        public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) {
+            messages.add(new String(message.getPayload(), UTF_8) + (message.isDuplicate() ? "(dup)" : ""));
+        }
+
+        @Override
+        public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+        }
+    }
+
+    private org.eclipse.paho.client.mqttv3.MqttClient paho3(ClusterNode node, String clientId, Received callback)
+            throws org.eclipse.paho.client.mqttv3.MqttException {
+        org.eclipse.paho.client.mqttv3.MqttClient client = new org.eclipse.paho.client.mqttv3.MqttClient(
+                node.serverUri(), clientId, new MemoryPersistence());
+        client.setCallback(callback);
+        clients.add(() -> {
+            if (client.isConnected()) {
+                client.disconnectForcibly(1_000);
+            }
+            client.close(true);
+        });
+        return client;
+    }
+
+    private static List<String> missingFrom(List<String> expected, List<String> present) {
+        Set<String> seen = new HashSet<>(present);
+        return expected.stream().filter(p -> !seen.contains(p)).toList();
     }
 }

@@ -53,4 +53,14 @@ public final class FreezableSessionStore implements SessionStore {
     public CompletableFuture<Void> acknowledge(String clientId, long sequence) {
         return frozen ? CompletableFuture.completedFuture(null) : shared.acknowledge(clientId, sequence);
     }
+
+    @Override
+    public CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+        return frozen ? CompletableFuture.completedFuture(null) : shared.receivedQos2(clientId, packetId);
+    }
+
+    @Override
+    public CompletableFuture<Void> releasedQos2(String clientId, int packetId) {
+        return frozen ? CompletableFuture.completedFuture(null) : shared.releasedQos2(clientId, packetId);
+    }
 }

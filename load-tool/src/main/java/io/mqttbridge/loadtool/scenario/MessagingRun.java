@@ -183,7 +183,7 @@ public final class MessagingRun {
             pumpRefs.add(ref);
             futures.add(MqttClientConnection.connect(transport, broker,
                     sources.get((topology.subscribers() + p) % sources.size()), runId + "-pub-" + p,
-                    options.keepAliveSeconds(), InboundListener.IGNORE, () -> {
+                    !options.persistentPublishers(), options.keepAliveSeconds(), InboundListener.IGNORE, () -> {
                         PublisherPump pump = ref.get();
                         if (pump != null) {
                             pump.pump();

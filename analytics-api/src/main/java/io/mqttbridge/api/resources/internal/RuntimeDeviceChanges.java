@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@link DeviceChanges} on this process's device registry cache and broker; either may be absent
- * ({@code null}) when the process does not run that role. Sessions and connections on other nodes
- * are not reached: they see the change at their next connect (their caches expire on their own);
- * propagating changes to every node belongs with the cluster's own messaging.
+ * ({@code null}) when the process does not run that role. This applies a change at once on the node
+ * that made it; every broker node (this one too) also hears it from PostgreSQL and applies it to the
+ * sessions it holds ({@code api.runtime.NotifiedDeviceChanges}); applying it twice changes nothing.
  */
 public final class RuntimeDeviceChanges implements DeviceChanges {
 

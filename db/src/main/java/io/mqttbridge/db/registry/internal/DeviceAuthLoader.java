@@ -1,6 +1,7 @@
 package io.mqttbridge.db.registry.internal;
 
 import io.mqttbridge.broker.spi.AclRule;
+import io.mqttbridge.broker.spi.ScramVerifier;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Locale;
@@ -24,13 +25,16 @@ public final class DeviceAuthLoader {
             if (enabled.isEmpty()) {
                 return Optional.empty();
             }
-            List<DeviceAuthRecord.Credential> credentials = h.createQuery("SELECT password_hash, expires_at "
-                            + "FROM device_credentials WHERE device_id = :d AND (expires_at IS NULL OR expires_at > now())")
+            List<DeviceAuthRecord.Credential> credentials = h.createQuery("SELECT password_hash, expires_at, "
+                            + "scram_sha256, scram_sha512 FROM device_credentials "
+                            + "WHERE device_id = :d AND (expires_at IS NULL OR expires_at > now()) "
+                            + "ORDER BY created_at DESC, id DESC")
                     .bind("d", deviceId)
                     .map((rs, ctx) -> {
                         OffsetDateTime expires = rs.getObject("expires_at", OffsetDateTime.class);
                         return new DeviceAuthRecord.Credential(rs.getString("password_hash"),
-                                expires == null ? null : expires.toInstant());
+                                expires == null ? null : expires.toInstant(), verifier(rs.getString("scram_sha256")),
+                                verifier(rs.getString("scram_sha512")));
                     })
                     .list();
             List<AclRule> rules = h.createQuery("SELECT permission, action, topic_filter FROM device_acl_rules "
@@ -43,5 +47,9 @@ public final class DeviceAuthLoader {
                     .list();
             return Optional.of(new DeviceAuthRecord(deviceId, enabled.get(), credentials, rules));
         });
+    }
+
+    private static ScramVerifier verifier(String stored) {
+        return stored == null ? null : ScramVerifier.parse(stored);
     }
 }

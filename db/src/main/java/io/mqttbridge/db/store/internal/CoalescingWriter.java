@@ -22,8 +22,13 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe; {@link #submit} never blocks. The futures complete on the writer thread once the
  * batch is committed, or exceptionally with the batch's failure. A batch that failed because of
  * its data (an SQL data or integrity error, a value that cannot be converted) is retried key by
- * key, so one bad value fails only its own writes; other failures (the database unreachable) fail
- * the whole batch at once rather than waiting for a connection once per key.
+ * key, so one bad value fails only its own writes. A batch that failed because the database is
+ * unreachable (SQLSTATE class 08, 53 or 57P, a transient or recoverable {@link SQLException}) is
+ * retried, with a growing pause up to {@link #MAX_RETRY_PAUSE_MILLIS}, until it is applied or the
+ * writer is closed: a write made while the database is down completes once it is back. Its callers
+ * (a publisher's acknowledgement waits for the session store) wait instead of failing, and a
+ * failure then makes no client send again what is already stored elsewhere (in Kafka). Other
+ * failures fail the whole batch at once.
  *
  * @param <K> the key (a client id, a topic)
  * @param <V> the value
@@ -38,6 +43,9 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CoalescingWriter.class);
     private static final int MAX_BATCH = 500;
+    static final long FIRST_RETRY_PAUSE_MILLIS = 50;
+    static final long MAX_RETRY_PAUSE_MILLIS = 2_000;
+    private static final long RETRY_LOG_INTERVAL_MILLIS = 10_000;
 
     /** A keyed write, or (key null) a task to run in its place in the order. */
     private record Write<K, V>(K key, V value, CompletableFuture<Void> done, Runnable task) {
@@ -52,6 +60,8 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
     private final Write<K, V> stop = new Write<>(null, null, null);
     private CompletableFuture<Void> lastSubmitted = CompletableFuture.completedFuture(null);
     private boolean closed;
+    /* Set by close(): a batch failing for an unreachable database is no longer retried. */
+    private volatile boolean closing;
 
     public CoalescingWriter(String threadName, BatchApplier<K, V> applier) {
         this.applier = Objects.requireNonNull(applier, "applier");
@@ -106,6 +116,8 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
                 return;
             }
             closed = true;
+            // Writes retried for an unreachable database fail after their current pause.
+            closing = true;
             queue.add(stop);
         }
         try {
@@ -163,15 +175,42 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
             latest.remove(write.key());
             latest.put(write.key(), write.value());
         }
-        try {
-            applier.apply(latest);
-            batch.forEach(write -> write.done().complete(null));
-            return;
-        } catch (Exception e) {
-            if (latest.size() == 1 || !isCausedByData(e)) {
-                batch.forEach(write -> write.done().completeExceptionally(e));
+        long pause = FIRST_RETRY_PAUSE_MILLIS;
+        long retryingSince = 0;
+        long loggedAt = 0;
+        while (true) {
+            try {
+                applier.apply(latest);
+                batch.forEach(write -> write.done().complete(null));
+                if (retryingSince != 0) {
+                    LOG.info("{}: database reachable again, {} writes applied after {} ms", thread.getName(),
+                            batch.size(), System.currentTimeMillis() - retryingSince);
+                }
                 return;
+            } catch (Exception e) {
+                if (isCausedByUnreachableDatabase(e) && !closing) {
+                    long now = System.currentTimeMillis();
+                    if (retryingSince == 0) {
+                        retryingSince = now;
+                    }
+                    if (now - loggedAt >= RETRY_LOG_INTERVAL_MILLIS) {
+                        loggedAt = now;
+                        LOG.warn("{}: database unreachable ({}); retrying {} writes until it is back",
+                                thread.getName(), e.getMessage(), batch.size());
+                    }
+                    if (!pause(pause)) {
+                        batch.forEach(write -> write.done().completeExceptionally(e));
+                        return;
+                    }
+                    pause = Math.min(MAX_RETRY_PAUSE_MILLIS, pause * 2);
+                    continue;
+                }
+                if (latest.size() == 1 || !isCausedByData(e)) {
+                    batch.forEach(write -> write.done().completeExceptionally(e));
+                    return;
+                }
             }
+            break;
         }
         for (Map.Entry<K, V> entry : latest.entrySet()) {
             Map<K, V> single = new LinkedHashMap<>();
@@ -192,6 +231,39 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * The database could not be reached or went away: SQLSTATE class 08 (connection exception), 53
+     * (insufficient resources), 57P (operator intervention: shutdown, crash, starting up), or a
+     * transient / recoverable {@link SQLException} (a connection pool's timeout).
+     */
+    static boolean isCausedByUnreachableDatabase(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")) {
+                    return true;
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** SQLSTATE class 22 (data exception), 23 (integrity constraint violation), or a value the applier refused. */

@@ -106,7 +106,7 @@ class CoalescingWriterTest {
     }
 
     @Test
-    void aFailureNotCausedByTheDataFailsTheWholeBatchWithoutRetries() throws Exception {
+    void aFailureCausedNeitherByTheDataNorByAnUnreachableDatabaseFailsTheWholeBatchWithoutRetries() throws Exception {
         List<Map<String, String>> attempts = new CopyOnWriteArrayList<>();
         CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
             attempts.add(new LinkedHashMap<>(latest));
@@ -115,7 +115,7 @@ class CoalescingWriterTest {
                 releaseFirstBatch.await(10, TimeUnit.SECONDS);
                 return;
             }
-            throw new java.sql.SQLTransientConnectionException("connection is not available", "08001");
+            throw new java.sql.SQLException("relation does not exist", "42P01");
         });
         writers.add(writer);
         writer.submit("first", "x");
@@ -124,8 +124,39 @@ class CoalescingWriterTest {
         CompletableFuture<Void> b = writer.submit("b", "1");
         releaseFirstBatch.countDown();
 
-        assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("connection is not available");
-        assertThatThrownBy(() -> b.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("connection is not available");
+        assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("relation does not exist");
+        assertThatThrownBy(() -> b.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("relation does not exist");
         assertThat(attempts).hasSize(2);
+    }
+
+    @Test
+    void aBatchFailingBecauseTheDatabaseIsUnreachableIsRetriedUntilItIsBackAndThenCompletes() throws Exception {
+        List<Map<String, String>> attempts = new CopyOnWriteArrayList<>();
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
+            attempts.add(new LinkedHashMap<>(latest));
+            if (attempts.size() <= 3) {
+                // How a refused connection reaches the writer: wrapped, SQLSTATE 08001 inside.
+                throw new RuntimeException(new java.sql.SQLException("Connection refused", "08001"));
+            }
+            if (attempts.size() == 4) {
+                throw new java.sql.SQLTransientConnectionException("pool timed out");
+            }
+        });
+        writers.add(writer);
+        CompletableFuture<Void> a = writer.submit("a", "1");
+
+        a.get(10, TimeUnit.SECONDS);
+        assertThat(attempts).hasSize(5).allSatisfy(batch -> assertThat(batch).containsEntry("a", "1"));
+    }
+
+    @Test
+    void writesRetriedForAnUnreachableDatabaseFailWhenTheWriterCloses() {
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
+            throw new java.sql.SQLException("the database system is shutting down", "57P03");
+        });
+        CompletableFuture<Void> a = writer.submit("a", "1");
+        writer.close(10_000);
+
+        assertThat(a).isCompletedExceptionally();
     }
 }

@@ -1,5 +1,7 @@
 package io.mqttbridge.broker.handler.connect;
 
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;
@@ -17,12 +19,16 @@ final class ConnAcks {
 
     private final BrokerConfig config;
 
-    ConnAcks(BrokerConfig config) {
+    private final EnhancedAuthFlow enhancedAuth;
+
+    ConnAcks(BrokerConfig config, EnhancedAuthFlow enhancedAuth) {
         this.config = config;
+        this.enhancedAuth = enhancedAuth;
     }
 
     /** The accepting CONNACK; for MQTT 5 with the server's limits and what it changed of the request. */
-    MqttConnAckMessage accepted(boolean mqtt5, ConnectRequest request, boolean sessionPresent) {
+    MqttConnAckMessage accepted(ClientConnection connection, ConnectRequest request, boolean sessionPresent) {
+        boolean mqtt5 = connection.isMqtt5();
         MqttProperties properties = MqttProperties.NO_PROPERTIES;
         if (mqtt5) {
             properties = new MqttProperties();
@@ -52,6 +58,7 @@ final class ConnAcks {
                 properties.add(new MqttProperties.StringProperty(MqttProperties.RESPONSE_INFORMATION,
                         config.getResponseInformation().replace("%c", request.clientId())));
             }
+            enhancedAuth.addConnAckProperties(connection.channel(), properties);
         }
         return new MqttConnAckMessage(CONNACK_HEADER,
                 new MqttConnAckVariableHeader(MqttConnectReturnCode.CONNECTION_ACCEPTED, sessionPresent, properties));

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.handler.connect;
 
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.listener.TlsPeer;
 import io.mqttbridge.broker.spi.AuthenticationRequest;
@@ -28,9 +29,12 @@ final class ConnectAuthentication {
     private final Authenticator authenticator;
     private final Authorizer authorizer;
 
-    ConnectAuthentication(Authenticator authenticator, Authorizer authorizer) {
+    private final EnhancedAuthFlow enhancedAuth;
+
+    ConnectAuthentication(Authenticator authenticator, Authorizer authorizer, EnhancedAuthFlow enhancedAuth) {
         this.authenticator = authenticator;
         this.authorizer = authorizer;
+        this.enhancedAuth = enhancedAuth;
     }
 
     /**
@@ -40,9 +44,14 @@ final class ConnectAuthentication {
     CompletableFuture<Object> authenticate(ClientConnection connection, ConnectRequest request) {
         Channel channel = connection.channel();
         try {
-            return authenticator.authenticate(new AuthenticationRequest(request.clientId(), request.username(),
+            AuthenticationRequest authRequest = new AuthenticationRequest(request.clientId(), request.username(),
                     request.password(), (InetSocketAddress) channel.remoteAddress(), TlsPeer.verifiedCertificate(channel),
-                    connection.version(), connection.listenerName())).thenCompose(this::authorize);
+                    connection.version(), connection.listenerName());
+            // A CONNECT naming an Authentication Method is authenticated by its AUTH exchange instead.
+            CompletableFuture<AuthenticationResult> authenticated = request.authMethod() == null
+                    ? authenticator.authenticate(authRequest)
+                    : enhancedAuth.begin(channel, request.authMethod(), request.authData(), authRequest);
+            return authenticated.thenCompose(this::authorize);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.handler.connect;
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.netty.HandlerNames;
 import io.mqttbridge.broker.handler.connect.ConnectAuthentication.Authorized;
 import io.mqttbridge.broker.limits.Limits;
@@ -48,9 +49,16 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
 
     public ConnectHandler(BrokerConfig config, Authenticator authenticator, Authorizer authorizer,
                           SessionManager sessions, SessionListener listener, BrokerMetrics metrics, Limits limits) {
-        this.reader = new ConnectRequestReader(config, limits);
-        this.authentication = new ConnectAuthentication(authenticator, authorizer);
-        this.connAcks = new ConnAcks(config);
+        this(config, authenticator, authorizer, sessions, listener, metrics, limits, EnhancedAuthFlow.NONE);
+    }
+
+    /** @param enhancedAuth authenticates a CONNECT that names an Authentication Method (MQTT 5) */
+    public ConnectHandler(BrokerConfig config, Authenticator authenticator, Authorizer authorizer,
+                          SessionManager sessions, SessionListener listener, BrokerMetrics metrics, Limits limits,
+                          EnhancedAuthFlow enhancedAuth) {
+        this.reader = new ConnectRequestReader(config, limits, enhancedAuth::supports);
+        this.authentication = new ConnectAuthentication(authenticator, authorizer, enhancedAuth);
+        this.connAcks = new ConnAcks(config, enhancedAuth);
         this.limits = limits;
         this.sessions = sessions;
         this.listener = listener;
@@ -159,7 +167,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private void connected(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
                            Authorized authorized, ConnectionInfo info, boolean sessionPresent) {
         connection.cancelConnectTimeout();
-        ctx.writeAndFlush(connAcks.accepted(connection.isMqtt5(), request, sessionPresent), ctx.voidPromise());
+        ctx.writeAndFlush(connAcks.accepted(connection, request, sessionPresent), ctx.voidPromise());
         connection.setState(State.CONNECTED);
         sessions.confirmHolder(request.clientId());
         if (request.keepAlive() > 0) {

@@ -15,6 +15,7 @@ import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttProperties;
 
 import java.time.Instant;
+import java.util.function.Predicate;
 import java.util.UUID;
 
 /**
@@ -31,9 +32,17 @@ final class ConnectRequestReader {
     private final BrokerConfig config;
     private final Limits limits;
 
+    private final Predicate<String> supportedAuthMethods;
+
     ConnectRequestReader(BrokerConfig config, Limits limits) {
+        this(config, limits, method -> false);
+    }
+
+    /** @param supportedAuthMethods the enhanced-authentication methods offered; others get 0x8C */
+    ConnectRequestReader(BrokerConfig config, Limits limits, Predicate<String> supportedAuthMethods) {
         this.config = config;
         this.limits = limits;
+        this.supportedAuthMethods = supportedAuthMethods;
     }
 
     Result read(MqttConnectMessage connect, ClientConnection connection) {
@@ -49,7 +58,8 @@ final class ConnectRequestReader {
             return ConnectRefusal.MALFORMED_PACKET;
         }
         MqttProperties properties = header.properties();
-        if (mqtt5 && properties.getProperty(MqttProperties.AUTHENTICATION_METHOD) != null) {
+        String authMethod = mqtt5 ? Mqtt5Properties.string(properties, MqttProperties.AUTHENTICATION_METHOD) : null;
+        if (authMethod != null && !supportedAuthMethods.test(authMethod)) {
             return ConnectRefusal.BAD_AUTHENTICATION_METHOD;
         }
         String clientId = payload.clientIdentifier();
@@ -133,6 +143,7 @@ final class ConnectRequestReader {
                     delay == null ? 0 : Integer.toUnsignedLong(delay));
         }
         return new ConnectRequest(clientId, assigned, header.isCleanSession(), keepAlive, keepAliveCapped, expiry,
-                expiryCapped, username, password, responseInformationRequested, will);
+                expiryCapped, username, password, responseInformationRequested, will, authMethod,
+                authMethod == null ? null : Mqtt5Properties.binary(properties, MqttProperties.AUTHENTICATION_DATA));
     }
 }

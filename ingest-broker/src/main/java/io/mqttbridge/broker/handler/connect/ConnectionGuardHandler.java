@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.handler.connect;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.spi.DisconnectInfo;
@@ -30,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * reaction: the first packet must be CONNECT, a second CONNECT is a protocol error, packets only a
  * server may send are protocol errors, malformed and oversized packets close the connection (MQTT 5
  * with DISCONNECT 0x81 / 0x95). Packets arriving while CONNECT is being authenticated are held and
- * replayed after CONNACK. Also closes sockets that send no CONNECT within the connect timeout.
+ * replayed after CONNACK, except AUTH, which goes to the {@link EnhancedAuthFlow} (also after
+ * CONNACK, for re-authentication). Also closes sockets that send no CONNECT within the connect timeout.
  */
 @ChannelHandler.Sharable
 public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
@@ -41,6 +43,7 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
 
     private final int connectTimeoutSeconds;
     private final Limits limits;
+    private final EnhancedAuthFlow enhancedAuth;
 
     public ConnectionGuardHandler(int connectTimeoutSeconds) {
         this(connectTimeoutSeconds, null);
@@ -48,8 +51,14 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
 
     /** @param limits bound the bytes held while CONNECT is authenticated; {@code null} = no bound */
     public ConnectionGuardHandler(int connectTimeoutSeconds, Limits limits) {
+        this(connectTimeoutSeconds, limits, EnhancedAuthFlow.NONE);
+    }
+
+    /** @param enhancedAuth takes the AUTH packets of MQTT 5 enhanced authentication, at CONNECT and later */
+    public ConnectionGuardHandler(int connectTimeoutSeconds, Limits limits, EnhancedAuthFlow enhancedAuth) {
         this.connectTimeoutSeconds = connectTimeoutSeconds;
         this.limits = limits;
+        this.enhancedAuth = enhancedAuth;
     }
 
     @Override
@@ -93,6 +102,8 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
                     ReferenceCountUtil.release(msg);
                     connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
                     ctx.close();
+                } else if (type == MqttMessageType.AUTH) {
+                    enhancedAuth.onAuth(ctx.channel(), connection, message);
                 } else if (!connection.holdUntilConnected(message, limits == null ? 0 : limits.maxUnauthenticatedBytes())) {
                     // Nothing may be sent before CONNACK: an unauthenticated client over its byte bound is closed.
                     ReferenceCountUtil.release(msg);
@@ -104,7 +115,11 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
                 }
             }
             case CONNECTED -> {
-                if (isServerOnly(type) || type == MqttMessageType.CONNECT || type == MqttMessageType.AUTH) {
+                if (type == MqttMessageType.AUTH) {
+                    enhancedAuth.onAuth(ctx.channel(), connection, message);
+                    return;
+                }
+                if (isServerOnly(type) || type == MqttMessageType.CONNECT) {
                     ReferenceCountUtil.release(msg);
                     connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
                     return;

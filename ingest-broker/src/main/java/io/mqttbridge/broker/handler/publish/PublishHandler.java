@@ -32,7 +32,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Inbound PUBLISH and PUBREL. Validates each PUBLISH (topic alias, QoS, retain, topic name, receive
- * maximum, permission) and hands an accepted one to the sink and, at once, to matching subscribers.
+ * maximum, permission) and hands an accepted one to the sink and to matching subscribers: QoS 0 and
+ * 1 at once (at most / at least once allow a copy the sink then refuses), QoS 2 once the sink
+ * confirmed it.
  * What the client is told afterwards (PUBACK / PUBREC in arrival order once the sink's future
  * completes, duplicates, PUBREL / PUBCOMP) is the connection's
  * {@link io.mqttbridge.broker.connection.InboundQosFlows}.
@@ -124,9 +126,9 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         }
         InboundQosFlows inbound = connection.inbound();
         if (qos == 2 && inbound.hasQos2(packetId)) {
-            PublishedMessage again = inbound.retransmittedQos2(packetId);
+            PublishedMessage again = inbound.retransmittedQos2(packetId, config.getReceiveMaximum());
             if (again != null) {
-                inbound.awaitSink(packetId, qos, sink(again), config.getReceiveMaximum());
+                inbound.awaitQos2(packetId, again, sink(again), this::routeQos2, config.getReceiveMaximum());
                 backPressure.afterPublish(connection);
             }
             return;
@@ -172,10 +174,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             message = new PublishedMessage(topic, payload, qos, false, message.clientId(), message.username(),
                     message.protocolVersion(), message.receivedAt(), message.properties());
         }
-        if (qos == 2) {
-            inbound.startQos2(packetId, message);
-        }
         CompletableFuture<Void> sunk = sink(message);
+        if (qos == 2) {
+            // Routed only once the sink has it: a message the sink refuses reaches no subscriber.
+            inbound.awaitQos2(packetId, message, sunk, this::routeQos2, config.getReceiveMaximum());
+            backPressure.afterPublish(connection);
+            return;
+        }
         CompletableFuture<Void> stored = router.routeAndForward(message, null);
         if (!stored.isDone() || stored.isCompletedExceptionally()) {
             // Persistent subscribers hold it (and, in a cluster, other nodes got their copies):
@@ -186,6 +191,15 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             inbound.awaitSink(packetId, qos, sunk, config.getReceiveMaximum());
         }
         backPressure.afterPublish(connection);
+    }
+
+    /** Routes a QoS 2 message the sink confirmed. */
+    private InboundQosFlows.Routed routeQos2(PublishedMessage message) {
+        CompletableFuture<Void> handed = new CompletableFuture<>();
+        CompletableFuture<Void> stored = router.routeAndForward(message, sessions -> handed.complete(null));
+        // Every local session issued its store write when it took the message; other nodes only have it
+        // once Kafka acknowledged their copies.
+        return new InboundQosFlows.Routed(router.forwardsToOtherNodes() ? stored : handed, stored);
     }
 
     private CompletableFuture<Void> sink(PublishedMessage message) {

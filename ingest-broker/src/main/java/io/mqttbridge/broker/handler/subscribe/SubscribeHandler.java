@@ -4,14 +4,12 @@ import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.limits.Limits;
-import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.session.Subscriptions;
 import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
-import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.netty.channel.ChannelHandler;
@@ -27,8 +25,6 @@ import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,8 +37,6 @@ import java.util.Set;
  */
 @ChannelHandler.Sharable
 public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
-
-    private static final Logger LOG = LoggerFactory.getLogger(SubscribeHandler.class);
 
     private final BrokerConfig config;
     private final RetainedStore retainedStore;
@@ -183,19 +177,6 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendRetained(Session session, Subscription subscription) {
-        retainedStore.matching(subscription.filter()).whenComplete((messages, error) -> {
-            if (error != null) {
-                LOG.warn("retained store failed for filter {}", subscription.filter(), error);
-                return;
-            }
-            int[] ids = subscription.subscriptionIdentifier() == 0 ? new int[0]
-                    : new int[] {subscription.subscriptionIdentifier()};
-            for (PublishedMessage message : messages) {
-                if (!subscription.delivers(message.topic())) {
-                    continue;
-                }
-                session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true, ids, null);
-            }
-        });
+        RetainedStream.start(retainedStore, session, subscription);
     }
 }

@@ -127,7 +127,9 @@ public final class BackoffAuthenticator implements Authenticator {
             Counter user = record.user(username);
             user.inFlight = Math.max(0, user.inFlight - 1);
             record.address.inFlight = Math.max(0, record.address.inFlight - 1);
-            if (succeeded) {
+            if (succeeded && username != null) {
+                // A login without a user name (anonymous, or SCRAM whose name is in the exchange)
+                // shares one record per address: its success must not clear the guesses of others.
                 record.address.failures = Math.max(0, record.address.failures - user.failures);
                 user.failures = 0;
                 user.blockedUntilNanos = 0;

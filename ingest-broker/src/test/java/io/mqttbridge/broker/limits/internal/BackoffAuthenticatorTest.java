@@ -67,6 +67,23 @@ class BackoffAuthenticatorTest {
     }
 
     @Test
+    void aSuccessWithoutAUserNameClearsNoFailuresOfTheNamelessRecord() {
+        // Nameless logins (SCRAM keeps the name inside its exchange) share one record per address.
+        Authenticator nameless = request -> CompletableFuture.completedFuture(
+                "good".equals(new String(request.password(), StandardCharsets.UTF_8))
+                        ? AuthenticationResult.success(new DeviceIdentity("own", null, request.clientId(), null)) : BAD);
+        BackoffAuthenticator authenticator = backoff(nameless, 3, 50);
+        for (int i = 0; i < 2; i++) {
+            assertThat(authenticator.authenticate(login("10.0.0.3", null, "guess-" + i)).join()).isEqualTo(BAD);
+        }
+        assertThat(authenticator.authenticate(login("10.0.0.3", null, "good")).join())
+                .isInstanceOf(AuthenticationResult.Success.class);
+
+        assertThat(authenticator.authenticate(login("10.0.0.3", null, "guess-2")).join()).isEqualTo(BAD);
+        assertThat(authenticator.authenticate(login("10.0.0.3", null, "good")).join()).isEqualTo(BANNED);
+    }
+
+    @Test
     void aSuccessfulLoginOfOneIdentityNeverClearsAnothersFailures() {
         BackoffAuthenticator authenticator = backoff(PASSWORDS, 2, 50);
         authenticator.authenticate(login("10.0.0.1", "victim", "guess-1")).join();

@@ -10,10 +10,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
  *       node's last subscriber to the filter left;</li>
  *   <li>nodes: key the node id, value {@code <instance id>,<started at ms>,<heartbeat at ms>}, a
  *       tombstone when the node stopped cleanly;</li>
- *   <li>claims: key the client id, value {@code <type>,<holder node>,<claim id>,<from node>} with type
+ *   <li>claims: key the client id, value {@code <type>,<holder node>,<claim id>,<from node>[,<owner>]} with type
  *       {@code claim} (holder claims the client), {@code release} (from node handed the client over
  *       to the holder for that claim) or {@code disconnect} (from node asks the holder to disconnect
- *       the client). Every value names the holder, so compaction keeps who holds each client.</li>
+ *       the client), the optional owner being the identity the holder's session belongs to. Every
+ *       value names the holder and its owner, so compaction keeps both.</li>
  * </ul>
  */
 public final class ControlRecords {
@@ -70,11 +71,22 @@ public final class ControlRecords {
         CLAIM, RELEASE, DISCONNECT
     }
 
-    /** One record of the claims topic. */
-    public record ClaimRecord(ClaimType type, String holder, String claimId, String from) {
+    /**
+     * One record of the claims topic.
+     *
+     * @param owner the authenticated identity the holder's session belongs to, {@code null} when
+     *     anonymous or when the holder has no session of the client any more; last in the value, so
+     *     it may contain commas
+     */
+    public record ClaimRecord(ClaimType type, String holder, String claimId, String from, String owner) {
+
+        public ClaimRecord(ClaimType type, String holder, String claimId, String from) {
+            this(type, holder, claimId, from, null);
+        }
+
         public byte[] encode() {
-            return (type.name().toLowerCase() + "," + holder + "," + claimId + "," + (from == null ? "" : from))
-                    .getBytes(UTF_8);
+            return (type.name().toLowerCase() + "," + holder + "," + claimId + "," + (from == null ? "" : from)
+                    + (owner == null ? "" : "," + owner)).getBytes(UTF_8);
         }
 
         /** @return {@code null} for a malformed value */
@@ -82,8 +94,8 @@ public final class ControlRecords {
             if (value == null) {
                 return null;
             }
-            String[] parts = new String(value, UTF_8).split(",", -1);
-            if (parts.length != 4) {
+            String[] parts = new String(value, UTF_8).split(",", 5);
+            if (parts.length < 4) {
                 return null;
             }
             ClaimType type;
@@ -92,7 +104,8 @@ public final class ControlRecords {
             } catch (IllegalArgumentException e) {
                 return null;
             }
-            return new ClaimRecord(type, parts[1], parts[2], parts[3].isEmpty() ? null : parts[3]);
+            return new ClaimRecord(type, parts[1], parts[2], parts[3].isEmpty() ? null : parts[3],
+                    parts.length == 5 ? parts[4] : null);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.mqttbridge.kafka.cluster.internal;
 
+import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,23 +36,51 @@ public final class DeadInboxReader {
     }
 
     /**
+     * The records read with what they were for, and where the read ended per partition.
+     *
+     * @param scopes for each message, the scope its record named
+     * @param endOffsets partition -> the end offset as of the call
+     */
+    public record ScopedResult(List<PublishedMessage> messages, List<ForwardedScope> scopes, boolean complete,
+            long records, Map<Integer, Long> endOffsets) {
+    }
+
+    /**
      * @param consumerProperties byte-array deserializers, bootstrap servers and the dead node's inbox
      *     group as {@code group.id} (used to read its committed offsets only)
      * @param nonSharedOnly keep only records for the node's non-shared subscriptions
      * @param timeout how long to read; what was read until then is returned, {@code complete} false
      */
     public static Result read(Properties consumerProperties, String inboxTopic, boolean nonSharedOnly, Duration timeout) {
+        ScopedResult read = read(consumerProperties, inboxTopic,
+                (scope, position) -> !nonSharedOnly || scope.nonShared(), timeout);
+        return new Result(read.messages(), read.complete(), read.records());
+    }
+
+    /** Which records to keep: by their scope and {partition, offset}. */
+    public interface Keep {
+        boolean test(ForwardedScope scope, long[] position);
+    }
+
+    /**
+     * Like {@link #read(Properties, String, boolean, Duration)}, keeping the records {@code keep}
+     * accepts, with their scopes.
+     */
+    public static ScopedResult read(Properties consumerProperties, String inboxTopic, Keep keep, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<PublishedMessage> messages = new ArrayList<>();
+        List<ForwardedScope> scopes = new ArrayList<>();
+        Map<Integer, Long> endOffsets = new HashMap<>();
         long records = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties)) {
             List<PartitionInfo> infos = consumer.partitionsFor(inboxTopic, timeout);
             if (infos == null || infos.isEmpty()) {
-                return new Result(List.of(), true, 0);
+                return new ScopedResult(List.of(), List.of(), true, 0, Map.of());
             }
             Set<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition()))
                     .collect(Collectors.toSet());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
+            end.forEach((partition, offset) -> endOffsets.put(partition.partition(), offset));
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions, remaining(deadline));
             Map<TopicPartition, Long> start = new HashMap<>();
             Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, remaining(deadline));
@@ -61,7 +90,7 @@ public final class DeadInboxReader {
             }
             List<TopicPartition> toRead = partitions.stream().filter(p -> start.get(p) < end.get(p)).toList();
             if (toRead.isEmpty()) {
-                return new Result(List.of(), true, 0);
+                return new ScopedResult(List.of(), List.of(), true, 0, endOffsets);
             }
             consumer.assign(toRead);
             toRead.forEach(p -> consumer.seek(p, start.get(p)));
@@ -74,8 +103,10 @@ public final class DeadInboxReader {
                     }
                     records++;
                     try {
-                        if (!nonSharedOnly || InboxRecords.scope(record).nonShared()) {
+                        ForwardedScope scope = InboxRecords.scope(record);
+                        if (keep.test(scope, new long[] {record.partition(), record.offset()})) {
                             messages.add(InboxRecords.message(record));
+                            scopes.add(scope);
                         }
                     } catch (IllegalArgumentException e) {
                         LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
@@ -84,7 +115,7 @@ public final class DeadInboxReader {
                 }
                 open.removeIf(p -> consumer.position(p) >= end.get(p));
             }
-            return new Result(messages, open.isEmpty(), records);
+            return new ScopedResult(messages, scopes, open.isEmpty(), records, endOffsets);
         }
     }
 

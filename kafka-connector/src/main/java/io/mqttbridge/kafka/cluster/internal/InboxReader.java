@@ -1,6 +1,7 @@
 package io.mqttbridge.kafka.cluster.internal;
 
-import io.mqttbridge.broker.spi.ClusterFabric.ClusterMember;
+import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +32,7 @@ public final class InboxReader implements AutoCloseable {
 
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
-    private final ClusterMember member;
+    private final Delivery delivery;
     private final Thread thread;
     private final AtomicLong received = new AtomicLong();
     private volatile boolean running = true;
@@ -39,10 +40,16 @@ public final class InboxReader implements AutoCloseable {
     private volatile boolean commitOnClose = true;
     private Map<TopicPartition, OffsetAndMetadata> lastHandedOver = Map.of();
 
-    public InboxReader(Consumer<byte[], byte[]> consumer, String topic, ClusterMember member, String nodeId) {
+    /** Hands one inbox record's message to the local sessions. */
+    public interface Delivery {
+        /** @return completes with the number of sessions once they have it (persistent ones: stored) */
+        CompletableFuture<Integer> deliver(PublishedMessage message, ForwardedScope scope, int partition, long offset);
+    }
+
+    public InboxReader(Consumer<byte[], byte[]> consumer, String topic, Delivery delivery, String nodeId) {
         this.consumer = consumer;
         this.topic = topic;
-        this.member = member;
+        this.delivery = delivery;
         this.thread = new Thread(this::run, "cluster-inbox-reader-" + nodeId);
         this.thread.setDaemon(true);
     }
@@ -71,7 +78,8 @@ public final class InboxReader implements AutoCloseable {
                     offsets.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
                     try {
-                        handed.add(member.deliverForwarded(InboxRecords.message(record), InboxRecords.scope(record)));
+                        handed.add(delivery.deliver(InboxRecords.message(record), InboxRecords.scope(record),
+                                record.partition(), record.offset()));
                     } catch (IllegalArgumentException e) {
                         LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
                                 record.partition(), record.offset(), e.getMessage());

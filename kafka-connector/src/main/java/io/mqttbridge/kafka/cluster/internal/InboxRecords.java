@@ -31,6 +31,11 @@ public final class InboxRecords {
     public static final String SCOPE = "mqtt.cluster.scope";
     /** One header per shared group ({@code $share/g/f}) the receiving node serves for this message. */
     public static final String SHARE = "mqtt.cluster.share";
+    /**
+     * On a record re-forwarded by the node a session was handed over from: the client id of the
+     * one session the record is for.
+     */
+    public static final String CLIENT = "mqtt.cluster.client";
     /** {@code <origin node>:<origin instance>:<sequence>}, unique per message and target. */
     public static final String MESSAGE_ID = "mqtt.cluster.message_id";
 
@@ -54,6 +59,14 @@ public final class InboxRecords {
             }
         }
         record.headers().add(new RecordHeader(MESSAGE_ID, messageId.getBytes(UTF_8)));
+        return record;
+    }
+
+    /** A record for {@code clientId}'s session alone, re-forwarded to the node that holds it now. */
+    public ProducerRecord<byte[], byte[]> reforwarded(String inboxTopic, PublishedMessage message, String clientId,
+            String messageId) {
+        ProducerRecord<byte[], byte[]> record = create(inboxTopic, message, false, null, messageId);
+        record.headers().add(new RecordHeader(CLIENT, clientId.getBytes(UTF_8)));
         return record;
     }
 
@@ -115,7 +128,8 @@ public final class InboxRecords {
         for (Header header : record.headers().headers(SHARE)) {
             shared.add(text(header.value()));
         }
-        return new ForwardedScope(nonShared, shared);
+        Header client = record.headers().lastHeader(CLIENT);
+        return new ForwardedScope(nonShared && client == null, shared, client == null ? null : text(client.value()));
     }
 
     private static String text(byte[] raw) {

@@ -62,6 +62,17 @@ public final class RouteDirectory {
         return filters != null && filters.contains(topicFilter);
     }
 
+    /** The nodes that subscribe to {@code topicFilter}. */
+    public Set<String> nodesWith(String topicFilter) {
+        Set<String> nodes = new HashSet<>();
+        byNode.forEach((node, filters) -> {
+            if (filters.contains(topicFilter)) {
+                nodes.add(node);
+            }
+        });
+        return nodes;
+    }
+
     /** The filters of {@code nodeId}; for tests and diagnostics. */
     public Set<String> filtersOf(String nodeId) {
         Set<String> filters = byNode.get(nodeId);

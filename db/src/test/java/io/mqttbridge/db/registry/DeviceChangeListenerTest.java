@@ -1,0 +1,126 @@
+package io.mqttbridge.db.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.mqttbridge.broker.spi.AclRule;
+import io.mqttbridge.db.NewDevice;
+import io.mqttbridge.db.testing.TestDatabase;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Device changes announced by the database's triggers reach a listener on its own connection. */
+class DeviceChangeListenerTest {
+
+    @RegisterExtension
+    static final TestDatabase db = new TestDatabase();
+
+    private final List<DeviceChange> changes = new CopyOnWriteArrayList<>();
+    private final AtomicInteger reconciliations = new AtomicInteger();
+    private DeviceChangeListener listener;
+
+    @BeforeEach
+    void listen() {
+        db.truncateAll();
+        db.database().devices().create(NewDevice.of("d1"));
+        db.database().credentials().setPassword("d1", "first");
+        listener = DeviceChangeListener.start(db.database()::openDedicatedConnection, new DeviceChangeListener.Handler() {
+            @Override
+            public void onChange(DeviceChange change) {
+                changes.add(change);
+            }
+
+            @Override
+            public void reconcile() {
+                reconciliations.incrementAndGet();
+            }
+        });
+        changes.clear();
+    }
+
+    @AfterEach
+    void stop() {
+        listener.close();
+    }
+
+    private DeviceChange awaitChange(DeviceChange.Kind kind) {
+        await().atMost(10, TimeUnit.SECONDS).until(() -> changes.stream().anyMatch(c -> c.kind() == kind));
+        return changes.stream().filter(c -> c.kind() == kind).findFirst().orElseThrow();
+    }
+
+    @Test
+    void disablingEnablingAndDeletingADeviceAreAnnounced() {
+        db.database().devices().setEnabled("d1", false);
+        assertThat(awaitChange(DeviceChange.Kind.DISABLED).deviceId()).isEqualTo("d1");
+        db.database().devices().setEnabled("d1", true);
+        awaitChange(DeviceChange.Kind.ENABLED);
+        db.database().devices().delete("d1");
+        assertThat(awaitChange(DeviceChange.Kind.DELETED).deviceId()).isEqualTo("d1");
+    }
+
+    @Test
+    void metadataChangesAreNotAnnounced() {
+        db.database().devices().setDisplayName("d1", "renamed");
+        db.database().aclRules().replaceRules("d1", List.of(new AclRule(AclRule.Permission.ALLOW, AclRule.Action.ALL, "#")));
+
+        awaitChange(DeviceChange.Kind.ACL);
+        assertThat(changes).extracting(DeviceChange::kind).containsOnly(DeviceChange.Kind.ACL);
+    }
+
+    @Test
+    void aRotationAnnouncesTheEndOfItsGracePeriodAndAReplacementEndsOldConnectionsAtOnce() {
+        db.database().credentials().rotate("d1", "second", Duration.ofHours(1));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> changes.stream().anyMatch(c -> c.until() != null));
+        DeviceChange rotation = changes.stream().filter(c -> c.until() != null).findFirst().orElseThrow();
+        assertThat(Duration.between(rotation.at(), rotation.until())).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
+
+        changes.clear();
+        db.database().credentials().setPassword("d1", "third");
+        await().atMost(10, TimeUnit.SECONDS).until(() -> changes.stream().anyMatch(c -> c.until() != null));
+        DeviceChange replacement = changes.stream().filter(c -> c.until() != null).findFirst().orElseThrow();
+        assertThat(replacement.until()).isEqualTo(replacement.at());
+    }
+
+    @Test
+    void aRolledBackChangeIsNotAnnounced() {
+        db.jdbi().useHandle(h -> {
+            h.begin();
+            h.execute("UPDATE devices SET enabled = false WHERE id = 'd1'");
+            h.rollback();
+        });
+        db.database().aclRules().replaceRules("d1", List.of());
+        db.database().aclRules().replaceRules("d1", List.of(new AclRule(AclRule.Permission.ALLOW, AclRule.Action.ALL, "#")));
+
+        awaitChange(DeviceChange.Kind.ACL);
+        assertThat(changes).noneMatch(c -> c.kind() == DeviceChange.Kind.DISABLED);
+    }
+
+    @Test
+    void afterItsConnectionBrokeTheListenerReconcilesAndHearsChangesAgain() {
+        int before = reconciliations.get();
+        assertThat(before).isGreaterThanOrEqualTo(1);
+
+        int terminated = db.jdbi().withHandle(h -> h.createQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                + "WHERE query LIKE 'LISTEN " + DeviceChange.CHANNEL + "%' AND pid <> pg_backend_pid()").mapTo(Integer.class).one());
+        assertThat(terminated).isEqualTo(1);
+
+        await().atMost(15, TimeUnit.SECONDS).until(() -> reconciliations.get() > before);
+        db.database().devices().setEnabled("d1", false);
+        awaitChange(DeviceChange.Kind.DISABLED);
+    }
+
+    @Test
+    void unreadablePayloadsAreIgnored() {
+        assertThat(DeviceChangeListener.parse("not json")).isNull();
+        assertThat(DeviceChangeListener.parse("{\"device\":\"d\",\"change\":\"exploded\",\"at\":1}")).isNull();
+        assertThat(DeviceChangeListener.parse("{\"device\":\"d\",\"change\":\"acl\",\"at\":1,\"until\":null}"))
+                .isEqualTo(new DeviceChange("d", DeviceChange.Kind.ACL, java.time.Instant.ofEpochMilli(1), null));
+    }
+}

@@ -1,0 +1,127 @@
+package io.mqttbridge.broker.cluster;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.routing.MessageRouter;
+import io.mqttbridge.broker.session.RecoveredMessages;
+import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.SessionManager;
+import io.mqttbridge.broker.spi.ClusterFabric;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+/**
+ * This broker as its cluster fabric sees it: messages other nodes accepted go to the local sessions
+ * only, sessions are handed over to and recovered from other nodes, clients are disconnected on
+ * request. Callable from any thread; the work runs on the sessions' executors.
+ */
+public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
+
+    private final SessionManager sessions;
+    private final MessageRouter router;
+    private final BooleanSupplier running;
+    private final Set<CompletableFuture<Integer>> pendingPublishes;
+    private final Predicate<String> disconnect;
+
+    /**
+     * @param running whether the broker runs (forwarded messages are refused otherwise)
+     * @param pendingPublishes the broker's deliveries in progress, failed when it stops
+     * @param disconnect disconnects a client with 0x98 administrative action; false when not connected
+     */
+    public BrokerClusterMember(SessionManager sessions, MessageRouter router, BooleanSupplier running,
+            Set<CompletableFuture<Integer>> pendingPublishes, Predicate<String> disconnect) {
+        this.sessions = sessions;
+        this.router = router;
+        this.running = running;
+        this.pendingPublishes = pendingPublishes;
+        this.disconnect = disconnect;
+    }
+
+    @Override
+    public CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
+        if (!running.getAsBoolean()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
+        }
+        CompletableFuture<Integer> handed = new CompletableFuture<>();
+        pendingPublishes.add(handed);
+        handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
+        try {
+            // Complete (and let the inbox commit) once persistent sessions here stored it too.
+            CompletableFuture<Integer> count = new CompletableFuture<>();
+            router.routeForwarded(message, scope, count::complete).thenCombine(count, (ignored, n) -> n)
+                    .whenComplete((n, error) -> {
+                        if (error == null) {
+                            handed.complete(n);
+                        } else {
+                            handed.completeExceptionally(error);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
+        }
+        return handed;
+    }
+
+    @Override
+    public CompletableFuture<Void> handOver(String clientId) {
+        return sessions.handOver(clientId);
+    }
+
+    @Override
+    public CompletableFuture<Integer> recover(String clientId, List<PublishedMessage> messages) {
+        Session session = sessions.get(clientId);
+        if (session == null || messages.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        CompletableFuture<Integer> handed = new CompletableFuture<>();
+        // On the session's executor: what it holds cannot change while the missing ones are picked.
+        session.execute(() -> {
+            try {
+                List<PublishedMessage> missing = RecoveredMessages.notIn(session.snapshot().pending(), messages);
+                List<CompletableFuture<Void>> stored = new ArrayList<>(missing.size());
+                for (PublishedMessage message : missing) {
+                    stored.add(router.routeToSession(message, session));
+                }
+                CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+                    if (error == null) {
+                        handed.complete(missing.size());
+                    } else {
+                        handed.completeExceptionally(error);
+                    }
+                });
+            } catch (RuntimeException e) {
+                handed.completeExceptionally(e);
+            }
+        });
+        return handed;
+    }
+
+    @Override
+    public boolean disconnect(String clientId) {
+        return disconnect.test(clientId);
+    }
+
+    @Override
+    public boolean holds(String clientId) {
+        return sessions.get(clientId) != null;
+    }
+
+    @Override
+    public int disconnectAll() {
+        int count = 0;
+        for (Session session : sessions.all()) {
+            ClientConnection connection = session.connection();
+            if (connection != null) {
+                connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                count++;
+            }
+        }
+        return count;
+    }
+}

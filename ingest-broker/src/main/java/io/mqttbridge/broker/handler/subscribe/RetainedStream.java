@@ -1,0 +1,97 @@
+package io.mqttbridge.broker.handler.subscribe;
+
+import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.Subscription;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.spi.RetainedStore;
+
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the retained messages of one new subscription page by page ({@link RetainedStore#matchingPage}),
+ * so a subscription to {@code #} over many retained topics never holds them all in memory at once:
+ * the next page is read only when the client has taken most of the last one (the session's pending
+ * messages fell below half a page), checked again every {@value #WAIT_MILLIS} ms while it has not.
+ * Each message is checked against the subscription's delivery filter (topics its rules deny are
+ * skipped) like a live message. The stream stops when the session ends, goes offline, or the
+ * subscription is replaced or removed.
+ *
+ * <p>Threading: pages are read by the store on its threads; everything else runs on the session's executor.
+ */
+final class RetainedStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RetainedStream.class);
+    static final int PAGE_SIZE = 100;
+    static final long WAIT_MILLIS = 10;
+
+    private final RetainedStore store;
+    private final Session session;
+    private final Subscription subscription;
+    private final int[] subscriptionIds;
+
+    private RetainedStream(RetainedStore store, Session session, Subscription subscription) {
+        this.store = store;
+        this.session = session;
+        this.subscription = subscription;
+        this.subscriptionIds = subscription.subscriptionIdentifier() == 0 ? new int[0]
+                : new int[] {subscription.subscriptionIdentifier()};
+    }
+
+    static void start(RetainedStore store, Session session, Subscription subscription) {
+        new RetainedStream(store, session, subscription).readAfter(null);
+    }
+
+    private void readAfter(String afterTopic) {
+        store.matchingPage(subscription.filter(), afterTopic, PAGE_SIZE).whenComplete((page, error) -> {
+            if (error != null) {
+                LOG.warn("retained store failed for filter {}", subscription.filter(), error);
+                return;
+            }
+            session.execute(() -> deliver(page));
+        });
+    }
+
+    private void deliver(List<PublishedMessage> page) {
+        if (!stillWanted()) {
+            return;
+        }
+        for (PublishedMessage message : page) {
+            if (subscription.delivers(message.topic())) {
+                session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true,
+                        subscriptionIds, null);
+            }
+        }
+        if (page.size() == PAGE_SIZE) {
+            String last = page.get(page.size() - 1).topic();
+            // After the deliveries just queued on this executor.
+            session.execute(() -> readWhenDrained(last));
+        }
+    }
+
+    private void readWhenDrained(String afterTopic) {
+        if (!stillWanted()) {
+            return;
+        }
+        if (session.pendingCount() < PAGE_SIZE / 2) {
+            readAfter(afterTopic);
+        } else {
+            session.executeLater(() -> readWhenDrained(afterTopic), WAIT_MILLIS);
+        }
+    }
+
+    /** The session is live and this very subscription (not a later one with the same filter) is in it. */
+    private boolean stillWanted() {
+        if (session.isEnded() || !session.isOnline()) {
+            return false;
+        }
+        for (Subscription current : session.subscriptions()) {
+            if (current == subscription) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

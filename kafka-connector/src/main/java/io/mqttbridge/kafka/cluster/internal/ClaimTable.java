@@ -1,0 +1,254 @@
+package io.mqttbridge.kafka.cluster.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.mqttbridge.broker.spi.ClusterFabric.ClusterMember;
+import io.mqttbridge.kafka.cluster.ClusterConfig;
+import io.mqttbridge.kafka.cluster.internal.ControlRecords.ClaimRecord;
+import io.mqttbridge.kafka.cluster.internal.ControlRecords.ClaimType;
+import io.mqttbridge.kafka.cluster.internal.ControlRecords.Heartbeat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who holds each client id, from the claims topic: the last claim in the client id's partition is
+ * the holder. A connecting node writes a claim and waits to read it back; the previous holder
+ * disconnects the client, saves its session and writes a release; the claimer waits for it at most
+ * {@code handoverTimeoutMs} (and not at all when the previous holder is dead, see
+ * {@link #awaitHandOverOrDeath}). Each record names the identity the holder's session belongs to.
+ * Thread-safe: records are applied on the control reader's thread; claims come from event loops.
+ */
+public final class ClaimTable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClaimTable.class);
+    // The claim id of a release a node writes when the client's session ended there: no claim waits for it.
+    private static final String ENDED_CLAIM_ID = "ended";
+
+    private record PendingClaim(String clientId, CompletableFuture<Void> done, AtomicBoolean readBack) {
+    }
+
+    private final String nodeId;
+    private final String instanceId;
+    private final ClusterConfig config;
+    private final RecordSender control;
+    private final NodeLiveness liveness;
+    private final ScheduledExecutorService scheduler;
+    private final Supplier<ClusterMember> member;
+    private final AtomicLong sequence = new AtomicLong();
+    private final Map<String, String> holders = new ConcurrentHashMap<>();
+    private final Map<String, String> owners = new ConcurrentHashMap<>();
+    private final Map<String, PendingClaim> pendingClaims = new ConcurrentHashMap<>();
+    // Client id -> settles when the CONNECT this node claimed it for is done.
+    private final Map<String, CompletableFuture<Void>> settling = new ConcurrentHashMap<>();
+    // Client id -> the dead node that held it when this node claimed it: its inbox is read on restore.
+    private final Map<String, String> deadPredecessors = new ConcurrentHashMap<>();
+
+    public ClaimTable(String nodeId, String instanceId, ClusterConfig config, RecordSender control,
+            NodeLiveness liveness, ScheduledExecutorService scheduler, Supplier<ClusterMember> member) {
+        this.nodeId = nodeId;
+        this.instanceId = instanceId;
+        this.config = config;
+        this.control = control;
+        this.liveness = liveness;
+        this.scheduler = scheduler;
+        this.member = member;
+    }
+
+    /**
+     * Makes this node the holder of {@code clientId} for a client connecting as {@code owner}.
+     * Completes when the previous holder released it, was dead, or did not answer in time; fails
+     * when the claim is not read back within {@code claimTimeoutMs}.
+     */
+    public CompletableFuture<Void> claim(String clientId, String owner) {
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        settling.put(clientId, settled);
+        // Bounded, so that nothing waits for a CONNECT that never settles.
+        scheduler.schedule(() -> {
+            if (settling.remove(clientId, settled)) {
+                settled.complete(null);
+            }
+        }, config.getClaimTimeoutMs() + config.getHandoverTimeoutMs() + config.getNodeTimeoutMs()
+                + config.getRecoveryTimeoutMs(), TimeUnit.MILLISECONDS);
+        String claimId = instanceId + "-" + sequence.incrementAndGet();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicBoolean readBack = new AtomicBoolean();
+        deadPredecessors.remove(clientId);
+        pendingClaims.put(claimId, new PendingClaim(clientId, done, readBack));
+        done.whenComplete((ignored, error) -> pendingClaims.remove(claimId));
+        send(clientId, new ClaimRecord(ClaimType.CLAIM, nodeId, claimId, null, owner)).whenComplete((ignored, error) -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+            }
+        });
+        // Only the read-back is bounded here: the wait for a previous holder has bounds of its own.
+        scheduler.schedule(() -> {
+            if (!readBack.get()) {
+                done.completeExceptionally(new TimeoutException("claim of client " + clientId
+                        + " not confirmed by Kafka within " + config.getClaimTimeoutMs() + " ms (cluster.claimTimeoutMs)"));
+            }
+        }, config.getClaimTimeoutMs(), TimeUnit.MILLISECONDS);
+        return done;
+    }
+
+    /** Not done while the CONNECT this node claimed {@code clientId} for is in progress; null when none is. */
+    public CompletableFuture<Void> settling(String clientId) {
+        return settling.get(clientId);
+    }
+
+    public void settled(String clientId) {
+        CompletableFuture<Void> settled = settling.remove(clientId);
+        if (settled != null) {
+            settled.complete(null);
+        }
+    }
+
+    /** The dead node that held {@code clientId} when this node claimed it, once; null when none. */
+    public String takeDeadPredecessor(String clientId) {
+        return deadPredecessors.remove(clientId);
+    }
+
+    public boolean isHolder(String clientId) {
+        String holder = holders.get(clientId);
+        return holder == null || holder.equals(nodeId);
+    }
+
+    public Optional<String> holderOf(String clientId) {
+        return Optional.ofNullable(holders.get(clientId));
+    }
+
+    /** The identity of the session another live node holds for {@code clientId}, else null. */
+    public String holderOwner(String clientId) {
+        String holder = holders.get(clientId);
+        if (holder == null || holder.equals(nodeId) || !liveness.isAlive(holder)) {
+            return null;
+        }
+        return owners.get(clientId);
+    }
+
+    /** The session ended here: the client id no longer belongs to its identity. */
+    public void sessionEnded(String clientId) {
+        if (nodeId.equals(holders.get(clientId))) {
+            owners.remove(clientId);
+            send(clientId, new ClaimRecord(ClaimType.RELEASE, nodeId, ENDED_CLAIM_ID, nodeId, null));
+        }
+    }
+
+    /** Asks the holder of {@code clientId} to disconnect it; false when no holder is known. */
+    public boolean requestDisconnect(String clientId) {
+        String holder = holders.get(clientId);
+        if (holder == null) {
+            return false;
+        }
+        ClusterMember current = member.get();
+        if (holder.equals(nodeId) && current != null) {
+            current.disconnect(clientId);
+            return true;
+        }
+        send(clientId, new ClaimRecord(ClaimType.DISCONNECT, holder, instanceId + "-" + sequence.incrementAndGet(),
+                nodeId, owners.get(clientId)));
+        return true;
+    }
+
+    /** Applies one record of the claims topic; {@code caughtUp} once the start-up read is done. */
+    public void onRecord(ConsumerRecord<byte[], byte[]> record, boolean caughtUp) {
+        String clientId = record.key() == null ? null : new String(record.key(), UTF_8);
+        ClaimRecord claim = ClaimRecord.parse(record.value());
+        if (clientId == null || claim == null) {
+            return;
+        }
+        String previous = holders.put(clientId, claim.holder());
+        if (claim.owner() == null) {
+            owners.remove(clientId);
+        } else {
+            owners.put(clientId, claim.owner());
+        }
+        if (!caughtUp) {
+            return;
+        }
+        switch (claim.type()) {
+            case CLAIM -> onClaim(clientId, claim, previous);
+            case RELEASE -> {
+                PendingClaim pending = pendingClaims.get(claim.claimId());
+                if (pending != null) {
+                    pending.done().complete(null);
+                }
+            }
+            case DISCONNECT -> {
+                ClusterMember current = member.get();
+                if (claim.holder().equals(nodeId) && current != null) {
+                    current.disconnect(clientId);
+                }
+            }
+        }
+    }
+
+    private void onClaim(String clientId, ClaimRecord claim, String previous) {
+        ClusterMember current = member.get();
+        if (claim.holder().equals(nodeId)) {
+            PendingClaim pending = pendingClaims.get(claim.claimId());
+            if (pending == null) {
+                return;
+            }
+            pending.readBack().set(true);
+            if (previous == null || previous.equals(nodeId)) {
+                pending.done().complete(null);
+            } else if (!liveness.isAlive(previous)) {
+                deadPredecessors.put(clientId, previous);
+                pending.done().complete(null);
+            } else {
+                scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous),
+                        config.getHandoverTimeoutMs(), TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        if (current != null && (nodeId.equals(previous) || current.holds(clientId))) {
+            current.handOver(clientId).whenComplete((ignored, error) -> send(clientId,
+                    new ClaimRecord(ClaimType.RELEASE, claim.holder(), claim.claimId(), nodeId, claim.owner())));
+        }
+    }
+
+    /**
+     * The previous holder did not release {@code pending}'s client within the hand-over timeout.
+     * If it still heartbeats it is alive but slow: go on without it. If its heartbeats stopped, it
+     * is probably dead: wait until it counts as dead (at most {@code nodeTimeoutMs} after its last
+     * heartbeat) and then recover its inbox, so that a client reconnecting at once after a crash
+     * loses nothing.
+     */
+    private void awaitHandOverOrDeath(PendingClaim pending, String previous) {
+        if (pending.done().isDone()) {
+            return;
+        }
+        Heartbeat last = liveness.lastHeartbeat(previous);
+        long now = System.currentTimeMillis();
+        if (last == null || now - last.sentAtMillis() > config.getNodeTimeoutMs()) {
+            deadPredecessors.put(pending.clientId(), previous);
+            pending.done().complete(null);
+            return;
+        }
+        if (now - last.sentAtMillis() <= 3L * config.getHeartbeatIntervalMs()) {
+            if (pending.done().complete(null)) {
+                LOG.warn("cluster: node {} did not hand client {} over within {} ms (cluster.handoverTimeoutMs);"
+                        + " continuing without it", previous, pending.clientId(), config.getHandoverTimeoutMs());
+            }
+            return;
+        }
+        long untilDead = last.sentAtMillis() + config.getNodeTimeoutMs() - now + 1;
+        scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous), Math.max(1, untilDead), TimeUnit.MILLISECONDS);
+    }
+
+    private CompletableFuture<Void> send(String clientId, ClaimRecord claim) {
+        return control.send(new ProducerRecord<>(config.claimsTopic(), clientId.getBytes(UTF_8), claim.encode()));
+    }
+}

@@ -1,0 +1,154 @@
+package io.mqttbridge.kafka.cluster.internal;
+
+import io.mqttbridge.broker.spi.ClusterFabric.ClusterMember;
+import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.kafka.cluster.ClusterConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a dead node had in its inbox and not handed over yet, read from its committed offsets to
+ * the end ({@link DeadInboxReader}: no group join, no commit):
+ * <ul>
+ *   <li>for a client that held its session there and resumes here, the records for its non-shared
+ *       subscriptions ({@link #recoverForClient});</li>
+ *   <li>the records for shared groups the dead node served, given to a live member of each group,
+ *       here or on another node ({@link #recoverSharedGroups}); done by one survivor (the first
+ *       live node by id), which then marks the offsets it covered so that the dead node, when it
+ *       restarts, does not deliver them again.</li>
+ * </ul>
+ * All reads run on one recovery thread, each bounded by {@code recoveryTimeoutMs}; failures are
+ * logged, never thrown.
+ */
+public final class DeadNodeRecovery {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadNodeRecovery.class);
+
+    private final String nodeId;
+    private final ClusterConfig config;
+    private final ExecutorService thread;
+    private final Function<String, Properties> inboxConsumerProperties;
+    private final Supplier<ClusterMember> member;
+    private final RouteTable routes;
+    private final NodeLiveness liveness;
+    private final InboxForwarding forwarding;
+    private final AtomicLong recovered = new AtomicLong();
+
+    /** @param inboxConsumerProperties inbox topic -> consumer properties with that inbox's group id */
+    public DeadNodeRecovery(String nodeId, ClusterConfig config, ExecutorService thread,
+            Function<String, Properties> inboxConsumerProperties, Supplier<ClusterMember> member, RouteTable routes,
+            NodeLiveness liveness, InboxForwarding forwarding) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.thread = thread;
+        this.inboxConsumerProperties = inboxConsumerProperties;
+        this.member = member;
+        this.routes = routes;
+        this.liveness = liveness;
+        this.forwarding = forwarding;
+    }
+
+    /** Hands {@code clientId}'s session here what {@code dead} had for its non-shared subscriptions. */
+    public CompletableFuture<Void> recoverForClient(String clientId, String dead) {
+        ClusterMember current = member.get();
+        return run(() -> {
+            long started = System.nanoTime();
+            DeadInboxReader.Result read = DeadInboxReader.read(properties(dead), config.inboxTopic(dead), true,
+                    Duration.ofMillis(config.getRecoveryTimeoutMs()));
+            int handed = current.recover(clientId, read.messages()).get(left(started), TimeUnit.MILLISECONDS);
+            recovered.addAndGet(handed);
+            if (!read.complete()) {
+                LOG.warn("cluster: read only part of dead node {}'s inbox for client {} within {} ms"
+                        + " (cluster.recoveryTimeoutMs)", dead, clientId, config.getRecoveryTimeoutMs());
+            }
+            LOG.info("cluster: client {} of dead node {}: {} messages recovered from {} inbox records in {} ms",
+                    clientId, dead, handed, read.records(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        }, "the messages of client " + clientId + " from dead node " + dead);
+    }
+
+    /** Gives the shared-group records in {@code dead}'s inbox to live members of their groups. */
+    public CompletableFuture<Void> recoverSharedGroups(String dead) {
+        return run(() -> {
+            long started = System.nanoTime();
+            Map<Integer, Long> done = liveness.sharedRecovered(dead);
+            DeadInboxReader.ScopedResult read = DeadInboxReader.read(properties(dead), config.inboxTopic(dead),
+                    (scope, position) -> !scope.sharedTopicFilters().isEmpty()
+                            && position[1] >= done.getOrDefault((int) position[0], 0L),
+                    Duration.ofMillis(config.getRecoveryTimeoutMs()));
+            List<CompletableFuture<Boolean>> handed = new ArrayList<>();
+            for (int i = 0; i < read.messages().size(); i++) {
+                for (String group : read.scopes().get(i).sharedTopicFilters()) {
+                    handed.add(toGroup(read.messages().get(i), group));
+                }
+            }
+            CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new)).get(left(started), TimeUnit.MILLISECONDS);
+            long count = handed.stream().filter(CompletableFuture::join).count();
+            recovered.addAndGet(count);
+            if (read.complete()) {
+                liveness.markSharedRecovered(dead, read.endOffsets()).get(left(started), TimeUnit.MILLISECONDS);
+            }
+            LOG.info("cluster: dead node {}: {} shared-group messages given to other members", dead, count);
+        }, "the shared-group messages of dead node " + dead);
+    }
+
+    private CompletableFuture<Boolean> toGroup(PublishedMessage message, String group) {
+        ClusterMember current = member.get();
+        if (current != null && routes.subscribedHere(group)) {
+            return current.deliverForwarded(message, new ForwardedScope(false, Set.of(group)))
+                    .thenApply(count -> count > 0);
+        }
+        return forwarding.sendToSharedGroup(message, group);
+    }
+
+    /** Messages handed to sessions here or sent to shared-group members elsewhere from dead nodes' inboxes. */
+    public long recovered() {
+        return recovered.get();
+    }
+
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private CompletableFuture<Void> run(Work work, String what) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                try {
+                    work.run();
+                } catch (Exception e) {
+                    LOG.warn("cluster: could not recover {}: {}", what, e.toString());
+                } finally {
+                    done.complete(null);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.complete(null);
+        }
+        return done;
+    }
+
+    private Properties properties(String dead) {
+        Properties properties = inboxConsumerProperties.apply(config.inboxTopic(dead));
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "mqtt-cluster-" + nodeId + "-recovery");
+        return properties;
+    }
+
+    private long left(long startedNanos) {
+        return Math.max(1, config.getRecoveryTimeoutMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+    }
+}
