@@ -1,12 +1,9 @@
 package io.mqttbridge.api.console;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.mqttbridge.api.BridgeApplication;
 import io.mqttbridge.api.BridgeConfiguration;
-import io.mqttbridge.testing.postgres.TestPostgres;
+import io.mqttbridge.api.testing.FreshBridgeApp;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -32,7 +29,6 @@ import org.openqa.selenium.logging.LoggingPreferences;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,31 +61,11 @@ class ConsoleBrowserTest {
     private static final Path CHROMIUM = Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
     private static final Path CHROMEDRIVER = Path.of(System.getProperty("console.chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static Path dataDirectory;
-    private static String databaseName;
     private static ChromeDriver browser;
     private static final List<String> consoleErrors = new ArrayList<>();
 
-    static final DropwizardAppExtension<BridgeConfiguration> APP = new DropwizardAppExtension<>(
-            BridgeApplication.class, ResourceHelpers.resourceFilePath("console-config.yml"),
-            ConfigOverride.config("dataDirectory", ConsoleBrowserTest::temporaryDataDirectory),
-            ConfigOverride.config("database.jdbcUrl", ConsoleBrowserTest::freshDatabase),
-            ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
-            ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
-
-    private static String temporaryDataDirectory() {
-        try {
-            dataDirectory = Files.createTempDirectory("bridge-console-");
-            return dataDirectory.toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String freshDatabase() {
-        databaseName = TestPostgres.shared().createDatabase("bridge_console");
-        return TestPostgres.shared().jdbcUrl(databaseName);
-    }
+    private static final FreshBridgeApp BRIDGE = new FreshBridgeApp("console-config.yml", "bridge_console");
+    static final DropwizardAppExtension<BridgeConfiguration> APP = BRIDGE.extension();
 
     @BeforeAll
     static void startBrowser() throws Exception {
@@ -100,7 +76,7 @@ class ConsoleBrowserTest {
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-dev-shm-usage", "--window-size=1280,900",
                 // Trust exactly the generated WSS certificate's key, as an operator who accepted it would.
-                "--ignore-certificate-errors-spki-list=" + spkiSha256(dataDirectory.resolve("console-tls/wss.p12")));
+                "--ignore-certificate-errors-spki-list=" + spkiSha256(BRIDGE.dataDirectory().resolve("console-tls/wss.p12")));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
@@ -115,9 +91,7 @@ class ConsoleBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        if (databaseName != null) {
-            TestPostgres.shared().dropDatabase(databaseName);
-        }
+        BRIDGE.dropDatabase();
     }
 
     /** base64(SHA-256(SubjectPublicKeyInfo)) of the key store's certificate, as Chromium expects it. */

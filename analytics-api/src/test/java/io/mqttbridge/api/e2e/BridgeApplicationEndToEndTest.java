@@ -1,12 +1,9 @@
 package io.mqttbridge.api.e2e;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.mqttbridge.api.BridgeApplication;
 import io.mqttbridge.api.BridgeConfiguration;
-import io.mqttbridge.testing.postgres.TestPostgres;
+import io.mqttbridge.api.testing.FreshBridgeApp;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -21,10 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -41,33 +35,13 @@ import static org.awaitility.Awaitility.await;
 class BridgeApplicationEndToEndTest {
 
     private static final String TOKEN = "Bearer e2e-admin-token";
-    private static String databaseName;
 
-    static final DropwizardAppExtension<BridgeConfiguration> APP = new DropwizardAppExtension<>(
-            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-config.yml"),
-            ConfigOverride.config("dataDirectory", BridgeApplicationEndToEndTest::temporaryDataDirectory),
-            ConfigOverride.config("database.jdbcUrl", BridgeApplicationEndToEndTest::freshDatabase),
-            ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
-            ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
-
-    private static String temporaryDataDirectory() {
-        try {
-            return Files.createTempDirectory("bridge-e2e-").toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String freshDatabase() {
-        databaseName = TestPostgres.shared().createDatabase("bridge_e2e");
-        return TestPostgres.shared().jdbcUrl(databaseName);
-    }
+    private static final FreshBridgeApp BRIDGE = new FreshBridgeApp("e2e-config.yml", "bridge_e2e");
+    static final DropwizardAppExtension<BridgeConfiguration> APP = BRIDGE.extension();
 
     @AfterAll
     static void dropDatabase() {
-        if (databaseName != null) {
-            TestPostgres.shared().dropDatabase(databaseName);
-        }
+        BRIDGE.dropDatabase();
     }
 
     private static Invocation.Builder api(String path) {

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mqttbridge.api.testing.BridgeNode;
-import io.mqttbridge.testing.postgres.TestPostgres;
 import io.mqttbridge.testing.kafka.TestKafka;
+import io.mqttbridge.testing.mqtt.PahoV3Collector;
+import io.mqttbridge.testing.postgres.TestPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,12 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,7 +121,7 @@ class ClusterProcessesTest {
     private static void awaitRoute(MqttClient publisher, String topic, Collecting subscriber) {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
             publisher.publish(topic, "probe".getBytes(StandardCharsets.UTF_8), 1, false);
-            return subscriber.received.contains("probe");
+            return subscriber.payloads().contains("probe");
         });
     }
 
@@ -162,7 +160,7 @@ class ClusterProcessesTest {
         long started = System.nanoTime();
         MqttClient onThree = connect(three, "roamer", true, null);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.lost.get() != null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.lost() != null);
         System.out.printf("cluster processes: takeover across processes closed the old connection after %d ms%n",
                 (System.nanoTime() - started) / 1_000_000);
         assertThat(onOne.isConnected()).isFalse();
@@ -256,26 +254,9 @@ class ClusterProcessesTest {
     }
 
     /** Records payloads in arrival order and the loss of the connection. */
-    private static final class Collecting implements MqttCallback {
-        final List<String> received = new CopyOnWriteArrayList<>();
-        final AtomicReference<Throwable> lost = new AtomicReference<>();
-
+    private static final class Collecting extends PahoV3Collector {
         List<String> withoutProbes() {
-            return received.stream().filter(payload -> !payload.equals("probe")).toList();
-        }
-
-        @Override
-        public void connectionLost(Throwable cause) {
-            lost.set(cause);
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            received.add(new String(message.getPayload(), StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void deliveryComplete(IMqttDeliveryToken token) {
+            return payloads().stream().filter(payload -> !payload.equals("probe")).toList();
         }
     }
 }

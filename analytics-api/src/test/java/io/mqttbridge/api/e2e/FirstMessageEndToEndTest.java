@@ -1,12 +1,9 @@
 package io.mqttbridge.api.e2e;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.mqttbridge.api.BridgeApplication;
 import io.mqttbridge.api.BridgeConfiguration;
-import io.mqttbridge.testing.postgres.TestPostgres;
+import io.mqttbridge.api.testing.FreshBridgeApp;
 import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.HttpHeaders;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -17,10 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,33 +33,13 @@ class FirstMessageEndToEndTest {
 
     private static final String TOKEN = "Bearer e2e-admin-token";
     private static final String MIRROR_TOPIC_LAG_GAUGE = "history-writer.lag.mqtt.messages-0";
-    private static String databaseName;
 
-    static final DropwizardAppExtension<BridgeConfiguration> APP = new DropwizardAppExtension<>(
-            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-fresh-install-config.yml"),
-            ConfigOverride.config("dataDirectory", FirstMessageEndToEndTest::temporaryDataDirectory),
-            ConfigOverride.config("database.jdbcUrl", FirstMessageEndToEndTest::freshDatabase),
-            ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
-            ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
-
-    private static String temporaryDataDirectory() {
-        try {
-            return Files.createTempDirectory("bridge-fresh-").toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String freshDatabase() {
-        databaseName = TestPostgres.shared().createDatabase("bridge_fresh");
-        return TestPostgres.shared().jdbcUrl(databaseName);
-    }
+    private static final FreshBridgeApp BRIDGE = new FreshBridgeApp("e2e-fresh-install-config.yml", "bridge_fresh");
+    static final DropwizardAppExtension<BridgeConfiguration> APP = BRIDGE.extension();
 
     @AfterAll
     static void dropDatabase() {
-        if (databaseName != null) {
-            TestPostgres.shared().dropDatabase(databaseName);
-        }
+        BRIDGE.dropDatabase();
     }
 
     private static Invocation.Builder api(String path) {

@@ -1,12 +1,10 @@
 package io.mqttbridge.api.e2e;
 
-import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.mqttbridge.api.BridgeApplication;
 import io.mqttbridge.api.BridgeConfiguration;
-import io.mqttbridge.testing.postgres.TestPostgres;
+import io.mqttbridge.api.testing.FreshBridgeApp;
+import io.mqttbridge.testing.mqtt.PahoV5Collector;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -21,10 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,35 +41,15 @@ import static org.awaitility.Awaitility.await;
 class HostileDeviceEndToEndTest {
 
     private static final String TOKEN = "Bearer e2e-admin-token";
-    private static String databaseName;
 
-    static final DropwizardAppExtension<BridgeConfiguration> APP = new DropwizardAppExtension<>(
-            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-config.yml"),
-            ConfigOverride.config("dataDirectory", HostileDeviceEndToEndTest::temporaryDataDirectory),
-            ConfigOverride.config("database.jdbcUrl", HostileDeviceEndToEndTest::freshDatabase),
-            ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
-            ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
+    private static final FreshBridgeApp BRIDGE = new FreshBridgeApp("e2e-config.yml", "bridge_hostile");
+    static final DropwizardAppExtension<BridgeConfiguration> APP = BRIDGE.extension();
 
     private final List<AutoCloseable> clients = new ArrayList<>();
 
-    private static String temporaryDataDirectory() {
-        try {
-            return Files.createTempDirectory("bridge-hostile-").toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String freshDatabase() {
-        databaseName = TestPostgres.shared().createDatabase("bridge_hostile");
-        return TestPostgres.shared().jdbcUrl(databaseName);
-    }
-
     @AfterAll
     static void dropDatabase() {
-        if (databaseName != null) {
-            TestPostgres.shared().dropDatabase(databaseName);
-        }
+        BRIDGE.dropDatabase();
     }
 
     @AfterEach
@@ -175,16 +150,7 @@ class HostileDeviceEndToEndTest {
         int[] granted = watcher.subscribe(new String[] {"#", "+/+", "admin/secret"}, new int[] {1, 1, 1})
                 .getGrantedQos();
         assertThat(granted).containsExactly(1, 1, 0x87);
-        watcher.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
-            @Override public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse response) { }
-            @Override public void mqttErrorOccurred(MqttException exception) { }
-            @Override public void messageArrived(String topic, MqttMessage message) {
-                received.add(topic);
-            }
-            @Override public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) { }
-            @Override public void connectComplete(boolean reconnect, String serverURI) { }
-            @Override public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties properties) { }
-        });
+        watcher.setCallback(new PahoV5Collector((topic, message) -> received.add(topic)));
         watcher.publish("admin/secret", new MqttMessage("s".getBytes(StandardCharsets.UTF_8), 1, false, null));
         watcher.publish("admin/public", new MqttMessage("p".getBytes(StandardCharsets.UTF_8), 1, false, null));
         await().atMost(Duration.ofSeconds(10)).until(() -> received.contains("admin/public"));

@@ -2,6 +2,7 @@ package io.mqttbridge.benchmarks.kafka;
 
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.kafka.cluster.ClusterConfig;
 import io.mqttbridge.kafka.embedded.EmbeddedKafka;
 import io.mqttbridge.kafka.embedded.EmbeddedKafkaConfig;
@@ -9,20 +10,16 @@ import io.mqttbridge.kafka.embedded.KafkaExitGuard;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.testing.ClusterNode;
 import io.mqttbridge.testing.kafka.TestKafka;
+import io.mqttbridge.testing.mqtt.PahoV5Collector;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
  * Not a test: two cluster nodes on an embedded Kafka of their own, for docs/BENCHMARKS.md.
@@ -111,32 +108,20 @@ public final class ClusterBenchmark {
                 sorted[rounds / 2], sorted[Math.min(rounds - 1, rounds * 9 / 10)], sorted[rounds - 1], all);
     }
 
-    private record OnDisconnect(CompletableFuture<Long> kicked) implements MqttCallback {
+    /** Takes the time the moment the server's DISCONNECT for a takeover (0x8E) arrives. */
+    private static final class OnDisconnect extends PahoV5Collector {
+        private final CompletableFuture<Long> kicked;
+
+        OnDisconnect(CompletableFuture<Long> kicked) {
+            this.kicked = kicked;
+        }
+
         @Override
         public void disconnected(MqttDisconnectResponse response) {
-            if (response.getReturnCode() == 0x8E) {
+            if (response.getReturnCode() == MqttReasonCode.SESSION_TAKEN_OVER) {
                 kicked.complete(System.nanoTime());
             }
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverUri) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            super.disconnected(response);
         }
     }
 }

@@ -11,21 +11,19 @@ import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.db.testing.TestDatabase;
+import io.mqttbridge.testing.mqtt.PahoV3Collector;
+import io.mqttbridge.testing.mqtt.PahoV5Collector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -112,21 +110,8 @@ class BrokerRestartTest {
             }
             client.close(true);
         });
-        client.setCallback(new MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                sink.add(new Received(topic, new String(message.getPayload(), StandardCharsets.UTF_8),
-                        message.getQos(), message.isRetained()));
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
+        client.setCallback(new PahoV3Collector((topic, message) -> sink.add(new Received(topic,
+                new String(message.getPayload(), StandardCharsets.UTF_8), message.getQos(), message.isRetained()))));
         return client;
     }
 
@@ -241,32 +226,7 @@ class BrokerRestartTest {
             }
             client.close(true);
         });
-        client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
-            @Override
-            public void disconnected(MqttDisconnectResponse response) {
-            }
-
-            @Override
-            public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException exception) {
-            }
-
-            @Override
-            public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-                sink.add(message);
-            }
-
-            @Override
-            public void deliveryComplete(IMqttToken token) {
-            }
-
-            @Override
-            public void connectComplete(boolean reconnect, String serverUri) {
-            }
-
-            @Override
-            public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            }
-        });
+        client.setCallback(new PahoV5Collector((topic, message) -> sink.add(message)));
         client.connect(options);
         return client;
     }

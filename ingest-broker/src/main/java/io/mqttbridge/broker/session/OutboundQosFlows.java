@@ -6,13 +6,11 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.RoutedMessage;
-import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -26,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
  * PUBLISH -> PUBACK for QoS 1; PUBLISH -> PUBREC -> PUBREL -> PUBCOMP for QoS 2, resent with DUP (or
  * the PUBREL again) on a new connection [MQTT-4.4.0-1]; plus the queue in front of them, which waits
  * for the client's window (its receive maximum) or for the client to come back, and which QoS 0
- * messages share so that order is kept.
+ * messages share so that order is kept. The queue's bounds and accounting are {@link OutboundQueue},
+ * what a full queue does is {@link QueueOverflow}.
  *
  * <p>While the session is persistent, every QoS 1/2 message it holds is also written through to a
  * {@link MessageLog}: appended when queued (or restated when PUBREC arrives) and acknowledged when
@@ -47,26 +46,16 @@ public final class OutboundQosFlows {
         void acknowledge(long sequence);
     }
 
-    private static final int INITIAL_QUEUE_CAPACITY = 4;
-    private static final Map<Integer, Pending> NO_INFLIGHT = Collections.emptyMap();
-
-    /* Per queued message, beyond payload and topic: the entry, the routed message, headers. */
-    private static final int QUEUED_MESSAGE_OVERHEAD_BYTES = 96;
+    private static final Map<Integer, OutboundDelivery> NO_INFLIGHT = Collections.emptyMap();
 
     private final Session session;
     private final BrokerMetrics metrics;
-    private final int maxQueued;
-    private final long maxQueuedBytes;
-    private final QueueOverflowPolicy overflowPolicy;
-    /* Created by the first message to queue: an idle subscriber-less session never has one. */
-    private ArrayDeque<Pending> queue;
+    private final OutboundQueue queue;
+    private final QueueOverflow overflow;
     /* Created by the first QoS 1/2 message sent. */
-    private Map<Integer, Pending> inflight = NO_INFLIGHT;
+    private Map<Integer, OutboundDelivery> inflight = NO_INFLIGHT;
     private int nextPacketId = 1;
-    /* Written on the session's executor only; volatile so that the REST API can read them. */
-    private volatile long queuedBytes;
-    private volatile long overflowDrops;
-    private volatile int queuedCount;
+    /* Written on the session's executor only; volatile so that the REST API can read it. */
     private volatile int inflightCount;
     private long nextSequence = 1;
     /* Null while the session is not persistent: then nothing is written through. */
@@ -80,9 +69,8 @@ public final class OutboundQosFlows {
                      QueueOverflowPolicy overflowPolicy) {
         this.session = session;
         this.metrics = metrics;
-        this.maxQueued = maxQueued;
-        this.maxQueuedBytes = maxQueuedBytes;
-        this.overflowPolicy = overflowPolicy;
+        this.queue = new OutboundQueue(metrics, maxQueued, maxQueuedBytes);
+        this.overflow = new QueueOverflow(overflowPolicy, metrics);
     }
 
     /**
@@ -93,14 +81,12 @@ public final class OutboundQosFlows {
         boolean starting = log == null && messageLog != null;
         log = messageLog;
         if (starting) {
-            for (Pending p : inflight.values()) {
+            for (OutboundDelivery p : inflight.values()) {
                 log.append(p.toStored());
             }
-            if (queue != null) {
-                for (Pending p : queue) {
-                    if (p.qos > 0) {
-                        log.append(p.toStored());
-                    }
+            for (OutboundDelivery p : queue) {
+                if (p.qos > 0) {
+                    log.append(p.toStored());
                 }
             }
         }
@@ -125,71 +111,35 @@ public final class OutboundQosFlows {
             metrics.dropped(DropReason.QOS0_OFFLINE);
             return null;
         }
-        if (current == null && maxQueued == 0) {
-            overflowed();
+        if (current == null && queue.holdsNothingOffline()) {
+            overflow.counted();
             return null;
         }
-        ArrayDeque<Pending> waiting = writableQueue();
-        Pending pending = new Pending(message, qos, retain, subscriptionIds, nextSequence++);
+        OutboundDelivery pending = new OutboundDelivery(message, qos, retain, subscriptionIds, nextSequence++);
         pending.sharedGroup = sharedGroup;
-        if (isFull(waiting, pending.bytes)) {
-            switch (overflowPolicy) {
-                case DROP_OLDEST -> {
-                    while (!waiting.isEmpty() && isFull(waiting, pending.bytes)) {
-                        Pending dropped = waiting.pollFirst();
-                        removed(dropped);
-                        overflowed();
-                        forget(dropped);
-                    }
-                }
-                case DROP_NEWEST -> {
-                    overflowed();
+        if (queue.isFull(pending.bytes)) {
+            switch (overflow.onFull(queue, pending, current, this::forget)) {
+                case ROOM_MADE -> { }
+                case DROPPED -> {
                     pump(current);
                     return null;
                 }
-                case DISCONNECT -> {
-                    overflowed();
-                    if (current != null) {
-                        metrics.slowSubscriberDisconnected();
-                        current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
-                    }
+                case DISCONNECTED -> {
                     return null;
                 }
             }
         }
         CompletableFuture<Void> stored = log != null && qos > 0 ? log.append(pending.toStored()) : null;
-        waiting.addLast(pending);
-        added(pending);
+        queue.addLast(pending);
         pump(current);
         return stored;
     }
 
     /** A QoS 1/2 message left the session (complete or dropped): its written-through copy goes too. */
-    private void forget(Pending pending) {
+    private void forget(OutboundDelivery pending) {
         if (log != null && pending.qos > 0) {
             log.acknowledge(pending.sequence);
         }
-    }
-
-    private boolean isFull(ArrayDeque<Pending> waiting, long incomingBytes) {
-        return (maxQueued > 0 && waiting.size() >= maxQueued) || queuedBytes + incomingBytes > maxQueuedBytes;
-    }
-
-    private void overflowed() {
-        overflowDrops++;
-        metrics.dropped(DropReason.QUEUE_FULL);
-    }
-
-    private void added(Pending pending) {
-        queuedBytes += pending.bytes;
-        queuedCount = queue.size();
-        metrics.queued(1);
-    }
-
-    private void removed(Pending pending) {
-        queuedBytes -= pending.bytes;
-        queuedCount = queue.size();
-        metrics.queued(-1);
     }
 
     /** Sends queued messages while the client's window and the socket allow. */
@@ -199,15 +149,15 @@ public final class OutboundQosFlows {
 
     private void pump(ClientConnection current) {
         inflightCount = inflight.size();
-        if (current == null || queue == null) {
+        if (current == null) {
             return;
         }
         while (!queue.isEmpty() && current.channel().isWritable()) {
-            Pending head = queue.peekFirst();
+            OutboundDelivery head = queue.peekFirst();
             if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
                 break;
             }
-            removed(queue.pollFirst());
+            queue.pollFirst();
             if (head.qos > 0) {
                 head.packetId = nextPacketId();
             }
@@ -226,9 +176,9 @@ public final class OutboundQosFlows {
      */
     void resume() {
         ClientConnection current = session.connection();
-        Iterator<Pending> resend = inflight.values().iterator();
+        Iterator<OutboundDelivery> resend = inflight.values().iterator();
         while (resend.hasNext()) {
-            Pending pending = resend.next();
+            OutboundDelivery pending = resend.next();
             if (pending.released) {
                 writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
             } else if (current.writePublish(pending.message, pending.qos, pending.retain,
@@ -243,7 +193,7 @@ public final class OutboundQosFlows {
     /** PUBACK from the client: the QoS 1 flow ends and the window has room for one more. */
     public void onPubAck(int packetId) {
         ClientConnection current = session.connection();
-        Pending pending = inflight.get(packetId);
+        OutboundDelivery pending = inflight.get(packetId);
         if (pending != null && pending.qos == 1) {
             inflight.remove(packetId);
             forget(pending);
@@ -257,7 +207,7 @@ public final class OutboundQosFlows {
      */
     public void onPubRec(int packetId, int reasonCode) {
         ClientConnection current = session.connection();
-        Pending pending = inflight.get(packetId);
+        OutboundDelivery pending = inflight.get(packetId);
         if (pending == null || pending.qos != 2) {
             if (current != null) {
                 writePubrel(current, packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
@@ -285,7 +235,7 @@ public final class OutboundQosFlows {
     /** PUBCOMP from the client: the QoS 2 flow ends. */
     public void onPubComp(int packetId) {
         ClientConnection current = session.connection();
-        Pending pending = inflight.get(packetId);
+        OutboundDelivery pending = inflight.get(packetId);
         if (pending != null && pending.released) {
             inflight.remove(packetId);
             forget(pending);
@@ -295,19 +245,7 @@ public final class OutboundQosFlows {
 
     /** QoS 0 messages are not kept for a client that went away. */
     void dropQos0Queued() {
-        if (queue == null) {
-            return;
-        }
-        queue.removeIf(p -> {
-            if (p.qos == 0) {
-                queuedBytes -= p.bytes;
-                metrics.queued(-1);
-                metrics.dropped(DropReason.QOS0_OFFLINE);
-                return true;
-            }
-            return false;
-        });
-        queuedCount = queue.size();
+        queue.dropQos0();
     }
 
     /** The session ended: nothing is delivered any more. */
@@ -318,28 +256,19 @@ public final class OutboundQosFlows {
      * go. In the order they came.
      */
     List<SharedMessage> takeShared() {
-        List<Pending> taken = new ArrayList<>(0);
-        for (Iterator<Pending> it = inflight.values().iterator(); it.hasNext(); ) {
-            Pending pending = it.next();
+        List<OutboundDelivery> taken = new ArrayList<>(0);
+        for (Iterator<OutboundDelivery> it = inflight.values().iterator(); it.hasNext(); ) {
+            OutboundDelivery pending = it.next();
             if (pending.sharedGroup != null && !pending.released) {
                 it.remove();
                 taken.add(pending);
             }
         }
-        if (queue != null) {
-            for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-                Pending pending = it.next();
-                if (pending.sharedGroup != null && pending.qos > 0) {
-                    it.remove();
-                    removed(pending);
-                    taken.add(pending);
-                }
-            }
-        }
+        taken.addAll(queue.takeIf(pending -> pending.sharedGroup != null && pending.qos > 0));
         inflightCount = inflight.size();
         taken.sort(java.util.Comparator.comparingLong(pending -> pending.sequence));
         List<SharedMessage> messages = new ArrayList<>(taken.size());
-        for (Pending pending : taken) {
+        for (OutboundDelivery pending : taken) {
             forget(pending);
             messages.add(new SharedMessage(pending.message.message(), pending.sharedGroup));
         }
@@ -347,12 +276,7 @@ public final class OutboundQosFlows {
     }
 
     void clear() {
-        if (queue != null) {
-            metrics.queued(-queue.size());
-            queue.clear();
-            queuedBytes = 0;
-            queuedCount = 0;
-        }
+        queue.clear();
         inflight.clear();
         inflightCount = 0;
     }
@@ -367,7 +291,7 @@ public final class OutboundQosFlows {
             nextSequence = Math.max(nextSequence, message.sequence() + 1);
         }
         for (PendingMessage message : stored) {
-            Pending pending = new Pending(RoutedMessage.of(message.message()), message.qos(),
+            OutboundDelivery pending = new OutboundDelivery(RoutedMessage.of(message.message()), message.qos(),
                     message.message().retain(),
                     message.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray(),
                     message.sequence() > 0 ? message.sequence() : nextSequence++);
@@ -376,8 +300,7 @@ public final class OutboundQosFlows {
             if (message.packetId() > 0) {
                 writableInflight().put(message.packetId(), pending);
             } else {
-                writableQueue().addLast(pending);
-                added(pending);
+                queue.addLast(pending);
             }
         }
         inflightCount = inflight.size();
@@ -386,14 +309,12 @@ public final class OutboundQosFlows {
     /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages. */
     List<PendingMessage> toStored() {
         List<PendingMessage> stored = new ArrayList<>();
-        for (Pending p : inflight.values()) {
+        for (OutboundDelivery p : inflight.values()) {
             stored.add(p.toStored());
         }
-        if (queue != null) {
-            for (Pending p : queue) {
-                if (p.qos > 0) {
-                    stored.add(p.toStored());
-                }
+        for (OutboundDelivery p : queue) {
+            if (p.qos > 0) {
+                stored.add(p.toStored());
             }
         }
         return stored;
@@ -401,26 +322,19 @@ public final class OutboundQosFlows {
 
     /** What waits for the client now; safe from any thread (a recent view, not a consistent one). */
     DeliveryState state() {
-        return new DeliveryState(queuedCount, queuedBytes, inflightCount, overflowDrops);
+        return new DeliveryState(queue.count(), queue.bytes(), inflightCount, overflow.drops());
     }
 
     /** How many messages wait for the client (queued plus unacknowledged). */
     int count() {
-        return (queue == null ? 0 : queue.size()) + inflight.size();
+        return queue.size() + inflight.size();
     }
 
     private static void writePubrel(ClientConnection current, int packetId, int reasonCode) {
         current.writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, reasonCode);
     }
 
-    private ArrayDeque<Pending> writableQueue() {
-        if (queue == null) {
-            queue = new ArrayDeque<>(INITIAL_QUEUE_CAPACITY);
-        }
-        return queue;
-    }
-
-    private Map<Integer, Pending> writableInflight() {
+    private Map<Integer, OutboundDelivery> writableInflight() {
         if (inflight == NO_INFLIGHT) {
             inflight = new LinkedHashMap<>();
         }
@@ -434,36 +348,6 @@ public final class OutboundQosFlows {
             if (!inflight.containsKey(candidate)) {
                 return candidate;
             }
-        }
-    }
-
-    private static final class Pending {
-        final RoutedMessage message;
-        final int qos;
-        final boolean retain;
-        final int[] subscriptionIds;
-        final int bytes;
-        final long sequence;
-        int packetId;
-        boolean released;
-        String sharedGroup;
-
-        Pending(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, long sequence) {
-            this.bytes = message.payload().readableBytes() + message.topicUtf8().length
-                    + QUEUED_MESSAGE_OVERHEAD_BYTES;
-            this.message = message;
-            this.qos = qos;
-            this.retain = retain;
-            this.subscriptionIds = subscriptionIds;
-            this.sequence = sequence;
-        }
-
-        PendingMessage toStored() {
-            List<Integer> ids = new ArrayList<>(subscriptionIds.length);
-            for (int id : subscriptionIds) {
-                ids.add(id);
-            }
-            return new PendingMessage(message.message(), qos, packetId, released, ids, sequence);
         }
     }
 }

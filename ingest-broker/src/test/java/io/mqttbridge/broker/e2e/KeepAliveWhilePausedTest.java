@@ -8,10 +8,10 @@ import io.mqttbridge.broker.e2e.DurableAckTest.ManualSink;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.testing.mqtt.PahoV3Collector;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -48,12 +47,8 @@ class KeepAliveWhilePausedTest {
             throws Exception {
         sink.accepting = false;
         MqttAsyncClient client = new MqttAsyncClient(broker.tcpUri(), "paused-v3", new MemoryPersistence());
-        AtomicReference<Throwable> lost = new AtomicReference<>();
-        client.setCallback(new MqttCallback() {
-            @Override public void connectionLost(Throwable cause) { lost.set(cause); }
-            @Override public void messageArrived(String topic, MqttMessage message) { }
-            @Override public void deliveryComplete(IMqttDeliveryToken token) { }
-        });
+        PahoV3Collector collected = new PahoV3Collector();
+        client.setCallback(collected);
         MqttConnectOptions options = new MqttConnectOptions();
         options.setKeepAliveInterval(1);
         options.setCleanSession(true);
@@ -65,7 +60,7 @@ class KeepAliveWhilePausedTest {
         await().until(() -> sink.futures.size() == 1);
 
         await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6))
-                .until(() -> lost.get() == null && client.isConnected()
+                .until(() -> collected.lost() == null && client.isConnected()
                         && broker.broker.connection("paused-v3").isPresent());
 
         sink.accepting = true;
@@ -73,7 +68,7 @@ class KeepAliveWhilePausedTest {
         sink.futures.get(0).complete(null);
         token.waitForCompletion(5000);
         assertThat(token.isComplete()).isTrue();
-        assertThat(lost.get()).isNull();
+        assertThat(collected.lost()).isNull();
         client.disconnect().waitForCompletion(5000);
         client.close();
     }

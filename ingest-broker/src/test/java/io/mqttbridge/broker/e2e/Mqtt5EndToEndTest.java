@@ -7,12 +7,9 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.unsuback.Mqtt5UnsubAckReasonCode;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
+import io.mqttbridge.testing.mqtt.PahoV5Collector;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -136,32 +133,7 @@ class Mqtt5EndToEndTest {
     void overlappingSubscriptionsDeliverOnceAtMaxQosWithEverySubscriptionIdentifier() throws Exception {
         List<MqttMessage> received = new CopyOnWriteArrayList<>();
         MqttAsyncClient paho = new MqttAsyncClient(broker.tcpUri(), "overlap", new MemoryPersistence());
-        paho.setCallback(new MqttCallback() {
-            @Override
-            public void disconnected(MqttDisconnectResponse response) {
-            }
-
-            @Override
-            public void mqttErrorOccurred(MqttException exception) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                received.add(message);
-            }
-
-            @Override
-            public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {
-            }
-
-            @Override
-            public void connectComplete(boolean reconnect, String serverURI) {
-            }
-
-            @Override
-            public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            }
-        });
+        paho.setCallback(new PahoV5Collector((topic, message) -> received.add(message)));
         paho.connect().waitForCompletion(5000);
         MqttProperties first = new MqttProperties();
         first.setSubscriptionIdentifier(7);
@@ -184,34 +156,10 @@ class Mqtt5EndToEndTest {
 
     @Test
     void takenOverAndAdministrativelyDisconnectedClientsGetReasonCodes() throws Exception {
-        List<Integer> codes = new CopyOnWriteArrayList<>();
+        PahoV5Collector collected = new PahoV5Collector();
+        List<Integer> codes = collected.disconnectCodes();
         MqttAsyncClient paho = new MqttAsyncClient(broker.tcpUri(), "victim", new MemoryPersistence());
-        paho.setCallback(new MqttCallback() {
-            @Override
-            public void disconnected(MqttDisconnectResponse response) {
-                codes.add(response.getReturnCode());
-            }
-
-            @Override
-            public void mqttErrorOccurred(MqttException exception) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-            }
-
-            @Override
-            public void deliveryComplete(IMqttToken token) {
-            }
-
-            @Override
-            public void connectComplete(boolean reconnect, String serverURI) {
-            }
-
-            @Override
-            public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            }
-        });
+        paho.setCallback(collected);
         paho.connect().waitForCompletion(5000);
         Mqtt5BlockingClient thief = client("victim");
         thief.connect();

@@ -1,11 +1,9 @@
 package io.mqttbridge.broker.e2e;
 
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
+import io.mqttbridge.testing.mqtt.PahoV3Collector;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,21 +48,8 @@ class PahoV3EndToEndTest {
     private MqttClient client(String id, boolean clean, List<Received> sink) throws MqttException {
         MqttClient client = new MqttClient(broker.tcpUri(), id, new MemoryPersistence());
         clients.add(client);
-        client.setCallback(new MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                sink.add(new Received(topic, new String(message.getPayload()), message.getQos(), message.isRetained(),
-                        message.isDuplicate()));
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
+        client.setCallback(new PahoV3Collector((topic, message) -> sink.add(new Received(topic,
+                new String(message.getPayload()), message.getQos(), message.isRetained(), message.isDuplicate()))));
         MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(clean);
         options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
@@ -122,20 +107,8 @@ class PahoV3EndToEndTest {
 
         MqttClient again = new MqttClient(broker.tcpUri(), "durable", new MemoryPersistence());
         clients.add(again);
-        again.setCallback(new MqttCallback() {
-            @Override
-            public void connectionLost(Throwable cause) {
-            }
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                received.add(new Received(topic, new String(message.getPayload()), message.getQos(), false, false));
-            }
-
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
+        again.setCallback(new PahoV3Collector((topic, message) -> received.add(new Received(topic,
+                new String(message.getPayload()), message.getQos(), false, false))));
         MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(false);
         var token = again.connectWithResult(options);

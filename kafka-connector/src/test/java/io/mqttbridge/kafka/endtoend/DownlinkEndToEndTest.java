@@ -19,10 +19,10 @@ import io.mqttbridge.kafka.downlink.KafkaDownlink;
 import io.mqttbridge.kafka.testing.MirroredBroker;
 import io.mqttbridge.testing.kafka.KafkaTestClients;
 import io.mqttbridge.testing.kafka.TestKafka;
+import io.mqttbridge.testing.mqtt.PahoV3Collector;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -31,11 +31,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -76,14 +73,14 @@ class DownlinkEndToEndTest {
             producer.send(record("offline-dev", "close")).get();
         }
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> online.received.contains("open"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> online.received.payloads().contains("open"));
         await("the offset after the queued offline message to be committed").atMost(Duration.ofSeconds(30))
                 .until(() -> Long.valueOf(2).equals(committedOffset()));
-        assertThat(offline.received).isEmpty();
+        assertThat(offline.received.payloads()).isEmpty();
 
         offline.reconnect();
-        await().atMost(Duration.ofSeconds(30)).until(() -> offline.received.contains("close"));
-        assertThat(online.received).containsExactly("open");
+        await().atMost(Duration.ofSeconds(30)).until(() -> offline.received.payloads().contains("close"));
+        assertThat(online.received.payloads()).containsExactly("open");
         online.client.disconnect();
         offline.client.disconnect();
     }
@@ -132,7 +129,7 @@ class DownlinkEndToEndTest {
         broker.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> Long.valueOf(1).equals(committedOffset()));
         Device late = Device.subscribe(broker.port(), "late-dev", true);
-        await().atMost(Duration.ofSeconds(10)).until(() -> late.received.contains("reboot"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> late.received.payloads().contains("reboot"));
         late.client.disconnect();
     }
 
@@ -158,7 +155,7 @@ class DownlinkEndToEndTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> Long.valueOf(1).equals(committedOffset()));
         Device again = Device.connect(broker.port(), "restart-dev", false);
-        await().atMost(Duration.ofSeconds(10)).until(() -> again.received.contains("after-restart"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> again.received.payloads().contains("after-restart"));
         again.client.disconnect();
     }
 
@@ -192,15 +189,15 @@ class DownlinkEndToEndTest {
     }
 
     /** A Paho 3.1.1 device subscribed to {@code cmd/<its id>} with QoS 1. */
-    private static final class Device implements MqttCallback {
+    private static final class Device {
 
-        final List<String> received = new CopyOnWriteArrayList<>();
+        final PahoV3Collector received = new PahoV3Collector();
         final MqttClient client;
         private final MqttConnectOptions options = new MqttConnectOptions();
 
         private Device(int port, String id, boolean cleanSession) throws Exception {
             client = new MqttClient("tcp://127.0.0.1:" + port, id, new MemoryPersistence());
-            client.setCallback(this);
+            client.setCallback(received);
             options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
             options.setCleanSession(cleanSession);
         }
@@ -219,19 +216,6 @@ class DownlinkEndToEndTest {
 
         void reconnect() throws Exception {
             client.connect(options);
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            received.add(new String(message.getPayload(), UTF_8));
-        }
-
-        @Override
-        public void connectionLost(Throwable cause) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttDeliveryToken token) {
         }
     }
 }

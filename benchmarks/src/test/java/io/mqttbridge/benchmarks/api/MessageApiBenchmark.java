@@ -1,11 +1,11 @@
-package io.mqttbridge.api.bench;
+package io.mqttbridge.benchmarks.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.configuration.ResourceConfigurationSourceProvider;
 import io.dropwizard.testing.ConfigOverride;
-import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.mqttbridge.api.BridgeApplication;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * run (skipped unless {@code -Dbenchmark=true}); prints its results, asserts only that each request
  * succeeded and found messages.
  *
- * <pre>mvn -B -pl analytics-api -am test -Dtest=MessageApiBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbenchmark=true</pre>
+ * <pre>mvn -B -pl benchmarks -am test -Dtest=MessageApiBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbenchmark=true</pre>
  */
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
 class MessageApiBenchmark {
@@ -57,8 +57,9 @@ class MessageApiBenchmark {
     @Order(2)
     static final DropwizardExtensionsSupport dropwizard = new DropwizardExtensionsSupport();
 
+    // e2e-config.yml comes from analytics-api's test jar: read as a class path resource, not a file
     static final DropwizardAppExtension<BridgeConfiguration> APP = new DropwizardAppExtension<>(
-            BridgeApplication.class, ResourceHelpers.resourceFilePath("e2e-config.yml"),
+            BridgeApplication.class, "e2e-config.yml", new ResourceConfigurationSourceProvider(),
             ConfigOverride.config("dataDirectory", MessageApiBenchmark::temporaryDataDirectory),
             ConfigOverride.config("database.jdbcUrl", () -> db.config().getJdbcUrl()),
             ConfigOverride.config("database.user", () -> db.config().getUser()),

@@ -1,4 +1,4 @@
-package io.mqttbridge.api.bench;
+package io.mqttbridge.benchmarks.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * (its log line) and the process's memory. Not part of the normal test run (skipped unless
  * {@code -Dbenchmark=true}); asserts only that every session was restored.
  *
- * <pre>mvn -B -pl analytics-api -am test -Dtest=SessionRestoreBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbenchmark=true</pre>
+ * <pre>mvn -B -pl benchmarks -am test -Dtest=SessionRestoreBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbenchmark=true</pre>
  */
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
 class SessionRestoreBenchmark {

@@ -1,0 +1,44 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One message on its way to a session's client: queued, or sent and not yet acknowledged (then with
+ * its packet id, and {@code released} once PUBREC came for QoS 2). Owned by {@link OutboundQosFlows};
+ * confined to the session's executor.
+ */
+final class OutboundDelivery {
+    final RoutedMessage message;
+    final int qos;
+    final boolean retain;
+    final int[] subscriptionIds;
+    /** What it counts against the queue's byte bound ({@link OutboundQueue#bytesOf}). */
+    final int bytes;
+    /** Its number in the session's write-through log. */
+    final long sequence;
+    int packetId;
+    boolean released;
+    /** The shared subscription group it came through, or {@code null}. */
+    String sharedGroup;
+
+    OutboundDelivery(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, long sequence) {
+        this.bytes = OutboundQueue.bytesOf(message);
+        this.message = message;
+        this.qos = qos;
+        this.retain = retain;
+        this.subscriptionIds = subscriptionIds;
+        this.sequence = sequence;
+    }
+
+    PendingMessage toStored() {
+        List<Integer> ids = new ArrayList<>(subscriptionIds.length);
+        for (int id : subscriptionIds) {
+            ids.add(id);
+        }
+        return new PendingMessage(message.message(), qos, packetId, released, ids, sequence);
+    }
+}

@@ -1,0 +1,160 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.netty.RoutedMessage;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The queue in front of a session's outbound flows and its accounting: how many messages and bytes
+ * wait, against the bounds {@code maxQueuedMessagesPerSession} and {@code maxQueuedBytesPerSession},
+ * kept in step with the {@code mqtt.messages.queued} gauge. What to do when it is full is {@link
+ * QueueOverflow}'s business.
+ *
+ * <p>Threading: written on the session's executor only; {@link #count()} and {@link #bytes()} may be
+ * read from any thread (a recent value).
+ */
+final class OutboundQueue implements Iterable<OutboundDelivery> {
+
+    private static final int INITIAL_CAPACITY = 4;
+
+    /* Per queued message, beyond payload and topic: the entry, the routed message, headers. */
+    private static final int MESSAGE_OVERHEAD_BYTES = 96;
+
+    private final BrokerMetrics metrics;
+    private final int maxMessages;
+    private final long maxBytes;
+    /* Created by the first message to queue: an idle subscriber-less session never has one. */
+    private ArrayDeque<OutboundDelivery> queue;
+    /* Volatile so that the REST API can read them. */
+    private volatile long bytes;
+    private volatile int count;
+
+    /**
+     * @param maxMessages the bound in messages; 0: no bound in messages, and nothing is queued while
+     *     the client is away
+     * @param maxBytes the bound in bytes, as {@link #bytesOf} counts them
+     */
+    OutboundQueue(BrokerMetrics metrics, int maxMessages, long maxBytes) {
+        this.metrics = metrics;
+        this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
+    }
+
+    /** What a message counts against the byte bound: payload, topic and a fixed overhead. */
+    static int bytesOf(RoutedMessage message) {
+        return message.payload().readableBytes() + message.topicUtf8().length + MESSAGE_OVERHEAD_BYTES;
+    }
+
+    /** A bound of 0 messages: nothing waits for a client that is away. */
+    boolean holdsNothingOffline() {
+        return maxMessages == 0;
+    }
+
+    /** Whether one more message of {@code incomingBytes} would pass a bound. */
+    boolean isFull(long incomingBytes) {
+        return (maxMessages > 0 && size() >= maxMessages) || bytes + incomingBytes > maxBytes;
+    }
+
+    void addLast(OutboundDelivery delivery) {
+        if (queue == null) {
+            queue = new ArrayDeque<>(INITIAL_CAPACITY);
+        }
+        queue.addLast(delivery);
+        bytes += delivery.bytes;
+        count = queue.size();
+        metrics.queued(1);
+    }
+
+    /** The oldest message, taken out of the queue and its accounting; {@code null} when empty. */
+    OutboundDelivery pollFirst() {
+        OutboundDelivery first = queue == null ? null : queue.pollFirst();
+        if (first != null) {
+            bytes -= first.bytes;
+            count = queue.size();
+            metrics.queued(-1);
+        }
+        return first;
+    }
+
+    /** The oldest message, left in the queue; {@code null} when empty. */
+    OutboundDelivery peekFirst() {
+        return queue == null ? null : queue.peekFirst();
+    }
+
+    boolean isEmpty() {
+        return queue == null || queue.isEmpty();
+    }
+
+    int size() {
+        return queue == null ? 0 : queue.size();
+    }
+
+    /** QoS 0 messages are not kept for a client that went away: each is counted as dropped. */
+    void dropQos0() {
+        if (queue == null) {
+            return;
+        }
+        queue.removeIf(delivery -> {
+            if (delivery.qos == 0) {
+                bytes -= delivery.bytes;
+                metrics.queued(-1);
+                metrics.dropped(DropReason.QOS0_OFFLINE);
+                return true;
+            }
+            return false;
+        });
+        count = queue.size();
+    }
+
+    /** Takes the messages that match out of the queue and its accounting; oldest first. */
+    List<OutboundDelivery> takeIf(Predicate<OutboundDelivery> match) {
+        List<OutboundDelivery> taken = new ArrayList<>(0);
+        if (queue == null) {
+            return taken;
+        }
+        for (Iterator<OutboundDelivery> it = queue.iterator(); it.hasNext(); ) {
+            OutboundDelivery delivery = it.next();
+            if (match.test(delivery)) {
+                it.remove();
+                bytes -= delivery.bytes;
+                count = queue.size();
+                metrics.queued(-1);
+                taken.add(delivery);
+            }
+        }
+        return taken;
+    }
+
+    /** Forgets everything queued (the session ended). */
+    void clear() {
+        if (queue != null) {
+            metrics.queued(-queue.size());
+            queue.clear();
+            bytes = 0;
+            count = 0;
+        }
+    }
+
+    /** Messages queued; safe from any thread. */
+    int count() {
+        return count;
+    }
+
+    /** Their bytes as the bound counts them; safe from any thread. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** Oldest first. */
+    @Override
+    public Iterator<OutboundDelivery> iterator() {
+        return queue == null ? Collections.emptyIterator() : queue.iterator();
+    }
+}

@@ -1,0 +1,84 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.config.QueueOverflowPolicy;
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
+
+import java.util.function.Consumer;
+
+/**
+ * What a session does with a message that finds its {@link OutboundQueue} full, by the configured
+ * {@link QueueOverflowPolicy}: drop the oldest until it fits, drop the new one, or disconnect the
+ * (slow) subscriber. Every message lost to a full queue is counted here, per session and in {@code
+ * mqtt.messages.dropped.queue-full}.
+ *
+ * <p>Threading: written on the session's executor only; {@link #drops()} may be read from any thread.
+ */
+final class QueueOverflow {
+
+    /** What became of the message that found the queue full. */
+    enum Outcome {
+        /** Room was made: queue it. */
+        ROOM_MADE,
+        /** It was dropped; the connection stays. */
+        DROPPED,
+        /** It was dropped and the subscriber disconnected. */
+        DISCONNECTED
+    }
+
+    private final QueueOverflowPolicy policy;
+    private final BrokerMetrics metrics;
+    /* Volatile so that the REST API can read it. */
+    private volatile long drops;
+
+    QueueOverflow(QueueOverflowPolicy policy, BrokerMetrics metrics) {
+        this.policy = policy;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Applies the policy to {@code incoming}, which does not fit into {@code queue}.
+     *
+     * @param current the connection of the session now, or {@code null} while the client is away
+     * @param forget told of each queued message dropped to make room
+     */
+    Outcome onFull(OutboundQueue queue, OutboundDelivery incoming, ClientConnection current,
+                   Consumer<OutboundDelivery> forget) {
+        return switch (policy) {
+            case DROP_OLDEST -> {
+                while (!queue.isEmpty() && queue.isFull(incoming.bytes)) {
+                    OutboundDelivery dropped = queue.pollFirst();
+                    counted();
+                    forget.accept(dropped);
+                }
+                yield Outcome.ROOM_MADE;
+            }
+            case DROP_NEWEST -> {
+                counted();
+                yield Outcome.DROPPED;
+            }
+            case DISCONNECT -> {
+                counted();
+                if (current != null) {
+                    metrics.slowSubscriberDisconnected();
+                    current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
+                }
+                yield Outcome.DISCONNECTED;
+            }
+        };
+    }
+
+    /** One message lost because there was no room for it. */
+    void counted() {
+        drops++;
+        metrics.dropped(DropReason.QUEUE_FULL);
+    }
+
+    /** Messages this session lost to a full queue since it was created; safe from any thread. */
+    long drops() {
+        return drops;
+    }
+}

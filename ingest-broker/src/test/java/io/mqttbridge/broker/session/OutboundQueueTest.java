@@ -1,0 +1,121 @@
+package io.mqttbridge.broker.session;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.PublishedMessage;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OutboundQueueTest {
+
+    private final MetricRegistry registry = new MetricRegistry();
+    private final BrokerMetrics metrics = new BrokerMetrics(registry, () -> 0, () -> 0);
+
+    @Test
+    void countsPayloadTopicAndAFixedOverheadPerMessage() {
+        RoutedMessage message = message("a/b", 10, 1);
+        assertThat(OutboundQueue.bytesOf(message)).isEqualTo(10 + 3 + 96);
+    }
+
+    @Test
+    void keepsCountBytesAndTheQueuedGaugeInStepAcrossAddAndPoll() {
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        OutboundDelivery first = delivery("t/1", 100, 1, 1);
+        OutboundDelivery second = delivery("t/2", 50, 0, 2);
+
+        queue.addLast(first);
+        queue.addLast(second);
+        assertThat(queue.count()).isEqualTo(2);
+        assertThat(queue.bytes()).isEqualTo(first.bytes + second.bytes);
+        assertThat(queued()).isEqualTo(2);
+
+        assertThat(queue.peekFirst()).isSameAs(first);
+        assertThat(queue.pollFirst()).isSameAs(first);
+        assertThat(queue.count()).isEqualTo(1);
+        assertThat(queue.bytes()).isEqualTo(second.bytes);
+        assertThat(queued()).isEqualTo(1);
+    }
+
+    @Test
+    void isFullByMessagesOrByBytes() {
+        OutboundDelivery one = delivery("t", 100, 1, 1);
+        OutboundQueue byMessages = new OutboundQueue(metrics, 1, 1_000_000);
+        assertThat(byMessages.isFull(one.bytes)).isFalse();
+        byMessages.addLast(one);
+        assertThat(byMessages.isFull(1)).isTrue();
+
+        OutboundQueue byBytes = new OutboundQueue(metrics, 0, 2L * one.bytes);
+        byBytes.addLast(one);
+        assertThat(byBytes.isFull(one.bytes)).isFalse();
+        assertThat(byBytes.isFull(one.bytes + 1)).isTrue();
+        assertThat(byBytes.holdsNothingOffline()).isTrue();
+        assertThat(byMessages.holdsNothingOffline()).isFalse();
+    }
+
+    @Test
+    void droppingQos0TakesOnlyThoseOutOfTheAccountingAndCountsThemAsOfflineDrops() {
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        OutboundDelivery qos0 = delivery("t/0", 10, 0, 1);
+        OutboundDelivery qos1 = delivery("t/1", 20, 1, 2);
+        queue.addLast(qos0);
+        queue.addLast(qos1);
+
+        queue.dropQos0();
+
+        List<OutboundDelivery> left = new ArrayList<>();
+        queue.forEach(left::add);
+        assertThat(left).containsExactly(qos1);
+        assertThat(queue.count()).isEqualTo(1);
+        assertThat(queue.bytes()).isEqualTo(qos1.bytes);
+        assertThat(queued()).isEqualTo(1);
+        assertThat(registry.meter(DropReason.QOS0_OFFLINE.metricName()).getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void clearEmptiesTheAccountingAndTheGauge() {
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        queue.addLast(delivery("t/1", 10, 1, 1));
+        queue.addLast(delivery("t/2", 10, 2, 2));
+
+        queue.clear();
+
+        assertThat(queue.isEmpty()).isTrue();
+        assertThat(queue.count()).isZero();
+        assertThat(queue.bytes()).isZero();
+        assertThat(queued()).isZero();
+        assertThat(queue.pollFirst()).isNull();
+    }
+
+    @Test
+    void anUnusedQueueIsEmptyAndIteratesNothing() {
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        assertThat(queue.isEmpty()).isTrue();
+        assertThat(queue.size()).isZero();
+        assertThat(queue.peekFirst()).isNull();
+        assertThat(queue.iterator().hasNext()).isFalse();
+        queue.dropQos0();
+        queue.clear();
+        assertThat(queued()).isZero();
+    }
+
+    private long queued() {
+        return registry.counter(BrokerMetrics.QUEUED).getCount();
+    }
+
+    static OutboundDelivery delivery(String topic, int payloadBytes, int qos, long sequence) {
+        return new OutboundDelivery(message(topic, payloadBytes, qos), qos, false, new int[0], sequence);
+    }
+
+    static RoutedMessage message(String topic, int payloadBytes, int qos) {
+        return RoutedMessage.of(new PublishedMessage(topic, new byte[payloadBytes], qos, false, "publisher", null,
+                null, Instant.now(), MessageProperties.NONE));
+    }
+}

@@ -1,0 +1,81 @@
+package io.mqttbridge.broker.session;
+
+import com.codahale.metrics.MetricRegistry;
+import io.mqttbridge.broker.config.QueueOverflowPolicy;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.session.QueueOverflow.Outcome;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.mqttbridge.broker.session.OutboundQueueTest.delivery;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The policies on a queue without a connection (the client is away); the disconnect of a connected
+ * slow subscriber is covered end to end by {@code e2e.QueueOverflowPolicyTest}.
+ */
+class QueueOverflowTest {
+
+    private final MetricRegistry registry = new MetricRegistry();
+    private final BrokerMetrics metrics = new BrokerMetrics(registry, () -> 0, () -> 0);
+    private final List<OutboundDelivery> forgotten = new ArrayList<>();
+
+    @Test
+    void dropOldestDropsFromTheHeadUntilTheNewMessageFitsAndForgetsEach() {
+        OutboundDelivery first = delivery("t/1", 100, 1, 1);
+        OutboundDelivery second = delivery("t/2", 100, 1, 2);
+        OutboundDelivery third = delivery("t/3", 100, 1, 3);
+        OutboundQueue queue = new OutboundQueue(metrics, 0, 3L * first.bytes);
+        queue.addLast(first);
+        queue.addLast(second);
+        queue.addLast(third);
+        OutboundDelivery big = delivery("t/4", 250, 1, 4);
+        QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DROP_OLDEST, metrics);
+
+        assertThat(overflow.onFull(queue, big, null, forgotten::add)).isEqualTo(Outcome.ROOM_MADE);
+
+        assertThat(forgotten).containsExactly(first, second);
+        assertThat(queue.peekFirst()).isSameAs(third);
+        assertThat(queue.isFull(big.bytes)).isFalse();
+        assertThat(overflow.drops()).isEqualTo(2);
+        assertThat(queueFullDrops()).isEqualTo(2);
+    }
+
+    @Test
+    void dropNewestLeavesTheQueueAsItIs() {
+        OutboundDelivery queued = delivery("t/1", 100, 1, 1);
+        OutboundQueue queue = new OutboundQueue(metrics, 1, 1_000_000);
+        queue.addLast(queued);
+        QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DROP_NEWEST, metrics);
+
+        assertThat(overflow.onFull(queue, delivery("t/2", 100, 1, 2), null, forgotten::add))
+                .isEqualTo(Outcome.DROPPED);
+
+        assertThat(queue.peekFirst()).isSameAs(queued);
+        assertThat(queue.count()).isEqualTo(1);
+        assertThat(forgotten).isEmpty();
+        assertThat(overflow.drops()).isEqualTo(1);
+        assertThat(queueFullDrops()).isEqualTo(1);
+    }
+
+    @Test
+    void disconnectWithoutAConnectionDropsTheMessageAndClosesNothing() {
+        OutboundQueue queue = new OutboundQueue(metrics, 1, 1_000_000);
+        queue.addLast(delivery("t/1", 100, 1, 1));
+        QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DISCONNECT, metrics);
+
+        assertThat(overflow.onFull(queue, delivery("t/2", 100, 1, 2), null, forgotten::add))
+                .isEqualTo(Outcome.DISCONNECTED);
+
+        assertThat(queue.count()).isEqualTo(1);
+        assertThat(overflow.drops()).isEqualTo(1);
+        assertThat(registry.meter(BrokerMetrics.CLOSED_SLOW_SUBSCRIBER).getCount()).isZero();
+    }
+
+    private long queueFullDrops() {
+        return registry.meter(DropReason.QUEUE_FULL.metricName()).getCount();
+    }
+}
