@@ -20,6 +20,7 @@ import io.mqttbridge.broker.pipeline.MqttChannelInitializer;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
+import io.mqttbridge.broker.routing.PendingDeliveries;
 import io.mqttbridge.broker.session.DeliveryState;
 import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.session.Session;
@@ -94,7 +95,7 @@ public final class MqttBroker implements MessagePublisher {
     private final MessageRouter router;
     private final ClusterFabric fabric;
 
-    private final Set<CompletableFuture<Integer>> pendingPublishes = ConcurrentHashMap.newKeySet();
+    private final PendingDeliveries pendingPublishes = new PendingDeliveries();
     private volatile boolean running;
     private MqttServerBootstrap server;
     private final List<MqttChannelInitializer> initializers = new CopyOnWriteArrayList<>();
@@ -328,10 +329,7 @@ public final class MqttBroker implements MessagePublisher {
         server.shutdown();
         server = null;
         initializers.clear();
-        for (CompletableFuture<Integer> pending : pendingPublishes) {
-            pending.completeExceptionally(
-                    new IllegalStateException("MQTT broker stopped before the message reached every session"));
-        }
+        pendingPublishes.failAll();
         LOG.info("MQTT broker stopped");
     }
 
@@ -352,23 +350,7 @@ public final class MqttBroker implements MessagePublisher {
             return CompletableFuture.failedFuture(
                     new IllegalArgumentException("invalid topic name '" + message.topic() + "': " + problem));
         }
-        CompletableFuture<Integer> handed = new CompletableFuture<>();
-        pendingPublishes.add(handed);
-        handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
-        try {
-            CompletableFuture<Integer> count = new CompletableFuture<>();
-            router.routeAndForward(message, count::complete).thenCombine(count, (ignored, n) -> n)
-                    .whenComplete((n, error) -> {
-                        if (error == null) {
-                            handed.complete(n);
-                        } else {
-                            handed.completeExceptionally(error);
-                        }
-                    });
-        } catch (RuntimeException e) {
-            // A session executor refused the task: the broker is stopping.
-            handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
-        }
+        CompletableFuture<Integer> handed = pendingPublishes.track(onHandled -> router.routeAndForward(message, onHandled));
         if (!running) {
             handed.completeExceptionally(new IllegalStateException("MQTT broker stopped"));
         }

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.cluster;
 
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.routing.MessageRouter;
+import io.mqttbridge.broker.routing.PendingDeliveries;
 import io.mqttbridge.broker.session.RecoveredMessages;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
@@ -11,7 +12,6 @@ import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -26,7 +26,7 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
     private final SessionManager sessions;
     private final MessageRouter router;
     private final BooleanSupplier running;
-    private final Set<CompletableFuture<Integer>> pendingPublishes;
+    private final PendingDeliveries pendingPublishes;
     private final Predicate<String> disconnect;
 
     /**
@@ -35,7 +35,7 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
      * @param disconnect disconnects a client with 0x98 administrative action; false when not connected
      */
     public BrokerClusterMember(SessionManager sessions, MessageRouter router, BooleanSupplier running,
-            Set<CompletableFuture<Integer>> pendingPublishes, Predicate<String> disconnect) {
+            PendingDeliveries pendingPublishes, Predicate<String> disconnect) {
         this.sessions = sessions;
         this.router = router;
         this.running = running;
@@ -48,24 +48,8 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
         if (!running.getAsBoolean()) {
             return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
         }
-        CompletableFuture<Integer> handed = new CompletableFuture<>();
-        pendingPublishes.add(handed);
-        handed.whenComplete((count, error) -> pendingPublishes.remove(handed));
-        try {
-            // Complete (and let the inbox commit) once persistent sessions here stored it too.
-            CompletableFuture<Integer> count = new CompletableFuture<>();
-            router.routeForwarded(message, scope, count::complete).thenCombine(count, (ignored, n) -> n)
-                    .whenComplete((n, error) -> {
-                        if (error == null) {
-                            handed.complete(n);
-                        } else {
-                            handed.completeExceptionally(error);
-                        }
-                    });
-        } catch (RuntimeException e) {
-            handed.completeExceptionally(new IllegalStateException("MQTT broker is stopping", e));
-        }
-        return handed;
+        // Complete (and let the inbox commit) once persistent sessions here stored it too.
+        return pendingPublishes.track(onHandled -> router.routeForwarded(message, scope, onHandled));
     }
 
     @Override
