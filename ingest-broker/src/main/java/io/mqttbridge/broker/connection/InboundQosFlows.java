@@ -3,7 +3,6 @@ package io.mqttbridge.broker.connection;
 import io.mqttbridge.broker.connection.ReadSuspension.Reason;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
-import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -15,9 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -33,7 +30,8 @@ import java.util.function.Function;
  * (so a message the sink refused is never delivered, whatever the client does next), in arrival
  * order; for a session that outlives its connection its packet id is then recorded in the session
  * store ({@link Qos2Log}) before PUBREC, so a retransmission after a crash of the node, or on
- * another node, is answered with PUBREC instead of being taken in again.
+ * another node, is answered with PUBREC instead of being taken in again. That routing and recording,
+ * in arrival order, is {@link Qos2Routing}'s; this class keeps the flows and their acknowledgements.
  *
  * <p>Threading: confined to the connection's event loop; sink futures may complete on any thread
  * and their acknowledgements are released back on the event loop. A {@link Qos2Flow} handed to the
@@ -69,11 +67,6 @@ public final class InboundQosFlows {
     private record PendingAck(int packetId, int qos, CompletableFuture<Void> sinkResult, int overrideReasonCode) {
     }
 
-    /** A QoS 2 message waiting, in arrival order, for its sink result before it is routed. */
-    private record PendingRoute(int packetId, Qos2Flow flow, CompletableFuture<Void> sunk,
-                                Function<PublishedMessage, Routed> route) {
-    }
-
     /**
      * A QoS 2 message between PUBLISH and PUBREL; opaque outside this class, where it is only carried
      * from one connection of a session to the next. Its {@code outcome} completes once the message is
@@ -82,8 +75,8 @@ public final class InboundQosFlows {
      */
     public static final class Qos2Flow {
         /* null for a refused message and for a flow restored from the session store. */
-        private final PublishedMessage message;
-        private final CompletableFuture<Void> outcome;
+        final PublishedMessage message;
+        final CompletableFuture<Void> outcome;
         /* The connection's flows that send (or sent) this flow's PUBREC. */
         private volatile InboundQosFlows answeredBy;
 
@@ -106,7 +99,8 @@ public final class InboundQosFlows {
     private final ClientConnection connection;
     /* Created on first use: most connections never publish QoS 1/2, and each connection counts. */
     private ArrayDeque<PendingAck> acks;
-    private ArrayDeque<PendingRoute> routes;
+    /* The QoS 2 messages between the sink and PUBREC; created on the first QoS 2 PUBLISH. */
+    private Qos2Routing routes;
     /* Set when the session outlives this connection. */
     private Qos2Log log;
     private Map<Integer, Qos2Flow> qos2 = NO_FLOWS;
@@ -169,6 +163,11 @@ public final class InboundQosFlows {
         this.log = log;
     }
 
+    /** Where the QoS 2 state is written through now, or {@code null}. */
+    Qos2Log qos2Log() {
+        return log;
+    }
+
     /**
      * The QoS 2 message {@code packetId} (new, or retransmitted after the sink failed to take it) was
      * handed to the sink: once {@code sunk} completes, and every QoS 2 message before it was routed,
@@ -183,54 +182,10 @@ public final class InboundQosFlows {
         Qos2Flow flow = new Qos2Flow(message, new CompletableFuture<>(), this);
         writableQos2().put(packetId, flow);
         if (routes == null) {
-            routes = new ArrayDeque<>(4);
+            routes = new Qos2Routing(this, connection);
         }
-        routes.addLast(new PendingRoute(packetId, flow, sunk, route));
-        if (sunk.isDone()) {
-            routeReady();
-        } else {
-            sunk.whenComplete((ignored, error) -> connection.channel().eventLoop().execute(this::routeReady));
-        }
+        routes.add(packetId, flow, sunk, route);
         awaitSink(packetId, 2, flow.outcome, ackWindow);
-    }
-
-    /* Routes the QoS 2 messages at the head whose sink result is in, in arrival order. */
-    private void routeReady() {
-        PendingRoute head;
-        while ((head = routes.peekFirst()) != null && head.sunk().isDone()) {
-            routes.pollFirst();
-            CompletableFuture<Void> outcome = head.flow().outcome;
-            if (head.sunk().isCompletedExceptionally()) {
-                Throwable cause = causeOf(head.sunk());
-                outcome.completeExceptionally(cause == null ? new IllegalStateException("sink failed") : cause);
-                continue;
-            }
-            Routed routed;
-            try {
-                routed = head.route().apply(head.flow().message);
-            } catch (RuntimeException e) {
-                CompletableFuture<Void> failed = CompletableFuture.failedFuture(e);
-                routed = new Routed(failed, failed);
-            }
-            Qos2Log current = log;
-            int packetId = head.packetId();
-            // Issued right after the subscribers' writes, not after their commit: a crash between Kafka's
-            // ack and this record's commit is the one window left in which a retransmission is taken again.
-            CompletableFuture<Void> recorded = current == null ? routed.stored()
-                    : CompletableFuture.allOf(routed.stored(),
-                            routed.submitted().thenCompose(ignored -> current.received(packetId)));
-            if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
-                outcome.complete(null);
-            } else {
-                recorded.whenComplete((ignored, error) -> {
-                    if (error == null) {
-                        outcome.complete(null);
-                    } else {
-                        outcome.completeExceptionally(error);
-                    }
-                });
-            }
-        }
     }
 
     /**
@@ -319,8 +274,8 @@ public final class InboundQosFlows {
             String reasonString = null;
             if (ack.sinkResult().isCompletedExceptionally()) {
                 failed = true;
-                Throwable cause = causeOf(ack.sinkResult());
-                reason = reasonOf(cause);
+                Throwable cause = SinkFailures.causeOf(ack.sinkResult());
+                reason = SinkFailures.reasonOf(cause);
                 reasonString = cause == null ? null : cause.getMessage();
             }
             if (failed && !mqtt5) {
@@ -376,22 +331,6 @@ public final class InboundQosFlows {
                 connection.info().clientId(), ack.qos(), ack.packetId(), Integer.toHexString(reason), reasonString);
         connection.channel().flush();
         connection.disconnect(MqttReasonCode.UNSPECIFIED_ERROR, DisconnectInfo.PUBLISH_NOT_STORED);
-    }
-
-    private static Throwable causeOf(CompletableFuture<Void> failed) {
-        try {
-            failed.join();
-            return null;
-        } catch (CompletionException | CancellationException e) {
-            return e.getCause() == null ? e : e.getCause();
-        }
-    }
-
-    private static int reasonOf(Throwable cause) {
-        if (cause instanceof PublishRejectedException rejected && MqttReasonCode.isErrorByte(rejected.reasonCode())) {
-            return rejected.reasonCode();
-        }
-        return MqttReasonCode.UNSPECIFIED_ERROR;
     }
 
     private Map<Integer, Qos2Flow> writableQos2() {

@@ -1,8 +1,6 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.connection.InboundQosFlows;
-import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DeliveryFilter;
@@ -13,13 +11,11 @@ import io.mqttbridge.broker.spi.TopicPermissions;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -66,29 +62,16 @@ public final class Session {
     private final OutboundQosFlows outbound;
     private long sessionExpirySeconds;
     private Instant disconnectedAt;
-    private ScheduledFuture<?> expiryTimer;
-    private ScheduledFuture<?> willTimer;
-    private Runnable pendingWill;
-    private Map<Integer, Qos2Flow> inboundQos2 = Map.of();
+    /* Created when the session first waits offline: most sessions never do. */
+    private OfflineTimers timers;
     /* The inbound QoS 2 state of this session's connections, written through while it is persistent. */
-    private final InboundQosFlows.Qos2Log inboundLog = new InboundQosFlows.Qos2Log() {
-        @Override
-        public CompletableFuture<Void> received(int packetId) {
-            // A flow that completes after the session ended or moved to another node is not recorded:
-            // a stale packet id would make the store swallow a later new PUBLISH with that id.
-            return persistent ? manager.receivedQos2(clientId, packetId) : CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void released(int packetId) {
-            manager.releasedQos2(clientId, packetId);
-        }
-    };
+    private final HeldInboundQos2 inboundQos2;
 
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
+        this.inboundQos2 = new HeldInboundQos2(this, manager);
         this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
                 manager.config().getMaxQueuedBytesPerSession(), manager.config().getQueueOverflowPolicy());
     }
@@ -207,7 +190,7 @@ public final class Session {
             if (previous != null && previous != newConnection) {
                 // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
                 // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
-                keepInboundQos2(previous.inbound().qos2FlowsForSession());
+                inboundQos2.keep(previous.inbound().qos2FlowsForSession());
                 previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 connection = null;
             }
@@ -235,7 +218,7 @@ public final class Session {
             stillPresent = false;
         }
         cancelTimers();
-        pendingWill = null;
+        dropPendingWill();
         sessionExpirySeconds = expirySeconds;
         disconnectedAt = null;
         connection = newConnection;
@@ -243,10 +226,9 @@ public final class Session {
         if (newConnection.permissions() != null) {
             applyPermissions(newConnection.permissions());
         }
-        newConnection.inbound().resumeQos2Flows(inboundQos2);
-        inboundQos2 = Map.of();
+        newConnection.inbound().resumeQos2Flows(inboundQos2.take());
         // Before CONNACK: no PUBLISH of this connection is read before its QoS 2 state is written through.
-        newConnection.inbound().writeThrough(expirySeconds != 0 ? inboundLog : null);
+        newConnection.inbound().writeThrough(expirySeconds != 0 ? inboundQos2 : null);
         if (expirySeconds != 0) {
             // Before CONNACK: the stored state says "online here" before the client can act on it.
             if (!persistent) {
@@ -280,7 +262,7 @@ public final class Session {
     private void doDetach(ClientConnection closed, Runnable will, long willDelaySeconds) {
         if (connection != closed || ended) {
             if (!ended) {
-                carryInboundQos2(closed);
+                inboundQos2.carry(closed, connection);
             }
             // Taken over by a newer connection to this session, or the session already ended:
             // the will is only held back while the same session continues [MQTT-3.1.3-9].
@@ -293,7 +275,7 @@ public final class Session {
         connection = null;
         disconnectedAt = Instant.now();
         sessionExpirySeconds = closed.sessionExpirySeconds();
-        carryInboundQos2(closed);
+        inboundQos2.carry(closed, connection);
         if (sessionExpirySeconds == 0) {
             if (will != null) {
                 will.run();
@@ -306,8 +288,7 @@ public final class Session {
             if (delay == 0) {
                 will.run();
             } else {
-                pendingWill = will;
-                willTimer = mailbox.executor().schedule(this::firePendingWill, delay, TimeUnit.SECONDS);
+                timers().scheduleWill(will, delay);
             }
         }
         outbound.dropQos0Queued();
@@ -316,47 +297,22 @@ public final class Session {
         manager.save(snapshot());
     }
 
-    private void carryInboundQos2(ClientConnection closed) {
-        Map<Integer, Qos2Flow> flows =
-                closed.inbound().qos2FlowsForSession();
-        if (flows.isEmpty()) {
-            return;
+    private OfflineTimers timers() {
+        if (timers == null) {
+            timers = new OfflineTimers(this, mailbox);
         }
-        if (connection != null) {
-            // The session already runs on the new connection's event loop: hand them over directly.
-            connection.inbound().resumeQos2Flows(flows);
-        } else {
-            keepInboundQos2(flows);
-        }
-    }
-
-    private void keepInboundQos2(Map<Integer, Qos2Flow> flows) {
-        if (flows.isEmpty()) {
-            return;
-        }
-        Map<Integer, Qos2Flow> merged = new HashMap<>(inboundQos2);
-        merged.putAll(flows);
-        inboundQos2 = merged;
+        return timers;
     }
 
     private void scheduleExpiry(long seconds) {
-        if (seconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
-            expiryTimer = mailbox.executor().schedule(() -> execute(() -> {
-                if (connection == null && !ended) {
-                    end();
-                }
-            }), seconds, TimeUnit.SECONDS);
-        }
+        timers().scheduleExpiry(seconds);
     }
 
-    private void firePendingWill() {
-        execute(() -> {
-            Runnable will = pendingWill;
-            pendingWill = null;
-            if (will != null && connection == null) {
-                will.run();
-            }
-        });
+    /** The expiry timer fired: ends the session unless a connection attached meanwhile; on the executor. */
+    void endIfOffline() {
+        if (connection == null && !ended) {
+            end();
+        }
     }
 
     /**
@@ -383,7 +339,7 @@ public final class Session {
                 connection = null;
             }
             cancelTimers();
-            pendingWill = null;
+            dropPendingWill();
             movedAway = true;
             SessionSnapshot snapshot = snapshot();
             ended = true;
@@ -445,8 +401,7 @@ public final class Session {
         ended = true;
         setPersistent(false);
         cancelTimers();
-        Runnable will = pendingWill;
-        pendingWill = null;
+        Runnable will = timers == null ? null : timers.takePendingWill();
         if (will != null) {
             will.run();
         }
@@ -464,13 +419,14 @@ public final class Session {
     }
 
     private void cancelTimers() {
-        if (expiryTimer != null) {
-            expiryTimer.cancel(false);
-            expiryTimer = null;
+        if (timers != null) {
+            timers.cancel();
         }
-        if (willTimer != null) {
-            willTimer.cancel(false);
-            willTimer = null;
+    }
+
+    private void dropPendingWill() {
+        if (timers != null) {
+            timers.takePendingWill();
         }
     }
 
@@ -587,13 +543,7 @@ public final class Session {
         // Write through from now on; the restored messages are stored already, so restore them after.
         setPersistent(true);
         outbound.restore(snapshot.pending());
-        if (!snapshot.inboundQos2().isEmpty()) {
-            Map<Integer, Qos2Flow> received = new HashMap<>();
-            for (Integer packetId : snapshot.inboundQos2()) {
-                received.put(packetId, Qos2Flow.received());
-            }
-            keepInboundQos2(received);
-        }
+        inboundQos2.restore(snapshot.inboundQos2());
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
             scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));

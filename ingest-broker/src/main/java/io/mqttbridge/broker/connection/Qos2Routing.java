@@ -1,0 +1,88 @@
+package io.mqttbridge.broker.connection;
+
+import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
+import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Log;
+import io.mqttbridge.broker.connection.InboundQosFlows.Routed;
+import io.mqttbridge.broker.spi.PublishedMessage;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * The QoS 2 messages of one connection between the sink and their PUBREC: each is routed to the
+ * subscribers only once the sink confirmed it, strictly in arrival order, and then, for a session
+ * that outlives its connection, its packet id is recorded in the session's {@link Qos2Log} (issued
+ * right after the subscribers' writes) before its flow's outcome completes and PUBREC may be sent.
+ * A message the sink refused is never routed: its outcome fails, and a retransmission goes to the
+ * sink again.
+ *
+ * <p>Threading: confined to the connection's event loop, like the {@link InboundQosFlows} that
+ * creates it on the connection's first QoS 2 PUBLISH; sink futures may complete on any thread, and
+ * the routing they allow runs back on the event loop.
+ */
+final class Qos2Routing {
+
+    /** A QoS 2 message waiting, in arrival order, for its sink result before it is routed. */
+    private record PendingRoute(int packetId, Qos2Flow flow, CompletableFuture<Void> sunk,
+                                Function<PublishedMessage, Routed> route) {
+    }
+
+    private final InboundQosFlows flows;
+    private final ClientConnection connection;
+    private final ArrayDeque<PendingRoute> routes = new ArrayDeque<>(4);
+
+    Qos2Routing(InboundQosFlows flows, ClientConnection connection) {
+        this.flows = flows;
+        this.connection = connection;
+    }
+
+    /** Routes {@code flow}'s message with {@code route} once {@code sunk} and every earlier one completed. */
+    void add(int packetId, Qos2Flow flow, CompletableFuture<Void> sunk, Function<PublishedMessage, Routed> route) {
+        routes.addLast(new PendingRoute(packetId, flow, sunk, route));
+        if (sunk.isDone()) {
+            routeReady();
+        } else {
+            sunk.whenComplete((ignored, error) -> connection.channel().eventLoop().execute(this::routeReady));
+        }
+    }
+
+    /* Routes the QoS 2 messages at the head whose sink result is in, in arrival order. */
+    private void routeReady() {
+        PendingRoute head;
+        while ((head = routes.peekFirst()) != null && head.sunk().isDone()) {
+            routes.pollFirst();
+            CompletableFuture<Void> outcome = head.flow().outcome;
+            if (head.sunk().isCompletedExceptionally()) {
+                Throwable cause = SinkFailures.causeOf(head.sunk());
+                outcome.completeExceptionally(cause == null ? new IllegalStateException("sink failed") : cause);
+                continue;
+            }
+            Routed routed;
+            try {
+                routed = head.route().apply(head.flow().message);
+            } catch (RuntimeException e) {
+                CompletableFuture<Void> failed = CompletableFuture.failedFuture(e);
+                routed = new Routed(failed, failed);
+            }
+            Qos2Log current = flows.qos2Log();
+            int packetId = head.packetId();
+            // Issued right after the subscribers' writes, not after their commit: a crash between Kafka's
+            // ack and this record's commit is the one window left in which a retransmission is taken again.
+            CompletableFuture<Void> recorded = current == null ? routed.stored()
+                    : CompletableFuture.allOf(routed.stored(),
+                            routed.submitted().thenCompose(ignored -> current.received(packetId)));
+            if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
+                outcome.complete(null);
+            } else {
+                recorded.whenComplete((ignored, error) -> {
+                    if (error == null) {
+                        outcome.complete(null);
+                    } else {
+                        outcome.completeExceptionally(error);
+                    }
+                });
+            }
+        }
+    }
+}
