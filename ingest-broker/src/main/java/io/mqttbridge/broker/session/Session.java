@@ -30,8 +30,10 @@ import java.util.function.Consumer;
  * <p>Threading: a session is an actor. Every mutation runs as a task through {@link #execute}, one
  * at a time and in submission order, on the session's executor, which is the event loop of the
  * attached connection (or of the last one): see {@link SessionMailbox}. The messages on their way
- * to the client are kept by {@link OutboundQosFlows}. Callers on any thread (other connections' event loops
- * routing a message, the downlink) only enqueue tasks; nothing on the publish path takes a lock.
+ * to the client are kept by {@link OutboundQosFlows}, its inbound QoS 2 flows between connections
+ * by {@link HeldInboundQos2}, its expiry and delayed will by {@link OfflineTimers}. Callers on any
+ * thread (other connections' event loops routing a message, the downlink) only enqueue tasks;
+ * nothing on the publish path takes a lock.
  */
 public final class Session {
 
