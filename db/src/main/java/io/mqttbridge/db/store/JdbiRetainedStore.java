@@ -105,8 +105,7 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        String sql = query.sql().replace(" ORDER BY topic", (afterTopic == null ? "" : " AND topic > :after")
-                + " ORDER BY topic LIMIT :limit");
+        String sql = query.pageSql(afterTopic != null);
         return writer.barrier().thenApplyAsync(ignored -> jdbi.withHandle(h -> {
             var select = h.createQuery(sql)
                     .bindMap(query.binds())
@@ -120,7 +119,17 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
     }
 
     /** The SELECT of {@link #matching} (with a {@code :now} parameter still to bind). */
-    record MatchingQuery(String sql, Map<String, Object> binds) {
+    record MatchingQuery(String selectWhere, Map<String, Object> binds) {
+
+        /** Every matching message, in topic order. */
+        String sql() {
+            return selectWhere + " ORDER BY topic";
+        }
+
+        /** One page in topic order: after {@code :after} when {@code afterATopic}, at most {@code :limit}. */
+        String pageSql(boolean afterATopic) {
+            return selectWhere + (afterATopic ? " AND topic > :after" : "") + " ORDER BY topic LIMIT :limit";
+        }
 
         /** @throws IllegalArgumentException for an invalid or shared filter, naming it */
         static MatchingQuery of(String topicFilter) {
@@ -131,7 +140,7 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
             TopicFilterSql.Predicate predicate = TopicFilterSql.of("topic", topicFilter, "f");
             return new MatchingQuery("SELECT " + COLUMNS + " FROM retained_messages WHERE "
                     + String.join(" AND ", predicate.clauses())
-                    + " AND (expires_at IS NULL OR expires_at > :now) ORDER BY topic", predicate.binds());
+                    + " AND (expires_at IS NULL OR expires_at > :now)", predicate.binds());
         }
     }
 
