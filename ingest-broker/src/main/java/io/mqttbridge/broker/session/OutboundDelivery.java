@@ -22,6 +22,8 @@ final class OutboundDelivery {
     final long sequence;
     int packetId;
     boolean released;
+    /** False while the write of its PUBREC-received state is on its way: its PUBREL waits for it. */
+    boolean releaseStored = true;
     /** The shared subscription group it came through, or {@code null}. */
     String sharedGroup;
 

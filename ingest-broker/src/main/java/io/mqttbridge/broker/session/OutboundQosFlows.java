@@ -183,7 +183,10 @@ public final class OutboundQosFlows {
         while (resend.hasNext()) {
             OutboundDelivery pending = resend.next();
             if (pending.released) {
-                writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
+                if (pending.releaseStored) {
+                    // Else it goes out once its PUBREC-received state is durable (releaseStored).
+                    writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
+                }
             } else if (current.writePublish(pending.message, pending.qos, pending.retain,
                     pending.subscriptionIds, pending.packetId, true) != SendResult.SENT) {
                 resend.remove();
@@ -227,11 +230,26 @@ public final class OutboundQosFlows {
             pending.released = true;
             if (log != null) {
                 // Only PUBREL remains: after a crash it must be resent with this packet id, not the PUBLISH.
-                log.append(pending.toStored());
+                // PUBREL waits until that is durable: a client that got it may complete the flow and forget
+                // the id, and would then take a restored PUBLISH with that id for a new message.
+                pending.releaseStored = false;
+                log.append(pending.toStored()).whenComplete((ignored, error) ->
+                        session.execute(() -> releaseStored(pending)));
+                return;
             }
         }
-        if (current != null) {
+        if (current != null && pending.releaseStored) {
             writePubrel(current, packetId, MqttReasonCode.SUCCESS);
+        }
+    }
+
+    /* The PUBREC-received state of {@code pending} is durable (or its write failed): its PUBREL may go out. */
+    private void releaseStored(OutboundDelivery pending) {
+        pending.releaseStored = true;
+        ClientConnection current = session.connection();
+        if (current != null && inflight.get(pending.packetId) == pending) {
+            writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
+            current.flushSoon();
         }
     }
 

@@ -6,9 +6,15 @@ import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
 import org.junit.jupiter.api.Test;
+
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -20,7 +26,9 @@ import static org.awaitility.Awaitility.await;
  */
 class OutboundQos2AfterCrashTest {
 
-    private static TestBroker broker(ManualSink sink, InMemorySessionStore store) {
+    private static final byte[] PINGREQ = RawMqttClient.packet(0xC0, new byte[0]);
+
+    private static TestBroker broker(ManualSink sink, SessionStore store) {
         return new TestBroker(c -> { }, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, sink, SessionListener.NONE, store);
     }
 
@@ -88,6 +96,104 @@ class OutboundQos2AfterCrashTest {
             assertThat(resent.type()).isEqualTo(3);
             assertThat(new String(resent.body())).endsWith("held");
             assertThat(packetIdOf(resent)).as("the id the subscriber holds for it").isEqualTo(heldPacketId);
+        }
+    }
+
+    @Test
+    void pubrelWaitsForThePubrecReceivedStateSoAFlowTheSubscriberCompletedIsResentAsPubrelAfterACrash()
+            throws Exception {
+        ManualSink sink = new ManualSink();
+        InMemorySessionStore committed = new InMemorySessionStore();
+        HeldReleases store = new HeldReleases(committed);
+        InMemorySessionStore atTheCrash = new InMemorySessionStore();
+        int packetId;
+        try (TestBroker broker = broker(sink, store);
+             RawMqttClient subscriber = connect(broker, "sub", false);
+             RawMqttClient publisher = connect(broker, "pub", true)) {
+            subscriber.send(RawMqttClient.subscribe(1, "q/#", 2, false));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            publishStored(publisher, sink, 1, "once");
+            Packet delivered = subscriber.read();
+            assertThat(delivered.type()).isEqualTo(3);
+            packetId = packetIdOf(delivered);
+
+            subscriber.send(RawMqttClient.packet(0x50, packetIdBytes(packetId)));
+            await().until(() -> store.held != null);
+            subscriber.send(PINGREQ);
+            assertThat(subscriber.read().type())
+                    .as("no PUBREL while the PUBREC-received state is not durable").isEqualTo(13);
+
+            store.releaseHeld();
+            assertThat(subscriber.read().type()).as("PUBREL once it is").isEqualTo(6);
+            // The broker dies after the subscriber's PUBCOMP, before the flow's removal is committed.
+            SessionSnapshot stored = committed.get("sub").orElseThrow();
+            assertThat(stored.pending()).singleElement().satisfies(m -> assertThat(m.released()).isTrue());
+            atTheCrash.save(stored).join();
+            subscriber.send(RawMqttClient.packet(0x70, packetIdBytes(packetId)));
+        }
+
+        try (TestBroker restarted = broker(sink, atTheCrash);
+             RawMqttClient subscriber = connect(restarted, "sub", false)) {
+            Packet resent = subscriber.read();
+            assertThat(resent.type()).as("PUBREL again, never the PUBLISH the subscriber completed").isEqualTo(6);
+            assertThat(((resent.body()[0] & 0xFF) << 8) | (resent.body()[1] & 0xFF)).isEqualTo(packetId);
+            // The subscriber forgot the id: it answers PUBCOMP and the flow ends.
+            subscriber.send(RawMqttClient.packet(0x70, packetIdBytes(packetId)));
+            await().until(() -> atTheCrash.get("sub").orElseThrow().pending().isEmpty());
+            subscriber.send(PINGREQ);
+            assertThat(subscriber.read().type()).isEqualTo(13);
+        }
+    }
+
+    /** A store whose write of a message's PUBREC-received state waits until the test lets it through. */
+    private static final class HeldReleases implements SessionStore {
+        private final InMemorySessionStore delegate;
+        volatile CompletableFuture<Void> held;
+        private volatile Runnable apply;
+
+        HeldReleases(InMemorySessionStore delegate) {
+            this.delegate = delegate;
+        }
+
+        void releaseHeld() {
+            apply.run();
+            held.complete(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> append(String clientId, PendingMessage message) {
+            if (!message.released()) {
+                return delegate.append(clientId, message);
+            }
+            apply = () -> delegate.append(clientId, message);
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            held = future;
+            return future;
+        }
+
+        @Override
+        public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
+            return delegate.loadAll();
+        }
+
+        @Override
+        public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+            return delegate.load(clientId);
+        }
+
+        @Override
+        public CompletableFuture<Void> save(SessionSnapshot snapshot) {
+            return delegate.save(snapshot);
+        }
+
+        @Override
+        public CompletableFuture<Void> remove(String clientId) {
+            return delegate.remove(clientId);
+        }
+
+        @Override
+        public CompletableFuture<Void> acknowledge(String clientId, long sequence) {
+            return delegate.acknowledge(clientId, sequence);
         }
     }
 

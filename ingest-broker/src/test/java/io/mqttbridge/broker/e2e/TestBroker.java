@@ -9,6 +9,7 @@ import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.SessionStore;
 
 import java.util.function.Consumer;
 
@@ -26,7 +27,13 @@ public final class TestBroker implements AutoCloseable {
 
     public TestBroker(Consumer<BrokerConfig> configurer, Authenticator authenticator, Authorizer authorizer,
                       PublishSink sink, SessionListener listener, InMemorySessionStore sessionStore) {
-        this.sessionStore = sessionStore;
+        this(configurer, authenticator, authorizer, sink, listener, (SessionStore) sessionStore);
+    }
+
+    /** A broker on another session store ({@link #sessionStore} is then null unless it is an in-memory one). */
+    public TestBroker(Consumer<BrokerConfig> configurer, Authenticator authenticator, Authorizer authorizer,
+                      PublishSink sink, SessionListener listener, SessionStore sessionStore) {
+        this.sessionStore = sessionStore instanceof InMemorySessionStore inMemory ? inMemory : null;
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
         config.setPort(0);
