@@ -10,6 +10,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashMap;
@@ -45,6 +46,12 @@ public final class InboundQosFlows {
      * Called on the connection's event loop; must not block.
      */
     public interface Qos2Log {
+        /**
+         * Records {@code packetId}, received at {@code receivedAt}, as handed to the sink with an unknown
+         * outcome; the message goes to the sink once this completes.
+         */
+        CompletableFuture<Void> sending(int packetId, Instant receivedAt);
+
         /** Records {@code packetId} durably; PUBREC is sent once this completes. */
         CompletableFuture<Void> received(int packetId);
 
@@ -77,18 +84,35 @@ public final class InboundQosFlows {
         /* null for a refused message and for a flow restored from the session store. */
         final PublishedMessage message;
         final CompletableFuture<Void> outcome;
+        /* When the message was first received: a retransmission is handed to the sink with this time. */
+        private final Instant receivedAt;
         /* The connection's flows that send (or sent) this flow's PUBREC. */
         private volatile InboundQosFlows answeredBy;
 
         private Qos2Flow(PublishedMessage message, CompletableFuture<Void> outcome, InboundQosFlows answeredBy) {
+            this(message, outcome, message == null ? null : message.receivedAt(), answeredBy);
+        }
+
+        private Qos2Flow(PublishedMessage message, CompletableFuture<Void> outcome, Instant receivedAt,
+                         InboundQosFlows answeredBy) {
             this.message = message;
             this.outcome = outcome;
+            this.receivedAt = receivedAt;
             this.answeredBy = answeredBy;
         }
 
         /** A flow whose PUBREC was sent on an earlier connection (restored from the session store). */
         public static Qos2Flow received() {
             return new Qos2Flow(null, DONE, null);
+        }
+
+        /**
+         * A flow handed to the sink on an earlier connection (restored from the session store) whose
+         * outcome is unknown: its retransmission is looked up in the sink before it is handed over again.
+         */
+        public static Qos2Flow inDoubt(Instant receivedAt) {
+            return new Qos2Flow(null, CompletableFuture.failedFuture(new IllegalStateException("outcome unknown")),
+                    receivedAt, null);
         }
     }
 
@@ -223,14 +247,26 @@ public final class InboundQosFlows {
     }
 
     /**
+     * Records, for a session that outlives its connection, that the new QoS 2 message {@code packetId}
+     * is about to be handed to the sink; the message goes to the sink once the returned future completes
+     * (at once when nothing is recorded), so that a retransmission after a crash can be looked up.
+     */
+    public CompletableFuture<Void> beforeQos2Send(int packetId, Instant receivedAt) {
+        Qos2Log current = log;
+        return current == null ? DONE : current.sending(packetId, receivedAt);
+    }
+
+    /**
      * A QoS 2 PUBLISH arrived again (DUP) while its flow is in progress. Answered here when its PUBREC
      * was sent or is on its way (on an earlier connection of the session: answered on this one once
      * that completes); when the sink failed to take the first copy (the client got no PUBREC and
-     * retried) the message is returned to be sunk again ({@link #awaitQos2}); it was not routed.
+     * retried), or its outcome is unknown (restored from the session store), the time the first copy
+     * was received is returned: the retransmission is to be looked up in the sink with it and handed
+     * over again ({@link #awaitQos2}) only when the sink does not have it; it was not routed.
      *
-     * @return the message to hand to the sink again, or {@code null}
+     * @return the first copy's receive time when the message must be looked up, or {@code null}
      */
-    public PublishedMessage retransmittedQos2(int packetId, int ackWindow) {
+    public Instant retransmittedQos2(int packetId, int ackWindow) {
         Qos2Flow flow = qos2.get(packetId);
         if (!flow.outcome.isDone()) {
             if (flow.answeredBy != this) {
@@ -246,7 +282,7 @@ public final class InboundQosFlows {
             connection.flushSoon();
             return null;
         }
-        return flow.message;
+        return flow.receivedAt == null ? Instant.now() : flow.receivedAt;
     }
 
     /** PUBREL from the client: ends the QoS 2 flow with PUBCOMP (0x92 when the packet id is unknown). */
@@ -294,6 +330,7 @@ public final class InboundQosFlows {
                     if (MqttReasonCode.isError(reason)) {
                         qos2.remove(ack.packetId());
                         completed();
+                        forgetRecord(ack.packetId());
                     }
                     connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason);
                     wrote = true;
@@ -301,6 +338,7 @@ public final class InboundQosFlows {
                     // MQTT 5: a PUBREC with an error code ends the QoS 2 flow [MQTT-4.3.3].
                     qos2.remove(ack.packetId());
                     completed();
+                    forgetRecord(ack.packetId());
                     connection.writeReply(MqttMessageType.PUBREC, MqttQoS.AT_MOST_ONCE, ack.packetId(), reason,
                             reasonString);
                     wrote = true;
@@ -312,6 +350,14 @@ public final class InboundQosFlows {
         }
         if (awaitingAck() < ackWindow) {
             connection.reading().resume(Reason.ACK_WINDOW_FULL);
+        }
+    }
+
+    /* A QoS 2 flow ended without PUBREL (error reason code): its record in the session store goes too. */
+    private void forgetRecord(int packetId) {
+        Qos2Log current = log;
+        if (current != null) {
+            current.released(packetId);
         }
     }
 

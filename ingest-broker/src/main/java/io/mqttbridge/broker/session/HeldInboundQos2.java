@@ -3,7 +3,9 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
+import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,6 +30,12 @@ final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
     HeldInboundQos2(Session session, SessionManager manager) {
         this.session = session;
         this.manager = manager;
+    }
+
+    @Override
+    public CompletableFuture<Void> sending(int packetId, Instant receivedAt) {
+        return session.isPersistent()
+                ? manager.sendingQos2(session.clientId(), packetId, receivedAt) : CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -78,14 +86,21 @@ final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
         held = merged;
     }
 
-    /** Holds the flows of a stored session, whose PUBRECs were sent: {@code packetIds} await PUBREL. */
-    void restore(Collection<Integer> packetIds) {
-        if (!packetIds.isEmpty()) {
-            Map<Integer, Qos2Flow> received = new HashMap<>();
-            for (Integer packetId : packetIds) {
-                received.put(packetId, Qos2Flow.received());
+    /**
+     * Holds the flows of a stored session: {@code packetIds}, whose PUBRECs were sent, await PUBREL;
+     * {@code inDoubt}, handed to the sink with an unknown outcome, are looked up in the sink when the
+     * client retransmits them.
+     */
+    void restore(Collection<Integer> packetIds, Collection<InDoubtQos2> inDoubt) {
+        if (!packetIds.isEmpty() || !inDoubt.isEmpty()) {
+            Map<Integer, Qos2Flow> restored = new HashMap<>();
+            for (InDoubtQos2 flow : inDoubt) {
+                restored.put(flow.packetId(), Qos2Flow.inDoubt(flow.receivedAt()));
             }
-            keep(received);
+            for (Integer packetId : packetIds) {
+                restored.put(packetId, Qos2Flow.received());
+            }
+            keep(restored);
         }
     }
 }

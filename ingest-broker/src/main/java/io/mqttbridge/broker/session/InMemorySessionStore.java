@@ -1,9 +1,11 @@
 package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionStore;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -26,9 +28,13 @@ public final class InMemorySessionStore implements SessionStore {
         SessionSnapshot state;
         final TreeMap<Long, PendingMessage> messages = new TreeMap<>();
         final TreeSet<Integer> inboundQos2 = new TreeSet<>();
+        final TreeMap<Integer, Instant> inboundQos2InDoubt = new TreeMap<>();
 
         SessionSnapshot snapshot() {
-            return state.withPending(List.copyOf(messages.values())).withInboundQos2(List.copyOf(inboundQos2));
+            List<InDoubtQos2> inDoubt = new ArrayList<>();
+            inboundQos2InDoubt.forEach((packetId, receivedAt) -> inDoubt.add(new InDoubtQos2(packetId, receivedAt)));
+            return state.withPending(List.copyOf(messages.values())).withInboundQos2(List.copyOf(inboundQos2))
+                    .withInboundQos2InDoubt(inDoubt);
         }
     }
 
@@ -56,8 +62,9 @@ public final class InMemorySessionStore implements SessionStore {
         if (previous != null) {
             // Written through only: a save leaves them as they are.
             stored.inboundQos2.addAll(previous.inboundQos2);
+            stored.inboundQos2InDoubt.putAll(previous.inboundQos2InDoubt);
         }
-        stored.state = numbered.withPending(List.of()).withInboundQos2(List.of());
+        stored.state = numbered.withPending(List.of()).withInboundQos2(List.of()).withInboundQos2InDoubt(List.of());
         for (PendingMessage message : numbered.pending()) {
             stored.messages.put(message.sequence(), message);
         }
@@ -90,8 +97,18 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
+    public synchronized CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
+        Stored stored = sessions.computeIfAbsent(clientId, id -> new Stored());
+        stored.inboundQos2.remove(packetId);
+        stored.inboundQos2InDoubt.put(packetId, receivedAt);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
     public synchronized CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
-        sessions.computeIfAbsent(clientId, id -> new Stored()).inboundQos2.add(packetId);
+        Stored stored = sessions.computeIfAbsent(clientId, id -> new Stored());
+        stored.inboundQos2InDoubt.remove(packetId);
+        stored.inboundQos2.add(packetId);
         return CompletableFuture.completedFuture(null);
     }
 
@@ -100,6 +117,7 @@ public final class InMemorySessionStore implements SessionStore {
         Stored stored = sessions.get(clientId);
         if (stored != null) {
             stored.inboundQos2.remove(packetId);
+            stored.inboundQos2InDoubt.remove(packetId);
         }
         return CompletableFuture.completedFuture(null);
     }

@@ -545,7 +545,7 @@ public final class Session {
         // Write through from now on; the restored messages are stored already, so restore them after.
         setPersistent(true);
         outbound.restore(snapshot.pending());
-        inboundQos2.restore(snapshot.inboundQos2());
+        inboundQos2.restore(snapshot.inboundQos2(), snapshot.inboundQos2InDoubt());
         if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
             scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -370,6 +371,12 @@ public final class SessionManager {
 
     CompletableFuture<Void> append(String clientId, SessionSnapshot.PendingMessage message) {
         CompletableFuture<Void> stored = store.append(clientId, message);
+        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
+        return stored;
+    }
+
+    CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
+        CompletableFuture<Void> stored = store.sendingQos2(clientId, packetId, receivedAt);
         stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
         return stored;
     }

@@ -8,7 +8,10 @@ import java.util.concurrent.CompletableFuture;
  * future returned by {@link #accept} completes normally.
  *
  * <p>Threading: {@link #accept} is called on the publishing connection's event loop, once per
- * accepted PUBLISH, in the order the connection received them. It must not block. The returned
+ * accepted PUBLISH, in the order the connection received them; except that a QoS 2 message of a
+ * persistent session is handed over only once the session store recorded it (see
+ * {@link SessionStore#sendingQos2}), so it may come after QoS 0/1 messages received after it (QoS 2
+ * messages keep their order among themselves). It must not block. The returned
  * future may complete on any thread.
  *
  * <p>Errors: the future completes exceptionally with {@link PublishRejectedException} when the
@@ -26,6 +29,20 @@ public interface PublishSink {
     PublishSink NONE = message -> CompletableFuture.completedFuture(null);
 
     CompletableFuture<Void> accept(PublishedMessage message);
+
+    /**
+     * Whether {@code message}, handed to {@link #accept} before with the same client id, receive time,
+     * topic and payload, is stored: asked before a QoS 2 message whose earlier hand-over had an
+     * unknown outcome (the node crashed, or the sink timed out) is handed over again, so that it is
+     * not stored twice. May take a while (a bounded look-up); never blocks the caller.
+     *
+     * @return true when it is stored, false when it is not or the sink cannot tell (the broker then
+     *     hands it over again: at least once); fails when the look-up itself failed (the broker then
+     *     fails the publish, and the client retries later)
+     */
+    default CompletableFuture<Boolean> isStored(PublishedMessage message) {
+        return CompletableFuture.completedFuture(false);
+    }
 
     /** Whether the sink can take more messages without exceeding its memory bound. */
     default boolean isAcceptingPublishes() {

@@ -21,6 +21,10 @@ import java.util.Objects;
  *     ids is answered with PUBREC again and not taken in a second time [MQTT-4.3.3]. Filled by
  *     {@link SessionStore#load} / {@link SessionStore#loadAll} from what
  *     {@link SessionStore#receivedQos2} wrote; a {@link SessionStore#save} ignores it
+ * @param inboundQos2InDoubt QoS 2 messages received from the client that were handed to the sink
+ *     but whose outcome is unknown (the node stopped before it was recorded): a retransmission with
+ *     one of these ids is first looked up in the sink ({@link PublishSink#isStored}). Filled from
+ *     what {@link SessionStore#sendingQos2} wrote; a {@link SessionStore#save} ignores it
  */
 public record SessionSnapshot(
         String clientId,
@@ -29,13 +33,22 @@ public record SessionSnapshot(
         List<StoredSubscription> subscriptions,
         List<PendingMessage> pending,
         String owner,
-        List<Integer> inboundQos2) {
+        List<Integer> inboundQos2,
+        List<InDoubtQos2> inboundQos2InDoubt) {
 
     public SessionSnapshot {
         Objects.requireNonNull(clientId, "clientId");
         subscriptions = subscriptions == null ? List.of() : List.copyOf(subscriptions);
         pending = pending == null ? List.of() : List.copyOf(pending);
         inboundQos2 = inboundQos2 == null ? List.of() : List.copyOf(inboundQos2);
+        inboundQos2InDoubt = inboundQos2InDoubt == null ? List.of() : List.copyOf(inboundQos2InDoubt);
+    }
+
+    /** A snapshot without inbound QoS 2 messages in doubt. */
+    public SessionSnapshot(String clientId, long sessionExpirySeconds, Instant disconnectedAt,
+                           List<StoredSubscription> subscriptions, List<PendingMessage> pending, String owner,
+                           List<Integer> inboundQos2) {
+        this(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner, inboundQos2, List.of());
     }
 
     /** A snapshot without inbound QoS 2 state (what the broker saves: that state is written through). */
@@ -71,19 +84,38 @@ public record SessionSnapshot(
                             ++highest));
         }
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered, owner,
-                inboundQos2);
+                inboundQos2, inboundQos2InDoubt);
     }
 
     /** This snapshot with other pending messages. */
     public SessionSnapshot withPending(List<PendingMessage> messages) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages, owner,
-                inboundQos2);
+                inboundQos2, inboundQos2InDoubt);
     }
 
     /** This snapshot with other inbound QoS 2 packet ids. */
     public SessionSnapshot withInboundQos2(List<Integer> packetIds) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
-                packetIds);
+                packetIds, inboundQos2InDoubt);
+    }
+
+    /** This snapshot with other inbound QoS 2 messages in doubt. */
+    public SessionSnapshot withInboundQos2InDoubt(List<InDoubtQos2> inDoubt) {
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
+                inboundQos2, inDoubt);
+    }
+
+    /**
+     * A QoS 2 message the client published that was handed to the sink, outcome unknown.
+     *
+     * @param packetId its packet id
+     * @param receivedAt when the broker received it: the sink stored it with this time, which is
+     *     what {@link PublishSink#isStored} looks for
+     */
+    public record InDoubtQos2(int packetId, Instant receivedAt) {
+        public InDoubtQos2 {
+            Objects.requireNonNull(receivedAt, "receivedAt");
+        }
     }
 
     /**

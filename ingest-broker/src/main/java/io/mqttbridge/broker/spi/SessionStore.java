@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.spi;
 
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * {@link #save} replaces the state and the whole set of messages with the snapshot's (messages of
  * the session not in the snapshot are gone); {@link #append} stores or replaces one message;
  * {@link #acknowledge} removes one (absent: nothing happens); {@link #remove} removes the state,
- * every message and the inbound QoS 2 packet ids; {@link #save} leaves those packet ids as they are. {@link #load} and {@link #loadAll} return snapshots whose
+ * every message and the inbound QoS 2 packet ids (received and in doubt); {@link #save} leaves those packet ids as they are. {@link #load} and {@link #loadAll} return snapshots whose
  * {@link SessionSnapshot#pending() pending} messages are the stored ones, ordered by sequence, and whose
  * {@link SessionSnapshot#inboundQos2() inboundQos2} are the recorded packet ids; a
  * client id with messages but no saved state is not returned (the broker saves a persistent
@@ -88,6 +89,18 @@ public interface SessionStore {
      * that received the message lives; a store that survives the node overrides it.
      */
     default CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Records, before the broker hands it to the sink, that the session's client published a QoS 2
+     * message with {@code packetId}, received at {@code receivedAt}, whose outcome is not known yet
+     * ({@link #receivedQos2} later records that it is stored). The broker hands the message to the
+     * sink only once the future completes, so a message the sink may have stored always has its
+     * record: when the client retransmits it after a crash, or on another node, the broker asks the
+     * sink ({@link PublishSink#isStored}) instead of storing it again. The default keeps nothing.
+     */
+    default CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
         return CompletableFuture.completedFuture(null);
     }
 

@@ -125,15 +125,18 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         InboundQosFlows inbound = connection.inbound();
+        // Set for a retransmitted QoS 2 message whose first copy the sink may or may not have stored.
+        Instant firstReceivedAt = null;
         if (qos == 2 && inbound.hasQos2(packetId)) {
-            PublishedMessage again = inbound.retransmittedQos2(packetId, config.getReceiveMaximum());
-            if (again != null) {
-                inbound.awaitQos2(packetId, again, sink(again), this::routeQos2, config.getReceiveMaximum());
-                backPressure.afterPublish(connection);
+            firstReceivedAt = inbound.retransmittedQos2(packetId, config.getReceiveMaximum());
+            if (firstReceivedAt == null) {
+                return;
             }
-            return;
         }
-        if (qos == 2 && !mqtt5 && limits.maxInboundQos2PerClient() > 0
+        boolean again = firstReceivedAt != null;
+        if (again) {
+            // Its flow is counted already; handed over below once the sink has been asked for it.
+        } else if (qos == 2 && !mqtt5 && limits.maxInboundQos2PerClient() > 0
                 && inbound.unacknowledged() >= limits.maxInboundQos2PerClient()) {
             // 3.1.1 announces no receive maximum and has no reason code: a client holding this many
             // QoS 2 flows open (never sending PUBREL) is closed rather than kept without bound.
@@ -141,14 +144,16 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             connection.disconnect(MqttReasonCode.RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
             return;
         }
-        if (qos > 0) {
+        if (qos > 0 && !again) {
             if (mqtt5 && inbound.unacknowledged() >= config.getReceiveMaximum()) {
                 connection.disconnect(MqttReasonCode.RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
             inbound.started();
         }
-        connection.traffic().messageIn(qos);
+        if (!again) {
+            connection.traffic().messageIn(qos);
+        }
         if (!connection.permissions().mayPublish(topic)) {
             metrics.dropped(DropReason.NOT_AUTHORIZED);
             if (qos > 0) {
@@ -159,7 +164,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         ByteBuf content = publish.payload();
         byte[] payload = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
         PublishedMessage message = new PublishedMessage(topic, payload, qos, publish.fixedHeader().isRetain(),
-                connection.info().clientId(), connection.info().username(), connection.version(), Instant.now(),
+                connection.info().clientId(), connection.info().username(), connection.version(),
+                again ? firstReceivedAt : Instant.now(),
                 mqtt5 ? Mqtt5Properties.messageProperties(properties) : null);
         if (message.retain() && !retainedQuota.admits(message)) {
             limits.metrics().retainedRefused();
@@ -174,13 +180,15 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             message = new PublishedMessage(topic, payload, qos, false, message.clientId(), message.username(),
                     message.protocolVersion(), message.receivedAt(), message.properties());
         }
-        CompletableFuture<Void> sunk = sink(message);
         if (qos == 2) {
+            CompletableFuture<Void> sunk = again ? lookUpThenSink(connection, message)
+                    : recordThenSink(connection, packetId, message);
             // Routed only once the sink has it: a message the sink refuses reaches no subscriber.
             inbound.awaitQos2(packetId, message, sunk, this::routeQos2, config.getReceiveMaximum());
             backPressure.afterPublish(connection);
             return;
         }
+        CompletableFuture<Void> sunk = sink(message);
         CompletableFuture<Void> stored = router.routeAndForward(message, null);
         if (!stored.isDone() || stored.isCompletedExceptionally()) {
             // Persistent subscribers hold it (and, in a cluster, other nodes got their copies):
@@ -191,6 +199,43 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             inbound.awaitSink(packetId, qos, sunk, config.getReceiveMaximum());
         }
         backPressure.afterPublish(connection);
+    }
+
+    /**
+     * Hands a new QoS 2 message to the sink once the session store recorded it as "handed over, outcome
+     * unknown" (persistent sessions; at once otherwise): whatever the sink stores then has a record, so
+     * that a retransmission after a crash is looked up instead of stored again.
+     */
+    private CompletableFuture<Void> recordThenSink(ClientConnection connection, int packetId,
+                                                   PublishedMessage message) {
+        CompletableFuture<Void> recorded = connection.inbound().beforeQos2Send(packetId, message.receivedAt());
+        if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
+            return sink(message);
+        }
+        // Back on the event loop, where the sink expects its calls; records complete in call order.
+        return recorded.thenComposeAsync(ignored -> sink(message), connection.channel().eventLoop());
+    }
+
+    /**
+     * Asks the sink whether a retransmitted QoS 2 message whose first copy had an unknown outcome (the
+     * node crashed, or the sink failed it after a timeout) is stored; hands it over again only if not.
+     * Either way it is routed afterwards (a message the previous life stored was not routed: routing
+     * and the packet id's record come after the sink's answer).
+     */
+    private CompletableFuture<Void> lookUpThenSink(ClientConnection connection, PublishedMessage message) {
+        CompletableFuture<Boolean> stored;
+        try {
+            stored = sink.isStored(message);
+        } catch (RuntimeException e) {
+            stored = CompletableFuture.failedFuture(e);
+        }
+        return stored.thenComposeAsync(found -> {
+            if (found) {
+                metrics.qos2RetransmissionFoundInSink();
+                return DONE;
+            }
+            return sink(message);
+        }, connection.channel().eventLoop());
     }
 
     /** Routes a QoS 2 message the sink confirmed. */
