@@ -2,6 +2,7 @@ package io.mqttbridge.db.store;
 
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.db.store.internal.BrokerStateJson;
@@ -30,8 +31,9 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * The broker's persistent sessions, cluster-wide: their state in {@code broker_session_state}, one
  * row per client id with the node that owns it (saved it last), their messages in
- * {@code broker_session_messages}, one row per message, and their inbound QoS 2 packet ids (PUBREC
- * sent, PUBREL not yet received) in {@code broker_session_inbound_qos2}.
+ * {@code broker_session_messages}, one row per message, and their inbound QoS 2 packet ids (handed
+ * to Kafka with an unknown outcome, or PUBREC sent; PUBREL not yet received) in
+ * {@code broker_session_inbound_qos2}.
  *
  * <p>Never blocks its caller: every write (snapshots, removals, appended and acknowledged messages)
  * goes to one writer thread that applies them in call order and commits the ones queued together in
@@ -66,9 +68,13 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     private record MessageKey(String clientId, long sequence) implements Key {
     }
 
-    private enum Kind { SAVE, REMOVE, APPEND, ACKNOWLEDGE, RECEIVED_QOS2, RELEASED_QOS2 }
+    private enum Kind { SAVE, REMOVE, APPEND, ACKNOWLEDGE, SENDING_QOS2, RECEIVED_QOS2, RELEASED_QOS2 }
 
     private static final Object RECEIVED = Boolean.TRUE;
+
+    /** The value of an inbound QoS 2 write: handed to Kafka at this receive time, outcome unknown. */
+    private record Sending(Instant receivedAt) {
+    }
 
     private final Jdbi jdbi;
     private final String nodeId;
@@ -161,6 +167,11 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
+        return writer.submit(new InboundQos2Key(clientId, packetId), new Sending(receivedAt));
+    }
+
+    @Override
     public CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
         return writer.submit(new InboundQos2Key(clientId, packetId), RECEIVED);
     }
@@ -205,7 +216,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
             return value == null ? Kind.REMOVE : Kind.SAVE;
         }
         if (key instanceof InboundQos2Key) {
-            return value == null ? Kind.RELEASED_QOS2 : Kind.RECEIVED_QOS2;
+            return value == null ? Kind.RELEASED_QOS2 : value instanceof Sending ? Kind.SENDING_QOS2 : Kind.RECEIVED_QOS2;
         }
         return value == null ? Kind.ACKNOWLEDGE : Kind.APPEND;
     }
@@ -240,11 +251,28 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
                         .bindArray("ids", String.class, ids)
                         .execute();
             }
+            case SENDING_QOS2 -> {
+                PreparedBatch batch = h.prepareBatch("""
+                        INSERT INTO broker_session_inbound_qos2 (client_id, packet_id, stored_at, outcome_known,
+                            received_at)
+                        VALUES (:client, :packetId, now(), false, :receivedAt)
+                        ON CONFLICT (client_id, packet_id) DO UPDATE SET stored_at = EXCLUDED.stored_at,
+                            outcome_known = false, received_at = EXCLUDED.received_at""");
+                for (Map.Entry<Key, Object> e : run) {
+                    InboundQos2Key key = (InboundQos2Key) e.getKey();
+                    batch.bind("client", key.clientId()).bind("packetId", key.packetId())
+                            .bind("receivedAt", ((Sending) e.getValue()).receivedAt().atOffset(ZoneOffset.UTC))
+                            .add();
+                }
+                batch.execute();
+            }
             case RECEIVED_QOS2 -> {
+                // The receive time stays: it is only needed while the outcome is unknown, but harmless after.
                 PreparedBatch batch = h.prepareBatch("""
                         INSERT INTO broker_session_inbound_qos2 (client_id, packet_id, stored_at)
                         VALUES (:client, :packetId, now())
-                        ON CONFLICT (client_id, packet_id) DO UPDATE SET stored_at = EXCLUDED.stored_at""");
+                        ON CONFLICT (client_id, packet_id) DO UPDATE SET stored_at = EXCLUDED.stored_at,
+                            outcome_known = true""");
                 for (Map.Entry<Key, Object> e : run) {
                     InboundQos2Key key = (InboundQos2Key) e.getKey();
                     batch.bind("client", key.clientId()).bind("packetId", key.packetId()).add();
@@ -342,19 +370,31 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
                 .map((rs, ctx) -> Map.entry(rs.getString("client_id"), message(rs)))
                 .forEach(e -> byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
         Map<String, List<Integer>> inboundByClient = new HashMap<>();
+        Map<String, List<InDoubtQos2>> inDoubtByClient = new HashMap<>();
         h.createQuery("""
-                        SELECT client_id, packet_id FROM broker_session_inbound_qos2
+                        SELECT client_id, packet_id, outcome_known, received_at FROM broker_session_inbound_qos2
                          WHERE client_id = ANY(:ids)
                          ORDER BY client_id, packet_id""")
                 .bindArray("ids", String.class, states.stream().map(SessionSnapshot::clientId).toList())
-                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), rs.getInt("packet_id")))
-                .forEach(e -> inboundByClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+                .map((rs, ctx) -> rs.getBoolean("outcome_known")
+                        ? Map.entry(rs.getString("client_id"), (Object) rs.getInt("packet_id"))
+                        : Map.entry(rs.getString("client_id"), (Object) new InDoubtQos2(rs.getInt("packet_id"),
+                                rs.getObject("received_at", OffsetDateTime.class).toInstant())))
+                .forEach(e -> {
+                    if (e.getValue() instanceof InDoubtQos2 inDoubt) {
+                        inDoubtByClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(inDoubt);
+                    } else {
+                        inboundByClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add((Integer) e.getValue());
+                    }
+                });
         List<SessionSnapshot> complete = new ArrayList<>(states.size());
         for (SessionSnapshot state : states) {
             List<PendingMessage> messages = byClient.get(state.clientId());
             SessionSnapshot withMessages = messages == null ? state : state.withPending(messages);
             List<Integer> inbound = inboundByClient.get(state.clientId());
-            complete.add(inbound == null ? withMessages : withMessages.withInboundQos2(inbound));
+            List<InDoubtQos2> inDoubt = inDoubtByClient.get(state.clientId());
+            complete.add(withMessages.withInboundQos2(inbound == null ? List.of() : inbound)
+                    .withInboundQos2InDoubt(inDoubt == null ? List.of() : inDoubt));
         }
         return complete;
     }

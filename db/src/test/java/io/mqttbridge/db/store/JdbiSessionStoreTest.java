@@ -8,6 +8,7 @@ import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot.StoredSubscription;
 import io.mqttbridge.broker.spi.UserProperty;
@@ -328,6 +329,35 @@ class JdbiSessionStoreTest {
         assertThat(await(store.load("c1"))).get().satisfies(s -> assertThat(s.inboundQos2()).containsExactly(65535));
         await(store.save(simple("c2", 1)));
         assertThat(await(store.load("c2"))).get().satisfies(s -> assertThat(s.inboundQos2()).isEmpty());
+    }
+
+    @Test
+    void inboundQos2InDoubtLoadsWithItsReceiveTimeUntilItIsReceivedReleasedOrRemoved() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        Instant receivedAt = Instant.parse("2026-12-05T07:00:00.123456Z");
+        store.save(simple("c1", 1));
+        store.save(simple("c2", 1));
+        store.sendingQos2("c1", 4, receivedAt);
+        store.sendingQos2("c1", 5, receivedAt.plusMillis(1));
+        store.sendingQos2("c1", 6, receivedAt.plusMillis(2));
+        store.sendingQos2("c2", 4, receivedAt);
+        await(store.receivedQos2("c1", 5));
+        // Its own batch: the answered row must turn from in doubt to answered, not only be inserted.
+        await(store.sendingQos2("c1", 7, receivedAt));
+        await(store.receivedQos2("c1", 7));
+        store.releasedQos2("c1", 6);
+        await(store.save(simple("c1", 2)));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> {
+            assertThat(s.inboundQos2InDoubt()).containsExactly(new InDoubtQos2(4, receivedAt));
+            assertThat(s.inboundQos2()).containsExactly(5, 7);
+        });
+        assertThat(await(store("node-a").loadAll())).filteredOn(s -> s.clientId().equals("c2"))
+                .singleElement().satisfies(s -> assertThat(s.inboundQos2InDoubt())
+                        .containsExactly(new InDoubtQos2(4, receivedAt)));
+        await(store.remove("c2"));
+        await(store.save(simple("c2", 1)));
+        assertThat(await(store.load("c2"))).get().satisfies(s -> assertThat(s.inboundQos2InDoubt()).isEmpty());
     }
 
     @Test
