@@ -13,13 +13,21 @@ import io.mqttbridge.kafka.mirror.internal.OutstandingBytes;
 import io.mqttbridge.kafka.mirror.internal.PendingSend;
 import io.mqttbridge.kafka.mirror.internal.SendFailures;
 import io.mqttbridge.kafka.mirror.internal.SendThread;
+import io.mqttbridge.kafka.mirror.internal.StoredRecordLookup;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The broker's {@link PublishSink} that mirrors MQTT messages into Kafka, per ordered
@@ -50,6 +58,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class KafkaPublishSink implements PublishSink, AutoCloseable {
 
+    /**
+     * How much later than the delivery timeout after a message's receipt a record may be stamped
+     * before {@link #isStored} stops looking for the message behind it: room for the wait for the
+     * session store's record before the send, and for clocks of several nodes.
+     */
+    public static final Duration LOOKUP_HORIZON_MARGIN = Duration.ofMinutes(5);
+
     private final MirrorRoutes routes;
     private final MirrorRecordFactory records;
     private final OutstandingBytes outstanding;
@@ -57,6 +72,8 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final SendThread sendThread;
     private final long closeTimeoutMillis;
+    /* Null when the sink was built on a bare producer: then it cannot tell what Kafka holds. */
+    private final StoredRecordLookup lookup;
 
     /**
      * @param producer an idempotent producer with {@code acks=all} (see
@@ -74,6 +91,16 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
      */
     public KafkaPublishSink(List<MirrorRule> rules, ReservedTopics reserved, ProducerSettings settings, String nodeId,
             Producer<byte[], byte[]> producer, MetricRegistry metricRegistry) {
+        this(rules, reserved, settings, nodeId, producer, null, metricRegistry);
+    }
+
+    /**
+     * @param lookupConsumers creates the consumer {@link #isStored} searches Kafka with (byte array
+     *     key and value, no group), or {@code null}: then {@link #isStored} answers false
+     */
+    public KafkaPublishSink(List<MirrorRule> rules, ReservedTopics reserved, ProducerSettings settings, String nodeId,
+            Producer<byte[], byte[]> producer, Supplier<Consumer<byte[], byte[]>> lookupConsumers,
+            MetricRegistry metricRegistry) {
         Objects.requireNonNull(nodeId, "nodeId");
         settings.validate("producer");
         this.routes = MirrorRoutes.compile(rules, reserved);
@@ -84,6 +111,10 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         this.producer = producer;
         this.closeTimeoutMillis = settings.getDeliveryTimeoutMs() + (long) settings.getMaxBlockMs();
         this.sendThread = new SendThread("kafka-mirror-send", producer, send -> metrics.sent(), this::completed);
+        this.lookup = lookupConsumers == null ? null : new StoredRecordLookup(lookupConsumers,
+                !settings.getProperties().containsKey(ProducerConfig.PARTITIONER_CLASS_CONFIG),
+                Duration.ofMillis(settings.getDeliveryTimeoutMs()).plus(LOOKUP_HORIZON_MARGIN),
+                Duration.ofMillis(Math.max(settings.getDeliveryTimeoutMs(), 10_000)));
     }
 
     /** Creates the sink with a new {@link KafkaProducer} built from {@code settings}. */
@@ -99,7 +130,26 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         MirrorRoutes.compile(rules, reserved);
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(settings.toProperties(bootstrapServers, "mqtt-mirror-" + nodeId));
-        return new KafkaPublishSink(rules, reserved, settings, nodeId, producer, metricRegistry);
+        return new KafkaPublishSink(rules, reserved, settings, nodeId, producer,
+                () -> lookupConsumer(bootstrapServers, settings, nodeId), metricRegistry);
+    }
+
+    /* The producer's security settings apply to the look-up's consumer too; nothing else of them does. */
+    private static Consumer<byte[], byte[]> lookupConsumer(String bootstrapServers, ProducerSettings settings,
+            String nodeId) {
+        Properties properties = new Properties();
+        settings.getProperties().forEach((key, value) -> {
+            if (key.startsWith("security.") || key.startsWith("ssl.") || key.startsWith("sasl.")) {
+                properties.put(key, value);
+            }
+        });
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "mqtt-mirror-lookup-" + nodeId);
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(properties);
     }
 
     @Override
@@ -132,6 +182,25 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         CompletableFuture<Void> future = new CompletableFuture<>();
         sendThread.submit(new PendingSend(record, size, future, System.nanoTime()));
         return future;
+    }
+
+    /**
+     * Searches Kafka for the record {@code message} makes (its first copy's receive time is the
+     * record's timestamp): see {@link StoredRecordLookup}. False for a message no rule mirrors, and
+     * when the sink has no look-up.
+     */
+    @Override
+    public CompletableFuture<Boolean> isStored(PublishedMessage message) {
+        MirrorRoute route = routes.routeFor(message.topic());
+        if (lookup == null || route == null || !route.mirrors(message)) {
+            return CompletableFuture.completedFuture(false);
+        }
+        String[] levels = route.needsLevels() ? message.topic().split("/", -1) : null;
+        String kafkaTopic = route.kafkaTopic(levels);
+        if (kafkaTopic == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return lookup.find(records.create(kafkaTopic, route.key(message, levels), route.keyIsClientId(), message));
     }
 
     private void completed(PendingSend send, Exception failure) {
@@ -168,5 +237,8 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
     public void close() {
         sendThread.close(closeTimeoutMillis);
         producer.close(Duration.ofMillis(closeTimeoutMillis));
+        if (lookup != null) {
+            lookup.close();
+        }
     }
 }

@@ -56,6 +56,46 @@ class KafkaPublishSinkTest {
     }
 
     @Test
+    void isStoredFindsTheRecordOfAMessageByItsReceiveTimeClientTopicAndPayloadAmongOthers() throws Exception {
+        String topic = KafkaTestClients.uniqueTopic("lookup");
+        KafkaTestClients.createTopic(bootstrap, topic, 3);
+        sink(new MirrorRule("fault/#", topic));
+        Instant receivedAt = Instant.now().minus(1, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.MICROS);
+        PublishedMessage message = new PublishedMessage("fault/pub/1", "pub:17".getBytes(UTF_8), 2, false, "pub",
+                null, MqttVersion.MQTT_3_1_1, receivedAt, null);
+        assertThat(sink.isStored(message).get(30, TimeUnit.SECONDS)).as("before it was sent").isFalse();
+
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            sent.add(sink.accept(new PublishedMessage("fault/other/" + i, "other".getBytes(UTF_8), 1, false,
+                    "other-" + i, null, MqttVersion.MQTT_5, receivedAt.plusMillis(i), null)));
+        }
+        sink.accept(message).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 50; i++) {
+            sent.add(sink.accept(new PublishedMessage("fault/pub/1", ("pub:" + (18 + i)).getBytes(UTF_8), 2, false,
+                    "pub", null, MqttVersion.MQTT_3_1_1, receivedAt.plusMillis(i + 1), null)));
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+        assertThat(sink.isStored(message).get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(sink.isStored(new PublishedMessage("fault/pub/1", "pub:99".getBytes(UTF_8), 2, false, "pub",
+                null, MqttVersion.MQTT_3_1_1, receivedAt, null)).get(30, TimeUnit.SECONDS))
+                .as("another payload").isFalse();
+        assertThat(sink.isStored(new PublishedMessage("fault/pub/1", "pub:17".getBytes(UTF_8), 2, false, "pub",
+                null, MqttVersion.MQTT_3_1_1, receivedAt.minusMillis(1), null)).get(30, TimeUnit.SECONDS))
+                .as("another receive time").isFalse();
+        assertThat(sink.isStored(new PublishedMessage("fault/pub/1", "pub:17".getBytes(UTF_8), 2, false, "pub2",
+                null, MqttVersion.MQTT_3_1_1, receivedAt, null)).get(30, TimeUnit.SECONDS))
+                .as("another client").isFalse();
+        assertThat(sink.isStored(new PublishedMessage("fault/pub/2", "pub:17".getBytes(UTF_8), 2, false, "pub",
+                null, MqttVersion.MQTT_3_1_1, receivedAt, null)).get(30, TimeUnit.SECONDS))
+                .as("another MQTT topic").isFalse();
+        assertThat(sink.isStored(new PublishedMessage("elsewhere/1", "pub:17".getBytes(UTF_8), 2, false, "pub",
+                null, MqttVersion.MQTT_3_1_1, receivedAt, null)).get(30, TimeUnit.SECONDS))
+                .as("a topic no rule mirrors").isFalse();
+    }
+
+    @Test
     void mqtt5MessageBecomesRecordWithEveryHeaderUntouchedPayloadAndReceiveTimestamp() throws Exception {
         String topic = KafkaTestClients.uniqueTopic("headers");
         sink(new MirrorRule("devices/#", topic));
