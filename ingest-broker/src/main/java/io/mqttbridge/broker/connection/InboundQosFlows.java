@@ -55,6 +55,15 @@ public final class InboundQosFlows {
         /** Records {@code packetId} durably; PUBREC is sent once this completes. */
         CompletableFuture<Void> received(int packetId);
 
+        /**
+         * Whether the session moved to another node: a QoS 2 message whose sink result comes in after
+         * that is not routed here; the node that holds the session now decides, when the client
+         * retransmits it there, whether the sink has it.
+         */
+        default boolean movedAway() {
+            return false;
+        }
+
         /** PUBREL arrived for {@code packetId}: forget it (not waited for). */
         void released(int packetId);
     }

@@ -58,6 +58,13 @@ final class Qos2Routing {
                 outcome.completeExceptionally(cause == null ? new IllegalStateException("sink failed") : cause);
                 continue;
             }
+            Qos2Log current = flows.qos2Log();
+            if (current != null && current.movedAway()) {
+                // Its record says "in doubt" in the store: the session's new node looks it up in the sink
+                // when the client retransmits it, and routes it there. Routing it here too would be twice.
+                outcome.completeExceptionally(new IllegalStateException("the session moved to another node"));
+                continue;
+            }
             Routed routed;
             try {
                 routed = head.route().apply(head.flow().message);
@@ -65,7 +72,6 @@ final class Qos2Routing {
                 CompletableFuture<Void> failed = CompletableFuture.failedFuture(e);
                 routed = new Routed(failed, failed);
             }
-            Qos2Log current = flows.qos2Log();
             int packetId = head.packetId();
             // Issued right after the subscribers' writes, not after their commit: a crash between Kafka's
             // ack and this record's commit is the one window left in which a retransmission is taken again.

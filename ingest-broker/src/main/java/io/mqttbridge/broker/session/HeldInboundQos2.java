@@ -47,6 +47,11 @@ final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
     }
 
     @Override
+    public boolean movedAway() {
+        return session.hasMovedAway();
+    }
+
+    @Override
     public void released(int packetId) {
         manager.releasedQos2(session.clientId(), packetId);
     }

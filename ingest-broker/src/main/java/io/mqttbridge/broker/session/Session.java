@@ -52,7 +52,8 @@ public final class Session {
     // before a restored session is published), hence atomically with the ownership check.
     private volatile String owner;
     /** Ended here because another node of the cluster took the client over: the session continues there. */
-    private boolean movedAway;
+    /* Volatile: the inbound QoS 2 routing of its connections reads it on their event loops. */
+    private volatile boolean movedAway;
     /* Moved away, and what its subscriptions still match here goes to the node it moved to. */
     private volatile boolean forwardsElsewhere;
     /* Whether the session outlives its connection: its QoS 1/2 messages are then written through. */
@@ -146,6 +147,11 @@ public final class Session {
      */
     public boolean forwardsElsewhere() {
         return forwardsElsewhere;
+    }
+
+    /** Whether the session moved to another node; safe from any thread. */
+    boolean hasMovedAway() {
+        return movedAway;
     }
 
     public boolean isEnded() {

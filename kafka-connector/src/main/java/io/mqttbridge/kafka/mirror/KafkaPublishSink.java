@@ -65,6 +65,13 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
      */
     public static final Duration LOOKUP_HORIZON_MARGIN = Duration.ofMinutes(5);
 
+    /**
+     * How much later than the delivery timeout after a message's receipt {@link #isStored} takes "not
+     * found" as final: the first copy may still be in a producer until then (this node's, or the one
+     * of the node the session moved from), so an earlier search that finds nothing is repeated then.
+     */
+    public static final Duration LOOKUP_SETTLE_MARGIN = Duration.ofSeconds(10);
+
     private final MirrorRoutes routes;
     private final MirrorRecordFactory records;
     private final OutstandingBytes outstanding;
@@ -114,7 +121,8 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         this.lookup = lookupConsumers == null ? null : new StoredRecordLookup(lookupConsumers,
                 !settings.getProperties().containsKey(ProducerConfig.PARTITIONER_CLASS_CONFIG),
                 Duration.ofMillis(settings.getDeliveryTimeoutMs()).plus(LOOKUP_HORIZON_MARGIN),
-                Duration.ofMillis(Math.max(settings.getDeliveryTimeoutMs(), 10_000)));
+                Duration.ofMillis(Math.max(settings.getDeliveryTimeoutMs(), 10_000)),
+                Duration.ofMillis(settings.getDeliveryTimeoutMs()).plus(LOOKUP_SETTLE_MARGIN));
     }
 
     /** Creates the sink with a new {@link KafkaProducer} built from {@code settings}. */

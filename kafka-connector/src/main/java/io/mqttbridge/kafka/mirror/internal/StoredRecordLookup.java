@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -37,6 +37,11 @@ import org.apache.kafka.common.utils.Utils;
  * that). A record matches when its timestamp, value, {@code mqtt.client_id} and {@code mqtt.topic}
  * headers are the expected record's.
  *
+ * <p>"Not found" is only final once no producer can still write the record: the first copy may still
+ * be in a producer (this node's, or that of the node that held the session before it moved here)
+ * until the delivery timeout after its send. A search that finds nothing earlier than {@code settle}
+ * after the record's timestamp is repeated then, and its answer is final.
+ *
  * <p>Threading: searches run one at a time on a thread of their own, with one consumer (no group,
  * partitions assigned by hand) created on first use; {@link #find} never blocks. Errors: a search
  * that fails or takes longer than {@code timeout} completes exceptionally (the broker then fails the
@@ -50,7 +55,8 @@ public final class StoredRecordLookup implements AutoCloseable {
     private final boolean keyPicksPartition;
     private final long horizonMillis;
     private final Duration timeout;
-    private final ExecutorService thread;
+    private final long settleMillis;
+    private final ScheduledExecutorService thread;
     /* Used on the lookup thread only. */
     private Consumer<byte[], byte[]> consumer;
 
@@ -61,14 +67,17 @@ public final class StoredRecordLookup implements AutoCloseable {
      * @param horizon how much later than the expected record a record may be stamped before the search
      *     stops looking for it
      * @param timeout the longest a search may take
+     * @param settle how long after a record's timestamp a producer may still write it (the delivery
+     *     timeout and some margin)
      */
     public StoredRecordLookup(Supplier<Consumer<byte[], byte[]>> consumers, boolean keyPicksPartition,
-            Duration horizon, Duration timeout) {
+            Duration horizon, Duration timeout, Duration settle) {
         this.consumers = consumers;
         this.keyPicksPartition = keyPicksPartition;
         this.horizonMillis = horizon.toMillis();
         this.timeout = timeout;
-        this.thread = Executors.newSingleThreadExecutor(runnable -> {
+        this.settleMillis = settle.toMillis();
+        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "kafka-mirror-lookup");
             t.setDaemon(true);
             return t;
@@ -77,7 +86,26 @@ public final class StoredRecordLookup implements AutoCloseable {
 
     /** Whether a record like {@code expected} (topic, timestamp, value, client id and topic headers) is in Kafka. */
     public CompletableFuture<Boolean> find(ProducerRecord<byte[], byte[]> expected) {
-        return CompletableFuture.supplyAsync(() -> search(expected), thread);
+        CompletableFuture<Boolean> found = new CompletableFuture<>();
+        thread.execute(() -> attempt(expected, found, false));
+        return found;
+    }
+
+    private void attempt(ProducerRecord<byte[], byte[]> expected, CompletableFuture<Boolean> found, boolean last) {
+        try {
+            if (search(expected)) {
+                found.complete(true);
+                return;
+            }
+            long wait = expected.timestamp() + settleMillis - System.currentTimeMillis();
+            if (last || wait <= 0) {
+                found.complete(false);
+                return;
+            }
+            thread.schedule(() -> attempt(expected, found, true), wait, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            found.completeExceptionally(e);
+        }
     }
 
     private boolean search(ProducerRecord<byte[], byte[]> expected) {
