@@ -61,9 +61,18 @@ public final class ClusterNode implements AutoCloseable {
     public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
             SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules, ProducerSettings producer,
             Authenticator authenticator) {
+        return start(bootstrapServers, clusterConfig, nodeId, sessions, retained, mirrorRules, producer, producer,
+                authenticator);
+    }
+
+    /** A node whose mirror sends with {@code mirrorProducer} and whose cluster fabric with {@code fabricProducer}. */
+    public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
+            SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules,
+            ProducerSettings mirrorProducer, ProducerSettings fabricProducer, Authenticator authenticator) {
         MetricRegistry metrics = new MetricRegistry();
-        KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, mirrorRules, producer, nodeId, metrics);
-        KafkaClusterFabric fabric = KafkaClusterFabric.create(bootstrapServers, clusterConfig, nodeId, producer, metrics);
+        KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, mirrorRules, mirrorProducer, nodeId, metrics);
+        KafkaClusterFabric fabric = KafkaClusterFabric.create(bootstrapServers, clusterConfig, nodeId, fabricProducer,
+                metrics);
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
         config.setPort(0);
