@@ -97,6 +97,10 @@ public final class ClusterNode implements AutoCloseable {
         return broker;
     }
 
+    public KafkaPublishSink sink() {
+        return sink;
+    }
+
     public KafkaClusterFabric fabric() {
         return fabric;
     }
