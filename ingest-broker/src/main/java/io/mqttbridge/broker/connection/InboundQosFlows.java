@@ -294,6 +294,21 @@ public final class InboundQosFlows {
         return flow.receivedAt == null ? Instant.now() : flow.receivedAt;
     }
 
+    /**
+     * Whether the QoS 2 message {@code packetId}, whose hand-over to the sink did not succeed, may be
+     * stored all the same: restored in doubt, or failed with "unspecified error" (a timeout: Kafka may
+     * have written it). Not when the sink refused it before sending (quota, topic): that retransmission
+     * goes straight to the sink again.
+     */
+    public boolean mayBeStored(int packetId) {
+        Qos2Flow flow = qos2.get(packetId);
+        if (flow == null || !flow.outcome.isCompletedExceptionally()) {
+            return false;
+        }
+        return flow.message == null
+                || SinkFailures.reasonOf(SinkFailures.causeOf(flow.outcome)) == MqttReasonCode.UNSPECIFIED_ERROR;
+    }
+
     /** PUBREL from the client: ends the QoS 2 flow with PUBCOMP (0x92 when the packet id is unknown). */
     public void onPubrel(int packetId) {
         Qos2Flow flow = qos2.remove(packetId);

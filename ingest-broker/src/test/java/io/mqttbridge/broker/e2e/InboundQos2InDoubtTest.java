@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,6 +43,7 @@ class InboundQos2InDoubtTest {
         /* What the store held for the publisher when each message reached the sink. */
         final List<List<InDoubtQos2>> inDoubtAtSend = new CopyOnWriteArrayList<>();
         volatile InMemorySessionStore store;
+        final AtomicInteger lookups = new AtomicInteger();
 
         @Override
         public CompletableFuture<Void> accept(PublishedMessage message) {
@@ -61,6 +63,7 @@ class InboundQos2InDoubtTest {
 
         @Override
         public CompletableFuture<Boolean> isStored(PublishedMessage message) {
+            lookups.incrementAndGet();
             return CompletableFuture.completedFuture(written.stream().anyMatch(w ->
                     Objects.equals(w.clientId(), message.clientId()) && w.receivedAt().equals(message.receivedAt())
                             && w.topic().equals(message.topic()) && Arrays.equals(w.payload(), message.payload())));
@@ -201,6 +204,31 @@ class InboundQos2InDoubtTest {
                 assertThat(publisher.read().type()).isEqualTo(7);
             }
             deliveredOnce(broker, "timed-out");
+        }
+    }
+
+    @Test
+    void aRetransmissionOfAQos2MessageTheSinkRefusedBeforeSendingGoesStraightToTheSinkAgain() throws Exception {
+        LookupSink sink = new LookupSink();
+        try (TestBroker broker = broker(sink, new InMemorySessionStore())) {
+            subscribeAndLeave(broker, "q/#");
+            try (RawMqttClient publisher = connect(broker, "pub", false)) {
+                publisher.send(RawMqttClient.publish(2, "q/1", 5, "refused-first", false));
+                await().until(() -> sink.messages.size() == 1);
+                sink.futures.get(0).completeExceptionally(
+                        new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED, "over the limit", null));
+                assertThat(publisher.readUntilClosed()).isEmpty();
+            }
+            try (RawMqttClient publisher = connect(broker, "pub", false)) {
+                publisher.send(withDup(RawMqttClient.publish(2, "q/1", 5, "refused-first", false)));
+                await().until(() -> sink.messages.size() == 2);
+                assertThat(sink.lookups).as("never written: nothing to look up").hasValue(0);
+                sink.futures.get(1).complete(null);
+                assertThat(publisher.read().type()).isEqualTo(5);
+                publisher.pubrel(5);
+                assertThat(publisher.read().type()).isEqualTo(7);
+            }
+            deliveredOnce(broker, "refused-first");
         }
     }
 }

@@ -134,6 +134,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             }
         }
         boolean again = firstReceivedAt != null;
+        boolean lookUp = again && inbound.mayBeStored(packetId);
         if (again) {
             // Its flow is counted already; handed over below once the sink has been asked for it.
         } else if (qos == 2 && !mqtt5 && limits.maxInboundQos2PerClient() > 0
@@ -181,8 +182,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     message.protocolVersion(), message.receivedAt(), message.properties());
         }
         if (qos == 2) {
-            CompletableFuture<Void> sunk = again ? lookUpThenSink(connection, message)
-                    : recordThenSink(connection, packetId, message);
+            CompletableFuture<Void> sunk = lookUp ? lookUpThenSink(connection, message)
+                    : again ? sink(message) : recordThenSink(connection, packetId, message);
             // Routed only once the sink has it: a message the sink refuses reaches no subscriber.
             inbound.awaitQos2(packetId, message, sunk, this::routeQos2, config.getReceiveMaximum());
             backPressure.afterPublish(connection);
