@@ -121,7 +121,7 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         this.lookup = lookupConsumers == null ? null : new StoredRecordLookup(lookupConsumers,
                 !settings.getProperties().containsKey(ProducerConfig.PARTITIONER_CLASS_CONFIG),
                 Duration.ofMillis(settings.getDeliveryTimeoutMs()).plus(LOOKUP_HORIZON_MARGIN),
-                Duration.ofMillis(Math.max(settings.getDeliveryTimeoutMs(), 10_000)),
+                Duration.ofMillis(Math.max(settings.getDeliveryTimeoutMs(), 30_000)),
                 Duration.ofMillis(settings.getDeliveryTimeoutMs()).plus(LOOKUP_SETTLE_MARGIN));
     }
 
