@@ -44,6 +44,8 @@ class InboundQos2InDoubtTest {
         final List<List<InDoubtQos2>> inDoubtAtSend = new CopyOnWriteArrayList<>();
         volatile InMemorySessionStore store;
         final AtomicInteger lookups = new AtomicInteger();
+        /* The first this many look-ups fail (Kafka still away). */
+        volatile int failingLookups;
 
         @Override
         public CompletableFuture<Void> accept(PublishedMessage message) {
@@ -63,7 +65,9 @@ class InboundQos2InDoubtTest {
 
         @Override
         public CompletableFuture<Boolean> isStored(PublishedMessage message) {
-            lookups.incrementAndGet();
+            if (lookups.incrementAndGet() <= failingLookups) {
+                return CompletableFuture.failedFuture(new IllegalStateException("Kafka unreachable"));
+            }
             return CompletableFuture.completedFuture(written.stream().anyMatch(w ->
                     Objects.equals(w.clientId(), message.clientId()) && w.receivedAt().equals(message.receivedAt())
                             && w.topic().equals(message.topic()) && Arrays.equals(w.payload(), message.payload())));
@@ -183,14 +187,40 @@ class InboundQos2InDoubtTest {
     }
 
     @Test
+    void aQos2SendThatTimedOutButWasWrittenIsLookedUpAndAnsweredWithASuccessfulPubrec() throws Exception {
+        LookupSink sink = new LookupSink();
+        try (TestBroker broker = broker(sink, new InMemorySessionStore())) {
+            subscribeAndLeave(broker, "w/#");
+            try (RawMqttClient publisher = new RawMqttClient(broker.port())) {
+                publisher.send(RawMqttClient.connect5("pub5", false, 60, new byte[] {0x11, 0, 0, 0x0E, 0x10}));
+                assertThat(publisher.read().type()).isEqualTo(2);
+                publisher.send(RawMqttClient.publish(2, "w/1", 4, "timed-out-5", true));
+                await().until(() -> sink.messages.size() == 1);
+                // Kafka wrote it but went away before the producer heard so: the send times out.
+                sink.write(0);
+                sink.futures.get(0).completeExceptionally(
+                        new PublishRejectedException(MqttReasonCode.UNSPECIFIED_ERROR, "delivery timeout", null));
+                Packet pubrec = publisher.read();
+                assertThat(pubrec.type()).isEqualTo(5);
+                assertThat(pubrec.body().length == 2 || pubrec.body()[2] == 0).as("success, not 0x80").isTrue();
+                assertThat(sink.messages).as("not stored again").hasSize(1);
+                publisher.pubrel(4);
+                assertThat(publisher.read().type()).isEqualTo(7);
+            }
+            deliveredOnce(broker, "timed-out-5");
+        }
+    }
+
+    @Test
     void aRetransmissionOfAQos2MessageWhoseSendTimedOutButWasWrittenIsNotStoredTwice() throws Exception {
         LookupSink sink = new LookupSink();
+        // Kafka is still away when the send times out: the look-ups right after it fail too.
+        sink.failingLookups = 3;
         try (TestBroker broker = broker(sink, new InMemorySessionStore())) {
             subscribeAndLeave(broker, "z/#");
             try (RawMqttClient publisher = connect(broker, "pub", false)) {
                 publisher.send(RawMqttClient.publish(2, "z/1", 3, "timed-out", false));
                 await().until(() -> sink.messages.size() == 1);
-                // Kafka wrote it but went away before the producer heard so: the send times out.
                 sink.write(0);
                 sink.futures.get(0).completeExceptionally(
                         new PublishRejectedException(MqttReasonCode.UNSPECIFIED_ERROR, "delivery timeout", null));

@@ -11,6 +11,7 @@ import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
+import io.mqttbridge.broker.spi.PublishRejectedException;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicFilters;
@@ -43,6 +44,8 @@ import java.util.concurrent.CompletableFuture;
 public final class PublishHandler extends ChannelInboundHandlerAdapter {
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /** How often a QoS 2 message whose send timed out is looked up before the failure stands. */
+    static final int LOOKUP_ATTEMPTS = 3;
 
     private final BrokerConfig config;
     private final PublishSink sink;
@@ -182,8 +185,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     message.protocolVersion(), message.receivedAt(), message.properties());
         }
         if (qos == 2) {
-            CompletableFuture<Void> sunk = lookUp ? lookUpThenSink(connection, message)
-                    : again ? sink(message) : recordThenSink(connection, packetId, message);
+            CompletableFuture<Void> sunk = confirmedIfStored(message, lookUp ? lookUpThenSink(connection, message)
+                    : again ? sink(message) : recordThenSink(connection, packetId, message));
             // Routed only once the sink has it: a message the sink refuses reaches no subscriber.
             inbound.awaitQos2(packetId, message, sunk, this::routeQos2, config.getReceiveMaximum());
             backPressure.afterPublish(connection);
@@ -237,6 +240,49 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             }
             return sink(message);
         }, connection.channel().eventLoop());
+    }
+
+    /**
+     * A QoS 2 hand-over that failed with "unspecified error" (a timeout: Kafka may have written the
+     * record all the same) is looked up before the client is told: if the sink has it, it succeeded.
+     * Otherwise, or when the look-up fails too ({@value #LOOKUP_ATTEMPTS} attempts), the failure stands
+     * (MQTT 5: PUBREC 0x80, after which the client publishes anew; 3.1.1: closed, and its retransmission
+     * is looked up again).
+     */
+    private CompletableFuture<Void> confirmedIfStored(PublishedMessage message, CompletableFuture<Void> sunk) {
+        if (sunk.isDone() && !sunk.isCompletedExceptionally()) {
+            return sunk;
+        }
+        return sunk.exceptionallyCompose(error -> {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (!(cause instanceof PublishRejectedException rejected)
+                    || rejected.reasonCode() != MqttReasonCode.UNSPECIFIED_ERROR) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            return isStored(message, LOOKUP_ATTEMPTS).handle((found, lookupError) -> {
+                if (Boolean.TRUE.equals(found)) {
+                    metrics.qos2RetransmissionFoundInSink();
+                    return DONE;
+                }
+                return CompletableFuture.<Void>failedFuture(cause);
+            }).thenCompose(result -> result);
+        });
+    }
+
+    /* The sink's answer, asked again after a failed look-up (Kafka may be coming back). */
+    private CompletableFuture<Boolean> isStored(PublishedMessage message, int attempts) {
+        CompletableFuture<Boolean> found;
+        try {
+            found = sink.isStored(message);
+        } catch (RuntimeException e) {
+            found = CompletableFuture.failedFuture(e);
+        }
+        if (attempts <= 1) {
+            return found;
+        }
+        return found.handle((stored, error) -> error == null ? CompletableFuture.completedFuture(stored)
+                : isStored(message, attempts - 1)).thenCompose(result -> result);
     }
 
     /** Routes a QoS 2 message the sink confirmed. */
