@@ -30,6 +30,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Inbound PUBLISH and PUBREL. Validates each PUBLISH (topic alias, QoS, retain, topic name, receive
@@ -138,9 +139,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         }
         boolean again = firstReceivedAt != null;
         boolean lookUp = again && inbound.mayBeStored(packetId);
-        if (again) {
-            // Its flow is counted already; handed over below once the sink has been asked for it.
-        } else if (qos == 2 && !mqtt5 && limits.maxInboundQos2PerClient() > 0
+        // A retransmission's flow is counted already: the limits below are for new flows.
+        if (!again && qos == 2 && !mqtt5 && limits.maxInboundQos2PerClient() > 0
                 && inbound.unacknowledged() >= limits.maxInboundQos2PerClient()) {
             // 3.1.1 announces no receive maximum and has no reason code: a client holding this many
             // QoS 2 flows open (never sending PUBREL) is closed rather than kept without bound.
@@ -254,7 +254,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             return sunk;
         }
         return sunk.exceptionallyCompose(error -> {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
             if (!(cause instanceof PublishRejectedException rejected)
                     || rejected.reasonCode() != MqttReasonCode.UNSPECIFIED_ERROR) {
