@@ -88,6 +88,8 @@ class HaproxyClusterTest {
                     .database(TestPostgres.shared().jdbcUrl(databaseName), TestPostgres.shared().user(),
                             TestPostgres.shared().password())
                     .webSockets()
+                    // Three JVMs starting at once on two cores, beside whatever else the machine runs.
+                    .readyTimeout(Duration.ofSeconds(180))
                     .configurationFile(NODE_CONFIG)
                     .environment("API_ADMIN_TOKEN_SHA256", sha256Hex(token))
                     .environment("MQTT_ALLOW_ANONYMOUS", "false")
