@@ -32,10 +32,11 @@ public final class BrokerMetrics {
     /** MQTT 3.1.1 connections closed because a QoS 1/2 message of theirs could not be stored. */
     public static final String CLOSED_PUBLISH_NOT_STORED = PREFIX + ".connections.closed.publish-not-stored";
     /**
-     * Retransmitted QoS 2 messages whose first copy had an unknown outcome and that the sink already
-     * held: answered with PUBREC instead of being stored a second time.
+     * QoS 2 messages whose hand-over to the sink had an unknown outcome (retransmitted after a crash, or
+     * a send that timed out) and that the sink already held: answered with PUBREC instead of being
+     * stored a second time.
      */
-    public static final String QOS2_RETRANSMISSIONS_FOUND_IN_SINK = PREFIX + ".messages.qos2.found-in-sink";
+    public static final String QOS2_FOUND_IN_SINK = PREFIX + ".messages.qos2.found-in-sink";
     /** CONNECTs refused because the client id is not the identity's, or its session belongs to another identity. */
     public static final String CONNECTS_REFUSED_CLIENT_ID = PREFIX + ".connects.refused.client-id";
 
@@ -91,7 +92,7 @@ public final class BrokerMetrics {
         subscriptions = registry.counter(SUBSCRIPTIONS);
         storeFailures = registry.meter(STORE_FAILURES);
         closedPublishNotStored = registry.meter(CLOSED_PUBLISH_NOT_STORED);
-        qos2FoundInSink = registry.meter(QOS2_RETRANSMISSIONS_FOUND_IN_SINK);
+        qos2FoundInSink = registry.meter(QOS2_FOUND_IN_SINK);
         closedSlowSubscriber = registry.meter(CLOSED_SLOW_SUBSCRIBER);
         connectsRefusedClientId = registry.meter(CONNECTS_REFUSED_CLIENT_ID);
         registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
@@ -115,7 +116,7 @@ public final class BrokerMetrics {
     public void subscriptions(int delta) { subscriptions.inc(delta); }
     public void storeFailure() { storeFailures.mark(); }
     public void closedForPublishNotStored() { closedPublishNotStored.mark(); }
-    public void qos2RetransmissionFoundInSink() { qos2FoundInSink.mark(); }
+    public void qos2FoundInSink() { qos2FoundInSink.mark(); }
     public void slowSubscriberDisconnected() { closedSlowSubscriber.mark(); }
     public void connectRefusedForClientId() { connectsRefusedClientId.mark(); }
 

@@ -235,7 +235,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         }
         return stored.thenComposeAsync(found -> {
             if (found) {
-                metrics.qos2RetransmissionFoundInSink();
+                metrics.qos2FoundInSink();
                 return DONE;
             }
             return sink(message);
@@ -262,7 +262,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             }
             return isStored(message, LOOKUP_ATTEMPTS).handle((found, lookupError) -> {
                 if (Boolean.TRUE.equals(found)) {
-                    metrics.qos2RetransmissionFoundInSink();
+                    metrics.qos2FoundInSink();
                     return DONE;
                 }
                 return CompletableFuture.<Void>failedFuture(cause);
