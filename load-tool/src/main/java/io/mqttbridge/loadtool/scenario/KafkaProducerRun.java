@@ -160,7 +160,8 @@ public final class KafkaProducerRun {
                     header("mqtt.client_id", clientId),
                     header("mqtt.protocol_version", "4"),
                     header("mqtt.node", "node-1"));
-            shapes.add(new ProducerRecord<>(options.kafkaTopic(), null, 0L, clientId.getBytes(UTF_8), value, headers));
+            shapes.add(new ProducerRecord<>(options.kafkaTopic(), null, 0L, clientId.getBytes(UTF_8), value,
+                    options.kafkaHeaders() ? headers : List.of()));
         }
         return shapes;
     }
