@@ -309,6 +309,49 @@ class ClusterEndToEndTest {
         assertThat(received).containsExactlyInAnyOrderElementsOf(published);
     }
 
+    @Test
+    void theQueuedMessagesOfASharedMemberThatUnsubscribesGoToAMemberOnAnotherNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        // A member on node 1 that takes one message at a time (receive maximum 1) and holds it.
+        Mqtt5BlockingClient slow = hive(one, "slow-member");
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        slow.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, held::add, true);
+        slow.connectWith().cleanStart(true).sessionExpiryInterval(300).restrictions().receiveMaximum(1)
+                .applyRestrictions().send();
+        slow.subscribeWith().topicFilter("$share/u/orders/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient other = hive(two, "other-member");
+        List<String> received = new CopyOnWriteArrayList<>();
+        other.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        other.connectWith().cleanStart(true).send();
+        other.subscribeWith().topicFilter("$share/u/orders/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        two.awaitRoute(one, "$share/u/orders/#");
+
+        Mqtt5BlockingClient publisher = hive(two, "orders-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic("orders/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("o" + i).getBytes(UTF_8))
+                    .send();
+            published.add("o" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1);
+        int queuedOnOne = one.broker().deliveryState("slow-member").orElseThrow().queuedMessages();
+        assertThat(queuedOnOne).as("the slow member's share waits in its queue").isGreaterThan(1);
+
+        slow.unsubscribeWith().topicFilter("$share/u/orders/#").send();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received)
+                .hasSize(published.size() - 1));
+        // The message in flight stays with the member that has it: its session completes that delivery.
+        held.get(0).acknowledge();
+        List<String> all = new ArrayList<>(received);
+        all.add(new String(held.get(0).getPayloadAsBytes(), UTF_8));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 19
+                && held.size() == 1);
+        assertThat(all).containsExactlyInAnyOrderElementsOf(published);
+    }
+
     private ClusterNode started(ClusterNode node) {
         nodes.add(node);
         return node;
