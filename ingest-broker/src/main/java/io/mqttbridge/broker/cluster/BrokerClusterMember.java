@@ -87,6 +87,13 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
     }
 
     @Override
+    public CompletableFuture<List<ClusterFabric.SharedGroupMessage>> takeSharedMessagesOf(String node) {
+        return sessions.takeSharedMessagesOf(node).thenApply(taken -> taken.stream()
+                .map(shared -> new ClusterFabric.SharedGroupMessage(shared.message(), shared.sharedGroup()))
+                .toList());
+    }
+
+    @Override
     public boolean disconnect(String clientId) {
         return disconnect.test(clientId);
     }

@@ -15,6 +15,7 @@ import io.mqttbridge.kafka.cluster.internal.InboxReader;
 import io.mqttbridge.kafka.cluster.internal.KafkaLossWatch;
 import io.mqttbridge.kafka.cluster.internal.NodeLiveness;
 import io.mqttbridge.kafka.cluster.internal.RecordSender;
+import io.mqttbridge.kafka.cluster.internal.RecoveryClaims;
 import io.mqttbridge.kafka.cluster.internal.RouteTable;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
 import java.time.Duration;
@@ -73,6 +74,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final ClaimTable claims;
     private final InboxForwarding forwarding;
     private final DeadNodeRecovery recovery;
+    private final RecoveryClaims recoveryClaims;
     private final KafkaLossWatch lossWatch;
     private volatile ClusterMember member;
     private volatile ControlReader controlReader;
@@ -98,9 +100,10 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         this.routes = new RouteTable(nodeId, config, controlSender);
         this.claims = new ClaimTable(nodeId, liveness.instanceId(), config, controlSender, liveness, scheduler,
                 () -> member);
+        this.recoveryClaims = new RecoveryClaims(nodeId, liveness.instanceId(), config, controlSender);
         this.forwarding = new InboxForwarding(nodeId, liveness.instanceId(), config, dataSender, routes, liveness, claims);
         this.recovery = new DeadNodeRecovery(nodeId, config, recoveryThread, this::consumerProperties, () -> member,
-                routes, liveness, forwarding);
+                routes, liveness, forwarding, recoveryClaims);
         this.lossWatch = new KafkaLossWatch(nodeId, config, liveness, () -> member, this::readersDown);
         metrics.register(MetricRegistry.name("cluster", "recovered-messages"), (Gauge<Long>) recovery::recovered);
         metrics.register(MetricRegistry.name("cluster", "forwarded-records"), (Gauge<Long>) dataSender::records);
@@ -402,7 +405,9 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             if (topic.equals(config.routesTopic())) {
                 routes.onRecord(record, caughtUp);
             } else if (topic.equals(config.nodesTopic())) {
-                liveness.onRecord(record);
+                if (!recoveryClaims.onRecord(record)) {
+                    liveness.onRecord(record);
+                }
             } else if (topic.equals(config.claimsTopic())) {
                 claims.onRecord(record, caughtUp);
             }

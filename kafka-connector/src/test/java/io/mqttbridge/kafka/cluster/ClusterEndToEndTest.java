@@ -352,6 +352,57 @@ class ClusterEndToEndTest {
         assertThat(all).containsExactlyInAnyOrderElementsOf(published);
     }
 
+    @Test
+    void theStoredMessagesOfASharedMemberOnAKilledNodeGoToAMemberOnAnotherNodeOnce() throws Exception {
+        FreezableSessionStore storeOfOne = new FreezableSessionStore(sessions.forNode("n1"));
+        ClusterNode one = node("n1", storeOfOne);
+        ClusterNode two = node("n2", sessions.forNode("n2"));
+        // A persistent member on node 1 that takes one message at a time and never acknowledges it.
+        Mqtt5BlockingClient stuck = hive(one, "stuck-member");
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        stuck.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, held::add, true);
+        stuck.connectWith().cleanStart(true).sessionExpiryInterval(300).restrictions().receiveMaximum(1)
+                .applyRestrictions().send();
+        stuck.subscribeWith().topicFilter("$share/d/tasks/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient survivor = hive(two, "surviving-member");
+        List<String> received = new CopyOnWriteArrayList<>();
+        survivor.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        survivor.connectWith().cleanStart(true).send();
+        survivor.subscribeWith().topicFilter("$share/d/tasks/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        two.awaitRoute(one, "$share/d/tasks/#");
+
+        Mqtt5BlockingClient publisher = hive(two, "tasks-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic("tasks/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("t" + i).getBytes(UTF_8))
+                    .send();
+            published.add("t" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1 && received.size()
+                + one.broker().deliveryState("stuck-member").orElseThrow().queuedMessages() + 1 == published.size());
+        int stored = sessions.get("stuck-member").orElseThrow().pending().size();
+        assertThat(stored).as("node 1 stored its member's share, the one in flight included").isGreaterThan(1);
+
+        storeOfOne.freeze();
+        one.crash();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(received).hasSize(published.size()));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 20);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+        assertThat(sessions.get("stuck-member").orElseThrow().pending()).as("the dead member's session keeps none")
+                .isEmpty();
+
+        // The member comes back on node 2 with its session: what another member got does not come again.
+        Mqtt5BlockingClient back = hive(two, "stuck-member");
+        List<String> again = new CopyOnWriteArrayList<>();
+        back.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> again.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        Mqtt5ConnAck resumed = back.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        assertThat(resumed.isSessionPresent()).isTrue();
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(again::isEmpty);
+    }
+
     private ClusterNode started(ClusterNode node) {
         nodes.add(node);
         return node;
