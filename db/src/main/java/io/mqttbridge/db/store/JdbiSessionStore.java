@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import org.jdbi.v3.core.Handle;
@@ -164,8 +165,11 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
      * reads after (then without these messages).
      */
     @Override
-    public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node) {
+    public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node, Set<String> sharedGroups) {
         Objects.requireNonNull(node, "node");
+        if (sharedGroups.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
         return writer.barrier().thenApplyAsync(ignored -> jdbi.inTransaction(h -> {
             List<String> owned = h.createQuery("""
                             SELECT client_id FROM broker_session_state WHERE node_id = :node
@@ -178,9 +182,10 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
             }
             List<ClientMessage> taken = new ArrayList<>(h.createQuery("""
                             DELETE FROM broker_session_messages
-                             WHERE client_id = ANY(:ids) AND shared_group IS NOT NULL AND NOT released
+                             WHERE client_id = ANY(:ids) AND shared_group = ANY(:groups) AND NOT released
                             RETURNING *""")
                     .bindArray("ids", String.class, owned)
+                    .bindArray("groups", String.class, List.copyOf(sharedGroups))
                     .map((rs, ctx) -> new ClientMessage(rs.getString("client_id"), message(rs)))
                     .list());
             taken.sort(Comparator.comparing(ClientMessage::clientId).thenComparingLong(m -> m.message().sequence()));

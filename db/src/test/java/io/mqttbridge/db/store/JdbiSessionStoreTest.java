@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -234,7 +235,7 @@ class JdbiSessionStoreTest {
     void loadReturnsTheLatestStateOfThatClientFromAnyNode() throws Exception {
         await(store("node-a").save(simple("c1", 1)));
         await(store("node-a").save(simple("c2", 2)));
-        store("node-a").append("c1", message("c1", 7));
+        await(store("node-a").append("c1", message("c1", 7)));
         await(store("node-a").append("c2", message("c2", 8)));
 
         Optional<SessionSnapshot> loaded = await(store("node-b").load("c1"));
@@ -424,14 +425,17 @@ class JdbiSessionStoreTest {
 
         assertThat(await(a.load("member")).orElseThrow().pending()).extracting(PendingMessage::sharedGroup)
                 .containsExactly("$share/g/jobs", null, "$share/g/jobs", "$share/g/jobs");
-        List<SessionStore.ClientMessage> taken = await(store("node-b").takeSharedMessages("node-a"));
+        await(a.append("member", shared("member", 5, "$share/alone/jobs", false)));
+        List<SessionStore.ClientMessage> taken = await(store("node-b").takeSharedMessages("node-a",
+                Set.of("$share/g/jobs")));
 
         assertThat(taken).extracting(SessionStore.ClientMessage::clientId).containsOnly("member");
         assertThat(taken).extracting(m -> m.message().sequence()).containsExactly(1L, 4L);
         assertThat(taken).extracting(m -> m.message().sharedGroup()).containsOnly("$share/g/jobs");
-        assertThat(await(store("node-b").takeSharedMessages("node-a"))).isEmpty();
+        assertThat(await(store("node-b").takeSharedMessages("node-a", Set.of("$share/g/jobs")))).isEmpty();
         assertThat(await(a.load("member")).orElseThrow().pending()).extracting(PendingMessage::sequence)
-                .as("the plain message and the one past PUBREC stay").containsExactly(2L, 3L);
+                .as("the plain message, the one past PUBREC and the one of a group not asked for stay")
+                .containsExactly(2L, 3L, 5L);
         assertThat(await(a.load("elsewhere")).orElseThrow().pending()).hasSize(1);
     }
 
@@ -444,7 +448,7 @@ class JdbiSessionStoreTest {
 
         assertThat(await(b.loadToHold("mover")).orElseThrow().pending()).hasSize(1);
 
-        assertThat(await(b.takeSharedMessages("node-a"))).isEmpty();
+        assertThat(await(b.takeSharedMessages("node-a", Set.of("$share/g/jobs")))).isEmpty();
         assertThat(await(b.loadAll())).extracting(SessionSnapshot::clientId).containsExactly("mover");
     }
 
@@ -460,7 +464,7 @@ class JdbiSessionStoreTest {
                 await(a.append(clientId, shared(clientId, sequence, "$share/g/jobs", false)));
             }
             CompletableFuture<Optional<SessionSnapshot>> loaded = b.loadToHold(clientId);
-            CompletableFuture<List<SessionStore.ClientMessage>> taken = c.takeSharedMessages("node-a");
+            CompletableFuture<List<SessionStore.ClientMessage>> taken = c.takeSharedMessages("node-a", Set.of("$share/g/jobs"));
 
             int inSession = await(loaded).orElseThrow().pending().size();
             int takenOut = await(taken).size();

@@ -120,7 +120,8 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public synchronized CompletableFuture<List<ClientMessage>> takeSharedMessages(String node) {
+    public synchronized CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
+            java.util.Set<String> sharedGroups) {
         List<ClientMessage> taken = new ArrayList<>();
         for (String clientId : new TreeSet<>(sessions.keySet())) {
             Stored stored = sessions.get(clientId);
@@ -129,7 +130,7 @@ public final class InMemorySessionStore implements SessionStore {
             }
             for (var it = stored.messages.values().iterator(); it.hasNext(); ) {
                 PendingMessage message = it.next();
-                if (message.sharedGroup() != null && !message.released()) {
+                if (message.sharedGroup() != null && sharedGroups.contains(message.sharedGroup()) && !message.released()) {
                     it.remove();
                     taken.add(new ClientMessage(clientId, message));
                 }
@@ -192,8 +193,9 @@ public final class InMemorySessionStore implements SessionStore {
             }
 
             @Override
-            public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node) {
-                return store.takeSharedMessages(node);
+            public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
+                    java.util.Set<String> sharedGroups) {
+                return store.takeSharedMessages(node, sharedGroups);
             }
         };
     }

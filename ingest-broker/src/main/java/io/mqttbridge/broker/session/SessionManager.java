@@ -168,10 +168,11 @@ public final class SessionManager {
     /**
      * Takes out of the stored sessions of {@code node} (a dead node of the cluster) the messages
      * they got through shared subscriptions and had not delivered for sure, so that other members
-     * of their groups can have them (see {@link SessionStore#takeSharedMessages}). Any thread.
+     * of their groups can have them (see {@link SessionStore#takeSharedMessages}): those of
+     * {@code sharedGroups}. Any thread.
      */
-    public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node) {
-        return store.takeSharedMessages(node).thenApply(taken -> taken.stream()
+    public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups) {
+        return store.takeSharedMessages(node, sharedGroups).thenApply(taken -> taken.stream()
                 .map(stored -> new SharedMessage(stored.message().message(), stored.message().sharedGroup()))
                 .toList());
     }

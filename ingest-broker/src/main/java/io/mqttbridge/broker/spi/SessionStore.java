@@ -113,14 +113,15 @@ public interface SessionStore {
 
     /**
      * Takes out of the sessions that {@code node} owns (saved last) the messages that came through
-     * a shared subscription ({@link PendingMessage#sharedGroup()} not null) and whose delivery is
-     * not past PUBREC, atomically: two callers never get the same message, and the sessions no
+     * one of the shared subscriptions {@code sharedGroups} ({@link PendingMessage#sharedGroup()}) and
+     * whose delivery is not past PUBREC, atomically: two callers never get the same message, and the sessions no
      * longer hold them. Called by the survivor that recovers a dead node, so that another member of
      * each group gets them. The default takes nothing.
      *
      * @return the taken messages with their client ids, ordered by client id and sequence
      */
-    default CompletableFuture<List<ClientMessage>> takeSharedMessages(String node) {
+    default CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
+            java.util.Set<String> sharedGroups) {
         return CompletableFuture.completedFuture(List.of());
     }
 

@@ -40,8 +40,9 @@ public final class FreezableSessionStore implements SessionStore {
     }
 
     @Override
-    public CompletableFuture<java.util.List<ClientMessage>> takeSharedMessages(String node) {
-        return shared.takeSharedMessages(node);
+    public CompletableFuture<java.util.List<ClientMessage>> takeSharedMessages(String node,
+            java.util.Set<String> sharedGroups) {
+        return shared.takeSharedMessages(node, sharedGroups);
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.mqttbridge.kafka.cluster.ClusterConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +107,8 @@ public final class DeadNodeRecovery {
             }
             ClusterMember current = member.get();
             List<SharedGroupMessage> stored = current == null ? List.of()
-                    : current.takeSharedMessagesOf(dead).get(left(started), TimeUnit.MILLISECONDS);
+                    : current.takeSharedMessagesOf(dead, groupsWithLiveMembers(dead))
+                            .get(left(started), TimeUnit.MILLISECONDS);
             Map<String, List<PendingMessage>> storedByGroup = new HashMap<>();
             List<CompletableFuture<Boolean>> handed = new ArrayList<>();
             for (SharedGroupMessage message : stored) {
@@ -140,6 +142,21 @@ public final class DeadNodeRecovery {
             LOG.info("cluster: dead node {}: {} shared-group messages given to other members ({} from its stored"
                     + " sessions)", dead, count, stored.size());
         }, "the shared-group messages of dead node " + dead);
+    }
+
+    /**
+     * The shared groups {@code dead} served that have a member here or on another live node: a
+     * stored message of a group without one stays in its session, for its client's return.
+     */
+    private Set<String> groupsWithLiveMembers(String dead) {
+        Set<String> groups = new HashSet<>();
+        for (String filter : routes.filtersOf(dead)) {
+            if (filter.startsWith("$share/") && (routes.subscribedHere(filter) || routes.otherNodesWith(filter).stream()
+                    .anyMatch(node -> !node.equals(dead) && liveness.isAlive(node)))) {
+                groups.add(filter);
+            }
+        }
+        return groups;
     }
 
     private CompletableFuture<Boolean> toGroup(PublishedMessage message, String group) {
