@@ -3,7 +3,3 @@
 -- member of the group instead of leaving it in the dead member's session (see docs/SCHEMA.md).
 -- Null for messages of non-shared subscriptions and for rows stored before this column existed.
 ALTER TABLE broker_session_messages ADD COLUMN shared_group text;
-
--- The survivor takes a dead node's sessions' messages by their owner node.
-CREATE INDEX broker_session_messages_shared_idx ON broker_session_messages (client_id)
-    WHERE shared_group IS NOT NULL;

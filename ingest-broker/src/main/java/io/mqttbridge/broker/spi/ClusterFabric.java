@@ -217,10 +217,10 @@ public interface ClusterFabric {
         /**
          * Takes out of the stored sessions of the dead node {@code node} the messages they got
          * through the shared subscriptions {@code sharedGroups} (those with a live member) and had
-         * not delivered for sure (queued, or sent and not past
-         * PUBREC), so that the fabric gives them to other members of their groups; the sessions no
-         * longer hold them when their clients come back. Completes with them (empty without a
-         * cluster-wide session store), in order per session.
+         * not delivered for sure (queued, or sent and not past PUBREC), so that the fabric gives
+         * them to other members of their groups; the sessions no longer hold them when their
+         * clients come back. Completes with them (empty without a cluster-wide session store), in
+         * order per session.
          */
         default CompletableFuture<java.util.List<SharedGroupMessage>> takeSharedMessagesOf(String node,
                 Set<String> sharedGroups) {

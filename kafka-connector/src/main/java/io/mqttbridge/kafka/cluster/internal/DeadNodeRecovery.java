@@ -3,10 +3,9 @@ package io.mqttbridge.kafka.cluster.internal;
 import io.mqttbridge.broker.spi.ClusterFabric.ClusterMember;
 import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
 import io.mqttbridge.broker.spi.ClusterFabric.SharedGroupMessage;
-import io.mqttbridge.broker.session.RecoveredMessages;
 import io.mqttbridge.broker.spi.PublishedMessage;
-import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.kafka.cluster.ClusterConfig;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,11 +108,12 @@ public final class DeadNodeRecovery {
             List<SharedGroupMessage> stored = current == null ? List.of()
                     : current.takeSharedMessagesOf(dead, groupsWithLiveMembers(dead))
                             .get(left(started), TimeUnit.MILLISECONDS);
-            Map<String, List<PendingMessage>> storedByGroup = new HashMap<>();
+            // Group -> how many of each message the stored sessions had, to skip them among the inbox records.
+            Map<String, Map<Fingerprint, Integer>> storedByGroup = new HashMap<>();
             List<CompletableFuture<Boolean>> handed = new ArrayList<>();
             for (SharedGroupMessage message : stored) {
-                storedByGroup.computeIfAbsent(message.sharedTopicFilter(), group -> new ArrayList<>())
-                        .add(new PendingMessage(message.message(), message.message().qos(), 0, false, List.of()));
+                storedByGroup.computeIfAbsent(message.sharedTopicFilter(), group -> new HashMap<>())
+                        .merge(Fingerprint.of(message.message()), 1, Integer::sum);
                 handed.add(toGroup(message.message(), message.sharedTopicFilter()));
             }
             Map<Integer, Long> done = liveness.sharedRecovered(dead);
@@ -128,9 +128,14 @@ public final class DeadNodeRecovery {
                 }
             }
             inboxByGroup.forEach((group, messages) -> {
-                for (PublishedMessage message : RecoveredMessages.notIn(storedByGroup.getOrDefault(group, List.of()),
-                        messages)) {
-                    handed.add(toGroup(message, group));
+                Map<Fingerprint, Integer> already = storedByGroup.getOrDefault(group, new HashMap<>());
+                for (PublishedMessage message : messages) {
+                    Fingerprint fingerprint = Fingerprint.of(message);
+                    if (already.getOrDefault(fingerprint, 0) > 0) {
+                        already.merge(fingerprint, -1, Integer::sum);
+                    } else {
+                        handed.add(toGroup(message, group));
+                    }
                 }
             });
             CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new)).get(left(started), TimeUnit.MILLISECONDS);
@@ -142,6 +147,18 @@ public final class DeadNodeRecovery {
             LOG.info("cluster: dead node {}: {} shared-group messages given to other members ({} from its stored"
                     + " sessions)", dead, count, stored.size());
         }, "the shared-group messages of dead node " + dead);
+    }
+
+    /**
+     * What tells a message in a session from the same message in an inbox record: publisher client
+     * id, topic, receive time in ms (the record's timestamp) and payload, as the broker's
+     * {@code RecoveredMessages} tells them.
+     */
+    private record Fingerprint(String clientId, String topic, long receivedAtMillis, ByteBuffer payload) {
+        static Fingerprint of(PublishedMessage message) {
+            return new Fingerprint(message.clientId(), message.topic(), message.receivedAt().toEpochMilli(),
+                    ByteBuffer.wrap(message.payload()));
+        }
     }
 
     /**
