@@ -45,9 +45,14 @@ mirrored() {
   curl -s "http://127.0.0.1:$D/metrics" \
     | python3 -c 'import json,sys;print(json.load(sys.stdin)["meters"]["kafka.mirror.records.acked"]["count"])'
 }
+# The highest stored offset per partition, read backwards from the Kafka-position index of each table
+# partition: a few milliseconds at any table size. (A GROUP BY over the topic's rows, as before, is a
+# parallel scan of the whole table, seconds at millions of rows, run every 0.25 s on the same 2 cores as
+# the writer: it slowed the catch-up it measured, more the bigger the table.)
 stored() {
   PGPASSWORD=$(cat "$OUT/data/postgres/bridge-password") psql -qtA -h 127.0.0.1 -p "$P" -U postgres -d postgres -c \
-    "select coalesce(sum(m),0) from (select max(kafka_offset)+1 m from messages where kafka_topic='mqtt.messages' group by kafka_partition) t"
+    "select coalesce(sum(m),0) from (select (select kafka_offset+1 from messages where kafka_topic='mqtt.messages'
+       and kafka_partition=p order by kafka_offset desc limit 1) m from generate_series(0,63) p) t"
 }
 catchup() {
   local t0 target s
