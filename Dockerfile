@@ -14,6 +14,9 @@ COPY config.yml /opt/bridge/config.yml
 COPY bin/mqtt-kafka-bridge /opt/bridge/bin/mqtt-kafka-bridge
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
 VOLUME /opt/bridge/data
-# MQTT, MQTT over secure WebSocket (console live view), REST API and console, admin (health checks and metrics)
-EXPOSE 1883 8443 8080 8081
-ENTRYPOINT ["/opt/bridge/bin/mqtt-kafka-bridge", "server", "/opt/bridge/config.yml"]
+# MQTT, MQTT over WebSocket (deploy/cluster/bridge.yml), over secure WebSocket (console live view),
+# REST API and console, admin (health checks and metrics)
+EXPOSE 1883 8083 8443 8080 8081
+ENTRYPOINT ["/opt/bridge/bin/mqtt-kafka-bridge"]
+# docker-compose.yml replaces this with the cluster's node configuration.
+CMD ["server", "/opt/bridge/config.yml"]

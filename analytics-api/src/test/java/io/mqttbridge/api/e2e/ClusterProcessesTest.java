@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mqttbridge.api.testing.BridgeNode;
 import io.mqttbridge.testing.kafka.TestKafka;
+import io.mqttbridge.testing.mqtt.PahoClients;
 import io.mqttbridge.testing.mqtt.PahoV3Collector;
 import io.mqttbridge.testing.postgres.TestPostgres;
 import java.net.URI;
@@ -86,16 +87,7 @@ class ClusterProcessesTest {
 
     @AfterAll
     void stopNodes() {
-        for (MqttClient client : clients) {
-            try {
-                if (client.isConnected()) {
-                    client.disconnectForcibly(1000);
-                }
-                client.close();
-            } catch (MqttException ignored) {
-                // gone with its node
-            }
-        }
+        PahoClients.closeAll(clients);
         nodes.forEach(BridgeNode::close);
         TestPostgres.shared().dropDatabase(databaseName);
         nodes.forEach(node -> TestKafka.deleteRecursively(node.dataDirectory()));

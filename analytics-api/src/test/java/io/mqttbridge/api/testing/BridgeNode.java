@@ -1,9 +1,9 @@
 package io.mqttbridge.api.testing;
 
+import io.mqttbridge.testing.net.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -41,14 +43,18 @@ public final class BridgeNode implements AutoCloseable {
     private final int mqttPort;
     private final int apiPort;
     private final int adminPort;
+    private final int webSocketPort;
+    private final int secureWebSocketPort;
     private final Path configFile;
     private Process process;
 
     private BridgeNode(Builder settings) {
         this.settings = settings;
-        this.mqttPort = freePort();
-        this.apiPort = freePort();
-        this.adminPort = freePort();
+        this.mqttPort = FreePorts.pick();
+        this.apiPort = FreePorts.pick();
+        this.adminPort = FreePorts.pick();
+        this.webSocketPort = settings.webSockets ? FreePorts.pick() : -1;
+        this.secureWebSocketPort = settings.webSockets ? FreePorts.pick() : -1;
         this.configFile = settings.dataDirectory.resolve("config.yml");
     }
 
@@ -69,6 +75,9 @@ public final class BridgeNode implements AutoCloseable {
         private Duration readyTimeout = Duration.ofSeconds(90);
         private String networkNamespace;
         private String address = "127.0.0.1";
+        private boolean webSockets;
+        private Path configurationFile;
+        private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<String> extraConfig = new ArrayList<>();
         private final List<String> extraKafkaConfig = new ArrayList<>();
 
@@ -117,6 +126,35 @@ public final class BridgeNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Besides MQTT over TCP, listens for MQTT over WebSocket (path {@code /mqtt}) and over secure
+         * WebSocket (a self-signed certificate), as the nodes of docker-compose.yml do.
+         */
+        public Builder webSockets() {
+            this.webSockets = true;
+            return this;
+        }
+
+        /**
+         * Runs {@code file} (e.g. the repository's {@code deploy/cluster/bridge.yml}) instead of the
+         * generated configuration. The node's settings reach it as the environment variables that
+         * file reads: {@code BRIDGE_DATA_DIR}, {@code BRIDGE_NODE_ID}, {@code MQTT_PORT},
+         * {@code MQTT_WS_PORT}, {@code MQTT_WSS_PORT}, {@code API_PORT}, {@code ADMIN_PORT},
+         * {@code KAFKA_BOOTSTRAP_SERVERS}, {@code JDBC_URL}, {@code JDBC_USER} and {@code JDBC_PASSWORD};
+         * {@link #environment} adds others. The generated-configuration settings (mirror topic, extra
+         * YAML) do not apply.
+         */
+        public Builder configurationFile(Path file) {
+            this.configurationFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** An environment variable of the node's process. */
+        public Builder environment(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
         /** Top-level YAML appended to the generated configuration (a key the defaults do not set). */
         public Builder config(String yaml) {
             extraConfig.add(yaml);
@@ -146,6 +184,24 @@ public final class BridgeNode implements AutoCloseable {
 
     public int apiPort() {
         return apiPort;
+    }
+
+    /** The MQTT-over-WebSocket port (path {@code /mqtt}); only with {@link Builder#webSockets()}. */
+    public int webSocketPort() {
+        requireWebSockets();
+        return webSocketPort;
+    }
+
+    /** The MQTT-over-secure-WebSocket port; only with {@link Builder#webSockets()}. */
+    public int secureWebSocketPort() {
+        requireWebSockets();
+        return secureWebSocketPort;
+    }
+
+    private void requireWebSockets() {
+        if (!settings.webSockets) {
+            throw new IllegalStateException(settings.nodeId + " was built without webSockets()");
+        }
     }
 
     public String mqttUri() {
@@ -185,16 +241,21 @@ public final class BridgeNode implements AutoCloseable {
         }
         try {
             Files.createDirectories(settings.dataDirectory);
-            Files.writeString(configFile, configuration());
+            Path configuration = settings.configurationFile != null ? settings.configurationFile : configFile;
+            if (settings.configurationFile == null) {
+                Files.writeString(configFile, configuration());
+            }
             List<String> command = new ArrayList<>();
             if (settings.networkNamespace != null) {
                 command.addAll(List.of("ip", "netns", "exec", settings.networkNamespace));
             }
             command.addAll(List.of(javaExecutable(), "-Xmx" + settings.heap,
                     "-XX:+UseSerialGC", "-cp", classPath(), "io.mqttbridge.api.BridgeApplication", "server",
-                    configFile.toString()));
+                    configuration.toString()));
             long launched = System.nanoTime();
-            process = new ProcessBuilder(command)
+            ProcessBuilder launch = new ProcessBuilder(command);
+            launch.environment().putAll(environment());
+            process = launch
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
                     .start();
@@ -320,8 +381,7 @@ public final class BridgeNode implements AutoCloseable {
                 nodeId: "%s"
                 roles: [BROKER, API]
                 broker:
-                  host: %s
-                  port: %d
+                %s
                 mqttAuth:
                   useDeviceRegistry: false
                   file:
@@ -356,11 +416,56 @@ public final class BridgeNode implements AutoCloseable {
                     org.eclipse.jetty: WARN
                     org.flywaydb: WARN
                     com.zaxxer.hikari: WARN
-                """.formatted(settings.dataDirectory, settings.nodeId, settings.address, mqttPort,
+                """.formatted(settings.dataDirectory, settings.nodeId, listeners(),
                 settings.kafkaBootstrapServers, settings.mirrorTopic, kafkaExtra(), settings.jdbcUrl,
                 nullToEmpty(settings.databaseUser), nullToEmpty(settings.databasePassword), settings.address, apiPort,
                 settings.address, adminPort);
         return yaml + String.join("\n", settings.extraConfig);
+    }
+
+    /** What a configuration file given to {@link Builder#configurationFile} reads from the environment. */
+    private Map<String, String> environment() {
+        Map<String, String> environment = new LinkedHashMap<>();
+        if (settings.configurationFile != null) {
+            environment.put("BRIDGE_DATA_DIR", settings.dataDirectory.toString());
+            environment.put("BRIDGE_NODE_ID", settings.nodeId);
+            environment.put("MQTT_PORT", Integer.toString(mqttPort));
+            environment.put("API_PORT", Integer.toString(apiPort));
+            environment.put("ADMIN_PORT", Integer.toString(adminPort));
+            if (settings.webSockets) {
+                environment.put("MQTT_WS_PORT", Integer.toString(webSocketPort));
+                environment.put("MQTT_WSS_PORT", Integer.toString(secureWebSocketPort));
+            }
+            environment.put("KAFKA_BOOTSTRAP_SERVERS", settings.kafkaBootstrapServers);
+            environment.put("JDBC_URL", settings.jdbcUrl);
+            environment.put("JDBC_USER", nullToEmpty(settings.databaseUser));
+            environment.put("JDBC_PASSWORD", nullToEmpty(settings.databasePassword));
+        }
+        environment.putAll(settings.environment);
+        return environment;
+    }
+
+    /** The {@code broker:} section's listener keys, indented for it. */
+    private String listeners() {
+        if (!settings.webSockets) {
+            return "  host: %s\n  port: %d".formatted(settings.address, mqttPort);
+        }
+        return """
+                  listeners:
+                    - name: default
+                      transport: TCP
+                      host: %1$s
+                      port: %2$d
+                    - name: ws
+                      transport: WS
+                      host: %1$s
+                      port: %3$d
+                      webSocketPath: /mqtt
+                    - name: wss
+                      transport: WSS
+                      host: %1$s
+                      port: %4$d""".formatted(settings.address, mqttPort, webSocketPort, secureWebSocketPort)
+                .indent(2).stripTrailing();
     }
 
     private String kafkaExtra() {
@@ -387,12 +492,4 @@ public final class BridgeNode implements AutoCloseable {
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }
