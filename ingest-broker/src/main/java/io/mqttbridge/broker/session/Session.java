@@ -474,6 +474,13 @@ public final class Session {
             return false;
         }
         manager.removeFromTree(removed);
+        if (removed.shareGroup() != null) {
+            // Out of the tree by now: another member of the group gets what was queued for this one.
+            List<SharedMessage> orphans = outbound.takeQueuedShared(topicFilter);
+            if (!orphans.isEmpty()) {
+                manager.redistribute(orphans);
+            }
+        }
         return true;
     }
 
