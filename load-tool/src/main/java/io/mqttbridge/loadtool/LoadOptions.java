@@ -116,6 +116,10 @@ public class LoadOptions {
             + " --kafka-partitions if absent) (default ${DEFAULT-VALUE})")
     String kafkaTopic = DEFAULT_KAFKA_TOPIC;
 
+    @Option(names = "--kafka-headers", arity = "1", description = "kafka-producer: give each record the mirror's mqtt.* headers"
+            + " (false: none, to see what they cost) (default ${DEFAULT-VALUE})")
+    boolean kafkaHeaders = true;
+
     @Option(names = "--kafka-partitions", description = "kafka-producer: partitions of a topic it creates (default ${DEFAULT-VALUE})")
     int kafkaPartitions = 1;
 
@@ -314,6 +318,10 @@ public class LoadOptions {
         return kafkaTopic;
     }
 
+    public boolean kafkaHeaders() {
+        return kafkaHeaders;
+    }
+
     public int kafkaPartitions() {
         return kafkaPartitions;
     }
@@ -358,6 +366,7 @@ public class LoadOptions {
             case "persistent-publishers" -> persistentPublishers = Boolean.parseBoolean(text);
             case "kafka-topic" -> kafkaTopic = text;
             case "kafka-partitions" -> kafkaPartitions = Integer.parseInt(text);
+            case "kafka-headers" -> kafkaHeaders = Boolean.parseBoolean(text);
             case "label" -> label = text;
             case "case" -> caseName = text;
             default -> throw new IllegalArgumentException("unknown option --" + option);

@@ -95,6 +95,10 @@ public class ScenarioResult {
     public Double brokerCpuSeconds;
     public Double brokerCpuPercent;
     public Double brokerCpuMicrosPerConnect;
+    /** Kafka producer scenario: CPU time of the load tool itself (the producer) in the measured window. */
+    public Double producerCpuSeconds;
+    /** Kafka producer scenario: the producer's CPU per acknowledged record in the measured window. */
+    public Double producerCpuMicrosPerRecord;
     public Long brokerRssBeforeBytes;
     public Long brokerRssAfterBytes;
     public Double brokerRssBytesPerConnection;
@@ -161,6 +165,10 @@ public class ScenarioResult {
                         brokerRssBeforeBytes / 1024, brokerRssAfterBytes / 1024, brokerRssBytesPerConnection));
             }
             text.append(System.lineSeparator());
+        }
+        if (producerCpuMicrosPerRecord != null) {
+            text.append(String.format(Locale.ROOT, "  producer (this process): %.2f s CPU, %.2f us per record%n",
+                    producerCpuSeconds, producerCpuMicrosPerRecord));
         }
         return text.toString();
     }

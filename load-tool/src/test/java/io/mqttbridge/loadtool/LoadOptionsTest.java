@@ -84,6 +84,8 @@ class LoadOptionsTest {
         LoadOptions producer = new LoadOptions().set("scenario", "kafka-producer").set("port", 9092);
         assertThatCode(() -> producer.validate(20_000)).doesNotThrowAnyException();
         assertThat(producer.kafkaTopic()).isEqualTo(LoadOptions.DEFAULT_KAFKA_TOPIC);
+        assertThat(producer.kafkaHeaders()).as("records carry the mirror's headers unless told").isTrue();
+        assertThat(new LoadOptions().set("kafka-headers", "false").kafkaHeaders()).isFalse();
         assertThatThrownBy(() -> new LoadOptions().set("scenario", "kafka-producer").set("kafka-partitions", 0)
                 .validate(20_000)).hasMessageStartingWith("--kafka-partitions:");
         assertThatThrownBy(() -> new LoadOptions().set("scenario", "kafka-producer").set("kafka-topic", "a b")

@@ -15,11 +15,13 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import org.jdbi.v3.core.Handle;
@@ -135,6 +137,60 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
                 .bind("client", clientId)
                 .map((rs, ctx) -> state(rs))
                 .list())).stream().findFirst(), reader);
+    }
+
+    /**
+     * {@link #load} that makes this node the owner in the same transaction: the state row's lock
+     * orders it with a {@link #takeSharedMessages} of the previous owner.
+     */
+    @Override
+    public CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId) {
+        Objects.requireNonNull(clientId, "clientId");
+        return writer.barrier().thenApplyAsync(ignored -> jdbi.inTransaction(h -> {
+            h.createUpdate("UPDATE broker_session_state SET node_id = :node WHERE client_id = :client")
+                    .bind("node", nodeId)
+                    .bind("client", clientId)
+                    .execute();
+            return withMessages(h, h.createQuery("SELECT * FROM broker_session_state WHERE client_id = :client")
+                    .bind("client", clientId)
+                    .map((rs, ctx) -> state(rs))
+                    .list());
+        }).stream().findFirst(), reader);
+    }
+
+    /**
+     * Deletes and returns, in one transaction, the shared-group messages (not past PUBREC) of the
+     * sessions {@code node} owns; their state rows are locked first, so a {@link #loadToHold} of one
+     * of them by another node commits before (then the session is not {@code node}'s any more) or
+     * reads after (then without these messages).
+     */
+    @Override
+    public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node, Set<String> sharedGroups) {
+        Objects.requireNonNull(node, "node");
+        if (sharedGroups.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return writer.barrier().thenApplyAsync(ignored -> jdbi.inTransaction(h -> {
+            List<String> owned = h.createQuery("""
+                            SELECT client_id FROM broker_session_state WHERE node_id = :node
+                             ORDER BY client_id FOR UPDATE""")
+                    .bind("node", node)
+                    .mapTo(String.class)
+                    .list();
+            if (owned.isEmpty()) {
+                return List.<ClientMessage>of();
+            }
+            List<ClientMessage> taken = new ArrayList<>(h.createQuery("""
+                            DELETE FROM broker_session_messages
+                             WHERE client_id = ANY(:ids) AND shared_group = ANY(:groups) AND NOT released
+                            RETURNING *""")
+                    .bindArray("ids", String.class, owned)
+                    .bindArray("groups", String.class, List.copyOf(sharedGroups))
+                    .map((rs, ctx) -> new ClientMessage(rs.getString("client_id"), message(rs)))
+                    .list());
+            taken.sort(Comparator.comparing(ClientMessage::clientId).thenComparingLong(m -> m.message().sequence()));
+            return taken;
+        }), reader);
     }
 
     @Override
@@ -305,9 +361,11 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         }
         PreparedBatch batch = h.prepareBatch("""
                 INSERT INTO broker_session_messages (client_id, sequence, qos, packet_id, released, subscription_ids,
-                    message, stored_at)
-                VALUES (:client, :sequence, :qos, :packetId, :released, :subscriptionIds, CAST(:message AS jsonb), now())
+                    message, shared_group, stored_at)
+                VALUES (:client, :sequence, :qos, :packetId, :released, :subscriptionIds, CAST(:message AS jsonb),
+                    :sharedGroup, now())
                 ON CONFLICT (client_id, sequence) DO UPDATE SET
+                    shared_group = EXCLUDED.shared_group,
                     qos = EXCLUDED.qos,
                     packet_id = EXCLUDED.packet_id,
                     released = EXCLUDED.released,
@@ -323,6 +381,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
                     .bind("released", m.released())
                     .bindArray("subscriptionIds", Integer.class, m.subscriptionIdentifiers())
                     .bind("message", BrokerStateJson.writeMessage(m.message()))
+                    .bind("sharedGroup", m.sharedGroup())
                     .add();
         }
         batch.execute();
@@ -374,6 +433,6 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
             subscriptionIds.add(id);
         }
         return new PendingMessage(message, rs.getInt("qos"), rs.getInt("packet_id"), rs.getBoolean("released"),
-                subscriptionIds, rs.getLong("sequence"));
+                subscriptionIds, rs.getLong("sequence"), rs.getString("shared_group"));
     }
 }

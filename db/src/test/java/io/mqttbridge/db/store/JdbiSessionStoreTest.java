@@ -10,6 +10,7 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot.StoredSubscription;
+import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.UserProperty;
 import io.mqttbridge.db.testing.TestDatabase;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -233,7 +235,7 @@ class JdbiSessionStoreTest {
     void loadReturnsTheLatestStateOfThatClientFromAnyNode() throws Exception {
         await(store("node-a").save(simple("c1", 1)));
         await(store("node-a").save(simple("c2", 2)));
-        store("node-a").append("c1", message("c1", 7));
+        await(store("node-a").append("c1", message("c1", 7)));
         await(store("node-a").append("c2", message("c2", 8)));
 
         Optional<SessionSnapshot> loaded = await(store("node-b").load("c1"));
@@ -402,6 +404,74 @@ class JdbiSessionStoreTest {
                 ("m" + sequence).getBytes(), 1, false, "publisher", null, MqttVersion.MQTT_3_1_1,
                 Instant.parse("2026-11-26T10:15:30Z"), MessageProperties.NONE);
         return new PendingMessage(published, 1, 0, false, List.of(), sequence);
+    }
+
+    private static PendingMessage shared(String clientId, long sequence, String group, boolean released) {
+        PendingMessage plain = message(clientId, sequence);
+        return new PendingMessage(plain.message(), 1, released ? 5 : 0, released, List.of(), sequence, group);
+    }
+
+    @Test
+    void theSharedGroupOfAMessageIsStoredAndADeadOwnersSharedMessagesAreTakenOnce() throws Exception {
+        JdbiSessionStore a = store("node-a");
+        await(a.save(new SessionSnapshot("member", 300, null,
+                List.of(new StoredSubscription("$share/g/jobs", 1, false, false, 0, null)), List.of())));
+        await(a.append("member", shared("member", 1, "$share/g/jobs", false)));
+        await(a.append("member", message("member", 2)));
+        await(a.append("member", shared("member", 3, "$share/g/jobs", true)));
+        await(a.append("member", shared("member", 4, "$share/g/jobs", false)));
+        await(store("node-c").save(new SessionSnapshot("elsewhere", 300, null, List.of(), List.of())));
+        await(a.append("elsewhere", shared("elsewhere", 1, "$share/g/jobs", false)));
+
+        assertThat(await(a.load("member")).orElseThrow().pending()).extracting(PendingMessage::sharedGroup)
+                .containsExactly("$share/g/jobs", null, "$share/g/jobs", "$share/g/jobs");
+        await(a.append("member", shared("member", 5, "$share/alone/jobs", false)));
+        List<SessionStore.ClientMessage> taken = await(store("node-b").takeSharedMessages("node-a",
+                Set.of("$share/g/jobs")));
+
+        assertThat(taken).extracting(SessionStore.ClientMessage::clientId).containsOnly("member");
+        assertThat(taken).extracting(m -> m.message().sequence()).containsExactly(1L, 4L);
+        assertThat(taken).extracting(m -> m.message().sharedGroup()).containsOnly("$share/g/jobs");
+        assertThat(await(store("node-b").takeSharedMessages("node-a", Set.of("$share/g/jobs")))).isEmpty();
+        assertThat(await(a.load("member")).orElseThrow().pending()).extracting(PendingMessage::sequence)
+                .as("the plain message, the one past PUBREC and the one of a group not asked for stay")
+                .containsExactly(2L, 3L, 5L);
+        assertThat(await(a.load("elsewhere")).orElseThrow().pending()).hasSize(1);
+    }
+
+    @Test
+    void aSessionLoadedToBeHeldIsOwnedByTheLoaderAndItsMessagesAreNotTakenForItsFormerOwner() throws Exception {
+        JdbiSessionStore a = store("node-a");
+        JdbiSessionStore b = store("node-b");
+        await(a.save(new SessionSnapshot("mover", 300, null, List.of(), List.of())));
+        await(a.append("mover", shared("mover", 1, "$share/g/jobs", false)));
+
+        assertThat(await(b.loadToHold("mover")).orElseThrow().pending()).hasSize(1);
+
+        assertThat(await(b.takeSharedMessages("node-a", Set.of("$share/g/jobs")))).isEmpty();
+        assertThat(await(b.loadAll())).extracting(SessionSnapshot::clientId).containsExactly("mover");
+    }
+
+    @Test
+    void aTakeoverLoadAndATakeForTheFormerOwnerRacingNeverBothGetAMessage() throws Exception {
+        JdbiSessionStore a = store("node-a");
+        JdbiSessionStore b = store("node-b");
+        JdbiSessionStore c = store("node-c");
+        for (int round = 0; round < 30; round++) {
+            String clientId = "racer-" + round;
+            await(a.save(new SessionSnapshot(clientId, 300, null, List.of(), List.of())));
+            for (int sequence = 1; sequence <= 5; sequence++) {
+                await(a.append(clientId, shared(clientId, sequence, "$share/g/jobs", false)));
+            }
+            CompletableFuture<Optional<SessionSnapshot>> loaded = b.loadToHold(clientId);
+            CompletableFuture<List<SessionStore.ClientMessage>> taken = c.takeSharedMessages("node-a", Set.of("$share/g/jobs"));
+
+            int inSession = await(loaded).orElseThrow().pending().size();
+            int takenOut = await(taken).size();
+            assertThat(inSession + takenOut).as("round %d: loaded %d, taken %d", round, inSession, takenOut)
+                    .isEqualTo(5);
+            assertThat(inSession == 0 || takenOut == 0).isTrue();
+        }
     }
 
     @Test

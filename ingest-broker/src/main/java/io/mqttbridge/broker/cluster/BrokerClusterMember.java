@@ -87,6 +87,14 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
     }
 
     @Override
+    public CompletableFuture<List<ClusterFabric.SharedGroupMessage>> takeSharedMessagesOf(String node,
+            java.util.Set<String> sharedGroups) {
+        return sessions.takeSharedMessagesOf(node, sharedGroups).thenApply(taken -> taken.stream()
+                .map(shared -> new ClusterFabric.SharedGroupMessage(shared.message(), shared.sharedGroup()))
+                .toList());
+    }
+
+    @Override
     public boolean disconnect(String clientId) {
         return disconnect.test(clientId);
     }

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 
 /**
@@ -95,6 +96,8 @@ public final class InboundQosFlows {
     private static final Logger LOG = LoggerFactory.getLogger(InboundQosFlows.class);
     private static final Map<Integer, Qos2Flow> NO_FLOWS = Collections.emptyMap();
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    private static final AtomicIntegerFieldUpdater<InboundQosFlows> RELEASE_QUEUED =
+            AtomicIntegerFieldUpdater.newUpdater(InboundQosFlows.class, "releaseQueued");
 
     private final ClientConnection connection;
     /* Created on first use: most connections never publish QoS 1/2, and each connection counts. */
@@ -107,6 +110,12 @@ public final class InboundQosFlows {
     private int unacknowledged;
     /* MQTT 3.1.1 only: how many acknowledgements may wait for the sink before reading pauses. */
     private int ackWindow = Integer.MAX_VALUE;
+    /*
+     * 1 while a task that releases acknowledgements is queued on the event loop. The sink completes
+     * many futures together (one Kafka batch holds many of this connection's messages); they share
+     * that one task instead of queueing one task each.
+     */
+    private volatile int releaseQueued;
 
     InboundQosFlows(ClientConnection connection) {
         this.connection = connection;
@@ -205,8 +214,22 @@ public final class InboundQosFlows {
         if (sunk.isDone()) {
             releaseAcks();
         } else {
-            sunk.whenComplete((ignored, error) -> connection.channel().eventLoop().execute(this::releaseAcks));
+            sunk.whenComplete((ignored, error) -> releaseSoon());
         }
+    }
+
+    /** Any thread: releases the acknowledgements on the event loop, in a task queued unless one already is. */
+    private void releaseSoon() {
+        if (RELEASE_QUEUED.compareAndSet(this, 0, 1)) {
+            connection.channel().eventLoop().execute(this::releaseQueuedAcks);
+        }
+    }
+
+    private void releaseQueuedAcks() {
+        // Cleared before looking at the futures: a completion after this line queues a task of its own,
+        // one before it is seen by releaseAcks (both sides are volatile accesses).
+        releaseQueued = 0;
+        releaseAcks();
     }
 
     /**

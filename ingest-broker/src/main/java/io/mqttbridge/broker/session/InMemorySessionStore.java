@@ -24,6 +24,8 @@ public final class InMemorySessionStore implements SessionStore {
     /** A session's stored state ({@code null} until saved; its pending left empty) and its messages by sequence. */
     private static final class Stored {
         SessionSnapshot state;
+        /* The node that saved it last ({@link #forNode}); null when saved through this store itself. */
+        String node;
         final TreeMap<Long, PendingMessage> messages = new TreeMap<>();
         final TreeSet<Integer> inboundQos2 = new TreeSet<>();
 
@@ -49,7 +51,11 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public synchronized CompletableFuture<Void> save(SessionSnapshot snapshot) {
+    public CompletableFuture<Void> save(SessionSnapshot snapshot) {
+        return save(snapshot, null);
+    }
+
+    private synchronized CompletableFuture<Void> save(SessionSnapshot snapshot, String node) {
         SessionSnapshot numbered = snapshot.withNumberedPending();
         Stored stored = new Stored();
         Stored previous = sessions.get(snapshot.clientId());
@@ -58,6 +64,7 @@ public final class InMemorySessionStore implements SessionStore {
             stored.inboundQos2.addAll(previous.inboundQos2);
         }
         stored.state = numbered.withPending(List.of()).withInboundQos2(List.of());
+        stored.node = node;
         for (PendingMessage message : numbered.pending()) {
             stored.messages.put(message.sequence(), message);
         }
@@ -102,6 +109,95 @@ public final class InMemorySessionStore implements SessionStore {
             stored.inboundQos2.remove(packetId);
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    private synchronized CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId, String node) {
+        Stored stored = sessions.get(clientId);
+        if (stored != null && stored.state != null) {
+            stored.node = node;
+        }
+        return load(clientId);
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
+            java.util.Set<String> sharedGroups) {
+        List<ClientMessage> taken = new ArrayList<>();
+        for (String clientId : new TreeSet<>(sessions.keySet())) {
+            Stored stored = sessions.get(clientId);
+            if (stored.state == null || !node.equals(stored.node)) {
+                continue;
+            }
+            for (var it = stored.messages.values().iterator(); it.hasNext(); ) {
+                PendingMessage message = it.next();
+                if (message.sharedGroup() != null && sharedGroups.contains(message.sharedGroup()) && !message.released()) {
+                    it.remove();
+                    taken.add(new ClientMessage(clientId, message));
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(taken);
+    }
+
+    /**
+     * This store as the node {@code nodeId} of a cluster uses it: what it saves or takes over
+     * ({@link #loadToHold}) is owned by that node, for {@link #takeSharedMessages}. Nodes in one JVM
+     * sharing one store, as nodes share one database.
+     */
+    public SessionStore forNode(String nodeId) {
+        InMemorySessionStore store = this;
+        return new SessionStore() {
+            @Override
+            public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
+                return store.loadAll();
+            }
+
+            @Override
+            public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
+                return store.load(clientId);
+            }
+
+            @Override
+            public CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId) {
+                return store.loadToHold(clientId, nodeId);
+            }
+
+            @Override
+            public CompletableFuture<Void> save(SessionSnapshot snapshot) {
+                return store.save(snapshot, nodeId);
+            }
+
+            @Override
+            public CompletableFuture<Void> remove(String clientId) {
+                return store.remove(clientId);
+            }
+
+            @Override
+            public CompletableFuture<Void> append(String clientId, PendingMessage message) {
+                return store.append(clientId, message);
+            }
+
+            @Override
+            public CompletableFuture<Void> acknowledge(String clientId, long sequence) {
+                return store.acknowledge(clientId, sequence);
+            }
+
+            @Override
+            public CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
+                return store.receivedQos2(clientId, packetId);
+            }
+
+            @Override
+            public CompletableFuture<Void> releasedQos2(String clientId, int packetId) {
+                return store.releasedQos2(clientId, packetId);
+            }
+
+            @Override
+            public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
+                    java.util.Set<String> sharedGroups) {
+                return store.takeSharedMessages(node, sharedGroups);
+            }
+        };
     }
 
     /** The stored state of {@code clientId} with its messages, for tests and diagnostics. */

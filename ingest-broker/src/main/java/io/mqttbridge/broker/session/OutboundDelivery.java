@@ -39,6 +39,6 @@ final class OutboundDelivery {
         for (int id : subscriptionIds) {
             ids.add(id);
         }
-        return new PendingMessage(message.message(), qos, packetId, released, ids, sequence);
+        return new PendingMessage(message.message(), qos, packetId, released, ids, sequence, sharedGroup);
     }
 }

@@ -278,6 +278,22 @@ public final class OutboundQosFlows {
         return messages;
     }
 
+    /**
+     * Takes out the QoS 1/2 messages queued (not sent yet) that came through the shared subscription
+     * {@code sharedGroup}, which the client just unsubscribed from, so that another member of the
+     * group can have them; their written-through copies go. Those already sent stay: the session
+     * completes their delivery [MQTT-3.10.4-3]. In the order they came.
+     */
+    List<SharedMessage> takeQueuedShared(String sharedGroup) {
+        List<OutboundDelivery> taken = queue.takeIf(pending -> sharedGroup.equals(pending.sharedGroup) && pending.qos > 0);
+        List<SharedMessage> messages = new ArrayList<>(taken.size());
+        for (OutboundDelivery pending : taken) {
+            forget(pending);
+            messages.add(new SharedMessage(pending.message.message(), pending.sharedGroup));
+        }
+        return messages;
+    }
+
     void clear() {
         queue.clear();
         inflight.clear();
@@ -300,6 +316,7 @@ public final class OutboundQosFlows {
                     message.sequence() > 0 ? message.sequence() : nextSequence++);
             pending.packetId = message.packetId();
             pending.released = message.released();
+            pending.sharedGroup = message.sharedGroup();
             if (message.packetId() > 0) {
                 writableInflight().put(message.packetId(), pending);
             } else {

@@ -447,6 +447,10 @@ public final class Session {
      * @return the filters (as the client sent them) that were removed
      */
     public List<String> applyPermissions(TopicPermissions permissions) {
+        if (subscriptions.isEmpty()) {
+            // Every connect of a session applies its permissions: most have nothing to decide again.
+            return List.of();
+        }
         List<String> removed = new ArrayList<>(0);
         for (Subscription subscription : List.copyOf(subscriptions.values())) {
             DeliveryFilter now = permissions.subscriptionFilter(subscription.filter());
@@ -470,6 +474,13 @@ public final class Session {
             return false;
         }
         manager.removeFromTree(removed);
+        if (removed.shareGroup() != null) {
+            // Out of the tree by now: another member of the group gets what was queued for this one.
+            List<SharedMessage> orphans = outbound.takeQueuedShared(topicFilter);
+            if (!orphans.isEmpty()) {
+                manager.redistribute(orphans);
+            }
+        }
         return true;
     }
 

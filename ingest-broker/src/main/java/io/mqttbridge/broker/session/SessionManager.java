@@ -105,7 +105,9 @@ public final class SessionManager {
                 // A session another node left in the store must not come back at a later non-clean connect.
                 return store.remove(clientId);
             }
-            return store.load(clientId).thenCompose(snapshot -> snapshot.isEmpty()
+            // Owned here from this load on: a survivor recovering the previous holder's shared-group
+            // messages (takeSharedMessagesOf) takes them before this load or not at all.
+            return store.loadToHold(clientId).thenCompose(snapshot -> snapshot.isEmpty()
                     ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
                             fabric.recoverFromDeadHolder(clientId)));
         });
@@ -161,6 +163,18 @@ public final class SessionManager {
         } catch (RuntimeException e) {
             LOG.warn("could not give {} shared-subscription messages to other members", orphans.size(), e);
         }
+    }
+
+    /**
+     * Takes out of the stored sessions of {@code node} (a dead node of the cluster) the messages
+     * they got through shared subscriptions and had not delivered for sure, so that other members
+     * of their groups can have them (see {@link SessionStore#takeSharedMessages}): those of
+     * {@code sharedGroups}. Any thread.
+     */
+    public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups) {
+        return store.takeSharedMessages(node, sharedGroups).thenApply(taken -> taken.stream()
+                .map(stored -> new SharedMessage(stored.message().message(), stored.message().sharedGroup()))
+                .toList());
     }
 
     /** Sessions that moved here from another node a short while ago. */

@@ -184,6 +184,10 @@ public interface ClusterFabric {
         }
     }
 
+    /** A message for one member of the shared subscription {@code sharedTopicFilter} ({@code $share/g/f}). */
+    record SharedGroupMessage(PublishedMessage message, String sharedTopicFilter) {
+    }
+
     /** The broker node as the fabric sees it. Implemented by the broker; callable from any thread. */
     interface ClusterMember {
 
@@ -209,6 +213,19 @@ public interface ClusterFabric {
          * no such session here.
          */
         CompletableFuture<Integer> recover(String clientId, java.util.List<PublishedMessage> messages);
+
+        /**
+         * Takes out of the stored sessions of the dead node {@code node} the messages they got
+         * through the shared subscriptions {@code sharedGroups} (those with a live member) and had
+         * not delivered for sure (queued, or sent and not past PUBREC), so that the fabric gives
+         * them to other members of their groups; the sessions no longer hold them when their
+         * clients come back. Completes with them (empty without a cluster-wide session store), in
+         * order per session.
+         */
+        default CompletableFuture<java.util.List<SharedGroupMessage>> takeSharedMessagesOf(String node,
+                Set<String> sharedGroups) {
+            return CompletableFuture.completedFuture(java.util.List.of());
+        }
 
         /** Disconnects {@code clientId} if it is connected here (MQTT 5: 0x98 administrative action). */
         boolean disconnect(String clientId);

@@ -68,7 +68,7 @@ public record SessionSnapshot(
         for (PendingMessage m : pending) {
             numbered.add(m.sequence() != 0 ? m
                     : new PendingMessage(m.message(), m.qos(), m.packetId(), m.released(), m.subscriptionIdentifiers(),
-                            ++highest));
+                            ++highest, m.sharedGroup()));
         }
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered, owner,
                 inboundQos2);
@@ -117,6 +117,8 @@ public record SessionSnapshot(
      * @param subscriptionIdentifiers the identifiers of the matching subscriptions (MQTT 5)
      * @param sequence identifies the message within its session, increasing in the order the
      *     session received them (from 1); 0 when not yet numbered (the broker numbers it on restore)
+     * @param sharedGroup the shared subscription ({@code $share/g/f}) the message came through, or
+     *     {@code null}: when the session's node dies, another member of that group gets it
      */
     public record PendingMessage(
             PublishedMessage message,
@@ -124,7 +126,8 @@ public record SessionSnapshot(
             int packetId,
             boolean released,
             List<Integer> subscriptionIdentifiers,
-            long sequence) {
+            long sequence,
+            String sharedGroup) {
 
         public PendingMessage {
             Objects.requireNonNull(message, "message");
@@ -132,6 +135,12 @@ public record SessionSnapshot(
             if (sequence < 0) {
                 throw new IllegalArgumentException("sequence must not be negative: " + sequence);
             }
+        }
+
+        /** A message that did not come through a shared subscription. */
+        public PendingMessage(PublishedMessage message, int qos, int packetId, boolean released,
+                              List<Integer> subscriptionIdentifiers, long sequence) {
+            this(message, qos, packetId, released, subscriptionIdentifiers, sequence, null);
         }
 
         /** A message not numbered yet (sequence 0). */

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.spi;
 
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -97,5 +98,34 @@ public interface SessionStore {
      */
     default CompletableFuture<Void> releasedQos2(String clientId, int packetId) {
         return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * {@link #load} for a node that takes the session over (after its claim in a cluster): in the
+     * same atomic step this node becomes the session's owner, so that a {@link #takeSharedMessages}
+     * for the node it came from, running at the same time, either leaves the messages this load
+     * returns alone or ran before (then this load does not return what it took). The default is
+     * {@link #load} (a store of one node).
+     */
+    default CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId) {
+        return load(clientId);
+    }
+
+    /**
+     * Takes out of the sessions that {@code node} owns (saved last) the messages that came through
+     * one of the shared subscriptions {@code sharedGroups} ({@link PendingMessage#sharedGroup()}) and
+     * whose delivery is not past PUBREC, atomically: two callers never get the same message, and the sessions no
+     * longer hold them. Called by the survivor that recovers a dead node, so that another member of
+     * each group gets them. The default takes nothing.
+     *
+     * @return the taken messages with their client ids, ordered by client id and sequence
+     */
+    default CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
+            java.util.Set<String> sharedGroups) {
+        return CompletableFuture.completedFuture(List.of());
+    }
+
+    /** A stored message of the session of {@code clientId}. */
+    record ClientMessage(String clientId, PendingMessage message) {
     }
 }

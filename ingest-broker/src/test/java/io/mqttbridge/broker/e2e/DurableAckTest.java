@@ -82,6 +82,36 @@ class DurableAckTest {
     }
 
     @Test
+    void qos1AcksCompletedTogetherOnSeveralThreadsAreEachSentOnceInArrivalOrder() throws Exception {
+        int count = 100; // the default receive maximum: all are taken in before any completes
+        try (RawMqttClient client = connect(4, "together")) {
+            for (int id = 1; id <= count; id++) {
+                client.send(RawMqttClient.publish(1, "t", id, "m" + id, false));
+            }
+            await().until(() -> sink.futures.size() == count);
+            // Shuffled over four threads at once, as a Kafka batch completes many futures together: the
+            // shared release task must neither lose a completion nor send an acknowledgement twice.
+            List<CompletableFuture<Void>> shuffled = new java.util.ArrayList<>(sink.futures);
+            java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                for (CompletableFuture<Void> future : shuffled) {
+                    threads.execute(() -> future.complete(null));
+                }
+                for (int id = 1; id <= count; id++) {
+                    Packet ack = client.read();
+                    assertThat(ack.type()).isEqualTo(4);
+                    assertThat(((ack.body()[0] & 0xFF) << 8) | (ack.body()[1] & 0xFF)).isEqualTo(id);
+                }
+                client.send(RawMqttClient.packet(0xC0, new byte[0]));
+                assertThat(client.read().type()).as("no acknowledgement after the last one").isEqualTo(13);
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void rejectedQos1PublishGetsTheSinkReasonCodeInMqtt5() throws Exception {
         try (RawMqttClient client = connect(5, "rejected5")) {
             client.send(RawMqttClient.publish(1, "t", 7, "a", true));

@@ -120,6 +120,41 @@ class Mqtt5EndToEndTest {
     }
 
     @Test
+    void aSharedMemberThatUnsubscribesLeavesItsQueuedMessagesToAnotherMemberAndKeepsTheOneInFlight() {
+        Mqtt5BlockingClient slow = client("slowMember");
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        slow.toAsync().publishes(MqttGlobalPublishFilter.ALL, held::add, true);
+        slow.connectWith().restrictions().receiveMaximum(1).applyRestrictions().send();
+        slow.subscribeWith().topicFilter("$share/q/jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient other = client("otherMember");
+        List<String> received = new CopyOnWriteArrayList<>();
+        other.toAsync().publishes(MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+        other.connect();
+        other.subscribeWith().topicFilter("$share/q/jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient publisher = client("jobsPub");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic("jobs/" + i).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(("j" + i).getBytes(StandardCharsets.UTF_8)).send();
+            published.add("j" + i);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> held.size() == 1 && received.size()
+                + broker.broker.deliveryState("slowMember").orElseThrow().queuedMessages() + 1 == published.size());
+        assertThat(broker.broker.deliveryState("slowMember").orElseThrow().queuedMessages()).isPositive();
+
+        slow.unsubscribeWith().topicFilter("$share/q/jobs/#").send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 19);
+        held.get(0).acknowledge();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> received.size() == 19
+                && held.size() == 1);
+        List<String> all = new ArrayList<>(received);
+        all.add(new String(held.get(0).getPayloadAsBytes(), StandardCharsets.UTF_8));
+        assertThat(all).containsExactlyInAnyOrderElementsOf(published);
+    }
+
+    @Test
     void unsubscribeFromUnknownFilterReportsNoSubscriptionExisted() {
         Mqtt5BlockingClient client = client("unsub");
         client.connect();

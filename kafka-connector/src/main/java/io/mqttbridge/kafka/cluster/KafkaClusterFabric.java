@@ -7,6 +7,7 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.cluster.internal.ClaimTable;
 import io.mqttbridge.kafka.cluster.internal.ClusterConsumers;
 import io.mqttbridge.kafka.cluster.internal.ClusterTopicAdmin;
+import io.mqttbridge.kafka.cluster.internal.ControlDispatch;
 import io.mqttbridge.kafka.cluster.internal.ControlReader;
 import io.mqttbridge.kafka.cluster.internal.DeadNodeRecovery;
 import io.mqttbridge.kafka.cluster.internal.InboxDelivery;
@@ -15,6 +16,7 @@ import io.mqttbridge.kafka.cluster.internal.InboxReader;
 import io.mqttbridge.kafka.cluster.internal.KafkaLossWatch;
 import io.mqttbridge.kafka.cluster.internal.NodeLiveness;
 import io.mqttbridge.kafka.cluster.internal.RecordSender;
+import io.mqttbridge.kafka.cluster.internal.RecoveryClaims;
 import io.mqttbridge.kafka.cluster.internal.RouteTable;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
 import java.time.Duration;
@@ -28,7 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -47,7 +48,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ClaimTable}: which node holds each client id, and the hand-over (claims topic);</li>
  *   <li>{@link InboxForwarding}, {@link InboxReader}, {@link InboxDelivery}: messages between
  *       nodes (one inbox topic per node);</li>
- *   <li>{@link DeadNodeRecovery}: what a dead node's inbox still held.</li>
+ *   <li>{@link DeadNodeRecovery}: what a dead node's inbox and stored sessions still held, recovered
+ *       by one survivor ({@link RecoveryClaims});</li>
+ *   <li>{@link ControlDispatch}: the control topics' records to the parts above.</li>
  * </ul>
  * {@link KafkaLossWatch} isolates a node whose heartbeats have not reached Kafka for
  * {@link ClusterConfig#getKafkaLossTimeoutMs()}: it closes its clients and refuses to acknowledge.
@@ -73,11 +76,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final ClaimTable claims;
     private final InboxForwarding forwarding;
     private final DeadNodeRecovery recovery;
+    private final RecoveryClaims recoveryClaims;
     private final KafkaLossWatch lossWatch;
     private volatile ClusterMember member;
     private volatile ControlReader controlReader;
     private volatile InboxReader inboxReader;
-    private volatile boolean caughtUp;
     private volatile boolean stopped;
 
     /**
@@ -98,9 +101,10 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         this.routes = new RouteTable(nodeId, config, controlSender);
         this.claims = new ClaimTable(nodeId, liveness.instanceId(), config, controlSender, liveness, scheduler,
                 () -> member);
+        this.recoveryClaims = new RecoveryClaims(nodeId, liveness.instanceId(), config, controlSender);
         this.forwarding = new InboxForwarding(nodeId, liveness.instanceId(), config, dataSender, routes, liveness, claims);
         this.recovery = new DeadNodeRecovery(nodeId, config, recoveryThread, this::consumerProperties, () -> member,
-                routes, liveness, forwarding);
+                routes, liveness, forwarding, recoveryClaims);
         this.lossWatch = new KafkaLossWatch(nodeId, config, liveness, () -> member, this::readersDown);
         metrics.register(MetricRegistry.name("cluster", "recovered-messages"), (Gauge<Long>) recovery::recovered);
         metrics.register(MetricRegistry.name("cluster", "forwarded-records"), (Gauge<Long>) dataSender::records);
@@ -149,7 +153,8 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
                 config.inboxTopic(nodeId), config.getInboxPartitions(), config.getReplicationFactor(),
                 config.getStartupTimeoutMs());
         controlReader = new ControlReader(new KafkaConsumer<>(consumerProperties(null)),
-                List.of(config.routesTopic(), config.nodesTopic(), config.claimsTopic()), new ControlHandler(), nodeId);
+                List.of(config.routesTopic(), config.nodesTopic(), config.claimsTopic()),
+                new ControlDispatch(config, routes, liveness, recoveryClaims, claims), nodeId);
         try {
             controlReader.startAndCatchUp(Duration.ofMillis(config.getStartupTimeoutMs()));
             liveness.refuseDuplicateNodeId();
@@ -390,28 +395,6 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         }
         if (controlReader != null) {
             controlReader.close();
-        }
-    }
-
-    /** Applies control records on the control reader's thread. */
-    private final class ControlHandler implements ControlReader.Handler {
-
-        @Override
-        public void record(ConsumerRecord<byte[], byte[]> record) {
-            String topic = record.topic();
-            if (topic.equals(config.routesTopic())) {
-                routes.onRecord(record, caughtUp);
-            } else if (topic.equals(config.nodesTopic())) {
-                liveness.onRecord(record);
-            } else if (topic.equals(config.claimsTopic())) {
-                claims.onRecord(record, caughtUp);
-            }
-        }
-
-        @Override
-        public void caughtUp() {
-            caughtUp = true;
-            liveness.caughtUp();
         }
     }
 }

@@ -309,6 +309,100 @@ class ClusterEndToEndTest {
         assertThat(received).containsExactlyInAnyOrderElementsOf(published);
     }
 
+    @Test
+    void theQueuedMessagesOfASharedMemberThatUnsubscribesGoToAMemberOnAnotherNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        // A member on node 1 that takes one message at a time (receive maximum 1) and holds it.
+        Mqtt5BlockingClient slow = hive(one, "slow-member");
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        slow.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, held::add, true);
+        slow.connectWith().cleanStart(true).sessionExpiryInterval(300).restrictions().receiveMaximum(1)
+                .applyRestrictions().send();
+        slow.subscribeWith().topicFilter("$share/u/orders/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient other = hive(two, "other-member");
+        List<String> received = new CopyOnWriteArrayList<>();
+        other.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        other.connectWith().cleanStart(true).send();
+        other.subscribeWith().topicFilter("$share/u/orders/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        two.awaitRoute(one, "$share/u/orders/#");
+
+        Mqtt5BlockingClient publisher = hive(two, "orders-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic("orders/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("o" + i).getBytes(UTF_8))
+                    .send();
+            published.add("o" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1);
+        int queuedOnOne = one.broker().deliveryState("slow-member").orElseThrow().queuedMessages();
+        assertThat(queuedOnOne).as("the slow member's share waits in its queue").isGreaterThan(1);
+
+        slow.unsubscribeWith().topicFilter("$share/u/orders/#").send();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received)
+                .hasSize(published.size() - 1));
+        // The message in flight stays with the member that has it: its session completes that delivery.
+        held.get(0).acknowledge();
+        List<String> all = new ArrayList<>(received);
+        all.add(new String(held.get(0).getPayloadAsBytes(), UTF_8));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 19
+                && held.size() == 1);
+        assertThat(all).containsExactlyInAnyOrderElementsOf(published);
+    }
+
+    @Test
+    void theStoredMessagesOfASharedMemberOnAKilledNodeGoToAMemberOnAnotherNodeOnce() throws Exception {
+        FreezableSessionStore storeOfOne = new FreezableSessionStore(sessions.forNode("n1"));
+        ClusterNode one = node("n1", storeOfOne);
+        ClusterNode two = node("n2", sessions.forNode("n2"));
+        // A persistent member on node 1 that takes one message at a time and never acknowledges it.
+        Mqtt5BlockingClient stuck = hive(one, "stuck-member");
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        stuck.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, held::add, true);
+        stuck.connectWith().cleanStart(true).sessionExpiryInterval(300).restrictions().receiveMaximum(1)
+                .applyRestrictions().send();
+        stuck.subscribeWith().topicFilter("$share/d/tasks/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient survivor = hive(two, "surviving-member");
+        List<String> received = new CopyOnWriteArrayList<>();
+        survivor.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        survivor.connectWith().cleanStart(true).send();
+        survivor.subscribeWith().topicFilter("$share/d/tasks/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        two.awaitRoute(one, "$share/d/tasks/#");
+
+        Mqtt5BlockingClient publisher = hive(two, "tasks-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic("tasks/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("t" + i).getBytes(UTF_8))
+                    .send();
+            published.add("t" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1 && received.size()
+                + one.broker().deliveryState("stuck-member").orElseThrow().queuedMessages() + 1 == published.size());
+        int stored = sessions.get("stuck-member").orElseThrow().pending().size();
+        assertThat(stored).as("node 1 stored its member's share, the one in flight included").isGreaterThan(1);
+
+        storeOfOne.freeze();
+        one.crash();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(received).hasSize(published.size()));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 20);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+        assertThat(sessions.get("stuck-member").orElseThrow().pending()).as("the dead member's session keeps none")
+                .isEmpty();
+
+        // The member comes back on node 2 with its session: what another member got does not come again.
+        Mqtt5BlockingClient back = hive(two, "stuck-member");
+        List<String> again = new CopyOnWriteArrayList<>();
+        back.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> again.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        Mqtt5ConnAck resumed = back.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        assertThat(resumed.isSessionPresent()).isTrue();
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(again::isEmpty);
+    }
+
     private ClusterNode started(ClusterNode node) {
         nodes.add(node);
         return node;

@@ -35,6 +35,17 @@ public final class FreezableSessionStore implements SessionStore {
     }
 
     @Override
+    public CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId) {
+        return shared.loadToHold(clientId);
+    }
+
+    @Override
+    public CompletableFuture<java.util.List<ClientMessage>> takeSharedMessages(String node,
+            java.util.Set<String> sharedGroups) {
+        return shared.takeSharedMessages(node, sharedGroups);
+    }
+
+    @Override
     public CompletableFuture<Void> save(SessionSnapshot snapshot) {
         return frozen ? CompletableFuture.completedFuture(null) : shared.save(snapshot);
     }

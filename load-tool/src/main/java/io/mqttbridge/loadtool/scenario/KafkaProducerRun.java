@@ -46,6 +46,7 @@ public final class KafkaProducerRun {
         String bootstrap = options.brokerAddress().getHostString() + ":" + options.brokerAddress().getPort();
         createTopic(bootstrap);
         ProcessStats broker = options.brokerPid() == null ? null : new ProcessStats(options.brokerPid());
+        ProcessStats self = new ProcessStats(ProcessHandle.current().pid());
         List<ProducerRecord<byte[], byte[]>> shapes = recordShapes();
         AtomicLong acked = new AtomicLong();
         AtomicLong ackedInWindow = new AtomicLong();
@@ -55,6 +56,7 @@ public final class KafkaProducerRun {
         long warmupEnd = start + options.warmup().toNanos();
         long end = start + options.duration().toNanos();
         long windowStartCpu = -1;
+        long windowStartOwnCpu = 0;
         long windowStartNanos = 0;
         long lastAckNanos;
         long maxMessages = options.maxMessages() * options.publishers();
@@ -64,6 +66,7 @@ public final class KafkaProducerRun {
                 if (windowStartCpu < 0 && now >= warmupEnd) {
                     windowStartNanos = now;
                     windowStartCpu = broker == null ? 0 : broker.cpuNanos();
+                    windowStartOwnCpu = self.cpuNanos();
                 }
                 ProducerRecord<byte[], byte[]> shape = shapes.get((int) (sent % shapes.size()));
                 boolean inWindow = windowStartCpu >= 0;
@@ -86,6 +89,7 @@ public final class KafkaProducerRun {
             producer.flush();
             lastAckNanos = System.nanoTime();
         }
+        long ownCpuEnd = self.cpuNanos();
         ScenarioResult result = new ScenarioResult();
         result.scenario = options.scenario().cliName();
         result.publishers = options.publishers();
@@ -108,6 +112,11 @@ public final class KafkaProducerRun {
             result.brokerPid = broker.pid();
             result.brokerCpuSeconds = (broker.cpuNanos() - windowStartCpu) / 1e9;
             result.brokerCpuPercent = 100 * result.brokerCpuSeconds / window;
+        }
+        if (windowStartCpu >= 0) {
+            result.producerCpuSeconds = (ownCpuEnd - windowStartOwnCpu) / 1e9;
+            result.producerCpuMicrosPerRecord = ackedInWindow.get() == 0 ? null
+                    : 1e6 * result.producerCpuSeconds / ackedInWindow.get();
         }
         if (failure.get() != null) {
             result.problems.add("Kafka refused a record: " + failure.get());
@@ -151,7 +160,8 @@ public final class KafkaProducerRun {
                     header("mqtt.client_id", clientId),
                     header("mqtt.protocol_version", "4"),
                     header("mqtt.node", "node-1"));
-            shapes.add(new ProducerRecord<>(options.kafkaTopic(), null, 0L, clientId.getBytes(UTF_8), value, headers));
+            shapes.add(new ProducerRecord<>(options.kafkaTopic(), null, 0L, clientId.getBytes(UTF_8), value,
+                    options.kafkaHeaders() ? headers : List.of()));
         }
         return shapes;
     }

@@ -2,10 +2,15 @@ package io.mqttbridge.kafka.cluster.internal;
 
 import io.mqttbridge.broker.spi.ClusterFabric.ClusterMember;
 import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
+import io.mqttbridge.broker.spi.ClusterFabric.SharedGroupMessage;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.cluster.ClusterConfig;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -28,8 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li>for a client that held its session there and resumes here, the records for its non-shared
  *       subscriptions ({@link #recoverForClient});</li>
  *   <li>the records for shared groups the dead node served, given to a live member of each group,
- *       here or on another node ({@link #recoverSharedGroups}); done by one survivor (the first
- *       live node by id), which then marks the offsets it covered so that the dead node, when it
+ *       here or on another node, with what the dead node's stored sessions held for those groups
+ *       ({@link #recoverSharedGroups}); done by one survivor (among the first live nodes by id in
+ *       their views, the one that won the {@link RecoveryClaims claim}), which then marks the offsets it covered so that the dead node, when it
  *       restarts, does not deliver them again.</li>
  * </ul>
  * All reads run on one recovery thread, each bounded by {@code recoveryTimeoutMs}; failures are
@@ -47,12 +53,13 @@ public final class DeadNodeRecovery {
     private final RouteTable routes;
     private final NodeLiveness liveness;
     private final InboxForwarding forwarding;
+    private final RecoveryClaims recoveryClaims;
     private final AtomicLong recovered = new AtomicLong();
 
     /** @param inboxConsumerProperties inbox topic -> consumer properties with that inbox's group id */
     public DeadNodeRecovery(String nodeId, ClusterConfig config, ExecutorService thread,
             Function<String, Properties> inboxConsumerProperties, Supplier<ClusterMember> member, RouteTable routes,
-            NodeLiveness liveness, InboxForwarding forwarding) {
+            NodeLiveness liveness, InboxForwarding forwarding, RecoveryClaims recoveryClaims) {
         this.nodeId = nodeId;
         this.config = config;
         this.thread = thread;
@@ -61,6 +68,7 @@ public final class DeadNodeRecovery {
         this.routes = routes;
         this.liveness = liveness;
         this.forwarding = forwarding;
+        this.recoveryClaims = recoveryClaims;
     }
 
     /** Hands {@code clientId}'s session here what {@code dead} had for its non-shared subscriptions. */
@@ -81,29 +89,91 @@ public final class DeadNodeRecovery {
         }, "the messages of client " + clientId + " from dead node " + dead);
     }
 
-    /** Gives the shared-group records in {@code dead}'s inbox to live members of their groups. */
+    /**
+     * Once this node won the recovery of {@code dead}'s last instance ({@link RecoveryClaims}): gives
+     * the shared-group messages its stored sessions held ({@link ClusterMember#takeSharedMessagesOf})
+     * and the shared-group records in its inbox to live members of their groups, each once (a record
+     * the dead node had already handed to a session there and not committed is in both).
+     */
     public CompletableFuture<Void> recoverSharedGroups(String dead) {
+        String deadInstance = liveness.lastInstance(dead);
         return run(() -> {
             long started = System.nanoTime();
+            if (deadInstance != null
+                    && !recoveryClaims.claim(dead, deadInstance).get(left(started), TimeUnit.MILLISECONDS)) {
+                LOG.info("cluster: another node recovers dead node {} (instance {})", dead, deadInstance);
+                return;
+            }
+            ClusterMember current = member.get();
+            List<SharedGroupMessage> stored = current == null ? List.of()
+                    : current.takeSharedMessagesOf(dead, groupsWithLiveMembers(dead))
+                            .get(left(started), TimeUnit.MILLISECONDS);
+            // Group -> how many of each message the stored sessions had, to skip them among the inbox records.
+            Map<String, Map<Fingerprint, Integer>> storedByGroup = new HashMap<>();
+            List<CompletableFuture<Boolean>> handed = new ArrayList<>();
+            for (SharedGroupMessage message : stored) {
+                storedByGroup.computeIfAbsent(message.sharedTopicFilter(), group -> new HashMap<>())
+                        .merge(Fingerprint.of(message.message()), 1, Integer::sum);
+                handed.add(toGroup(message.message(), message.sharedTopicFilter()));
+            }
             Map<Integer, Long> done = liveness.sharedRecovered(dead);
             DeadInboxReader.ScopedResult read = DeadInboxReader.read(properties(dead), config.inboxTopic(dead),
                     (scope, position) -> !scope.sharedTopicFilters().isEmpty()
                             && position[1] >= done.getOrDefault((int) position[0], 0L),
                     Duration.ofMillis(config.getRecoveryTimeoutMs()));
-            List<CompletableFuture<Boolean>> handed = new ArrayList<>();
+            Map<String, List<PublishedMessage>> inboxByGroup = new LinkedHashMap<>();
             for (int i = 0; i < read.messages().size(); i++) {
                 for (String group : read.scopes().get(i).sharedTopicFilters()) {
-                    handed.add(toGroup(read.messages().get(i), group));
+                    inboxByGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(read.messages().get(i));
                 }
             }
+            inboxByGroup.forEach((group, messages) -> {
+                Map<Fingerprint, Integer> already = storedByGroup.getOrDefault(group, new HashMap<>());
+                for (PublishedMessage message : messages) {
+                    Fingerprint fingerprint = Fingerprint.of(message);
+                    if (already.getOrDefault(fingerprint, 0) > 0) {
+                        already.merge(fingerprint, -1, Integer::sum);
+                    } else {
+                        handed.add(toGroup(message, group));
+                    }
+                }
+            });
             CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new)).get(left(started), TimeUnit.MILLISECONDS);
             long count = handed.stream().filter(CompletableFuture::join).count();
             recovered.addAndGet(count);
             if (read.complete()) {
                 liveness.markSharedRecovered(dead, read.endOffsets()).get(left(started), TimeUnit.MILLISECONDS);
             }
-            LOG.info("cluster: dead node {}: {} shared-group messages given to other members", dead, count);
+            LOG.info("cluster: dead node {}: {} shared-group messages given to other members ({} from its stored"
+                    + " sessions)", dead, count, stored.size());
         }, "the shared-group messages of dead node " + dead);
+    }
+
+    /**
+     * What tells a message in a session from the same message in an inbox record: publisher client
+     * id, topic, receive time in ms (the record's timestamp) and payload, as the broker's
+     * {@code RecoveredMessages} tells them.
+     */
+    private record Fingerprint(String clientId, String topic, long receivedAtMillis, ByteBuffer payload) {
+        static Fingerprint of(PublishedMessage message) {
+            return new Fingerprint(message.clientId(), message.topic(), message.receivedAt().toEpochMilli(),
+                    ByteBuffer.wrap(message.payload()));
+        }
+    }
+
+    /**
+     * The shared groups {@code dead} served that have a member here or on another live node: a
+     * stored message of a group without one stays in its session, for its client's return.
+     */
+    private Set<String> groupsWithLiveMembers(String dead) {
+        Set<String> groups = new HashSet<>();
+        for (String filter : routes.filtersOf(dead)) {
+            if (filter.startsWith("$share/") && (routes.subscribedHere(filter) || routes.otherNodesWith(filter).stream()
+                    .anyMatch(node -> !node.equals(dead) && liveness.isAlive(node)))) {
+                groups.add(filter);
+            }
+        }
+        return groups;
     }
 
     private CompletableFuture<Boolean> toGroup(PublishedMessage message, String group) {

@@ -161,6 +161,11 @@ public final class NodeLiveness {
         return dead;
     }
 
+    /** The instance of {@code node} that sent its last heartbeat read here, or {@code null}. */
+    public String lastInstance(String node) {
+        return lastInstances.get(node);
+    }
+
     /** Inbox partition -> offset below which {@code node}'s shared-group records were given to other members. */
     public Map<Integer, Long> sharedRecovered(String node) {
         return sharedRecovered.getOrDefault(node, Map.of());

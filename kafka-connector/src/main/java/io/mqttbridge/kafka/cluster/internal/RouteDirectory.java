@@ -73,7 +73,7 @@ public final class RouteDirectory {
         return nodes;
     }
 
-    /** The filters of {@code nodeId}; for tests and diagnostics. */
+    /** The filters of {@code nodeId}. */
     public Set<String> filtersOf(String nodeId) {
         Set<String> filters = byNode.get(nodeId);
         return filters == null ? Set.of() : Set.copyOf(filters);

@@ -103,6 +103,11 @@ public final class RouteTable {
         return localFilters.containsKey(topicFilter);
     }
 
+    /** The filters {@code node} subscribes to, as this node knows them. */
+    public Set<String> filtersOf(String node) {
+        return directory.filtersOf(node);
+    }
+
     /** The other nodes that subscribe to {@code topicFilter} (e.g. a shared group {@code $share/g/f}). */
     public List<String> otherNodesWith(String topicFilter) {
         return directory.nodesWith(topicFilter).stream().filter(node -> !node.equals(nodeId)).sorted().toList();
