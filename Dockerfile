@@ -13,6 +13,9 @@ COPY config.yml /opt/bridge/config.yml
 # The launcher carries the measured JVM settings (README, docs/BENCHMARKS.md); it finds the jar in its parent directory.
 COPY bin/mqtt-kafka-bridge /opt/bridge/bin/mqtt-kafka-bridge
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=75"
+# The launcher's class-data-sharing archive (written at the first stop, mapped by later starts) lives on
+# the data volume, so a recreated container keeps it.
+ENV BRIDGE_CDS_DIR=/opt/bridge/data/cds
 VOLUME /opt/bridge/data
 # MQTT, MQTT over WebSocket (deploy/cluster/bridge.yml), over secure WebSocket (console live view),
 # REST API and console, admin (health checks and metrics)

@@ -86,18 +86,23 @@ class HistoryWriterBenchmark {
                 .setGroupId("bench-" + UUID.randomUUID())
                 .setWriterThreads(WRITER_THREADS)
                 .setBatchSize(BATCH_SIZE);
+        PostgresCpu postgres = PostgresCpu.of(db.jdbi());
+        double writerCpuStart = postgres.seconds();
         long start = System.nanoTime();
         try (HistoryWriter writer = new HistoryWriter(config, db.database(), metrics).start()) {
             await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
                     .until(() -> metrics.meter("history-writer.rows-written").getCount() >= WRITER_RECORDS);
         }
         double writerSeconds = (System.nanoTime() - start) / 1e9;
+        double writerCpu = postgres.seconds() - writerCpuStart;
 
         db.jdbi().useHandle(h -> h.execute("TRUNCATE messages"));
         String csv = csv(topic, WRITER_RECORDS, base, random);
+        double copyCpuStart = postgres.seconds();
         long copyStart = System.nanoTime();
         long copied = db.jdbi().withHandle(h -> copyCsv(h.getConnection(), csv));
         double copySeconds = (System.nanoTime() - copyStart) / 1e9;
+        double copyCpu = postgres.seconds() - copyCpuStart;
         assertThat(copied).isEqualTo(WRITER_RECORDS);
         double writerRate = WRITER_RECORDS / writerSeconds;
         double copyRate = WRITER_RECORDS / copySeconds;
@@ -106,6 +111,8 @@ class HistoryWriterBenchmark {
                         + "rows/s; writer/COPY = %.0f %%; load average %s%n",
                 WRITER_THREADS, BATCH_SIZE, WRITER_RECORDS, writerSeconds, writerRate, copySeconds, copyRate,
                 100 * writerRate / copyRate, loadAverage());
+        System.out.printf(Locale.ROOT, "BENCHMARK PostgreSQL CPU per row: writer %.1f us, raw COPY (csv) %.1f us%n",
+                writerCpu * 1e6 / WRITER_RECORDS, copyCpu * 1e6 / WRITER_RECORDS);
         if (Boolean.getBoolean("benchmark.indexCosts")) {
             indexCosts(topic, base, random);
         }
@@ -197,6 +204,8 @@ class HistoryWriterBenchmark {
         long sent = 0;
         double burstSeconds;
         double maxLag = 0;
+        PostgresCpu postgres = PostgresCpu.of(db.jdbi());
+        double cpuStart = postgres.seconds();
         try (HistoryWriter writer = new HistoryWriter(config, db.database(), metrics).start();
              KafkaProducer<byte[], byte[]> producer = TestKafka.newProducer()) {
             Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
@@ -229,6 +238,8 @@ class HistoryWriterBenchmark {
                             + "seen %.0f; overall %.0f rows/s; load average %s%n",
                     total, burstSeconds, total / burstSeconds, rate, WRITER_THREADS, BATCH_SIZE, catchUp, maxLag,
                     total / (burstSeconds + catchUp), loadAverage());
+            System.out.printf(Locale.ROOT, "BENCHMARK burst: PostgreSQL CPU %.1f us per row%n",
+                    (postgres.seconds() - cpuStart) * 1e6 / total);
         }
         long stored = db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM messages WHERE kafka_topic = :t")
                 .bind("t", topic).mapTo(Long.class).one());

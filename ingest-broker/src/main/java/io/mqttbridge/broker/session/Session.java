@@ -453,6 +453,10 @@ public final class Session {
      * @return the filters (as the client sent them) that were removed
      */
     public List<String> applyPermissions(TopicPermissions permissions) {
+        if (subscriptions.isEmpty()) {
+            // Every connect of a session applies its permissions: most have nothing to decide again.
+            return List.of();
+        }
         List<String> removed = new ArrayList<>(0);
         for (Subscription subscription : List.copyOf(subscriptions.values())) {
             DeliveryFilter now = permissions.subscriptionFilter(subscription.filter());

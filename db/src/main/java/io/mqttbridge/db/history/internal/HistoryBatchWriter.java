@@ -100,40 +100,48 @@ public final class HistoryBatchWriter {
      * @throws RuntimeException from JDBC when PostgreSQL is unreachable or refuses the batch
      */
     public Result write(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<MessageRow> messages = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> messages = new ArrayList<>(records.size());
         List<SessionEvent> events = new ArrayList<>();
-        int skipped = 0;
+        int skippedEvents = 0;
         for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (!record.topic().equals(sessionEventsTopic)) {
+                messages.add(record); // mapped while the COPY streams (MessageRows)
+                continue;
+            }
             try {
-                if (record.topic().equals(sessionEventsTopic)) {
-                    events.add(SessionEventParser.parse(record));
-                } else {
-                    messages.add(MqttRecordMapper.map(record));
-                }
+                events.add(SessionEventParser.parse(record));
             } catch (MqttRecordMapper.NotAMessage e) {
-                skipped++;
+                skippedEvents++;
                 LOG.warn("Skipping Kafka record {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                         e.getMessage());
             }
         }
         int expired = dropExpired(messages);
-        boolean replayed = false;
-        if (!messages.isEmpty() || !events.isEmpty()) {
-            replayed = jdbi.inTransaction(h -> {
-                MessageCopyWriter.Outcome outcome = MessageCopyWriter.insert(h, messages);
-                writeSessionEvents(h, events);
-                return outcome.replayPath();
-            });
+        if (messages.isEmpty() && events.isEmpty()) {
+            return new Result(0, 0, skippedEvents, expired, false);
         }
-        return new Result(messages.size(), events.size(), skipped, expired, replayed);
+        MessageCopyWriter.Outcome outcome = jdbi.inTransaction(h -> {
+            MessageCopyWriter.Outcome copied = MessageCopyWriter.insert(h, messages);
+            writeSessionEvents(h, events);
+            return copied;
+        });
+        int skippedMessages = outcome.skipped();
+        return new Result(messages.size() - skippedMessages, events.size(), skippedEvents + skippedMessages, expired,
+                outcome.replayPath());
     }
 
-    /** Makes sure partitions exist for the batch; removes rows past the retention that have none. */
-    private int dropExpired(List<MessageRow> messages) {
+    /**
+     * Makes sure partitions exist for the batch (before its {@code COPY}: a partition created while a
+     * {@code COPY} into the table is open would wait for it); removes records past the retention that
+     * have none. The day is the record's timestamp, which becomes {@code received_at}; a record without
+     * one is left for the mapper to skip.
+     */
+    private int dropExpired(List<ConsumerRecord<byte[], byte[]>> messages) {
         Map<Long, Boolean> acceptedDays = new HashMap<>();
         int before = messages.size();
-        messages.removeIf(row -> !acceptedDays.computeIfAbsent(row.receivedAt().getEpochSecond() / 86_400,
-                day -> partitions.ensurePartitionFor(row.receivedAt())));
+        messages.removeIf(record -> record.timestamp() >= 0 && !acceptedDays.computeIfAbsent(
+                Math.floorDiv(record.timestamp(), 86_400_000L),
+                day -> partitions.ensurePartitionFor(Instant.ofEpochMilli(record.timestamp()))));
         return before - messages.size();
     }
 

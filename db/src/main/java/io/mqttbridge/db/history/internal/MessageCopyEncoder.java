@@ -34,36 +34,51 @@ final class MessageCopyEncoder {
     static byte[] encode(List<MessageRow> rows) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(rows.size() * 256 + 32);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(SIGNATURE);
-            out.writeInt(0); // flags: no OIDs
-            out.writeInt(0); // header extension length
+            writeHeader(out);
             for (MessageRow row : rows) {
-                out.writeShort(FIELDS);
-                writeTimestamp(out, row.receivedAt());
-                writeText(out, row.topic());
-                writeText(out, row.clientId());
-                writeText(out, row.username());
-                writeText(out, row.nodeId());
-                out.writeInt(2);
-                out.writeShort(row.qos());
-                out.writeInt(1);
-                out.writeByte(row.retain() ? 1 : 0);
-                out.writeInt(row.payload().length);
-                out.write(row.payload());
-                writeText(out, row.contentType());
-                writeJsonb(out, row.userPropertiesJson());
-                writeText(out, row.kafkaTopic());
-                out.writeInt(4);
-                out.writeInt(row.kafkaPartition());
-                out.writeInt(8);
-                out.writeLong(row.kafkaOffset());
-                writeTextArray(out, TopicTokens.of(row.topic()));
+                writeRow(out, row);
             }
-            out.writeShort(-1);
+            writeTrailer(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
         return bytes.toByteArray();
+    }
+
+    /** The stream's header: signature, flags, header extension. */
+    static void writeHeader(DataOutputStream out) throws IOException {
+        out.write(SIGNATURE);
+        out.writeInt(0); // flags: no OIDs
+        out.writeInt(0); // header extension length
+    }
+
+    /** One tuple. */
+    static void writeRow(DataOutputStream out, MessageRow row) throws IOException {
+        out.writeShort(FIELDS);
+        writeTimestamp(out, row.receivedAt());
+        writeText(out, row.topic());
+        writeText(out, row.clientId());
+        writeText(out, row.username());
+        writeText(out, row.nodeId());
+        out.writeInt(2);
+        out.writeShort(row.qos());
+        out.writeInt(1);
+        out.writeByte(row.retain() ? 1 : 0);
+        out.writeInt(row.payload().length);
+        out.write(row.payload());
+        writeText(out, row.contentType());
+        writeJsonb(out, row.userPropertiesJson());
+        writeText(out, row.kafkaTopic());
+        out.writeInt(4);
+        out.writeInt(row.kafkaPartition());
+        out.writeInt(8);
+        out.writeLong(row.kafkaOffset());
+        writeTextArray(out, TopicTokens.of(row.topic()));
+    }
+
+    /** The stream's end. */
+    static void writeTrailer(DataOutputStream out) throws IOException {
+        out.writeShort(-1);
     }
 
     static long postgresMicros(Instant instant) {

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jdbi.v3.core.Handle;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
@@ -16,7 +17,7 @@ import org.postgresql.copy.CopyManager;
  * Inserts message rows with binary {@code COPY}, exactly once per Kafka position.
  *
  * <p>The common case, rows never written before, takes the fast path: one binary {@code COPY}
- * straight into {@code messages}. The unique key on the Kafka position makes that all or nothing:
+ * straight into {@code messages}, encoded while it is sent ({@link MessageCopyStream}). The unique key on the Kafka position makes that all or nothing:
  * if any row of the batch is already stored (a replay after a crash between the database commit
  * and the Kafka offset commit, or a batch a previous owner of the partition wrote), the
  * {@code COPY} fails with a unique violation, is rolled back to a savepoint, and the batch takes
@@ -28,8 +29,8 @@ import org.postgresql.copy.CopyManager;
  */
 final class MessageCopyWriter {
 
-    /** What one call did. */
-    record Outcome(long inserted, boolean replayPath) {
+    /** What one call did: rows inserted, whether it took the replay path, records that were not messages. */
+    record Outcome(long inserted, boolean replayPath, int skipped) {
     }
 
     static final String STAGING_TABLE = "history_messages_staging";
@@ -50,36 +51,40 @@ final class MessageCopyWriter {
     }
 
     /**
+     * Maps the records to rows while streaming them to PostgreSQL (records that are not messages are
+     * skipped and counted).
+     *
      * @throws IllegalStateException when PostgreSQL fails; the caller's transaction must then be rolled back
      */
-    static Outcome insert(Handle handle, List<MessageRow> rows) {
-        if (rows.isEmpty()) {
-            return new Outcome(0, false);
+    static Outcome insert(Handle handle, List<ConsumerRecord<byte[], byte[]>> records) {
+        if (records.isEmpty()) {
+            return new Outcome(0, false, 0);
         }
-        byte[] data = MessageCopyEncoder.encode(rows);
+        MessageRows rows = new MessageRows(records);
         Connection connection = handle.getConnection();
         try {
             CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
             Savepoint beforeCopy = connection.setSavepoint();
             try {
-                long inserted = copy.copyIn(COPY_INTO_MESSAGES, new ByteArrayInputStream(data));
+                long inserted = copy.copyIn(COPY_INTO_MESSAGES, new MessageCopyStream(rows), MessageCopyStream.CHUNK_BYTES);
                 connection.releaseSavepoint(beforeCopy);
-                return new Outcome(inserted, false);
+                return new Outcome(inserted, false, rows.skipped());
             } catch (SQLException e) {
                 if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                     throw e;
                 }
                 connection.rollback(beforeCopy);
             }
+            List<MessageRow> all = rows.all();
             try (Statement statement = connection.createStatement()) {
                 // Rows of an earlier rolled-back transaction are dead, those of a committed one deleted.
                 statement.execute(CREATE_STAGING);
-                copy.copyIn(COPY_INTO_STAGING, new ByteArrayInputStream(data));
+                copy.copyIn(COPY_INTO_STAGING, new ByteArrayInputStream(MessageCopyEncoder.encode(all)));
                 long inserted = statement.executeUpdate(INSERT_MISSING);
-                return new Outcome(inserted, true);
+                return new Outcome(inserted, true, rows.skipped());
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("writing " + rows.size() + " messages failed: " + e.getMessage(), e);
+            throw new IllegalStateException("writing " + records.size() + " records failed: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
