@@ -12,6 +12,7 @@ import io.dropwizard.jersey.validation.Validators;
 import io.mqttbridge.api.BridgeConfiguration;
 import io.mqttbridge.broker.listener.Transport;
 import io.mqttbridge.kafka.mirror.KeyStrategy;
+import org.apache.commons.text.StringSubstitutor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,9 +92,18 @@ class BridgeConfigurationTest {
     void theDockerComposeClusterNodeConfigBindsWithClusteringOnAndAWebSocketListener() throws Exception {
         Path configFile = Path.of("..", "deploy", "cluster", "bridge.yml");
         assertThat(configFile).exists();
+        // docker-compose.yml passes the REST token's hash; without it the node refuses to start.
+        assertThatThrownBy(() -> factory.build(new SubstitutingSourceProvider(new FileConfigurationSourceProvider(),
+                new EnvironmentVariableSubstitutor(false)), configFile.toString()))
+                .hasMessageContaining("apiAuth.tokens[0].tokenSha256");
+        String tokenSha256 = "ab".repeat(32);
+        StringSubstitutor withToken = new StringSubstitutor(
+                name -> name.equals("API_ADMIN_TOKEN_SHA256") ? tokenSha256 : System.getenv(name));
         BridgeConfiguration config = factory.build(new SubstitutingSourceProvider(
-                new FileConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)), configFile.toString());
+                new FileConfigurationSourceProvider(), withToken), configFile.toString());
 
+        assertThat(config.getApiAuth().getTokens()).singleElement()
+                .satisfies(token -> assertThat(token.getTokenSha256()).isEqualTo(tokenSha256));
         assertThat(config.getKafka().getCluster().isEnabled()).isTrue();
         assertThat(config.getKafka().getCluster().getReplicationFactor()).isEqualTo((short) 1);
         assertThat(config.getBroker().effectiveListeners())
