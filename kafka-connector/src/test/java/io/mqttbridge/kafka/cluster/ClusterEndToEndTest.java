@@ -99,6 +99,42 @@ class ClusterEndToEndTest {
         return node;
     }
 
+    /**
+     * A persistent QoS 1 member of {@code sharedFilter} that takes one message at a time (receive
+     * maximum 1) and never acknowledges it: what it got goes to {@code held}.
+     */
+    private Mqtt5BlockingClient holdingSharedMember(ClusterNode node, String clientId, String sharedFilter,
+            List<Mqtt5Publish> held) {
+        Mqtt5BlockingClient member = hive(node, clientId);
+        member.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, held::add, true);
+        member.connectWith().cleanStart(true).sessionExpiryInterval(300).restrictions().receiveMaximum(1)
+                .applyRestrictions().send();
+        member.subscribeWith().topicFilter(sharedFilter).qos(MqttQos.AT_LEAST_ONCE).send();
+        return member;
+    }
+
+    /** A clean QoS 1 member of {@code sharedFilter} that records the payloads it gets in {@code received}. */
+    private void collectingSharedMember(ClusterNode node, String clientId, String sharedFilter, List<String> received) {
+        Mqtt5BlockingClient member = hive(node, clientId);
+        member.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        member.connectWith().cleanStart(true).send();
+        member.subscribeWith().topicFilter(sharedFilter).qos(MqttQos.AT_LEAST_ONCE).send();
+    }
+
+    /** Publishes 20 QoS 1 messages {@code payloadPrefix + i} to {@code topicPrefix + i}; returns the payloads. */
+    private List<String> publishNumbered(ClusterNode node, String clientId, String topicPrefix, String payloadPrefix) {
+        Mqtt5BlockingClient publisher = hive(node, clientId);
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            publisher.publishWith().topic(topicPrefix + i).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload((payloadPrefix + i).getBytes(UTF_8)).send();
+            published.add(payloadPrefix + i);
+        }
+        return published;
+    }
+
     private Mqtt5BlockingClient hive(ClusterNode node, String clientId) {
         Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(clientId)
                 .serverHost("127.0.0.1").serverPort(node.port()).buildBlocking();
@@ -314,28 +350,13 @@ class ClusterEndToEndTest {
         ClusterNode one = node("n1");
         ClusterNode two = node("n2");
         // A member on node 1 that takes one message at a time (receive maximum 1) and holds it.
-        Mqtt5BlockingClient slow = hive(one, "slow-member");
         List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
-        slow.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, held::add, true);
-        slow.connectWith().cleanStart(true).sessionExpiryInterval(300).restrictions().receiveMaximum(1)
-                .applyRestrictions().send();
-        slow.subscribeWith().topicFilter("$share/u/orders/#").qos(MqttQos.AT_LEAST_ONCE).send();
-        Mqtt5BlockingClient other = hive(two, "other-member");
+        Mqtt5BlockingClient slow = holdingSharedMember(one, "slow-member", "$share/u/orders/#", held);
         List<String> received = new CopyOnWriteArrayList<>();
-        other.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
-                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
-        other.connectWith().cleanStart(true).send();
-        other.subscribeWith().topicFilter("$share/u/orders/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        collectingSharedMember(two, "other-member", "$share/u/orders/#", received);
         two.awaitRoute(one, "$share/u/orders/#");
 
-        Mqtt5BlockingClient publisher = hive(two, "orders-publisher");
-        publisher.connect();
-        List<String> published = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            publisher.publishWith().topic("orders/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("o" + i).getBytes(UTF_8))
-                    .send();
-            published.add("o" + i);
-        }
+        List<String> published = publishNumbered(two, "orders-publisher", "orders/", "o");
         await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1);
         int queuedOnOne = one.broker().deliveryState("slow-member").orElseThrow().queuedMessages();
         assertThat(queuedOnOne).as("the slow member's share waits in its queue").isGreaterThan(1);
@@ -358,28 +379,13 @@ class ClusterEndToEndTest {
         ClusterNode one = node("n1", storeOfOne);
         ClusterNode two = node("n2", sessions.forNode("n2"));
         // A persistent member on node 1 that takes one message at a time and never acknowledges it.
-        Mqtt5BlockingClient stuck = hive(one, "stuck-member");
         List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
-        stuck.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, held::add, true);
-        stuck.connectWith().cleanStart(true).sessionExpiryInterval(300).restrictions().receiveMaximum(1)
-                .applyRestrictions().send();
-        stuck.subscribeWith().topicFilter("$share/d/tasks/#").qos(MqttQos.AT_LEAST_ONCE).send();
-        Mqtt5BlockingClient survivor = hive(two, "surviving-member");
+        holdingSharedMember(one, "stuck-member", "$share/d/tasks/#", held);
         List<String> received = new CopyOnWriteArrayList<>();
-        survivor.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
-                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
-        survivor.connectWith().cleanStart(true).send();
-        survivor.subscribeWith().topicFilter("$share/d/tasks/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        collectingSharedMember(two, "surviving-member", "$share/d/tasks/#", received);
         two.awaitRoute(one, "$share/d/tasks/#");
 
-        Mqtt5BlockingClient publisher = hive(two, "tasks-publisher");
-        publisher.connect();
-        List<String> published = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            publisher.publishWith().topic("tasks/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("t" + i).getBytes(UTF_8))
-                    .send();
-            published.add("t" + i);
-        }
+        List<String> published = publishNumbered(two, "tasks-publisher", "tasks/", "t");
         await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1 && received.size()
                 + one.broker().deliveryState("stuck-member").orElseThrow().queuedMessages() + 1 == published.size());
         int stored = sessions.get("stuck-member").orElseThrow().pending().size();
