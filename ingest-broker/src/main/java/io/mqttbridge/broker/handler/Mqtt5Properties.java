@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.handler;
 
 import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.spi.UserProperty;
 import io.netty.handler.codec.mqtt.MqttProperties;
 
@@ -44,6 +45,15 @@ public final class Mqtt5Properties {
             }
         }
         return result;
+    }
+
+    /**
+     * Whether the Response Topic of a PUBLISH or a will, if any, is a valid topic name: without
+     * wildcards and not empty [MQTT-3.3.2-13, MQTT-3.3.2-14].
+     */
+    public static boolean responseTopicValid(MqttProperties properties) {
+        String responseTopic = string(properties, MqttProperties.RESPONSE_TOPIC);
+        return responseTopic == null || TopicFilters.validateTopicName(responseTopic) == null;
     }
 
     /** The application message properties of a PUBLISH or a will. */

@@ -135,6 +135,9 @@ final class ConnectRequestReader {
                 return ConnectRefusal.QOS_NOT_SUPPORTED;
             }
             MqttProperties willProperties = payload.willProperties();
+            if (mqtt5 && !Mqtt5Properties.responseTopicValid(willProperties)) {
+                return ConnectRefusal.PROTOCOL_ERROR;
+            }
             Integer delay = mqtt5 ? Mqtt5Properties.integer(willProperties, MqttProperties.WILL_DELAY_INTERVAL) : null;
             byte[] willPayload = payload.willMessageInBytes() == null ? new byte[0] : payload.willMessageInBytes();
             will = new WillMessage(new PublishedMessage(payload.willTopic(), willPayload,

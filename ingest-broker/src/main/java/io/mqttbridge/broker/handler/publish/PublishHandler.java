@@ -108,6 +108,13 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
                     connection.setInboundTopicAlias(alias, topic);
                 }
             }
+            if (properties.getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER) != null
+                    || !Mqtt5Properties.responseTopicValid(properties)) {
+                // Only the server sets subscription identifiers [MQTT-3.3.4-6]; a response topic is
+                // a topic name, without wildcards [MQTT-3.3.2-14].
+                connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                return;
+            }
             if (qos > config.getMaxQos()) {
                 connection.disconnect(MqttReasonCode.QOS_NOT_SUPPORTED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
