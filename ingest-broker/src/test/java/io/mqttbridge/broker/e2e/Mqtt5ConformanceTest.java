@@ -9,12 +9,14 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static io.mqttbridge.broker.e2e.Wire.parsePublish;
 import static io.mqttbridge.broker.e2e.Wire.props;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The normative statements of MQTT 5.0 ([MQTT-x.x.x-y]) that interoperability suites exercise,
@@ -238,6 +240,95 @@ class Mqtt5ConformanceTest {
         client.send(Wire.connect5WithWill("willWildcard", new byte[0], props().string(0x08, "replies/+").bytes(),
                 "will/t", "bye", 0, false));
         assertConnectRefused(client, 0x82);
+    }
+
+    @Test
+    void aRetainedMessageKeepsItsPropertiesForLaterSubscribers_3_3_1_5_and_3_3_2_17_18() throws IOException {
+        RawMqttClient publisher = connected("retainPropsPub");
+        byte[] properties = props().u8(0x01, 1).string(0x03, "text/plain").user("a", "2").user("c", "3").bytes();
+        publisher.send(Wire.publish(0x33, "retainProps/t", 1, properties, "kept".getBytes(StandardCharsets.UTF_8)));
+        assertThat(publisher.read().type()).isEqualTo(Wire.PUBACK);
+        RawMqttClient subscriber = connected("retainPropsSub");
+        subscribe(subscriber, "retainProps/#", 2);
+        Wire.Publish retained = parsePublish(subscriber.read(), true);
+        assertThat(retained.retain()).isTrue();
+        assertThat(retained.prop(0x01)).isEqualTo(1);
+        assertThat(retained.prop(0x03)).isEqualTo("text/plain");
+        assertThat(retained.all(0x26)).containsExactly("a=2", "c=3");
+    }
+
+    @Test
+    void aMessageTooLargeForTheClientIsDroppedForItAloneAndDoesNotHoldItsFlow_3_1_2_24_and_25() throws IOException {
+        RawMqttClient small = connected("mpsSmall", props().u32(0x27, 64).bytes());
+        subscribe(small, "mps/t", 2);
+        RawMqttClient large = connected("mpsLarge");
+        subscribe(large, "mps/t", 2);
+        RawMqttClient publisher = connected("mpsPub");
+        publisher.send(Wire.publish(true, 1, false, "mps/t", 1, ".".repeat(64)));
+        publisher.send(Wire.publish(true, 2, false, "mps/t", 2, "fits"));
+        Wire.Publish first = parsePublish(small.read(), true);
+        assertThat(first.payload()).isEqualTo("fits");
+        assertThat(parsePublish(large.read(), true).payload()).hasSize(64);
+        assertThat(parsePublish(large.read(), true).payload()).isEqualTo("fits");
+    }
+
+    @Test
+    void aDisconnectMayRaiseTheSessionExpiryIntervalSetAtConnect_3_14_2_session_expiry() throws IOException {
+        RawMqttClient first = open();
+        connect(first, Wire.connect5("raised", false, props().u32(0x11, 1).bytes()));
+        subscribe(first, "raised/t", 1);
+        first.send(Wire.disconnect5(0, props().u32(0x11, 60).bytes()));
+        assertThat(first.readUntilClosed()).isEmpty();
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4))
+                .until(() -> broker.broker.subscriptionsOf("raised").size() == 1);
+        RawMqttClient second = open();
+        assertThat(connect(second, Wire.connect5("raised", false, new byte[0])).body()[0])
+                .as("session present").isEqualTo((byte) 1);
+    }
+
+    @Test
+    void withoutASessionExpiryIntervalTheSessionEndsWithTheConnection_3_1_2_session_expiry() throws IOException {
+        RawMqttClient first = open();
+        connect(first, Wire.connect5("noExpiry", false, new byte[0]));
+        subscribe(first, "noExpiry/t", 1);
+        first.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> broker.broker.subscriptionsOf("noExpiry").isEmpty());
+        RawMqttClient second = open();
+        assertThat(connect(second, Wire.connect5("noExpiry", false, new byte[0])).body()[0]).isZero();
+    }
+
+    @Test
+    void withATopicAliasMaximumOfOneEveryLaterMessageUsesTheAlias_3_3_2_topic_alias() throws IOException {
+        RawMqttClient subscriber = connected("oneAlias", props().u16(0x22, 1).bytes());
+        subscribe(subscriber, "oneAlias/t", 2);
+        RawMqttClient publisher = connected("oneAliasPub");
+        for (int qos = 0; qos < 3; qos++) {
+            publisher.send(Wire.publish(true, qos, false, "oneAlias/t", qos + 1, "m" + qos));
+        }
+        Wire.Publish first = parsePublish(subscriber.read(), true);
+        assertThat(first.topic()).isEqualTo("oneAlias/t");
+        assertThat(first.prop(0x23)).isEqualTo(1);
+        for (int qos = 1; qos < 3; qos++) {
+            Wire.Publish next = parsePublish(subscriber.read(), true);
+            assertThat(next.topic()).isEmpty();
+            assertThat(next.prop(0x23)).isEqualTo(1);
+            assertThat(next.qos()).isEqualTo(qos);
+            subscriber.send(Wire.ack(qos == 1 ? 0x40 : 0x50, next.packetId()));
+        }
+    }
+
+    @Test
+    void topicAliasesOfTheClientDoNotOutliveTheConnection_3_3_2_10() throws IOException {
+        byte[] expiring = props().u32(0x11, 60).bytes();
+        RawMqttClient first = open();
+        connect(first, Wire.connect5("aliasLife", false, expiring));
+        first.send(Wire.publish(0x30, "aliasLife/t", 0, props().u16(0x23, 1).bytes(), new byte[] {1}));
+        first.send(Wire.disconnect5(0, new byte[0]));
+        assertThat(first.readUntilClosed()).isEmpty();
+        RawMqttClient second = open();
+        connect(second, Wire.connect5("aliasLife", false, expiring));
+        second.send(Wire.publish(0x30, "", 0, props().u16(0x23, 1).bytes(), new byte[] {1}));
+        assertDisconnectedWith(second, 0x82, 0x94);
     }
 
     // ---- PUBLISH
