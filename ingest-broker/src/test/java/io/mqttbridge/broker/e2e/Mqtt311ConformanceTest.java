@@ -366,4 +366,56 @@ class Mqtt311ConformanceTest {
         assertThat(firstAgain.packetId()).isEqualTo(first.packetId());
         assertThat(secondAgain.packetId()).isEqualTo(second.packetId());
     }
+
+    @Test
+    void reservedFlagsOfPingreqDisconnectAndPubackAreMalformed_2_2_2_2() throws IOException {
+        RawMqttClient ping = connected("flagsPing");
+        ping.send(RawMqttClient.packet(0xC2, new byte[0]));
+        assertClosedWithoutAnswer(ping);
+
+        RawMqttClient puback = connected("flagsPuback");
+        puback.send(Wire.ack(0x42, 1));
+        assertClosedWithoutAnswer(puback);
+
+        RawMqttClient watcher = connected("flagsWatcher");
+        subscribe(watcher, "flags/will", 0);
+        RawMqttClient disconnect = open();
+        disconnect.send(RawMqttClient.connect(4, "flagsDisconnect", true, 60, "flags/will", "malformed"));
+        assertThat(disconnect.read().type()).isEqualTo(Wire.CONNACK);
+        disconnect.send(RawMqttClient.packet(0xE1, new byte[0]));
+        assertClosedWithoutAnswer(disconnect);
+        assertThat(parsePublish(watcher.read(), false).payload())
+                .as("a malformed DISCONNECT is no normal disconnect: the will is published").isEqualTo("malformed");
+    }
+
+    @Test
+    void aConnectWithAnotherProtocolNameIsClosed_3_1_2_1() throws IOException {
+        RawMqttClient client = open();
+        byte[] connect = RawMqttClient.connect(4, "name", true, 60);
+        connect[5] = 'X';
+        client.send(connect);
+        // Closed, possibly after a CONNACK refusing the protocol (0x01).
+        assertThat(client.readUntilClosed()).allSatisfy(p -> {
+            assertThat(p.type()).isEqualTo(Wire.CONNACK);
+            assertThat(p.body()[1]).isNotZero();
+        });
+    }
+
+    @Test
+    void invalidUtf8InATopicNameIsClosed_1_5_3_1() throws IOException {
+        RawMqttClient overlong = connected("utf8Overlong");
+        overlong.send(RawMqttClient.packet(0x30, new byte[] {0, 2, (byte) 0xC0, (byte) 0xAF, 'x'}));
+        assertClosedWithoutAnswer(overlong);
+
+        RawMqttClient surrogate = connected("utf8Surrogate");
+        surrogate.send(RawMqttClient.packet(0x30, new byte[] {0, 3, (byte) 0xED, (byte) 0xA0, (byte) 0x80, 'x'}));
+        assertClosedWithoutAnswer(surrogate);
+    }
+
+    @Test
+    void subscriptionOptionBitsAboveTheQosAreMalformed_3_8_3_4() throws IOException {
+        RawMqttClient client = connected("subReserved");
+        client.send(Wire.subscribe(0x82, 1, null, "t", 0x04));
+        assertClosedWithoutAnswer(client);
+    }
 }

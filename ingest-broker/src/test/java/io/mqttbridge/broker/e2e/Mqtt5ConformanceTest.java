@@ -4,7 +4,6 @@ import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -143,7 +142,6 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    @Disabled("Netty's decoder keeps the last of repeated properties; see docs/CONFORMANCE.md")
     void aPropertyIncludedTwiceIsAProtocolError_2_2_2_2() throws IOException {
         RawMqttClient client = open();
         client.send(Wire.connect5("twice", true, props().u32(0x11, 10).u32(0x11, 20).bytes()));
@@ -481,7 +479,6 @@ class Mqtt5ConformanceTest {
     // ---- SUBSCRIBE / UNSUBSCRIBE
 
     @Test
-    @Disabled("Netty's decoder drops the reserved bits of the subscription options; see docs/CONFORMANCE.md")
     void subscribeOptionsWithReservedBitsOrQos3AreMalformedAndRetainHandling3IsAProtocolError_3_8_3_5()
             throws IOException {
         for (int options : new int[] {0x40, 0x80, 0x03}) {
@@ -581,6 +578,32 @@ class Mqtt5ConformanceTest {
         }
         assertThat(identifiers).containsExactlyInAnyOrder(7, 9);
         assertThat(qos).contains(1);
+    }
+
+    @Test
+    void aSubscriptionIdentifierTwiceInSubscribeOrAWillPropertyTwiceIsAProtocolError_3_8_2_1_2() throws IOException {
+        RawMqttClient subscribe = connected("subIdTwice");
+        subscribe.send(Wire.subscribe(0x82, 1, props().varInt(0x0B, 1).varInt(0x0B, 2).bytes(), "t", 0));
+        assertDisconnectedWith(subscribe, 0x82);
+
+        RawMqttClient will = open();
+        will.send(Wire.connect5WithWill("willTwice", new byte[0], props().u32(0x18, 1).u32(0x18, 2).bytes(),
+                "will/t", "bye", 0, false));
+        assertConnectRefused(will, 0x82);
+    }
+
+    @Test
+    void packetsBeforeAMalformedSubscribeInTheSameWriteAreStillProcessed() throws IOException {
+        RawMqttClient client = connected("beforeMalformed");
+        byte[] ping = RawMqttClient.packet(0xC0, new byte[0]);
+        byte[] bad = Wire.subscribe(0x82, 1, new byte[0], "t", 0x80);
+        byte[] both = new byte[ping.length + bad.length];
+        System.arraycopy(ping, 0, both, 0, ping.length);
+        System.arraycopy(bad, 0, both, ping.length, bad.length);
+        client.send(both);
+        List<Packet> packets = client.readUntilClosed();
+        assertThat(packets).extracting(Packet::type).containsExactly(PINGRESP, Wire.DISCONNECT);
+        assertThat(Wire.reasonOf(packets.get(1))).isEqualTo(0x81);
     }
 
     // ---- flow control and sizes
