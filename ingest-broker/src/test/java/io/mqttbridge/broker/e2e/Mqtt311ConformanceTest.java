@@ -418,4 +418,21 @@ class Mqtt311ConformanceTest {
         client.send(Wire.subscribe(0x82, 1, null, "t", 0x04));
         assertClosedWithoutAnswer(client);
     }
+
+    @Test
+    void aPubrelForAnUnknownPacketIdIsStillAnsweredWithPubcomp_4_3_3() throws IOException {
+        RawMqttClient client = connected("unknownPubrel311");
+        client.send(Wire.ack(0x62, 42));
+        Packet pubcomp = client.read();
+        assertThat(pubcomp.type()).isEqualTo(Wire.PUBCOMP);
+        assertThat(Wire.packetIdOf(pubcomp)).isEqualTo(42);
+        assertThat(pubcomp.body()).hasSize(2);
+    }
+
+    @Test
+    void aSecondConnectionWithTheSameClientIdClosesTheFirst_3_1_4_2() throws IOException {
+        RawMqttClient first = connected("takeover311");
+        connected("takeover311");
+        assertClosedWithoutAnswer(first);
+    }
 }

@@ -649,6 +649,102 @@ class Mqtt5ConformanceTest {
         assertThat(ids).contains(0x21, 0x22, 0x27);
     }
 
+    @Test
+    void aPubrelForAnUnknownPacketIdIsAnsweredWithPubcomp0x92_3_7_2_1() throws IOException {
+        RawMqttClient client = connected("unknownPubrel");
+        client.send(Wire.ack(0x62, 42));
+        Packet pubcomp = client.read();
+        assertThat(pubcomp.type()).isEqualTo(Wire.PUBCOMP);
+        assertThat(Wire.packetIdOf(pubcomp)).isEqualTo(42);
+        assertThat(Wire.reasonOf(pubcomp)).isEqualTo(0x92);
+    }
+
+    @Test
+    void retainedMessagesAreSentAtTheLowerOfTheirQosAndTheSubscriptionsQos_3_8_4_6() throws IOException {
+        RawMqttClient publisher = connected("retainedQosPub");
+        for (int qos = 0; qos < 3; qos++) {
+            publisher.send(Wire.publish(true, qos, true, "rq/" + qos, qos + 1, "q" + qos));
+        }
+        for (int qos = 1; qos < 3; qos++) {
+            assertThat(publisher.read().type()).isEqualTo(qos == 1 ? Wire.PUBACK : Wire.PUBREC);
+        }
+        publisher.send(Wire.ack(0x62, 3));
+        assertThat(publisher.read().type()).isEqualTo(Wire.PUBCOMP);
+        RawMqttClient two = connected("retainedQos2");
+        subscribe(two, "rq/+", 2);
+        List<Integer> qos = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            qos.add(parsePublish(two.read(), true).qos());
+        }
+        assertThat(qos).containsExactlyInAnyOrder(0, 1, 2);
+        RawMqttClient one = connected("retainedQos1");
+        subscribe(one, "rq/+", 1);
+        List<Integer> capped = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            capped.add(parsePublish(one.read(), true).qos());
+        }
+        assertThat(capped).containsExactlyInAnyOrder(0, 1, 1);
+    }
+
+    @Test
+    void anExpiredRetainedMessageIsNoLongerSent_3_3_2_5() throws IOException {
+        RawMqttClient publisher = connected("retainedExpiryPub");
+        publisher.send(Wire.publish(0x33, "rexp/short", 1, props().u32(0x02, 1).bytes(), new byte[] {1}));
+        assertThat(publisher.read().type()).isEqualTo(Wire.PUBACK);
+        publisher.send(Wire.publish(0x33, "rexp/long", 2, props().u32(0x02, 600).bytes(), new byte[] {2}));
+        assertThat(publisher.read().type()).isEqualTo(Wire.PUBACK);
+        // The time passing is the condition under test: the one-second interval must run out.
+        await().pollDelay(Duration.ofMillis(2100)).until(() -> true);
+        RawMqttClient subscriber = connected("retainedExpirySub");
+        subscribe(subscriber, "rexp/#", 1);
+        Wire.Publish kept = parsePublish(subscriber.read(), true);
+        assertThat(kept.topic()).isEqualTo("rexp/long");
+        assertThat((Long) kept.prop(0x02)).as("the remaining interval").isBetween(1L, 599L);
+        ping(subscriber);
+    }
+
+    @Test
+    void aTakenOverClientsWillIsPublished_3_1_4_3() throws IOException {
+        RawMqttClient watcher = connected("takeoverWillWatcher");
+        subscribe(watcher, "takeoverWill/#", 0);
+        RawMqttClient first = open();
+        connect(first, Wire.connect5WithWill("takeoverWill", new byte[0], new byte[0], "takeoverWill/t", "replaced",
+                0, false));
+        connected("takeoverWill");
+        assertDisconnectedWith(first, 0x8E);
+        assertThat(parsePublish(watcher.read(), true).payload()).isEqualTo("replaced");
+    }
+
+    @Test
+    void aServerWithMaximumQos1AnnouncesItGrantsQos1AndRefusesQos2Publishes_3_2_2_9_to_11() throws IOException {
+        broker.close();
+        broker = TestBroker.start(c -> c.setMaxQos(1));
+        RawMqttClient client = open();
+        Packet connAck = connect(client, Wire.connect5("maxQos1", true, new byte[0]));
+        assertThat(Wire.connAckProps(connAck)).anySatisfy(p -> {
+            assertThat(p.id()).isEqualTo(0x24);
+            assertThat(p.value()).isEqualTo(1);
+        });
+        client.send(Wire.subscribe(0x82, 1, new byte[0], "mq/t", 2));
+        assertThat(Wire.reasonCodes(client.read(), true)).containsExactly(1);
+        client.send(Wire.publish(true, 2, false, "mq/t", 2, "too high"));
+        assertDisconnectedWith(client, 0x9B);
+    }
+
+    @Test
+    void aServerWithoutRetainAnnouncesItAndRefusesRetainedPublishes_3_2_2_14() throws IOException {
+        broker.close();
+        broker = TestBroker.start(c -> c.setRetainAvailable(false));
+        RawMqttClient client = open();
+        Packet connAck = connect(client, Wire.connect5("noRetain", true, new byte[0]));
+        assertThat(Wire.connAckProps(connAck)).anySatisfy(p -> {
+            assertThat(p.id()).isEqualTo(0x25);
+            assertThat(p.value()).isEqualTo(0);
+        });
+        client.send(Wire.publish(true, 0, true, "nr/t", 0, "retained"));
+        assertDisconnectedWith(client, 0x9A);
+    }
+
     // ---- will
 
     @Test
