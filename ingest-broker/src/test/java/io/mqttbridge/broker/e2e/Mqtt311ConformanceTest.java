@@ -420,7 +420,7 @@ class Mqtt311ConformanceTest {
     }
 
     @Test
-    void aPubrelForAnUnknownPacketIdIsStillAnsweredWithPubcomp_4_3_3() throws IOException {
+    void aPubrelForAnUnknownPacketIdIsStillAnsweredWithPubcomp_section_4_3_3() throws IOException {
         RawMqttClient client = connected("unknownPubrel311");
         client.send(Wire.ack(0x62, 42));
         Packet pubcomp = client.read();
@@ -434,5 +434,17 @@ class Mqtt311ConformanceTest {
         RawMqttClient first = connected("takeover311");
         connected("takeover311");
         assertClosedWithoutAnswer(first);
+    }
+
+    @Test
+    void aSilentClientIsClosedAfterOneAndAHalfTimesItsKeepAliveAndNotBefore_3_1_2_24() throws IOException {
+        RawMqttClient client = open();
+        client.send(RawMqttClient.connect(4, "silent311", true, 2));
+        assertThat(client.read().type()).isEqualTo(Wire.CONNACK);
+        long connectedAt = System.nanoTime();
+        assertClosedWithoutAnswer(client);
+        long silentMillis = (System.nanoTime() - connectedAt) / 1_000_000;
+        // The close must not come before 1.5 x 2 s (a little scheduling slack allowed).
+        assertThat(silentMillis).isGreaterThanOrEqualTo(2_900);
     }
 }

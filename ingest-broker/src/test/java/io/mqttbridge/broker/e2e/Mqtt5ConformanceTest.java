@@ -131,7 +131,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void receiveMaximumOrMaximumPacketSizeOfZeroIsAProtocolError_3_1_2_receive_maximum() throws IOException {
+    void receiveMaximumOrMaximumPacketSizeOfZeroIsAProtocolError_section_3_1_2_11() throws IOException {
         RawMqttClient receiveMaximum = open();
         receiveMaximum.send(Wire.connect5("rm0", true, props().u16(0x21, 0).bytes()));
         assertConnectRefused(receiveMaximum, 0x81, 0x82);
@@ -142,7 +142,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void aPropertyIncludedTwiceIsAProtocolError_2_2_2_2() throws IOException {
+    void aPropertyIncludedTwiceIsAProtocolError_section_3_1_2_11() throws IOException {
         RawMqttClient client = open();
         client.send(Wire.connect5("twice", true, props().u32(0x11, 10).u32(0x11, 20).bytes()));
         assertConnectRefused(client, 0x81, 0x82);
@@ -213,7 +213,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void aDisconnectSettingTheSessionExpiryToZeroEndsTheSession_3_14_2_1() throws IOException {
+    void aDisconnectSettingTheSessionExpiryToZeroEndsTheSession_section_3_14_2_2_2() throws IOException {
         byte[] expiring = props().u32(0x11, 60).bytes();
         RawMqttClient first = open();
         connect(first, Wire.connect5("endNow", false, expiring));
@@ -226,7 +226,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void anAuthPacketWithoutAnAuthenticationMethodIsAProtocolError_4_12_0_1() throws IOException {
+    void anAuthPacketWithoutAnAuthenticationMethodIsAProtocolError_section_4_12() throws IOException {
         RawMqttClient client = connected("authWithoutMethod");
         client.send(RawMqttClient.packet(0xF0, new byte[] {0x18, 0}));
         assertDisconnectedWith(client, 0x82);
@@ -271,7 +271,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void aDisconnectMayRaiseTheSessionExpiryIntervalSetAtConnect_3_14_2_session_expiry() throws IOException {
+    void aDisconnectMayRaiseTheSessionExpiryIntervalSetAtConnect_section_3_14_2_2_2() throws IOException {
         RawMqttClient first = open();
         connect(first, Wire.connect5("raised", false, props().u32(0x11, 1).bytes()));
         subscribe(first, "raised/t", 1);
@@ -285,7 +285,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void withoutASessionExpiryIntervalTheSessionEndsWithTheConnection_3_1_2_session_expiry() throws IOException {
+    void withoutASessionExpiryIntervalTheSessionEndsWithTheConnection_section_3_1_2_11_2() throws IOException {
         RawMqttClient first = open();
         connect(first, Wire.connect5("noExpiry", false, new byte[0]));
         subscribe(first, "noExpiry/t", 1);
@@ -296,7 +296,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void withATopicAliasMaximumOfOneEveryLaterMessageUsesTheAlias_3_3_2_topic_alias() throws IOException {
+    void withATopicAliasMaximumOfOneEveryLaterMessageUsesTheAlias_3_1_2_26() throws IOException {
         RawMqttClient subscriber = connected("oneAlias", props().u16(0x22, 1).bytes());
         subscribe(subscriber, "oneAlias/t", 2);
         RawMqttClient publisher = connected("oneAliasPub");
@@ -316,7 +316,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void topicAliasesOfTheClientDoNotOutliveTheConnection_3_3_2_10() throws IOException {
+    void topicAliasesOfTheClientDoNotOutliveTheConnection_section_3_3_2_3_4() throws IOException {
         byte[] expiring = props().u32(0x11, 60).bytes();
         RawMqttClient first = open();
         connect(first, Wire.connect5("aliasLife", false, expiring));
@@ -468,7 +468,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void retainedMessagesAreNotSentForANewSharedSubscription_4_8_2() throws IOException {
+    void retainedMessagesAreNotSentForANewSharedSubscription_section_4_8_2() throws IOException {
         RawMqttClient publisher = connected("shareRetainPub");
         publishRetained(publisher, "sr/t", "kept");
         RawMqttClient member = connected("shareRetainMember");
@@ -492,7 +492,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void subscriptionIdentifierZeroIsAProtocolError_3_8_2_1_1() throws IOException {
+    void subscriptionIdentifierZeroIsAProtocolError_section_3_8_2_1_2() throws IOException {
         RawMqttClient client = connected("subId0");
         client.send(Wire.subscribe(0x82, 1, props().varInt(0x0B, 0).bytes(), "t", 0));
         assertDisconnectedWith(client, 0x81, 0x82);
@@ -534,7 +534,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void unsubscribeReportsSuccessAndNoSubscriptionExistedPerFilter_3_11_3_1() throws IOException {
+    void unsubscribeReportsSuccessAndNoSubscriptionExistedPerFilter_section_3_11_3() throws IOException {
         RawMqttClient client = connected("unsub5");
         subscribe(client, "u/t", 0);
         client.send(Wire.unsubscribe(0xA2, 4, true, "u/t", "never"));
@@ -581,7 +581,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void aSubscriptionIdentifierTwiceInSubscribeOrAWillPropertyTwiceIsAProtocolError_3_8_2_1_2() throws IOException {
+    void aSubscriptionIdentifierTwiceInSubscribeOrAWillPropertyTwiceIsAProtocolError_section_3_8_2_1_2() throws IOException {
         RawMqttClient subscribe = connected("subIdTwice");
         subscribe.send(Wire.subscribe(0x82, 1, props().varInt(0x0B, 1).varInt(0x0B, 2).bytes(), "t", 0));
         assertDisconnectedWith(subscribe, 0x82);
@@ -628,7 +628,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void aPubrecWithAFailureCodeEndsTheQos2FlowAndFreesItsReceiveMaximumSlot_4_3_3_and_4_9() throws IOException {
+    void aPubrecWithAFailureCodeEndsTheQos2FlowAndFreesItsReceiveMaximumSlot_section_4_3_3_and_4_9() throws IOException {
         RawMqttClient subscriber = connected("pubrecFail", props().u16(0x21, 1).bytes());
         subscribe(subscriber, "pf/t", 2);
         RawMqttClient publisher = connected("pubrecFailPub");
@@ -642,7 +642,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void theServerAnnouncesItsLimitsInConnack_3_2_2_3() throws IOException {
+    void theServerAnnouncesItsLimitsInConnack_section_3_2_2_3() throws IOException {
         RawMqttClient client = open();
         Packet connAck = connect(client, Wire.connect5("limits", true, new byte[0]));
         List<Integer> ids = Wire.connAckProps(connAck).stream().map(Wire.Property::id).toList();
@@ -650,7 +650,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void aPubrelForAnUnknownPacketIdIsAnsweredWithPubcomp0x92_3_7_2_1() throws IOException {
+    void aPubrelForAnUnknownPacketIdIsAnsweredWithPubcomp0x92_section_3_7_2_1() throws IOException {
         RawMqttClient client = connected("unknownPubrel");
         client.send(Wire.ack(0x62, 42));
         Packet pubcomp = client.read();
@@ -660,7 +660,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void retainedMessagesAreSentAtTheLowerOfTheirQosAndTheSubscriptionsQos_3_8_4_6() throws IOException {
+    void retainedMessagesAreSentAtTheLowerOfTheirQosAndTheSubscriptionsQos_section_3_3_1_3() throws IOException {
         RawMqttClient publisher = connected("retainedQosPub");
         for (int qos = 0; qos < 3; qos++) {
             publisher.send(Wire.publish(true, qos, true, "rq/" + qos, qos + 1, "q" + qos));
@@ -732,7 +732,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void aServerWithoutRetainAnnouncesItAndRefusesRetainedPublishes_3_2_2_14() throws IOException {
+    void aServerWithoutRetainAnnouncesItAndRefusesRetainedPublishes_section_3_2_2_3_5() throws IOException {
         broker.close();
         broker = TestBroker.start(c -> c.setRetainAvailable(false));
         RawMqttClient client = open();
@@ -775,7 +775,7 @@ class Mqtt5ConformanceTest {
     }
 
     @Test
-    void theWillIsPublishedWhenTheSessionEndsBeforeTheWillDelay_3_1_3_9() throws IOException {
+    void theWillIsPublishedWhenTheSessionEndsBeforeTheWillDelay_section_3_1_3_2_2() throws IOException {
         RawMqttClient watcher = connected("willSessionEnd");
         subscribe(watcher, "wse/#", 0);
         RawMqttClient leaving = open();
@@ -783,5 +783,20 @@ class Mqtt5ConformanceTest {
                 props().u32(0x18, 3600).bytes(), "wse/t", "session over", 0, false));
         leaving.close();
         assertThat(parsePublish(watcher.read(), true).payload()).isEqualTo("session over");
+    }
+
+    @Test
+    void aSilentClientIsDisconnectedAfterOneAndAHalfTimesItsKeepAliveAndNotBefore_3_1_2_22() throws IOException {
+        RawMqttClient client = open();
+        connect(client, Wire.connect(5, 0x02, 2, new byte[0], "silent5", null, null, null, null, null));
+        long connectedAt = System.nanoTime();
+        List<Packet> packets = client.readUntilClosed();
+        long silentMillis = (System.nanoTime() - connectedAt) / 1_000_000;
+        assertThat(silentMillis).isGreaterThanOrEqualTo(2_900);
+        // A DISCONNECT before the close is optional; if sent, it says Keep Alive timeout.
+        assertThat(packets).allSatisfy(p -> {
+            assertThat(p.type()).isEqualTo(Wire.DISCONNECT);
+            assertThat(Wire.reasonOf(p)).isEqualTo(0x8D);
+        });
     }
 }
