@@ -447,4 +447,14 @@ class Mqtt311ConformanceTest {
         // The close must not come before 1.5 x 2 s (a little scheduling slack allowed).
         assertThat(silentMillis).isGreaterThanOrEqualTo(2_900);
     }
+
+    @Test
+    void aWillTopicWithWildcardsIsNotAccepted_3_1_3_10() throws IOException {
+        RawMqttClient client = open();
+        client.send(RawMqttClient.connect(4, "willWildcard311", true, 60, "will/+", "bye"));
+        assertThat(client.readUntilClosed()).allSatisfy(p -> {
+            assertThat(p.type()).isEqualTo(Wire.CONNACK);
+            assertThat(p.body()[1]).isNotZero();
+        });
+    }
 }

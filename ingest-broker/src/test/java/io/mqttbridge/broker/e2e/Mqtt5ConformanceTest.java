@@ -329,6 +329,20 @@ class Mqtt5ConformanceTest {
         assertDisconnectedWith(second, 0x82, 0x94);
     }
 
+    @Test
+    void authenticationDataWithoutAnAuthenticationMethodIsAProtocolError_section_3_1_2_11_10() throws IOException {
+        RawMqttClient client = open();
+        client.send(Wire.connect5("authDataOnly", true, props().binary(0x16, new byte[] {1, 2}).bytes()));
+        assertConnectRefused(client, 0x82);
+    }
+
+    @Test
+    void aWillTopicWithWildcardsIsRefused_3_1_3_11() throws IOException {
+        RawMqttClient client = open();
+        client.send(Wire.connect5WithWill("willTopicWildcard", new byte[0], new byte[0], "will/#", "bye", 0, false));
+        assertConnectRefused(client, 0x82, 0x90);
+    }
+
     // ---- PUBLISH
 
     @Test
@@ -806,6 +820,43 @@ class Mqtt5ConformanceTest {
             payloads.add(payload);
         }
         assertThat(payloads).containsExactly("parent", "empty first level", "empty last level");
+    }
+
+    @Test
+    void aQos2DeliveryHoldsItsReceiveMaximumSlotUntilPubcomp_section_4_9() throws IOException {
+        RawMqttClient subscriber = connected("rmQos2", props().u16(0x21, 1).bytes());
+        subscribe(subscriber, "rm2/t", 2);
+        RawMqttClient publisher = connected("rmQos2Pub");
+        publisher.send(Wire.publish(true, 1, false, "rm2/t", 1, "first"));
+        publisher.send(Wire.publish(true, 1, false, "rm2/t", 2, "second"));
+        Wire.Publish first = parsePublish(subscriber.read(), true);
+        assertThat(first.qos()).isEqualTo(1);
+        subscriber.send(Wire.ack(0x40, first.packetId()));
+        Wire.Publish second = parsePublish(subscriber.read(), true);
+        assertThat(second.payload()).isEqualTo("second");
+
+        publisher.send(Wire.publish(true, 2, false, "rm2/t", 3, "third"));
+        publisher.send(Wire.publish(true, 2, false, "rm2/t", 4, "fourth"));
+        subscriber.send(Wire.ack(0x40, second.packetId()));
+        Wire.Publish third = parsePublish(subscriber.read(), true);
+        subscriber.send(Wire.ack(0x50, third.packetId()));
+        Packet pubrel = subscriber.read();
+        assertThat(pubrel.type()).isEqualTo(Wire.PUBREL);
+        ping(subscriber);
+        subscriber.send(Wire.ack(0x70, third.packetId()));
+        assertThat(parsePublish(subscriber.read(), true).payload()).as("sent once PUBCOMP freed the slot")
+                .isEqualTo("fourth");
+    }
+
+    @Test
+    void aWillWithADelayIsPublishedAtOnceWhenTheSessionEndsWithTheConnection_section_3_1_3_2_2() throws IOException {
+        RawMqttClient watcher = connected("willNoSession");
+        subscribe(watcher, "wns/#", 0);
+        RawMqttClient leaving = open();
+        connect(leaving, Wire.connect5WithWill("willNoSessionLeaving", new byte[0], props().u32(0x18, 3600).bytes(),
+                "wns/t", "no session to wait for", 0, false));
+        leaving.close();
+        assertThat(parsePublish(watcher.read(), true).payload()).isEqualTo("no session to wait for");
     }
 
     // ---- will
