@@ -457,4 +457,13 @@ class Mqtt311ConformanceTest {
             assertThat(p.body()[1]).isNotZero();
         });
     }
+
+    @Test
+    void aRefusingConnackHasSessionPresentZeroAndTheConnectionIsClosed_3_2_2_4_and_3_2_2_5() throws IOException {
+        RawMqttClient refused = open();
+        refused.send(RawMqttClient.connect(4, "", false, 60));
+        List<Packet> packets = refused.readUntilClosed();
+        assertThat(packets).hasSize(1);
+        assertThat(packets.get(0).body()).containsExactly(0, 2);
+    }
 }

@@ -490,6 +490,18 @@ class Mqtt5ConformanceTest {
         ping(member);
     }
 
+    @Test
+    void retainedMessagesSentOnSubscribeCarryTheSubscriptionIdentifier_3_3_4_3() throws IOException {
+        RawMqttClient publisher = connected("retainedSubIdPub");
+        publishRetained(publisher, "rsi/t", "kept");
+        RawMqttClient subscriber = connected("retainedSubId");
+        subscriber.send(Wire.subscribe(0x82, 1, props().varInt(0x0B, 77).bytes(), "rsi/#", 1));
+        assertThat(Wire.reasonCodes(subscriber.read(), true)).containsExactly(1);
+        Wire.Publish retained = parsePublish(subscriber.read(), true);
+        assertThat(retained.payload()).isEqualTo("kept");
+        assertThat(retained.all(0x0B)).containsExactly(77);
+    }
+
     // ---- SUBSCRIBE / UNSUBSCRIBE
 
     @Test
