@@ -466,4 +466,21 @@ class Mqtt311ConformanceTest {
         assertThat(packets).hasSize(1);
         assertThat(packets.get(0).body()).containsExactly(0, 2);
     }
+
+    @Test
+    void anUnsubscribeWithAnInvalidFilterIsClosed_4_7_1_2() throws IOException {
+        RawMqttClient client = connected("unsubInvalid");
+        client.send(Wire.unsubscribe(0xA2, 1, false, "a/#/b"));
+        assertClosedWithoutAnswer(client);
+    }
+
+    @Test
+    void aClientIdentifierWithIllFormedUtf8IsClosed_1_5_3_1() throws IOException {
+        RawMqttClient client = open();
+        byte[] connect = RawMqttClient.connect(4, "ab", true, 60);
+        connect[connect.length - 1] = (byte) 0xC0;
+        client.send(connect);
+        List<Packet> packets = client.readUntilClosed();
+        assertThat(packets).allSatisfy(p -> assertThat(p.body()[1]).as("no accepting CONNACK").isNotZero());
+    }
 }

@@ -563,8 +563,9 @@ class Mqtt5ConformanceTest {
     void unsubscribeReportsSuccessAndNoSubscriptionExistedPerFilter_section_3_11_3() throws IOException {
         RawMqttClient client = connected("unsub5");
         subscribe(client, "u/t", 0);
-        client.send(Wire.unsubscribe(0xA2, 4, true, "u/t", "never"));
-        assertThat(Wire.reasonCodes(client.read(), true)).containsExactly(0x00, 0x11);
+        client.send(Wire.unsubscribe(0xA2, 4, true, "u/t", "never", "a/#/b"));
+        assertThat(Wire.reasonCodes(client.read(), true)).containsExactly(0x00, 0x11, 0x8F);
+        ping(client);
     }
 
     @Test
