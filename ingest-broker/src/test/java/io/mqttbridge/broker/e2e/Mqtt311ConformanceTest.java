@@ -483,4 +483,23 @@ class Mqtt311ConformanceTest {
         List<Packet> packets = client.readUntilClosed();
         assertThat(packets).allSatisfy(p -> assertThat(p.body()[1]).as("no accepting CONNACK").isNotZero());
     }
+
+    @Test
+    void aCleanSessionIsGoneForAClientThatReconnectsTheMomentItClosed_3_1_2_6_and_3_2_2_3() throws IOException {
+        for (int round = 0; round < 20; round++) {
+            RawMqttClient clean = open();
+            connect(clean, "cleanThenResume", true);
+            subscribe(clean, "cleanThenResume/t", 1);
+            clean.send(RawMqttClient.packet(0xE0, new byte[0]));
+            assertClosedWithoutAnswer(clean);
+            RawMqttClient resuming = open();
+            assertThat(connect(resuming, "cleanThenResume", false)).as("session present in round %d", round).isFalse();
+            resuming.send(RawMqttClient.packet(0xE0, new byte[0]));
+            assertClosedWithoutAnswer(resuming);
+            RawMqttClient cleanUp = open();
+            connect(cleanUp, "cleanThenResume", true);
+            cleanUp.send(RawMqttClient.packet(0xE0, new byte[0]));
+            assertClosedWithoutAnswer(cleanUp);
+        }
+    }
 }
