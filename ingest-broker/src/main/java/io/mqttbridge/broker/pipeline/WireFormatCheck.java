@@ -11,8 +11,10 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Enforces, on the raw bytes in front of Netty's MQTT decoder, the format rules the decoder
  * silently drops: the reserved bits of the SUBSCRIBE options byte ([MQTT-3-8.3-4] in 3.1.1,
- * [MQTT-3.8.3-5] in 5.0: malformed) and properties of CONNECT, its will and SUBSCRIBE that may
- * appear once but came more than once (a protocol error in 5.0; the decoder keeps the last).
+ * [MQTT-3.8.3-5] in 5.0: malformed), and in the properties of an MQTT 5 CONNECT, its will and
+ * SUBSCRIBE a property the packet does not define (malformed, section 2.2.2.2; the decoder takes
+ * any known property anywhere) or one that may appear once but came more than once (a protocol
+ * error; the decoder keeps the last).
  *
  * <p>It follows the packet boundaries of the stream without holding it: every byte is passed on
  * as it came, only the bodies of CONNECT and SUBSCRIBE packets are copied aside to be checked
@@ -29,6 +31,18 @@ public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
     private static final int SUBSCRIBE = 8;
     private static final int USER_PROPERTY = 0x26;
     private static final int OK = 0;
+    /* The properties each packet defines, as bit masks over the property identifiers (all below 64). */
+    private static final long CONNECT_PROPERTIES = mask(0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x27, USER_PROPERTY);
+    private static final long WILL_PROPERTIES = mask(0x01, 0x02, 0x03, 0x08, 0x09, 0x18, USER_PROPERTY);
+    private static final long SUBSCRIBE_PROPERTIES = mask(0x0B, USER_PROPERTY);
+    private static final boolean[] KNOWN_PROPERTY = new boolean[64];
+
+    static {
+        for (int id : new int[] {0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x11, 0x12, 0x13, 0x15, 0x16, 0x17, 0x18, 0x19,
+                0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A}) {
+            KNOWN_PROPERTY[id] = true;
+        }
+    }
 
     private final int maxPacketSize;
     /* The first byte of the packet whose remaining length is being read, or -1 between packets. */
@@ -151,18 +165,22 @@ public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
         if (!mqtt5) {
             return OK;
         }
-        if (!propertiesOnce(body)) {
-            return MqttReasonCode.PROTOCOL_ERROR;
+        int reason = checkProperties(body, CONNECT_PROPERTIES);
+        if (reason != OK) {
+            return reason;
         }
         body.skipBytes(body.readUnsignedShort());
         boolean will = (flags & 0x04) != 0;
-        return will && !propertiesOnce(body) ? MqttReasonCode.PROTOCOL_ERROR : OK;
+        return will ? checkProperties(body, WILL_PROPERTIES) : OK;
     }
 
     private int checkSubscribe(ByteBuf body) {
         body.skipBytes(2);
-        if (mqtt5 && !propertiesOnce(body)) {
-            return MqttReasonCode.PROTOCOL_ERROR;
+        if (mqtt5) {
+            int reason = checkProperties(body, SUBSCRIBE_PROPERTIES);
+            if (reason != OK) {
+                return reason;
+            }
         }
         // 3.1.1 has only the QoS in the options byte; 5.0 adds No Local, Retain As Published and Retain Handling.
         int reserved = mqtt5 ? 0xC0 : 0xFC;
@@ -176,22 +194,27 @@ public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Reads a property set; whether no property but User Property came twice. An unknown property
-     * counts as fine here: the decoder refuses it.
+     * Reads a property set: a property outside {@code allowed} is malformed, one but User Property
+     * twice a protocol error. An unknown property is left to the decoder, which refuses it.
+     *
+     * @return {@link #OK} or the reason code
      */
-    private static boolean propertiesOnce(ByteBuf body) {
+    private static int checkProperties(ByteBuf body, long allowed) {
         int length = readVariableInt(body);
         int end = body.readerIndex() + length;
         long seen = 0;
         while (body.readerIndex() < end) {
             int id = readVariableInt(body);
+            if (id >= 64 || !KNOWN_PROPERTY[id]) {
+                body.readerIndex(end);
+                return OK;
+            }
+            if ((allowed & (1L << id)) == 0) {
+                return MqttReasonCode.MALFORMED_PACKET;
+            }
             if (id != USER_PROPERTY) {
-                if (id >= 64) {
-                    body.readerIndex(end);
-                    return true;
-                }
                 if ((seen & (1L << id)) != 0) {
-                    return false;
+                    return MqttReasonCode.PROTOCOL_ERROR;
                 }
                 seen |= 1L << id;
             }
@@ -205,14 +228,19 @@ public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
                     body.skipBytes(body.readUnsignedShort());
                     body.skipBytes(body.readUnsignedShort());
                 }
-                default -> {
-                    body.readerIndex(end);
-                    return true;
-                }
+                default -> throw new IllegalStateException("property " + id + " has no size");
             }
         }
         body.readerIndex(end);
-        return true;
+        return OK;
+    }
+
+    private static long mask(int... ids) {
+        long mask = 0;
+        for (int id : ids) {
+            mask |= 1L << id;
+        }
+        return mask;
     }
 
     private static int readVariableInt(ByteBuf body) {

@@ -349,6 +349,26 @@ class Mqtt5ConformanceTest {
         assertConnectRefused(client, 0x82, 0x90);
     }
 
+    @Test
+    void aPropertyThePacketDoesNotDefineIsMalformed_section_2_2_2_2() throws IOException {
+        RawMqttClient publish = connected("undefinedInPublish");
+        publish.send(Wire.publish(0x30, "t", 0, props().u32(0x11, 10).bytes(), new byte[] {1}));
+        assertDisconnectedWith(publish, 0x81);
+
+        RawMqttClient subscribe = connected("undefinedInSubscribe");
+        subscribe.send(Wire.subscribe(0x82, 1, props().u16(0x23, 1).bytes(), "t", 0));
+        assertDisconnectedWith(subscribe, 0x81);
+
+        RawMqttClient connect = open();
+        connect.send(Wire.connect5("undefinedInConnect", true, props().u16(0x23, 1).bytes()));
+        assertConnectRefused(connect, 0x81);
+
+        RawMqttClient will = open();
+        will.send(Wire.connect5WithWill("undefinedInWill", new byte[0], props().u32(0x11, 10).bytes(), "will/t",
+                "bye", 0, false));
+        assertConnectRefused(will, 0x81);
+    }
+
     // ---- PUBLISH
 
     @Test

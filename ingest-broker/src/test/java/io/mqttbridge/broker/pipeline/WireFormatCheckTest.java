@@ -113,4 +113,22 @@ class WireFormatCheckTest {
         assertThat(feed(channel, badLength, 3)).containsExactly(badLength);
         assertThat(channel.isActive()).isTrue();
     }
+
+    @Test
+    void aPropertyConnectOrSubscribeDoesNotDefineIsRefused() {
+        EmbeddedChannel inConnect = channel();
+        feed(inConnect, RawMqttClient.connect5("c", true, 60, new byte[] {0x23, 0, 1}), 5);
+        assertThat(inConnect.isActive()).isFalse();
+
+        EmbeddedChannel inSubscribe = channel();
+        byte[] connect = RawMqttClient.connect5("c", true, 60, new byte[0]);
+        byte[] subscribe = RawMqttClient.packet(0x82, new byte[] {0, 1, 3, 0x23, 0, 1, 0, 1, 't', 0});
+        feed(inSubscribe, concat(connect, subscribe), 4);
+        assertThat(inSubscribe.isActive()).isFalse();
+
+        EmbeddedChannel subscriptionIdentifier = channel();
+        byte[] allowed = concat(connect, RawMqttClient.packet(0x82, new byte[] {0, 1, 2, 0x0B, 7, 0, 1, 't', 0}));
+        assertThat(feed(subscriptionIdentifier, allowed, 4)).containsExactly(allowed);
+        assertThat(subscriptionIdentifier.isActive()).isTrue();
+    }
 }
