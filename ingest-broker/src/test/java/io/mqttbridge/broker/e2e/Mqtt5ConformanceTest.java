@@ -898,6 +898,30 @@ class Mqtt5ConformanceTest {
         assertThat(parsePublish(watcher.read(), true).payload()).isEqualTo("no session to wait for");
     }
 
+    @Test
+    void messagesResentAfterReconnectRespectTheNewReceiveMaximum_3_3_4_9() throws IOException {
+        RawMqttClient first = open();
+        connect(first, Wire.connect5("rmResend", false, props().u32(0x11, 60).u16(0x21, 10).bytes()));
+        subscribe(first, "rmResend/t", 1);
+        RawMqttClient publisher = connected("rmResendPub");
+        for (int i = 1; i <= 3; i++) {
+            publisher.send(Wire.publish(true, 1, false, "rmResend/t", i, "m" + i));
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertThat(parsePublish(first.read(), true).payload()).isEqualTo("m" + i);
+        }
+        first.close();
+
+        RawMqttClient second = open();
+        connect(second, Wire.connect5("rmResend", false, props().u32(0x11, 60).u16(0x21, 1).bytes()));
+        Wire.Publish resent = parsePublish(second.read(), true);
+        assertThat(resent.payload()).isEqualTo("m1");
+        assertThat(resent.dup()).isTrue();
+        ping(second);
+        second.send(Wire.ack(0x40, resent.packetId()));
+        assertThat(parsePublish(second.read(), true).payload()).isEqualTo("m2");
+    }
+
     // ---- will
 
     @Test
