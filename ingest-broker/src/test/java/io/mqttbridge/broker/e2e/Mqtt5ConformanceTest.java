@@ -922,6 +922,20 @@ class Mqtt5ConformanceTest {
         assertThat(parsePublish(second.read(), true).payload()).isEqualTo("m2");
     }
 
+    @Test
+    void aServerWithoutSharedSubscriptionsAnnouncesItAndRefusesThemWith0x9E_section_3_2_2_3_13() throws IOException {
+        broker.close();
+        broker = TestBroker.start(c -> c.setSharedSubscriptionsAvailable(false));
+        RawMqttClient client = open();
+        Packet connAck = connect(client, Wire.connect5("noShared", true, new byte[0]));
+        assertThat(Wire.connAckProps(connAck)).anySatisfy(p -> {
+            assertThat(p.id()).isEqualTo(0x2A);
+            assertThat(p.value()).isEqualTo(0);
+        });
+        client.send(Wire.subscribe(0x82, 1, new byte[0], "$share/g/t", 1, "t", 1));
+        assertThat(Wire.reasonCodes(client.read(), true)).containsExactly(0x9E, 1);
+    }
+
     // ---- will
 
     @Test
