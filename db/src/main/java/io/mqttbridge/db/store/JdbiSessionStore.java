@@ -9,6 +9,7 @@ import io.mqttbridge.db.store.internal.InboundQos2Rows;
 import io.mqttbridge.db.store.internal.SessionMessageRows;
 import io.mqttbridge.db.store.internal.SessionStateRows;
 import io.mqttbridge.db.store.internal.SessionWrite;
+import io.mqttbridge.db.store.internal.SessionWriteBatch;
 import io.mqttbridge.db.store.internal.StoreThreads;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,8 +42,8 @@ import org.jdbi.v3.core.Jdbi;
  * pagination), so start-up with many sessions is many short queries, not one long one.
  *
  * <p>The rows of each table are {@code internal}'s ({@code SessionStateRows}, {@code SessionMessageRows},
- * {@code InboundQos2Rows}); this class applies the writes on the writer thread
- * and reads whole sessions on the reader thread. This class keeps the threads and the order between reads and
+ * {@code InboundQos2Rows}); the writer thread applies writes with {@code SessionWriteBatch}, the reader
+ * thread reads whole sessions here. This class keeps the threads and the order between reads and
  * writes.
  *
  * <p>{@link #close()} applies the writes still queued (the broker's stop submits a snapshot of every
@@ -53,9 +54,6 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
 
     /** Client ids read per query by {@link #loadAll}. */
     public static final int DEFAULT_PAGE_SIZE = 1_000;
-
-    /** The row change a write stands for, decided by its key and value. */
-    private enum Kind { SAVE, REMOVE, APPEND, ACKNOWLEDGE, SENDING_QOS2, RECEIVED_QOS2, RELEASED_QOS2 }
 
     private final Jdbi jdbi;
     private final String nodeId;
@@ -83,7 +81,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         }
         this.nodeId = nodeId;
         this.pageSize = pageSize;
-        this.writer = new CoalescingWriter<>("session-store-writer", this::apply);
+        this.writer = new CoalescingWriter<>("session-store-writer", new SessionWriteBatch(jdbi, nodeId));
         this.reader = StoreThreads.reader("session-store-reader", 1);
     }
 
@@ -189,69 +187,6 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     public void close() {
         writer.close();
         reader.shutdown();
-    }
-
-    /**
-     * Applies the latest write of each key, in the order of those writes, in one transaction: runs of
-     * writes of one kind become one JDBC batch each.
-     */
-    private void apply(Map<SessionWrite, Object> latest) {
-        jdbi.useTransaction(h -> {
-            Kind runKind = null;
-            List<Map.Entry<SessionWrite, Object>> run = new ArrayList<>();
-            for (Map.Entry<SessionWrite, Object> write : latest.entrySet()) {
-                Kind kind = kindOf(write.getKey(), write.getValue());
-                if (kind != runKind && !run.isEmpty()) {
-                    applyRun(h, runKind, run);
-                    run.clear();
-                }
-                runKind = kind;
-                run.add(write);
-            }
-            if (!run.isEmpty()) {
-                applyRun(h, runKind, run);
-            }
-        });
-    }
-
-    private static Kind kindOf(SessionWrite key, Object value) {
-        if (key instanceof SessionWrite.State) {
-            return value == null ? Kind.REMOVE : Kind.SAVE;
-        }
-        if (key instanceof SessionWrite.InboundQos2) {
-            return value == null ? Kind.RELEASED_QOS2
-                    : value instanceof SessionWrite.Sending ? Kind.SENDING_QOS2 : Kind.RECEIVED_QOS2;
-        }
-        return value == null ? Kind.ACKNOWLEDGE : Kind.APPEND;
-    }
-
-    private void applyRun(Handle h, Kind kind, List<Map.Entry<SessionWrite, Object>> run) {
-        switch (kind) {
-            case SAVE -> {
-                List<SessionSnapshot> snapshots = run.stream().map(e -> (SessionSnapshot) e.getValue()).toList();
-                SessionStateRows.upsert(h, nodeId, snapshots);
-                SessionMessageRows.replace(h, snapshots);
-            }
-            case REMOVE -> {
-                List<String> ids = run.stream().map(e -> e.getKey().clientId()).toList();
-                SessionStateRows.delete(h, ids);
-                SessionMessageRows.deleteAll(h, ids);
-                InboundQos2Rows.deleteAll(h, ids);
-            }
-            case SENDING_QOS2 -> InboundQos2Rows.sending(h, run.stream()
-                    .map(e -> Map.entry((SessionWrite.InboundQos2) e.getKey(), (SessionWrite.Sending) e.getValue()))
-                    .toList());
-            case RECEIVED_QOS2 -> InboundQos2Rows.received(h, keys(run, SessionWrite.InboundQos2.class));
-            case RELEASED_QOS2 -> InboundQos2Rows.released(h, keys(run, SessionWrite.InboundQos2.class));
-            case APPEND -> SessionMessageRows.upsert(h, run.stream()
-                    .map(e -> Map.entry(e.getKey().clientId(), (PendingMessage) e.getValue()))
-                    .toList());
-            case ACKNOWLEDGE -> SessionMessageRows.acknowledge(h, keys(run, SessionWrite.Message.class));
-        }
-    }
-
-    private static <K extends SessionWrite> List<K> keys(List<Map.Entry<SessionWrite, Object>> run, Class<K> type) {
-        return run.stream().map(e -> type.cast(e.getKey())).toList();
     }
 
     /** The states with their messages and inbound QoS 2 packet ids, read in one query per table. */
