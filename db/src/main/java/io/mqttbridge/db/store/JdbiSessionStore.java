@@ -1,27 +1,22 @@
 package io.mqttbridge.db.store;
 
 import io.mqttbridge.broker.spi.SessionSnapshot;
-import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.db.store.internal.CoalescingWriter;
-import io.mqttbridge.db.store.internal.InboundQos2Rows;
-import io.mqttbridge.db.store.internal.SessionMessageRows;
-import io.mqttbridge.db.store.internal.SessionStateRows;
 import io.mqttbridge.db.store.internal.SessionWrite;
 import io.mqttbridge.db.store.internal.SessionWriteBatch;
 import io.mqttbridge.db.store.internal.StoreThreads;
+import io.mqttbridge.db.store.internal.StoredSessions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -43,8 +38,8 @@ import org.jdbi.v3.core.Jdbi;
  *
  * <p>The rows of each table are {@code internal}'s ({@code SessionStateRows}, {@code SessionMessageRows},
  * {@code InboundQos2Rows}); the writer thread applies writes with {@code SessionWriteBatch}, the reader
- * thread reads whole sessions here. This class keeps the threads and the order between reads and
- * writes.
+ * thread reads whole sessions with {@code StoredSessions}. This class keeps the threads and the order
+ * between reads and writes.
  *
  * <p>{@link #close()} applies the writes still queued (the broker's stop submits a snapshot of every
  * session without waiting for it) and stops the threads; call it after {@code MqttBroker.stop()}
@@ -55,9 +50,8 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     /** Client ids read per query by {@link #loadAll}. */
     public static final int DEFAULT_PAGE_SIZE = 1_000;
 
-    private final Jdbi jdbi;
-    private final String nodeId;
     private final int pageSize;
+    private final StoredSessions stored;
     private final CoalescingWriter<SessionWrite, Object> writer;
     private final ExecutorService reader;
 
@@ -72,15 +66,15 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
 
     /** @param pageSize client ids read per query by {@link #loadAll}, at least 1 */
     public JdbiSessionStore(Jdbi jdbi, String nodeId, int pageSize) {
-        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+        Objects.requireNonNull(jdbi, "jdbi");
         if (nodeId == null || nodeId.isBlank()) {
             throw new IllegalArgumentException("nodeId must not be blank: the session store records which node owns a session");
         }
         if (pageSize < 1) {
             throw new IllegalArgumentException("pageSize must be at least 1, was " + pageSize);
         }
-        this.nodeId = nodeId;
         this.pageSize = pageSize;
+        this.stored = new StoredSessions(jdbi, nodeId);
         this.writer = new CoalescingWriter<>("session-store-writer", new SessionWriteBatch(jdbi, nodeId));
         this.reader = StoreThreads.reader("session-store-reader", 1);
     }
@@ -91,9 +85,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
             List<SessionSnapshot> all = new ArrayList<>();
             String after = null;
             while (true) {
-                String from = after;
-                List<SessionSnapshot> page = jdbi.withHandle(
-                        h -> complete(h, SessionStateRows.pageOwnedBy(h, nodeId, from, pageSize)));
+                List<SessionSnapshot> page = stored.pageOwned(after, pageSize);
                 all.addAll(page);
                 if (page.size() < pageSize) {
                     return all;
@@ -106,8 +98,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     @Override
     public CompletableFuture<Optional<SessionSnapshot>> load(String clientId) {
         Objects.requireNonNull(clientId, "clientId");
-        return writer.barrier().thenApplyAsync(ignored -> jdbi.withHandle(
-                h -> complete(h, SessionStateRows.of(h, clientId))).stream().findFirst(), reader);
+        return writer.barrier().thenApplyAsync(ignored -> stored.load(clientId), reader);
     }
 
     /**
@@ -117,10 +108,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     @Override
     public CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId) {
         Objects.requireNonNull(clientId, "clientId");
-        return writer.barrier().thenApplyAsync(ignored -> jdbi.inTransaction(h -> {
-            SessionStateRows.hold(h, nodeId, clientId);
-            return complete(h, SessionStateRows.of(h, clientId));
-        }).stream().findFirst(), reader);
+        return writer.barrier().thenApplyAsync(ignored -> stored.loadToHold(clientId), reader);
     }
 
     /**
@@ -135,13 +123,7 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         if (sharedGroups.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        return writer.barrier().thenApplyAsync(ignored -> jdbi.inTransaction(h -> {
-            List<String> owned = SessionStateRows.lockOwnedBy(h, node);
-            if (owned.isEmpty()) {
-                return List.<ClientMessage>of();
-            }
-            return SessionMessageRows.takeShared(h, owned, sharedGroups);
-        }), reader);
+        return writer.barrier().thenApplyAsync(ignored -> stored.takeSharedMessages(node, sharedGroups), reader);
     }
 
     @Override
@@ -187,25 +169,5 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     public void close() {
         writer.close();
         reader.shutdown();
-    }
-
-    /** The states with their messages and inbound QoS 2 packet ids, read in one query per table. */
-    private static List<SessionSnapshot> complete(Handle h, List<SessionSnapshot> states) {
-        if (states.isEmpty()) {
-            return states;
-        }
-        List<String> ids = states.stream().map(SessionSnapshot::clientId).toList();
-        Map<String, List<PendingMessage>> messagesByClient = SessionMessageRows.byClient(h, ids);
-        InboundQos2Rows.ByClient inbound = InboundQos2Rows.byClient(h, ids);
-        List<SessionSnapshot> complete = new ArrayList<>(states.size());
-        for (SessionSnapshot state : states) {
-            List<PendingMessage> messages = messagesByClient.get(state.clientId());
-            SessionSnapshot withMessages = messages == null ? state : state.withPending(messages);
-            List<Integer> received = inbound.received().get(state.clientId());
-            List<InDoubtQos2> inDoubt = inbound.inDoubt().get(state.clientId());
-            complete.add(withMessages.withInboundQos2(received == null ? List.of() : received)
-                    .withInboundQos2InDoubt(inDoubt == null ? List.of() : inDoubt));
-        }
-        return complete;
     }
 }

@@ -15,7 +15,7 @@ import org.jdbi.v3.core.statement.Query;
  * The sessions' rows in {@code broker_session_state}: one per client id, with its subscriptions and
  * the node that owns it (saved it last, or took it over). The state rows are also the locks that
  * order a take-over with the previous owner's {@link SessionMessageRows#takeShared}. Read without
- * the session's messages and inbound QoS 2 packet ids (the session store adds those).
+ * the session's messages and inbound QoS 2 packet ids ({@link StoredSessions} adds those).
  *
  * <p>Stateless; every method runs on the caller's handle, in its transaction (the store's writer or
  * reader thread: it blocks on the database).
