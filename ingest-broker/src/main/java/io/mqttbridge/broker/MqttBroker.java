@@ -9,11 +9,9 @@ import io.mqttbridge.broker.handler.publish.BackPressure;
 import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
+import io.mqttbridge.broker.internal.BrokerListeners;
 import io.mqttbridge.broker.internal.SafeSessionListener;
 import io.mqttbridge.broker.limits.Limits;
-import io.mqttbridge.broker.listener.ListenerConfig;
-import io.mqttbridge.broker.listener.internal.ListenerTransport;
-import io.mqttbridge.broker.listener.internal.ReloadingSslContext;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
 import io.mqttbridge.broker.pipeline.MqttChannelInitializer;
@@ -46,8 +44,6 @@ import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.topic.TopicTree;
 import io.mqttbridge.broker.will.WillPublisher;
-import io.netty.channel.Channel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,10 +57,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -98,11 +90,7 @@ public final class MqttBroker implements MessagePublisher {
     private final PendingDeliveries pendingPublishes = new PendingDeliveries();
     private volatile boolean running;
     private MqttServerBootstrap server;
-    private final List<MqttChannelInitializer> initializers = new CopyOnWriteArrayList<>();
-    private final List<ReloadingSslContext> sslContexts = new CopyOnWriteArrayList<>();
-    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
-    private volatile int port = -1;
-    private ScheduledExecutorService tlsReloader;
+    private final BrokerListeners listeners;
     private volatile EnhancedAuthenticator enhancedAuthenticator = EnhancedAuthenticator.NONE;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
@@ -135,6 +123,7 @@ public final class MqttBroker implements MessagePublisher {
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
         sessions.onSharedOrphans(router::redistribute);
+        this.listeners = new BrokerListeners(this.config, metrics, limits);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -209,52 +198,16 @@ public final class MqttBroker implements MessagePublisher {
                 enhancedAuth);
         running = true;
         try {
-            List<ListenerConfig> listeners = config.effectiveListeners();
-            for (int i = 0; i < listeners.size(); i++) {
-                bindListener(listeners.get(i), "listeners[" + i + "]", handlers);
-            }
+            listeners.bindAll(server, handlers);
         } catch (RuntimeException e) {
             running = false;
-            stopTlsReload();
+            listeners.stopTlsReload();
             server.closeListener();
             fabric.stop();
             server.shutdown();
             server = null;
-            initializers.clear();
-            ports.clear();
+            listeners.forgetAll();
             throw e;
-        }
-    }
-
-    private void bindListener(ListenerConfig listenerConfig, String key, MqttChannelInitializer.Handlers handlers) {
-        ReloadingSslContext ssl = null;
-        if (listenerConfig.getTransport().isSecure()) {
-            ssl = new ReloadingSslContext(listenerConfig.getTls(), key + ".tls");
-            sslContexts.add(ssl);
-            if (tlsReloader == null) {
-                tlsReloader = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("mqtt-tls-reload", true));
-            }
-            ssl.watch(tlsReloader);
-        }
-        MqttChannelInitializer initializer = new MqttChannelInitializer(listenerConfig.getName(), config, metrics, handlers,
-                new ListenerTransport(listenerConfig, ssl, config.getMaxPacketSize(), config.getConnectTimeoutSeconds()),
-                limits, listenerConfig.getMaxConnections());
-        int bound = server.bind(listenerConfig.getHost(), listenerConfig.getPort(), initializer).getPort();
-        initializers.add(initializer);
-        ports.put(listenerConfig.getName(), bound);
-        if (port < 0) {
-            port = bound;
-        }
-        LOG.info("MQTT broker listener '{}' ({}) on {}:{}", listenerConfig.getName(), listenerConfig.getTransport(),
-                listenerConfig.getHost(), bound);
-    }
-
-    private void stopTlsReload() {
-        sslContexts.forEach(ReloadingSslContext::stopWatching);
-        sslContexts.clear();
-        if (tlsReloader != null) {
-            tlsReloader.shutdownNow();
-            tlsReloader = null;
         }
     }
 
@@ -264,32 +217,22 @@ public final class MqttBroker implements MessagePublisher {
      * @return how many listeners loaded a new TLS context
      */
     public int reloadTlsIfChanged() {
-        int reloaded = 0;
-        for (ReloadingSslContext ssl : sslContexts) {
-            if (ssl.reloadIfChanged()) {
-                reloaded++;
-            }
-        }
-        return reloaded;
+        return listeners.reloadTlsIfChanged();
     }
 
     /** The bound port of the listener named {@code listenerName}. @throws IllegalArgumentException if there is none */
     public int port(String listenerName) {
-        Integer bound = ports.get(listenerName);
-        if (bound == null) {
-            throw new IllegalArgumentException("no bound listener named '" + listenerName + "' (bound: " + ports.keySet() + ")");
-        }
-        return bound;
+        return listeners.port(listenerName);
     }
 
     /** Bound port by listener name; empty before {@link #start()}. */
     public Map<String, Integer> ports() {
-        return Map.copyOf(ports);
+        return listeners.ports();
     }
 
     /** The bound port of the first listener (useful with configured port 0); -1 before {@link #start()}. */
     public int port() {
-        return port;
+        return listeners.firstPort();
     }
 
     public boolean isRunning() {
@@ -306,21 +249,10 @@ public final class MqttBroker implements MessagePublisher {
         }
         running = false;
         server.closeListener();
-        stopTlsReload();
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
-        List<Channel> channels = new ArrayList<>();
-        initializers.forEach(initializer -> channels.addAll(initializer.channels()));
-        for (Channel channel : channels) {
-            ClientConnection connection = ClientConnection.of(channel);
-            if (connection != null) {
-                connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
-            }
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            channel.closeFuture().addListener(f -> closed.complete(null));
-            closing.add(closed);
-        }
+        listeners.stopTlsReload();
+        CompletableFuture<Void> closed = listeners.disconnectAll();
         try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+            closed.get(5, TimeUnit.SECONDS);
             sessions.saveAll().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("MQTT broker did not stop cleanly: {}", e.toString());
@@ -328,7 +260,7 @@ public final class MqttBroker implements MessagePublisher {
         fabric.stop();
         server.shutdown();
         server = null;
-        initializers.clear();
+        listeners.forgetChannels();
         pendingPublishes.failAll();
         LOG.info("MQTT broker stopped");
     }
