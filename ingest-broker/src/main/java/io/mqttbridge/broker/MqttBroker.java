@@ -2,7 +2,6 @@ package io.mqttbridge.broker;
 
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.config.BrokerConfig;
-import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
 import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
 import io.mqttbridge.broker.handler.publish.BackPressure;
@@ -11,6 +10,7 @@ import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.internal.BrokerListeners;
 import io.mqttbridge.broker.internal.SafeSessionListener;
+import io.mqttbridge.broker.internal.SessionAdministration;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
@@ -31,10 +31,7 @@ import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.cluster.BrokerClusterMember;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
-import io.mqttbridge.broker.spi.DeviceIdentity;
-import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
-import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
@@ -50,7 +47,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -91,6 +87,7 @@ public final class MqttBroker implements MessagePublisher {
     private volatile boolean running;
     private MqttServerBootstrap server;
     private final BrokerListeners listeners;
+    private final SessionAdministration administration;
     private volatile EnhancedAuthenticator enhancedAuthenticator = EnhancedAuthenticator.NONE;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
@@ -124,6 +121,7 @@ public final class MqttBroker implements MessagePublisher {
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
         sessions.onSharedOrphans(router::redistribute);
         this.listeners = new BrokerListeners(this.config, metrics, limits);
+        this.administration = new SessionAdministration(sessions, this.listener);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -158,7 +156,8 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes, this::disconnect));
+            fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes,
+                    administration::disconnect));
         } catch (RuntimeException e) {
             server.shutdown();
             server = null;
@@ -291,28 +290,17 @@ public final class MqttBroker implements MessagePublisher {
 
     /** The connections currently attached to a session, sorted by client id. */
     public List<ConnectionInfo> connectedClients() {
-        List<ConnectionInfo> result = new ArrayList<>();
-        for (Session session : sessions.all()) {
-            ClientConnection connection = session.connection();
-            if (connection != null && connection.info() != null) {
-                result.add(connection.info());
-            }
-        }
-        result.sort(Comparator.comparing(ConnectionInfo::clientId));
-        return result;
+        return administration.connectedClients();
     }
 
     /** The connection of {@code clientId}, if that client is connected now. */
     public Optional<ConnectionInfo> connection(String clientId) {
-        Session session = sessions.get(clientId);
-        ClientConnection connection = session == null ? null : session.connection();
-        return Optional.ofNullable(connection == null ? null : connection.info());
+        return administration.connection(clientId);
     }
 
     /** What waits for {@code clientId} in its session (connected or not); empty if there is no session. */
     public Optional<DeliveryState> deliveryState(String clientId) {
-        Session session = sessions.get(clientId);
-        return Optional.ofNullable(session == null ? null : session.deliveryState());
+        return administration.deliveryState(clientId);
     }
 
     /** The subscriptions of the session of {@code clientId} (connected or not); empty if there is none. */
@@ -337,13 +325,7 @@ public final class MqttBroker implements MessagePublisher {
      * @return whether the client was connected
      */
     public boolean disconnect(String clientId) {
-        Session session = sessions.get(clientId);
-        ClientConnection connection = session == null ? null : session.connection();
-        if (connection == null) {
-            return false;
-        }
-        connection.disconnect(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
-        return true;
+        return administration.disconnect(clientId);
     }
 
     /**
@@ -358,38 +340,7 @@ public final class MqttBroker implements MessagePublisher {
      * @return completes with the number of subscriptions removed
      */
     public CompletableFuture<Integer> reauthorize(String deviceId, Authorizer authorizer) {
-        List<CompletableFuture<Integer>> done = new ArrayList<>();
-        for (Session session : sessions.all()) {
-            if (!deviceId.equals(session.owner())) {
-                continue;
-            }
-            ClientConnection connection = session.connection();
-            ConnectionInfo info = connection == null ? null : connection.info();
-            DeviceIdentity identity = info != null ? info.identity()
-                    : new DeviceIdentity(deviceId, deviceId, session.clientId(), List.of());
-            CompletableFuture<Integer> removed = new CompletableFuture<>();
-            done.add(removed);
-            authorizer.permissionsFor(identity).whenComplete((permissions, error) -> {
-                if (error != null) {
-                    LOG.warn("could not authorize device {} again; its sessions keep their permissions", deviceId, error);
-                    removed.complete(0);
-                    return;
-                }
-                session.execute(() -> {
-                    ClientConnection current = session.connection();
-                    if (current != null) {
-                        current.setPermissions(permissions);
-                    }
-                    List<String> filters = session.applyPermissions(permissions);
-                    if (!filters.isEmpty() && current != null && current.info() != null) {
-                        listener.onUnsubscribed(current.info(), filters);
-                    }
-                    removed.complete(filters.size());
-                });
-            });
-        }
-        return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> done.stream().mapToInt(CompletableFuture::join).sum());
+        return administration.reauthorize(deviceId, authorizer);
     }
 
     /**
@@ -400,36 +351,17 @@ public final class MqttBroker implements MessagePublisher {
      * @return how many sessions and connections were ended
      */
     public int endSessionsOf(String deviceId) {
-        int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
-        for (Session session : sessions.all()) {
-            if (deviceId.equals(session.owner())) {
-                session.endFromOutside(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
-                count++;
-            }
-        }
-        return count;
+        return administration.endSessionsOf(deviceId);
     }
 
     /** The identities ({@code DeviceIdentity.deviceId}) owning sessions on this node, connected or not. */
     public Set<String> sessionOwners() {
-        Set<String> owners = new HashSet<>();
-        for (Session session : sessions.all()) {
-            if (session.owner() != null) {
-                owners.add(session.owner());
-            }
-        }
-        return owners;
+        return administration.sessionOwners();
     }
 
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */
     public int disconnectIf(Predicate<ConnectionInfo> condition) {
-        int count = 0;
-        for (ConnectionInfo info : connectedClients()) {
-            if (condition.test(info) && disconnect(info.clientId())) {
-                count++;
-            }
-        }
-        return count;
+        return administration.disconnectIf(condition);
     }
 
     /** The number of sessions, connected or not. */
