@@ -11,6 +11,7 @@ import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.internal.BrokerListeners;
 import io.mqttbridge.broker.internal.SafeSessionListener;
 import io.mqttbridge.broker.internal.SessionAdministration;
+import io.mqttbridge.broker.internal.StoredSessionRestore;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
@@ -36,7 +37,6 @@ import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
-import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.topic.TopicTree;
@@ -45,7 +45,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -164,20 +163,7 @@ public final class MqttBroker implements MessagePublisher {
             throw e;
         }
         try {
-            // No fixed timeout: the time grows with the number of stored sessions (the store reads
-            // them in pages); a store that cannot reach its database fails on its own.
-            long startedAt = System.nanoTime();
-            // In a cluster, a session this node held before a crash may have moved on since (its
-            // client reconnected on another node, which holds it now): that node keeps it.
-            Collection<SessionSnapshot> stored = sessionStore.loadAll().get().stream()
-                    .filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
-            long loadedAt = System.nanoTime();
-            sessions.restore(stored, server.workerGroup()::next).get();
-            if (!stored.isEmpty()) {
-                LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", stored.size(),
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt),
-                        TimeUnit.NANOSECONDS.toMillis(loadedAt - startedAt));
-            }
+            StoredSessionRestore.restore(sessionStore, fabric, sessions, server.workerGroup()::next);
         } catch (Exception e) {
             fabric.stop();
             server.shutdown();
