@@ -71,12 +71,7 @@ public final class SessionAdministration {
         return Optional.ofNullable(session == null ? null : session.deliveryState());
     }
 
-    /**
-     * Disconnects {@code clientId} (MQTT 5: DISCONNECT 0x98 administrative action). The session
-     * itself follows its expiry as after any disconnect.
-     *
-     * @return whether the client was connected
-     */
+    /** Disconnects {@code clientId} (0x98), leaving its session to its expiry. @return whether it was connected */
     public boolean disconnect(String clientId) {
         Session session = sessions.get(clientId);
         ClientConnection connection = session == null ? null : session.connection();
@@ -88,13 +83,9 @@ public final class SessionAdministration {
     }
 
     /**
-     * Applies changed permissions of {@code deviceId} to this node at once: every session the
-     * device owns, connected or offline, is authorized again through {@code authorizer}; a
-     * connection gets the new permissions for its next PUBLISH and SUBSCRIBE, and subscriptions
-     * no longer allowed are removed (the session listener hears of it as an unsubscribe; MQTT has
-     * no packet that tells a client), the others get the delivery filter the new rules give them.
-     *
-     * <p>Threading: any thread; the work runs on the sessions' executors.
+     * Authorizes every session {@code deviceId} owns here again (the contract is
+     * {@code MqttBroker.reauthorize}'s). A session without a connection is authorized as the device
+     * itself; a failed authorization leaves the session's permissions as they were.
      *
      * @return completes with the number of subscriptions removed
      */
@@ -133,13 +124,7 @@ public final class SessionAdministration {
                 .thenApply(ignored -> done.stream().mapToInt(CompletableFuture::join).sum());
     }
 
-    /**
-     * Ends every session {@code deviceId} owns on this node (its stored subscriptions and queued
-     * messages go with it) and disconnects its connections (MQTT 5: DISCONNECT 0x98), for a device
-     * that was disabled or deleted.
-     *
-     * @return how many sessions and connections were ended
-     */
+    /** Disconnects {@code deviceId}'s connections, then ends its sessions here. @return how many of both */
     public int endSessionsOf(String deviceId) {
         int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
         for (Session session : sessions.all()) {
