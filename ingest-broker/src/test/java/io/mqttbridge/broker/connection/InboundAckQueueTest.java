@@ -1,8 +1,6 @@
 package io.mqttbridge.broker.connection;
 
-import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.connection.ReadSuspension.Reason;
-import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.MqttVersion;
@@ -25,8 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class InboundAckQueueTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final ClientConnection connection =
-            ClientConnection.create(channel, new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0));
+    private final ClientConnection connection = EmbeddedConnections.on(channel);
     private final InboundQosFlows flows = connection.inbound();
 
     @Test
@@ -133,12 +130,7 @@ class InboundAckQueueTest {
     }
 
     private List<MqttMessage> replies() {
-        List<MqttMessage> replies = new ArrayList<>();
-        Object written;
-        while ((written = channel.readOutbound()) != null) {
-            replies.add((MqttMessage) written);
-        }
-        return replies;
+        return EmbeddedConnections.written(channel);
     }
 
     private int packetId(MqttMessage reply) {

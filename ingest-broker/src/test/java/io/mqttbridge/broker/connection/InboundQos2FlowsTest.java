@@ -1,9 +1,7 @@
 package io.mqttbridge.broker.connection;
 
-import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Log;
 import io.mqttbridge.broker.connection.InboundQosFlows.Routed;
-import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.MqttVersion;
@@ -32,8 +30,7 @@ class InboundQos2FlowsTest {
     private static final Instant RECEIVED = Instant.parse("2026-01-02T03:04:05Z");
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
-    private final ClientConnection connection =
-            ClientConnection.create(channel, new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0));
+    private final ClientConnection connection = EmbeddedConnections.on(channel);
     private final InboundQosFlows flows = connection.inbound();
     private final List<PublishedMessage> routed = new ArrayList<>();
     private final Function<PublishedMessage, Routed> route = message -> {
@@ -133,8 +130,7 @@ class InboundQos2FlowsTest {
         Map<Integer, Qos2Flow> handedOver = flows.qos2FlowsForSession();
 
         EmbeddedChannel nextChannel = new EmbeddedChannel();
-        ClientConnection next =
-                ClientConnection.create(nextChannel, new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0));
+        ClientConnection next = EmbeddedConnections.on(nextChannel);
         next.setVersion(MqttVersion.MQTT_5);
         next.inbound().resumeQos2Flows(handedOver);
         assertThat(next.inbound().retransmittedQos2(5, 100)).isNull();
@@ -154,12 +150,7 @@ class InboundQos2FlowsTest {
     }
 
     private List<MqttMessage> replies() {
-        List<MqttMessage> replies = new ArrayList<>();
-        Object written;
-        while ((written = channel.readOutbound()) != null) {
-            replies.add((MqttMessage) written);
-        }
-        return replies;
+        return EmbeddedConnections.written(channel);
     }
 
     private static List<MqttMessageType> types(List<MqttMessage> replies) {
