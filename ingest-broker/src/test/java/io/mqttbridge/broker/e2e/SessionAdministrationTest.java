@@ -66,17 +66,7 @@ class SessionAdministrationTest {
             assertThat(broker.broker.subscriptionsOf("d1-a")).extracting(SubscriptionInfo::topicFilter)
                     .containsExactly("open/x", "secret/x");
 
-            TopicPermissions noSecrets = new TopicPermissions() {
-                @Override
-                public boolean mayPublish(String topicName) {
-                    return true;
-                }
-
-                @Override
-                public boolean maySubscribe(String topicFilter) {
-                    return !topicFilter.startsWith("secret/");
-                }
-            };
+            TopicPermissions noSecrets = TestPermissions.subscribeExcept("secret/");
             int removed = broker.broker.reauthorize("d1", identity -> CompletableFuture.completedFuture(noSecrets))
                     .get(10, TimeUnit.SECONDS);
 
