@@ -74,7 +74,7 @@ public final class Session {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
-        this.inboundQos2 = new HeldInboundQos2(this, manager);
+        this.inboundQos2 = new HeldInboundQos2(this, manager.storeWriter());
         this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
                 manager.config().getMaxQueuedBytesPerSession(), manager.config().getQueueOverflowPolicy());
     }
@@ -98,17 +98,7 @@ public final class Session {
     private void setPersistent(boolean value) {
         persistent = value;
         mayBeStored |= value;
-        outbound.writeThrough(value ? new OutboundQosFlows.MessageLog() {
-            @Override
-            public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
-                return manager.append(clientId, message);
-            }
-
-            @Override
-            public void acknowledge(long sequence) {
-                manager.acknowledge(clientId, sequence);
-            }
-        } : null);
+        outbound.writeThrough(value ? manager.storeWriter().messageLog(clientId) : null);
     }
 
     public String clientId() {
@@ -242,7 +232,7 @@ public final class Session {
             if (!persistent) {
                 setPersistent(true);
             }
-            manager.save(snapshot());
+            manager.storeWriter().save(snapshot());
         } else if (persistent) {
             setPersistent(false);
         }
@@ -302,7 +292,7 @@ public final class Session {
         outbound.dropQos0Queued();
         scheduleExpiry(sessionExpirySeconds);
         mayBeStored = true;
-        manager.save(snapshot());
+        manager.storeWriter().save(snapshot());
     }
 
     private OfflineTimers timers() {
@@ -385,7 +375,7 @@ public final class Session {
             if (snapshot.sessionExpirySeconds() == 0) {
                 saved.complete(null);
             } else {
-                manager.saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
+                manager.storeWriter().saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
             }
         });
         return saved;
@@ -468,7 +458,7 @@ public final class Session {
             }
         }
         if (!removed.isEmpty() && sessionExpirySeconds != 0 && !ended) {
-            manager.save(snapshot());
+            manager.storeWriter().save(snapshot());
         }
         return removed;
     }
@@ -494,7 +484,7 @@ public final class Session {
     public void saveIfPersistent(long expirySeconds) {
         if (expirySeconds != 0) {
             mayBeStored = true;
-            manager.save(snapshot());
+            manager.storeWriter().save(snapshot());
         }
     }
 

@@ -40,6 +40,7 @@ public final class SessionManager {
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
+    private final SessionStoreWriter storeWriter;
     private final ArrivedSessions arrivals = new ArrivedSessions();
     private volatile java.util.function.Consumer<List<SharedMessage>> sharedOrphans = orphans -> { };
 
@@ -54,6 +55,7 @@ public final class SessionManager {
         this.metrics = metrics;
         this.config = config;
         this.fabric = fabric;
+        this.storeWriter = new SessionStoreWriter(store, metrics);
     }
 
     /**
@@ -319,7 +321,7 @@ public final class SessionManager {
                 try {
                     SessionSnapshot snapshot = session.snapshot();
                     if (snapshot.sessionExpirySeconds() != 0 && !session.isEnded()) {
-                        save(snapshot);
+                        storeWriter.save(snapshot);
                     }
                 } finally {
                     done.complete(null);
@@ -361,10 +363,6 @@ public final class SessionManager {
         sessions.remove(session.clientId(), session);
     }
 
-    CompletableFuture<Void> saveNow(SessionSnapshot snapshot) {
-        return store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
-    }
-
     /**
      * @param mayBeStored whether the session was ever written to the store; a clean session that
      *     never was needs no delete (in a cluster the store is shared, so the delete is always made)
@@ -375,45 +373,13 @@ public final class SessionManager {
             fabric.sessionEnded(session.clientId());
         }
         if (mayBeStored || fabric.isClustered()) {
-            store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
+            storeWriter.remove(session.clientId());
         }
     }
 
-    void save(SessionSnapshot snapshot) {
-        store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
-    }
-
-    CompletableFuture<Void> append(String clientId, SessionSnapshot.PendingMessage message) {
-        CompletableFuture<Void> stored = store.append(clientId, message);
-        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-        return stored;
-    }
-
-    CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
-        CompletableFuture<Void> stored = store.sendingQos2(clientId, packetId, receivedAt);
-        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-        return stored;
-    }
-
-    CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
-        CompletableFuture<Void> stored = store.receivedQos2(clientId, packetId);
-        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-        return stored;
-    }
-
-    void releasedQos2(String clientId, int packetId) {
-        store.releasedQos2(clientId, packetId).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-    }
-
-    void acknowledge(String clientId, long sequence) {
-        store.acknowledge(clientId, sequence).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-    }
-
-    private void logStoreFailure(Throwable error, String clientId) {
-        if (error != null) {
-            metrics.storeFailure();
-            LOG.warn("session store failed for client {}", clientId, error);
-        }
+    /** The writes of this node's sessions to the store. */
+    SessionStoreWriter storeWriter() {
+        return storeWriter;
     }
 
     BrokerMetrics metrics() {
