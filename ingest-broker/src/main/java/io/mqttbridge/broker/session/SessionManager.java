@@ -33,8 +33,7 @@ public final class SessionManager {
     }
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
-    // Live sessions per owning identity, for the sessions-per-identity limit.
-    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> owned = new ConcurrentHashMap<>();
+    private final SessionOwners owners = new SessionOwners();
     private final TopicTree<Subscription> tree;
     private final SessionStore store;
     private final BrokerMetrics metrics;
@@ -130,9 +129,9 @@ public final class SessionManager {
 
     private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
         Session session = new Session(snapshot.clientId(), this, executor);
-        claim(session, snapshot.owner());
+        owners.claim(session, snapshot.owner());
         if (sessions.putIfAbsent(snapshot.clientId(), session) != null) {
-            release(session);
+            owners.release(session);
             return DONE;
         }
         // Before its subscriptions are in the tree: from then on messages may come directly and
@@ -228,12 +227,12 @@ public final class SessionManager {
             }
             if (existing != null && !cleanStart && !existing.isEnded()) {
                 present[0] = true;
-                claim(existing, owner);
+                owners.claim(existing, owner);
                 return existing;
             }
             replaced[0] = existing;
             Session created = new Session(id, this, executor);
-            claim(created, owner);
+            owners.claim(created, owner);
             return created;
         });
         if (refused[0]) {
@@ -245,24 +244,9 @@ public final class SessionManager {
         return new Opened(session, present[0]);
     }
 
-    private void claim(Session session, String owner) {
-        if (owner != null && !owner.equals(session.owner())) {
-            session.claimBy(owner);
-            owned.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-        }
-    }
-
-    private void release(Session session) {
-        String owner = session.owner();
-        if (owner != null) {
-            owned.computeIfPresent(owner, (o, count) -> count.decrementAndGet() <= 0 ? null : count);
-        }
-    }
-
     /** Live sessions that belong to {@code owner}; approximate while connects race. */
     public int countOwnedBy(String owner) {
-        var count = owned.get(owner);
-        return count == null ? 0 : count.get();
+        return owners.countOwnedBy(owner);
     }
 
     /** Whether opening {@code clientId} for {@code owner} would give the owner one more session. */
@@ -293,7 +277,7 @@ public final class SessionManager {
         List<CompletableFuture<Void>> restored = new ArrayList<>();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
-            claim(session, snapshot.owner());
+            owners.claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
             CompletableFuture<Void> done = new CompletableFuture<>();
             restored.add(done);
@@ -334,8 +318,8 @@ public final class SessionManager {
     /** Puts an ended session back under its client id, unless a newer session took the id. */
     boolean revive(Session session) {
         boolean revived = sessions.putIfAbsent(session.clientId(), session) == null;
-        if (revived && session.owner() != null) {
-            owned.computeIfAbsent(session.owner(), o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        if (revived) {
+            owners.revived(session);
         }
         return revived;
     }
@@ -359,7 +343,7 @@ public final class SessionManager {
 
     /** A session moved to another node: gone from here, kept in the store. */
     void forget(Session session) {
-        release(session);
+        owners.release(session);
         sessions.remove(session.clientId(), session);
     }
 
@@ -368,7 +352,7 @@ public final class SessionManager {
      *     never was needs no delete (in a cluster the store is shared, so the delete is always made)
      */
     void ended(Session session, boolean mayBeStored) {
-        release(session);
+        owners.release(session);
         if (sessions.remove(session.clientId(), session) && fabric.isClustered()) {
             fabric.sessionEnded(session.clientId());
         }
