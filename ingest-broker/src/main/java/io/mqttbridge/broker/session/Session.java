@@ -347,7 +347,7 @@ public final class Session {
             forwardsElsewhere = window > 0;
             for (Subscription subscription : subscriptions.values()) {
                 if (window == 0 || subscription.shareGroup() != null) {
-                    manager.removeFromTree(subscription);
+                    manager.routes().remove(subscription);
                 }
             }
             if (window > 0) {
@@ -356,7 +356,7 @@ public final class Session {
                     forwardsElsewhere = false;
                     for (Subscription subscription : kept.values()) {
                         if (subscription.shareGroup() == null) {
-                            manager.removeFromTree(subscription);
+                            manager.routes().remove(subscription);
                         }
                     }
                 });
@@ -404,7 +404,7 @@ public final class Session {
             will.run();
         }
         for (Subscription subscription : subscriptions.values()) {
-            manager.removeFromTree(subscription);
+            manager.routes().remove(subscription);
         }
         subscriptions.clear();
         // Out of the tree by now: another member of each group gets what this one had not delivered.
@@ -431,7 +431,7 @@ public final class Session {
     /** Adds or replaces a subscription; must run on the session's executor. @return whether one existed */
     public boolean subscribe(Subscription subscription) {
         Subscription previous = subscriptions.put(subscription.topicFilter(), subscription);
-        manager.addToTree(subscription, previous == null);
+        manager.routes().add(subscription, previous == null);
         return previous != null;
     }
 
@@ -469,7 +469,7 @@ public final class Session {
         if (removed == null) {
             return false;
         }
-        manager.removeFromTree(removed);
+        manager.routes().remove(removed);
         if (removed.shareGroup() != null) {
             // Out of the tree by now: another member of the group gets what was queued for this one.
             List<SharedMessage> orphans = outbound.takeQueuedShared(topicFilter);

@@ -34,12 +34,12 @@ public final class SessionManager {
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final SessionOwners owners = new SessionOwners();
-    private final TopicTree<Subscription> tree;
     private final SessionStore store;
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
     private final SessionStoreWriter storeWriter;
+    private final SubscriptionRoutes routes;
     private final ArrivedSessions arrivals = new ArrivedSessions();
     private volatile java.util.function.Consumer<List<SharedMessage>> sharedOrphans = orphans -> { };
 
@@ -49,12 +49,12 @@ public final class SessionManager {
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config,
                           ClusterFabric fabric) {
-        this.tree = tree;
         this.store = store;
         this.metrics = metrics;
         this.config = config;
         this.fabric = fabric;
         this.storeWriter = new SessionStoreWriter(store, metrics);
+        this.routes = new SubscriptionRoutes(tree, metrics, fabric);
     }
 
     /**
@@ -324,23 +324,6 @@ public final class SessionManager {
         return revived;
     }
 
-    void addToTree(Subscription subscription, boolean isNew) {
-        boolean replaced = tree.add(subscription.filter(), subscription.shareGroup(), subscription.session(), subscription);
-        if (isNew) {
-            metrics.subscriptions(1);
-        }
-        if (!replaced) {
-            fabric.subscriptionAdded(subscription.topicFilter());
-        }
-    }
-
-    void removeFromTree(Subscription subscription) {
-        if (tree.remove(subscription.filter(), subscription.shareGroup(), subscription.session()) != null) {
-            metrics.subscriptions(-1);
-            fabric.subscriptionRemoved(subscription.topicFilter());
-        }
-    }
-
     /** A session moved to another node: gone from here, kept in the store. */
     void forget(Session session) {
         owners.release(session);
@@ -359,6 +342,11 @@ public final class SessionManager {
         if (mayBeStored || fabric.isClustered()) {
             storeWriter.remove(session.clientId());
         }
+    }
+
+    /** Where the sessions' subscriptions go into and out of the topic tree. */
+    SubscriptionRoutes routes() {
+        return routes;
     }
 
     /** The writes of this node's sessions to the store. */
