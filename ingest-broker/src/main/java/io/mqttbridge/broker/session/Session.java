@@ -412,7 +412,7 @@ public final class Session {
         outbound.clear();
         manager.ended(this, mayBeStored);
         if (!orphans.isEmpty()) {
-            manager.redistribute(orphans);
+            manager.sharedOrphans().redistribute(orphans);
         }
     }
 
@@ -474,7 +474,7 @@ public final class Session {
             // Out of the tree by now: another member of the group gets what was queued for this one.
             List<SharedMessage> orphans = outbound.takeQueuedShared(topicFilter);
             if (!orphans.isEmpty()) {
-                manager.redistribute(orphans);
+                manager.sharedOrphans().redistribute(orphans);
             }
         }
         return true;

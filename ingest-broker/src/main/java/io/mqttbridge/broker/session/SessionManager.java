@@ -9,8 +9,6 @@ import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.topic.TopicTree;
 import io.netty.util.concurrent.EventExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,8 +24,6 @@ import java.util.function.Supplier;
  */
 public final class SessionManager {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
-
     /** The result of opening a session for a CONNECT. */
     public record Opened(Session session, boolean sessionPresent) {
     }
@@ -41,7 +37,7 @@ public final class SessionManager {
     private final SessionStoreWriter storeWriter;
     private final SubscriptionRoutes routes;
     private final ArrivedSessions arrivals = new ArrivedSessions();
-    private volatile java.util.function.Consumer<List<SharedMessage>> sharedOrphans = orphans -> { };
+    private final SharedGroupOrphans sharedOrphans;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -55,6 +51,7 @@ public final class SessionManager {
         this.fabric = fabric;
         this.storeWriter = new SessionStoreWriter(store, metrics);
         this.routes = new SubscriptionRoutes(tree, metrics, fabric);
+        this.sharedOrphans = new SharedGroupOrphans(store);
     }
 
     /**
@@ -156,15 +153,12 @@ public final class SessionManager {
      * their group); set once by the broker, called on the ended session's executor.
      */
     public void onSharedOrphans(java.util.function.Consumer<List<SharedMessage>> handler) {
-        this.sharedOrphans = handler;
+        sharedOrphans.handleWith(handler);
     }
 
-    void redistribute(List<SharedMessage> orphans) {
-        try {
-            sharedOrphans.accept(orphans);
-        } catch (RuntimeException e) {
-            LOG.warn("could not give {} shared-subscription messages to other members", orphans.size(), e);
-        }
+    /** Where the shared-subscription messages a session can no longer deliver go. */
+    SharedGroupOrphans sharedOrphans() {
+        return sharedOrphans;
     }
 
     /**
@@ -174,9 +168,7 @@ public final class SessionManager {
      * {@code sharedGroups}. Any thread.
      */
     public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups) {
-        return store.takeSharedMessages(node, sharedGroups).thenApply(taken -> taken.stream()
-                .map(stored -> new SharedMessage(stored.message().message(), stored.message().sharedGroup()))
-                .toList());
+        return sharedOrphans.takeOfDeadNode(node, sharedGroups);
     }
 
     /** Sessions that moved here from another node a short while ago. */
