@@ -10,7 +10,6 @@ import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.topic.TopicTree;
 import io.netty.util.concurrent.EventExecutor;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,7 +29,6 @@ public final class SessionManager {
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final SessionOwners owners = new SessionOwners();
-    private final SessionStore store;
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
@@ -38,6 +36,7 @@ public final class SessionManager {
     private final SubscriptionRoutes routes;
     private final ArrivedSessions arrivals = new ArrivedSessions();
     private final SharedGroupOrphans sharedOrphans;
+    private final ClusterTakeover takeover;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -45,13 +44,13 @@ public final class SessionManager {
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config,
                           ClusterFabric fabric) {
-        this.store = store;
         this.metrics = metrics;
         this.config = config;
         this.fabric = fabric;
         this.storeWriter = new SessionStoreWriter(store, metrics);
         this.routes = new SubscriptionRoutes(tree, metrics, fabric);
         this.sharedOrphans = new SharedGroupOrphans(store);
+        this.takeover = new ClusterTakeover(this, owners, store, fabric, arrivals);
     }
 
     /**
@@ -79,39 +78,7 @@ public final class SessionManager {
      * @return fails with {@link SessionOwnedByAnotherIdentity} when the stored session is another identity's
      */
     public CompletableFuture<Void> prepareOpen(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
-        if (!fabric.isClustered()) {
-            return DONE;
-        }
-        Session local = sessions.get(clientId);
-        String claimedBy = fabric.holderOwner(clientId);
-        if ((local == null || local.isEnded()) && claimedBy != null && !claimedBy.equals(owner)) {
-            // A session (clean or not) that another live node holds for another identity.
-            return CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId));
-        }
-        CompletableFuture<Void> ownerChecked = local != null && !local.isEnded()
-                ? (local.mayBeOpenedBy(owner) ? DONE : CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId)))
-                : store.load(clientId).thenAccept(stored -> {
-                    String storedOwner = stored.map(SessionSnapshot::owner).orElse(null);
-                    if (storedOwner != null && !storedOwner.equals(owner)) {
-                        throw new SessionOwnedByAnotherIdentity(clientId);
-                    }
-                });
-        CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId, owner)).thenCompose(claimed -> {
-            if (sessions.containsKey(clientId)) {
-                return DONE;
-            }
-            if (cleanStart) {
-                // A session another node left in the store must not come back at a later non-clean connect.
-                return store.remove(clientId);
-            }
-            // Owned here from this load on: a survivor recovering the previous holder's shared-group
-            // messages (takeSharedMessagesOf) takes them before this load or not at all.
-            return store.loadToHold(clientId).thenCompose(snapshot -> snapshot.isEmpty()
-                    ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
-                            fabric.recoverFromDeadHolder(clientId)));
-        });
-        prepared.whenComplete((ignored, error) -> fabric.claimSettled(clientId));
-        return prepared;
+        return takeover.prepareOpen(clientId, cleanStart, executor, owner);
     }
 
     /**
@@ -119,33 +86,7 @@ public final class SessionManager {
      * node claimed the client in the meantime (two CONNECTs at once on two nodes: the later claim wins).
      */
     public void confirmHolder(String clientId) {
-        if (fabric.isClustered() && !fabric.isHolder(clientId)) {
-            handOver(clientId);
-        }
-    }
-
-    private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
-        Session session = new Session(snapshot.clientId(), this, executor);
-        owners.claim(session, snapshot.owner());
-        if (sessions.putIfAbsent(snapshot.clientId(), session) != null) {
-            owners.release(session);
-            return DONE;
-        }
-        // Before its subscriptions are in the tree: from then on messages may come directly and
-        // re-forwarded by the node the session left.
-        arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        session.execute(() -> {
-            try {
-                session.restore(snapshot);
-                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
-                    session.subscribe(Subscriptions.fromStored(session, stored));
-                }
-            } finally {
-                done.complete(null);
-            }
-        });
-        return done;
+        takeover.confirmHolder(clientId);
     }
 
     /**
@@ -192,8 +133,7 @@ public final class SessionManager {
      * @return completes once the store has the session (at once when this node has none)
      */
     public CompletableFuture<Void> handOver(String clientId) {
-        Session session = sessions.get(clientId);
-        return session == null ? DONE : session.moveAway();
+        return takeover.handOver(clientId);
     }
 
     /**
@@ -246,7 +186,6 @@ public final class SessionManager {
         Session existing = sessions.get(clientId);
         return existing == null || existing.isEnded() || !owner.equals(existing.owner());
     }
-    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     public Session get(String clientId) {
         return sessions.get(clientId);
@@ -271,20 +210,35 @@ public final class SessionManager {
             Session session = new Session(snapshot.clientId(), this, executors.get());
             owners.claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            restored.add(done);
-            session.execute(() -> {
-                try {
-                    session.restore(snapshot);
-                    for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
-                        session.subscribe(Subscriptions.fromStored(session, stored));
-                    }
-                } finally {
-                    done.complete(null);
-                }
-            });
+            restored.add(restoreState(session, snapshot));
         }
         return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new));
+    }
+
+    /** Puts {@code session} under its client id unless one is there already. @return whether it was put */
+    boolean addIfAbsent(Session session) {
+        return sessions.putIfAbsent(session.clientId(), session) == null;
+    }
+
+    /**
+     * Sets the state and subscriptions of {@code session}, created offline, from {@code snapshot},
+     * in a task of the session.
+     *
+     * @return completes when done
+     */
+    CompletableFuture<Void> restoreState(Session session, SessionSnapshot snapshot) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        session.execute(() -> {
+            try {
+                session.restore(snapshot);
+                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
+                    session.subscribe(Subscriptions.fromStored(session, stored));
+                }
+            } finally {
+                done.complete(null);
+            }
+        });
+        return done;
     }
 
     /** Snapshots of every session that outlives its connection, taken on their executors. */
@@ -309,7 +263,7 @@ public final class SessionManager {
 
     /** Puts an ended session back under its client id, unless a newer session took the id. */
     boolean revive(Session session) {
-        boolean revived = sessions.putIfAbsent(session.clientId(), session) == null;
+        boolean revived = addIfAbsent(session);
         if (revived) {
             owners.revived(session);
         }
