@@ -153,6 +153,36 @@ public final class Session {
         return connection;
     }
 
+    void setConnection(ClientConnection connection) {
+        this.connection = connection;
+    }
+
+    SessionManager manager() {
+        return manager;
+    }
+
+    HeldInboundQos2 inboundQos2() {
+        return inboundQos2;
+    }
+
+    /** The expiry interval of the moment; on the executor. */
+    long sessionExpirySeconds() {
+        return sessionExpirySeconds;
+    }
+
+    void setSessionExpirySeconds(long seconds) {
+        sessionExpirySeconds = seconds;
+    }
+
+    void setDisconnectedAt(Instant at) {
+        disconnectedAt = at;
+    }
+
+    /** The store may hold this session from now on: its end costs a delete; on the executor. */
+    void markMayBeStored() {
+        mayBeStored = true;
+    }
+
     /** The session's subscriptions by filter as sent; a concurrent view, safe from any thread. */
     public Collection<Subscription> subscriptions() {
         return subscriptions.values();
@@ -248,54 +278,11 @@ public final class Session {
      * the session or schedules its expiry. Tells the listener last.
      */
     public void detach(ClientConnection closed, Runnable will, long willDelaySeconds, Runnable afterDetach) {
-        execute(() -> {
-            try {
-                doDetach(closed, will, willDelaySeconds);
-            } finally {
-                afterDetach.run();
-            }
-        });
+        SessionDetacher.detach(this, closed, will, willDelaySeconds, afterDetach);
     }
 
-    private void doDetach(ClientConnection closed, Runnable will, long willDelaySeconds) {
-        if (connection != closed || ended) {
-            if (!ended) {
-                inboundQos2.carry(closed, connection);
-            }
-            // Taken over by a newer connection to this session, or the session already ended:
-            // the will is only held back while the same session continues [MQTT-3.1.3-9].
-            boolean continuesElsewhere = movedAway && sessionExpirySeconds != 0;
-            if (will != null && ((ended && !continuesElsewhere) || willDelaySeconds == 0)) {
-                will.run();
-            }
-            return;
-        }
-        connection = null;
-        disconnectedAt = Instant.now();
-        sessionExpirySeconds = closed.sessionExpirySeconds();
-        inboundQos2.carry(closed, connection);
-        if (sessionExpirySeconds == 0) {
-            if (will != null) {
-                will.run();
-            }
-            end();
-            return;
-        }
-        if (will != null) {
-            long delay = Math.min(willDelaySeconds, sessionExpirySeconds);
-            if (delay == 0) {
-                will.run();
-            } else {
-                timers().scheduleWill(will, delay);
-            }
-        }
-        outbound.dropQos0Queued();
-        scheduleExpiry(sessionExpirySeconds);
-        mayBeStored = true;
-        manager.storeWriter().save(snapshot());
-    }
-
-    private OfflineTimers timers() {
+    /** The timers of the session while offline, created when first needed; on the executor. */
+    OfflineTimers timers() {
         if (timers == null) {
             timers = new OfflineTimers(this, mailbox);
         }
@@ -392,7 +379,8 @@ public final class Session {
         });
     }
 
-    private void end() {
+    /** Ends the session here (and in the store); on the executor. */
+    void end() {
         if (ended) {
             return;
         }
