@@ -95,7 +95,8 @@ public final class Session {
         return persistent;
     }
 
-    private void setPersistent(boolean value) {
+    /** Starts or stops writing the session's QoS 1/2 messages through to the store; on the executor. */
+    void setPersistent(boolean value) {
         persistent = value;
         mayBeStored |= value;
         outbound.writeThrough(value ? manager.storeWriter().messageLog(clientId) : null);
@@ -157,6 +158,21 @@ public final class Session {
         this.connection = connection;
     }
 
+    /** {@code attached} is now the session's connection, and its channel says so; on the executor. */
+    void attachTo(ClientConnection attached) {
+        connection = attached;
+        attached.channel().attr(ATTACHED).set(this);
+    }
+
+    /** An ended session continues (revived under its client id); on the executor. */
+    void reopen() {
+        ended = false;
+    }
+
+    SessionMailbox mailbox() {
+        return mailbox;
+    }
+
     SessionManager manager() {
         return manager;
     }
@@ -181,6 +197,11 @@ public final class Session {
     /** The store may hold this session from now on: its end costs a delete; on the executor. */
     void markMayBeStored() {
         mayBeStored = true;
+    }
+
+    /** Whether the session has any subscription; safe from any thread (no view of the map is made). */
+    boolean hasSubscriptions() {
+        return !subscriptions.isEmpty();
     }
 
     /** The session's subscriptions by filter as sent; a concurrent view, safe from any thread. */
@@ -212,65 +233,7 @@ public final class Session {
      * and the messages queued while offline.
      */
     public void attach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
-        execute(() -> {
-            // Take over on the current executor, so the old connection is never written to from the new loop.
-            ClientConnection previous = connection;
-            if (previous != null && previous != newConnection) {
-                // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
-                // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
-                inboundQos2.keep(previous.inbound().qos2FlowsForSession());
-                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                connection = null;
-            }
-            mailbox.moveTo(newConnection.channel().eventLoop());
-            execute(() -> doAttach(newConnection, expirySeconds, onAttached));
-        });
-    }
-
-    private void doAttach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
-        if (!newConnection.channel().isActive()) {
-            // Closed while authenticating or waiting for this task: there is nothing to attach.
-            if (connection == null && expirySeconds == 0 && subscriptions.isEmpty()) {
-                end();
-            }
-            return;
-        }
-        boolean stillPresent = true;
-        if (ended) {
-            // The session expired between lookup and attach: continue it as a new, empty session.
-            if (!manager.revive(this)) {
-                newConnection.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                return;
-            }
-            ended = false;
-            stillPresent = false;
-        }
-        cancelTimers();
-        dropPendingWill();
-        sessionExpirySeconds = expirySeconds;
-        disconnectedAt = null;
-        connection = newConnection;
-        newConnection.channel().attr(ATTACHED).set(this);
-        if (newConnection.permissions() != null) {
-            applyPermissions(newConnection.permissions());
-        }
-        newConnection.inbound().resumeQos2Flows(inboundQos2.take());
-        // Before CONNACK: no PUBLISH of this connection is read before its QoS 2 state is written through.
-        newConnection.inbound().writeThrough(expirySeconds != 0 ? inboundQos2 : null);
-        if (expirySeconds != 0) {
-            // Before CONNACK: the stored state says "online here" before the client can act on it.
-            if (!persistent) {
-                setPersistent(true);
-            }
-            manager.storeWriter().save(snapshot());
-        } else if (persistent) {
-            setPersistent(false);
-        }
-        onAttached.accept(stillPresent);
-        if (!newConnection.channel().isActive()) {
-            return;
-        }
-        outbound.resume();
+        SessionAttacher.attach(this, newConnection, expirySeconds, onAttached);
     }
 
     /**
@@ -404,13 +367,14 @@ public final class Session {
         }
     }
 
-    private void cancelTimers() {
+    void cancelTimers() {
         if (timers != null) {
             timers.cancel();
         }
     }
 
-    private void dropPendingWill() {
+    /** Drops a will held back by a will delay: the session continues, so it is never published. */
+    void dropPendingWill() {
         if (timers != null) {
             timers.takePendingWill();
         }
