@@ -164,6 +164,26 @@ public final class Session {
         attached.channel().attr(ATTACHED).set(this);
     }
 
+    /** The session ended here, or moved away; on the executor. */
+    void markEnded() {
+        ended = true;
+    }
+
+    /** Another node of the cluster took the client over: the session continues there; on the executor. */
+    void markMovedAway() {
+        movedAway = true;
+    }
+
+    /** Whether what the subscriptions still match here is sent on to the node the session moved to. */
+    void setForwardsElsewhere(boolean value) {
+        forwardsElsewhere = value;
+    }
+
+    /** Forgets every subscription, which the caller has taken out of the topic tree; on the executor. */
+    void clearSubscriptions() {
+        subscriptions.clear();
+    }
+
     /** An ended session continues (revived under its client id); on the executor. */
     void reopen() {
         ended = false;
@@ -274,61 +294,7 @@ public final class Session {
      * @return completes once the store has the snapshot
      */
     CompletableFuture<Void> moveAway() {
-        CompletableFuture<Void> saved = new CompletableFuture<>();
-        execute(() -> {
-            if (ended) {
-                saved.complete(null);
-                return;
-            }
-            ClientConnection previous = connection;
-            if (previous != null) {
-                disconnectedAt = Instant.now();
-                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                connection = null;
-            }
-            cancelTimers();
-            dropPendingWill();
-            movedAway = true;
-            SessionSnapshot snapshot = snapshot();
-            ended = true;
-            long window = snapshot.sessionExpirySeconds() == 0 ? 0 : manager.reforwardWindowMillis();
-            // What still reaches the non-shared subscriptions here for a while is sent on to the new
-            // holder (deliver), until every node has learnt where the session is now.
-            forwardsElsewhere = window > 0;
-            for (Subscription subscription : subscriptions.values()) {
-                if (window == 0 || subscription.shareGroup() != null) {
-                    manager.routes().remove(subscription);
-                }
-            }
-            if (window > 0) {
-                Map<String, Subscription> kept = Map.copyOf(subscriptions);
-                Runnable stopForwarding = () -> execute(() -> {
-                    forwardsElsewhere = false;
-                    for (Subscription subscription : kept.values()) {
-                        if (subscription.shareGroup() == null) {
-                            manager.routes().remove(subscription);
-                        }
-                    }
-                });
-                try {
-                    mailbox.executor().schedule(stopForwarding, window, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // The broker is stopping: nothing more reaches the session here.
-                    forwardsElsewhere = false;
-                }
-            }
-            subscriptions.clear();
-            // The other node owns the stored session now: nothing more is written through from here.
-            setPersistent(false);
-            outbound.clear();
-            manager.forget(this);
-            if (snapshot.sessionExpirySeconds() == 0) {
-                saved.complete(null);
-            } else {
-                manager.storeWriter().saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
-            }
-        });
-        return saved;
+        return SessionHandOver.moveAway(this);
     }
 
     /** Ends the session on its executor: e.g. replaced by a clean start. Kicks a connection still attached. */
