@@ -276,13 +276,6 @@ public final class Session {
         timers().scheduleExpiry(seconds);
     }
 
-    /** The expiry timer fired: ends the session unless a connection attached meanwhile; on the executor. */
-    void endIfOffline() {
-        if (connection == null && !ended) {
-            end();
-        }
-    }
-
     /**
      * Another node took the client over: disconnects the connection still attached (0x8E), saves
      * the session for that node and ends it here without removing it from the store. The old
@@ -299,38 +292,17 @@ public final class Session {
 
     /** Ends the session on its executor: e.g. replaced by a clean start. Kicks a connection still attached. */
     public void endFromOutside(int reasonCode, String reason) {
-        execute(() -> {
-            ClientConnection current = connection;
-            if (current != null) {
-                current.disconnect(reasonCode, reason);
-            }
-            end();
-        });
+        SessionTermination.endFromOutside(this, reasonCode, reason);
     }
 
-    /** Ends the session here (and in the store); on the executor. */
-    void end() {
-        if (ended) {
-            return;
-        }
-        ended = true;
-        setPersistent(false);
-        cancelTimers();
-        Runnable will = timers == null ? null : timers.takePendingWill();
-        if (will != null) {
-            will.run();
-        }
-        for (Subscription subscription : subscriptions.values()) {
-            manager.routes().remove(subscription);
-        }
-        subscriptions.clear();
-        // Out of the tree by now: another member of each group gets what this one had not delivered.
-        List<SharedMessage> orphans = outbound.takeShared();
-        outbound.clear();
-        manager.ended(this, mayBeStored);
-        if (!orphans.isEmpty()) {
-            manager.sharedOrphans().redistribute(orphans);
-        }
+    /** Whether the store may hold this session, so that its end costs a delete; on the executor. */
+    boolean mayBeStored() {
+        return mayBeStored;
+    }
+
+    /** The will held back by a will delay, which the caller now owns (to publish), or {@code null}. */
+    Runnable takePendingWill() {
+        return timers == null ? null : timers.takePendingWill();
     }
 
     void cancelTimers() {

@@ -24,7 +24,8 @@ final class SessionAttacher {
     }
 
     /** See {@link Session#attach}. */
-    static void attach(Session session, ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
+    static void attach(Session session, ClientConnection newConnection, long expirySeconds,
+                       Consumer<Boolean> onAttached) {
         session.execute(() -> {
             ClientConnection previous = session.connection();
             if (previous != null && previous != newConnection) {
@@ -44,7 +45,7 @@ final class SessionAttacher {
         if (!newConnection.channel().isActive()) {
             // Closed while authenticating or waiting for this task: there is nothing to attach.
             if (session.connection() == null && expirySeconds == 0 && !session.hasSubscriptions()) {
-                session.end();
+                SessionTermination.end(session);
             }
             return;
         }

@@ -57,7 +57,7 @@ final class SessionDetacher {
             }
         }
         if (expirySeconds == 0) {
-            session.end();
+            SessionTermination.end(session);
             return;
         }
         session.outbound().dropQos0Queued();

@@ -67,7 +67,8 @@ final class SessionHandOver {
             if (snapshot.sessionExpirySeconds() == 0) {
                 saved.complete(null);
             } else {
-                session.manager().storeWriter().saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
+                session.manager().storeWriter().saveNow(snapshot)
+                        .whenComplete((ignored, error) -> saved.complete(null));
             }
         });
         return saved;
