@@ -3,7 +3,6 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
-import io.mqttbridge.broker.spi.DeliveryFilter;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
@@ -333,24 +332,7 @@ public final class Session {
      * @return the filters (as the client sent them) that were removed
      */
     public List<String> applyPermissions(TopicPermissions permissions) {
-        if (subscriptions.isEmpty()) {
-            // Every connect of a session applies its permissions: most have nothing to decide again.
-            return List.of();
-        }
-        List<String> removed = new ArrayList<>(0);
-        for (Subscription subscription : List.copyOf(subscriptions.values())) {
-            DeliveryFilter now = permissions.subscriptionFilter(subscription.filter());
-            if (now == null) {
-                unsubscribe(subscription.topicFilter());
-                removed.add(subscription.topicFilter());
-            } else if (now != subscription.deliveryFilter()) {
-                subscribe(subscription.withDeliveryFilter(now));
-            }
-        }
-        if (!removed.isEmpty() && sessionExpirySeconds != 0 && !ended) {
-            manager.storeWriter().save(snapshot());
-        }
-        return removed;
+        return PermissionReview.apply(this, permissions);
     }
 
     /** Removes a subscription; must run on the session's executor. @return whether it existed */
