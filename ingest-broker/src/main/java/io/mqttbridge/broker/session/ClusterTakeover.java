@@ -99,6 +99,6 @@ final class ClusterTakeover {
         // Before its subscriptions are in the tree: from then on messages may come directly and
         // re-forwarded by the node the session left.
         arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
-        return sessions.restoreState(session, snapshot);
+        return SessionSnapshots.restoreInTask(session, snapshot);
     }
 }

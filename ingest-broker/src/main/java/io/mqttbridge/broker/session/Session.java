@@ -2,18 +2,13 @@ package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.netty.RoutedMessage;
-import io.mqttbridge.broker.spi.ConnectionInfo;
-import io.mqttbridge.broker.spi.DisconnectInfo;
-import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -209,6 +204,11 @@ public final class Session {
         sessionExpirySeconds = seconds;
     }
 
+    /** When the session went offline, or {@code null} while online; on the executor. */
+    Instant disconnectedAt() {
+        return disconnectedAt;
+    }
+
     void setDisconnectedAt(Instant at) {
         disconnectedAt = at;
     }
@@ -269,10 +269,6 @@ public final class Session {
             timers = new OfflineTimers(this, mailbox);
         }
         return timers;
-    }
-
-    private void scheduleExpiry(long seconds) {
-        timers().scheduleExpiry(seconds);
     }
 
     /**
@@ -355,7 +351,7 @@ public final class Session {
     /** Saves a snapshot when this session can outlive its connection; must run on the executor. */
     public void saveIfPersistent(long expirySeconds) {
         if (expirySeconds != 0) {
-            mayBeStored = true;
+            markMayBeStored();
             manager.storeWriter().save(snapshot());
         }
     }
@@ -417,27 +413,9 @@ public final class Session {
         return outbound;
     }
 
-    /** Restores state from a snapshot while the session is offline; on the executor. */
-    void restore(SessionSnapshot snapshot) {
-        sessionExpirySeconds = snapshot.sessionExpirySeconds();
-        disconnectedAt = snapshot.disconnectedAt() == null ? Instant.now() : snapshot.disconnectedAt();
-        // Write through from now on; the restored messages are stored already, so restore them after.
-        setPersistent(true);
-        outbound.restore(snapshot.pending());
-        inboundQos2.restore(snapshot.inboundQos2(), snapshot.inboundQos2InDoubt());
-        if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
-            long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
-            scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));
-        }
-    }
-
     /** The durable state now; on the executor. */
     public SessionSnapshot snapshot() {
-        List<SessionSnapshot.StoredSubscription> subs = new ArrayList<>();
-        for (Subscription subscription : subscriptions.values()) {
-            subs.add(subscription.toStored());
-        }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored(), owner);
+        return SessionSnapshots.take(this);
     }
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */

@@ -210,7 +210,7 @@ public final class SessionManager {
             Session session = new Session(snapshot.clientId(), this, executors.get());
             owners.claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
-            restored.add(restoreState(session, snapshot));
+            restored.add(SessionSnapshots.restoreInTask(session, snapshot));
         }
         return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new));
     }
@@ -218,27 +218,6 @@ public final class SessionManager {
     /** Puts {@code session} under its client id unless one is there already. @return whether it was put */
     boolean addIfAbsent(Session session) {
         return sessions.putIfAbsent(session.clientId(), session) == null;
-    }
-
-    /**
-     * Sets the state and subscriptions of {@code session}, created offline, from {@code snapshot},
-     * in a task of the session.
-     *
-     * @return completes when done
-     */
-    CompletableFuture<Void> restoreState(Session session, SessionSnapshot snapshot) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        session.execute(() -> {
-            try {
-                session.restore(snapshot);
-                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
-                    session.subscribe(Subscriptions.fromStored(session, stored));
-                }
-            } finally {
-                done.complete(null);
-            }
-        });
-        return done;
     }
 
     /** Snapshots of every session that outlives its connection, taken on their executors. */
