@@ -382,30 +382,7 @@ public final class Session {
      */
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
                         CompletableFuture<Void> stored, String sharedGroup) {
-        execute(() -> {
-            try {
-                CompletableFuture<Void> written = ended
-                        ? (forwardsElsewhere ? manager.reforward(clientId, message.message()) : null)
-                        : outbound.enqueue(message, qos, retain, subscriptionIds, sharedGroup);
-                if (stored != null) {
-                    if (written == null) {
-                        stored.complete(null);
-                    } else {
-                        written.whenComplete((ignored, error) -> {
-                            if (error == null) {
-                                stored.complete(null);
-                            } else {
-                                stored.completeExceptionally(error);
-                            }
-                        });
-                    }
-                }
-            } finally {
-                if (onHandled != null) {
-                    onHandled.run();
-                }
-            }
-        });
+        SessionDelivery.deliver(this, message, qos, retain, subscriptionIds, onHandled, stored, sharedGroup);
     }
 
     /** The outbound QoS 1/2 flows and the queue; use only in tasks run through {@link #execute}. */
