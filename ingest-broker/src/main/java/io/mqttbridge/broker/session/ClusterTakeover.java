@@ -86,7 +86,7 @@ final class ClusterTakeover {
     /** See {@link SessionManager#handOver}. */
     CompletableFuture<Void> handOver(String clientId) {
         Session session = sessions.get(clientId);
-        return session == null ? DONE : session.moveAway();
+        return session == null ? DONE : SessionHandOver.moveAway(session);
     }
 
     private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {

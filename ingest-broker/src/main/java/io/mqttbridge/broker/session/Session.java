@@ -18,16 +18,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The state of one MQTT session: subscriptions, messages queued for the client and outbound QoS
- * 1/2 messages awaiting acknowledgement, and the connection currently attached (if any).
+ * One MQTT session: its state (subscriptions, the connection attached, if any, whether it outlives
+ * it) and the entry points of its lifecycle. The state is kept in this one object, so that an idle
+ * session costs little memory and a connect allocates nothing more than it needs; the steps of the
+ * lifecycle, which only act on that state, are classes of their own: {@link SessionAttacher}
+ * (a connection attaches, taking over one still attached), {@link SessionDetacher} (it closes),
+ * {@link SessionHandOver} (another node takes the client over), {@link SessionTermination} (the
+ * session ends or expires), with {@link PermissionReview}, {@link SessionDelivery} and
+ * {@link SessionSnapshots}. The messages on their way to the client are kept by {@link
+ * OutboundQosFlows}, its inbound QoS 2 flows between connections by {@link HeldInboundQos2}, its
+ * expiry and delayed will by {@link OfflineTimers}.
  *
  * <p>Threading: a session is an actor. Every mutation runs as a task through {@link #execute}, one
  * at a time and in submission order, on the session's executor, which is the event loop of the
- * attached connection (or of the last one): see {@link SessionMailbox}. The messages on their way
- * to the client are kept by {@link OutboundQosFlows}, its inbound QoS 2 flows between connections
- * by {@link HeldInboundQos2}, its expiry and delayed will by {@link OfflineTimers}. Callers on any
- * thread (other connections' event loops routing a message, the downlink) only enqueue tasks;
- * nothing on the publish path takes a lock.
+ * attached connection (or of the last one): see {@link SessionMailbox}. Callers on any thread (other
+ * connections' event loops routing a message, the downlink) only enqueue tasks; nothing on the
+ * publish path takes a lock. The package-private mutators are for the lifecycle classes and must
+ * run in the session's tasks; the volatile flags may be read from any thread.
  */
 public final class Session {
 
@@ -89,13 +96,6 @@ public final class Session {
         return persistent;
     }
 
-    /** Starts or stops writing the session's QoS 1/2 messages through to the store; on the executor. */
-    void setPersistent(boolean value) {
-        persistent = value;
-        mayBeStored |= value;
-        outbound.writeThrough(value ? manager.storeWriter().messageLog(clientId) : null);
-    }
-
     public String clientId() {
         return clientId;
     }
@@ -110,18 +110,6 @@ public final class Session {
         return owner;
     }
 
-    /** Whether {@code identity} (null = anonymous) may resume or replace this session. */
-    boolean mayBeOpenedBy(String identity) {
-        String current = owner;
-        return current == null || current.equals(identity);
-    }
-
-    void claimBy(String identity) {
-        if (identity != null) {
-            owner = identity;
-        }
-    }
-
     public boolean isOnline() {
         return connection != null;
     }
@@ -134,11 +122,6 @@ public final class Session {
         return forwardsElsewhere;
     }
 
-    /** Whether the session moved to another node; safe from any thread. */
-    boolean hasMovedAway() {
-        return movedAway;
-    }
-
     public boolean isEnded() {
         return ended;
     }
@@ -146,81 +129,6 @@ public final class Session {
     /** The attached connection, or {@code null}; safe from any thread (a volatile read). */
     public ClientConnection connection() {
         return connection;
-    }
-
-    void setConnection(ClientConnection connection) {
-        this.connection = connection;
-    }
-
-    /** {@code attached} is now the session's connection, and its channel says so; on the executor. */
-    void attachTo(ClientConnection attached) {
-        connection = attached;
-        attached.channel().attr(ATTACHED).set(this);
-    }
-
-    /** The session ended here, or moved away; on the executor. */
-    void markEnded() {
-        ended = true;
-    }
-
-    /** Another node of the cluster took the client over: the session continues there; on the executor. */
-    void markMovedAway() {
-        movedAway = true;
-    }
-
-    /** Whether what the subscriptions still match here is sent on to the node the session moved to. */
-    void setForwardsElsewhere(boolean value) {
-        forwardsElsewhere = value;
-    }
-
-    /** Forgets every subscription, which the caller has taken out of the topic tree; on the executor. */
-    void clearSubscriptions() {
-        subscriptions.clear();
-    }
-
-    /** An ended session continues (revived under its client id); on the executor. */
-    void reopen() {
-        ended = false;
-    }
-
-    SessionMailbox mailbox() {
-        return mailbox;
-    }
-
-    SessionManager manager() {
-        return manager;
-    }
-
-    HeldInboundQos2 inboundQos2() {
-        return inboundQos2;
-    }
-
-    /** The expiry interval of the moment; on the executor. */
-    long sessionExpirySeconds() {
-        return sessionExpirySeconds;
-    }
-
-    void setSessionExpirySeconds(long seconds) {
-        sessionExpirySeconds = seconds;
-    }
-
-    /** When the session went offline, or {@code null} while online; on the executor. */
-    Instant disconnectedAt() {
-        return disconnectedAt;
-    }
-
-    void setDisconnectedAt(Instant at) {
-        disconnectedAt = at;
-    }
-
-    /** The store may hold this session from now on: its end costs a delete; on the executor. */
-    void markMayBeStored() {
-        mayBeStored = true;
-    }
-
-    /** Whether the session has any subscription; safe from any thread (no view of the map is made). */
-    boolean hasSubscriptions() {
-        return !subscriptions.isEmpty();
     }
 
     /** The session's subscriptions by filter as sent; a concurrent view, safe from any thread. */
@@ -263,54 +171,9 @@ public final class Session {
         SessionDetacher.detach(this, closed, will, willDelaySeconds, afterDetach);
     }
 
-    /** The timers of the session while offline, created when first needed; on the executor. */
-    OfflineTimers timers() {
-        if (timers == null) {
-            timers = new OfflineTimers(this, mailbox);
-        }
-        return timers;
-    }
-
-    /**
-     * Another node took the client over: disconnects the connection still attached (0x8E), saves
-     * the session for that node and ends it here without removing it from the store. The old
-     * connection's will follows the takeover rules when it closes (published only with no will delay
-     * or when the session does not outlive the connection). Inbound QoS 2 flows reach the other
-     * node through the store (written through before each PUBREC), except those still waiting for
-     * the sink here: their PUBREC is recorded after the other node may have loaded the session.
-     *
-     * @return completes once the store has the snapshot
-     */
-    CompletableFuture<Void> moveAway() {
-        return SessionHandOver.moveAway(this);
-    }
-
     /** Ends the session on its executor: e.g. replaced by a clean start. Kicks a connection still attached. */
     public void endFromOutside(int reasonCode, String reason) {
         SessionTermination.endFromOutside(this, reasonCode, reason);
-    }
-
-    /** Whether the store may hold this session, so that its end costs a delete; on the executor. */
-    boolean mayBeStored() {
-        return mayBeStored;
-    }
-
-    /** The will held back by a will delay, which the caller now owns (to publish), or {@code null}. */
-    Runnable takePendingWill() {
-        return timers == null ? null : timers.takePendingWill();
-    }
-
-    void cancelTimers() {
-        if (timers != null) {
-            timers.cancel();
-        }
-    }
-
-    /** Drops a will held back by a will delay: the session continues, so it is never published. */
-    void dropPendingWill() {
-        if (timers != null) {
-            timers.takePendingWill();
-        }
     }
 
     /** Adds or replaces a subscription; must run on the session's executor. @return whether one existed */
@@ -398,5 +261,131 @@ public final class Session {
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */
     public int pendingCount() {
         return outbound.count();
+    }
+
+    // The state the lifecycle classes act on: in the session's tasks only, unless said otherwise.
+
+    /** Starts or stops writing the session's QoS 1/2 messages through to the store. */
+    void setPersistent(boolean value) {
+        persistent = value;
+        mayBeStored |= value;
+        outbound.writeThrough(value ? manager.storeWriter().messageLog(clientId) : null);
+    }
+
+    /** Whether {@code identity} (null = anonymous) may resume or replace this session; any thread. */
+    boolean mayBeOpenedBy(String identity) {
+        String current = owner;
+        return current == null || current.equals(identity);
+    }
+
+    /** In {@link SessionOwners#claim} only (null = anonymous: the owner stays). */
+    void claimBy(String identity) {
+        if (identity != null) {
+            owner = identity;
+        }
+    }
+
+    /** Whether the session moved to another node; any thread. */
+    boolean hasMovedAway() {
+        return movedAway;
+    }
+
+    /** {@code attached} is now the session's connection, and its channel says so. */
+    void attachTo(ClientConnection attached) {
+        connection = attached;
+        attached.channel().attr(ATTACHED).set(this);
+    }
+
+    /** No connection is attached any more (the caller disconnected it, or it closed). */
+    void clearConnection() {
+        connection = null;
+    }
+
+    void markEnded() {
+        ended = true;
+    }
+
+    /** An ended session continues (revived under its client id). */
+    void reopen() {
+        ended = false;
+    }
+
+    /** Another node of the cluster took the client over: the session continues there. */
+    void markMovedAway() {
+        movedAway = true;
+    }
+
+    void setForwardsElsewhere(boolean value) {
+        forwardsElsewhere = value;
+    }
+
+    /** Whether the session has any subscription, without making a view of them; any thread. */
+    boolean hasSubscriptions() {
+        return !subscriptions.isEmpty();
+    }
+
+    /** Forgets every subscription, which the caller has taken out of the topic tree. */
+    void clearSubscriptions() {
+        subscriptions.clear();
+    }
+
+    long sessionExpirySeconds() {
+        return sessionExpirySeconds;
+    }
+
+    void setSessionExpirySeconds(long seconds) {
+        sessionExpirySeconds = seconds;
+    }
+
+    /** When the session went offline, or {@code null} while online. */
+    Instant disconnectedAt() {
+        return disconnectedAt;
+    }
+
+    void setDisconnectedAt(Instant at) {
+        disconnectedAt = at;
+    }
+
+    /** The store may hold this session from now on: its end costs a delete. */
+    void markMayBeStored() {
+        mayBeStored = true;
+    }
+
+    boolean mayBeStored() {
+        return mayBeStored;
+    }
+
+    /** The timers of the session while offline, created when first needed. */
+    OfflineTimers timers() {
+        if (timers == null) {
+            timers = new OfflineTimers(this, mailbox);
+        }
+        return timers;
+    }
+
+    /**
+     * Cancels the expiry and the will delay: the session is online again, moved away or ended.
+     *
+     * @return the will held back by the will delay, which the caller now owns (to publish when the
+     *     session ends, to drop when it continues), or {@code null}
+     */
+    Runnable stopOfflineTimers() {
+        if (timers == null) {
+            return null;
+        }
+        timers.cancel();
+        return timers.takePendingWill();
+    }
+
+    SessionMailbox mailbox() {
+        return mailbox;
+    }
+
+    SessionManager manager() {
+        return manager;
+    }
+
+    HeldInboundQos2 inboundQos2() {
+        return inboundQos2;
     }
 }

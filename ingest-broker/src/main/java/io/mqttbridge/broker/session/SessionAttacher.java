@@ -33,7 +33,7 @@ final class SessionAttacher {
                 // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
                 session.inboundQos2().keep(previous.inbound().qos2FlowsForSession());
                 previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                session.setConnection(null);
+                session.clearConnection();
             }
             session.mailbox().moveTo(newConnection.channel().eventLoop());
             session.execute(() -> attachOnNewLoop(session, newConnection, expirySeconds, onAttached));
@@ -59,8 +59,8 @@ final class SessionAttacher {
             session.reopen();
             stillPresent = false;
         }
-        session.cancelTimers();
-        session.dropPendingWill();
+        // The session continues (here or on another node): a will held back is never published.
+        session.stopOfflineTimers();
         session.setSessionExpirySeconds(expirySeconds);
         session.setDisconnectedAt(null);
         session.attachTo(newConnection);

@@ -43,7 +43,7 @@ final class SessionDetacher {
             }
             return;
         }
-        session.setConnection(null);
+        session.clearConnection();
         session.setDisconnectedAt(Instant.now());
         long expirySeconds = closed.sessionExpirySeconds();
         session.setSessionExpirySeconds(expirySeconds);

@@ -27,7 +27,16 @@ final class SessionHandOver {
     private SessionHandOver() {
     }
 
-    /** See {@link Session#moveAway}. */
+    /**
+     * Another node took the client over: disconnects the connection still attached (0x8E), saves
+     * the session for that node and ends it here without removing it from the store. The old
+     * connection's will follows the takeover rules when it closes (published only with no will delay
+     * or when the session does not outlive the connection). Inbound QoS 2 flows reach the other
+     * node through the store (written through before each PUBREC), except those still waiting for
+     * the sink here: their PUBREC is recorded after the other node may have loaded the session.
+     *
+     * @return completes once the store has the snapshot
+     */
     static CompletableFuture<Void> moveAway(Session session) {
         CompletableFuture<Void> saved = new CompletableFuture<>();
         session.execute(() -> {
@@ -39,10 +48,10 @@ final class SessionHandOver {
             if (previous != null) {
                 session.setDisconnectedAt(Instant.now());
                 previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                session.setConnection(null);
+                session.clearConnection();
             }
-            session.cancelTimers();
-            session.dropPendingWill();
+            // The session continues on the other node: a will held back is never published here.
+            session.stopOfflineTimers();
             session.markMovedAway();
             SessionSnapshot snapshot = session.snapshot();
             session.markEnded();

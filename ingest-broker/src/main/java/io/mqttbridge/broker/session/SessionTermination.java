@@ -43,8 +43,7 @@ final class SessionTermination {
         }
         session.markEnded();
         session.setPersistent(false);
-        session.cancelTimers();
-        Runnable will = session.takePendingWill();
+        Runnable will = session.stopOfflineTimers();
         if (will != null) {
             will.run();
         }
