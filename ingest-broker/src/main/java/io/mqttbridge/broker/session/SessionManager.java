@@ -18,8 +18,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * All sessions of the broker by client id, and the topic tree their subscriptions live in.
- * Thread-safe: sessions are created and replaced atomically per client id.
+ * All sessions of this node by client id: opening one for a CONNECT (resumed, or new with clean
+ * start), restoring them from the store at start and saving them at stop, and the registry changes
+ * of a session's lifecycle (ended, moved away, revived). It is the one object the rest of the
+ * broker holds; the parts of the work that are concerns of their own are {@link ClusterTakeover}
+ * (one connection per client id across the cluster), {@link SessionOwners} (which identity each
+ * session belongs to), {@link SessionStoreWriter} (the writes to the store), {@link
+ * SubscriptionRoutes} (the topic tree) and {@link SharedGroupOrphans}.
+ *
+ * <p>Threading: thread-safe; sessions are created and replaced atomically per client id (inside
+ * the map's {@code compute}, where a session's owner is checked and set too). What acts on one
+ * session's state runs in that session's tasks.
  */
 public final class SessionManager {
 
