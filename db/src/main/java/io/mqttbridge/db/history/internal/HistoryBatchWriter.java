@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * commit of the transaction and the commit of the Kafka offsets) changes nothing: messages and
  * subscription events are keyed by their Kafka position (messages through {@link MessageCopyWriter},
  * subscription events with {@code ON CONFLICT DO NOTHING}); session
- * rows are upserts in which a connected event sets only the connect columns and a disconnected
- * event only the disconnect columns, so their order does not matter either.
+ * rows are one upsert per batch in which a connected event sets only the connect columns and a
+ * disconnected event only the disconnect columns, so their order does not matter either.
  *
  * <p>Threading: one instance per consumer thread.
  */
@@ -37,26 +37,6 @@ public final class HistoryBatchWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(HistoryBatchWriter.class);
 
-    private static final String UPSERT_CONNECTED = """
-            INSERT INTO sessions (connection_id, client_id, username, device_id, node_id, remote_address,
-                                  protocol_version, clean_start, keep_alive, session_expiry, connected_at)
-            VALUES (:connectionId, :clientId, :username, :deviceId, :node, :remoteAddress,
-                    :protocolVersion, :cleanStart, :keepAlive, :sessionExpiry, :connectedAt)
-            ON CONFLICT (connection_id) DO UPDATE SET
-                client_id = EXCLUDED.client_id, username = EXCLUDED.username, device_id = EXCLUDED.device_id,
-                node_id = EXCLUDED.node_id, remote_address = EXCLUDED.remote_address,
-                protocol_version = EXCLUDED.protocol_version, clean_start = EXCLUDED.clean_start,
-                keep_alive = EXCLUDED.keep_alive, session_expiry = EXCLUDED.session_expiry,
-                connected_at = EXCLUDED.connected_at
-            """;
-    private static final String UPSERT_DISCONNECTED = """
-            INSERT INTO sessions (connection_id, client_id, node_id, disconnected_at, disconnect_reason,
-                                  reason_code, will_published)
-            VALUES (:connectionId, :clientId, :node, :disconnectedAt, :reason, :reasonCode, :willPublished)
-            ON CONFLICT (connection_id) DO UPDATE SET
-                disconnected_at = EXCLUDED.disconnected_at, disconnect_reason = EXCLUDED.disconnect_reason,
-                reason_code = EXCLUDED.reason_code, will_published = EXCLUDED.will_published
-            """;
     private static final String INSERT_SUBSCRIPTION = """
             INSERT INTO subscription_events (connection_id, client_id, node_id, kind, topic_filters, granted_qos,
                                              occurred_at, kafka_topic, kafka_partition, kafka_offset)
@@ -173,38 +153,7 @@ public final class HistoryBatchWriter {
         nodes.forEach((node, times) -> nodeBatch.bind("node", node).bind("first", utc(times[0]))
                 .bind("last", utc(times[1])).add());
         nodeBatch.execute();
-        if (!connected.isEmpty()) {
-            PreparedBatch batch = h.prepareBatch(UPSERT_CONNECTED);
-            for (SessionEvent.Connected c : connected.values()) {
-                batch.bind("connectionId", c.connectionId())
-                        .bind("clientId", c.clientId())
-                        .bind("username", c.username())
-                        .bind("deviceId", c.deviceId())
-                        .bind("node", c.node())
-                        .bind("remoteAddress", c.remoteAddress())
-                        .bind("protocolVersion", c.protocolVersion() == null ? null : c.protocolVersion().shortValue())
-                        .bind("cleanStart", c.cleanStart())
-                        .bind("keepAlive", c.keepAlive())
-                        .bind("sessionExpiry", c.sessionExpiry())
-                        .bind("connectedAt", utc(c.connectedAt()))
-                        .add();
-            }
-            batch.execute();
-        }
-        if (!disconnected.isEmpty()) {
-            PreparedBatch batch = h.prepareBatch(UPSERT_DISCONNECTED);
-            for (SessionEvent.Disconnected d : disconnected.values()) {
-                batch.bind("connectionId", d.connectionId())
-                        .bind("clientId", d.clientId())
-                        .bind("node", d.node())
-                        .bind("disconnectedAt", utc(d.disconnectedAt()))
-                        .bind("reason", d.reason())
-                        .bind("reasonCode", d.reasonCode())
-                        .bind("willPublished", d.willPublished())
-                        .add();
-            }
-            batch.execute();
-        }
+        SessionRows.upsert(h, connected, disconnected);
         nodeStarts.forEach((node, startedAt) -> h.createUpdate(CLOSE_SESSIONS_OF_PREVIOUS_LIFE)
                 .bind("node", node)
                 .bind("startedAt", utc(startedAt))
