@@ -51,14 +51,14 @@ public final class SessionEventJson {
             out.writeBooleanField("cleanStart", connection.cleanStart());
             out.writeNumberField("keepAlive", connection.keepAliveSeconds());
             out.writeNumberField("sessionExpiry", connection.sessionExpirySeconds());
-            out.writeStringField("connectedAt", connection.connectedAt().toString());
+            out.writeStringField("connectedAt", IsoInstant.format(connection.connectedAt()));
         });
     }
 
     public byte[] disconnected(ConnectionInfo connection, DisconnectInfo disconnect, Instant now) {
         return event(DISCONNECTED, now, connection, out -> {
             out.writeStringField("disconnectedAt",
-                    disconnect.disconnectedAt() == null ? null : disconnect.disconnectedAt().toString());
+                    disconnect.disconnectedAt() == null ? null : IsoInstant.format(disconnect.disconnectedAt()));
             out.writeStringField("reason", disconnect.reason());
             Integer reasonCode = disconnect.reasonCode();
             if (reasonCode == null) {
@@ -91,7 +91,7 @@ public final class SessionEventJson {
 
     /** @param startedAt when this node's publisher started: lets readers close sessions of the node's previous life */
     public byte[] heartbeat(Instant now, Instant startedAt) {
-        return event(HEARTBEAT, now, null, out -> out.writeStringField("startedAt", startedAt.toString()));
+        return event(HEARTBEAT, now, null, out -> out.writeStringField("startedAt", IsoInstant.format(startedAt)));
     }
 
     private byte[] event(String type, Instant now, ConnectionInfo connection, Fields fields) {
@@ -100,7 +100,7 @@ public final class SessionEventJson {
                 out.writeStartObject();
                 out.writeStringField("type", type);
                 out.writeStringField("node", node);
-                out.writeStringField("timestamp", now.toString());
+                out.writeStringField("timestamp", IsoInstant.format(now));
                 out.writeStringField("connectionId", connection == null ? null : connection.connectionId().toString());
                 out.writeStringField("clientId", connection == null ? null : connection.clientId());
                 fields.write(out);
