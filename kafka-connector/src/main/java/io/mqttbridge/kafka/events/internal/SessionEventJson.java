@@ -2,6 +2,7 @@ package io.mqttbridge.kafka.events.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mqttbridge.broker.spi.ConnectionInfo;
@@ -95,7 +96,10 @@ public final class SessionEventJson {
     }
 
     private byte[] event(String type, Instant now, ConnectionInfo connection, Fields fields) {
-        try (ByteArrayBuilder bytes = new ByteArrayBuilder(256)) {
+        // The bytes go into the factory's recycled buffer and are copied out once: a builder of its own
+        // allocated a first block and then a second, larger one for nearly every event.
+        BufferRecycler recycler = factory._getBufferRecycler();
+        try (ByteArrayBuilder bytes = new ByteArrayBuilder(recycler)) {
             try (JsonGenerator out = factory.createGenerator(bytes)) {
                 out.writeStartObject();
                 out.writeStringField("type", type);
@@ -106,9 +110,11 @@ public final class SessionEventJson {
                 fields.write(out);
                 out.writeEndObject();
             }
-            return bytes.toByteArray();
+            return bytes.getClearAndRelease();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a session event as JSON", e);
+        } finally {
+            recycler.releaseToPool();
         }
     }
 
