@@ -30,7 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code -Dbenchmark=true}).
  *
  * <pre>mvn -B -pl benchmarks -am test -Dtest=SessionEventsWriteBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dbenchmark=true</pre>
- * Options: {@code -Dbenchmark.sessionBatches} (measured batches per size, default 1000).
+ * Options: {@code -Dbenchmark.sessionBatches} (measured batches per size, default 1000),
+ * {@code -Dbenchmark.sessionBatchSizes} (connections per batch, default {@code 10,40,200}).
  */
 class SessionEventsWriteBenchmark {
 
@@ -38,6 +39,8 @@ class SessionEventsWriteBenchmark {
     static final TestDatabase db = new TestDatabase();
     private static final String TOPIC = "mqtt.session-events";
     private static final int BATCHES = Integer.getInteger("benchmark.sessionBatches", 1_000);
+    private static final int[] SIZES = java.util.Arrays.stream(System.getProperty("benchmark.sessionBatchSizes", "10,40,200")
+            .split(",")).mapToInt(size -> Integer.parseInt(size.trim())).toArray();
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private long offset;
@@ -52,7 +55,7 @@ class SessionEventsWriteBenchmark {
         db.truncateAll();
         HistoryBatchWriter writer = new HistoryBatchWriter(db.jdbi(), db.database().partitions(), TOPIC);
         PostgresCpu postgres = PostgresCpu.of(db.jdbi());
-        int[] sizes = {10, 40, 200};
+        int[] sizes = SIZES;
         for (int connectionsPerBatch : sizes) { // warm-up: the JIT, the driver's prepared statements
             for (int i = 0; i < BATCHES / 2; i++) {
                 writer.write(batch(connectionsPerBatch));

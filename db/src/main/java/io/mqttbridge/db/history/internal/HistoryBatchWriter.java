@@ -3,6 +3,8 @@ package io.mqttbridge.db.history.internal;
 import io.mqttbridge.db.SessionRecord;
 
 import io.mqttbridge.db.PartitionManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -45,7 +47,7 @@ public final class HistoryBatchWriter {
             ON CONFLICT DO NOTHING
             """;
     private static final String UPSERT_NODE = """
-            INSERT INTO broker_nodes (node_id, started_at, last_heartbeat_at) VALUES (:node, :first, :last)
+            INSERT INTO broker_nodes (node_id, started_at, last_heartbeat_at) VALUES (?, ?, ?)
             ON CONFLICT (node_id) DO UPDATE SET
                 started_at = LEAST(broker_nodes.started_at, EXCLUDED.started_at),
                 last_heartbeat_at = GREATEST(broker_nodes.last_heartbeat_at, EXCLUDED.last_heartbeat_at)
@@ -149,10 +151,7 @@ public final class HistoryBatchWriter {
                 subscriptions.add(s);
             }
         }
-        PreparedBatch nodeBatch = h.prepareBatch(UPSERT_NODE);
-        nodes.forEach((node, times) -> nodeBatch.bind("node", node).bind("first", utc(times[0]))
-                .bind("last", utc(times[1])).add());
-        nodeBatch.execute();
+        upsertNodes(h, nodes);
         SessionRows.upsert(h, connected, disconnected);
         nodeStarts.forEach((node, startedAt) -> h.createUpdate(CLOSE_SESSIONS_OF_PREVIOUS_LIFE)
                 .bind("node", node)
@@ -176,6 +175,21 @@ public final class HistoryBatchWriter {
                         .add();
             }
             batch.execute();
+        }
+    }
+
+    /** On the driver, as the session rows: one or two nodes per batch did not need Jdbi's per-statement work. */
+    private static void upsertNodes(Handle h, Map<String, Instant[]> nodes) {
+        try (PreparedStatement statement = h.getConnection().prepareStatement(UPSERT_NODE)) {
+            for (Map.Entry<String, Instant[]> node : nodes.entrySet()) {
+                statement.setString(1, node.getKey());
+                statement.setObject(2, utc(node.getValue()[0]));
+                statement.setObject(3, utc(node.getValue()[1]));
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        } catch (SQLException e) {
+            throw new IllegalStateException("writing " + nodes.size() + " broker nodes failed: " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.mqttbridge.db.history.internal;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -36,9 +39,9 @@ final class SessionRows {
                    TIMESTAMPTZ 'epoch' + connected_micros * INTERVAL '1 microsecond',
                    TIMESTAMPTZ 'epoch' + disconnected_micros * INTERVAL '1 microsecond',
                    disconnect_reason, reason_code, will_published
-              FROM unnest(:connectionIds, :clientIds, :usernames, :deviceIds, :nodes, :remoteAddresses,
-                          CAST(:protocolVersions AS smallint[]), :cleanStarts, :keepAlives, :sessionExpiries,
-                          :connectedMicros, :disconnectedMicros, :reasons, :reasonCodes, :willsPublished)
+              FROM unnest(?, ?, ?, ?, ?, ?,
+                          CAST(? AS smallint[]), ?, ?, ?,
+                          ?, ?, ?, ?, ?)
                 AS row (connection_id, client_id, username, device_id, node_id, remote_address, protocol_version,
                         clean_start, keep_alive, session_expiry, connected_micros, disconnected_micros,
                         disconnect_reason, reason_code, will_published)
@@ -123,23 +126,30 @@ final class SessionRows {
             }
             i++;
         }
-        h.createUpdate(UPSERT_SESSIONS)
-                .bind("connectionIds", connectionIds)
-                .bind("clientIds", clientIds)
-                .bind("usernames", usernames)
-                .bind("deviceIds", deviceIds)
-                .bind("nodes", nodes)
-                .bind("remoteAddresses", remoteAddresses)
-                .bind("protocolVersions", protocolVersions)
-                .bind("cleanStarts", cleanStarts)
-                .bind("keepAlives", keepAlives)
-                .bind("sessionExpiries", sessionExpiries)
-                .bind("connectedMicros", connectedMicros)
-                .bind("disconnectedMicros", disconnectedMicros)
-                .bind("reasons", reasons)
-                .bind("reasonCodes", reasonCodes)
-                .bind("willsPublished", willsPublished)
-                .execute();
+        // Straight on the driver: Jdbi's per-statement work (handle config, named-argument binding
+        // through its argument factories) was most of a small batch's cost in a connect storm.
+        Connection connection = h.getConnection();
+        try (PreparedStatement statement = connection.prepareStatement(UPSERT_SESSIONS)) {
+            int p = 1;
+            statement.setArray(p++, connection.createArrayOf("uuid", connectionIds));
+            statement.setArray(p++, connection.createArrayOf("varchar", clientIds));
+            statement.setArray(p++, connection.createArrayOf("varchar", usernames));
+            statement.setArray(p++, connection.createArrayOf("varchar", deviceIds));
+            statement.setArray(p++, connection.createArrayOf("varchar", nodes));
+            statement.setArray(p++, connection.createArrayOf("varchar", remoteAddresses));
+            statement.setArray(p++, connection.createArrayOf("integer", protocolVersions));
+            statement.setArray(p++, connection.createArrayOf("boolean", cleanStarts));
+            statement.setArray(p++, connection.createArrayOf("integer", keepAlives));
+            statement.setArray(p++, connection.createArrayOf("bigint", sessionExpiries));
+            statement.setArray(p++, connection.createArrayOf("bigint", connectedMicros));
+            statement.setArray(p++, connection.createArrayOf("bigint", disconnectedMicros));
+            statement.setArray(p++, connection.createArrayOf("varchar", reasons));
+            statement.setArray(p++, connection.createArrayOf("integer", reasonCodes));
+            statement.setArray(p, connection.createArrayOf("boolean", willsPublished));
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("writing " + n + " session rows failed: " + e.getMessage(), e);
+        }
     }
 
     /**
