@@ -2,7 +2,7 @@ package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows;
-import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
+import io.mqttbridge.broker.connection.Qos2Flow;
 import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 
 import java.time.Instant;
