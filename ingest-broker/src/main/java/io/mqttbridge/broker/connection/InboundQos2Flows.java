@@ -92,15 +92,28 @@ final class InboundQos2Flows {
                 || SinkFailures.reasonOf(SinkFailures.causeOf(flow.outcome)) == MqttReasonCode.UNSPECIFIED_ERROR;
     }
 
-    /** PUBREL from the client: ends the QoS 2 flow with PUBCOMP (0x92 when the packet id is unknown). */
+    /**
+     * PUBREL from the client: ends the QoS 2 flow with PUBCOMP (0x92 when the packet id is unknown),
+     * once the flow's stored record is gone ({@link Qos2Log#released}).
+     */
     void onPubrel(int packetId) {
         Qos2Flow flow = byPacketId.remove(packetId);
-        if (flow != null) {
-            flows.completed();
-            forgetRecord(packetId);
+        if (flow == null) {
+            pubcomp(packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+            return;
         }
-        connection.writeReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, packetId,
-                flow == null ? MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND : MqttReasonCode.SUCCESS);
+        flows.completed();
+        CompletableFuture<Void> forgotten = forgetRecord(packetId);
+        if (forgotten.isDone()) {
+            pubcomp(packetId, MqttReasonCode.SUCCESS);
+        } else {
+            forgotten.whenComplete((ignored, error) -> connection.channel().eventLoop()
+                    .execute(() -> pubcomp(packetId, MqttReasonCode.SUCCESS)));
+        }
+    }
+
+    private void pubcomp(int packetId, int reasonCode) {
+        connection.writeReply(MqttMessageType.PUBCOMP, MqttQoS.AT_MOST_ONCE, packetId, reasonCode);
         connection.flushSoon();
     }
 
@@ -111,12 +124,10 @@ final class InboundQos2Flows {
         forgetRecord(packetId);
     }
 
-    /* The flow's record in the session store goes with it (not waited for). */
-    private void forgetRecord(int packetId) {
+    /* The flow's record in the session store goes with it; completes once it is gone. */
+    private CompletableFuture<Void> forgetRecord(int packetId) {
         Qos2Log current = flows.qos2Log();
-        if (current != null) {
-            current.released(packetId);
-        }
+        return current == null ? Qos2Flow.DONE : current.released(packetId);
     }
 
     /** See {@link InboundQosFlows#qos2FlowsForSession}. */

@@ -58,8 +58,12 @@ public final class InboundQosFlows {
             return false;
         }
 
-        /** PUBREL arrived for {@code packetId}: forget it (not waited for). */
-        void released(int packetId);
+        /**
+         * PUBREL arrived for {@code packetId}: forget it. PUBCOMP is sent once this completes (with or
+         * without error): a record still there after a crash would take the client's next PUBLISH
+         * reusing the packet id for a retransmission, and drop it.
+         */
+        CompletableFuture<Void> released(int packetId);
     }
 
     /**

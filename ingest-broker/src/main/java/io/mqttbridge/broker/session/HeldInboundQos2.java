@@ -52,8 +52,8 @@ final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
     }
 
     @Override
-    public void released(int packetId) {
-        store.releasedQos2(session.clientId(), packetId);
+    public CompletableFuture<Void> released(int packetId) {
+        return store.releasedQos2(session.clientId(), packetId);
     }
 
     /** The flows held for the next connection, which takes them: none are held afterwards. */

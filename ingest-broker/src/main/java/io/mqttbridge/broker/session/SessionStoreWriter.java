@@ -80,8 +80,10 @@ final class SessionStoreWriter {
         return stored;
     }
 
-    void releasedQos2(String clientId, int packetId) {
-        store.releasedQos2(clientId, packetId).whenComplete((ignored, error) -> logFailure(error, clientId));
+    CompletableFuture<Void> releasedQos2(String clientId, int packetId) {
+        CompletableFuture<Void> forgotten = store.releasedQos2(clientId, packetId);
+        forgotten.whenComplete((ignored, error) -> logFailure(error, clientId));
+        return forgotten;
     }
 
     void acknowledge(String clientId, long sequence) {

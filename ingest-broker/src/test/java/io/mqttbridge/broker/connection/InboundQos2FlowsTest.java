@@ -177,8 +177,9 @@ class InboundQos2FlowsTest {
         }
 
         @Override
-        public void released(int packetId) {
+        public CompletableFuture<Void> released(int packetId) {
             released.add(packetId);
+            return Qos2Flow.DONE;
         }
     }
 }
