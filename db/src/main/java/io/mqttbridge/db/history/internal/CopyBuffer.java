@@ -1,0 +1,84 @@
+package io.mqttbridge.db.history.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A growable byte array with big-endian writes, into which {@link MessageCopyEncoder} writes the
+ * binary {@code COPY} stream. Instead of a {@code DataOutputStream} over a
+ * {@code ByteArrayOutputStream}: those take a lock for every byte (a {@code writeInt} is four
+ * synchronized single-byte writes), dozens per row.
+ *
+ * <p>Threading: one thread.
+ */
+final class CopyBuffer {
+
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private byte[] bytes;
+    private int size;
+
+    CopyBuffer(int capacity) {
+        bytes = new byte[Math.max(capacity, 64)];
+    }
+
+    void writeByte(int value) {
+        ensure(1);
+        bytes[size++] = (byte) value;
+    }
+
+    void writeShort(int value) {
+        ensure(2);
+        SHORT.set(bytes, size, (short) value);
+        size += 2;
+    }
+
+    void writeInt(int value) {
+        ensure(4);
+        INT.set(bytes, size, value);
+        size += 4;
+    }
+
+    void writeLong(long value) {
+        ensure(8);
+        LONG.set(bytes, size, value);
+        size += 8;
+    }
+
+    void write(byte[] source) {
+        write(source, 0, source.length);
+    }
+
+    void write(byte[] source, int offset, int length) {
+        ensure(length);
+        System.arraycopy(source, offset, bytes, size, length);
+        size += length;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** The backing array: valid up to {@link #size()}, until the next write. */
+    byte[] array() {
+        return bytes;
+    }
+
+    void reset() {
+        size = 0;
+    }
+
+    byte[] toByteArray() {
+        return Arrays.copyOf(bytes, size);
+    }
+
+    private void ensure(int more) {
+        if (size + more > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+        }
+    }
+}
