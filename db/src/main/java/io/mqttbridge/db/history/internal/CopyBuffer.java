@@ -3,6 +3,7 @@ package io.mqttbridge.db.history.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -57,6 +58,29 @@ final class CopyBuffer {
         ensure(length);
         System.arraycopy(source, offset, bytes, size, length);
         size += length;
+    }
+
+    /**
+     * A {@code text} field: its length in UTF-8 bytes, then the bytes. An ASCII string (client ids, node
+     * ids, user names, Kafka topics, as a rule) is copied char by char without an intermediate array;
+     * any other is encoded with {@link String#getBytes}.
+     */
+    void writeText(String text) {
+        int length = text.length();
+        ensure(4 + length);
+        int start = size + 4;
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                writeInt(utf8.length);
+                write(utf8);
+                return;
+            }
+            bytes[start + i] = (byte) c;
+        }
+        INT.set(bytes, size, length);
+        size = start + length;
     }
 
     int size() {

@@ -151,8 +151,6 @@ final class MessageCopyEncoder {
             out.writeInt(-1);
             return;
         }
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
+        out.writeText(text);
     }
 }

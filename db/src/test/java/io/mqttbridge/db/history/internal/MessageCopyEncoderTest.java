@@ -55,6 +55,25 @@ class MessageCopyEncoderTest {
         assertThat(buffer.size()).isEqualTo(expected.size());
     }
 
+    @ParameterizedTest
+    @MethodSource("topics")
+    void textIsWrittenAsItsUtf8LengthAndBytes(String text) throws IOException {
+        CopyBuffer buffer = new CopyBuffer(8);
+        buffer.writeByte(9);
+        buffer.writeText(text);
+        buffer.writeText("");
+
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(expected)) {
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            out.writeByte(9);
+            out.writeInt(utf8.length);
+            out.write(utf8);
+            out.writeInt(0);
+        }
+        assertThat(buffer.toByteArray()).isEqualTo(expected.toByteArray());
+    }
+
     /* PostgreSQL's binary text[] (the encoding the writer used before): header, then length and UTF-8 per element. */
     private static byte[] textArray(List<String> elements) throws IOException {
         ByteArrayOutputStream elementBytes = new ByteArrayOutputStream();
