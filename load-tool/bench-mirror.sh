@@ -7,7 +7,10 @@
 #      as the mirror topic, 15 s;
 #   2. fan-in 50 -> 1 and 3. 50 pairs, MQTT 3.1.1 QoS 1, 100-byte payloads, max rate, 15 s each; after
 #      each, the time from the end of the burst until PostgreSQL holds every mirrored record (the
-#      highest stored Kafka offset per partition against the mirror's acknowledged count).
+#      highest stored Kafka offset per partition against the mirror's acknowledged count), and the
+#      writer's rate over that catch-up;
+#   4. the raw COPY baseline: COPY_ROWS (default 300,000) rows of the same shape into the same
+#      messages table with psql's \copy, timed, then deleted.
 # Prints one summary line per case and round. Needs: the jars built (mvn -B -q -pl analytics-api,load-tool
 # -am package -DskipTests), psql, curl, python3. Nothing but loopback; stops the bridge at the end.
 #
@@ -65,8 +68,8 @@ pgcpu() {
   } | awk '{s+=$1} END {print s}'
 }
 catchup() {
-  local t0 target s
-  t0=$(date +%s.%N); target=$(mirrored)
+  local t0 target s s_end
+  t0=$(date +%s.%N); target=$(mirrored); s_end=$(stored || echo 0)
   while true; do
     s=$(stored || echo 0)
     if [ "${s:-0}" -ge "$target" ]; then break; fi
@@ -75,8 +78,33 @@ catchup() {
     fi
     sleep 0.25
   done
-  python3 -c "print('history caught up %.1f s after the burst (%s records; PostgreSQL CPU %.1f us per row)'%(
-    $(date +%s.%N)-$t0,$target,($(pgcpu)-$C0)*1e6/$(getconf CLK_TCK)/max(1,$target-$S0)))"
+  python3 -c "t=$(date +%s.%N)-$t0;print('history caught up %.1f s after the burst (%s records; PostgreSQL CPU %.1f us per row;'
+    ' writer %.0f rows/s after the burst)'%(t,$target,($(pgcpu)-$C0)*1e6/$(getconf CLK_TCK)/max(1,$target-$S0),
+    ($target-$s_end)/max(t,0.001)))"
+}
+psql_bridge() {
+  PGPASSWORD=$(cat "$OUT/data/postgres/bridge-password") psql -qtA -h 127.0.0.1 -p "$P" -U postgres -d postgres "$@"
+}
+# The raw COPY baseline: COPY_ROWS rows of the mirrored rows' shape (100-byte payloads, topic tokens
+# supplied, as the writer supplies them) into the same messages table, timed, then deleted again.
+COPY_ROWS=${COPY_ROWS:-300000}
+python3 - "$OUT/copy.csv" "$COPY_ROWS" <<'PY'
+import os, sys, datetime
+path, rows = sys.argv[1], int(sys.argv[2])
+now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+with open(path, "w") as f:
+    for i in range(rows):
+        f.write(f"{now},load/{i % 50},load-pub-{i % 50},1,f,\\x{os.urandom(100).hex()},raw-copy-baseline,0,{i},"
+                f"\"{{0:load,1:{i % 50}}}\"\n")
+PY
+rawcopy() {
+  local t0 t
+  t0=$(date +%s.%N)
+  # One line: psql ends a meta-command at the line's end.
+  psql_bridge -c "\\copy messages (received_at, mqtt_topic, client_id, qos, retain, payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens) FROM '$OUT/copy.csv' (FORMAT csv)"
+  t=$(python3 -c "print($(date +%s.%N)-$t0)")
+  psql_bridge -c "DELETE FROM messages WHERE kafka_topic = 'raw-copy-baseline'" -c "VACUUM messages"
+  python3 -c "print('raw COPY %.0f rows/s (%d rows in %.1f s)'%($COPY_ROWS/$t,$COPY_ROWS,$t))"
 }
 $LT --port "$M" --scenario fan-in --qos 1 --publishers 50 --duration 5s > "$OUT/warm.json" 2> /dev/null || true
 C0=$(pgcpu); S0=$(stored)
@@ -84,6 +112,7 @@ catchup > /dev/null
 for r in $(seq 1 "$ROUNDS"); do
   $LT --port "$K" --scenario kafka-producer --kafka-partitions "$PARTITIONS" --kafka-topic "raw-${PARTITIONS}p" \
       --publishers 50 --duration "$DURATION" --broker-pid $PID > "$OUT/raw-$r.json" 2> "$OUT/raw-$r.err" || true
+  rawcopy > "$OUT/copy-$r.txt"
   C0=$(pgcpu); S0=$(stored)
   $LT --port "$M" --scenario fan-in --qos 1 --publishers 50 --duration "$DURATION" --broker-pid $PID \
       > "$OUT/fanin-$r.json" 2> "$OUT/fanin-$r.err" || true
@@ -96,9 +125,16 @@ for r in $(seq 1 "$ROUNDS"); do
 import json, sys
 out, r = sys.argv[1], sys.argv[2]
 raw = json.load(open(f"{out}/raw-{r}.json"))
+import re
+copy = open(f"{out}/copy-{r}.txt").read().strip()
+print(f"round {r} {copy}")
+copy_rate = float(re.search(r"raw COPY (\d+) rows/s", copy).group(1))
 for case in ("fanin", "pairs"):
     j = json.load(open(f"{out}/{case}-{r}.json"))
     caught = open(f"{out}/{case}-{r}.catchup").read().strip()
+    writer = re.search(r"writer (\d+) rows/s", caught)
+    if writer:
+        caught += f" = {100 * float(writer.group(1)) / copy_rate:.0f} % of raw COPY"
     print(f"round {r} {case}: raw producer {raw['publishRate']:.0f}/s, mirrored QoS 1 {j['publishRate']:.0f}/s "
           f"({100 * j['publishRate'] / raw['publishRate']:.0f} % of raw), delivered {j['throughput']:.0f}/s, "
           f"lost {j['lost']}, duplicates {j['duplicates']}, p99 {j['latencyMicros']['p99']} us, "

@@ -409,6 +409,41 @@ class ClusterEndToEndTest {
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(again::isEmpty);
     }
 
+    @Test
+    void theStoredSharedMessagesOfAKilledNodeAreRecoveredWhenTheSurvivorRecoveringThemDiesToo() throws Exception {
+        FreezableSessionStore storeOfOne = new FreezableSessionStore(sessions.forNode("n1"));
+        FreezableSessionStore storeOfTwo = new FreezableSessionStore(sessions.forNode("n2"));
+        ClusterNode one = node("n1", storeOfOne);
+        ClusterNode two = node("n2", storeOfTwo);
+        ClusterNode three = node("n3", sessions.forNode("n3"));
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        holdingSharedMember(one, "stranded-member", "$share/r/jobs/#", held);
+        List<String> received = new CopyOnWriteArrayList<>();
+        collectingSharedMember(three, "last-member", "$share/r/jobs/#", received);
+        three.awaitRoute(one, "$share/r/jobs/#");
+        two.awaitRoute(one, "$share/r/jobs/#");
+        two.awaitRoute(three, "$share/r/jobs/#");
+
+        List<String> published = publishNumbered(three, "jobs-publisher", "jobs/", "j");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1 && received.size()
+                + one.broker().deliveryState("stranded-member").orElseThrow().queuedMessages() + 1 == published.size());
+        assertThat(sessions.get("stranded-member").orElseThrow().pending()).hasSizeGreaterThan(1);
+
+        // Node 2, first survivor by id, wins the recovery of node 1 and dies before taking anything.
+        storeOfTwo.stallSharedTakes();
+        storeOfOne.freeze();
+        one.crash();
+        await().atMost(Duration.ofSeconds(15)).until(() -> storeOfTwo.stalledTakes() == 1);
+        storeOfTwo.freeze();
+        two.crash();
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(received).hasSize(published.size()));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 20);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+        assertThat(sessions.get("stranded-member").orElseThrow().pending()).as("the dead member's session keeps none")
+                .isEmpty();
+    }
+
     private ClusterNode started(ClusterNode node) {
         nodes.add(node);
         return node;

@@ -9,12 +9,15 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One node's view of a shared session store that can be frozen: from then on the node's writes
- * are dropped, as a killed process writes nothing more (reads still work).
+ * are dropped, as a killed process writes nothing more (reads still work). Its takes of a dead
+ * node's shared-group messages can be stalled, as a node that dies in the middle of a recovery.
  */
 public final class FreezableSessionStore implements SessionStore {
 
     private final SessionStore shared;
     private volatile boolean frozen;
+    private volatile boolean takesStalled;
+    private final java.util.concurrent.atomic.AtomicInteger stalledTakes = new java.util.concurrent.atomic.AtomicInteger();
 
     public FreezableSessionStore(SessionStore shared) {
         this.shared = shared;
@@ -22,6 +25,16 @@ public final class FreezableSessionStore implements SessionStore {
 
     public void freeze() {
         frozen = true;
+    }
+
+    /** From now on {@link #takeSharedMessages} never completes and takes nothing. */
+    public void stallSharedTakes() {
+        takesStalled = true;
+    }
+
+    /** How many takes were stalled. */
+    public int stalledTakes() {
+        return stalledTakes.get();
     }
 
     @Override
@@ -42,6 +55,10 @@ public final class FreezableSessionStore implements SessionStore {
     @Override
     public CompletableFuture<java.util.List<ClientMessage>> takeSharedMessages(String node,
             java.util.Set<String> sharedGroups) {
+        if (takesStalled) {
+            stalledTakes.incrementAndGet();
+            return new CompletableFuture<>();
+        }
         return shared.takeSharedMessages(node, sharedGroups);
     }
 

@@ -90,17 +90,40 @@ public final class DeadNodeRecovery {
     }
 
     /**
-     * Once this node won the recovery of {@code dead}'s last instance ({@link RecoveryClaims}): gives
-     * the shared-group messages its stored sessions held ({@link ClusterMember#takeSharedMessagesOf})
-     * and the shared-group records in its inbox to live members of their groups, each once (a record
-     * the dead node had already handed to a session there and not committed is in both).
+     * Recovers the shared-group messages of {@code dead}'s last instance, and of the dead instances
+     * of other nodes whose recovery {@code dead} had won and not finished (a second failure during a
+     * recovery): each through {@link #recoverSharedGroups(String, String, String)}.
      */
     public CompletableFuture<Void> recoverSharedGroups(String dead) {
         String deadInstance = liveness.lastInstance(dead);
+        List<CompletableFuture<Void>> recoveries = new ArrayList<>();
+        recoveries.add(recoverSharedGroups(dead, deadInstance, deadInstance));
+        if (deadInstance != null) {
+            for (RecoveryClaims.Orphan orphan : recoveryClaims.orphanedBy(dead, deadInstance)) {
+                if (liveness.isAlive(orphan.deadNode())
+                        || !orphan.deadInstance().equals(liveness.lastInstance(orphan.deadNode()))) {
+                    continue; // it came back, with its stored sessions
+                }
+                LOG.info("cluster: node {} died while recovering node {} (instance {}); recovering it again",
+                        dead, orphan.deadNode(), orphan.deadInstance());
+                recoveries.add(recoverSharedGroups(orphan.deadNode(), orphan.deadInstance(), orphan.nextRound()));
+            }
+        }
+        return CompletableFuture.allOf(recoveries.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Once this node won {@code round} of the recovery of {@code deadInstance} of {@code dead}
+     * ({@link RecoveryClaims}): gives the shared-group messages its stored sessions held
+     * ({@link ClusterMember#takeSharedMessagesOf}) and the shared-group records in its inbox to live
+     * members of their groups, each once (a record the dead node had already handed to a session
+     * there and not committed is in both); marks the recovery finished when all of it was read.
+     */
+    private CompletableFuture<Void> recoverSharedGroups(String dead, String deadInstance, String round) {
         return run(() -> {
             long started = System.nanoTime();
             if (deadInstance != null
-                    && !recoveryClaims.claim(dead, deadInstance).get(left(started), TimeUnit.MILLISECONDS)) {
+                    && !recoveryClaims.claim(dead, round).get(left(started), TimeUnit.MILLISECONDS)) {
                 LOG.info("cluster: another node recovers dead node {} (instance {})", dead, deadInstance);
                 return;
             }
@@ -143,6 +166,9 @@ public final class DeadNodeRecovery {
             recovered.addAndGet(count);
             if (read.complete()) {
                 liveness.markSharedRecovered(dead, read.endOffsets()).get(left(started), TimeUnit.MILLISECONDS);
+                if (deadInstance != null) {
+                    recoveryClaims.finish(dead, deadInstance).get(left(started), TimeUnit.MILLISECONDS);
+                }
             }
             LOG.info("cluster: dead node {}: {} shared-group messages given to other members ({} from its stored"
                     + " sessions)", dead, count, stored.size());

@@ -78,4 +78,43 @@ class RecoveryClaimsTest {
         // A new instance of the dead node is a new recovery.
         assertThat(four.claim("n1-0", "instance-again").get(10, TimeUnit.SECONDS)).isTrue();
     }
+
+    @Test
+    void aRecoveryWhoseWinnerDiedUnfinishedIsClaimedAgainInANewRoundThatOneSurvivorWins() throws Exception {
+        KafkaTestClients.createTopic(bootstrap, config.nodesTopic(), 2);
+        RecoveryClaims two = survivor("n2");
+        RecoveryClaims three = survivor("n3");
+        assertThat(two.claim("n1", "n1-instance").get(10, TimeUnit.SECONDS)).isTrue();
+        // n2 dies before finishing: n3 (and only n3's view matters to it) finds the instance orphaned.
+        RecoveryClaims.Orphan orphan = awaitOrphan(three, "n2", "n2-instance");
+        assertThat(orphan).isEqualTo(new RecoveryClaims.Orphan("n1", "n1-instance", "n1-instance/n2-instance"));
+        assertThat(three.claim("n1", "n1-instance").get(10, TimeUnit.SECONDS)).as("the first round stays n2's")
+                .isFalse();
+
+        RecoveryClaims four = survivor("n4");
+        CompletableFuture<Boolean> byThree = three.claim(orphan.deadNode(), orphan.nextRound());
+        CompletableFuture<Boolean> byFour = four.claim(orphan.deadNode(), orphan.nextRound());
+        assertThat(byThree.get(10, TimeUnit.SECONDS) ^ byFour.get(10, TimeUnit.SECONDS)).isTrue();
+        RecoveryClaims winner = byThree.join() ? three : four;
+        String winnerInstance = byThree.join() ? "n3-instance" : "n4-instance";
+        assertThat(three.orphanedBy(byThree.join() ? "n3" : "n4", winnerInstance)).hasSize(1);
+
+        winner.finish("n1", "n1-instance").get(10, TimeUnit.SECONDS);
+        RecoveryClaims five = survivor("n5");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(three.orphanedBy("n2", "n2-instance")).as("finished: nothing left to claim").isEmpty();
+            assertThat(five.orphanedBy("n2", "n2-instance")).isEmpty();
+        });
+    }
+
+    private static RecoveryClaims.Orphan awaitOrphan(RecoveryClaims claims, String winnerNode, String winnerInstance) {
+        List<RecoveryClaims.Orphan> orphans = new ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            orphans.clear();
+            orphans.addAll(claims.orphanedBy(winnerNode, winnerInstance));
+            return !orphans.isEmpty();
+        });
+        assertThat(orphans).hasSize(1);
+        return orphans.get(0);
+    }
 }
