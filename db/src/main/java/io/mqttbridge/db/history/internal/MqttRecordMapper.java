@@ -29,6 +29,7 @@ final class MqttRecordMapper {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] EMPTY = new byte[0];
     private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
 
     /** Why a record is not a message row. */
     static final class NotAMessage extends Exception {
@@ -91,7 +92,7 @@ final class MqttRecordMapper {
                 nullableText(username),
                 nullableText(node),
                 qos,
-                retainValue != null && (Arrays.equals(retainValue, TRUE) || Boolean.parseBoolean(text(retainValue))),
+                retain(retainValue),
                 record.value() == null ? EMPTY : record.value(),
                 nullableText(contentType),
                 userProperties == null ? null : json(userProperties),
@@ -114,6 +115,14 @@ final class MqttRecordMapper {
             default:
                 throw new NotAMessage("invalid " + QOS + " header '" + text + "'");
         }
+    }
+
+    /** "true" in any case, as Boolean.parseBoolean; the mirror's own "true" and "false" without decoding. */
+    private static boolean retain(byte[] value) {
+        if (value == null || Arrays.equals(value, FALSE)) {
+            return false;
+        }
+        return Arrays.equals(value, TRUE) || Boolean.parseBoolean(text(value));
     }
 
     private static String nullableText(byte[] value) {
