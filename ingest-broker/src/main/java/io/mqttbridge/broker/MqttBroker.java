@@ -2,18 +2,17 @@ package io.mqttbridge.broker;
 
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.config.BrokerConfig;
-import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
 import io.mqttbridge.broker.handler.disconnect.DisconnectHandler;
 import io.mqttbridge.broker.handler.publish.BackPressure;
 import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
+import io.mqttbridge.broker.internal.BrokerListeners;
 import io.mqttbridge.broker.internal.SafeSessionListener;
+import io.mqttbridge.broker.internal.SessionAdministration;
+import io.mqttbridge.broker.internal.StoredSessionRestore;
 import io.mqttbridge.broker.limits.Limits;
-import io.mqttbridge.broker.listener.ListenerConfig;
-import io.mqttbridge.broker.listener.internal.ListenerTransport;
-import io.mqttbridge.broker.listener.internal.ReloadingSslContext;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
 import io.mqttbridge.broker.pipeline.MqttChannelInitializer;
@@ -33,38 +32,26 @@ import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.cluster.BrokerClusterMember;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.ConnectionInfo;
-import io.mqttbridge.broker.spi.DeviceIdentity;
-import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MessagePublisher;
-import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
-import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.topic.TopicTree;
 import io.mqttbridge.broker.will.WillPublisher;
-import io.netty.channel.Channel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -98,11 +85,8 @@ public final class MqttBroker implements MessagePublisher {
     private final PendingDeliveries pendingPublishes = new PendingDeliveries();
     private volatile boolean running;
     private MqttServerBootstrap server;
-    private final List<MqttChannelInitializer> initializers = new CopyOnWriteArrayList<>();
-    private final List<ReloadingSslContext> sslContexts = new CopyOnWriteArrayList<>();
-    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
-    private volatile int port = -1;
-    private ScheduledExecutorService tlsReloader;
+    private final BrokerListeners listeners;
+    private final SessionAdministration administration;
     private volatile EnhancedAuthenticator enhancedAuthenticator = EnhancedAuthenticator.NONE;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
@@ -135,6 +119,8 @@ public final class MqttBroker implements MessagePublisher {
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
         sessions.onSharedOrphans(router::redistribute);
+        this.listeners = new BrokerListeners(this.config, metrics, limits);
+        this.administration = new SessionAdministration(sessions, this.listener);
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -169,27 +155,15 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes, this::disconnect));
+            fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes,
+                    administration::disconnect));
         } catch (RuntimeException e) {
             server.shutdown();
             server = null;
             throw e;
         }
         try {
-            // No fixed timeout: the time grows with the number of stored sessions (the store reads
-            // them in pages); a store that cannot reach its database fails on its own.
-            long startedAt = System.nanoTime();
-            // In a cluster, a session this node held before a crash may have moved on since (its
-            // client reconnected on another node, which holds it now): that node keeps it.
-            Collection<SessionSnapshot> stored = sessionStore.loadAll().get().stream()
-                    .filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
-            long loadedAt = System.nanoTime();
-            sessions.restore(stored, server.workerGroup()::next).get();
-            if (!stored.isEmpty()) {
-                LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", stored.size(),
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt),
-                        TimeUnit.NANOSECONDS.toMillis(loadedAt - startedAt));
-            }
+            StoredSessionRestore.restore(sessionStore, fabric, sessions, server.workerGroup()::next);
         } catch (Exception e) {
             fabric.stop();
             server.shutdown();
@@ -209,52 +183,16 @@ public final class MqttBroker implements MessagePublisher {
                 enhancedAuth);
         running = true;
         try {
-            List<ListenerConfig> listeners = config.effectiveListeners();
-            for (int i = 0; i < listeners.size(); i++) {
-                bindListener(listeners.get(i), "listeners[" + i + "]", handlers);
-            }
+            listeners.bindAll(server, handlers);
         } catch (RuntimeException e) {
             running = false;
-            stopTlsReload();
+            listeners.stopTlsReload();
             server.closeListener();
             fabric.stop();
             server.shutdown();
             server = null;
-            initializers.clear();
-            ports.clear();
+            listeners.forgetAll();
             throw e;
-        }
-    }
-
-    private void bindListener(ListenerConfig listenerConfig, String key, MqttChannelInitializer.Handlers handlers) {
-        ReloadingSslContext ssl = null;
-        if (listenerConfig.getTransport().isSecure()) {
-            ssl = new ReloadingSslContext(listenerConfig.getTls(), key + ".tls");
-            sslContexts.add(ssl);
-            if (tlsReloader == null) {
-                tlsReloader = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("mqtt-tls-reload", true));
-            }
-            ssl.watch(tlsReloader);
-        }
-        MqttChannelInitializer initializer = new MqttChannelInitializer(listenerConfig.getName(), config, metrics, handlers,
-                new ListenerTransport(listenerConfig, ssl, config.getMaxPacketSize(), config.getConnectTimeoutSeconds()),
-                limits, listenerConfig.getMaxConnections());
-        int bound = server.bind(listenerConfig.getHost(), listenerConfig.getPort(), initializer).getPort();
-        initializers.add(initializer);
-        ports.put(listenerConfig.getName(), bound);
-        if (port < 0) {
-            port = bound;
-        }
-        LOG.info("MQTT broker listener '{}' ({}) on {}:{}", listenerConfig.getName(), listenerConfig.getTransport(),
-                listenerConfig.getHost(), bound);
-    }
-
-    private void stopTlsReload() {
-        sslContexts.forEach(ReloadingSslContext::stopWatching);
-        sslContexts.clear();
-        if (tlsReloader != null) {
-            tlsReloader.shutdownNow();
-            tlsReloader = null;
         }
     }
 
@@ -264,32 +202,22 @@ public final class MqttBroker implements MessagePublisher {
      * @return how many listeners loaded a new TLS context
      */
     public int reloadTlsIfChanged() {
-        int reloaded = 0;
-        for (ReloadingSslContext ssl : sslContexts) {
-            if (ssl.reloadIfChanged()) {
-                reloaded++;
-            }
-        }
-        return reloaded;
+        return listeners.reloadTlsIfChanged();
     }
 
     /** The bound port of the listener named {@code listenerName}. @throws IllegalArgumentException if there is none */
     public int port(String listenerName) {
-        Integer bound = ports.get(listenerName);
-        if (bound == null) {
-            throw new IllegalArgumentException("no bound listener named '" + listenerName + "' (bound: " + ports.keySet() + ")");
-        }
-        return bound;
+        return listeners.port(listenerName);
     }
 
     /** Bound port by listener name; empty before {@link #start()}. */
     public Map<String, Integer> ports() {
-        return Map.copyOf(ports);
+        return listeners.ports();
     }
 
     /** The bound port of the first listener (useful with configured port 0); -1 before {@link #start()}. */
     public int port() {
-        return port;
+        return listeners.firstPort();
     }
 
     public boolean isRunning() {
@@ -306,21 +234,10 @@ public final class MqttBroker implements MessagePublisher {
         }
         running = false;
         server.closeListener();
-        stopTlsReload();
-        List<CompletableFuture<Void>> closing = new ArrayList<>();
-        List<Channel> channels = new ArrayList<>();
-        initializers.forEach(initializer -> channels.addAll(initializer.channels()));
-        for (Channel channel : channels) {
-            ClientConnection connection = ClientConnection.of(channel);
-            if (connection != null) {
-                connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
-            }
-            CompletableFuture<Void> closed = new CompletableFuture<>();
-            channel.closeFuture().addListener(f -> closed.complete(null));
-            closing.add(closed);
-        }
+        listeners.stopTlsReload();
+        CompletableFuture<Void> closed = listeners.disconnectAll();
         try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+            closed.get(5, TimeUnit.SECONDS);
             sessions.saveAll().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("MQTT broker did not stop cleanly: {}", e.toString());
@@ -328,7 +245,7 @@ public final class MqttBroker implements MessagePublisher {
         fabric.stop();
         server.shutdown();
         server = null;
-        initializers.clear();
+        listeners.forgetChannels();
         pendingPublishes.failAll();
         LOG.info("MQTT broker stopped");
     }
@@ -359,28 +276,17 @@ public final class MqttBroker implements MessagePublisher {
 
     /** The connections currently attached to a session, sorted by client id. */
     public List<ConnectionInfo> connectedClients() {
-        List<ConnectionInfo> result = new ArrayList<>();
-        for (Session session : sessions.all()) {
-            ClientConnection connection = session.connection();
-            if (connection != null && connection.info() != null) {
-                result.add(connection.info());
-            }
-        }
-        result.sort(Comparator.comparing(ConnectionInfo::clientId));
-        return result;
+        return administration.connectedClients();
     }
 
     /** The connection of {@code clientId}, if that client is connected now. */
     public Optional<ConnectionInfo> connection(String clientId) {
-        Session session = sessions.get(clientId);
-        ClientConnection connection = session == null ? null : session.connection();
-        return Optional.ofNullable(connection == null ? null : connection.info());
+        return administration.connection(clientId);
     }
 
     /** What waits for {@code clientId} in its session (connected or not); empty if there is no session. */
     public Optional<DeliveryState> deliveryState(String clientId) {
-        Session session = sessions.get(clientId);
-        return Optional.ofNullable(session == null ? null : session.deliveryState());
+        return administration.deliveryState(clientId);
     }
 
     /** The subscriptions of the session of {@code clientId} (connected or not); empty if there is none. */
@@ -405,13 +311,7 @@ public final class MqttBroker implements MessagePublisher {
      * @return whether the client was connected
      */
     public boolean disconnect(String clientId) {
-        Session session = sessions.get(clientId);
-        ClientConnection connection = session == null ? null : session.connection();
-        if (connection == null) {
-            return false;
-        }
-        connection.disconnect(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
-        return true;
+        return administration.disconnect(clientId);
     }
 
     /**
@@ -426,38 +326,7 @@ public final class MqttBroker implements MessagePublisher {
      * @return completes with the number of subscriptions removed
      */
     public CompletableFuture<Integer> reauthorize(String deviceId, Authorizer authorizer) {
-        List<CompletableFuture<Integer>> done = new ArrayList<>();
-        for (Session session : sessions.all()) {
-            if (!deviceId.equals(session.owner())) {
-                continue;
-            }
-            ClientConnection connection = session.connection();
-            ConnectionInfo info = connection == null ? null : connection.info();
-            DeviceIdentity identity = info != null ? info.identity()
-                    : new DeviceIdentity(deviceId, deviceId, session.clientId(), List.of());
-            CompletableFuture<Integer> removed = new CompletableFuture<>();
-            done.add(removed);
-            authorizer.permissionsFor(identity).whenComplete((permissions, error) -> {
-                if (error != null) {
-                    LOG.warn("could not authorize device {} again; its sessions keep their permissions", deviceId, error);
-                    removed.complete(0);
-                    return;
-                }
-                session.execute(() -> {
-                    ClientConnection current = session.connection();
-                    if (current != null) {
-                        current.setPermissions(permissions);
-                    }
-                    List<String> filters = session.applyPermissions(permissions);
-                    if (!filters.isEmpty() && current != null && current.info() != null) {
-                        listener.onUnsubscribed(current.info(), filters);
-                    }
-                    removed.complete(filters.size());
-                });
-            });
-        }
-        return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> done.stream().mapToInt(CompletableFuture::join).sum());
+        return administration.reauthorize(deviceId, authorizer);
     }
 
     /**
@@ -468,36 +337,17 @@ public final class MqttBroker implements MessagePublisher {
      * @return how many sessions and connections were ended
      */
     public int endSessionsOf(String deviceId) {
-        int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
-        for (Session session : sessions.all()) {
-            if (deviceId.equals(session.owner())) {
-                session.endFromOutside(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
-                count++;
-            }
-        }
-        return count;
+        return administration.endSessionsOf(deviceId);
     }
 
     /** The identities ({@code DeviceIdentity.deviceId}) owning sessions on this node, connected or not. */
     public Set<String> sessionOwners() {
-        Set<String> owners = new HashSet<>();
-        for (Session session : sessions.all()) {
-            if (session.owner() != null) {
-                owners.add(session.owner());
-            }
-        }
-        return owners;
+        return administration.sessionOwners();
     }
 
     /** Disconnects every connected client matching {@code condition} (0x98). @return how many */
     public int disconnectIf(Predicate<ConnectionInfo> condition) {
-        int count = 0;
-        for (ConnectionInfo info : connectedClients()) {
-            if (condition.test(info) && disconnect(info.clientId())) {
-                count++;
-            }
-        }
-        return count;
+        return administration.disconnectIf(condition);
     }
 
     /** The number of sessions, connected or not. */

@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.connection;
 
-import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Flow;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Log;
 import io.mqttbridge.broker.connection.InboundQosFlows.Routed;
 import io.mqttbridge.broker.spi.PublishedMessage;
@@ -17,7 +16,7 @@ import java.util.function.Function;
  * A message the sink refused is never routed: its outcome fails, and a retransmission goes to the
  * sink again.
  *
- * <p>Threading: confined to the connection's event loop, like the {@link InboundQosFlows} that
+ * <p>Threading: confined to the connection's event loop, like the {@link InboundQos2Flows} that
  * creates it on the connection's first QoS 2 PUBLISH; sink futures may complete on any thread, and
  * the routing they allow runs back on the event loop.
  */

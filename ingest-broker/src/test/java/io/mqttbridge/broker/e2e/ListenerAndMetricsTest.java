@@ -121,17 +121,7 @@ class ListenerAndMetricsTest {
 
     @Test
     void forbiddenSubscriptionGets0x80InMqtt311AndDisconnectIfUsesAdministrativeAction() throws Exception {
-        TopicPermissions noSecrets = new TopicPermissions() {
-            @Override
-            public boolean mayPublish(String topicName) {
-                return true;
-            }
-
-            @Override
-            public boolean maySubscribe(String topicFilter) {
-                return !topicFilter.startsWith("secret");
-            }
-        };
+        TopicPermissions noSecrets = TestPermissions.subscribeExcept("secret");
         List<DisconnectInfo> disconnects = new CopyOnWriteArrayList<>();
         SessionListener listener = new SessionListener() {
             @Override

@@ -1,0 +1,94 @@
+package io.mqttbridge.db.store.internal;
+
+import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Applies the session store's coalesced writes (the latest of each {@link SessionWrite} key, in the
+ * order of those writes) in one transaction: runs of consecutive writes of one kind become one JDBC
+ * batch each, so a burst of appends or acknowledgements costs one round trip, and the order between
+ * kinds (a message appended after its session's snapshot) is kept.
+ *
+ * <p>Threading: called only on the store's writer thread ({@link CoalescingWriter}); blocks on the
+ * database. A failure rolls the whole batch back and the writer retries it.
+ */
+public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<SessionWrite, Object> {
+
+    /** The row change a write stands for, decided by its key and value. */
+    enum Kind { SAVE, REMOVE, APPEND, ACKNOWLEDGE, SENDING_QOS2, RECEIVED_QOS2, RELEASED_QOS2 }
+
+    private final Jdbi jdbi;
+    private final String nodeId;
+
+    /** @param nodeId the node that owns the sessions it saves */
+    public SessionWriteBatch(Jdbi jdbi, String nodeId) {
+        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+    }
+
+    @Override
+    public void apply(Map<SessionWrite, Object> latest) {
+        jdbi.useTransaction(h -> {
+            Kind runKind = null;
+            List<Map.Entry<SessionWrite, Object>> run = new ArrayList<>();
+            for (Map.Entry<SessionWrite, Object> write : latest.entrySet()) {
+                Kind kind = kindOf(write.getKey(), write.getValue());
+                if (kind != runKind && !run.isEmpty()) {
+                    applyRun(h, runKind, run);
+                    run.clear();
+                }
+                runKind = kind;
+                run.add(write);
+            }
+            if (!run.isEmpty()) {
+                applyRun(h, runKind, run);
+            }
+        });
+    }
+
+    static Kind kindOf(SessionWrite key, Object value) {
+        if (key instanceof SessionWrite.State) {
+            return value == null ? Kind.REMOVE : Kind.SAVE;
+        }
+        if (key instanceof SessionWrite.InboundQos2) {
+            return value == null ? Kind.RELEASED_QOS2
+                    : value instanceof SessionWrite.Sending ? Kind.SENDING_QOS2 : Kind.RECEIVED_QOS2;
+        }
+        return value == null ? Kind.ACKNOWLEDGE : Kind.APPEND;
+    }
+
+    private void applyRun(Handle h, Kind kind, List<Map.Entry<SessionWrite, Object>> run) {
+        switch (kind) {
+            case SAVE -> {
+                List<SessionSnapshot> snapshots = run.stream().map(e -> (SessionSnapshot) e.getValue()).toList();
+                SessionStateRows.upsert(h, nodeId, snapshots);
+                SessionMessageRows.replace(h, snapshots);
+            }
+            case REMOVE -> {
+                List<String> ids = run.stream().map(e -> e.getKey().clientId()).toList();
+                SessionStateRows.delete(h, ids);
+                SessionMessageRows.deleteAll(h, ids);
+                InboundQos2Rows.deleteAll(h, ids);
+            }
+            case SENDING_QOS2 -> InboundQos2Rows.sending(h, run.stream()
+                    .map(e -> Map.entry((SessionWrite.InboundQos2) e.getKey(), (SessionWrite.Sending) e.getValue()))
+                    .toList());
+            case RECEIVED_QOS2 -> InboundQos2Rows.received(h, keys(run, SessionWrite.InboundQos2.class));
+            case RELEASED_QOS2 -> InboundQos2Rows.released(h, keys(run, SessionWrite.InboundQos2.class));
+            case APPEND -> SessionMessageRows.upsert(h, run.stream()
+                    .map(e -> Map.entry(e.getKey().clientId(), (PendingMessage) e.getValue()))
+                    .toList());
+            case ACKNOWLEDGE -> SessionMessageRows.acknowledge(h, keys(run, SessionWrite.Message.class));
+        }
+    }
+
+    private static <K extends SessionWrite> List<K> keys(List<Map.Entry<SessionWrite, Object>> run, Class<K> type) {
+        return run.stream().map(e -> type.cast(e.getKey())).toList();
+    }
+}

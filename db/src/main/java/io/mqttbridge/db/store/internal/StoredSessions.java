@@ -1,0 +1,95 @@
+package io.mqttbridge.db.store.internal;
+
+import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionStore.ClientMessage;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The session store's reads: whole sessions (state, queued messages, inbound QoS 2 packet ids) read
+ * from the three tables, a page at a time for start-up, and the transactions that move a session
+ * between nodes (a take-over, and the shared-group messages of a node that is gone). Each read's
+ * messages and packet ids come in one query per table for the whole list of sessions.
+ *
+ * <p>Threading: called on the store's reader thread, after every write submitted before it; blocks
+ * on the database.
+ */
+public final class StoredSessions {
+
+    private final Jdbi jdbi;
+    private final String nodeId;
+
+    /** @param nodeId this node: the owner whose sessions {@link #pageOwned} reads, and that {@link #loadToHold} sets */
+    public StoredSessions(Jdbi jdbi, String nodeId) {
+        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+    }
+
+    /**
+     * This node's sessions with a client id after {@code after} ({@code null}: from the first), at
+     * most {@code limit}, in client id order.
+     */
+    public List<SessionSnapshot> pageOwned(String after, int limit) {
+        return jdbi.withHandle(h -> complete(h, SessionStateRows.pageOwnedBy(h, nodeId, after, limit)));
+    }
+
+    /** The session of {@code clientId}, if stored. */
+    public Optional<SessionSnapshot> load(String clientId) {
+        return jdbi.withHandle(h -> complete(h, SessionStateRows.of(h, clientId))).stream().findFirst();
+    }
+
+    /**
+     * {@link #load} that makes this node the owner in the same transaction: the state row's lock
+     * orders it with a {@link #takeSharedMessages} of the previous owner.
+     */
+    public Optional<SessionSnapshot> loadToHold(String clientId) {
+        return jdbi.inTransaction(h -> {
+            SessionStateRows.hold(h, nodeId, clientId);
+            return complete(h, SessionStateRows.of(h, clientId));
+        }).stream().findFirst();
+    }
+
+    /**
+     * Deletes and returns, in one transaction, the shared-group messages (not past PUBREC) of the
+     * sessions {@code node} owns; their state rows are locked first, so a {@link #loadToHold} of one
+     * of them by another node commits before (then the session is not {@code node}'s any more) or
+     * reads after (then without these messages).
+     */
+    public List<ClientMessage> takeSharedMessages(String node, Collection<String> sharedGroups) {
+        return jdbi.inTransaction(h -> {
+            List<String> owned = SessionStateRows.lockOwnedBy(h, node);
+            if (owned.isEmpty()) {
+                return List.<ClientMessage>of();
+            }
+            return SessionMessageRows.takeShared(h, owned, sharedGroups);
+        });
+    }
+
+    /** The states with their messages and inbound QoS 2 packet ids, read in one query per table. */
+    private static List<SessionSnapshot> complete(Handle h, List<SessionSnapshot> states) {
+        if (states.isEmpty()) {
+            return states;
+        }
+        List<String> ids = states.stream().map(SessionSnapshot::clientId).toList();
+        Map<String, List<PendingMessage>> messagesByClient = SessionMessageRows.byClient(h, ids);
+        InboundQos2Rows.ByClient inbound = InboundQos2Rows.byClient(h, ids);
+        List<SessionSnapshot> complete = new ArrayList<>(states.size());
+        for (SessionSnapshot state : states) {
+            List<PendingMessage> messages = messagesByClient.get(state.clientId());
+            SessionSnapshot withMessages = messages == null ? state : state.withPending(messages);
+            List<Integer> received = inbound.received().get(state.clientId());
+            List<InDoubtQos2> inDoubt = inbound.inDoubt().get(state.clientId());
+            complete.add(withMessages.withInboundQos2(received == null ? List.of() : received)
+                    .withInboundQos2InDoubt(inDoubt == null ? List.of() : inDoubt));
+        }
+        return complete;
+    }
+}

@@ -1,0 +1,87 @@
+package io.mqttbridge.broker.e2e;
+
+import io.mqttbridge.broker.SubscriptionInfo;
+import io.mqttbridge.broker.spi.AuthenticationResult;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.DeviceIdentity;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.spi.TopicPermissions;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The broker's live-state and administration methods (behind the REST API) on real connections:
+ * which clients and owners it lists, ending a device's sessions, authorizing a device again.
+ */
+class SessionAdministrationTest {
+
+    /* The device is the client id's prefix: "d1-a" and "d1-b" belong to device d1. */
+    private static final Authenticator BY_PREFIX = request -> CompletableFuture.completedFuture(
+            AuthenticationResult.success(new DeviceIdentity(request.clientId().substring(0, 2), null,
+                    request.clientId(), null)));
+
+    @Test
+    void endingADevicesSessionsDisconnectsItsClientsAndLeavesTheOthers() throws Exception {
+        try (TestBroker broker = new TestBroker(c -> { }, BY_PREFIX, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE);
+             RawMqttClient a = connected(broker, "d1-a");
+             RawMqttClient b = connected(broker, "d1-b");
+             RawMqttClient other = connected(broker, "d2-a")) {
+            await().until(() -> broker.broker.connectedClients().size() == 3);
+            assertThat(broker.broker.sessionOwners()).containsExactlyInAnyOrder("d1", "d2");
+            assertThat(broker.broker.connection("d1-a")).map(ConnectionInfo::clientId).contains("d1-a");
+
+            assertThat(broker.broker.endSessionsOf("d1")).isGreaterThanOrEqualTo(2);
+
+            a.readUntilClosed();
+            b.readUntilClosed();
+            await().untilAsserted(() -> assertThat(broker.broker.connectedClients())
+                    .extracting(ConnectionInfo::clientId).containsExactly("d2-a"));
+            assertThat(broker.broker.connection("d1-a")).isEmpty();
+            assertThat(broker.broker.disconnect("d1-a")).isFalse();
+            assertThat(broker.broker.disconnectIf(info -> info.clientId().startsWith("d2"))).isEqualTo(1);
+            other.readUntilClosed();
+        }
+    }
+
+    @Test
+    void authorizingADeviceAgainRemovesTheSubscriptionsItMayNoLongerHave() throws Exception {
+        try (TestBroker broker = new TestBroker(c -> { }, BY_PREFIX, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE);
+             RawMqttClient client = connected(broker, "d1-a")) {
+            client.send(RawMqttClient.subscribe(1, "open/x", 1, false));
+            assertThat(client.read().type()).isEqualTo(9);
+            client.send(RawMqttClient.subscribe(2, "secret/x", 1, false));
+            assertThat(client.read().type()).isEqualTo(9);
+            assertThat(broker.broker.subscriptionsOf("d1-a")).extracting(SubscriptionInfo::topicFilter)
+                    .containsExactly("open/x", "secret/x");
+
+            TopicPermissions noSecrets = TestPermissions.subscribeExcept("secret/");
+            int removed = broker.broker.reauthorize("d1", identity -> CompletableFuture.completedFuture(noSecrets))
+                    .get(10, TimeUnit.SECONDS);
+
+            assertThat(removed).isEqualTo(1);
+            assertThat(broker.broker.subscriptionsOf("d1-a")).extracting(SubscriptionInfo::topicFilter)
+                    .containsExactly("open/x");
+            assertThat(broker.broker.reauthorize("nobody", identity -> CompletableFuture.completedFuture(noSecrets))
+                    .get(10, TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    private static RawMqttClient connected(TestBroker broker, String clientId) throws Exception {
+        RawMqttClient client = new RawMqttClient(broker.port());
+        client.send(RawMqttClient.connect(4, clientId, true, 60));
+        assertThat(client.read().type()).isEqualTo(2);
+        return client;
+    }
+}

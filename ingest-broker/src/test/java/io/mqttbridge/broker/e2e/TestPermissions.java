@@ -1,0 +1,25 @@
+package io.mqttbridge.broker.e2e;
+
+import io.mqttbridge.broker.spi.TopicPermissions;
+
+/** Topic permissions the end-to-end tests grant. */
+final class TestPermissions {
+
+    private TestPermissions() {
+    }
+
+    /** Publishing anywhere; subscribing to any filter but those starting with {@code deniedPrefix}. */
+    static TopicPermissions subscribeExcept(String deniedPrefix) {
+        return new TopicPermissions() {
+            @Override
+            public boolean mayPublish(String topicName) {
+                return true;
+            }
+
+            @Override
+            public boolean maySubscribe(String topicFilter) {
+                return !topicFilter.startsWith(deniedPrefix);
+            }
+        };
+    }
+}
