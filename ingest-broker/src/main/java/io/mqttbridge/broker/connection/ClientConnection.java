@@ -323,6 +323,17 @@ public final class ClientConnection {
         if (!channel.isActive()) {
             return;
         }
+        if ((reasonString == null || !isMqtt5() || !problemInformationRequested) && (reasonCode == 0 || !isMqtt5())) {
+            // The common reply (every PUBACK of a mirrored QoS 1 message) written as its four bytes: fixed
+            // header, remaining length 2, packet id; exactly what the codec writes for it (3.1.1, and 5.0 with
+            // reason code 0x00 and no properties, which MQTT 5 lets the sender leave out), without a message,
+            // two headers and the codec's work per reply.
+            channel.write(channel.alloc().ioBuffer(4)
+                    .writeByte((type.value() << 4) | (qos.value() << 1))
+                    .writeByte(2)
+                    .writeShort(packetId), channel.voidPromise());
+            return;
+        }
         MqttProperties properties = MqttProperties.NO_PROPERTIES;
         if (reasonString != null && isMqtt5() && problemInformationRequested) {
             properties = new MqttProperties();

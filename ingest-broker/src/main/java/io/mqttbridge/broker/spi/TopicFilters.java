@@ -61,25 +61,48 @@ public final class TopicFilters {
         return null;
     }
 
-    /** Whether {@code filter} matches {@code topicName}. Both must be valid. */
+    /**
+     * Whether {@code filter} matches {@code topicName}. Both must be valid. Walks both strings level by
+     * level without splitting them: it runs for every PUBLISH (permission checks) and allocates nothing.
+     */
     public static boolean matches(String filter, String topicName) {
-        String[] f = levels(filter);
-        String[] t = levels(topicName);
-        if (isWildcard(f[0]) && topicName.startsWith("$")) {
+        int filterLength = filter.length();
+        int topicLength = topicName.length();
+        // In a valid filter a level holding a wildcard is that one character.
+        char first = filterLength == 0 ? 0 : filter.charAt(0);
+        if ((first == '#' || first == '+') && (filterLength == 1 || filter.charAt(1) == SEPARATOR)
+                && topicName.startsWith("$")) {
             return false;
         }
-        for (int i = 0; i < f.length; i++) {
-            if (f[i].equals(MULTI_LEVEL_WILDCARD)) {
+        int f = 0;
+        int t = 0; // past topicLength: the topic has no more levels
+        while (true) {
+            int filterEnd = filter.indexOf(SEPARATOR, f);
+            if (filterEnd < 0) {
+                filterEnd = filterLength;
+            }
+            int levelLength = filterEnd - f;
+            if (levelLength == 1 && filter.charAt(f) == '#') {
                 return true;
             }
-            if (i >= t.length) {
+            if (t > topicLength) {
                 return false;
             }
-            if (!f[i].equals(SINGLE_LEVEL_WILDCARD) && !f[i].equals(t[i])) {
+            int topicEnd = topicName.indexOf(SEPARATOR, t);
+            if (topicEnd < 0) {
+                topicEnd = topicLength;
+            }
+            boolean singleLevelWildcard = levelLength == 1 && filter.charAt(f) == '+';
+            if (!singleLevelWildcard && (levelLength != topicEnd - t
+                    || !filter.regionMatches(f, topicName, t, levelLength))) {
                 return false;
             }
+            if (filterEnd == filterLength) {
+                return topicEnd == topicLength;
+            }
+            f = filterEnd + 1;
+            t = topicEnd + 1;
         }
-        return f.length == t.length;
     }
 
     /** Whether every topic that {@code inner} can match is also matched by {@code outer}. */

@@ -112,6 +112,66 @@ class TopicFiltersTest {
         assertThat(TopicFilters.overlaps(b, a)).as("symmetric").isEqualTo(expected);
     }
 
+    /**
+     * The level-walking matcher against the definition it replaced (split both at '/' and compare level
+     * by level) on every pair of filters and topics built from a small alphabet, empty levels and '$'
+     * topics included.
+     */
+    @Test
+    void matchesAgreesWithTheLevelByLevelDefinitionOnEveryShortFilterAndTopic() {
+        String[] levels = {"", "a", "b", "ab", "$x"};
+        String[] filterLevels = {"", "a", "b", "ab", "$x", "+", "#"};
+        java.util.List<String> topics = new java.util.ArrayList<>();
+        java.util.List<String> filters = new java.util.ArrayList<>();
+        for (int depth = 1; depth <= 3; depth++) {
+            combine(levels, depth, null, topics);
+            combine(filterLevels, depth, null, filters);
+        }
+        topics.removeIf(t -> TopicFilters.validateTopicName(t) != null);
+        filters.removeIf(f -> TopicFilters.validateFilter(f) != null);
+        int compared = 0;
+        for (String filter : filters) {
+            for (String topic : topics) {
+                assertThat(TopicFilters.matches(filter, topic)).as("'%s' matches '%s'", filter, topic)
+                        .isEqualTo(matchesBySplitting(filter, topic));
+                compared++;
+            }
+        }
+        assertThat(compared).isGreaterThan(10_000);
+    }
+
+    /** Every join of {@code depth} parts with '/'. */
+    private static void combine(String[] parts, int depth, String prefix, java.util.List<String> out) {
+        for (String part : parts) {
+            String joined = prefix == null ? part : prefix + "/" + part;
+            if (depth == 1) {
+                out.add(joined);
+            } else {
+                combine(parts, depth - 1, joined, out);
+            }
+        }
+    }
+
+    private static boolean matchesBySplitting(String filter, String topicName) {
+        String[] f = filter.split("/", -1);
+        String[] t = topicName.split("/", -1);
+        if ((f[0].equals("#") || f[0].equals("+")) && topicName.startsWith("$")) {
+            return false;
+        }
+        for (int i = 0; i < f.length; i++) {
+            if (f[i].equals("#")) {
+                return true;
+            }
+            if (i >= t.length) {
+                return false;
+            }
+            if (!f[i].equals("+") && !f[i].equals(t[i])) {
+                return false;
+            }
+        }
+        return f.length == t.length;
+    }
+
     @Test
     void wildcardFiltersAreRecognised() {
         assertThat(TopicFilters.isWildcardFilter("a/+")).isTrue();

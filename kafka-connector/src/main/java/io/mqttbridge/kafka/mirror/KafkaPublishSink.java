@@ -179,8 +179,7 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
             return CompletableFuture.failedFuture(new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED,
                     route + " already writes to its maxTopics Kafka topics; not creating '" + kafkaTopic + "'", null));
         }
-        ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, route.key(message, levels),
-                route.keyIsClientId(), message);
+        ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, records.key(route, message, levels), message);
         int size = MirrorRecordFactory.estimateSize(record);
         if (!outstanding.tryAcquire(size)) {
             metrics.rejectedOverLimit();
@@ -208,7 +207,7 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         if (kafkaTopic == null) {
             return CompletableFuture.completedFuture(false);
         }
-        return lookup.find(records.create(kafkaTopic, route.key(message, levels), route.keyIsClientId(), message));
+        return lookup.find(records.create(kafkaTopic, records.key(route, message, levels), message));
     }
 
     private void completed(PendingSend send, Exception failure) {

@@ -146,6 +146,28 @@ class KafkaPublishSinkTest {
         assertThat(record.headers().lastHeader("mqtt.protocol_version").value()).isEqualTo("4".getBytes(UTF_8));
     }
 
+    /** The sink caches a publisher's encoded client id and user name: a changed user name must not be missed. */
+    @Test
+    void aUsernameChangedByReAuthenticationReachesTheNextRecordsHeaderAndKey() throws Exception {
+        String topic = KafkaTestClients.uniqueTopic("reauth");
+        sink(new MirrorRule("#", topic).setKeyStrategy(KeyStrategy.USERNAME));
+        String clientId = "device-9"; // one connection's id: the same String for every message
+
+        for (String username : new String[] {"alice", "alice", "bob", null, "alice"}) {
+            sink.accept(new PublishedMessage("a/b", new byte[] {1}, 1, false, clientId, username, MqttVersion.MQTT_5,
+                    Instant.now(), null)).get(30, TimeUnit.SECONDS);
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> records = KafkaTestClients.readAll(bootstrap, topic, 5, WAIT);
+        assertThat(records).extracting(r -> r.headers().lastHeader("mqtt.username") == null ? null
+                : new String(r.headers().lastHeader("mqtt.username").value(), UTF_8))
+                .containsExactly("alice", "alice", "bob", null, "alice");
+        assertThat(records).extracting(r -> r.key() == null ? null : new String(r.key(), UTF_8))
+                .containsExactly("alice", "alice", "bob", null, "alice");
+        assertThat(records).extracting(r -> new String(r.headers().lastHeader("mqtt.client_id").value(), UTF_8))
+                .containsOnly("device-9");
+    }
+
     @Test
     void firstMatchingRuleWinsAndTemplateAndKeyUseTopicLevels() throws Exception {
         String prefix = KafkaTestClients.uniqueTopic("tpl");

@@ -120,11 +120,28 @@ public final class HistoryBatchWriter {
      */
     private int dropExpired(List<ConsumerRecord<byte[], byte[]>> messages) {
         Map<Long, Boolean> acceptedDays = new HashMap<>();
-        int before = messages.size();
-        messages.removeIf(record -> record.timestamp() >= 0 && !acceptedDays.computeIfAbsent(
-                Math.floorDiv(record.timestamp(), 86_400_000L),
-                day -> partitions.ensurePartitionFor(Instant.ofEpochMilli(record.timestamp()))));
-        return before - messages.size();
+        // A batch's records are nearly always of one day: the map (a boxed key per look-up) only on a new day.
+        long lastDay = Long.MIN_VALUE;
+        boolean lastAccepted = true;
+        int kept = 0;
+        for (int i = 0; i < messages.size(); i++) {
+            ConsumerRecord<byte[], byte[]> record = messages.get(i);
+            if (record.timestamp() >= 0) {
+                long day = Math.floorDiv(record.timestamp(), 86_400_000L);
+                if (day != lastDay) {
+                    lastAccepted = acceptedDays.computeIfAbsent(day,
+                            d -> partitions.ensurePartitionFor(Instant.ofEpochMilli(record.timestamp())));
+                    lastDay = day;
+                }
+                if (!lastAccepted) {
+                    continue;
+                }
+            }
+            messages.set(kept++, record);
+        }
+        int dropped = messages.size() - kept;
+        messages.subList(kept, messages.size()).clear();
+        return dropped;
     }
 
     private static void writeSessionEvents(Handle h, List<SessionEvent> events) {

@@ -55,6 +55,11 @@ public final class HistoryConsumerLoop {
 
     // Owned by the loop's thread.
     private List<ConsumerRecord<byte[], byte[]>> pending;
+    /*
+     * Per partition of what is pending: its record count and the offset after its last record, kept as
+     * records arrive (one entry per partition and poll) instead of being derived from every record.
+     */
+    private final Map<TopicPartition, PendingPartition> pendingPartitions = new HashMap<>();
     private long backoffMillis;
 
     /**
@@ -120,7 +125,7 @@ public final class HistoryConsumerLoop {
                     if (pending == null) {
                         pending = new ArrayList<>(records.count());
                     }
-                    records.forEach(pending::add);
+                    hold(records);
                 }
                 if (pending != null) {
                     // Before the write too: what is held counts as not stored while the write takes.
@@ -166,8 +171,9 @@ public final class HistoryConsumerLoop {
             backoffMillis = Math.min(backoffMillis * 2, config.getMaxBackoffMillis());
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> offsets = nextOffsets(pending);
+        Map<TopicPartition, OffsetAndMetadata> offsets = nextOffsets();
         pending = null;
+        pendingPartitions.clear();
         backoffMillis = config.getInitialBackoffMillis();
         metrics.written(result);
         if (paused) {
@@ -184,18 +190,31 @@ public final class HistoryConsumerLoop {
         }
     }
 
-    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
-                    (a, b) -> a.offset() >= b.offset() ? a : b);
+    /** Adds a poll's records to what is pending, partition by partition (the order the records come in). */
+    private void hold(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> part = records.records(partition);
+            pending.addAll(part);
+            PendingPartition held = pendingPartitions.computeIfAbsent(partition, p -> new PendingPartition());
+            held.count += part.size();
+            held.nextOffset = Math.max(held.nextOffset, part.get(part.size() - 1).offset() + 1);
         }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> nextOffsets() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        pendingPartitions.forEach((partition, held) -> offsets.put(partition, new OffsetAndMetadata(held.nextOffset)));
         return offsets;
+    }
+
+    /** Records held in one partition and the offset after the last of them. */
+    private static final class PendingPartition {
+        long count;
+        long nextOffset;
     }
 
     /** Tells the lag tracker how far each owned partition is stored and where its end is known to be. */
     private void reportLag() {
-        Map<TopicPartition, Long> held = pendingCounts();
         for (TopicPartition tp : consumer.assignment()) {
             long position;
             try {
@@ -203,24 +222,13 @@ public final class HistoryConsumerLoop {
             } catch (TimeoutException e) {
                 continue; // not known yet (no committed offset fetched); the next round reports it
             }
-            lag.storedUpTo(tp, position - held.getOrDefault(tp, 0L));
+            PendingPartition held = pendingPartitions.get(tp);
+            lag.storedUpTo(tp, position - (held == null ? 0 : held.count));
             OptionalLong current = consumer.currentLag(tp);
             if (current.isPresent()) {
                 lag.endAtLeast(tp, position + current.getAsLong());
             }
         }
-    }
-
-    /** Records held and not yet written, per partition (one pass: a batch holds up to batchSize). */
-    private Map<TopicPartition, Long> pendingCounts() {
-        if (pending == null) {
-            return Map.of();
-        }
-        Map<TopicPartition, Long> counts = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : pending) {
-            counts.merge(new TopicPartition(r.topic(), r.partition()), 1L, Long::sum);
-        }
-        return counts;
     }
 
     /** Keeps the held batch and the lag gauges consistent with the partitions this consumer owns. */
@@ -247,6 +255,7 @@ public final class HistoryConsumerLoop {
         private void forget(Collection<TopicPartition> partitions) {
             Set<TopicPartition> gone = new HashSet<>(partitions);
             gone.forEach(lag::revoked);
+            pendingPartitions.keySet().removeAll(gone);
             if (pending != null) {
                 // Not written, not committed: the next owner reads them again from the committed offset.
                 pending.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));

@@ -1,9 +1,5 @@
 package io.mqttbridge.db.history.internal;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -32,31 +28,29 @@ final class MessageCopyEncoder {
 
     /** The whole COPY stream for the rows: header, one tuple per row, trailer. */
     static byte[] encode(List<MessageRow> rows) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(rows.size() * 256 + 32);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeHeader(out);
-            for (MessageRow row : rows) {
-                writeRow(out, row);
-            }
-            writeTrailer(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        CopyBuffer out = new CopyBuffer(rows.size() * 256 + 32);
+        writeHeader(out);
+        for (MessageRow row : rows) {
+            writeRow(out, row);
         }
-        return bytes.toByteArray();
+        writeTrailer(out);
+        return out.toByteArray();
     }
 
     /** The stream's header: signature, flags, header extension. */
-    static void writeHeader(DataOutputStream out) throws IOException {
+    static void writeHeader(CopyBuffer out) {
         out.write(SIGNATURE);
         out.writeInt(0); // flags: no OIDs
         out.writeInt(0); // header extension length
     }
 
     /** One tuple. */
-    static void writeRow(DataOutputStream out, MessageRow row) throws IOException {
+    static void writeRow(CopyBuffer out, MessageRow row) {
         out.writeShort(FIELDS);
         writeTimestamp(out, row.receivedAt());
-        writeText(out, row.topic());
+        byte[] topic = row.topic().getBytes(StandardCharsets.UTF_8);
+        out.writeInt(topic.length);
+        out.write(topic);
         writeText(out, row.clientId());
         writeText(out, row.username());
         writeText(out, row.nodeId());
@@ -73,11 +67,11 @@ final class MessageCopyEncoder {
         out.writeInt(row.kafkaPartition());
         out.writeInt(8);
         out.writeLong(row.kafkaOffset());
-        writeTextArray(out, TopicTokens.of(row.topic()));
+        writeTopicTokens(out, topic);
     }
 
     /** The stream's end. */
-    static void writeTrailer(DataOutputStream out) throws IOException {
+    static void writeTrailer(CopyBuffer out) {
         out.writeShort(-1);
     }
 
@@ -85,12 +79,12 @@ final class MessageCopyEncoder {
         return (instant.getEpochSecond() - POSTGRES_EPOCH_SECONDS) * 1_000_000L + instant.getNano() / 1_000;
     }
 
-    private static void writeTimestamp(DataOutputStream out, Instant instant) throws IOException {
+    private static void writeTimestamp(CopyBuffer out, Instant instant) {
         out.writeInt(8);
         out.writeLong(postgresMicros(instant));
     }
 
-    private static void writeJsonb(DataOutputStream out, String json) throws IOException {
+    private static void writeJsonb(CopyBuffer out, String json) {
         if (json == null) {
             out.writeInt(-1);
             return;
@@ -101,33 +95,62 @@ final class MessageCopyEncoder {
         out.write(utf8);
     }
 
-    /** A one-dimensional {@code text[]} without nulls: header, then each element as length and UTF-8. */
-    private static void writeTextArray(DataOutputStream out, List<String> elements) throws IOException {
-        byte[][] utf8 = new byte[elements.size()][];
-        int length = 20;
-        for (int i = 0; i < utf8.length; i++) {
-            utf8[i] = elements.get(i).getBytes(StandardCharsets.UTF_8);
-            length += 4 + utf8[i].length;
+    /**
+     * The topic's {@link TopicTokens} as a one-dimensional {@code text[]}, written straight from the
+     * topic's UTF-8 bytes (level number, ':', the level's bytes) instead of building a String per
+     * level and encoding it: '/' (0x2F) never occurs inside a multi-byte UTF-8 sequence, so the bytes
+     * between two slashes are exactly the level's encoding.
+     */
+    static void writeTopicTokens(CopyBuffer out, byte[] topic) {
+        int levels = 1;
+        for (byte b : topic) {
+            if (b == '/') {
+                levels++;
+            }
+        }
+        // Per element: length word, level number, ':'; the level bytes add up to the topic minus its slashes.
+        int length = 20 + topic.length - (levels - 1);
+        for (int level = 0; level < levels; level++) {
+            length += 4 + levelPrefix(level).length;
         }
         out.writeInt(length);
         out.writeInt(1); // dimensions
         out.writeInt(0); // no nulls
         out.writeInt(TEXT_OID);
-        out.writeInt(utf8.length);
+        out.writeInt(levels);
         out.writeInt(1); // lower bound
-        for (byte[] element : utf8) {
-            out.writeInt(element.length);
-            out.write(element);
+        int start = 0;
+        for (int level = 0; level < levels; level++) {
+            int end = start;
+            while (end < topic.length && topic[end] != '/') {
+                end++;
+            }
+            byte[] prefix = levelPrefix(level);
+            out.writeInt(prefix.length + end - start);
+            out.write(prefix);
+            out.write(topic, start, end - start);
+            start = end + 1;
         }
     }
 
-    private static void writeText(DataOutputStream out, String text) throws IOException {
+    private static final byte[][] LEVEL_PREFIXES = new byte[64][];
+
+    static {
+        for (int level = 0; level < LEVEL_PREFIXES.length; level++) {
+            LEVEL_PREFIXES[level] = (level + ":").getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** "n:" in ASCII. */
+    private static byte[] levelPrefix(int level) {
+        return level < LEVEL_PREFIXES.length ? LEVEL_PREFIXES[level] : (level + ":").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void writeText(CopyBuffer out, String text) {
         if (text == null) {
             out.writeInt(-1);
             return;
         }
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
+        out.writeText(text);
     }
 }

@@ -1,7 +1,5 @@
 package io.mqttbridge.db.history.internal;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
@@ -19,8 +17,7 @@ final class MessageCopyStream extends InputStream {
     static final int CHUNK_BYTES = 64 * 1024;
 
     private final Iterator<MessageRow> rows;
-    private final Chunk chunk = new Chunk();
-    private final DataOutputStream out = new DataOutputStream(chunk);
+    private final CopyBuffer chunk = new CopyBuffer(CHUNK_BYTES + 4096);
     private boolean started;
     private boolean finished;
     private int position;
@@ -44,41 +41,29 @@ final class MessageCopyStream extends InputStream {
             return -1;
         }
         int n = Math.min(length, chunk.size() - position);
-        System.arraycopy(chunk.bytes(), position, target, offset, n);
+        System.arraycopy(chunk.array(), position, target, offset, n);
         position += n;
         return n;
     }
 
     /** Encodes the next chunk of rows; false at the end of the stream. */
-    private boolean fill() throws IOException {
+    private boolean fill() {
         if (finished) {
             return false;
         }
         chunk.reset();
         position = 0;
         if (!started) {
-            MessageCopyEncoder.writeHeader(out);
+            MessageCopyEncoder.writeHeader(chunk);
             started = true;
         }
         while (chunk.size() < CHUNK_BYTES && rows.hasNext()) {
-            MessageCopyEncoder.writeRow(out, rows.next());
+            MessageCopyEncoder.writeRow(chunk, rows.next());
         }
         if (!rows.hasNext()) {
-            MessageCopyEncoder.writeTrailer(out);
+            MessageCopyEncoder.writeTrailer(chunk);
             finished = true;
         }
-        out.flush();
         return true;
-    }
-
-    /** A byte buffer whose array can be read without copying it. */
-    private static final class Chunk extends ByteArrayOutputStream {
-        Chunk() {
-            super(CHUNK_BYTES + 4096);
-        }
-
-        byte[] bytes() {
-            return buf;
-        }
     }
 }

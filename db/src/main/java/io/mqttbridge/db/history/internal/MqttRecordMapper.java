@@ -6,6 +6,7 @@ import io.mqttbridge.broker.spi.TopicFilters;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -27,6 +28,8 @@ final class MqttRecordMapper {
     static final String USER_PROPERTY_PREFIX = "mqtt.user.";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] EMPTY = new byte[0];
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
 
     /** Why a record is not a message row. */
     static final class NotAMessage extends Exception {
@@ -39,7 +42,37 @@ final class MqttRecordMapper {
     }
 
     static MessageRow map(ConsumerRecord<byte[], byte[]> record) throws NotAMessage {
-        String topic = header(record, TOPIC);
+        // One pass over the headers (the last of a repeated key wins, as with lastHeader) instead of a
+        // backwards search per field: every record has about seven.
+        byte[] topicValue = null;
+        byte[] qosValue = null;
+        byte[] retainValue = null;
+        byte[] clientId = null;
+        byte[] username = null;
+        byte[] node = null;
+        byte[] contentType = null;
+        List<List<String>> userProperties = null;
+        for (Header h : record.headers()) {
+            String key = h.key();
+            switch (key) {
+                case TOPIC -> topicValue = h.value();
+                case QOS -> qosValue = h.value();
+                case RETAIN -> retainValue = h.value();
+                case CLIENT_ID -> clientId = h.value();
+                case USERNAME -> username = h.value();
+                case NODE -> node = h.value();
+                case CONTENT_TYPE -> contentType = h.value();
+                default -> {
+                    if (key.startsWith(USER_PROPERTY_PREFIX)) {
+                        if (userProperties == null) {
+                            userProperties = new ArrayList<>();
+                        }
+                        userProperties.add(List.of(clean(key.substring(USER_PROPERTY_PREFIX.length())), text(h.value())));
+                    }
+                }
+            }
+        }
+        String topic = nullableText(topicValue);
         if (topic == null) {
             throw new NotAMessage("no " + TOPIC + " header");
         }
@@ -50,24 +83,19 @@ final class MqttRecordMapper {
         if (record.timestamp() < 0) {
             throw new NotAMessage("no timestamp");
         }
-        short qos = parseQos(header(record, QOS));
-        List<List<String>> userProperties = new ArrayList<>();
-        for (Header h : record.headers()) {
-            if (h.key().startsWith(USER_PROPERTY_PREFIX)) {
-                userProperties.add(List.of(clean(h.key().substring(USER_PROPERTY_PREFIX.length())), text(h.value())));
-            }
-        }
+        short qos = qosValue != null && qosValue.length == 1 && qosValue[0] >= '0' && qosValue[0] <= '2'
+                ? (short) (qosValue[0] - '0') : parseQos(nullableText(qosValue)); // the mirror writes one digit
         return new MessageRow(
                 Instant.ofEpochMilli(record.timestamp()),
                 topic,
-                header(record, CLIENT_ID),
-                header(record, USERNAME),
-                header(record, NODE),
+                nullableText(clientId),
+                nullableText(username),
+                nullableText(node),
                 qos,
-                Boolean.parseBoolean(header(record, RETAIN)),
+                retain(retainValue),
                 record.value() == null ? EMPTY : record.value(),
-                header(record, CONTENT_TYPE),
-                userProperties.isEmpty() ? null : json(userProperties),
+                nullableText(contentType),
+                userProperties == null ? null : json(userProperties),
                 record.topic(),
                 record.partition(),
                 record.offset());
@@ -89,9 +117,16 @@ final class MqttRecordMapper {
         }
     }
 
-    private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
-        Header h = record.headers().lastHeader(key);
-        return h == null || h.value() == null ? null : text(h.value());
+    /** "true" in any case, as Boolean.parseBoolean; the mirror's own "true" and "false" without decoding. */
+    private static boolean retain(byte[] value) {
+        if (value == null || Arrays.equals(value, FALSE)) {
+            return false;
+        }
+        return Arrays.equals(value, TRUE) || Boolean.parseBoolean(text(value));
+    }
+
+    private static String nullableText(byte[] value) {
+        return value == null ? null : text(value);
     }
 
     private static String text(byte[] bytes) {

@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * The positional level tokens of a topic, exactly as the SQL function {@code topic_level_tokens}
  * (migration V21) makes them: {@code "site/7/temp"} -> {@code ["0:site", "1:7", "2:temp"]}, empty
- * levels kept ({@code "a//b"} -> {@code ["0:a", "1:", "2:b"]}). The writer computes them so that
- * PostgreSQL does not run the SQL function once per row (the column's trigger only fills rows that
- * come without them).
+ * levels kept ({@code "a//b"} -> {@code ["0:a", "1:", "2:b"]}). The writer supplies them so that
+ * PostgreSQL does not run the SQL function once per row; its {@code COPY} writes them straight from the
+ * topic's bytes ({@link MessageCopyEncoder#writeTopicTokens}), which must equal this String form.
  */
 final class TopicTokens {
 

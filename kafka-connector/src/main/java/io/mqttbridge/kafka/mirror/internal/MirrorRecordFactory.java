@@ -18,51 +18,58 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  */
 public final class MirrorRecordFactory {
 
-    private static final byte[][] QOS_VALUES = {utf8("0"), utf8("1"), utf8("2")};
-    private static final byte[] TRUE = utf8("true");
-    private static final byte[] FALSE = utf8("false");
-    private static final byte[][] PROTOCOL_LEVELS = {utf8("3"), utf8("4"), utf8("5")};
+    /*
+     * Headers whose key and value never vary are shared by every record: Kafka only reads a RecordHeader
+     * made from a String key and a byte array (no lazy decoding writes to it), so one instance can sit in
+     * any number of records on any number of threads.
+     */
+    private static final Header[] QOS_HEADERS = {
+        constant(MirrorHeaders.QOS, "0"), constant(MirrorHeaders.QOS, "1"), constant(MirrorHeaders.QOS, "2")};
+    private static final Header RETAIN_TRUE = constant(MirrorHeaders.RETAIN, "true");
+    private static final Header RETAIN_FALSE = constant(MirrorHeaders.RETAIN, "false");
+    private static final Header[] PROTOCOL_HEADERS = {constant(MirrorHeaders.PROTOCOL_VERSION, "3"),
+        constant(MirrorHeaders.PROTOCOL_VERSION, "4"), constant(MirrorHeaders.PROTOCOL_VERSION, "5")};
 
-    private final byte[] node;
+    private final Header node;
+    private final PublisherHeaders publishers = new PublisherHeaders();
 
     public MirrorRecordFactory(String nodeId) {
-        this.node = nodeId.getBytes(UTF_8);
-    }
-
-    public ProducerRecord<byte[], byte[]> create(String kafkaTopic, byte[] key, PublishedMessage message) {
-        return create(kafkaTopic, key, false, message);
+        this.node = new RecordHeader(MirrorHeaders.NODE, nodeId.getBytes(UTF_8));
     }
 
     /**
-     * @param keyIsClientId whether {@code key} holds the UTF-8 client id, which the client id header
-     *     then shares instead of encoding it again (neither is ever modified)
+     * The record key of {@code route} for {@code message}: for the client id and user name strategies
+     * the publisher's cached UTF-8 bytes (shared between records, never modified), else
+     * {@link MirrorRoute#key}.
      */
-    public ProducerRecord<byte[], byte[]> create(String kafkaTopic, byte[] key, boolean keyIsClientId,
-            PublishedMessage message) {
+    public byte[] key(MirrorRoute route, PublishedMessage message, String[] levels) {
+        return switch (route.keyStrategy()) {
+            case CLIENT_ID -> publishers.of(message.clientId(), message.username()).clientIdUtf8();
+            case USERNAME -> publishers.of(message.clientId(), message.username()).usernameUtf8();
+            default -> route.key(message, levels);
+        };
+    }
+
+    public ProducerRecord<byte[], byte[]> create(String kafkaTopic, byte[] key, PublishedMessage message) {
         return new ProducerRecord<>(kafkaTopic, null, message.receivedAt().toEpochMilli(), key, message.payload(),
-                headers(message, keyIsClientId && key != null ? key : null));
+                headers(message));
     }
 
     List<Header> headers(PublishedMessage message) {
-        return headers(message, null);
-    }
-
-    private List<Header> headers(PublishedMessage message, byte[] clientIdUtf8) {
         MessageProperties properties = message.properties();
         List<Header> headers = new ArrayList<>(8 + properties.userProperties().size());
         add(headers, MirrorHeaders.TOPIC, message.topic());
-        // Shared constant values (Kafka only reads header values) instead of a new String and array per message.
-        headers.add(new RecordHeader(MirrorHeaders.QOS, QOS_VALUES[message.qos()]));
-        headers.add(new RecordHeader(MirrorHeaders.RETAIN, message.retain() ? TRUE : FALSE));
-        if (clientIdUtf8 != null) {
-            headers.add(new RecordHeader(MirrorHeaders.CLIENT_ID, clientIdUtf8));
-        } else {
-            add(headers, MirrorHeaders.CLIENT_ID, message.clientId());
+        headers.add(QOS_HEADERS[message.qos()]);
+        headers.add(message.retain() ? RETAIN_TRUE : RETAIN_FALSE);
+        PublisherHeaders.Entry publisher = publishers.of(message.clientId(), message.username());
+        if (publisher.clientIdHeader() != null) {
+            headers.add(publisher.clientIdHeader());
         }
-        add(headers, MirrorHeaders.USERNAME, message.username());
+        if (publisher.usernameHeader() != null) {
+            headers.add(publisher.usernameHeader());
+        }
         if (message.protocolVersion() != null) {
-            headers.add(new RecordHeader(MirrorHeaders.PROTOCOL_VERSION,
-                    protocolLevel(message.protocolVersion().protocolLevel())));
+            headers.add(protocolHeader(message.protocolVersion().protocolLevel()));
         }
         add(headers, MirrorHeaders.CONTENT_TYPE, properties.contentType());
         if (properties.payloadFormatIndicator() != null) {
@@ -78,7 +85,7 @@ public final class MirrorRecordFactory {
         for (UserProperty property : properties.userProperties()) {
             add(headers, MirrorHeaders.USER_PROPERTY_PREFIX + property.name(), property.value());
         }
-        headers.add(new RecordHeader(MirrorHeaders.NODE, node));
+        headers.add(node);
         return headers;
     }
 
@@ -94,12 +101,13 @@ public final class MirrorRecordFactory {
         return size;
     }
 
-    private static byte[] protocolLevel(int level) {
-        return level >= 3 && level <= 5 ? PROTOCOL_LEVELS[level - 3] : utf8(Integer.toString(level));
+    private static Header protocolHeader(int level) {
+        return level >= 3 && level <= 5 ? PROTOCOL_HEADERS[level - 3]
+                : constant(MirrorHeaders.PROTOCOL_VERSION, Integer.toString(level));
     }
 
-    private static byte[] utf8(String text) {
-        return text.getBytes(UTF_8);
+    private static Header constant(String key, String value) {
+        return new RecordHeader(key, value.getBytes(UTF_8));
     }
 
     private static void add(List<Header> headers, String name, String value) {

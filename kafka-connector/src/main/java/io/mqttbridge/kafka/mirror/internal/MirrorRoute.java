@@ -39,6 +39,10 @@ public final class MirrorRoute {
         this.fixedKafkaTopic = kafkaTopic.highestLevel() == 0 ? kafkaTopic.render(new String[0]) : null;
     }
 
+    public KeyStrategy keyStrategy() {
+        return keyStrategy;
+    }
+
     /** Whether {@link #key} is the UTF-8 client id. */
     public boolean keyIsClientId() {
         return keyStrategy == KeyStrategy.CLIENT_ID;

@@ -6,7 +6,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,9 +87,10 @@ public final class SendThread implements AutoCloseable {
     }
 
     private void send(PendingSend send) {
-        Callback callback = (metadata, failure) -> onCompleted.completed(send, failure);
+        // The producer hands the callback to its I/O thread through its own synchronisation (the batch's lock).
+        send.handler(onCompleted);
         try {
-            producer.send(send.record(), callback);
+            producer.send(send.record(), send);
             onSent.accept(send);
         } catch (RuntimeException e) {
             // Metadata not available within max.block.ms, a record too large, a closed producer...
