@@ -170,12 +170,19 @@ public final class SessionManager {
      * Takes out of the stored sessions of {@code node} (a dead node of the cluster) the messages
      * they got through shared subscriptions and had not delivered for sure, so that other members
      * of their groups can have them (see {@link SessionStore#takeSharedMessages}): those of
-     * {@code sharedGroups}. Any thread.
+     * {@code sharedGroups}, kept by the store for {@code round} until {@link #forgetRecovered}, with
+     * those earlier rounds left. Any thread.
      */
-    public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups) {
-        return store.takeSharedMessages(node, sharedGroups).thenApply(taken -> taken.stream()
+    public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups,
+            String round) {
+        return store.takeSharedMessages(node, sharedGroups, round).thenApply(taken -> taken.stream()
                 .map(stored -> new SharedMessage(stored.message().message(), stored.message().sharedGroup()))
                 .toList());
+    }
+
+    /** {@link SessionStore#forgetRecovered}: what {@link #takeSharedMessagesOf} returned for {@code round} was handed over. */
+    public CompletableFuture<Void> forgetRecovered(String node, String round) {
+        return store.forgetRecovered(node, round);
     }
 
     /** Sessions that moved here from another node a short while ago. */
