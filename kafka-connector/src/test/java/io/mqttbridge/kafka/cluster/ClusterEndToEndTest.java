@@ -442,6 +442,8 @@ class ClusterEndToEndTest {
         assertThat(received).containsExactlyInAnyOrderElementsOf(published);
         assertThat(sessions.get("stranded-member").orElseThrow().pending()).as("the dead member's session keeps none")
                 .isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(sessions.recovering("n1"))
+                .as("forgotten once handed over").isEmpty());
     }
 
     @Test
@@ -473,12 +475,15 @@ class ClusterEndToEndTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> storeOfTwo.stalledTakes() == 1);
         assertThat(sessions.get("taken-member").orElseThrow().pending()).as("taken out of the session").isEmpty();
         assertThat(received).as("nothing handed over yet").hasSize(published.size() - stored);
+        assertThat(sessions.recovering("n1")).as("kept for the round of node 2").hasSize(stored);
         storeOfTwo.freeze();
         two.crash();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(received).hasSize(published.size()));
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 20);
         assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(sessions.recovering("n1"))
+                .as("forgotten by node 3's round once handed over").isEmpty());
     }
 
     private ClusterNode started(ClusterNode node) {

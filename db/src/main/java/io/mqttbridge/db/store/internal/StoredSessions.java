@@ -66,9 +66,11 @@ public final class StoredSessions {
      */
     public List<ClientMessage> takeSharedMessages(String node, Collection<String> sharedGroups, String round) {
         return jdbi.inTransaction(h -> {
-            List<String> owned = SessionStateRows.lockOwnedBy(h, node);
-            if (!owned.isEmpty() && !sharedGroups.isEmpty()) {
-                RecoveryMessageRows.moveShared(h, node, round, owned, sharedGroups);
+            if (!sharedGroups.isEmpty()) {
+                List<String> owned = SessionStateRows.lockOwnedBy(h, node);
+                if (!owned.isEmpty()) {
+                    RecoveryMessageRows.moveShared(h, node, round, owned, sharedGroups);
+                }
             }
             return RecoveryMessageRows.takeAll(h, node, round);
         });
