@@ -19,23 +19,23 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Threading: the held flows are used only in the session's tasks (on its executor). The log is
  * called on the event loop of the connection it was given to; it only reads the session's volatile
- * persistence flag and calls the session manager, which is safe from any thread.
+ * persistence flag and calls the store writer, which is safe from any thread.
  */
 final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
 
     private final Session session;
-    private final SessionManager manager;
+    private final SessionStoreWriter store;
     private Map<Integer, Qos2Flow> held = Map.of();
 
-    HeldInboundQos2(Session session, SessionManager manager) {
+    HeldInboundQos2(Session session, SessionStoreWriter store) {
         this.session = session;
-        this.manager = manager;
+        this.store = store;
     }
 
     @Override
     public CompletableFuture<Void> sending(int packetId, Instant receivedAt) {
         return session.isPersistent()
-                ? manager.sendingQos2(session.clientId(), packetId, receivedAt) : CompletableFuture.completedFuture(null);
+                ? store.sendingQos2(session.clientId(), packetId, receivedAt) : CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -43,7 +43,7 @@ final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
         // A flow that completes after the session ended or moved to another node is not recorded:
         // a stale packet id would make the store swallow a later new PUBLISH with that id.
         return session.isPersistent()
-                ? manager.receivedQos2(session.clientId(), packetId) : CompletableFuture.completedFuture(null);
+                ? store.receivedQos2(session.clientId(), packetId) : CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -53,7 +53,7 @@ final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
 
     @Override
     public void released(int packetId) {
-        manager.releasedQos2(session.clientId(), packetId);
+        store.releasedQos2(session.clientId(), packetId);
     }
 
     /** The flows held for the next connection, which takes them: none are held afterwards. */

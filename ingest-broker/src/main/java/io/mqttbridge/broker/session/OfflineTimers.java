@@ -29,8 +29,8 @@ final class OfflineTimers {
     /** Ends the session after {@code seconds} if it is still offline then (never for "never expires"). */
     void scheduleExpiry(long seconds) {
         if (seconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
-            expiryTimer = mailbox.executor().schedule(() -> session.execute(session::endIfOffline),
-                    seconds, TimeUnit.SECONDS);
+            expiryTimer = mailbox.executor().schedule(
+                    () -> session.execute(() -> SessionTermination.endIfOffline(session)), seconds, TimeUnit.SECONDS);
         }
     }
 

@@ -2,19 +2,13 @@ package io.mqttbridge.broker.session;
 
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.netty.RoutedMessage;
-import io.mqttbridge.broker.spi.ConnectionInfo;
-import io.mqttbridge.broker.spi.DeliveryFilter;
-import io.mqttbridge.broker.spi.DisconnectInfo;
-import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -24,16 +18,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The state of one MQTT session: subscriptions, messages queued for the client and outbound QoS
- * 1/2 messages awaiting acknowledgement, and the connection currently attached (if any).
+ * One MQTT session: its state (subscriptions, the connection attached, if any, whether it outlives
+ * it) and the entry points of its lifecycle. The state is kept in this one object, so that an idle
+ * session costs little memory and a connect allocates nothing more than it needs; the steps of the
+ * lifecycle, which only act on that state, are classes of their own: {@link SessionAttacher}
+ * (a connection attaches, taking over one still attached), {@link SessionDetacher} (it closes),
+ * {@link SessionHandOver} (another node takes the client over), {@link SessionTermination} (the
+ * session ends or expires), with {@link PermissionReview}, {@link SessionDelivery} and
+ * {@link SessionSnapshots}. The messages on their way to the client are kept by {@link
+ * OutboundQosFlows}, its inbound QoS 2 flows between connections by {@link HeldInboundQos2}, its
+ * expiry and delayed will by {@link OfflineTimers}.
  *
  * <p>Threading: a session is an actor. Every mutation runs as a task through {@link #execute}, one
  * at a time and in submission order, on the session's executor, which is the event loop of the
- * attached connection (or of the last one): see {@link SessionMailbox}. The messages on their way
- * to the client are kept by {@link OutboundQosFlows}, its inbound QoS 2 flows between connections
- * by {@link HeldInboundQos2}, its expiry and delayed will by {@link OfflineTimers}. Callers on any
- * thread (other connections' event loops routing a message, the downlink) only enqueue tasks;
- * nothing on the publish path takes a lock.
+ * attached connection (or of the last one): see {@link SessionMailbox}. Callers on any thread (other
+ * connections' event loops routing a message, the downlink) only enqueue tasks; nothing on the
+ * publish path takes a lock. The package-private mutators are for the lifecycle classes and must
+ * run in the session's tasks; the volatile flags may be read from any thread.
  */
 public final class Session {
 
@@ -74,7 +75,7 @@ public final class Session {
         this.clientId = clientId;
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
-        this.inboundQos2 = new HeldInboundQos2(this, manager);
+        this.inboundQos2 = new HeldInboundQos2(this, manager.storeWriter());
         this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
                 manager.config().getMaxQueuedBytesPerSession(), manager.config().getQueueOverflowPolicy());
     }
@@ -95,22 +96,6 @@ public final class Session {
         return persistent;
     }
 
-    private void setPersistent(boolean value) {
-        persistent = value;
-        mayBeStored |= value;
-        outbound.writeThrough(value ? new OutboundQosFlows.MessageLog() {
-            @Override
-            public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
-                return manager.append(clientId, message);
-            }
-
-            @Override
-            public void acknowledge(long sequence) {
-                manager.acknowledge(clientId, sequence);
-            }
-        } : null);
-    }
-
     public String clientId() {
         return clientId;
     }
@@ -125,18 +110,6 @@ public final class Session {
         return owner;
     }
 
-    /** Whether {@code identity} (null = anonymous) may resume or replace this session. */
-    boolean mayBeOpenedBy(String identity) {
-        String current = owner;
-        return current == null || current.equals(identity);
-    }
-
-    void claimBy(String identity) {
-        if (identity != null) {
-            owner = identity;
-        }
-    }
-
     public boolean isOnline() {
         return connection != null;
     }
@@ -147,11 +120,6 @@ public final class Session {
      */
     public boolean forwardsElsewhere() {
         return forwardsElsewhere;
-    }
-
-    /** Whether the session moved to another node; safe from any thread. */
-    boolean hasMovedAway() {
-        return movedAway;
     }
 
     public boolean isEnded() {
@@ -192,65 +160,7 @@ public final class Session {
      * and the messages queued while offline.
      */
     public void attach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
-        execute(() -> {
-            // Take over on the current executor, so the old connection is never written to from the new loop.
-            ClientConnection previous = connection;
-            if (previous != null && previous != newConnection) {
-                // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
-                // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
-                inboundQos2.keep(previous.inbound().qos2FlowsForSession());
-                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                connection = null;
-            }
-            mailbox.moveTo(newConnection.channel().eventLoop());
-            execute(() -> doAttach(newConnection, expirySeconds, onAttached));
-        });
-    }
-
-    private void doAttach(ClientConnection newConnection, long expirySeconds, Consumer<Boolean> onAttached) {
-        if (!newConnection.channel().isActive()) {
-            // Closed while authenticating or waiting for this task: there is nothing to attach.
-            if (connection == null && expirySeconds == 0 && subscriptions.isEmpty()) {
-                end();
-            }
-            return;
-        }
-        boolean stillPresent = true;
-        if (ended) {
-            // The session expired between lookup and attach: continue it as a new, empty session.
-            if (!manager.revive(this)) {
-                newConnection.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                return;
-            }
-            ended = false;
-            stillPresent = false;
-        }
-        cancelTimers();
-        dropPendingWill();
-        sessionExpirySeconds = expirySeconds;
-        disconnectedAt = null;
-        connection = newConnection;
-        newConnection.channel().attr(ATTACHED).set(this);
-        if (newConnection.permissions() != null) {
-            applyPermissions(newConnection.permissions());
-        }
-        newConnection.inbound().resumeQos2Flows(inboundQos2.take());
-        // Before CONNACK: no PUBLISH of this connection is read before its QoS 2 state is written through.
-        newConnection.inbound().writeThrough(expirySeconds != 0 ? inboundQos2 : null);
-        if (expirySeconds != 0) {
-            // Before CONNACK: the stored state says "online here" before the client can act on it.
-            if (!persistent) {
-                setPersistent(true);
-            }
-            manager.save(snapshot());
-        } else if (persistent) {
-            setPersistent(false);
-        }
-        onAttached.accept(stillPresent);
-        if (!newConnection.channel().isActive()) {
-            return;
-        }
-        outbound.resume();
+        SessionAttacher.attach(this, newConnection, expirySeconds, onAttached);
     }
 
     /**
@@ -258,190 +168,18 @@ public final class Session {
      * the session or schedules its expiry. Tells the listener last.
      */
     public void detach(ClientConnection closed, Runnable will, long willDelaySeconds, Runnable afterDetach) {
-        execute(() -> {
-            try {
-                doDetach(closed, will, willDelaySeconds);
-            } finally {
-                afterDetach.run();
-            }
-        });
-    }
-
-    private void doDetach(ClientConnection closed, Runnable will, long willDelaySeconds) {
-        if (connection != closed || ended) {
-            if (!ended) {
-                inboundQos2.carry(closed, connection);
-            }
-            // Taken over by a newer connection to this session, or the session already ended:
-            // the will is only held back while the same session continues [MQTT-3.1.3-9].
-            boolean continuesElsewhere = movedAway && sessionExpirySeconds != 0;
-            if (will != null && ((ended && !continuesElsewhere) || willDelaySeconds == 0)) {
-                will.run();
-            }
-            return;
-        }
-        connection = null;
-        disconnectedAt = Instant.now();
-        sessionExpirySeconds = closed.sessionExpirySeconds();
-        inboundQos2.carry(closed, connection);
-        if (sessionExpirySeconds == 0) {
-            if (will != null) {
-                will.run();
-            }
-            end();
-            return;
-        }
-        if (will != null) {
-            long delay = Math.min(willDelaySeconds, sessionExpirySeconds);
-            if (delay == 0) {
-                will.run();
-            } else {
-                timers().scheduleWill(will, delay);
-            }
-        }
-        outbound.dropQos0Queued();
-        scheduleExpiry(sessionExpirySeconds);
-        mayBeStored = true;
-        manager.save(snapshot());
-    }
-
-    private OfflineTimers timers() {
-        if (timers == null) {
-            timers = new OfflineTimers(this, mailbox);
-        }
-        return timers;
-    }
-
-    private void scheduleExpiry(long seconds) {
-        timers().scheduleExpiry(seconds);
-    }
-
-    /** The expiry timer fired: ends the session unless a connection attached meanwhile; on the executor. */
-    void endIfOffline() {
-        if (connection == null && !ended) {
-            end();
-        }
-    }
-
-    /**
-     * Another node took the client over: disconnects the connection still attached (0x8E), saves
-     * the session for that node and ends it here without removing it from the store. The old
-     * connection's will follows the takeover rules when it closes (published only with no will delay
-     * or when the session does not outlive the connection). Inbound QoS 2 flows reach the other
-     * node through the store (written through before each PUBREC), except those still waiting for
-     * the sink here: their PUBREC is recorded after the other node may have loaded the session.
-     *
-     * @return completes once the store has the snapshot
-     */
-    CompletableFuture<Void> moveAway() {
-        CompletableFuture<Void> saved = new CompletableFuture<>();
-        execute(() -> {
-            if (ended) {
-                saved.complete(null);
-                return;
-            }
-            ClientConnection previous = connection;
-            if (previous != null) {
-                disconnectedAt = Instant.now();
-                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                connection = null;
-            }
-            cancelTimers();
-            dropPendingWill();
-            movedAway = true;
-            SessionSnapshot snapshot = snapshot();
-            ended = true;
-            long window = snapshot.sessionExpirySeconds() == 0 ? 0 : manager.reforwardWindowMillis();
-            // What still reaches the non-shared subscriptions here for a while is sent on to the new
-            // holder (deliver), until every node has learnt where the session is now.
-            forwardsElsewhere = window > 0;
-            for (Subscription subscription : subscriptions.values()) {
-                if (window == 0 || subscription.shareGroup() != null) {
-                    manager.removeFromTree(subscription);
-                }
-            }
-            if (window > 0) {
-                Map<String, Subscription> kept = Map.copyOf(subscriptions);
-                Runnable stopForwarding = () -> execute(() -> {
-                    forwardsElsewhere = false;
-                    for (Subscription subscription : kept.values()) {
-                        if (subscription.shareGroup() == null) {
-                            manager.removeFromTree(subscription);
-                        }
-                    }
-                });
-                try {
-                    mailbox.executor().schedule(stopForwarding, window, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // The broker is stopping: nothing more reaches the session here.
-                    forwardsElsewhere = false;
-                }
-            }
-            subscriptions.clear();
-            // The other node owns the stored session now: nothing more is written through from here.
-            setPersistent(false);
-            outbound.clear();
-            manager.forget(this);
-            if (snapshot.sessionExpirySeconds() == 0) {
-                saved.complete(null);
-            } else {
-                manager.saveNow(snapshot).whenComplete((ignored, error) -> saved.complete(null));
-            }
-        });
-        return saved;
+        SessionDetacher.detach(this, closed, will, willDelaySeconds, afterDetach);
     }
 
     /** Ends the session on its executor: e.g. replaced by a clean start. Kicks a connection still attached. */
     public void endFromOutside(int reasonCode, String reason) {
-        execute(() -> {
-            ClientConnection current = connection;
-            if (current != null) {
-                current.disconnect(reasonCode, reason);
-            }
-            end();
-        });
-    }
-
-    private void end() {
-        if (ended) {
-            return;
-        }
-        ended = true;
-        setPersistent(false);
-        cancelTimers();
-        Runnable will = timers == null ? null : timers.takePendingWill();
-        if (will != null) {
-            will.run();
-        }
-        for (Subscription subscription : subscriptions.values()) {
-            manager.removeFromTree(subscription);
-        }
-        subscriptions.clear();
-        // Out of the tree by now: another member of each group gets what this one had not delivered.
-        List<SharedMessage> orphans = outbound.takeShared();
-        outbound.clear();
-        manager.ended(this, mayBeStored);
-        if (!orphans.isEmpty()) {
-            manager.redistribute(orphans);
-        }
-    }
-
-    private void cancelTimers() {
-        if (timers != null) {
-            timers.cancel();
-        }
-    }
-
-    private void dropPendingWill() {
-        if (timers != null) {
-            timers.takePendingWill();
-        }
+        SessionTermination.endFromOutside(this, reasonCode, reason);
     }
 
     /** Adds or replaces a subscription; must run on the session's executor. @return whether one existed */
     public boolean subscribe(Subscription subscription) {
         Subscription previous = subscriptions.put(subscription.topicFilter(), subscription);
-        manager.addToTree(subscription, previous == null);
+        manager.routes().add(subscription, previous == null);
         return previous != null;
     }
 
@@ -453,24 +191,7 @@ public final class Session {
      * @return the filters (as the client sent them) that were removed
      */
     public List<String> applyPermissions(TopicPermissions permissions) {
-        if (subscriptions.isEmpty()) {
-            // Every connect of a session applies its permissions: most have nothing to decide again.
-            return List.of();
-        }
-        List<String> removed = new ArrayList<>(0);
-        for (Subscription subscription : List.copyOf(subscriptions.values())) {
-            DeliveryFilter now = permissions.subscriptionFilter(subscription.filter());
-            if (now == null) {
-                unsubscribe(subscription.topicFilter());
-                removed.add(subscription.topicFilter());
-            } else if (now != subscription.deliveryFilter()) {
-                subscribe(subscription.withDeliveryFilter(now));
-            }
-        }
-        if (!removed.isEmpty() && sessionExpirySeconds != 0 && !ended) {
-            manager.save(snapshot());
-        }
-        return removed;
+        return PermissionReview.apply(this, permissions);
     }
 
     /** Removes a subscription; must run on the session's executor. @return whether it existed */
@@ -479,12 +200,12 @@ public final class Session {
         if (removed == null) {
             return false;
         }
-        manager.removeFromTree(removed);
+        manager.routes().remove(removed);
         if (removed.shareGroup() != null) {
             // Out of the tree by now: another member of the group gets what was queued for this one.
             List<SharedMessage> orphans = outbound.takeQueuedShared(topicFilter);
             if (!orphans.isEmpty()) {
-                manager.redistribute(orphans);
+                manager.sharedOrphans().redistribute(orphans);
             }
         }
         return true;
@@ -493,8 +214,8 @@ public final class Session {
     /** Saves a snapshot when this session can outlive its connection; must run on the executor. */
     public void saveIfPersistent(long expirySeconds) {
         if (expirySeconds != 0) {
-            mayBeStored = true;
-            manager.save(snapshot());
+            markMayBeStored();
+            manager.storeWriter().save(snapshot());
         }
     }
 
@@ -524,30 +245,7 @@ public final class Session {
      */
     public void deliver(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds, Runnable onHandled,
                         CompletableFuture<Void> stored, String sharedGroup) {
-        execute(() -> {
-            try {
-                CompletableFuture<Void> written = ended
-                        ? (forwardsElsewhere ? manager.reforward(clientId, message.message()) : null)
-                        : outbound.enqueue(message, qos, retain, subscriptionIds, sharedGroup);
-                if (stored != null) {
-                    if (written == null) {
-                        stored.complete(null);
-                    } else {
-                        written.whenComplete((ignored, error) -> {
-                            if (error == null) {
-                                stored.complete(null);
-                            } else {
-                                stored.completeExceptionally(error);
-                            }
-                        });
-                    }
-                }
-            } finally {
-                if (onHandled != null) {
-                    onHandled.run();
-                }
-            }
-        });
+        SessionDelivery.deliver(this, message, qos, retain, subscriptionIds, onHandled, stored, sharedGroup);
     }
 
     /** The outbound QoS 1/2 flows and the queue; use only in tasks run through {@link #execute}. */
@@ -555,31 +253,139 @@ public final class Session {
         return outbound;
     }
 
-    /** Restores state from a snapshot while the session is offline; on the executor. */
-    void restore(SessionSnapshot snapshot) {
-        sessionExpirySeconds = snapshot.sessionExpirySeconds();
-        disconnectedAt = snapshot.disconnectedAt() == null ? Instant.now() : snapshot.disconnectedAt();
-        // Write through from now on; the restored messages are stored already, so restore them after.
-        setPersistent(true);
-        outbound.restore(snapshot.pending());
-        inboundQos2.restore(snapshot.inboundQos2(), snapshot.inboundQos2InDoubt());
-        if (sessionExpirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
-            long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();
-            scheduleExpiry(Math.max(0, sessionExpirySeconds - elapsed));
-        }
-    }
-
     /** The durable state now; on the executor. */
     public SessionSnapshot snapshot() {
-        List<SessionSnapshot.StoredSubscription> subs = new ArrayList<>();
-        for (Subscription subscription : subscriptions.values()) {
-            subs.add(subscription.toStored());
-        }
-        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subs, outbound.toStored(), owner);
+        return SessionSnapshots.take(this);
     }
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */
     public int pendingCount() {
         return outbound.count();
+    }
+
+    // The state the lifecycle classes act on: in the session's tasks only, unless said otherwise.
+
+    /** Starts or stops writing the session's QoS 1/2 messages through to the store. */
+    void setPersistent(boolean value) {
+        persistent = value;
+        mayBeStored |= value;
+        outbound.writeThrough(value ? manager.storeWriter().messageLog(clientId) : null);
+    }
+
+    /** Whether {@code identity} (null = anonymous) may resume or replace this session; any thread. */
+    boolean mayBeOpenedBy(String identity) {
+        String current = owner;
+        return current == null || current.equals(identity);
+    }
+
+    /** In {@link SessionOwners#claim} only (null = anonymous: the owner stays). */
+    void claimBy(String identity) {
+        if (identity != null) {
+            owner = identity;
+        }
+    }
+
+    /** Whether the session moved to another node; any thread. */
+    boolean hasMovedAway() {
+        return movedAway;
+    }
+
+    /** {@code attached} is now the session's connection, and its channel says so. */
+    void attachTo(ClientConnection attached) {
+        connection = attached;
+        attached.channel().attr(ATTACHED).set(this);
+    }
+
+    /** No connection is attached any more (the caller disconnected it, or it closed). */
+    void clearConnection() {
+        connection = null;
+    }
+
+    void markEnded() {
+        ended = true;
+    }
+
+    /** An ended session continues (revived under its client id). */
+    void reopen() {
+        ended = false;
+    }
+
+    /** Another node of the cluster took the client over: the session continues there. */
+    void markMovedAway() {
+        movedAway = true;
+    }
+
+    void setForwardsElsewhere(boolean value) {
+        forwardsElsewhere = value;
+    }
+
+    /** Whether the session has any subscription, without making a view of them; any thread. */
+    boolean hasSubscriptions() {
+        return !subscriptions.isEmpty();
+    }
+
+    /** Forgets every subscription, which the caller has taken out of the topic tree. */
+    void clearSubscriptions() {
+        subscriptions.clear();
+    }
+
+    long sessionExpirySeconds() {
+        return sessionExpirySeconds;
+    }
+
+    void setSessionExpirySeconds(long seconds) {
+        sessionExpirySeconds = seconds;
+    }
+
+    /** When the session went offline, or {@code null} while online. */
+    Instant disconnectedAt() {
+        return disconnectedAt;
+    }
+
+    void setDisconnectedAt(Instant at) {
+        disconnectedAt = at;
+    }
+
+    /** The store may hold this session from now on: its end costs a delete. */
+    void markMayBeStored() {
+        mayBeStored = true;
+    }
+
+    boolean mayBeStored() {
+        return mayBeStored;
+    }
+
+    /** The timers of the session while offline, created when first needed. */
+    OfflineTimers timers() {
+        if (timers == null) {
+            timers = new OfflineTimers(this, mailbox);
+        }
+        return timers;
+    }
+
+    /**
+     * Cancels the expiry and the will delay: the session is online again, moved away or ended.
+     *
+     * @return the will held back by the will delay, which the caller now owns (to publish when the
+     *     session ends, to drop when it continues), or {@code null}
+     */
+    Runnable stopOfflineTimers() {
+        if (timers == null) {
+            return null;
+        }
+        timers.cancel();
+        return timers.takePendingWill();
+    }
+
+    SessionMailbox mailbox() {
+        return mailbox;
+    }
+
+    SessionManager manager() {
+        return manager;
+    }
+
+    HeldInboundQos2 inboundQos2() {
+        return inboundQos2;
     }
 }

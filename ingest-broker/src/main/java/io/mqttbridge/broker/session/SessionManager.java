@@ -9,10 +9,7 @@ import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.topic.TopicTree;
 import io.netty.util.concurrent.EventExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -21,27 +18,34 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * All sessions of the broker by client id, and the topic tree their subscriptions live in.
- * Thread-safe: sessions are created and replaced atomically per client id.
+ * All sessions of this node by client id: opening one for a CONNECT (resumed, or new with clean
+ * start), restoring them from the store at start and saving them at stop, and the registry changes
+ * of a session's lifecycle (ended, moved away, revived). It is the one object the rest of the
+ * broker holds; the parts of the work that are concerns of their own are {@link ClusterTakeover}
+ * (one connection per client id across the cluster), {@link SessionOwners} (which identity each
+ * session belongs to), {@link SessionStoreWriter} (the writes to the store), {@link
+ * SubscriptionRoutes} (the topic tree) and {@link SharedGroupOrphans}.
+ *
+ * <p>Threading: thread-safe; sessions are created and replaced atomically per client id (inside
+ * the map's {@code compute}, where a session's owner is checked and set too). What acts on one
+ * session's state runs in that session's tasks.
  */
 public final class SessionManager {
-
-    private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
 
     /** The result of opening a session for a CONNECT. */
     public record Opened(Session session, boolean sessionPresent) {
     }
 
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
-    // Live sessions per owning identity, for the sessions-per-identity limit.
-    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> owned = new ConcurrentHashMap<>();
-    private final TopicTree<Subscription> tree;
-    private final SessionStore store;
+    private final SessionOwners owners = new SessionOwners();
     private final BrokerMetrics metrics;
     private final BrokerConfig config;
     private final ClusterFabric fabric;
+    private final SessionStoreWriter storeWriter;
+    private final SubscriptionRoutes routes;
     private final ArrivedSessions arrivals = new ArrivedSessions();
-    private volatile java.util.function.Consumer<List<SharedMessage>> sharedOrphans = orphans -> { };
+    private final SharedGroupOrphans sharedOrphans;
+    private final ClusterTakeover takeover;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -49,11 +53,13 @@ public final class SessionManager {
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config,
                           ClusterFabric fabric) {
-        this.tree = tree;
-        this.store = store;
         this.metrics = metrics;
         this.config = config;
         this.fabric = fabric;
+        this.storeWriter = new SessionStoreWriter(store, metrics);
+        this.routes = new SubscriptionRoutes(tree, metrics, fabric);
+        this.sharedOrphans = new SharedGroupOrphans(store);
+        this.takeover = new ClusterTakeover(this, owners, store, fabric, arrivals);
     }
 
     /**
@@ -81,39 +87,7 @@ public final class SessionManager {
      * @return fails with {@link SessionOwnedByAnotherIdentity} when the stored session is another identity's
      */
     public CompletableFuture<Void> prepareOpen(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
-        if (!fabric.isClustered()) {
-            return DONE;
-        }
-        Session local = sessions.get(clientId);
-        String claimedBy = fabric.holderOwner(clientId);
-        if ((local == null || local.isEnded()) && claimedBy != null && !claimedBy.equals(owner)) {
-            // A session (clean or not) that another live node holds for another identity.
-            return CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId));
-        }
-        CompletableFuture<Void> ownerChecked = local != null && !local.isEnded()
-                ? (local.mayBeOpenedBy(owner) ? DONE : CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId)))
-                : store.load(clientId).thenAccept(stored -> {
-                    String storedOwner = stored.map(SessionSnapshot::owner).orElse(null);
-                    if (storedOwner != null && !storedOwner.equals(owner)) {
-                        throw new SessionOwnedByAnotherIdentity(clientId);
-                    }
-                });
-        CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId, owner)).thenCompose(claimed -> {
-            if (sessions.containsKey(clientId)) {
-                return DONE;
-            }
-            if (cleanStart) {
-                // A session another node left in the store must not come back at a later non-clean connect.
-                return store.remove(clientId);
-            }
-            // Owned here from this load on: a survivor recovering the previous holder's shared-group
-            // messages (takeSharedMessagesOf) takes them before this load or not at all.
-            return store.loadToHold(clientId).thenCompose(snapshot -> snapshot.isEmpty()
-                    ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
-                            fabric.recoverFromDeadHolder(clientId)));
-        });
-        prepared.whenComplete((ignored, error) -> fabric.claimSettled(clientId));
-        return prepared;
+        return takeover.prepareOpen(clientId, cleanStart, executor, owner);
     }
 
     /**
@@ -121,33 +95,7 @@ public final class SessionManager {
      * node claimed the client in the meantime (two CONNECTs at once on two nodes: the later claim wins).
      */
     public void confirmHolder(String clientId) {
-        if (fabric.isClustered() && !fabric.isHolder(clientId)) {
-            handOver(clientId);
-        }
-    }
-
-    private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
-        Session session = new Session(snapshot.clientId(), this, executor);
-        claim(session, snapshot.owner());
-        if (sessions.putIfAbsent(snapshot.clientId(), session) != null) {
-            release(session);
-            return DONE;
-        }
-        // Before its subscriptions are in the tree: from then on messages may come directly and
-        // re-forwarded by the node the session left.
-        arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        session.execute(() -> {
-            try {
-                session.restore(snapshot);
-                for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
-                    session.subscribe(Subscriptions.fromStored(session, stored));
-                }
-            } finally {
-                done.complete(null);
-            }
-        });
-        return done;
+        takeover.confirmHolder(clientId);
     }
 
     /**
@@ -155,15 +103,12 @@ public final class SessionManager {
      * their group); set once by the broker, called on the ended session's executor.
      */
     public void onSharedOrphans(java.util.function.Consumer<List<SharedMessage>> handler) {
-        this.sharedOrphans = handler;
+        sharedOrphans.handleWith(handler);
     }
 
-    void redistribute(List<SharedMessage> orphans) {
-        try {
-            sharedOrphans.accept(orphans);
-        } catch (RuntimeException e) {
-            LOG.warn("could not give {} shared-subscription messages to other members", orphans.size(), e);
-        }
+    /** Where the shared-subscription messages a session can no longer deliver go. */
+    SharedGroupOrphans sharedOrphans() {
+        return sharedOrphans;
     }
 
     /**
@@ -175,14 +120,12 @@ public final class SessionManager {
      */
     public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups,
             String round) {
-        return store.takeSharedMessages(node, sharedGroups, round).thenApply(taken -> taken.stream()
-                .map(stored -> new SharedMessage(stored.message().message(), stored.message().sharedGroup()))
-                .toList());
+        return sharedOrphans.takeOfDeadNode(node, sharedGroups, round);
     }
 
     /** {@link SessionStore#forgetRecovered}: what {@link #takeSharedMessagesOf} returned for {@code round} was handed over. */
     public CompletableFuture<Void> forgetRecovered(String node, String round) {
-        return store.forgetRecovered(node, round);
+        return sharedOrphans.forgetRecovered(node, round);
     }
 
     /** Sessions that moved here from another node a short while ago. */
@@ -206,8 +149,7 @@ public final class SessionManager {
      * @return completes once the store has the session (at once when this node has none)
      */
     public CompletableFuture<Void> handOver(String clientId) {
-        Session session = sessions.get(clientId);
-        return session == null ? DONE : session.moveAway();
+        return takeover.handOver(clientId);
     }
 
     /**
@@ -233,12 +175,12 @@ public final class SessionManager {
             }
             if (existing != null && !cleanStart && !existing.isEnded()) {
                 present[0] = true;
-                claim(existing, owner);
+                owners.claim(existing, owner);
                 return existing;
             }
             replaced[0] = existing;
             Session created = new Session(id, this, executor);
-            claim(created, owner);
+            owners.claim(created, owner);
             return created;
         });
         if (refused[0]) {
@@ -250,24 +192,9 @@ public final class SessionManager {
         return new Opened(session, present[0]);
     }
 
-    private void claim(Session session, String owner) {
-        if (owner != null && !owner.equals(session.owner())) {
-            session.claimBy(owner);
-            owned.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-        }
-    }
-
-    private void release(Session session) {
-        String owner = session.owner();
-        if (owner != null) {
-            owned.computeIfPresent(owner, (o, count) -> count.decrementAndGet() <= 0 ? null : count);
-        }
-    }
-
     /** Live sessions that belong to {@code owner}; approximate while connects race. */
     public int countOwnedBy(String owner) {
-        var count = owned.get(owner);
-        return count == null ? 0 : count.get();
+        return owners.countOwnedBy(owner);
     }
 
     /** Whether opening {@code clientId} for {@code owner} would give the owner one more session. */
@@ -275,7 +202,6 @@ public final class SessionManager {
         Session existing = sessions.get(clientId);
         return existing == null || existing.isEnded() || !owner.equals(existing.owner());
     }
-    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     public Session get(String clientId) {
         return sessions.get(clientId);
@@ -298,22 +224,16 @@ public final class SessionManager {
         List<CompletableFuture<Void>> restored = new ArrayList<>();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
-            claim(session, snapshot.owner());
+            owners.claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            restored.add(done);
-            session.execute(() -> {
-                try {
-                    session.restore(snapshot);
-                    for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
-                        session.subscribe(Subscriptions.fromStored(session, stored));
-                    }
-                } finally {
-                    done.complete(null);
-                }
-            });
+            restored.add(SessionSnapshots.restoreInTask(session, snapshot));
         }
         return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new));
+    }
+
+    /** Puts {@code session} under its client id unless one is there already. @return whether it was put */
+    boolean addIfAbsent(Session session) {
+        return sessions.putIfAbsent(session.clientId(), session) == null;
     }
 
     /** Snapshots of every session that outlives its connection, taken on their executors. */
@@ -326,7 +246,7 @@ public final class SessionManager {
                 try {
                     SessionSnapshot snapshot = session.snapshot();
                     if (snapshot.sessionExpirySeconds() != 0 && !session.isEnded()) {
-                        save(snapshot);
+                        storeWriter.save(snapshot);
                     }
                 } finally {
                     done.complete(null);
@@ -338,38 +258,17 @@ public final class SessionManager {
 
     /** Puts an ended session back under its client id, unless a newer session took the id. */
     boolean revive(Session session) {
-        boolean revived = sessions.putIfAbsent(session.clientId(), session) == null;
-        if (revived && session.owner() != null) {
-            owned.computeIfAbsent(session.owner(), o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        boolean revived = addIfAbsent(session);
+        if (revived) {
+            owners.revived(session);
         }
         return revived;
     }
 
-    void addToTree(Subscription subscription, boolean isNew) {
-        boolean replaced = tree.add(subscription.filter(), subscription.shareGroup(), subscription.session(), subscription);
-        if (isNew) {
-            metrics.subscriptions(1);
-        }
-        if (!replaced) {
-            fabric.subscriptionAdded(subscription.topicFilter());
-        }
-    }
-
-    void removeFromTree(Subscription subscription) {
-        if (tree.remove(subscription.filter(), subscription.shareGroup(), subscription.session()) != null) {
-            metrics.subscriptions(-1);
-            fabric.subscriptionRemoved(subscription.topicFilter());
-        }
-    }
-
     /** A session moved to another node: gone from here, kept in the store. */
     void forget(Session session) {
-        release(session);
+        owners.release(session);
         sessions.remove(session.clientId(), session);
-    }
-
-    CompletableFuture<Void> saveNow(SessionSnapshot snapshot) {
-        return store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
     }
 
     /**
@@ -377,50 +276,23 @@ public final class SessionManager {
      *     never was needs no delete (in a cluster the store is shared, so the delete is always made)
      */
     void ended(Session session, boolean mayBeStored) {
-        release(session);
+        owners.release(session);
         if (sessions.remove(session.clientId(), session) && fabric.isClustered()) {
             fabric.sessionEnded(session.clientId());
         }
         if (mayBeStored || fabric.isClustered()) {
-            store.remove(session.clientId()).whenComplete((ignored, error) -> logStoreFailure(error, session.clientId()));
+            storeWriter.remove(session.clientId());
         }
     }
 
-    void save(SessionSnapshot snapshot) {
-        store.save(snapshot).whenComplete((ignored, error) -> logStoreFailure(error, snapshot.clientId()));
+    /** Where the sessions' subscriptions go into and out of the topic tree. */
+    SubscriptionRoutes routes() {
+        return routes;
     }
 
-    CompletableFuture<Void> append(String clientId, SessionSnapshot.PendingMessage message) {
-        CompletableFuture<Void> stored = store.append(clientId, message);
-        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-        return stored;
-    }
-
-    CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
-        CompletableFuture<Void> stored = store.sendingQos2(clientId, packetId, receivedAt);
-        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-        return stored;
-    }
-
-    CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
-        CompletableFuture<Void> stored = store.receivedQos2(clientId, packetId);
-        stored.whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-        return stored;
-    }
-
-    void releasedQos2(String clientId, int packetId) {
-        store.releasedQos2(clientId, packetId).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-    }
-
-    void acknowledge(String clientId, long sequence) {
-        store.acknowledge(clientId, sequence).whenComplete((ignored, error) -> logStoreFailure(error, clientId));
-    }
-
-    private void logStoreFailure(Throwable error, String clientId) {
-        if (error != null) {
-            metrics.storeFailure();
-            LOG.warn("session store failed for client {}", clientId, error);
-        }
+    /** The writes of this node's sessions to the store. */
+    SessionStoreWriter storeWriter() {
+        return storeWriter;
     }
 
     BrokerMetrics metrics() {

@@ -1,0 +1,104 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.session.SessionManager.SessionOwnedByAnotherIdentity;
+import io.mqttbridge.broker.spi.ClusterFabric;
+import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionStore;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One connection per client id across the cluster: before a session is opened for a CONNECT this
+ * node becomes the holder of the client id (the previous holder disconnects the client and saves
+ * its session) and restores the session from the store; when another node claims a client id this
+ * node holds, the session is handed over to it. See "One connection per client id" in
+ * docs/ARCHITECTURE.md.
+ *
+ * <p>On a single node every step completes at once without I/O, so the connect path costs nothing.
+ *
+ * <p>Threading: callable from any thread; the claims and store loads complete on the fabric's and
+ * the store's threads, and a restored session's state is set in its own task on {@code executor}.
+ */
+final class ClusterTakeover {
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final SessionManager sessions;
+    private final SessionOwners owners;
+    private final SessionStore store;
+    private final ClusterFabric fabric;
+    private final ArrivedSessions arrivals;
+
+    ClusterTakeover(SessionManager sessions, SessionOwners owners, SessionStore store, ClusterFabric fabric,
+                    ArrivedSessions arrivals) {
+        this.sessions = sessions;
+        this.owners = owners;
+        this.store = store;
+        this.fabric = fabric;
+        this.arrivals = arrivals;
+    }
+
+    /** See {@link SessionManager#prepareOpen}. */
+    CompletableFuture<Void> prepareOpen(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
+        if (!fabric.isClustered()) {
+            return DONE;
+        }
+        Session local = sessions.get(clientId);
+        String claimedBy = fabric.holderOwner(clientId);
+        if ((local == null || local.isEnded()) && claimedBy != null && !claimedBy.equals(owner)) {
+            // A session (clean or not) that another live node holds for another identity.
+            return CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId));
+        }
+        CompletableFuture<Void> ownerChecked = local != null && !local.isEnded()
+                ? (local.mayBeOpenedBy(owner) ? DONE : CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId)))
+                : store.load(clientId).thenAccept(stored -> {
+                    String storedOwner = stored.map(SessionSnapshot::owner).orElse(null);
+                    if (storedOwner != null && !storedOwner.equals(owner)) {
+                        throw new SessionOwnedByAnotherIdentity(clientId);
+                    }
+                });
+        CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId, owner)).thenCompose(claimed -> {
+            if (sessions.get(clientId) != null) {
+                return DONE;
+            }
+            if (cleanStart) {
+                // A session another node left in the store must not come back at a later non-clean connect.
+                return store.remove(clientId);
+            }
+            // Owned here from this load on: a survivor recovering the previous holder's shared-group
+            // messages (takeSharedMessagesOf) takes them before this load or not at all.
+            return store.loadToHold(clientId).thenCompose(snapshot -> snapshot.isEmpty()
+                    ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
+                            fabric.recoverFromDeadHolder(clientId)));
+        });
+        prepared.whenComplete((ignored, error) -> fabric.claimSettled(clientId));
+        return prepared;
+    }
+
+    /** See {@link SessionManager#confirmHolder}. */
+    void confirmHolder(String clientId) {
+        if (fabric.isClustered() && !fabric.isHolder(clientId)) {
+            handOver(clientId);
+        }
+    }
+
+    /** See {@link SessionManager#handOver}. */
+    CompletableFuture<Void> handOver(String clientId) {
+        Session session = sessions.get(clientId);
+        return session == null ? DONE : SessionHandOver.moveAway(session);
+    }
+
+    private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
+        Session session = new Session(snapshot.clientId(), sessions, executor);
+        owners.claim(session, snapshot.owner());
+        if (!sessions.addIfAbsent(session)) {
+            owners.release(session);
+            return DONE;
+        }
+        // Before its subscriptions are in the tree: from then on messages may come directly and
+        // re-forwarded by the node the session left.
+        arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
+        return SessionSnapshots.restoreInTask(session, snapshot);
+    }
+}

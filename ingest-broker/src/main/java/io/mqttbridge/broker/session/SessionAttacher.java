@@ -1,0 +1,88 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
+
+import java.util.function.Consumer;
+
+/**
+ * Attaches a connection to its session after CONNECT: takes the session over from a connection
+ * still attached on this node (reason 0x8E), moves the session's tasks to the new connection's
+ * event loop, and brings the session online in the order the protocol needs: the pending will and
+ * the expiry cancelled, the subscriptions decided again under the new connection's permissions, the
+ * inbound QoS 2 flows resumed and the stored state written before CONNACK, then what waits for the
+ * client resent and sent.
+ *
+ * <p>Threading: stateless; runs in two tasks of the session, the first on the executor of the
+ * moment (so that the old connection is never written to from the new loop), the second on the new
+ * connection's event loop. Nothing here blocks: store writes are not waited for.
+ */
+final class SessionAttacher {
+
+    private SessionAttacher() {
+    }
+
+    /** See {@link Session#attach}. */
+    static void attach(Session session, ClientConnection newConnection, long expirySeconds,
+                       Consumer<Boolean> onAttached) {
+        session.execute(() -> {
+            ClientConnection previous = session.connection();
+            if (previous != null && previous != newConnection) {
+                // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
+                // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
+                session.inboundQos2().keep(previous.inbound().qos2FlowsForSession());
+                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                session.clearConnection();
+            }
+            session.mailbox().moveTo(newConnection.channel().eventLoop());
+            session.execute(() -> attachOnNewLoop(session, newConnection, expirySeconds, onAttached));
+        });
+    }
+
+    private static void attachOnNewLoop(Session session, ClientConnection newConnection, long expirySeconds,
+                                        Consumer<Boolean> onAttached) {
+        if (!newConnection.channel().isActive()) {
+            // Closed while authenticating or waiting for this task: there is nothing to attach.
+            if (session.connection() == null && expirySeconds == 0 && !session.hasSubscriptions()) {
+                SessionTermination.end(session);
+            }
+            return;
+        }
+        boolean stillPresent = true;
+        if (session.isEnded()) {
+            // The session expired between lookup and attach: continue it as a new, empty session.
+            if (!session.manager().revive(session)) {
+                newConnection.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+                return;
+            }
+            session.reopen();
+            stillPresent = false;
+        }
+        // The session continues (here or on another node): a will held back is never published.
+        session.stopOfflineTimers();
+        session.setSessionExpirySeconds(expirySeconds);
+        session.setDisconnectedAt(null);
+        session.attachTo(newConnection);
+        if (newConnection.permissions() != null) {
+            session.applyPermissions(newConnection.permissions());
+        }
+        newConnection.inbound().resumeQos2Flows(session.inboundQos2().take());
+        // Before CONNACK: no PUBLISH of this connection is read before its QoS 2 state is written through.
+        newConnection.inbound().writeThrough(expirySeconds != 0 ? session.inboundQos2() : null);
+        if (expirySeconds != 0) {
+            // Before CONNACK: the stored state says "online here" before the client can act on it.
+            if (!session.isPersistent()) {
+                session.setPersistent(true);
+            }
+            session.manager().storeWriter().save(session.snapshot());
+        } else if (session.isPersistent()) {
+            session.setPersistent(false);
+        }
+        onAttached.accept(stillPresent);
+        if (!newConnection.channel().isActive()) {
+            return;
+        }
+        session.outbound().resume();
+    }
+}
