@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.handler;
 
 import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.spi.UserProperty;
 import io.netty.handler.codec.mqtt.MqttProperties;
 
@@ -44,6 +45,39 @@ public final class Mqtt5Properties {
             }
         }
         return result;
+    }
+
+    /* The properties a PUBLISH defines (MQTT 5 section 3.3.2.3), as a bit mask over their identifiers. */
+    private static final long PUBLISH_PROPERTIES = (1L << MqttProperties.PAYLOAD_FORMAT_INDICATOR)
+            | (1L << MqttProperties.PUBLICATION_EXPIRY_INTERVAL) | (1L << MqttProperties.CONTENT_TYPE)
+            | (1L << MqttProperties.RESPONSE_TOPIC) | (1L << MqttProperties.CORRELATION_DATA)
+            | (1L << MqttProperties.SUBSCRIPTION_IDENTIFIER) | (1L << MqttProperties.TOPIC_ALIAS)
+            | (1L << MqttProperties.USER_PROPERTY);
+
+    /**
+     * Whether a PUBLISH carries only properties a PUBLISH defines; any other is a malformed packet
+     * (MQTT 5 section 2.2.2.2), which Netty's decoder does not check.
+     */
+    public static boolean definedForPublish(MqttProperties properties) {
+        if (properties.isEmpty()) {
+            return true;
+        }
+        for (MqttProperties.MqttProperty<?> property : properties.listAll()) {
+            int id = property.propertyId();
+            if (id >= 64 || (PUBLISH_PROPERTIES & (1L << id)) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the Response Topic of a PUBLISH or a will, if any, is a valid topic name: without
+     * wildcards and not empty [MQTT-3.3.2-13, MQTT-3.3.2-14].
+     */
+    public static boolean responseTopicValid(MqttProperties properties) {
+        String responseTopic = string(properties, MqttProperties.RESPONSE_TOPIC);
+        return responseTopic == null || TopicFilters.validateTopicName(responseTopic) == null;
     }
 
     /** The application message properties of a PUBLISH or a will. */

@@ -16,6 +16,7 @@ public final class HandlerNames {
 
     /* The MQTT handlers (pipeline.MqttChannelInitializer). */
     public static final String TRAFFIC_METRICS = "trafficMetrics";
+    public static final String WIRE_FORMAT_CHECK = "wireFormatCheck";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
     public static final String PUBLISH_ENCODER = "publishEncoder";

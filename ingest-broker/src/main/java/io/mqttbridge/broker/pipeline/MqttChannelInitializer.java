@@ -92,6 +92,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline pipeline = channel.pipeline();
         transport.addTo(channel);
         pipeline.addLast(HandlerNames.TRAFFIC_METRICS, trafficMetrics);
+        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize()));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
         pipeline.addLast(HandlerNames.PUBLISH_ENCODER, publishEncoder);

@@ -24,6 +24,8 @@ final class OutboundDelivery {
     boolean released;
     /** False while the write of its PUBREC-received state is on its way: its PUBREL waits for it. */
     boolean releaseStored = true;
+    /** Unacknowledged from an earlier connection and not resent on this one yet (the client's window was full). */
+    boolean awaitingResend;
     /** The shared subscription group it came through, or {@code null}. */
     String sharedGroup;
 

@@ -57,6 +57,8 @@ public final class OutboundQosFlows {
     /* Written on the session's executor only; volatile so that the REST API can read it. */
     private volatile int inflightCount;
     private long nextSequence = 1;
+    /* Some unacknowledged messages wait to be resent on the new connection (awaitingResend). */
+    private boolean resendPending;
     /* Null while the session is not persistent: then nothing is written through. */
     private MessageLog log;
 
@@ -151,6 +153,9 @@ public final class OutboundQosFlows {
         if (current == null) {
             return;
         }
+        if (resendPending) {
+            resendWithinWindow(current);
+        }
         while (!queue.isEmpty() && current.channel().isWritable()) {
             OutboundDelivery head = queue.peekFirst();
             if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
@@ -175,25 +180,54 @@ public final class OutboundQosFlows {
 
     /**
      * Resends every unacknowledged message on a new connection, with DUP set (a PUBREL for those the
-     * client already received), then sends from the queue.
+     * client already received), then sends from the queue. The resent PUBLISH packets count against
+     * the new connection's Receive Maximum like new ones [MQTT-3.3.4-9]: those beyond it wait for
+     * acknowledgements, in their order.
      */
     void resume() {
         ClientConnection current = session.connection();
-        Iterator<OutboundDelivery> resend = inflight.values().iterator();
-        while (resend.hasNext()) {
-            OutboundDelivery pending = resend.next();
+        for (OutboundDelivery pending : inflight.values()) {
             if (pending.released) {
                 if (pending.releaseStored) {
                     // Else it goes out once its PUBREC-received state is durable (releaseStored).
                     writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
                 }
-            } else if (current.writePublish(pending.message, pending.qos, pending.retain,
-                    pending.subscriptionIds, pending.packetId, true) != SendResult.SENT) {
+            } else {
+                pending.awaitingResend = true;
+                resendPending = true;
+            }
+        }
+        pump(current);
+    }
+
+    /* Resends, in their order, the unacknowledged messages that wait for room in the client's window. */
+    private void resendWithinWindow(ClientConnection current) {
+        int occupied = 0;
+        for (OutboundDelivery pending : inflight.values()) {
+            if (!pending.awaitingResend) {
+                occupied++;
+            }
+        }
+        boolean waiting = false;
+        for (Iterator<OutboundDelivery> resend = inflight.values().iterator(); resend.hasNext(); ) {
+            OutboundDelivery pending = resend.next();
+            if (!pending.awaitingResend) {
+                continue;
+            }
+            if (occupied >= current.sendQuota() || !current.channel().isWritable()) {
+                waiting = true;
+                break;
+            }
+            pending.awaitingResend = false;
+            if (current.writePublish(pending.message, pending.qos, pending.retain, pending.subscriptionIds,
+                    pending.packetId, true) == SendResult.SENT) {
+                occupied++;
+            } else {
                 resend.remove();
                 forget(pending);
             }
         }
-        pump(current);
+        resendPending = waiting;
     }
 
     /** PUBACK from the client: the QoS 1 flow ends and the window has room for one more. */

@@ -173,7 +173,9 @@ public final class SessionManager {
                 refused[0] = true;
                 return existing;
             }
-            if (existing != null && !cleanStart && !existing.isEnded()) {
+            // A session whose connection closed with expiry 0 is over, even before that close is processed:
+            // a client reconnecting at once must not find it [MQTT-3.2.2-3].
+            if (existing != null && !cleanStart && !existing.isEnded() && !existing.endsWithItsClosedConnection()) {
                 present[0] = true;
                 owners.claim(existing, owner);
                 return existing;

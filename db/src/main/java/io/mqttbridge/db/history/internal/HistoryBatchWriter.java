@@ -3,6 +3,8 @@ package io.mqttbridge.db.history.internal;
 import io.mqttbridge.db.SessionRecord;
 
 import io.mqttbridge.db.PartitionManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * commit of the transaction and the commit of the Kafka offsets) changes nothing: messages and
  * subscription events are keyed by their Kafka position (messages through {@link MessageCopyWriter},
  * subscription events with {@code ON CONFLICT DO NOTHING}); session
- * rows are upserts in which a connected event sets only the connect columns and a disconnected
- * event only the disconnect columns, so their order does not matter either.
+ * rows are one upsert per batch in which a connected event sets only the connect columns and a
+ * disconnected event only the disconnect columns, so their order does not matter either.
  *
  * <p>Threading: one instance per consumer thread.
  */
@@ -37,26 +39,6 @@ public final class HistoryBatchWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(HistoryBatchWriter.class);
 
-    private static final String UPSERT_CONNECTED = """
-            INSERT INTO sessions (connection_id, client_id, username, device_id, node_id, remote_address,
-                                  protocol_version, clean_start, keep_alive, session_expiry, connected_at)
-            VALUES (:connectionId, :clientId, :username, :deviceId, :node, :remoteAddress,
-                    :protocolVersion, :cleanStart, :keepAlive, :sessionExpiry, :connectedAt)
-            ON CONFLICT (connection_id) DO UPDATE SET
-                client_id = EXCLUDED.client_id, username = EXCLUDED.username, device_id = EXCLUDED.device_id,
-                node_id = EXCLUDED.node_id, remote_address = EXCLUDED.remote_address,
-                protocol_version = EXCLUDED.protocol_version, clean_start = EXCLUDED.clean_start,
-                keep_alive = EXCLUDED.keep_alive, session_expiry = EXCLUDED.session_expiry,
-                connected_at = EXCLUDED.connected_at
-            """;
-    private static final String UPSERT_DISCONNECTED = """
-            INSERT INTO sessions (connection_id, client_id, node_id, disconnected_at, disconnect_reason,
-                                  reason_code, will_published)
-            VALUES (:connectionId, :clientId, :node, :disconnectedAt, :reason, :reasonCode, :willPublished)
-            ON CONFLICT (connection_id) DO UPDATE SET
-                disconnected_at = EXCLUDED.disconnected_at, disconnect_reason = EXCLUDED.disconnect_reason,
-                reason_code = EXCLUDED.reason_code, will_published = EXCLUDED.will_published
-            """;
     private static final String INSERT_SUBSCRIPTION = """
             INSERT INTO subscription_events (connection_id, client_id, node_id, kind, topic_filters, granted_qos,
                                              occurred_at, kafka_topic, kafka_partition, kafka_offset)
@@ -65,7 +47,7 @@ public final class HistoryBatchWriter {
             ON CONFLICT DO NOTHING
             """;
     private static final String UPSERT_NODE = """
-            INSERT INTO broker_nodes (node_id, started_at, last_heartbeat_at) VALUES (:node, :first, :last)
+            INSERT INTO broker_nodes (node_id, started_at, last_heartbeat_at) VALUES (?, ?, ?)
             ON CONFLICT (node_id) DO UPDATE SET
                 started_at = LEAST(broker_nodes.started_at, EXCLUDED.started_at),
                 last_heartbeat_at = GREATEST(broker_nodes.last_heartbeat_at, EXCLUDED.last_heartbeat_at)
@@ -169,42 +151,8 @@ public final class HistoryBatchWriter {
                 subscriptions.add(s);
             }
         }
-        PreparedBatch nodeBatch = h.prepareBatch(UPSERT_NODE);
-        nodes.forEach((node, times) -> nodeBatch.bind("node", node).bind("first", utc(times[0]))
-                .bind("last", utc(times[1])).add());
-        nodeBatch.execute();
-        if (!connected.isEmpty()) {
-            PreparedBatch batch = h.prepareBatch(UPSERT_CONNECTED);
-            for (SessionEvent.Connected c : connected.values()) {
-                batch.bind("connectionId", c.connectionId())
-                        .bind("clientId", c.clientId())
-                        .bind("username", c.username())
-                        .bind("deviceId", c.deviceId())
-                        .bind("node", c.node())
-                        .bind("remoteAddress", c.remoteAddress())
-                        .bind("protocolVersion", c.protocolVersion() == null ? null : c.protocolVersion().shortValue())
-                        .bind("cleanStart", c.cleanStart())
-                        .bind("keepAlive", c.keepAlive())
-                        .bind("sessionExpiry", c.sessionExpiry())
-                        .bind("connectedAt", utc(c.connectedAt()))
-                        .add();
-            }
-            batch.execute();
-        }
-        if (!disconnected.isEmpty()) {
-            PreparedBatch batch = h.prepareBatch(UPSERT_DISCONNECTED);
-            for (SessionEvent.Disconnected d : disconnected.values()) {
-                batch.bind("connectionId", d.connectionId())
-                        .bind("clientId", d.clientId())
-                        .bind("node", d.node())
-                        .bind("disconnectedAt", utc(d.disconnectedAt()))
-                        .bind("reason", d.reason())
-                        .bind("reasonCode", d.reasonCode())
-                        .bind("willPublished", d.willPublished())
-                        .add();
-            }
-            batch.execute();
-        }
+        upsertNodes(h, nodes);
+        SessionRows.upsert(h, connected, disconnected);
         nodeStarts.forEach((node, startedAt) -> h.createUpdate(CLOSE_SESSIONS_OF_PREVIOUS_LIFE)
                 .bind("node", node)
                 .bind("startedAt", utc(startedAt))
@@ -227,6 +175,21 @@ public final class HistoryBatchWriter {
                         .add();
             }
             batch.execute();
+        }
+    }
+
+    /** On the driver, as the session rows: one or two nodes per batch did not need Jdbi's per-statement work. */
+    private static void upsertNodes(Handle h, Map<String, Instant[]> nodes) {
+        try (PreparedStatement statement = h.getConnection().prepareStatement(UPSERT_NODE)) {
+            for (Map.Entry<String, Instant[]> node : nodes.entrySet()) {
+                statement.setString(1, node.getKey());
+                statement.setObject(2, utc(node.getValue()[0]));
+                statement.setObject(3, utc(node.getValue()[1]));
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        } catch (SQLException e) {
+            throw new IllegalStateException("writing " + nodes.size() + " broker nodes failed: " + e.getMessage(), e);
         }
     }
 

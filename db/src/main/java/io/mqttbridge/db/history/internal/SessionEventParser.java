@@ -1,7 +1,8 @@
 package io.mqttbridge.db.history.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -10,10 +11,19 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-/** Parses the JSON value of a session-event record. */
+/**
+ * Parses the JSON value of a session-event record.
+ *
+ * <p>Reads the object token by token into the fields it knows ({@link Fields}) instead of building a
+ * Jackson tree first: the tree (a {@code LinkedHashMap} node per field) was most of the history
+ * writer's parsing cost in a connect storm. A field is read as the tree's accessors read it
+ * ({@code asText}, {@code intValue}, {@code longValue}, {@code booleanValue}), so a value of an
+ * unexpected JSON type gives the same result as before; the last of duplicate keys wins, other
+ * fields are skipped, anything after the object is ignored.
+ */
 final class SessionEventParser {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
 
     private SessionEventParser() {
     }
@@ -23,38 +33,96 @@ final class SessionEventParser {
         if (record.value() == null) {
             throw new MqttRecordMapper.NotAMessage("session event without a value");
         }
-        JsonNode json;
-        try {
-            json = JSON.readTree(record.value());
-        } catch (IOException e) {
-            throw new MqttRecordMapper.NotAMessage("session event is not JSON: " + e.getMessage());
-        }
-        if (json == null || !json.isObject()) {
-            throw new MqttRecordMapper.NotAMessage("session event is not a JSON object");
-        }
-        String type = required(json, "type");
-        String node = required(json, "node");
-        Instant timestamp = instant(json, "timestamp", true);
+        Fields json = read(record.value());
+        String type = required(json.type, "type");
+        String node = required(json.node, "node");
+        Instant timestamp = instant(json.timestamp, "timestamp", true);
         switch (type) {
             case "heartbeat":
-                return new SessionEvent.Heartbeat(node, timestamp, instant(json, "startedAt", false));
+                return new SessionEvent.Heartbeat(node, timestamp, instant(json.startedAt, "startedAt", false));
             case "connected":
-                return new SessionEvent.Connected(node, timestamp, connectionId(json), required(json, "clientId"),
-                        text(json, "username"), text(json, "deviceId"), text(json, "remoteAddress"),
-                        protocolVersion(integer(json, "protocolVersion")), bool(json, "cleanStart"), integer(json, "keepAlive"),
-                        longValue(json, "sessionExpiry"), orElse(instant(json, "connectedAt", false), timestamp));
+                return new SessionEvent.Connected(node, timestamp, connectionId(json), required(json.clientId, "clientId"),
+                        json.username, json.deviceId, json.remoteAddress, protocolVersion(json.protocolVersion),
+                        json.cleanStart, json.keepAlive, json.sessionExpiry,
+                        orElse(instant(json.connectedAt, "connectedAt", false), timestamp));
             case "disconnected":
-                return new SessionEvent.Disconnected(node, timestamp, connectionId(json), required(json, "clientId"),
-                        orElse(instant(json, "disconnectedAt", false), timestamp), text(json, "reason"),
-                        integer(json, "reasonCode"), bool(json, "willPublished"));
+                return new SessionEvent.Disconnected(node, timestamp, connectionId(json), required(json.clientId, "clientId"),
+                        orElse(instant(json.disconnectedAt, "disconnectedAt", false), timestamp), json.reason,
+                        json.reasonCode, json.willPublished);
             case "subscribed":
             case "unsubscribed":
-                return new SessionEvent.Subscription(node, timestamp, connectionId(json), required(json, "clientId"),
-                        type.equals("subscribed"), strings(json.get("topicFilters")), integers(json.get("grantedQos")),
-                        record.topic(), record.partition(), record.offset());
+                return new SessionEvent.Subscription(node, timestamp, connectionId(json), required(json.clientId, "clientId"),
+                        type.equals("subscribed"), json.topicFilters == null ? new ArrayList<>() : json.topicFilters,
+                        json.grantedQos, record.topic(), record.partition(), record.offset());
             default:
                 throw new MqttRecordMapper.NotAMessage("unknown session event type '" + type + "'");
         }
+    }
+
+    /** The fields of one session event as the tree accessors read them; {@code null} when absent or JSON null. */
+    private static final class Fields {
+        String type;
+        String node;
+        String timestamp;
+        String startedAt;
+        String connectionId;
+        String clientId;
+        String username;
+        String deviceId;
+        String remoteAddress;
+        Integer protocolVersion;
+        Boolean cleanStart;
+        Integer keepAlive;
+        Long sessionExpiry;
+        String connectedAt;
+        String disconnectedAt;
+        String reason;
+        Integer reasonCode;
+        Boolean willPublished;
+        List<String> topicFilters;
+        List<Integer> grantedQos;
+    }
+
+    private static Fields read(byte[] value) throws MqttRecordMapper.NotAMessage {
+        Fields fields = new Fields();
+        try (JsonParser parser = JSON.createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new MqttRecordMapper.NotAMessage("session event is not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken token = parser.nextToken();
+                switch (name) {
+                    case "type" -> fields.type = text(parser, token);
+                    case "node" -> fields.node = text(parser, token);
+                    case "timestamp" -> fields.timestamp = text(parser, token);
+                    case "startedAt" -> fields.startedAt = text(parser, token);
+                    case "connectionId" -> fields.connectionId = text(parser, token);
+                    case "clientId" -> fields.clientId = text(parser, token);
+                    case "username" -> fields.username = text(parser, token);
+                    case "deviceId" -> fields.deviceId = text(parser, token);
+                    case "remoteAddress" -> fields.remoteAddress = text(parser, token);
+                    case "protocolVersion" -> fields.protocolVersion = integer(parser, token);
+                    case "cleanStart" -> fields.cleanStart = bool(parser, token);
+                    case "keepAlive" -> fields.keepAlive = integer(parser, token);
+                    case "sessionExpiry" -> fields.sessionExpiry = longValue(parser, token);
+                    case "connectedAt" -> fields.connectedAt = text(parser, token);
+                    case "disconnectedAt" -> fields.disconnectedAt = text(parser, token);
+                    case "reason" -> fields.reason = text(parser, token);
+                    case "reasonCode" -> fields.reasonCode = integer(parser, token);
+                    case "willPublished" -> fields.willPublished = bool(parser, token);
+                    case "topicFilters" -> fields.topicFilters = strings(parser, token);
+                    case "grantedQos" -> fields.grantedQos = integers(parser, token);
+                    default -> parser.skipChildren();
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT) {
+                throw new MqttRecordMapper.NotAMessage("session event is not JSON: unexpected " + parser.currentToken());
+            }
+        } catch (IOException e) {
+            throw new MqttRecordMapper.NotAMessage("session event is not JSON: " + e.getMessage());
+        }
+        return fields;
     }
 
     /** Only the levels the schema accepts; anything else is recorded as unknown rather than failing the batch. */
@@ -66,16 +134,15 @@ final class SessionEventParser {
         return value == null ? fallback : value;
     }
 
-    private static String required(JsonNode json, String field) throws MqttRecordMapper.NotAMessage {
-        String value = text(json, field);
+    private static String required(String value, String field) throws MqttRecordMapper.NotAMessage {
         if (value == null || value.isEmpty()) {
             throw new MqttRecordMapper.NotAMessage("session event without '" + field + "'");
         }
         return value;
     }
 
-    private static UUID connectionId(JsonNode json) throws MqttRecordMapper.NotAMessage {
-        String text = required(json, "connectionId");
+    private static UUID connectionId(Fields json) throws MqttRecordMapper.NotAMessage {
+        String text = required(json.connectionId, "connectionId");
         try {
             return UUID.fromString(text);
         } catch (IllegalArgumentException e) {
@@ -83,8 +150,7 @@ final class SessionEventParser {
         }
     }
 
-    private static Instant instant(JsonNode json, String field, boolean required) throws MqttRecordMapper.NotAMessage {
-        String text = text(json, field);
+    private static Instant instant(String text, String field, boolean required) throws MqttRecordMapper.NotAMessage {
         if (text == null) {
             if (required) {
                 throw new MqttRecordMapper.NotAMessage("session event without '" + field + "'");
@@ -159,40 +225,72 @@ final class SessionEventParser {
         return value;
     }
 
-    private static String text(JsonNode json, String field) {
-        JsonNode node = json.get(field);
-        return node == null || node.isNull() ? null : node.asText().replace('\u0000', '\uFFFD');
+    /** {@code JsonNode.asText()} of the value: containers read as "", JSON null as {@code null}. */
+    private static String text(JsonParser parser, JsonToken token) throws IOException {
+        String text = anyText(parser, token);
+        return token == JsonToken.VALUE_NULL ? null : text.replace('\u0000', '\uFFFD');
     }
 
-    private static Integer integer(JsonNode json, String field) {
-        JsonNode node = json.get(field);
-        return node == null || !node.isNumber() ? null : node.intValue();
+    /** {@code JsonNode.asText()} of any value, JSON null included ("null"); skips a container. */
+    private static String anyText(JsonParser parser, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_STRING -> parser.getText();
+            case VALUE_NUMBER_INT -> parser.getNumberValue().toString();
+            case VALUE_NUMBER_FLOAT -> Double.toString(parser.getDoubleValue());
+            case VALUE_TRUE -> "true";
+            case VALUE_FALSE -> "false";
+            case VALUE_NULL -> "null";
+            default -> {
+                parser.skipChildren();
+                yield "";
+            }
+        };
     }
 
-    private static Long longValue(JsonNode json, String field) {
-        JsonNode node = json.get(field);
-        return node == null || !node.isNumber() ? null : node.longValue();
+    /** {@code JsonNode.intValue()} of a number (narrowed as Java narrows); {@code null} for anything else. */
+    private static Integer integer(JsonParser parser, JsonToken token) throws IOException {
+        parser.skipChildren();
+        return token.isNumeric() ? parser.getNumberValue().intValue() : null;
     }
 
-    private static Boolean bool(JsonNode json, String field) {
-        JsonNode node = json.get(field);
-        return node == null || !node.isBoolean() ? null : node.booleanValue();
+    private static Long longValue(JsonParser parser, JsonToken token) throws IOException {
+        parser.skipChildren();
+        return token.isNumeric() ? parser.getNumberValue().longValue() : null;
     }
 
-    private static List<String> strings(JsonNode array) {
+    private static Boolean bool(JsonParser parser, JsonToken token) throws IOException {
+        parser.skipChildren();
+        return token.isBoolean() ? token == JsonToken.VALUE_TRUE : null;
+    }
+
+    /** Each element's {@code asText()}; an empty list when the value is not an array. */
+    private static List<String> strings(JsonParser parser, JsonToken token) throws IOException {
         List<String> values = new ArrayList<>();
-        if (array != null && array.isArray()) {
-            array.forEach(n -> values.add(n.asText().replace('\u0000', '\uFFFD')));
+        if (token != JsonToken.START_ARRAY) {
+            parser.skipChildren();
+            return values;
+        }
+        for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
+            values.add(anyText(parser, element).replace('\u0000', '\uFFFD'));
         }
         return values;
     }
 
-    private static List<Integer> integers(JsonNode array) {
-        if (array == null || !array.isArray()) {
+    /** Each element's {@code intValue()} (0 for a non-number); {@code null} when the value is not an array. */
+    private static List<Integer> integers(JsonParser parser, JsonToken token) throws IOException {
+        if (token != JsonToken.START_ARRAY) {
+            parser.skipChildren();
             return null;
         }
         List<Integer> values = new ArrayList<>();
-        array.forEach(n -> values.add(n.intValue()));
+        for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
+            if (element.isNumeric()) {
+                values.add(parser.getNumberValue().intValue());
+            } else {
+                parser.skipChildren();
+                values.add(0);
+            }
+        }
         return values;
     }
 }

@@ -62,6 +62,10 @@ final class ConnectRequestReader {
         if (authMethod != null && !supportedAuthMethods.test(authMethod)) {
             return ConnectRefusal.BAD_AUTHENTICATION_METHOD;
         }
+        if (authMethod == null && mqtt5 && properties.getProperty(MqttProperties.AUTHENTICATION_DATA) != null) {
+            // Authentication Data belongs to an Authentication Method (MQTT 5 section 3.1.2.11.10).
+            return ConnectRefusal.PROTOCOL_ERROR;
+        }
         String clientId = payload.clientIdentifier();
         boolean assigned = false;
         if (clientId == null || clientId.isEmpty()) {
@@ -135,6 +139,9 @@ final class ConnectRequestReader {
                 return ConnectRefusal.QOS_NOT_SUPPORTED;
             }
             MqttProperties willProperties = payload.willProperties();
+            if (mqtt5 && !Mqtt5Properties.responseTopicValid(willProperties)) {
+                return ConnectRefusal.PROTOCOL_ERROR;
+            }
             Integer delay = mqtt5 ? Mqtt5Properties.integer(willProperties, MqttProperties.WILL_DELAY_INTERVAL) : null;
             byte[] willPayload = payload.willMessageInBytes() == null ? new byte[0] : payload.willMessageInBytes();
             will = new WillMessage(new PublishedMessage(payload.willTopic(), willPayload,

@@ -92,6 +92,17 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         String topic = header.topicName();
 
         if (mqtt5) {
+            if (!Mqtt5Properties.definedForPublish(properties)) {
+                connection.disconnect(MqttReasonCode.MALFORMED_PACKET, DisconnectInfo.PROTOCOL_ERROR);
+                return;
+            }
+            if (properties.getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER) != null
+                    || !Mqtt5Properties.responseTopicValid(properties)) {
+                // Only the server sets subscription identifiers [MQTT-3.3.4-6]; a response topic is
+                // a topic name, without wildcards [MQTT-3.3.2-14].
+                connection.disconnect(MqttReasonCode.PROTOCOL_ERROR, DisconnectInfo.PROTOCOL_ERROR);
+                return;
+            }
             Integer alias = Mqtt5Properties.integer(properties, MqttProperties.TOPIC_ALIAS);
             if (alias != null) {
                 if (alias == 0 || alias > connection.topicAliasMaximum()) {

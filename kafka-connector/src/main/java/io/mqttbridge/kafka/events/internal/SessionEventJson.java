@@ -2,6 +2,7 @@ package io.mqttbridge.kafka.events.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.BufferRecycler;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mqttbridge.broker.spi.ConnectionInfo;
@@ -51,14 +52,14 @@ public final class SessionEventJson {
             out.writeBooleanField("cleanStart", connection.cleanStart());
             out.writeNumberField("keepAlive", connection.keepAliveSeconds());
             out.writeNumberField("sessionExpiry", connection.sessionExpirySeconds());
-            out.writeStringField("connectedAt", connection.connectedAt().toString());
+            out.writeStringField("connectedAt", IsoInstant.format(connection.connectedAt()));
         });
     }
 
     public byte[] disconnected(ConnectionInfo connection, DisconnectInfo disconnect, Instant now) {
         return event(DISCONNECTED, now, connection, out -> {
             out.writeStringField("disconnectedAt",
-                    disconnect.disconnectedAt() == null ? null : disconnect.disconnectedAt().toString());
+                    disconnect.disconnectedAt() == null ? null : IsoInstant.format(disconnect.disconnectedAt()));
             out.writeStringField("reason", disconnect.reason());
             Integer reasonCode = disconnect.reasonCode();
             if (reasonCode == null) {
@@ -91,24 +92,29 @@ public final class SessionEventJson {
 
     /** @param startedAt when this node's publisher started: lets readers close sessions of the node's previous life */
     public byte[] heartbeat(Instant now, Instant startedAt) {
-        return event(HEARTBEAT, now, null, out -> out.writeStringField("startedAt", startedAt.toString()));
+        return event(HEARTBEAT, now, null, out -> out.writeStringField("startedAt", IsoInstant.format(startedAt)));
     }
 
     private byte[] event(String type, Instant now, ConnectionInfo connection, Fields fields) {
-        try (ByteArrayBuilder bytes = new ByteArrayBuilder(256)) {
+        // The bytes go into the factory's recycled buffer and are copied out once: a builder of its own
+        // allocated a first block and then a second, larger one for nearly every event.
+        BufferRecycler recycler = factory._getBufferRecycler();
+        try (ByteArrayBuilder bytes = new ByteArrayBuilder(recycler)) {
             try (JsonGenerator out = factory.createGenerator(bytes)) {
                 out.writeStartObject();
                 out.writeStringField("type", type);
                 out.writeStringField("node", node);
-                out.writeStringField("timestamp", now.toString());
+                out.writeStringField("timestamp", IsoInstant.format(now));
                 out.writeStringField("connectionId", connection == null ? null : connection.connectionId().toString());
                 out.writeStringField("clientId", connection == null ? null : connection.clientId());
                 fields.write(out);
                 out.writeEndObject();
             }
-            return bytes.toByteArray();
+            return bytes.getClearAndRelease();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a session event as JSON", e);
+        } finally {
+            recycler.releaseToPool();
         }
     }
 

@@ -1,0 +1,257 @@
+package io.mqttbridge.broker.pipeline;
+
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * Enforces, on the raw bytes in front of Netty's MQTT decoder, the format rules the decoder
+ * silently drops: the reserved bits of the SUBSCRIBE options byte ([MQTT-3-8.3-4] in 3.1.1,
+ * [MQTT-3.8.3-5] in 5.0: malformed), and in the properties of an MQTT 5 CONNECT, its will and
+ * SUBSCRIBE a property the packet does not define (malformed, section 2.2.2.2; the decoder takes
+ * any known property anywhere) or one that may appear once but came more than once (a protocol
+ * error; the decoder keeps the last).
+ *
+ * <p>It follows the packet boundaries of the stream without holding it: every byte is passed on
+ * as it came, only the bodies of CONNECT and SUBSCRIBE packets are copied aside to be checked
+ * when complete. The bytes of an offending packet never reach the decoder: what came before it is
+ * passed on, the connection is then closed (MQTT 5 past CONNACK: DISCONNECT with the reason code)
+ * and everything after is dropped. A stream the decoder will reject anyway (a remaining length
+ * over four bytes, a packet over the maximum size, an unknown property) is left to the decoder.
+ *
+ * <p>One instance per connection, called on its event loop only.
+ */
+public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
+
+    private static final int CONNECT = 1;
+    private static final int SUBSCRIBE = 8;
+    private static final int USER_PROPERTY = 0x26;
+    private static final int OK = 0;
+    /* The properties each packet defines, as bit masks over the property identifiers (all below 64). */
+    private static final long CONNECT_PROPERTIES = mask(0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x27, USER_PROPERTY);
+    private static final long WILL_PROPERTIES = mask(0x01, 0x02, 0x03, 0x08, 0x09, 0x18, USER_PROPERTY);
+    private static final long SUBSCRIBE_PROPERTIES = mask(0x0B, USER_PROPERTY);
+    private static final boolean[] KNOWN_PROPERTY = new boolean[64];
+
+    static {
+        for (int id : new int[] {0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x11, 0x12, 0x13, 0x15, 0x16, 0x17, 0x18, 0x19,
+                0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A}) {
+            KNOWN_PROPERTY[id] = true;
+        }
+    }
+
+    private final int maxPacketSize;
+    /* The first byte of the packet whose remaining length is being read, or -1 between packets. */
+    private int firstByte = -1;
+    private int remainingLength;
+    private int lengthShift;
+    /* Body bytes of the current packet still to pass unchecked. */
+    private int toSkip;
+    /* The body of a CONNECT or SUBSCRIBE being collected, or null. */
+    private ByteBuf collected;
+    private int collectedType;
+    private int collectedLength;
+    private boolean mqtt5;
+    /* The decoder will reject the stream: nothing more to check. */
+    private boolean leftToDecoder;
+    /* An offending packet closed the connection: later bytes are dropped. */
+    private boolean failed;
+
+    /** @param maxPacketSize the broker's maximum packet size; larger packets are the decoder's to refuse */
+    public WireFormatCheck(int maxPacketSize) {
+        this.maxPacketSize = maxPacketSize;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (failed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (leftToDecoder || !(msg instanceof ByteBuf in)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        int frameStart = -1;
+        int position = in.readerIndex();
+        int end = in.writerIndex();
+        while (position < end && !leftToDecoder) {
+            if (toSkip > 0) {
+                int skipped = Math.min(toSkip, end - position);
+                toSkip -= skipped;
+                position += skipped;
+            } else if (collected != null) {
+                int copied = Math.min(collectedLength - collected.readableBytes(), end - position);
+                collected.writeBytes(in, position, copied);
+                position += copied;
+                if (collected.readableBytes() == collectedLength) {
+                    int reason = check(collectedType, collected);
+                    collected.release();
+                    collected = null;
+                    if (reason != OK) {
+                        refuse(ctx, in, frameStart, reason);
+                        return;
+                    }
+                }
+            } else if (firstByte < 0) {
+                frameStart = position;
+                firstByte = in.getUnsignedByte(position++);
+                remainingLength = 0;
+                lengthShift = 0;
+            } else {
+                int digit = in.getUnsignedByte(position++);
+                remainingLength |= (digit & 0x7F) << lengthShift;
+                lengthShift += 7;
+                if ((digit & 0x80) != 0) {
+                    leftToDecoder = lengthShift >= 28;
+                    continue;
+                }
+                int type = firstByte >> 4;
+                firstByte = -1;
+                if ((type == CONNECT || type == SUBSCRIBE) && remainingLength > 0
+                        && remainingLength <= maxPacketSize) {
+                    collectedType = type;
+                    collectedLength = remainingLength;
+                    collected = ctx.alloc().heapBuffer(remainingLength);
+                } else {
+                    toSkip = remainingLength;
+                }
+            }
+        }
+        ctx.fireChannelRead(in);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (collected != null) {
+            collected.release();
+            collected = null;
+        }
+    }
+
+    /**
+     * Passes on what {@code in} holds before the offending packet ({@code frameStart}, -1 when it
+     * began in an earlier read), drops the rest and closes the connection.
+     */
+    private void refuse(ChannelHandlerContext ctx, ByteBuf in, int frameStart, int reason) {
+        failed = true;
+        int cut = frameStart < 0 ? in.readerIndex() : frameStart;
+        if (cut > in.readerIndex()) {
+            ctx.fireChannelRead(in.retainedSlice(in.readerIndex(), cut - in.readerIndex()));
+        }
+        in.release();
+        ClientConnection.of(ctx.channel()).disconnect(reason, DisconnectInfo.PROTOCOL_ERROR);
+    }
+
+    /** @return {@link #OK}, or the reason code the packet is refused with */
+    private int check(int type, ByteBuf body) {
+        try {
+            return type == CONNECT ? checkConnect(body) : checkSubscribe(body);
+        } catch (IndexOutOfBoundsException e) {
+            // Truncated: the decoder reports it as malformed.
+            return OK;
+        }
+    }
+
+    private int checkConnect(ByteBuf body) {
+        body.skipBytes(body.readUnsignedShort());
+        mqtt5 = body.readUnsignedByte() == 5;
+        int flags = body.readUnsignedByte();
+        body.skipBytes(2);
+        if (!mqtt5) {
+            return OK;
+        }
+        int reason = checkProperties(body, CONNECT_PROPERTIES);
+        if (reason != OK) {
+            return reason;
+        }
+        body.skipBytes(body.readUnsignedShort());
+        boolean will = (flags & 0x04) != 0;
+        return will ? checkProperties(body, WILL_PROPERTIES) : OK;
+    }
+
+    private int checkSubscribe(ByteBuf body) {
+        body.skipBytes(2);
+        if (mqtt5) {
+            int reason = checkProperties(body, SUBSCRIBE_PROPERTIES);
+            if (reason != OK) {
+                return reason;
+            }
+        }
+        // 3.1.1 has only the QoS in the options byte; 5.0 adds No Local, Retain As Published and Retain Handling.
+        int reserved = mqtt5 ? 0xC0 : 0xFC;
+        while (body.isReadable()) {
+            body.skipBytes(body.readUnsignedShort());
+            if ((body.readUnsignedByte() & reserved) != 0) {
+                return MqttReasonCode.MALFORMED_PACKET;
+            }
+        }
+        return OK;
+    }
+
+    /**
+     * Reads a property set: a property outside {@code allowed} is malformed, one but User Property
+     * twice a protocol error. An unknown property is left to the decoder, which refuses it.
+     *
+     * @return {@link #OK} or the reason code
+     */
+    private static int checkProperties(ByteBuf body, long allowed) {
+        int length = readVariableInt(body);
+        int end = body.readerIndex() + length;
+        long seen = 0;
+        while (body.readerIndex() < end) {
+            int id = readVariableInt(body);
+            if (id >= 64 || !KNOWN_PROPERTY[id]) {
+                body.readerIndex(end);
+                return OK;
+            }
+            if ((allowed & (1L << id)) == 0) {
+                return MqttReasonCode.MALFORMED_PACKET;
+            }
+            if (id != USER_PROPERTY) {
+                if ((seen & (1L << id)) != 0) {
+                    return MqttReasonCode.PROTOCOL_ERROR;
+                }
+                seen |= 1L << id;
+            }
+            switch (id) {
+                case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> body.skipBytes(1);
+                case 0x13, 0x21, 0x22, 0x23 -> body.skipBytes(2);
+                case 0x02, 0x11, 0x18, 0x27 -> body.skipBytes(4);
+                case 0x0B -> readVariableInt(body);
+                case 0x03, 0x08, 0x09, 0x12, 0x15, 0x16, 0x1A, 0x1C, 0x1F -> body.skipBytes(body.readUnsignedShort());
+                case USER_PROPERTY -> {
+                    body.skipBytes(body.readUnsignedShort());
+                    body.skipBytes(body.readUnsignedShort());
+                }
+                default -> throw new IllegalStateException("property " + id + " has no size");
+            }
+        }
+        body.readerIndex(end);
+        return OK;
+    }
+
+    private static long mask(int... ids) {
+        long mask = 0;
+        for (int id : ids) {
+            mask |= 1L << id;
+        }
+        return mask;
+    }
+
+    private static int readVariableInt(ByteBuf body) {
+        int value = 0;
+        int shift = 0;
+        int digit;
+        do {
+            digit = body.readUnsignedByte();
+            value |= (digit & 0x7F) << shift;
+            shift += 7;
+        } while ((digit & 0x80) != 0 && shift < 28);
+        return value;
+    }
+}
