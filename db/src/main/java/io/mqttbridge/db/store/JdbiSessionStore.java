@@ -24,7 +24,8 @@ import org.jdbi.v3.core.Jdbi;
  * row per client id with the node that owns it (saved it last), their messages in
  * {@code broker_session_messages}, one row per message, and their inbound QoS 2 packet ids (handed
  * to Kafka with an unknown outcome, or PUBREC sent; PUBREL not yet received) in
- * {@code broker_session_inbound_qos2}.
+ * {@code broker_session_inbound_qos2}; the messages taken out of a dead node's sessions and not
+ * handed over yet in {@code broker_recovery_messages}.
  *
  * <p>Never blocks its caller: every write (snapshots, removals, appended and acknowledged messages)
  * goes to one writer thread that applies them in call order and commits the ones queued together in
@@ -112,18 +113,26 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     }
 
     /**
-     * Deletes and returns, in one transaction, the shared-group messages (not past PUBREC) of the
-     * sessions {@code node} owns; their state rows are locked first, so a {@link #loadToHold} of one
-     * of them by another node commits before (then the session is not {@code node}'s any more) or
-     * reads after (then without these messages).
+     * Moves, in one transaction, the shared-group messages (not past PUBREC) of the sessions
+     * {@code node} owns to {@code broker_recovery_messages} under {@code round}, and returns them with
+     * those earlier rounds for {@code node} left there (re-tagged with {@code round}); the state rows
+     * are locked first, so a {@link #loadToHold} of one of them by another node commits before (then
+     * the session is not {@code node}'s any more) or reads after (then without these messages).
      */
     @Override
-    public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node, Set<String> sharedGroups) {
+    public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node, Set<String> sharedGroups,
+            String round) {
         Objects.requireNonNull(node, "node");
-        if (sharedGroups.isEmpty()) {
-            return CompletableFuture.completedFuture(List.of());
-        }
-        return writer.barrier().thenApplyAsync(ignored -> stored.takeSharedMessages(node, sharedGroups), reader);
+        Objects.requireNonNull(round, "round");
+        return writer.barrier().thenApplyAsync(ignored -> stored.takeSharedMessages(node, sharedGroups, round), reader);
+    }
+
+    /** Deletes the rows of {@code broker_recovery_messages} that {@code round} recovered from {@code node}. */
+    @Override
+    public CompletableFuture<Void> forgetRecovered(String node, String round) {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(round, "round");
+        return CompletableFuture.runAsync(() -> stored.forgetRecovered(node, round), reader);
     }
 
     @Override

@@ -41,7 +41,7 @@ class JdbiSessionStoreTest {
 
     @BeforeEach
     void clean() {
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2, broker_recovery_messages"));
     }
 
     @AfterEach
@@ -457,16 +457,77 @@ class JdbiSessionStoreTest {
                 .containsExactly("$share/g/jobs", null, "$share/g/jobs", "$share/g/jobs");
         await(a.append("member", shared("member", 5, "$share/alone/jobs", false)));
         List<SessionStore.ClientMessage> taken = await(store("node-b").takeSharedMessages("node-a",
-                Set.of("$share/g/jobs")));
+                Set.of("$share/g/jobs"), "a1"));
 
         assertThat(taken).extracting(SessionStore.ClientMessage::clientId).containsOnly("member");
         assertThat(taken).extracting(m -> m.message().sequence()).containsExactly(1L, 4L);
         assertThat(taken).extracting(m -> m.message().sharedGroup()).containsOnly("$share/g/jobs");
-        assertThat(await(store("node-b").takeSharedMessages("node-a", Set.of("$share/g/jobs")))).isEmpty();
+        await(store("node-b").forgetRecovered("node-a", "a1"));
+        assertThat(await(store("node-b").takeSharedMessages("node-a", Set.of("$share/g/jobs"), "a2"))).isEmpty();
         assertThat(await(a.load("member")).orElseThrow().pending()).extracting(PendingMessage::sequence)
                 .as("the plain message, the one past PUBREC and the one of a group not asked for stay")
                 .containsExactly(2L, 3L, 5L);
         assertThat(await(a.load("elsewhere")).orElseThrow().pending()).hasSize(1);
+    }
+
+    @Test
+    void takenMessagesMoveOutOfTheSessionAndAreTakenAgainByTheNextRoundUntilForgotten() throws Exception {
+        JdbiSessionStore a = store("node-a");
+        JdbiSessionStore b = store("node-b");
+        JdbiSessionStore c = store("node-c");
+        await(a.save(new SessionSnapshot("member", 300, null, List.of(), List.of())));
+        await(a.append("member", shared("member", 1, "$share/g/jobs", false)));
+        await(a.append("member", shared("member", 2, "$share/g/jobs", false)));
+        await(a.save(new SessionSnapshot("other-member", 300, null, List.of(), List.of())));
+        await(a.append("other-member", shared("other-member", 1, "$share/g/jobs", false)));
+
+        // Node b wins round a1 of node a's recovery, takes, and dies before handing them over.
+        List<SessionStore.ClientMessage> firstRound = await(b.takeSharedMessages("node-a", Set.of("$share/g/jobs"), "a1"));
+        assertThat(firstRound).extracting(m -> m.clientId() + "#" + m.message().sequence())
+                .containsExactly("member#1", "member#2", "other-member#1");
+        assertThat(await(c.load("member")).orElseThrow().pending()).as("moved out of the session").isEmpty();
+        assertThat(rowsOf("a1")).isEqualTo(3);
+
+        // Meanwhile the session got another shared message; node c takes in the next round.
+        await(a.append("member", shared("member", 3, "$share/g/jobs", false)));
+        List<SessionStore.ClientMessage> secondRound = await(c.takeSharedMessages("node-a", Set.of("$share/g/jobs"),
+                "a1/b1"));
+        assertThat(secondRound).extracting(m -> m.clientId() + "#" + m.message().sequence())
+                .containsExactly("member#1", "member#2", "member#3", "other-member#1");
+        assertThat(secondRound).usingRecursiveFieldByFieldElementComparator()
+                .containsAll(firstRound);
+        assertThat(rowsOf("a1")).as("re-tagged").isZero();
+        assertThat(rowsOf("a1/b1")).isEqualTo(4);
+
+        // Another dead node's round is left alone by forgetting this one.
+        await(store("node-d").save(new SessionSnapshot("far-member", 300, null, List.of(), List.of())));
+        await(a.append("far-member", shared("far-member", 1, "$share/g/jobs", false)));
+        assertThat(await(c.takeSharedMessages("node-d", Set.of("$share/g/jobs"), "d1"))).hasSize(1);
+        await(c.forgetRecovered("node-a", "a1/b1"));
+        assertThat(rowsOf("a1/b1")).isZero();
+        assertThat(rowsOf("d1")).isEqualTo(1);
+        assertThat(await(c.takeSharedMessages("node-a", Set.of("$share/g/jobs"), "a2"))).isEmpty();
+        assertThat(await(c.loadAll())).isEmpty();
+        assertThat(await(a.load("member")).orElseThrow().pending()).isEmpty();
+    }
+
+    @Test
+    void forgettingARoundLeavesTheRowsAnotherRoundOfTheSameNodeHolds() throws Exception {
+        JdbiSessionStore a = store("node-a");
+        JdbiSessionStore b = store("node-b");
+        await(a.save(new SessionSnapshot("member", 300, null, List.of(), List.of())));
+        await(a.append("member", shared("member", 1, "$share/g/jobs", false)));
+        assertThat(await(b.takeSharedMessages("node-a", Set.of("$share/g/jobs"), "a1"))).hasSize(1);
+
+        await(b.forgetRecovered("node-a", "a0"));
+        await(b.forgetRecovered("node-x", "a1"));
+
+        assertThat(rowsOf("a1")).isEqualTo(1);
+    }
+
+    private int rowsOf(String round) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM broker_recovery_messages WHERE round = :round")
+                .bind("round", round).mapTo(Integer.class).one());
     }
 
     @Test
@@ -478,7 +539,7 @@ class JdbiSessionStoreTest {
 
         assertThat(await(b.loadToHold("mover")).orElseThrow().pending()).hasSize(1);
 
-        assertThat(await(b.takeSharedMessages("node-a", Set.of("$share/g/jobs")))).isEmpty();
+        assertThat(await(b.takeSharedMessages("node-a", Set.of("$share/g/jobs"), "a1"))).isEmpty();
         assertThat(await(b.loadAll())).extracting(SessionSnapshot::clientId).containsExactly("mover");
     }
 
@@ -494,10 +555,12 @@ class JdbiSessionStoreTest {
                 await(a.append(clientId, shared(clientId, sequence, "$share/g/jobs", false)));
             }
             CompletableFuture<Optional<SessionSnapshot>> loaded = b.loadToHold(clientId);
-            CompletableFuture<List<SessionStore.ClientMessage>> taken = c.takeSharedMessages("node-a", Set.of("$share/g/jobs"));
+            CompletableFuture<List<SessionStore.ClientMessage>> taken = c.takeSharedMessages("node-a",
+                    Set.of("$share/g/jobs"), "a" + round);
 
             int inSession = await(loaded).orElseThrow().pending().size();
             int takenOut = await(taken).size();
+            await(c.forgetRecovered("node-a", "a" + round));
             assertThat(inSession + takenOut).as("round %d: loaded %d, taken %d", round, inSession, takenOut)
                     .isEqualTo(5);
             assertThat(inSession == 0 || takenOut == 0).isTrue();

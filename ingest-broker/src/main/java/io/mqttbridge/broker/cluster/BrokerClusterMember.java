@@ -88,10 +88,15 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
 
     @Override
     public CompletableFuture<List<ClusterFabric.SharedGroupMessage>> takeSharedMessagesOf(String node,
-            java.util.Set<String> sharedGroups) {
-        return sessions.takeSharedMessagesOf(node, sharedGroups).thenApply(taken -> taken.stream()
+            java.util.Set<String> sharedGroups, String round) {
+        return sessions.takeSharedMessagesOf(node, sharedGroups, round).thenApply(taken -> taken.stream()
                 .map(shared -> new ClusterFabric.SharedGroupMessage(shared.message(), shared.sharedGroup()))
                 .toList());
+    }
+
+    @Override
+    public CompletableFuture<Void> forgetRecovered(String node, String round) {
+        return sessions.forgetRecovered(node, round);
     }
 
     @Override

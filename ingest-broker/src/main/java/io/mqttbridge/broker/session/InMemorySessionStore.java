@@ -40,7 +40,12 @@ public final class InMemorySessionStore implements SessionStore {
         }
     }
 
+    /** A message taken out of a dead node's session, kept until the round that holds it forgets it. */
+    private record Recovering(String node, String round, ClientMessage message) {
+    }
+
     private final Map<String, Stored> sessions = new HashMap<>();
+    private final List<Recovering> recovering = new ArrayList<>();
 
     @Override
     public synchronized CompletableFuture<Collection<SessionSnapshot>> loadAll() {
@@ -139,8 +144,7 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public synchronized CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
-            java.util.Set<String> sharedGroups) {
-        List<ClientMessage> taken = new ArrayList<>();
+            java.util.Set<String> sharedGroups, String round) {
         for (String clientId : new TreeSet<>(sessions.keySet())) {
             Stored stored = sessions.get(clientId);
             if (stored.state == null || !node.equals(stored.node)) {
@@ -150,11 +154,32 @@ public final class InMemorySessionStore implements SessionStore {
                 PendingMessage message = it.next();
                 if (message.sharedGroup() != null && sharedGroups.contains(message.sharedGroup()) && !message.released()) {
                     it.remove();
-                    taken.add(new ClientMessage(clientId, message));
+                    recovering.add(new Recovering(node, round, new ClientMessage(clientId, message)));
                 }
             }
         }
+        List<ClientMessage> taken = new ArrayList<>();
+        for (var it = recovering.listIterator(); it.hasNext(); ) {
+            Recovering message = it.next();
+            if (message.node().equals(node)) {
+                it.set(new Recovering(node, round, message.message()));
+                taken.add(message.message());
+            }
+        }
+        taken.sort(java.util.Comparator.comparing(ClientMessage::clientId)
+                .thenComparingLong(message -> message.message().sequence()));
         return CompletableFuture.completedFuture(taken);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> forgetRecovered(String node, String round) {
+        recovering.removeIf(message -> message.node().equals(node) && message.round().equals(round));
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The messages taken for {@code node} and not forgotten yet, for tests and diagnostics. */
+    public synchronized List<ClientMessage> recovering(String node) {
+        return recovering.stream().filter(message -> message.node().equals(node)).map(Recovering::message).toList();
     }
 
     /**
@@ -212,8 +237,13 @@ public final class InMemorySessionStore implements SessionStore {
 
             @Override
             public CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
-                    java.util.Set<String> sharedGroups) {
-                return store.takeSharedMessages(node, sharedGroups);
+                    java.util.Set<String> sharedGroups, String round) {
+                return store.takeSharedMessages(node, sharedGroups, round);
+            }
+
+            @Override
+            public CompletableFuture<Void> forgetRecovered(String node, String round) {
+                return store.forgetRecovered(node, round);
             }
         };
     }

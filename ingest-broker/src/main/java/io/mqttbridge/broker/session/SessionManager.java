@@ -115,10 +115,17 @@ public final class SessionManager {
      * Takes out of the stored sessions of {@code node} (a dead node of the cluster) the messages
      * they got through shared subscriptions and had not delivered for sure, so that other members
      * of their groups can have them (see {@link SessionStore#takeSharedMessages}): those of
-     * {@code sharedGroups}. Any thread.
+     * {@code sharedGroups}, kept by the store for {@code round} until {@link #forgetRecovered}, with
+     * those earlier rounds left. Any thread.
      */
-    public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups) {
-        return sharedOrphans.takeOfDeadNode(node, sharedGroups);
+    public CompletableFuture<List<SharedMessage>> takeSharedMessagesOf(String node, java.util.Set<String> sharedGroups,
+            String round) {
+        return sharedOrphans.takeOfDeadNode(node, sharedGroups, round);
+    }
+
+    /** {@link SessionStore#forgetRecovered}: what {@link #takeSharedMessagesOf} returned for {@code round} was handed over. */
+    public CompletableFuture<Void> forgetRecovered(String node, String round) {
+        return sharedOrphans.forgetRecovered(node, round);
     }
 
     /** Sessions that moved here from another node a short while ago. */

@@ -45,11 +45,18 @@ final class SharedGroupOrphans {
 
     /**
      * Takes out of the stored sessions of {@code node} (a dead node of the cluster) the messages of
-     * {@code sharedGroups} they had not delivered for sure (see {@link SessionStore#takeSharedMessages}).
+     * {@code sharedGroups} they had not delivered for sure, kept by the store for {@code round}
+     * until {@link #forgetRecovered}, with those earlier rounds left (see
+     * {@link SessionStore#takeSharedMessages}).
      */
-    CompletableFuture<List<SharedMessage>> takeOfDeadNode(String node, Set<String> sharedGroups) {
-        return store.takeSharedMessages(node, sharedGroups).thenApply(taken -> taken.stream()
+    CompletableFuture<List<SharedMessage>> takeOfDeadNode(String node, Set<String> sharedGroups, String round) {
+        return store.takeSharedMessages(node, sharedGroups, round).thenApply(taken -> taken.stream()
                 .map(stored -> new SharedMessage(stored.message().message(), stored.message().sharedGroup()))
                 .toList());
+    }
+
+    /** What {@link #takeOfDeadNode} returned for {@code round} was handed over ({@link SessionStore#forgetRecovered}). */
+    CompletableFuture<Void> forgetRecovered(String node, String round) {
+        return store.forgetRecovered(node, round);
     }
 }

@@ -219,12 +219,22 @@ public interface ClusterFabric {
          * through the shared subscriptions {@code sharedGroups} (those with a live member) and had
          * not delivered for sure (queued, or sent and not past PUBREC), so that the fabric gives
          * them to other members of their groups; the sessions no longer hold them when their
-         * clients come back. Completes with them (empty without a cluster-wide session store), in
-         * order per session.
+         * clients come back. The store keeps them for {@code round} until {@link #forgetRecovered},
+         * and adds what an earlier round for {@code node} took and did not forget (its survivor
+         * died): {@link SessionStore#takeSharedMessages}. Completes with them (empty without a
+         * cluster-wide session store), in order per session.
          */
         default CompletableFuture<java.util.List<SharedGroupMessage>> takeSharedMessagesOf(String node,
-                Set<String> sharedGroups) {
+                Set<String> sharedGroups, String round) {
             return CompletableFuture.completedFuture(java.util.List.of());
+        }
+
+        /**
+         * The messages {@link #takeSharedMessagesOf} returned for {@code round} were handed over:
+         * the store forgets them ({@link SessionStore#forgetRecovered}).
+         */
+        default CompletableFuture<Void> forgetRecovered(String node, String round) {
+            return CompletableFuture.completedFuture(null);
         }
 
         /** Disconnects {@code clientId} if it is connected here (MQTT 5: 0x98 administrative action). */

@@ -128,14 +128,33 @@ public interface SessionStore {
      * Takes out of the sessions that {@code node} owns (saved last) the messages that came through
      * one of the shared subscriptions {@code sharedGroups} ({@link PendingMessage#sharedGroup()}) and
      * whose delivery is not past PUBREC, atomically: two callers never get the same message, and the sessions no
-     * longer hold them. Called by the survivor that recovers a dead node, so that another member of
-     * each group gets them. The default takes nothing.
+     * longer hold them. Called by the survivor that won {@code round} of the recovery of the dead
+     * node {@code node}, so that another member of each group gets them.
      *
-     * @return the taken messages with their client ids, ordered by client id and sequence
+     * <p>The taken messages are not gone: in the same atomic step they move to a set of messages
+     * being recovered, kept for {@code node} and tagged with {@code round}, until
+     * {@link #forgetRecovered} of that round. The take also returns, and tags with {@code round},
+     * what an earlier take for {@code node} left there (its survivor died before it had handed
+     * them over), so that a survivor that dies between its take and its hand-over loses nothing:
+     * the next round hands them over (a message the dead survivor had handed over already is then
+     * given twice). Loads never see them: they are no longer in any session. The default takes
+     * nothing.
+     *
+     * @return the taken messages with their client ids, those left by earlier rounds among them,
+     *         ordered by client id and sequence
      */
     default CompletableFuture<List<ClientMessage>> takeSharedMessages(String node,
-            java.util.Set<String> sharedGroups) {
+            java.util.Set<String> sharedGroups, String round) {
         return CompletableFuture.completedFuture(List.of());
+    }
+
+    /**
+     * Forgets the messages {@link #takeSharedMessages} took (or took again) for {@code node} in
+     * {@code round}: called once they were handed over. Other rounds' messages stay. The default
+     * keeps nothing to forget.
+     */
+    default CompletableFuture<Void> forgetRecovered(String node, String round) {
+        return CompletableFuture.completedFuture(null);
     }
 
     /** A stored message of the session of {@code clientId}. */

@@ -442,6 +442,48 @@ class ClusterEndToEndTest {
         assertThat(received).containsExactlyInAnyOrderElementsOf(published);
         assertThat(sessions.get("stranded-member").orElseThrow().pending()).as("the dead member's session keeps none")
                 .isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(sessions.recovering("n1"))
+                .as("forgotten once handed over").isEmpty());
+    }
+
+    @Test
+    void theStoredSharedMessagesOfAKilledNodeAreRecoveredWhenTheSurvivorDiesAfterTakingThem() throws Exception {
+        FreezableSessionStore storeOfOne = new FreezableSessionStore(sessions.forNode("n1"));
+        FreezableSessionStore storeOfTwo = new FreezableSessionStore(sessions.forNode("n2"));
+        ClusterNode one = node("n1", storeOfOne);
+        ClusterNode two = node("n2", storeOfTwo);
+        ClusterNode three = node("n3", sessions.forNode("n3"));
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        holdingSharedMember(one, "taken-member", "$share/t/loads/#", held);
+        List<String> received = new CopyOnWriteArrayList<>();
+        collectingSharedMember(three, "remaining-member", "$share/t/loads/#", received);
+        three.awaitRoute(one, "$share/t/loads/#");
+        two.awaitRoute(one, "$share/t/loads/#");
+        two.awaitRoute(three, "$share/t/loads/#");
+
+        List<String> published = publishNumbered(three, "loads-publisher", "loads/", "l");
+        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1 && received.size()
+                + one.broker().deliveryState("taken-member").orElseThrow().queuedMessages() + 1 == published.size());
+        int stored = sessions.get("taken-member").orElseThrow().pending().size();
+        assertThat(stored).isGreaterThan(1);
+
+        // Node 2, first survivor by id, wins the recovery of node 1, takes the stored messages out of
+        // the dead member's session, and dies before it hands them to anyone.
+        storeOfTwo.stallAfterSharedTakes();
+        storeOfOne.freeze();
+        one.crash();
+        await().atMost(Duration.ofSeconds(15)).until(() -> storeOfTwo.stalledTakes() == 1);
+        assertThat(sessions.get("taken-member").orElseThrow().pending()).as("taken out of the session").isEmpty();
+        assertThat(received).as("nothing handed over yet").hasSize(published.size() - stored);
+        assertThat(sessions.recovering("n1")).as("kept for the round of node 2").hasSize(stored);
+        storeOfTwo.freeze();
+        two.crash();
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(received).hasSize(published.size()));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 20);
+        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(sessions.recovering("n1"))
+                .as("forgotten by node 3's round once handed over").isEmpty());
     }
 
     private ClusterNode started(ClusterNode node) {

@@ -17,6 +17,7 @@ public final class FreezableSessionStore implements SessionStore {
     private final SessionStore shared;
     private volatile boolean frozen;
     private volatile boolean takesStalled;
+    private volatile boolean stalledAfterTaking;
     private final java.util.concurrent.atomic.AtomicInteger stalledTakes = new java.util.concurrent.atomic.AtomicInteger();
 
     public FreezableSessionStore(SessionStore shared) {
@@ -30,6 +31,14 @@ public final class FreezableSessionStore implements SessionStore {
     /** From now on {@link #takeSharedMessages} never completes and takes nothing. */
     public void stallSharedTakes() {
         takesStalled = true;
+    }
+
+    /**
+     * From now on {@link #takeSharedMessages} takes (the shared store applies it) and then never
+     * completes: as a node that dies after its take committed and before it handed the messages over.
+     */
+    public void stallAfterSharedTakes() {
+        stalledAfterTaking = true;
     }
 
     /** How many takes were stalled. */
@@ -54,12 +63,24 @@ public final class FreezableSessionStore implements SessionStore {
 
     @Override
     public CompletableFuture<java.util.List<ClientMessage>> takeSharedMessages(String node,
-            java.util.Set<String> sharedGroups) {
+            java.util.Set<String> sharedGroups, String round) {
         if (takesStalled) {
             stalledTakes.incrementAndGet();
             return new CompletableFuture<>();
         }
-        return shared.takeSharedMessages(node, sharedGroups);
+        if (stalledAfterTaking) {
+            CompletableFuture<Void> stalled = new CompletableFuture<>();
+            return shared.takeSharedMessages(node, sharedGroups, round).thenCompose(taken -> {
+                stalledTakes.incrementAndGet();
+                return stalled.thenApply(ignored -> taken);
+            });
+        }
+        return shared.takeSharedMessages(node, sharedGroups, round);
+    }
+
+    @Override
+    public CompletableFuture<Void> forgetRecovered(String node, String round) {
+        return frozen ? CompletableFuture.completedFuture(null) : shared.forgetRecovered(node, round);
     }
 
     @Override

@@ -3,13 +3,11 @@ package io.mqttbridge.db.store.internal;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
-import io.mqttbridge.broker.spi.SessionStore.ClientMessage;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +17,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 /**
  * The sessions' queued messages in {@code broker_session_messages}, one row per message keyed by
  * client id and sequence: appended and acknowledged one by one, replaced as a whole by a session's
- * snapshot, and the shared-group ones taken over (deleted and returned) when their node is gone.
+ * snapshot, and the shared-group ones moved to {@link RecoveryMessageRows} when their node is gone.
  *
  * <p>Stateless; every method runs on the caller's handle, in its transaction (the store's writer or
  * reader thread: it blocks on the database).
@@ -108,24 +106,8 @@ public final class SessionMessageRows {
         return byClient;
     }
 
-    /**
-     * Deletes and returns the messages of {@code clientIds} for {@code sharedGroups} that are not past
-     * PUBREC, by client id and sequence. The caller holds the locks of those sessions' state rows.
-     */
-    public static List<ClientMessage> takeShared(Handle h, List<String> clientIds, Collection<String> sharedGroups) {
-        List<ClientMessage> taken = new ArrayList<>(h.createQuery("""
-                        DELETE FROM broker_session_messages
-                         WHERE client_id = ANY(:ids) AND shared_group = ANY(:groups) AND NOT released
-                        RETURNING *""")
-                .bindArray("ids", String.class, clientIds)
-                .bindArray("groups", String.class, List.copyOf(sharedGroups))
-                .map((rs, ctx) -> new ClientMessage(rs.getString("client_id"), message(rs)))
-                .list());
-        taken.sort(Comparator.comparing(ClientMessage::clientId).thenComparingLong(m -> m.message().sequence()));
-        return taken;
-    }
-
-    private static PendingMessage message(ResultSet rs) throws SQLException {
+    /** The message of a row of this table or of {@code broker_recovery_messages}, which has the same columns. */
+    static PendingMessage message(ResultSet rs) throws SQLException {
         PublishedMessage message = BrokerStateJson.readMessage(rs.getString("message"));
         Array ids = rs.getArray("subscription_ids");
         List<Integer> subscriptionIds = new ArrayList<>();

@@ -58,19 +58,27 @@ public final class StoredSessions {
     }
 
     /**
-     * Deletes and returns, in one transaction, the shared-group messages (not past PUBREC) of the
-     * sessions {@code node} owns; their state rows are locked first, so a {@link #loadToHold} of one
-     * of them by another node commits before (then the session is not {@code node}'s any more) or
-     * reads after (then without these messages).
+     * Moves, in one transaction, the shared-group messages (not past PUBREC) of the sessions
+     * {@code node} owns into the messages {@code round} recovers, and returns those with the ones
+     * earlier rounds for {@code node} left ({@link RecoveryMessageRows}); the state rows are locked
+     * first, so a {@link #loadToHold} of one of them by another node commits before (then the
+     * session is not {@code node}'s any more) or reads after (then without these messages).
      */
-    public List<ClientMessage> takeSharedMessages(String node, Collection<String> sharedGroups) {
+    public List<ClientMessage> takeSharedMessages(String node, Collection<String> sharedGroups, String round) {
         return jdbi.inTransaction(h -> {
-            List<String> owned = SessionStateRows.lockOwnedBy(h, node);
-            if (owned.isEmpty()) {
-                return List.<ClientMessage>of();
+            if (!sharedGroups.isEmpty()) {
+                List<String> owned = SessionStateRows.lockOwnedBy(h, node);
+                if (!owned.isEmpty()) {
+                    RecoveryMessageRows.moveShared(h, node, round, owned, sharedGroups);
+                }
             }
-            return SessionMessageRows.takeShared(h, owned, sharedGroups);
+            return RecoveryMessageRows.takeAll(h, node, round);
         });
+    }
+
+    /** Deletes the messages {@code round} recovered from {@code node} ({@link #takeSharedMessages}). */
+    public void forgetRecovered(String node, String round) {
+        jdbi.useHandle(h -> RecoveryMessageRows.forget(h, node, round));
     }
 
     /** The states with their messages and inbound QoS 2 packet ids, read in one query per table. */

@@ -3,7 +3,8 @@
  * state per key, and their threads; the session store's parts: the SQL of each of its tables
  * ({@link io.mqttbridge.db.store.internal.SessionStateRows},
  * {@link io.mqttbridge.db.store.internal.SessionMessageRows},
- * {@link io.mqttbridge.db.store.internal.InboundQos2Rows}), its writes and how a batch of them is
+ * {@link io.mqttbridge.db.store.internal.InboundQos2Rows},
+ * {@link io.mqttbridge.db.store.internal.RecoveryMessageRows}), its writes and how a batch of them is
  * applied ({@link io.mqttbridge.db.store.internal.SessionWrite},
  * {@link io.mqttbridge.db.store.internal.SessionWriteBatch}) and its reads
  * ({@link io.mqttbridge.db.store.internal.StoredSessions}).

@@ -128,8 +128,12 @@ public final class DeadNodeRecovery {
                 return;
             }
             ClusterMember current = member.get();
+            // Without a claim (the dead instance is unknown) several survivors may take: each its own round.
+            String storeRound = deadInstance != null ? round : "unclaimed/" + nodeId;
+            // The store keeps what it returns until it is forgotten below, so that if this node dies
+            // before handing them over, the next round (RecoveryClaims.orphanedBy) gets them again.
             List<SharedGroupMessage> stored = current == null ? List.of()
-                    : current.takeSharedMessagesOf(dead, groupsWithLiveMembers(dead))
+                    : current.takeSharedMessagesOf(dead, groupsWithLiveMembers(dead), storeRound)
                             .get(left(started), TimeUnit.MILLISECONDS);
             // Group -> how many of each message the stored sessions had, to skip them among the inbox records.
             Map<String, Map<Fingerprint, Integer>> storedByGroup = new HashMap<>();
@@ -139,6 +143,8 @@ public final class DeadNodeRecovery {
                         .merge(Fingerprint.of(message.message()), 1, Integer::sum);
                 handed.add(toGroup(message.message(), message.sharedTopicFilter()));
             }
+            CompletableFuture<Void> storedForgotten = stored.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : forgetOnceHandedOver(current, dead, storeRound, List.copyOf(handed));
             Map<Integer, Long> done = liveness.sharedRecovered(dead);
             DeadInboxReader.ScopedResult read = DeadInboxReader.read(properties(dead), config.inboxTopic(dead),
                     (scope, position) -> !scope.sharedTopicFilters().isEmpty()
@@ -165,6 +171,7 @@ public final class DeadNodeRecovery {
             long count = handed.stream().filter(CompletableFuture::join).count();
             recovered.addAndGet(count);
             if (read.complete()) {
+                storedForgotten.get(left(started), TimeUnit.MILLISECONDS);
                 liveness.markSharedRecovered(dead, read.endOffsets()).get(left(started), TimeUnit.MILLISECONDS);
                 if (deadInstance != null) {
                     recoveryClaims.finish(dead, deadInstance).get(left(started), TimeUnit.MILLISECONDS);
@@ -173,6 +180,25 @@ public final class DeadNodeRecovery {
             LOG.info("cluster: dead node {}: {} shared-group messages given to other members ({} from its stored"
                     + " sessions)", dead, count, stored.size());
         }, "the shared-group messages of dead node " + dead);
+    }
+
+    /**
+     * Forgets the stored messages taken for {@code round} once every one of their hand-overs ended,
+     * even when the wait above timed out: a member took it, or none could (dropped and logged, as
+     * any recovered message no live member takes). Never earlier, so that this node's death before
+     * then leaves them to the next round, which hands them over again (at least once across members).
+     */
+    private static CompletableFuture<Void> forgetOnceHandedOver(ClusterMember current, String dead, String round,
+            List<CompletableFuture<Boolean>> handed) {
+        return CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new))
+                .handle((ignored, error) -> null)
+                .thenCompose(ignored -> current.forgetRecovered(dead, round))
+                .whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        LOG.warn("cluster: could not forget the messages recovered from dead node {} in round {}: {}",
+                                dead, round, error.toString());
+                    }
+                });
     }
 
     /**
