@@ -409,81 +409,73 @@ class ClusterEndToEndTest {
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(again::isEmpty);
     }
 
-    @Test
-    void theStoredSharedMessagesOfAKilledNodeAreRecoveredWhenTheSurvivorRecoveringThemDiesToo() throws Exception {
+    /**
+     * A double failure during a recovery, with three nodes: on node 1 a shared member holding one
+     * message in flight and the rest of its share stored, on node 3 another member of the group,
+     * which gets the other share; node 2 has none and, first survivor by id, wins the recovery of
+     * node 1. Node 2's store is stalled by {@code stallTwo}, node 1 is killed, and once node 2 stalls
+     * in its take ({@code whileTwoIsStalled} gets the number of stored messages and what node 3's
+     * member received so far), node 2 is killed too. Node 3 must then recover node 1: its member
+     * gets every message once, and the recovery's kept messages are forgotten.
+     */
+    private void killTheRecovererOfADeadNodeInItsTake(String member, String group, String topicPrefix,
+            java.util.function.Consumer<FreezableSessionStore> stallTwo,
+            java.util.function.BiConsumer<Integer, List<String>> whileTwoIsStalled) throws Exception {
         FreezableSessionStore storeOfOne = new FreezableSessionStore(sessions.forNode("n1"));
         FreezableSessionStore storeOfTwo = new FreezableSessionStore(sessions.forNode("n2"));
         ClusterNode one = node("n1", storeOfOne);
         ClusterNode two = node("n2", storeOfTwo);
         ClusterNode three = node("n3", sessions.forNode("n3"));
+        String filter = "$share/" + group + "/" + topicPrefix + "#";
         List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
-        holdingSharedMember(one, "stranded-member", "$share/r/jobs/#", held);
+        holdingSharedMember(one, member, filter, held);
         List<String> received = new CopyOnWriteArrayList<>();
-        collectingSharedMember(three, "last-member", "$share/r/jobs/#", received);
-        three.awaitRoute(one, "$share/r/jobs/#");
-        two.awaitRoute(one, "$share/r/jobs/#");
-        two.awaitRoute(three, "$share/r/jobs/#");
+        collectingSharedMember(three, member + "-on-three", filter, received);
+        three.awaitRoute(one, filter);
+        two.awaitRoute(one, filter);
+        two.awaitRoute(three, filter);
 
-        List<String> published = publishNumbered(three, "jobs-publisher", "jobs/", "j");
+        List<String> published = publishNumbered(three, member + "-publisher", topicPrefix, group);
         await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1 && received.size()
-                + one.broker().deliveryState("stranded-member").orElseThrow().queuedMessages() + 1 == published.size());
-        assertThat(sessions.get("stranded-member").orElseThrow().pending()).hasSizeGreaterThan(1);
+                + one.broker().deliveryState(member).orElseThrow().queuedMessages() + 1 == published.size());
+        int stored = sessions.get(member).orElseThrow().pending().size();
+        assertThat(stored).as("node 1 stored its member's share, the one in flight included").isGreaterThan(1);
 
-        // Node 2, first survivor by id, wins the recovery of node 1 and dies before taking anything.
-        storeOfTwo.stallSharedTakes();
+        stallTwo.accept(storeOfTwo);
         storeOfOne.freeze();
         one.crash();
         await().atMost(Duration.ofSeconds(15)).until(() -> storeOfTwo.stalledTakes() == 1);
+        whileTwoIsStalled.accept(stored, received);
         storeOfTwo.freeze();
         two.crash();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(received).hasSize(published.size()));
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 20);
         assertThat(received).containsExactlyInAnyOrderElementsOf(published);
-        assertThat(sessions.get("stranded-member").orElseThrow().pending()).as("the dead member's session keeps none")
-                .isEmpty();
+        assertThat(sessions.get(member).orElseThrow().pending()).as("the dead member's session keeps none").isEmpty();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(sessions.recovering("n1"))
-                .as("forgotten once handed over").isEmpty());
+                .as("forgotten by node 3's round once handed over").isEmpty());
+    }
+
+    @Test
+    void theStoredSharedMessagesOfAKilledNodeAreRecoveredWhenTheSurvivorRecoveringThemDiesToo() throws Exception {
+        // Node 2 dies before taking anything out of node 1's stored sessions.
+        killTheRecovererOfADeadNodeInItsTake("stranded-member", "r", "jobs/", FreezableSessionStore::stallSharedTakes,
+                (stored, received) -> assertThat(sessions.get("stranded-member").orElseThrow().pending())
+                        .as("still in the session").hasSize(stored));
     }
 
     @Test
     void theStoredSharedMessagesOfAKilledNodeAreRecoveredWhenTheSurvivorDiesAfterTakingThem() throws Exception {
-        FreezableSessionStore storeOfOne = new FreezableSessionStore(sessions.forNode("n1"));
-        FreezableSessionStore storeOfTwo = new FreezableSessionStore(sessions.forNode("n2"));
-        ClusterNode one = node("n1", storeOfOne);
-        ClusterNode two = node("n2", storeOfTwo);
-        ClusterNode three = node("n3", sessions.forNode("n3"));
-        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
-        holdingSharedMember(one, "taken-member", "$share/t/loads/#", held);
-        List<String> received = new CopyOnWriteArrayList<>();
-        collectingSharedMember(three, "remaining-member", "$share/t/loads/#", received);
-        three.awaitRoute(one, "$share/t/loads/#");
-        two.awaitRoute(one, "$share/t/loads/#");
-        two.awaitRoute(three, "$share/t/loads/#");
-
-        List<String> published = publishNumbered(three, "loads-publisher", "loads/", "l");
-        await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1 && received.size()
-                + one.broker().deliveryState("taken-member").orElseThrow().queuedMessages() + 1 == published.size());
-        int stored = sessions.get("taken-member").orElseThrow().pending().size();
-        assertThat(stored).isGreaterThan(1);
-
-        // Node 2, first survivor by id, wins the recovery of node 1, takes the stored messages out of
-        // the dead member's session, and dies before it hands them to anyone.
-        storeOfTwo.stallAfterSharedTakes();
-        storeOfOne.freeze();
-        one.crash();
-        await().atMost(Duration.ofSeconds(15)).until(() -> storeOfTwo.stalledTakes() == 1);
-        assertThat(sessions.get("taken-member").orElseThrow().pending()).as("taken out of the session").isEmpty();
-        assertThat(received).as("nothing handed over yet").hasSize(published.size() - stored);
-        assertThat(sessions.recovering("n1")).as("kept for the round of node 2").hasSize(stored);
-        storeOfTwo.freeze();
-        two.crash();
-
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(received).hasSize(published.size()));
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> received.size() == 20);
-        assertThat(received).containsExactlyInAnyOrderElementsOf(published);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(sessions.recovering("n1"))
-                .as("forgotten by node 3's round once handed over").isEmpty());
+        // Node 2 takes the stored messages out of the dead member's session and dies before it hands
+        // them to anyone.
+        killTheRecovererOfADeadNodeInItsTake("taken-member", "t", "loads/",
+                FreezableSessionStore::stallAfterSharedTakes, (stored, received) -> {
+                    assertThat(sessions.get("taken-member").orElseThrow().pending()).as("taken out of the session")
+                            .isEmpty();
+                    assertThat(received).as("nothing handed over yet").hasSize(20 - stored);
+                    assertThat(sessions.recovering("n1")).as("kept for the round of node 2").hasSize(stored);
+                });
     }
 
     private ClusterNode started(ClusterNode node) {
