@@ -45,4 +45,15 @@ final class OutboundDelivery {
         }
         return new PendingMessage(message.message(), qos, packetId, released, ids, sequence, sharedGroup);
     }
+
+    /**
+     * A QoS 1/2 message's packet id follows from its sequence number, which is stored with it before
+     * its publisher is acknowledged. A message restored after a crash, or loaded on another node, is
+     * therefore sent again with the id the subscriber may already hold for it: a QoS 2 subscriber that
+     * received it but whose PUBREC never reached the store answers PUBREC again and does not deliver
+     * it twice [MQTT-4.3.3]. Ids repeat every 65,535 messages.
+     */
+    static int packetIdOf(long sequence) {
+        return (int) ((sequence - 1) % 65_535) + 1;
+    }
 }

@@ -162,7 +162,7 @@ public final class OutboundQosFlows {
                 break;
             }
             if (head.qos > 0) {
-                int packetId = packetIdOf(head.sequence);
+                int packetId = OutboundDelivery.packetIdOf(head.sequence);
                 if (inflight.containsKey(packetId)) {
                     break; // 65,535 messages later its id is still in flight: wait for it
                 }
@@ -303,49 +303,25 @@ public final class OutboundQosFlows {
         queue.dropQos0();
     }
 
-    /** The session ended: nothing is delivered any more. */
     /**
-     * Takes out the QoS 1/2 messages that came through a shared subscription and that the client
-     * has not received for sure (queued, or sent and not acknowledged; not those whose PUBREL
-     * stage began), so that another member of the group can have them; their written-through copies
-     * go. In the order they came.
+     * Takes out the shared-group messages the client has not received for sure, for another member
+     * of their groups ({@link SharedDeliveryTakes#unreceived}).
      */
     List<SharedMessage> takeShared() {
-        List<OutboundDelivery> taken = new ArrayList<>(0);
-        for (Iterator<OutboundDelivery> it = inflight.values().iterator(); it.hasNext(); ) {
-            OutboundDelivery pending = it.next();
-            if (pending.sharedGroup != null && !pending.released) {
-                it.remove();
-                taken.add(pending);
-            }
-        }
-        taken.addAll(queue.takeIf(pending -> pending.sharedGroup != null && pending.qos > 0));
+        List<SharedMessage> taken = SharedDeliveryTakes.unreceived(inflight, queue, this::forget);
         inflightCount = inflight.size();
-        taken.sort(java.util.Comparator.comparingLong(pending -> pending.sequence));
-        List<SharedMessage> messages = new ArrayList<>(taken.size());
-        for (OutboundDelivery pending : taken) {
-            forget(pending);
-            messages.add(new SharedMessage(pending.message.message(), pending.sharedGroup));
-        }
-        return messages;
+        return taken;
     }
 
     /**
-     * Takes out the QoS 1/2 messages queued (not sent yet) that came through the shared subscription
-     * {@code sharedGroup}, which the client just unsubscribed from, so that another member of the
-     * group can have them; their written-through copies go. Those already sent stay: the session
-     * completes their delivery [MQTT-3.10.4-3]. In the order they came.
+     * Takes out the messages of {@code sharedGroup}, which the client just unsubscribed from, still
+     * queued, for another member of the group ({@link SharedDeliveryTakes#queued}).
      */
     List<SharedMessage> takeQueuedShared(String sharedGroup) {
-        List<OutboundDelivery> taken = queue.takeIf(pending -> sharedGroup.equals(pending.sharedGroup) && pending.qos > 0);
-        List<SharedMessage> messages = new ArrayList<>(taken.size());
-        for (OutboundDelivery pending : taken) {
-            forget(pending);
-            messages.add(new SharedMessage(pending.message.message(), pending.sharedGroup));
-        }
-        return messages;
+        return SharedDeliveryTakes.queued(queue, sharedGroup, this::forget);
     }
 
+    /** The session ended: nothing is delivered any more. */
     void clear() {
         queue.clear();
         inflight.clear();
@@ -411,16 +387,5 @@ public final class OutboundQosFlows {
             inflight = new LinkedHashMap<>();
         }
         return inflight;
-    }
-
-    /**
-     * A QoS 1/2 message's packet id follows from its sequence number, which is stored with it before
-     * its publisher is acknowledged. A message restored after a crash, or loaded on another node, is
-     * therefore sent again with the id the subscriber may already hold for it: a QoS 2 subscriber that
-     * received it but whose PUBREC never reached the store answers PUBREC again and does not deliver
-     * it twice [MQTT-4.3.3]. Ids repeat every 65,535 messages.
-     */
-    static int packetIdOf(long sequence) {
-        return (int) ((sequence - 1) % 65_535) + 1;
     }
 }

@@ -126,17 +126,6 @@ public final class Session {
         return ended;
     }
 
-    /**
-     * Whether the attached connection has already closed with a session expiry of 0: the session
-     * ended with it (MQTT 5 section 3.1.2.11.2; 3.1.1 clean session), though that close may not be
-     * processed yet. Safe from any thread: the expiry is set before the close, and the closed
-     * channel is seen through a volatile read.
-     */
-    public boolean endsWithItsClosedConnection() {
-        ClientConnection current = connection;
-        return current != null && !current.channel().isActive() && current.sessionExpirySeconds() == 0;
-    }
-
     /** The attached connection, or {@code null}; safe from any thread (a volatile read). */
     public ClientConnection connection() {
         return connection;

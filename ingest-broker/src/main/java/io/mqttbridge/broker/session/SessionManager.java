@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.ClusterFabric;
@@ -175,7 +176,7 @@ public final class SessionManager {
             }
             // A session whose connection closed with expiry 0 is over, even before that close is processed:
             // a client reconnecting at once must not find it [MQTT-3.2.2-3].
-            if (existing != null && !cleanStart && !existing.isEnded() && !existing.endsWithItsClosedConnection()) {
+            if (existing != null && !cleanStart && !existing.isEnded() && !endsWithItsClosedConnection(existing)) {
                 present[0] = true;
                 owners.claim(existing, owner);
                 return existing;
@@ -303,5 +304,16 @@ public final class SessionManager {
 
     BrokerConfig config() {
         return config;
+    }
+
+    /**
+     * Whether the connection attached to {@code session} has already closed with a session expiry
+     * of 0: the session ended with it (MQTT 5 section 3.1.2.11.2; 3.1.1 clean session), though that
+     * close may not be processed yet. Safe from any thread: the expiry is set before the close, and
+     * the connection and the closed channel are volatile reads.
+     */
+    private static boolean endsWithItsClosedConnection(Session session) {
+        ClientConnection current = session.connection();
+        return current != null && !current.channel().isActive() && current.sessionExpirySeconds() == 0;
     }
 }

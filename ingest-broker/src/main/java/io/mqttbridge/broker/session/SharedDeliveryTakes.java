@@ -1,0 +1,60 @@
+package io.mqttbridge.broker.session;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Takes out of a session's outbound deliveries the QoS 1/2 messages that came through a shared
+ * subscription, so that another member of the group can have them (the session ended, or the client
+ * unsubscribed from the group). Apart from {@link OutboundQosFlows} because choosing what may go to
+ * another member is one concern of its own: what the client has not received for sure.
+ *
+ * <p>Threading: stateless; called in the session's tasks, with the flows' own collections.
+ */
+final class SharedDeliveryTakes {
+
+    private SharedDeliveryTakes() {
+    }
+
+    /**
+     * The messages of every shared group the client has not received for sure: queued, or sent and
+     * not acknowledged (not those whose PUBREL stage began). Each is removed from {@code inflight}
+     * or {@code queue} and given to {@code forget} (its written-through copy goes); in the order
+     * they came.
+     */
+    static List<SharedMessage> unreceived(Map<Integer, OutboundDelivery> inflight, OutboundQueue queue,
+                                          Consumer<OutboundDelivery> forget) {
+        List<OutboundDelivery> taken = new ArrayList<>(0);
+        for (Iterator<OutboundDelivery> it = inflight.values().iterator(); it.hasNext(); ) {
+            OutboundDelivery pending = it.next();
+            if (pending.sharedGroup != null && !pending.released) {
+                it.remove();
+                taken.add(pending);
+            }
+        }
+        taken.addAll(queue.takeIf(pending -> pending.sharedGroup != null && pending.qos > 0));
+        taken.sort(Comparator.comparingLong(pending -> pending.sequence));
+        return forgotten(taken, forget);
+    }
+
+    /**
+     * The messages of {@code sharedGroup} still queued (not sent yet); those already sent stay, the
+     * session completes their delivery [MQTT-3.10.4-3]. In the order they came.
+     */
+    static List<SharedMessage> queued(OutboundQueue queue, String sharedGroup, Consumer<OutboundDelivery> forget) {
+        return forgotten(queue.takeIf(pending -> sharedGroup.equals(pending.sharedGroup) && pending.qos > 0), forget);
+    }
+
+    private static List<SharedMessage> forgotten(List<OutboundDelivery> taken, Consumer<OutboundDelivery> forget) {
+        List<SharedMessage> messages = new ArrayList<>(taken.size());
+        for (OutboundDelivery pending : taken) {
+            forget.accept(pending);
+            messages.add(new SharedMessage(pending.message.message(), pending.sharedGroup));
+        }
+        return messages;
+    }
+}
