@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
@@ -174,10 +175,11 @@ class HaproxyClusterTest {
         createDevice("durable");
         createDevice("feeder");
         MqttClient durable = connect("tcp://127.0.0.1:" + mqttFront, "durable", false, new Collecting());
-        durable.subscribe("queue/#", 1);
         String holder = holderOf("durable");
         BridgeNode holderNode = nodes.stream().filter(node -> node.nodeId().equals(holder)).findFirst().orElseThrow();
-
+        // Killed right after the SUBACK: the subscription must already be in the session store and
+        // in the cluster's routes topic.
+        durable.subscribe("queue/#", 1);
         holderNode.kill();
         await().atMost(Duration.ofSeconds(10)).until(() -> !durable.isConnected());
         MqttClient feeder = connectWhenABalancedNodeTakesIt("tcp://127.0.0.1:" + mqttFront, "feeder", true, null);
@@ -189,7 +191,12 @@ class HaproxyClusterTest {
 
         Collecting back = new Collecting();
         MqttClient again = connectWhenABalancedNodeTakesIt("tcp://127.0.0.1:" + mqttFront, "durable", false, back);
-        await().atMost(Duration.ofSeconds(30)).until(() -> back.payloads().containsAll(queued));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> back.payloads().containsAll(queued));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the durable subscriber got %s of %s; the nodes' logs:%n%s"
+                    .formatted(back.payloads(), queued, nodeLogTails()), e);
+        }
         assertThat(back.payloads()).containsExactlyElementsOf(queued);
         assertThat(holderOf("durable")).isNotEqualTo(holder);
         assertThat(again.isConnected()).isTrue();
@@ -320,7 +327,9 @@ class HaproxyClusterTest {
         options.setPassword(("pw-" + deviceId).toCharArray());
         options.setCleanSession(cleanSession);
         options.setAutomaticReconnect(false);
-        options.setConnectionTimeout(10);
+        // Paho's default: a survivor answers a client of a killed node once that node counts as dead
+        // and its inbox is read (a client that gives up sooner is covered by ClusterEndToEndTest).
+        options.setConnectionTimeout(30);
         client.connect(options);
         return client;
     }
@@ -329,11 +338,19 @@ class HaproxyClusterTest {
     private MqttClient connectWhenABalancedNodeTakesIt(String uri, String deviceId, boolean cleanSession,
             Collecting callback) {
         List<MqttClient> result = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             result.add(connect(uri, deviceId, cleanSession, callback));
             return true;
         });
         return result.get(result.size() - 1);
+    }
+
+    private String nodeLogTails() {
+        StringBuilder tails = new StringBuilder();
+        for (BridgeNode node : nodes) {
+            tails.append("--- ").append(node.nodeId()).append(" ---\n").append(node.logTail()).append('\n');
+        }
+        return tails.toString();
     }
 
     private static String randomHex() {

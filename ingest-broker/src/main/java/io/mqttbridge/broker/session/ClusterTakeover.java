@@ -71,6 +71,12 @@ final class ClusterTakeover {
             return store.loadToHold(clientId).thenCompose(snapshot -> snapshot.isEmpty()
                     ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
                             fabric.recoverFromDeadHolder(clientId)));
+        }).thenRun(() -> {
+            // Another node claimed the client meanwhile (this client gave up and tried there): it
+            // gets the session once this settles; opening it here too would write over its state.
+            if (!fabric.isHolder(clientId)) {
+                throw new ClaimedElsewhere(clientId);
+            }
         });
         prepared.whenComplete((ignored, error) -> fabric.claimSettled(clientId));
         return prepared;
@@ -87,6 +93,13 @@ final class ClusterTakeover {
     CompletableFuture<Void> handOver(String clientId) {
         Session session = sessions.get(clientId);
         return session == null ? DONE : SessionHandOver.moveAway(session);
+    }
+
+    /** Another node claimed the client while this node was preparing its session. */
+    static final class ClaimedElsewhere extends RuntimeException {
+        ClaimedElsewhere(String clientId) {
+            super("client " + clientId + " was claimed by another node while connecting here", null, false, false);
+        }
     }
 
     private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {

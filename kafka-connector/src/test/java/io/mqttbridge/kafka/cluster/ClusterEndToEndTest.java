@@ -26,6 +26,7 @@ import io.mqttbridge.kafka.testing.ClusterNode;
 import io.mqttbridge.kafka.testing.FreezableSessionStore;
 import io.mqttbridge.testing.kafka.KafkaTestClients;
 import io.mqttbridge.testing.kafka.TestKafka;
+import java.net.Socket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -909,6 +910,63 @@ class ClusterEndToEndTest {
         await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 10);
         assertThat(received).containsExactlyElementsOf(published);
         assertThat(one.fabric().recoveredMessages()).isEqualTo(10);
+    }
+
+    /**
+     * A client of a killed node reconnects to node 1, which waits for node 2 to count as dead before
+     * it recovers node 2's inbox; the client gives up before the CONNACK and connects to node 3.
+     * Node 1 hands the session over only once it recovered, and node 3 waits for that.
+     */
+    @Test
+    void aClientThatGivesUpWhileANodeRecoversItFromAKilledNodeGetsEveryMessageOnTheNextNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        ClusterNode three = node("n3");
+        Mqtt5BlockingClient subscriber = hive(two, "impatient");
+        subscriber.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        subscriber.subscribeWith().topicFilter("crash/impatient").qos(MqttQos.AT_LEAST_ONCE).send();
+        one.awaitRoute(two, "crash/impatient");
+        Mqtt5BlockingClient publisher = hive(one, "impatient-publisher");
+        publisher.connect();
+
+        two.crash();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            publisher.publishWith().topic("crash/impatient").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(("during-" + i).getBytes(UTF_8)).send();
+            published.add("during-" + i);
+        }
+        try (Socket abandoned = new Socket("127.0.0.1", one.port())) {
+            abandoned.getOutputStream().write(resumingMqtt5Connect("impatient"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> three.fabric().holderOf("impatient").equals(Optional.of("n1")));
+        }
+
+        Mqtt5BlockingClient again = hive(three, "impatient");
+        List<String> received = new CopyOnWriteArrayList<>();
+        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        Mqtt5ConnAck ack = again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+
+        assertThat(ack.isSessionPresent()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 10);
+        assertThat(received).containsExactlyElementsOf(published);
+        assertThat(three.fabric().holderOf("impatient")).contains("n3");
+    }
+
+    /** An MQTT 5 CONNECT of {@code clientId} (at most 127 bytes) without clean start, session expiry 300 s. */
+    private static byte[] resumingMqtt5Connect(String clientId) {
+        byte[] id = clientId.getBytes(UTF_8);
+        java.io.ByteArrayOutputStream variable = new java.io.ByteArrayOutputStream();
+        variable.writeBytes(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 5, 0, 0, 60});
+        variable.writeBytes(new byte[] {5, 0x11, 0, 0, 1, 44});
+        variable.writeBytes(new byte[] {0, (byte) id.length});
+        variable.writeBytes(id);
+        java.io.ByteArrayOutputStream packet = new java.io.ByteArrayOutputStream();
+        packet.write(0x10);
+        packet.write(variable.size());
+        packet.writeBytes(variable.toByteArray());
+        return packet.toByteArray();
     }
 
     @Test

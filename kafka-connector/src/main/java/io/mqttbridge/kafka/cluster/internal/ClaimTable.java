@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * disconnects the client, saves its session and writes a release; the claimer waits for it at most
  * {@code handoverTimeoutMs} (and not at all when the previous holder is dead, see
  * {@link #awaitHandOverOrDeath}). Each record names the identity the holder's session belongs to.
+ *
+ * <p>A node claimed while its own claim of the same client is still settling (it is restoring the
+ * session, or waiting for a dead holder and recovering that holder's inbox: a client that gave up
+ * on a slow CONNECT and tried another node) hands the client over only once that settles, so that
+ * what it recovered moves on with the session; the next claimer waits for it that long instead of
+ * going on without it (see {@link TakeoverInProgress}).
  * Thread-safe: records are applied on the control reader's thread; claims come from event loops.
  */
 public final class ClaimTable {
@@ -36,7 +42,18 @@ public final class ClaimTable {
     // The claim id of a release a node writes when the client's session ended there: no claim waits for it.
     private static final String ENDED_CLAIM_ID = "ended";
 
+    private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
+
     private record PendingClaim(String clientId, CompletableFuture<Void> done, AtomicBoolean readBack) {
+    }
+
+    /**
+     * The last claim of a client that took it from another node, until that node released it or
+     * the claimer's CONNECT settled ({@link #settleBoundMillis}): when that other node had stopped
+     * heartbeating, the claimer is recovering a dead node's inbox into the session, and a later
+     * claimer must wait for its hand-over rather than load the session without what it recovered.
+     */
+    private record TakeoverInProgress(String holder, String previous, long claimedAtMillis) {
     }
 
     private final String nodeId;
@@ -54,6 +71,7 @@ public final class ClaimTable {
     private final Map<String, CompletableFuture<Void>> settling = new ConcurrentHashMap<>();
     // Client id -> the dead node that held it when this node claimed it: its inbox is read on restore.
     private final Map<String, String> deadPredecessors = new ConcurrentHashMap<>();
+    private final Map<String, TakeoverInProgress> takeovers = new ConcurrentHashMap<>();
 
     public ClaimTable(String nodeId, String instanceId, ClusterConfig config, RecordSender control,
             NodeLiveness liveness, ScheduledExecutorService scheduler, Supplier<ClusterMember> member) {
@@ -79,8 +97,7 @@ public final class ClaimTable {
             if (settling.remove(clientId, settled)) {
                 settled.complete(null);
             }
-        }, config.getClaimTimeoutMs() + config.getHandoverTimeoutMs() + config.getNodeTimeoutMs()
-                + config.getRecoveryTimeoutMs(), TimeUnit.MILLISECONDS);
+        }, settleBoundMillis(), TimeUnit.MILLISECONDS);
         String claimId = instanceId + "-" + sequence.incrementAndGet();
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicBoolean readBack = new AtomicBoolean();
@@ -178,8 +195,10 @@ public final class ClaimTable {
             return;
         }
         switch (claim.type()) {
-            case CLAIM -> onClaim(clientId, claim, previous);
+            case CLAIM -> onClaim(clientId, claim, previous, noteTakeover(clientId, claim, previous));
             case RELEASE -> {
+                takeovers.computeIfPresent(clientId,
+                        (id, takeover) -> takeover.holder().equals(claim.holder()) ? null : takeover);
                 PendingClaim pending = pendingClaims.get(claim.claimId());
                 if (pending != null) {
                     pending.done().complete(null);
@@ -194,7 +213,21 @@ public final class ClaimTable {
         }
     }
 
-    private void onClaim(String clientId, ClaimRecord claim, String previous) {
+    /**
+     * Notes {@code claim} as a takeover in progress when it took the client from another node.
+     *
+     * @return the takeover it replaced: the previous holder's own, if that was still in progress
+     */
+    private TakeoverInProgress noteTakeover(String clientId, ClaimRecord claim, String previous) {
+        if (previous == null || previous.equals(claim.holder())) {
+            return takeovers.remove(clientId);
+        }
+        TakeoverInProgress takeover = new TakeoverInProgress(claim.holder(), previous, System.currentTimeMillis());
+        scheduler.schedule(() -> takeovers.remove(clientId, takeover), settleBoundMillis(), TimeUnit.MILLISECONDS);
+        return takeovers.put(clientId, takeover);
+    }
+
+    private void onClaim(String clientId, ClaimRecord claim, String previous, TakeoverInProgress earlier) {
         ClusterMember current = member.get();
         if (claim.holder().equals(nodeId)) {
             PendingClaim pending = pendingClaims.get(claim.claimId());
@@ -208,14 +241,19 @@ public final class ClaimTable {
                 deadPredecessors.put(clientId, previous);
                 pending.done().complete(null);
             } else {
-                scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous),
+                TakeoverInProgress previousTakeover = earlier != null && earlier.holder().equals(previous) ? earlier : null;
+                scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous, previousTakeover),
                         config.getHandoverTimeoutMs(), TimeUnit.MILLISECONDS);
             }
             return;
         }
         if (current != null && (nodeId.equals(previous) || current.holds(clientId))) {
-            current.handOver(clientId).whenComplete((ignored, error) -> send(clientId,
-                    new ClaimRecord(ClaimType.RELEASE, claim.holder(), claim.claimId(), nodeId, claim.owner())));
+            // A CONNECT of this client still settling here first ends (restored, recovered), so that
+            // the session handed over carries what it brought.
+            settling.getOrDefault(clientId, SETTLED)
+                    .thenCompose(settled -> current.handOver(clientId))
+                    .whenComplete((ignored, error) -> send(clientId,
+                            new ClaimRecord(ClaimType.RELEASE, claim.holder(), claim.claimId(), nodeId, claim.owner())));
         }
     }
 
@@ -224,9 +262,11 @@ public final class ClaimTable {
      * If it still heartbeats it is alive but slow: go on without it. If its heartbeats stopped, it
      * is probably dead: wait until it counts as dead (at most {@code nodeTimeoutMs} after its last
      * heartbeat) and then recover its inbox, so that a client reconnecting at once after a crash
-     * loses nothing.
+     * loses nothing. If it is alive but was itself taking the client over from a node whose
+     * heartbeats stopped ({@code previousTakeover}), it hands over once that settles: wait for it
+     * up to that bound.
      */
-    private void awaitHandOverOrDeath(PendingClaim pending, String previous) {
+    private void awaitHandOverOrDeath(PendingClaim pending, String previous, TakeoverInProgress previousTakeover) {
         if (pending.done().isDone()) {
             return;
         }
@@ -238,6 +278,13 @@ public final class ClaimTable {
             return;
         }
         if (now - last.sentAtMillis() <= 3L * config.getHeartbeatIntervalMs()) {
+            long takeoverSettled = previousTakeover == null || heartbeating(previousTakeover.previous(), now)
+                    ? now : previousTakeover.claimedAtMillis() + settleBoundMillis();
+            if (now < takeoverSettled) {
+                scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous, previousTakeover),
+                        Math.min(takeoverSettled - now, config.getHandoverTimeoutMs()), TimeUnit.MILLISECONDS);
+                return;
+            }
             if (pending.done().complete(null)) {
                 LOG.warn("cluster: node {} did not hand client {} over within {} ms (cluster.handoverTimeoutMs);"
                         + " continuing without it", previous, pending.clientId(), config.getHandoverTimeoutMs());
@@ -245,7 +292,19 @@ public final class ClaimTable {
             return;
         }
         long untilDead = last.sentAtMillis() + config.getNodeTimeoutMs() - now + 1;
-        scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous), Math.max(1, untilDead), TimeUnit.MILLISECONDS);
+        scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous, previousTakeover), Math.max(1, untilDead),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private boolean heartbeating(String node, long now) {
+        Heartbeat last = liveness.lastHeartbeat(node);
+        return last != null && now - last.sentAtMillis() <= 3L * config.getHeartbeatIntervalMs();
+    }
+
+    /** How long a CONNECT may take to settle here: the claim, a hand-over, a dead holder, its recovery. */
+    private long settleBoundMillis() {
+        return (long) config.getClaimTimeoutMs() + config.getHandoverTimeoutMs() + config.getNodeTimeoutMs()
+                + config.getRecoveryTimeoutMs();
     }
 
     private CompletableFuture<Void> send(String clientId, ClaimRecord claim) {
