@@ -194,8 +194,11 @@ class HaproxyClusterTest {
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> back.payloads().containsAll(queued));
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError("the durable subscriber got %s of %s; the nodes' logs:%n%s"
-                    .formatted(back.payloads(), queued, nodeLogTails()), e);
+            throw new AssertionError("the durable subscriber got %s of %s; its session: %s; the nodes' logs:%n%s"
+                    .formatted(back.payloads(), queued, api("GET", "/api/v1/live/clients/durable", token).body()
+                            + "; its timeline: " + api("GET", "/api/v1/sessions/timeline/durable", token).body(),
+                            nodeLogTails()), e);
+
         }
         assertThat(back.payloads()).containsExactlyElementsOf(queued);
         assertThat(holderOf("durable")).isNotEqualTo(holder);
@@ -345,10 +348,17 @@ class HaproxyClusterTest {
         return result.get(result.size() - 1);
     }
 
+    /** The nodes' own log lines (no request log, no start-up banner), from the last minute or so. */
     private String nodeLogTails() {
         StringBuilder tails = new StringBuilder();
         for (BridgeNode node : nodes) {
-            tails.append("--- ").append(node.nodeId()).append(" ---\n").append(node.logTail()).append('\n');
+            List<String> lines = node.logLines().stream()
+                    .filter(line -> line.startsWith("INFO ") || line.startsWith("WARN ") || line.startsWith("ERROR ")
+                            || line.startsWith("DEBUG "))
+                    .toList();
+            tails.append("--- ").append(node.nodeId()).append(" ---\n")
+                    .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())))
+                    .append('\n');
         }
         return tails.toString();
     }
