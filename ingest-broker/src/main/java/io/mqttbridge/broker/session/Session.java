@@ -41,6 +41,7 @@ public final class Session {
     /* The session a connection is attached to, on the connection's channel (the channel, not the
        connection, holds it, so that the connection package does not depend on this one). */
     private static final AttributeKey<Session> ATTACHED = AttributeKey.valueOf("mqttbridge.session");
+    private static final CompletableFuture<Void> SAVED = CompletableFuture.completedFuture(null);
 
     private final String clientId;
     private final SessionManager manager;
@@ -176,11 +177,19 @@ public final class Session {
         SessionTermination.endFromOutside(this, reasonCode, reason);
     }
 
-    /** Adds or replaces a subscription; must run on the session's executor. @return whether one existed */
-    public boolean subscribe(Subscription subscription) {
+    /**
+     * Adds or replaces a subscription; must run on the session's executor.
+     *
+     * @return completes once the cluster can find the subscription's filter on this node
+     */
+    public CompletableFuture<Void> subscribe(Subscription subscription) {
         Subscription previous = subscriptions.put(subscription.topicFilter(), subscription);
-        manager.routes().add(subscription, previous == null);
-        return previous != null;
+        return manager.routes().add(subscription, previous == null);
+    }
+
+    /** Whether the session subscribes to {@code topicFilter} (as the client sent it); on the session's executor. */
+    public boolean subscribes(String topicFilter) {
+        return subscriptions.containsKey(topicFilter);
     }
 
     /**
@@ -212,11 +221,13 @@ public final class Session {
     }
 
     /** Saves a snapshot when this session can outlive its connection; must run on the executor. */
-    public void saveIfPersistent(long expirySeconds) {
-        if (expirySeconds != 0) {
-            markMayBeStored();
-            manager.storeWriter().save(snapshot());
+    /** @return completes once the store has the session (or failed, logged), at once when it is not persistent */
+    public CompletableFuture<Void> saveIfPersistent(long expirySeconds) {
+        if (expirySeconds == 0) {
+            return SAVED;
         }
+        markMayBeStored();
+        return manager.storeWriter().saveNow(snapshot());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.topic.TopicTree;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Puts the sessions' subscriptions into the topic tree the router matches messages against and
@@ -14,6 +15,8 @@ import io.mqttbridge.broker.topic.TopicTree;
  */
 final class SubscriptionRoutes {
 
+    private static final CompletableFuture<Void> ANNOUNCED = CompletableFuture.completedFuture(null);
+
     private final TopicTree<Subscription> tree;
     private final BrokerMetrics metrics;
     private final ClusterFabric fabric;
@@ -24,15 +27,17 @@ final class SubscriptionRoutes {
         this.fabric = fabric;
     }
 
-    /** Adds {@code subscription} or replaces the session's one with the same filter ({@code isNew} false). */
-    void add(Subscription subscription, boolean isNew) {
+    /**
+     * Adds {@code subscription} or replaces the session's one with the same filter ({@code isNew} false).
+     *
+     * @return completes once the cluster can find the filter here (see {@link ClusterFabric#subscriptionAdded})
+     */
+    CompletableFuture<Void> add(Subscription subscription, boolean isNew) {
         boolean replaced = tree.add(subscription.filter(), subscription.shareGroup(), subscription.session(), subscription);
         if (isNew) {
             metrics.subscriptions(1);
         }
-        if (!replaced) {
-            fabric.subscriptionAdded(subscription.topicFilter());
-        }
+        return replaced ? ANNOUNCED : fabric.subscriptionAdded(subscription.topicFilter());
     }
 
     /** Removes {@code subscription} if the tree has it. */

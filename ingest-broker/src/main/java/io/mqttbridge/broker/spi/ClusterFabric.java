@@ -42,8 +42,12 @@ public interface ClusterFabric {
      * A session of this node subscribed to {@code topicFilter} (as the client sent it, shared ones
      * with their {@code $share/group/} prefix). Every call is balanced by one
      * {@link #subscriptionRemoved}; the fabric counts them per filter.
+     *
+     * @return completes once the other nodes can learn the filter even if this node dies now (its
+     *     routes record is in Kafka), at once on a single node; never fails (a record Kafka refused
+     *     is logged, and the filter is then known on this node only). The SUBACK waits for it.
      */
-    void subscriptionAdded(String topicFilter);
+    CompletableFuture<Void> subscriptionAdded(String topicFilter);
 
     void subscriptionRemoved(String topicFilter);
 

@@ -21,7 +21,8 @@ final class SingleNodeFabric implements ClusterFabric {
     }
 
     @Override
-    public void subscriptionAdded(String topicFilter) {
+    public CompletableFuture<Void> subscriptionAdded(String topicFilter) {
+        return DONE;
     }
 
     @Override

@@ -204,8 +204,8 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     }
 
     @Override
-    public void subscriptionAdded(String topicFilter) {
-        routes.added(topicFilter);
+    public CompletableFuture<Void> subscriptionAdded(String topicFilter) {
+        return routes.added(topicFilter);
     }
 
     @Override

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * SUBSCRIBE: validates and authorizes each filter, grants min(requested, maximum) QoS, answers
@@ -124,27 +125,48 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 refuseOverQuota(session, granted, grantedCodeIndexes, codes, mqtt5);
             }
             List<Boolean> existed = new ArrayList<>(granted.size());
+            List<CompletableFuture<Void>> durable = new ArrayList<>(granted.size() + 1);
             for (Subscription subscription : granted) {
-                existed.add(session.subscribe(subscription));
+                existed.add(session.subscribes(subscription.topicFilter()));
+                durable.add(session.subscribe(subscription));
             }
-            ctx.channel().write(new MqttSubAckMessage(
-                    new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                    new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
-                    new MqttSubAckPayload(codes)));
             if (!granted.isEmpty()) {
-                session.saveIfPersistent(connection.sessionExpirySeconds());
+                durable.add(session.saveIfPersistent(connection.sessionExpirySeconds()));
                 listener.onSubscribed(connection.info(), granted.stream().map(Subscription::topicFilter).toList(),
                         granted.stream().map(Subscription::qos).toList());
             }
-            for (int i = 0; i < granted.size(); i++) {
-                Subscription subscription = granted.get(i);
-                boolean send = subscription.shareGroup() == null
-                        && (subscription.retainHandling() == 0 || (subscription.retainHandling() == 1 && !existed.get(i)));
-                if (send && config.isRetainAvailable()) {
-                    sendRetained(session, subscription);
-                }
+            MqttSubAckMessage subAck = new MqttSubAckMessage(
+                    new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                    new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
+                    new MqttSubAckPayload(codes));
+            if (durable.stream().allMatch(CompletableFuture::isDone)) {
+                ctx.channel().write(subAck);
+                sendRetained(session, granted, existed);
+                return;
             }
+            // The SUBACK promises that the subscriptions outlive a crash of this node: the session
+            // store has them (persistent sessions) and the other nodes can find them (a cluster).
+            CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) ->
+                    session.execute(() -> {
+                        ctx.channel().writeAndFlush(subAck, ctx.channel().voidPromise());
+                        sendRetained(session, granted, existed);
+                    }));
         });
+    }
+
+    /** The retained messages for {@code granted} (after its SUBACK, as the retain handling asks). */
+    private void sendRetained(Session session, List<Subscription> granted, List<Boolean> existed) {
+        if (!config.isRetainAvailable()) {
+            return;
+        }
+        for (int i = 0; i < granted.size(); i++) {
+            Subscription subscription = granted.get(i);
+            boolean send = subscription.shareGroup() == null
+                    && (subscription.retainHandling() == 0 || (subscription.retainHandling() == 1 && !existed.get(i)));
+            if (send) {
+                RetainedStream.start(retainedStore, session, subscription);
+            }
+        }
     }
 
     /**
@@ -174,9 +196,5 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                 excess--;
             }
         }
-    }
-
-    private void sendRetained(Session session, Subscription subscription) {
-        RetainedStream.start(retainedStore, session, subscription);
     }
 }

@@ -4,6 +4,7 @@ import io.mqttbridge.kafka.cluster.ClusterConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -12,7 +13,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * The routes topic as this node sees it: every node's topic filters in a {@link RouteDirectory},
  * this node's own counted per filter (the first subscriber writes a record, the last one gone a
- * tombstone). Thread-safe: the broker's event loops add and remove filters, the control reader's
+ * tombstone; every subscriber's SUBACK waits until that record is in Kafka). Thread-safe: the broker's event loops add and remove filters, the control reader's
  * thread applies other nodes' records.
  */
 public final class RouteTable {
@@ -21,7 +22,7 @@ public final class RouteTable {
     private final ClusterConfig config;
     private final RecordSender control;
     private final RouteDirectory directory = new RouteDirectory();
-    private final Map<String, Integer> localFilters = new ConcurrentHashMap<>();
+    private final Map<String, LocalFilter> localFilters = new ConcurrentHashMap<>();
     // This node's filters in the topic from before its start: stale unless a restored session subscribes again.
     private final Set<String> staleOwnFilters = ConcurrentHashMap.newKeySet();
 
@@ -31,26 +32,31 @@ public final class RouteTable {
         this.control = control;
     }
 
-    public void added(String topicFilter) {
-        localFilters.compute(topicFilter, (filter, count) -> {
-            if (count == null) {
+    /** A filter of this node: how many sessions here subscribe to it, and its routes record. */
+    private record LocalFilter(int subscribers, CompletableFuture<Void> announced) {
+    }
+
+    /** @return completes once the filter's routes record is in Kafka (or Kafka refused it); never fails */
+    public CompletableFuture<Void> added(String topicFilter) {
+        return localFilters.compute(topicFilter, (filter, local) -> {
+            if (local == null) {
                 directory.add(nodeId, filter);
-                control.send(new ProducerRecord<>(config.routesTopic(), ControlRecords.routeKey(nodeId, filter),
-                        ControlRecords.ROUTE_PRESENT));
-                return 1;
+                CompletableFuture<Void> announced = control.send(new ProducerRecord<>(config.routesTopic(),
+                        ControlRecords.routeKey(nodeId, filter), ControlRecords.ROUTE_PRESENT)).handle((ignored, error) -> null);
+                return new LocalFilter(1, announced);
             }
-            return count + 1;
-        });
+            return new LocalFilter(local.subscribers() + 1, local.announced());
+        }).announced();
     }
 
     public void removed(String topicFilter) {
-        localFilters.computeIfPresent(topicFilter, (filter, count) -> {
-            if (count == 1) {
+        localFilters.computeIfPresent(topicFilter, (filter, local) -> {
+            if (local.subscribers() == 1) {
                 directory.remove(nodeId, filter);
                 control.send(new ProducerRecord<>(config.routesTopic(), ControlRecords.routeKey(nodeId, filter), null));
                 return null;
             }
-            return count - 1;
+            return new LocalFilter(local.subscribers() - 1, local.announced());
         });
     }
 
