@@ -6,6 +6,7 @@ import io.mqttbridge.broker.routing.PendingDeliveries;
 import io.mqttbridge.broker.session.RecoveredMessages;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
+import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
@@ -55,6 +56,21 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
     @Override
     public CompletableFuture<Void> handOver(String clientId) {
         return sessions.handOver(clientId);
+    }
+
+    @Override
+    public List<String> nonSharedTopicFilters(String clientId) {
+        Session session = sessions.get(clientId);
+        if (session == null) {
+            return List.of();
+        }
+        List<String> filters = new ArrayList<>();
+        for (Subscription subscription : session.subscriptions()) {
+            if (subscription.shareGroup() == null) {
+                filters.add(subscription.topicFilter());
+            }
+        }
+        return filters;
     }
 
     @Override

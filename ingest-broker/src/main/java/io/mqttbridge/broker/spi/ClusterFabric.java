@@ -219,6 +219,13 @@ public interface ClusterFabric {
         CompletableFuture<Integer> recover(String clientId, java.util.List<PublishedMessage> messages);
 
         /**
+         * The topic filters of {@code clientId}'s session here that are not shared subscriptions, as
+         * the client sent them (empty without a session): what it may recover from a dead node's
+         * inbox. Callable from any thread.
+         */
+        java.util.List<String> nonSharedTopicFilters(String clientId);
+
+        /**
          * Takes out of the stored sessions of the dead node {@code node} the messages they got
          * through the shared subscriptions {@code sharedGroups} (those with a live member) and had
          * not delivered for sure (queued, or sent and not past PUBREC), so that the fabric gives

@@ -190,6 +190,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
                 for (String dead : liveness.newlyDeadNodes()) {
                     recovery.recoverSharedGroups(dead);
                 }
+                recovery.closeIdleInboxes();
             }
         } catch (RuntimeException e) {
             LOG.warn("cluster: heartbeat failed", e);
@@ -284,6 +285,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         return recovery.recovered();
     }
 
+    /** How many times this node opened a dead node's inbox for the clients resuming here (once per failover). */
+    public long deadInboxesOpened() {
+        return recovery.deadInboxesOpened();
+    }
+
     /** Messages this node sent on to the node a session moved to, after the session left. */
     public long reforwardedRecords() {
         return forwarding.reforwarded();
@@ -374,6 +380,13 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         stop();
         scheduler.shutdownNow();
         recoveryThread.shutdownNow();
+        try {
+            if (recoveryThread.awaitTermination(2, TimeUnit.SECONDS)) {
+                recovery.closeInboxes();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         dataSender.close(5_000);
         controlSender.close(5_000);
         producer.close(Duration.ofSeconds(5));

@@ -954,6 +954,52 @@ class ClusterEndToEndTest {
         assertThat(three.fabric().holderOf("impatient")).contains("n3");
     }
 
+    /**
+     * A fleet fails over: the clients of a killed node all resume on one survivor at once. The
+     * survivor reads the dead node's inbox once for all of them, and each gets exactly what was
+     * published for its own subscription meanwhile.
+     */
+    @Test
+    void theClientsOfAKilledNodeResumingTogetherEachGetTheirOwnMessagesFromOneReadOfItsInbox() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        int fleet = 40;
+        for (int i = 0; i < fleet; i++) {
+            Mqtt5BlockingClient device = hive(two, "fleet-" + i);
+            device.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+            device.subscribeWith().topicFilter("fleet/" + i + "/cmd").qos(MqttQos.AT_LEAST_ONCE).send();
+        }
+        one.awaitRoute(two, "fleet/" + (fleet - 1) + "/cmd");
+        Mqtt5BlockingClient publisher = hive(one, "fleet-publisher");
+        publisher.connect();
+
+        two.crash();
+        for (int i = 0; i < fleet; i++) {
+            for (int n = 0; n < 2; n++) {
+                publisher.publishWith().topic("fleet/" + i + "/cmd").qos(MqttQos.AT_LEAST_ONCE)
+                        .payload((i + "-" + n).getBytes(UTF_8)).send();
+            }
+        }
+        List<List<String>> received = new ArrayList<>();
+        List<CompletableFuture<Mqtt5ConnAck>> connects = new ArrayList<>();
+        for (int i = 0; i < fleet; i++) {
+            List<String> mine = new CopyOnWriteArrayList<>();
+            received.add(mine);
+            Mqtt5BlockingClient device = hive(one, "fleet-" + i);
+            device.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                    p -> mine.add(new String(p.getPayloadAsBytes(), UTF_8)));
+            connects.add(device.toAsync().connectWith().cleanStart(false).sessionExpiryInterval(300).send());
+        }
+        CompletableFuture.allOf(connects.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(20)).during(Duration.ofMillis(500))
+                .until(() -> received.stream().allMatch(mine -> mine.size() >= 2));
+        for (int i = 0; i < fleet; i++) {
+            assertThat(received.get(i)).as("fleet-" + i).containsExactly(i + "-0", i + "-1");
+        }
+        assertThat(one.fabric().deadInboxesOpened()).isEqualTo(1);
+    }
+
     /** An MQTT 5 CONNECT of {@code clientId} (at most 127 bytes) without clean start, session expiry 300 s. */
     private static byte[] resumingMqtt5Connect(String clientId) {
         byte[] id = clientId.getBytes(UTF_8);

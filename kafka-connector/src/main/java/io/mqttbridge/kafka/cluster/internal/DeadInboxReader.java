@@ -31,10 +31,6 @@ public final class DeadInboxReader {
     private DeadInboxReader() {
     }
 
-    /** The messages read, in partition order. */
-    public record Result(List<PublishedMessage> messages, boolean complete, long records) {
-    }
-
     /**
      * The records read with what they were for, and where the read ended per partition.
      *
@@ -45,26 +41,17 @@ public final class DeadInboxReader {
             long records, Map<Integer, Long> endOffsets) {
     }
 
-    /**
-     * @param consumerProperties byte-array deserializers, bootstrap servers and the dead node's inbox
-     *     group as {@code group.id} (used to read its committed offsets only)
-     * @param nonSharedOnly keep only records for the node's non-shared subscriptions
-     * @param timeout how long to read; what was read until then is returned, {@code complete} false
-     */
-    public static Result read(Properties consumerProperties, String inboxTopic, boolean nonSharedOnly, Duration timeout) {
-        ScopedResult read = read(consumerProperties, inboxTopic,
-                (scope, position) -> !nonSharedOnly || scope.nonShared(), timeout);
-        return new Result(read.messages(), read.complete(), read.records());
-    }
-
     /** Which records to keep: by their scope and {partition, offset}. */
     public interface Keep {
         boolean test(ForwardedScope scope, long[] position);
     }
 
     /**
-     * Like {@link #read(Properties, String, boolean, Duration)}, keeping the records {@code keep}
-     * accepts, with their scopes.
+     * Reads the inbox, keeping the records {@code keep} accepts, with their scopes.
+     *
+     * @param consumerProperties byte-array deserializers, bootstrap servers and the dead node's inbox
+     *     group as {@code group.id} (used to read its committed offsets only)
+     * @param timeout how long to read; what was read until then is returned, {@code complete} false
      */
     public static ScopedResult read(Properties consumerProperties, String inboxTopic, Keep keep, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

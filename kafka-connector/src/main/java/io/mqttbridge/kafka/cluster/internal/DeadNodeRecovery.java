@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a dead node had in its inbox and not handed over yet, read from its committed offsets to
- * the end ({@link DeadInboxReader}: no group join, no commit):
+ * the end (no group join, no commit):
  * <ul>
  *   <li>for a client that held its session there and resumes here, the records for its non-shared
- *       subscriptions ({@link #recoverForClient});</li>
+ *       subscriptions ({@link #recoverForClient}; the inbox read once for all of them,
+ *       {@link DeadInboxCache});</li>
  *   <li>the records for shared groups the dead node served, given to a live member of each group,
  *       here or on another node, with what the dead node's stored sessions held for those groups
  *       ({@link #recoverSharedGroups}); done by one survivor (among the first live nodes by id in
@@ -55,6 +56,7 @@ public final class DeadNodeRecovery {
     private final InboxForwarding forwarding;
     private final RecoveryClaims recoveryClaims;
     private final AtomicLong recovered = new AtomicLong();
+    private final DeadInboxCache inboxes;
 
     /** @param inboxConsumerProperties inbox topic -> consumer properties with that inbox's group id */
     public DeadNodeRecovery(String nodeId, ClusterConfig config, ExecutorService thread,
@@ -69,24 +71,52 @@ public final class DeadNodeRecovery {
         this.liveness = liveness;
         this.forwarding = forwarding;
         this.recoveryClaims = recoveryClaims;
+        // Open while the dead node's clients keep resuming here; a failover takes seconds to minutes.
+        this.inboxes = new DeadInboxCache(Duration.ofMillis(Math.max(30_000L, 3L * config.getRecoveryTimeoutMs())));
     }
 
-    /** Hands {@code clientId}'s session here what {@code dead} had for its non-shared subscriptions. */
+    /**
+     * Hands {@code clientId}'s session here what {@code dead} had for its non-shared subscriptions:
+     * the dead node's inbox is read once for all its clients that resume here ({@link DeadInboxCache}),
+     * each takes the messages its own filters match.
+     */
     public CompletableFuture<Void> recoverForClient(String clientId, String dead) {
         ClusterMember current = member.get();
         return run(() -> {
             long started = System.nanoTime();
-            DeadInboxReader.Result read = DeadInboxReader.read(properties(dead), config.inboxTopic(dead), true,
-                    Duration.ofMillis(config.getRecoveryTimeoutMs()));
-            int handed = current.recover(clientId, read.messages()).get(left(started), TimeUnit.MILLISECONDS);
+            DeadInboxCache.Read read = inboxes.readToEnd(dead, liveness.lastInstance(dead), config.inboxTopic(dead),
+                    () -> inboxCacheProperties(dead), Duration.ofMillis(config.getRecoveryTimeoutMs()));
+            List<PublishedMessage> share = read.backlog().matching(current.nonSharedTopicFilters(clientId),
+                    read.endOffsets());
+            int handed = current.recover(clientId, share).get(left(started), TimeUnit.MILLISECONDS);
             recovered.addAndGet(handed);
             if (!read.complete()) {
                 LOG.warn("cluster: read only part of dead node {}'s inbox for client {} within {} ms"
                         + " (cluster.recoveryTimeoutMs)", dead, clientId, config.getRecoveryTimeoutMs());
             }
-            LOG.info("cluster: client {} of dead node {}: {} messages recovered from {} inbox records in {} ms",
-                    clientId, dead, handed, read.records(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            LOG.info("cluster: client {} of dead node {}: {} messages recovered ({} for its subscriptions in the"
+                    + " inbox backlog of {}, {} records read now) in {} ms", clientId, dead, handed, share.size(),
+                    read.backlog().size(), read.newRecords(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         }, "the messages of client " + clientId + " from dead node " + dead);
+    }
+
+    /** How many times a dead node's inbox was opened for its resuming clients. */
+    public long deadInboxesOpened() {
+        return inboxes.opened();
+    }
+
+    /** Closes the dead inboxes no resuming client read for a while (see {@link DeadInboxCache}). */
+    public void closeIdleInboxes() {
+        try {
+            thread.execute(inboxes::closeIdle);
+        } catch (RejectedExecutionException e) {
+            // stopping: closeInboxes follows
+        }
+    }
+
+    /** Closes every cached dead inbox; only once the recovery thread has terminated. */
+    public void closeInboxes() {
+        inboxes.close();
     }
 
     /**
@@ -267,6 +297,13 @@ public final class DeadNodeRecovery {
     private Properties properties(String dead) {
         Properties properties = inboxConsumerProperties.apply(config.inboxTopic(dead));
         properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "mqtt-cluster-" + nodeId + "-recovery");
+        return properties;
+    }
+
+    private Properties inboxCacheProperties(String dead) {
+        Properties properties = inboxConsumerProperties.apply(config.inboxTopic(dead));
+        // Beside the shared-group recovery's reader, which may read the same inbox at the same time.
+        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "mqtt-cluster-" + nodeId + "-recovery-" + dead);
         return properties;
     }
 
