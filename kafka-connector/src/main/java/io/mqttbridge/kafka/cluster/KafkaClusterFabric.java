@@ -280,6 +280,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         return recovery.recoverForClient(clientId, dead);
     }
 
+    @Override
+    public void forgetDeadHolder(String clientId) {
+        claims.takeDeadPredecessor(clientId);
+    }
+
     /** Messages handed to sessions or shared-group members from dead nodes' inboxes by this node. */
     public long recoveredMessages() {
         return recovery.recovered();
