@@ -102,6 +102,14 @@ public class LoadOptions {
     @Option(names = "--broker-pid", description = "process id of the broker, to report its CPU time and memory")
     Long brokerPid;
 
+    @Option(names = "--failover-port", description = "reconnect-storm: the port of another node of a cluster, where"
+            + " the publisher publishes while the clients are away and the clients reconnect (0: --port)")
+    int failoverPort = 0;
+
+    @Option(names = "--kill-pid", description = "reconnect-storm: the outage is kill -9 of this process (the node"
+            + " at --port, started by the caller) instead of the clients dropping their connections")
+    Long killPid;
+
     @Option(names = "--io-threads", description = "event loop threads of the tool (default ${DEFAULT-VALUE})")
     int ioThreads = DEFAULT_IO_THREADS;
 
@@ -161,6 +169,9 @@ public class LoadOptions {
         require(ioThreads >= 1 && ioThreads <= 64, "--io-threads", "must be 1..64: " + ioThreads);
         require(keepAliveSeconds >= 2 && keepAliveSeconds <= 65_535, "--keep-alive", "must be 2..65535: " + keepAliveSeconds);
         require(brokerPid == null || brokerPid > 0, "--broker-pid", "must be a process id: " + brokerPid);
+        require(failoverPort >= 0 && failoverPort <= 65_535, "--failover-port", "must be 0..65535: " + failoverPort);
+        require(killPid == null || killPid > 0 && failoverPort > 0, "--kill-pid",
+                "must be a process id, and needs --failover-port (the clients come back to another node): " + killPid);
         if (parsed == Scenario.RECONNECT_STORM) {
             require(qos >= 1, "--qos", "reconnect-storm counts lost messages, so it needs QoS 1 or 2: " + qos);
             require(messagesPerClient >= 0 && messagesPerClient <= 1_000, "--messages-per-client",
@@ -217,6 +228,17 @@ public class LoadOptions {
             throw new IllegalArgumentException("--host: only loopback targets (127.0.0.0/8, ::1) are allowed: " + host);
         }
         return new InetSocketAddress(address, port);
+    }
+
+    /** Where a reconnect storm's clients come back: {@code --failover-port} on the same host, or the broker address. */
+    public InetSocketAddress failoverAddress() {
+        InetSocketAddress broker = brokerAddress();
+        return failoverPort == 0 ? broker : new InetSocketAddress(broker.getAddress(), failoverPort);
+    }
+
+    /** The process whose {@code kill -9} is a reconnect storm's outage, or {@code null}. */
+    public Long killPid() {
+        return killPid;
     }
 
     /** Where subscribers connect: {@code --subscriber-port} on the same host, or the broker address. */
@@ -361,6 +383,8 @@ public class LoadOptions {
             case "messages-per-client" -> messagesPerClient = Integer.parseInt(text);
             case "source-addresses" -> sourceAddresses = Integer.parseInt(text);
             case "broker-pid" -> brokerPid = Long.parseLong(text);
+            case "failover-port" -> failoverPort = Integer.parseInt(text);
+            case "kill-pid" -> killPid = Long.parseLong(text);
             case "io-threads" -> ioThreads = Integer.parseInt(text);
             case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
             case "persistent-publishers" -> persistentPublishers = Boolean.parseBoolean(text);

@@ -50,6 +50,17 @@ class LoadOptionsTest {
     }
 
     @Test
+    void aFailoverKillsOnlyWithAnotherNodeToComeBackTo() {
+        LoadOptions storm = new LoadOptions().set("scenario", "reconnect-storm").set("qos", 1).set("port", 1885);
+        assertThatThrownBy(() -> storm.set("kill-pid", 4242).validate(20_000)).hasMessageStartingWith("--kill-pid:");
+        assertThatCode(() -> storm.set("failover-port", 1884).validate(20_000)).doesNotThrowAnyException();
+        assertThat(storm.failoverAddress().getPort()).isEqualTo(1884);
+        assertThat(storm.brokerAddress().getPort()).isEqualTo(1885);
+        assertThatThrownBy(() -> storm.set("failover-port", 70_000).validate(20_000))
+                .hasMessageStartingWith("--failover-port:");
+    }
+
+    @Test
     void connectionsBeyondTheOpenFilesLimitAreRefused() {
         LoadOptions options = new LoadOptions().set("scenario", "idle-connections").set("connections", 19_900);
 

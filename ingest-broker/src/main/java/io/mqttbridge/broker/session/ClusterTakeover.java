@@ -60,10 +60,14 @@ final class ClusterTakeover {
                 });
         CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId, owner)).thenCompose(claimed -> {
             if (sessions.get(clientId) != null) {
-                return DONE;
+                // Another CONNECT of the client opened the session here meanwhile (it gave up on this
+                // one and tried again): what a dead holder this claim found still goes into it.
+                return fabric.recoverFromDeadHolder(clientId);
             }
             if (cleanStart) {
-                // A session another node left in the store must not come back at a later non-clean connect.
+                // A session another node left in the store must not come back at a later non-clean
+                // connect, nor what a dead node that held it had for it.
+                fabric.forgetDeadHolder(clientId);
                 return store.remove(clientId);
             }
             // Owned here from this load on: a survivor recovering the previous holder's shared-group

@@ -109,6 +109,13 @@ public interface ClusterFabric {
     }
 
     /**
+     * A client claimed here started clean: what a dead node that held it had for its old session
+     * is not recovered, now or at a later claim.
+     */
+    default void forgetDeadHolder(String clientId) {
+    }
+
+    /**
      * Called once the CONNECT that {@link #claim} was made for settled on this node (session opened,
      * restored or not, or the connection refused): messages re-forwarded for {@code clientId} by the
      * node it came from, which waited for this, may now be delivered. Never blocks.

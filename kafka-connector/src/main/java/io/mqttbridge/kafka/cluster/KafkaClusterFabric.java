@@ -9,6 +9,7 @@ import io.mqttbridge.kafka.cluster.internal.ClusterConsumers;
 import io.mqttbridge.kafka.cluster.internal.ClusterTopicAdmin;
 import io.mqttbridge.kafka.cluster.internal.ControlDispatch;
 import io.mqttbridge.kafka.cluster.internal.ControlReader;
+import io.mqttbridge.kafka.cluster.internal.DaemonThreads;
 import io.mqttbridge.kafka.cluster.internal.DeadNodeRecovery;
 import io.mqttbridge.kafka.cluster.internal.InboxDelivery;
 import io.mqttbridge.kafka.cluster.internal.InboxForwarding;
@@ -26,7 +27,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +70,6 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final RecordSender dataSender;
     private final RecordSender controlSender;
     private final ScheduledExecutorService scheduler;
-    private final ExecutorService recoveryThread;
     private final NodeLiveness liveness;
     private final RouteTable routes;
     private final ClaimTable claims;
@@ -95,30 +94,24 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         this.producer = producer;
         this.dataSender = new RecordSender("cluster-forward-send-" + nodeId, producer, true);
         this.controlSender = new RecordSender("cluster-control-send-" + nodeId, producer, false);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cluster-scheduler-" + nodeId));
-        this.recoveryThread = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-recovery-" + nodeId));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cluster-scheduler-" + nodeId));
         this.liveness = new NodeLiveness(nodeId, config, controlSender);
         this.routes = new RouteTable(nodeId, config, controlSender);
         this.claims = new ClaimTable(nodeId, liveness.instanceId(), config, controlSender, liveness, scheduler,
                 () -> member);
         this.recoveryClaims = new RecoveryClaims(nodeId, liveness.instanceId(), config, controlSender);
         this.forwarding = new InboxForwarding(nodeId, liveness.instanceId(), config, dataSender, routes, liveness, claims);
-        this.recovery = new DeadNodeRecovery(nodeId, config, recoveryThread, this::consumerProperties, () -> member,
+        this.recovery = new DeadNodeRecovery(nodeId, config, this::consumerProperties, () -> member,
                 routes, liveness, forwarding, recoveryClaims);
         this.lossWatch = new KafkaLossWatch(nodeId, config, liveness, () -> member, this::readersDown);
         metrics.register(MetricRegistry.name("cluster", "recovered-messages"), (Gauge<Long>) recovery::recovered);
+        metrics.register(MetricRegistry.name("cluster", "dead-inboxes-opened"), (Gauge<Long>) recovery::deadInboxesOpened);
         metrics.register(MetricRegistry.name("cluster", "forwarded-records"), (Gauge<Long>) dataSender::records);
         metrics.register(MetricRegistry.name("cluster", "forwarded-bytes"), (Gauge<Long>) dataSender::bytes);
         metrics.register(MetricRegistry.name("cluster", "reforwarded-records"), (Gauge<Long>) forwarding::reforwarded);
         metrics.register(MetricRegistry.name("cluster", "inbox-records"), (Gauge<Long>) this::inboxRecords);
         metrics.register(MetricRegistry.name("cluster", "live-nodes"), (Gauge<Integer>) () -> liveNodes().size());
         metrics.register(MetricRegistry.name("cluster", "isolated"), (Gauge<Boolean>) lossWatch::isIsolated);
-    }
-
-    private static Thread daemon(Runnable runnable, String name) {
-        Thread thread = new Thread(runnable, name);
-        thread.setDaemon(true);
-        return thread;
     }
 
     /** A fabric with its own producer built from {@code producerSettings} (acks=all, idempotent). */
@@ -265,12 +258,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
                 : forwarding.sendToSharedGroup(message, sharedTopicFilter);
     }
 
-    /**
-     * When the node that held {@code clientId} was dead at this node's claim, hands the client's
-     * session here what was forwarded there for its non-shared subscriptions and the session does
-     * not have (see {@link ClusterMember#recover}). At most {@link ClusterConfig#getRecoveryTimeoutMs()};
-     * never fails.
-     */
+    /** See {@link ClusterFabric#recoverFromDeadHolder} and {@link DeadNodeRecovery#recoverForClient}. */
     @Override
     public CompletableFuture<Void> recoverFromDeadHolder(String clientId) {
         String dead = claims.takeDeadPredecessor(clientId);
@@ -278,6 +266,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         return recovery.recoverForClient(clientId, dead);
+    }
+
+    @Override
+    public void forgetDeadHolder(String clientId) {
+        claims.takeDeadPredecessor(clientId);
     }
 
     /** Messages handed to sessions or shared-group members from dead nodes' inboxes by this node. */
@@ -379,14 +372,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     public void close() {
         stop();
         scheduler.shutdownNow();
-        recoveryThread.shutdownNow();
-        try {
-            if (recoveryThread.awaitTermination(2, TimeUnit.SECONDS)) {
-                recovery.closeInboxes();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        recovery.shutdown();
         dataSender.close(5_000);
         controlSender.close(5_000);
         producer.close(Duration.ofSeconds(5));

@@ -136,6 +136,14 @@ class ClusterEndToEndTest {
         return published;
     }
 
+    /** Resumes {@code clientId}'s session (expiry 300 s) on {@code node}; what arrives goes to {@code received}. */
+    private Mqtt5ConnAck resume(ClusterNode node, String clientId, List<String> received) {
+        Mqtt5BlockingClient client = hive(node, clientId);
+        client.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        return client.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+    }
+
     private Mqtt5BlockingClient hive(ClusterNode node, String clientId) {
         Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().identifier(clientId)
                 .serverHost("127.0.0.1").serverPort(node.port()).buildBlocking();
@@ -646,11 +654,8 @@ class ClusterEndToEndTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> one.fabric().inboxRecords() >= 5);
 
-        Mqtt5BlockingClient again = hive(two, "roaming");
         List<String> received = new CopyOnWriteArrayList<>();
-        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
-                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
-        Mqtt5ConnAck ack = again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        Mqtt5ConnAck ack = resume(two, "roaming", received);
 
         assertThat(ack.isSessionPresent()).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 5);
@@ -900,11 +905,8 @@ class ClusterEndToEndTest {
         }
 
         // The client reconnects at once, while node 2 still looks alive to node 1.
-        Mqtt5BlockingClient again = hive(one, "survivor");
         List<String> received = new CopyOnWriteArrayList<>();
-        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
-                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
-        Mqtt5ConnAck ack = again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        Mqtt5ConnAck ack = resume(one, "survivor", received);
 
         assertThat(ack.isSessionPresent()).isTrue();
         await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 10);
@@ -942,16 +944,49 @@ class ClusterEndToEndTest {
                     .until(() -> three.fabric().holderOf("impatient").equals(Optional.of("n1")));
         }
 
-        Mqtt5BlockingClient again = hive(three, "impatient");
         List<String> received = new CopyOnWriteArrayList<>();
-        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
-                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
-        Mqtt5ConnAck ack = again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        Mqtt5ConnAck ack = resume(three, "impatient", received);
 
         assertThat(ack.isSessionPresent()).isTrue();
         await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 10);
         assertThat(received).containsExactlyElementsOf(published);
         assertThat(three.fabric().holderOf("impatient")).contains("n3");
+    }
+
+    /**
+     * Like the test above, but the client tries the same node again: the second CONNECT finds its
+     * claim done at once, and the first one, still waiting for node 2 to count as dead, must
+     * recover node 2's inbox into the session the second one opened.
+     */
+    @Test
+    void aClientThatGivesUpAndRetriesTheSameNodeGetsEveryMessageForwardedToTheKilledNode() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        Mqtt5BlockingClient subscriber = hive(two, "retrying");
+        subscriber.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        subscriber.subscribeWith().topicFilter("crash/retrying").qos(MqttQos.AT_LEAST_ONCE).send();
+        one.awaitRoute(two, "crash/retrying");
+        Mqtt5BlockingClient publisher = hive(one, "retrying-publisher");
+        publisher.connect();
+
+        two.crash();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            publisher.publishWith().topic("crash/retrying").qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(("during-" + i).getBytes(UTF_8)).send();
+            published.add("during-" + i);
+        }
+        try (Socket abandoned = new Socket("127.0.0.1", one.port())) {
+            abandoned.getOutputStream().write(resumingMqtt5Connect("retrying"));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> one.fabric().holderOf("retrying").equals(Optional.of("n1")));
+        }
+
+        List<String> received = new CopyOnWriteArrayList<>();
+        resume(one, "retrying", received);
+
+        await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 10);
+        assertThat(received).containsExactlyElementsOf(published);
     }
 
     /**
@@ -1040,11 +1075,8 @@ class ClusterEndToEndTest {
             published.add(payload);
         }
 
-        Mqtt5BlockingClient again = hive(one, "leaver");
         List<String> received = new CopyOnWriteArrayList<>();
-        again.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
-                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
-        again.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        resume(one, "leaver", received);
 
         await().atMost(Duration.ofSeconds(10)).during(Duration.ofMillis(500)).until(() -> received.size() >= 6);
         assertThat(received).containsExactlyElementsOf(published);

@@ -32,7 +32,9 @@ import org.HdrHistogram.SynchronizedHistogram;
  * <ol>
  * <li>Set-up (not measured): {@code --connections} clients connect with a persistent session (MQTT
  *     3.1.1, clean session 0) and each subscribes to its own topic at {@code --qos}.</li>
- * <li>Outage: every socket is closed at once, without DISCONNECT.</li>
+ * <li>Outage: every socket is closed at once, without DISCONNECT; or, with {@code --kill-pid}, the
+ *     node they are connected to is killed ({@code kill -9}) and everything after this step goes to
+ *     another node of the cluster ({@code --failover-port}): a fleet failing over.</li>
  * <li>While they are away, one publisher sends {@code --messages-per-client} messages to each client's
  *     topic at the same QoS and waits for every acknowledgement: the broker now owes each client those
  *     messages.</li>
@@ -61,6 +63,8 @@ public final class ReconnectStormRun {
     private final String runId;
     private final MqttQoS qos;
     private final InetSocketAddress broker;
+    // Where the publisher and the returning clients go: another node of a cluster after a failover.
+    private final InetSocketAddress comeBackTo;
     private final List<InetSocketAddress> sources;
     private final int clients;
     private final BitSet[] receivedByClient;
@@ -76,6 +80,7 @@ public final class ReconnectStormRun {
         this.runId = runId;
         this.qos = MqttQoS.valueOf(options.qos());
         this.broker = options.brokerAddress();
+        this.comeBackTo = options.failoverAddress();
         this.sources = options.sourceAddresses();
         this.clients = options.connections();
         this.receivedByClient = new BitSet[clients];
@@ -91,7 +96,7 @@ public final class ReconnectStormRun {
         }
         MqttClientConnection[] connections = new MqttClientConnection[clients];
         AtomicLong setupFailures = new AtomicLong();
-        await("set-up", bounded(clients, options.inflight(), i -> connect(i, false)
+        await("set-up", bounded(clients, options.inflight(), i -> connect(broker, i, false)
                 .thenCompose(connection -> {
                     connections[i] = connection;
                     return connection.subscribe(topic(i), qos);
@@ -106,6 +111,9 @@ public final class ReconnectStormRun {
             problems.add(setupFailures.get() + " of " + clients + " clients could not connect and subscribe before the outage");
         }
 
+        if (options.killPid() != null) {
+            killNode(options.killPid());
+        }
         List<CompletableFuture<Void>> dropped = new ArrayList<>();
         for (MqttClientConnection connection : connections) {
             if (connection != null) {
@@ -125,7 +133,7 @@ public final class ReconnectStormRun {
         AtomicLong notPresent = new AtomicLong();
         AtomicLong lastBackNanos = new AtomicLong();
         long stormStart = System.nanoTime();
-        await("reconnect", bounded(clients, options.inflight(), i -> connect(i, false)
+        await("reconnect", bounded(clients, options.inflight(), i -> connect(comeBackTo, i, false)
                 .thenCompose(connection -> {
                     connections[i] = connection;
                     long now = System.nanoTime();
@@ -224,8 +232,8 @@ public final class ReconnectStormRun {
         return "loadtool/" + runId + "/reconnect/" + index;
     }
 
-    private CompletableFuture<MqttClientConnection> connect(int index, boolean cleanSession) {
-        return MqttClientConnection.connect(transport, broker, sources.get(index % sources.size()), clientId(index),
+    private CompletableFuture<MqttClientConnection> connect(InetSocketAddress node, int index, boolean cleanSession) {
+        return MqttClientConnection.connect(transport, node, sources.get(index % sources.size()), clientId(index),
                         cleanSession, options.keepAliveSeconds(), listenerFor(index), () -> { })
                 .orTimeout(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
@@ -260,7 +268,7 @@ public final class ReconnectStormRun {
         if (owed == 0) {
             return 0;
         }
-        MqttClientConnection publisher = await("publisher connect", MqttClientConnection.connect(transport, broker,
+        MqttClientConnection publisher = await("publisher connect", MqttClientConnection.connect(transport, comeBackTo,
                 sources.get(0), runId + "-publisher", true, options.keepAliveSeconds(), InboundListener.IGNORE, () -> { }));
         if (publisher == null) {
             return 0;
@@ -306,9 +314,24 @@ public final class ReconnectStormRun {
 
     /** Connects each client once with a clean session, so the broker drops the persistent sessions. */
     private void cleanUp() throws InterruptedException {
-        await("clean-up", bounded(clients, options.inflight(), i -> connect(i, true)
+        await("clean-up", bounded(clients, options.inflight(), i -> connect(comeBackTo, i, true)
                 .thenCompose(MqttClientConnection::disconnect)
                 .exceptionally(error -> null)));
+    }
+
+    /** {@code kill -9} of the node the clients are connected to (a process the caller started) and waits for its end. */
+    private void killNode(long pid) throws InterruptedException {
+        ProcessHandle node = ProcessHandle.of(pid).orElse(null);
+        if (node == null) {
+            problems.add("--kill-pid " + pid + ": no such process");
+            return;
+        }
+        node.destroyForcibly();
+        try {
+            node.onExit().get(PHASE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            problems.add("--kill-pid " + pid + " did not end: " + e);
+        }
     }
 
     private void noteFailure(String phase, Throwable error) {

@@ -101,7 +101,6 @@ public final class ClaimTable {
         String claimId = instanceId + "-" + sequence.incrementAndGet();
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicBoolean readBack = new AtomicBoolean();
-        deadPredecessors.remove(clientId);
         pendingClaims.put(claimId, new PendingClaim(clientId, done, readBack));
         done.whenComplete((ignored, error) -> pendingClaims.remove(claimId));
         send(clientId, new ClaimRecord(ClaimType.CLAIM, nodeId, claimId, null, owner)).whenComplete((ignored, error) -> {
@@ -236,11 +235,14 @@ public final class ClaimTable {
             }
             pending.readBack().set(true);
             if (previous == null || previous.equals(nodeId)) {
+                // A dead predecessor noted by this node's earlier claim stays: that claim (a CONNECT
+                // the client gave up on) or this one recovers it into the session.
                 pending.done().complete(null);
             } else if (!liveness.isAlive(previous)) {
                 deadPredecessors.put(clientId, previous);
                 pending.done().complete(null);
             } else {
+                deadPredecessors.remove(clientId);
                 TakeoverInProgress previousTakeover = earlier != null && earlier.holder().equals(previous) ? earlier : null;
                 scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous, previousTakeover),
                         config.getHandoverTimeoutMs(), TimeUnit.MILLISECONDS);

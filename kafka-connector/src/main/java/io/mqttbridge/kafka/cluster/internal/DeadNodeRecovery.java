@@ -17,6 +17,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,12 +60,11 @@ public final class DeadNodeRecovery {
     private final DeadInboxCache inboxes;
 
     /** @param inboxConsumerProperties inbox topic -> consumer properties with that inbox's group id */
-    public DeadNodeRecovery(String nodeId, ClusterConfig config, ExecutorService thread,
-            Function<String, Properties> inboxConsumerProperties, Supplier<ClusterMember> member, RouteTable routes,
+    public DeadNodeRecovery(String nodeId, ClusterConfig config, Function<String, Properties> inboxConsumerProperties, Supplier<ClusterMember> member, RouteTable routes,
             NodeLiveness liveness, InboxForwarding forwarding, RecoveryClaims recoveryClaims) {
         this.nodeId = nodeId;
         this.config = config;
-        this.thread = thread;
+        this.thread = Executors.newSingleThreadExecutor(DaemonThreads.named("cluster-recovery-" + nodeId));
         this.inboxConsumerProperties = inboxConsumerProperties;
         this.member = member;
         this.routes = routes;
@@ -78,7 +78,8 @@ public final class DeadNodeRecovery {
     /**
      * Hands {@code clientId}'s session here what {@code dead} had for its non-shared subscriptions:
      * the dead node's inbox is read once for all its clients that resume here ({@link DeadInboxCache}),
-     * each takes the messages its own filters match.
+     * each takes the messages its own filters match and its session does not have
+     * ({@link ClusterMember#recover}). At most {@code recoveryTimeoutMs}; never fails.
      */
     public CompletableFuture<Void> recoverForClient(String clientId, String dead) {
         ClusterMember current = member.get();
@@ -114,9 +115,16 @@ public final class DeadNodeRecovery {
         }
     }
 
-    /** Closes every cached dead inbox; only once the recovery thread has terminated. */
-    public void closeInboxes() {
-        inboxes.close();
+    /** Stops the recovery thread (a recovery in progress is interrupted) and closes the cached dead inboxes. */
+    public void shutdown() {
+        thread.shutdownNow();
+        try {
+            if (thread.awaitTermination(2, TimeUnit.SECONDS)) {
+                inboxes.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
