@@ -58,6 +58,7 @@ public final class DeadNodeRecovery {
     private final RecoveryClaims recoveryClaims;
     private final AtomicLong recovered = new AtomicLong();
     private final DeadInboxCache inboxes;
+    private final ClientRecoveries clients;
 
     /** @param inboxConsumerProperties inbox topic -> consumer properties with that inbox's group id */
     public DeadNodeRecovery(String nodeId, ClusterConfig config, Function<String, Properties> inboxConsumerProperties, Supplier<ClusterMember> member, RouteTable routes,
@@ -73,32 +74,18 @@ public final class DeadNodeRecovery {
         this.recoveryClaims = recoveryClaims;
         // Open while the dead node's clients keep resuming here; a failover takes seconds to minutes.
         this.inboxes = new DeadInboxCache(Duration.ofMillis(Math.max(30_000L, 3L * config.getRecoveryTimeoutMs())));
+        this.clients = new ClientRecoveries(config, thread, member, liveness, inboxes, this::inboxCacheProperties,
+                recovered);
     }
 
     /**
      * Hands {@code clientId}'s session here what {@code dead} had for its non-shared subscriptions:
      * the dead node's inbox is read once for all its clients that resume here ({@link DeadInboxCache}),
-     * each takes the messages its own filters match and its session does not have
-     * ({@link ClusterMember#recover}). At most {@code recoveryTimeoutMs}; never fails.
+     * in batches of the clients waiting ({@link ClientRecoveries}). At most {@code recoveryTimeoutMs}
+     * once its batch runs; never fails.
      */
     public CompletableFuture<Void> recoverForClient(String clientId, String dead) {
-        ClusterMember current = member.get();
-        return run(() -> {
-            long started = System.nanoTime();
-            DeadInboxCache.Read read = inboxes.readToEnd(dead, liveness.lastInstance(dead), config.inboxTopic(dead),
-                    () -> inboxCacheProperties(dead), Duration.ofMillis(config.getRecoveryTimeoutMs()));
-            List<PublishedMessage> share = read.backlog().matching(current.nonSharedTopicFilters(clientId),
-                    read.endOffsets());
-            int handed = current.recover(clientId, share).get(left(started), TimeUnit.MILLISECONDS);
-            recovered.addAndGet(handed);
-            if (!read.complete()) {
-                LOG.warn("cluster: read only part of dead node {}'s inbox for client {} within {} ms"
-                        + " (cluster.recoveryTimeoutMs)", dead, clientId, config.getRecoveryTimeoutMs());
-            }
-            LOG.info("cluster: client {} of dead node {}: {} messages recovered ({} for its subscriptions in the"
-                    + " inbox backlog of {}, {} records read now) in {} ms", clientId, dead, handed, share.size(),
-                    read.backlog().size(), read.newRecords(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        }, "the messages of client " + clientId + " from dead node " + dead);
+        return clients.recover(clientId, dead);
     }
 
     /** How many times a dead node's inbox was opened for its resuming clients. */
