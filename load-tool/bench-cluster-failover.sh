@@ -10,6 +10,7 @@
 # Nothing but loopback; kills only the node it started, and stops the others at the end.
 #
 # usage: load-tool/bench-cluster-failover.sh [--clients N] [--inflight N] [--jar BRIDGE_JAR] [--out DIR]
+#                                            [-- extra JVM options for node 2, the survivor, e.g. a JFR recording]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLIENTS=2000; INFLIGHT=1000; OUT=$(mktemp -d /tmp/bench-failover.XXXXXX); JAR=$ROOT/analytics-api/target/mqtt-kafka-bridge.jar
@@ -19,20 +20,24 @@ while [ $# -gt 0 ]; do
     --inflight) INFLIGHT=$2; shift 2 ;;
     --jar) JAR=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --) shift; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 K=$(free_port); P=$(free_port)
+SURVIVOR_JVM_OPTIONS=("$@")
 declare -A MQTT ADMIN PID
 start_node() {
   local n=$1; shift
+  local jvm=()
+  [ "$n" = 2 ] && jvm=("${SURVIVOR_JVM_OPTIONS[@]}")
   MQTT[$n]=$(free_port); ADMIN[$n]=$(free_port)
   env BRIDGE_CLUSTER_ENABLED=true BRIDGE_NODE_ID=node-$n BRIDGE_DATA_DIR="$OUT/data-$n" \
     EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P MQTT_PORT=${MQTT[$n]} MQTT_WSS_PORT=$(free_port) \
     API_PORT=$(free_port) ADMIN_PORT=${ADMIN[$n]} "$@" \
-    java -Xmx1g -jar "$JAR" server "$ROOT/config.yml" > "$OUT/node-$n.log" 2>&1 &
+    java -Xmx1g "${jvm[@]}" -jar "$JAR" server "$ROOT/config.yml" > "$OUT/node-$n.log" 2>&1 &
   PID[$n]=$!
 }
 await_ready() {

@@ -220,8 +220,11 @@ public final class Session {
         return true;
     }
 
-    /** Saves a snapshot when this session can outlive its connection; must run on the executor. */
-    /** @return completes once the store has the session (or failed, logged), at once when it is not persistent */
+    /**
+     * Saves a snapshot when this session can outlive its connection; must run on the executor.
+     *
+     * @return completes once the store has the session (or failed, logged), at once when it is not persistent
+     */
     public CompletableFuture<Void> saveIfPersistent(long expirySeconds) {
         if (expirySeconds == 0) {
             return SAVED;

@@ -924,25 +924,8 @@ class ClusterEndToEndTest {
         ClusterNode one = node("n1");
         ClusterNode two = node("n2");
         ClusterNode three = node("n3");
-        Mqtt5BlockingClient subscriber = hive(two, "impatient");
-        subscriber.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
-        subscriber.subscribeWith().topicFilter("crash/impatient").qos(MqttQos.AT_LEAST_ONCE).send();
-        one.awaitRoute(two, "crash/impatient");
-        Mqtt5BlockingClient publisher = hive(one, "impatient-publisher");
-        publisher.connect();
-
-        two.crash();
-        List<String> published = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            publisher.publishWith().topic("crash/impatient").qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(("during-" + i).getBytes(UTF_8)).send();
-            published.add("during-" + i);
-        }
-        try (Socket abandoned = new Socket("127.0.0.1", one.port())) {
-            abandoned.getOutputStream().write(resumingMqtt5Connect("impatient"));
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> three.fabric().holderOf("impatient").equals(Optional.of("n1")));
-        }
+        List<String> published = crashWithTenQueuedFor(one, two, "impatient");
+        connectAndGiveUp(one, "impatient", three);
 
         List<String> received = new CopyOnWriteArrayList<>();
         Mqtt5ConnAck ack = resume(three, "impatient", received);
@@ -962,25 +945,8 @@ class ClusterEndToEndTest {
     void aClientThatGivesUpAndRetriesTheSameNodeGetsEveryMessageForwardedToTheKilledNode() throws Exception {
         ClusterNode one = node("n1");
         ClusterNode two = node("n2");
-        Mqtt5BlockingClient subscriber = hive(two, "retrying");
-        subscriber.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
-        subscriber.subscribeWith().topicFilter("crash/retrying").qos(MqttQos.AT_LEAST_ONCE).send();
-        one.awaitRoute(two, "crash/retrying");
-        Mqtt5BlockingClient publisher = hive(one, "retrying-publisher");
-        publisher.connect();
-
-        two.crash();
-        List<String> published = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            publisher.publishWith().topic("crash/retrying").qos(MqttQos.AT_LEAST_ONCE)
-                    .payload(("during-" + i).getBytes(UTF_8)).send();
-            published.add("during-" + i);
-        }
-        try (Socket abandoned = new Socket("127.0.0.1", one.port())) {
-            abandoned.getOutputStream().write(resumingMqtt5Connect("retrying"));
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> one.fabric().holderOf("retrying").equals(Optional.of("n1")));
-        }
+        List<String> published = crashWithTenQueuedFor(one, two, "retrying");
+        connectAndGiveUp(one, "retrying", one);
 
         List<String> received = new CopyOnWriteArrayList<>();
         resume(one, "retrying", received);
@@ -1033,6 +999,39 @@ class ClusterEndToEndTest {
             assertThat(received.get(i)).as("fleet-" + i).containsExactly(i + "-0", i + "-1");
         }
         assertThat(one.fabric().deadInboxesOpened()).isEqualTo(1);
+    }
+
+    /**
+     * A persistent subscriber {@code clientId} of {@code crash/<clientId>} on {@code two}, which is then
+     * killed; ten QoS 1 messages published on {@code one} for it meanwhile (returned) wait in its inbox.
+     */
+    private List<String> crashWithTenQueuedFor(ClusterNode one, ClusterNode two, String clientId) {
+        Mqtt5BlockingClient subscriber = hive(two, clientId);
+        subscriber.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        subscriber.subscribeWith().topicFilter("crash/" + clientId).qos(MqttQos.AT_LEAST_ONCE).send();
+        one.awaitRoute(two, "crash/" + clientId);
+        Mqtt5BlockingClient publisher = hive(one, clientId + "-publisher");
+        publisher.connect();
+        two.crash();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            publisher.publishWith().topic("crash/" + clientId).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(("during-" + i).getBytes(UTF_8)).send();
+            published.add("during-" + i);
+        }
+        return published;
+    }
+
+    /**
+     * Sends {@code clientId}'s CONNECT to {@code node} and closes the socket before the CONNACK, once
+     * {@code observer} sees that node as the client's holder.
+     */
+    private static void connectAndGiveUp(ClusterNode node, String clientId, ClusterNode observer) throws Exception {
+        try (Socket abandoned = new Socket("127.0.0.1", node.port())) {
+            abandoned.getOutputStream().write(resumingMqtt5Connect(clientId));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> observer.fabric().holderOf(clientId).equals(Optional.of(node.nodeId())));
+        }
     }
 
     /** An MQTT 5 CONNECT of {@code clientId} (at most 127 bytes) without clean start, session expiry 300 s. */

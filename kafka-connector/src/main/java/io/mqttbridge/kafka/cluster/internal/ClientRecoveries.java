@@ -88,6 +88,9 @@ final class ClientRecoveries {
 
     private void recoverWaiting(String dead) {
         List<Waiting> batch = takeWaiting(dead);
+        if (batch.isEmpty()) {
+            return;
+        }
         long started = System.nanoTime();
         try {
             ClusterMember current = member.get();
