@@ -9,6 +9,7 @@
 # Needs the jars built (mvn -B -q -pl analytics-api,load-tool -am package -DskipTests), curl, python3.
 # Nothing but loopback; kills only the node it started, and stops the others at the end.
 #
+# MESSAGES_PER_CLIENT (default 1): messages published to each client while it is away.
 # usage: load-tool/bench-cluster-failover.sh [--clients N] [--inflight N] [--jar BRIDGE_JAR] [--out DIR]
 #                                            [-- extra JVM options for node 2, the survivor, e.g. a JFR recording]
 set -euo pipefail
@@ -62,7 +63,7 @@ done
 await_ready 2
 await_ready 3
 java -jar "$ROOT/load-tool/target/load-tool.jar" --scenario reconnect-storm --qos 1 --connections "$CLIENTS" \
-  --inflight "$INFLIGHT" --messages-per-client 1 --port "${MQTT[3]}" --failover-port "${MQTT[2]}" \
+  --inflight "$INFLIGHT" --messages-per-client "${MESSAGES_PER_CLIENT:-1}" --port "${MQTT[3]}" --failover-port "${MQTT[2]}" \
   --kill-pid "${PID[3]}" --broker-pid "${PID[2]}" --drain-timeout 120s --label "failover-$CLIENTS" \
   | tee "$OUT/load-tool.out"
 PID[3]=""

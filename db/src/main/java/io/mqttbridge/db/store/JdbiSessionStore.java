@@ -102,6 +102,12 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         return writer.barrier().thenApplyAsync(ignored -> stored.load(clientId), reader);
     }
 
+    @Override
+    public CompletableFuture<Optional<String>> ownerOf(String clientId) {
+        Objects.requireNonNull(clientId, "clientId");
+        return writer.barrier().thenApplyAsync(ignored -> stored.ownerOf(clientId), reader);
+    }
+
     /**
      * {@link #load} that makes this node the owner in the same transaction: the state row's lock
      * orders it with a {@link #takeSharedMessages} of the previous owner.

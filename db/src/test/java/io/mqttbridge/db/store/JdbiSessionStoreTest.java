@@ -107,6 +107,18 @@ class JdbiSessionStoreTest {
     }
 
     @Test
+    void theOwnerOfAStoredSessionIsReadWithoutItsMessagesAndSeesASaveIssuedBefore() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(new SessionSnapshot("owned", 60, null, List.of(), List.of(), "device-7"));
+        store.save(new SessionSnapshot("anonymous", 60, null, List.of(), List.of()));
+
+        assertThat(await(store.ownerOf("owned"))).contains("device-7");
+        assertThat(await(store("node-b").ownerOf("owned"))).contains("device-7");
+        assertThat(await(store.ownerOf("anonymous"))).isEmpty();
+        assertThat(await(store.ownerOf("never-stored"))).isEmpty();
+    }
+
+    @Test
     void onlineSessionWithoutDisconnectTimeAndNothingPendingLoadsBack() throws Exception {
         SessionSnapshot saved = new SessionSnapshot("c2", 60, null, List.of(), List.of());
         await(store("node-a").save(saved));

@@ -52,9 +52,8 @@ final class ClusterTakeover {
         }
         CompletableFuture<Void> ownerChecked = local != null && !local.isEnded()
                 ? (local.mayBeOpenedBy(owner) ? DONE : CompletableFuture.failedFuture(new SessionOwnedByAnotherIdentity(clientId)))
-                : store.load(clientId).thenAccept(stored -> {
-                    String storedOwner = stored.map(SessionSnapshot::owner).orElse(null);
-                    if (storedOwner != null && !storedOwner.equals(owner)) {
+                : store.ownerOf(clientId).thenAccept(storedOwner -> {
+                    if (storedOwner.isPresent() && !storedOwner.get().equals(owner)) {
                         throw new SessionOwnedByAnotherIdentity(clientId);
                     }
                 });

@@ -67,6 +67,16 @@ public interface SessionStore {
      */
     CompletableFuture<Optional<SessionSnapshot>> load(String clientId);
 
+    /**
+     * The identity the stored session of {@code clientId} belongs to; empty when no session is stored
+     * or it has no owner. What a connecting identity is checked against before it may take a session
+     * over, without reading the session's messages. Sees every write issued through this store before
+     * the call.
+     */
+    default CompletableFuture<Optional<String>> ownerOf(String clientId) {
+        return load(clientId).thenApply(stored -> stored.map(SessionSnapshot::owner));
+    }
+
     /** Replaces the session's state and its set of messages with the snapshot's; this node now owns it. */
     CompletableFuture<Void> save(SessionSnapshot snapshot);
 

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.Query;
@@ -79,6 +81,14 @@ public final class SessionStateRows {
                 .bind("client", clientId)
                 .map((rs, ctx) -> state(rs))
                 .list();
+    }
+
+    /** The identity {@code clientId}'s stored session belongs to; empty without a state row or an owner. */
+    public static Optional<String> ownerOf(Handle h, String clientId) {
+        return h.createQuery("SELECT owner FROM broker_session_state WHERE client_id = :client")
+                .bind("client", clientId)
+                .mapTo(String.class)
+                .list().stream().filter(Objects::nonNull).findFirst();
     }
 
     /** Makes {@code nodeId} the owner of {@code clientId}'s state row (locking it until commit). */

@@ -46,6 +46,11 @@ public final class StoredSessions {
         return jdbi.withHandle(h -> complete(h, SessionStateRows.of(h, clientId))).stream().findFirst();
     }
 
+    /** The owner of {@code clientId}'s stored session (one column of its state row, no messages). */
+    public Optional<String> ownerOf(String clientId) {
+        return jdbi.withHandle(h -> SessionStateRows.ownerOf(h, clientId));
+    }
+
     /**
      * {@link #load} that makes this node the owner in the same transaction: the state row's lock
      * orders it with a {@link #takeSharedMessages} of the previous owner.
