@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +116,9 @@ final class ClientRecoveries {
                     + " of {} ({} records read now) in {} ms", batch.size(), dead, batch.get(0).clientId(), total,
                     read.backlog().size(), read.newRecords(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt(); // stopping
+            }
             LOG.warn("cluster: could not recover the messages of {} clients (first {}) from dead node {}: {}",
                     batch.size(), batch.get(0).clientId(), dead, e.toString());
         } finally {
@@ -127,7 +131,7 @@ final class ClientRecoveries {
         long left = Math.max(1, config.getRecoveryTimeoutMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
         try {
             CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new)).get(left, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             LOG.warn("cluster: not every resuming session took its recovered messages within {} ms: {}",
                     config.getRecoveryTimeoutMs(), e.toString());
         }
