@@ -177,11 +177,7 @@ public final class Session {
         SessionTermination.endFromOutside(this, reasonCode, reason);
     }
 
-    /**
-     * Adds or replaces a subscription; must run on the session's executor.
-     *
-     * @return completes once the cluster can find the subscription's filter on this node
-     */
+    /** Adds or replaces a subscription (on the session's executor); completes once the cluster can find it here. */
     public CompletableFuture<Void> subscribe(Subscription subscription) {
         Subscription previous = subscriptions.put(subscription.topicFilter(), subscription);
         return manager.routes().add(subscription, previous == null);
@@ -220,11 +216,7 @@ public final class Session {
         return true;
     }
 
-    /**
-     * Saves a snapshot when this session can outlive its connection; must run on the executor.
-     *
-     * @return completes once the store has the session (or failed, logged), at once when it is not persistent
-     */
+    /** Saves a snapshot when this session can outlive its connection (on the executor); done once stored or failed. */
     public CompletableFuture<Void> saveIfPersistent(long expirySeconds) {
         if (expirySeconds == 0) {
             return SAVED;
