@@ -198,7 +198,6 @@ class HaproxyClusterTest {
                     .formatted(back.payloads(), queued, api("GET", "/api/v1/live/clients/durable", token).body()
                             + "; its timeline: " + api("GET", "/api/v1/sessions/timeline/durable", token).body(),
                             nodeLogTails()), e);
-
         }
         assertThat(back.payloads()).containsExactlyElementsOf(queued);
         assertThat(holderOf("durable")).isNotEqualTo(holder);
@@ -348,7 +347,7 @@ class HaproxyClusterTest {
         return result.get(result.size() - 1);
     }
 
-    /** The nodes' own log lines (no request log, no start-up banner), from the last minute or so. */
+    /** The last 40 of each node's own log lines (no request log, no start-up banner). */
     private String nodeLogTails() {
         StringBuilder tails = new StringBuilder();
         for (BridgeNode node : nodes) {
