@@ -1,20 +1,16 @@
 package io.mqttbridge.kafka.cluster.internal;
 
 import io.mqttbridge.broker.spi.ClusterFabric.ForwardedScope;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,54 +119,23 @@ final class DeadInboxCache implements AutoCloseable {
             this.consumer = consumer;
         }
 
-        /** Assigns every partition of the inbox at the dead node's committed offsets (else their beginning). */
         void open(String inboxTopic, long deadline) {
-            List<PartitionInfo> infos = consumer.partitionsFor(inboxTopic, remaining(deadline));
-            if (infos == null || infos.isEmpty()) {
-                return;
-            }
-            Set<TopicPartition> all = new HashSet<>();
-            infos.forEach(info -> all.add(new TopicPartition(info.topic(), info.partition())));
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(all, remaining(deadline));
-            Map<TopicPartition, Long> beginning = consumer.beginningOffsets(all, remaining(deadline));
-            consumer.assign(all);
-            for (TopicPartition partition : all) {
-                OffsetAndMetadata offset = committed.get(partition);
-                consumer.seek(partition, offset == null ? beginning.get(partition) : offset.offset());
-            }
-            partitions = all;
+            partitions = DeadInboxReader.assignAtCommittedOffsets(consumer, inboxTopic, deadline);
         }
 
         Read readToEnd(long deadline) {
-            if (partitions.isEmpty()) {
-                return new Read(backlog, Map.of(), true, 0);
-            }
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
             Map<Integer, Long> endOffsets = new HashMap<>();
-            end.forEach((partition, offset) -> endOffsets.put(partition.partition(), offset));
-            Set<TopicPartition> behind = new HashSet<>(partitions);
-            behind.removeIf(partition -> consumer.position(partition, remaining(deadline)) >= end.get(partition));
-            long records = 0;
-            while (!behind.isEmpty() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    records++;
-                    keep(record);
+            long[] records = {0};
+            boolean complete = DeadInboxReader.pollToEnd(consumer, partitions, deadline, endOffsets, record -> {
+                records[0]++;
+                ForwardedScope scope = DeadInboxReader.parsedOrSkipped(record, InboxRecords::scope);
+                PublishedMessage message = scope == null || !scope.nonShared()
+                        ? null : DeadInboxReader.parsedOrSkipped(record, InboxRecords::message);
+                if (message != null) {
+                    backlog.add(message, record.partition(), record.offset());
                 }
-                behind.removeIf(partition -> consumer.position(partition) >= end.get(partition));
-            }
-            return new Read(backlog, endOffsets, behind.isEmpty(), records);
-        }
-
-        private void keep(ConsumerRecord<byte[], byte[]> record) {
-            try {
-                ForwardedScope scope = InboxRecords.scope(record);
-                if (scope.nonShared()) {
-                    backlog.add(InboxRecords.message(record), record.partition(), record.offset());
-                }
-            } catch (IllegalArgumentException e) {
-                LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(), record.partition(),
-                        record.offset(), e.getMessage());
-            }
+            });
+            return new Read(backlog, endOffsets, complete, records[0]);
         }
 
         void close() {
@@ -179,10 +144,6 @@ final class DeadInboxCache implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debug("cluster: closing a dead inbox's consumer failed: {}", e.toString());
             }
-        }
-
-        private static Duration remaining(long deadline) {
-            return Duration.ofNanos(Math.max(1_000_000L, deadline - System.nanoTime()));
         }
     }
 }

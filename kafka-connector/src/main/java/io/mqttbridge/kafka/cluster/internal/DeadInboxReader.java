@@ -5,11 +5,13 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -23,6 +25,8 @@ import org.slf4j.LoggerFactory;
  * committed (where it would resume after a restart) to the end as of the call. Reads only: it
  * joins no group and commits nothing, so the dead node, when it comes back, still finds every
  * record (for its other sessions) where it left them. Blocking; call it off the event loops.
+ * Its steps ({@link #assignAtCommittedOffsets}, {@link #pollToEnd}) are also those of the
+ * {@link DeadInboxCache}, which keeps its consumer between reads.
  */
 public final class DeadInboxReader {
 
@@ -57,56 +61,87 @@ public final class DeadInboxReader {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<PublishedMessage> messages = new ArrayList<>();
         List<ForwardedScope> scopes = new ArrayList<>();
-        Map<Integer, Long> endOffsets = new HashMap<>();
-        long records = 0;
+        long[] records = {0};
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties)) {
-            List<PartitionInfo> infos = consumer.partitionsFor(inboxTopic, timeout);
-            if (infos == null || infos.isEmpty()) {
-                return new ScopedResult(List.of(), List.of(), true, 0, Map.of());
-            }
-            Set<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition()))
-                    .collect(Collectors.toSet());
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
-            end.forEach((partition, offset) -> endOffsets.put(partition.partition(), offset));
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions, remaining(deadline));
-            Map<TopicPartition, Long> start = new HashMap<>();
-            Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, remaining(deadline));
-            for (TopicPartition partition : partitions) {
-                OffsetAndMetadata offset = committed.get(partition);
-                start.put(partition, offset == null ? beginning.get(partition) : offset.offset());
-            }
-            List<TopicPartition> toRead = partitions.stream().filter(p -> start.get(p) < end.get(p)).toList();
-            if (toRead.isEmpty()) {
-                return new ScopedResult(List.of(), List.of(), true, 0, endOffsets);
-            }
-            consumer.assign(toRead);
-            toRead.forEach(p -> consumer.seek(p, start.get(p)));
-            Set<TopicPartition> open = new java.util.HashSet<>(toRead);
-            while (!open.isEmpty() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-                    if (record.offset() >= end.get(partition)) {
-                        continue;
-                    }
-                    records++;
-                    try {
-                        ForwardedScope scope = InboxRecords.scope(record);
-                        if (keep.test(scope, new long[] {record.partition(), record.offset()})) {
-                            messages.add(InboxRecords.message(record));
-                            scopes.add(scope);
-                        }
-                    } catch (IllegalArgumentException e) {
-                        LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
-                                record.partition(), record.offset(), e.getMessage());
-                    }
+            Set<TopicPartition> partitions = assignAtCommittedOffsets(consumer, inboxTopic, deadline);
+            Map<Integer, Long> endOffsets = new HashMap<>();
+            boolean complete = pollToEnd(consumer, partitions, deadline, endOffsets, record -> {
+                if (record.offset() >= endOffsets.get(record.partition())) {
+                    return;
                 }
-                open.removeIf(p -> consumer.position(p) >= end.get(p));
-            }
-            return new ScopedResult(messages, scopes, open.isEmpty(), records, endOffsets);
+                records[0]++;
+                ForwardedScope scope = parsedOrSkipped(record, InboxRecords::scope);
+                boolean kept = scope != null && keep.test(scope, new long[] {record.partition(), record.offset()});
+                PublishedMessage message = kept ? parsedOrSkipped(record, InboxRecords::message) : null;
+                if (message != null) {
+                    messages.add(message);
+                    scopes.add(scope);
+                }
+            });
+            return new ScopedResult(messages, scopes, complete, records[0], endOffsets);
         }
     }
 
-    private static Duration remaining(long deadline) {
+    /**
+     * Assigns every partition of {@code inboxTopic} to {@code consumer} at the offsets its group
+     * committed (the beginning where it committed none).
+     *
+     * @return the partitions; empty when the topic has none (yet)
+     */
+    static Set<TopicPartition> assignAtCommittedOffsets(KafkaConsumer<byte[], byte[]> consumer, String inboxTopic,
+            long deadline) {
+        List<PartitionInfo> infos = consumer.partitionsFor(inboxTopic, remaining(deadline));
+        if (infos == null || infos.isEmpty()) {
+            return Set.of();
+        }
+        Set<TopicPartition> partitions = new HashSet<>();
+        infos.forEach(info -> partitions.add(new TopicPartition(info.topic(), info.partition())));
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions, remaining(deadline));
+        Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, remaining(deadline));
+        consumer.assign(partitions);
+        for (TopicPartition partition : partitions) {
+            OffsetAndMetadata offset = committed.get(partition);
+            consumer.seek(partition, offset == null ? beginning.get(partition) : offset.offset());
+        }
+        return partitions;
+    }
+
+    /**
+     * Polls until {@code consumer} is past the end offsets of {@code partitions} as of the call
+     * (put into {@code endOffsets}, partition -> offset), handing each record polled to
+     * {@code each} (the last poll may go past those ends).
+     *
+     * @return whether every partition reached its end before {@code deadline}
+     */
+    static boolean pollToEnd(KafkaConsumer<byte[], byte[]> consumer, Set<TopicPartition> partitions, long deadline,
+            Map<Integer, Long> endOffsets, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        if (partitions.isEmpty()) {
+            return true;
+        }
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, remaining(deadline));
+        end.forEach((partition, offset) -> endOffsets.put(partition.partition(), offset));
+        Set<TopicPartition> behind = new HashSet<>(partitions);
+        behind.removeIf(partition -> consumer.position(partition, remaining(deadline)) >= end.get(partition));
+        while (!behind.isEmpty() && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(100)).forEach(each);
+            behind.removeIf(partition -> consumer.position(partition) >= end.get(partition));
+        }
+        return behind.isEmpty();
+    }
+
+    /** {@code parse} of {@code record}; {@code null} (logged) for a malformed record, which is skipped. */
+    static <T> T parsedOrSkipped(ConsumerRecord<byte[], byte[]> record,
+            Function<ConsumerRecord<byte[], byte[]>, T> parse) {
+        try {
+            return parse.apply(record);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+            return null;
+        }
+    }
+
+    static Duration remaining(long deadline) {
         return Duration.ofNanos(Math.max(1_000_000L, deadline - System.nanoTime()));
     }
 }
