@@ -2,9 +2,8 @@ package io.mqttbridge.broker.e2e;
 
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,26 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class Mqtt311ConformanceTest {
 
-    private TestBroker broker;
-    private final List<RawMqttClient> clients = new ArrayList<>();
-
-    @BeforeEach
-    void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterEach
-    void stopBroker() throws IOException {
-        for (RawMqttClient client : clients) {
-            client.close();
-        }
-        broker.close();
-    }
+    @RegisterExtension
+    final RawClientBroker broker = new RawClientBroker();
 
     private RawMqttClient open() throws IOException {
-        RawMqttClient client = new RawMqttClient(broker.port());
-        clients.add(client);
-        return client;
+        return broker.open();
     }
 
     /** Connects as 3.1.1 and returns the CONNACK's session-present flag. */

@@ -2,9 +2,8 @@ package io.mqttbridge.broker.e2e;
 
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,26 +24,11 @@ class Mqtt5ConformanceTest {
 
     private static final int PINGRESP = 13;
 
-    private TestBroker broker;
-    private final List<RawMqttClient> clients = new ArrayList<>();
-
-    @BeforeEach
-    void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterEach
-    void stopBroker() throws IOException {
-        for (RawMqttClient client : clients) {
-            client.close();
-        }
-        broker.close();
-    }
+    @RegisterExtension
+    final RawClientBroker broker = new RawClientBroker();
 
     private RawMqttClient open() throws IOException {
-        RawMqttClient client = new RawMqttClient(broker.port());
-        clients.add(client);
-        return client;
+        return broker.open();
     }
 
     /** Connects with {@code connect} and returns the accepting CONNACK. */
@@ -284,7 +268,7 @@ class Mqtt5ConformanceTest {
         first.send(Wire.disconnect5(0, props().u32(0x11, 60).bytes()));
         assertThat(first.readUntilClosed()).isEmpty();
         await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4))
-                .until(() -> broker.broker.subscriptionsOf("raised").size() == 1);
+                .until(() -> broker.broker().broker.subscriptionsOf("raised").size() == 1);
         RawMqttClient second = open();
         assertThat(connect(second, Wire.connect5("raised", false, new byte[0])).body()[0])
                 .as("session present").isEqualTo((byte) 1);
@@ -296,7 +280,7 @@ class Mqtt5ConformanceTest {
         connect(first, Wire.connect5("noExpiry", false, new byte[0]));
         subscribe(first, "noExpiry/t", 1);
         first.close();
-        await().atMost(Duration.ofSeconds(5)).until(() -> broker.broker.subscriptionsOf("noExpiry").isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> broker.broker().broker.subscriptionsOf("noExpiry").isEmpty());
         RawMqttClient second = open();
         assertThat(connect(second, Wire.connect5("noExpiry", false, new byte[0])).body()[0]).isZero();
     }
@@ -770,8 +754,7 @@ class Mqtt5ConformanceTest {
 
     @Test
     void aServerWithMaximumQos1AnnouncesItGrantsQos1AndRefusesQos2Publishes_3_2_2_9_to_11() throws IOException {
-        broker.close();
-        broker = TestBroker.start(c -> c.setMaxQos(1));
+        broker.restartWith(c -> c.setMaxQos(1));
         RawMqttClient client = open();
         Packet connAck = connect(client, Wire.connect5("maxQos1", true, new byte[0]));
         assertThat(Wire.connAckProps(connAck)).anySatisfy(p -> {
@@ -786,8 +769,7 @@ class Mqtt5ConformanceTest {
 
     @Test
     void aServerWithoutRetainAnnouncesItAndRefusesRetainedPublishes_section_3_2_2_3_5() throws IOException {
-        broker.close();
-        broker = TestBroker.start(c -> c.setRetainAvailable(false));
+        broker.restartWith(c -> c.setRetainAvailable(false));
         RawMqttClient client = open();
         Packet connAck = connect(client, Wire.connect5("noRetain", true, new byte[0]));
         assertThat(Wire.connAckProps(connAck)).anySatisfy(p -> {
@@ -924,8 +906,7 @@ class Mqtt5ConformanceTest {
 
     @Test
     void aServerWithoutSharedSubscriptionsAnnouncesItAndRefusesThemWith0x9E_section_3_2_2_3_13() throws IOException {
-        broker.close();
-        broker = TestBroker.start(c -> c.setSharedSubscriptionsAvailable(false));
+        broker.restartWith(c -> c.setSharedSubscriptionsAvailable(false));
         RawMqttClient client = open();
         Packet connAck = connect(client, Wire.connect5("noShared", true, new byte[0]));
         assertThat(Wire.connAckProps(connAck)).anySatisfy(p -> {
