@@ -69,6 +69,7 @@ public final class HistoryBatchWriter {
     private final Jdbi jdbi;
     private final PartitionManager partitions;
     private final String sessionEventsTopic;
+    private final MessageCopyWriter messageCopy = new MessageCopyWriter();
 
     public HistoryBatchWriter(Jdbi jdbi, PartitionManager partitions, String sessionEventsTopic) {
         this.jdbi = jdbi;
@@ -103,7 +104,7 @@ public final class HistoryBatchWriter {
             return new Result(0, 0, skippedEvents, expired, false);
         }
         MessageCopyWriter.Outcome outcome = jdbi.inTransaction(h -> {
-            MessageCopyWriter.Outcome copied = MessageCopyWriter.insert(h, messages);
+            MessageCopyWriter.Outcome copied = messageCopy.insert(h, messages);
             writeSessionEvents(h, events);
             return copied;
         });

@@ -2,7 +2,6 @@ package io.mqttbridge.db.history.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * Encodes message rows in PostgreSQL's binary {@code COPY} format, in the column order of
@@ -24,17 +23,6 @@ final class MessageCopyEncoder {
     private static final long POSTGRES_EPOCH_SECONDS = 946_684_800L;
 
     private MessageCopyEncoder() {
-    }
-
-    /** The whole COPY stream for the rows: header, one tuple per row, trailer. */
-    static byte[] encode(List<MessageRow> rows) {
-        CopyBuffer out = new CopyBuffer(rows.size() * 256 + 32);
-        writeHeader(out);
-        for (MessageRow row : rows) {
-            writeRow(out, row);
-        }
-        writeTrailer(out);
-        return out.toByteArray();
     }
 
     /** The stream's header: signature, flags, header extension. */

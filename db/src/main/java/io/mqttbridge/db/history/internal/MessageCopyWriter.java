@@ -1,8 +1,5 @@
 package io.mqttbridge.db.history.internal;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -11,21 +8,28 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jdbi.v3.core.Handle;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 /**
  * Inserts message rows with binary {@code COPY}, exactly once per Kafka position.
  *
  * <p>The common case, rows never written before, takes the fast path: one binary {@code COPY}
- * straight into {@code messages}, encoded while it is sent ({@link MessageCopyStream}). The unique key on the Kafka position makes that all or nothing:
+ * straight into {@code messages}, encoded while it is sent ({@link MessageCopyChunks}). The unique key on the Kafka position makes that all or nothing:
  * if any row of the batch is already stored (a replay after a crash between the database commit
  * and the Kafka offset commit, or a batch a previous owner of the partition wrote), the
  * {@code COPY} fails with a unique violation, is rolled back to a savepoint, and the batch takes
  * the replay path: binary {@code COPY} into a session-local temporary staging table, then one
  * {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING} that stores only the missing rows.
  *
- * <p>Must run inside the caller's transaction (the handle is not in auto-commit). Stateless;
- * the staging table belongs to the connection (created on first use, emptied at every commit).
+ * <p>Must run inside the caller's transaction (the handle is not in auto-commit). The staging table
+ * belongs to the connection (created on first use, emptied at every commit).
+ *
+ * <p>The chunk buffer is kept from batch to batch: at a steady rate the writer's batches are a few
+ * hundred rows, and a fresh 64 KiB chunk plus the driver's 64 KiB read buffer per batch were about
+ * a tenth of all the bytes the writer allocated.
+ *
+ * <p>Threading: one thread (one instance per writer thread).
  */
 final class MessageCopyWriter {
 
@@ -47,8 +51,10 @@ final class MessageCopyWriter {
     private static final String INSERT_MISSING = "INSERT INTO messages (" + MessageCopyEncoder.COLUMNS + ") SELECT "
             + MessageCopyEncoder.COLUMNS + " FROM " + STAGING_TABLE + " ON CONFLICT DO NOTHING";
 
-    private MessageCopyWriter() {
-    }
+    /** A chunk grown past this by an outsized row is not kept for the next batch. */
+    private static final int MAX_KEPT_CHUNK_BYTES = 1024 * 1024;
+
+    private CopyBuffer chunk = newChunk();
 
     /**
      * Maps the records to rows while streaming them to PostgreSQL (records that are not messages are
@@ -56,7 +62,7 @@ final class MessageCopyWriter {
      *
      * @throws IllegalStateException when PostgreSQL fails; the caller's transaction must then be rolled back
      */
-    static Outcome insert(Handle handle, List<ConsumerRecord<byte[], byte[]>> records) {
+    Outcome insert(Handle handle, List<ConsumerRecord<byte[], byte[]>> records) {
         if (records.isEmpty()) {
             return new Outcome(0, false, 0);
         }
@@ -66,7 +72,7 @@ final class MessageCopyWriter {
             CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
             Savepoint beforeCopy = connection.setSavepoint();
             try {
-                long inserted = copy.copyIn(COPY_INTO_MESSAGES, new MessageCopyStream(rows), MessageCopyStream.CHUNK_BYTES);
+                long inserted = copyIn(copy, COPY_INTO_MESSAGES, new MessageCopyChunks(rows));
                 connection.releaseSavepoint(beforeCopy);
                 return new Outcome(inserted, false, rows.skipped());
             } catch (SQLException e) {
@@ -79,14 +85,36 @@ final class MessageCopyWriter {
             try (Statement statement = connection.createStatement()) {
                 // Rows of an earlier rolled-back transaction are dead, those of a committed one deleted.
                 statement.execute(CREATE_STAGING);
-                copy.copyIn(COPY_INTO_STAGING, new ByteArrayInputStream(MessageCopyEncoder.encode(all)));
+                copyIn(copy, COPY_INTO_STAGING, new MessageCopyChunks(all.iterator()));
                 long inserted = statement.executeUpdate(INSERT_MISSING);
                 return new Outcome(inserted, true, rows.skipped());
             }
         } catch (SQLException e) {
             throw new IllegalStateException("writing " + records.size() + " records failed: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } finally {
+            if (chunk.array().length > MAX_KEPT_CHUNK_BYTES) {
+                chunk = newChunk();
+            }
         }
+    }
+
+    /** Sends the chunks as one {@code COPY}; cancels it when anything fails on the way. */
+    private long copyIn(CopyManager copy, String sql, MessageCopyChunks chunks) throws SQLException {
+        CopyIn operation = copy.copyIn(sql);
+        try {
+            while (chunks.fill(chunk)) {
+                operation.writeToCopy(chunk.array(), 0, chunk.size());
+            }
+            return operation.endCopy();
+        } finally {
+            if (operation.isActive()) {
+                operation.cancelCopy();
+            }
+        }
+    }
+
+    private static CopyBuffer newChunk() {
+        // Room for the row that crosses the chunk size without growing, as a rule.
+        return new CopyBuffer(MessageCopyChunks.CHUNK_BYTES + 4096);
     }
 }

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The message rows of a batch's Kafka records, each record mapped when the iteration reaches it, so
- * that mapping overlaps PostgreSQL's work on the rows already sent ({@link MessageCopyStream}).
+ * that mapping overlaps PostgreSQL's work on the rows already sent ({@link MessageCopyChunks}).
  * Records that are not messages are skipped and counted. Every row mapped is kept, for a second pass
  * ({@link #all()}).
  *
