@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A self-signed server certificate for the console's WSS listener when none is configured: a
@@ -26,6 +27,7 @@ public final class GeneratedCertificate {
     private static final Logger LOG = LoggerFactory.getLogger(GeneratedCertificate.class);
     static final String KEY_STORE_FILE = "wss.p12";
     static final String PASSWORD_FILE = "wss.p12.password";
+    private static final String PASSWORD_VARIABLE = "MQTT_BRIDGE_CONSOLE_KEY_STORE_PASSWORD";
     private static final int VALIDITY_DAYS = 825;
 
     /** @param keyStore the PKCS#12 file; @param password its password */
@@ -37,6 +39,11 @@ public final class GeneratedCertificate {
 
     /** The key store in {@code directory}, created on the first call. */
     public static KeyStore inDirectory(Path directory) {
+        return inDirectory(directory, GeneratedCertificate::randomPassword);
+    }
+
+    /** As {@link #inDirectory(Path)}, with the password of a new key store from {@code passwords}. */
+    static KeyStore inDirectory(Path directory, Supplier<String> passwords) {
         Path keyStore = directory.resolve(KEY_STORE_FILE);
         Path passwordFile = directory.resolve(PASSWORD_FILE);
         try {
@@ -45,9 +52,7 @@ public final class GeneratedCertificate {
             }
             Files.createDirectories(directory);
             Files.deleteIfExists(keyStore);
-            byte[] random = new byte[18];
-            new SecureRandom().nextBytes(random);
-            String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            String password = passwords.get();
             runKeytool(keyStore, password);
             Files.writeString(passwordFile, password + "\n", StandardCharsets.UTF_8);
             ownerOnly(passwordFile);
@@ -67,8 +72,13 @@ public final class GeneratedCertificate {
                 "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1,ip:::1",
                 "-ext", "EKU=serverAuth", "-validity", String.valueOf(VALIDITY_DAYS),
                 "-storetype", "PKCS12", "-keystore", keyStore.toString(),
-                "-storepass", password, "-keypass", password);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+                "-storepass:env", PASSWORD_VARIABLE, "-keypass:env", PASSWORD_VARIABLE);
+        // Through the environment, not the command line: no other local user sees it in the process
+        // list, and the java launcher behind keytool takes any argument starting with "-J" as an
+        // option of its own, which a random password does once in 4,096 (the start then failed).
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put(PASSWORD_VARIABLE, password);
+        Process process = builder.start();
         try {
             boolean finished = process.waitFor(60, TimeUnit.SECONDS);
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -80,6 +90,12 @@ public final class GeneratedCertificate {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while generating the certificate", e);
         }
+    }
+
+    private static String randomPassword() {
+        byte[] random = new byte[18];
+        new SecureRandom().nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
     private static void ownerOnly(Path file) throws IOException {
