@@ -3,6 +3,7 @@ package io.mqttbridge.kafka.embedded;
 import io.mqttbridge.kafka.embedded.internal.FreePorts;
 import io.mqttbridge.kafka.embedded.internal.KafkaStorage;
 import io.mqttbridge.kafka.embedded.internal.ServerProperties;
+import io.mqttbridge.kafka.embedded.internal.UniformBrokerHistograms;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -55,6 +56,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         config.validate("embedded");
         Path logDirectory = Path.of(config.getDataDirectory()).toAbsolutePath().normalize();
+        // Before the broker registers its request metrics: their decaying reservoirs were the objects
+        // every young collection of a bridge that embeds its Kafka copied most.
+        UniformBrokerHistograms.install();
         RuntimeException lastFailure = null;
         for (int attempt = 1; attempt <= config.getStartupAttempts(); attempt++) {
             int brokerPort = config.getPort() == 0 ? FreePorts.pick(config.getHost()) : config.getPort();
