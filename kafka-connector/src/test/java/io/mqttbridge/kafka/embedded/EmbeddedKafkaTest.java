@@ -7,16 +7,25 @@ import static org.awaitility.Awaitility.await;
 
 import io.mqttbridge.testing.kafka.KafkaTestClients;
 import io.mqttbridge.testing.kafka.TestKafka;
+import com.yammer.metrics.core.Histogram;
+import com.yammer.metrics.core.Metric;
+import com.yammer.metrics.core.MetricName;
+import com.yammer.metrics.core.Timer;
+import com.yammer.metrics.stats.UniformSample;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.server.metrics.KafkaYammerMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +68,30 @@ class EmbeddedKafkaTest {
                     KafkaTestClients.readAll(restarted.bootstrapServers(), topic, 1, Duration.ofSeconds(30));
             assertThat(records).extracting(r -> new String(r.value(), UTF_8)).containsExactly("kept");
         }
+    }
+
+    @Test
+    void everyHistogramOfTheRunningBrokerSamplesUniformly() throws Exception {
+        String bootstrap = TestKafka.bootstrapServers();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            producer.send(new ProducerRecord<>(KafkaTestClients.uniqueTopic("histograms"), "x".getBytes(UTF_8))).get();
+        }
+        Field sample = Histogram.class.getDeclaredField("sample");
+        sample.setAccessible(true);
+        Field timerHistogram = Timer.class.getDeclaredField("histogram");
+        timerHistogram.setAccessible(true);
+
+        Map<String, Object> reservoirs = new HashMap<>();
+        for (Map.Entry<MetricName, Metric> metric : KafkaYammerMetrics.defaultRegistry().allMetrics().entrySet()) {
+            Object histogram = metric.getValue() instanceof Timer timer ? timerHistogram.get(timer) : metric.getValue();
+            if (histogram instanceof Histogram h) {
+                reservoirs.put(metric.getKey().getMBeanName(), sample.get(h));
+            }
+        }
+
+        // The request metrics of the produce just served are among them.
+        assertThat(reservoirs).containsKey("kafka.network:type=RequestMetrics,name=TotalTimeMs,request=Produce");
+        assertThat(reservoirs.values()).allSatisfy(r -> assertThat(r).isInstanceOf(UniformSample.class));
     }
 
     @Test
