@@ -88,7 +88,17 @@ for spec in "$@"; do
      EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P BRIDGE_DATA_DIR="$dir/data" \
      "$ROOT/bin/mqtt-kafka-bridge" server "$CONFIG" > "$dir/bridge.log" 2>&1) &
   BPID=$!
-  for _ in $(seq 1 180); do curl -sf "http://127.0.0.1:$D/healthcheck" >/dev/null && break; sleep 1; done
+  for _ in $(seq 1 180); do
+    curl -sf "http://127.0.0.1:$D/healthcheck" >/dev/null && break
+    kill -0 "$BPID" 2>/dev/null || break
+    sleep 1
+  done
+  if ! curl -sf "http://127.0.0.1:$D/healthcheck" >/dev/null; then
+    echo "== $label: the bridge did not start; skipped (last lines of $dir/bridge.log:)"
+    tail -5 "$dir/bridge.log" | sed 's/^/   /'
+    kill -TERM "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; BPID=""
+    continue
+  fi
   echo "== $label: $jar ${opts:+($opts)}, pid $BPID, load $(cut -d' ' -f1-3 /proc/loadavg)"
   run "$label-warmup" "$M" "$BPID"; sleep 20
   for r in $(seq 1 "$RUNS"); do
