@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -282,5 +283,43 @@ class HistoryWriterTest {
         assertThat(lost.disconnectedAt()).isEqualTo(now.minusSeconds(500));
         assertThat(db.database().sessions().find(onLiveNode).orElseThrow().isConnected()).isTrue();
         assertThat(db.database().sessions().find(closedEarlier).orElseThrow().disconnectReason()).isEqualTo("connection_lost");
+    }
+
+    @Test
+    void aSteadyTrickleOfRecordsIsWrittenInAFewBatchesNotOnePerRecord() throws Exception {
+        String topic = unique("mqtt.msgs");
+        TestKafka.createTopic(topic, 1);
+        MetricRegistry metrics = new MetricRegistry();
+        writer = writer(config(topic, unique("mqtt.sessions")), metrics, Clock.systemUTC()).start();
+        send(topic, 0, 1, Instant.now());
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows(topic) == 1);
+        long batchesBefore = metrics.meter("history-writer.batches").getCount();
+
+        // 40 records, 10 ms apart: without a minimum fetch size they came back in a fetch (and a COPY) of
+        // one or two records each; each fetch now waits up to 100 ms.
+        for (int i = 1; i <= 40; i++) {
+            send(topic, i, 1, Instant.now());
+            Thread.sleep(10);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows(topic) == 41);
+
+        assertThat(metrics.meter("history-writer.batches").getCount() - batchesBefore).isBetween(1L, 10L);
+    }
+
+    @Test
+    void fetchesWaitForAMebibyteOrATenthOfASecondUnlessTheOperatorSetsOtherwise() {
+        HistoryWriterConfig defaults = config(unique("mqtt.msgs"), unique("mqtt.sessions"));
+        try (HistoryWriter unstarted = writer(defaults, new MetricRegistry(), Clock.systemUTC())) {
+            assertThat(unstarted.consumerProperties(true))
+                    .containsEntry(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1048576")
+                    .containsEntry(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
+        }
+        HistoryWriterConfig chosen = config(unique("mqtt.msgs"), unique("mqtt.sessions"))
+                .setConsumerProperties(Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20"));
+        try (HistoryWriter unstarted = writer(chosen, new MetricRegistry(), Clock.systemUTC())) {
+            assertThat(unstarted.consumerProperties(true))
+                    .containsEntry(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, "1048576")
+                    .containsEntry(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
+        }
     }
 }
