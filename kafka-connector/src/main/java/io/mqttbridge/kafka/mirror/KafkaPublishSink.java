@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -72,6 +73,9 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
      */
     public static final Duration LOOKUP_SETTLE_MARGIN = Duration.ofSeconds(10);
 
+    /** The longest the send thread lets records gather between rounds (see {@link #gatherNanos}). */
+    static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private final MirrorRoutes routes;
     private final MirrorRecordFactory records;
     private final OutstandingBytes outstanding;
@@ -117,7 +121,8 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         this.metrics = new MirrorMetrics(metricRegistry, outstanding);
         this.producer = producer;
         this.closeTimeoutMillis = settings.getDeliveryTimeoutMs() + (long) settings.getMaxBlockMs();
-        this.sendThread = new SendThread("kafka-mirror-send", producer, send -> metrics.sent(), this::completed);
+        this.sendThread = new SendThread("kafka-mirror-send", producer, send -> metrics.sent(), this::completed,
+                gatherNanos(settings));
         this.lookup = lookupConsumers == null ? null : new StoredRecordLookup(lookupConsumers,
                 !settings.getProperties().containsKey(ProducerConfig.PARTITIONER_CLASS_CONFIG),
                 Duration.ofMillis(settings.getDeliveryTimeoutMs()).plus(LOOKUP_HORIZON_MARGIN),
@@ -140,6 +145,16 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
                 new KafkaProducer<>(settings.toProperties(bootstrapServers, "mqtt-mirror-" + nodeId));
         return new KafkaPublishSink(rules, reserved, settings, nodeId, producer,
                 () -> lookupConsumer(bootstrapServers, settings, nodeId), metricRegistry);
+    }
+
+    /**
+     * The send thread's gather window: a fifth of the producer's linger, at most {@link #MAX_GATHER_NANOS}.
+     * The producer holds a batch back for its linger anyway, so gathering adds at most a fifth of it to
+     * a PUBACK, and saves a wake-up of the send thread per record or two at moderate rates (at
+     * 20,000 msg/s about 10,000 a second, docs/BENCHMARKS.md). No linger, no gathering.
+     */
+    static long gatherNanos(ProducerSettings settings) {
+        return Math.min(TimeUnit.MILLISECONDS.toNanos(settings.getLingerMs()) / 5, MAX_GATHER_NANOS);
     }
 
     /* The producer's security settings apply to the look-up's consumer too; nothing else of them does. */
