@@ -24,6 +24,7 @@ import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.util.AttributeKey;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -69,6 +70,8 @@ public final class ClientConnection {
     private Integer disconnectReasonCode;
     private boolean sendWill = true;
     private boolean announced;
+    // The last SUBACK or UNSUBACK still waiting to be sent (null: none); touched only in the session's tasks.
+    private CompletableFuture<Void> pendingSubscriptionAck;
 
     private ClientConnection(Channel channel, BrokerMetrics metrics) {
         this.channel = channel;
@@ -117,6 +120,9 @@ public final class ClientConnection {
     /** Whether the session listener was told about this connection (so it must hear of its end). */
     public boolean announced() { return announced; }
     public void setAnnounced() { this.announced = true; }
+    /** The last SUBACK or UNSUBACK not sent yet, or null; read and set only in the session's tasks. */
+    public CompletableFuture<Void> pendingSubscriptionAck() { return pendingSubscriptionAck; }
+    public void setPendingSubscriptionAck(CompletableFuture<Void> ack) { this.pendingSubscriptionAck = ack; }
     BrokerMetrics metrics() { return metrics; }
     /** The one switch of this connection's {@code autoRead}. */
     public ReadSuspension reading() { return reading; }

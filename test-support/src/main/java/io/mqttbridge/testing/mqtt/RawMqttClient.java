@@ -287,6 +287,18 @@ public final class RawMqttClient implements AutoCloseable {
 
     /** SUBSCRIBE to one filter; {@code options} is the subscription options byte; MQTT 5 adds an empty property set. */
     public static byte[] subscribe(int packetId, String filter, int options, boolean mqtt5) {
+        ByteArrayOutputStream body = filterPacketBody(packetId, filter, mqtt5);
+        body.write(options);
+        return packet(0x82, body.toByteArray());
+    }
+
+    public static byte[] unsubscribe(int packetId, String filter, boolean mqtt5) {
+        ByteArrayOutputStream body = filterPacketBody(packetId, filter, mqtt5);
+        return packet(0xA2, body.toByteArray());
+    }
+
+    /** Packet id, (MQTT 5) empty properties and one topic filter: the start of SUBSCRIBE and UNSUBSCRIBE. */
+    private static ByteArrayOutputStream filterPacketBody(int packetId, String filter, boolean mqtt5) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(packetId >> 8);
         body.write(packetId & 0xFF);
@@ -294,8 +306,7 @@ public final class RawMqttClient implements AutoCloseable {
             body.write(0);
         }
         writeString(body, filter);
-        body.write(options);
-        return packet(0x82, body.toByteArray());
+        return body;
     }
 
     public static byte[] publish(int qos, String topic, int packetId, String payload, boolean mqtt5) {

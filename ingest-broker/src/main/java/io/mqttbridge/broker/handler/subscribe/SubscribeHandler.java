@@ -139,18 +139,12 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                     new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                     new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
                     new MqttSubAckPayload(codes));
-            if (durable.stream().allMatch(CompletableFuture::isDone)) {
-                ctx.channel().write(subAck);
-                sendRetained(session, granted, existed);
-                return;
-            }
             // The SUBACK promises that the subscriptions outlive a crash of this node: the session
             // store has them (persistent sessions) and the other nodes can find them (a cluster).
-            CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) ->
-                    session.execute(() -> {
-                        ctx.channel().writeAndFlush(subAck, ctx.channel().voidPromise());
-                        sendRetained(session, granted, existed);
-                    }));
+            SubscriptionAcks.send(connection, session, durable, () -> {
+                ctx.channel().write(subAck, ctx.channel().voidPromise());
+                sendRetained(session, granted, existed);
+            });
         });
     }
 

@@ -20,6 +20,7 @@ import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** UNSUBSCRIBE: removes the subscriptions and answers UNSUBACK (MQTT 5: a reason code per filter). */
 @ChannelHandler.Sharable
@@ -76,14 +77,19 @@ public final class UnsubscribeHandler extends ChannelInboundHandlerAdapter {
                     codes[i] = (short) MqttReasonCode.NO_SUBSCRIPTION_EXISTED;
                 }
             }
-            ctx.channel().write(new MqttUnsubAckMessage(
+            MqttUnsubAckMessage unsubAck = new MqttUnsubAckMessage(
                     new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                     new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
-                    new MqttUnsubAckPayload(codes)));
+                    new MqttUnsubAckPayload(codes));
+            // As a SUBACK does, the UNSUBACK of a persistent session waits until the store no longer
+            // has the subscription (a restart must not bring it back), and follows an earlier SUBACK.
+            List<CompletableFuture<Void>> durable = List.of();
             if (!removed.isEmpty()) {
-                session.saveIfPersistent(connection.sessionExpirySeconds());
+                durable = List.of(session.saveIfPersistent(connection.sessionExpirySeconds()));
                 listener.onUnsubscribed(connection.info(), removed);
             }
+            SubscriptionAcks.send(connection, session, durable,
+                    () -> ctx.channel().write(unsubAck, ctx.channel().voidPromise()));
         });
     }
 }
