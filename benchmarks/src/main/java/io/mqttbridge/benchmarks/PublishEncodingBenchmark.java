@@ -1,7 +1,7 @@
 package io.mqttbridge.benchmarks;
 
 import io.mqttbridge.broker.netty.OutboundPublish;
-import io.mqttbridge.broker.netty.PublishEncoder;
+import io.mqttbridge.broker.netty.PacketEncoder;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.MqttVersion;
@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * Cost of turning one accepted message into PUBLISH packets for {@code subscribers} subscribers, as the
  * broker does it: the message is prepared once ({@link RoutedMessage#of}: topic bytes, shared MQTT 5
  * properties), then each subscriber's packet is written into one pooled direct buffer
- * ({@link PublishEncoder#encode}) with its own packet id. 100-byte payload, QoS 1, topic of 5 levels.
+ * ({@link PacketEncoder#encode}) with its own packet id. 100-byte payload, QoS 1, topic of 5 levels.
  * The time is per message (all its subscribers together).
  */
 @State(Scope.Thread)
@@ -70,7 +70,7 @@ public class PublishEncodingBenchmark {
         for (int i = 0; i < subscribers; i++) {
             OutboundPublish publish = new OutboundPublish(routed, mqtt5, 1, false, false, i + 1, 0, true,
                     mqtt5 ? routed.remainingExpirySeconds(System.nanoTime()) : -1, subscriptionIds);
-            ByteBuf packet = PublishEncoder.encode(allocator, publish);
+            ByteBuf packet = PacketEncoder.encode(allocator, publish);
             blackhole.consume(packet.getByte(packet.writerIndex() - 1));
             packet.release();
         }

@@ -4,7 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.netty.PublishEncoder;
+import io.mqttbridge.broker.netty.PacketEncoder;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.pipeline.TrafficMetricsHandler;
 import io.mqttbridge.broker.session.InMemorySessionStore;
@@ -67,7 +67,7 @@ public class SessionQueueBenchmark {
         config.setMaxInflightOutbound(1000);
         BrokerMetrics metrics = new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0);
         SessionManager sessions = new SessionManager(new TopicTree<>(), new InMemorySessionStore(), metrics, config);
-        channel = new EmbeddedChannel(new ReleasingSink(), new TrafficMetricsHandler(metrics), new PublishEncoder());
+        channel = new EmbeddedChannel(new ReleasingSink(), new TrafficMetricsHandler(metrics), PacketEncoder.INSTANCE);
         ClientConnection connection = ClientConnection.create(channel, metrics);
         connection.setState(ClientConnection.State.CONNECTED);
         connection.setSendQuota(config.getMaxInflightOutbound());

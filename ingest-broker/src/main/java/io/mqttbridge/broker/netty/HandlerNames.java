@@ -19,7 +19,6 @@ public final class HandlerNames {
     public static final String WIRE_FORMAT_CHECK = "wireFormatCheck";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
-    public static final String PUBLISH_ENCODER = "publishEncoder";
     public static final String CONNECTION_GUARD = "connectionGuard";
     public static final String CONNECT = "connect";
     public static final String PACKETS = "packets";

@@ -2,7 +2,7 @@ package io.mqttbridge.broker.netty;
 
 /**
  * One PUBLISH to one subscriber: the shared, pre-encoded parts of the message plus what differs
- * per subscriber. Encoded by {@link PublishEncoder} without copying the payload.
+ * per subscriber. Encoded by {@link PacketEncoder} without copying the payload.
  *
  * @param topicAlias the MQTT 5 topic alias to send, 0 for none
  * @param sendTopicName false when the topic alias alone identifies the topic (the name is sent empty)

@@ -14,7 +14,7 @@ import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.HandlerNames;
-import io.mqttbridge.broker.netty.PublishEncoder;
+import io.mqttbridge.broker.netty.PacketEncoder;
 import io.mqttbridge.broker.netty.TransportHandlers;
 import io.mqttbridge.broker.pipeline.PacketDispatcher;
 import io.mqttbridge.broker.pipeline.TrafficMetricsHandler;
@@ -23,7 +23,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.mqtt.MqttDecoder;
-import io.netty.handler.codec.mqtt.MqttEncoder;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,7 +54,6 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final Handlers handlers;
     private final TrafficMetricsHandler trafficMetrics;
     private final ConnectionGuardHandler guard;
-    private final PublishEncoder publishEncoder = new PublishEncoder();
     private final PacketDispatcher packets;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final TransportHandlers transport;
@@ -94,8 +92,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast(HandlerNames.TRAFFIC_METRICS, trafficMetrics);
         pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize()));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
-        pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
-        pipeline.addLast(HandlerNames.PUBLISH_ENCODER, publishEncoder);
+        pipeline.addLast(HandlerNames.ENCODER, PacketEncoder.INSTANCE);
         if (admission != null) {
             pipeline.addLast(HandlerNames.ADMISSION, admission);
         }

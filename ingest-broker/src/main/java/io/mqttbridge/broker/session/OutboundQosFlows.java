@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.session;
 
-import io.mqttbridge.broker.config.QueueOverflowPolicy;
 import io.mqttbridge.broker.connection.ClientConnection.SendResult;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
@@ -67,11 +66,11 @@ public final class OutboundQosFlows {
      * @param maxQueuedBytes the bound of the queue in bytes (payload, topic and a fixed overhead per message)
      */
     OutboundQosFlows(Session session, BrokerMetrics metrics, int maxQueued, long maxQueuedBytes,
-                     QueueOverflowPolicy overflowPolicy) {
+                     QueueOverflow overflow) {
         this.session = session;
         this.metrics = metrics;
         this.queue = new OutboundQueue(metrics, maxQueued, maxQueuedBytes);
-        this.overflow = new QueueOverflow(overflowPolicy, metrics);
+        this.overflow = overflow;
     }
 
     /**
@@ -113,7 +112,7 @@ public final class OutboundQosFlows {
             return null;
         }
         if (current == null && queue.holdsNothingOffline()) {
-            overflow.counted();
+            overflow.counted(queue);
             return null;
         }
         OutboundDelivery pending = new OutboundDelivery(message, qos, retain, subscriptionIds, nextSequence++);
@@ -370,7 +369,7 @@ public final class OutboundQosFlows {
 
     /** What waits for the client now; safe from any thread (a recent view, not a consistent one). */
     DeliveryState state() {
-        return new DeliveryState(queue.count(), queue.bytes(), inflightCount, overflow.drops());
+        return new DeliveryState(queue.count(), queue.bytes(), inflightCount, queue.drops());
     }
 
     /** How many messages wait for the client (queued plus unacknowledged). */

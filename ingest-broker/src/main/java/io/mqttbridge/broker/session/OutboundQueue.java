@@ -35,6 +35,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     /* Volatile so that the REST API can read them. */
     private volatile long bytes;
     private volatile int count;
+    private volatile long drops;
 
     /**
      * @param maxMessages the bound in messages; 0: no bound in messages, and nothing is queued while
@@ -50,6 +51,16 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     /** What a message counts against the byte bound: payload, topic and a fixed overhead. */
     static int bytesOf(RoutedMessage message) {
         return message.payload().readableBytes() + message.topicUtf8().length + MESSAGE_OVERHEAD_BYTES;
+    }
+
+    /** One message lost because this queue had no room for it (counted by {@link QueueOverflow}). */
+    void countDrop() {
+        drops++;
+    }
+
+    /** Messages this session lost to a full queue since it was created; safe from any thread. */
+    long drops() {
+        return drops;
     }
 
     /** A bound of 0 messages: nothing waits for a client that is away. */

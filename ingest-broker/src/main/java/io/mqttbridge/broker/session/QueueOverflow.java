@@ -13,9 +13,10 @@ import java.util.function.Consumer;
  * What a session does with a message that finds its {@link OutboundQueue} full, by the configured
  * {@link QueueOverflowPolicy}: drop the oldest until it fits, drop the new one, or disconnect the
  * (slow) subscriber. Every message lost to a full queue is counted here, per session and in {@code
- * mqtt.messages.dropped.queue-full}.
+ * mqtt.messages.dropped.queue-full}. One for all sessions: the per-session count is the queue's
+ * ({@link OutboundQueue#drops()}), so that a session does not carry an object of this for it.
  *
- * <p>Threading: written on the session's executor only; {@link #drops()} may be read from any thread.
+ * <p>Threading: called on the session's executor.
  */
 final class QueueOverflow {
 
@@ -31,8 +32,6 @@ final class QueueOverflow {
 
     private final QueueOverflowPolicy policy;
     private final BrokerMetrics metrics;
-    /* Volatile so that the REST API can read it. */
-    private volatile long drops;
 
     QueueOverflow(QueueOverflowPolicy policy, BrokerMetrics metrics) {
         this.policy = policy;
@@ -51,17 +50,17 @@ final class QueueOverflow {
             case DROP_OLDEST -> {
                 while (!queue.isEmpty() && queue.isFull(incoming.bytes)) {
                     OutboundDelivery dropped = queue.pollFirst();
-                    counted();
+                    counted(queue);
                     forget.accept(dropped);
                 }
                 yield Outcome.ROOM_MADE;
             }
             case DROP_NEWEST -> {
-                counted();
+                counted(queue);
                 yield Outcome.DROPPED;
             }
             case DISCONNECT -> {
-                counted();
+                counted(queue);
                 if (current != null) {
                     metrics.slowSubscriberDisconnected();
                     current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
@@ -71,14 +70,9 @@ final class QueueOverflow {
         };
     }
 
-    /** One message lost because there was no room for it. */
-    void counted() {
-        drops++;
+    /** One message lost because there was no room for it in {@code queue}. */
+    void counted(OutboundQueue queue) {
+        queue.countDrop();
         metrics.dropped(DropReason.QUEUE_FULL);
-    }
-
-    /** Messages this session lost to a full queue since it was created; safe from any thread. */
-    long drops() {
-        return drops;
     }
 }

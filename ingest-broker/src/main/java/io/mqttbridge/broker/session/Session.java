@@ -5,7 +5,6 @@ import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.netty.channel.Channel;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 
 import java.time.Instant;
@@ -38,9 +37,6 @@ import java.util.function.Consumer;
  */
 public final class Session {
 
-    /* The session a connection is attached to, on the connection's channel (the channel, not the
-       connection, holds it, so that the connection package does not depend on this one). */
-    private static final AttributeKey<Session> ATTACHED = AttributeKey.valueOf("mqttbridge.session");
     private static final CompletableFuture<Void> SAVED = CompletableFuture.completedFuture(null);
 
     private final String clientId;
@@ -78,7 +74,7 @@ public final class Session {
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
         this.inboundQos2 = new HeldInboundQos2(this, manager.storeWriter());
         this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
-                manager.config().getMaxQueuedBytesPerSession(), manager.config().getQueueOverflowPolicy());
+                manager.config().getMaxQueuedBytesPerSession(), manager.queueOverflow());
     }
 
     /**
@@ -86,7 +82,8 @@ public final class Session {
      * on to a newer connection), or {@code null} before CONNACK. Safe from any thread.
      */
     public static Session of(Channel channel) {
-        return channel.attr(ATTACHED).get();
+        ClientConnection connection = ClientConnection.of(channel);
+        return connection == null ? null : (Session) connection.attachedSession();
     }
 
     /**
@@ -299,7 +296,7 @@ public final class Session {
     /** {@code attached} is now the session's connection, and its channel says so. */
     void attachTo(ClientConnection attached) {
         connection = attached;
-        attached.channel().attr(ATTACHED).set(this);
+        attached.setAttachedSession(this);
     }
 
     /** No connection is attached any more (the caller disconnected it, or it closed). */

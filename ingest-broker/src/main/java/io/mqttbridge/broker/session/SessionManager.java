@@ -47,6 +47,7 @@ public final class SessionManager {
     private final ArrivedSessions arrivals = new ArrivedSessions();
     private final SharedGroupOrphans sharedOrphans;
     private final ClusterTakeover takeover;
+    private final QueueOverflow queueOverflow;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -61,6 +62,7 @@ public final class SessionManager {
         this.routes = new SubscriptionRoutes(tree, metrics, fabric);
         this.sharedOrphans = new SharedGroupOrphans(store);
         this.takeover = new ClusterTakeover(this, owners, store, fabric, arrivals);
+        this.queueOverflow = new QueueOverflow(config.getQueueOverflowPolicy(), metrics);
     }
 
     /**
@@ -300,6 +302,11 @@ public final class SessionManager {
 
     BrokerMetrics metrics() {
         return metrics;
+    }
+
+    /** What every session's full queue does (one for all: it holds no state of a session's). */
+    QueueOverflow queueOverflow() {
+        return queueOverflow;
     }
 
     BrokerConfig config() {

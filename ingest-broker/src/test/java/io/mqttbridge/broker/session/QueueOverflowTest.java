@@ -40,7 +40,7 @@ class QueueOverflowTest {
         assertThat(forgotten).containsExactly(first, second);
         assertThat(queue.peekFirst()).isSameAs(third);
         assertThat(queue.isFull(big.bytes)).isFalse();
-        assertThat(overflow.drops()).isEqualTo(2);
+        assertThat(queue.drops()).isEqualTo(2);
         assertThat(queueFullDrops()).isEqualTo(2);
     }
 
@@ -57,7 +57,7 @@ class QueueOverflowTest {
         assertThat(queue.peekFirst()).isSameAs(queued);
         assertThat(queue.count()).isEqualTo(1);
         assertThat(forgotten).isEmpty();
-        assertThat(overflow.drops()).isEqualTo(1);
+        assertThat(queue.drops()).isEqualTo(1);
         assertThat(queueFullDrops()).isEqualTo(1);
     }
 
@@ -71,7 +71,7 @@ class QueueOverflowTest {
                 .isEqualTo(Outcome.DISCONNECTED);
 
         assertThat(queue.count()).isEqualTo(1);
-        assertThat(overflow.drops()).isEqualTo(1);
+        assertThat(queue.drops()).isEqualTo(1);
         assertThat(registry.meter(BrokerMetrics.CLOSED_SLOW_SUBSCRIBER).getCount()).isZero();
     }
 

@@ -6,11 +6,18 @@ import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.UserProperty;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubAckMessage;
+import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import io.netty.util.AttributeKey;
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +27,15 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What {@link PublishEncoder} writes decodes, with Netty's own decoder, to the intended PUBLISH. */
-class PublishEncoderTest {
+/**
+ * What {@link PacketEncoder} writes decodes, with Netty's own decoder, to the intended packet: the
+ * broker's PUBLISH encoding, Netty's for every other packet, buffers as they are.
+ */
+class PacketEncoderTest {
 
-    private static ByteBuf encode(OutboundPublish publish) {
-        EmbeddedChannel channel = new EmbeddedChannel(new PublishEncoder());
-        channel.writeOutbound(publish);
+    private static ByteBuf encode(Object packet) {
+        EmbeddedChannel channel = new EmbeddedChannel(PacketEncoder.INSTANCE);
+        channel.writeOutbound(packet);
         ByteBuf all = Unpooled.buffer();
         ByteBuf part;
         while ((part = channel.readOutbound()) != null) {
@@ -35,7 +45,7 @@ class PublishEncoderTest {
         return all;
     }
 
-    private static MqttPublishMessage decode(ByteBuf bytes, io.netty.handler.codec.mqtt.MqttVersion version) {
+    private static <T> T decode(ByteBuf bytes, io.netty.handler.codec.mqtt.MqttVersion version) {
         EmbeddedChannel channel = new EmbeddedChannel(new MqttDecoder());
         channel.attr(AttributeKey.<io.netty.handler.codec.mqtt.MqttVersion>valueOf("NETTY_CODEC_MQTT_VERSION")).set(version);
         channel.writeInbound(bytes);
@@ -81,5 +91,25 @@ class PublishEncoderTest {
         assertThat(decoded.fixedHeader().isRetain()).isTrue();
         assertThat(decoded.payload().toString(StandardCharsets.UTF_8)).isEqualTo("p");
         decoded.release();
+    }
+
+    @Test
+    void otherPacketsAreEncodedByNettysEncoder() {
+        MqttSubAckMessage subAck = new MqttSubAckMessage(
+                new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttMessageIdAndPropertiesVariableHeader(7, MqttProperties.NO_PROPERTIES),
+                new MqttSubAckPayload(1, 0x80));
+        ByteBuf bytes = encode(subAck);
+        assertThat(ByteBufUtil.getBytes(bytes)).containsExactly(0x90, 4, 0, 7, 1, 0x80);
+
+        MqttSubAckMessage decoded = decode(bytes, io.netty.handler.codec.mqtt.MqttVersion.MQTT_3_1_1);
+        assertThat(decoded.variableHeader().messageId()).isEqualTo(7);
+        assertThat(decoded.payload().reasonCodes()).containsExactly(1, 0x80);
+    }
+
+    @Test
+    void buffersPassThroughUnchanged() {
+        ByteBuf pubAck = Unpooled.wrappedBuffer(new byte[] {0x40, 2, 0, 9});
+        assertThat(ByteBufUtil.getBytes(encode(pubAck))).containsExactly(0x40, 2, 0, 9);
     }
 }
