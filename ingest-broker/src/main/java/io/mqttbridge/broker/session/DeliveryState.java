@@ -11,4 +11,7 @@ package io.mqttbridge.broker.session;
  *     (see {@code BrokerConfig.queueOverflowPolicy})
  */
 public record DeliveryState(int queuedMessages, long queuedBytes, int inflightMessages, long overflowDrops) {
+
+    /** Nothing waits and nothing was ever dropped. */
+    public static final DeliveryState NOTHING = new DeliveryState(0, 0, 0, 0);
 }

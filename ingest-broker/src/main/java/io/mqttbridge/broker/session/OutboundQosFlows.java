@@ -62,15 +62,18 @@ public final class OutboundQosFlows {
     private MessageLog log;
 
     /**
-     * @param maxQueued the bound of the queue in messages; 0 queues nothing while offline
-     * @param maxQueuedBytes the bound of the queue in bytes (payload, topic and a fixed overhead per message)
+     * Empty flows for {@code session}, written through when it is persistent; the queue's bounds (in
+     * messages, 0 queueing nothing while offline, and in bytes) and overflow policy from {@code manager}.
      */
-    OutboundQosFlows(Session session, BrokerMetrics metrics, int maxQueued, long maxQueuedBytes,
-                     QueueOverflow overflow) {
+    OutboundQosFlows(Session session, SessionManager manager) {
         this.session = session;
-        this.metrics = metrics;
-        this.queue = new OutboundQueue(metrics, maxQueued, maxQueuedBytes);
-        this.overflow = overflow;
+        this.metrics = manager.metrics();
+        this.queue = new OutboundQueue(metrics, manager.config().getMaxQueuedMessagesPerSession(),
+                manager.config().getMaxQueuedBytesPerSession());
+        this.overflow = manager.queueOverflow();
+        if (session.isPersistent()) {
+            writeThrough(manager.storeWriter().messageLog(session.clientId()));
+        }
     }
 
     /**

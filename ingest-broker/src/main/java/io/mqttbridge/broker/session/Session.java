@@ -9,6 +9,7 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,11 +39,14 @@ import java.util.function.Consumer;
 public final class Session {
 
     private static final CompletableFuture<Void> SAVED = CompletableFuture.completedFuture(null);
+    private static final Map<String, Subscription> NO_SUBSCRIPTIONS = Collections.emptyMap();
 
     private final String clientId;
     private final SessionManager manager;
     private final SessionMailbox mailbox;
-    private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    /* An empty map that takes nothing until the first subscription: a device that only publishes never
+       has a map of its own (64 bytes). Volatile: the map is read from any thread. */
+    private volatile Map<String, Subscription> subscriptions = NO_SUBSCRIPTIONS;
     private volatile ClientConnection connection;
     private volatile boolean ended;
     // The authenticated identity that created or resumed this session (kept in its snapshots); null
@@ -60,7 +64,9 @@ public final class Session {
        its end cost the store a delete. Most sessions are clean ones that never reach the store. */
     private boolean mayBeStored;
 
-    private final OutboundQosFlows outbound;
+    /* Created for the first message to the client ({@link #outbound()}): an idle session that never
+       gets one does without (112 bytes). Volatile: deliveryState() reads it from any thread. */
+    private volatile OutboundQosFlows outbound;
     private long sessionExpirySeconds;
     private Instant disconnectedAt;
     /* Created when the session first waits offline: most sessions never do. */
@@ -73,8 +79,6 @@ public final class Session {
         this.manager = manager;
         this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
         this.inboundQos2 = new HeldInboundQos2(this, manager.storeWriter());
-        this.outbound = new OutboundQosFlows(this, manager.metrics(), manager.config().getMaxQueuedMessagesPerSession(),
-                manager.config().getMaxQueuedBytesPerSession(), manager.queueOverflow());
     }
 
     /**
@@ -100,7 +104,8 @@ public final class Session {
 
     /** What waits for the client now; safe from any thread. */
     public DeliveryState deliveryState() {
-        return outbound.state();
+        OutboundQosFlows flows = outbound;
+        return flows == null ? DeliveryState.NOTHING : flows.state();
     }
 
     /** The identity this session belongs to, or {@code null} when anonymous or not known. */
@@ -176,6 +181,9 @@ public final class Session {
 
     /** Adds or replaces a subscription (on the session's executor); completes once the cluster can find it here. */
     public CompletableFuture<Void> subscribe(Subscription subscription) {
+        if (subscriptions == NO_SUBSCRIPTIONS) {
+            subscriptions = new ConcurrentHashMap<>();
+        }
         Subscription previous = subscriptions.put(subscription.topicFilter(), subscription);
         return manager.routes().add(subscription, previous == null);
     }
@@ -203,7 +211,7 @@ public final class Session {
             return false;
         }
         manager.routes().remove(removed);
-        if (removed.shareGroup() != null) {
+        if (removed.shareGroup() != null && outbound != null) {
             // Out of the tree by now: another member of the group gets what was queued for this one.
             List<SharedMessage> orphans = outbound.takeQueuedShared(topicFilter);
             if (!orphans.isEmpty()) {
@@ -251,8 +259,18 @@ public final class Session {
         SessionDelivery.deliver(this, message, qos, retain, subscriptionIds, onHandled, stored, sharedGroup);
     }
 
-    /** The outbound QoS 1/2 flows and the queue; use only in tasks run through {@link #execute}. */
+    /** The outbound QoS 1/2 flows and the queue, created when first asked for; only in tasks run through {@link #execute}. */
     public OutboundQosFlows outbound() {
+        OutboundQosFlows flows = outbound;
+        if (flows == null) {
+            flows = new OutboundQosFlows(this, manager);
+            outbound = flows;
+        }
+        return flows;
+    }
+
+    /** The outbound flows when a message ever needed them, else null (nothing queued or in flight); in tasks. */
+    OutboundQosFlows outboundIfAny() {
         return outbound;
     }
 
@@ -263,7 +281,8 @@ public final class Session {
 
     /** How many messages wait for this client (queued plus unacknowledged); on the executor. */
     public int pendingCount() {
-        return outbound.count();
+        OutboundQosFlows flows = outbound;
+        return flows == null ? 0 : flows.count();
     }
 
     // The state the lifecycle classes act on: in the session's tasks only, unless said otherwise.
@@ -272,7 +291,9 @@ public final class Session {
     void setPersistent(boolean value) {
         persistent = value;
         mayBeStored |= value;
-        outbound.writeThrough(value ? manager.storeWriter().messageLog(clientId) : null);
+        if (outbound != null) {
+            outbound.writeThrough(value ? manager.storeWriter().messageLog(clientId) : null);
+        }
     }
 
     /** Whether {@code identity} (null = anonymous) may resume or replace this session; any thread. */
@@ -289,9 +310,7 @@ public final class Session {
     }
 
     /** Whether the session moved to another node; any thread. */
-    boolean hasMovedAway() {
-        return movedAway;
-    }
+    boolean hasMovedAway() { return movedAway; }
 
     /** {@code attached} is now the session's connection, and its channel says so. */
     void attachTo(ClientConnection attached) {
@@ -300,63 +319,37 @@ public final class Session {
     }
 
     /** No connection is attached any more (the caller disconnected it, or it closed). */
-    void clearConnection() {
-        connection = null;
-    }
+    void clearConnection() { connection = null; }
 
-    void markEnded() {
-        ended = true;
-    }
+    void markEnded() { ended = true; }
 
     /** An ended session continues (revived under its client id). */
-    void reopen() {
-        ended = false;
-    }
+    void reopen() { ended = false; }
 
     /** Another node of the cluster took the client over: the session continues there. */
-    void markMovedAway() {
-        movedAway = true;
-    }
+    void markMovedAway() { movedAway = true; }
 
-    void setForwardsElsewhere(boolean value) {
-        forwardsElsewhere = value;
-    }
+    void setForwardsElsewhere(boolean value) { forwardsElsewhere = value; }
 
     /** Whether the session has any subscription, without making a view of them; any thread. */
-    boolean hasSubscriptions() {
-        return !subscriptions.isEmpty();
-    }
+    boolean hasSubscriptions() { return !subscriptions.isEmpty(); }
 
     /** Forgets every subscription, which the caller has taken out of the topic tree. */
-    void clearSubscriptions() {
-        subscriptions.clear();
-    }
+    void clearSubscriptions() { subscriptions.clear(); }
 
-    long sessionExpirySeconds() {
-        return sessionExpirySeconds;
-    }
+    long sessionExpirySeconds() { return sessionExpirySeconds; }
 
-    void setSessionExpirySeconds(long seconds) {
-        sessionExpirySeconds = seconds;
-    }
+    void setSessionExpirySeconds(long seconds) { sessionExpirySeconds = seconds; }
 
     /** When the session went offline, or {@code null} while online. */
-    Instant disconnectedAt() {
-        return disconnectedAt;
-    }
+    Instant disconnectedAt() { return disconnectedAt; }
 
-    void setDisconnectedAt(Instant at) {
-        disconnectedAt = at;
-    }
+    void setDisconnectedAt(Instant at) { disconnectedAt = at; }
 
     /** The store may hold this session from now on: its end costs a delete. */
-    void markMayBeStored() {
-        mayBeStored = true;
-    }
+    void markMayBeStored() { mayBeStored = true; }
 
-    boolean mayBeStored() {
-        return mayBeStored;
-    }
+    boolean mayBeStored() { return mayBeStored; }
 
     /** The timers of the session while offline, created when first needed. */
     OfflineTimers timers() {
@@ -380,15 +373,9 @@ public final class Session {
         return timers.takePendingWill();
     }
 
-    SessionMailbox mailbox() {
-        return mailbox;
-    }
+    SessionMailbox mailbox() { return mailbox; }
 
-    SessionManager manager() {
-        return manager;
-    }
+    SessionManager manager() { return manager; }
 
-    HeldInboundQos2 inboundQos2() {
-        return inboundQos2;
-    }
+    HeldInboundQos2 inboundQos2() { return inboundQos2; }
 }

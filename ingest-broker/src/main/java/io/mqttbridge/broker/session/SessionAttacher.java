@@ -83,6 +83,9 @@ final class SessionAttacher {
         if (!newConnection.channel().isActive()) {
             return;
         }
-        session.outbound().resume();
+        OutboundQosFlows outbound = session.outboundIfAny();
+        if (outbound != null) {
+            outbound.resume();
+        }
     }
 }

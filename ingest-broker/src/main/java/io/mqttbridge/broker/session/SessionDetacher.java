@@ -60,7 +60,10 @@ final class SessionDetacher {
             SessionTermination.end(session);
             return;
         }
-        session.outbound().dropQos0Queued();
+        OutboundQosFlows outbound = session.outboundIfAny();
+        if (outbound != null) {
+            outbound.dropQos0Queued();
+        }
         session.timers().scheduleExpiry(expirySeconds);
         session.markMayBeStored();
         session.manager().storeWriter().save(session.snapshot());

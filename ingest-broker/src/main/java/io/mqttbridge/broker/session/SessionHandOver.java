@@ -71,7 +71,10 @@ final class SessionHandOver {
             session.clearSubscriptions();
             // The other node owns the stored session now: nothing more is written through from here.
             session.setPersistent(false);
-            session.outbound().clear();
+            OutboundQosFlows outbound = session.outboundIfAny();
+            if (outbound != null) {
+                outbound.clear();
+            }
             session.manager().forget(session);
             if (snapshot.sessionExpirySeconds() == 0) {
                 saved.complete(null);

@@ -28,8 +28,9 @@ final class SessionSnapshots {
         for (Subscription subscription : session.subscriptions()) {
             subs.add(subscription.toStored());
         }
+        OutboundQosFlows outbound = session.outboundIfAny();
         return new SessionSnapshot(session.clientId(), session.sessionExpirySeconds(), session.disconnectedAt(), subs,
-                session.outbound().toStored(), session.owner());
+                outbound == null ? List.of() : outbound.toStored(), session.owner());
     }
 
     /**
@@ -61,7 +62,9 @@ final class SessionSnapshots {
         session.setDisconnectedAt(disconnectedAt);
         // Write through from now on; the restored messages are stored already, so restore them after.
         session.setPersistent(true);
-        session.outbound().restore(snapshot.pending());
+        if (!snapshot.pending().isEmpty()) {
+            session.outbound().restore(snapshot.pending());
+        }
         session.inboundQos2().restore(snapshot.inboundQos2(), snapshot.inboundQos2InDoubt());
         if (expirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {
             long elapsed = Duration.between(disconnectedAt, Instant.now()).getSeconds();

@@ -53,8 +53,11 @@ final class SessionTermination {
         }
         session.clearSubscriptions();
         // Out of the tree by now: another member of each group gets what this one had not delivered.
-        List<SharedMessage> orphans = session.outbound().takeShared();
-        session.outbound().clear();
+        OutboundQosFlows outbound = session.outboundIfAny();
+        List<SharedMessage> orphans = outbound == null ? List.of() : outbound.takeShared();
+        if (outbound != null) {
+            outbound.clear();
+        }
         manager.ended(session, session.mayBeStored());
         if (!orphans.isEmpty()) {
             manager.sharedOrphans().redistribute(orphans);
