@@ -77,7 +77,7 @@ public final class Session {
     Session(String clientId, SessionManager manager, EventExecutor executor) {
         this.clientId = clientId;
         this.manager = manager;
-        this.mailbox = new SessionMailbox(clientId, executor, this::flushConnection);
+        this.mailbox = new SessionMailbox(this, executor);
         this.inboundQos2 = new HeldInboundQos2(this, manager.storeWriter());
     }
 
@@ -149,7 +149,8 @@ public final class Session {
         mailbox.executor().schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void flushConnection() {
+    /** Flushes what the session's tasks wrote (after each run of them). */
+    void flushConnection() {
         ClientConnection current = connection;
         if (current != null) {
             current.flushSoon();

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
+import io.netty.channel.EventLoop;
 
 import java.util.function.Consumer;
 
@@ -35,7 +36,14 @@ final class SessionAttacher {
                 previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
                 session.clearConnection();
             }
-            session.mailbox().moveTo(newConnection.channel().eventLoop());
+            EventLoop newLoop = newConnection.channel().eventLoop();
+            if (session.mailbox().executor() == newLoop) {
+                // Already there (a new session is created on its connection's loop): go on in this task,
+                // which also spares the session a task queue of its own.
+                attachOnNewLoop(session, newConnection, expirySeconds, onAttached);
+                return;
+            }
+            session.mailbox().moveTo(newLoop);
             session.execute(() -> attachOnNewLoop(session, newConnection, expirySeconds, onAttached));
         });
     }

@@ -4,14 +4,20 @@ import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs a session's tasks one at a time, in submission order, on one event loop at a time, which a
- * takeover can change ({@link #moveTo}). A task submitted on that loop runs at once when nothing is
- * pending, so the common case costs no hand-off.
+ * takeover can change ({@link #moveTo}). A task submitted on that loop while none of the session's
+ * tasks runs or waits is run at once, without a queue entry, so the common case costs no hand-off
+ * and no allocation; tasks submitted meanwhile, or from other threads, wait in a queue.
+ *
+ * <p>Memory: an idle connection's session is the broker's main memory cost, so the queue is created
+ * by the first task that has to wait (a session whose tasks all come from its own event loop never
+ * has one), and the flags are fields rather than atomic objects.
  *
  * <p>Threading: {@link #execute} from any thread; {@link #moveTo} only from a task.
  */
@@ -19,27 +25,33 @@ final class SessionMailbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionMailbox.class);
     private static final int MAX_TASKS_PER_RUN = 512;
+    private static final VarHandle TASKS;
+    private static final VarHandle SCHEDULED;
 
-    private final String owner;
-    private final Runnable afterRun;
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            TASKS = lookup.findVarHandle(SessionMailbox.class, "tasks", Queue.class);
+            SCHEDULED = lookup.findVarHandle(SessionMailbox.class, "scheduled", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Session session;
     /*
-     * A linked queue, not an array queue: it costs an idle session 48 bytes, where Netty's MPSC array
-     * queues are padded against false sharing (about 670 bytes even with chunks of 16), the largest
-     * item of an idle connection's heap. A session rarely has more than a few tasks waiting, and
-     * most are run at once by the submitting event loop itself.
+     * A linked queue, not an array queue: Netty's MPSC array queues are padded against false sharing
+     * (about 670 bytes even with chunks of 16). A session rarely has more than a few tasks waiting.
      */
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile Queue<Runnable> tasks;
+    /* Whether a run of this session's tasks is under way or handed to the executor. */
+    private volatile boolean scheduled;
     private volatile EventExecutor executor;
 
-    /**
-     * @param owner names the session in logs
-     * @param afterRun runs after each batch of tasks (the session flushes its connection there)
-     */
-    SessionMailbox(String owner, EventExecutor executor, Runnable afterRun) {
-        this.owner = owner;
+    /** @param session names the session in logs; its connection is flushed after each run of tasks */
+    SessionMailbox(Session session, EventExecutor executor) {
+        this.session = session;
         this.executor = executor;
-        this.afterRun = afterRun;
     }
 
     EventExecutor executor() {
@@ -53,11 +65,19 @@ final class SessionMailbox {
 
     /** Runs {@code task} on the current executor after every task submitted before it. */
     void execute(Runnable task) {
-        tasks.offer(task);
-        if (scheduled.compareAndSet(false, true)) {
-            EventExecutor current = executor;
+        EventExecutor current = executor;
+        if (current.inEventLoop() && SCHEDULED.compareAndSet(this, false, true)) {
+            // Nothing of this session runs or waits to run (a task waiting in the queue was put
+            // there by a submission that has not scheduled a run yet: one concurrent with this).
+            runLogged(task);
+            drain(current, 1);
+            return;
+        }
+        queue().offer(task);
+        if (SCHEDULED.compareAndSet(this, false, true)) {
+            current = executor;
             if (current.inEventLoop()) {
-                drain();
+                drain(current, 0);
             } else {
                 current.execute(this::drain);
             }
@@ -65,23 +85,49 @@ final class SessionMailbox {
     }
 
     private void drain() {
-        EventExecutor current = executor;
-        int run = 0;
+        drain(executor, 0);
+    }
+
+    /** Runs the waiting tasks on {@code current}, having run {@code alreadyRun} of this run. */
+    private void drain(EventExecutor current, int alreadyRun) {
+        int run = alreadyRun;
         Runnable task;
-        while ((task = tasks.poll()) != null) {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.warn("session task of client {} failed", owner, e);
-            }
-            if (executor != current || ++run >= MAX_TASKS_PER_RUN) {
-                break;
-            }
+        while (executor == current && run < MAX_TASKS_PER_RUN && (task = poll()) != null) {
+            runLogged(task);
+            run++;
         }
-        afterRun.run();
-        scheduled.set(false);
-        if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
+        session.flushConnection();
+        scheduled = false;
+        Queue<Runnable> queue = tasks;
+        if (queue != null && !queue.isEmpty() && SCHEDULED.compareAndSet(this, false, true)) {
             executor.execute(this::drain);
         }
+    }
+
+    private void runLogged(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.warn("session task of client {} failed", session.clientId(), e);
+        }
+    }
+
+    private Runnable poll() {
+        Queue<Runnable> queue = tasks;
+        return queue == null ? null : queue.poll();
+    }
+
+    /** The queue, created by the first task that waits (by whichever thread gets there first). */
+    @SuppressWarnings("unchecked")
+    private Queue<Runnable> queue() {
+        Queue<Runnable> queue = tasks;
+        if (queue == null) {
+            Queue<Runnable> created = new ConcurrentLinkedQueue<>();
+            queue = (Queue<Runnable>) TASKS.compareAndExchange(this, null, created);
+            if (queue == null) {
+                queue = created;
+            }
+        }
+        return queue;
     }
 }
