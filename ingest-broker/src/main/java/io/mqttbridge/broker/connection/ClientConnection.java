@@ -61,7 +61,7 @@ public final class ClientConnection {
     private HeldMessages held;
     private KeepAliveWatch keepAlive;
     private final InboundQosFlows inbound = new InboundQosFlows(this);
-    private final ReadSuspension reading = new ReadSuspension(this);
+    private ReadSuspension reading;
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
     private final Runnable flushTask = this::flushNow;
     private boolean flushScheduled;
@@ -132,7 +132,21 @@ public final class ClientConnection {
     public void setPendingSubscriptionAck(CompletableFuture<Void> ack) { this.pendingSubscriptionAck = ack; }
     BrokerMetrics metrics() { return metrics; }
     /** The one switch of this connection's {@code autoRead}. */
-    public ReadSuspension reading() { return reading; }
+    /** Why reading is paused, created by the first pause (most connections are never paused). */
+    public ReadSuspension reading() {
+        if (reading == null) {
+            reading = new ReadSuspension(this);
+        }
+        return reading;
+    }
+    /** Whether reading is paused for any reason. */
+    public boolean readingPaused() { return reading != null && reading.isPaused(); }
+    /** Lifts {@code reason} ({@link ReadSuspension#resume}); nothing to lift when reading was never paused. */
+    public void resumeReading(ReadSuspension.Reason reason) {
+        if (reading != null) {
+            reading.resume(reason);
+        }
+    }
 
     public void cancelConnectTimeout() {
         if (connectTimeout != null) {
@@ -269,7 +283,7 @@ public final class ClientConnection {
         recordReason(reason, isMqtt5() ? reasonCode : null);
         boolean connected = state == State.CONNECTED;
         state = State.CLOSED;
-        reading.pause(ReadSuspension.Reason.CLOSING);
+        reading().pause(ReadSuspension.Reason.CLOSING);
         if (connected && isMqtt5()) {
             MqttMessage disconnect = new MqttMessage(
                     new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),

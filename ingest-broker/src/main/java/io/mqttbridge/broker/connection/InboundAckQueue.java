@@ -146,7 +146,7 @@ final class InboundAckQueue {
             connection.flushSoon();
         }
         if (acks.size() < ackWindow) {
-            connection.reading().resume(Reason.ACK_WINDOW_FULL);
+            connection.resumeReading(Reason.ACK_WINDOW_FULL);
         }
     }
 

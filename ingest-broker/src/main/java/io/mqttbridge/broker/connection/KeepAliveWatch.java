@@ -66,7 +66,7 @@ final class KeepAliveWatch implements Runnable {
         if (timeoutNanos == 0 || connection.state() == ClientConnection.State.CLOSED || !channel.isActive()) {
             return;
         }
-        boolean readingPaused = connection.state() == ClientConnection.State.CONNECTED && connection.reading().isPaused();
+        boolean readingPaused = connection.state() == ClientConnection.State.CONNECTED && connection.readingPaused();
         long silentNanos = System.nanoTime() - lastPacketNanos;
         if (silentNanos >= timeoutNanos) {
             if (readingPaused && !probedAfterSilence) {

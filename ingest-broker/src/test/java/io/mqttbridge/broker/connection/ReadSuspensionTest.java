@@ -29,6 +29,18 @@ class ReadSuspensionTest {
     }
 
     @Test
+    void resumeReadingLiftsAReasonOfAPause() {
+        connection.setState(ClientConnection.State.CONNECTED);
+        connection.reading().pause(Reason.ACK_WINDOW_FULL);
+        assertThat(connection.readingPaused()).isTrue();
+
+        connection.resumeReading(Reason.ACK_WINDOW_FULL);
+
+        assertThat(connection.readingPaused()).isFalse();
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
     void liftingAReasonThatDoesNotHoldChangesNothing() {
         connection.setState(ClientConnection.State.CONNECTED);
         connection.reading().pause(Reason.SINK_BACK_PRESSURE);

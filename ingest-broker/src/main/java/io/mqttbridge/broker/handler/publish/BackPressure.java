@@ -51,7 +51,7 @@ public final class BackPressure {
                 channel.eventLoop().execute(() -> {
                     ClientConnection connection = ClientConnection.of(channel);
                     if (connection != null) {
-                        connection.reading().resume(Reason.SINK_BACK_PRESSURE);
+                        connection.resumeReading(Reason.SINK_BACK_PRESSURE);
                     }
                 });
             }
