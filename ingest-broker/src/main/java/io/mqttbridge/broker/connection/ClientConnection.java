@@ -131,8 +131,7 @@ public final class ClientConnection {
     public CompletableFuture<Void> pendingSubscriptionAck() { return pendingSubscriptionAck; }
     public void setPendingSubscriptionAck(CompletableFuture<Void> ack) { this.pendingSubscriptionAck = ack; }
     BrokerMetrics metrics() { return metrics; }
-    /** The one switch of this connection's {@code autoRead}. */
-    /** Why reading is paused, created by the first pause (most connections are never paused). */
+    /** The one switch of this connection's {@code autoRead}, created by the first pause (most connections never pause). */
     public ReadSuspension reading() {
         if (reading == null) {
             reading = new ReadSuspension(this);
