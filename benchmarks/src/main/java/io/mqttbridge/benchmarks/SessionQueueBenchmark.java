@@ -6,7 +6,8 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.PacketEncoder;
 import io.mqttbridge.broker.netty.RoutedMessage;
-import io.mqttbridge.broker.pipeline.TrafficMetricsHandler;
+import io.mqttbridge.broker.pipeline.TrafficMeter;
+import io.mqttbridge.broker.pipeline.WireFormatCheck;
 import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
@@ -67,7 +68,7 @@ public class SessionQueueBenchmark {
         config.setMaxInflightOutbound(1000);
         BrokerMetrics metrics = new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0);
         SessionManager sessions = new SessionManager(new TopicTree<>(), new InMemorySessionStore(), metrics, config);
-        channel = new EmbeddedChannel(new ReleasingSink(), new TrafficMetricsHandler(metrics), PacketEncoder.INSTANCE);
+        channel = new EmbeddedChannel(new ReleasingSink(), new WireFormatCheck(Integer.MAX_VALUE, new TrafficMeter(metrics)), PacketEncoder.INSTANCE);
         ClientConnection connection = ClientConnection.create(channel, metrics);
         connection.setState(ClientConnection.State.CONNECTED);
         connection.setSendQuota(config.getMaxInflightOutbound());

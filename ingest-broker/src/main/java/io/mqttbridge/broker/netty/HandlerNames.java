@@ -15,7 +15,6 @@ public final class HandlerNames {
     public static final String WEB_SOCKET_FRAMES = "webSocketFrames";
 
     /* The MQTT handlers (pipeline.MqttChannelInitializer). */
-    public static final String TRAFFIC_METRICS = "trafficMetrics";
     public static final String WIRE_FORMAT_CHECK = "wireFormatCheck";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";

@@ -17,7 +17,7 @@ import io.mqttbridge.broker.netty.HandlerNames;
 import io.mqttbridge.broker.netty.PacketEncoder;
 import io.mqttbridge.broker.netty.TransportHandlers;
 import io.mqttbridge.broker.pipeline.PacketDispatcher;
-import io.mqttbridge.broker.pipeline.TrafficMetricsHandler;
+import io.mqttbridge.broker.pipeline.TrafficMeter;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -53,7 +53,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final BrokerConfig config;
     private final BrokerMetrics metrics;
     private final Handlers handlers;
-    private final TrafficMetricsHandler trafficMetrics;
+    private final TrafficMeter trafficMeter;
     private final ConnectionGuardHandler guard;
     private final PacketDispatcher packets;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
@@ -79,7 +79,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         this.config = config;
         this.metrics = metrics;
         this.handlers = handlers;
-        this.trafficMetrics = new TrafficMetricsHandler(metrics);
+        this.trafficMeter = new TrafficMeter(metrics);
         this.guard = new ConnectionGuardHandler(config.getConnectTimeoutSeconds(), limits, handlers.enhancedAuth());
         this.packets = new PacketDispatcher(handlers.publish(), new OutboundAckHandler(), handlers.subscribe(),
                 handlers.unsubscribe(), new PingHandler(), handlers.disconnect());
@@ -92,8 +92,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         channel.closeFuture().addListener(forgetClosed);
         ChannelPipeline pipeline = channel.pipeline();
         transport.addTo(channel);
-        pipeline.addLast(HandlerNames.TRAFFIC_METRICS, trafficMetrics);
-        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize()));
+        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize(), trafficMeter));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(HandlerNames.ENCODER, PacketEncoder.INSTANCE);
         if (admission != null) {

@@ -5,7 +5,8 @@ import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -23,9 +24,14 @@ import io.netty.util.ReferenceCountUtil;
  * and everything after is dropped. A stream the decoder will reject anyway (a remaining length
  * over four bytes, a packet over the maximum size, an unknown property) is left to the decoder.
  *
+ * <p>Being the handler that sees every raw byte of the connection, in and out, it also meters them
+ * ({@link TrafficMeter}, shared): one handler rather than two, because each handler in a pipeline
+ * costs every connection a context object (64 bytes), and idle connections are the broker's main
+ * memory cost.
+ *
  * <p>One instance per connection, called on its event loop only.
  */
-public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
+public final class WireFormatCheck extends ChannelDuplexHandler {
 
     private static final int CONNECT = 1;
     private static final int SUBSCRIBE = 8;
@@ -45,6 +51,7 @@ public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
     }
 
     private final int maxPacketSize;
+    private final TrafficMeter meter;
     /* The first byte of the packet whose remaining length is being read, or -1 between packets. */
     private int firstByte = -1;
     private int remainingLength;
@@ -61,13 +68,48 @@ public final class WireFormatCheck extends ChannelInboundHandlerAdapter {
     /* An offending packet closed the connection: later bytes are dropped. */
     private boolean failed;
 
-    /** @param maxPacketSize the broker's maximum packet size; larger packets are the decoder's to refuse */
-    public WireFormatCheck(int maxPacketSize) {
+    /**
+     * @param maxPacketSize the broker's maximum packet size; larger packets are the decoder's to refuse
+     * @param meter counts the connection and its bytes
+     */
+    public WireFormatCheck(int maxPacketSize, TrafficMeter meter) {
         this.maxPacketSize = maxPacketSize;
+        this.meter = meter;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        meter.opened();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        meter.closed(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        meter.readComplete(ctx.channel());
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        meter.written(ctx.channel(), msg);
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        meter.flushed(ctx.channel());
+        ctx.flush();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        meter.read(msg);
         if (failed) {
             ReferenceCountUtil.release(msg);
             return;

@@ -19,8 +19,9 @@ class WireFormatCheckTest {
 
     private static EmbeddedChannel channel() {
         EmbeddedChannel channel = new EmbeddedChannel();
-        ClientConnection.create(channel, new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0));
-        channel.pipeline().addLast(new WireFormatCheck(1024));
+        BrokerMetrics metrics = new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0);
+        ClientConnection.create(channel, metrics);
+        channel.pipeline().addLast(new WireFormatCheck(1024, new TrafficMeter(metrics)));
         return channel;
     }
 
