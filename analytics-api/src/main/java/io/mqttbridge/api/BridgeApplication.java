@@ -21,6 +21,7 @@ import io.mqttbridge.api.health.KafkaHealthCheck;
 import io.mqttbridge.api.config.Role;
 import io.mqttbridge.api.resources.ApiResources;
 import io.mqttbridge.api.runtime.BridgeRuntime;
+import io.mqttbridge.broker.netty.LeakDetection;
 
 /**
  * The runnable bridge: wires the broker, the Kafka mirror, the history writer and the REST API as
@@ -29,6 +30,7 @@ import io.mqttbridge.api.runtime.BridgeRuntime;
 public class BridgeApplication extends Application<BridgeConfiguration> {
 
     public static void main(String[] args) throws Exception {
+        LeakDetection.offUnlessConfigured();
         new BridgeApplication().run(args);
     }
 

@@ -2,6 +2,7 @@ package io.mqttbridge.benchmarks;
 
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.config.BrokerConfig;
+import io.mqttbridge.broker.netty.LeakDetection;
 
 import java.util.concurrent.CountDownLatch;
 
@@ -30,6 +31,7 @@ public final class StandaloneBroker {
             System.exit(2);
             return;
         }
+        LeakDetection.offUnlessConfigured();
         MqttBroker broker = new MqttBroker(config);
         broker.start();
         CountDownLatch stopped = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import io.mqttbridge.loadtool.scenario.ConnectionRun;
 import io.mqttbridge.loadtool.scenario.KafkaProducerRun;
 import io.mqttbridge.loadtool.scenario.MessagingRun;
 import io.mqttbridge.loadtool.scenario.ReconnectStormRun;
+import io.netty.util.ResourceLeakDetector;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -39,6 +40,11 @@ public final class LoadTool implements Callable<Integer> {
     private PrintStream err = System.err;
 
     public static void main(String[] args) {
+        // The tool shares the cores with the broker it measures: no stack trace per sampled buffer
+        // (Netty's default leak detection) unless asked for with -Dio.netty.leakDetection.level.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
         System.exit(execute(args, System.out, System.err));
     }
 
