@@ -4,11 +4,13 @@
 # time: a fresh bridge through the launcher (default configuration: mirroring into the embedded Kafka,
 # history into the embedded PostgreSQL) with a GC log, a warm-up run, then --runs times (Mosquitto,
 # the bridge, a pause in which the history catches up). Each run: fan-in 50 -> 1, MQTT 3.1.1 QoS 1,
-# 100-byte payloads, --rate msg/s for 15 s (+1 s warm-up). Prints p50 / p99 / p99.9 / max per run and
-# the bridge's GC pauses that fell inside its runs, by kind. Needs the jars built (mvn -B -q -pl
+# 100-byte payloads, --rate msg/s for 14 s measured after --warmup seconds (default 1). Prints p50 / p99 / p99.9 / max per run and
+# the bridge's GC pauses that fell inside its measured part, by kind. --warmup is the load tool's own
+# first part left out of the figures (each run is a fresh load-tool JVM, whose JIT compiles on the same
+# cores while it warms up); the measured part stays 14 s. Needs the jars built (mvn -B -q -pl
 # analytics-api,load-tool -am package -DskipTests), mosquitto, curl and python3. Stops what it started.
 #
-# usage: load-tool/bench-tail.sh [--rate 20000] [--runs 3] [--out DIR] [--config FILE]
+# usage: load-tool/bench-tail.sh [--rate 20000] [--runs 3] [--warmup 1] [--out DIR] [--config FILE]
 #                                LABEL[=JAR][@JVM_OPTIONS] ...
 #   JVM_OPTIONS are added after the launcher's profile (JAVA_OPTS); a variant whose options start with
 #   "profile:" replaces the profile instead (BRIDGE_JVM_OPTS), e.g.
@@ -16,18 +18,19 @@
 #                           "xms1g@-Xms1g -XX:G1HeapRegionSize=4m"
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-RATE=20000; RUNS=3; OUT=$(mktemp -d /tmp/bench-tail.XXXXXX); CONFIG=$ROOT/config.yml
+RATE=20000; RUNS=3; WARMUP=1; OUT=$(mktemp -d /tmp/bench-tail.XXXXXX); CONFIG=$ROOT/config.yml
 while [ $# -gt 0 ]; do
   case $1 in
     --rate) RATE=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --config) CONFIG=$2; shift 2 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-[ $# -ge 1 ] || { echo "usage: $0 [--rate R] [--runs N] [--out DIR] [--config FILE] LABEL[=JAR][@JVM_OPTIONS] ..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 [--rate R] [--runs N] [--warmup S] [--out DIR] [--config FILE] LABEL[=JAR][@JVM_OPTIONS] ..." >&2; exit 2; }
 command -v mosquitto >/dev/null || { echo "mosquitto not found" >&2; exit 2; }
 LT="java -jar $ROOT/load-tool/target/load-tool.jar"
 DEFAULT_JAR=$ROOT/analytics-api/target/mqtt-kafka-bridge.jar
@@ -44,8 +47,8 @@ mosquitto -c "$OUT/mosquitto.conf" > "$OUT/mosquitto.log" 2>&1 & MPID=$!
 # run NAME PORT PID: one measured run; prints its line, appends "NAME START_UPTIME" to the bridge's run list
 run() {
   local name=$1 port=$2 pid=$3
-  $LT --port "$port" --broker-pid "$pid" --scenario fan-in --qos 1 --publishers 50 --rate "$RATE" --duration 15s \
-    --warmup 1s > "$OUT/$name.json" 2> "$OUT/$name.err"
+  $LT --port "$port" --broker-pid "$pid" --scenario fan-in --qos 1 --publishers 50 --rate "$RATE" \
+    --duration "$((14 + WARMUP))s" --warmup "${WARMUP}s" > "$OUT/$name.json" 2> "$OUT/$name.err"
   python3 - "$OUT/$name.json" "$name" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); l = r['latencyMicros']
@@ -56,14 +59,15 @@ PY
 
 # pauses LOG RUNS_FILE: the GC pauses inside the bridge's measured runs (GC log uptimes), by kind
 pauses() {
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "$WARMUP" <<'PY'
 import collections, re, sys
-starts = [float(line.split()[1]) for line in open(sys.argv[2])]
+# the measured part of each run: from the end of the tool's warm-up (its JVM start included) for 14 s
+starts = [float(line.split()[1]) + float(sys.argv[3]) for line in open(sys.argv[2])]
 kinds = collections.defaultdict(list)
 pattern = re.compile(r'^\[([0-9.]+)s\] GC\(\d+\) (Pause .*?) ([0-9.]+)ms$')
 for line in open(sys.argv[1]):
     m = pattern.match(line.strip())
-    if m and any(s <= float(m.group(1)) <= s + 17 for s in starts):
+    if m and any(s <= float(m.group(1)) <= s + 16 for s in starts):
         # "Pause Young (Normal) (G1 Evacuation Pause) 356M->104M(428M)" -> "Pause Young (Normal)"
         kind = re.sub(r' \d+M->\d+M\(\d+M\)', '', m.group(2))
         kind = re.sub(r' \((?:G1|Metadata|System|GCLocker|Allocation)[^)]*\)', '', kind)
