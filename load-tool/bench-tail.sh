@@ -4,8 +4,8 @@
 # time: a fresh bridge through the launcher (default configuration: mirroring into the embedded Kafka,
 # history into the embedded PostgreSQL) with a GC log, a warm-up run, then --runs times (Mosquitto,
 # the bridge, a pause in which the history catches up). Each run: fan-in 50 -> 1, MQTT 3.1.1 QoS 1,
-# 100-byte payloads, --rate msg/s for 14 s measured after --warmup seconds (default 1). Prints p50 / p99 / p99.9 / max per run and
-# the bridge's GC pauses that fell inside its measured part, by kind. --warmup is the load tool's own
+# 100-byte payloads, --rate msg/s for 14 s measured after --warmup seconds (default 1). Prints p50 /
+# p99 / p99.9 / max per run and the bridge's GC pauses that fell inside its measured part, by kind. --warmup is the load tool's own
 # first part left out of the figures (each run is a fresh load-tool JVM, whose JIT compiles on the same
 # cores while it warms up); the measured part stays 14 s. Needs the jars built (mvn -B -q -pl
 # analytics-api,load-tool -am package -DskipTests), mosquitto, curl and python3. Stops what it started.

@@ -8,7 +8,7 @@ import java.util.Properties;
  *
  * <p>Netty's default level samples one buffer allocation in 128 and records a stack trace for it
  * when it is allocated and again when it is released. At a steady 20,000 mirrored messages a second
- * that was about 600 stack traces a second on the event loops, about 2 % of the bridge's CPU
+ * that was about 500 stack traces a second on the event loops, 1-2 % of the bridge's CPU
  * (docs/BENCHMARKS.md, "Leak detection"). The tests keep Netty's default, and the protocol fuzz test
  * runs at the paranoid level, so a leak is found where it is cheap to find; a production process only
  * pays for it when started with {@code -Dio.netty.leakDetection.level=simple} (or advanced, paranoid).
