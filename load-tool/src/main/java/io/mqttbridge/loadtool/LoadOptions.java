@@ -120,6 +120,12 @@ public class LoadOptions {
             + " broker keeps their sessions (and their inbound QoS 2 state) beyond the connection")
     boolean persistentPublishers;
 
+    @Option(names = "--persistent-subscribers", description = "subscribers connect with clean session 0, so the"
+            + " broker writes every QoS 1/2 message through to their sessions (PostgreSQL, in the bridge) before"
+            + " it acknowledges the publisher, and sends a QoS 2 message only once it is stored; their sessions stay"
+            + " after the run (subscribed to that run's topics only)")
+    boolean persistentSubscribers;
+
     @Option(names = "--kafka-topic", description = "kafka-producer: topic written (created with"
             + " --kafka-partitions if absent) (default ${DEFAULT-VALUE})")
     String kafkaTopic = DEFAULT_KAFKA_TOPIC;
@@ -336,6 +342,10 @@ public class LoadOptions {
         return persistentPublishers;
     }
 
+    public boolean persistentSubscribers() {
+        return persistentSubscribers;
+    }
+
     public String kafkaTopic() {
         return kafkaTopic;
     }
@@ -388,6 +398,7 @@ public class LoadOptions {
             case "io-threads" -> ioThreads = Integer.parseInt(text);
             case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
             case "persistent-publishers" -> persistentPublishers = Boolean.parseBoolean(text);
+            case "persistent-subscribers" -> persistentSubscribers = Boolean.parseBoolean(text);
             case "kafka-topic" -> kafkaTopic = text;
             case "kafka-partitions" -> kafkaPartitions = Integer.parseInt(text);
             case "kafka-headers" -> kafkaHeaders = Boolean.parseBoolean(text);

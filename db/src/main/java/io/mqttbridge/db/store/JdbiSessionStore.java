@@ -3,6 +3,7 @@ package io.mqttbridge.db.store;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionStore;
+import io.mqttbridge.broker.spi.WriteSpan;
 import io.mqttbridge.db.store.internal.CoalescingWriter;
 import io.mqttbridge.db.store.internal.SessionWrite;
 import io.mqttbridge.db.store.internal.SessionWriteBatch;
@@ -172,6 +173,12 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     @Override
     public CompletableFuture<Void> receivedQos2(String clientId, int packetId) {
         return writer.submit(new SessionWrite.InboundQos2(clientId, packetId), SessionWrite.RECEIVED);
+    }
+
+    /** The writer waits up to {@link CoalescingWriter#SPAN_WAIT_MILLIS} for the span's end; see {@link CoalescingWriter.Span}. */
+    @Override
+    public WriteSpan openSpan() {
+        return writer.openSpan()::close;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.connection;
 
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.spi.WriteSpan;
 
 import java.time.Instant;
 import java.util.Collections;
@@ -50,6 +51,14 @@ public final class InboundQosFlows {
         CompletableFuture<Void> received(int packetId);
 
         /**
+         * Opens a span around the routing of a QoS 2 message: the subscribers' copies issued within it
+         * and its {@link #received} record become durable together ({@code SessionStore#openSpan}).
+         */
+        default WriteSpan openSpan() {
+            return WriteSpan.NONE;
+        }
+
+        /**
          * Whether the session moved to another node: a QoS 2 message whose sink result comes in after
          * that is not routed here; the node that holds the session now decides, when the client
          * retransmits it there, whether the sink has it.
@@ -69,12 +78,15 @@ public final class InboundQosFlows {
     /**
      * A QoS 2 message handed to the router.
      *
+     * @param handed completes once this node's subscribers issued their writes to the session store
      * @param submitted completes once every write that makes it durable for its subscribers was issued
      *     (to the session store, whose writes are applied in order, or to other nodes): the packet id's
-     *     record issued after it cannot become durable before them, and usually shares their commit
+     *     record issued after it cannot become durable before them; without other nodes it is {@code
+     *     handed}, and the record shares the commit of this node's copies ({@link Qos2Log#openSpan})
      * @param stored completes once those writes are durable
      */
-    public record Routed(CompletableFuture<Void> submitted, CompletableFuture<Void> stored) {
+    public record Routed(CompletableFuture<Void> handed, CompletableFuture<Void> submitted,
+                         CompletableFuture<Void> stored) {
     }
 
     private static final Map<Integer, Qos2Flow> NO_FLOWS = Collections.emptyMap();

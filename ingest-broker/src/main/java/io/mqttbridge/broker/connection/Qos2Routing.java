@@ -3,6 +3,7 @@ package io.mqttbridge.broker.connection;
 import io.mqttbridge.broker.connection.InboundQosFlows.Qos2Log;
 import io.mqttbridge.broker.connection.InboundQosFlows.Routed;
 import io.mqttbridge.broker.spi.PublishedMessage;
+import io.mqttbridge.broker.spi.WriteSpan;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +13,8 @@ import java.util.function.Function;
  * The QoS 2 messages of one connection between the sink and their PUBREC: each is routed to the
  * subscribers only once the sink confirmed it, strictly in arrival order, and then, for a session
  * that outlives its connection, its packet id is recorded in the session's {@link Qos2Log} (issued
- * right after the subscribers' writes) before its flow's outcome completes and PUBREC may be sent.
+ * right after the subscribers' writes, and committed with them: {@link Qos2Log#openSpan}) before its
+ * flow's outcome completes and PUBREC may be sent.
  * A message the sink refused is never routed: its outcome fails, and a retransmission goes to the
  * sink again.
  *
@@ -64,19 +66,19 @@ final class Qos2Routing {
                 outcome.completeExceptionally(new IllegalStateException("the session moved to another node"));
                 continue;
             }
+            // Opened before any subscriber's write, closed once the record is issued: the copies and the
+            // record commit together, so a crash cannot leave the copies without the record (a
+            // retransmission found in the sink would then be routed to them twice).
+            WriteSpan span = current == null ? WriteSpan.NONE : current.openSpan();
             Routed routed;
             try {
                 routed = head.route().apply(head.flow().message);
             } catch (RuntimeException e) {
                 CompletableFuture<Void> failed = CompletableFuture.failedFuture(e);
-                routed = new Routed(failed, failed);
+                routed = new Routed(failed, failed, failed);
             }
-            int packetId = head.packetId();
-            // Issued right after the subscribers' writes, not after their commit: a crash between Kafka's
-            // ack and this record's commit is the one window left in which a retransmission is taken again.
             CompletableFuture<Void> recorded = current == null ? routed.stored()
-                    : CompletableFuture.allOf(routed.stored(),
-                            routed.submitted().thenCompose(ignored -> current.received(packetId)));
+                    : CompletableFuture.allOf(routed.stored(), recordWithin(span, routed, current, head.packetId()));
             if (recorded.isDone() && !recorded.isCompletedExceptionally()) {
                 outcome.complete(null);
             } else {
@@ -89,5 +91,23 @@ final class Qos2Routing {
                 });
             }
         }
+    }
+
+    /**
+     * Issues the packet id's "received" record once the subscribers' writes are issued, and then ends
+     * {@code span}. With other nodes the record waits for their copies, which no commit here can
+     * include: the span then ends with this node's copies instead of holding the store's commits back.
+     */
+    private static CompletableFuture<Void> recordWithin(WriteSpan span, Routed routed, Qos2Log log, int packetId) {
+        if (routed.handed() != routed.submitted()) {
+            routed.handed().whenComplete((ignored, error) -> span.close());
+        }
+        return routed.submitted().handle((ignored, error) -> {
+            try {
+                return error == null ? log.received(packetId) : CompletableFuture.<Void>failedFuture(error);
+            } finally {
+                span.close();
+            }
+        }).thenCompose(record -> record);
     }
 }

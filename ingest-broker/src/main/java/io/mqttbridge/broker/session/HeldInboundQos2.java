@@ -4,6 +4,7 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.InboundQosFlows;
 import io.mqttbridge.broker.connection.Qos2Flow;
 import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
+import io.mqttbridge.broker.spi.WriteSpan;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -44,6 +45,11 @@ final class HeldInboundQos2 implements InboundQosFlows.Qos2Log {
         // a stale packet id would make the store swallow a later new PUBLISH with that id.
         return session.isPersistent()
                 ? store.receivedQos2(session.clientId(), packetId) : CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public WriteSpan openSpan() {
+        return session.isPersistent() ? store.openSpan() : WriteSpan.NONE;
     }
 
     @Override

@@ -22,6 +22,8 @@ final class OutboundDelivery {
     final long sequence;
     int packetId;
     boolean released;
+    /** False while the first write of a QoS 2 message is on its way: it is not sent before it is durable. */
+    boolean stored = true;
     /** False while the write of its PUBREC-received state is on its way: its PUBREL waits for it. */
     boolean releaseStored = true;
     /** Unacknowledged from an earlier connection and not resent on this one yet (the client's window was full). */

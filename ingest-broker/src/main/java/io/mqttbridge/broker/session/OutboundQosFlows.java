@@ -28,22 +28,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>While the session is persistent, every QoS 1/2 message it holds is also written through to a
  * {@link MessageLog}: appended when queued (or restated when PUBREC arrives) and acknowledged when
- * it is complete or dropped, so that it survives a crash of the node.
+ * it is complete or dropped, so that it survives a crash of the node. A QoS 2 message is sent only
+ * once its copy is durable, and what is queued behind it waits with it.
  *
  * <p>Threading: confined to the owning {@link Session}'s executor (its acknowledgement methods are
  * called as session tasks); not thread-safe. It writes to the connection attached to the session
  * now, or keeps everything while the session is offline.
  */
 public final class OutboundQosFlows {
-
-    /** Where a persistent session's messages are written through; called on the session's executor. */
-    interface MessageLog {
-        /** Stores (or restates) the message; completes once it is durable. */
-        CompletableFuture<Void> append(PendingMessage message);
-
-        /** The message is complete or dropped. */
-        void acknowledge(long sequence);
-    }
 
     private static final Map<Integer, OutboundDelivery> NO_INFLIGHT = Collections.emptyMap();
 
@@ -133,6 +125,15 @@ public final class OutboundQosFlows {
             }
         }
         CompletableFuture<Void> stored = log != null && qos > 0 ? log.append(pending.toStored()) : null;
+        if (qos == 2 && stored != null && !stored.isDone()) {
+            // Sent only once durable: else after a crash the subscriber could hold a message (and packet
+            // id) the restored session lacks, and take it again when its retransmission is routed anew.
+            pending.stored = false;
+            stored.whenComplete((ignored, error) -> session.execute(() -> {
+                pending.stored = true;
+                pump();
+            }));
+        }
         queue.addLast(pending);
         pump(current);
         return stored;
@@ -160,8 +161,8 @@ public final class OutboundQosFlows {
         }
         while (!queue.isEmpty() && current.channel().isWritable()) {
             OutboundDelivery head = queue.peekFirst();
-            if (head.qos > 0 && inflight.size() >= current.sendQuota()) {
-                break;
+            if (head.qos > 0 && inflight.size() >= current.sendQuota() || !head.stored) {
+                break; // what follows waits too: messages keep their order
             }
             if (head.qos > 0) {
                 int packetId = OutboundDelivery.packetIdOf(head.sequence);

@@ -3,6 +3,7 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionStore;
+import io.mqttbridge.broker.spi.WriteSpan;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,8 @@ final class SessionStoreWriter {
      * The log through which {@code clientId}'s outbound QoS 1/2 messages are written through while
      * its session is persistent.
      */
-    OutboundQosFlows.MessageLog messageLog(String clientId) {
-        return new OutboundQosFlows.MessageLog() {
+    MessageLog messageLog(String clientId) {
+        return new MessageLog() {
             @Override
             public CompletableFuture<Void> append(SessionSnapshot.PendingMessage message) {
                 return SessionStoreWriter.this.append(clientId, message);
@@ -78,6 +79,10 @@ final class SessionStoreWriter {
         CompletableFuture<Void> stored = store.receivedQos2(clientId, packetId);
         stored.whenComplete((ignored, error) -> logFailure(error, clientId));
         return stored;
+    }
+
+    WriteSpan openSpan() {
+        return store.openSpan();
     }
 
     CompletableFuture<Void> releasedQos2(String clientId, int packetId) {

@@ -86,7 +86,7 @@ public interface SessionStore {
     /**
      * Stores (or replaces) one message of the session, identified by its sequence. The future
      * completes once the message is durable: the broker acknowledges the message's publisher only
-     * then.
+     * then, and sends a QoS 2 message to the session's client only then.
      */
     CompletableFuture<Void> append(String clientId, PendingMessage message);
 
@@ -113,6 +113,20 @@ public interface SessionStore {
      */
     default CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
         return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Opens a span of writes that become durable together: every write issued through this store
+     * from now until the span is closed, whoever issues it, is committed in one transaction. The
+     * broker opens one around the routing of a persistent session's QoS 2 message and closes it once
+     * the message's {@link #receivedQos2} record is issued: the subscribers' copies and that record
+     * then become durable together, so a crash never leaves the copies without the record (the
+     * client's retransmission would be routed to them again). A store may break a span that stays
+     * open too long, or that a read issued meanwhile would wait for; its writes are then applied in
+     * call order as usual. The default groups nothing.
+     */
+    default WriteSpan openSpan() {
+        return WriteSpan.NONE;
     }
 
     /**

@@ -35,7 +35,7 @@ class InboundQos2FlowsTest {
     private final List<PublishedMessage> routed = new ArrayList<>();
     private final Function<PublishedMessage, Routed> route = message -> {
         routed.add(message);
-        return new Routed(Qos2Flow.DONE, Qos2Flow.DONE);
+        return new Routed(Qos2Flow.DONE, Qos2Flow.DONE, Qos2Flow.DONE);
     };
 
     @Test

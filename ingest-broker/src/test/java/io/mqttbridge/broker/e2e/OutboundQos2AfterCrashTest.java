@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -104,7 +105,7 @@ class OutboundQos2AfterCrashTest {
             throws Exception {
         ManualSink sink = new ManualSink();
         InMemorySessionStore committed = new InMemorySessionStore();
-        HeldReleases store = new HeldReleases(committed);
+        HeldAppends store = new HeldAppends(committed, PendingMessage::released);
         InMemorySessionStore atTheCrash = new InMemorySessionStore();
         int packetId;
         try (TestBroker broker = broker(sink, store);
@@ -145,14 +146,42 @@ class OutboundQos2AfterCrashTest {
         }
     }
 
-    /** A store whose write of a message's PUBREC-received state waits until the test lets it through. */
-    private static final class HeldReleases implements SessionStore {
+    @Test
+    void aQos2MessageGoesToAPersistentSubscriberOnlyOnceItsCopyIsDurable() throws Exception {
+        // Sent earlier, a crash before the copy's commit would leave the subscriber holding a message
+        // (and a packet id) that the restored session knows nothing of.
+        ManualSink sink = new ManualSink();
+        HeldAppends store = new HeldAppends(new InMemorySessionStore(), m -> m.qos() == 2 && !m.released());
+        try (TestBroker broker = broker(sink, store);
+             RawMqttClient subscriber = connect(broker, "sub", false);
+             RawMqttClient publisher = connect(broker, "pub", true)) {
+            subscriber.send(RawMqttClient.subscribe(1, "q/#", 2, false));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            publisher.send(RawMqttClient.publish(2, "q/1", 1, "first", false));
+            await().until(() -> sink.futures.size() == 1);
+            sink.futures.get(0).complete(null);
+            await().until(() -> store.held != null);
+
+            subscriber.send(PINGREQ);
+            assertThat(subscriber.read().type()).as("no PUBLISH while its copy is not durable").isEqualTo(13);
+            store.releaseHeld();
+            Packet delivered = subscriber.read();
+            assertThat(delivered.type()).as("PUBLISH once it is").isEqualTo(3);
+            assertThat(new String(delivered.body())).endsWith("first");
+            assertThat(publisher.read().type()).as("PUBREC").isEqualTo(5);
+        }
+    }
+
+    /** A store whose appends of the messages {@code held} picks wait until the test lets them through. */
+    private static final class HeldAppends implements SessionStore {
         private final InMemorySessionStore delegate;
+        private final Predicate<PendingMessage> holds;
         volatile CompletableFuture<Void> held;
         private volatile Runnable apply;
 
-        HeldReleases(InMemorySessionStore delegate) {
+        HeldAppends(InMemorySessionStore delegate, Predicate<PendingMessage> holds) {
             this.delegate = delegate;
+            this.holds = holds;
         }
 
         void releaseHeld() {
@@ -162,7 +191,7 @@ class OutboundQos2AfterCrashTest {
 
         @Override
         public CompletableFuture<Void> append(String clientId, PendingMessage message) {
-            if (!message.released()) {
+            if (!holds.test(message)) {
                 return delegate.append(clientId, message);
             }
             apply = () -> delegate.append(clientId, message);

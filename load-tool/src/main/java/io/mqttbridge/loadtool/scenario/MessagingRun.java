@@ -150,7 +150,8 @@ public final class MessagingRun {
             SubscriberStats subscriber = new SubscriberStats(s, topology.publishers(), progress);
             stats.add(subscriber);
             futures.add(MqttClientConnection.connect(transport, subscriberBroker, sources.get(s % sources.size()),
-                    runId + "-sub-" + s, options.keepAliveSeconds(), subscriber, () -> { }));
+                    runId + "-sub-" + s, !options.persistentSubscribers(), options.keepAliveSeconds(), subscriber,
+                    () -> { }));
         }
         List<MqttClientConnection> subscribers = await(futures, "connecting subscribers");
         List<CompletableFuture<Integer>> subAcks = new ArrayList<>();

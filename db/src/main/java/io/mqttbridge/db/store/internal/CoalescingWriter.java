@@ -2,14 +2,17 @@ package io.mqttbridge.db.store.internal;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +27,13 @@ import org.slf4j.LoggerFactory;
  * its data (an SQL data or integrity error, a value that cannot be converted) is retried key by
  * key, so one bad value fails only its own writes. A batch that failed because the database is
  * unreachable (SQLSTATE class 08, 53 or 57P, a transient or recoverable {@link SQLException}) is
- * retried, with a growing pause up to {@link #MAX_RETRY_PAUSE_MILLIS}, until it is applied or the
+ * retried, with a growing pause up to {@link BatchRetries#MAX_RETRY_PAUSE_MILLIS}, until it is applied or the
  * writer is closed: a write made while the database is down completes once it is back. Its callers
  * (a publisher's acknowledgement waits for the session store) wait instead of failing, and a
  * failure then makes no client send again what is already stored elsewhere (in Kafka). Other
- * failures fail the whole batch at once.
+ * failures fail the whole batch at once ({@link BatchRetries}).
+ *
+ * <p>Writes that must become durable together are submitted within a {@link Span}.
  *
  * @param <K> the key (a client id, a topic)
  * @param <V> the value
@@ -41,30 +46,79 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
         void apply(Map<K, V> latest) throws Exception;
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(CoalescingWriter.class);
-    private static final int MAX_BATCH = 500;
-    static final long FIRST_RETRY_PAUSE_MILLIS = 50;
-    static final long MAX_RETRY_PAUSE_MILLIS = 2_000;
-    private static final long RETRY_LOG_INTERVAL_MILLIS = 10_000;
+    /**
+     * A group of writes that become durable together: every write submitted between {@link
+     * #openSpan} and the span's {@link #close} is applied in the same batch, with whatever else was
+     * submitted meanwhile. The writer waits for the span's end before it commits the writes after
+     * its start, up to {@link #SPAN_WAIT_MILLIS} by default (and {@link #MAX_SPANNED} queued items); past that,
+     * or when a task, a {@link #barrier} or {@link #close} comes in between, the span is broken and
+     * its writes are applied like any others (in order, perhaps in more than one batch).
+     */
+    public static final class Span implements AutoCloseable {
+        private final Consumer<Span> end;
+        /* Guarded by the writer's lock. */
+        private boolean ended;
 
-    /** A keyed write, or (key null) a task to run in its place in the order. */
-    private record Write<K, V>(K key, V value, CompletableFuture<Void> done, Runnable task) {
-        Write(K key, V value, CompletableFuture<Void> done) {
-            this(key, value, done, null);
+        private Span(Consumer<Span> end) {
+            this.end = end;
+        }
+
+        /** Ends the span (idempotent): the writes submitted within it may be committed now. */
+        @Override
+        public void close() {
+            end.accept(this);
         }
     }
 
-    private final LinkedBlockingQueue<Write<K, V>> queue = new LinkedBlockingQueue<>();
-    private final BatchApplier<K, V> applier;
+    /** What the writer thread takes from its queue, in submission order. */
+    private sealed interface Item permits Write, Task, SpanStart, SpanEnd, Cut, Stop {
+    }
+
+    record Write<K, V>(K key, V value, CompletableFuture<Void> done) implements Item {
+    }
+
+    private record Task(Runnable task) implements Item {
+    }
+
+    private record SpanStart(Span span) implements Item {
+    }
+
+    private record SpanEnd(Span span) implements Item {
+    }
+
+    /** A caller waits for what was submitted before: spans open at this point are broken. */
+    private record Cut() implements Item {
+    }
+
+    private record Stop() implements Item {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoalescingWriter.class);
+    private static final int MAX_BATCH = 500;
+    /** How long the writes after a span's start may wait for its end before the span is broken. */
+    static final long SPAN_WAIT_MILLIS = 200;
+    /** How many items may pile up behind an open span before it is broken. */
+    static final int MAX_SPANNED = 8 * MAX_BATCH;
+
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final BatchRetries<K, V> batches;
     private final Thread thread;
-    private final Write<K, V> stop = new Write<>(null, null, null);
     private CompletableFuture<Void> lastSubmitted = CompletableFuture.completedFuture(null);
     private boolean closed;
     /* Set by close(): a batch failing for an unreachable database is no longer retried. */
     private volatile boolean closing;
+    /* Spans whose writes did not all share one batch (waited too long, or cut); for tests and logs. */
+    private final AtomicLong brokenSpans = new AtomicLong();
+    private final long spanWaitNanos;
 
     public CoalescingWriter(String threadName, BatchApplier<K, V> applier) {
-        this.applier = Objects.requireNonNull(applier, "applier");
+        this(threadName, applier, SPAN_WAIT_MILLIS);
+    }
+
+    /** @param spanWaitMillis how long writes after a span's start may wait for its end */
+    CoalescingWriter(String threadName, BatchApplier<K, V> applier, long spanWaitMillis) {
+        this.spanWaitNanos = TimeUnit.MILLISECONDS.toNanos(spanWaitMillis);
+        this.batches = new BatchRetries<>(threadName, Objects.requireNonNull(applier, "applier"), () -> closing);
         this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
         thread.start();
@@ -82,6 +136,27 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
         return done;
     }
 
+    /** Opens a {@link Span}: the writes submitted from now until its close are committed together. */
+    public synchronized Span openSpan() {
+        Span span = new Span(this::endSpan);
+        if (closed) {
+            span.ended = true;
+        } else {
+            queue.add(new SpanStart(span));
+        }
+        return span;
+    }
+
+    private synchronized void endSpan(Span span) {
+        if (span.ended) {
+            return;
+        }
+        span.ended = true;
+        if (!closed) {
+            queue.add(new SpanEnd(span));
+        }
+    }
+
     /**
      * Runs {@code task} on the writer thread after every write submitted before this call and before
      * every write submitted after it.
@@ -93,7 +168,7 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<Void> done = result.handle((ignored, error) -> null);
-        queue.add(new Write<>(null, null, null, () -> {
+        queue.add(new Task(() -> {
             try {
                 result.complete(task.call());
             } catch (Exception e) {
@@ -104,9 +179,21 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
         return result;
     }
 
-    /** Completes (never exceptionally) once every write submitted before this call is applied or has failed. */
+    /**
+     * Completes (never exceptionally) once every write submitted before this call is applied or has
+     * failed. A span still open breaks here, rather than have the caller wait for its end (whoever
+     * ends it may be waiting for this).
+     */
     public synchronized CompletableFuture<Void> barrier() {
+        if (!closed) {
+            queue.add(new Cut());
+        }
         return lastSubmitted.handle((ignored, error) -> null);
+    }
+
+    /** How many spans were broken: their writes did not all share one batch. */
+    long brokenSpans() {
+        return brokenSpans.get();
     }
 
     /** Applies the writes already queued, then stops the thread; waits for it up to {@code timeoutMillis}. */
@@ -118,7 +205,7 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
             closed = true;
             // Writes retried for an unreachable database fail after their current pause.
             closing = true;
-            queue.add(stop);
+            queue.add(new Stop());
         }
         try {
             thread.join(timeoutMillis);
@@ -136,147 +223,106 @@ public final class CoalescingWriter<K, V> implements AutoCloseable {
     }
 
     private void run() {
-        List<Write<K, V>> batch = new ArrayList<>();
+        List<Item> pending = new ArrayList<>();
+        long spanDeadline = 0;
         while (true) {
+            boolean spanTimedOut = false;
             try {
-                batch.add(queue.take());
+                if (pending.isEmpty()) {
+                    pending.add(queue.take());
+                    spanDeadline = System.nanoTime() + spanWaitNanos;
+                } else {
+                    // Everything pending is behind an open span: wait for its end, or for the deadline.
+                    Item next = queue.poll(Math.max(0, spanDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        spanTimedOut = true;
+                    } else {
+                        pending.add(next);
+                    }
+                }
             } catch (InterruptedException e) {
-                LOG.warn("{} interrupted; {} writes not applied", thread.getName(), queue.size());
+                LOG.warn("{} interrupted; {} writes not applied", thread.getName(), queue.size() + pending.size());
                 return;
             }
-            queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stopping = batch.remove(stop);
-            List<Write<K, V>> writes = new ArrayList<>();
-            for (Write<K, V> item : batch) {
-                if (item.task() == null) {
-                    writes.add(item);
-                    continue;
-                }
-                if (!writes.isEmpty()) {
-                    applyBatch(writes);
-                    writes.clear();
-                }
-                item.task().run();
+            queue.drainTo(pending, MAX_BATCH);
+            int ready = spanTimedOut || pending.size() >= MAX_SPANNED ? pending.size() : readyPrefix(pending);
+            if (ready == 0) {
+                continue;
             }
-            if (!writes.isEmpty()) {
-                applyBatch(writes);
+            List<Item> batch = pending.subList(0, ready);
+            int broken = openSpans(batch);
+            if (broken > 0) {
+                brokenSpans.addAndGet(broken);
+                LOG.debug("{}: {} write spans broken (waited {} ms at most)", thread.getName(), broken,
+                        TimeUnit.NANOSECONDS.toMillis(spanWaitNanos));
             }
+            boolean stopping = process(batch);
             batch.clear();
             if (stopping) {
                 return;
             }
-        }
-    }
-
-    private void applyBatch(List<Write<K, V>> batch) {
-        Map<K, V> latest = new LinkedHashMap<>();
-        for (Write<K, V> write : batch) {
-            // Re-inserting keeps the map in the order of each key's last write.
-            latest.remove(write.key());
-            latest.put(write.key(), write.value());
-        }
-        long pause = FIRST_RETRY_PAUSE_MILLIS;
-        long retryingSince = 0;
-        long loggedAt = 0;
-        while (true) {
-            try {
-                applier.apply(latest);
-                batch.forEach(write -> write.done().complete(null));
-                if (retryingSince != 0) {
-                    LOG.info("{}: database reachable again, {} writes applied after {} ms", thread.getName(),
-                            batch.size(), System.currentTimeMillis() - retryingSince);
-                }
-                return;
-            } catch (Exception e) {
-                if (isCausedByUnreachableDatabase(e) && !closing) {
-                    long now = System.currentTimeMillis();
-                    if (retryingSince == 0) {
-                        retryingSince = now;
-                    }
-                    if (now - loggedAt >= RETRY_LOG_INTERVAL_MILLIS) {
-                        loggedAt = now;
-                        LOG.warn("{}: database unreachable ({}); retrying {} writes until it is back",
-                                thread.getName(), e.getMessage(), batch.size());
-                    }
-                    if (!pause(pause)) {
-                        batch.forEach(write -> write.done().completeExceptionally(e));
-                        return;
-                    }
-                    pause = Math.min(MAX_RETRY_PAUSE_MILLIS, pause * 2);
-                    continue;
-                }
-                if (latest.size() == 1 || !isCausedByData(e)) {
-                    batch.forEach(write -> write.done().completeExceptionally(e));
-                    return;
-                }
-            }
-            break;
-        }
-        for (Map.Entry<K, V> entry : latest.entrySet()) {
-            Map<K, V> single = new LinkedHashMap<>();
-            single.put(entry.getKey(), entry.getValue());
-            Exception failure = null;
-            try {
-                applier.apply(single);
-            } catch (Exception e) {
-                failure = e;
-            }
-            for (Write<K, V> write : batch) {
-                if (write.key().equals(entry.getKey())) {
-                    if (failure == null) {
-                        write.done().complete(null);
-                    } else {
-                        write.done().completeExceptionally(failure);
-                    }
-                }
-            }
-        }
-    }
-
-    private static boolean pause(long millis) {
-        try {
-            Thread.sleep(millis);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            // What is left starts with a span still open: its writes wait for its end, for so long.
+            spanDeadline = System.nanoTime() + spanWaitNanos;
         }
     }
 
     /**
-     * The database could not be reached or went away: SQLSTATE class 08 (connection exception), 53
-     * (insufficient resources), 57P (operator intervention: shutdown, crash, starting up), or a
-     * transient / recoverable {@link SQLException} (a connection pool's timeout).
+     * How many of {@code items}, from the first, may be applied now: up to the last point at which
+     * no span started among them is still open. A task, a cut or the stop breaks the spans open there.
      */
-    static boolean isCausedByUnreachableDatabase(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
-                return true;
+    private int readyPrefix(List<Item> items) {
+        Set<Span> open = new HashSet<>();
+        int ready = 0;
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            if (item instanceof SpanStart start) {
+                open.add(start.span());
+            } else if (item instanceof SpanEnd end) {
+                open.remove(end.span());
+            } else if (!(item instanceof Write<?, ?>)) {
+                open.clear();
             }
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")) {
-                    return true;
-                }
-            }
-            if (t.getCause() == t) {
-                break;
+            if (open.isEmpty()) {
+                ready = i + 1;
             }
         }
-        return false;
+        return ready;
     }
 
-    /** SQLSTATE class 22 (data exception), 23 (integrity constraint violation), or a value the applier refused. */
-    static boolean isCausedByData(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof IllegalArgumentException) {
-                return true;
-            }
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
-                return true;
+    /* The spans started among {@code items} and not ended there: their later writes go in a later batch. */
+    private static int openSpans(List<Item> items) {
+        Set<Span> open = new HashSet<>();
+        for (Item item : items) {
+            if (item instanceof SpanStart start) {
+                open.add(start.span());
+            } else if (item instanceof SpanEnd end) {
+                open.remove(end.span());
             }
         }
-        return false;
+        return open.size();
+    }
+
+    /** Applies the writes of {@code items} in batches and runs their tasks in order; whether the stop is among them. */
+    @SuppressWarnings("unchecked")
+    private boolean process(List<Item> items) {
+        List<Write<K, V>> writes = new ArrayList<>();
+        boolean stopping = false;
+        for (Item item : items) {
+            if (item instanceof Write<?, ?> write) {
+                writes.add((Write<K, V>) write);
+            } else if (item instanceof Task task) {
+                if (!writes.isEmpty()) {
+                    batches.apply(writes);
+                    writes.clear();
+                }
+                task.task().run();
+            } else if (item instanceof Stop) {
+                stopping = true;
+            }
+        }
+        if (!writes.isEmpty()) {
+            batches.apply(writes);
+        }
+        return stopping;
     }
 }

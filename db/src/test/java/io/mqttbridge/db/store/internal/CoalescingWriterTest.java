@@ -2,7 +2,9 @@ package io.mqttbridge.db.store.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +19,9 @@ import org.junit.jupiter.api.Test;
 
 class CoalescingWriterTest {
 
+    /** A span wait no test reaches: a span is broken only by what the test does. */
+    private static final long NEVER_BROKEN = TimeUnit.MINUTES.toMillis(10);
+
     private final List<Map<String, String>> applied = new CopyOnWriteArrayList<>();
     private final CountDownLatch firstBatchEntered = new CountDownLatch(1);
     private final CountDownLatch releaseFirstBatch = new CountDownLatch(1);
@@ -30,6 +35,10 @@ class CoalescingWriterTest {
 
     /** A writer whose first batch waits until released, so that later writes pile up behind it. */
     private CoalescingWriter<String, String> writer(String failingValue) {
+        return writer(failingValue, CoalescingWriter.SPAN_WAIT_MILLIS);
+    }
+
+    private CoalescingWriter<String, String> writer(String failingValue, long spanWaitMillis) {
         CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
             if (applied.isEmpty()) {
                 firstBatchEntered.countDown();
@@ -39,7 +48,7 @@ class CoalescingWriterTest {
                 throw new IllegalArgumentException("cannot store " + failingValue);
             }
             applied.add(new LinkedHashMap<>(latest));
-        });
+        }, spanWaitMillis);
         writers.add(writer);
         return writer;
     }
@@ -158,5 +167,83 @@ class CoalescingWriterTest {
         writer.close(10_000);
 
         assertThat(a).isCompletedExceptionally();
+    }
+
+    @Test
+    void writesWithinASpanWaitForItsEndAndShareOneBatchEvenWhenTheWriterIsIdle() throws Exception {
+        CoalescingWriter<String, String> writer = writer(null, NEVER_BROKEN);
+        releaseFirstBatch.countDown();
+        CoalescingWriter.Span span = writer.openSpan();
+        CompletableFuture<Void> a = writer.submit("a", "1");
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> !a.isDone());
+        CompletableFuture<Void> b = writer.submit("b", "1");
+        span.close();
+        CompletableFuture<Void> c = writer.submit("c", "1");
+        CompletableFuture.allOf(a, b, c).get(10, TimeUnit.SECONDS);
+
+        assertThat(applied.get(0)).containsKeys("a", "b");
+        assertThat(writer.brokenSpans()).isZero();
+    }
+
+    @Test
+    void writesBeforeASpanAreCommittedWithoutWaitingForIt() throws Exception {
+        CoalescingWriter<String, String> writer = writer(null, NEVER_BROKEN);
+        writer.submit("first", "x");
+        assertThat(firstBatchEntered.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> before = writer.submit("before", "1");
+        CoalescingWriter.Span span = writer.openSpan();
+        CompletableFuture<Void> within = writer.submit("within", "1");
+        releaseFirstBatch.countDown();
+
+        before.get(10, TimeUnit.SECONDS);
+        assertThat(within).isNotDone();
+        span.close();
+        within.get(10, TimeUnit.SECONDS);
+        assertThat(applied).containsExactly(Map.of("first", "x"), Map.of("before", "1"), Map.of("within", "1"));
+    }
+
+    @Test
+    void overlappingSpansAreCommittedTogetherOnceTheLastEnds() throws Exception {
+        CoalescingWriter<String, String> writer = writer(null, NEVER_BROKEN);
+        releaseFirstBatch.countDown();
+        CoalescingWriter.Span first = writer.openSpan();
+        CompletableFuture<Void> a = writer.submit("a", "1");
+        CoalescingWriter.Span second = writer.openSpan();
+        writer.submit("b", "1");
+        first.close();
+        CompletableFuture<Void> c = writer.submit("c", "1");
+        await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> !a.isDone());
+        second.close();
+        CompletableFuture.allOf(a, c).get(10, TimeUnit.SECONDS);
+
+        assertThat(applied).containsExactly(Map.of("a", "1", "b", "1", "c", "1"));
+    }
+
+    @Test
+    void aSpanLeftOpenIsBrokenAfterTheWaitSoNothingWaitsForItForever() throws Exception {
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer",
+                latest -> applied.add(new LinkedHashMap<>(latest)), 50);
+        writers.add(writer);
+        writer.openSpan();
+        CompletableFuture<Void> a = writer.submit("a", "1");
+
+        a.get(10, TimeUnit.SECONDS);
+        assertThat(writer.brokenSpans()).isEqualTo(1);
+    }
+
+    @Test
+    void aBarrierBreaksASpanStillOpenInsteadOfWaitingForIt() throws Exception {
+        // Whoever would end the span may be waiting for the barrier: it must not wait for the span.
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer",
+                latest -> applied.add(new LinkedHashMap<>(latest)), TimeUnit.MINUTES.toMillis(10));
+        writers.add(writer);
+        CoalescingWriter.Span span = writer.openSpan();
+        CompletableFuture<Void> a = writer.submit("a", "1");
+
+        writer.barrier().get(10, TimeUnit.SECONDS);
+        assertThat(a).isCompleted();
+        assertThat(writer.brokenSpans()).isEqualTo(1);
+        span.close();
+        writer.submit("b", "1").get(10, TimeUnit.SECONDS);
     }
 }

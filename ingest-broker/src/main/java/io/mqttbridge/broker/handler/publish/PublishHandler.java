@@ -302,7 +302,7 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<Void> stored = router.routeAndForward(message, sessions -> handed.complete(null));
         // Every local session issued its store write when it took the message; other nodes only have it
         // once Kafka acknowledged their copies.
-        return new InboundQosFlows.Routed(router.forwardsToOtherNodes() ? stored : handed, stored);
+        return new InboundQosFlows.Routed(handed, router.forwardsToOtherNodes() ? stored : handed, stored);
     }
 
     private CompletableFuture<Void> sink(PublishedMessage message) {
