@@ -3,6 +3,7 @@ package io.mqttbridge.db.store.internal;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -11,9 +12,11 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Applies the session store's coalesced writes (the latest of each {@link SessionWrite} key, in the
- * order of those writes) in one transaction: runs of consecutive writes of one kind become one JDBC
- * batch each, so a burst of appends or acknowledgements costs one round trip, and the order between
- * kinds (a message appended after its session's snapshot) is kept.
+ * order of those writes) in one transaction. Snapshots and removals, which touch every row of their
+ * client, keep their place in the order (a message appended after its session's snapshot stays);
+ * the writes between them touch one row each, distinct rows, and go grouped by kind, one JDBC batch
+ * per kind, so a burst of interleaved appends, acknowledgements and QoS 2 records costs a few round
+ * trips, not one per change of kind.
  *
  * <p>Threading: called only on the store's writer thread ({@link CoalescingWriter}); blocks on the
  * database. A failure rolls the whole batch back and the writer retries it.
@@ -35,21 +38,43 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
     @Override
     public void apply(Map<SessionWrite, Object> latest) {
         jdbi.useTransaction(h -> {
-            Kind runKind = null;
-            List<Map.Entry<SessionWrite, Object>> run = new ArrayList<>();
+            // Each key has one write here (the latest), and the other kinds' keys are the rows' own keys, so
+            // between two snapshots or removals (which touch every row of a client) the writes touch
+            // distinct rows and may go grouped by kind: one JDBC batch per kind instead of one per run.
+            Map<Kind, List<Map.Entry<SessionWrite, Object>>> grouped = new EnumMap<>(Kind.class);
+            Kind wholeKind = null;
+            List<Map.Entry<SessionWrite, Object>> whole = new ArrayList<>();
             for (Map.Entry<SessionWrite, Object> write : latest.entrySet()) {
                 Kind kind = kindOf(write.getKey(), write.getValue());
-                if (kind != runKind && !run.isEmpty()) {
-                    applyRun(h, runKind, run);
-                    run.clear();
+                boolean wholeSession = kind == Kind.SAVE || kind == Kind.REMOVE;
+                if (!wholeSession) {
+                    if (!whole.isEmpty()) {
+                        applyRun(h, wholeKind, whole);
+                        whole.clear();
+                    }
+                    grouped.computeIfAbsent(kind, k -> new ArrayList<>()).add(write);
+                    continue;
                 }
-                runKind = kind;
-                run.add(write);
+                applyGrouped(h, grouped);
+                if (kind != wholeKind && !whole.isEmpty()) {
+                    applyRun(h, wholeKind, whole);
+                    whole.clear();
+                }
+                wholeKind = kind;
+                whole.add(write);
             }
-            if (!run.isEmpty()) {
-                applyRun(h, runKind, run);
+            applyGrouped(h, grouped);
+            if (!whole.isEmpty()) {
+                applyRun(h, wholeKind, whole);
             }
         });
+    }
+
+    private void applyGrouped(Handle h, Map<Kind, List<Map.Entry<SessionWrite, Object>>> grouped) {
+        for (Map.Entry<Kind, List<Map.Entry<SessionWrite, Object>>> run : grouped.entrySet()) {
+            applyRun(h, run.getKey(), run.getValue());
+        }
+        grouped.clear();
     }
 
     static Kind kindOf(SessionWrite key, Object value) {

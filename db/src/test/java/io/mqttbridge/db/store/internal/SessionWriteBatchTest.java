@@ -13,6 +13,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -89,6 +93,46 @@ class SessionWriteBatchTest {
         assertThat(rows("SELECT packet_id::text FROM broker_session_inbound_qos2 ORDER BY packet_id"))
                 .containsExactly("6");
         assertThat(rows("SELECT client_id FROM broker_session_state ORDER BY client_id")).containsExactly("c");
+    }
+
+    @Test
+    void interleavedWritesOfDistinctRowsGoAsOneJdbcBatchPerKind() {
+        Map<SessionWrite, Object> setUp = new LinkedHashMap<>();
+        setUp.put(new SessionWrite.State("c"), snapshot("c"));
+        setUp.put(new SessionWrite.Message("c", 1), message(1));
+        setUp.put(new SessionWrite.Message("c", 3), message(3));
+        setUp.put(new SessionWrite.InboundQos2("c", 7), SessionWrite.RECEIVED);
+        setUp.put(new SessionWrite.InboundQos2("c", 9), SessionWrite.RECEIVED);
+        batch.apply(setUp);
+        AtomicInteger executions = new AtomicInteger();
+        Jdbi counted = Jdbi.create(db.database().dataSource());
+        counted.setSqlLogger(new SqlLogger() {
+            @Override
+            public void logAfterExecution(StatementContext context) {
+                executions.incrementAndGet();
+            }
+        });
+
+        // How a QoS 2 message between persistent sessions interleaves them: the kind changes at every write.
+        Map<SessionWrite, Object> interleaved = new LinkedHashMap<>();
+        interleaved.put(new SessionWrite.Message("c", 2), message(2));
+        interleaved.put(new SessionWrite.InboundQos2("c", 5), new SessionWrite.Sending(RECEIVED));
+        interleaved.put(new SessionWrite.Message("c", 1), null);
+        interleaved.put(new SessionWrite.InboundQos2("c", 6), SessionWrite.RECEIVED);
+        interleaved.put(new SessionWrite.InboundQos2("c", 7), null);
+        interleaved.put(new SessionWrite.Message("c", 4), message(4));
+        interleaved.put(new SessionWrite.InboundQos2("c", 8), new SessionWrite.Sending(RECEIVED));
+        interleaved.put(new SessionWrite.Message("c", 3), null);
+        interleaved.put(new SessionWrite.InboundQos2("c", 10), SessionWrite.RECEIVED);
+        interleaved.put(new SessionWrite.InboundQos2("c", 9), null);
+        new SessionWriteBatch(counted, "node-a").apply(interleaved);
+
+        assertThat(executions).as("one batch for each of the five kinds, not one per write").hasValue(5);
+        assertThat(rows("SELECT sequence::text FROM broker_session_messages WHERE client_id = 'c' ORDER BY sequence"))
+                .containsExactly("2", "4");
+        assertThat(rows("""
+                SELECT packet_id || ':' || outcome_known FROM broker_session_inbound_qos2
+                 WHERE client_id = 'c' ORDER BY packet_id""")).containsExactly("5:false", "6:true", "8:false", "10:true");
     }
 
     private static List<String> rows(String sql) {
