@@ -7,6 +7,8 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -372,40 +374,24 @@ public class LoadOptions {
 
     /** A fluent way to set options in code and tests; names as on the command line without dashes. */
     public LoadOptions set(String option, Object value) {
-        String text = String.valueOf(value);
-        switch (option) {
-            case "host" -> host = text;
-            case "port" -> port = Integer.parseInt(text);
-            case "scenario" -> scenario = text;
-            case "qos" -> qos = Integer.parseInt(text);
-            case "publishers" -> publishers = Integer.parseInt(text);
-            case "subscribers" -> subscribers = Integer.parseInt(text);
-            case "duration" -> duration = text;
-            case "warmup" -> warmup = text;
-            case "rate" -> rate = Double.parseDouble(text);
-            case "inflight" -> inflight = Integer.parseInt(text);
-            case "payload-size" -> payloadSize = Integer.parseInt(text);
-            case "max-messages" -> maxMessages = Long.parseLong(text);
-            case "drain-timeout" -> drainTimeout = text;
-            case "connections" -> connections = Integer.parseInt(text);
-            case "connect-rate" -> connectRate = Double.parseDouble(text);
-            case "hold" -> hold = text;
-            case "messages-per-client" -> messagesPerClient = Integer.parseInt(text);
-            case "source-addresses" -> sourceAddresses = Integer.parseInt(text);
-            case "broker-pid" -> brokerPid = Long.parseLong(text);
-            case "failover-port" -> failoverPort = Integer.parseInt(text);
-            case "kill-pid" -> killPid = Long.parseLong(text);
-            case "io-threads" -> ioThreads = Integer.parseInt(text);
-            case "keep-alive" -> keepAliveSeconds = Integer.parseInt(text);
-            case "persistent-publishers" -> persistentPublishers = Boolean.parseBoolean(text);
-            case "persistent-subscribers" -> persistentSubscribers = Boolean.parseBoolean(text);
-            case "kafka-topic" -> kafkaTopic = text;
-            case "kafka-partitions" -> kafkaPartitions = Integer.parseInt(text);
-            case "kafka-headers" -> kafkaHeaders = Boolean.parseBoolean(text);
-            case "label" -> label = text;
-            case "case" -> caseName = text;
-            default -> throw new IllegalArgumentException("unknown option --" + option);
+        OptionSpec spec = new CommandLine(this).getCommandSpec().findOption("--" + option);
+        if (spec == null) {
+            throw new IllegalArgumentException("unknown option --" + option);
         }
+        spec.setValue(parsed(spec.type(), String.valueOf(value)));
         return this;
+    }
+
+    /* The option's text as the type of its field; a repeatable option (a map) cannot be set this way. */
+    private static Object parsed(Class<?> type, String text) {
+        return switch (type.getName()) {
+            case "java.lang.String" -> text;
+            case "int", "java.lang.Integer" -> Integer.valueOf(text);
+            case "long", "java.lang.Long" -> Long.valueOf(text);
+            case "double" -> Double.valueOf(text);
+            case "boolean" -> Boolean.valueOf(text);
+            default -> throw new IllegalArgumentException("an option of type " + type.getSimpleName()
+                    + " cannot be set by name");
+        };
     }
 }
