@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code writerThreads} consumers of the configured group ({@link HistoryConsumerLoop}), each on
  * its own thread with the partitions Kafka assigns it: poll a batch, write it in one transaction
- * (messages by binary {@code COPY}), and only then commit that batch's offsets ({@code commitSync}).
+ * (messages by binary {@code COPY}; a large batch's messages in up to {@code copyStreams} transactions
+ * at once, each on its own connection), and only then commit that batch's offsets ({@code commitSync}).
  * A crash between the two replays the batch, which the idempotent writes absorb: no duplicates, no
  * gaps. The lag ({@link LagTracker}) is kept up to date by a thread of its own from Kafka's end
  * offsets, so it also grows while a write blocks.
@@ -101,8 +102,9 @@ public final class HistoryWriter implements AutoCloseable {
         try {
             for (int i = 0; i < config.getWriterThreads(); i++) {
                 loops.add(new HistoryConsumerLoop(config, new KafkaConsumer<>(consumerProperties(true)),
-                        new HistoryBatchWriter(jdbi, partitions, config.getSessionEventsTopic()), writerMetrics, lag,
-                        reaper, clock, () -> stopping, () -> beforeOffsetCommit.run()));
+                        new HistoryBatchWriter(jdbi, partitions, config.getSessionEventsTopic(),
+                                config.getCopyStreams(), threadName(i)),
+                        writerMetrics, lag, reaper, clock, () -> stopping, () -> beforeOffsetCommit.run()));
             }
         } catch (RuntimeException e) {
             loops.forEach(HistoryConsumerLoop::closeUnstarted);
@@ -110,10 +112,14 @@ public final class HistoryWriter implements AutoCloseable {
             throw e;
         }
         for (int i = 0; i < loops.size(); i++) {
-            loops.get(i).start(loops.size() == 1 ? "history-writer" : "history-writer-" + i);
+            loops.get(i).start(threadName(i));
         }
         lag.start("history-writer-lag");
         return this;
+    }
+
+    private String threadName(int loop) {
+        return config.getWriterThreads() == 1 ? "history-writer" : "history-writer-" + loop;
     }
 
     /** Stops consuming; what was written and not yet committed in Kafka is simply replayed next time. */

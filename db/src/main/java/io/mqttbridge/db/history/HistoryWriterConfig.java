@@ -25,6 +25,11 @@ public class HistoryWriterConfig {
     public static final int DEFAULT_BATCH_SIZE = 10_000;
     /** Consumers of the group in this process, each on its own thread with its own connection per batch. */
     public static final int DEFAULT_WRITER_THREADS = 2;
+    /**
+     * Transactions a large batch's messages may be stored in at once, per writer thread: with one
+     * partition one PostgreSQL backend is the limit of a catch-up (docs/BENCHMARKS.md).
+     */
+    public static final int DEFAULT_COPY_STREAMS = 2;
     /** Records not yet in PostgreSQL beyond which the health check reports the history as degraded. */
     public static final long DEFAULT_MAX_HEALTHY_LAG = 100_000;
     public static final long DEFAULT_POLL_TIMEOUT_MILLIS = 500;
@@ -42,6 +47,7 @@ public class HistoryWriterConfig {
     private String groupId = DEFAULT_GROUP_ID;
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int writerThreads = DEFAULT_WRITER_THREADS;
+    private int copyStreams = DEFAULT_COPY_STREAMS;
     private long maxHealthyLag = DEFAULT_MAX_HEALTHY_LAG;
     private long pollTimeoutMillis = DEFAULT_POLL_TIMEOUT_MILLIS;
     private long initialBackoffMillis = DEFAULT_INITIAL_BACKOFF_MILLIS;
@@ -82,6 +88,9 @@ public class HistoryWriterConfig {
         }
         if (writerThreads < 1 || writerThreads > 64) {
             problems.add("writerThreads must be between 1 and 64, was " + writerThreads);
+        }
+        if (copyStreams < 1 || copyStreams > 16) {
+            problems.add("copyStreams must be between 1 and 16, was " + copyStreams);
         }
         if (maxHealthyLag < 0) {
             problems.add("maxHealthyLag must not be negative, was " + maxHealthyLag);
@@ -189,6 +198,19 @@ public class HistoryWriterConfig {
      */
     public HistoryWriterConfig setWriterThreads(int writerThreads) {
         this.writerThreads = writerThreads;
+        return this;
+    }
+
+    /**
+     * How many transactions (PostgreSQL connections) one writer thread may store a large batch's
+     * messages in at once, each with a slice of the batch's record keys; 1 stores every batch in one.
+     */
+    public int getCopyStreams() {
+        return copyStreams;
+    }
+
+    public HistoryWriterConfig setCopyStreams(int copyStreams) {
+        this.copyStreams = copyStreams;
         return this;
     }
 

@@ -25,6 +25,8 @@ class HistoryWriterConfigTest {
         assertThatThrownBy(() -> new HistoryWriterConfig().setGroupId("").validate()).hasMessageContaining("groupId");
         assertThatThrownBy(() -> new HistoryWriterConfig().setBatchSize(0).validate()).hasMessageContaining("batchSize");
         assertThatThrownBy(() -> new HistoryWriterConfig().setWriterThreads(0).validate()).hasMessageContaining("writerThreads");
+        assertThatThrownBy(() -> new HistoryWriterConfig().setCopyStreams(0).validate()).hasMessageContaining("copyStreams");
+        assertThatThrownBy(() -> new HistoryWriterConfig().setCopyStreams(17).validate()).hasMessageContaining("copyStreams");
         assertThatThrownBy(() -> new HistoryWriterConfig().setMaxHealthyLag(-1).validate()).hasMessageContaining("maxHealthyLag");
         assertThatThrownBy(() -> new HistoryWriterConfig().setPollTimeoutMillis(0).validate()).hasMessageContaining("pollTimeoutMillis");
         assertThatThrownBy(() -> new HistoryWriterConfig().setMaxBackoffMillis(1).validate()).hasMessageContaining("maxBackoffMillis");

@@ -161,13 +161,8 @@ class HistoryWriterTest {
                 .containsExactly(TimelineEvent.Type.CONNECTED, TimelineEvent.Type.SUBSCRIBED, TimelineEvent.Type.DISCONNECTED);
     }
 
-    @Test
-    void crashAfterDatabaseCommitBeforeOffsetCommitReplaysWithoutDuplicatesOrGaps() throws Exception {
-        String topic = unique("mqtt.crash");
-        TestKafka.createTopic(topic, 3);
-        Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        send(topic, 0, 600, base);
-        HistoryWriterConfig config = config(topic, unique("mqtt.sessions"));
+    /** Runs a writer whose consumer threads all stop after their first batch's rows are committed. */
+    private void crashBeforeTheFirstOffsetCommit(HistoryWriterConfig config) {
         MetricRegistry crashedMetrics = new MetricRegistry();
         HistoryWriter crashing = writer(config, crashedMetrics, Clock.systemUTC());
         crashing.beforeOffsetCommit = () -> {
@@ -178,6 +173,16 @@ class HistoryWriterTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> crashedMetrics.meter("history-writer.batches").getCount() >= 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> !crashing.isRunning());
         crashing.stop();
+    }
+
+    @Test
+    void crashAfterDatabaseCommitBeforeOffsetCommitReplaysWithoutDuplicatesOrGaps() throws Exception {
+        String topic = unique("mqtt.crash");
+        TestKafka.createTopic(topic, 3);
+        Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        send(topic, 0, 600, base);
+        HistoryWriterConfig config = config(topic, unique("mqtt.sessions"));
+        crashBeforeTheFirstOffsetCommit(config);
         long writtenBeforeCrash = rows(topic);
         assertThat(writtenBeforeCrash).isPositive();
 
@@ -194,6 +199,30 @@ class HistoryWriterTest {
         assertThat(distinctOffsets(topic)).isEqualTo(1000);
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 (Long) metrics.getGauges().get("history-writer.lag.total").getValue() == 0L);
+    }
+
+    @Test
+    void aBacklogOnOnePartitionIsWrittenOverSeveralConnectionsAndReplayedAfterACrashExactlyOnce() throws Exception {
+        String topic = unique("mqtt.backlog");
+        TestKafka.createTopic(topic, 1);
+        Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        send(topic, 0, 12_000, base);
+        HistoryWriterConfig config = config(topic, unique("mqtt.sessions")).setBatchSize(10_000).setWriterThreads(1);
+        assertThat(config.getCopyStreams()).isEqualTo(2);
+        crashBeforeTheFirstOffsetCommit(config);
+        // The first batch went in as two transactions (one per slice of the publishers), both committed.
+        long firstBatchTransactions = db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT count(DISTINCT xmin::text) FROM messages WHERE kafka_topic = :t").bind("t", topic)
+                .mapTo(Long.class).one());
+        assertThat(firstBatchTransactions).isEqualTo(2);
+
+        MetricRegistry metrics = new MetricRegistry();
+        writer = writer(config, metrics, Clock.systemUTC()).start();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> rows(topic) == 12_000);
+        assertThat(distinctOffsets(topic)).isEqualTo(12_000);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(metrics.counter("history-writer.replayed-batches").getCount()).isPositive());
     }
 
     @Test

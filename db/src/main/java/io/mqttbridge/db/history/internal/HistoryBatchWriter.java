@@ -22,9 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes one batch of Kafka records to PostgreSQL in one transaction: mirrored messages into
- * {@code messages}, session events into {@code sessions}, {@code subscription_events} and
- * {@code broker_nodes}.
+ * Writes one batch of Kafka records to PostgreSQL: mirrored messages into {@code messages}, session
+ * events into {@code sessions}, {@code subscription_events} and {@code broker_nodes}. A batch is one
+ * transaction, unless its messages are many and it may use several copy streams
+ * ({@link MessageCopyStreams}): then each slice of them is a transaction of its own, the session
+ * events in the first. {@link #write} returns only once every one of them has ended.
  *
  * <p>Every statement is idempotent, so writing a batch again (a replay after a crash between the
  * commit of the transaction and the commit of the Kafka offsets) changes nothing: messages and
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: one instance per consumer thread.
  */
-public final class HistoryBatchWriter {
+public final class HistoryBatchWriter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HistoryBatchWriter.class);
 
@@ -66,19 +68,31 @@ public final class HistoryBatchWriter {
     public record Result(int messages, int sessionEvents, int skipped, int expired, boolean replayed) {
     }
 
-    private final Jdbi jdbi;
     private final PartitionManager partitions;
     private final String sessionEventsTopic;
-    private final MessageCopyWriter messageCopy = new MessageCopyWriter();
+    private final MessageCopyStreams messageCopy;
 
+    /** A writer that stores every batch in one transaction. */
     public HistoryBatchWriter(Jdbi jdbi, PartitionManager partitions, String sessionEventsTopic) {
-        this.jdbi = jdbi;
-        this.partitions = partitions;
-        this.sessionEventsTopic = sessionEventsTopic;
+        this(jdbi, partitions, sessionEventsTopic, 1, "history-writer");
     }
 
     /**
-     * Writes the batch and commits; on any exception nothing of it is written.
+     * @param copyStreams how many transactions a large batch's messages may be stored in at once
+     *                    ({@link MessageCopyStreams})
+     * @param threadName prefix of the threads of the extra streams
+     */
+    public HistoryBatchWriter(Jdbi jdbi, PartitionManager partitions, String sessionEventsTopic, int copyStreams,
+            String threadName) {
+        this.partitions = partitions;
+        this.sessionEventsTopic = sessionEventsTopic;
+        this.messageCopy = new MessageCopyStreams(jdbi, copyStreams, threadName);
+    }
+
+    /**
+     * Writes the batch and commits. On an exception the batch must be written again before its
+     * offsets are committed: some of its slices may have committed, and writing it again stores the
+     * rest, each row once.
      *
      * @throws RuntimeException from JDBC when PostgreSQL is unreachable or refuses the batch
      */
@@ -103,14 +117,16 @@ public final class HistoryBatchWriter {
         if (messages.isEmpty() && events.isEmpty()) {
             return new Result(0, 0, skippedEvents, expired, false);
         }
-        MessageCopyWriter.Outcome outcome = jdbi.inTransaction(h -> {
-            MessageCopyWriter.Outcome copied = messageCopy.insert(h, messages);
-            writeSessionEvents(h, events);
-            return copied;
-        });
+        MessageCopyWriter.Outcome outcome = messageCopy.write(messages, h -> writeSessionEvents(h, events));
         int skippedMessages = outcome.skipped();
         return new Result(messages.size() - skippedMessages, events.size(), skippedEvents + skippedMessages, expired,
                 outcome.replayPath());
+    }
+
+    /** Stops the threads of the extra copy streams. */
+    @Override
+    public void close() {
+        messageCopy.close();
     }
 
     /**

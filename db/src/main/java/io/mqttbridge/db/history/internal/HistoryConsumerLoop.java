@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One consumer of the history group on its own thread: poll a batch, write it in one transaction,
- * and only then commit the offsets of that batch ({@code commitSync}). A crash between the two
+ * One consumer of the history group on its own thread: poll a batch, write it (one transaction, or
+ * several at once for a large batch: {@link HistoryBatchWriter}), and only then commit the offsets of
+ * that batch ({@code commitSync}). A crash between the two
  * replays the batch, which the idempotent writes absorb.
  *
  * <p>When PostgreSQL fails it keeps the batch it holds, pauses all its partitions (memory stays
@@ -96,6 +97,7 @@ public final class HistoryConsumerLoop {
     /** Closes the consumer of a loop that was never started. */
     public void closeUnstarted() {
         consumer.close(Duration.ZERO);
+        batchWriter.close();
     }
 
     /** Waits until the thread has finished its batch and closed its consumer. */
@@ -149,6 +151,7 @@ public final class HistoryConsumerLoop {
             } catch (RuntimeException e) {
                 LOG.warn("Closing the history writer's consumer failed", e);
             }
+            batchWriter.close();
             running = false;
             stopped.countDown();
         }
