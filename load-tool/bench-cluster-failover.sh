@@ -52,6 +52,8 @@ await_ready() {
 stop_all() {
   for n in 3 2 1; do [ -n "${PID[$n]:-}" ] && kill "${PID[$n]}" 2>/dev/null || true; done
   for n in 3 2 1; do [ -n "${PID[$n]:-}" ] && wait "${PID[$n]}" 2>/dev/null || true; done
+  # The nodes' data goes once they have stopped (gigabytes per run); KEEP_DATA=1 keeps it.
+  [ "${KEEP_DATA:-}" = 1 ] || rm -rf "$OUT"/data-1 "$OUT"/data-2 "$OUT"/data-3
 }
 trap stop_all EXIT
 start_node 1

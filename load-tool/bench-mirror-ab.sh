@@ -32,6 +32,7 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 # Context switches (voluntary + involuntary) of all threads of a process so far.
 switches() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/{n+=$2} END{print n+0}' /proc/"$1"/task/*/status 2>/dev/null; }
 declare -A PIDS MQTT ADMIN
+DATA_DIRS=()
 LABELS=()
 for spec in "$@"; do
   label=${spec%%=*}; rest=${spec#*=}; jar=${rest%%@*}; opts=""
@@ -42,9 +43,10 @@ for spec in "$@"; do
   # shellcheck disable=SC2086
   MQTT_PORT=$M MQTT_WSS_PORT=$W API_PORT=$A ADMIN_PORT=$D EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P \
     BRIDGE_DATA_DIR=$OUT/$label/data java -Xmx1g $opts -jar "$jar" server "$CONFIG" > "$OUT/$label/bridge.log" 2>&1 &
-  PIDS[$label]=$!; MQTT[$label]=$M; ADMIN[$label]=$D
+  PIDS[$label]=$!; MQTT[$label]=$M; ADMIN[$label]=$D; DATA_DIRS+=("$OUT/$label/data")
 done
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null' EXIT
+# Each bridge's data (gigabytes per run) goes once it has stopped; KEEP_DATA=1 keeps it.
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; [ "${KEEP_DATA:-}" = 1 ] || rm -rf "${DATA_DIRS[@]}"' EXIT
 for label in "${LABELS[@]}"; do
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:${ADMIN[$label]}/healthcheck" > /dev/null 2>&1 && break

@@ -26,15 +26,17 @@ LT="java -jar $ROOT/load-tool/target/load-tool.jar"
 mkdir -p "$OUT"
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 declare -A PIDS MQTT ADMIN
+DATA_DIRS=()
 LABELS=()
 for spec in "$@"; do
   label=${spec%%=*}; jar=${spec#*=}; LABELS+=("$label")
   M=$(free_port); W=$(free_port); A=$(free_port); D=$(free_port); K=$(free_port); P=$(free_port)
   MQTT_PORT=$M MQTT_WSS_PORT=$W API_PORT=$A ADMIN_PORT=$D EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P \
     BRIDGE_DATA_DIR=$OUT/$label/data java -Xmx1g -jar "$jar" server "$ROOT/config.yml" > "$OUT/$label.log" 2>&1 &
-  PIDS[$label]=$!; MQTT[$label]=$M; ADMIN[$label]=$D
+  PIDS[$label]=$!; MQTT[$label]=$M; ADMIN[$label]=$D; DATA_DIRS+=("$OUT/$label/data")
 done
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null' EXIT
+# Each bridge's data (gigabytes per run) goes once it has stopped; KEEP_DATA=1 keeps it.
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; [ "${KEEP_DATA:-}" = 1 ] || rm -rf "${DATA_DIRS[@]}"' EXIT
 for label in "${LABELS[@]}"; do
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:${ADMIN[$label]}/healthcheck" > /dev/null 2>&1 && break

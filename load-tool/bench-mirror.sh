@@ -39,7 +39,10 @@ M=$(free_port); W=$(free_port); A=$(free_port); D=$(free_port); K=$(free_port); 
 MQTT_PORT=$M MQTT_WSS_PORT=$W API_PORT=$A ADMIN_PORT=$D EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P \
   BRIDGE_DATA_DIR=$OUT/data java -Xmx1g "$@" -jar "$JAR" server "$CONFIG" > "$OUT/bridge.log" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
+DATA_DIRS=("$OUT/data")
+# The bridge's data (gigabytes of Kafka log and PostgreSQL tables per run) goes once it has stopped;
+# KEEP_DATA=1 keeps it.
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; [ "${KEEP_DATA:-}" = 1 ] || rm -rf "${DATA_DIRS[@]}"' EXIT
 for _ in $(seq 1 180); do
   curl -sf "http://127.0.0.1:$D/healthcheck" > /dev/null 2>&1 && break
   sleep 1

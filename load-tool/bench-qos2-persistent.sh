@@ -30,6 +30,7 @@ cpu_ticks() { awk '{print $14+$15}' /proc/"$1"/stat; }
 # Until the bridge used under 10 % of a core over 2 s, at most 60 s.
 await_idle() { for _ in $(seq 1 30); do a=$(cpu_ticks "$1"); sleep 2; [ $(( $(cpu_ticks "$1") - a )) -lt 20 ] && return; done; }
 declare -A PIDS MQTT ADMIN
+DATA_DIRS=()
 LABELS=()
 for spec in "$@"; do
   label=${spec%%=*}; jar=${spec#*=}; LABELS+=("$label")
@@ -37,9 +38,10 @@ for spec in "$@"; do
   mkdir -p "$OUT/$label"
   MQTT_PORT=$M MQTT_WSS_PORT=$W API_PORT=$A ADMIN_PORT=$D EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P \
     BRIDGE_DATA_DIR=$OUT/$label/data java -Xmx1g -jar "$jar" server "$ROOT/config.yml" > "$OUT/$label/bridge.log" 2>&1 &
-  PIDS[$label]=$!; MQTT[$label]=$M; ADMIN[$label]=$D
+  PIDS[$label]=$!; MQTT[$label]=$M; ADMIN[$label]=$D; DATA_DIRS+=("$OUT/$label/data")
 done
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null' EXIT
+# Each bridge's data (gigabytes per run) goes once it has stopped; KEEP_DATA=1 keeps it.
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; [ "${KEEP_DATA:-}" = 1 ] || rm -rf "${DATA_DIRS[@]}"' EXIT
 for label in "${LABELS[@]}"; do
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:${ADMIN[$label]}/healthcheck" > /dev/null 2>&1 && break; sleep 1; done
   # shellcheck disable=SC2086

@@ -36,8 +36,9 @@ LT="java -jar $ROOT/load-tool/target/load-tool.jar"
 DEFAULT_JAR=$ROOT/analytics-api/target/mqtt-kafka-bridge.jar
 mkdir -p "$OUT"
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-MPID=""; BPID=""
-trap '[ -n "$BPID" ] && kill "$BPID" 2>/dev/null; [ -n "$MPID" ] && kill "$MPID" 2>/dev/null; wait 2>/dev/null' EXIT
+MPID=""; BPID=""; DATA_DIRS=()
+# Each bridge's data (gigabytes per run) goes once it has stopped; KEEP_DATA=1 keeps it.
+trap '[ -n "$BPID" ] && kill "$BPID" 2>/dev/null; [ -n "$MPID" ] && kill "$MPID" 2>/dev/null; wait 2>/dev/null; [ "${KEEP_DATA:-}" = 1 ] || rm -rf "${DATA_DIRS[@]}"' EXIT
 
 MQ=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nmax_inflight_messages 1000\nset_tcp_nodelay true\n' \
@@ -91,7 +92,7 @@ for spec in "$@"; do
      JAVA_OPTS="-Xlog:gc*:file=$dir/gc.log:uptime $java_opts" MQTT_PORT=$M MQTT_WSS_PORT=$W API_PORT=$A ADMIN_PORT=$D \
      EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P BRIDGE_DATA_DIR="$dir/data" \
      "$ROOT/bin/mqtt-kafka-bridge" server "$CONFIG" > "$dir/bridge.log" 2>&1) &
-  BPID=$!
+  BPID=$!; DATA_DIRS+=("$dir/data")
   for _ in $(seq 1 180); do
     curl -sf "http://127.0.0.1:$D/healthcheck" >/dev/null && break
     kill -0 "$BPID" 2>/dev/null || break

@@ -26,8 +26,9 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$OUT"
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-BPID=""
-trap '[ -n "$BPID" ] && kill "$BPID" 2>/dev/null; wait 2>/dev/null' EXIT
+BPID=""; DATA_DIRS=("$OUT/data")
+# The bridge's data (gigabytes per run) goes once it has stopped; KEEP_DATA=1 keeps it.
+trap '[ -n "$BPID" ] && kill "$BPID" 2>/dev/null; wait 2>/dev/null; [ "${KEEP_DATA:-}" = 1 ] || rm -rf "${DATA_DIRS[@]}"' EXIT
 M=$(free_port); W=$(free_port); A=$(free_port); D=$(free_port); K=$(free_port); P=$(free_port)
 (cd "$OUT" && exec env BRIDGE_JAR="$JAR" BRIDGE_CDS=off MQTT_PORT=$M MQTT_WSS_PORT=$W API_PORT=$A ADMIN_PORT=$D \
    EMBEDDED_KAFKA_PORT=$K EMBEDDED_POSTGRES_PORT=$P BRIDGE_DATA_DIR="$OUT/data" \
