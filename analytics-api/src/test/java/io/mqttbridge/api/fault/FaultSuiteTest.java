@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.mqttbridge.api.BridgeApplication;
 import io.mqttbridge.api.fault.FaultLoad.Publisher;
 import io.mqttbridge.api.fault.FaultLoad.Subscriber;
+import io.mqttbridge.testing.net.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -477,9 +477,7 @@ class FaultSuiteTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    private static int freePort() {
+        return FreePorts.pick();
     }
 }
