@@ -113,9 +113,9 @@ class FaultSuiteTest {
     void everyAcknowledgedMessageSurvivesKafkaPostgresAndBridgeFailuresAndEveryClientResumes() throws Exception {
         dir = Files.createDirectories(Path.of("target", "fault-suite", "run-" + System.currentTimeMillis()))
                 .toAbsolutePath();
-        kafkaPort = freePort();
-        postgresPort = freePort();
-        mqttPort = freePort();
+        kafkaPort = FreePorts.pick();
+        postgresPort = FreePorts.pick();
+        mqttPort = FreePorts.pick();
         startKafka();
         startPostgres();
         startBridge();
@@ -475,9 +475,5 @@ class FaultSuiteTest {
         String markdown() {
             return markdown;
         }
-    }
-
-    private static int freePort() {
-        return FreePorts.pick();
     }
 }

@@ -93,7 +93,9 @@ final class MessageCopyStreams implements AutoCloseable {
         for (CompletableFuture<MessageCopyWriter.Outcome> other : others) {
             try {
                 MessageCopyWriter.Outcome outcome = other.join();
-                total = total == null ? null : sum(total, outcome);
+                if (failure == null) {
+                    total = sum(total, outcome);
+                }
             } catch (CompletionException e) {
                 RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
                 if (failure == null) {
