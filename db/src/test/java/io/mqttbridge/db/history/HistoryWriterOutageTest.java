@@ -9,7 +9,7 @@ import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.embedded.EmbeddedPostgresServer;
 import io.mqttbridge.testing.kafka.TestKafka;
-import java.net.ServerSocket;
+import io.mqttbridge.testing.net.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,10 +29,9 @@ class HistoryWriterOutageTest {
 
     @Test
     void postgresOutageMidStreamPausesRetriesAndResumesWithEveryRecordExactlyOnce() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
+        // Outside the ephemeral range: the restarted server binds the same port again, after a
+        // gap in which another process's outgoing connection could otherwise have taken it.
+        int port = FreePorts.pick();
         EmbeddedPostgresServer server = new EmbeddedPostgresServer(dir.resolve("pg"), port).start();
         EmbeddedPostgresServer restarted = new EmbeddedPostgresServer(dir.resolve("pg"), port);
         DatabaseConfig dbConfig = new DatabaseConfig()
