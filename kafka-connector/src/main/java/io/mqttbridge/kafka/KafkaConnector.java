@@ -10,6 +10,7 @@ import io.mqttbridge.kafka.downlink.KafkaDownlink;
 import io.mqttbridge.kafka.embedded.EmbeddedKafka;
 import io.mqttbridge.kafka.events.KafkaSessionEventPublisher;
 import io.mqttbridge.kafka.mirror.KafkaPublishSink;
+import io.mqttbridge.kafka.mirror.MessageSizeLimits;
 import io.mqttbridge.kafka.mirror.internal.StartupTopics;
 import java.util.LinkedHashSet;
 import java.util.Objects;
@@ -52,17 +53,27 @@ public final class KafkaConnector implements AutoCloseable {
 
     /**
      * Validates the configuration and starts the embedded Kafka (if configured so), the mirror and
-     * the session events with their heartbeat.
+     * the session events with their heartbeat. Kafka's record size limits that the connector controls
+     * (the producers', the embedded broker's, those of the topics it creates) are raised in
+     * {@code config} to admit a message of {@code maxPacketSize} ({@link MessageSizeLimits}).
      *
+     * @param maxPacketSize the broker's largest MQTT packet ({@code broker.maxPacketSize})
      * @throws IllegalArgumentException naming the offending configuration key
      */
-    public static KafkaConnector start(KafkaConnectorConfig config, MetricRegistry metrics) {
+    public static KafkaConnector start(KafkaConnectorConfig config, int maxPacketSize, MetricRegistry metrics) {
         config.validate();
+        MessageSizeLimits sizes = MessageSizeLimits.forPacketsUpTo(maxPacketSize);
+        sizes.check(config.getProducer(), "producer");
+        sizes.applyTo(config.getProducer());
+        if (config.usesEmbeddedKafka()) {
+            sizes.applyTo(config.getEmbedded());
+        }
         EmbeddedKafka embedded = config.usesEmbeddedKafka() ? EmbeddedKafka.start(config.getEmbedded()) : null;
         String bootstrap = embedded != null ? embedded.bootstrapServers() : config.getBootstrapServers();
         KafkaPublishSink sink = null;
         try {
-            StartupTopics.ensure(bootstrap, topicsKnownByName(config));
+            StartupTopics.ensure(bootstrap, StartupTopics.fixedTopicsOf(config.getMirrorRules()),
+                    otherTopicsKnownByName(config), sizes);
             sink = KafkaPublishSink.create(bootstrap, config.getMirrorRules(), config.reservedTopics(), config.getProducer(),
                     config.getNodeId(), metrics);
             KafkaSessionEventPublisher events = null;
@@ -72,7 +83,7 @@ public final class KafkaConnector implements AutoCloseable {
                 events.start();
             }
             KafkaClusterFabric cluster = config.getCluster().isEnabled()
-                    ? KafkaClusterFabric.create(bootstrap, config.getCluster(), config.getNodeId(), config.getProducer(),
+                    ? KafkaClusterFabric.create(bootstrap, config.getCluster(), config.getNodeId(), config.getProducer(), sizes,
                             metrics)
                     : null;
             LOG.info("Kafka connector started against {}{}{}", bootstrap, embedded != null ? " (embedded)" : "",
@@ -89,8 +100,9 @@ public final class KafkaConnector implements AutoCloseable {
         }
     }
 
-    private static Set<String> topicsKnownByName(KafkaConnectorConfig config) {
-        Set<String> topics = new LinkedHashSet<>(StartupTopics.fixedTopicsOf(config.getMirrorRules()));
+    /** The session events and dead-letter topics: small records that Kafka's defaults admit. */
+    private static Set<String> otherTopicsKnownByName(KafkaConnectorConfig config) {
+        Set<String> topics = new LinkedHashSet<>();
         if (config.getSessionEvents().isEnabled()) {
             topics.add(config.getSessionEvents().getTopic());
         }

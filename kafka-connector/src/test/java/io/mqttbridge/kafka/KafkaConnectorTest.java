@@ -41,7 +41,7 @@ class KafkaConnectorTest {
                 .setDownlink(new DownlinkConfig().setTopics(List.of("commands")).setMqttTopicTemplate("cmd/{key}"));
         RecordingMessagePublisher broker = RecordingMessagePublisher.completingAtOnce();
 
-        try (KafkaConnector connector = KafkaConnector.start(config, new MetricRegistry())) {
+        try (KafkaConnector connector = KafkaConnector.start(config, 256 * 1024, new MetricRegistry())) {
             connector.publishSink().accept(Messages.mqtt311("dev", "telemetry/t", "42")).get(30, TimeUnit.SECONDS);
             connector.sessionListener().onConnected(new ConnectionInfo(UUID.randomUUID(), "dev",
                     DeviceIdentity.anonymous("dev"), new InetSocketAddress("127.0.0.1", 1), MqttVersion.MQTT_5, true, 10,

@@ -97,7 +97,7 @@ public final class BridgeRuntime implements Managed {
      * and then the downlink into it; {@link #stop()} takes them down in exactly the reverse order.
      */
     private void startBroker(Map<String, Runnable> hourly) {
-        kafka = started(KafkaConnector.start(kafkaConfig(), metrics));
+        kafka = started(startKafka());
         // Persistent sessions and retained messages survive a restart in PostgreSQL; the stores close
         // after the broker (which hands them its final snapshots) and before the database.
         JdbiSessionStore sessionStore = started(new JdbiSessionStore(database.jdbi(), config.getNodeId()));
@@ -122,6 +122,15 @@ public final class BridgeRuntime implements Managed {
         kafka.startDownlink(broker);
         started.push(kafka::stopDownlink);
         LOG.info("MQTT broker listening on {}", broker.ports());
+    }
+
+    /** The Kafka connector; a configuration error names its key from the top of the configuration file. */
+    private KafkaConnector startKafka() {
+        try {
+            return KafkaConnector.start(kafkaConfig(), config.getBroker().getMaxPacketSize(), metrics);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("kafka." + e.getMessage(), e);
+        }
     }
 
     private final List<ChainedMqttAuth.Method> firstMqttAuthMethods = new ArrayList<>();

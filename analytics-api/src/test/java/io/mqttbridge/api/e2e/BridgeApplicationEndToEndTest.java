@@ -5,7 +5,6 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.mqttbridge.api.BridgeConfiguration;
 import io.mqttbridge.api.testing.FreshBridgeApp;
 import jakarta.ws.rs.client.Entity;
-import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -23,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static io.mqttbridge.api.testing.FreshBridgeApp.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,8 +34,6 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class BridgeApplicationEndToEndTest {
 
-    private static final String TOKEN = "Bearer e2e-admin-token";
-
     private static final FreshBridgeApp BRIDGE = new FreshBridgeApp("e2e-config.yml", "bridge_e2e");
     static final DropwizardAppExtension<BridgeConfiguration> APP = BRIDGE.extension();
 
@@ -44,21 +42,16 @@ class BridgeApplicationEndToEndTest {
         BRIDGE.dropDatabase();
     }
 
-    private static Invocation.Builder api(String path) {
-        return APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + path).request()
-                .header(HttpHeaders.AUTHORIZATION, TOKEN);
-    }
-
     /** The broker listens on an ephemeral port; the live API says which. */
     @SuppressWarnings("unchecked")
     private static int mqttPort() {
-        return (Integer) api("/api/v1/live/broker").get(Map.class).get("port");
+        return (Integer) api(APP, "/api/v1/live/broker").get(Map.class).get("port");
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void messagePublishedOverMqttIsFoundWithItsSessionThroughTheApi() throws MqttException {
-        try (Response created = api("/api/v1/devices").post(Entity.json(Map.of("id", "e2e-sensor", "password", "e2e-pw",
+        try (Response created = api(APP, "/api/v1/devices").post(Entity.json(Map.of("id", "e2e-sensor", "password", "e2e-pw",
                 "aclRules", List.of(Map.of("permission", "allow", "action", "all", "topicFilter", "e2e/%c/#")))))) {
             assertThat(created.getStatus()).isEqualTo(201);
         }
@@ -78,7 +71,7 @@ class BridgeApplicationEndToEndTest {
             client.publish("e2e/e2e-sensor/temp", message);
 
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-                Map<String, Object> page = api("/api/v1/messages?topic=e2e/%2B/temp&payloadEncoding=json").get(Map.class);
+                Map<String, Object> page = api(APP, "/api/v1/messages?topic=e2e/%2B/temp&payloadEncoding=json").get(Map.class);
                 List<Map<String, Object>> items = (List<Map<String, Object>>) page.get("items");
                 assertThat(items).hasSize(1);
                 assertThat(items.get(0)).containsEntry("clientId", "e2e-sensor").containsEntry("qos", 1)
@@ -86,14 +79,14 @@ class BridgeApplicationEndToEndTest {
                         .containsEntry("payload", Map.of("temp", 21.5));
             });
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-                Map<String, Object> page = api("/api/v1/sessions/connected").get(Map.class);
+                Map<String, Object> page = api(APP, "/api/v1/sessions/connected").get(Map.class);
                 assertThat((List<Map<String, Object>>) page.get("items")).anySatisfy(session -> assertThat(session)
                         .containsEntry("clientId", "e2e-sensor").containsEntry("username", "e2e-sensor")
                         .containsEntry("nodeId", "e2e-node").containsEntry("protocolVersion", 5));
             });
-            List<Map<String, Object>> live = api("/api/v1/live/clients").get(List.class);
+            List<Map<String, Object>> live = api(APP, "/api/v1/live/clients").get(List.class);
             assertThat(live).extracting(c -> c.get("clientId")).containsExactly("e2e-sensor");
-            Map<String, Object> stats = api("/api/v1/stats").get(Map.class);
+            Map<String, Object> stats = api(APP, "/api/v1/stats").get(Map.class);
             assertThat((Map<String, Object>) stats.get("messagesIn")).containsEntry("count", 1);
         } finally {
             if (client.isConnected()) {

@@ -4,8 +4,6 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.mqttbridge.api.BridgeConfiguration;
 import io.mqttbridge.api.testing.FreshBridgeApp;
-import jakarta.ws.rs.client.Invocation;
-import jakarta.ws.rs.core.HttpHeaders;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -19,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static io.mqttbridge.api.testing.FreshBridgeApp.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,7 +30,6 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class FirstMessageEndToEndTest {
 
-    private static final String TOKEN = "Bearer e2e-admin-token";
     private static final String MIRROR_TOPIC_LAG_GAUGE = "history-writer.lag.mqtt.messages-0";
 
     private static final FreshBridgeApp BRIDGE = new FreshBridgeApp("e2e-fresh-install-config.yml", "bridge_fresh");
@@ -42,18 +40,13 @@ class FirstMessageEndToEndTest {
         BRIDGE.dropDatabase();
     }
 
-    private static Invocation.Builder api(String path) {
-        return APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + path).request()
-                .header(HttpHeaders.AUTHORIZATION, TOKEN);
-    }
-
     @Test
     @SuppressWarnings("unchecked")
     void firstMessageOfAFreshInstallIsQueryableThroughTheApiWithinOneSecondOfItsPuback() throws Exception {
         await("the history writer to be assigned the mirror's topic, which exists before any message")
                 .atMost(Duration.ofSeconds(20))
                 .until(() -> APP.getEnvironment().metrics().getGauges().containsKey(MIRROR_TOPIC_LAG_GAUGE));
-        int mqttPort = (Integer) api("/api/v1/live/broker").get(Map.class).get("port");
+        int mqttPort = (Integer) api(APP, "/api/v1/live/broker").get(Map.class).get("port");
         MqttClient client = new MqttClient("tcp://127.0.0.1:" + mqttPort, "first-client", new MemoryPersistence());
         try {
             client.connect(new MqttConnectionOptions());
@@ -62,7 +55,7 @@ class FirstMessageEndToEndTest {
             client.publish("fresh/first", message);
 
             await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-                Map<String, Object> page = api("/api/v1/messages?topic=fresh/first").get(Map.class);
+                Map<String, Object> page = api(APP, "/api/v1/messages?topic=fresh/first").get(Map.class);
                 assertThat((List<Map<String, Object>>) page.get("items")).hasSize(1);
             });
         } finally {

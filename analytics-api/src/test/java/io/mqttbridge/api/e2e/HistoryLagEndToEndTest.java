@@ -1,5 +1,6 @@
 package io.mqttbridge.api.e2e;
 
+import static io.mqttbridge.api.testing.FreshBridgeApp.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,8 +10,6 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.mqttbridge.api.BridgeConfiguration;
 import io.mqttbridge.api.testing.FreshBridgeApp;
 import io.mqttbridge.testing.postgres.TestPostgres;
-import jakarta.ws.rs.client.Invocation;
-import jakarta.ws.rs.core.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -36,7 +35,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class HistoryLagEndToEndTest {
 
-    private static final String TOKEN = "Bearer e2e-admin-token";
     private static final int MESSAGES = 300;
 
     private static final FreshBridgeApp BRIDGE = new FreshBridgeApp("e2e-history-lag-config.yml", "bridge_lag");
@@ -47,14 +45,9 @@ class HistoryLagEndToEndTest {
         BRIDGE.dropDatabase();
     }
 
-    private static Invocation.Builder api(String path) {
-        return APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + path).request()
-                .header(HttpHeaders.AUTHORIZATION, TOKEN);
-    }
-
     @SuppressWarnings("unchecked")
     private static long statsLag() {
-        Map<String, Object> stats = api("/api/v1/stats").get(Map.class);
+        Map<String, Object> stats = api(APP, "/api/v1/stats").get(Map.class);
         return ((Number) ((Map<String, Object>) stats.get("historyWriter")).get("lag")).longValue();
     }
 
@@ -77,7 +70,7 @@ class HistoryLagEndToEndTest {
                 .until(() -> APP.getEnvironment().metrics().getGauges()
                         .containsKey("history-writer.lag.mqtt.messages-0"));
         await().atMost(Duration.ofSeconds(30)).until(() -> historyHealth().isHealthy());
-        int mqttPort = (Integer) api("/api/v1/live/broker").get(Map.class).get("port");
+        int mqttPort = (Integer) api(APP, "/api/v1/live/broker").get(Map.class).get("port");
         long ackedBefore = ackedByKafka();
         MqttClient client = new MqttClient("tcp://127.0.0.1:" + mqttPort, "lag-client", new MemoryPersistence());
         try (Connection blocker = DriverManager.getConnection(APP.getConfiguration().getDatabase().getJdbcUrl(),

@@ -6,6 +6,8 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.mqttbridge.api.BridgeApplication;
 import io.mqttbridge.api.BridgeConfiguration;
 import io.mqttbridge.testing.postgres.TestPostgres;
+import jakarta.ws.rs.client.Invocation;
+import jakarta.ws.rs.core.HttpHeaders;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +40,15 @@ public final class FreshBridgeApp {
     public FreshBridgeApp(String configResource, String name) {
         this.configResource = configResource;
         this.name = name;
+    }
+
+    /**
+     * A request to the running application's REST API with the bearer token of the ADMIN API user that
+     * the end-to-end configurations declare ({@code e2e-admin-token}; its SHA-256 is in the YAML).
+     */
+    public static Invocation.Builder api(DropwizardAppExtension<?> app, String path) {
+        return app.client().target("http://127.0.0.1:" + app.getLocalPort() + path).request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer e2e-admin-token");
     }
 
     /** The application with the data directory and the database overridden; register it in the test class. */

@@ -19,9 +19,11 @@ import io.mqttbridge.kafka.cluster.internal.NodeLiveness;
 import io.mqttbridge.kafka.cluster.internal.RecordSender;
 import io.mqttbridge.kafka.cluster.internal.RecoveryClaims;
 import io.mqttbridge.kafka.cluster.internal.RouteTable;
+import io.mqttbridge.kafka.mirror.MessageSizeLimits;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -67,6 +69,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
     private final String nodeId;
     private final String bootstrapServers;
     private final Producer<byte[], byte[]> producer;
+    private final Map<String, String> inboxTopicConfigs;
     private final RecordSender dataSender;
     private final RecordSender controlSender;
     private final ScheduledExecutorService scheduler;
@@ -84,14 +87,16 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     /**
      * @param producer an idempotent producer with {@code acks=all}; the fabric owns and closes it
+     * @param sizes what the inbox topic (forwarded messages) is created to admit
      */
     public KafkaClusterFabric(String bootstrapServers, ClusterConfig config, String nodeId,
-            Producer<byte[], byte[]> producer, MetricRegistry metrics) {
+            Producer<byte[], byte[]> producer, MessageSizeLimits sizes, MetricRegistry metrics) {
         config.validate("cluster", nodeId);
         this.config = config;
         this.nodeId = nodeId;
         this.bootstrapServers = bootstrapServers;
         this.producer = producer;
+        this.inboxTopicConfigs = sizes.topicConfigs();
         this.dataSender = new RecordSender("cluster-forward-send-" + nodeId, producer, true);
         this.controlSender = new RecordSender("cluster-control-send-" + nodeId, producer, false);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("cluster-scheduler-" + nodeId));
@@ -116,11 +121,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
 
     /** A fabric with its own producer built from {@code producerSettings} (acks=all, idempotent). */
     public static KafkaClusterFabric create(String bootstrapServers, ClusterConfig config, String nodeId,
-            ProducerSettings producerSettings, MetricRegistry metrics) {
+            ProducerSettings producerSettings, MessageSizeLimits sizes, MetricRegistry metrics) {
         config.validate("cluster", nodeId);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 producerSettings.toProperties(bootstrapServers, "mqtt-cluster-" + nodeId));
-        return new KafkaClusterFabric(bootstrapServers, config, nodeId, producer, metrics);
+        return new KafkaClusterFabric(bootstrapServers, config, nodeId, producer, sizes, metrics);
     }
 
     @Override
@@ -143,7 +148,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         member = clusterMember;
         ClusterTopicAdmin.ensureTopics(bootstrapServers, config.getConsumerProperties(),
                 Set.of(config.routesTopic(), config.claimsTopic(), config.nodesTopic()), config.getControlPartitions(),
-                config.inboxTopic(nodeId), config.getInboxPartitions(), config.getReplicationFactor(),
+                config.inboxTopic(nodeId), config.getInboxPartitions(), inboxTopicConfigs, config.getReplicationFactor(),
                 config.getStartupTimeoutMs());
         controlReader = new ControlReader(new KafkaConsumer<>(consumerProperties(null)),
                 List.of(config.routesTopic(), config.nodesTopic(), config.claimsTopic()),
@@ -378,11 +383,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         producer.close(Duration.ofSeconds(5));
     }
 
-    /**
-     * Stops this node's part of the cluster at once, as {@code kill -9} would: no leave record, no
-     * final inbox commit, no more heartbeats (for tests of node failure; {@link #close} afterwards
-     * releases the rest).
-     */
+    /** Stops this node's part of the cluster at once, as {@code kill -9} would (for tests); {@link #close} releases the rest. */
     public synchronized void halt() {
         if (stopped || member == null) {
             return;

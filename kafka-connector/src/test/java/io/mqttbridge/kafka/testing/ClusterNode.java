@@ -13,6 +13,7 @@ import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.kafka.cluster.ClusterConfig;
 import io.mqttbridge.kafka.cluster.KafkaClusterFabric;
 import io.mqttbridge.kafka.mirror.KafkaPublishSink;
+import io.mqttbridge.kafka.mirror.MessageSizeLimits;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
 import java.time.Duration;
@@ -72,7 +73,7 @@ public final class ClusterNode implements AutoCloseable {
         MetricRegistry metrics = new MetricRegistry();
         KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, mirrorRules, mirrorProducer, nodeId, metrics);
         KafkaClusterFabric fabric = KafkaClusterFabric.create(bootstrapServers, clusterConfig, nodeId, fabricProducer,
-                metrics);
+                MessageSizeLimits.forPacketsUpTo(BrokerConfig.DEFAULT_MAX_PACKET_SIZE), metrics);
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
         config.setPort(0);

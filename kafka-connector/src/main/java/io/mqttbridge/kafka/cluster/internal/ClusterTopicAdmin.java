@@ -14,7 +14,10 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Creates the cluster's topics that do not exist yet: compacted control topics and this node's inbox. */
+/**
+ * Creates the cluster's topics that do not exist yet: compacted control topics and this node's inbox
+ * (with {@code inboxConfigs}: it carries whole messages, which may be larger than Kafka's default limit).
+ */
 public final class ClusterTopicAdmin {
 
     private ClusterTopicAdmin() {
@@ -22,7 +25,7 @@ public final class ClusterTopicAdmin {
 
     public static void ensureTopics(String bootstrapServers, Map<String, String> clientProperties,
             Set<String> compactedTopics, int controlPartitions, String inboxTopic, int inboxPartitions,
-            short replicationFactor, long timeoutMillis) {
+            Map<String, String> inboxConfigs, short replicationFactor, long timeoutMillis) {
         Properties properties = new Properties();
         properties.putAll(clientProperties);
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -37,7 +40,7 @@ public final class ClusterTopicAdmin {
                 }
             }
             if (!existing.contains(inboxTopic)) {
-                missing.add(new NewTopic(inboxTopic, Optional.of(inboxPartitions), replicas));
+                missing.add(new NewTopic(inboxTopic, Optional.of(inboxPartitions), replicas).configs(inboxConfigs));
             }
             for (var created : admin.createTopics(missing).values().entrySet()) {
                 try {

@@ -1,5 +1,6 @@
 package io.mqttbridge.kafka.mirror.internal;
 
+import io.mqttbridge.kafka.mirror.MessageSizeLimits;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -26,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * instead of at a later metadata refresh, and the first message is not held up by topic creation.
  * Topics from templates ({@code telemetry.{2}}) can only be created when first used.
  *
+ * <p>A mirror topic is created admitting the largest record a message can make ({@link MessageSizeLimits});
+ * one that exists already and admits less is reported with both keys. Topics from templates are
+ * created by Kafka with its defaults when first used.
+ *
  * <p>A cluster that does not let the bridge create topics is not an error: the topic may be created
  * by its operators; the reason is logged and the mirror creates or finds it on first use as before.
  */
@@ -48,8 +53,15 @@ public final class StartupTopics {
         return names;
     }
 
-    /** Creates the missing ones among {@code topics}; blocks up to 15 s; never throws for Kafka errors. */
-    public static void ensure(String bootstrapServers, Collection<String> topics) {
+    /**
+     * Creates the missing ones among the topics; blocks up to 15 s; never throws for Kafka errors. The
+     * mirror topics are created admitting the largest record {@code sizes} allows, and an existing
+     * one that admits less is reported.
+     */
+    public static void ensure(String bootstrapServers, Collection<String> mirrorTopics, Collection<String> otherTopics,
+            MessageSizeLimits sizes) {
+        Set<String> topics = new LinkedHashSet<>(mirrorTopics);
+        topics.addAll(otherTopics);
         if (topics.isEmpty()) {
             return;
         }
@@ -60,14 +72,18 @@ public final class StartupTopics {
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MS / 2);
         try (Admin admin = Admin.create(properties)) {
             List<NewTopic> wanted = topics.stream()
-                    .map(name -> new NewTopic(name, Optional.empty(), Optional.empty())).toList();
+                    .map(name -> new NewTopic(name, Optional.empty(), Optional.empty())
+                            .configs(mirrorTopics.contains(name) ? sizes.topicConfigs() : Map.of()))
+                    .toList();
             Map<String, KafkaFuture<Void>> results = admin.createTopics(wanted).values();
             for (Map.Entry<String, KafkaFuture<Void>> result : results.entrySet()) {
                 try {
                     result.getValue().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
                     LOG.info("Created Kafka topic {}", result.getKey());
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
+                    if (e.getCause() instanceof TopicExistsException && mirrorTopics.contains(result.getKey())) {
+                        TopicSizeCheck.warnIfTooSmall(admin, result.getKey(), sizes, TIMEOUT_MS);
+                    } else if (!(e.getCause() instanceof TopicExistsException)) {
                         LOG.warn("Could not create Kafka topic {} at start-up ({}); it is created or found when first"
                                 + " used", result.getKey(), e.getCause().toString());
                     }
