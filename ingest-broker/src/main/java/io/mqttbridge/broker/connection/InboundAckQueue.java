@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.connection;
 
 import io.mqttbridge.broker.connection.ReadSuspension.Reason;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -18,7 +19,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * result and released strictly in the order the PUBLISHes arrived [MQTT-4.6.0-2/3]. Kept apart from
  * the flows themselves ({@link InboundQosFlows}, {@link InboundQos2Flows}) because the ordering, the
  * batching of releases and the MQTT 3.1.1 acknowledgement window are one concern shared by both QoS
- * levels. A failed sink result gets its error code (MQTT 5) or closes the connection (3.1.1, which has
+ * levels. A failed sink result gets its error code (MQTT 5) or, unless the refusal is permanent (then
+ * the message is acknowledged and dropped), closes the connection (3.1.1, which has
  * no negative acknowledgement).
  *
  * <p>Threading: confined to the connection's event loop. Sink futures may complete on any thread;
@@ -118,6 +120,14 @@ final class InboundAckQueue {
                 Throwable cause = SinkFailures.causeOf(ack.sinkResult());
                 reason = SinkFailures.reasonOf(cause);
                 reasonString = cause == null ? null : cause.getMessage();
+                if (!mqtt5 && SinkFailures.isPermanent(cause)) {
+                    // Sending it again cannot help: acknowledged and dropped, as a refused publish is
+                    // [MQTT-3.3.5-2]. A QoS 2 flow stays until its PUBREL, and nothing was routed.
+                    dropRefusedPublish(ack, reason, reasonString);
+                    failed = false;
+                    reason = MqttReasonCode.SUCCESS;
+                    reasonString = null;
+                }
             }
             if (failed && !mqtt5) {
                 // Acks after this one are still taken in (a stored QoS 2 message must not be stored again
@@ -148,6 +158,13 @@ final class InboundAckQueue {
         if (acks.size() < ackWindow) {
             connection.resumeReading(Reason.ACK_WINDOW_FULL);
         }
+    }
+
+    private void dropRefusedPublish(PendingAck ack, int reason, String reasonString) {
+        connection.metrics().dropped(BrokerMetrics.DropReason.REFUSED_BY_SINK);
+        LOG.warn("Dropping the QoS {} message (packet id {}) of MQTT 3.1.1 client {}, acknowledged: it can never be"
+                        + " stored (reason 0x{}: {})", ack.qos(), ack.packetId(), connection.info().clientId(),
+                Integer.toHexString(reason), reasonString);
     }
 
     /*

@@ -33,4 +33,9 @@ final class SinkFailures {
         }
         return MqttReasonCode.UNSPECIFIED_ERROR;
     }
+
+    /** Whether the sink refused for good: the same message sent again would be refused again. */
+    static boolean isPermanent(Throwable cause) {
+        return cause instanceof PublishRejectedException rejected && rejected.isPermanent();
+    }
 }

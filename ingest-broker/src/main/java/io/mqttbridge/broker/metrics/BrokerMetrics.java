@@ -46,6 +46,8 @@ public final class BrokerMetrics {
         PACKET_TOO_LARGE("packet-too-large"),
         EXPIRED("expired"),
         NOT_AUTHORIZED("not-authorized"),
+        /** An MQTT 3.1.1 publisher's message that the sink refused for good, acknowledged and dropped. */
+        REFUSED_BY_SINK("refused-by-sink"),
         QOS0_OFFLINE("qos0-offline");
 
         private final String metricSuffix;

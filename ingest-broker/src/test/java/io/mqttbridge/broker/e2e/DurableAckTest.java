@@ -144,6 +144,49 @@ class DurableAckTest {
     }
 
     @Test
+    void mqtt311PublishTheSinkRefusesForGoodIsAcknowledgedDroppedAndCountedAndTheConnectionStays() throws Exception {
+        try (RawMqttClient client = connect(4, "refused3")) {
+            client.send(RawMqttClient.publish(1, "t", 7, "never", false));
+            client.send(RawMqttClient.publish(1, "t", 8, "stored", false));
+            await().until(() -> sink.futures.size() == 2);
+            sink.futures.get(0).completeExceptionally(
+                    new PublishRejectedException(MqttReasonCode.TOPIC_NAME_INVALID, "no Kafka topic", null, true));
+            sink.futures.get(1).complete(null);
+            Packet first = client.read();
+            Packet second = client.read();
+            assertThat(first.type()).isEqualTo(4);
+            assertThat(first.body()[1]).isEqualTo((byte) 7);
+            assertThat(second.body()[1]).isEqualTo((byte) 8);
+            client.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThat(client.read().type()).as("still connected").isEqualTo(13);
+            assertThat(broker.metrics.meter(BrokerMetrics.DropReason.REFUSED_BY_SINK.metricName()).getCount()).isEqualTo(1);
+            assertThat(broker.metrics.meter(BrokerMetrics.CLOSED_PUBLISH_NOT_STORED).getCount()).isZero();
+        }
+    }
+
+    @Test
+    void mqtt311Qos2PublishTheSinkRefusesForGoodGetsPubrecThenPubcompAndReachesNoSubscriber() throws Exception {
+        try (RawMqttClient subscriber = connect(4, "refused-sub");
+             RawMqttClient client = new RawMqttClient(broker.port())) {
+            subscriber.send(RawMqttClient.packet(0x82, new byte[] {0, 1, 0, 2, 'q', '2', 2}));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            client.send(RawMqttClient.connect(4, "refused-q2", false, 60));
+            assertThat(client.read().type()).isEqualTo(2);
+            client.send(RawMqttClient.publish(2, "q2", 9, "never", false));
+            await().until(() -> sink.futures.size() == 1);
+            sink.futures.get(0).completeExceptionally(
+                    new PublishRejectedException(MqttReasonCode.NOT_AUTHORIZED, "Kafka ACL", null, true));
+            assertThat(client.read().type()).as("PUBREC").isEqualTo(5);
+            client.send(RawMqttClient.packet(0x62, new byte[] {0, 9}));
+            assertThat(client.read().type()).as("PUBCOMP").isEqualTo(7);
+
+            subscriber.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThat(subscriber.read().type()).as("nothing delivered before the PINGRESP").isEqualTo(13);
+            assertThat(sink.futures).hasSize(1);
+        }
+    }
+
+    @Test
     void retransmittedQos2PublishIsNeitherRoutedNorSunkTwiceButRetriedAfterSinkFailure() throws Exception {
         RawMqttClient first = new RawMqttClient(broker.port());
         first.send(RawMqttClient.connect(4, "q2pub", false, 60));

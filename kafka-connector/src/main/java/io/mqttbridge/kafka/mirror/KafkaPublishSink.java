@@ -187,12 +187,15 @@ public final class KafkaPublishSink implements PublishSink, AutoCloseable {
         if (kafkaTopic == null) {
             metrics.failed();
             return CompletableFuture.failedFuture(new PublishRejectedException(MqttReasonCode.TOPIC_NAME_INVALID,
-                    route + " yields no legal (or a reserved) Kafka topic for MQTT topic '" + message.topic() + "'", null));
+                    route + " yields no legal (or a reserved) Kafka topic for MQTT topic '" + message.topic() + "'", null,
+                    true));
         }
         if (!route.admitTopic(kafkaTopic)) {
             metrics.rejectedTopicLimit();
+            // Until this process restarts: for a client that resends at every reconnect, permanent.
             return CompletableFuture.failedFuture(new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED,
-                    route + " already writes to its maxTopics Kafka topics; not creating '" + kafkaTopic + "'", null));
+                    route + " already writes to its maxTopics Kafka topics; not creating '" + kafkaTopic + "'", null,
+                    true));
         }
         ProducerRecord<byte[], byte[]> record = records.create(kafkaTopic, records.key(route, message, levels), message);
         int size = MirrorRecordFactory.estimateSize(record);

@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
@@ -17,13 +18,15 @@ import io.mqttbridge.testing.kafka.KafkaTestClients;
 import io.mqttbridge.kafka.testing.MirroredBroker;
 import io.mqttbridge.testing.kafka.TestKafka;
 import java.util.List;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A mirror rule whose Kafka topic comes from MQTT topic levels is steered by the devices: it must
  * never reach the session-events, downlink or Kafka-internal topics, and it may create only a
- * bounded number of topics. A real MQTT 5 client publishes over TCP; the test Kafka is real.
+ * bounded number of topics. Real MQTT 5 and 3.1.1 clients publish over TCP; the test Kafka is real.
  */
 class MirrorTopicSafetyEndToEndTest {
 
@@ -84,6 +87,34 @@ class MirrorTopicSafetyEndToEndTest {
         assertThat(bridge.metrics().meter(MirrorMetrics.TOPIC_LIMIT_REJECTED).getCount()).isEqualTo(1);
         assertThat(KafkaTestClients.topicExists(bootstrap, prefix + ".c")).isFalse();
         client.disconnect();
+    }
+
+    @Test
+    void anMqtt311PublishToATopicTheTemplateCannotMapIsAcknowledgedAndDroppedNotResentForEver() throws Exception {
+        String events = prefix + ".events";
+        ReservedTopics reserved = ReservedTopics.of(List.of(events), null);
+        bridge = MirroredBroker.start(bootstrap, List.of(new MirrorRule("#", "{1}")), reserved, new ProducerSettings(),
+                SessionListener.NONE);
+        // A persistent session: Paho resends an unacknowledged message at every reconnect.
+        org.eclipse.paho.client.mqttv3.MqttClient client = new org.eclipse.paho.client.mqttv3.MqttClient(
+                "tcp://127.0.0.1:" + bridge.port(), "device-311", new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(false);
+        client.setTimeToWait(10_000);
+        client.connect(options);
+        try {
+            client.publish(events, new byte[] {1}, 1, false); // returns on its PUBACK
+            client.publish(prefix + ".telemetry", new byte[] {2}, 1, false);
+
+            assertThat(client.isConnected()).isTrue();
+            assertThat(bridge.metrics().meter(BrokerMetrics.DropReason.REFUSED_BY_SINK.metricName()).getCount())
+                    .isEqualTo(1);
+            assertThat(KafkaTestClients.topicExists(bootstrap, events)).isFalse();
+            assertThat(KafkaTestClients.topicExists(bootstrap, prefix + ".telemetry")).isTrue();
+        } finally {
+            client.disconnect();
+            client.close();
+        }
     }
 
     @Test

@@ -3,7 +3,10 @@ package io.mqttbridge.kafka.mirror.internal;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 
 /** Maps why Kafka did not take a record to the MQTT 5 reason code the publisher gets. */
@@ -27,6 +30,18 @@ public final class SendFailures {
             reasonCode = MqttReasonCode.UNSPECIFIED_ERROR;
         }
         return new PublishRejectedException(reasonCode,
-                "Kafka did not store the message for topic " + kafkaTopic + ": " + failure, failure);
+                "Kafka did not store the message for topic " + kafkaTopic + ": " + failure, failure, isPermanent(failure));
+    }
+
+    /*
+     * Kafka refuses this record whenever it is sent: the topic's name or permissions, or the record's size
+     * or shape. Everything else (time-outs, a full buffer, leaders moving, a broker away) may pass later.
+     */
+    private static boolean isPermanent(Throwable failure) {
+        return failure instanceof TopicAuthorizationException
+                || failure instanceof InvalidTopicException
+                || failure instanceof RecordTooLargeException
+                || failure instanceof RecordBatchTooLargeException
+                || failure instanceof InvalidRecordException;
     }
 }
