@@ -1,11 +1,15 @@
 package io.mqttbridge.api.errors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.stream.Collectors;
 
 /** A request body that is not the JSON we expect: 400 saying where it went wrong. */
 public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProcessingException> {
@@ -20,7 +24,25 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
             return ProblemResponses.of(Problem.of(500, "internal", "Internal server error",
                     "the server could not process JSON for this resource"));
         }
+        if (exception instanceof UnrecognizedPropertyException unknown) {
+            return ProblemResponses.of(Problem.of(400, "unknown-field", "Unknown field", "unknown field '"
+                    + fieldPath(unknown) + "'; known here: " + unknown.getKnownPropertyIds().stream()
+                            .map(String::valueOf).sorted().collect(Collectors.joining(", "))));
+        }
         return ProblemResponses.of(Problem.of(400, "malformed-json", "Malformed JSON",
                 exception.getOriginalMessage()));
+    }
+
+    /** Where the field is in the body, e.g. {@code aclRules[0].topicFiltr} (no Java class names). */
+    private static String fieldPath(UnrecognizedPropertyException exception) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : exception.getPath()) {
+            if (reference.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+            } else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.length() == 0 ? exception.getPropertyName() : path.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.mqttbridge.api.resources;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dropwizard.core.setup.Environment;
@@ -26,9 +27,14 @@ public final class ApiResources {
     private ApiResources() {
     }
 
-    /** Times as ISO-8601 strings (not epoch numbers), which is what the API documents and accepts. */
+    /**
+     * Times as ISO-8601 strings (not epoch numbers), which is what the API documents and accepts; and a
+     * request body field the API does not know is refused, not ignored: a misspelt {@code aclRules} or
+     * {@code password} would otherwise create a device without the rules or the password meant for it.
+     */
     public static ObjectMapper configureJson(ObjectMapper mapper) {
-        return mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        return mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
     public static void register(BridgeRuntime runtime, Environment environment) {

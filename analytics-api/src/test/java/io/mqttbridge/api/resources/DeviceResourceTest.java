@@ -173,6 +173,17 @@ class DeviceResourceTest {
     }
 
     @Test
+    void aFieldTheApiDoesNotKnowIsRefusedNamingItInsteadOfIgnored() {
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "typo", "passwrd", "secret"))),
+                400, "unknown field 'passwrd'; known here: aclRules, displayName, enabled, id, metadata, password,"
+                        + " scramCredentials");
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "typo", "aclRules",
+                List.of(Map.of("permission", "allow", "action", "all", "topicFiltr", "a/#"))))), 400,
+                "unknown field 'aclRules[0].topicFiltr'");
+        assertProblem(as(resources, READER, "/api/v1/devices/typo").get(), 404, "no device 'typo'");
+    }
+
+    @Test
     void readersMayNotCreateAndAnonymousCallersMayNotRead() {
         try (Response response = as(resources, READER, "/api/v1/devices").post(Entity.json(Map.of("id", "r")))) {
             assertThat(response.getStatus()).isEqualTo(403);
