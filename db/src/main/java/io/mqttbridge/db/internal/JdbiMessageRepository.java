@@ -23,10 +23,28 @@ public final class JdbiMessageRepository implements MessageRepository {
     private static final String COLUMNS = "id, received_at, mqtt_topic, client_id, username, node_id, qos, retain, "
             + "payload, content_type, user_properties::text AS user_properties, kafka_topic, kafka_partition, kafka_offset";
 
+    /* The same columns, as the page's outer query selects them from its inner one (payload apart). */
+    private static final String PAGE_COLUMNS = "id, received_at, mqtt_topic, client_id, username, node_id, qos, retain, "
+            + "content_type, user_properties, kafka_topic, kafka_partition, kafka_offset";
+
+    /**
+     * Payload bytes one page of {@link #find} carries at most (16 MiB). A payload may be as large as the
+     * broker's packet size, so a page of 1,000 could hold hundreds of megabytes, all at once in the heap
+     * of a process that is also the MQTT broker. A page ends early instead (always holding at least one
+     * message); its cursor goes on from there, so nothing is skipped.
+     */
+    public static final long DEFAULT_PAGE_PAYLOAD_BUDGET = 16L * 1024 * 1024;
+
     private final Jdbi jdbi;
+    private final long pagePayloadBudget;
 
     public JdbiMessageRepository(Jdbi jdbi) {
+        this(jdbi, DEFAULT_PAGE_PAYLOAD_BUDGET);
+    }
+
+    public JdbiMessageRepository(Jdbi jdbi, long pagePayloadBudget) {
         this.jdbi = jdbi;
+        this.pagePayloadBudget = pagePayloadBudget;
     }
 
     @Override
@@ -69,22 +87,36 @@ public final class JdbiMessageRepository implements MessageRepository {
                 throw new IllegalArgumentException("invalid cursor '" + query.afterCursor() + "'");
             }
         }
-        String direction = newestFirst ? "DESC" : "ASC";
-        String sql = "SELECT " + COLUMNS + " FROM messages"
-                + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
-                + " ORDER BY received_at " + direction + ", id " + direction + " LIMIT :limit";
-        List<StoredMessage> rows = jdbi.withHandle(h -> h.createQuery(sql)
+        String order = " ORDER BY received_at " + (newestFirst ? "DESC" : "ASC") + ", id " + (newestFirst ? "DESC" : "ASC");
+        String page = "SELECT " + COLUMNS + " FROM messages"
+                + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where)) + order + " LIMIT :limit";
+        // The page's own query is unchanged (and so its plan); around it, the payload bytes of the rows
+        // before each row decide whether that row is within the budget. octet_length reads a stored
+        // payload's size without fetching it, and a payload beyond the budget is never fetched.
+        String sql = "SELECT " + PAGE_COLUMNS + ", CASE WHEN within_budget THEN payload END AS payload, within_budget"
+                + " FROM (SELECT p.*, coalesce(sum(octet_length(p.payload)) OVER (" + order
+                + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < :budget AS within_budget"
+                + " FROM (" + page + ") p) budgeted" + order;
+        List<BudgetedRow> rows = jdbi.withHandle(h -> h.createQuery(sql)
                 .addCustomizer(PlanPerExecution.INSTANCE)
                 .bindMap(binds)
                 .bind("limit", query.limit() + 1)
-                .map(JdbiMessageRepository::map)
+                .bind("budget", pagePayloadBudget)
+                .map((rs, ctx) -> new BudgetedRow(map(rs, ctx), rs.getBoolean("within_budget")))
                 .list());
-        if (rows.size() <= query.limit()) {
-            return new Page<>(rows, null);
+        List<StoredMessage> items = new ArrayList<>(Math.min(rows.size(), query.limit()));
+        for (BudgetedRow row : rows) {
+            if (items.size() == query.limit() || !row.withinBudget()) {
+                StoredMessage last = items.get(items.size() - 1);
+                return new Page<>(items, Cursors.encodeTimeKey(last.receivedAt(), last.id()));
+            }
+            items.add(row.message());
         }
-        List<StoredMessage> page = rows.subList(0, query.limit());
-        StoredMessage last = page.get(page.size() - 1);
-        return new Page<>(page, Cursors.encodeTimeKey(last.receivedAt(), last.id()));
+        return new Page<>(items, null);
+    }
+
+    /** A row of a page, and whether the payloads before it leave room for it in the page's budget. */
+    private record BudgetedRow(StoredMessage message, boolean withinBudget) {
     }
 
     @Override

@@ -35,6 +35,10 @@ class MessageRepositoryTest {
     }
 
     private static void insert(String topic, String clientId, int qos, boolean retain, Instant at) {
+        insert(topic, clientId, qos, retain, at, topic.getBytes());
+    }
+
+    private static void insert(String topic, String clientId, int qos, boolean retain, Instant at, byte[] payload) {
         db.database().partitions().ensurePartitionFor(at);
         db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, client_id, qos, retain, "
                         + "payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens) VALUES (:at, :topic, :client, :qos, "
@@ -44,7 +48,7 @@ class MessageRepositoryTest {
                 .bind("client", clientId)
                 .bind("qos", (short) qos)
                 .bind("retain", retain)
-                .bind("payload", topic.getBytes())
+                .bind("payload", payload)
                 .bind("offset", OFFSETS.incrementAndGet())
                 .execute());
     }
@@ -156,6 +160,32 @@ class MessageRepositoryTest {
             assertThat(seen).as(order.name()).hasSize(25).doesNotHaveDuplicates().noneMatch(t -> t.startsWith("late/"));
             assertThat(pages).isEqualTo(4);
         }
+    }
+
+    @Test
+    void aPageEndsOnceItsPayloadsReachTheBudgetAndItsCursorGoesOnWithoutSkippingAny() {
+        MessageRepository budgeted = new JdbiMessageRepository(db.jdbi(), 1_000);
+        for (int i = 0; i < 7; i++) {
+            insert("big/" + i, "c", 0, false, T0.plusSeconds(i), new byte[400]);
+        }
+        insert("big/huge", "c", 0, false, T0.plusSeconds(7), new byte[5_000]);
+
+        List<List<String>> oldestFirst = new ArrayList<>();
+        String cursor = null;
+        do {
+            Page<StoredMessage> page = budgeted.find(MessageQuery.all().order(MessageQuery.Order.OLDEST_FIRST).after(cursor));
+            oldestFirst.add(page.items().stream().map(StoredMessage::topic).toList());
+            assertThat(page.items()).allSatisfy(m -> assertThat(m.payload()).hasSize(m.topic().equals("big/huge") ? 5_000 : 400));
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        // 400 + 400 leave room for a third payload, 1,200 do not; a page's first message always fits.
+        assertThat(oldestFirst).containsExactly(List.of("big/0", "big/1", "big/2"), List.of("big/3", "big/4", "big/5"),
+                List.of("big/6", "big/huge"));
+
+        Page<StoredMessage> newest = budgeted.find(MessageQuery.all());
+        assertThat(newest.items()).extracting(StoredMessage::topic).containsExactly("big/huge");
+        assertThat(newest.nextCursor()).isNotNull();
+        assertThat(messages.find(MessageQuery.all()).items()).as("the default budget holds them all").hasSize(8);
     }
 
     @Test

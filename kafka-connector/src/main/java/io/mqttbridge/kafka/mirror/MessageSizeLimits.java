@@ -18,9 +18,8 @@ import org.apache.kafka.common.config.TopicConfig;
  */
 public final class MessageSizeLimits {
 
-    /** Kafka's defaults for the producer's request and the broker's (and a topic's) record batch. */
+    /** Kafka's default for the producer's request (the broker's and a topic's are 12 bytes larger). */
     static final int KAFKA_DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
-    static final int KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
     /*
      * A record holds the PUBLISH's topic, properties and payload (within the packet size) and, from
