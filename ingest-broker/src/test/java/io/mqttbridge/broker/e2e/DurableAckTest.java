@@ -175,7 +175,7 @@ class DurableAckTest {
             client.send(RawMqttClient.publish(2, "q2", 9, "never", false));
             await().until(() -> sink.futures.size() == 1);
             sink.futures.get(0).completeExceptionally(
-                    new PublishRejectedException(MqttReasonCode.NOT_AUTHORIZED, "Kafka ACL", null, true));
+                    new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED, "template past maxTopics", null, true));
             assertThat(client.read().type()).as("PUBREC").isEqualTo(5);
             client.send(RawMqttClient.packet(0x62, new byte[] {0, 9}));
             assertThat(client.read().type()).as("PUBCOMP").isEqualTo(7);

@@ -34,12 +34,12 @@ public final class SendFailures {
     }
 
     /*
-     * Kafka refuses this record whenever it is sent: the topic's name or permissions, or the record's size
-     * or shape. Everything else (time-outs, a full buffer, leaders moving, a broker away) may pass later.
+     * Kafka refuses this record whenever it is sent: the topic's name, or the record's size or shape.
+     * Everything else may pass later: time-outs, a full buffer, leaders moving, a broker away, and the
+     * bridge's own Kafka permissions, which an operator fixes (the message is stored then, not lost).
      */
     private static boolean isPermanent(Throwable failure) {
-        return failure instanceof TopicAuthorizationException
-                || failure instanceof InvalidTopicException
+        return failure instanceof InvalidTopicException
                 || failure instanceof RecordTooLargeException
                 || failure instanceof RecordBatchTooLargeException
                 || failure instanceof InvalidRecordException;

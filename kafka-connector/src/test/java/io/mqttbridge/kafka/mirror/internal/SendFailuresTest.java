@@ -17,10 +17,7 @@ import org.junit.jupiter.api.Test;
 class SendFailuresTest {
 
     @Test
-    void refusalsOfTheTopicOrTheRecordItselfArePermanent() {
-        assertThat(SendFailures.rejection("t", new TopicAuthorizationException("denied")))
-                .satisfies(r -> assertThat(r.reasonCode()).isEqualTo(MqttReasonCode.NOT_AUTHORIZED))
-                .satisfies(r -> assertThat(r.isPermanent()).isTrue());
+    void refusalsOfTheTopicNameOrTheRecordItselfArePermanent() {
         assertThat(SendFailures.rejection("t", new InvalidTopicException("bad name")))
                 .satisfies(r -> assertThat(r.reasonCode()).isEqualTo(MqttReasonCode.TOPIC_NAME_INVALID))
                 .satisfies(r -> assertThat(r.isPermanent()).isTrue());
@@ -30,7 +27,10 @@ class SendFailuresTest {
     }
 
     @Test
-    void outagesAndFullBuffersMayPassAndAreNotPermanent() {
+    void outagesFullBuffersAndTheBridgesKafkaPermissionsMayPassAndAreNotPermanent() {
+        assertThat(SendFailures.rejection("t", new TopicAuthorizationException("denied")))
+                .satisfies(r -> assertThat(r.reasonCode()).isEqualTo(MqttReasonCode.NOT_AUTHORIZED))
+                .satisfies(r -> assertThat(r.isPermanent()).isFalse());
         assertThat(SendFailures.rejection("t", new TimeoutException("expired")).isPermanent()).isFalse();
         assertThat(SendFailures.rejection("t", new NotLeaderOrFollowerException("moving")).isPermanent()).isFalse();
         assertThat(SendFailures.rejection("t", new BufferExhaustedException("full")))
