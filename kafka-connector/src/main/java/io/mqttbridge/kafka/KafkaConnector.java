@@ -65,10 +65,11 @@ public final class KafkaConnector implements AutoCloseable {
         MessageSizeLimits sizes = MessageSizeLimits.forPacketsUpTo(maxPacketSize);
         sizes.check(config.getProducer(), "producer");
         sizes.applyTo(config.getProducer());
+        EmbeddedKafka embedded = null;
         if (config.usesEmbeddedKafka()) {
             sizes.applyTo(config.getEmbedded());
+            embedded = EmbeddedKafka.start(config.getEmbedded());
         }
-        EmbeddedKafka embedded = config.usesEmbeddedKafka() ? EmbeddedKafka.start(config.getEmbedded()) : null;
         String bootstrap = embedded != null ? embedded.bootstrapServers() : config.getBootstrapServers();
         KafkaPublishSink sink = null;
         try {
