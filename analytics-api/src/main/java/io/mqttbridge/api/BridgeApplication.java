@@ -12,6 +12,7 @@ import io.mqttbridge.api.config.AdminConnectors;
 import io.mqttbridge.api.console.ConsoleAssets;
 import io.mqttbridge.api.console.ConsoleLiveAccess;
 import io.mqttbridge.api.console.ConsoleResource;
+import io.mqttbridge.api.errors.ProblemErrorHandler;
 import io.mqttbridge.api.errors.ProblemMappers;
 import io.mqttbridge.api.health.BrokerHealthCheck;
 import io.mqttbridge.api.health.DatabaseHealthCheck;
@@ -99,6 +100,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
             serverFactory.setRegisterDefaultExceptionMappers(false);
         }
         ProblemMappers.register(environment.jersey());
+        environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);
     }
 }

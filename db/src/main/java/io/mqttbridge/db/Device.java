@@ -32,6 +32,7 @@ public record Device(String id, String displayName, boolean enabled, Map<String,
         if (id.length() > MAX_ID_LENGTH) {
             throw new IllegalArgumentException("device id longer than " + MAX_ID_LENGTH + " characters");
         }
+        StorableText.check(id, "device id");
         return id;
     }
 }

@@ -29,20 +29,44 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
                     + fieldPath(unknown) + "'; known here: " + unknown.getKnownPropertyIds().stream()
                             .map(String::valueOf).sorted().collect(Collectors.joining(", "))));
         }
+        if (exception instanceof StorableTextModule.UnstorableTextException unstorable) {
+            String where = fieldPath(unstorable);
+            where = where.isEmpty() ? "the body" : where;
+            return ProblemResponses.of(Problem.of(400, "invalid-text", "Text that cannot be stored",
+                    (unstorable.inKey() ? "a key of " + where : where) + " " + unstorable.getOriginalMessage()));
+        }
         return ProblemResponses.of(Problem.of(400, "malformed-json", "Malformed JSON",
                 exception.getOriginalMessage()));
     }
 
     /** Where the field is in the body, e.g. {@code aclRules[0].topicFiltr} (no Java class names). */
     private static String fieldPath(UnrecognizedPropertyException exception) {
+        String path = fieldPath((JsonMappingException) exception);
+        return path.isEmpty() ? printable(exception.getPropertyName()) : path;
+    }
+
+    private static String fieldPath(JsonMappingException exception) {
         StringBuilder path = new StringBuilder();
         for (JsonMappingException.Reference reference : exception.getPath()) {
             if (reference.getFieldName() != null) {
-                path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+                path.append(path.length() == 0 ? "" : ".").append(printable(reference.getFieldName()));
             } else if (reference.getIndex() >= 0) {
                 path.append('[').append(reference.getIndex()).append(']');
             }
         }
-        return path.length() == 0 ? exception.getPropertyName() : path.toString();
+        return path.toString();
+    }
+
+    /** A name as JSON would escape it: a key may hold the very characters being refused. */
+    private static String printable(String name) {
+        StringBuilder out = new StringBuilder(name.length());
+        name.chars().forEach(c -> {
+            if (c < 0x20 || Character.isSurrogate((char) c)) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.append((char) c);
+            }
+        });
+        return out.toString();
     }
 }

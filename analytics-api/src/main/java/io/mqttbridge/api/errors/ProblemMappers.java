@@ -2,7 +2,10 @@ package io.mqttbridge.api.errors;
 
 import io.dropwizard.jersey.setup.JerseyEnvironment;
 
-/** Registers every mapper that makes errors problem+json. Default Dropwizard mappers must be off. */
+/**
+ * Registers every mapper that makes errors problem+json, and the check of query parameters that
+ * every resource shares. Default Dropwizard mappers must be off.
+ */
 public final class ProblemMappers {
 
     private ProblemMappers() {
@@ -14,5 +17,6 @@ public final class ProblemMappers {
         jersey.register(new ValidationExceptionMapper());
         jersey.register(new JsonProcessingExceptionMapper());
         jersey.register(new UnexpectedExceptionMapper());
+        jersey.register(new QueryParameterCheck());
     }
 }

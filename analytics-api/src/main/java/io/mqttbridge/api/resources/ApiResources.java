@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.dropwizard.core.setup.Environment;
 import io.mqttbridge.api.console.ConsoleResource;
+import io.mqttbridge.api.errors.StorableTextModule;
 import io.mqttbridge.api.resources.internal.RuntimeDeviceChanges;
 import io.mqttbridge.api.resources.prometheus.PrometheusServlet;
 import io.mqttbridge.api.runtime.BridgeRuntime;
@@ -34,7 +35,8 @@ public final class ApiResources {
      */
     public static ObjectMapper configureJson(ObjectMapper mapper) {
         return mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .registerModule(new StorableTextModule());
     }
 
     public static void register(BridgeRuntime runtime, Environment environment) {

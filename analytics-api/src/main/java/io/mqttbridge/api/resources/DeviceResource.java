@@ -20,6 +20,7 @@ import io.mqttbridge.db.DeviceAlreadyExistsException;
 import io.mqttbridge.db.DeviceQuery;
 import io.mqttbridge.db.NewDevice;
 import io.mqttbridge.db.NoSuchDeviceException;
+import io.mqttbridge.db.StorableText;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -156,6 +157,11 @@ public class DeviceResource {
         if (body.password() != null && body.password().isEmpty()) {
             throw ApiException.badRequest("password must not be empty");
         }
+        // Checked before the first change: a refusal half-way would leave the device half changed.
+        badRequestOnInvalid(() -> {
+            StorableText.checkJson(body.metadata(), "metadata");
+            return body;
+        });
         boolean newCredential = body.password() != null || !verifiers.isEmpty();
         existing(id);
         try {

@@ -23,9 +23,15 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
@@ -182,6 +188,29 @@ class ApiConventionsTest {
         assertThat(response.getStatus()).isEqualTo(404);
         assertThat(response.getMediaType().toString()).startsWith("application/problem+json");
         assertThat(response.readEntity(Map.class)).containsEntry("status", 404);
+    }
+
+    /** Jetty refuses these before any resource sees them; its own page was HTML, whatever was accepted. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/v1/probe/%00", "/api/v1/probe/a%2F..%2F..%2Fetc", "/api/v1/probe/%C3%28"})
+    void aUriJettyRefusesGets400ProblemNotAnHtmlPage(String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + APP.getLocalPort() + path)).header("Accept", "text/html").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(response.body()).contains("\"status\":400").doesNotContain("<html");
+    }
+
+    @Test
+    void aQueryParameterTheResourceDoesNotDeclareGets400Problem() {
+        Response response = APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe")
+                .queryParam("verbose", "true").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + READER_TOKEN).get();
+        assertThat(response.getStatus()).isEqualTo(400);
+        assertThat(response.readEntity(Map.class))
+                .containsEntry("detail", "unknown query parameter 'verbose'; known here: none");
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.mqttbridge.db.registry.DeviceRegistry;
 import io.mqttbridge.db.registry.DeviceRegistryConfig;
 import io.mqttbridge.db.testing.TestDatabase;
 import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -181,6 +182,43 @@ class DeviceResourceTest {
                 List.of(Map.of("permission", "allow", "action", "all", "topicFiltr", "a/#"))))), 400,
                 "unknown field 'aclRules[0].topicFiltr'");
         assertProblem(as(resources, READER, "/api/v1/devices/typo").get(), 404, "no device 'typo'");
+    }
+
+    @Test
+    void textPostgresqlCannotStoreAsSentIsRefusedNamingWhereItIs() {
+        // Before: U+0000 was a 500 from the database; "a\ud800" created the device "a?".
+        assertProblem(postJson("{\"id\": \"a\\u0000b\"}"), 400, "id must not contain U+0000");
+        assertProblem(postJson("{\"id\": \"a\\ud800\"}"), 400,
+                "id must not contain an unpaired UTF-16 surrogate (\\ud800)");
+        assertProblem(postJson("{\"id\": \"t\", \"displayName\": \"x\\udc00y\"}"), 400,
+                "displayName must not contain an unpaired UTF-16 surrogate (\\udc00)");
+        assertProblem(postJson("{\"id\": \"t\", \"aclRules\": [{\"permission\": \"allow\", \"action\": \"all\","
+                + " \"topicFilter\": \"a/\\ud83d\"}]}"), 400, "aclRules[0].topicFilter must not contain an unpaired");
+        assertProblem(postJson("{\"id\": \"t\", \"metadata\": {\"tags\": [\"ok\", \"b\\u0000\"]}}"), 400,
+                "metadata.tags must not contain U+0000");
+        assertProblem(postJson("{\"id\": \"t\", \"metadata\": {\"site\": {\"k\\u0000\": 1}}}"), 400,
+                "a key of metadata.site must not contain U+0000");
+        assertProblem(postJson("{\"id\": \"t\", \"metadata\": {\"k\\u0000\": 1}}"), 400,
+                "a key of metadata must not contain U+0000");
+        assertProblem(as(resources, READER, "/api/v1/devices/t").get(), 404, "no device 't'");
+
+        // A character outside the BMP is a surrogate pair, and stored as it was sent.
+        create(Map.of("id", "drop-\uD83D\uDCA7", "displayName", "\uD83D\uDCA7 pump"));
+        assertThat(get("drop-\uD83D\uDCA7")).containsEntry("displayName", "\uD83D\uDCA7 pump");
+    }
+
+    @Test
+    void aPatchWithTextThatCannotBeStoredChangesNothing() {
+        create(Map.of("id", "p4", "displayName", "old", "metadata", Map.of("a", 1)));
+        try (Response response = as(resources, ADMIN, "/api/v1/devices/p4").method("PATCH", Entity.entity(
+                "{\"displayName\": \"new\", \"metadata\": {\"a\": {\"\\u0000\": 2}}}", MediaType.APPLICATION_JSON))) {
+            assertProblem(response, 400, "a key of metadata.a must not contain U+0000");
+        }
+        assertThat(get("p4")).containsEntry("displayName", "old").containsEntry("metadata", Map.of("a", 1));
+    }
+
+    private static Response postJson(String json) {
+        return as(resources, ADMIN, "/api/v1/devices").post(Entity.entity(json, MediaType.APPLICATION_JSON));
     }
 
     @Test

@@ -176,6 +176,27 @@ class MessageResourceTest {
     }
 
     @Test
+    void aMisspeltOrUnknownQueryParameterIsRefusedInsteadOfIgnored() {
+        insert("t", "c", 0, false, T0);
+        // Ignored, "clientid" made this a query over every client's messages.
+        assertProblem(as(resources, READER, "/api/v1/messages?clientid=other").get(), 400,
+                "unknown query parameter 'clientid'; known here: clientId, cursor, from, limit, order, payloadEncoding,"
+                        + " qos, retain, to, topic");
+        assertProblem(as(resources, READER, "/api/v1/messages/latest?topicFilter=x/%23").get(), 400,
+                "unknown query parameter 'topicFilter'; known here: limit, payloadEncoding, topic");
+        assertThat(topics("/api/v1/messages?clientId=c")).containsExactly("t");
+    }
+
+    @Test
+    void aU0000InAQueryValueIsA400NotADatabaseError() {
+        insert("t", "c", 0, false, T0);
+        assertProblem(as(resources, READER, "/api/v1/messages?clientId=c%00").get(), 400,
+                "query parameter 'clientId' must not contain U+0000");
+        assertProblem(as(resources, READER, "/api/v1/topics?filter=t%00").get(), 400,
+                "query parameter 'filter' must not contain U+0000");
+    }
+
+    @Test
     void sqlInInputIsTakenLiterally() {
         insert("t", "c", 0, false, T0);
         assertThat(topics("/api/v1/messages?clientId=" + "x'%20OR%20'1'='1")).isEmpty();

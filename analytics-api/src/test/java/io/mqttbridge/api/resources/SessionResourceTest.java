@@ -168,6 +168,16 @@ class SessionResourceTest {
         assertProblem(as(resources, READER, "/api/v1/sessions/timeline/x?limit=0").get(), 400, "limit must be between");
         assertProblem(as(resources, READER, "/api/v1/sessions/disconnect-reasons?from=" + T0 + "&to=" + T0).get(), 400,
                 "must be before to");
+        // Each of these reached PostgreSQL and came back as a 500.
+        for (String parameter : List.of("clientId", "username", "deviceId", "node")) {
+            assertProblem(as(resources, READER, "/api/v1/sessions?" + parameter + "=a%00").get(), 400,
+                    "query parameter '" + parameter + "' must not contain U+0000");
+        }
+        assertProblem(as(resources, READER, "/api/v1/sessions/connected?node=n%00").get(), 400,
+                "query parameter 'node' must not contain U+0000");
+        assertProblem(as(resources, READER, "/api/v1/sessions?client=a").get(), 400,
+                "unknown query parameter 'client'; known here: clientId, connected, cursor, deviceId, from, limit, node,"
+                        + " to, username");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.mqttbridge.db.DeviceQuery;
 import io.mqttbridge.db.DeviceRepository;
 import io.mqttbridge.db.NewDevice;
 import io.mqttbridge.db.Page;
+import io.mqttbridge.db.StorableText;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -93,6 +94,7 @@ public final class JdbiDeviceRepository implements DeviceRepository {
 
     @Override
     public Optional<Device> setDisplayName(String id, String displayName) {
+        StorableText.check(displayName, "displayName");
         return update(id, "display_name = :value", displayName);
     }
 
@@ -103,11 +105,13 @@ public final class JdbiDeviceRepository implements DeviceRepository {
 
     @Override
     public Optional<Device> replaceMetadata(String id, Map<String, Object> metadata) {
+        StorableText.checkJson(metadata, "metadata");
         return update(id, "metadata = CAST(:value AS jsonb)", Json.write(metadata == null ? Map.of() : metadata));
     }
 
     @Override
     public Optional<Device> mergeMetadata(String id, Map<String, Object> metadata) {
+        StorableText.checkJson(metadata, "metadata");
         return update(id, "metadata = metadata || CAST(:value AS jsonb)", Json.write(metadata == null ? Map.of() : metadata));
     }
 
