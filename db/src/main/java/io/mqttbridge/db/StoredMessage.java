@@ -9,7 +9,9 @@ import java.util.List;
  *
  * @param id unique within the table; together with {@code receivedAt} it orders the history
  * @param receivedAt the broker's receive time (the Kafka record timestamp)
- * @param payload the raw payload bytes (do not modify)
+ * @param payload the raw payload bytes (do not modify), or {@code null} where a read left it out to
+ *     stay within its payload budget ({@link MessageRepository#latestPerTopic})
+ * @param payloadSize the payload's length in bytes, also when it was left out
  * @param userProperties the MQTT 5 user properties in order, empty if none
  */
 public record StoredMessage(
@@ -22,6 +24,7 @@ public record StoredMessage(
         int qos,
         boolean retain,
         byte[] payload,
+        int payloadSize,
         String contentType,
         List<UserProperty> userProperties,
         String kafkaTopic,

@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,6 +23,7 @@ import static io.mqttbridge.api.resources.ResourceTestSupport.READER;
 import static io.mqttbridge.api.resources.ResourceTestSupport.as;
 import static io.mqttbridge.api.resources.ResourceTestSupport.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** The message history and topic endpoints against real PostgreSQL. */
 class MessageResourceTest {
@@ -216,6 +218,26 @@ class MessageResourceTest {
         assertThat(latest).extracting(m -> m.get("topic"), m -> m.get("payload"))
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("s/1/temp", "11"),
                         org.assertj.core.groups.Tuple.tuple("s/2/temp", "20"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void latestLeavesOutThePayloadsPastItsBudgetButListsEveryTopic() {
+        byte[] nineMiB = new byte[9 * 1024 * 1024];
+        Arrays.fill(nineMiB, (byte) 'a');
+        insert("big/1", "c", 0, false, T0, nineMiB, null);
+        insert("big/2", "c", 0, false, T0, nineMiB, null);
+        insert("big/3", "c", 0, false, T0, "small".getBytes(StandardCharsets.UTF_8), null);
+
+        List<Map<String, Object>> latest = as(resources, READER, "/api/v1/messages/latest?topic=big/%23").get(List.class);
+
+        assertThat(latest).extracting(m -> m.get("topic")).containsExactly("big/1", "big/2", "big/3");
+        assertThat(latest).extracting(m -> m.get("payloadSize")).containsExactly(nineMiB.length, nineMiB.length, 5);
+        // 9 MiB leave room in the 16 MiB budget for one more payload, 18 MiB do not.
+        assertThat(latest).extracting(m -> m.get("payload") instanceof String text ? text.length() : null)
+                .containsExactly(nineMiB.length, nineMiB.length, null);
+        assertThat(latest).extracting(m -> m.get("payloadOmitted"), m -> m.containsKey("payloadEncoding"))
+                .containsExactly(tuple(null, true), tuple(null, true), tuple(true, false));
     }
 
     @Test

@@ -21,17 +21,20 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class JdbiMessageRepository implements MessageRepository {
 
     private static final String COLUMNS = "id, received_at, mqtt_topic, client_id, username, node_id, qos, retain, "
-            + "payload, content_type, user_properties::text AS user_properties, kafka_topic, kafka_partition, kafka_offset";
+            + "payload, octet_length(payload) AS payload_size, content_type, user_properties::text AS user_properties, "
+            + "kafka_topic, kafka_partition, kafka_offset";
 
-    /* The same columns, as the page's outer query selects them from its inner one (payload apart). */
+    /* The same columns, as a budgeted read's outer query selects them from its inner one (payload apart). */
     private static final String PAGE_COLUMNS = "id, received_at, mqtt_topic, client_id, username, node_id, qos, retain, "
-            + "content_type, user_properties, kafka_topic, kafka_partition, kafka_offset";
+            + "payload_size, content_type, user_properties, kafka_topic, kafka_partition, kafka_offset";
 
     /**
-     * Payload bytes one page of {@link #find} carries at most (16 MiB). A payload may be as large as the
-     * broker's packet size, so a page of 1,000 could hold hundreds of megabytes, all at once in the heap
-     * of a process that is also the MQTT broker. A page ends early instead (always holding at least one
-     * message); its cursor goes on from there, so nothing is skipped.
+     * Payload bytes one page of {@link #find} or one answer of {@link #latestPerTopic} carries at most
+     * (16 MiB). A payload may be as large as the broker's packet size, so 1,000 messages could hold
+     * hundreds of megabytes, all at once in the heap of a process that is also the MQTT broker. A page
+     * ends early instead (always holding at least one message); its cursor goes on from there, so
+     * nothing is skipped. The latest messages have no cursor: every topic stays in the answer, and the
+     * payloads past the budget are left out (read one with {@link #find} for its topic).
      */
     public static final long DEFAULT_PAGE_PAYLOAD_BUDGET = 16L * 1024 * 1024;
 
@@ -93,10 +96,7 @@ public final class JdbiMessageRepository implements MessageRepository {
         // The page's own query is unchanged (and so its plan); around it, the payload bytes of the rows
         // before each row decide whether that row is within the budget. octet_length reads a stored
         // payload's size without fetching it, and a payload beyond the budget is never fetched.
-        String sql = "SELECT " + PAGE_COLUMNS + ", CASE WHEN within_budget THEN payload END AS payload, within_budget"
-                + " FROM (SELECT p.*, coalesce(sum(octet_length(p.payload)) OVER (" + order
-                + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < :budget AS within_budget"
-                + " FROM (" + page + ") p) budgeted" + order;
+        String sql = withinBudget(page, order);
         List<BudgetedRow> rows = jdbi.withHandle(h -> h.createQuery(sql)
                 .addCustomizer(PlanPerExecution.INSTANCE)
                 .bindMap(binds)
@@ -113,6 +113,18 @@ public final class JdbiMessageRepository implements MessageRepository {
             items.add(row.message());
         }
         return new Page<>(items, null);
+    }
+
+    /**
+     * {@code rows} (selecting {@link #COLUMNS}, ordered by {@code order}) with its payloads past
+     * {@code :budget} bytes left out: each row's {@code within_budget} says whether the payloads of the
+     * rows before it leave room, and a payload beyond the budget is never read from its table.
+     */
+    private static String withinBudget(String rows, String order) {
+        return "SELECT " + PAGE_COLUMNS + ", CASE WHEN within_budget THEN payload END AS payload, within_budget"
+                + " FROM (SELECT p.*, coalesce(sum(p.payload_size) OVER (" + order
+                + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < :budget AS within_budget"
+                + " FROM (" + rows + ") p) budgeted" + order;
     }
 
     /** A row of a page, and whether the payloads before it leave room for it in the page's budget. */
@@ -138,9 +150,10 @@ public final class JdbiMessageRepository implements MessageRepository {
                 + " SELECT latest.* FROM topics t CROSS JOIN LATERAL (SELECT " + COLUMNS
                 + " FROM messages WHERE mqtt_topic = t.mqtt_topic ORDER BY received_at DESC, id DESC LIMIT 1) latest"
                 + " WHERE t.mqtt_topic IS NOT NULL ORDER BY latest.mqtt_topic LIMIT :limit";
-        return jdbi.withHandle(h -> h.createQuery(sql)
+        return jdbi.withHandle(h -> h.createQuery(withinBudget(sql, " ORDER BY mqtt_topic"))
                 .bindMap(binds)
                 .bind("limit", limit)
+                .bind("budget", pagePayloadBudget)
                 .map(JdbiMessageRepository::map)
                 .list());
     }
@@ -188,6 +201,7 @@ public final class JdbiMessageRepository implements MessageRepository {
                 rs.getInt("qos"),
                 rs.getBoolean("retain"),
                 rs.getBytes("payload"),
+                rs.getInt("payload_size"),
                 rs.getString("content_type"),
                 userProperties(rs.getString("user_properties")),
                 rs.getString("kafka_topic"),

@@ -31,7 +31,7 @@ class MessageRepositoryPlanTest {
                             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%topic_tokens @>%'")
                     .mapTo(Long.class).one());
             long latestStatements = session.withHandle(h -> h.createQuery(
-                            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH RECURSIVE topics%'")
+                            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%WITH RECURSIVE topics%'")
                     .mapTo(Long.class).one());
             assertThat(latestStatements).as("the driver prepared latestPerTopic's statement on this connection").isOne();
             assertThat(tokenStatements).isZero();

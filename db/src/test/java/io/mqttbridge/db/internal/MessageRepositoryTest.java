@@ -189,6 +189,26 @@ class MessageRepositoryTest {
     }
 
     @Test
+    void theLatestMessagesKeepEveryTopicAndLeaveOutThePayloadsPastTheBudget() {
+        MessageRepository budgeted = new JdbiMessageRepository(db.jdbi(), 1_000);
+        for (int i = 0; i < 4; i++) {
+            insert("big/" + i, "old", 0, false, T0, new byte[50_000]);
+            insert("big/" + i, "new", 0, false, T0.plusSeconds(1), new byte[400 + i]);
+        }
+
+        List<StoredMessage> latest = budgeted.latestPerTopic("big/#", 10);
+
+        assertThat(latest).extracting(StoredMessage::topic).containsExactly("big/0", "big/1", "big/2", "big/3");
+        assertThat(latest).extracting(StoredMessage::clientId).containsOnly("new");
+        assertThat(latest).extracting(StoredMessage::payloadSize).containsExactly(400, 401, 402, 403);
+        // 400 + 401 leave room for a third payload, 1,203 do not.
+        assertThat(latest.subList(0, 3)).allSatisfy(m -> assertThat(m.payload()).hasSize(m.payloadSize()));
+        assertThat(latest.get(3).payload()).isNull();
+        assertThat(messages.latestPerTopic("big/#", 10)).as("the default budget holds them all")
+                .allSatisfy(m -> assertThat(m.payload()).hasSize(m.payloadSize()));
+    }
+
+    @Test
     void lastPageHasNoCursor() {
         insert("t", "c", 0, false, T0);
         Page<StoredMessage> page = messages.find(MessageQuery.all().limit(1));

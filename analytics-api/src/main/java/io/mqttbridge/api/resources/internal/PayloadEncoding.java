@@ -38,7 +38,10 @@ public enum PayloadEncoding {
     }
 
     public MessageResponse render(StoredMessage m) {
-        byte[] bytes = m.payload() == null ? new byte[0] : m.payload();
+        if (m.payload() == null) {
+            return response(m, null, null, Boolean.TRUE);
+        }
+        byte[] bytes = m.payload();
         PayloadEncoding used = this;
         JsonNode payload = null;
         if (this == JSON) {
@@ -52,9 +55,13 @@ public enum PayloadEncoding {
         if (used == BASE64) {
             payload = TextNode.valueOf(Base64.getEncoder().encodeToString(bytes));
         }
+        return response(m, used.name().toLowerCase(Locale.ROOT), payload, null);
+    }
+
+    private static MessageResponse response(StoredMessage m, String encoding, JsonNode payload, Boolean omitted) {
         return new MessageResponse(m.id(), m.receivedAt(), m.topic(), m.clientId(), m.username(), m.nodeId(), m.qos(),
-                m.retain(), m.contentType(), bytes.length, used.name().toLowerCase(Locale.ROOT), payload,
-                m.userProperties(), new MessageResponse.KafkaPosition(m.kafkaTopic(), m.kafkaPartition(), m.kafkaOffset()));
+                m.retain(), m.contentType(), m.payloadSize(), encoding, payload, omitted, m.userProperties(),
+                new MessageResponse.KafkaPosition(m.kafkaTopic(), m.kafkaPartition(), m.kafkaOffset()));
     }
 
     private static String utf8(byte[] bytes) {
