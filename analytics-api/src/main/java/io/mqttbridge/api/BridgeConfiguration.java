@@ -3,6 +3,7 @@ package io.mqttbridge.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
 import io.mqttbridge.api.auth.ApiAuthConfig;
+import io.mqttbridge.api.config.ApiCorsConfig;
 import io.mqttbridge.api.config.MqttAuthConfig;
 import io.mqttbridge.api.config.Role;
 import io.mqttbridge.api.console.ConsoleConfig;
@@ -60,6 +61,21 @@ public class BridgeConfiguration extends Configuration {
     @Valid
     @NotNull
     private ConsoleConfig console = new ConsoleConfig();
+
+    @Valid
+    @NotNull
+    private ApiCorsConfig apiCors = new ApiCorsConfig();
+
+    /** Which web pages on other origins may call the REST API (CORS); none by default. */
+    @JsonProperty
+    public ApiCorsConfig getApiCors() {
+        return apiCors;
+    }
+
+    @JsonProperty
+    public void setApiCors(ApiCorsConfig apiCors) {
+        this.apiCors = apiCors;
+    }
 
     /** The operator console at {@code /} and its live view. */
     @JsonProperty

@@ -204,6 +204,16 @@ class ApiConventionsTest {
     }
 
     @Test
+    void withoutConfiguredOriginsNoCrossOriginPageMayReadTheApi() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe"))
+                        .header("Origin", "https://dash.example.com").header(HttpHeaders.AUTHORIZATION, "Bearer " + READER_TOKEN)
+                        .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+    }
+
+    @Test
     void aQueryParameterTheResourceDoesNotDeclareGets400Problem() {
         Response response = APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe")
                 .queryParam("verbose", "true").request()

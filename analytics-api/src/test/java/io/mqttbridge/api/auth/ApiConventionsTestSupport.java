@@ -12,6 +12,11 @@ final class ApiConventionsTestSupport {
     }
 
     static String writeConfig(String readerTokenSha256, String adminPasswordHash) {
+        return writeConfig(readerTokenSha256, adminPasswordHash, "");
+    }
+
+    /** @param moreYaml top-level sections to add, e.g. {@code apiCors: ...} */
+    static String writeConfig(String readerTokenSha256, String adminPasswordHash, String moreYaml) {
         try {
             Path file = Files.createTempFile("api-conventions", ".yml");
             Files.writeString(file, """
@@ -29,7 +34,7 @@ final class ApiConventionsTestSupport {
                         - username: admin
                           passwordHash: '%s'
                           role: ADMIN
-                    """.formatted(readerTokenSha256, adminPasswordHash));
+                    """.formatted(readerTokenSha256, adminPasswordHash) + moreYaml);
             file.toFile().deleteOnExit();
             return file.toString();
         } catch (IOException e) {

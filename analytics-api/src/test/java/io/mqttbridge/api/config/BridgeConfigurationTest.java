@@ -205,6 +205,19 @@ class BridgeConfigurationTest {
     }
 
     @Test
+    void corsIsOffByDefaultAndItsOriginsAreCheckedAtStartup() throws Exception {
+        assertThat(parse("nodeId: n\n").getApiCors().isEnabled()).isFalse();
+        assertThat(parse("apiCors:\n  allowedOrigins: ['https://dash.example.com', 'http://localhost:3000']\n")
+                .getApiCors().getAllowedOrigins()).containsExactly("https://dash.example.com", "http://localhost:3000");
+        assertThatThrownBy(() -> parse("apiCors:\n  allowedOrigins: ['https://dash.example.com/']\n"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("apiCors.allowedOrigins").hasMessageContaining("must be an origin");
+        assertThatThrownBy(() -> parse("apiCors:\n  allowedOrigins: ['*']\n  allowCredentials: true\n"))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("allowCredentials must be false when allowedOrigins contains *");
+    }
+
+    @Test
     void anInvalidBrokerValueIsRejectedNamingTheKey() throws Exception {
         BridgeConfiguration config = parse("broker:\n  maxQos: 3\n");
         assertThatThrownBy(() -> config.getBroker().validate()).hasMessageContaining("maxQos");
