@@ -2,11 +2,14 @@ package io.mqttbridge.broker.listener;
 
 import io.mqttbridge.broker.e2e.TestBroker;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** MQTT over WebSocket at the frame level, with the JDK's own WebSocket client. */
 class WebSocketFramingTest {
@@ -51,8 +55,12 @@ class WebSocketFramingTest {
     }
 
     private static WebSocket open(TestBroker broker, Recorder recorder) throws Exception {
+        return open(broker, "/mqtt", recorder);
+    }
+
+    private static WebSocket open(TestBroker broker, String pathAndQuery, Recorder recorder) throws Exception {
         return HttpClient.newHttpClient().newWebSocketBuilder().subprotocols("mqtt")
-                .buildAsync(URI.create("ws://127.0.0.1:" + broker.broker.port("ws") + "/mqtt"), recorder)
+                .buildAsync(URI.create("ws://127.0.0.1:" + broker.broker.port("ws") + pathAndQuery), recorder)
                 .get(10, TimeUnit.SECONDS);
     }
 
@@ -72,6 +80,37 @@ class WebSocketFramingTest {
             assertThat(recorder.connAck.get(10, TimeUnit.SECONDS)).containsExactly(0x20, 0x02, 0x00, 0x00);
             socket.abort();
         }
+    }
+
+    /** Browser and token-authenticating clients add a query (MQTT.js: {@code wss://host/mqtt?token=...}). */
+    @ParameterizedTest
+    @ValueSource(strings = {"/mqtt?token=abc.def&x=1", "/mqtt/"})
+    void thePathWithAQueryOrATrailingSlashIsServed(String pathAndQuery) throws Exception {
+        try (TestBroker broker = wsBroker()) {
+            Recorder recorder = new Recorder();
+            WebSocket socket = open(broker, pathAndQuery, recorder);
+            socket.sendBinary(ByteBuffer.wrap(CONNECT), true).get(5, TimeUnit.SECONDS);
+            assertThat(recorder.connAck.get(10, TimeUnit.SECONDS)).containsExactly(0x20, 0x02, 0x00, 0x00);
+            socket.abort();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/ws", "/mqttx", "/"})
+    void anotherPathGets404AtOnce(String path) throws Exception {
+        try (TestBroker broker = wsBroker()) {
+            Throwable refused = catchThrowable(() -> open(broker, path, new Recorder()));
+            assertThat(handshakeFailure(refused).getResponse().statusCode()).isEqualTo(404);
+        }
+    }
+
+    private static WebSocketHandshakeException handshakeFailure(Throwable thrown) {
+        for (Throwable e = thrown; e != null; e = e.getCause()) {
+            if (e instanceof WebSocketHandshakeException handshake) {
+                return handshake;
+            }
+        }
+        throw new AssertionError("no WebSocketHandshakeException in " + thrown, thrown);
     }
 
     @Test

@@ -37,7 +37,9 @@ public final class ListenerTransport implements TransportHandlers {
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(listener.getWebSocketPath())
                 .subprotocols(SUBPROTOCOLS)
-                .checkStartsWith(false)
+                // The path may carry a query (clients put tokens there: /mqtt?token=...) or go
+                // deeper (/mqtt/); /mqttx and other paths get 404 (WebSocketFrameAdapter).
+                .checkStartsWith(true)
                 .maxFramePayloadLength(maxPacketSize + 8)
                 .handshakeTimeoutMillis(TimeUnit.SECONDS.toMillis(handshakeTimeoutSeconds))
                 .build();
