@@ -8,12 +8,14 @@ import io.mqttbridge.db.internal.JdbiCredentialRepository;
 import io.mqttbridge.db.internal.JdbiDeviceRepository;
 import io.mqttbridge.db.internal.JdbiMessageRepository;
 import io.mqttbridge.db.internal.JdbiSessionRepository;
+import io.mqttbridge.db.internal.KeepAliveSocketFactory;
 import io.mqttbridge.db.internal.PostgresPartitionManager;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
@@ -94,7 +96,19 @@ public final class Database implements AutoCloseable {
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
         hikari.addDataSourceProperty("ApplicationName", "mqtt-kafka-bridge");
         hikari.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, config.getConnectionTimeoutMillis() / 1000)));
+        deadPeerDetection(config).forEach(hikari::addDataSourceProperty);
         return new HikariDataSource(hikari);
+    }
+
+    /** The driver properties that give every connection keepalive probes ({@link KeepAliveSocketFactory}). */
+    private static Map<String, String> deadPeerDetection(DatabaseConfig config) {
+        int timeout = config.getDeadPeerTimeoutSeconds();
+        if (timeout == 0) {
+            return Map.of();
+        }
+        return Map.of("tcpKeepAlive", "true", // else the driver turns the sockets' keepalive off again
+                "socketFactory", KeepAliveSocketFactory.class.getName(),
+                "socketFactoryArg", KeepAliveSocketFactory.argument(timeout / 2, Math.max(1, timeout / 6), 3));
     }
 
     public DatabaseConfig config() {
@@ -120,6 +134,7 @@ public final class Database implements AutoCloseable {
         }
         properties.setProperty("ApplicationName", "mqtt-kafka-bridge device changes");
         properties.setProperty("connectTimeout", String.valueOf(Math.max(1, config.getConnectionTimeoutMillis() / 1000)));
+        properties.putAll(deadPeerDetection(config));
         return DriverManager.getConnection(pool.getJdbcUrl(), properties);
     }
 

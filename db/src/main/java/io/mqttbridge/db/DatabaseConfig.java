@@ -26,6 +26,8 @@ public class DatabaseConfig {
     public static final int DEFAULT_RETENTION_DAYS = 30;
     public static final int DEFAULT_PARTITION_INTERVAL_DAYS = 1;
     public static final int DEFAULT_PRECREATE_PARTITIONS = 3;
+    /** A connection whose PostgreSQL went away without closing it is given up after about this long. */
+    public static final int DEFAULT_DEAD_PEER_TIMEOUT_SECONDS = 60;
 
     private String jdbcUrl = DEFAULT_JDBC_URL;
     private String user = DEFAULT_USER;
@@ -38,6 +40,7 @@ public class DatabaseConfig {
     private int retentionDays = DEFAULT_RETENTION_DAYS;
     private int partitionIntervalDays = DEFAULT_PARTITION_INTERVAL_DAYS;
     private int precreatePartitions = DEFAULT_PRECREATE_PARTITIONS;
+    private int deadPeerTimeoutSeconds = DEFAULT_DEAD_PEER_TIMEOUT_SECONDS;
 
     /** Whether an embedded PostgreSQL must be started (no JDBC URL configured). */
     public boolean isEmbedded() {
@@ -79,6 +82,10 @@ public class DatabaseConfig {
         }
         if (precreatePartitions < 1) {
             problems.add("precreatePartitions must be at least 1, was " + precreatePartitions);
+        }
+        if (deadPeerTimeoutSeconds != 0 && (deadPeerTimeoutSeconds < 6 || deadPeerTimeoutSeconds > 7200)) {
+            problems.add("deadPeerTimeoutSeconds must be 0 (the operating system's keepalive settings) or 6 to 7200, was "
+                    + deadPeerTimeoutSeconds);
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid database configuration: " + String.join("; ", problems));
@@ -188,6 +195,21 @@ public class DatabaseConfig {
 
     public DatabaseConfig setPrecreatePartitions(int precreatePartitions) {
         this.precreatePartitions = precreatePartitions;
+        return this;
+    }
+
+    /**
+     * How long a connection may hear nothing from a PostgreSQL that went away without closing it (its
+     * host lost power, or the network dropped everything while the server restarted) before it is
+     * given up: TCP keepalive probes start after half of it and three more, a sixth of it apart, go
+     * unanswered. 0 leaves the operating system's keepalive settings (on Linux two hours of silence).
+     */
+    public int getDeadPeerTimeoutSeconds() {
+        return deadPeerTimeoutSeconds;
+    }
+
+    public DatabaseConfig setDeadPeerTimeoutSeconds(int deadPeerTimeoutSeconds) {
+        this.deadPeerTimeoutSeconds = deadPeerTimeoutSeconds;
         return this;
     }
 

@@ -163,6 +163,7 @@ class BridgeConfigurationTest {
                 database:
                   jdbcUrl: jdbc:postgresql://127.0.0.1:5432/bridge
                   retentionDays: 7
+                  deadPeerTimeoutSeconds: 30
                 historyWriter:
                   batchSize: 500
                 apiAuth:
@@ -183,6 +184,10 @@ class BridgeConfigurationTest {
         assertThat(config.getKafka().getMirrorRules().get(0).getKeyStrategy()).isEqualTo(KeyStrategy.TOPIC);
         assertThat(config.getKafka().getDownlink().getTopics()).containsExactly("commands");
         assertThat(config.getDatabase().getRetentionDays()).isEqualTo(7);
+        assertThat(config.getDatabase().getDeadPeerTimeoutSeconds()).isEqualTo(30);
+        config.getDatabase().validate();
+        assertThatThrownBy(() -> config.getDatabase().setDeadPeerTimeoutSeconds(3).validate())
+                .hasMessageContaining("deadPeerTimeoutSeconds must be 0");
         assertThat(config.getHistoryWriter().getBatchSize()).isEqualTo(500);
         assertThat(config.getApiAuth().getTokens()).hasSize(1);
         config.getBroker().validate();
