@@ -3,6 +3,7 @@ package io.mqttbridge.db.internal;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.MessagePartition;
 import io.mqttbridge.db.PartitionManager;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +34,16 @@ public final class PostgresPartitionManager implements PartitionManager {
              ORDER BY range_from
             """;
 
+    /**
+     * How long creating or dropping a partition waits for its lock on {@code messages} (both take an
+     * ACCESS EXCLUSIVE lock on the parent). Behind a waiting DDL every later lock request queues, the
+     * history writer's COPY and every REST read included, so a DDL waiting out a long query (an
+     * export, someone's ad hoc analysis) stalled the history for that long. Partitions are made days
+     * ahead: one that cannot be made now is made at the next maintenance.
+     */
+    static final Duration LOCK_WAIT = Duration.ofSeconds(2);
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
     private final Jdbi jdbi;
     private final int intervalDays;
     private final int precreate;
@@ -54,11 +65,15 @@ public final class PostgresPartitionManager implements PartitionManager {
         List<String> created = new ArrayList<>();
         refresh();
         Instant now = clock.instant();
-        for (int i = 0; i <= precreate; i++) {
-            String name = create(now.plus(Duration.ofDays((long) i * intervalDays)));
-            if (name != null) {
-                created.add(name);
+        try {
+            for (int i = 0; i <= precreate; i++) {
+                String name = create(now.plus(Duration.ofDays((long) i * intervalDays)));
+                if (name != null) {
+                    created.add(name);
+                }
             }
+        } catch (MessagesTableBusy busy) {
+            LOG.warn("{}; the next maintenance makes it", busy.getMessage());
         }
         List<String> dropped = dropExpired();
         if (!created.isEmpty() || !dropped.isEmpty()) {
@@ -80,7 +95,7 @@ public final class PostgresPartitionManager implements PartitionManager {
         if (cutoff != null && rangeEnd(receivedAt).compareTo(cutoff) <= 0) {
             return false;
         }
-        create(receivedAt);
+        create(receivedAt); // when the table stays busy, the write fails and is tried again
         return true;
     }
 
@@ -118,7 +133,10 @@ public final class PostgresPartitionManager implements PartitionManager {
         return rangeStart(t).plus(Duration.ofDays(intervalDays));
     }
 
-    /** @return the name of the partition created, or null if it existed */
+    /**
+     * @return the name of the partition created, or null if it existed
+     * @throws MessagesTableBusy when {@code messages} stayed locked for {@link #LOCK_WAIT}
+     */
     private String create(Instant t) {
         if (isKnown(t)) {
             return null;
@@ -130,7 +148,10 @@ public final class PostgresPartitionManager implements PartitionManager {
         String ddl = "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF messages FOR VALUES FROM ('"
                 + from + "') TO ('" + to + "')";
         try {
-            jdbi.useHandle(h -> h.execute(ddl));
+            if (!lockingMessages(ddl)) {
+                throw new MessagesTableBusy("message partition " + name + " not made: the messages table stayed"
+                        + " locked for " + LOCK_WAIT.toSeconds() + " s (a long query?)");
+            }
         } catch (StatementException e) {
             refresh();
             if (isKnown(t)) {
@@ -152,11 +173,38 @@ public final class PostgresPartitionManager implements PartitionManager {
         }
         for (MessagePartition p : partitions()) {
             if (p.to().compareTo(cutoff) <= 0) {
-                jdbi.useHandle(h -> h.execute("DROP TABLE IF EXISTS \"" + p.name().replace("\"", "\"\"") + "\""));
+                if (!lockingMessages("DROP TABLE IF EXISTS \"" + p.name().replace("\"", "\"\"") + "\"")) {
+                    LOG.warn("Expired message partition {} not dropped now: the messages table stayed locked for {} s",
+                            p.name(), LOCK_WAIT.toSeconds());
+                    break;
+                }
                 known.remove(p.from());
                 dropped.add(p.name());
             }
         }
         return dropped;
+    }
+
+    /** A partition could not be made now: another transaction held {@code messages} too long. */
+    static final class MessagesTableBusy extends IllegalStateException {
+        MessagesTableBusy(String message) {
+            super(message);
+        }
+    }
+
+    /** Runs DDL that locks {@code messages}, waiting at most {@link #LOCK_WAIT}; false when it stayed locked. */
+    private boolean lockingMessages(String ddl) {
+        try {
+            jdbi.useTransaction(h -> {
+                h.execute("SET LOCAL lock_timeout = '" + LOCK_WAIT.toMillis() + "ms'");
+                h.execute(ddl);
+            });
+            return true;
+        } catch (StatementException e) {
+            if (e.getCause() instanceof SQLException sql && LOCK_NOT_AVAILABLE.equals(sql.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.mqttbridge.db.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.MessagePartition;
@@ -11,6 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -91,6 +95,38 @@ class PartitionManagerTest {
             }
         })
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("partitionIntervalDays");
+    }
+
+    @Test
+    void aLongReadOfMessagesHoldsUpNeitherMaintenanceNorTheWritesBehindIt() throws Exception {
+        manager(NOON, 7).maintain();
+        Instant fiveDaysLater = NOON.plus(Duration.ofDays(5));
+        try (Handle reader = db.jdbi().open()) {
+            reader.begin();
+            // An export or an ad hoc analysis: its transaction holds a share lock on messages until it ends.
+            reader.createQuery("SELECT count(*) FROM messages").mapTo(Long.class).one();
+
+            CompletableFuture<PartitionManager.MaintenanceResult> maintenance =
+                    CompletableFuture.supplyAsync(() -> manager(fiveDaysLater, 7).maintain());
+            await().atMost(Duration.ofSeconds(5)).until(PartitionManagerTest::aPartitionDdlWaitsForItsLock);
+            long writeStart = System.nanoTime();
+            CompletableFuture<Void> write = CompletableFuture.runAsync(() -> insertAt(NOON));
+
+            // Before: the DDL waited for the reader, and the write queued behind the DDL.
+            write.get(PostgresPartitionManager.LOCK_WAIT.toSeconds() + 3, TimeUnit.SECONDS);
+            long writeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - writeStart);
+            assertThat(maintenance.get(5, TimeUnit.SECONDS).created()).as("postponed, not waited for").isEmpty();
+            assertThat(writeMillis).isLessThan(PostgresPartitionManager.LOCK_WAIT.toMillis() + 2_000);
+            reader.rollback();
+        }
+        assertThat(manager(fiveDaysLater, 7).maintain().created()).as("made once the table is free")
+                .contains("messages_p20300620", "messages_p20300622");
+    }
+
+    private static boolean aPartitionDdlWaitsForItsLock() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                + " WHERE c.relname = 'messages' AND l.mode = 'AccessExclusiveLock' AND NOT l.granted")
+                .mapTo(Long.class).one()) > 0;
     }
 
     private static void insertAt(Instant at) {
