@@ -34,15 +34,31 @@ public final class Database implements AutoCloseable {
     private final DatabaseConfig config;
     private final EmbeddedPostgresServer embeddedServer;
     private final HikariDataSource dataSource;
+    private final HikariDataSource apiDataSource;
     private final Jdbi jdbi;
     private final PartitionManager partitions;
+    /** This database on the REST API's pool; a view that closes nothing, or {@code this} for a view. */
+    private final Database forApi;
 
-    private Database(DatabaseConfig config, EmbeddedPostgresServer embeddedServer, HikariDataSource dataSource) {
+    private Database(DatabaseConfig config, EmbeddedPostgresServer embeddedServer, HikariDataSource dataSource,
+                     HikariDataSource apiDataSource) {
         this.config = config;
         this.embeddedServer = embeddedServer;
         this.dataSource = dataSource;
+        this.apiDataSource = apiDataSource;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
         this.partitions = new PostgresPartitionManager(jdbi, config, Clock.systemUTC());
+        this.forApi = new Database(this, apiDataSource);
+    }
+
+    private Database(Database owner, HikariDataSource apiDataSource) {
+        this.config = owner.config;
+        this.embeddedServer = null;
+        this.dataSource = apiDataSource;
+        this.apiDataSource = null;
+        this.jdbi = Jdbi.create(apiDataSource).installPlugin(new PostgresPlugin());
+        this.partitions = owner.partitions;
+        this.forApi = this;
     }
 
     /**
@@ -66,13 +82,18 @@ public final class Database implements AutoCloseable {
             password = server.password();
         }
         HikariDataSource pool = null;
+        HikariDataSource apiPool = null;
         try {
             pool = pool(url, user, password, config);
             new DatabaseMigrator(pool).migrate();
-            Database database = new Database(config, server, pool);
+            apiPool = apiPool(url, user, password, config);
+            Database database = new Database(config, server, pool, apiPool);
             database.partitions().maintain();
             return database;
         } catch (RuntimeException e) {
+            if (apiPool != null) {
+                apiPool.close();
+            }
             if (pool != null) {
                 pool.close();
             }
@@ -84,20 +105,42 @@ public final class Database implements AutoCloseable {
     }
 
     private static HikariDataSource pool(String url, String user, String password, DatabaseConfig config) {
+        HikariConfig hikari = poolConfig("mqttbridge-db", "mqtt-kafka-bridge", url, user, password, config);
+        hikari.setMaximumPoolSize(config.getPoolSize());
+        hikari.setMinimumIdle(Math.min(2, config.getPoolSize()));
+        // Turns the history writer's JDBC batches into multi-row INSERTs: one round trip per ~128 rows.
+        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+        return new HikariDataSource(hikari);
+    }
+
+    /**
+     * The REST API's own connections: a burst of dashboard queries waits for these (and gets 503 when
+     * they stay busy) instead of taking the connections the broker's session store, the retained
+     * store and the history writer need; and a query ends after {@code apiStatementTimeoutSeconds}.
+     */
+    private static HikariDataSource apiPool(String url, String user, String password, DatabaseConfig config) {
+        HikariConfig hikari = poolConfig("mqttbridge-api", "mqtt-kafka-bridge api", url, user, password, config);
+        hikari.setMaximumPoolSize(config.getApiPoolSize());
+        hikari.setMinimumIdle(1);
+        if (config.getApiStatementTimeoutSeconds() > 0) {
+            hikari.setConnectionInitSql("SET statement_timeout = '" + config.getApiStatementTimeoutSeconds() + "s'");
+        }
+        return new HikariDataSource(hikari);
+    }
+
+    /** What both pools share: the server, the time-outs, the keepalive probes. */
+    private static HikariConfig poolConfig(String poolName, String applicationName, String url, String user,
+                                           String password, DatabaseConfig config) {
         HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName("mqttbridge-db");
+        hikari.setPoolName(poolName);
         hikari.setJdbcUrl(url);
         hikari.setUsername(user);
         hikari.setPassword(password == null || password.isEmpty() ? null : password);
-        hikari.setMaximumPoolSize(config.getPoolSize());
-        hikari.setMinimumIdle(Math.min(2, config.getPoolSize()));
         hikari.setConnectionTimeout(config.getConnectionTimeoutMillis());
-        // Turns the history writer's JDBC batches into multi-row INSERTs: one round trip per ~128 rows.
-        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-        hikari.addDataSourceProperty("ApplicationName", "mqtt-kafka-bridge");
+        hikari.addDataSourceProperty("ApplicationName", applicationName);
         hikari.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, config.getConnectionTimeoutMillis() / 1000)));
         deadPeerDetection(config).forEach(hikari::addDataSourceProperty);
-        return new HikariDataSource(hikari);
+        return hikari;
     }
 
     /** The driver properties that give every connection keepalive probes ({@link KeepAliveSocketFactory}). */
@@ -142,6 +185,16 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
+    /**
+     * This database on the REST API's own pool ({@code database.apiPoolSize} connections, statements
+     * ended after {@code database.apiStatementTimeoutSeconds}): the repositories the API serves from.
+     * The broker's stores, the device registry and the history writer stay on the main pool. Closing
+     * the view closes nothing; closing this database closes both pools.
+     */
+    public Database forApi() {
+        return forApi;
+    }
+
     /** The embedded server, or {@code null} when an external PostgreSQL is configured. */
     public EmbeddedPostgresServer embeddedServer() {
         return embeddedServer;
@@ -174,7 +227,11 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (forApi == this) {
+            return; // a view: its owner closes the pools
+        }
         try {
+            apiDataSource.close();
             dataSource.close();
         } finally {
             if (embeddedServer != null) {

@@ -21,6 +21,8 @@ public class DatabaseConfig {
     /** The embedded PostgreSQL listens on loopback only unless told otherwise. */
     public static final String DEFAULT_EMBEDDED_HOST = "127.0.0.1";
     public static final int DEFAULT_POOL_SIZE = 10;
+    public static final int DEFAULT_API_POOL_SIZE = 4;
+    public static final int DEFAULT_API_STATEMENT_TIMEOUT_SECONDS = 30;
     public static final long DEFAULT_CONNECTION_TIMEOUT_MILLIS = 5_000;
     /** 0 keeps messages for ever. */
     public static final int DEFAULT_RETENTION_DAYS = 30;
@@ -36,6 +38,8 @@ public class DatabaseConfig {
     private int embeddedPort = DEFAULT_EMBEDDED_PORT;
     private String embeddedHost = DEFAULT_EMBEDDED_HOST;
     private int poolSize = DEFAULT_POOL_SIZE;
+    private int apiPoolSize = DEFAULT_API_POOL_SIZE;
+    private int apiStatementTimeoutSeconds = DEFAULT_API_STATEMENT_TIMEOUT_SECONDS;
     private long connectionTimeoutMillis = DEFAULT_CONNECTION_TIMEOUT_MILLIS;
     private int retentionDays = DEFAULT_RETENTION_DAYS;
     private int partitionIntervalDays = DEFAULT_PARTITION_INTERVAL_DAYS;
@@ -70,6 +74,12 @@ public class DatabaseConfig {
         }
         if (poolSize < 1) {
             problems.add("poolSize must be at least 1, was " + poolSize);
+        }
+        if (apiPoolSize < 1) {
+            problems.add("apiPoolSize must be at least 1, was " + apiPoolSize);
+        }
+        if (apiStatementTimeoutSeconds < 0) {
+            problems.add("apiStatementTimeoutSeconds must be 0 (no limit) or more, was " + apiStatementTimeoutSeconds);
         }
         if (connectionTimeoutMillis < 250) {
             problems.add("connectionTimeoutMillis must be at least 250, was " + connectionTimeoutMillis);
@@ -159,6 +169,29 @@ public class DatabaseConfig {
 
     public DatabaseConfig setPoolSize(int poolSize) {
         this.poolSize = poolSize;
+        return this;
+    }
+
+    /**
+     * Connections of the REST API's own pool, apart from the {@link #getPoolSize()} ones of the broker's
+     * stores, the device registry and the history writer, so that dashboard queries cannot take those.
+     */
+    public int getApiPoolSize() {
+        return apiPoolSize;
+    }
+
+    public DatabaseConfig setApiPoolSize(int apiPoolSize) {
+        this.apiPoolSize = apiPoolSize;
+        return this;
+    }
+
+    /** A REST API statement still running after this long is cancelled (the request gets 503); 0: no limit. */
+    public int getApiStatementTimeoutSeconds() {
+        return apiStatementTimeoutSeconds;
+    }
+
+    public DatabaseConfig setApiStatementTimeoutSeconds(int apiStatementTimeoutSeconds) {
+        this.apiStatementTimeoutSeconds = apiStatementTimeoutSeconds;
         return this;
     }
 

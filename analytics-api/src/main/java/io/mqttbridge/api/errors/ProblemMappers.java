@@ -16,6 +16,7 @@ public final class ProblemMappers {
         jersey.register(new WebApplicationExceptionMapper());
         jersey.register(new ValidationExceptionMapper());
         jersey.register(new JsonProcessingExceptionMapper());
+        jersey.register(new DatabaseExceptionMapper());
         jersey.register(new UnexpectedExceptionMapper());
         jersey.register(new QueryParameterCheck());
     }

@@ -50,8 +50,10 @@ public final class ApiResources {
                 .addMapping(PrometheusServlet.PATH);
     }
 
-    private static void registerHistory(Database database, BridgeRuntime runtime, Environment environment) {
+    private static void registerHistory(Database owner, BridgeRuntime runtime, Environment environment) {
         var jersey = environment.jersey();
+        // The API's own pool: dashboards cannot take the connections of the broker's stores.
+        Database database = owner.forApi();
         DeviceChanges changes = new RuntimeDeviceChanges(runtime.deviceRegistry().orElse(null),
                 runtime.broker().orElse(null));
         jersey.register(new DeviceResource(database, changes));
