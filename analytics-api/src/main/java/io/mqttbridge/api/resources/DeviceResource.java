@@ -114,14 +114,16 @@ public class DeviceResource {
         }
         List<AclRule> rules = rules(body.aclRules());
         List<ScramVerifier> verifiers = verifiers(body.scramCredentials());
-        Device device;
-        String generated = null;
-        try {
-            device = database.devices().create(newDevice);
-        } catch (DeviceAlreadyExistsException e) {
-            throw ApiException.conflict("a device with id '" + body.id() + "' already exists");
-        }
-        try {
+        // One transaction: a device without its password or rules is never visible, not even to the
+        // nodes that hear of it through NOTIFY (sent at commit).
+        CreatedDevice created = inOneTransaction(() -> {
+            Device device;
+            try {
+                device = database.devices().create(newDevice);
+            } catch (DeviceAlreadyExistsException e) {
+                throw ApiException.conflict("a device with id '" + body.id() + "' already exists");
+            }
+            String generated = null;
             if (body.password() == null && verifiers.isEmpty()) {
                 generated = database.credentials().generatePassword(device.id());
             } else {
@@ -130,14 +132,11 @@ public class DeviceResource {
             if (rules != null) {
                 database.aclRules().replaceRules(device.id(), rules);
             }
-        } catch (RuntimeException e) {
-            // A device without its password would be a half-made device: undo.
-            database.devices().delete(device.id());
-            throw e;
-        }
-        changes.changed(device.id());
-        return Response.created(URI.create("/api/v1/devices/" + URLEncoder.encode(device.id(), StandardCharsets.UTF_8)))
-                .entity(new CreatedDevice(details(device), generated))
+            return new CreatedDevice(details(device), generated);
+        });
+        changes.changed(newDevice.id());
+        return Response.created(URI.create("/api/v1/devices/" + URLEncoder.encode(newDevice.id(), StandardCharsets.UTF_8)))
+                .entity(created)
                 .build();
     }
 
@@ -165,21 +164,25 @@ public class DeviceResource {
         boolean newCredential = body.password() != null || !verifiers.isEmpty();
         existing(id);
         try {
-            if (newCredential) {
-                database.credentials().setCredential(id, body.password(), verifiers);
-            }
-            if (body.displayName() != null) {
-                database.devices().setDisplayName(id, body.displayName());
-            }
-            if (body.metadata() != null) {
-                database.devices().replaceMetadata(id, body.metadata());
-            }
-            if (rules != null) {
-                database.aclRules().replaceRules(id, rules);
-            }
-            if (body.enabled() != null) {
-                database.devices().setEnabled(id, body.enabled());
-            }
+            // One transaction: no reader (nor a concurrent PATCH) sees the device half changed.
+            inOneTransaction(() -> {
+                if (newCredential) {
+                    database.credentials().setCredential(id, body.password(), verifiers);
+                }
+                if (body.displayName() != null) {
+                    database.devices().setDisplayName(id, body.displayName());
+                }
+                if (body.metadata() != null) {
+                    database.devices().replaceMetadata(id, body.metadata());
+                }
+                if (rules != null) {
+                    database.aclRules().replaceRules(id, rules);
+                }
+                if (body.enabled() != null) {
+                    database.devices().setEnabled(id, body.enabled());
+                }
+                return id;
+            });
         } catch (NoSuchDeviceException e) {
             throw notFound(id);
         } finally {
@@ -282,6 +285,15 @@ public class DeviceResource {
             rules.add(bodies.get(i).toRule(i));
         }
         return rules;
+    }
+
+    /**
+     * Runs repository calls in one transaction: Jdbi hands every call on this thread the handle of the
+     * enclosing transaction, so they commit together or not at all (an exception rolls back and is
+     * rethrown as it was).
+     */
+    private <T> T inOneTransaction(Supplier<T> work) {
+        return database.jdbi().inTransaction(handle -> work.get());
     }
 
     private static <T> T badRequestOnInvalid(Supplier<T> build) {

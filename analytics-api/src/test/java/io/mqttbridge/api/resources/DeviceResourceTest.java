@@ -31,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static io.mqttbridge.api.resources.ResourceTestSupport.ADMIN;
 import static io.mqttbridge.api.resources.ResourceTestSupport.READER;
@@ -215,6 +217,33 @@ class DeviceResourceTest {
             assertProblem(response, 400, "a key of metadata.a must not contain U+0000");
         }
         assertThat(get("p4")).containsEntry("displayName", "old").containsEntry("metadata", Map.of("a", 1));
+    }
+
+    @Test
+    void noReaderSeesAPatchHalfApplied() throws Exception {
+        create(Map.of("id", "p5", "displayName", "old",
+                "aclRules", List.of(Map.of("permission", "allow", "action", "all", "topicFilter", "old/#"))));
+        try (org.jdbi.v3.core.Handle lock = db.jdbi().open()) {
+            // The rules are held, so the PATCH stops after its display name, before its rules.
+            lock.begin();
+            lock.execute("LOCK TABLE device_acl_rules IN EXCLUSIVE MODE");
+            CompletableFuture<Integer> patch = CompletableFuture.supplyAsync(() -> {
+                try (Response response = patch("p5", Map.of("displayName", "new", "aclRules",
+                        List.of(Map.of("permission", "allow", "action", "all", "topicFilter", "new/#"))))) {
+                    return response.getStatus();
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                            + " WHERE c.relname = 'device_acl_rules' AND NOT l.granted").mapTo(Long.class).one()) > 0);
+
+            assertThat(db.database().devices().find("p5").orElseThrow().displayName())
+                    .as("the new name is not visible while the rules are still the old ones").isEqualTo("old");
+            lock.rollback();
+            assertThat(patch.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+        }
+        assertThat(get("p5")).containsEntry("displayName", "new").containsEntry("aclRules",
+                List.of(Map.of("permission", "allow", "action", "all", "topicFilter", "new/#")));
     }
 
     private static Response postJson(String json) {
