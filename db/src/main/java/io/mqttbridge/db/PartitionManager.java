@@ -16,7 +16,10 @@ import java.util.List;
  */
 public interface PartitionManager {
 
-    /** Creates the partitions from now to {@code precreatePartitions} ahead, and drops expired ones. */
+    /**
+     * Creates the partitions from now to {@code precreatePartitions} ahead, and drops expired ones;
+     * what a busy {@code messages} table keeps it from doing now is left for its next run.
+     */
     MaintenanceResult maintain();
 
     /**
@@ -25,7 +28,8 @@ public interface PartitionManager {
      * @return {@code false} if the time is past the retention and no partition holds it any more:
      *     such a row would be dropped at once, so it is not to be written
      * @throws IllegalStateException if the partition would overlap an existing one (the interval
-     *     was changed)
+     *     was changed), or when {@code messages} stayed locked by another transaction for two seconds
+     *     (the caller tries again later; a waiting DDL would hold up every writer behind it)
      */
     boolean ensurePartitionFor(Instant receivedAt);
 
