@@ -1,7 +1,6 @@
 package io.mqttbridge.api.errors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -30,11 +29,6 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
                     + fieldPath(unknown) + "'; known here: " + unknown.getKnownPropertyIds().stream()
                             .map(String::valueOf).sorted().collect(Collectors.joining(", "))));
         }
-        StreamConstraintsException beyondLimit = beyondLimit(exception);
-        if (beyondLimit != null) {
-            return ProblemResponses.of(Problem.of(413, "body-too-large", "Request body beyond a limit",
-                    beyondLimit.getOriginalMessage()));
-        }
         if (exception instanceof StorableTextModule.UnstorableTextException unstorable) {
             String where = fieldPath(unstorable);
             where = where.isEmpty() ? "the body" : where;
@@ -43,16 +37,6 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
         }
         return ProblemResponses.of(Problem.of(400, "malformed-json", "Malformed JSON",
                 exception.getOriginalMessage()));
-    }
-
-    /** The body broke one of the reader's limits (length, nesting), maybe wrapped by data binding. */
-    private static StreamConstraintsException beyondLimit(Throwable exception) {
-        for (Throwable e = exception; e != null; e = e.getCause()) {
-            if (e instanceof StreamConstraintsException constraints) {
-                return constraints;
-            }
-        }
-        return null;
     }
 
     /** Where the field is in the body, e.g. {@code aclRules[0].topicFiltr} (no Java class names). */

@@ -1,6 +1,5 @@
 package io.mqttbridge.api.resources;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -30,21 +29,11 @@ public final class ApiResources {
     }
 
     /**
-     * The largest request body read (1 MiB): a device with its rules and metadata is a few kilobytes,
-     * and a body is read into the heap the broker shares, so a larger one is refused (413) before it
-     * is read to its end.
-     */
-    public static final long MAX_REQUEST_BODY_BYTES = 1024 * 1024;
-
-    /**
-     * Times as ISO-8601 strings (not epoch numbers), which is what the API documents and accepts; a
+     * Times as ISO-8601 strings (not epoch numbers), which is what the API documents and accepts; and a
      * request body field the API does not know is refused, not ignored: a misspelt {@code aclRules} or
-     * {@code password} would otherwise create a device without the rules or the password meant for it;
-     * and bodies are at most {@link #MAX_REQUEST_BODY_BYTES}.
+     * {@code password} would otherwise create a device without the rules or the password meant for it.
      */
     public static ObjectMapper configureJson(ObjectMapper mapper) {
-        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxDocumentLength(MAX_REQUEST_BODY_BYTES).build());
         return mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .registerModule(new StorableTextModule());

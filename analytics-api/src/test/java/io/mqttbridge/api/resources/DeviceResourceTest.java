@@ -246,14 +246,6 @@ class DeviceResourceTest {
                 List.of(Map.of("permission", "allow", "action", "all", "topicFilter", "new/#")));
     }
 
-    @Test
-    void aBodyLargerThanTheLimitIsRefusedWith413BeforeItIsReadToItsEnd() {
-        String large = "{\"id\": \"big\", \"metadata\": {\"notes\": \"" + "x".repeat(3 * 1024 * 1024) + "\"}}";
-        assertProblem(postJson(large), 413, "exceeds the maximum allowed");
-        assertProblem(as(resources, READER, "/api/v1/devices/big").get(), 404, "no device 'big'");
-        create(Map.of("id", "big", "metadata", Map.of("notes", "x".repeat(100_000))));
-    }
-
     private static Response postJson(String json) {
         return as(resources, ADMIN, "/api/v1/devices").post(Entity.entity(json, MediaType.APPLICATION_JSON));
     }
