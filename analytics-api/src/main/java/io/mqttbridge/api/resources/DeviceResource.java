@@ -156,7 +156,8 @@ public class DeviceResource {
         if (body.password() != null && body.password().isEmpty()) {
             throw ApiException.badRequest("password must not be empty");
         }
-        // Checked before the first change: a refusal half-way would leave the device half changed.
+        // Checked here, before the transaction, to answer 400 naming the key: the repository's own
+        // check would roll the PATCH back too, but end the request as an unexpected error.
         badRequestOnInvalid(() -> {
             StorableText.checkJson(body.metadata(), "metadata");
             return body;
