@@ -39,11 +39,16 @@ import io.mqttbridge.broker.spi.RetainedStore;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.TopicFilters;
+import io.mqttbridge.broker.sys.BrokerStatistics;
+import io.mqttbridge.broker.sys.SysRetainedStore;
+import io.mqttbridge.broker.sys.SysTopicPublisher;
+import io.mqttbridge.broker.sys.SysTopics;
 import io.mqttbridge.broker.topic.TopicTree;
 import io.mqttbridge.broker.will.WillPublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -81,6 +86,8 @@ public final class MqttBroker implements MessagePublisher {
     private final SessionManager sessions;
     private final MessageRouter router;
     private final ClusterFabric fabric;
+    private final MetricRegistry metricRegistry;
+    private SysTopicPublisher sysTopics;
 
     private final PendingDeliveries pendingPublishes = new PendingDeliveries();
     private volatile boolean running;
@@ -114,13 +121,19 @@ public final class MqttBroker implements MessagePublisher {
         Objects.requireNonNull(metricRegistry, "metricRegistry");
         this.limits = new Limits(config.getLimits(), metricRegistry);
         this.retainedQuota = new RetainedQuota(retainedStore, limits.retainedLimits());
-        this.retainedStore = retainedQuota;
+        this.retainedStore = new SysRetainedStore(retainedQuota);
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
         sessions.onSharedOrphans(router::redistribute);
         this.listeners = new BrokerListeners(this.config, metrics, limits);
         this.administration = new SessionAdministration(sessions, this.listener);
+        this.metricRegistry = metricRegistry;
+    }
+
+    private static String version() {
+        String version = MqttBroker.class.getPackage().getImplementationVersion();
+        return version == null ? "unknown (not run from the packaged jar)" : version;
     }
 
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
@@ -194,6 +207,11 @@ public final class MqttBroker implements MessagePublisher {
             listeners.forgetAll();
             throw e;
         }
+        if (config.getSysIntervalSeconds() > 0) {
+            sysTopics = new SysTopicPublisher(new BrokerStatistics(metricRegistry, Clock.systemUTC()),
+                    message -> router.route(message, null), "mqtt-kafka-bridge version " + version());
+            sysTopics.start(server.workerGroup().next(), config.getSysIntervalSeconds());
+        }
     }
 
     /**
@@ -233,6 +251,10 @@ public final class MqttBroker implements MessagePublisher {
             return;
         }
         running = false;
+        if (sysTopics != null) {
+            sysTopics.stop();
+            sysTopics = null;
+        }
         server.closeListener();
         listeners.stopTlsReload();
         CompletableFuture<Void> closed = listeners.disconnectAll();
@@ -266,6 +288,10 @@ public final class MqttBroker implements MessagePublisher {
         if (problem != null) {
             return CompletableFuture.failedFuture(
                     new IllegalArgumentException("invalid topic name '" + message.topic() + "': " + problem));
+        }
+        if (SysTopics.isSysTopic(message.topic())) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("topic '" + message.topic()
+                    + "' is in the $SYS tree, where only the broker publishes its statistics"));
         }
         CompletableFuture<Integer> handed = pendingPublishes.track(onHandled -> router.routeAndForward(message, onHandled));
         if (!running) {

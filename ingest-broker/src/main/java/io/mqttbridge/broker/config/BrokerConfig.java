@@ -50,6 +50,8 @@ public class BrokerConfig {
      * client id. The client's ACL must still allow the topics. Empty: never sent.
      */
     public static final String DEFAULT_RESPONSE_INFORMATION = "responses/%c";
+    /** How often the {@code $SYS} statistics are published, as Mosquitto's {@code sys_interval}; 0: never. */
+    public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
     /** The name of the TCP listener made from {@code host} and {@code port} when no list is given. */
     public static final String DEFAULT_LISTENER_NAME = "default";
 
@@ -71,6 +73,7 @@ public class BrokerConfig {
     private int workerThreads = DEFAULT_WORKER_THREADS;
     private boolean sharedSubscriptionsAvailable = DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE;
     private String responseInformation = DEFAULT_RESPONSE_INFORMATION;
+    private int sysIntervalSeconds = DEFAULT_SYS_INTERVAL_SECONDS;
     private List<ListenerConfig> listeners = new ArrayList<>();
     private LimitsConfig limits = new LimitsConfig();
 
@@ -103,6 +106,8 @@ public class BrokerConfig {
         require(maxClientIdLength >= 23 && maxClientIdLength <= 65_535, "maxClientIdLength",
                 "must be 23..65535, was " + maxClientIdLength);
         require(workerThreads >= 0, "workerThreads", "must not be negative (0 = two per core), was " + workerThreads);
+        require(sysIntervalSeconds >= 0 && sysIntervalSeconds <= 86_400, "sysIntervalSeconds",
+                "must be 0..86400 (0 = no $SYS statistics), was " + sysIntervalSeconds);
         require(listeners != null, "listeners", "must not be null (leave it out for one TCP listener on host:port)");
         Set<String> names = new HashSet<>();
         for (int i = 0; i < listeners.size(); i++) {
@@ -165,6 +170,10 @@ public class BrokerConfig {
     /** See {@link #DEFAULT_RESPONSE_INFORMATION}. */
     public String getResponseInformation() { return responseInformation; }
     public void setResponseInformation(String responseInformation) { this.responseInformation = responseInformation; }
+
+    /** See {@link #DEFAULT_SYS_INTERVAL_SECONDS}. */
+    public int getSysIntervalSeconds() { return sysIntervalSeconds; }
+    public void setSysIntervalSeconds(int sysIntervalSeconds) { this.sysIntervalSeconds = sysIntervalSeconds; }
 
     public boolean isSharedSubscriptionsAvailable() { return sharedSubscriptionsAvailable; }
     public void setSharedSubscriptionsAvailable(boolean sharedSubscriptionsAvailable) { this.sharedSubscriptionsAvailable = sharedSubscriptionsAvailable; }

@@ -10,6 +10,7 @@ import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.SessionListener;
+import io.mqttbridge.broker.sys.SysTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,7 +102,7 @@ public final class SessionAdministration {
                     : new DeviceIdentity(deviceId, deviceId, session.clientId(), List.of());
             CompletableFuture<Integer> removed = new CompletableFuture<>();
             done.add(removed);
-            authorizer.permissionsFor(identity).whenComplete((permissions, error) -> {
+            authorizer.permissionsFor(identity).thenApply(SysTopics::withoutPublishing).whenComplete((permissions, error) -> {
                 if (error != null) {
                     LOG.warn("could not authorize device {} again; its sessions keep their permissions", deviceId, error);
                     removed.complete(0);

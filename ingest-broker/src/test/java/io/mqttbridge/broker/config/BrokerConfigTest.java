@@ -30,6 +30,11 @@ class BrokerConfigTest {
         BrokerConfig badReceive = new BrokerConfig();
         badReceive.setReceiveMaximum(0);
         assertThatThrownBy(badReceive::validate).hasMessageContaining("'receiveMaximum'");
+        BrokerConfig badSysInterval = new BrokerConfig();
+        badSysInterval.setSysIntervalSeconds(-1);
+        assertThatThrownBy(badSysInterval::validate).hasMessageContaining("'sysIntervalSeconds'");
+        badSysInterval.setSysIntervalSeconds(86_401);
+        assertThatThrownBy(badSysInterval::validate).hasMessageContaining("'sysIntervalSeconds'");
     }
 
     @Test

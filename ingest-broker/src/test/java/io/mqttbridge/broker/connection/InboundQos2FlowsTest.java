@@ -11,6 +11,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,12 @@ class InboundQos2FlowsTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private final ClientConnection connection = EmbeddedConnections.on(channel);
+
+    /** Replies a test leaves unread are released here, or a later test's leak check reports them. */
+    @AfterEach
+    void releaseUnreadReplies() {
+        channel.finishAndReleaseAll();
+    }
     private final InboundQosFlows flows = connection.inbound();
     private final List<PublishedMessage> routed = new ArrayList<>();
     private final Function<PublishedMessage, Routed> route = message -> {

@@ -9,6 +9,7 @@ import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.TopicPermissions;
+import io.mqttbridge.broker.sys.SysTopics;
 import io.netty.channel.Channel;
 
 import java.net.InetSocketAddress;
@@ -22,8 +23,11 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ConnectAuthentication {
 
-    /** An authenticated client and its permissions. */
+    /** An authenticated client and its permissions, which never include publishing into {@code $SYS}. */
     record Authorized(DeviceIdentity identity, TopicPermissions permissions, Instant expiresAt) {
+        Authorized {
+            permissions = SysTopics.withoutPublishing(permissions);
+        }
     }
 
     private final Authenticator authenticator;
