@@ -15,6 +15,7 @@ import io.mqttbridge.api.console.ConsoleLiveAccess;
 import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.errors.ProblemErrorHandler;
 import io.mqttbridge.api.errors.ProblemMappers;
+import io.mqttbridge.api.errors.RequestBodyLimit;
 import io.mqttbridge.api.health.BrokerHealthCheck;
 import io.mqttbridge.api.health.DatabaseHealthCheck;
 import io.mqttbridge.api.health.HealthResource;
@@ -101,6 +102,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
             serverFactory.setRegisterDefaultExceptionMappers(false);
         }
         ProblemMappers.register(environment.jersey());
+        environment.jersey().register(new RequestBodyLimit(config.getApiMaxRequestBodyBytes()));
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         ApiCors.install(config.getApiCors(), environment);
         ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);

@@ -12,6 +12,7 @@ import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.history.HistoryWriterConfig;
 import io.mqttbridge.kafka.KafkaConnectorConfig;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 
@@ -66,6 +67,12 @@ public class BridgeConfiguration extends Configuration {
     @NotNull
     private ApiCorsConfig apiCors = new ApiCorsConfig();
 
+    /** Device records and their metadata are a few kilobytes; anything near this is a mistake or an attack. */
+    public static final long DEFAULT_API_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+    @Min(1024)
+    private long apiMaxRequestBodyBytes = DEFAULT_API_MAX_REQUEST_BODY_BYTES;
+
     /** Which web pages on other origins may call the REST API (CORS); none by default. */
     @JsonProperty
     public ApiCorsConfig getApiCors() {
@@ -75,6 +82,17 @@ public class BridgeConfiguration extends Configuration {
     @JsonProperty
     public void setApiCors(ApiCorsConfig apiCors) {
         this.apiCors = apiCors;
+    }
+
+    /** The largest request body the REST API reads (413 {@code body-too-large} beyond it). */
+    @JsonProperty
+    public long getApiMaxRequestBodyBytes() {
+        return apiMaxRequestBodyBytes;
+    }
+
+    @JsonProperty
+    public void setApiMaxRequestBodyBytes(long apiMaxRequestBodyBytes) {
+        this.apiMaxRequestBodyBytes = apiMaxRequestBodyBytes;
     }
 
     /** The operator console at {@code /} and its live view. */

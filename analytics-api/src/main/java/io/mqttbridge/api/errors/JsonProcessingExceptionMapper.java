@@ -18,6 +18,12 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
 
     @Override
     public Response toResponse(JsonProcessingException exception) {
+        // The body's stream refused to go on (RequestBodyLimit): Jackson wrapped that refusal.
+        for (Throwable cause = exception.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof ApiException refusal) {
+                return ProblemResponses.of(refusal.problem());
+            }
+        }
         if (exception instanceof InvalidDefinitionException) {
             // Our own mapping is broken, not the client's input.
             LOG.error("Cannot (de)serialise JSON", exception);

@@ -214,6 +214,45 @@ class ApiConventionsTest {
     }
 
     @Test
+    void aBodyDeclaredLargerThanTheLimitGets413Problem() throws Exception {
+        HttpResponse<String> response = postRaw(HttpRequest.BodyPublishers.ofString(thing(1024 * 1024)));
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(response.body()).contains("body-too-large").contains("1048576 bytes");
+    }
+
+    /** A chunked body declares no length: it is refused once the reading passes the limit. */
+    @Test
+    void aChunkedBodyPastTheLimitGets413Problem() throws Exception {
+        byte[] body = thing(3 * 1024 * 1024).getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> response = postRaw(HttpRequest.BodyPublishers.ofInputStream(
+                () -> new java.io.ByteArrayInputStream(body)));
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.body()).contains("body-too-large");
+    }
+
+    @Test
+    void aBodyWithinTheLimitIsRead() throws Exception {
+        byte[] body = thing(1000 * 1000).getBytes(StandardCharsets.UTF_8);
+        assertThat(postRaw(HttpRequest.BodyPublishers.ofByteArray(body)).statusCode()).isEqualTo(200);
+        assertThat(postRaw(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                .statusCode()).isEqualTo(200);
+    }
+
+    private static String thing(int nameLength) {
+        return "{\"name\": \"" + "a".repeat(nameLength) + "\"}";
+    }
+
+    private static HttpResponse<String> postRaw(HttpRequest.BodyPublisher body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe"))
+                .header("Content-Type", "application/json")
+                .header(HttpHeaders.AUTHORIZATION, basic("admin", ADMIN_PASSWORD))
+                .POST(body).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void aQueryParameterTheResourceDoesNotDeclareGets400Problem() {
         Response response = APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe")
                 .queryParam("verbose", "true").request()

@@ -223,6 +223,21 @@ class BridgeConfigurationTest {
     }
 
     @Test
+    void theRequestBodyLimitHasADefaultAndAFloor() throws Exception {
+        assertThat(parse("nodeId: n\n").getApiMaxRequestBodyBytes()).isEqualTo(1024 * 1024);
+        assertThat(parse("apiMaxRequestBodyBytes: 65536\n").getApiMaxRequestBodyBytes()).isEqualTo(65536);
+        assertThatThrownBy(() -> parse("apiMaxRequestBodyBytes: 10\n"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("apiMaxRequestBodyBytes");
+    }
+
+    @Test
+    void theSysIntervalBindsAndIsCheckedNamingTheKey() throws Exception {
+        assertThat(parse("nodeId: n\n").getBroker().getSysIntervalSeconds()).isEqualTo(10);
+        BridgeConfiguration config = parse("broker:\n  sysIntervalSeconds: -5\n");
+        assertThatThrownBy(() -> config.getBroker().validate()).hasMessageContaining("sysIntervalSeconds");
+    }
+
+    @Test
     void anInvalidBrokerValueIsRejectedNamingTheKey() throws Exception {
         BridgeConfiguration config = parse("broker:\n  maxQos: 3\n");
         assertThatThrownBy(() -> config.getBroker().validate()).hasMessageContaining("maxQos");
