@@ -1,7 +1,7 @@
 package io.mqttbridge.db;
 
 import io.mqttbridge.db.embedded.EmbeddedPostgresServer;
-import io.mqttbridge.db.testing.PacketDrop;
+import io.mqttbridge.testing.net.PacketDrop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.PGConnection;

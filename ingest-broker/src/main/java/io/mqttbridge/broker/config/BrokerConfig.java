@@ -52,6 +52,12 @@ public class BrokerConfig {
     public static final String DEFAULT_RESPONSE_INFORMATION = "responses/%c";
     /** How often the {@code $SYS} statistics are published, as Mosquitto's {@code sys_interval}; 0: never. */
     public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
+    /**
+     * How long a connection without an MQTT keep alive (keep alive 0, which the broker cannot police
+     * itself) may stay silent after its peer vanished before TCP keepalive probes close it; 0 leaves
+     * it to the operating system (hours).
+     */
+    public static final int DEFAULT_TCP_KEEP_ALIVE_SECONDS = 600;
     /** The name of the TCP listener made from {@code host} and {@code port} when no list is given. */
     public static final String DEFAULT_LISTENER_NAME = "default";
 
@@ -74,6 +80,7 @@ public class BrokerConfig {
     private boolean sharedSubscriptionsAvailable = DEFAULT_SHARED_SUBSCRIPTIONS_AVAILABLE;
     private String responseInformation = DEFAULT_RESPONSE_INFORMATION;
     private int sysIntervalSeconds = DEFAULT_SYS_INTERVAL_SECONDS;
+    private int tcpKeepAliveSeconds = DEFAULT_TCP_KEEP_ALIVE_SECONDS;
     private List<ListenerConfig> listeners = new ArrayList<>();
     private LimitsConfig limits = new LimitsConfig();
 
@@ -108,6 +115,8 @@ public class BrokerConfig {
         require(workerThreads >= 0, "workerThreads", "must not be negative (0 = two per core), was " + workerThreads);
         require(sysIntervalSeconds >= 0 && sysIntervalSeconds <= 86_400, "sysIntervalSeconds",
                 "must be 0..86400 (0 = no $SYS statistics), was " + sysIntervalSeconds);
+        require(tcpKeepAliveSeconds >= 0 && tcpKeepAliveSeconds <= 36_000, "tcpKeepAliveSeconds",
+                "must be 0..36000 (0 = the operating system's keepalive), was " + tcpKeepAliveSeconds);
         require(listeners != null, "listeners", "must not be null (leave it out for one TCP listener on host:port)");
         Set<String> names = new HashSet<>();
         for (int i = 0; i < listeners.size(); i++) {
@@ -174,6 +183,10 @@ public class BrokerConfig {
     /** See {@link #DEFAULT_SYS_INTERVAL_SECONDS}. */
     public int getSysIntervalSeconds() { return sysIntervalSeconds; }
     public void setSysIntervalSeconds(int sysIntervalSeconds) { this.sysIntervalSeconds = sysIntervalSeconds; }
+
+    /** See {@link #DEFAULT_TCP_KEEP_ALIVE_SECONDS}. */
+    public int getTcpKeepAliveSeconds() { return tcpKeepAliveSeconds; }
+    public void setTcpKeepAliveSeconds(int tcpKeepAliveSeconds) { this.tcpKeepAliveSeconds = tcpKeepAliveSeconds; }
 
     public boolean isSharedSubscriptionsAvailable() { return sharedSubscriptionsAvailable; }
     public void setSharedSubscriptionsAvailable(boolean sharedSubscriptionsAvailable) { this.sharedSubscriptionsAvailable = sharedSubscriptionsAvailable; }

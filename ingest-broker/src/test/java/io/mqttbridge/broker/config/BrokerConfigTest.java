@@ -35,6 +35,9 @@ class BrokerConfigTest {
         assertThatThrownBy(badSysInterval::validate).hasMessageContaining("'sysIntervalSeconds'");
         badSysInterval.setSysIntervalSeconds(86_401);
         assertThatThrownBy(badSysInterval::validate).hasMessageContaining("'sysIntervalSeconds'");
+        BrokerConfig badTcpKeepAlive = new BrokerConfig();
+        badTcpKeepAlive.setTcpKeepAliveSeconds(-1);
+        assertThatThrownBy(badTcpKeepAlive::validate).hasMessageContaining("'tcpKeepAliveSeconds'");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.mqttbridge.broker.netty.HandlerNames;
 import io.mqttbridge.broker.handler.connect.ConnectAuthentication.Authorized;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.broker.netty.TcpKeepAlive;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.Authenticator;
@@ -46,6 +47,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     private final SessionListener listener;
     private final BrokerMetrics metrics;
     private final Limits limits;
+    private final int tcpKeepAliveSeconds;
 
     public ConnectHandler(BrokerConfig config, Authenticator authenticator, Authorizer authorizer,
                           SessionManager sessions, SessionListener listener, BrokerMetrics metrics, Limits limits) {
@@ -63,6 +65,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         this.sessions = sessions;
         this.listener = listener;
         this.metrics = metrics;
+        this.tcpKeepAliveSeconds = config.getTcpKeepAliveSeconds();
     }
 
     @Override
@@ -172,6 +175,9 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         sessions.confirmHolder(request.clientId());
         if (request.keepAlive() > 0) {
             connection.startKeepAlive(request.keepAlive() * 1500L);
+        } else if (tcpKeepAliveSeconds > 0) {
+            // Without an MQTT keep alive only TCP can tell that the client vanished without closing.
+            TcpKeepAlive.probe(ctx.channel(), tcpKeepAliveSeconds);
         }
         if (authorized.expiresAt() != null) {
             disconnectAtExpiry(ctx, connection, authorized.expiresAt());

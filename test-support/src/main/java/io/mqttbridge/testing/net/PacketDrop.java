@@ -1,4 +1,4 @@
-package io.mqttbridge.db.testing;
+package io.mqttbridge.testing.net;
 
 import org.junit.jupiter.api.Assumptions;
 
