@@ -7,6 +7,7 @@ import io.mqttbridge.db.internal.JdbiAclRuleRepository;
 import io.mqttbridge.db.internal.JdbiCredentialRepository;
 import io.mqttbridge.db.internal.JdbiDeviceRepository;
 import io.mqttbridge.db.internal.JdbiMessageRepository;
+import io.mqttbridge.db.internal.JdbiRetainedMessageRepository;
 import io.mqttbridge.db.internal.JdbiSessionRepository;
 import io.mqttbridge.db.internal.KeepAliveSocketFactory;
 import io.mqttbridge.db.internal.PostgresPartitionManager;
@@ -218,6 +219,10 @@ public final class Database implements AutoCloseable {
 
     public MessageRepository messages() {
         return new JdbiMessageRepository(jdbi);
+    }
+
+    public RetainedMessageRepository retained() {
+        return new JdbiRetainedMessageRepository(jdbi);
     }
 
     /** The one partition manager of this database (it caches which partitions exist). */

@@ -49,6 +49,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -131,11 +132,6 @@ public final class MqttBroker implements MessagePublisher {
         this.metricRegistry = metricRegistry;
     }
 
-    private static String version() {
-        String version = MqttBroker.class.getPackage().getImplementationVersion();
-        return version == null ? "unknown (not run from the packaged jar)" : version;
-    }
-
     /** A broker that lets everyone in, stores nothing outside memory and has no sink: for tests and demos. */
     public MqttBroker(BrokerConfig config) {
         this(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE, SessionListener.NONE,
@@ -209,7 +205,7 @@ public final class MqttBroker implements MessagePublisher {
         }
         if (config.getSysIntervalSeconds() > 0) {
             sysTopics = new SysTopicPublisher(new BrokerStatistics(metricRegistry, Clock.systemUTC()),
-                    message -> router.route(message, null), "mqtt-kafka-bridge version " + version());
+                    message -> router.route(message, null));
             sysTopics.start(server.workerGroup().next(), config.getSysIntervalSeconds());
         }
     }
@@ -298,6 +294,17 @@ public final class MqttBroker implements MessagePublisher {
             handed.completeExceptionally(new IllegalStateException("MQTT broker stopped"));
         }
         return handed;
+    }
+
+    /**
+     * Removes the retained message of {@code topic} as an empty retained PUBLISH would, but delivers
+     * nothing to subscribers (an operator's clean-up); through the broker's store, so its quotas follow.
+     */
+    public CompletableFuture<Void> clearRetained(String topic) {
+        String problem = TopicFilters.validateTopicName(topic);
+        return problem != null
+                ? CompletableFuture.failedFuture(new IllegalArgumentException("invalid topic name '" + topic + "': " + problem))
+                : retainedStore.put(new PublishedMessage(topic, new byte[0], 0, true, null, null, null, Instant.now(), null));
     }
 
     /** The connections currently attached to a session, sorted by client id. */

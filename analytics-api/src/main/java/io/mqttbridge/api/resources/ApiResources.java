@@ -11,8 +11,11 @@ import io.mqttbridge.api.resources.prometheus.PrometheusServlet;
 import io.mqttbridge.api.runtime.BridgeRuntime;
 import io.mqttbridge.kafka.KafkaConnector;
 import io.mqttbridge.db.Database;
+import io.mqttbridge.db.RetainedMessageRepository;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Registers the REST API on what the runtime started: the resources under {@code /api/v1} on the
@@ -22,7 +25,7 @@ public final class ApiResources {
 
     /** The resources the OpenAPI document describes. */
     public static final List<Class<?>> DOCUMENTED = List.of(DeviceResource.class, SessionResource.class,
-            MessageResource.class, TopicResource.class, LiveResource.class, StatsResource.class,
+            MessageResource.class, TopicResource.class, RetainedResource.class, LiveResource.class, StatsResource.class,
             ConsoleResource.class);
 
     private ApiResources() {
@@ -60,5 +63,9 @@ public final class ApiResources {
         jersey.register(new SessionResource(database.sessions()));
         jersey.register(new MessageResource(database.messages()));
         jersey.register(new TopicResource(database.messages()));
+        RetainedMessageRepository retained = database.retained();
+        jersey.register(new RetainedResource(retained, runtime.broker()
+                .<Consumer<String>>map(broker -> topic -> broker.clearRetained(topic).orTimeout(10, TimeUnit.SECONDS).join())
+                .orElse(retained::delete)));
     }
 }

@@ -32,14 +32,22 @@ public final class SysTopicPublisher {
     private final Map<String, String> published = new HashMap<>();
     private ScheduledFuture<?> schedule;
 
-    /**
-     * @param route hands a message to this node's matching sessions and its retained store
-     * @param version the text of {@code $SYS/broker/version}
-     */
-    public SysTopicPublisher(BrokerStatistics statistics, Consumer<PublishedMessage> route, String version) {
+    /** @param route hands a message to this node's matching sessions and its retained store */
+    public SysTopicPublisher(BrokerStatistics statistics, Consumer<PublishedMessage> route) {
+        this(statistics, route, "mqtt-kafka-bridge version " + packagedVersion());
+    }
+
+    /** @param version the text of {@code $SYS/broker/version} */
+    SysTopicPublisher(BrokerStatistics statistics, Consumer<PublishedMessage> route, String version) {
         this.statistics = statistics;
         this.route = route;
         this.version = version;
+    }
+
+    /** The jar manifest's version: the broker's classes are packaged in the bridge's one jar. */
+    private static String packagedVersion() {
+        String version = SysTopicPublisher.class.getPackage().getImplementationVersion();
+        return version == null ? "unknown (not run from the packaged jar)" : version;
     }
 
     /** Publishes the version and a first sample now, then a sample every {@code intervalSeconds}. */

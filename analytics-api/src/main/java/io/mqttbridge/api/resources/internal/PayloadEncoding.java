@@ -37,11 +37,20 @@ public enum PayloadEncoding {
         }
     }
 
+    /** A payload as a response carries it: the encoding used and the JSON value. */
+    public record Encoded(String encoding, JsonNode payload) {
+    }
+
     public MessageResponse render(StoredMessage m) {
         if (m.payload() == null) {
             return response(m, null, null, Boolean.TRUE);
         }
-        byte[] bytes = m.payload();
+        Encoded encoded = encode(m.payload());
+        return response(m, encoded.encoding(), encoded.payload(), null);
+    }
+
+    /** {@code bytes} in this encoding, or in base64 when this one cannot carry them faithfully. */
+    public Encoded encode(byte[] bytes) {
         PayloadEncoding used = this;
         JsonNode payload = null;
         if (this == JSON) {
@@ -55,7 +64,7 @@ public enum PayloadEncoding {
         if (used == BASE64) {
             payload = TextNode.valueOf(Base64.getEncoder().encodeToString(bytes));
         }
-        return response(m, used.name().toLowerCase(Locale.ROOT), payload, null);
+        return new Encoded(used.name().toLowerCase(Locale.ROOT), payload);
     }
 
     private static MessageResponse response(StoredMessage m, String encoding, JsonNode payload, Boolean omitted) {
