@@ -22,7 +22,9 @@ class ModuleBoundariesTest {
     void brokerCoreDependsOnNettyMetricsAndSlf4jOnly() {
         classes().should().onlyDependOnClassesThat().resideInAnyPackage(
                         // javax.crypto: the JDK's PBKDF2 and HMAC for spi.ScramVerifier, no library.
+                        // jdk.net: the JDK's TCP keepalive options (netty.TcpKeepAlive without epoll).
                         "io.mqttbridge.broker..", "java..", "javax.net..", "javax.security..", "javax.crypto..",
+                        "jdk.net..",
                         "io.netty..", "com.codahale.metrics..", "org.slf4j..")
                 .because("the broker core stays Netty-only; see docs/ARCHITECTURE.md, Modules and dependency rules")
                 .check(BROKER);
