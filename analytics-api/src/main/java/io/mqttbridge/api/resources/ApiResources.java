@@ -25,8 +25,8 @@ public final class ApiResources {
 
     /** The resources the OpenAPI document describes. */
     public static final List<Class<?>> DOCUMENTED = List.of(DeviceResource.class, SessionResource.class,
-            MessageResource.class, TopicResource.class, RetainedResource.class, LiveResource.class, StatsResource.class,
-            ConsoleResource.class);
+            MessageResource.class, TopicResource.class, RetainedResource.class, PublishResource.class,
+            LiveResource.class, StatsResource.class, ConsoleResource.class);
 
     private ApiResources() {
     }
@@ -47,6 +47,7 @@ public final class ApiResources {
         runtime.database().ifPresent(database -> registerHistory(database, runtime, environment));
         jersey.register(new LiveResource(runtime.broker().orElse(null), runtime.nodeId(),
                 runtime.kafka().flatMap(KafkaConnector::kafkaCluster).orElse(null)));
+        jersey.register(new PublishResource(runtime.broker().orElse(null)));
         jersey.register(new StatsResource(environment.metrics()));
         jersey.register(OpenApiDocumentResource.describing(DOCUMENTED));
         environment.admin().addServlet("prometheus", new PrometheusServlet(environment.metrics()))
