@@ -50,8 +50,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -325,16 +323,7 @@ public final class MqttBroker implements MessagePublisher {
     /** The subscriptions of the session of {@code clientId} (connected or not); empty if there is none. */
     public List<SubscriptionInfo> subscriptionsOf(String clientId) {
         Session session = sessions.get(clientId);
-        if (session == null) {
-            return List.of();
-        }
-        List<SubscriptionInfo> result = new ArrayList<>();
-        for (Subscription s : session.subscriptions()) {
-            result.add(new SubscriptionInfo(s.topicFilter(), s.qos(), s.noLocal(), s.retainAsPublished(),
-                    s.retainHandling(), s.subscriptionIdentifier() == 0 ? null : s.subscriptionIdentifier()));
-        }
-        result.sort(Comparator.comparing(SubscriptionInfo::topicFilter));
-        return result;
+        return session == null ? List.of() : SubscriptionInfo.of(session);
     }
 
     /**
@@ -371,6 +360,11 @@ public final class MqttBroker implements MessagePublisher {
      */
     public int endSessionsOf(String deviceId) {
         return administration.endSessionsOf(deviceId);
+    }
+
+    /** Ends the session of {@code clientId} here, connected or not, with what it queued. @return whether there was one */
+    public boolean endSession(String clientId) {
+        return administration.endSession(clientId);
     }
 
     /** The identities ({@code DeviceIdentity.deviceId}) owning sessions on this node, connected or not. */

@@ -150,6 +150,23 @@ public class LiveResource {
         throw notConnected(clientId);
     }
 
+    @DELETE
+    @Path("/sessions/{clientId}")
+    @RolesAllowed(ApiRole.WRITE)
+    @Operation(summary = "End a client's session on this node, connected or not, with its subscriptions and queued"
+            + " messages (a connected MQTT 5 client gets DISCONNECT 0x98); its next CONNECT starts a new session",
+            responses = {@ApiResponse(responseCode = "204", description = "ended"),
+                    @ApiResponse(responseCode = "404", description = "no session here; in a cluster the detail names"
+                            + " the node that holds it, to send the request to")})
+    public Response endSession(@PathParam("clientId") String clientId) {
+        if (broker().endSession(clientId)) {
+            return Response.noContent().build();
+        }
+        String holder = cluster == null ? null : cluster.holderOf(clientId).filter(node -> !node.equals(nodeId)).orElse(null);
+        throw ApiException.notFound("no session of client '" + clientId + "' on this node"
+                + (holder == null ? "" : "; node '" + holder + "' holds it: send this request to that node"));
+    }
+
     private MqttBroker broker() {
         if (broker == null) {
             throw ApiException.unavailable("this node does not run the MQTT broker role");

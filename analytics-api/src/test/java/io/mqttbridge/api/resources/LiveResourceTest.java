@@ -1,9 +1,13 @@
 package io.mqttbridge.api.resources;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.config.BrokerConfig;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -14,8 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.mqttbridge.api.resources.ResourceTestSupport.ADMIN;
 import static io.mqttbridge.api.resources.ResourceTestSupport.READER;
@@ -115,6 +121,48 @@ class LiveResourceTest {
         } finally {
             victim.close(true);
         }
+    }
+
+    @Test
+    void anEndedOfflineSessionTakesItsQueueAndSubscriptionsWithIt() {
+        Mqtt5BlockingClient device = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5()
+                .identifier("live-persistent").serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+        device.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+        device.subscribeWith().topicFilter("queued/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        device.disconnect();
+        for (int i = 0; i < 3; i++) {
+            broker.publish(new PublishedMessage("queued/x", new byte[] {(byte) i}, 1, false, null, null, null,
+                    Instant.now(), null)).join();
+        }
+        assertThat(broker.deliveryState("live-persistent")).hasValueSatisfying(
+                state -> assertThat(state.queuedMessages()).isEqualTo(3));
+
+        try (var response = as(resources, READER, "/api/v1/live/sessions/live-persistent").delete()) {
+            assertThat(response.getStatus()).isEqualTo(403);
+        }
+        try (var response = as(resources, ADMIN, "/api/v1/live/sessions/live-persistent").delete()) {
+            assertThat(response.getStatus()).isEqualTo(204);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> broker.deliveryState("live-persistent").isEmpty());
+        assertThat(broker.subscriptionsOf("live-persistent")).isEmpty();
+        assertProblem(as(resources, ADMIN, "/api/v1/live/sessions/live-persistent").delete(), 404, "no session");
+
+        // The next connection starts afresh: no session, and nothing of the old queue arrives.
+        List<Mqtt5Publish> received = new CopyOnWriteArrayList<>();
+        assertThat(device.connectWith().cleanStart(false).sessionExpiryInterval(3600).send().isSessionPresent()).isFalse();
+        device.toAsync().subscribeWith().topicFilter("queued/#").qos(MqttQos.AT_LEAST_ONCE).callback(received::add)
+                .send().join();
+        broker.publish(new PublishedMessage("queued/marker", new byte[] {9}, 1, false, null, null, null,
+                Instant.now(), null)).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !received.isEmpty());
+        assertThat(received).extracting(p -> p.getTopic().toString()).containsExactly("queued/marker");
+
+        // A connected client's session ends too, and the client is disconnected.
+        try (var response = as(resources, ADMIN, "/api/v1/live/sessions/live-persistent").delete()) {
+            assertThat(response.getStatus()).isEqualTo(204);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !device.getState().isConnected());
+        assertThat(broker.deliveryState("live-persistent")).isEmpty();
     }
 
     @Test

@@ -137,6 +137,21 @@ public final class SessionAdministration {
         return count;
     }
 
+    /**
+     * Ends the session of {@code clientId} on this node, connected or not (a connection gets MQTT 5
+     * DISCONNECT 0x98), with its subscriptions and queued messages.
+     *
+     * @return whether there was one
+     */
+    public boolean endSession(String clientId) {
+        Session session = sessions.get(clientId);
+        if (session == null) {
+            return false;
+        }
+        session.endFromOutside(MqttReasonCode.ADMINISTRATIVE_ACTION, DisconnectInfo.ADMINISTRATIVE_ACTION);
+        return true;
+    }
+
     /** The identities ({@code DeviceIdentity.deviceId}) owning sessions on this node, connected or not. */
     public Set<String> sessionOwners() {
         Set<String> owners = new HashSet<>();
