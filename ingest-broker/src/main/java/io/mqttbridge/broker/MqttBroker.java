@@ -163,7 +163,7 @@ public final class MqttBroker implements MessagePublisher {
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
             fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes,
-                    administration::disconnect));
+                    administration::disconnect, administration::endSession));
         } catch (RuntimeException e) {
             server.shutdown();
             server = null;

@@ -153,18 +153,22 @@ public class LiveResource {
     @DELETE
     @Path("/sessions/{clientId}")
     @RolesAllowed(ApiRole.WRITE)
-    @Operation(summary = "End a client's session on this node, connected or not, with its subscriptions and queued"
-            + " messages (a connected MQTT 5 client gets DISCONNECT 0x98); its next CONNECT starts a new session",
+    @Operation(summary = "End a client's session, connected or not, with its subscriptions and queued messages (a"
+            + " connected MQTT 5 client gets DISCONNECT 0x98): at once on this node, in a cluster on the node that"
+            + " holds it (202); its next CONNECT starts a new session",
             responses = {@ApiResponse(responseCode = "204", description = "ended"),
-                    @ApiResponse(responseCode = "404", description = "no session here; in a cluster the detail names"
-                            + " the node that holds it, to send the request to")})
+                    @ApiResponse(responseCode = "202", description = "asked the node that holds it"),
+                    @ApiResponse(responseCode = "404", description = "no session here nor known to the cluster")})
     public Response endSession(@PathParam("clientId") String clientId) {
         if (broker().endSession(clientId)) {
             return Response.noContent().build();
         }
-        String holder = cluster == null ? null : cluster.holderOf(clientId).filter(node -> !node.equals(nodeId)).orElse(null);
+        if (cluster != null && cluster.holderOf(clientId).filter(node -> !node.equals(nodeId)).isPresent()
+                && cluster.requestEnd(clientId)) {
+            return Response.accepted().build();
+        }
         throw ApiException.notFound("no session of client '" + clientId + "' on this node"
-                + (holder == null ? "" : "; node '" + holder + "' holds it: send this request to that node"));
+                + (cluster == null ? "" : " nor known to the cluster"));
     }
 
     private MqttBroker broker() {

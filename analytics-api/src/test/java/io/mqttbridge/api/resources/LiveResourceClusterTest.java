@@ -4,6 +4,7 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.testing.ClusterNode;
 import io.mqttbridge.testing.kafka.KafkaTestClients;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +79,36 @@ class LiveResourceClusterTest {
     }
 
     @Test
+    void aSessionHeldByAnotherNodeIsEndedThereWithWhatItQueued() throws Exception {
+        MqttClient device = new MqttClient(two.serverUri(), "far-persistent", new MemoryPersistence());
+        try {
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setAutomaticReconnect(false);
+            options.setCleanStart(false);
+            options.setSessionExpiryInterval(3600L);
+            device.connect(options);
+            device.subscribe("far/#", 1);
+            device.disconnect();
+            two.broker().publish(new PublishedMessage("far/x", new byte[] {1}, 1, false, null, null, null,
+                    Instant.now(), null)).join();
+            await().atMost(Duration.ofSeconds(5)).until(() -> two.broker().deliveryState("far-persistent")
+                    .map(state -> state.queuedMessages() == 1).orElse(false)
+                    && one.fabric().holderOf("far-persistent").equals(Optional.of("live-2")));
+
+            try (var response = as(resources, ADMIN, "/api/v1/live/sessions/far-persistent").delete()) {
+                assertThat(response.getStatus()).isEqualTo(202);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> two.broker().deliveryState("far-persistent").isEmpty());
+            assertThat(two.broker().subscriptionsOf("far-persistent")).isEmpty();
+        } finally {
+            device.close(true);
+        }
+    }
+
+    @Test
     void aClientUnknownToTheClusterGets404() {
+        assertProblem(as(resources, ADMIN, "/api/v1/live/sessions/nobody-anywhere").delete(), 404,
+                "nor known to the cluster");
         assertProblem(as(resources, READER, "/api/v1/live/clients/nobody-anywhere/node").get(), 404,
                 "not known to the cluster");
         assertProblem(as(resources, ADMIN, "/api/v1/live/clients/nobody-anywhere").delete(), 404, "is not connected");

@@ -29,19 +29,22 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
     private final BooleanSupplier running;
     private final PendingDeliveries pendingPublishes;
     private final Predicate<String> disconnect;
+    private final Predicate<String> endSession;
 
     /**
      * @param running whether the broker runs (forwarded messages are refused otherwise)
      * @param pendingPublishes the broker's deliveries in progress, failed when it stops
      * @param disconnect disconnects a client with 0x98 administrative action; false when not connected
+     * @param endSession ends a client's session, connected or not; false when there is none
      */
     public BrokerClusterMember(SessionManager sessions, MessageRouter router, BooleanSupplier running,
-            PendingDeliveries pendingPublishes, Predicate<String> disconnect) {
+            PendingDeliveries pendingPublishes, Predicate<String> disconnect, Predicate<String> endSession) {
         this.sessions = sessions;
         this.router = router;
         this.running = running;
         this.pendingPublishes = pendingPublishes;
         this.disconnect = disconnect;
+        this.endSession = endSession;
     }
 
     @Override
@@ -118,6 +121,11 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
     @Override
     public boolean disconnect(String clientId) {
         return disconnect.test(clientId);
+    }
+
+    @Override
+    public boolean endSession(String clientId) {
+        return endSession.test(clientId);
     }
 
     @Override

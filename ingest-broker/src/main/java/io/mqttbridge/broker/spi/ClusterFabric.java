@@ -258,6 +258,14 @@ public interface ClusterFabric {
         /** Disconnects {@code clientId} if it is connected here (MQTT 5: 0x98 administrative action). */
         boolean disconnect(String clientId);
 
+        /**
+         * Ends the session of {@code clientId} here, connected or not, with its subscriptions and queued
+         * messages (an operator's request from another node). @return whether there was one
+         */
+        default boolean endSession(String clientId) {
+            return false;
+        }
+
         /** Whether {@code clientId} has a session on this node, connected or not. */
         boolean holds(String clientId);
 

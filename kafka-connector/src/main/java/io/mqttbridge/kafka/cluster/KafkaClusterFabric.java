@@ -312,6 +312,15 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         return claims.requestDisconnect(clientId);
     }
 
+    /**
+     * Asks the node that holds {@code clientId} to end its session, connected or not, wherever it is.
+     *
+     * @return whether a holder is known
+     */
+    public boolean requestEnd(String clientId) {
+        return claims.requestEnd(clientId);
+    }
+
     public String nodeId() {
         return nodeId;
     }

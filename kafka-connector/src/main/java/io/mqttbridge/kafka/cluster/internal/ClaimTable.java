@@ -163,18 +163,35 @@ public final class ClaimTable {
 
     /** Asks the holder of {@code clientId} to disconnect it; false when no holder is known. */
     public boolean requestDisconnect(String clientId) {
+        return request(clientId, ClaimType.DISCONNECT);
+    }
+
+    /** Asks the holder of {@code clientId} to end its session; false when no holder is known. */
+    public boolean requestEnd(String clientId) {
+        return request(clientId, ClaimType.END);
+    }
+
+    private boolean request(String clientId, ClaimType type) {
         String holder = holders.get(clientId);
         if (holder == null) {
             return false;
         }
         ClusterMember current = member.get();
         if (holder.equals(nodeId) && current != null) {
-            current.disconnect(clientId);
+            actOn(clientId, type, current);
             return true;
         }
-        send(clientId, new ClaimRecord(ClaimType.DISCONNECT, holder, instanceId + "-" + sequence.incrementAndGet(),
+        send(clientId, new ClaimRecord(type, holder, instanceId + "-" + sequence.incrementAndGet(),
                 nodeId, owners.get(clientId)));
         return true;
+    }
+
+    private static void actOn(String clientId, ClaimType request, ClusterMember current) {
+        if (request == ClaimType.END) {
+            current.endSession(clientId);
+        } else {
+            current.disconnect(clientId);
+        }
     }
 
     /** Applies one record of the claims topic; {@code caughtUp} once the start-up read is done. */
@@ -203,10 +220,10 @@ public final class ClaimTable {
                     pending.done().complete(null);
                 }
             }
-            case DISCONNECT -> {
+            case DISCONNECT, END -> {
                 ClusterMember current = member.get();
                 if (claim.holder().equals(nodeId) && current != null) {
-                    current.disconnect(clientId);
+                    actOn(clientId, claim.type(), current);
                 }
             }
         }

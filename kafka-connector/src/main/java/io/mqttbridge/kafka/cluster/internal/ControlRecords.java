@@ -68,7 +68,9 @@ public final class ControlRecords {
 
     /** The kinds of claim records. */
     public enum ClaimType {
-        CLAIM, RELEASE, DISCONNECT
+        CLAIM, RELEASE, DISCONNECT,
+        /** From a node asking the holder to end the client's session (an operator's request). */
+        END
     }
 
     /**
