@@ -105,7 +105,7 @@ public class PublishResource {
         String encoding = request.payloadEncoding() == null ? "text" : request.payloadEncoding().toLowerCase(Locale.ROOT);
         byte[] payload = payload(request.payload(), encoding);
         int limit = broker.config().getMaxPacketSize();
-        if (payload.length + topic.length() > limit) {
+        if (payload.length + topic.getBytes(StandardCharsets.UTF_8).length > limit) {
             throw new ApiException(Problem.of(413, "payload-too-large", "Payload too large", "the message is larger"
                     + " than the broker's maximum packet size (" + limit + " bytes, broker.maxPacketSize)"));
         }
