@@ -114,6 +114,9 @@ public class PublishResource {
     }
 
     private static byte[] payload(JsonNode payload, String encoding) {
+        if (!List.of("text", "base64", "json").contains(encoding)) {
+            throw ApiException.badRequest("payloadEncoding must be text, base64 or json, was '" + encoding + "'");
+        }
         if (payload == null || (payload.isNull() && !encoding.equals("json"))) {
             return new byte[0];
         }
@@ -126,8 +129,7 @@ public class PublishResource {
                     throw ApiException.badRequest("payload is not valid base64: " + e.getMessage());
                 }
             }
-            case "json" -> payload.toString().getBytes(StandardCharsets.UTF_8);
-            default -> throw ApiException.badRequest("payloadEncoding must be text, base64 or json, was '" + encoding + "'");
+            default -> payload.toString().getBytes(StandardCharsets.UTF_8); // json: the value as compact JSON text
         };
     }
 

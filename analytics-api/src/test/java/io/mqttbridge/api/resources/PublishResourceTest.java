@@ -125,6 +125,7 @@ class PublishResourceTest {
                 "not valid base64");
         assertProblem(post(ADMIN, Map.of("topic", "cmd/x", "payload", "x", "payloadEncoding", "hex")), 400,
                 "payloadEncoding must be");
+        assertProblem(post(ADMIN, Map.of("topic", "cmd/x", "payloadEncoding", "hex")), 400, "payloadEncoding must be");
         assertProblem(post(ADMIN, Map.of("topic", "cmd/x", "payload", "x".repeat(3000))), 413, "maximum packet size");
         assertProblem(post(ADMIN, Map.of("topic", "cmd/x", "responseTopic", "a/+")), 400, "responseTopic");
         assertProblem(post(ADMIN, Map.of("topic", "cmd/x", "messageExpiryInterval", 0)), 400, "messageExpiryInterval");
