@@ -7,6 +7,7 @@ import io.mqttbridge.api.resources.model.LiveClient;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.SubscriptionInfo;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.kafka.cluster.HolderRequest;
 import io.mqttbridge.kafka.cluster.KafkaClusterFabric;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -144,7 +145,7 @@ public class LiveResource {
             return Response.noContent().build();
         }
         if (cluster != null && cluster.holderOf(clientId).filter(node -> !node.equals(nodeId)).isPresent()
-                && cluster.requestDisconnect(clientId)) {
+                && cluster.requestOfHolder(clientId, HolderRequest.DISCONNECT)) {
             return Response.accepted().build();
         }
         throw notConnected(clientId);
@@ -164,7 +165,7 @@ public class LiveResource {
             return Response.noContent().build();
         }
         if (cluster != null && cluster.holderOf(clientId).filter(node -> !node.equals(nodeId)).isPresent()
-                && cluster.requestEnd(clientId)) {
+                && cluster.requestOfHolder(clientId, HolderRequest.END_SESSION)) {
             return Response.accepted().build();
         }
         throw ApiException.notFound("no session of client '" + clientId + "' on this node"

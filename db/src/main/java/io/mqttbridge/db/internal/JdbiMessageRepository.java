@@ -93,42 +93,15 @@ public final class JdbiMessageRepository implements MessageRepository {
         String order = " ORDER BY received_at " + (newestFirst ? "DESC" : "ASC") + ", id " + (newestFirst ? "DESC" : "ASC");
         String page = "SELECT " + COLUMNS + " FROM messages"
                 + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where)) + order + " LIMIT :limit";
-        // The page's own query is unchanged (and so its plan); around it, the payload bytes of the rows
-        // before each row decide whether that row is within the budget. octet_length reads a stored
-        // payload's size without fetching it, and a payload beyond the budget is never fetched.
-        String sql = withinBudget(page, order);
-        List<BudgetedRow> rows = jdbi.withHandle(h -> h.createQuery(sql)
+        List<PayloadBudget.Row<StoredMessage>> rows = jdbi.withHandle(h -> h.createQuery(
+                        PayloadBudget.around(page, PAGE_COLUMNS, order))
                 .addCustomizer(PlanPerExecution.INSTANCE)
                 .bindMap(binds)
                 .bind("limit", query.limit() + 1)
                 .bind("budget", pagePayloadBudget)
-                .map((rs, ctx) -> new BudgetedRow(map(rs, ctx), rs.getBoolean("within_budget")))
+                .map((rs, ctx) -> new PayloadBudget.Row<>(map(rs, ctx), rs.getBoolean("within_budget")))
                 .list());
-        List<StoredMessage> items = new ArrayList<>(Math.min(rows.size(), query.limit()));
-        for (BudgetedRow row : rows) {
-            if (items.size() == query.limit() || !row.withinBudget()) {
-                StoredMessage last = items.get(items.size() - 1);
-                return new Page<>(items, Cursors.encodeTimeKey(last.receivedAt(), last.id()));
-            }
-            items.add(row.message());
-        }
-        return new Page<>(items, null);
-    }
-
-    /**
-     * {@code rows} (selecting {@link #COLUMNS}, ordered by {@code order}) with its payloads past
-     * {@code :budget} bytes left out: each row's {@code within_budget} says whether the payloads of the
-     * rows before it leave room, and a payload beyond the budget is never read from its table.
-     */
-    private static String withinBudget(String rows, String order) {
-        return "SELECT " + PAGE_COLUMNS + ", CASE WHEN within_budget THEN payload END AS payload, within_budget"
-                + " FROM (SELECT p.*, coalesce(sum(p.payload_size) OVER (" + order
-                + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < :budget AS within_budget"
-                + " FROM (" + rows + ") p) budgeted" + order;
-    }
-
-    /** A row of a page, and whether the payloads before it leave room for it in the page's budget. */
-    private record BudgetedRow(StoredMessage message, boolean withinBudget) {
+        return PayloadBudget.page(rows, query.limit(), last -> Cursors.encodeTimeKey(last.receivedAt(), last.id()));
     }
 
     @Override
@@ -150,7 +123,7 @@ public final class JdbiMessageRepository implements MessageRepository {
                 + " SELECT latest.* FROM topics t CROSS JOIN LATERAL (SELECT " + COLUMNS
                 + " FROM messages WHERE mqtt_topic = t.mqtt_topic ORDER BY received_at DESC, id DESC LIMIT 1) latest"
                 + " WHERE t.mqtt_topic IS NOT NULL ORDER BY latest.mqtt_topic LIMIT :limit";
-        return jdbi.withHandle(h -> h.createQuery(withinBudget(sql, " ORDER BY mqtt_topic"))
+        return jdbi.withHandle(h -> h.createQuery(PayloadBudget.around(sql, PAGE_COLUMNS, " ORDER BY mqtt_topic"))
                 .bindMap(binds)
                 .bind("limit", limit)
                 .bind("budget", pagePayloadBudget)

@@ -57,32 +57,15 @@ public final class JdbiRetainedMessageRepository implements RetainedMessageRepos
         String order = " ORDER BY topic";
         String rows = "SELECT " + COLUMNS + ", payload, octet_length(payload) AS payload_size FROM retained_messages"
                 + " WHERE " + String.join(" AND ", where) + order + " LIMIT :limit";
-        // As a history page: the payload bytes of the rows before each row decide whether it is within
-        // the budget, and a payload beyond it is never read from the table.
-        String sql = "SELECT " + COLUMNS + ", payload_size, CASE WHEN within_budget THEN payload END AS payload,"
-                + " within_budget FROM (SELECT r.*, coalesce(sum(r.payload_size) OVER (" + order
-                + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < :budget AS within_budget"
-                + " FROM (" + rows + ") r) budgeted" + order;
-        List<RetainedMessage> fetched = new ArrayList<>();
-        List<Boolean> within = new ArrayList<>();
-        jdbi.useHandle(h -> h.createQuery(sql)
+        List<PayloadBudget.Row<RetainedMessage>> fetched = jdbi.withHandle(h -> h.createQuery(
+                        PayloadBudget.around(rows, COLUMNS + ", payload_size", order))
                 .bindMap(binds)
                 .bind("now", Sql.utc(clock.instant()))
                 .bind("limit", limit + 1)
                 .bind("budget", pagePayloadBudget)
-                .map((rs, ctx) -> {
-                    within.add(rs.getBoolean("within_budget"));
-                    return map(rs);
-                })
-                .forEach(fetched::add));
-        List<RetainedMessage> items = new ArrayList<>(Math.min(fetched.size(), limit));
-        for (int i = 0; i < fetched.size(); i++) {
-            if (items.size() == limit || !within.get(i)) {
-                return new Page<>(items, Cursors.encodeText(items.get(items.size() - 1).topic()));
-            }
-            items.add(fetched.get(i));
-        }
-        return new Page<>(items, null);
+                .map((rs, ctx) -> new PayloadBudget.Row<>(map(rs), rs.getBoolean("within_budget")))
+                .list());
+        return PayloadBudget.page(fetched, limit, last -> Cursors.encodeText(last.topic()));
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.mqttbridge.kafka.cluster.internal.ClusterConsumers;
 import io.mqttbridge.kafka.cluster.internal.ClusterTopicAdmin;
 import io.mqttbridge.kafka.cluster.internal.ControlDispatch;
 import io.mqttbridge.kafka.cluster.internal.ControlReader;
+import io.mqttbridge.kafka.cluster.internal.ControlRecords.ClaimType;
 import io.mqttbridge.kafka.cluster.internal.DaemonThreads;
 import io.mqttbridge.kafka.cluster.internal.DeadNodeRecovery;
 import io.mqttbridge.kafka.cluster.internal.InboxDelivery;
@@ -303,22 +304,9 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         return claims.holderOf(clientId);
     }
 
-    /**
-     * Asks the node that holds {@code clientId} to disconnect it (MQTT 5: 0x98), wherever it is.
-     *
-     * @return whether a holder is known
-     */
-    public boolean requestDisconnect(String clientId) {
-        return claims.requestDisconnect(clientId);
-    }
-
-    /**
-     * Asks the node that holds {@code clientId} to end its session, connected or not, wherever it is.
-     *
-     * @return whether a holder is known
-     */
-    public boolean requestEnd(String clientId) {
-        return claims.requestEnd(clientId);
+    /** Asks the node that holds {@code clientId}, wherever it is, to do {@code request}. @return whether a holder is known */
+    public boolean requestOfHolder(String clientId, HolderRequest request) {
+        return claims.request(clientId, request == HolderRequest.END_SESSION ? ClaimType.END : ClaimType.DISCONNECT);
     }
 
     public String nodeId() {

@@ -860,7 +860,7 @@ class ClusterEndToEndTest {
         client.client.connect().waitForCompletion(5_000);
         await().atMost(Duration.ofSeconds(5)).until(() -> one.fabric().holderOf("far-away").equals(Optional.of("n2")));
 
-        assertThat(one.fabric().requestDisconnect("far-away")).isTrue();
+        assertThat(one.fabric().requestOfHolder("far-away", HolderRequest.DISCONNECT)).isTrue();
 
         await().atMost(Duration.ofSeconds(5)).until(() -> !client.disconnectCodes.isEmpty());
         assertThat(client.disconnectCodes).containsExactly(0x98);

@@ -161,17 +161,11 @@ public final class ClaimTable {
         }
     }
 
-    /** Asks the holder of {@code clientId} to disconnect it; false when no holder is known. */
-    public boolean requestDisconnect(String clientId) {
-        return request(clientId, ClaimType.DISCONNECT);
-    }
-
-    /** Asks the holder of {@code clientId} to end its session; false when no holder is known. */
-    public boolean requestEnd(String clientId) {
-        return request(clientId, ClaimType.END);
-    }
-
-    private boolean request(String clientId, ClaimType type) {
+    /**
+     * Asks the holder of {@code clientId} to disconnect it ({@link ClaimType#DISCONNECT}) or end its
+     * session ({@link ClaimType#END}); false when no holder is known.
+     */
+    public boolean request(String clientId, ClaimType type) {
         String holder = holders.get(clientId);
         if (holder == null) {
             return false;
