@@ -18,6 +18,7 @@ import io.mqttbridge.api.errors.ProblemMappers;
 import io.mqttbridge.api.errors.RequestBodyLimit;
 import io.mqttbridge.api.health.BrokerHealthCheck;
 import io.mqttbridge.api.health.DatabaseHealthCheck;
+import io.mqttbridge.api.health.DiskSpaceHealthCheck;
 import io.mqttbridge.api.health.HealthResource;
 import io.mqttbridge.api.health.HistoryWriterHealthCheck;
 import io.mqttbridge.api.health.KafkaHealthCheck;
@@ -92,6 +93,8 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
             environment.lifecycle().manage(check);
             environment.healthChecks().register("kafka", check);
         });
+        runtime.diskGuard().ifPresent(guard -> environment.healthChecks().register("disk-space",
+                new DiskSpaceHealthCheck(guard)));
         runtime.historyWriter().ifPresent(writer -> environment.healthChecks().register("history-writer",
                 new HistoryWriterHealthCheck(writer, environment.metrics(), writer.config().getMaxHealthyLag())));
     }

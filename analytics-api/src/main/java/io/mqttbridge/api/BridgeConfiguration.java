@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
 import io.mqttbridge.api.auth.ApiAuthConfig;
 import io.mqttbridge.api.config.ApiCorsConfig;
+import io.mqttbridge.api.config.DiskGuardConfig;
 import io.mqttbridge.api.config.MqttAuthConfig;
 import io.mqttbridge.api.config.Role;
 import io.mqttbridge.api.console.ConsoleConfig;
@@ -67,6 +68,10 @@ public class BridgeConfiguration extends Configuration {
     @NotNull
     private ApiCorsConfig apiCors = new ApiCorsConfig();
 
+    @Valid
+    @NotNull
+    private DiskGuardConfig diskGuard = new DiskGuardConfig();
+
     /** Device records and their metadata are a few kilobytes; anything near this is a mistake or an attack. */
     public static final long DEFAULT_API_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
@@ -82,6 +87,17 @@ public class BridgeConfiguration extends Configuration {
     @JsonProperty
     public void setApiCors(ApiCorsConfig apiCors) {
         this.apiCors = apiCors;
+    }
+
+    /** Free space the embedded Kafka and PostgreSQL must keep; below it new messages are refused. */
+    @JsonProperty
+    public DiskGuardConfig getDiskGuard() {
+        return diskGuard;
+    }
+
+    @JsonProperty
+    public void setDiskGuard(DiskGuardConfig diskGuard) {
+        this.diskGuard = diskGuard;
     }
 
     /** The largest request body the REST API reads (413 {@code body-too-large} beyond it). */

@@ -4,6 +4,8 @@ import com.codahale.metrics.MetricRegistry;
 import io.dropwizard.lifecycle.Managed;
 import io.mqttbridge.api.BridgeConfiguration;
 import io.mqttbridge.api.config.MqttAuthConfig;
+import io.mqttbridge.api.disk.DiskGuardedSink;
+import io.mqttbridge.api.disk.DiskSpaceGuard;
 import io.mqttbridge.api.config.Role;
 import io.mqttbridge.api.mqttauth.ChainedMqttAuth;
 import io.mqttbridge.broker.MqttBroker;
@@ -14,6 +16,7 @@ import io.mqttbridge.broker.auth.jwt.JwtAuthorizer;
 import io.mqttbridge.broker.auth.FileAuthorizer;
 import io.mqttbridge.broker.auth.scram.ScramAuthenticator;
 import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.history.HistoryWriter;
@@ -65,6 +68,7 @@ public final class BridgeRuntime implements Managed {
     private DeviceRegistry deviceRegistry;
     private MqttBroker broker;
     private HistoryWriter historyWriter;
+    private DiskSpaceGuard diskGuard;
 
     public BridgeRuntime(BridgeConfiguration config, MetricRegistry metrics) {
         this.config = config;
@@ -76,6 +80,7 @@ public final class BridgeRuntime implements Managed {
         try {
             // Every role needs PostgreSQL: the broker for its sessions, retained messages and device registry.
             database = started(Database.open(databaseConfig()));
+            diskGuard = startDiskGuard();
             Map<String, Runnable> hourly = new LinkedHashMap<>();
             hourly.put("Message partition maintenance", () ->
                     LOG.info("Message partitions maintained: {}", database.partitions().maintain()));
@@ -107,7 +112,9 @@ public final class BridgeRuntime implements Managed {
         hourly.put("Expired retained message purge", () -> retainedStore.purgeExpired().join());
         ChainedMqttAuth authentication = mqttAuthentication();
         // Every method of the chain hands the broker the identity's permissions with the identity.
-        broker = new MqttBroker(config.getBroker(), authentication, Authorizer.DENY_ALL, kafka.publishSink(),
+        // Short of disk, messages are refused before they reach Kafka, whose full disk would halt the process.
+        PublishSink sink = diskGuard == null ? kafka.publishSink() : new DiskGuardedSink(kafka.publishSink(), diskGuard, metrics);
+        broker = new MqttBroker(config.getBroker(), authentication, Authorizer.DENY_ALL, sink,
                 kafka.sessionListener(), sessionStore, retainedStore, metrics, kafka.clusterFabric());
         if (deviceRegistry != null && config.getMqttAuth().isScram()) {
             // MQTT 5 AUTH with SCRAM-SHA-256/512 against the verifiers stored with each device's credentials.
@@ -122,6 +129,25 @@ public final class BridgeRuntime implements Managed {
         kafka.startDownlink(broker);
         started.push(kafka::stopDownlink);
         LOG.info("MQTT broker listening on {}", broker.ports());
+    }
+
+    /**
+     * The guard of the embedded stores' free space ({@code diskGuard}), or {@code null} when it is off or
+     * this process keeps nothing on its own disk (external Kafka and PostgreSQL).
+     */
+    private DiskSpaceGuard startDiskGuard() {
+        List<Path> watched = new ArrayList<>();
+        DatabaseConfig db = databaseConfig();
+        if (db.isEmbedded()) {
+            watched.add(Path.of(db.getEmbeddedDataDirectory()));
+        }
+        if (config.runs(Role.BROKER) && config.getKafka().usesEmbeddedKafka()) {
+            watched.add(Path.of(kafkaConfig().getEmbedded().getDataDirectory()));
+        }
+        if (!config.getDiskGuard().isEnabled() || watched.isEmpty()) {
+            return null;
+        }
+        return started(DiskSpaceGuard.start(watched, config.getDiskGuard(), metrics));
     }
 
     /** The Kafka connector; a configuration error names its key from the top of the configuration file. */
@@ -253,6 +279,11 @@ public final class BridgeRuntime implements Managed {
 
     public Optional<DeviceRegistry> deviceRegistry() {
         return Optional.ofNullable(deviceRegistry);
+    }
+
+    /** The guard of the embedded stores' free space, when it runs. */
+    public Optional<DiskSpaceGuard> diskGuard() {
+        return Optional.ofNullable(diskGuard);
     }
 
     public Optional<HistoryWriter> historyWriter() {

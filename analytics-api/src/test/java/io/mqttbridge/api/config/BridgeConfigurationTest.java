@@ -231,6 +231,20 @@ class BridgeConfigurationTest {
     }
 
     @Test
+    void theDiskGuardIsOnByDefaultBindsAndIsCheckedNamingTheKey() throws Exception {
+        BridgeConfiguration defaults = parse("nodeId: n\n");
+        assertThat(defaults.getDiskGuard().isEnabled()).isTrue();
+        assertThat(defaults.getDiskGuard().getMinFreeBytes()).isEqualTo(512L * 1024 * 1024);
+        BridgeConfiguration off = parse("diskGuard:\n  minFreeBytes: 0\n  checkIntervalMillis: 250\n");
+        assertThat(off.getDiskGuard().isEnabled()).isFalse();
+        assertThat(off.getDiskGuard().getCheckIntervalMillis()).isEqualTo(250);
+        assertThatThrownBy(() -> parse("diskGuard:\n  checkIntervalMillis: 5\n"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("diskGuard.checkIntervalMillis");
+        assertThatThrownBy(() -> parse("diskGuard:\n  minFreeBytes: -1\n"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("diskGuard.minFreeBytes");
+    }
+
+    @Test
     void theSysIntervalBindsAndIsCheckedNamingTheKey() throws Exception {
         assertThat(parse("nodeId: n\n").getBroker().getSysIntervalSeconds()).isEqualTo(10);
         BridgeConfiguration config = parse("broker:\n  sysIntervalSeconds: -5\n");

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * The whole application in the test's JVM, as an end-to-end test class runs it: a configuration file
@@ -32,6 +33,7 @@ public final class FreshBridgeApp {
     private final String name;
     private Path dataDirectory;
     private String databaseName;
+    private Consumer<Path> prepareDataDirectory = directory -> { };
 
     /**
      * @param configResource the configuration, a resource of the test class path
@@ -49,6 +51,12 @@ public final class FreshBridgeApp {
     public static Invocation.Builder api(DropwizardAppExtension<?> app, String path) {
         return app.client().target("http://127.0.0.1:" + app.getLocalPort() + path).request()
                 .header(HttpHeaders.AUTHORIZATION, "Bearer e2e-admin-token");
+    }
+
+    /** Runs {@code prepare} on the fresh, empty data directory before the application starts (e.g. to mount a file system there). */
+    public FreshBridgeApp preparingDataDirectory(Consumer<Path> prepare) {
+        this.prepareDataDirectory = prepare;
+        return this;
     }
 
     /** The application with the data directory and the database overridden; register it in the test class. */
@@ -76,6 +84,7 @@ public final class FreshBridgeApp {
     private String createDataDirectory() {
         try {
             dataDirectory = Files.createTempDirectory(name + "-");
+            prepareDataDirectory.accept(dataDirectory);
             return dataDirectory.toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

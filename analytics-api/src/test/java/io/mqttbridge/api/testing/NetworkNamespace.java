@@ -1,11 +1,8 @@
 package io.mqttbridge.api.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.mqttbridge.testing.os.SystemCommand;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Linux network namespace joined to this host by two veth pairs (iproute2; needs root): a data
@@ -101,24 +98,7 @@ public final class NetworkNamespace implements AutoCloseable {
     }
 
     private static void ip(String... args) {
-        String[] command = concat(new String[] {"ip"}, args);
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within 10 s");
-            }
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (" + process.exitValue() + "): "
-                        + output);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(String.join(" ", command), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        SystemCommand.run(List.of(concat(new String[] {"ip"}, args)));
     }
 
     /** Deletes the namespace (its veth ends go with it, and so do their peers here). */

@@ -16,7 +16,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Errors: the future completes exceptionally with {@link PublishRejectedException} when the
  * message could not be stored (the broker then answers MQTT 5 clients with the exception's reason
- * code and sends no acknowledgement to MQTT 3.1.1 clients, so that they retransmit). Messages the
+ * code and sends no acknowledgement to MQTT 3.1.1 clients, so that they retransmit). A QoS 0 or 1 message
+ * is routed to subscribers while the sink stores it, unless the returned future has already failed: a
+ * message refused at once (a full disk, a topic the sink cannot map) reaches no subscriber. Messages the
  * sink is not interested in (no mirroring rule matches) complete normally at once.
  *
  * <p>Back-pressure: while {@link #isAcceptingPublishes()} is false the broker stops reading from

@@ -28,9 +28,14 @@ class DurableAckTest {
         final List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
         volatile boolean accepting = true;
         volatile Runnable pressureListener;
+        /** When set, every message is refused with it before it is taken (as a full disk refuses). */
+        volatile PublishRejectedException refuseAtOnce;
 
         @Override
         public CompletableFuture<Void> accept(PublishedMessage message) {
+            if (refuseAtOnce != null) {
+                return CompletableFuture.failedFuture(refuseAtOnce);
+            }
             CompletableFuture<Void> future = new CompletableFuture<>();
             messages.add(message);
             futures.add(future);
@@ -183,6 +188,46 @@ class DurableAckTest {
             subscriber.send(RawMqttClient.packet(0xC0, new byte[0]));
             assertThat(subscriber.read().type()).as("nothing delivered before the PINGRESP").isEqualTo(13);
             assertThat(sink.futures).hasSize(1);
+        }
+    }
+
+    @Test
+    void messagesTheSinkRefusesAtOnceReachNoSubscriberAndMqtt5QoS1GetsTheReasonCode() throws Exception {
+        try (RawMqttClient subscriber = connect(5, "at-once-sub"); RawMqttClient client = connect(5, "at-once-pub")) {
+            subscriber.send(RawMqttClient.subscribe(1, "rq", 1, true));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            sink.refuseAtOnce = new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED, "disk nearly full", null);
+            client.send(RawMqttClient.publish(0, "rq", 0, "qos0", true));
+            client.send(RawMqttClient.publish(1, "rq", 5, "qos1", true));
+            Packet ack = client.read();
+            assertThat(ack.type()).isEqualTo(4);
+            assertThat(ack.body()[2] & 0xFF).isEqualTo(0x97);
+
+            sink.refuseAtOnce = null;
+            client.send(RawMqttClient.publish(1, "rq", 6, "taken", true));
+            await().until(() -> sink.futures.size() == 1);
+            sink.futures.get(0).complete(null);
+            Packet taken = client.read();
+            assertThat(taken.type()).isEqualTo(4);
+            assertThat(taken.body()).as("PUBACK 0x00, its reason code left out").hasSize(2);
+            Packet delivered = subscriber.read();
+            assertThat(delivered.type()).isEqualTo(3);
+            assertThat(new String(delivered.body(), java.nio.charset.StandardCharsets.UTF_8))
+                    .as("the first message the subscriber gets is the one taken").endsWith("taken");
+        }
+    }
+
+    @Test
+    void anMqtt311PublishTheSinkRefusesAtOnceForNowClosesThePublisherAndReachesNoSubscriber() throws Exception {
+        try (RawMqttClient subscriber = connect(4, "at-once-sub3"); RawMqttClient client = connect(4, "at-once-pub3")) {
+            subscriber.send(RawMqttClient.subscribe(1, "rq", 1, false));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            sink.refuseAtOnce = new PublishRejectedException(MqttReasonCode.QUOTA_EXCEEDED, "disk nearly full", null);
+            client.send(RawMqttClient.publish(1, "rq", 5, "refused", false));
+            assertThat(client.read()).as("closed, so that the client sends it again later").isNull();
+
+            subscriber.send(RawMqttClient.packet(0xC0, new byte[0]));
+            assertThat(subscriber.read().type()).as("nothing delivered before the PINGRESP").isEqualTo(13);
         }
     }
 

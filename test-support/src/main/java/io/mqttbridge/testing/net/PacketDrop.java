@@ -1,12 +1,10 @@
 package io.mqttbridge.testing.net;
 
+import io.mqttbridge.testing.os.SystemCommand;
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every TCP packet to and from one port on loopback silently dropped (iptables, needs root), as a
@@ -52,19 +50,6 @@ public final class PacketDrop implements AutoCloseable {
     private static String iptables(String action, List<String> rule) {
         List<String> command = new ArrayList<>(List.of("iptables", "-w", "5", action));
         command.addAll(rule);
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return "timed out";
-            }
-            return process.exitValue() == 0 ? null : "exit " + process.exitValue() + ": " + output;
-        } catch (IOException e) {
-            return e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
+        return SystemCommand.problemOf(command);
     }
 }

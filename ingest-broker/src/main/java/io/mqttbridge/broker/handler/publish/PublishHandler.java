@@ -204,6 +204,15 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         CompletableFuture<Void> sunk = sink(message);
+        if (sunk.isCompletedExceptionally()) {
+            // Refused before it was sent (a full disk, a topic the mirror cannot map): the publisher is
+            // told it was not taken, or resends it, so no subscriber may have it already.
+            if (qos > 0) {
+                inbound.awaitSink(packetId, qos, sunk, config.getReceiveMaximum());
+            }
+            backPressure.afterPublish(connection);
+            return;
+        }
         CompletableFuture<Void> stored = router.routeAndForward(message, null);
         if (!stored.isDone() || stored.isCompletedExceptionally()) {
             // Persistent subscribers hold it (and, in a cluster, other nodes got their copies):
