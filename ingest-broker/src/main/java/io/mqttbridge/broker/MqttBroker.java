@@ -189,10 +189,12 @@ public final class MqttBroker implements MessagePublisher {
                 new DisconnectHandler(wills, listener, backPressure, config, limits),
                 enhancedAuth);
         running = true;
+        limits.start();
         try {
             listeners.bindAll(server, handlers);
         } catch (RuntimeException e) {
             running = false;
+            limits.stop();
             listeners.stopTlsReload();
             server.closeListener();
             fabric.stop();
@@ -250,6 +252,7 @@ public final class MqttBroker implements MessagePublisher {
             sysTopics = null;
         }
         server.closeListener();
+        limits.stop();
         listeners.stopTlsReload();
         CompletableFuture<Void> closed = listeners.disconnectAll();
         try {

@@ -40,6 +40,8 @@ public class LimitsConfig {
     public static final long DEFAULT_AUTH_BACKOFF_MAX_MILLIS = 60_000;
     /** How many distinct source addresses the per-address limits remember (oldest forgotten first). */
     public static final int DEFAULT_TRACKED_ADDRESSES = 100_000;
+    /** File descriptors connections may never take: Kafka's segments and connections, PostgreSQL's, the broker's files. */
+    public static final int DEFAULT_FILE_DESCRIPTOR_RESERVE = 256;
 
     private int connectRatePerAddress = DEFAULT_CONNECT_RATE_PER_ADDRESS;
     private int connectBurstPerAddress = DEFAULT_CONNECT_BURST_PER_ADDRESS;
@@ -62,6 +64,7 @@ public class LimitsConfig {
     private long authBackoffInitialMillis = DEFAULT_AUTH_BACKOFF_INITIAL_MILLIS;
     private long authBackoffMaxMillis = DEFAULT_AUTH_BACKOFF_MAX_MILLIS;
     private int trackedAddresses = DEFAULT_TRACKED_ADDRESSES;
+    private int fileDescriptorReserve = DEFAULT_FILE_DESCRIPTOR_RESERVE;
 
     /** @throws IllegalArgumentException naming the first offending key */
     public LimitsConfig validate() {
@@ -93,6 +96,7 @@ public class LimitsConfig {
         if (authBackoffMaxMillis < authBackoffInitialMillis) {
             fail("authBackoffMaxMillis", "must be at least authBackoffInitialMillis, was " + authBackoffMaxMillis);
         }
+        nonNegative(fileDescriptorReserve, "fileDescriptorReserve");
         if (trackedAddresses < 1) {
             fail("trackedAddresses", "must be positive, was " + trackedAddresses);
         }
@@ -160,4 +164,7 @@ public class LimitsConfig {
     public void setAuthBackoffMaxMillis(long authBackoffMaxMillis) { this.authBackoffMaxMillis = authBackoffMaxMillis; }
     public int getTrackedAddresses() { return trackedAddresses; }
     public void setTrackedAddresses(int trackedAddresses) { this.trackedAddresses = trackedAddresses; }
+    /** Open files a new connection may never leave fewer than (of the process's limit); 0 = not enforced. */
+    public int getFileDescriptorReserve() { return fileDescriptorReserve; }
+    public void setFileDescriptorReserve(int fileDescriptorReserve) { this.fileDescriptorReserve = fileDescriptorReserve; }
 }

@@ -9,6 +9,7 @@ import io.mqttbridge.broker.limits.internal.PublishRateLimiter;
 import io.mqttbridge.broker.limits.internal.TokenBucket;
 import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.mqttbridge.broker.spi.Authenticator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 
 import java.util.function.LongSupplier;
@@ -24,11 +25,34 @@ public final class Limits {
     private final LimitMetrics metrics;
     private final AddressTable<TokenBucket> connectRates;
     private final LongSupplier nanoClock = System::nanoTime;
+    private final FileDescriptorBudget descriptors;
 
     public Limits(LimitsConfig config, MetricRegistry registry) {
         this.config = config;
         this.metrics = new LimitMetrics(registry);
         this.connectRates = config.getConnectRatePerAddress() > 0 ? new AddressTable<>(config.getTrackedAddresses()) : null;
+        this.descriptors = FileDescriptorBudget.of(config.getFileDescriptorReserve(), metrics);
+    }
+
+    /** Starts counting the process's open file descriptors (when {@code fileDescriptorReserve} is on). */
+    public void start() {
+        if (descriptors != null) {
+            descriptors.start();
+        }
+    }
+
+    public void stop() {
+        if (descriptors != null) {
+            descriptors.stop();
+        }
+    }
+
+    /**
+     * Whether a connection just accepted may stay: {@code false} when it would leave fewer than
+     * {@code fileDescriptorReserve} of the process's file descriptors; the caller closes it at once.
+     */
+    public boolean admitsDescriptor(Channel channel) {
+        return descriptors == null || descriptors.tryAdmit(channel);
     }
 
     /** {@code authenticator} behind the failed-authentication backoff, or itself when the backoff is off. */

@@ -19,6 +19,7 @@ public final class LimitMetrics {
     public static final String TOPIC_SIZE = PREFIX + ".topic-size.refused";
     public static final String SESSION_EXPIRY_CAPPED = PREFIX + ".session-expiry.capped";
     public static final String RETAINED = PREFIX + ".retained.refused";
+    public static final String FILE_DESCRIPTORS = PREFIX + ".file-descriptors.refused";
 
     private final Meter maxConnections;
     private final Meter connectRate;
@@ -32,6 +33,7 @@ public final class LimitMetrics {
     private final Meter topicSize;
     private final Meter sessionExpiryCapped;
     private final Meter retained;
+    private final Meter fileDescriptors;
 
     public LimitMetrics(MetricRegistry registry) {
         maxConnections = registry.meter(MAX_CONNECTIONS);
@@ -46,9 +48,11 @@ public final class LimitMetrics {
         topicSize = registry.meter(TOPIC_SIZE);
         sessionExpiryCapped = registry.meter(SESSION_EXPIRY_CAPPED);
         retained = registry.meter(RETAINED);
+        fileDescriptors = registry.meter(FILE_DESCRIPTORS);
     }
 
     public void maxConnectionsRefused() { maxConnections.mark(); }
+    public void fileDescriptorsRefused() { fileDescriptors.mark(); }
     public void connectRateRefused() { connectRate.mark(); }
     public void authBackoffRefused() { authBackoff.mark(); }
     public void publishRateExceeded() { publishRate.mark(); }

@@ -87,6 +87,11 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
+        if (!limits.admitsDescriptor(channel)) {
+            // The process's last file descriptors are Kafka's and PostgreSQL's: this socket goes at once.
+            channel.close();
+            return;
+        }
         ClientConnection.create(channel, metrics).setListenerName(listenerName);
         channels.add(channel);
         channel.closeFuture().addListener(forgetClosed);

@@ -25,6 +25,8 @@ class ModuleBoundariesTest {
                         // jdk.net: the JDK's TCP keepalive options (netty.TcpKeepAlive without epoll).
                         "io.mqttbridge.broker..", "java..", "javax.net..", "javax.security..", "javax.crypto..",
                         "jdk.net..",
+                        // com.sun.management: the open and maximum file descriptors (limits.FileDescriptorBudget).
+                        "com.sun.management..",
                         "io.netty..", "com.codahale.metrics..", "org.slf4j..")
                 .because("the broker core stays Netty-only; see docs/ARCHITECTURE.md, Modules and dependency rules")
                 .check(BROKER);

@@ -85,6 +85,10 @@ class BrokerConfigTest {
         BrokerConfig config = new BrokerConfig();
         config.getLimits().setPublishRatePerClient(-1);
         assertThatThrownBy(config::validate).hasMessageContaining("'limits.publishRatePerClient'");
+        BrokerConfig reserve = new BrokerConfig();
+        assertThat(reserve.getLimits().getFileDescriptorReserve()).as("on by default").isEqualTo(256);
+        reserve.getLimits().setFileDescriptorReserve(-1);
+        assertThatThrownBy(reserve::validate).hasMessageContaining("'limits.fileDescriptorReserve'");
     }
 
     private static BrokerConfig withListeners(ListenerConfig... listeners) {
