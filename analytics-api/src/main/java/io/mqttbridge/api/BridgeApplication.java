@@ -10,6 +10,7 @@ import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
 import io.mqttbridge.api.config.AdminConnectors;
 import io.mqttbridge.api.config.ApiCors;
+import io.mqttbridge.api.config.HttpConnectionLimits;
 import io.mqttbridge.api.console.ConsoleAssets;
 import io.mqttbridge.api.console.ConsoleLiveAccess;
 import io.mqttbridge.api.console.ConsoleResource;
@@ -106,6 +107,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         }
         ProblemMappers.register(environment.jersey());
         environment.jersey().register(new RequestBodyLimit(config.getApiMaxRequestBodyBytes()));
+        HttpConnectionLimits.install(config.getApiMaxConnections(), environment);
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         ApiCors.install(config.getApiCors(), environment);
         ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);

@@ -72,6 +72,12 @@ public class BridgeConfiguration extends Configuration {
     @NotNull
     private DiskGuardConfig diskGuard = new DiskGuardConfig();
 
+    /** Dashboards and scrapers need a few; each is a file descriptor the embedded Kafka may need. */
+    public static final int DEFAULT_API_MAX_CONNECTIONS = 1000;
+
+    @Min(0)
+    private int apiMaxConnections = DEFAULT_API_MAX_CONNECTIONS;
+
     /** Device records and their metadata are a few kilobytes; anything near this is a mistake or an attack. */
     public static final long DEFAULT_API_MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
@@ -98,6 +104,17 @@ public class BridgeConfiguration extends Configuration {
     @JsonProperty
     public void setDiskGuard(DiskGuardConfig diskGuard) {
         this.diskGuard = diskGuard;
+    }
+
+    /** Open connections each HTTP connector (REST API, admin) takes at most; 0: no bound. */
+    @JsonProperty
+    public int getApiMaxConnections() {
+        return apiMaxConnections;
+    }
+
+    @JsonProperty
+    public void setApiMaxConnections(int apiMaxConnections) {
+        this.apiMaxConnections = apiMaxConnections;
     }
 
     /** The largest request body the REST API reads (413 {@code body-too-large} beyond it). */

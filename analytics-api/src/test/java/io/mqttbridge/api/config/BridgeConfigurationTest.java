@@ -231,6 +231,14 @@ class BridgeConfigurationTest {
     }
 
     @Test
+    void theHttpConnectionBoundHasADefaultAndRefusesANegativeValue() throws Exception {
+        assertThat(parse("nodeId: n\n").getApiMaxConnections()).isEqualTo(1000);
+        assertThat(parse("apiMaxConnections: 0\n").getApiMaxConnections()).isZero();
+        assertThatThrownBy(() -> parse("apiMaxConnections: -1\n"))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("apiMaxConnections");
+    }
+
+    @Test
     void theDiskGuardIsOnByDefaultBindsAndIsCheckedNamingTheKey() throws Exception {
         BridgeConfiguration defaults = parse("nodeId: n\n");
         assertThat(defaults.getDiskGuard().isEnabled()).isTrue();

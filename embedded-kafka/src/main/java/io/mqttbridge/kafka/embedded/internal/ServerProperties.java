@@ -15,6 +15,9 @@ public final class ServerProperties {
      */
     static final String DEDUPE_BUFFER_BYTES = String.valueOf(4 * 1024 * 1024);
 
+    /** Far above what the bridge's nodes open (a few producers and consumers each). */
+    static final String MAX_CONNECTIONS = "1000";
+
     private ServerProperties() {
     }
 
@@ -44,6 +47,9 @@ public final class ServerProperties {
         p.setProperty("auto.create.topics.enable", "true");
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         p.setProperty("log.cleaner.dedupe.buffer.size", DEDUPE_BUFFER_BYTES);
+        // Every connection is a file descriptor of the process the bridge shares with it: a flood of them
+        // must not leave Kafka unable to open its own log files (it halts when a flush cannot).
+        p.setProperty("max.connections", MAX_CONNECTIONS);
         config.getOverrides().forEach(p::setProperty);
         return p;
     }
