@@ -1,5 +1,6 @@
 package io.mqttbridge.broker;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
@@ -123,6 +124,7 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedStore = new SysRetainedStore(retainedQuota);
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
+        metricRegistry.gauge(BrokerMetrics.QUEUED_BYTES, () -> (Gauge<Long>) sessions.queuedMemory()::bytes);
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
         sessions.onSharedOrphans(router::redistribute);
         this.listeners = new BrokerListeners(this.config, metrics, limits);
@@ -190,6 +192,7 @@ public final class MqttBroker implements MessagePublisher {
                 enhancedAuth);
         running = true;
         limits.start();
+        sessions.queuedMemory().startRefreshing(server.workerGroup().next());
         try {
             listeners.bindAll(server, handlers);
         } catch (RuntimeException e) {
@@ -253,6 +256,7 @@ public final class MqttBroker implements MessagePublisher {
         }
         server.closeListener();
         limits.stop();
+        sessions.queuedMemory().stopRefreshing();
         listeners.stopTlsReload();
         CompletableFuture<Void> closed = listeners.disconnectAll();
         try {

@@ -36,6 +36,8 @@ public class BrokerConfig {
      * msg/s of 100-byte messages to one subscriber, about 15 s of falling behind.
      */
     public static final long DEFAULT_MAX_QUEUED_BYTES_PER_SESSION = 64L * 1024 * 1024;
+    /** The heap share queued messages of all sessions may hold; the rest is the broker's, Kafka's and the API's. */
+    public static final int DEFAULT_MAX_QUEUED_HEAP_PERCENT = 40;
     public static final QueueOverflowPolicy DEFAULT_QUEUE_OVERFLOW_POLICY = QueueOverflowPolicy.DROP_OLDEST;
     public static final long DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 0xFFFF_FFFFL;
     public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 16;
@@ -71,6 +73,7 @@ public class BrokerConfig {
     private boolean retainAvailable = DEFAULT_RETAIN_AVAILABLE;
     private int maxQueuedMessagesPerSession = DEFAULT_MAX_QUEUED_MESSAGES_PER_SESSION;
     private long maxQueuedBytesPerSession = DEFAULT_MAX_QUEUED_BYTES_PER_SESSION;
+    private int maxQueuedHeapPercent = DEFAULT_MAX_QUEUED_HEAP_PERCENT;
     private QueueOverflowPolicy queueOverflowPolicy = DEFAULT_QUEUE_OVERFLOW_POLICY;
     private long maxSessionExpirySeconds = DEFAULT_MAX_SESSION_EXPIRY_SECONDS;
     private int topicAliasMaximum = DEFAULT_TOPIC_ALIAS_MAXIMUM;
@@ -101,6 +104,8 @@ public class BrokerConfig {
         require(maxQos >= 0 && maxQos <= 2, "maxQos", "must be 0, 1 or 2, was " + maxQos);
         require(maxQueuedMessagesPerSession >= 0, "maxQueuedMessagesPerSession",
                 "must not be negative, was " + maxQueuedMessagesPerSession);
+        require(maxQueuedHeapPercent >= 0 && maxQueuedHeapPercent <= 90, "maxQueuedHeapPercent",
+                "must be 0..90 (0 = no bound), was " + maxQueuedHeapPercent);
         require(maxQueuedBytesPerSession >= 1024, "maxQueuedBytesPerSession",
                 "must be at least 1024, was " + maxQueuedBytesPerSession);
         require(queueOverflowPolicy != null, "queueOverflowPolicy", "must be DROP_OLDEST, DROP_NEWEST or DISCONNECT");
@@ -162,6 +167,9 @@ public class BrokerConfig {
     public void setRetainAvailable(boolean retainAvailable) { this.retainAvailable = retainAvailable; }
     public int getMaxQueuedMessagesPerSession() { return maxQueuedMessagesPerSession; }
     public void setMaxQueuedMessagesPerSession(int maxQueuedMessagesPerSession) { this.maxQueuedMessagesPerSession = maxQueuedMessagesPerSession; }
+    /** Share of the JVM's maximum heap the queued messages of all sessions may hold; 0 = no bound. */
+    public int getMaxQueuedHeapPercent() { return maxQueuedHeapPercent; }
+    public void setMaxQueuedHeapPercent(int maxQueuedHeapPercent) { this.maxQueuedHeapPercent = maxQueuedHeapPercent; }
     public long getMaxQueuedBytesPerSession() { return maxQueuedBytesPerSession; }
     public void setMaxQueuedBytesPerSession(long maxQueuedBytesPerSession) { this.maxQueuedBytesPerSession = maxQueuedBytesPerSession; }
     public QueueOverflowPolicy getQueueOverflowPolicy() { return queueOverflowPolicy; }

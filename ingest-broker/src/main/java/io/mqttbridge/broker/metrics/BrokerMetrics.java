@@ -29,6 +29,10 @@ public final class BrokerMetrics {
     public static final String STORE_FAILURES = PREFIX + ".store.failures";
     /** Subscribers disconnected by the DISCONNECT queue overflow policy. */
     public static final String CLOSED_SLOW_SUBSCRIBER = PREFIX + ".connections.closed.slow-subscriber";
+    /** A message that would have waited while the queues of all sessions held their heap share (also counted as queue-full). */
+    /** What the queued messages of all sessions hold of the heap, each payload counted once (session.QueuedMemory). */
+    public static final String QUEUED_BYTES = PREFIX + ".messages.queued.bytes";
+    public static final String QUEUED_HEAP_EXCEEDED = PREFIX + ".limits.queued-heap.exceeded";
     /** MQTT 3.1.1 connections closed because a QoS 1/2 message of theirs could not be stored. */
     public static final String CLOSED_PUBLISH_NOT_STORED = PREFIX + ".connections.closed.publish-not-stored";
     /**
@@ -71,6 +75,7 @@ public final class BrokerMetrics {
     private final Meter[] dropped = new Meter[DropReason.values().length];
     private final Counter queued;
     private final Counter subscriptions;
+    private final Meter queuedHeapExceeded;
     private final Meter storeFailures;
     private final Meter closedPublishNotStored;
     private final Meter qos2FoundInSink;
@@ -96,6 +101,7 @@ public final class BrokerMetrics {
         closedPublishNotStored = registry.meter(CLOSED_PUBLISH_NOT_STORED);
         qos2FoundInSink = registry.meter(QOS2_FOUND_IN_SINK);
         closedSlowSubscriber = registry.meter(CLOSED_SLOW_SUBSCRIBER);
+        queuedHeapExceeded = registry.meter(QUEUED_HEAP_EXCEEDED);
         connectsRefusedClientId = registry.meter(CONNECTS_REFUSED_CLIENT_ID);
         registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
         registry.gauge(SESSIONS, () -> (Gauge<Long>) sessionCount::getAsLong);
@@ -120,6 +126,7 @@ public final class BrokerMetrics {
     public void closedForPublishNotStored() { closedPublishNotStored.mark(); }
     public void qos2FoundInSink() { qos2FoundInSink.mark(); }
     public void slowSubscriberDisconnected() { closedSlowSubscriber.mark(); }
+    public void droppedForMemory() { queuedHeapExceeded.mark(); }
     public void connectRefusedForClientId() { connectsRefusedClientId.mark(); }
 
     private static void mark(Meter[] byQos, int qos0, int qos1, int qos2) {

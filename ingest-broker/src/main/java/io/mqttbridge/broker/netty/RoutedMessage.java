@@ -21,6 +21,13 @@ public final class RoutedMessage {
     private final ByteBuf payload;
     private final byte[] sharedProperties;
     private final long expiresAtNanos;
+    /* How many session queues hold it (session.QueuedMemory counts its payload once while any does). */
+    private volatile int queueHolds;
+
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<RoutedMessage> QUEUE_HOLDS =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(RoutedMessage.class, "queueHolds");
+    /* The objects around the payload: this, the PublishedMessage, its properties and arrays' headers. */
+    private static final int OBJECT_BYTES = 160;
 
     private RoutedMessage(PublishedMessage message, long receivedAtNanos) {
         this.message = message;
@@ -53,6 +60,16 @@ public final class RoutedMessage {
 
     public ByteBuf payload() {
         return payload;
+    }
+
+    /** Adds {@code delta} to the number of session queues holding it; returns the new number. */
+    public int addQueueHold(int delta) {
+        return QUEUE_HOLDS.addAndGet(this, delta);
+    }
+
+    /** Roughly what it holds of the heap: payload, topic, properties and the objects around them. */
+    public int heapBytes() {
+        return payload.readableBytes() + topicUtf8.length + sharedProperties.length + OBJECT_BYTES;
     }
 
     public byte[] sharedProperties() {

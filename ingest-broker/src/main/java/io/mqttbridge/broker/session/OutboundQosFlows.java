@@ -61,7 +61,7 @@ public final class OutboundQosFlows {
         this.session = session;
         this.metrics = manager.metrics();
         this.queue = new OutboundQueue(metrics, manager.config().getMaxQueuedMessagesPerSession(),
-                manager.config().getMaxQueuedBytesPerSession());
+                manager.config().getMaxQueuedBytesPerSession(), manager.queuedMemory());
         this.overflow = manager.queueOverflow();
         if (session.isPersistent()) {
             writeThrough(manager.storeWriter().messageLog(session.clientId()));
@@ -112,8 +112,14 @@ public final class OutboundQosFlows {
         }
         OutboundDelivery pending = new OutboundDelivery(message, qos, retain, subscriptionIds, nextSequence++);
         pending.sharedGroup = sharedGroup;
-        if (queue.isFull(pending.bytes)) {
-            switch (overflow.onFull(queue, pending, current, this::forget)) {
+        // The heap bound holds back messages for offline clients and for connected ones far behind, never
+        // those of a client that keeps up (a few messages waiting for a moment are not "behind").
+        boolean waits = current == null || queue.bytes() >= QueuedMemory.CONNECTED_SLACK_BYTES;
+        if (queue.isFull(pending.bytes) || waits && queue.isMemoryFull()) {
+            QueueOverflow.Outcome outcome = queue.isFull(pending.bytes)
+                    ? overflow.onFull(queue, pending, current, this::forget)
+                    : overflow.onMemoryFull(queue, current, this::forget);
+            switch (outcome) {
                 case ROOM_MADE -> { }
                 case DROPPED -> {
                     pump(current);

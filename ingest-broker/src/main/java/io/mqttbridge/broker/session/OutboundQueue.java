@@ -28,6 +28,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     private static final int MESSAGE_OVERHEAD_BYTES = 96;
 
     private final BrokerMetrics metrics;
+    private final QueuedMemory memory;
     private final int maxMessages;
     private final long maxBytes;
     /* Created by the first message to queue: an idle subscriber-less session never has one. */
@@ -41,9 +42,11 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
      * @param maxMessages the bound in messages; 0: no bound in messages, and nothing is queued while
      *     the client is away
      * @param maxBytes the bound in bytes, as {@link #bytesOf} counts them
+     * @param memory what the queues of all sessions hold, told of every message in and out
      */
-    OutboundQueue(BrokerMetrics metrics, int maxMessages, long maxBytes) {
+    OutboundQueue(BrokerMetrics metrics, int maxMessages, long maxBytes, QueuedMemory memory) {
         this.metrics = metrics;
+        this.memory = memory;
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
     }
@@ -68,6 +71,14 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         return maxMessages == 0;
     }
 
+    /**
+     * Whether the queues of all sessions hold {@code broker.maxQueuedHeapPercent} of the heap: a message
+     * that would wait here must then make room or be dropped.
+     */
+    boolean isMemoryFull() {
+        return memory.isFull();
+    }
+
     /** Whether one more message of {@code incomingBytes} would pass a bound. */
     boolean isFull(long incomingBytes) {
         return (maxMessages > 0 && size() >= maxMessages) || bytes + incomingBytes > maxBytes;
@@ -78,6 +89,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
             queue = new ArrayDeque<>(INITIAL_CAPACITY);
         }
         queue.addLast(delivery);
+        memory.queued(delivery);
         bytes += delivery.bytes;
         count = queue.size();
         metrics.queued(1);
@@ -87,6 +99,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     OutboundDelivery pollFirst() {
         OutboundDelivery first = queue == null ? null : queue.pollFirst();
         if (first != null) {
+            memory.released(first);
             bytes -= first.bytes;
             count = queue.size();
             metrics.queued(-1);
@@ -114,6 +127,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         }
         queue.removeIf(delivery -> {
             if (delivery.qos == 0) {
+                memory.released(delivery);
                 bytes -= delivery.bytes;
                 metrics.queued(-1);
                 metrics.dropped(DropReason.QOS0_OFFLINE);
@@ -134,6 +148,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
             OutboundDelivery delivery = it.next();
             if (match.test(delivery)) {
                 it.remove();
+                memory.released(delivery);
                 bytes -= delivery.bytes;
                 count = queue.size();
                 metrics.queued(-1);
@@ -147,6 +162,9 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     void clear() {
         if (queue != null) {
             metrics.queued(-queue.size());
+            for (OutboundDelivery delivery : queue) {
+                memory.released(delivery);
+            }
             queue.clear();
             bytes = 0;
             count = 0;

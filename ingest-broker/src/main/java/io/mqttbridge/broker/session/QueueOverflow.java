@@ -70,6 +70,41 @@ final class QueueOverflow {
         };
     }
 
+    /**
+     * Applies the policy to {@code incoming} when the queues of all sessions hold their share of the heap
+     * ({@link QueuedMemory}) and it would wait in {@code queue}: a message for a message, never more. Drop
+     * oldest takes out this session's oldest (none left: the new one is dropped), drop newest drops the
+     * new one, and disconnect disconnects the subscriber (an offline session drops the new one).
+     */
+    Outcome onMemoryFull(OutboundQueue queue, ClientConnection current, Consumer<OutboundDelivery> forget) {
+        metrics.droppedForMemory();
+        return switch (policy) {
+            case DROP_OLDEST -> {
+                if (queue.isEmpty()) {
+                    counted(queue);
+                    yield Outcome.DROPPED;
+                }
+                OutboundDelivery dropped = queue.pollFirst();
+                counted(queue);
+                forget.accept(dropped);
+                yield Outcome.ROOM_MADE;
+            }
+            case DROP_NEWEST -> {
+                counted(queue);
+                yield Outcome.DROPPED;
+            }
+            case DISCONNECT -> {
+                counted(queue);
+                if (current == null) {
+                    yield Outcome.DROPPED;
+                }
+                metrics.slowSubscriberDisconnected();
+                current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
+                yield Outcome.DISCONNECTED;
+            }
+        };
+    }
+
     /** One message lost because there was no room for it in {@code queue}. */
     void counted(OutboundQueue queue) {
         queue.countDrop();

@@ -48,6 +48,7 @@ public final class SessionManager {
     private final SharedGroupOrphans sharedOrphans;
     private final ClusterTakeover takeover;
     private final QueueOverflow queueOverflow;
+    private final QueuedMemory queuedMemory;
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -63,6 +64,7 @@ public final class SessionManager {
         this.sharedOrphans = new SharedGroupOrphans(store);
         this.takeover = new ClusterTakeover(this, owners, store, fabric, arrivals);
         this.queueOverflow = new QueueOverflow(config.getQueueOverflowPolicy(), metrics);
+        this.queuedMemory = QueuedMemory.ofHeapPercent(config.getMaxQueuedHeapPercent());
     }
 
     /**
@@ -307,6 +309,11 @@ public final class SessionManager {
     /** What every session's full queue does (one for all: it holds no state of a session's). */
     QueueOverflow queueOverflow() {
         return queueOverflow;
+    }
+
+    /** What the queues of all sessions hold of the heap ({@code broker.maxQueuedHeapPercent}). */
+    public QueuedMemory queuedMemory() {
+        return queuedMemory;
     }
 
     BrokerConfig config() {

@@ -27,7 +27,7 @@ class OutboundQueueTest {
 
     @Test
     void keepsCountBytesAndTheQueuedGaugeInStepAcrossAddAndPoll() {
-        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000, new QueuedMemory(0));
         OutboundDelivery first = delivery("t/1", 100, 1, 1);
         OutboundDelivery second = delivery("t/2", 50, 0, 2);
 
@@ -47,12 +47,12 @@ class OutboundQueueTest {
     @Test
     void isFullByMessagesOrByBytes() {
         OutboundDelivery one = delivery("t", 100, 1, 1);
-        OutboundQueue byMessages = new OutboundQueue(metrics, 1, 1_000_000);
+        OutboundQueue byMessages = new OutboundQueue(metrics, 1, 1_000_000, new QueuedMemory(0));
         assertThat(byMessages.isFull(one.bytes)).isFalse();
         byMessages.addLast(one);
         assertThat(byMessages.isFull(1)).isTrue();
 
-        OutboundQueue byBytes = new OutboundQueue(metrics, 0, 2L * one.bytes);
+        OutboundQueue byBytes = new OutboundQueue(metrics, 0, 2L * one.bytes, new QueuedMemory(0));
         byBytes.addLast(one);
         assertThat(byBytes.isFull(one.bytes)).isFalse();
         assertThat(byBytes.isFull(one.bytes + 1)).isTrue();
@@ -62,7 +62,7 @@ class OutboundQueueTest {
 
     @Test
     void droppingQos0TakesOnlyThoseOutOfTheAccountingAndCountsThemAsOfflineDrops() {
-        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000, new QueuedMemory(0));
         OutboundDelivery qos0 = delivery("t/0", 10, 0, 1);
         OutboundDelivery qos1 = delivery("t/1", 20, 1, 2);
         queue.addLast(qos0);
@@ -81,7 +81,7 @@ class OutboundQueueTest {
 
     @Test
     void clearEmptiesTheAccountingAndTheGauge() {
-        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000, new QueuedMemory(0));
         queue.addLast(delivery("t/1", 10, 1, 1));
         queue.addLast(delivery("t/2", 10, 2, 2));
 
@@ -95,8 +95,42 @@ class OutboundQueueTest {
     }
 
     @Test
+    void aMessageHeldByManyQueuesIsCountedOnceAgainstTheHeapAndEachEntryOnItsOwn() {
+        QueuedMemory memory = new QueuedMemory(1);
+        OutboundQueue a = new OutboundQueue(metrics, 10, 10_000, memory);
+        OutboundQueue b = new OutboundQueue(metrics, 10, 10_000, memory);
+        RoutedMessage shared = message("t/shared", 1_000, 1);
+        long payload = shared.heapBytes();
+        assertThat(payload).isGreaterThan(1_000);
+
+        a.addLast(new OutboundDelivery(shared, 1, false, new int[0], 1));
+        assertThat(memory.bytes()).isEqualTo(payload + QueuedMemory.ENTRY_BYTES);
+        b.addLast(new OutboundDelivery(shared, 1, false, new int[0], 1));
+        b.addLast(delivery("t/other", 10, 0, 2));
+        long other = message("t/other", 10, 0).heapBytes();
+        assertThat(memory.bytes()).isEqualTo(payload + other + 3 * QueuedMemory.ENTRY_BYTES);
+
+        assertThat(memory.isFull()).as("decided at the refresh only").isFalse();
+        memory.refresh();
+        assertThat(memory.isFull()).isTrue();
+
+        a.pollFirst();
+        assertThat(memory.bytes()).as("b still holds the shared one").isEqualTo(payload + other + 2 * QueuedMemory.ENTRY_BYTES);
+        b.dropQos0();
+        b.takeIf(delivery -> true);
+        assertThat(memory.bytes()).isZero();
+
+        a.addLast(new OutboundDelivery(shared, 1, false, new int[0], 3));
+        a.clear();
+        assertThat(memory.bytes()).isZero();
+        memory.refresh();
+        assertThat(memory.isFull()).isFalse();
+        assertThat(new QueuedMemory(0).isFull()).as("no bound").isFalse();
+    }
+
+    @Test
     void anUnusedQueueIsEmptyAndIteratesNothing() {
-        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000);
+        OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000, new QueuedMemory(0));
         assertThat(queue.isEmpty()).isTrue();
         assertThat(queue.size()).isZero();
         assertThat(queue.peekFirst()).isNull();

@@ -28,7 +28,7 @@ class QueueOverflowTest {
         OutboundDelivery first = delivery("t/1", 100, 1, 1);
         OutboundDelivery second = delivery("t/2", 100, 1, 2);
         OutboundDelivery third = delivery("t/3", 100, 1, 3);
-        OutboundQueue queue = new OutboundQueue(metrics, 0, 3L * first.bytes);
+        OutboundQueue queue = new OutboundQueue(metrics, 0, 3L * first.bytes, new QueuedMemory(0));
         queue.addLast(first);
         queue.addLast(second);
         queue.addLast(third);
@@ -47,7 +47,7 @@ class QueueOverflowTest {
     @Test
     void dropNewestLeavesTheQueueAsItIs() {
         OutboundDelivery queued = delivery("t/1", 100, 1, 1);
-        OutboundQueue queue = new OutboundQueue(metrics, 1, 1_000_000);
+        OutboundQueue queue = new OutboundQueue(metrics, 1, 1_000_000, new QueuedMemory(0));
         queue.addLast(queued);
         QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DROP_NEWEST, metrics);
 
@@ -63,7 +63,7 @@ class QueueOverflowTest {
 
     @Test
     void disconnectWithoutAConnectionDropsTheMessageAndClosesNothing() {
-        OutboundQueue queue = new OutboundQueue(metrics, 1, 1_000_000);
+        OutboundQueue queue = new OutboundQueue(metrics, 1, 1_000_000, new QueuedMemory(0));
         queue.addLast(delivery("t/1", 100, 1, 1));
         QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DISCONNECT, metrics);
 
@@ -73,6 +73,38 @@ class QueueOverflowTest {
         assertThat(queue.count()).isEqualTo(1);
         assertThat(queue.drops()).isEqualTo(1);
         assertThat(registry.meter(BrokerMetrics.CLOSED_SLOW_SUBSCRIBER).getCount()).isZero();
+    }
+
+    @Test
+    void whenTheHeapShareIsFullDropOldestTradesOneOldMessageForTheNewAndAnEmptyQueueDropsTheNew() {
+        OutboundDelivery first = delivery("t/1", 100, 1, 1);
+        OutboundDelivery second = delivery("t/2", 100, 1, 2);
+        OutboundQueue queue = new OutboundQueue(metrics, 0, 1_000_000, new QueuedMemory(1));
+        queue.addLast(first);
+        queue.addLast(second);
+        QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DROP_OLDEST, metrics);
+
+        assertThat(overflow.onMemoryFull(queue, null, forgotten::add)).isEqualTo(Outcome.ROOM_MADE);
+        assertThat(forgotten).containsExactly(first);
+        assertThat(queue.peekFirst()).isSameAs(second);
+
+        OutboundQueue empty = new OutboundQueue(metrics, 0, 1_000_000, new QueuedMemory(1));
+        assertThat(overflow.onMemoryFull(empty, null, forgotten::add)).isEqualTo(Outcome.DROPPED);
+        assertThat(queueFullDrops()).isEqualTo(2);
+        assertThat(registry.meter(BrokerMetrics.QUEUED_HEAP_EXCEEDED).getCount()).isEqualTo(2);
+    }
+
+    @Test
+    void whenTheHeapShareIsFullDropNewestAndAnOfflineDisconnectDropTheNewMessage() {
+        OutboundQueue queue = new OutboundQueue(metrics, 0, 1_000_000, new QueuedMemory(1));
+        queue.addLast(delivery("t/1", 100, 1, 1));
+        assertThat(new QueueOverflow(QueueOverflowPolicy.DROP_NEWEST, metrics).onMemoryFull(queue, null, forgotten::add))
+                .isEqualTo(Outcome.DROPPED);
+        assertThat(new QueueOverflow(QueueOverflowPolicy.DISCONNECT, metrics).onMemoryFull(queue, null, forgotten::add))
+                .isEqualTo(Outcome.DROPPED);
+        assertThat(queue.count()).isEqualTo(1);
+        assertThat(forgotten).isEmpty();
+        assertThat(queue.drops()).isEqualTo(2);
     }
 
     private long queueFullDrops() {

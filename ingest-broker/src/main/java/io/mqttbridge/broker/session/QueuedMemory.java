@@ -1,0 +1,94 @@
+package io.mqttbridge.broker.session;
+
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the messages waiting in sessions' queues hold of the heap, over all sessions, against
+ * {@code broker.maxQueuedHeapPercent}. The per-session bounds alone let a fleet of offline sessions
+ * (or a few identities that subscribe widely and stay away) queue more than the heap holds, and an
+ * out-of-memory error takes down every client of the node. A message queued by many sessions is one
+ * payload in memory, so it is counted once (while any queue holds it), and each queue entry adds its
+ * own small cost.
+ *
+ * <p>Adding and removing are a {@link LongAdder} each, cheap on every event loop; whether the bound is
+ * reached is decided by {@link #refresh()} (every few tens of milliseconds) and read as one volatile
+ * field, so a burst can pass the bound by what arrives within one refresh.
+ */
+public final class QueuedMemory {
+
+    /** How far behind (queued bytes) a connected client may be before the bound applies to it too. */
+    static final long CONNECTED_SLACK_BYTES = 1024 * 1024;
+
+    /* Per entry: the OutboundDelivery object and the deque's slot. */
+    static final int ENTRY_BYTES = 64;
+
+    /* How often the bound is decided again: a burst may pass it by what arrives in this long. */
+    static final long REFRESH_MILLIS = 20;
+
+    private final long maxBytes;
+    private final LongAdder bytes = new LongAdder();
+    private volatile boolean full;
+    private ScheduledFuture<?> refreshing;
+
+    /** @param maxBytes the bound; 0 = none */
+    public QueuedMemory(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /** The bound from the share of the JVM's maximum heap ({@code maxQueuedHeapPercent}); 0 percent = none. */
+    public static QueuedMemory ofHeapPercent(int percent) {
+        return new QueuedMemory(percent <= 0 ? 0 : Runtime.getRuntime().maxMemory() / 100 * percent);
+    }
+
+    void queued(OutboundDelivery delivery) {
+        long added = ENTRY_BYTES;
+        if (delivery.message.addQueueHold(1) == 1) {
+            added += delivery.message.heapBytes();
+        }
+        bytes.add(added);
+    }
+
+    void released(OutboundDelivery delivery) {
+        long removed = ENTRY_BYTES;
+        if (delivery.message.addQueueHold(-1) == 0) {
+            removed += delivery.message.heapBytes();
+        }
+        bytes.add(-removed);
+    }
+
+    /** Whether the bound was reached at the last {@link #refresh()}. */
+    boolean isFull() {
+        return full;
+    }
+
+    /** Decides again whether the bound is reached; called every few tens of milliseconds. */
+    public void refresh() {
+        full = maxBytes > 0 && bytes.sum() >= maxBytes;
+    }
+
+    /** Decides the bound every {@value #REFRESH_MILLIS} ms on {@code executor} (an event loop: the sum is cheap). */
+    public synchronized void startRefreshing(ScheduledExecutorService executor) {
+        if (refreshing == null && maxBytes > 0) {
+            refreshing = executor.scheduleWithFixedDelay(this::refresh, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public synchronized void stopRefreshing() {
+        if (refreshing != null) {
+            refreshing.cancel(false);
+            refreshing = null;
+        }
+    }
+
+    /** The bytes counted now (a recent sum). */
+    public long bytes() {
+        return bytes.sum();
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+}

@@ -1,0 +1,97 @@
+package io.mqttbridge.broker.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.mqttbridge.broker.metrics.BrokerMetrics;
+import io.mqttbridge.testing.mqtt.PahoV3Collector;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code broker.maxQueuedHeapPercent} on a real broker (1 % of this JVM's heap, about 10 MiB here):
+ * 40 MiB published to a topic an offline persistent session subscribes to leave it only the newest
+ * messages that fit (drop oldest), counted as drops, while a connected subscriber that keeps up gets
+ * every message: the bound applies to offline clients and to connected ones more than 1 MiB behind, not to
+ * a client that keeps up.
+ */
+class QueuedHeapBoundTest {
+
+    private static final int MESSAGES = 320;
+    private static final int PAYLOAD = 128 * 1024;
+
+    private final TestBroker broker = TestBroker.start(config -> {
+        config.setMaxQueuedHeapPercent(1);
+        config.setMaxPacketSize(PAYLOAD + 1024);
+    });
+    private final List<MqttClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (MqttClient client : clients) {
+            if (client.isConnected()) {
+                client.disconnectForcibly(1000);
+            }
+            client.close();
+        }
+        broker.close();
+    }
+
+    private MqttClient connect(String id, boolean cleanSession, PahoV3Collector collector) throws Exception {
+        MqttClient client = new MqttClient("tcp://127.0.0.1:" + broker.port(), id, new MemoryPersistence());
+        clients.add(client);
+        if (collector != null) {
+            client.setCallback(collector);
+        }
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(cleanSession);
+        options.setMaxInflight(1000);
+        client.connect(options);
+        return client;
+    }
+
+    @Test
+    void anOfflineSessionKeepsOnlyTheNewestMessagesThatFitWhileAConnectedSubscriberGetsEveryOne() throws Exception {
+        MqttClient away = connect("heap-away", false, null);
+        away.subscribe("heap/#", 1);
+        away.disconnect();
+        PahoV3Collector online = new PahoV3Collector();
+        connect("heap-online", true, online).subscribe("heap/#", 1);
+
+        MqttClient publisher = connect("heap-pub", true, null);
+        for (int i = 0; i < MESSAGES; i++) {
+            byte[] payload = new byte[PAYLOAD];
+            ByteBuffer.wrap(payload).putInt(i);
+            MqttMessage message = new MqttMessage(payload);
+            message.setQos(1);
+            publisher.publish("heap/t", message);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> online.messages().size() == MESSAGES);
+        assertThat(online.messages()).extracting(QueuedHeapBoundTest::numberOf)
+                .as("the connected subscriber, in order").isSorted().doesNotHaveDuplicates();
+        assertThat(broker.metrics.meter(BrokerMetrics.QUEUED_HEAP_EXCEEDED).getCount()).isPositive();
+
+        PahoV3Collector back = new PahoV3Collector();
+        connect("heap-away", false, back);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !back.messages().isEmpty()
+                && numberOf(back.messages().get(back.messages().size() - 1)) == MESSAGES - 1);
+        List<Integer> kept = back.messages().stream().map(QueuedHeapBoundTest::numberOf).toList();
+        assertThat(kept.size()).as("about 10 MiB of 128 KiB messages, far from all 320").isBetween(20, 200);
+        assertThat(kept).as("the newest, in order, with no gap").isEqualTo(
+                java.util.stream.IntStream.range(MESSAGES - kept.size(), MESSAGES).boxed().toList());
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                ((Number) broker.metrics.getGauges().get(BrokerMetrics.QUEUED_BYTES).getValue()).longValue() == 0);
+    }
+
+    private static int numberOf(MqttMessage message) {
+        return ByteBuffer.wrap(message.getPayload()).getInt();
+    }
+}
