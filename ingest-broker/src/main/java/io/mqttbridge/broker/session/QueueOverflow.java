@@ -49,9 +49,7 @@ final class QueueOverflow {
         return switch (policy) {
             case DROP_OLDEST -> {
                 while (!queue.isEmpty() && queue.isFull(incoming.bytes)) {
-                    OutboundDelivery dropped = queue.pollFirst();
-                    counted(queue);
-                    forget.accept(dropped);
+                    dropOldest(queue, forget);
                 }
                 yield Outcome.ROOM_MADE;
             }
@@ -62,8 +60,7 @@ final class QueueOverflow {
             case DISCONNECT -> {
                 counted(queue);
                 if (current != null) {
-                    metrics.slowSubscriberDisconnected();
-                    current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
+                    disconnectSlow(current);
                 }
                 yield Outcome.DISCONNECTED;
             }
@@ -84,9 +81,7 @@ final class QueueOverflow {
                     counted(queue);
                     yield Outcome.DROPPED;
                 }
-                OutboundDelivery dropped = queue.pollFirst();
-                counted(queue);
-                forget.accept(dropped);
+                dropOldest(queue, forget);
                 yield Outcome.ROOM_MADE;
             }
             case DROP_NEWEST -> {
@@ -98,11 +93,21 @@ final class QueueOverflow {
                 if (current == null) {
                     yield Outcome.DROPPED;
                 }
-                metrics.slowSubscriberDisconnected();
-                current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
+                disconnectSlow(current);
                 yield Outcome.DISCONNECTED;
             }
         };
+    }
+
+    private void dropOldest(OutboundQueue queue, Consumer<OutboundDelivery> forget) {
+        OutboundDelivery dropped = queue.pollFirst();
+        counted(queue);
+        forget.accept(dropped);
+    }
+
+    private void disconnectSlow(ClientConnection current) {
+        metrics.slowSubscriberDisconnected();
+        current.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.SLOW_SUBSCRIBER);
     }
 
     /** One message lost because there was no room for it in {@code queue}. */
