@@ -42,6 +42,8 @@ public class LimitsConfig {
     public static final int DEFAULT_TRACKED_ADDRESSES = 100_000;
     /** File descriptors connections may never take: Kafka's segments and connections, PostgreSQL's, the broker's files. */
     public static final int DEFAULT_FILE_DESCRIPTOR_RESERVE = 256;
+    /** CONNECT bytes still arriving over all connections: real CONNECTs come in milliseconds, so only a flood meets it. */
+    public static final long DEFAULT_MAX_PENDING_CONNECT_BYTES = 64L * 1024 * 1024;
 
     private int connectRatePerAddress = DEFAULT_CONNECT_RATE_PER_ADDRESS;
     private int connectBurstPerAddress = DEFAULT_CONNECT_BURST_PER_ADDRESS;
@@ -65,6 +67,7 @@ public class LimitsConfig {
     private long authBackoffMaxMillis = DEFAULT_AUTH_BACKOFF_MAX_MILLIS;
     private int trackedAddresses = DEFAULT_TRACKED_ADDRESSES;
     private int fileDescriptorReserve = DEFAULT_FILE_DESCRIPTOR_RESERVE;
+    private long maxPendingConnectBytes = DEFAULT_MAX_PENDING_CONNECT_BYTES;
 
     /** @throws IllegalArgumentException naming the first offending key */
     public LimitsConfig validate() {
@@ -97,6 +100,7 @@ public class LimitsConfig {
             fail("authBackoffMaxMillis", "must be at least authBackoffInitialMillis, was " + authBackoffMaxMillis);
         }
         nonNegative(fileDescriptorReserve, "fileDescriptorReserve");
+        nonNegative(maxPendingConnectBytes, "maxPendingConnectBytes");
         if (trackedAddresses < 1) {
             fail("trackedAddresses", "must be positive, was " + trackedAddresses);
         }
@@ -167,4 +171,7 @@ public class LimitsConfig {
     /** Open files a new connection may never leave fewer than (of the process's limit); 0 = not enforced. */
     public int getFileDescriptorReserve() { return fileDescriptorReserve; }
     public void setFileDescriptorReserve(int fileDescriptorReserve) { this.fileDescriptorReserve = fileDescriptorReserve; }
+    /** Bytes of CONNECT packets still arriving, over all connections; 0 = no bound. */
+    public long getMaxPendingConnectBytes() { return maxPendingConnectBytes; }
+    public void setMaxPendingConnectBytes(long maxPendingConnectBytes) { this.maxPendingConnectBytes = maxPendingConnectBytes; }
 }

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.limits;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.limits.internal.AddressTable;
@@ -26,12 +27,15 @@ public final class Limits {
     private final AddressTable<TokenBucket> connectRates;
     private final LongSupplier nanoClock = System::nanoTime;
     private final FileDescriptorBudget descriptors;
+    private final PendingConnectBytes pendingConnects;
 
     public Limits(LimitsConfig config, MetricRegistry registry) {
         this.config = config;
         this.metrics = new LimitMetrics(registry);
         this.connectRates = config.getConnectRatePerAddress() > 0 ? new AddressTable<>(config.getTrackedAddresses()) : null;
         this.descriptors = FileDescriptorBudget.of(config.getFileDescriptorReserve(), metrics);
+        this.pendingConnects = new PendingConnectBytes(config.getMaxPendingConnectBytes(), metrics);
+        registry.gauge(LimitMetrics.PENDING_CONNECT_BYTES_HELD, () -> (Gauge<Long>) pendingConnects::reserved);
     }
 
     /** Starts counting the process's open file descriptors (when {@code fileDescriptorReserve} is on). */
@@ -73,6 +77,11 @@ public final class Limits {
         }
         return new AdmissionHandler(maxConnections, connectRates, config.getConnectRatePerAddress(),
                 config.getConnectBurstPerAddress(), metrics, nanoClock);
+    }
+
+    /** The bound of CONNECT bytes still arriving, shared by every connection of every listener. */
+    public PendingConnectBytes pendingConnects() {
+        return pendingConnects;
     }
 
     /** A new per-connection publish limiter, or {@code null} when publishes are not limited. */

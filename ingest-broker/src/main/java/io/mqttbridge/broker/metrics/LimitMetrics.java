@@ -20,6 +20,9 @@ public final class LimitMetrics {
     public static final String SESSION_EXPIRY_CAPPED = PREFIX + ".session-expiry.capped";
     public static final String RETAINED = PREFIX + ".retained.refused";
     public static final String FILE_DESCRIPTORS = PREFIX + ".file-descriptors.refused";
+    public static final String PENDING_CONNECT_BYTES = PREFIX + ".pending-connect-bytes.refused";
+    /** Gauge: the CONNECT bytes still arriving now, over all connections. */
+    public static final String PENDING_CONNECT_BYTES_HELD = PREFIX + ".pending-connect-bytes";
 
     private final Meter maxConnections;
     private final Meter connectRate;
@@ -34,6 +37,7 @@ public final class LimitMetrics {
     private final Meter sessionExpiryCapped;
     private final Meter retained;
     private final Meter fileDescriptors;
+    private final Meter pendingConnectBytes;
 
     public LimitMetrics(MetricRegistry registry) {
         maxConnections = registry.meter(MAX_CONNECTIONS);
@@ -49,10 +53,12 @@ public final class LimitMetrics {
         sessionExpiryCapped = registry.meter(SESSION_EXPIRY_CAPPED);
         retained = registry.meter(RETAINED);
         fileDescriptors = registry.meter(FILE_DESCRIPTORS);
+        pendingConnectBytes = registry.meter(PENDING_CONNECT_BYTES);
     }
 
     public void maxConnectionsRefused() { maxConnections.mark(); }
     public void fileDescriptorsRefused() { fileDescriptors.mark(); }
+    public void pendingConnectBytesRefused() { pendingConnectBytes.mark(); }
     public void connectRateRefused() { connectRate.mark(); }
     public void authBackoffRefused() { authBackoff.mark(); }
     public void publishRateExceeded() { publishRate.mark(); }

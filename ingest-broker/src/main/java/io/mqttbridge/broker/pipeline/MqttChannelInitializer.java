@@ -97,7 +97,8 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         channel.closeFuture().addListener(forgetClosed);
         ChannelPipeline pipeline = channel.pipeline();
         transport.addTo(channel);
-        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize(), trafficMeter));
+        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize(), trafficMeter,
+                limits.pendingConnects()));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(HandlerNames.ENCODER, PacketEncoder.INSTANCE);
         if (admission != null) {

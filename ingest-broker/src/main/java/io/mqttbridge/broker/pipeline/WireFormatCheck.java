@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.pipeline;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.PendingConnectBytes;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.buffer.ByteBuf;
@@ -34,6 +35,8 @@ import io.netty.util.ReferenceCountUtil;
 public final class WireFormatCheck extends ChannelDuplexHandler {
 
     private static final int CONNECT = 1;
+    /* The first allocation for a collected body; it grows as the rest arrives. */
+    private static final int INITIAL_BODY_CAPACITY = 512;
     private static final int SUBSCRIBE = 8;
     private static final int USER_PROPERTY = 0x26;
     private static final int OK = 0;
@@ -52,6 +55,9 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
 
     private final int maxPacketSize;
     private final TrafficMeter meter;
+    private final PendingConnectBytes pendingConnects;
+    /* What this connection's CONNECT holds of pendingConnects until it is complete. */
+    private int reservedForConnect;
     /* The first byte of the packet whose remaining length is being read, or -1 between packets. */
     private int firstByte = -1;
     private int remainingLength;
@@ -73,8 +79,14 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
      * @param meter counts the connection and its bytes
      */
     public WireFormatCheck(int maxPacketSize, TrafficMeter meter) {
+        this(maxPacketSize, meter, PendingConnectBytes.UNBOUNDED);
+    }
+
+    /** @param pendingConnects the bound of CONNECT bytes still arriving over all connections */
+    public WireFormatCheck(int maxPacketSize, TrafficMeter meter, PendingConnectBytes pendingConnects) {
         this.maxPacketSize = maxPacketSize;
         this.meter = meter;
+        this.pendingConnects = pendingConnects;
     }
 
     @Override
@@ -85,6 +97,7 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        releaseConnectReservation();
         meter.closed(ctx.channel());
         ctx.fireChannelInactive();
     }
@@ -131,6 +144,7 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                 collected.writeBytes(in, position, copied);
                 position += copied;
                 if (collected.readableBytes() == collectedLength) {
+                    releaseConnectReservation();
                     int reason = check(collectedType, collected);
                     collected.release();
                     collected = null;
@@ -156,9 +170,20 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                 firstByte = -1;
                 if ((type == CONNECT || type == SUBSCRIBE) && remainingLength > 0
                         && remainingLength <= maxPacketSize) {
+                    if (type == CONNECT && reservedForConnect == 0) {
+                        if (!pendingConnects.tryReserve(remainingLength)) {
+                            // Too many CONNECT bytes are arriving at once: a flood, before any authentication.
+                            failed = true;
+                            in.release();
+                            ctx.close();
+                            return;
+                        }
+                        reservedForConnect = remainingLength;
+                    }
                     collectedType = type;
                     collectedLength = remainingLength;
-                    collected = ctx.alloc().heapBuffer(remainingLength);
+                    // Grown as the body arrives: the few bytes announcing a large packet must not cost its size.
+                    collected = ctx.alloc().heapBuffer(Math.min(remainingLength, INITIAL_BODY_CAPACITY), remainingLength);
                 } else {
                     toSkip = remainingLength;
                 }
@@ -169,9 +194,17 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseConnectReservation();
         if (collected != null) {
             collected.release();
             collected = null;
+        }
+    }
+
+    private void releaseConnectReservation() {
+        if (reservedForConnect > 0) {
+            pendingConnects.release(reservedForConnect);
+            reservedForConnect = 0;
         }
     }
 

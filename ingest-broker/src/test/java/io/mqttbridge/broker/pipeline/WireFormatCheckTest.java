@@ -6,6 +6,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,23 @@ class WireFormatCheckTest {
 
     private static byte[] subscribe(int options, boolean mqtt5) {
         return RawMqttClient.subscribe(1, "a/b", options, mqtt5);
+    }
+
+    @Test
+    void aFixedHeaderAnnouncingALargeConnectDoesNotCostItsSize() {
+        UnpooledByteBufAllocator allocator = new UnpooledByteBufAllocator(false);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.config().setAllocator(allocator);
+        BrokerMetrics metrics = new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0);
+        ClientConnection.create(channel, metrics);
+        channel.pipeline().addLast(new WireFormatCheck(262_144, new TrafficMeter(metrics)));
+
+        // CONNECT, remaining length 200,000 (three length bytes), and nothing of its body yet.
+        feed(channel, new byte[] {0x10, (byte) 0xC0, (byte) 0x9A, 0x0C}, 4);
+
+        assertThat(allocator.metric().usedHeapMemory()).as("four bytes must not make the broker hold 200 KB")
+                .isLessThan(4_096);
+        channel.finishAndReleaseAll();
     }
 
     @Test
