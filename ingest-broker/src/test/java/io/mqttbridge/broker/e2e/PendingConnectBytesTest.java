@@ -7,7 +7,6 @@ import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
@@ -31,24 +30,17 @@ class PendingConnectBytesTest {
     /** An MQTT 3.1.1 CONNECT of about 180 KB: a 60 KB will payload, user name and password (each field at most 64 KiB). */
     private static byte[] largeConnect(String clientId) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        writeString(body, "MQTT");
+        RawMqttClient.writeString(body, "MQTT");
         body.write(4);
         body.write(0x02 | 0x04 | 0x08 | 0x40 | 0x80); // clean session, will at QoS 1, password, user name
         body.write(0);
         body.write(60);
-        writeString(body, clientId);
-        writeString(body, "will/" + clientId);
-        writeString(body, "w".repeat(60_000));
-        writeString(body, "u".repeat(60_000));
-        writeString(body, "p".repeat(60_000));
+        RawMqttClient.writeString(body, clientId);
+        RawMqttClient.writeString(body, "will/" + clientId);
+        RawMqttClient.writeString(body, "w".repeat(60_000));
+        RawMqttClient.writeString(body, "u".repeat(60_000));
+        RawMqttClient.writeString(body, "p".repeat(60_000));
         return RawMqttClient.packet(0x10, body.toByteArray());
-    }
-
-    private static void writeString(ByteArrayOutputStream out, String value) {
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        out.write(bytes.length >> 8);
-        out.write(bytes.length & 0xFF);
-        out.writeBytes(bytes);
     }
 
     @Test
