@@ -6,6 +6,8 @@ import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.limits.internal.AddressTable;
 import io.mqttbridge.broker.limits.internal.AdmissionHandler;
 import io.mqttbridge.broker.limits.internal.BackoffAuthenticator;
+import io.mqttbridge.broker.limits.internal.PendingConnectBytes;
+import io.mqttbridge.broker.limits.internal.PreConnectByteCounter;
 import io.mqttbridge.broker.limits.internal.PublishRateLimiter;
 import io.mqttbridge.broker.limits.internal.TokenBucket;
 import io.mqttbridge.broker.metrics.LimitMetrics;
@@ -79,9 +81,12 @@ public final class Limits {
                 config.getConnectBurstPerAddress(), metrics, nanoClock);
     }
 
-    /** The bound of CONNECT bytes still arriving, shared by every connection of every listener. */
-    public PendingConnectBytes pendingConnects() {
-        return pendingConnects;
+    /**
+     * A connection's first handler, counting what it sends before its CONNECT against
+     * {@code maxPendingConnectBytes} (shared by every listener), or {@code null} when that is off.
+     */
+    public ChannelHandler newPreConnectBytes() {
+        return pendingConnects.isBounded() ? new PreConnectByteCounter(pendingConnects) : null;
     }
 
     /** A new per-connection publish limiter, or {@code null} when publishes are not limited. */

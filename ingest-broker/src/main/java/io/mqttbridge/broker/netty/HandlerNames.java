@@ -8,6 +8,8 @@ package io.mqttbridge.broker.netty;
 public final class HandlerNames {
 
     /* The listener's transport handlers, in front of the MQTT codec (listener.internal.ListenerTransport). */
+    /** Counts what a client sends before its CONNECT (limits.maxPendingConnectBytes); removed at the CONNECT. */
+    public static final String PRE_CONNECT_BYTES = "preConnectBytes";
     public static final String TLS = "tls";
     public static final String HTTP_CODEC = "httpCodec";
     public static final String HTTP_AGGREGATOR = "httpAggregator";

@@ -96,9 +96,13 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         channels.add(channel);
         channel.closeFuture().addListener(forgetClosed);
         ChannelPipeline pipeline = channel.pipeline();
+        ChannelHandler preConnectBytes = limits.newPreConnectBytes();
+        if (preConnectBytes != null) {
+            // First of all, before TLS and WebSocket: every byte a client sends before its CONNECT counts.
+            pipeline.addLast(HandlerNames.PRE_CONNECT_BYTES, preConnectBytes);
+        }
         transport.addTo(channel);
-        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize(), trafficMeter,
-                limits.pendingConnects()));
+        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize(), trafficMeter));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(HandlerNames.ENCODER, PacketEncoder.INSTANCE);
         if (admission != null) {

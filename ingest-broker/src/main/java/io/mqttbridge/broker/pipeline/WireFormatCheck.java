@@ -1,7 +1,6 @@
 package io.mqttbridge.broker.pipeline;
 
 import io.mqttbridge.broker.connection.ClientConnection;
-import io.mqttbridge.broker.limits.PendingConnectBytes;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.buffer.ByteBuf;
@@ -55,9 +54,6 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
 
     private final int maxPacketSize;
     private final TrafficMeter meter;
-    private final PendingConnectBytes pendingConnects;
-    /* What this connection's CONNECT holds of pendingConnects until it is complete. */
-    private int reservedForConnect;
     /* The first byte of the packet whose remaining length is being read, or -1 between packets. */
     private int firstByte = -1;
     private int remainingLength;
@@ -79,14 +75,8 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
      * @param meter counts the connection and its bytes
      */
     public WireFormatCheck(int maxPacketSize, TrafficMeter meter) {
-        this(maxPacketSize, meter, PendingConnectBytes.UNBOUNDED);
-    }
-
-    /** @param pendingConnects the bound of CONNECT bytes still arriving over all connections */
-    public WireFormatCheck(int maxPacketSize, TrafficMeter meter, PendingConnectBytes pendingConnects) {
         this.maxPacketSize = maxPacketSize;
         this.meter = meter;
-        this.pendingConnects = pendingConnects;
     }
 
     @Override
@@ -97,7 +87,6 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        releaseConnectReservation();
         meter.closed(ctx.channel());
         ctx.fireChannelInactive();
     }
@@ -144,7 +133,6 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                 collected.writeBytes(in, position, copied);
                 position += copied;
                 if (collected.readableBytes() == collectedLength) {
-                    releaseConnectReservation();
                     int reason = check(collectedType, collected);
                     collected.release();
                     collected = null;
@@ -170,16 +158,6 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                 firstByte = -1;
                 if ((type == CONNECT || type == SUBSCRIBE) && remainingLength > 0
                         && remainingLength <= maxPacketSize) {
-                    if (type == CONNECT && reservedForConnect == 0) {
-                        if (!pendingConnects.tryReserve(remainingLength)) {
-                            // Too many CONNECT bytes are arriving at once: a flood, before any authentication.
-                            failed = true;
-                            in.release();
-                            ctx.close();
-                            return;
-                        }
-                        reservedForConnect = remainingLength;
-                    }
                     collectedType = type;
                     collectedLength = remainingLength;
                     // Grown as the body arrives: the few bytes announcing a large packet must not cost its size.
@@ -194,17 +172,9 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        releaseConnectReservation();
         if (collected != null) {
             collected.release();
             collected = null;
-        }
-    }
-
-    private void releaseConnectReservation() {
-        if (reservedForConnect > 0) {
-            pendingConnects.release(reservedForConnect);
-            reservedForConnect = 0;
         }
     }
 

@@ -89,6 +89,14 @@ class BrokerConfigTest {
         assertThat(reserve.getLimits().getFileDescriptorReserve()).as("on by default").isEqualTo(256);
         reserve.getLimits().setFileDescriptorReserve(-1);
         assertThatThrownBy(reserve::validate).hasMessageContaining("'limits.fileDescriptorReserve'");
+        BrokerConfig pending = new BrokerConfig();
+        assertThat(pending.getLimits().getMaxPendingConnectBytes()).isEqualTo(64L * 1024 * 1024);
+        pending.getLimits().setMaxPendingConnectBytes(-1);
+        assertThatThrownBy(pending::validate).hasMessageContaining("'limits.maxPendingConnectBytes'");
+        BrokerConfig heap = new BrokerConfig();
+        assertThat(heap.getMaxQueuedHeapPercent()).isEqualTo(40);
+        heap.setMaxQueuedHeapPercent(95);
+        assertThatThrownBy(heap::validate).hasMessageContaining("maxQueuedHeapPercent");
     }
 
     private static BrokerConfig withListeners(ListenerConfig... listeners) {

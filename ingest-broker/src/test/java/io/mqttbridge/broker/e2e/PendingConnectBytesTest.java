@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code limits.maxPendingConnectBytes} (250,000 here) on a real broker: a large CONNECT (about 180 KB)
- * that stalls part-way holds its announced length; a second one that would pass the bound is closed at
- * once, while a small CONNECT still fits. Once the first is complete, its bytes are given back, and the
- * next large CONNECT is taken and answered.
+ * that stalls after 150,000 bytes holds them; a second large one is closed once what it sent would pass
+ * the bound, while a small CONNECT still fits. Once the first is complete, its bytes are given back, and
+ * the next large CONNECT is taken and answered.
  */
 class PendingConnectBytesTest {
 
@@ -50,7 +50,7 @@ class PendingConnectBytesTest {
              RawMqttClient second = new RawMqttClient(broker.port());
              RawMqttClient small = new RawMqttClient(broker.port());
              RawMqttClient third = new RawMqttClient(broker.port())) {
-            stalled.send(Arrays.copyOfRange(first, 0, 2_000));
+            stalled.send(Arrays.copyOfRange(first, 0, 150_000));
             await().atMost(Duration.ofSeconds(5)).until(() -> pendingBytes() > 140_000);
 
             assertThat(connectOrClosed(second, largeConnect("big-2"))).as("would pass the bound: closed").isNull();
@@ -60,7 +60,7 @@ class PendingConnectBytesTest {
             assertThat(smallAck).as("a small CONNECT still fits").isNotNull();
             assertThat(smallAck.type()).isEqualTo(2);
 
-            stalled.send(Arrays.copyOfRange(first, 2_000, first.length));
+            stalled.send(Arrays.copyOfRange(first, 150_000, first.length));
             assertThat(stalled.read().type()).as("the stalled CONNECT, completed, is answered").isEqualTo(2);
             assertThat(pendingBytes()).isZero();
 

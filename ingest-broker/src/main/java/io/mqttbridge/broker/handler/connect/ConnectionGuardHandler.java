@@ -4,6 +4,7 @@ import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.auth.EnhancedAuthFlow;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.connection.ClientConnection.State;
+import io.mqttbridge.broker.netty.HandlerNames;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.channel.ChannelFutureListener;
@@ -94,6 +95,10 @@ public final class ConnectionGuardHandler extends ChannelInboundHandlerAdapter {
                     connection.recordReason(DisconnectInfo.PROTOCOL_ERROR, null);
                     ctx.close();
                     return;
+                }
+                if (ctx.pipeline().get(HandlerNames.PRE_CONNECT_BYTES) != null) {
+                    // The CONNECT is here: what the client sent before it no longer waits in a decoder.
+                    ctx.pipeline().remove(HandlerNames.PRE_CONNECT_BYTES);
                 }
                 ctx.fireChannelRead(msg);
             }
