@@ -79,8 +79,9 @@ public final class BridgeRuntime implements Managed {
     public void startRoles() {
         try {
             // Every role needs PostgreSQL: the broker for its sessions, retained messages and device registry.
-            database = started(Database.open(databaseConfig()));
-            diskGuard = startDiskGuard();
+            DatabaseConfig databaseConfig = databaseConfig();
+            database = started(Database.open(databaseConfig));
+            diskGuard = startDiskGuard(databaseConfig);
             Map<String, Runnable> hourly = new LinkedHashMap<>();
             hourly.put("Message partition maintenance", () ->
                     LOG.info("Message partitions maintained: {}", database.partitions().maintain()));
@@ -135,9 +136,8 @@ public final class BridgeRuntime implements Managed {
      * The guard of the embedded stores' free space ({@code diskGuard}), or {@code null} when it is off or
      * this process keeps nothing on its own disk (external Kafka and PostgreSQL).
      */
-    private DiskSpaceGuard startDiskGuard() {
+    private DiskSpaceGuard startDiskGuard(DatabaseConfig db) {
         List<Path> watched = new ArrayList<>();
-        DatabaseConfig db = databaseConfig();
         if (db.isEmbedded()) {
             watched.add(Path.of(db.getEmbeddedDataDirectory()));
         }

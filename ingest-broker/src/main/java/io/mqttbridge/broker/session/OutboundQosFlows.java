@@ -112,11 +112,11 @@ public final class OutboundQosFlows {
         }
         OutboundDelivery pending = new OutboundDelivery(message, qos, retain, subscriptionIds, nextSequence++);
         pending.sharedGroup = sharedGroup;
-        // The heap bound holds back messages for offline clients and for connected ones far behind, never
-        // those of a client that keeps up (a few messages waiting for a moment are not "behind").
+        // The heap bound holds back offline clients and connected ones far behind, never one that keeps up.
         boolean waits = current == null || queue.bytes() >= QueuedMemory.CONNECTED_SLACK_BYTES;
-        if (queue.isFull(pending.bytes) || waits && queue.isMemoryFull()) {
-            QueueOverflow.Outcome outcome = queue.isFull(pending.bytes)
+        boolean full = queue.isFull(pending.bytes);
+        if (full || waits && queue.isMemoryFull()) {
+            QueueOverflow.Outcome outcome = full
                     ? overflow.onFull(queue, pending, current, this::forget)
                     : overflow.onMemoryFull(queue, current, this::forget);
             switch (outcome) {
