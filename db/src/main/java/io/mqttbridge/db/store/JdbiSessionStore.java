@@ -7,6 +7,7 @@ import io.mqttbridge.broker.spi.WriteSpan;
 import io.mqttbridge.db.store.internal.CoalescingWriter;
 import io.mqttbridge.db.store.internal.SessionWrite;
 import io.mqttbridge.db.store.internal.SessionWriteBatch;
+import io.mqttbridge.db.store.internal.SharedMessages;
 import io.mqttbridge.db.store.internal.StoreThreads;
 import io.mqttbridge.db.store.internal.StoredSessions;
 import java.time.Instant;
@@ -85,9 +86,11 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
         return writer.barrier().thenApplyAsync(ignored -> {
             List<SessionSnapshot> all = new ArrayList<>();
+            // One message queued for many sessions is one object in all of them, as before the stop.
+            SharedMessages shared = new SharedMessages();
             String after = null;
             while (true) {
-                List<SessionSnapshot> page = stored.pageOwned(after, pageSize);
+                List<SessionSnapshot> page = stored.pageOwned(after, pageSize, shared);
                 all.addAll(page);
                 if (page.size() < pageSize) {
                     return all;

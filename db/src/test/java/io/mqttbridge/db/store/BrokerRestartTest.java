@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.config.BrokerConfig;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
 import io.mqttbridge.broker.spi.PublishSink;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -51,6 +53,7 @@ class BrokerRestartTest {
     private static final class Node implements AutoCloseable {
         final JdbiSessionStore sessions = new JdbiSessionStore(db.jdbi(), "node-1");
         final JdbiRetainedStore retained = new JdbiRetainedStore(db.jdbi());
+        final MetricRegistry metrics = new MetricRegistry();
         final MqttBroker broker;
 
         Node() {
@@ -58,8 +61,13 @@ class BrokerRestartTest {
             config.setHost("127.0.0.1");
             config.setPort(0);
             broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
-                    SessionListener.NONE, sessions, retained, new MetricRegistry());
+                    SessionListener.NONE, sessions, retained, metrics);
             broker.start();
+        }
+
+        /** What the queued messages of all sessions hold of the heap, by the broker's own count. */
+        long queuedBytes() {
+            return ((Number) metrics.getGauges().get(BrokerMetrics.QUEUED_BYTES).getValue()).longValue();
         }
 
         String uri() {
@@ -76,7 +84,7 @@ class BrokerRestartTest {
 
     @BeforeEach
     void start() {
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, retained_messages"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, retained_messages"));
         node = new Node();
     }
 
@@ -152,6 +160,48 @@ class BrokerRestartTest {
                 .publish("sensors/s9/temp", "t9".getBytes(StandardCharsets.UTF_8), 1, false);
         await().atMost(Duration.ofSeconds(10)).until(() -> queued.size() >= 4);
         assertThat(queued.get(3)).isEqualTo(new Received("sensors/s9/temp", "t9", 1, false));
+    }
+
+    @Test
+    void messagesQueuedForManyOfflineSessionsHoldOneCopyEachAfterARestartAsBefore() throws Exception {
+        int sessions = 40;
+        int messages = 5;
+        int size = 100_000;
+        for (int i = 0; i < sessions; i++) {
+            MqttClient device = v3("fleet-" + i, false, new CopyOnWriteArrayList<>());
+            device.subscribe("fleet/#", 1);
+            device.disconnect();
+        }
+        List<byte[]> payloads = new ArrayList<>();
+        MqttClient operator = v3("operator", true, new CopyOnWriteArrayList<>());
+        Random random = new Random(7);
+        for (int i = 0; i < messages; i++) {
+            byte[] payload = new byte[size];
+            random.nextBytes(payload);
+            payloads.add(payload);
+            operator.publish("fleet/cmd", payload, 1, false);
+        }
+        operator.disconnect();
+        long oneCopyEach = (long) messages * size;
+        assertThat(node.queuedBytes()).isBetween(oneCopyEach, 2 * oneCopyEach);
+
+        restart();
+
+        // A copy per session would be 40 times as much: more than the heap that held them, for a large fleet.
+        assertThat(node.queuedBytes()).isBetween(oneCopyEach, 2 * oneCopyEach);
+        for (int i = 0; i < sessions; i++) {
+            List<byte[]> received = new CopyOnWriteArrayList<>();
+            MqttClient device = new MqttClient(node.uri(), "fleet-" + i, new MemoryPersistence());
+            device.setCallback(new PahoV3Collector((topic, message) -> received.add(message.getPayload())));
+            MqttConnectOptions options = new MqttConnectOptions();
+            options.setCleanSession(false);
+            assertThat(device.connectWithResult(options).getSessionPresent()).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= messages);
+            device.disconnect();
+            device.close();
+            assertThat(received).as("fleet-" + i).containsExactlyElementsOf(payloads);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.queuedBytes() == 0);
     }
 
     @Test

@@ -235,6 +235,35 @@ class JdbiSessionStoreTest {
     }
 
     @Test
+    void aMessageQueuedForManySessionsLoadsAsOneObjectAcrossPagesAndDifferentOnesStayApart() throws Exception {
+        JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", 2);
+        stores.add(store);
+        PublishedMessage broadcast = fullSnapshot("x").pending().get(0).message();
+        PublishedMessage otherPayload = new PublishedMessage(broadcast.topic(), broadcast.payload().clone(),
+                broadcast.qos(), broadcast.retain(), broadcast.clientId(), broadcast.username(),
+                broadcast.protocolVersion(), broadcast.receivedAt(), broadcast.properties());
+        otherPayload.payload()[0] = 1;
+        for (String id : List.of("a", "b", "c", "d", "e")) {
+            store.save(simple(id, 1));
+            store.append(id, new PendingMessage(broadcast, 2, 0, false, List.of(), 1, null));
+            store.append(id, new PendingMessage(otherPayload, 1, 0, false, List.of(), 2, null));
+        }
+
+        List<SessionSnapshot> loaded = List.copyOf(await(store.loadAll()));
+
+        assertThat(loaded).hasSize(5);
+        PublishedMessage first = loaded.get(0).pending().get(0).message();
+        PublishedMessage second = loaded.get(0).pending().get(1).message();
+        assertThat(first).usingRecursiveComparison().isEqualTo(broadcast);
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.payload()).isEqualTo(otherPayload.payload());
+        assertThat(loaded).allSatisfy(s -> {
+            assertThat(s.pending().get(0).message()).isSameAs(first);
+            assertThat(s.pending().get(1).message()).isSameAs(second);
+        });
+    }
+
+    @Test
     void loadAllOfExactlyOneFullPageEnds() throws Exception {
         JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", 2);
         stores.add(store);

@@ -29,9 +29,9 @@ public final class BrokerMetrics {
     public static final String STORE_FAILURES = PREFIX + ".store.failures";
     /** Subscribers disconnected by the DISCONNECT queue overflow policy. */
     public static final String CLOSED_SLOW_SUBSCRIBER = PREFIX + ".connections.closed.slow-subscriber";
-    /** A message that would have waited while the queues of all sessions held their heap share (also counted as queue-full). */
     /** What the queued messages of all sessions hold of the heap, each payload counted once (session.QueuedMemory). */
     public static final String QUEUED_BYTES = PREFIX + ".messages.queued.bytes";
+    /** A message that would have waited while the queues of all sessions held their heap share (also counted as queue-full). */
     public static final String QUEUED_HEAP_EXCEEDED = PREFIX + ".limits.queued-heap.exceeded";
     /** MQTT 3.1.1 connections closed because a QoS 1/2 message of theirs could not be stored. */
     public static final String CLOSED_PUBLISH_NOT_STORED = PREFIX + ".connections.closed.publish-not-stored";

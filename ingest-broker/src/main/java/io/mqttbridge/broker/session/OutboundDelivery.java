@@ -40,6 +40,20 @@ final class OutboundDelivery {
         this.sequence = sequence;
     }
 
+    /**
+     * The delivery {@code stored} describes ({@link #toStored}), for {@code message} (its message
+     * prepared), numbered {@code sequence}: stored ones keep theirs, unnumbered ones get the next.
+     */
+    static OutboundDelivery fromStored(PendingMessage stored, RoutedMessage message, long sequence) {
+        OutboundDelivery delivery = new OutboundDelivery(message, stored.qos(), stored.message().retain(),
+                stored.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray(), sequence);
+        delivery.packetId = stored.packetId();
+        delivery.released = stored.released();
+        delivery.sharedGroup = stored.sharedGroup();
+        return delivery;
+    }
+
+    /** What the session store keeps of it. */
     PendingMessage toStored() {
         List<Integer> ids = new ArrayList<>(subscriptionIds.length);
         for (int id : subscriptionIds) {

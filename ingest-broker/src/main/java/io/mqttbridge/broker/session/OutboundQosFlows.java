@@ -6,6 +6,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.MqttReasonCode;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The outbound QoS 1 and QoS 2 flows of one session, and every transition of their state:
@@ -338,22 +340,17 @@ public final class OutboundQosFlows {
     }
 
     /**
-     * Restores stored messages: those with a packet identifier as unacknowledged, the rest as queued.
-     * Their sequences are kept (unnumbered ones are numbered after them), and new messages are
-     * numbered after the highest.
+     * Restores stored messages, each prepared by {@code prepare}: those with a packet identifier as
+     * unacknowledged, the rest as queued. Their sequences are kept (unnumbered ones are numbered after
+     * them), and new messages are numbered after the highest.
      */
-    void restore(List<PendingMessage> stored) {
+    void restore(List<PendingMessage> stored, Function<PublishedMessage, RoutedMessage> prepare) {
         for (PendingMessage message : stored) {
             nextSequence = Math.max(nextSequence, message.sequence() + 1);
         }
         for (PendingMessage message : stored) {
-            OutboundDelivery pending = new OutboundDelivery(RoutedMessage.of(message.message()), message.qos(),
-                    message.message().retain(),
-                    message.subscriptionIdentifiers().stream().mapToInt(Integer::intValue).toArray(),
+            OutboundDelivery pending = OutboundDelivery.fromStored(message, prepare.apply(message.message()),
                     message.sequence() > 0 ? message.sequence() : nextSequence++);
-            pending.packetId = message.packetId();
-            pending.released = message.released();
-            pending.sharedGroup = message.sharedGroup();
             if (message.packetId() > 0) {
                 writableInflight().put(message.packetId(), pending);
             } else {

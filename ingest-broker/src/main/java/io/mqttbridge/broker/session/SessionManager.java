@@ -229,11 +229,12 @@ public final class SessionManager {
      */
     public CompletableFuture<Void> restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
         List<CompletableFuture<Void>> restored = new ArrayList<>();
+        RestoredMessages prepared = new RestoredMessages();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
             owners.claim(session, snapshot.owner());
             sessions.put(snapshot.clientId(), session);
-            restored.add(SessionSnapshots.restoreInTask(session, snapshot));
+            restored.add(SessionSnapshots.restoreInTask(session, snapshot, prepared::of));
         }
         return CompletableFuture.allOf(restored.toArray(CompletableFuture[]::new));
     }

@@ -1,6 +1,8 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 
 import java.time.Duration;
@@ -8,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * A session's durable state, as the {@link io.mqttbridge.broker.spi.SessionStore} holds it: the
@@ -40,10 +43,19 @@ final class SessionSnapshots {
      * @return completes when done
      */
     static CompletableFuture<Void> restoreInTask(Session session, SessionSnapshot snapshot) {
+        return restoreInTask(session, snapshot, RoutedMessage::of);
+    }
+
+    /**
+     * {@link #restoreInTask(Session, SessionSnapshot)} with the snapshot's messages prepared by
+     * {@code prepare} (sessions restored together share what they shared before).
+     */
+    static CompletableFuture<Void> restoreInTask(Session session, SessionSnapshot snapshot,
+                                                 Function<PublishedMessage, RoutedMessage> prepare) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         session.execute(() -> {
             try {
-                restore(session, snapshot);
+                restore(session, snapshot, prepare);
                 for (SessionSnapshot.StoredSubscription stored : snapshot.subscriptions()) {
                     session.subscribe(Subscriptions.fromStored(session, stored));
                 }
@@ -54,8 +66,11 @@ final class SessionSnapshots {
         return done;
     }
 
-    /** Restores the state (not the subscriptions) of {@code session} while it is offline. */
-    static void restore(Session session, SessionSnapshot snapshot) {
+    /**
+     * Restores the state (not the subscriptions) of {@code session} while it is offline, its messages
+     * prepared by {@code prepare}.
+     */
+    static void restore(Session session, SessionSnapshot snapshot, Function<PublishedMessage, RoutedMessage> prepare) {
         long expirySeconds = snapshot.sessionExpirySeconds();
         Instant disconnectedAt = snapshot.disconnectedAt() == null ? Instant.now() : snapshot.disconnectedAt();
         session.setSessionExpirySeconds(expirySeconds);
@@ -63,7 +78,7 @@ final class SessionSnapshots {
         // Write through from now on; the restored messages are stored already, so restore them after.
         session.setPersistent(true);
         if (!snapshot.pending().isEmpty()) {
-            session.outbound().restore(snapshot.pending());
+            session.outbound().restore(snapshot.pending(), prepare);
         }
         session.inboundQos2().restore(snapshot.inboundQos2(), snapshot.inboundQos2InDoubt());
         if (expirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {

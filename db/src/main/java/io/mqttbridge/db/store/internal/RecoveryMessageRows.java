@@ -51,13 +51,14 @@ public final class RecoveryMessageRows {
      * rounds, whose survivors died, included) and returns them by client id and sequence.
      */
     public static List<ClientMessage> takeAll(Handle h, String node, String round) {
+        SharedMessages shared = new SharedMessages();
         List<ClientMessage> taken = new ArrayList<>(h.createQuery("""
                         UPDATE broker_recovery_messages SET round = :round
                          WHERE dead_node = :node
                         RETURNING *""")
                 .bind("node", node)
                 .bind("round", round)
-                .map((rs, ctx) -> new ClientMessage(rs.getString("client_id"), SessionMessageRows.message(rs)))
+                .map((rs, ctx) -> new ClientMessage(rs.getString("client_id"), SessionMessageRows.message(rs, shared)))
                 .list());
         taken.sort(Comparator.comparing(ClientMessage::clientId).thenComparingLong(m -> m.message().sequence()));
         return taken;

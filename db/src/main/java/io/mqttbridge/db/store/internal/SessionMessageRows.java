@@ -24,6 +24,9 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  */
 public final class SessionMessageRows {
 
+    /* Rows the driver holds at once when reading in a transaction (a row can be a few hundred KB). */
+    private static final int FETCH_ROWS = 64;
+
     private SessionMessageRows() {
     }
 
@@ -93,22 +96,28 @@ public final class SessionMessageRows {
                 .execute();
     }
 
-    /** The messages of {@code clientIds} by client id, each list in sequence order; absent: none. */
-    public static Map<String, List<PendingMessage>> byClient(Handle h, List<String> clientIds) {
+    /**
+     * The messages of {@code clientIds} by client id, each list in sequence order; absent: none. Each
+     * message is {@linkplain SharedMessages#share shared} with equal ones read before. In a
+     * transaction, the rows come {@value #FETCH_ROWS} at a time: the text of a whole page of
+     * sessions' messages, a copy per session, need not fit in memory at once.
+     */
+    public static Map<String, List<PendingMessage>> byClient(Handle h, List<String> clientIds, SharedMessages shared) {
         Map<String, List<PendingMessage>> byClient = new HashMap<>();
         h.createQuery("""
                         SELECT * FROM broker_session_messages
                          WHERE client_id = ANY(:ids)
                          ORDER BY client_id, sequence""")
                 .bindArray("ids", String.class, clientIds)
-                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), message(rs)))
+                .setFetchSize(FETCH_ROWS)
+                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), message(rs, shared)))
                 .forEach(e -> byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
         return byClient;
     }
 
     /** The message of a row of this table or of {@code broker_recovery_messages}, which has the same columns. */
-    static PendingMessage message(ResultSet rs) throws SQLException {
-        PublishedMessage message = BrokerStateJson.readMessage(rs.getString("message"));
+    static PendingMessage message(ResultSet rs, SharedMessages shared) throws SQLException {
+        PublishedMessage message = shared.share(BrokerStateJson.readMessage(rs.getString("message")));
         Array ids = rs.getArray("subscription_ids");
         List<Integer> subscriptionIds = new ArrayList<>();
         for (Integer id : (Integer[]) ids.getArray()) {

@@ -35,15 +35,18 @@ public final class StoredSessions {
 
     /**
      * This node's sessions with a client id after {@code after} ({@code null}: from the first), at
-     * most {@code limit}, in client id order.
+     * most {@code limit}, in client id order; their messages shared through {@code shared}, which
+     * one start-up's pages have in common.
      */
-    public List<SessionSnapshot> pageOwned(String after, int limit) {
-        return jdbi.withHandle(h -> complete(h, SessionStateRows.pageOwnedBy(h, nodeId, after, limit)));
+    public List<SessionSnapshot> pageOwned(String after, int limit, SharedMessages shared) {
+        // A (read-only) transaction: only in one does the driver read the messages a few rows at a time.
+        return jdbi.inTransaction(h -> complete(h, SessionStateRows.pageOwnedBy(h, nodeId, after, limit), shared));
     }
 
     /** The session of {@code clientId}, if stored. */
     public Optional<SessionSnapshot> load(String clientId) {
-        return jdbi.withHandle(h -> complete(h, SessionStateRows.of(h, clientId))).stream().findFirst();
+        return jdbi.inTransaction(h -> complete(h, SessionStateRows.of(h, clientId), new SharedMessages()))
+                .stream().findFirst();
     }
 
     /** The owner of {@code clientId}'s stored session (one column of its state row, no messages). */
@@ -58,7 +61,7 @@ public final class StoredSessions {
     public Optional<SessionSnapshot> loadToHold(String clientId) {
         return jdbi.inTransaction(h -> {
             SessionStateRows.hold(h, nodeId, clientId);
-            return complete(h, SessionStateRows.of(h, clientId));
+            return complete(h, SessionStateRows.of(h, clientId), new SharedMessages());
         }).stream().findFirst();
     }
 
@@ -87,12 +90,12 @@ public final class StoredSessions {
     }
 
     /** The states with their messages and inbound QoS 2 packet ids, read in one query per table. */
-    private static List<SessionSnapshot> complete(Handle h, List<SessionSnapshot> states) {
+    private static List<SessionSnapshot> complete(Handle h, List<SessionSnapshot> states, SharedMessages shared) {
         if (states.isEmpty()) {
             return states;
         }
         List<String> ids = states.stream().map(SessionSnapshot::clientId).toList();
-        Map<String, List<PendingMessage>> messagesByClient = SessionMessageRows.byClient(h, ids);
+        Map<String, List<PendingMessage>> messagesByClient = SessionMessageRows.byClient(h, ids, shared);
         InboundQos2Rows.ByClient inbound = InboundQos2Rows.byClient(h, ids);
         List<SessionSnapshot> complete = new ArrayList<>(states.size());
         for (SessionSnapshot state : states) {
