@@ -8,19 +8,25 @@ import io.mqttbridge.testing.mqtt.RawMqttClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code limits.maxPendingConnectBytes} (250,000 here) on a real broker: a large CONNECT (about 180 KB)
- * that stalls after 150,000 bytes holds them; a second large one is closed once what it sent would pass
- * the bound, while a small CONNECT still fits. Once the first is complete, its bytes are given back, and
- * the next large CONNECT is taken and answered.
+ * that stalls after 150,000 bytes holds them; when a newer connection's bytes do not fit, the oldest
+ * stalled one is closed for them, so that a flood of stalled CONNECTs does not keep new clients out.
+ * Completed CONNECTs give their bytes back.
  */
 class PendingConnectBytesTest {
 
-    private final TestBroker broker = TestBroker.start(config -> config.getLimits().setMaxPendingConnectBytes(250_000));
+    private static final int BOUND = 250_000;
+
+    private final TestBroker broker = TestBroker.start(config -> config.getLimits().setMaxPendingConnectBytes(BOUND));
 
     @AfterEach
     void stop() {
@@ -44,29 +50,56 @@ class PendingConnectBytesTest {
     }
 
     @Test
-    void largeConnectsStillArrivingAreBoundedOverAllConnectionsAndGiveTheirBytesBackWhenComplete() throws Exception {
+    void theOldestStalledConnectIsClosedForANewerOneThatDoesNotFitAndCompletedOnesGiveTheirBytesBack()
+            throws Exception {
         byte[] first = largeConnect("big-1");
         try (RawMqttClient stalled = new RawMqttClient(broker.port());
              RawMqttClient second = new RawMqttClient(broker.port());
-             RawMqttClient small = new RawMqttClient(broker.port());
-             RawMqttClient third = new RawMqttClient(broker.port())) {
+             RawMqttClient small = new RawMqttClient(broker.port())) {
             stalled.send(Arrays.copyOfRange(first, 0, 150_000));
             await().atMost(Duration.ofSeconds(5)).until(() -> pendingBytes() > 140_000);
 
-            assertThat(connectOrClosed(second, largeConnect("big-2"))).as("would pass the bound: closed").isNull();
+            RawMqttClient.Packet secondAck = connectOrClosed(second, largeConnect("big-2"));
+            assertThat(secondAck).as("room was made for it").isNotNull();
+            assertThat(secondAck.type()).isEqualTo(2);
+            assertThat(stalled.read()).as("the oldest stalled CONNECT was closed for it").isNull();
             assertThat(broker.metrics.meter(LimitMetrics.PENDING_CONNECT_BYTES).getCount()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> pendingBytes() == 0);
 
             RawMqttClient.Packet smallAck = connectOrClosed(small, RawMqttClient.connect(4, "small", true, 60));
-            assertThat(smallAck).as("a small CONNECT still fits").isNotNull();
+            assertThat(smallAck).isNotNull();
             assertThat(smallAck.type()).isEqualTo(2);
-
-            stalled.send(Arrays.copyOfRange(first, 150_000, first.length));
-            assertThat(stalled.read().type()).as("the stalled CONNECT, completed, is answered").isEqualTo(2);
             assertThat(pendingBytes()).isZero();
+        }
+    }
 
-            RawMqttClient.Packet thirdAck = connectOrClosed(third, largeConnect("big-3"));
-            assertThat(thirdAck).as("the completed CONNECT gave its bytes back").isNotNull();
-            assertThat(thirdAck.type()).isEqualTo(2);
+    @Test
+    void newClientsStillConnectWhileAFloodOfStalledConnectsHoldsTheBoundFull() throws Exception {
+        List<RawMqttClient> flood = new ArrayList<>();
+        try {
+            // Three stalled CONNECTs leave 10 bytes: no CONNECT fits beside them.
+            for (int i = 0; i < 3; i++) {
+                RawMqttClient stalled = new RawMqttClient(broker.port());
+                flood.add(stalled);
+                stalled.send(Arrays.copyOfRange(largeConnect("flood-" + i), 0, (BOUND - 10) / 3));
+                int holding = i + 1;
+                await().atMost(Duration.ofSeconds(5)).until(() -> pendingBytes() == (long) holding * ((BOUND - 10) / 3));
+            }
+
+            for (int i = 0; i < 3; i++) {
+                MqttClient device = new MqttClient("tcp://127.0.0.1:" + broker.port(), "device-" + i, new MemoryPersistence());
+                device.connect();
+                assertThat(device.isConnected()).isTrue();
+                device.disconnect();
+                device.close();
+            }
+
+            assertThat(flood.get(0).read()).as("the oldest of the flood made room").isNull();
+            assertThat(broker.metrics.meter(LimitMetrics.PENDING_CONNECT_BYTES).getCount()).isBetween(1L, 3L);
+        } finally {
+            for (RawMqttClient stalled : flood) {
+                stalled.close();
+            }
         }
     }
 
