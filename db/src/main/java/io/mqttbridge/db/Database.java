@@ -10,12 +10,14 @@ import io.mqttbridge.db.internal.JdbiMessageRepository;
 import io.mqttbridge.db.internal.JdbiRetainedMessageRepository;
 import io.mqttbridge.db.internal.JdbiSessionRepository;
 import io.mqttbridge.db.internal.KeepAliveSocketFactory;
+import io.mqttbridge.db.internal.PostgresStartupWait;
 import io.mqttbridge.db.internal.PostgresPartitionManager;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import javax.sql.DataSource;
@@ -67,7 +69,9 @@ public final class Database implements AutoCloseable {
      * opens the pool and applies pending migrations.
      *
      * @throws IllegalArgumentException for an invalid configuration (names the key)
-     * @throws RuntimeException when PostgreSQL cannot be reached or migrated; nothing stays open
+     * @throws IllegalStateException naming the key, when a configured PostgreSQL refuses the connection,
+     *     or does not accept one within {@link DatabaseConfig#getStartupWaitSeconds()}
+     * @throws RuntimeException when PostgreSQL cannot be migrated; nothing stays open
      */
     public static Database open(DatabaseConfig config) {
         config.validate();
@@ -81,6 +85,8 @@ public final class Database implements AutoCloseable {
             url = server.jdbcUrl(EmbeddedPostgresServer.DATABASE);
             user = EmbeddedPostgresServer.USER;
             password = server.password();
+        } else {
+            new PostgresStartupWait(url, user, password, Duration.ofSeconds(config.getStartupWaitSeconds())).await();
         }
         HikariDataSource pool = null;
         HikariDataSource apiPool = null;

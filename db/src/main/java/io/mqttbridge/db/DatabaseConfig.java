@@ -28,6 +28,8 @@ public class DatabaseConfig {
     public static final int DEFAULT_RETENTION_DAYS = 30;
     public static final int DEFAULT_PARTITION_INTERVAL_DAYS = 1;
     public static final int DEFAULT_PRECREATE_PARTITIONS = 3;
+    /** How long a start waits for a configured PostgreSQL that does not accept connections yet. */
+    public static final int DEFAULT_STARTUP_WAIT_SECONDS = 60;
     /** A connection whose PostgreSQL went away without closing it is given up after about this long. */
     public static final int DEFAULT_DEAD_PEER_TIMEOUT_SECONDS = 60;
 
@@ -45,6 +47,7 @@ public class DatabaseConfig {
     private int partitionIntervalDays = DEFAULT_PARTITION_INTERVAL_DAYS;
     private int precreatePartitions = DEFAULT_PRECREATE_PARTITIONS;
     private int deadPeerTimeoutSeconds = DEFAULT_DEAD_PEER_TIMEOUT_SECONDS;
+    private int startupWaitSeconds = DEFAULT_STARTUP_WAIT_SECONDS;
 
     /** Whether an embedded PostgreSQL must be started (no JDBC URL configured). */
     public boolean isEmbedded() {
@@ -96,6 +99,9 @@ public class DatabaseConfig {
         if (deadPeerTimeoutSeconds != 0 && (deadPeerTimeoutSeconds < 6 || deadPeerTimeoutSeconds > 7200)) {
             problems.add("deadPeerTimeoutSeconds must be 0 (the operating system's keepalive settings) or 6 to 7200, was "
                     + deadPeerTimeoutSeconds);
+        }
+        if (startupWaitSeconds < 0) {
+            problems.add("startupWaitSeconds must be 0 (fail at once) or more, was " + startupWaitSeconds);
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid database configuration: " + String.join("; ", problems));
@@ -243,6 +249,20 @@ public class DatabaseConfig {
 
     public DatabaseConfig setDeadPeerTimeoutSeconds(int deadPeerTimeoutSeconds) {
         this.deadPeerTimeoutSeconds = deadPeerTimeoutSeconds;
+        return this;
+    }
+
+    /**
+     * How long a start waits, trying every second, for a configured PostgreSQL that does not accept
+     * connections yet (started at the same time, or restarting); 0 fails at once. A wrong password or
+     * database name fails at once whatever this is. Not used for the embedded PostgreSQL.
+     */
+    public int getStartupWaitSeconds() {
+        return startupWaitSeconds;
+    }
+
+    public DatabaseConfig setStartupWaitSeconds(int startupWaitSeconds) {
+        this.startupWaitSeconds = startupWaitSeconds;
         return this;
     }
 

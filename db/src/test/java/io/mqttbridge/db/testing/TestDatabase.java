@@ -77,6 +77,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
                 .setConnectionTimeoutMillis(t.getConnectionTimeoutMillis())
                 .setRetentionDays(t.getRetentionDays())
                 .setPartitionIntervalDays(t.getPartitionIntervalDays())
-                .setPrecreatePartitions(t.getPrecreatePartitions());
+                .setPrecreatePartitions(t.getPrecreatePartitions())
+                .setStartupWaitSeconds(t.getStartupWaitSeconds());
     }
 }
