@@ -39,7 +39,7 @@ public final class StoredSessions {
      * one start-up's pages have in common.
      */
     public List<SessionSnapshot> pageOwned(String after, int limit, SharedMessages shared) {
-        // A (read-only) transaction: only in one does the driver read the messages a few rows at a time.
+        // In a transaction: only in one does the driver read the messages a few rows at a time.
         return jdbi.inTransaction(h -> complete(h, SessionStateRows.pageOwnedBy(h, nodeId, after, limit), shared));
     }
 

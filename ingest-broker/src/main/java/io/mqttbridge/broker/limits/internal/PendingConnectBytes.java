@@ -32,8 +32,9 @@ public final class PendingConnectBytes {
     /** A connection holding bytes received before its CONNECT. */
     public interface Holder {
         /**
-         * Closes the connection, from any thread, its bytes {@linkplain PendingConnectBytes#closing closing} until the close
-         * is handled; false when its CONNECT arrived or it closed meanwhile (then it is left alone).
+         * Closes the connection, from any thread, its bytes {@linkplain PendingConnectBytes#closing
+         * closing} until the close is handled; false when its CONNECT arrived or it closed meanwhile
+         * (then it is left alone).
          */
         boolean evict();
     }
@@ -70,10 +71,10 @@ public final class PendingConnectBytes {
 
     /**
      * Reserves {@code bytes} received before a CONNECT by the connection at {@code place} (0 when it has
-     * not {@linkplain #enter entered}), which holds
-     * {@code held} already, closing the oldest other connections holding bytes when they do not fit;
-     * false (counted) when they do not fit even so, could not fit with no other connection at all, or
-     * the connections being closed already hold as much as the bound.
+     * not {@linkplain #enter entered}), which holds {@code held} already, closing the oldest other
+     * connections holding bytes when they do not fit; false (counted) when they do not fit even so,
+     * could not fit with no other connection at all, or the connections being closed already hold as
+     * much as the bound.
      */
     public boolean tryReserve(long place, long held, long bytes) {
         if (maxBytes <= 0 || reserve(bytes)) {
