@@ -6,7 +6,9 @@ import io.mqttbridge.db.registry.DeviceChangeListener;
 import io.mqttbridge.db.registry.DeviceRegistry;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -71,10 +73,9 @@ final class NotifiedDeviceChanges implements DeviceChangeListener.Handler {
     /**
      * After the listener was deaf for a while (and once at start): every registry device with sessions
      * here is checked against the database: ended when disabled, authorized again otherwise.
-     * Identities the registry does not know are left alone: they may come from another method
-     * (configuration file, token, certificate), so a device deleted while nobody listened keeps its
-     * sessions here until it reconnects (and is refused). Credential changes missed meanwhile are not
-     * replayed either: such connections keep going until they reconnect or re-authenticate.
+     * Identities the registry does not know are left alone here: they may come from another method
+     * (configuration file, token, certificate); deletions and credential changes come from the
+     * database's log through {@link #replay}.
      */
     @Override
     public void reconcile() {
@@ -91,6 +92,33 @@ final class NotifiedDeviceChanges implements DeviceChangeListener.Handler {
                     broker.endSessionsOf(deviceId);
                 }
             });
+        }
+    }
+
+    /**
+     * The deletions and credential changes logged while the listener was deaf (and a little before):
+     * a deleted device that still has sessions here and is still not in the registry loses them
+     * (identities of another method are never in the registry, but a deletion in the log names a
+     * device that was); connections authenticated before a credential change end when it says,
+     * as {@link #onChange} does. Both are harmless when they were applied already.
+     */
+    @Override
+    public void replay(List<DeviceChange> missed) {
+        Set<String> owners = broker.sessionOwners();
+        for (DeviceChange change : missed) {
+            String deviceId = change.deviceId();
+            if (change.kind() == DeviceChange.Kind.DELETED && owners.contains(deviceId)) {
+                registry.enabled(deviceId).whenComplete((enabled, error) -> {
+                    if (error != null) {
+                        LOG.warn("Could not check the missed deletion of device {}", deviceId, error);
+                    } else if (enabled.isEmpty()) {
+                        LOG.info("Device {} was deleted while this node was not listening: ended {} sessions and"
+                                + " connections", deviceId, broker.endSessionsOf(deviceId));
+                    }
+                });
+            } else if (change.kind() == DeviceChange.Kind.CREDENTIALS && change.until() != null) {
+                endConnectionsAuthenticatedBefore(deviceId, change.at(), change.until());
+            }
         }
     }
 }

@@ -22,6 +22,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -208,6 +212,31 @@ class DeviceChangesAcrossNodesTest {
         }
 
         await().atMost(10, TimeUnit.SECONDS).until(() -> !device.getState().isConnected());
+        assertThat(reason.get()).isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
+    }
+
+    @Test
+    void aDeviceDeletedWhileNoNodeListensIsDisconnectedOnBOnceBListensAgain() throws Exception {
+        createOnA("unheard-device", List.of(rule("allow", "all", "sensors/%c/#")));
+        AtomicReference<Mqtt5DisconnectReasonCode> reason = new AtomicReference<>();
+        Mqtt5BlockingClient device = connectToB("unheard-device", reason);
+
+        // Every listener's connection is gone before the deletion commits: its notification reaches no node.
+        try (Connection c = DriverManager.getConnection(sharedDatabase(), TestPostgres.shared().user(),
+                TestPostgres.shared().password())) {
+            c.setAutoCommit(false);
+            try (Statement statement = c.createStatement()) {
+                ResultSet terminated = statement.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))"
+                        + " FROM pg_stat_activity WHERE application_name = 'mqtt-kafka-bridge device changes'"
+                        + " AND datname = current_database()");
+                terminated.next();
+                assertThat(terminated.getInt(1)).as("B's listener at least").isPositive();
+                statement.execute("DELETE FROM devices WHERE id = 'unheard-device'");
+            }
+            c.commit();
+        }
+
+        await().atMost(20, TimeUnit.SECONDS).until(() -> !device.getState().isConnected());
         assertThat(reason.get()).isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
     }
 

@@ -24,6 +24,7 @@ class DeviceChangeListenerTest {
 
     private final List<DeviceChange> changes = new CopyOnWriteArrayList<>();
     private final AtomicInteger reconciliations = new AtomicInteger();
+    private final List<List<DeviceChange>> replays = new CopyOnWriteArrayList<>();
     private DeviceChangeListener listener;
 
     @BeforeEach
@@ -40,6 +41,11 @@ class DeviceChangeListenerTest {
             @Override
             public void reconcile() {
                 reconciliations.incrementAndGet();
+            }
+
+            @Override
+            public void replay(List<DeviceChange> missed) {
+                replays.add(missed);
             }
         });
         changes.clear();
@@ -108,12 +114,72 @@ class DeviceChangeListenerTest {
         assertThat(before).isGreaterThanOrEqualTo(1);
 
         int terminated = db.jdbi().withHandle(h -> h.createQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                + "WHERE query LIKE 'LISTEN " + DeviceChange.CHANNEL + "%' AND pid <> pg_backend_pid()").mapTo(Integer.class).one());
+                + "WHERE application_name = 'mqtt-kafka-bridge device changes' AND pid <> pg_backend_pid()").mapTo(Integer.class).one());
         assertThat(terminated).isEqualTo(1);
 
         await().atMost(15, TimeUnit.SECONDS).until(() -> reconciliations.get() > before);
         db.database().devices().setEnabled("d1", false);
         awaitChange(DeviceChange.Kind.DISABLED);
+    }
+
+    @Test
+    void aDeletionAndACredentialChangeMadeWhileNotListeningAreReplayedOnceListeningAgain() {
+        db.database().devices().create(NewDevice.of("d2"));
+        db.database().credentials().setPassword("d2", "first");
+        await().atMost(10, TimeUnit.SECONDS).until(() -> replays.size() == 1);
+        assertThat(replays.get(0)).as("nothing logged before the first listening").isEmpty();
+
+        // The listener's backend is gone before the changes commit: their notifications reach no one.
+        db.jdbi().useTransaction(h -> {
+            assertThat(h.createQuery("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name ="
+                    + " 'mqtt-kafka-bridge device changes' AND datname = current_database()")
+                    .mapTo(Boolean.class).list()).containsExactly(true);
+            h.execute("DELETE FROM devices WHERE id = 'd1'");
+            h.execute("UPDATE device_credentials SET expires_at = now() + interval '1 hour' WHERE device_id = 'd2'");
+        });
+
+        await().atMost(15, TimeUnit.SECONDS).until(() -> replays.size() == 2);
+        assertThat(changes).as("the notifications were lost").noneMatch(c -> c.kind() == DeviceChange.Kind.DELETED);
+        assertThat(replays.get(1)).anySatisfy(c -> {
+            assertThat(c.deviceId()).isEqualTo("d1");
+            assertThat(c.kind()).isEqualTo(DeviceChange.Kind.DELETED);
+        }).anySatisfy(c -> {
+            assertThat(c.deviceId()).isEqualTo("d2");
+            assertThat(c.kind()).isEqualTo(DeviceChange.Kind.CREDENTIALS);
+            assertThat(Duration.between(c.at(), c.until())).isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
+        });
+    }
+
+    @Test
+    void theFirstListeningReplaysWhatTheLogKeepsButNotAddedCredentialsOrDisabling() throws Exception {
+        db.database().devices().setEnabled("d1", false);
+        db.database().devices().create(NewDevice.of("d3"));
+        db.database().credentials().setPassword("d3", "added");
+        db.database().devices().delete("d1");
+        List<List<DeviceChange>> firstReplay = new CopyOnWriteArrayList<>();
+
+        try (DeviceChangeListener second = DeviceChangeListener.start(db.database()::openDedicatedConnection,
+                new DeviceChangeListener.Handler() {
+                    @Override
+                    public void onChange(DeviceChange change) {
+                    }
+
+                    @Override
+                    public void reconcile() {
+                    }
+
+                    @Override
+                    public void replay(List<DeviceChange> missed) {
+                        firstReplay.add(missed);
+                    }
+                })) {
+            await().atMost(10, TimeUnit.SECONDS).until(() -> !firstReplay.isEmpty());
+        }
+
+        // d1's deletion, and its credential, which went with it; nothing of d3's added password or the disabling.
+        assertThat(firstReplay.get(0)).extracting(DeviceChange::deviceId, DeviceChange::kind).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("d1", DeviceChange.Kind.DELETED),
+                org.assertj.core.groups.Tuple.tuple("d1", DeviceChange.Kind.CREDENTIALS));
     }
 
     @Test

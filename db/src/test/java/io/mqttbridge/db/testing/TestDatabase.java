@@ -68,7 +68,7 @@ public final class TestDatabase implements BeforeAllCallback, AfterAllCallback {
     /** Empties every table, for tests that need a clean slate between methods. */
     public void truncateAll() {
         jdbi().useHandle(h -> h.execute("TRUNCATE devices, device_credentials, device_acl_rules, broker_nodes, "
-                + "sessions, subscription_events, messages, broker_session_state, retained_messages CASCADE"));
+                + "sessions, subscription_events, messages, broker_session_state, retained_messages, device_change_log CASCADE"));
     }
 
     private static DatabaseConfig copy(DatabaseConfig t) {
