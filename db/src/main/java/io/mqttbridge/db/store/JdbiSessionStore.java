@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -84,18 +85,24 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
 
     @Override
     public CompletableFuture<Collection<SessionSnapshot>> loadAll() {
-        return writer.barrier().thenApplyAsync(ignored -> {
-            List<SessionSnapshot> all = new ArrayList<>();
+        List<SessionSnapshot> all = new ArrayList<>();
+        return loadAll(all::addAll).thenApply(ignored -> all);
+    }
+
+    /** Reads {@code pageSize} client ids at a time on the reader thread, which also calls {@code page}. */
+    @Override
+    public CompletableFuture<Void> loadAll(Consumer<List<SessionSnapshot>> page) {
+        return writer.barrier().thenAcceptAsync(ignored -> {
             // One message queued for many sessions is one object in all of them, as before the stop.
             SharedMessages shared = new SharedMessages();
             String after = null;
             while (true) {
-                List<SessionSnapshot> page = stored.pageOwned(after, pageSize, shared);
-                all.addAll(page);
-                if (page.size() < pageSize) {
-                    return all;
+                List<SessionSnapshot> read = stored.pageOwned(after, pageSize, shared);
+                page.accept(read);
+                if (read.size() < pageSize) {
+                    return;
                 }
-                after = page.get(page.size() - 1).clientId();
+                after = read.get(read.size() - 1).clientId();
             }
         }, reader);
     }

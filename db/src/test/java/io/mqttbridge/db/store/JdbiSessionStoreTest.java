@@ -264,6 +264,37 @@ class JdbiSessionStoreTest {
     }
 
     @Test
+    void loadAllHandsTheSessionsOverAPageAtATimeInClientIdOrder() throws Exception {
+        JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", 2);
+        stores.add(store);
+        for (String id : List.of("e", "a", "d", "c", "b")) {
+            store.save(simple(id, 1));
+        }
+        List<List<String>> pages = new ArrayList<>();
+
+        await(store.loadAll(page -> pages.add(page.stream().map(SessionSnapshot::clientId).toList())));
+
+        assertThat(pages).containsExactly(List.of("a", "b"), List.of("c", "d"), List.of("e"));
+    }
+
+    @Test
+    void aFailingPageFailsTheLoadAndNoLaterPageIsRead() {
+        JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", 1);
+        stores.add(store);
+        store.save(simple("a", 1));
+        store.save(simple("b", 1));
+        List<String> seen = new ArrayList<>();
+
+        CompletableFuture<Void> loaded = store.loadAll(page -> {
+            seen.add(page.get(0).clientId());
+            throw new IllegalStateException("restore failed");
+        });
+
+        assertThatThrownBy(() -> await(loaded)).hasRootCauseMessage("restore failed");
+        assertThat(seen).containsExactly("a");
+    }
+
+    @Test
     void loadAllOfExactlyOneFullPageEnds() throws Exception {
         JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", 2);
         stores.add(store);

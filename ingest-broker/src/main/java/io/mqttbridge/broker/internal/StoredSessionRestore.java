@@ -1,5 +1,7 @@
 package io.mqttbridge.broker.internal;
 
+import io.mqttbridge.broker.session.QueuedMemory;
+import io.mqttbridge.broker.session.RestoredMessages;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.SessionSnapshot;
@@ -8,8 +10,10 @@ import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -39,16 +43,38 @@ public final class StoredSessionRestore {
         // No fixed timeout: the time grows with the number of stored sessions (the store reads
         // them in pages); a store that cannot reach its database fails on its own.
         long startedAt = System.nanoTime();
-        // In a cluster, a session this node held before a crash may have moved on since (its
-        // client reconnected on another node, which holds it now): that node keeps it.
-        Collection<SessionSnapshot> stored = store.loadAll().get().stream()
-                .filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
-        long loadedAt = System.nanoTime();
-        sessions.restore(stored, executors).get();
-        if (!stored.isEmpty()) {
-            LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", stored.size(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt),
-                    TimeUnit.NANOSECONDS.toMillis(loadedAt - startedAt));
+        AtomicLong restoring = new AtomicLong();
+        AtomicInteger restored = new AtomicInteger();
+        RestoredMessages prepared = new RestoredMessages();
+        // A page at a time: only one page of snapshots is in memory beside the sessions made of them.
+        store.loadAll(page -> {
+            long pageAt = System.nanoTime();
+            // In a cluster, a session this node held before a crash may have moved on since (its
+            // client reconnected on another node, which holds it now): that node keeps it.
+            List<SessionSnapshot> held = page.stream().filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
+            sessions.restore(held, executors, prepared).join();
+            restored.addAndGet(held.size());
+            restoring.addAndGet(System.nanoTime() - pageAt);
+        }).get();
+        if (restored.get() > 0) {
+            long total = System.nanoTime() - startedAt;
+            LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", restored.get(),
+                    TimeUnit.NANOSECONDS.toMillis(total), TimeUnit.NANOSECONDS.toMillis(total - restoring.get()));
+        }
+        warnAboveTheHeapBound(sessions.queuedMemory());
+    }
+
+    /*
+     * The queued messages a start-up restored are kept whatever they take (they were acknowledged to
+     * their publishers); more than the bound happens when the heap is smaller than the one that
+     * queued them. New messages for offline sessions then meet the overflow policy until they drain.
+     */
+    private static void warnAboveTheHeapBound(QueuedMemory queued) {
+        if (queued.maxBytes() > 0 && queued.bytes() >= queued.maxBytes()) {
+            LOG.warn("The restored sessions hold {} MB of queued messages, more than broker.maxQueuedHeapPercent of"
+                            + " this heap ({} MB): messages for offline sessions meet the overflow policy until they"
+                            + " drain. Give the process more heap (-Xmx) or raise broker.maxQueuedHeapPercent",
+                    queued.bytes() / (1024 * 1024), queued.maxBytes() / (1024 * 1024));
         }
     }
 }

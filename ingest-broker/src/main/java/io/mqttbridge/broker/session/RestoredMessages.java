@@ -11,9 +11,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * many sessions as one object; preparing it once keeps one payload buffer for all of them, counted
  * once in {@link QueuedMemory}, as it was before the stop.
  *
+ * One instance serves one start-up, across the pages it restores.
+ *
  * <p>Threading: thread-safe; the sessions are restored on their own executors at the same time.
  */
-final class RestoredMessages {
+public final class RestoredMessages {
 
     private final Map<Identity, RoutedMessage> prepared = new ConcurrentHashMap<>();
 

@@ -228,8 +228,16 @@ public final class SessionManager {
      * @return completes when every session is restored (the work runs on the sessions' executors)
      */
     public CompletableFuture<Void> restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
+        return restore(snapshots, executors, new RestoredMessages());
+    }
+
+    /**
+     * {@link #restore(Collection, Supplier)} of one page of the stored sessions, their messages
+     * prepared through {@code prepared}, which the pages of one start-up share.
+     */
+    public CompletableFuture<Void> restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors,
+                                           RestoredMessages prepared) {
         List<CompletableFuture<Void>> restored = new ArrayList<>();
-        RestoredMessages prepared = new RestoredMessages();
         for (SessionSnapshot snapshot : snapshots) {
             Session session = new Session(snapshot.clientId(), this, executors.get());
             owners.claim(session, snapshot.owner());

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Persistence of MQTT sessions that outlive their connection (clean session 0 in 3.1.1, a non-zero
@@ -59,6 +60,18 @@ public interface SessionStore {
      * them in pages; the broker holds every session in memory anyway.
      */
     CompletableFuture<Collection<SessionSnapshot>> loadAll();
+
+    /**
+     * {@link #loadAll()} a page at a time: {@code page} is called with each page, in order, and the
+     * next is read only once it returned, so only one page of snapshots is in memory at once (a
+     * start-up with a million stored sessions). This default hands everything over as one page.
+     *
+     * @return completes when every page was handled; fails with the first failure of a read or of
+     *     {@code page}
+     */
+    default CompletableFuture<Void> loadAll(Consumer<List<SessionSnapshot>> page) {
+        return loadAll().thenAccept(all -> page.accept(List.copyOf(all)));
+    }
 
     /**
      * The latest state of one client's session, whichever node saved it, with its messages; empty
