@@ -112,8 +112,9 @@ final class NotifiedDeviceChanges implements DeviceChangeListener.Handler {
                     if (error != null) {
                         LOG.warn("Could not check the missed deletion of device {}", deviceId, error);
                     } else if (enabled.isEmpty()) {
+                        int ended = broker.endSessionsOf(deviceId);
                         LOG.info("Device {} was deleted while this node was not listening: ended {} sessions and"
-                                + " connections", deviceId, broker.endSessionsOf(deviceId));
+                                + " connections", deviceId, ended);
                     }
                 });
             } else if (change.kind() == DeviceChange.Kind.CREDENTIALS && change.until() != null) {
