@@ -86,7 +86,8 @@ public final class Database implements AutoCloseable {
             user = EmbeddedPostgresServer.USER;
             password = server.password();
         } else {
-            new PostgresStartupWait(url, user, password, Duration.ofSeconds(config.getStartupWaitSeconds())).await();
+            new PostgresStartupWait(url, driverProperties(user, password, config),
+                    Duration.ofSeconds(config.getStartupWaitSeconds())).await();
         }
         HikariDataSource pool = null;
         HikariDataSource apiPool = null;
@@ -175,17 +176,23 @@ public final class Database implements AutoCloseable {
      */
     public Connection openDedicatedConnection() throws SQLException {
         HikariDataSource pool = (HikariDataSource) dataSource;
-        Properties properties = new Properties();
-        if (pool.getUsername() != null) {
-            properties.setProperty("user", pool.getUsername());
-        }
-        if (pool.getPassword() != null) {
-            properties.setProperty("password", pool.getPassword());
-        }
+        Properties properties = driverProperties(pool.getUsername(), pool.getPassword(), config);
         properties.setProperty("ApplicationName", "mqtt-kafka-bridge device changes");
-        properties.setProperty("connectTimeout", String.valueOf(Math.max(1, config.getConnectionTimeoutMillis() / 1000)));
         properties.putAll(deadPeerDetection(config));
         return DriverManager.getConnection(pool.getJdbcUrl(), properties);
+    }
+
+    /** The driver properties of a connection opened outside the pools: credentials and the connect timeout. */
+    private static Properties driverProperties(String user, String password, DatabaseConfig config) {
+        Properties properties = new Properties();
+        if (user != null) {
+            properties.setProperty("user", user);
+        }
+        if (password != null && !password.isEmpty()) {
+            properties.setProperty("password", password);
+        }
+        properties.setProperty("connectTimeout", String.valueOf(Math.max(1, config.getConnectionTimeoutMillis() / 1000)));
+        return properties;
     }
 
     public Jdbi jdbi() {

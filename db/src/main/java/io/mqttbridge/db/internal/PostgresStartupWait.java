@@ -24,17 +24,13 @@ public final class PostgresStartupWait {
     private static final long RETRY_MILLIS = 1_000;
 
     private final String url;
-    private final Properties credentials;
+    private final Properties properties;
     private final Duration wait;
 
-    public PostgresStartupWait(String url, String user, String password, Duration wait) {
+    /** @param properties the driver's properties: credentials and connect timeout */
+    public PostgresStartupWait(String url, Properties properties, Duration wait) {
         this.url = url;
-        this.credentials = new Properties();
-        credentials.setProperty("user", user);
-        if (password != null && !password.isEmpty()) {
-            credentials.setProperty("password", password);
-        }
-        credentials.setProperty("connectTimeout", "5");
+        this.properties = properties;
         this.wait = wait;
     }
 
@@ -49,7 +45,7 @@ public final class PostgresStartupWait {
         int attempts = 0;
         while (true) {
             attempts++;
-            try (Connection ignored = DriverManager.getConnection(url, credentials)) {
+            try (Connection ignored = DriverManager.getConnection(url, properties)) {
                 if (attempts > 1) {
                     LOG.info("PostgreSQL at {} accepts connections now", url);
                 }

@@ -223,17 +223,10 @@ public final class SessionManager {
     }
 
     /**
-     * Recreates offline sessions from the store, before the broker accepts connections.
+     * Recreates offline sessions from the store (one page of them), before the broker accepts
+     * connections, their messages prepared through {@code prepared}, which the pages of one start-up share.
      *
      * @return completes when every session is restored (the work runs on the sessions' executors)
-     */
-    public CompletableFuture<Void> restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors) {
-        return restore(snapshots, executors, new RestoredMessages());
-    }
-
-    /**
-     * {@link #restore(Collection, Supplier)} of one page of the stored sessions, their messages
-     * prepared through {@code prepared}, which the pages of one start-up share.
      */
     public CompletableFuture<Void> restore(Collection<SessionSnapshot> snapshots, Supplier<EventExecutor> executors,
                                            RestoredMessages prepared) {
