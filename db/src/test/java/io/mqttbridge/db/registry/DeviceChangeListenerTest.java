@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.mqttbridge.broker.spi.AclRule;
 import io.mqttbridge.db.NewDevice;
 import io.mqttbridge.db.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -25,6 +28,8 @@ class DeviceChangeListenerTest {
     private final List<DeviceChange> changes = new CopyOnWriteArrayList<>();
     private final AtomicInteger reconciliations = new AtomicInteger();
     private final List<List<DeviceChange>> replays = new CopyOnWriteArrayList<>();
+    /* Holds the listener's (re)connections while a test makes changes nobody may hear. */
+    private volatile CountDownLatch connecting = new CountDownLatch(0);
     private DeviceChangeListener listener;
 
     @BeforeEach
@@ -32,7 +37,7 @@ class DeviceChangeListenerTest {
         db.truncateAll();
         db.database().devices().create(NewDevice.of("d1"));
         db.database().credentials().setPassword("d1", "first");
-        listener = DeviceChangeListener.start(db.database()::openDedicatedConnection, new DeviceChangeListener.Handler() {
+        listener = DeviceChangeListener.start(this::openWhenAllowed, new DeviceChangeListener.Handler() {
             @Override
             public void onChange(DeviceChange change) {
                 changes.add(change);
@@ -49,6 +54,16 @@ class DeviceChangeListenerTest {
             }
         });
         changes.clear();
+    }
+
+    private Connection openWhenAllowed() throws SQLException {
+        try {
+            connecting.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", e);
+        }
+        return db.database().openDedicatedConnection();
     }
 
     @AfterEach
@@ -129,14 +144,17 @@ class DeviceChangeListenerTest {
         await().atMost(10, TimeUnit.SECONDS).until(() -> replays.size() == 1);
         assertThat(replays.get(0)).as("nothing logged before the first listening").isEmpty();
 
-        // The listener's backend is gone before the changes commit: their notifications reach no one.
+        // The listener's backend is gone, and it may not connect again, before the changes commit:
+        // their notifications reach no one.
+        connecting = new CountDownLatch(1);
+        db.jdbi().useHandle(h -> assertThat(h.createQuery("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                        + " WHERE application_name = 'mqtt-kafka-bridge device changes' AND datname = current_database()")
+                .mapTo(Boolean.class).list()).containsExactly(true));
         db.jdbi().useTransaction(h -> {
-            assertThat(h.createQuery("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name ="
-                    + " 'mqtt-kafka-bridge device changes' AND datname = current_database()")
-                    .mapTo(Boolean.class).list()).containsExactly(true);
             h.execute("DELETE FROM devices WHERE id = 'd1'");
             h.execute("UPDATE device_credentials SET expires_at = now() + interval '1 hour' WHERE device_id = 'd2'");
         });
+        connecting.countDown();
 
         await().atMost(15, TimeUnit.SECONDS).until(() -> replays.size() == 2);
         assertThat(changes).as("the notifications were lost").noneMatch(c -> c.kind() == DeviceChange.Kind.DELETED);
