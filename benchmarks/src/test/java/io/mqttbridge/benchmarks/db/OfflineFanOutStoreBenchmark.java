@@ -109,9 +109,9 @@ class OfflineFanOutStoreBenchmark {
             assertThat(left).isZero();
 
             if (messages > 1) {
-                System.out.printf(Locale.ROOT, "BENCHMARK %d sessions, %d messages of %d bytes: append %.1f ms per message "
-                                + "(PostgreSQL CPU %.1f ms), stored %.1f MB; acknowledge %.1f ms per message "
-                                + "(PostgreSQL CPU %.1f ms)%n",
+                System.out.printf(Locale.ROOT, "BENCHMARK %d sessions, %d messages of %d bytes: append %.3f ms per message "
+                                + "(PostgreSQL CPU %.3f ms), stored %.1f MB; acknowledge %.3f ms per message "
+                                + "(PostgreSQL CPU %.3f ms)%n",
                         SESSIONS, messages, payloadBytes, appendMillis / messages, appendCpu * 1000 / messages,
                         bytes / 1e6, ackMillis / messages, ackCpu * 1000 / messages);
             }

@@ -13,6 +13,7 @@ import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot.StoredSubscription;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.UserProperty;
+import io.mqttbridge.broker.spi.WriteSpan;
 import io.mqttbridge.db.testing.TestDatabase;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -243,11 +244,23 @@ class JdbiSessionStoreTest {
                 broadcast.qos(), broadcast.retain(), broadcast.clientId(), broadcast.username(),
                 broadcast.protocolVersion(), broadcast.receivedAt(), broadcast.properties());
         otherPayload.payload()[0] = 1;
-        for (String id : List.of("a", "b", "c", "d", "e")) {
-            store.save(simple(id, 1));
-            store.append(id, new PendingMessage(broadcast, 2, 0, false, List.of(), 1, null));
-            store.append(id, new PendingMessage(otherPayload, 1, 0, false, List.of(), 2, null));
+        List<String> ids = List.of("a", "b", "c", "d", "e");
+        for (String id : ids) {
+            await(store.save(simple(id, 1)));
         }
+        // The broadcast's appends are committed together: it is stored once, the rows refer to it.
+        try (WriteSpan together = store.openSpan()) {
+            for (String id : ids) {
+                store.append(id, new PendingMessage(broadcast, 2, 0, false, List.of(), 1, null));
+            }
+        }
+        // The other message is appended one session at a time: a copy in each session's row.
+        for (String id : ids) {
+            await(store.append(id, new PendingMessage(otherPayload, 1, 0, false, List.of(), 2, null)));
+        }
+        int referring = db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT count(*) FROM broker_session_messages WHERE message IS NULL").mapTo(Integer.class).one());
+        assertThat(referring).as("rows referring to the stored broadcast").isEqualTo(5);
 
         List<SessionSnapshot> loaded = List.copyOf(await(store.loadAll()));
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -34,9 +35,9 @@ public final class RecoveryMessageRows {
                              WHERE client_id = ANY(:ids) AND shared_group = ANY(:groups) AND NOT released
                             RETURNING *)
                         INSERT INTO broker_recovery_messages (dead_node, round, client_id, sequence, qos, packet_id,
-                            released, subscription_ids, message, shared_group, stored_at)
+                            released, subscription_ids, message, message_digest, shared_group, stored_at)
                         SELECT :node, :round, client_id, sequence, qos, packet_id, released, subscription_ids, message,
-                               shared_group, stored_at
+                               message_digest, shared_group, stored_at
                           FROM taken
                          ORDER BY client_id, sequence""")
                 .bind("node", node)
@@ -51,24 +52,34 @@ public final class RecoveryMessageRows {
      * rounds, whose survivors died, included) and returns them by client id and sequence.
      */
     public static List<ClientMessage> takeAll(Handle h, String node, String round) {
-        SharedMessages shared = new SharedMessages();
-        List<ClientMessage> taken = new ArrayList<>(h.createQuery("""
+        List<Map.Entry<String, SessionMessageRows.Row>> rows = h.createQuery("""
                         UPDATE broker_recovery_messages SET round = :round
                          WHERE dead_node = :node
                         RETURNING *""")
                 .bind("node", node)
                 .bind("round", round)
-                .map((rs, ctx) -> new ClientMessage(rs.getString("client_id"), SessionMessageRows.message(rs, shared)))
-                .list());
+                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), SessionMessageRows.row(rs)))
+                .list();
+        SharedMessages shared = new SharedMessages();
+        StoredMessageRows.read(h, rows.stream().map(e -> e.getValue().digest()).toList(), shared);
+        List<ClientMessage> taken = new ArrayList<>(rows.size());
+        rows.forEach(e -> taken.add(new ClientMessage(e.getKey(), e.getValue().message(shared))));
         taken.sort(Comparator.comparing(ClientMessage::clientId).thenComparingLong(m -> m.message().sequence()));
         return taken;
     }
 
-    /** Deletes the messages {@code round} recovered from {@code node}: they were handed over. */
+    /**
+     * Deletes the messages {@code round} recovered from {@code node}: they were handed over. Needs a
+     * transaction (the stored messages nothing refers to any more go too).
+     */
     public static void forget(Handle h, String node, String round) {
-        h.createUpdate("DELETE FROM broker_recovery_messages WHERE dead_node = :node AND round = :round")
+        List<byte[]> released = h.createQuery("""
+                        DELETE FROM broker_recovery_messages WHERE dead_node = :node AND round = :round
+                        RETURNING message_digest""")
                 .bind("node", node)
                 .bind("round", round)
-                .execute();
+                .mapTo(byte[].class)
+                .list();
+        StoredMessageRows.forgetUnreferenced(h, released);
     }
 }

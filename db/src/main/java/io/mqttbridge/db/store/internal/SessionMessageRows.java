@@ -9,15 +9,20 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * The sessions' queued messages in {@code broker_session_messages}, one row per message keyed by
- * client id and sequence: appended and acknowledged one by one, replaced as a whole by a session's
- * snapshot, and the shared-group ones moved to {@link RecoveryMessageRows} when their node is gone.
+ * client id and sequence, referring to the message's content in {@link StoredMessageRows}: appended
+ * and acknowledged one by one, replaced as a whole by a session's snapshot, and the shared-group ones
+ * moved to {@link RecoveryMessageRows} when their node is gone. The deletions return the digests
+ * their rows referred to, for the caller to {@linkplain StoredMessageRows#forgetUnreferenced forget}
+ * those nothing refers to any more once its writes are done.
  *
  * <p>Stateless; every method runs on the caller's handle, in its transaction (the store's writer or
  * reader thread: it blocks on the database).
@@ -30,100 +35,232 @@ public final class SessionMessageRows {
     private SessionMessageRows() {
     }
 
-    /** Inserts or replaces {@code messages}, each with its client id. */
+    /**
+     * Inserts or replaces {@code messages}, each with its client id (of several with one client id
+     * and sequence, the last), in one statement; the content of those several of them share is
+     * {@linkplain StoredMessageRows#store stored} once, and their rows refer to it.
+     */
     public static void upsert(Handle h, List<Map.Entry<String, PendingMessage>> messages) {
         if (messages.isEmpty()) {
             return;
         }
-        PreparedBatch batch = h.prepareBatch("""
-                INSERT INTO broker_session_messages (client_id, sequence, qos, packet_id, released, subscription_ids,
-                    message, shared_group, stored_at)
-                VALUES (:client, :sequence, :qos, :packetId, :released, :subscriptionIds, CAST(:message AS jsonb),
-                    :sharedGroup, now())
-                ON CONFLICT (client_id, sequence) DO UPDATE SET
-                    shared_group = EXCLUDED.shared_group,
-                    qos = EXCLUDED.qos,
-                    packet_id = EXCLUDED.packet_id,
-                    released = EXCLUDED.released,
-                    subscription_ids = EXCLUDED.subscription_ids,
-                    message = EXCLUDED.message,
-                    stored_at = EXCLUDED.stored_at""");
+        Map<SessionWrite.Message, Map.Entry<String, PendingMessage>> byKey = new LinkedHashMap<>();
         for (Map.Entry<String, PendingMessage> entry : messages) {
-            PendingMessage m = entry.getValue();
-            batch.bind("client", entry.getKey())
-                    .bind("sequence", m.sequence())
-                    .bind("qos", m.qos())
-                    .bind("packetId", m.packetId())
-                    .bind("released", m.released())
-                    .bindArray("subscriptionIds", Integer.class, m.subscriptionIdentifiers())
-                    .bind("message", BrokerStateJson.writeMessage(m.message()))
-                    .bind("sharedGroup", m.sharedGroup())
-                    .add();
+            byKey.put(new SessionWrite.Message(entry.getKey(), entry.getValue().sequence()), entry);
         }
-        batch.execute();
-    }
-
-    /** Makes each of {@code snapshots}' queued messages exactly its pending ones: deletes the others, writes these. */
-    public static void replace(Handle h, List<SessionSnapshot> snapshots) {
-        PreparedBatch others = h.prepareBatch("""
-                DELETE FROM broker_session_messages
-                 WHERE client_id = :client AND sequence <> ALL(:kept)""");
-        List<Map.Entry<String, PendingMessage>> messages = new ArrayList<>();
-        for (SessionSnapshot s : snapshots) {
-            others.bind("client", s.clientId())
-                    .bindArray("kept", Long.class, s.pending().stream().map(PendingMessage::sequence).toList())
-                    .add();
-            s.pending().forEach(m -> messages.add(Map.entry(s.clientId(), m)));
-        }
-        others.execute();
-        upsert(h, messages);
-    }
-
-    /** Deletes the acknowledged {@code messages}. */
-    public static void acknowledge(Handle h, Collection<SessionWrite.Message> messages) {
-        PreparedBatch batch = h.prepareBatch(
-                "DELETE FROM broker_session_messages WHERE client_id = :client AND sequence = :sequence");
-        for (SessionWrite.Message key : messages) {
-            batch.bind("client", key.clientId()).bind("sequence", key.sequence()).add();
-        }
-        batch.execute();
-    }
-
-    /** Deletes every message of {@code clientIds}. */
-    public static void deleteAll(Handle h, List<String> clientIds) {
-        h.createUpdate("DELETE FROM broker_session_messages WHERE client_id = ANY(:ids)")
-                .bindArray("ids", String.class, clientIds)
+        Map<PublishedMessage, StoredMessageRows.Content> contents = StoredMessageRows.store(h,
+                byKey.values().stream().map(entry -> entry.getValue().message()).toList());
+        Columns rows = new Columns(byKey.size());
+        byKey.values().forEach(entry -> rows.add(entry.getKey(), entry.getValue(), contents.get(entry.getValue().message())));
+        // One statement for every row: a JDBC batch of single-row inserts costs PostgreSQL an executor
+        // start, the check constraints' parsing and a foreign key check's start per row. A row rewritten
+        // with the stored message it refers to keeps referring to it (a QoS 2 message's PUBREC rewrites its
+        // row alone, and a session's snapshot every row of it), or the stored message would lose a
+        // reference without being forgotten.
+        h.createUpdate("""
+                        INSERT INTO broker_session_messages AS s (client_id, sequence, qos, packet_id, released,
+                            subscription_ids, message, message_digest, shared_group, stored_at)
+                        SELECT r.client_id, r.sequence, r.qos, r.packet_id, r.released, CAST(r.subscription_ids AS integer[]),
+                               CAST(r.message AS jsonb), decode(r.digest, 'hex'), r.shared_group, now()
+                          FROM unnest(CAST(:clients AS text[]), CAST(:sequences AS bigint[]), CAST(:qos AS smallint[]),
+                                      CAST(:packetIds AS integer[]), CAST(:released AS boolean[]),
+                                      CAST(:subscriptionIds AS text[]), CAST(:messages AS text[]),
+                                      CAST(:digests AS text[]), CAST(:sharedGroups AS text[]))
+                               AS r(client_id, sequence, qos, packet_id, released, subscription_ids, message, digest,
+                                    shared_group)
+                        ON CONFLICT (client_id, sequence) DO UPDATE SET
+                            shared_group = EXCLUDED.shared_group,
+                            qos = EXCLUDED.qos,
+                            packet_id = EXCLUDED.packet_id,
+                            released = EXCLUDED.released,
+                            subscription_ids = EXCLUDED.subscription_ids,
+                            message = CASE WHEN %1$s THEN NULL ELSE EXCLUDED.message END,
+                            message_digest = CASE WHEN %1$s THEN s.message_digest ELSE EXCLUDED.message_digest END,
+                            stored_at = EXCLUDED.stored_at""".formatted("""
+                        EXCLUDED.message_digest IS NULL AND s.message_digest IS NOT NULL
+                        AND EXCLUDED.message = (SELECT m.message FROM broker_stored_messages m WHERE m.digest = s.message_digest)"""))
+                .bindArray("clients", String.class, rows.clients)
+                .bindArray("sequences", Long.class, rows.sequences)
+                .bindArray("qos", Integer.class, rows.qos)
+                .bindArray("packetIds", Integer.class, rows.packetIds)
+                .bindArray("released", Boolean.class, rows.released)
+                .bindArray("subscriptionIds", String.class, rows.subscriptionIds)
+                .bindArray("messages", String.class, rows.messages)
+                .bindArray("digests", String.class, rows.digests)
+                .bindArray("sharedGroups", String.class, rows.sharedGroups)
                 .execute();
     }
 
+    /* The rows of an upsert, column by column: the arrays its one statement unnests. */
+    private static final class Columns {
+        final List<String> clients;
+        final List<Long> sequences;
+        final List<Integer> qos;
+        final List<Integer> packetIds;
+        final List<Boolean> released;
+        final List<String> subscriptionIds;
+        final List<String> messages;
+        final List<String> digests;
+        final List<String> sharedGroups;
+
+        Columns(int size) {
+            clients = new ArrayList<>(size);
+            sequences = new ArrayList<>(size);
+            qos = new ArrayList<>(size);
+            packetIds = new ArrayList<>(size);
+            released = new ArrayList<>(size);
+            subscriptionIds = new ArrayList<>(size);
+            messages = new ArrayList<>(size);
+            digests = new ArrayList<>(size);
+            sharedGroups = new ArrayList<>(size);
+        }
+
+        void add(String client, PendingMessage m, StoredMessageRows.Content content) {
+            clients.add(client);
+            sequences.add(m.sequence());
+            qos.add(m.qos());
+            packetIds.add(m.packetId());
+            released.add(m.released());
+            StringJoiner ids = new StringJoiner(",", "{", "}");
+            m.subscriptionIdentifiers().forEach(id -> ids.add(id.toString()));
+            subscriptionIds.add(ids.toString());
+            messages.add(content.shared() ? null : content.json());
+            digests.add(content.shared() ? HexFormat.of().formatHex(content.digest()) : null);
+            sharedGroups.add(m.sharedGroup());
+        }
+    }
+
     /**
-     * The messages of {@code clientIds} by client id, each list in sequence order; absent: none. Each
-     * message is {@linkplain SharedMessages#share shared} with equal ones read before. In a
-     * transaction, the rows come {@value #FETCH_ROWS} at a time: the text of a whole page of
-     * sessions' messages, a copy per session, need not fit in memory at once.
+     * Makes each of {@code snapshots}' queued messages exactly its pending ones: deletes the others,
+     * writes these.
+     *
+     * @return the digests of the messages the deleted rows referred to
+     */
+    public static List<byte[]> replace(Handle h, List<SessionSnapshot> snapshots) {
+        List<String> clients = new ArrayList<>();
+        List<String> keptClients = new ArrayList<>();
+        List<Long> keptSequences = new ArrayList<>();
+        List<Map.Entry<String, PendingMessage>> messages = new ArrayList<>();
+        for (SessionSnapshot s : snapshots) {
+            clients.add(s.clientId());
+            for (PendingMessage m : s.pending()) {
+                keptClients.add(s.clientId());
+                keptSequences.add(m.sequence());
+                messages.add(Map.entry(s.clientId(), m));
+            }
+        }
+        List<byte[]> released = h.createQuery("""
+                        DELETE FROM broker_session_messages s
+                         WHERE s.client_id = ANY(:clients)
+                           AND NOT EXISTS (SELECT 1 FROM unnest(CAST(:keptClients AS text[]), CAST(:keptSequences AS bigint[]))
+                                                AS k(client_id, sequence)
+                                            WHERE k.client_id = s.client_id AND k.sequence = s.sequence)
+                        RETURNING s.message_digest""")
+                .bindArray("clients", String.class, clients)
+                .bindArray("keptClients", String.class, keptClients)
+                .bindArray("keptSequences", Long.class, keptSequences)
+                .mapTo(byte[].class)
+                .list();
+        upsert(h, messages);
+        return released;
+    }
+
+    /**
+     * Deletes the acknowledged {@code messages}.
+     *
+     * @return the digests of the messages the deleted rows referred to
+     */
+    public static List<byte[]> acknowledge(Handle h, Collection<SessionWrite.Message> messages) {
+        List<String> clients = new ArrayList<>(messages.size());
+        List<Long> sequences = new ArrayList<>(messages.size());
+        for (SessionWrite.Message key : messages) {
+            clients.add(key.clientId());
+            sequences.add(key.sequence());
+        }
+        return h.createQuery("""
+                        DELETE FROM broker_session_messages s
+                         USING unnest(CAST(:clients AS text[]), CAST(:sequences AS bigint[])) AS k(client_id, sequence)
+                         WHERE s.client_id = k.client_id AND s.sequence = k.sequence
+                        RETURNING s.message_digest""")
+                .bindArray("clients", String.class, clients)
+                .bindArray("sequences", Long.class, sequences)
+                .mapTo(byte[].class)
+                .list();
+    }
+
+    /**
+     * Deletes every message of {@code clientIds}.
+     *
+     * @return the digests of the messages the deleted rows referred to
+     */
+    public static List<byte[]> deleteAll(Handle h, List<String> clientIds) {
+        return h.createQuery("DELETE FROM broker_session_messages WHERE client_id = ANY(:ids) RETURNING message_digest")
+                .bindArray("ids", String.class, clientIds)
+                .mapTo(byte[].class)
+                .list();
+    }
+
+    /**
+     * The messages of {@code clientIds} by client id, each list in sequence order; absent: none. A
+     * stored message's content is read once per {@code shared} (one object for every session holding it).
+     * In a transaction, the rows come {@value #FETCH_ROWS} at a time.
      */
     public static Map<String, List<PendingMessage>> byClient(Handle h, List<String> clientIds, SharedMessages shared) {
-        Map<String, List<PendingMessage>> byClient = new HashMap<>();
-        h.createQuery("""
+        List<Map.Entry<String, Row>> rows = h.createQuery("""
                         SELECT * FROM broker_session_messages
                          WHERE client_id = ANY(:ids)
                          ORDER BY client_id, sequence""")
                 .bindArray("ids", String.class, clientIds)
                 .setFetchSize(FETCH_ROWS)
-                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), message(rs, shared)))
-                .forEach(e -> byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), row(rs)))
+                .list();
+        StoredMessageRows.read(h, rows.stream().map(e -> e.getValue().digest()).toList(), shared);
+        Map<String, List<PendingMessage>> byClient = new HashMap<>();
+        for (Map.Entry<String, Row> e : rows) {
+            byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().message(shared));
+        }
         return byClient;
     }
 
-    /** The message of a row of this table or of {@code broker_recovery_messages}, which has the same columns. */
-    static PendingMessage message(ResultSet rs, SharedMessages shared) throws SQLException {
-        PublishedMessage message = shared.share(BrokerStateJson.readMessage(rs.getString("message")));
+    /**
+     * A row of this table or of {@code broker_recovery_messages} (which has the same columns): its
+     * message's JSON, or the digest of the stored message it refers to ({@linkplain StoredMessageRows#read
+     * read} before {@link #message}).
+     */
+    record Row(String json, byte[] digest, int qos, int packetId, boolean released, List<Integer> subscriptionIds,
+            long sequence, String sharedGroup) {
+
+        /**
+         * The pending message, its content from the row or, when it refers to a stored one, from
+         * {@code shared}. Equal messages in rows of their own (written for one session at a time)
+         * are shared too, by the digest of the text read.
+         */
+        PendingMessage message(SharedMessages shared) {
+            PublishedMessage message;
+            if (json != null) {
+                byte[] textDigest = StoredMessageRows.digest(json);
+                message = shared.get(textDigest);
+                if (message == null) {
+                    message = BrokerStateJson.readMessage(json);
+                    shared.put(textDigest, message);
+                }
+            } else {
+                message = shared.get(digest);
+            }
+            if (message == null) {
+                throw new IllegalStateException("a queued message refers to a stored message that is not there");
+            }
+            return new PendingMessage(message, qos, packetId, released, subscriptionIds, sequence, sharedGroup);
+        }
+    }
+
+    static Row row(ResultSet rs) throws SQLException {
         Array ids = rs.getArray("subscription_ids");
         List<Integer> subscriptionIds = new ArrayList<>();
         for (Integer id : (Integer[]) ids.getArray()) {
             subscriptionIds.add(id);
         }
-        return new PendingMessage(message, rs.getInt("qos"), rs.getInt("packet_id"), rs.getBoolean("released"),
-                subscriptionIds, rs.getLong("sequence"), rs.getString("shared_group"));
+        return new Row(rs.getString("message"), rs.getBytes("message_digest"), rs.getInt("qos"), rs.getInt("packet_id"),
+                rs.getBoolean("released"), subscriptionIds, rs.getLong("sequence"), rs.getString("shared_group"));
     }
 }

@@ -38,6 +38,9 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
     @Override
     public void apply(Map<SessionWrite, Object> latest) {
         jdbi.useTransaction(h -> {
+            // The digests of the stored messages whose references this batch deleted: forgotten at its end
+            // if nothing refers to them any more (a message acknowledged here may be appended here again).
+            List<byte[]> released = new ArrayList<>();
             // Each key has one write here (the latest), and the other kinds' keys are the rows' own keys, so
             // between two snapshots or removals (which touch every row of a client) the writes touch
             // distinct rows and may go grouped by kind: one JDBC batch per kind instead of one per run.
@@ -49,30 +52,32 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
                 boolean wholeSession = kind == Kind.SAVE || kind == Kind.REMOVE;
                 if (!wholeSession) {
                     if (!whole.isEmpty()) {
-                        applyRun(h, wholeKind, whole);
+                        applyRun(h, wholeKind, whole, released);
                         whole.clear();
                     }
                     grouped.computeIfAbsent(kind, k -> new ArrayList<>()).add(write);
                     continue;
                 }
-                applyGrouped(h, grouped);
+                applyGrouped(h, grouped, released);
                 if (kind != wholeKind && !whole.isEmpty()) {
-                    applyRun(h, wholeKind, whole);
+                    applyRun(h, wholeKind, whole, released);
                     whole.clear();
                 }
                 wholeKind = kind;
                 whole.add(write);
             }
-            applyGrouped(h, grouped);
+            applyGrouped(h, grouped, released);
             if (!whole.isEmpty()) {
-                applyRun(h, wholeKind, whole);
+                applyRun(h, wholeKind, whole, released);
             }
+            StoredMessageRows.forgetUnreferenced(h, released);
         });
     }
 
-    private void applyGrouped(Handle h, Map<Kind, List<Map.Entry<SessionWrite, Object>>> grouped) {
+    private void applyGrouped(Handle h, Map<Kind, List<Map.Entry<SessionWrite, Object>>> grouped,
+            List<byte[]> released) {
         for (Map.Entry<Kind, List<Map.Entry<SessionWrite, Object>>> run : grouped.entrySet()) {
-            applyRun(h, run.getKey(), run.getValue());
+            applyRun(h, run.getKey(), run.getValue(), released);
         }
         grouped.clear();
     }
@@ -88,17 +93,18 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
         return value == null ? Kind.ACKNOWLEDGE : Kind.APPEND;
     }
 
-    private void applyRun(Handle h, Kind kind, List<Map.Entry<SessionWrite, Object>> run) {
+    /* Adds to released the digests of the stored messages whose references the run deleted. */
+    private void applyRun(Handle h, Kind kind, List<Map.Entry<SessionWrite, Object>> run, List<byte[]> released) {
         switch (kind) {
             case SAVE -> {
                 List<SessionSnapshot> snapshots = run.stream().map(e -> (SessionSnapshot) e.getValue()).toList();
                 SessionStateRows.upsert(h, nodeId, snapshots);
-                SessionMessageRows.replace(h, snapshots);
+                released.addAll(SessionMessageRows.replace(h, snapshots));
             }
             case REMOVE -> {
                 List<String> ids = run.stream().map(e -> e.getKey().clientId()).toList();
                 SessionStateRows.delete(h, ids);
-                SessionMessageRows.deleteAll(h, ids);
+                released.addAll(SessionMessageRows.deleteAll(h, ids));
                 InboundQos2Rows.deleteAll(h, ids);
             }
             case SENDING_QOS2 -> InboundQos2Rows.sending(h, run.stream()
@@ -109,7 +115,7 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
             case APPEND -> SessionMessageRows.upsert(h, run.stream()
                     .map(e -> Map.entry(e.getKey().clientId(), (PendingMessage) e.getValue()))
                     .toList());
-            case ACKNOWLEDGE -> SessionMessageRows.acknowledge(h, keys(run, SessionWrite.Message.class));
+            case ACKNOWLEDGE -> released.addAll(SessionMessageRows.acknowledge(h, keys(run, SessionWrite.Message.class)));
         }
     }
 
