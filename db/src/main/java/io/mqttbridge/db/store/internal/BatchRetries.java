@@ -21,6 +21,8 @@ final class BatchRetries<K, V> {
     private static final Logger LOG = LoggerFactory.getLogger(CoalescingWriter.class);
     static final long FIRST_RETRY_PAUSE_MILLIS = 50;
     static final long MAX_RETRY_PAUSE_MILLIS = 2_000;
+    /* A batch rolled back by conflicts with other transactions this often in a row fails. */
+    static final int MAX_CONFLICT_RETRIES = 20;
     private static final long RETRY_LOG_INTERVAL_MILLIS = 10_000;
 
     private final String name;
@@ -45,6 +47,7 @@ final class BatchRetries<K, V> {
         long pause = FIRST_RETRY_PAUSE_MILLIS;
         long retryingSince = 0;
         long loggedAt = 0;
+        int conflicts = 0;
         while (true) {
             try {
                 applier.apply(latest);
@@ -70,6 +73,18 @@ final class BatchRetries<K, V> {
                         return;
                     }
                     pause = Math.min(MAX_RETRY_PAUSE_MILLIS, pause * 2);
+                    continue;
+                }
+                if (isCausedByConflict(e) && conflicts < MAX_CONFLICT_RETRIES && !closing.getAsBoolean()) {
+                    // Another transaction won (two nodes storing the same messages in a different order
+                    // across a batch's runs can deadlock): this one was rolled back whole; again.
+                    conflicts++;
+                    LOG.debug("{}: batch of {} writes rolled back by a conflict ({}); retrying", name, batch.size(),
+                            e.getMessage());
+                    if (!pause(FIRST_RETRY_PAUSE_MILLIS)) {
+                        batch.forEach(write -> write.done().completeExceptionally(e));
+                        return;
+                    }
                     continue;
                 }
                 if (latest.size() == 1 || !isCausedByData(e)) {
@@ -125,6 +140,22 @@ final class BatchRetries<K, V> {
                 if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")) {
                     return true;
                 }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The transaction was rolled back because of another one: SQLSTATE class 40 (serialization
+     * failure 40001, deadlock detected 40P01). Applying the batch again can succeed.
+     */
+    static boolean isCausedByConflict(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("40")) {
+                return true;
             }
             if (t.getCause() == t) {
                 break;

@@ -159,6 +159,39 @@ class CoalescingWriterTest {
     }
 
     @Test
+    void aBatchRolledBackByADeadlockOrASerializationFailureIsAppliedAgain() throws Exception {
+        List<Map<String, String>> attempts = new CopyOnWriteArrayList<>();
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
+            attempts.add(new LinkedHashMap<>(latest));
+            if (attempts.size() == 1) {
+                throw new RuntimeException(new java.sql.SQLException("deadlock detected", "40P01"));
+            }
+            if (attempts.size() == 2) {
+                throw new java.sql.SQLException("could not serialize access", "40001");
+            }
+        });
+        writers.add(writer);
+        CompletableFuture<Void> a = writer.submit("a", "1");
+
+        a.get(10, TimeUnit.SECONDS);
+        assertThat(attempts).hasSize(3).allSatisfy(batch -> assertThat(batch).containsEntry("a", "1"));
+    }
+
+    @Test
+    void aBatchThatKeepsMeetingConflictsFailsInTheEnd() {
+        List<Map<String, String>> attempts = new CopyOnWriteArrayList<>();
+        CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
+            attempts.add(new LinkedHashMap<>(latest));
+            throw new java.sql.SQLException("deadlock detected", "40P01");
+        });
+        writers.add(writer);
+
+        assertThatThrownBy(() -> writer.submit("a", "1").get(30, TimeUnit.SECONDS))
+                .hasRootCauseMessage("deadlock detected");
+        assertThat(attempts).hasSize(BatchRetries.MAX_CONFLICT_RETRIES + 1);
+    }
+
+    @Test
     void writesRetriedForAnUnreachableDatabaseFailWhenTheWriterCloses() {
         CoalescingWriter<String, String> writer = new CoalescingWriter<>("test-writer", latest -> {
             throw new java.sql.SQLException("the database system is shutting down", "57P03");
