@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.WriteSpan;
 import io.mqttbridge.db.testing.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +29,8 @@ class SessionExpirySweeperTest {
 
     @BeforeEach
     void setUp() {
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2, "
+                + "broker_recovery_messages, broker_stored_messages"));
         nodeA = new JdbiSessionStore(db.jdbi(), "node-a");
         nodeB = new JdbiSessionStore(db.jdbi(), "node-b");
     }
@@ -60,6 +64,33 @@ class SessionExpirySweeperTest {
     private List<String> clientsWithInboundQos2() {
         return db.jdbi().withHandle(h -> h.createQuery(
                 "SELECT DISTINCT client_id FROM broker_session_inbound_qos2 ORDER BY client_id").mapTo(String.class).list());
+    }
+
+    @Test
+    void aStoredMessageOnlyExpiredSessionsHeldGoesWithThemAndOneAnotherSessionHoldsStays() throws Exception {
+        PublishedMessage onlyExpired = JdbiSessionStoreTest.message("x", 1).message();
+        PublishedMessage alsoKept = JdbiSessionStoreTest.message("y", 1).message();
+        for (String id : List.of("expired-1", "expired-2", "kept")) {
+            nodeA.save(offline(id, id.startsWith("expired") ? 60 : 3600, Duration.ofMinutes(5)));
+        }
+        try (WriteSpan together = nodeA.openSpan()) {
+            nodeA.append("expired-1", new PendingMessage(onlyExpired, 1, 0, false, List.of(), 1));
+            nodeA.append("expired-2", new PendingMessage(onlyExpired, 1, 0, false, List.of(), 1));
+            nodeA.append("expired-1", new PendingMessage(alsoKept, 1, 0, false, List.of(), 2));
+            nodeA.append("kept", new PendingMessage(alsoKept, 1, 0, false, List.of(), 1));
+        }
+        nodeA.acknowledge("nobody", 1).get(10, TimeUnit.SECONDS);
+        assertThat(storedMessageTopics()).containsExactlyInAnyOrder(onlyExpired.topic(), alsoKept.topic());
+
+        assertThat(new SessionExpirySweeper(db.jdbi()).sweep()).isEqualTo(2);
+
+        assertThat(storedMessageTopics()).containsExactly(alsoKept.topic());
+        assertThat(new SessionExpirySweeper(db.jdbi()).sweepOrphanedMessages()).isZero();
+    }
+
+    private List<String> storedMessageTopics() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT message ->> 'topic' FROM broker_stored_messages")
+                .mapTo(String.class).list());
     }
 
     @Test
