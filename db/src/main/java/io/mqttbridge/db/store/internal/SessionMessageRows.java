@@ -37,7 +37,7 @@ public final class SessionMessageRows {
 
     /**
      * Inserts or replaces {@code messages}, each with its client id (of several with one client id
-     * and sequence, the last), in one statement; the content of those several of them share is
+     * and sequence, the last), in one statement per 10,000 rows or 32 MB of messages; the content of those several of them share is
      * {@linkplain StoredMessageRows#store stored} once, and their rows refer to it.
      */
     public static void upsert(Handle h, List<Map.Entry<String, PendingMessage>> messages) {
@@ -50,9 +50,22 @@ public final class SessionMessageRows {
         }
         Map<PublishedMessage, StoredMessageRows.Content> contents = StoredMessageRows.store(h,
                 byKey.values().stream().map(entry -> entry.getValue().message()).toList());
-        Columns rows = new Columns(byKey.size());
-        byKey.values().forEach(entry -> rows.add(entry.getKey(), entry.getValue(), contents.get(entry.getValue().message())));
-        // One statement for every row: a JDBC batch of single-row inserts costs PostgreSQL an executor
+        Columns rows = new Columns();
+        for (Map.Entry<String, PendingMessage> entry : byKey.values()) {
+            rows.add(entry.getKey(), entry.getValue(), contents.get(entry.getValue().message()));
+            if (rows.full()) {
+                insert(h, rows);
+                rows = new Columns();
+            }
+        }
+        if (!rows.clients.isEmpty()) {
+            insert(h, rows);
+        }
+    }
+
+    /** Inserts or replaces {@code rows} in one statement. */
+    private static void insert(Handle h, Columns rows) {
+        // One statement for many rows: a JDBC batch of single-row inserts costs PostgreSQL an executor
         // start, the check constraints' parsing and a foreign key check's start per row. A row rewritten
         // with the stored message it refers to keeps referring to it (a QoS 2 message's PUBREC rewrites its
         // row alone, and a session's snapshot every row of it), or the stored message would lose a
@@ -91,8 +104,16 @@ public final class SessionMessageRows {
                 .execute();
     }
 
-    /* The rows of an upsert, column by column: the arrays its one statement unnests. */
+    /*
+     * The rows of an upsert, column by column: the arrays one statement unnests. A statement takes at
+     * most ROWS_PER_STATEMENT rows or about TEXT_PER_STATEMENT characters of messages: a node's stop
+     * saves every session at once, and one array value must stay far below PostgreSQL's 1 GB.
+     */
     private static final class Columns {
+        static final int ROWS_PER_STATEMENT = 10_000;
+        static final long TEXT_PER_STATEMENT = 32L << 20;
+
+        long text;
         final List<String> clients;
         final List<Long> sequences;
         final List<Integer> qos;
@@ -103,16 +124,20 @@ public final class SessionMessageRows {
         final List<String> digests;
         final List<String> sharedGroups;
 
-        Columns(int size) {
-            clients = new ArrayList<>(size);
-            sequences = new ArrayList<>(size);
-            qos = new ArrayList<>(size);
-            packetIds = new ArrayList<>(size);
-            released = new ArrayList<>(size);
-            subscriptionIds = new ArrayList<>(size);
-            messages = new ArrayList<>(size);
-            digests = new ArrayList<>(size);
-            sharedGroups = new ArrayList<>(size);
+        Columns() {
+            clients = new ArrayList<>();
+            sequences = new ArrayList<>();
+            qos = new ArrayList<>();
+            packetIds = new ArrayList<>();
+            released = new ArrayList<>();
+            subscriptionIds = new ArrayList<>();
+            messages = new ArrayList<>();
+            digests = new ArrayList<>();
+            sharedGroups = new ArrayList<>();
+        }
+
+        boolean full() {
+            return clients.size() >= ROWS_PER_STATEMENT || text >= TEXT_PER_STATEMENT;
         }
 
         void add(String client, PendingMessage m, StoredMessageRows.Content content) {
@@ -125,6 +150,7 @@ public final class SessionMessageRows {
             m.subscriptionIdentifiers().forEach(id -> ids.add(id.toString()));
             subscriptionIds.add(ids.toString());
             messages.add(content.shared() ? null : content.json());
+            text += content.shared() ? 0 : content.json().length();
             digests.add(content.shared() ? HexFormat.of().formatHex(content.digest()) : null);
             sharedGroups.add(m.sharedGroup());
         }

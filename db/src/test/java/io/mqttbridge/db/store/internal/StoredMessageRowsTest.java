@@ -92,6 +92,26 @@ class StoredMessageRowsTest {
     }
 
     @Test
+    void moreRowsThanOneStatementTakesAreAllWritten() {
+        // A node's stop saves every session in one batch: the rows go in several statements.
+        PublishedMessage broadcast = message("reboot");
+        List<Map.Entry<String, PendingMessage>> rows = new ArrayList<>();
+        for (int i = 0; i < 10_500; i++) {
+            rows.add(Map.entry("device-" + i, new PendingMessage(broadcast, 1, 0, false, List.of(i % 7), 1)));
+            rows.add(Map.entry("device-" + i, new PendingMessage(message("own " + i), 1, 0, false, List.of(), 2)));
+        }
+
+        db.jdbi().useTransaction(h -> SessionMessageRows.upsert(h, rows));
+
+        long written = db.jdbi().withHandle(h -> h.createQuery("""
+                SELECT count(*) FROM broker_session_messages
+                 WHERE (sequence = 1 AND message IS NULL AND subscription_ids = ARRAY[(substr(client_id, 8)::int % 7)])
+                    OR (sequence = 2 AND message ->> 'topic' = 'fleet/cmd')""").mapTo(Long.class).one());
+        assertThat(written).isEqualTo(21_000);
+        assertThat(storedCount()).isEqualTo(1);
+    }
+
+    @Test
     void aMessageForOneSessionStaysInItsRowAndARewriteKeepsAReferenceAsItIs() {
         PublishedMessage broadcast = message("reboot");
         db.jdbi().useTransaction(h -> {
