@@ -37,8 +37,9 @@ public final class SessionMessageRows {
 
     /**
      * Inserts or replaces {@code messages}, each with its client id (of several with one client id
-     * and sequence, the last), in one statement per 10,000 rows or 32 MB of messages; the content of those several of them share is
-     * {@linkplain StoredMessageRows#store stored} once, and their rows refer to it.
+     * and sequence, the last), in one statement per 10,000 rows or 32 MB of messages; the content of
+     * those several of them share is {@linkplain StoredMessageRows#store stored} once, and their rows
+     * refer to it.
      */
     public static void upsert(Handle h, List<Map.Entry<String, PendingMessage>> messages) {
         if (messages.isEmpty()) {

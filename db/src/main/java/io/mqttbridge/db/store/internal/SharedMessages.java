@@ -6,9 +6,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The stored messages one read of the session store has decoded so far, by digest, so that a
- * message queued for many sessions is read and decoded once and is one object in all of them after
- * a restart, as it was one before. Without this a fleet of offline sessions subscribed to one topic
+ * The messages one read of the session store has decoded so far, by digest (a stored message's key,
+ * or the digest of the text of a row that holds its message itself), so that a message queued for
+ * many sessions is read and decoded once and is one object in all of them after a restart, as it
+ * was one before. Without this a fleet of offline sessions subscribed to one topic
  * came back with a copy of every message per session: a thousand sessions holding 1 MB of shared
  * messages took 1 GB, more than the heap that had held them, and the node could no longer start.
  *

@@ -31,8 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Several nodes write and delete these rows at once (a message routed to sessions on two nodes is
  * one row), and a foreign key makes the database refuse a reference to a message that is gone. The
- * statements are made so that no write ever meets that refusal and no two writers wait on each
- * other in a cycle:
+ * statements are made so that no write meets that refusal and a deletion never waits:
  * <ul>
  *   <li>a writer {@linkplain #store stores} its messages before it refers to them, in digest order,
  *       and an existing row is updated, not skipped: the writer holds its lock until it commits, so
@@ -42,6 +41,9 @@ import org.slf4j.LoggerFactory;
  *       reference committed since its snapshot still make the database refuse it, only that
  *       deletion is undone and the row stays until its last reference goes.</li>
  * </ul>
+ * Two writers can still wait on each other when each stores the same messages in different runs of
+ * its batch (a snapshot's, then an append's); PostgreSQL rolls one back, and {@link BatchRetries}
+ * applies that batch again.
  *
  * <p>Stateless; every method runs on the caller's handle, in its transaction (the store's writer or
  * reader thread, or the expiry sweeper's: it blocks on the database).
@@ -167,12 +169,8 @@ public final class StoredMessageRows {
                              WHERE digest = ANY(ARRAY(SELECT decode(x, 'hex') FROM unnest(CAST(:digests AS text[])) AS x))""")
                     .bindArray("digests", String.class, all.subList(from, Math.min(all.size(), from + DIGESTS_PER_READ)))
                     .setFetchSize(FETCH_ROWS)
-                    .map((rs, ctx) -> {
-                        shared.put(rs.getBytes("digest"), BrokerStateJson.readMessage(rs.getString("message")));
-                        return Boolean.TRUE;
-                    })
-                    .forEach(ignored -> {
-                    });
+                    .map((rs, ctx) -> Map.entry(rs.getBytes("digest"), rs.getString("message")))
+                    .forEach(row -> shared.put(row.getKey(), BrokerStateJson.readMessage(row.getValue())));
         }
     }
 
