@@ -60,7 +60,7 @@ class OfflineFanOutStoreBenchmark {
 
     private void run(int payloadBytes, int messages) throws Exception {
         db.truncateAll();
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_messages CASCADE"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_messages, broker_stored_messages CASCADE"));
         PostgresCpu postgres = PostgresCpu.of(db.jdbi());
         try (JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "bench-node")) {
             List<CompletableFuture<Void>> saved = new ArrayList<>();

@@ -76,42 +76,40 @@ public final class SessionExpirySweeper implements AutoCloseable {
      * @return how many sessions it deleted
      */
     public int sweep() {
-        return jdbi.inTransaction(h -> {
-            Map.Entry<Integer, List<byte[]>> deleted = h.createQuery("""
-                            WITH expired AS (
-                                DELETE FROM broker_session_state
-                                 WHERE disconnected_at IS NOT NULL
-                                   AND session_expiry_seconds <> :never
-                                   AND disconnected_at + session_expiry_seconds * interval '1 second' <= now()
-                                RETURNING client_id),
-                            messages AS (
-                                DELETE FROM broker_session_messages m USING expired e
-                                 WHERE m.client_id = e.client_id
-                                RETURNING m.message_digest),
-                            inbound AS (
-                                DELETE FROM broker_session_inbound_qos2 q USING expired e
-                                 WHERE q.client_id = e.client_id)
-                            SELECT (SELECT count(*) FROM expired)::int AS sessions,
-                                   ARRAY(SELECT DISTINCT encode(message_digest, 'hex') FROM messages
-                                          WHERE message_digest IS NOT NULL) AS digests""")
-                    .bind("never", NEVER_EXPIRES)
-                    .map((rs, ctx) -> Map.entry(rs.getInt("sessions"), Arrays.stream((String[]) rs.getArray("digests")
-                            .getArray()).map(HexFormat.of()::parseHex).toList()))
-                    .one();
-            StoredMessageRows.forgetUnreferenced(h, deleted.getValue());
-            return deleted.getKey();
-        });
+        Map.Entry<Integer, List<byte[]>> deleted = jdbi.inTransaction(h -> h.createQuery("""
+                        WITH expired AS (
+                            DELETE FROM broker_session_state
+                             WHERE disconnected_at IS NOT NULL
+                               AND session_expiry_seconds <> :never
+                               AND disconnected_at + session_expiry_seconds * interval '1 second' <= now()
+                            RETURNING client_id),
+                        messages AS (
+                            DELETE FROM broker_session_messages m USING expired e
+                             WHERE m.client_id = e.client_id
+                            RETURNING m.message_digest),
+                        inbound AS (
+                            DELETE FROM broker_session_inbound_qos2 q USING expired e
+                             WHERE q.client_id = e.client_id)
+                        SELECT (SELECT count(*) FROM expired)::int AS sessions,
+                               ARRAY(SELECT DISTINCT encode(message_digest, 'hex') FROM messages
+                                      WHERE message_digest IS NOT NULL) AS digests""")
+                .bind("never", NEVER_EXPIRES)
+                .map((rs, ctx) -> Map.entry(rs.getInt("sessions"), Arrays.stream((String[]) rs.getArray("digests")
+                        .getArray()).map(HexFormat.of()::parseHex).toList()))
+                .one());
+        StoredMessageRows.forgetUnreferenced(jdbi, deleted.getValue());
+        return deleted.getKey();
     }
 
     /**
      * Deletes stored messages that nothing has referred to for {@link #ORPHAN_AGE}, up to
-     * {@value #ORPHANS_PER_SWEEP}: a deletion that a writer's lock deferred, when that writer then
-     * failed, leaves one. Rare; each node looks once per {@link #ORPHAN_SWEEP_INTERVAL}.
+     * {@value #ORPHANS_PER_SWEEP}: a node that died between deleting a message's last reference and
+     * deleting the message leaves one. Rare; each node looks once per {@link #ORPHAN_SWEEP_INTERVAL}.
      *
      * @return how many it deleted
      */
     public int sweepOrphanedMessages() {
-        return jdbi.inTransaction(h -> StoredMessageRows.forgetOrphans(h, ORPHAN_AGE, ORPHANS_PER_SWEEP));
+        return StoredMessageRows.forgetOrphans(jdbi, ORPHAN_AGE, ORPHANS_PER_SWEEP);
     }
 
     private void sweepLogged() {

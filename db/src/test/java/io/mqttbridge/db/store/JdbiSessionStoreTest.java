@@ -27,6 +27,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +44,8 @@ class JdbiSessionStoreTest {
 
     @BeforeEach
     void clean() {
-        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2, broker_recovery_messages"));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, broker_session_inbound_qos2, "
+                + "broker_recovery_messages, broker_stored_messages"));
     }
 
     @AfterEach
@@ -274,6 +277,74 @@ class JdbiSessionStoreTest {
             assertThat(s.pending().get(0).message()).isSameAs(first);
             assertThat(s.pending().get(1).message()).isSameAs(second);
         });
+    }
+
+    @Test
+    void twoNodesQueuingAndAcknowledgingTheSameBroadcastsAtOnceLoseNothingAndLeaveNothing() throws Exception {
+        // Each round both nodes queue an equal message (one stored row) for their sessions, one node
+        // also saves a snapshot holding it (another run of its batch), and both acknowledge it: the
+        // writes race on the stored rows from two transactions at a time.
+        JdbiSessionStore a = store("node-a");
+        JdbiSessionStore b = store("node-b");
+        int sessions = 20;
+        int rounds = 60;
+        for (int i = 0; i < sessions; i++) {
+            await(a.save(simple("a-" + i, 1)));
+            await(b.save(simple("b-" + i, 1)));
+        }
+        ExecutorService nodes = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 1; round <= rounds; round++) {
+                int r = round;
+                CompletableFuture<Void> onA = CompletableFuture.supplyAsync(() -> broadcastRound(a, "a-", sessions, r), nodes)
+                        .thenCompose(f -> f);
+                CompletableFuture<Void> onB = CompletableFuture.supplyAsync(() -> broadcastRound(b, "b-", sessions, r), nodes)
+                        .thenCompose(f -> f);
+                CompletableFuture.allOf(onA, onB).get(60, TimeUnit.SECONDS);
+                assertThat(await(b.load("b-" + (r % sessions))).orElseThrow().pending())
+                        .extracting(m -> m.message().topic()).containsExactly("fleet/all/" + r);
+            }
+        } finally {
+            nodes.shutdownNow();
+        }
+        List<CompletableFuture<Void>> acknowledged = new ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            acknowledged.add(a.acknowledge("a-" + i, rounds));
+            acknowledged.add(b.acknowledge("b-" + i, rounds));
+        }
+        CompletableFuture.allOf(acknowledged.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+        long left = db.jdbi().withHandle(h -> h.createQuery("""
+                SELECT (SELECT count(*) FROM broker_session_messages) + (SELECT count(*) FROM broker_stored_messages)""")
+                .mapTo(Long.class).one());
+        assertThat(left).as("rows and stored messages left: " + db.jdbi().withHandle(h -> h.createQuery("""
+                SELECT string_agg(x, '; ') FROM (
+                    SELECT client_id || ':' || sequence AS x FROM broker_session_messages
+                    UNION ALL SELECT (message ->> 'topic') || ' ' || stored_at FROM broker_stored_messages) q""")
+                .mapTo(String.class).one())).isZero();
+    }
+
+    /** Queues round {@code round}'s broadcast for every session of {@code store}, saves one, acknowledges the last round's. */
+    private static CompletableFuture<Void> broadcastRound(JdbiSessionStore store, String prefix, int sessions, int round) {
+        PublishedMessage broadcast = new PublishedMessage("fleet/all/" + round, new byte[2048], 1, false, "operator",
+                null, MqttVersion.MQTT_3_1_1, Instant.parse("2026-12-07T01:00:00Z").plusSeconds(round),
+                MessageProperties.NONE);
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        try (WriteSpan together = store.openSpan()) {
+            for (int i = 0; i < sessions; i++) {
+                String client = prefix + i;
+                if (round > 1) {
+                    writes.add(store.acknowledge(client, round - 1));
+                }
+                PendingMessage pending = new PendingMessage(broadcast, 1, 0, false, List.of(), round);
+                if (i == round % sessions) {
+                    writes.add(store.save(simple(client, 1).withPending(List.of(pending))));
+                } else {
+                    writes.add(store.append(client, pending));
+                }
+            }
+        }
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
     }
 
     @Test

@@ -69,17 +69,18 @@ public final class RecoveryMessageRows {
     }
 
     /**
-     * Deletes the messages {@code round} recovered from {@code node}: they were handed over. Needs a
-     * transaction (the stored messages nothing refers to any more go too).
+     * Deletes the messages {@code round} recovered from {@code node}: they were handed over.
+     *
+     * @return the digests of the stored messages the deleted rows referred to, for
+     *     {@link StoredMessageRows#forgetUnreferenced} once this committed
      */
-    public static void forget(Handle h, String node, String round) {
-        List<byte[]> released = h.createQuery("""
+    public static List<byte[]> forget(Handle h, String node, String round) {
+        return h.createQuery("""
                         DELETE FROM broker_recovery_messages WHERE dead_node = :node AND round = :round
                         RETURNING message_digest""")
                 .bind("node", node)
                 .bind("round", round)
                 .mapTo(byte[].class)
                 .list();
-        StoredMessageRows.forgetUnreferenced(h, released);
     }
 }

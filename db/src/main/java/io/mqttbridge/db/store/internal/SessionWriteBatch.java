@@ -37,10 +37,11 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
 
     @Override
     public void apply(Map<SessionWrite, Object> latest) {
+        // The digests of the stored messages whose references this batch deleted: forgotten once it
+        // committed, if nothing refers to them any more (see StoredMessageRows).
+        List<byte[]> released = new ArrayList<>();
         jdbi.useTransaction(h -> {
-            // The digests of the stored messages whose references this batch deleted: forgotten at its end
-            // if nothing refers to them any more (a message acknowledged here may be appended here again).
-            List<byte[]> released = new ArrayList<>();
+            released.clear(); // a retried transaction starts again
             // Each key has one write here (the latest), and the other kinds' keys are the rows' own keys, so
             // between two snapshots or removals (which touch every row of a client) the writes touch
             // distinct rows and may go grouped by kind: one JDBC batch per kind instead of one per run.
@@ -70,8 +71,8 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
             if (!whole.isEmpty()) {
                 applyRun(h, wholeKind, whole, released);
             }
-            StoredMessageRows.forgetUnreferenced(h, released);
         });
+        StoredMessageRows.forgetUnreferenced(jdbi, released);
     }
 
     private void applyGrouped(Handle h, Map<Kind, List<Map.Entry<SessionWrite, Object>>> grouped,

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,23 +30,25 @@ import org.slf4j.LoggerFactory;
  * row to write and delete).
  *
  * <p>Several nodes write and delete these rows at once (a message routed to sessions on two nodes is
- * one row), and a foreign key makes the database refuse a reference to a message that is gone. The
- * statements are made so that no write meets that refusal and a deletion never waits:
+ * one row), and a foreign key makes the database refuse a reference to a message that is gone. So:
  * <ul>
  *   <li>a writer {@linkplain #store stores} its messages before it refers to them, in digest order,
  *       and an existing row is updated, not skipped: the writer holds its lock until it commits, so
  *       a deletion either committed before (the row is inserted again) or waits;</li>
- *   <li>a deletion ({@link #forgetUnreferenced}) takes only rows that nothing locks
- *       ({@code SKIP LOCKED}), so it never waits on a writer, and runs inside a savepoint: should a
- *       reference committed since its snapshot still make the database refuse it, only that
- *       deletion is undone and the row stays until its last reference goes.</li>
+ *   <li>a deletion ({@link #forgetUnreferenced}) runs after the transaction that deleted the
+ *       references committed, in a statement of its own: two nodes deleting the last two references
+ *       at once would each still see the other's, uncommitted, and neither would delete the message;
+ *       after both commits the later one sees neither. It takes only rows that nothing locks
+ *       ({@code SKIP LOCKED}), so it never waits on a writer; should a reference committed since its
+ *       snapshot make the database refuse it, the row stays until its last reference goes.</li>
  * </ul>
  * Two writers can still wait on each other when each stores the same messages in different runs of
  * its batch (a snapshot's, then an append's); PostgreSQL rolls one back, and {@link BatchRetries}
- * applies that batch again.
+ * applies that batch again. A message left without references (its deletion failed, or its node
+ * died between the two steps) is deleted by {@link #forgetOrphans}.
  *
- * <p>Stateless; every method runs on the caller's handle, in its transaction (the store's writer or
- * reader thread, or the expiry sweeper's: it blocks on the database).
+ * <p>Stateless; every method runs on the caller's thread (the store's writer or reader thread, or
+ * the expiry sweeper's: it blocks on the database), those with a handle in the caller's transaction.
  */
 public final class StoredMessageRows {
 
@@ -108,11 +110,12 @@ public final class StoredMessageRows {
 
     /**
      * Deletes those of {@code digests} that no session's message and no recovered message refers to
-     * any more (the caller deleted references to them in this transaction; {@code null}s, the rows
-     * that held their message themselves, are passed over). Rows another transaction
-     * holds are left; a row a concurrent reference keeps is left too. Needs a transaction.
+     * any more ({@code null}s, the rows that held their message themselves, are passed over). Call it
+     * after the transaction that deleted references to them committed, not in it. Rows another
+     * transaction holds are left; so is a row the database refuses to delete (a reference committed
+     * meanwhile); a failure is logged and left to {@link #forgetOrphans}. Never throws.
      */
-    public static void forgetUnreferenced(Handle h, Collection<byte[]> digests) {
+    public static void forgetUnreferenced(Jdbi jdbi, Collection<byte[]> digests) {
         Set<String> distinct = new LinkedHashSet<>();
         for (byte[] digest : digests) {
             if (digest != null) {
@@ -122,26 +125,29 @@ public final class StoredMessageRows {
         if (distinct.isEmpty()) {
             return;
         }
-        inSavepoint(h, () -> h.createUpdate("""
-                        DELETE FROM broker_stored_messages WHERE digest IN (
-                            SELECT digest FROM broker_stored_messages m
-                             WHERE digest = ANY(ARRAY(SELECT decode(x, 'hex') FROM unnest(CAST(:digests AS text[])) AS x))
-                               AND %s
-                               FOR UPDATE SKIP LOCKED)""".formatted(UNREFERENCED))
-                .bindArray("digests", String.class, List.copyOf(distinct))
-                .execute());
+        try {
+            jdbi.useHandle(h -> h.createUpdate("""
+                            DELETE FROM broker_stored_messages WHERE digest IN (
+                                SELECT digest FROM broker_stored_messages m
+                                 WHERE digest = ANY(ARRAY(SELECT decode(x, 'hex') FROM unnest(CAST(:digests AS text[])) AS x))
+                                   AND %s
+                                   FOR UPDATE SKIP LOCKED)""".formatted(UNREFERENCED))
+                    .bindArray("digests", String.class, List.copyOf(distinct))
+                    .execute());
+        } catch (RuntimeException e) {
+            LOG.debug("stored messages kept for the orphan sweep: {}", e.getMessage());
+        }
     }
 
     /**
      * Deletes up to {@code limit} stored messages that nothing refers to and that were last stored
-     * more than {@code olderThan} ago: those whose deletion a writer's lock deferred and whose writer
-     * then failed. Needs a transaction.
+     * more than {@code olderThan} ago: those {@link #forgetUnreferenced} did not delete (it failed,
+     * or its node died before it ran). One statement of its own.
      *
      * @return how many it deleted
      */
-    public static int forgetOrphans(Handle h, Duration olderThan, int limit) {
-        int[] deleted = {0};
-        inSavepoint(h, () -> deleted[0] = h.createUpdate("""
+    public static int forgetOrphans(Jdbi jdbi, Duration olderThan, int limit) {
+        return jdbi.withHandle(h -> h.createUpdate("""
                         DELETE FROM broker_stored_messages WHERE digest IN (
                             SELECT digest FROM broker_stored_messages m
                              WHERE stored_at < now() - :olderThanMillis * interval '1 millisecond'
@@ -151,7 +157,6 @@ public final class StoredMessageRows {
                 .bind("olderThanMillis", olderThan.toMillis())
                 .bind("limit", limit)
                 .execute());
-        return deleted[0];
     }
 
     /** Reads into {@code shared} the messages of those {@code digests} it does not hold yet ({@code null}s passed over). */
@@ -180,22 +185,6 @@ public final class StoredMessageRows {
             return MessageDigest.getInstance("SHA-256").digest(json.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
-    }
-
-    /** Runs {@code delete} so that a refusal undoes only it, not the caller's transaction. */
-    private static void inSavepoint(Handle h, Runnable delete) {
-        String savepoint = "forget_stored_messages";
-        h.savepoint(savepoint);
-        try {
-            delete.run();
-            h.release(savepoint);
-        } catch (JdbiException e) {
-            if (BatchRetries.isCausedByUnreachableDatabase(e)) {
-                throw e;
-            }
-            h.rollbackToSavepoint(savepoint);
-            LOG.debug("stored messages kept: a concurrent write still refers to one ({})", e.getMessage());
         }
     }
 }

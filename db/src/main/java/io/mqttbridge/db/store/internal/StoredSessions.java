@@ -86,7 +86,7 @@ public final class StoredSessions {
 
     /** Deletes the messages {@code round} recovered from {@code node} ({@link #takeSharedMessages}). */
     public void forgetRecovered(String node, String round) {
-        jdbi.useTransaction(h -> RecoveryMessageRows.forget(h, node, round));
+        StoredMessageRows.forgetUnreferenced(jdbi, jdbi.withHandle(h -> RecoveryMessageRows.forget(h, node, round)));
     }
 
     /** The states with their messages and inbound QoS 2 packet ids, read in one query per table. */

@@ -54,6 +54,12 @@ class StoredMessageRowsTest {
         SessionMessageRows.upsert(h, rows);
     }
 
+    /** Acknowledges {@code messages} in a transaction, then forgets what they released, as the store's writer does. */
+    private static void acknowledgeAndForget(SessionWrite.Message... messages) {
+        List<byte[]> released = db.jdbi().inTransaction(h -> SessionMessageRows.acknowledge(h, List.of(messages)));
+        StoredMessageRows.forgetUnreferenced(db.jdbi(), released);
+    }
+
     private static List<String> contents() {
         return db.jdbi().withHandle(h -> h.createQuery("""
                 SELECT client_id || ':' || CASE WHEN message IS NULL THEN 'stored' ELSE 'own' END
@@ -139,12 +145,10 @@ class StoredMessageRowsTest {
         PublishedMessage broadcast = message("reboot");
         db.jdbi().useTransaction(h -> queueForAll(h, broadcast, "a", "b"));
 
-        db.jdbi().useTransaction(h -> StoredMessageRows.forgetUnreferenced(h,
-                SessionMessageRows.acknowledge(h, List.of(new SessionWrite.Message("a", 1)))));
+        acknowledgeAndForget(new SessionWrite.Message("a", 1));
         assertThat(storedCount()).isEqualTo(1);
 
-        db.jdbi().useTransaction(h -> StoredMessageRows.forgetUnreferenced(h,
-                SessionMessageRows.acknowledge(h, List.of(new SessionWrite.Message("b", 1)))));
+        acknowledgeAndForget(new SessionWrite.Message("b", 1));
         assertThat(storedCount()).isZero();
     }
 
@@ -171,8 +175,7 @@ class StoredMessageRowsTest {
         await(stored);
 
         // ...while this node acknowledges the last reference it can see: the locked row is skipped, at once.
-        db.jdbi().useTransaction(h -> StoredMessageRows.forgetUnreferenced(h,
-                SessionMessageRows.acknowledge(h, List.of(new SessionWrite.Message("a", 1)))));
+        acknowledgeAndForget(new SessionWrite.Message("a", 1));
         forgotten.countDown();
         otherNode.get(30, TimeUnit.SECONDS);
 
@@ -187,8 +190,7 @@ class StoredMessageRowsTest {
     void aDeletionCommittedFirstIsFollowedByTheWriterStoringTheMessageAgain() {
         PublishedMessage broadcast = message("reboot");
         db.jdbi().useTransaction(h -> queueForAll(h, broadcast, "a", "b"));
-        db.jdbi().useTransaction(h -> StoredMessageRows.forgetUnreferenced(h, SessionMessageRows.acknowledge(h,
-                List.of(new SessionWrite.Message("a", 1), new SessionWrite.Message("b", 1)))));
+        acknowledgeAndForget(new SessionWrite.Message("a", 1), new SessionWrite.Message("b", 1));
         assertThat(storedCount()).isZero();
 
         db.jdbi().useTransaction(h -> queueForAll(h, broadcast, "c", "d"));
@@ -198,29 +200,27 @@ class StoredMessageRowsTest {
     }
 
     @Test
-    void aReferenceCommittedAfterTheDeletionsSnapshotUndoesOnlyTheDeletion() {
+    void twoTransactionsDeletingTheLastTwoReferencesAtOnceLeaveNoStoredMessage() throws Exception {
         PublishedMessage broadcast = message("reboot");
-        db.jdbi().useTransaction(h -> queueForAll(h, broadcast, "a", "a2"));
-        db.jdbi().useTransaction(h -> SessionMessageRows.acknowledge(h, List.of(new SessionWrite.Message("a2", 1))));
-        byte[] digest = db.jdbi().withHandle(h -> h.createQuery("SELECT digest FROM broker_stored_messages")
-                .mapTo(byte[].class).one());
-        // The deletion's snapshot is taken before another transaction refers to the message and commits:
-        // the database refuses the deletion, and the rest of the transaction goes on and commits.
-        db.jdbi().useTransaction(org.jdbi.v3.core.transaction.TransactionIsolationLevel.REPEATABLE_READ, h -> {
-            List<byte[]> released = SessionMessageRows.acknowledge(h, List.of(new SessionWrite.Message("a", 1)));
-            db.jdbi().useHandle(other -> other.createUpdate("""
-                    INSERT INTO broker_session_messages (client_id, sequence, qos, packet_id, released,
-                        subscription_ids, message_digest, stored_at)
-                    VALUES ('b', 1, 1, 0, false, '{}', :digest, now())""").bind("digest", digest).execute());
-            StoredMessageRows.forgetUnreferenced(h, released);
-            queueForAll(h, message("after the refused deletion"), "c", "c2");
-        });
+        db.jdbi().useTransaction(h -> queueForAll(h, broadcast, "a", "b"));
+        CountDownLatch bDeleted = new CountDownLatch(1);
+        CountDownLatch aForgotten = new CountDownLatch(1);
+        // Node B deletes its reference and commits only after node A has committed and forgotten...
+        CompletableFuture<List<byte[]>> nodeB = CompletableFuture.supplyAsync(() -> db.jdbi().inTransaction(h -> {
+            List<byte[]> released = SessionMessageRows.acknowledge(h, List.of(new SessionWrite.Message("b", 1)));
+            bDeleted.countDown();
+            await(aForgotten);
+            return released;
+        }));
+        await(bDeleted);
+        acknowledgeAndForget(new SessionWrite.Message("a", 1));
+        // ...A still saw B's reference (its deletion was not committed) and left the message.
+        assertThat(storedCount()).isEqualTo(1);
+        aForgotten.countDown();
 
-        assertThat(storedCount()).isEqualTo(2);
-        String clients = db.jdbi().withHandle(h -> h.createQuery(
-                "SELECT string_agg(client_id, ',' ORDER BY client_id) FROM broker_session_messages")
-                .mapTo(String.class).one());
-        assertThat(clients).isEqualTo("b,c,c2");
+        StoredMessageRows.forgetUnreferenced(db.jdbi(), nodeB.get(30, TimeUnit.SECONDS));
+
+        assertThat(storedCount()).as("B, forgetting after its commit, sees neither reference").isZero();
     }
 
     @Test
@@ -232,7 +232,7 @@ class StoredMessageRowsTest {
         db.jdbi().useHandle(h -> h.execute("UPDATE broker_stored_messages SET stored_at = now() - interval '2 hours'"
                 + " WHERE digest <> sha256('new')"));
 
-        int deleted = db.jdbi().inTransaction(h -> StoredMessageRows.forgetOrphans(h, Duration.ofMinutes(10), 100));
+        int deleted = StoredMessageRows.forgetOrphans(db.jdbi(), Duration.ofMinutes(10), 100);
 
         assertThat(deleted).isEqualTo(1);
         assertThat(storedCount()).isEqualTo(2);
