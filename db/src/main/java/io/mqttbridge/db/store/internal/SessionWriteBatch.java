@@ -14,9 +14,11 @@ import org.jdbi.v3.core.Jdbi;
  * Applies the session store's coalesced writes (the latest of each {@link SessionWrite} key, in the
  * order of those writes) in one transaction. Snapshots and removals, which touch every row of their
  * client, keep their place in the order (a message appended after its session's snapshot stays);
- * the writes between them touch one row each, distinct rows, and go grouped by kind, one JDBC batch
- * per kind, so a burst of interleaved appends, acknowledgements and QoS 2 records costs a few round
- * trips, not one per change of kind.
+ * the writes between them touch one row each, distinct rows, and go grouped by kind, one statement
+ * or JDBC batch per kind, so a burst of interleaved appends, acknowledgements and QoS 2 records costs
+ * a few round trips, not one per change of kind. Once the transaction committed, the stored messages
+ * whose references it deleted are {@linkplain StoredMessageRows#forgetUnreferenced forgotten} if
+ * nothing refers to them any more.
  *
  * <p>Threading: called only on the store's writer thread ({@link CoalescingWriter}); blocks on the
  * database. A failure rolls the whole batch back and the writer retries it.
