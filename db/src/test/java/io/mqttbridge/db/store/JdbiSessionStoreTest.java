@@ -281,9 +281,9 @@ class JdbiSessionStoreTest {
 
     @Test
     void twoNodesQueuingAndAcknowledgingTheSameBroadcastsAtOnceLoseNothingAndLeaveNothing() throws Exception {
-        // Each round both nodes queue an equal message (one stored row) for their sessions, one node
-        // also saves a snapshot holding it (another run of its batch), and both acknowledge it: the
-        // writes race on the stored rows from two transactions at a time.
+        // Each round both nodes queue an equal message (one stored row) for their sessions, each also
+        // saves one session's snapshot holding it (another run of its batch), and both acknowledge the
+        // round before: the writes race on the stored rows from two transactions at a time.
         JdbiSessionStore a = store("node-a");
         JdbiSessionStore b = store("node-b");
         int sessions = 20;
