@@ -2,8 +2,6 @@ package io.mqttbridge.db.store;
 
 import io.mqttbridge.db.store.internal.StoredMessageRows;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -91,11 +89,10 @@ public final class SessionExpirySweeper implements AutoCloseable {
                             DELETE FROM broker_session_inbound_qos2 q USING expired e
                              WHERE q.client_id = e.client_id)
                         SELECT (SELECT count(*) FROM expired)::int AS sessions,
-                               ARRAY(SELECT DISTINCT encode(message_digest, 'hex') FROM messages
+                               ARRAY(SELECT DISTINCT message_digest FROM messages
                                       WHERE message_digest IS NOT NULL) AS digests""")
                 .bind("never", NEVER_EXPIRES)
-                .map((rs, ctx) -> Map.entry(rs.getInt("sessions"), Arrays.stream((String[]) rs.getArray("digests")
-                        .getArray()).map(HexFormat.of()::parseHex).toList()))
+                .map((rs, ctx) -> Map.entry(rs.getInt("sessions"), List.of((byte[][]) rs.getArray("digests").getArray())))
                 .one());
         StoredMessageRows.forgetUnreferenced(jdbi, deleted.getValue());
         return deleted.getKey();

@@ -43,7 +43,6 @@ public final class SessionWriteBatch implements CoalescingWriter.BatchApplier<Se
         // committed, if nothing refers to them any more (see StoredMessageRows).
         List<byte[]> released = new ArrayList<>();
         jdbi.useTransaction(h -> {
-            released.clear(); // a retried transaction starts again
             // Each key has one write here (the latest), and the other kinds' keys are the rows' own keys, so
             // between two snapshots or removals (which touch every row of a client) the writes touch
             // distinct rows and may go grouped by kind: one JDBC batch per kind instead of one per run.
