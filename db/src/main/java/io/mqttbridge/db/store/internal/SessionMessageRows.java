@@ -99,7 +99,7 @@ public final class SessionMessageRows {
                 .bindArray("packetIds", Integer.class, rows.packetIds)
                 .bindArray("released", Boolean.class, rows.released)
                 .bindArray("subscriptionIds", String.class, rows.subscriptionIds)
-                .bindArray("messages", String.class, rows.messages)
+                .bind("messages", BinaryTextArray.of(rows.messages))
                 .bindArray("digests", String.class, rows.digests)
                 .bindArray("sharedGroups", String.class, rows.sharedGroups)
                 .execute();
