@@ -62,7 +62,7 @@ public final class RoutedMessage {
         return payload;
     }
 
-    /** Adds {@code delta} to the number of session queues holding it; returns the new number. */
+    /** Adds {@code delta} to the number of sessions holding it (queued or unacknowledged); returns the new number. */
     public int addQueueHold(int delta) {
         return QUEUE_HOLDS.addAndGet(this, delta);
     }

@@ -12,11 +12,7 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -26,7 +22,8 @@ import java.util.function.Function;
  * the PUBREL again) on a new connection [MQTT-4.4.0-1]; plus the queue in front of them, which waits
  * for the client's window (its receive maximum) or for the client to come back, and which QoS 0
  * messages share so that order is kept. The queue's bounds and accounting are {@link OutboundQueue},
- * what a full queue does is {@link QueueOverflow}.
+ * what a full queue does is {@link QueueOverflow}, and the messages sent and not acknowledged yet are
+ * held (and counted against the heap bound) by {@link UnacknowledgedDeliveries}.
  *
  * <p>While the session is persistent, every QoS 1/2 message it holds is also written through to a
  * {@link MessageLog}: appended when queued (or restated when PUBREC arrives) and acknowledged when
@@ -39,14 +36,11 @@ import java.util.function.Function;
  */
 public final class OutboundQosFlows {
 
-    private static final Map<Integer, OutboundDelivery> NO_INFLIGHT = Collections.emptyMap();
-
     private final Session session;
     private final BrokerMetrics metrics;
     private final OutboundQueue queue;
     private final QueueOverflow overflow;
-    /* Created by the first QoS 1/2 message sent. */
-    private Map<Integer, OutboundDelivery> inflight = NO_INFLIGHT;
+    private final UnacknowledgedDeliveries inflight;
     /* Written on the session's executor only; volatile so that the REST API can read it. */
     private volatile int inflightCount;
     private long nextSequence = 1;
@@ -65,6 +59,7 @@ public final class OutboundQosFlows {
         this.queue = new OutboundQueue(metrics, manager.config().getMaxQueuedMessagesPerSession(),
                 manager.config().getMaxQueuedBytesPerSession(), manager.queuedMemory());
         this.overflow = manager.queueOverflow();
+        this.inflight = new UnacknowledgedDeliveries(manager.queuedMemory());
         if (session.isPersistent()) {
             writeThrough(manager.storeWriter().messageLog(session.clientId()));
         }
@@ -78,7 +73,7 @@ public final class OutboundQosFlows {
         boolean starting = log == null && messageLog != null;
         log = messageLog;
         if (starting) {
-            for (OutboundDelivery p : inflight.values()) {
+            for (OutboundDelivery p : inflight.inOrder()) {
                 log.append(p.toStored());
             }
             for (OutboundDelivery p : queue) {
@@ -174,7 +169,7 @@ public final class OutboundQosFlows {
             }
             if (head.qos > 0) {
                 int packetId = OutboundDelivery.packetIdOf(head.sequence);
-                if (inflight.containsKey(packetId)) {
+                if (inflight.contains(packetId)) {
                     break; // 65,535 messages later its id is still in flight: wait for it
                 }
                 head.packetId = packetId;
@@ -183,7 +178,7 @@ public final class OutboundQosFlows {
             SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
                     head.packetId, false);
             if (result == SendResult.SENT && head.qos > 0) {
-                writableInflight().put(head.packetId, head);
+                inflight.add(head);
             }
         }
         inflightCount = inflight.size();
@@ -197,7 +192,7 @@ public final class OutboundQosFlows {
      */
     void resume() {
         ClientConnection current = session.connection();
-        for (OutboundDelivery pending : inflight.values()) {
+        for (OutboundDelivery pending : inflight.inOrder()) {
             if (pending.released) {
                 if (pending.releaseStored) {
                     // Else it goes out once its PUBREC-received state is durable (releaseStored).
@@ -214,14 +209,14 @@ public final class OutboundQosFlows {
     /* Resends, in their order, the unacknowledged messages that wait for room in the client's window. */
     private void resendWithinWindow(ClientConnection current) {
         int occupied = 0;
-        for (OutboundDelivery pending : inflight.values()) {
+        for (OutboundDelivery pending : inflight.inOrder()) {
             if (!pending.awaitingResend) {
                 occupied++;
             }
         }
         boolean waiting = false;
-        for (Iterator<OutboundDelivery> resend = inflight.values().iterator(); resend.hasNext(); ) {
-            OutboundDelivery pending = resend.next();
+        List<OutboundDelivery> lost = new ArrayList<>(0);
+        for (OutboundDelivery pending : inflight.inOrder()) {
             if (!pending.awaitingResend) {
                 continue;
             }
@@ -234,9 +229,12 @@ public final class OutboundQosFlows {
                     pending.packetId, true) == SendResult.SENT) {
                 occupied++;
             } else {
-                resend.remove();
-                forget(pending);
+                lost.add(pending);
             }
+        }
+        for (OutboundDelivery pending : lost) {
+            inflight.remove(pending);
+            forget(pending);
         }
         resendPending = waiting;
     }
@@ -246,7 +244,7 @@ public final class OutboundQosFlows {
         ClientConnection current = session.connection();
         OutboundDelivery pending = inflight.get(packetId);
         if (pending != null && pending.qos == 1) {
-            inflight.remove(packetId);
+            inflight.remove(pending);
             forget(pending);
         }
         pump(current);
@@ -266,7 +264,7 @@ public final class OutboundQosFlows {
             return;
         }
         if (MqttReasonCode.isError(reasonCode)) {
-            inflight.remove(packetId);
+            inflight.remove(pending);
             forget(pending);
             pump(current);
             return;
@@ -303,7 +301,7 @@ public final class OutboundQosFlows {
         ClientConnection current = session.connection();
         OutboundDelivery pending = inflight.get(packetId);
         if (pending != null && pending.released) {
-            inflight.remove(packetId);
+            inflight.remove(pending);
             forget(pending);
         }
         pump(current);
@@ -352,7 +350,7 @@ public final class OutboundQosFlows {
             OutboundDelivery pending = OutboundDelivery.fromStored(message, prepare.apply(message.message()),
                     message.sequence() > 0 ? message.sequence() : nextSequence++);
             if (message.packetId() > 0) {
-                writableInflight().put(message.packetId(), pending);
+                inflight.add(pending);
             } else {
                 queue.addLast(pending);
             }
@@ -363,7 +361,7 @@ public final class OutboundQosFlows {
     /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages. */
     List<PendingMessage> toStored() {
         List<PendingMessage> stored = new ArrayList<>();
-        for (OutboundDelivery p : inflight.values()) {
+        for (OutboundDelivery p : inflight.inOrder()) {
             stored.add(p.toStored());
         }
         for (OutboundDelivery p : queue) {
@@ -386,12 +384,5 @@ public final class OutboundQosFlows {
 
     private static void writePubrel(ClientConnection current, int packetId, int reasonCode) {
         current.writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, reasonCode);
-    }
-
-    private Map<Integer, OutboundDelivery> writableInflight() {
-        if (inflight == NO_INFLIGHT) {
-            inflight = new LinkedHashMap<>();
-        }
-        return inflight;
     }
 }

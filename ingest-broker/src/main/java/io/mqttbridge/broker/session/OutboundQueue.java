@@ -89,7 +89,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
             queue = new ArrayDeque<>(INITIAL_CAPACITY);
         }
         queue.addLast(delivery);
-        memory.queued(delivery);
+        memory.held(delivery);
         bytes += delivery.bytes;
         count = queue.size();
         metrics.queued(1);

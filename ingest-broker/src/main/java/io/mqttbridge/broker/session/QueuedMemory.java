@@ -6,12 +6,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What the messages waiting in sessions' queues hold of the heap, over all sessions, against
- * {@code broker.maxQueuedHeapPercent}. The per-session bounds alone let a fleet of offline sessions
- * (or a few identities that subscribe widely and stay away) queue more than the heap holds, and an
- * out-of-memory error takes down every client of the node. A message queued by many sessions is one
- * payload in memory, so it is counted once (while any queue holds it), and each queue entry adds its
- * own small cost.
+ * What the messages sessions hold take of the heap, over all sessions, against {@code
+ * broker.maxQueuedHeapPercent}: those waiting in their queues ({@link OutboundQueue}) and those sent
+ * and not acknowledged yet ({@link UnacknowledgedDeliveries}), which stay until the client acknowledges
+ * them or its session ends. The per-session bounds alone let a fleet of offline sessions (or a few
+ * identities that subscribe widely and stay away, or never acknowledge) hold more than the heap, and an
+ * out-of-memory error takes down every client of the node. A message held by many sessions is one
+ * payload in memory, so it is counted once (while any session holds it), and each hold adds its own
+ * small cost.
  *
  * <p>Adding and removing are a {@link LongAdder} each, cheap on every event loop; whether the bound is
  * reached is decided by {@link #refresh()} (every few tens of milliseconds) and read as one volatile
@@ -22,7 +24,7 @@ public final class QueuedMemory {
     /** How far behind (queued bytes) a connected client may be before the bound applies to it too. */
     static final long CONNECTED_SLACK_BYTES = 1024 * 1024;
 
-    /* Per entry: the OutboundDelivery object and the deque's slot. */
+    /* Per hold: the OutboundDelivery object and its slot (in the queue or among the unacknowledged). */
     static final int ENTRY_BYTES = 64;
 
     /* How often the bound is decided again: a burst may pass it by what arrives in this long. */
@@ -43,7 +45,8 @@ public final class QueuedMemory {
         return new QueuedMemory(percent <= 0 ? 0 : Runtime.getRuntime().maxMemory() / 100 * percent);
     }
 
-    void queued(OutboundDelivery delivery) {
+    /** A session holds {@code delivery} now (queued, or sent and not acknowledged). */
+    void held(OutboundDelivery delivery) {
         long added = ENTRY_BYTES;
         if (delivery.message.addQueueHold(1) == 1) {
             added += delivery.message.heapBytes();
@@ -51,6 +54,7 @@ public final class QueuedMemory {
         bytes.add(added);
     }
 
+    /** A session no longer holds {@code delivery} (it moved on, was acknowledged or dropped). */
     void released(OutboundDelivery delivery) {
         long removed = ENTRY_BYTES;
         if (delivery.message.addQueueHold(-1) == 0) {

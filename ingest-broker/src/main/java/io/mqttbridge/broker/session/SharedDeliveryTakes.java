@@ -2,9 +2,7 @@ package io.mqttbridge.broker.session;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -26,16 +24,9 @@ final class SharedDeliveryTakes {
      * or {@code queue} and given to {@code forget} (its written-through copy goes); in the order
      * they came.
      */
-    static List<SharedMessage> unreceived(Map<Integer, OutboundDelivery> inflight, OutboundQueue queue,
+    static List<SharedMessage> unreceived(UnacknowledgedDeliveries inflight, OutboundQueue queue,
                                           Consumer<OutboundDelivery> forget) {
-        List<OutboundDelivery> taken = new ArrayList<>(0);
-        for (Iterator<OutboundDelivery> it = inflight.values().iterator(); it.hasNext(); ) {
-            OutboundDelivery pending = it.next();
-            if (pending.sharedGroup != null && !pending.released) {
-                it.remove();
-                taken.add(pending);
-            }
-        }
+        List<OutboundDelivery> taken = inflight.takeIf(pending -> pending.sharedGroup != null && !pending.released);
         taken.addAll(queue.takeIf(pending -> pending.sharedGroup != null && pending.qos > 0));
         taken.sort(Comparator.comparingLong(pending -> pending.sequence));
         return forgotten(taken, forget);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.testing.mqtt.PahoV3Collector;
+import io.mqttbridge.testing.mqtt.RawMqttClient;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,13 +23,17 @@ import org.junit.jupiter.api.Test;
  * 40 MiB published to a topic an offline persistent session subscribes to leave it only the newest
  * messages that fit (drop oldest), counted as drops; once the bound is full, a connected subscriber that
  * keeps up still gets every message: the bound applies to offline clients and to connected ones more than
- * 1 MiB behind.
+ * 1 MiB behind. Messages sent and not acknowledged yet count too: a client that reads its messages and
+ * never acknowledges them keeps them in the heap (up to {@code maxInflightOutbound} per session) until its
+ * session ends.
  */
 class QueuedHeapBoundTest {
 
     private static final int MESSAGES = 320;
     private static final int PAYLOAD = 128 * 1024;
     private static final int SMALL = 50;
+    private static final int UNACKNOWLEDGED = 100;
+    private static final int PUBLISH = 3;
 
     private final TestBroker broker = TestBroker.start(config -> {
         config.setMaxQueuedHeapPercent(1);
@@ -89,8 +94,57 @@ class QueuedHeapBoundTest {
         assertThat(kept.size()).as("about 10 MiB of 128 KiB messages, far from all 320").isBetween(20, 200);
         assertThat(kept).as("the newest, in order, with no gap").isEqualTo(
                 IntStream.range(MESSAGES + SMALL - kept.size(), MESSAGES + SMALL).boxed().toList());
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                ((Number) broker.metrics.getGauges().get(BrokerMetrics.QUEUED_BYTES).getValue()).longValue() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queuedBytes() == 0);
+    }
+
+    @Test
+    void messagesSentAndNotAcknowledgedCountAgainstTheBoundUntilTheirPubackOrTheEndOfTheSession() throws Exception {
+        MqttClient away = connect("unacked-away", false, null);
+        away.subscribe("away/#", 1);
+        away.disconnect();
+        RawMqttClient holder = RawMqttClient.openConnected(broker.port(), "unacked-holder");
+        holder.send(RawMqttClient.subscribe(1, "held/#", 1, false));
+        assertThat(holder.read().type()).as("SUBACK").isEqualTo(9);
+
+        MqttClient publisher = connect("unacked-pub", true, null);
+        for (int i = 0; i < UNACKNOWLEDGED; i++) {
+            publish(publisher, "held/big", i, PAYLOAD);
+        }
+        List<Integer> packetIds = new ArrayList<>();
+        for (int i = 0; i < UNACKNOWLEDGED; i++) {
+            RawMqttClient.Packet packet = holder.read();
+            assertThat(packet.type()).isEqualTo(PUBLISH);
+            packetIds.add(packetIdOf(packet));
+        }
+        assertThat(queuedBytes()).as("all 100 sent (12.5 MiB), none acknowledged: still in the heap")
+                .isGreaterThanOrEqualTo((long) UNACKNOWLEDGED * PAYLOAD);
+
+        // The unacknowledged ones fill the bound: a message for the offline session meets the policy.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            publish(publisher, "away/small", 0, 100);
+            return broker.metrics.meter(BrokerMetrics.QUEUED_HEAP_EXCEEDED).getCount() > 0;
+        });
+
+        for (int packetId : packetIds.subList(0, UNACKNOWLEDGED / 2)) {
+            holder.send(RawMqttClient.packet(0x40, new byte[] {(byte) (packetId >> 8), (byte) packetId}));
+        }
+        long half = (long) (UNACKNOWLEDGED / 2) * PAYLOAD;
+        await().atMost(Duration.ofSeconds(10)).until(() -> queuedBytes() < half + PAYLOAD);
+        assertThat(queuedBytes()).as("the other half is still unacknowledged").isGreaterThanOrEqualTo(half);
+
+        holder.close(); // a clean session: it ends with its connection, and its unacknowledged messages go
+        await().atMost(Duration.ofSeconds(10)).until(() -> queuedBytes() < PAYLOAD);
+    }
+
+    private long queuedBytes() {
+        return ((Number) broker.metrics.getGauges().get(BrokerMetrics.QUEUED_BYTES).getValue()).longValue();
+    }
+
+    /** A QoS 1 PUBLISH's packet id: after the topic's two length bytes and the topic. */
+    private static int packetIdOf(RawMqttClient.Packet publish) {
+        byte[] body = publish.body();
+        int topicLength = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
+        return ((body[2 + topicLength] & 0xff) << 8) | (body[3 + topicLength] & 0xff);
     }
 
     private static void publish(MqttClient publisher, String topic, int number, int size) throws Exception {
