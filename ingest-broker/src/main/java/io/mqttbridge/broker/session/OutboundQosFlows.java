@@ -174,11 +174,13 @@ public final class OutboundQosFlows {
                 }
                 head.packetId = packetId;
             }
-            queue.pollFirst();
+            queue.pollFirstHeld();
             SendResult result = current.writePublish(head.message, head.qos, head.retain, head.subscriptionIds,
                     head.packetId, false);
             if (result == SendResult.SENT && head.qos > 0) {
-                inflight.add(head);
+                inflight.addHeld(head);
+            } else {
+                queue.releaseHeld(head);
             }
         }
         inflightCount = inflight.size();

@@ -97,14 +97,33 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
 
     /** The oldest message, taken out of the queue and its accounting; {@code null} when empty. */
     OutboundDelivery pollFirst() {
-        OutboundDelivery first = queue == null ? null : queue.pollFirst();
+        OutboundDelivery first = pollFirstHeld();
         if (first != null) {
             memory.released(first);
+        }
+        return first;
+    }
+
+    /**
+     * The oldest message, taken out of the queue's accounting but still held against the heap bound:
+     * the caller passes that hold on ({@link UnacknowledgedDeliveries#addHeld}) or gives it back
+     * ({@link #releaseHeld}). A message sent and waiting for its acknowledgement so moves from the queue
+     * to the unacknowledged without being counted out and in again (two atomic updates of a counter
+     * that every session holding the message shares). {@code null} when empty.
+     */
+    OutboundDelivery pollFirstHeld() {
+        OutboundDelivery first = queue == null ? null : queue.pollFirst();
+        if (first != null) {
             bytes -= first.bytes;
             count = queue.size();
             metrics.queued(-1);
         }
         return first;
+    }
+
+    /** Gives back the hold of a message taken by {@link #pollFirstHeld} that nothing holds any more. */
+    void releaseHeld(OutboundDelivery delivery) {
+        memory.released(delivery);
     }
 
     /** The oldest message, left in the queue; {@code null} when empty. */

@@ -38,13 +38,21 @@ final class UnacknowledgedDeliveries {
         return byPacketId.containsKey(packetId);
     }
 
-    /** {@code delivery}, sent (or restored) with its packet id, waits for its acknowledgement. */
+    /** {@code delivery}, restored with its packet id, waits for its acknowledgement. */
     void add(OutboundDelivery delivery) {
+        memory.held(delivery);
+        addHeld(delivery);
+    }
+
+    /**
+     * {@code delivery}, sent with its packet id, waits for its acknowledgement; it is held against the
+     * heap bound already ({@link OutboundQueue#pollFirstHeld}), and that hold is now this one's.
+     */
+    void addHeld(OutboundDelivery delivery) {
         if (byPacketId == NONE) {
             byPacketId = new LinkedHashMap<>();
         }
         OutboundDelivery replaced = byPacketId.put(delivery.packetId, delivery);
-        memory.held(delivery);
         if (replaced != null) {
             memory.released(replaced);
         }

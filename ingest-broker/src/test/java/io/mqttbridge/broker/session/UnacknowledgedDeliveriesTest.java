@@ -90,6 +90,32 @@ class UnacknowledgedDeliveriesTest {
     }
 
     @Test
+    void aMessageSentFromTheQueueKeepsItsHoldUntilItsAcknowledgementAndOneNotWaitingGivesItBack() {
+        OutboundQueue queue = new OutboundQueue(new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0), 10, 1_000_000,
+                memory);
+        OutboundDelivery qos1 = delivery("t/1", 3_000, 1, 1);
+        OutboundDelivery qos0 = delivery("t/0", 1_000, 0, 2);
+        queue.addLast(qos1);
+        queue.addLast(qos0);
+        long both = held(qos1, qos0);
+        assertThat(memory.bytes()).isEqualTo(both);
+
+        assertThat(queue.pollFirstHeld()).isSameAs(qos1);
+        assertThat(memory.bytes()).as("taken out of the queue, still held").isEqualTo(both);
+        qos1.packetId = 1;
+        unacknowledged.addHeld(qos1);
+        assertThat(memory.bytes()).as("the hold passed on, not counted twice").isEqualTo(both);
+
+        assertThat(queue.pollFirstHeld()).isSameAs(qos0);
+        queue.releaseHeld(qos0);
+        assertThat(memory.bytes()).as("a QoS 0 message waits for nothing once sent").isEqualTo(held(qos1));
+        assertThat(queue.count()).isZero();
+
+        unacknowledged.remove(qos1);
+        assertThat(memory.bytes()).isZero();
+    }
+
+    @Test
     void aRestoredDeliveryWithThePacketIdOfAnotherReplacesItAndReleasesIt() {
         OutboundDelivery old = sent("t/old", 100, 7);
         OutboundDelivery restored = sent("t/new", 200, 7);
