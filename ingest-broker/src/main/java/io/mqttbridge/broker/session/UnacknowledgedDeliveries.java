@@ -60,7 +60,8 @@ final class UnacknowledgedDeliveries {
 
     /** {@code delivery}'s flow ended (acknowledged, refused or dropped); nothing if it is not here. */
     void remove(OutboundDelivery delivery) {
-        if (byPacketId.remove(delivery.packetId, delivery)) {
+        // The shared empty map refuses remove(key, value) even for a key it lacks.
+        if (byPacketId != NONE && byPacketId.remove(delivery.packetId, delivery)) {
             memory.released(delivery);
         }
     }

@@ -116,6 +116,19 @@ class UnacknowledgedDeliveriesTest {
     }
 
     @Test
+    void unusedTheyHoldNothingAndRemovingOrClearingChangesNothing() {
+        OutboundDelivery never = sent("t/never", 10, 4);
+
+        unacknowledged.remove(never);
+        unacknowledged.clear();
+
+        assertThat(unacknowledged.size()).isZero();
+        assertThat(unacknowledged.get(4)).isNull();
+        assertThat(unacknowledged.takeIf(d -> true)).isEmpty();
+        assertThat(memory.bytes()).isZero();
+    }
+
+    @Test
     void aRestoredDeliveryWithThePacketIdOfAnotherReplacesItAndReleasesIt() {
         OutboundDelivery old = sent("t/old", 100, 7);
         OutboundDelivery restored = sent("t/new", 200, 7);
