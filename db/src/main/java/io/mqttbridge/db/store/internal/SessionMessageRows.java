@@ -8,11 +8,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 import org.jdbi.v3.core.Handle;
 
@@ -49,19 +52,52 @@ public final class SessionMessageRows {
         for (Map.Entry<String, PendingMessage> entry : messages) {
             byKey.put(new SessionWrite.Message(entry.getKey(), entry.getValue().sequence()), entry);
         }
-        Map<PublishedMessage, StoredMessageRows.Content> contents = StoredMessageRows.store(h,
-                byKey.values().stream().map(entry -> entry.getValue().message()).toList());
-        Columns rows = new Columns();
-        for (Map.Entry<String, PendingMessage> entry : byKey.values()) {
-            rows.add(entry.getKey(), entry.getValue(), contents.get(entry.getValue().message()));
-            if (rows.full()) {
-                insert(h, rows);
-                rows = new Columns();
+        // Encoded a part at a time: a node's stop saves every session's messages in one batch, and their
+        // text at once took more than the heap that held the messages (the stop ran out of memory).
+        for (List<Map.Entry<String, PendingMessage>> part : parts(byKey.values())) {
+            Map<PublishedMessage, StoredMessageRows.Content> contents = StoredMessageRows.store(h,
+                    part.stream().map(entry -> entry.getValue().message()).toList());
+            Columns rows = new Columns();
+            for (Map.Entry<String, PendingMessage> entry : part) {
+                rows.add(entry.getKey(), entry.getValue(), contents.get(entry.getValue().message()));
             }
-        }
-        if (!rows.clients.isEmpty()) {
             insert(h, rows);
         }
+    }
+
+    /**
+     * {@code messages} cut, in their order, into parts of at most {@link Columns#ROWS_PER_STATEMENT} rows
+     * whose distinct messages take about {@link Columns#TEXT_PER_STATEMENT} characters of text at most (a
+     * message several rows hold counts once in a part, so it stays stored once).
+     */
+    static List<List<Map.Entry<String, PendingMessage>>> parts(Collection<Map.Entry<String, PendingMessage>> messages) {
+        List<List<Map.Entry<String, PendingMessage>>> parts = new ArrayList<>();
+        List<Map.Entry<String, PendingMessage>> part = new ArrayList<>();
+        Set<PublishedMessage> inPart = Collections.newSetFromMap(new IdentityHashMap<>());
+        long text = 0;
+        for (Map.Entry<String, PendingMessage> entry : messages) {
+            PublishedMessage message = entry.getValue().message();
+            long more = inPart.contains(message) ? 0 : estimatedText(message);
+            if (!part.isEmpty() && (part.size() >= Columns.ROWS_PER_STATEMENT || text + more > Columns.TEXT_PER_STATEMENT)) {
+                parts.add(part);
+                part = new ArrayList<>();
+                inPart.clear();
+                text = 0;
+                more = estimatedText(message);
+            }
+            part.add(entry);
+            inPart.add(message);
+            text += more;
+        }
+        if (!part.isEmpty()) {
+            parts.add(part);
+        }
+        return parts;
+    }
+
+    /* The payload goes as base64 (4 characters for 3 bytes); the rest is the topic and the properties. */
+    private static long estimatedText(PublishedMessage message) {
+        return message.payload().length * 4L / 3 + message.topic().length() + 512;
     }
 
     /** Inserts or replaces {@code rows} in one statement. */
@@ -112,9 +148,8 @@ public final class SessionMessageRows {
      */
     private static final class Columns {
         static final int ROWS_PER_STATEMENT = 10_000;
-        static final long TEXT_PER_STATEMENT = 32L << 20;
+        static final long TEXT_PER_STATEMENT = 8L << 20;
 
-        long text;
         final List<String> clients;
         final List<Long> sequences;
         final List<Integer> qos;
@@ -137,9 +172,6 @@ public final class SessionMessageRows {
             sharedGroups = new ArrayList<>();
         }
 
-        boolean full() {
-            return clients.size() >= ROWS_PER_STATEMENT || text >= TEXT_PER_STATEMENT;
-        }
 
         void add(String client, PendingMessage m, StoredMessageRows.Content content) {
             clients.add(client);
@@ -151,7 +183,6 @@ public final class SessionMessageRows {
             m.subscriptionIdentifiers().forEach(id -> ids.add(id.toString()));
             subscriptionIds.add(ids.toString());
             messages.add(content.shared() ? null : content.json());
-            text += content.shared() ? 0 : content.json().length();
             digests.add(content.shared() ? HexFormat.of().formatHex(content.digest()) : null);
             sharedGroups.add(m.sharedGroup());
         }
@@ -233,18 +264,32 @@ public final class SessionMessageRows {
      * In a transaction, the rows come {@value #FETCH_ROWS} at a time.
      */
     public static Map<String, List<PendingMessage>> byClient(Handle h, List<String> clientIds, SharedMessages shared) {
-        List<Map.Entry<String, Row>> rows = h.createQuery("""
+        // A row that holds its message is decoded as it arrives: the text (a third larger than the
+        // payload it carries) of every row at once took more than twice the heap of the messages, and a
+        // node whose sessions held its heap bound of messages could not start again.
+        List<Map.Entry<String, Object>> rows = h.createQuery("""
                         SELECT * FROM broker_session_messages
                          WHERE client_id = ANY(:ids)
                          ORDER BY client_id, sequence""")
                 .bindArray("ids", String.class, clientIds)
                 .setFetchSize(FETCH_ROWS)
-                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), row(rs)))
+                .map((rs, ctx) -> {
+                    Row row = row(rs);
+                    Object decodedOrNot = row.json() != null ? row.message(shared) : row;
+                    return Map.entry(rs.getString("client_id"), decodedOrNot);
+                })
                 .list();
-        StoredMessageRows.read(h, rows.stream().map(e -> e.getValue().digest()).toList(), shared);
+        List<byte[]> digests = new ArrayList<>();
+        for (Map.Entry<String, Object> e : rows) {
+            if (e.getValue() instanceof Row row) {
+                digests.add(row.digest());
+            }
+        }
+        StoredMessageRows.read(h, digests, shared);
         Map<String, List<PendingMessage>> byClient = new HashMap<>();
-        for (Map.Entry<String, Row> e : rows) {
-            byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().message(shared));
+        for (Map.Entry<String, Object> e : rows) {
+            PendingMessage message = e.getValue() instanceof Row row ? row.message(shared) : (PendingMessage) e.getValue();
+            byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(message);
         }
         return byClient;
     }

@@ -98,6 +98,34 @@ class StoredMessageRowsTest {
     }
 
     @Test
+    void largeMessagesAreEncodedAPartAtATimeAndAMessageManyRowsHoldCountsOncePerPart() {
+        // A node's stop saves every session's messages in one batch; their text at once took more than the heap.
+        byte[] payload = new byte[3_000_000]; // 4 MB of text: two fit in a part of 8 MiB, three do not
+        List<Map.Entry<String, PendingMessage>> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            PublishedMessage large = new PublishedMessage("fleet/fw", payload, 1, false, "operator", null,
+                    MqttVersion.MQTT_5, RECEIVED, MessageProperties.NONE);
+            rows.add(Map.entry("device-" + i, new PendingMessage(large, 1, 0, false, List.of(), 1)));
+        }
+        PublishedMessage broadcast = message("reboot");
+        for (int i = 0; i < 25_000; i++) {
+            rows.add(Map.entry("fleet-" + i, new PendingMessage(broadcast, 1, 0, false, List.of(), 1)));
+        }
+
+        List<List<Map.Entry<String, PendingMessage>>> parts = SessionMessageRows.parts(rows);
+
+        assertThat(parts).extracting(List::size).as("two large ones a part; 10,000 rows at most")
+                .containsExactly(2, 2, 10_000, 10_000, 5_001);
+        assertThat(parts.stream().flatMap(List::stream).toList()).as("all, in their order").isEqualTo(rows);
+        assertThat(SessionMessageRows.parts(List.of())).isEmpty();
+        PublishedMessage huge = new PublishedMessage("fleet/fw", new byte[12 << 20], 1, false, "operator", null,
+                MqttVersion.MQTT_5, RECEIVED, MessageProperties.NONE);
+        assertThat(SessionMessageRows.parts(List.of(Map.entry("one", new PendingMessage(huge, 1, 0, false, List.of(), 1)),
+                        Map.entry("two", new PendingMessage(broadcast, 1, 0, false, List.of(), 1)))))
+                .extracting(List::size).as("one larger than a part goes alone").containsExactly(1, 1);
+    }
+
+    @Test
     void moreRowsThanOneStatementTakesAreAllWritten() {
         // A node's stop saves every session in one batch: the rows go in several statements.
         PublishedMessage broadcast = message("reboot");
