@@ -175,6 +175,13 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
         return writer.submit(new SessionWrite.Message(clientId, sequence), null);
     }
 
+    /** On the reader thread, after every write submitted before it. */
+    @Override
+    public CompletableFuture<List<PendingMessage>> loadMessages(String clientId, long fromSequence, long toSequence) {
+        Objects.requireNonNull(clientId, "clientId");
+        return writer.barrier().thenApplyAsync(ignored -> stored.messages(clientId, fromSequence, toSequence), reader);
+    }
+
     @Override
     public CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {
         return writer.submit(new SessionWrite.InboundQos2(clientId, packetId), new SessionWrite.Sending(receivedAt));

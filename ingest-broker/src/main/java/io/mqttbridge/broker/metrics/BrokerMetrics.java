@@ -33,6 +33,11 @@ public final class BrokerMetrics {
     public static final String QUEUED_BYTES = PREFIX + ".messages.queued.bytes";
     /** A message that would have waited while the queues of all sessions held their heap share (also counted as queue-full). */
     public static final String QUEUED_HEAP_EXCEEDED = PREFIX + ".limits.queued-heap.exceeded";
+    /**
+     * Messages for persistent sessions kept in the session store alone, not in memory, because the
+     * heap bound was reached (read back when their client can take them).
+     */
+    public static final String SPILLED = PREFIX + ".messages.spilled";
     /** MQTT 3.1.1 connections closed because a QoS 1/2 message of theirs could not be stored. */
     public static final String CLOSED_PUBLISH_NOT_STORED = PREFIX + ".connections.closed.publish-not-stored";
     /**
@@ -76,6 +81,7 @@ public final class BrokerMetrics {
     private final Counter queued;
     private final Counter subscriptions;
     private final Meter queuedHeapExceeded;
+    private final Meter spilled;
     private final Meter storeFailures;
     private final Meter closedPublishNotStored;
     private final Meter qos2FoundInSink;
@@ -102,6 +108,7 @@ public final class BrokerMetrics {
         qos2FoundInSink = registry.meter(QOS2_FOUND_IN_SINK);
         closedSlowSubscriber = registry.meter(CLOSED_SLOW_SUBSCRIBER);
         queuedHeapExceeded = registry.meter(QUEUED_HEAP_EXCEEDED);
+        spilled = registry.meter(SPILLED);
         connectsRefusedClientId = registry.meter(CONNECTS_REFUSED_CLIENT_ID);
         registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
         registry.gauge(SESSIONS, () -> (Gauge<Long>) sessionCount::getAsLong);
@@ -127,6 +134,7 @@ public final class BrokerMetrics {
     public void qos2FoundInSink() { qos2FoundInSink.mark(); }
     public void slowSubscriberDisconnected() { closedSlowSubscriber.mark(); }
     public void droppedForMemory() { queuedHeapExceeded.mark(); }
+    public void spilled() { spilled.mark(); }
     public void connectRefusedForClientId() { connectsRefusedClientId.mark(); }
 
     private static void mark(Meter[] byQos, int qos0, int qos1, int qos2) {

@@ -75,8 +75,13 @@ public final class InMemorySessionStore implements SessionStore {
             stored.inboundQos2.addAll(previous.inboundQos2);
             stored.inboundQos2InDoubt.putAll(previous.inboundQos2InDoubt);
         }
-        stored.state = numbered.withPending(List.of()).withInboundQos2(List.of()).withInboundQos2InDoubt(List.of());
+        stored.state = numbered.withPending(List.of()).withInboundQos2(List.of()).withInboundQos2InDoubt(List.of())
+                .withStoredOnlyFrom(0);
         stored.node = node;
+        if (previous != null && snapshot.storedOnlyFrom() > 0) {
+            // The session holds these here alone: the save keeps them.
+            stored.messages.putAll(previous.messages.tailMap(snapshot.storedOnlyFrom(), true));
+        }
         for (PendingMessage message : numbered.pending()) {
             stored.messages.put(message.sequence(), message);
         }
@@ -106,6 +111,14 @@ public final class InMemorySessionStore implements SessionStore {
             stored.messages.remove(sequence);
         }
         return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<PendingMessage>> loadMessages(String clientId, long fromSequence,
+                                                                            long toSequence) {
+        Stored stored = sessions.get(clientId);
+        return CompletableFuture.completedFuture(stored == null || fromSequence > toSequence ? List.of()
+                : List.copyOf(stored.messages.subMap(fromSequence, true, toSequence, true).values()));
     }
 
     @Override
@@ -223,6 +236,12 @@ public final class InMemorySessionStore implements SessionStore {
             @Override
             public CompletableFuture<Void> acknowledge(String clientId, long sequence) {
                 return store.acknowledge(clientId, sequence);
+            }
+
+            @Override
+            public CompletableFuture<List<PendingMessage>> loadMessages(String clientId, long fromSequence,
+                                                                        long toSequence) {
+                return store.loadMessages(clientId, fromSequence, toSequence);
             }
 
             @Override

@@ -8,8 +8,6 @@ import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
-import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.netty.handler.codec.mqtt.MqttQoS;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +17,7 @@ import java.util.function.Function;
 /**
  * The outbound QoS 1 and QoS 2 flows of one session, and every transition of their state:
  * PUBLISH -> PUBACK for QoS 1; PUBLISH -> PUBREC -> PUBREL -> PUBCOMP for QoS 2, resent with DUP (or
- * the PUBREL again) on a new connection [MQTT-4.4.0-1]; plus the queue in front of them, which waits
+ * the PUBREL again) on a new connection [MQTT-4.4.0-1] ({@link OutboundResends}); plus the queue in front of them, which waits
  * for the client's window (its receive maximum) or for the client to come back, and which QoS 0
  * messages share so that order is kept. The queue's bounds and accounting are {@link OutboundQueue},
  * what a full queue does is {@link QueueOverflow}, and the messages sent and not acknowledged yet are
@@ -28,7 +26,10 @@ import java.util.function.Function;
  * <p>While the session is persistent, every QoS 1/2 message it holds is also written through to a
  * {@link MessageLog}: appended when queued (or restated when PUBREC arrives) and acknowledged when
  * it is complete or dropped, so that it survives a crash of the node. A QoS 2 message is sent only
- * once its copy is durable, and what is queued behind it waits with it.
+ * once its copy is durable, and what is queued behind it waits with it. When the heap bound is
+ * reached, a persistent session's QoS 1/2 messages wait in the store alone ({@linkplain
+ * OutboundQueue#spill spilled}), and every later one behind them, until {@link SpilledMessageReader}
+ * has read them back for a connected client; a QoS 0 message that would overtake them is dropped.
  *
  * <p>Threading: confined to the owning {@link Session}'s executor (its acknowledgement methods are
  * called as session tasks); not thread-safe. It writes to the connection attached to the session
@@ -48,6 +49,8 @@ public final class OutboundQosFlows {
     private boolean resendPending;
     /* Null while the session is not persistent: then nothing is written through. */
     private MessageLog log;
+    /* Created when messages are first spilled. */
+    private SpilledMessageReader spilledReader;
 
     /**
      * Empty flows for {@code session}, written through when it is persistent; the queue's bounds (in
@@ -107,14 +110,22 @@ public final class OutboundQosFlows {
             overflow.counted(queue);
             return null;
         }
+        if (qos == 0 && queue.hasSpilled()) {
+            overflow.counted(queue); // it would overtake the spilled messages
+            return null;
+        }
         OutboundDelivery pending = new OutboundDelivery(message, qos, retain, subscriptionIds, nextSequence++);
         pending.sharedGroup = sharedGroup;
         // The heap bound holds back offline clients and connected ones far behind, never one that keeps up.
         boolean waits = current == null || queue.bytes() >= QueuedMemory.CONNECTED_SLACK_BYTES;
         boolean full = queue.isFull(pending.bytes);
-        if (full || waits && queue.isMemoryFull()) {
+        // A persistent session keeps in the store alone what the heap has no room for (shared-group
+        // messages excepted: another member takes them when this one goes), and what comes after it.
+        boolean spills = log != null && qos > 0 && sharedGroup == null
+                && (queue.hasSpilled() || waits && queue.isMemoryFull());
+        if (full || waits && queue.isMemoryFull() && !spills) {
             QueueOverflow.Outcome outcome = full
-                    ? overflow.onFull(queue, pending, current, this::forget)
+                    ? overflow.onFull(queue, pending, current, this::forget, this::forgetSpilled)
                     : overflow.onMemoryFull(queue, current, this::forget);
             switch (outcome) {
                 case ROOM_MADE -> { }
@@ -128,6 +139,12 @@ public final class OutboundQosFlows {
             }
         }
         CompletableFuture<Void> stored = log != null && qos > 0 ? log.append(pending.toStored()) : null;
+        if (spills) {
+            metrics.spilled();
+            queue.spill(pending.sequence, pending.bytes);
+            pump(current);
+            return stored;
+        }
         if (qos == 2 && stored != null && !stored.isDone()) {
             // Sent only once durable: else after a crash the subscriber could hold a message (and packet
             // id) the restored session lacks, and take it again when its retransmission is routed anew.
@@ -149,6 +166,13 @@ public final class OutboundQosFlows {
         }
     }
 
+    /** A spilled message was dropped: its stored copy goes too. */
+    private void forgetSpilled(long sequence) {
+        if (log != null) {
+            log.acknowledge(sequence);
+        }
+    }
+
     /** Sends queued messages while the client's window and the socket allow. */
     public void pump() {
         pump(session.connection());
@@ -160,7 +184,7 @@ public final class OutboundQosFlows {
             return;
         }
         if (resendPending) {
-            resendWithinWindow(current);
+            resendPending = OutboundResends.resendWithinWindow(inflight, current, this::forget);
         }
         while (!queue.isEmpty() && current.channel().isWritable()) {
             OutboundDelivery head = queue.peekFirst();
@@ -184,61 +208,30 @@ public final class OutboundQosFlows {
             }
         }
         inflightCount = inflight.size();
+        if (queue.hasSpilled()) {
+            if (spilledReader == null) {
+                spilledReader = new SpilledMessageReader(session, queue, this::queueReadBack);
+            }
+            spilledReader.readIfDue();
+        }
+    }
+
+    /* Spilled messages read back from the store: behind what waits in memory, in their order. */
+    private void queueReadBack(List<OutboundDelivery> deliveries) {
+        for (OutboundDelivery delivery : deliveries) {
+            queue.addLast(delivery);
+        }
+        pump();
     }
 
     /**
-     * Resends every unacknowledged message on a new connection, with DUP set (a PUBREL for those the
-     * client already received), then sends from the queue. The resent PUBLISH packets count against
-     * the new connection's Receive Maximum like new ones [MQTT-3.3.4-9]: those beyond it wait for
-     * acknowledgements, in their order.
+     * Resends every unacknowledged message on a new connection, then sends from the queue ({@link
+     * OutboundResends}: within the new connection's window).
      */
     void resume() {
         ClientConnection current = session.connection();
-        for (OutboundDelivery pending : inflight.inOrder()) {
-            if (pending.released) {
-                if (pending.releaseStored) {
-                    // Else it goes out once its PUBREC-received state is durable (releaseStored).
-                    writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
-                }
-            } else {
-                pending.awaitingResend = true;
-                resendPending = true;
-            }
-        }
+        resendPending |= OutboundResends.resume(inflight, current);
         pump(current);
-    }
-
-    /* Resends, in their order, the unacknowledged messages that wait for room in the client's window. */
-    private void resendWithinWindow(ClientConnection current) {
-        int occupied = 0;
-        for (OutboundDelivery pending : inflight.inOrder()) {
-            if (!pending.awaitingResend) {
-                occupied++;
-            }
-        }
-        boolean waiting = false;
-        List<OutboundDelivery> lost = new ArrayList<>(0);
-        for (OutboundDelivery pending : inflight.inOrder()) {
-            if (!pending.awaitingResend) {
-                continue;
-            }
-            if (occupied >= current.sendQuota() || !current.channel().isWritable()) {
-                waiting = true;
-                break;
-            }
-            pending.awaitingResend = false;
-            if (current.writePublish(pending.message, pending.qos, pending.retain, pending.subscriptionIds,
-                    pending.packetId, true) == SendResult.SENT) {
-                occupied++;
-            } else {
-                lost.add(pending);
-            }
-        }
-        for (OutboundDelivery pending : lost) {
-            inflight.remove(pending);
-            forget(pending);
-        }
-        resendPending = waiting;
     }
 
     /** PUBACK from the client: the QoS 1 flow ends and the window has room for one more. */
@@ -261,7 +254,7 @@ public final class OutboundQosFlows {
         OutboundDelivery pending = inflight.get(packetId);
         if (pending == null || pending.qos != 2) {
             if (current != null) {
-                writePubrel(current, packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
+                OutboundResends.writePubrel(current, packetId, MqttReasonCode.PACKET_IDENTIFIER_NOT_FOUND);
             }
             return;
         }
@@ -284,7 +277,7 @@ public final class OutboundQosFlows {
             }
         }
         if (current != null && pending.releaseStored) {
-            writePubrel(current, packetId, MqttReasonCode.SUCCESS);
+            OutboundResends.writePubrel(current, packetId, MqttReasonCode.SUCCESS);
         }
     }
 
@@ -293,7 +286,7 @@ public final class OutboundQosFlows {
         pending.releaseStored = true;
         ClientConnection current = session.connection();
         if (current != null && inflight.get(pending.packetId) == pending) {
-            writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
+            OutboundResends.writePubrel(current, pending.packetId, MqttReasonCode.SUCCESS);
             current.flushSoon();
         }
     }
@@ -349,6 +342,12 @@ public final class OutboundQosFlows {
             nextSequence = Math.max(nextSequence, message.sequence() + 1);
         }
         for (PendingMessage message : stored) {
+            if (mayStayInStore(message) && (queue.hasSpilled() || queue.isMemoryFullNow())) {
+                // Restored with less heap than they took (or behind those): read back when the client can take them.
+                metrics.spilled();
+                queue.spill(message.sequence(), OutboundQueue.bytesOf(message.message()));
+                continue;
+            }
             OutboundDelivery pending = OutboundDelivery.fromStored(message, prepare.apply(message.message()),
                     message.sequence() > 0 ? message.sequence() : nextSequence++);
             if (message.packetId() > 0) {
@@ -360,7 +359,21 @@ public final class OutboundQosFlows {
         inflightCount = inflight.size();
     }
 
-    /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages. */
+    /* Queued (never sent), stored under its sequence, for this session alone: it may wait in the store alone. */
+    private boolean mayStayInStore(PendingMessage message) {
+        return log != null && message.packetId() == 0 && message.qos() > 0 && message.sequence() > 0
+                && message.sharedGroup() == null;
+    }
+
+    /**
+     * The sequence from which on the session holds its messages in the store alone ({@link
+     * io.mqttbridge.broker.spi.SessionSnapshot#storedOnlyFrom}); 0 when it holds none there.
+     */
+    long storedOnlyFrom() {
+        return queue.firstSpilledSequence();
+    }
+
+    /** What must survive the session's connection: unacknowledged, then queued QoS 1/2 messages in memory. */
     List<PendingMessage> toStored() {
         List<PendingMessage> stored = new ArrayList<>();
         for (OutboundDelivery p : inflight.inOrder()) {
@@ -379,12 +392,8 @@ public final class OutboundQosFlows {
         return new DeliveryState(queue.count(), queue.bytes(), inflightCount, queue.drops());
     }
 
-    /** How many messages wait for the client (queued plus unacknowledged). */
+    /** How many messages wait for the client (queued, in memory or spilled, plus unacknowledged). */
     int count() {
-        return queue.size() + inflight.size();
-    }
-
-    private static void writePubrel(ClientConnection current, int packetId, int reasonCode) {
-        current.writeReply(MqttMessageType.PUBREL, MqttQoS.AT_LEAST_ONCE, packetId, reasonCode);
+        return queue.count() + inflight.size();
     }
 }

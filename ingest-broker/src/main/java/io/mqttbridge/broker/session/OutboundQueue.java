@@ -3,7 +3,9 @@ package io.mqttbridge.broker.session;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.spi.PublishedMessage;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +18,13 @@ import java.util.function.Predicate;
  * wait, against the bounds {@code maxQueuedMessagesPerSession} and {@code maxQueuedBytesPerSession},
  * kept in step with the {@code mqtt.messages.queued} gauge. What to do when it is full is {@link
  * QueueOverflow}'s business.
+ *
+ * <p>The queue has two parts, in this order: the messages in memory, and behind them those a
+ * persistent session holds in the session store alone ({@linkplain #spill spilled}: the heap bound was
+ * reached), of which only the sequence and size are kept here until they are read back ({@link
+ * #unspill}). Both count against the session's bounds; only the first against the heap bound.
+ * {@link #isEmpty}, {@link #peekFirst}, {@link #iterator} and the other reads of messages see the
+ * first part alone.
  *
  * <p>Threading: written on the session's executor only; {@link #count()} and {@link #bytes()} may be
  * read from any thread (a recent value).
@@ -33,6 +42,8 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     private final long maxBytes;
     /* Created by the first message to queue: an idle subscriber-less session never has one. */
     private ArrayDeque<OutboundDelivery> queue;
+    /* Behind the queue: the messages held in the session store alone, oldest first; null while none. */
+    private ArrayDeque<Spilled> spilled;
     /* Volatile so that the REST API can read them. */
     private volatile long bytes;
     private volatile int count;
@@ -54,6 +65,12 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     /** What a message counts against the byte bound: payload, topic and a fixed overhead. */
     static int bytesOf(RoutedMessage message) {
         return message.payload().readableBytes() + message.topicUtf8().length + MESSAGE_OVERHEAD_BYTES;
+    }
+
+    /** What a stored message counts against the byte bound, as {@link #bytesOf(RoutedMessage)} would. */
+    static int bytesOf(PublishedMessage message) {
+        return message.payload().length + message.topic().getBytes(StandardCharsets.UTF_8).length
+                + MESSAGE_OVERHEAD_BYTES;
     }
 
     /** One message lost because this queue had no room for it (counted by {@link QueueOverflow}). */
@@ -79,9 +96,15 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         return memory.isFull();
     }
 
+    /** {@link #isMemoryFull} decided afresh (while sessions are restored, before the bound's refreshing starts). */
+    boolean isMemoryFullNow() {
+        memory.refresh();
+        return memory.isFull();
+    }
+
     /** Whether one more message of {@code incomingBytes} would pass a bound. */
     boolean isFull(long incomingBytes) {
-        return (maxMessages > 0 && size() >= maxMessages) || bytes + incomingBytes > maxBytes;
+        return (maxMessages > 0 && count >= maxMessages) || bytes + incomingBytes > maxBytes;
     }
 
     void addLast(OutboundDelivery delivery) {
@@ -91,8 +114,75 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         queue.addLast(delivery);
         memory.held(delivery);
         bytes += delivery.bytes;
-        count = queue.size();
+        recount();
         metrics.queued(1);
+    }
+
+    /** A message that waits in the session store alone: its sequence there, and what it counts against the bound. */
+    record Spilled(long sequence, int bytes) {
+    }
+
+    /**
+     * Queues a message that the session store holds and memory does not: behind every other. From
+     * now on every message that may be spilled should be, until {@link #hasSpilled} is false again,
+     * or they would overtake it.
+     */
+    void spill(long sequence, int bytes) {
+        if (spilled == null) {
+            spilled = new ArrayDeque<>(INITIAL_CAPACITY);
+        }
+        spilled.addLast(new Spilled(sequence, bytes));
+        this.bytes += bytes;
+        recount();
+        metrics.queued(1);
+    }
+
+    /** Whether messages wait in the session store alone. */
+    boolean hasSpilled() {
+        return spilled != null && !spilled.isEmpty();
+    }
+
+    /** The sequence of the oldest message that waits in the session store alone; 0 when none does. */
+    long firstSpilledSequence() {
+        return hasSpilled() ? spilled.peekFirst().sequence() : 0;
+    }
+
+    /**
+     * The sequence of the last of the oldest spilled messages that together count at most {@code
+     * maxBytes} and are at most {@code maxMessages} (at least one); 0 when none is spilled.
+     */
+    long spilledPageEnd(int maxMessages, long maxBytes) {
+        if (!hasSpilled()) {
+            return 0;
+        }
+        long end = 0;
+        long pageBytes = 0;
+        int messages = 0;
+        for (Spilled s : spilled) {
+            if (messages > 0 && (messages >= maxMessages || pageBytes + s.bytes() > maxBytes)) {
+                break;
+            }
+            end = s.sequence();
+            pageBytes += s.bytes();
+            messages++;
+        }
+        return end;
+    }
+
+    /**
+     * Takes the spilled messages up to {@code lastSequence} (the oldest first), out of the accounting:
+     * the caller {@linkplain #addLast queues} what it read back of them, in this order.
+     */
+    List<Spilled> takeSpilledUpTo(long lastSequence) {
+        List<Spilled> taken = new ArrayList<>();
+        while (hasSpilled() && spilled.peekFirst().sequence() <= lastSequence) {
+            Spilled first = spilled.pollFirst();
+            bytes -= first.bytes();
+            recount();
+            metrics.queued(-1);
+            taken.add(first);
+        }
+        return taken;
     }
 
     /** The oldest message, taken out of the queue and its accounting; {@code null} when empty. */
@@ -115,7 +205,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         OutboundDelivery first = queue == null ? null : queue.pollFirst();
         if (first != null) {
             bytes -= first.bytes;
-            count = queue.size();
+            recount();
             metrics.queued(-1);
         }
         return first;
@@ -131,10 +221,12 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         return queue == null ? null : queue.peekFirst();
     }
 
+    /** Whether no message waits in memory (some may be {@linkplain #hasSpilled spilled}). */
     boolean isEmpty() {
         return queue == null || queue.isEmpty();
     }
 
+    /** Messages waiting in memory. */
     int size() {
         return queue == null ? 0 : queue.size();
     }
@@ -154,7 +246,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
             }
             return false;
         });
-        count = queue.size();
+        recount();
     }
 
     /** Takes the messages that match out of the queue and its accounting; oldest first. */
@@ -169,7 +261,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
                 it.remove();
                 memory.released(delivery);
                 bytes -= delivery.bytes;
-                count = queue.size();
+                recount();
                 metrics.queued(-1);
                 taken.add(delivery);
             }
@@ -179,23 +271,32 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
 
     /** Forgets everything queued (the session ended). */
     void clear() {
+        if (spilled != null) {
+            metrics.queued(-spilled.size());
+            spilled.clear();
+        }
         if (queue != null) {
             metrics.queued(-queue.size());
             for (OutboundDelivery delivery : queue) {
                 memory.released(delivery);
             }
             queue.clear();
-            bytes = 0;
-            count = 0;
         }
+        bytes = 0;
+        count = 0;
     }
 
-    /** Messages queued; safe from any thread. */
+    /* Both parts. */
+    private void recount() {
+        count = size() + (spilled == null ? 0 : spilled.size());
+    }
+
+    /** Messages queued, in memory and spilled; safe from any thread. */
     int count() {
         return count;
     }
 
-    /** Their bytes as the bound counts them; safe from any thread. */
+    /** Their bytes as the bound counts them, in memory and spilled; safe from any thread. */
     long bytes() {
         return bytes;
     }

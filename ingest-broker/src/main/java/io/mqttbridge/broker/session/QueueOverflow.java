@@ -8,6 +8,7 @@ import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * What a session does with a message that finds its {@link OutboundQueue} full, by the configured
@@ -43,13 +44,21 @@ final class QueueOverflow {
      *
      * @param current the connection of the session now, or {@code null} while the client is away
      * @param forget told of each queued message dropped to make room
+     * @param forgetSpilled told of the sequence of each spilled message dropped to make room (the
+     *     oldest in memory go first)
      */
     Outcome onFull(OutboundQueue queue, OutboundDelivery incoming, ClientConnection current,
-                   Consumer<OutboundDelivery> forget) {
+                   Consumer<OutboundDelivery> forget, LongConsumer forgetSpilled) {
         return switch (policy) {
             case DROP_OLDEST -> {
                 while (!queue.isEmpty() && queue.isFull(incoming.bytes)) {
                     dropOldest(queue, forget);
+                }
+                while (queue.hasSpilled() && queue.isFull(incoming.bytes)) {
+                    for (OutboundQueue.Spilled dropped : queue.takeSpilledUpTo(queue.firstSpilledSequence())) {
+                        counted(queue);
+                        forgetSpilled.accept(dropped.sequence());
+                    }
                 }
                 yield Outcome.ROOM_MADE;
             }

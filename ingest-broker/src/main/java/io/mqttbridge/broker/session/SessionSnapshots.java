@@ -32,8 +32,9 @@ final class SessionSnapshots {
             subs.add(subscription.toStored());
         }
         OutboundQosFlows outbound = session.outboundIfAny();
-        return new SessionSnapshot(session.clientId(), session.sessionExpirySeconds(), session.disconnectedAt(), subs,
-                outbound == null ? List.of() : outbound.toStored(), session.owner());
+        SessionSnapshot snapshot = new SessionSnapshot(session.clientId(), session.sessionExpirySeconds(),
+                session.disconnectedAt(), subs, outbound == null ? List.of() : outbound.toStored(), session.owner());
+        return outbound == null ? snapshot : snapshot.withStoredOnlyFrom(outbound.storedOnlyFrom());
     }
 
     /**

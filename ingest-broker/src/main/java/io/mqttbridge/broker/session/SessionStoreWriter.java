@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -67,6 +68,13 @@ final class SessionStoreWriter {
         CompletableFuture<Void> stored = store.append(clientId, message);
         stored.whenComplete((ignored, error) -> logFailure(error, clientId));
         return stored;
+    }
+
+    /** See {@link SessionStore#loadMessages}; a failure is logged and counted, and the caller tries again. */
+    CompletableFuture<List<SessionSnapshot.PendingMessage>> loadMessages(String clientId, long from, long to) {
+        CompletableFuture<List<SessionSnapshot.PendingMessage>> read = store.loadMessages(clientId, from, to);
+        read.whenComplete((ignored, error) -> logFailure(error, clientId));
+        return read;
     }
 
     CompletableFuture<Void> sendingQos2(String clientId, int packetId, Instant receivedAt) {

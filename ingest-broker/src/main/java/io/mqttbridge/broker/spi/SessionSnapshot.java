@@ -25,6 +25,10 @@ import java.util.Objects;
  *     but whose outcome is unknown (the node stopped before it was recorded): a retransmission with
  *     one of these ids is first looked up in the sink ({@link PublishSink#isStored}). Filled from
  *     what {@link SessionStore#sendingQos2} wrote; a {@link SessionStore#save} ignores it
+ * @param storedOnlyFrom for a {@link SessionStore#save}: the session holds its messages from this
+ *     sequence on in the store alone (appended, not in memory: the heap bound was reached), so the
+ *     save keeps those of them that are not in {@code pending} as they are, instead of deleting them;
+ *     0 when it holds none there. Loads return every message in {@code pending} and 0 here
  */
 public record SessionSnapshot(
         String clientId,
@@ -34,7 +38,8 @@ public record SessionSnapshot(
         List<PendingMessage> pending,
         String owner,
         List<Integer> inboundQos2,
-        List<InDoubtQos2> inboundQos2InDoubt) {
+        List<InDoubtQos2> inboundQos2InDoubt,
+        long storedOnlyFrom) {
 
     public SessionSnapshot {
         Objects.requireNonNull(clientId, "clientId");
@@ -42,6 +47,17 @@ public record SessionSnapshot(
         pending = pending == null ? List.of() : List.copyOf(pending);
         inboundQos2 = inboundQos2 == null ? List.of() : List.copyOf(inboundQos2);
         inboundQos2InDoubt = inboundQos2InDoubt == null ? List.of() : List.copyOf(inboundQos2InDoubt);
+        if (storedOnlyFrom < 0) {
+            throw new IllegalArgumentException("storedOnlyFrom must not be negative: " + storedOnlyFrom);
+        }
+    }
+
+    /** A snapshot whose messages are all in {@code pending}. */
+    public SessionSnapshot(String clientId, long sessionExpirySeconds, Instant disconnectedAt,
+                           List<StoredSubscription> subscriptions, List<PendingMessage> pending, String owner,
+                           List<Integer> inboundQos2, List<InDoubtQos2> inboundQos2InDoubt) {
+        this(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner, inboundQos2,
+                inboundQos2InDoubt, 0);
     }
 
     /** A snapshot without inbound QoS 2 messages in doubt. */
@@ -84,25 +100,31 @@ public record SessionSnapshot(
                             ++highest, m.sharedGroup()));
         }
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered, owner,
-                inboundQos2, inboundQos2InDoubt);
+                inboundQos2, inboundQos2InDoubt, storedOnlyFrom);
     }
 
     /** This snapshot with other pending messages. */
     public SessionSnapshot withPending(List<PendingMessage> messages) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages, owner,
-                inboundQos2, inboundQos2InDoubt);
+                inboundQos2, inboundQos2InDoubt, storedOnlyFrom);
     }
 
     /** This snapshot with other inbound QoS 2 packet ids. */
     public SessionSnapshot withInboundQos2(List<Integer> packetIds) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
-                packetIds, inboundQos2InDoubt);
+                packetIds, inboundQos2InDoubt, storedOnlyFrom);
     }
 
     /** This snapshot with other inbound QoS 2 messages in doubt. */
     public SessionSnapshot withInboundQos2InDoubt(List<InDoubtQos2> inDoubt) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
-                inboundQos2, inDoubt);
+                inboundQos2, inDoubt, storedOnlyFrom);
+    }
+
+    /** This snapshot saying that the session holds its messages from {@code sequence} on in the store alone. */
+    public SessionSnapshot withStoredOnlyFrom(long sequence) {
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
+                inboundQos2, inboundQos2InDoubt, sequence);
     }
 
     /**

@@ -107,6 +107,19 @@ public interface SessionStore {
     CompletableFuture<Void> acknowledge(String clientId, long sequence);
 
     /**
+     * The session's messages with sequences from {@code fromSequence} to {@code toSequence} (both
+     * included), in sequence order, as every write submitted before this call left them: the broker
+     * reads back the messages it held in the store alone once their client can take them
+     * ({@link SessionSnapshot#storedOnlyFrom}). The default reads the whole session.
+     */
+    default CompletableFuture<List<PendingMessage>> loadMessages(String clientId, long fromSequence, long toSequence) {
+        return load(clientId).thenApply(stored -> stored.map(snapshot -> snapshot.pending().stream()
+                        .filter(m -> m.sequence() >= fromSequence && m.sequence() <= toSequence)
+                        .toList())
+                .orElse(List.of()));
+    }
+
+    /**
      * Records that the session's client published a QoS 2 message with {@code packetId} that is now
      * stored (in the sink, and with every persistent subscriber): the broker sends PUBREC only once
      * the future completes. The default keeps nothing, so QoS 2 is exactly once only while the node

@@ -46,6 +46,30 @@ class InMemorySessionStoreTest {
         assertThat(nodeB.takeSharedMessages("node-a", Set.of("$share/g/jobs"), "a2").join()).isEmpty();
     }
 
+    @Test
+    void aSaveKeepsTheMessagesTheSessionHoldsInTheStoreAloneAndLoadMessagesReadsARange() {
+        store.save(new SessionSnapshot("spiller", 300, null, List.of(), List.of())).join();
+        for (long sequence = 1; sequence <= 6; sequence++) {
+            store.append("spiller", shared(sequence, null, false)).join();
+        }
+        // In memory: 2 and 3 (1 was acknowledged); 5 and 6 in the store alone; 4 is a stale row.
+        store.save(new SessionSnapshot("spiller", 300, null, List.of(),
+                List.of(shared(2, null, false), shared(3, null, false))).withStoredOnlyFrom(5)).join();
+        assertThat(store.get("spiller").orElseThrow().pending()).extracting(PendingMessage::sequence)
+                .containsExactly(2L, 3L, 5L, 6L);
+        assertThat(store.get("spiller").orElseThrow().storedOnlyFrom()).as("loads hold everything in pending").isZero();
+
+        assertThat(store.loadMessages("spiller", 3, 5).join()).extracting(PendingMessage::sequence)
+                .containsExactly(3L, 5L);
+        assertThat(store.loadMessages("spiller", 7, 9).join()).isEmpty();
+        assertThat(store.loadMessages("nobody", 1, 9).join()).isEmpty();
+        assertThat(nodeB.loadMessages("spiller", 6, 6).join()).extracting(PendingMessage::sequence).containsExactly(6L);
+
+        store.save(new SessionSnapshot("spiller", 300, null, List.of(), List.of(shared(6, null, false)))).join();
+        assertThat(store.get("spiller").orElseThrow().pending()).as("none held in the store alone: exactly pending")
+                .extracting(PendingMessage::sequence).containsExactly(6L);
+    }
+
     private static PendingMessage shared(long sequence, String group, boolean released) {
         PublishedMessage message = new PublishedMessage("jobs/" + sequence, new byte[] {(byte) sequence}, 1, false,
                 "publisher", null, null, Instant.parse("2026-12-05T10:00:00Z"), MessageProperties.NONE);

@@ -129,6 +129,59 @@ class OutboundQueueTest {
     }
 
     @Test
+    void spilledMessagesCountAgainstTheSessionsBoundsAndTheGaugeButNotTheHeapAndComeBackInPagesInOrder() {
+        QueuedMemory memory = new QueuedMemory(1);
+        OutboundQueue queue = new OutboundQueue(metrics, 5, 10_000, memory);
+        OutboundDelivery inMemory = delivery("t/1", 100, 1, 1);
+        queue.addLast(inMemory);
+        long heap = memory.bytes();
+
+        queue.spill(2, 300);
+        queue.spill(3, 400);
+        queue.spill(4, 500);
+
+        assertThat(memory.bytes()).as("the store holds them, not the heap").isEqualTo(heap);
+        assertThat(queue.count()).isEqualTo(4);
+        assertThat(queue.bytes()).isEqualTo(inMemory.bytes + 1_200);
+        assertThat(queued()).isEqualTo(4);
+        assertThat(queue.size()).as("in memory").isEqualTo(1);
+        assertThat(queue.isFull(1)).isFalse();
+        assertThat(queue.isFull(10_000 - queue.bytes() + 1)).as("by bytes, spilled ones included").isTrue();
+        queue.spill(5, 10);
+        assertThat(queue.isFull(1)).as("by messages, spilled ones included").isTrue();
+        List<OutboundDelivery> iterated = new ArrayList<>();
+        queue.forEach(iterated::add);
+        assertThat(iterated).as("reads see memory alone").containsExactly(inMemory);
+        assertThat(queue.peekFirst()).isSameAs(inMemory);
+
+        assertThat(queue.firstSpilledSequence()).isEqualTo(2);
+        assertThat(queue.spilledPageEnd(2, 1_000_000)).as("at most two messages").isEqualTo(3);
+        assertThat(queue.spilledPageEnd(10, 750)).as("at most 750 bytes").isEqualTo(3);
+        assertThat(queue.spilledPageEnd(10, 100)).as("at least one, however large").isEqualTo(2);
+        assertThat(queue.takeSpilledUpTo(3)).extracting(OutboundQueue.Spilled::sequence).containsExactly(2L, 3L);
+        assertThat(queue.count()).isEqualTo(3);
+        assertThat(queue.bytes()).isEqualTo(inMemory.bytes + 510);
+        assertThat(queued()).isEqualTo(3);
+        assertThat(queue.firstSpilledSequence()).isEqualTo(4);
+
+        queue.clear();
+        assertThat(queue.hasSpilled()).isFalse();
+        assertThat(queue.firstSpilledSequence()).isZero();
+        assertThat(queue.spilledPageEnd(10, 100)).isZero();
+        assertThat(queue.count()).isZero();
+        assertThat(queue.bytes()).isZero();
+        assertThat(queued()).isZero();
+        assertThat(memory.bytes()).isZero();
+    }
+
+    @Test
+    void aStoredMessageCountsAsTheMessageItIsPreparedInto() {
+        PublishedMessage stored = new PublishedMessage("a/\u00e9t\u00e9", new byte[42], 1, false, "publisher", null,
+                null, Instant.now(), MessageProperties.NONE);
+        assertThat(OutboundQueue.bytesOf(stored)).isEqualTo(OutboundQueue.bytesOf(RoutedMessage.of(stored)));
+    }
+
+    @Test
     void anUnusedQueueIsEmptyAndIteratesNothing() {
         OutboundQueue queue = new OutboundQueue(metrics, 10, 10_000, new QueuedMemory(0));
         assertThat(queue.isEmpty()).isTrue();

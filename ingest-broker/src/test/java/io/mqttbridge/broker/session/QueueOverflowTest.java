@@ -35,10 +35,33 @@ class QueueOverflowTest {
         OutboundDelivery big = delivery("t/4", 250, 1, 4);
         QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DROP_OLDEST, metrics);
 
-        assertThat(overflow.onFull(queue, big, null, forgotten::add)).isEqualTo(Outcome.ROOM_MADE);
+        assertThat(overflow.onFull(queue, big, null, forgotten::add, sequence -> { })).isEqualTo(Outcome.ROOM_MADE);
 
         assertThat(forgotten).containsExactly(first, second);
         assertThat(queue.peekFirst()).isSameAs(third);
+        assertThat(queue.isFull(big.bytes)).isFalse();
+        assertThat(queue.drops()).isEqualTo(2);
+        assertThat(queueFullDrops()).isEqualTo(2);
+    }
+
+    @Test
+    void dropOldestTakesTheMessagesInMemoryFirstThenTheOldestSpilledOnesAndForgetsEachInTheStore() {
+        OutboundDelivery inMemory = delivery("t/1", 100, 1, 1);
+        OutboundQueue queue = new OutboundQueue(metrics, 0, 4L * inMemory.bytes, new QueuedMemory(0));
+        queue.addLast(inMemory);
+        queue.spill(2, inMemory.bytes);
+        queue.spill(3, inMemory.bytes);
+        queue.spill(4, inMemory.bytes);
+        List<Long> forgottenSpilled = new ArrayList<>();
+        QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DROP_OLDEST, metrics);
+
+        OutboundDelivery big = delivery("t/5", 2 * 100 + 50, 1, 5);
+        assertThat(overflow.onFull(queue, big, null, forgotten::add, forgottenSpilled::add))
+                .isEqualTo(Outcome.ROOM_MADE);
+
+        assertThat(forgotten).containsExactly(inMemory);
+        assertThat(forgottenSpilled).containsExactly(2L);
+        assertThat(queue.firstSpilledSequence()).isEqualTo(3);
         assertThat(queue.isFull(big.bytes)).isFalse();
         assertThat(queue.drops()).isEqualTo(2);
         assertThat(queueFullDrops()).isEqualTo(2);
@@ -51,7 +74,7 @@ class QueueOverflowTest {
         queue.addLast(queued);
         QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DROP_NEWEST, metrics);
 
-        assertThat(overflow.onFull(queue, delivery("t/2", 100, 1, 2), null, forgotten::add))
+        assertThat(overflow.onFull(queue, delivery("t/2", 100, 1, 2), null, forgotten::add, sequence -> { }))
                 .isEqualTo(Outcome.DROPPED);
 
         assertThat(queue.peekFirst()).isSameAs(queued);
@@ -67,7 +90,7 @@ class QueueOverflowTest {
         queue.addLast(delivery("t/1", 100, 1, 1));
         QueueOverflow overflow = new QueueOverflow(QueueOverflowPolicy.DISCONNECT, metrics);
 
-        assertThat(overflow.onFull(queue, delivery("t/2", 100, 1, 2), null, forgotten::add))
+        assertThat(overflow.onFull(queue, delivery("t/2", 100, 1, 2), null, forgotten::add, sequence -> { }))
                 .isEqualTo(Outcome.DISCONNECTED);
 
         assertThat(queue.count()).isEqualTo(1);

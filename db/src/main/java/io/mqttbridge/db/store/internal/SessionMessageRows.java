@@ -190,17 +190,20 @@ public final class SessionMessageRows {
 
     /**
      * Makes each of {@code snapshots}' queued messages exactly its pending ones: deletes the others,
-     * writes these.
+     * writes these. A snapshot's messages from its {@link SessionSnapshot#storedOnlyFrom} on, which the
+     * session holds here alone, stay as they are.
      *
      * @return the digests of the messages the deleted rows referred to
      */
     public static List<byte[]> replace(Handle h, List<SessionSnapshot> snapshots) {
         List<String> clients = new ArrayList<>();
+        List<Long> storedOnlyFrom = new ArrayList<>();
         List<String> keptClients = new ArrayList<>();
         List<Long> keptSequences = new ArrayList<>();
         List<Map.Entry<String, PendingMessage>> messages = new ArrayList<>();
         for (SessionSnapshot s : snapshots) {
             clients.add(s.clientId());
+            storedOnlyFrom.add(s.storedOnlyFrom() > 0 ? s.storedOnlyFrom() : Long.MAX_VALUE);
             for (PendingMessage m : s.pending()) {
                 keptClients.add(s.clientId());
                 keptSequences.add(m.sequence());
@@ -209,12 +212,14 @@ public final class SessionMessageRows {
         }
         List<byte[]> released = h.createQuery("""
                         DELETE FROM broker_session_messages s
-                         WHERE s.client_id = ANY(:clients)
+                         USING unnest(CAST(:clients AS text[]), CAST(:storedOnlyFrom AS bigint[])) AS c(client_id, kept_from)
+                         WHERE s.client_id = c.client_id AND s.sequence < c.kept_from
                            AND NOT EXISTS (SELECT 1 FROM unnest(CAST(:keptClients AS text[]), CAST(:keptSequences AS bigint[]))
                                                 AS k(client_id, sequence)
                                             WHERE k.client_id = s.client_id AND k.sequence = s.sequence)
                         RETURNING s.message_digest""")
                 .bindArray("clients", String.class, clients)
+                .bindArray("storedOnlyFrom", Long.class, storedOnlyFrom)
                 .bindArray("keptClients", String.class, keptClients)
                 .bindArray("keptSequences", Long.class, keptSequences)
                 .mapTo(byte[].class)
@@ -292,6 +297,29 @@ public final class SessionMessageRows {
             byClient.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(message);
         }
         return byClient;
+    }
+
+    /**
+     * The messages of {@code clientId} with sequences from {@code from} to {@code to}, in sequence order.
+     */
+    public static List<PendingMessage> range(Handle h, String clientId, long from, long to) {
+        List<Row> rows = h.createQuery("""
+                        SELECT * FROM broker_session_messages
+                         WHERE client_id = :id AND sequence BETWEEN :from AND :to
+                         ORDER BY sequence""")
+                .bind("id", clientId)
+                .bind("from", from)
+                .bind("to", to)
+                .setFetchSize(FETCH_ROWS)
+                .map((rs, ctx) -> row(rs))
+                .list();
+        SharedMessages shared = new SharedMessages();
+        StoredMessageRows.read(h, rows.stream().map(Row::digest).toList(), shared);
+        List<PendingMessage> messages = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            messages.add(row.message(shared));
+        }
+        return messages;
     }
 
     /**

@@ -49,6 +49,11 @@ public final class StoredSessions {
                 .stream().findFirst();
     }
 
+    /** The messages of {@code clientId} with sequences from {@code from} to {@code to}, in sequence order. */
+    public List<PendingMessage> messages(String clientId, long from, long to) {
+        return jdbi.inTransaction(h -> SessionMessageRows.range(h, clientId, from, to));
+    }
+
     /** The owner of {@code clientId}'s stored session (one column of its state row, no messages). */
     public Optional<String> ownerOf(String clientId) {
         return jdbi.withHandle(h -> SessionStateRows.ownerOf(h, clientId));

@@ -1,0 +1,93 @@
+package io.mqttbridge.broker.session;
+
+import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
+import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Reads back the messages a persistent session holds in the session store alone ({@linkplain
+ * OutboundQueue#spill spilled}: they arrived while the heap bound was reached), a page at a time, once
+ * its client is connected and has taken most of what waits in memory. A page is at most {@value
+ * #PAGE_MESSAGES} messages and {@link QueuedMemory#CONNECTED_SLACK_BYTES}: what a connected client may
+ * have waiting in memory whatever the heap bound says, so a session that drains its backlog never holds
+ * more than that of it. One read at a time per session; a failed read is tried again after {@value
+ * #RETRY_MILLIS} ms.
+ *
+ * <p>Threading: confined to the session's executor, like the {@link OutboundQosFlows} that owns it; the
+ * store's answer comes back as a task of the session.
+ */
+final class SpilledMessageReader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpilledMessageReader.class);
+
+    /** The most messages one read brings back. */
+    static final int PAGE_MESSAGES = 128;
+
+    static final long RETRY_MILLIS = 1_000;
+
+    private final Session session;
+    private final OutboundQueue queue;
+    private final Consumer<List<OutboundDelivery>> readBack;
+    private boolean reading;
+
+    /**
+     * @param readBack queues what a read brought back, oldest first, behind what waits in memory, and
+     *     sends what the client's window allows
+     */
+    SpilledMessageReader(Session session, OutboundQueue queue, Consumer<List<OutboundDelivery>> readBack) {
+        this.session = session;
+        this.queue = queue;
+        this.readBack = readBack;
+    }
+
+    /**
+     * Starts reading the next page back when messages are spilled, none is being read, and fewer
+     * than half a page wait in memory; called when the client can take more.
+     */
+    void readIfDue() {
+        if (reading || !queue.hasSpilled() || queue.size() >= PAGE_MESSAGES / 2) {
+            return;
+        }
+        long from = queue.firstSpilledSequence();
+        long to = queue.spilledPageEnd(PAGE_MESSAGES, QueuedMemory.CONNECTED_SLACK_BYTES);
+        reading = true;
+        session.manager().storeWriter().loadMessages(session.clientId(), from, to).whenComplete((messages, error) ->
+                // Later, not at once: the answer may come on this very thread, inside the caller's pump.
+                session.executeLater(() -> read(messages, error, to), 0));
+    }
+
+    private void read(List<PendingMessage> messages, Throwable error, long to) {
+        reading = false;
+        if (error != null) {
+            session.executeLater(() -> readBack.accept(List.of()), RETRY_MILLIS);
+            return;
+        }
+        Map<Long, PendingMessage> bySequence = new HashMap<>();
+        for (PendingMessage message : messages) {
+            bySequence.put(message.sequence(), message);
+        }
+        // The spilled messages dropped (or the session's end) since the read started are gone from the
+        // queue; those still there are taken, in their order, and later ones stay spilled.
+        List<OutboundDelivery> deliveries = new ArrayList<>();
+        for (OutboundQueue.Spilled spilled : queue.takeSpilledUpTo(to)) {
+            PendingMessage stored = bySequence.get(spilled.sequence());
+            if (stored == null) {
+                // Its write failed (logged and counted there); nothing is left to deliver.
+                LOG.warn("Message {} of client {} was not in the session store when read back", spilled.sequence(),
+                        session.clientId());
+                session.manager().metrics().dropped(DropReason.QUEUE_FULL);
+                continue;
+            }
+            deliveries.add(OutboundDelivery.fromStored(stored, RoutedMessage.of(stored.message()), spilled.sequence()));
+        }
+        readBack.accept(deliveries);
+    }
+}
