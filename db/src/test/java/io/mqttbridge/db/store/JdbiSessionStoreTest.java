@@ -575,6 +575,108 @@ class JdbiSessionStoreTest {
     }
 
     @Test
+    void loadMessagesReturnsExactlyTheRangeInSequenceOrderWithStoredOnceMessagesAndSeesAnAppendIssuedJustBefore()
+            throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("c1", 1));
+        store.save(simple("c2", 1));
+        PublishedMessage broadcast = fullSnapshot("x").pending().get(0).message();
+        PendingMessage broadcastForC1 = new PendingMessage(broadcast, 2, 0, false, List.of(7), 3, null);
+        // Appended out of sequence order: the range comes back in sequence order all the same.
+        for (long sequence : List.of(6L, 1L, 4L, 8L, 2L)) {
+            store.append("c1", message("c1", sequence));
+        }
+        for (long sequence = 1; sequence <= 8; sequence++) {
+            store.append("c2", message("c2", sequence));
+        }
+        // Committed together: the broadcast is stored once, both rows refer to it.
+        try (WriteSpan together = store.openSpan()) {
+            store.append("c1", broadcastForC1);
+            store.append("c2", new PendingMessage(broadcast, 1, 0, false, List.of(), 9, null));
+        }
+        store.append("c1", message("c1", 5));
+        for (int i = 10; i < 300; i++) {
+            store.append("c2", message("c2", i));
+        }
+        store.append("c1", message("c1", 7)); // not waited for: the read must come after it
+
+        List<PendingMessage> range = await(store.loadMessages("c1", 2, 7));
+
+        assertThat(range).extracting(PendingMessage::sequence).containsExactly(2L, 3L, 4L, 5L, 6L, 7L);
+        assertThat(range).extracting(m -> m.message().topic())
+                .containsExactly("to/c1/2", broadcast.topic(), "to/c1/4", "to/c1/5", "to/c1/6", "to/c1/7");
+        assertThat(range.get(1)).usingRecursiveComparison().isEqualTo(broadcastForC1);
+        assertThat(range.get(5)).usingRecursiveComparison().isEqualTo(message("c1", 7));
+        int referring = db.jdbi().withHandle(h -> h.createQuery(
+                "SELECT count(*) FROM broker_session_messages WHERE message IS NULL").mapTo(Integer.class).one());
+        assertThat(referring).as("rows referring to the broadcast stored once").isEqualTo(2);
+        assertThat(await(store("node-b").loadMessages("c2", 9, 9))).singleElement().satisfies(m -> {
+            assertThat(m.sequence()).isEqualTo(9L);
+            assertThat(m.message()).usingRecursiveComparison().isEqualTo(broadcast);
+        });
+        assertThat(await(store.loadMessages("c1", 8, 8))).extracting(PendingMessage::sequence).containsExactly(8L);
+        assertThat(await(store.loadMessages("c2", 1, 1_000))).hasSize(299);
+        assertThat(await(store.loadMessages("c1", 9, 1_000))).isEmpty();
+        assertThat(await(store.loadMessages("unknown", 1, 1_000))).isEmpty();
+    }
+
+    @Test
+    void aSaveKeepsTheMessagesTheSessionHoldsInTheStoreAloneAndDeletesTheOthersNotInItsSnapshot() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        for (String id : List.of("c1", "c2", "c3")) {
+            store.save(simple(id, 1));
+        }
+        PublishedMessage early = fullSnapshot("x").pending().get(0).message();
+        PublishedMessage late = new PublishedMessage("fleet/late", "late".getBytes(), 1, false, "operator", null,
+                MqttVersion.MQTT_3_1_1, Instant.parse("2026-12-07T01:00:00Z"), MessageProperties.NONE);
+        // Stored once, referred to by c1's and c2's rows: one below c1's bound, one from it on.
+        try (WriteSpan together = store.openSpan()) {
+            for (String id : List.of("c1", "c2")) {
+                store.append(id, new PendingMessage(early, 1, 0, false, List.of(), 3));
+                store.append(id, new PendingMessage(late, 1, 0, false, List.of(), 5));
+            }
+        }
+        for (long sequence : List.of(1L, 2L, 4L, 6L)) {
+            store.append("c1", message("c1", sequence));
+            store.append("c2", message("c2", sequence));
+        }
+        for (long sequence = 1; sequence <= 4; sequence++) {
+            store.append("c3", message("c3", sequence));
+        }
+        PendingMessage sent = new PendingMessage(message("c1", 2).message(), 1, 11, false, List.of(), 2);
+
+        // One burst: each snapshot's bound is its own client's.
+        store.save(simple("c1", 2).withPending(List.of(sent)).withStoredOnlyFrom(4));
+        store.save(simple("c2", 2).withPending(List.of(message("c2", 2))));
+        await(store.save(simple("c3", 2).withStoredOnlyFrom(2)));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> {
+            assertThat(s.pending()).extracting(PendingMessage::sequence)
+                    .as("1 and 3 were not in the snapshot and below its bound; 4, 5 and 6 are held in the store alone")
+                    .containsExactly(2L, 4L, 5L, 6L);
+            assertThat(s.pending().get(0).packetId()).isEqualTo(11);
+            assertThat(s.pending().get(1)).usingRecursiveComparison().isEqualTo(message("c1", 4));
+            assertThat(s.pending().get(2).message()).usingRecursiveComparison().isEqualTo(late);
+            assertThat(s.pending().get(3)).usingRecursiveComparison().isEqualTo(message("c1", 6));
+            assertThat(s.storedOnlyFrom()).isZero();
+        });
+        assertThat(await(store.load("c2"))).get().satisfies(s -> assertThat(s.pending())
+                .as("storedOnlyFrom 0: every message not in the snapshot goes").extracting(PendingMessage::sequence)
+                .containsExactly(2L));
+        assertThat(await(store.load("c3"))).get().satisfies(s -> assertThat(s.pending())
+                .extracting(PendingMessage::sequence).containsExactly(2L, 3L, 4L));
+
+        // Once the session holds nothing in the store alone, its next snapshot is all there is again.
+        await(store.save(simple("c1", 3).withPending(List.of(new PendingMessage(late, 1, 12, false, List.of(), 5)))));
+
+        assertThat(await(store.load("c1"))).get().satisfies(s -> {
+            assertThat(s.pending()).extracting(PendingMessage::sequence).containsExactly(5L);
+            assertThat(s.pending().get(0).message()).usingRecursiveComparison().isEqualTo(late);
+        });
+        assertThat(countMessages("c1")).isEqualTo(1);
+    }
+
+    @Test
     void appendWithoutSequenceIsRefused() {
         assertThat(store("node-a").append("c1", new PendingMessage(message("c1", 1).message(), 1, 0, false, List.of())))
                 .isCompletedExceptionally();

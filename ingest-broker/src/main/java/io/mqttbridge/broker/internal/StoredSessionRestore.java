@@ -65,16 +65,15 @@ public final class StoredSessionRestore {
     }
 
     /*
-     * The queued messages a start-up restored are kept whatever they take (they were acknowledged to
-     * their publishers); more than the bound happens when the heap is smaller than the one that
-     * queued them. New messages for offline sessions then meet the overflow policy until they drain.
+     * The restored messages past the bound (the heap is smaller than the one that queued them) wait in the
+     * session store alone and are read back as their clients return (OutboundQosFlows.restore).
      */
     private static void warnAboveTheHeapBound(QueuedMemory queued) {
         if (queued.maxBytes() > 0 && queued.bytes() >= queued.maxBytes()) {
-            LOG.warn("The restored sessions hold {} MB of queued messages, more than broker.maxQueuedHeapPercent of"
-                            + " this heap ({} MB): messages for offline sessions meet the overflow policy until they"
-                            + " drain. Give the process more heap (-Xmx) or raise broker.maxQueuedHeapPercent",
-                    queued.bytes() / (1024 * 1024), queued.maxBytes() / (1024 * 1024));
+            LOG.warn("The restored sessions' queued messages reach broker.maxQueuedHeapPercent of this heap ({} MB):"
+                            + " the rest wait in the session store and are read back as their clients return."
+                            + " Give the process more heap (-Xmx) or raise broker.maxQueuedHeapPercent to keep them"
+                            + " in memory", queued.maxBytes() / (1024 * 1024));
         }
     }
 }
