@@ -5,6 +5,7 @@ import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.WriteSpan;
 import io.mqttbridge.db.store.internal.CoalescingWriter;
+import io.mqttbridge.db.store.internal.MessageBudget;
 import io.mqttbridge.db.store.internal.SessionWrite;
 import io.mqttbridge.db.store.internal.SessionWriteBatch;
 import io.mqttbridge.db.store.internal.SharedMessages;
@@ -92,12 +93,19 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
     /** Reads {@code pageSize} client ids at a time on the reader thread, which also calls {@code page}. */
     @Override
     public CompletableFuture<Void> loadAll(Consumer<List<SessionSnapshot>> page) {
+        return loadAll(page, Long.MAX_VALUE);
+    }
+
+    /** {@link #loadAll(Consumer)} with the content of queued messages read while {@code messageBudgetBytes} lasts. */
+    @Override
+    public CompletableFuture<Void> loadAll(Consumer<List<SessionSnapshot>> page, long messageBudgetBytes) {
         return writer.barrier().thenAcceptAsync(ignored -> {
             // One message queued for many sessions is one object in all of them, as before the stop.
             SharedMessages shared = new SharedMessages();
+            MessageBudget budget = MessageBudget.of(messageBudgetBytes);
             String after = null;
             while (true) {
-                List<SessionSnapshot> read = stored.pageOwned(after, pageSize, shared);
+                List<SessionSnapshot> read = stored.pageOwned(after, pageSize, shared, budget);
                 page.accept(read);
                 if (read.size() < pageSize) {
                     return;

@@ -10,6 +10,7 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionSnapshot.StoredOnlyMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot.StoredSubscription;
 import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.broker.spi.UserProperty;
@@ -680,6 +681,62 @@ class JdbiSessionStoreTest {
     void appendWithoutSequenceIsRefused() {
         assertThat(store("node-a").append("c1", new PendingMessage(message("c1", 1).message(), 1, 0, false, List.of())))
                 .isCompletedExceptionally();
+    }
+
+    @Test
+    void aLoadWithABudgetReadsQueuedMessagesWhileItLastsAndListsTheRestWithTheirSizeAfterThem() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("b1", 1));
+        store.save(simple("b2", 1));
+        store.append("b1", sized("b1", 1, 0));
+        store.append("b1", sized("b1", 2, 9)); // sent, not acknowledged: always read
+        store.append("b1", sized("b1", 3, 0));
+        store.append("b1", sized("b1", 4, 0));
+        PublishedMessage broadcast = sized("all", 100, 0).message();
+        try (WriteSpan together = store.openSpan()) { // stored once
+            store.append("b1", new PendingMessage(broadcast, 1, 0, false, List.of(), 5));
+            store.append("b2", new PendingMessage(broadcast, 1, 0, false, List.of(), 2));
+        }
+        PendingMessage ofAGroup = sized("b2", 1, 0);
+        store.append("b2", new PendingMessage(ofAGroup.message(), 1, 0, false, List.of(), 1, "$share/g/t"));
+        store.append("b2", sized("b2", 3, 0));
+        await(store.append("b2", sized("b2", 4, 0)));
+
+        Map<String, SessionSnapshot> tight = loadAll(store, 2_500);
+        assertThat(tight.get("b1").pending()).extracting(PendingMessage::sequence).containsExactly(1L, 2L, 3L);
+        assertThat(tight.get("b1").storedOnly()).extracting(StoredOnlyMessage::sequence).as("the rest, after them")
+                .containsExactly(4L, 5L);
+        assertThat(tight.get("b1").storedOnly()).allSatisfy(m -> assertThat(m.bytes()).as("payload and topic")
+                .isBetween(1_000, 1_020));
+        assertThat(tight.get("b2").pending()).extracting(PendingMessage::sequence).as("a shared-group message is read")
+                .containsExactly(1L);
+        assertThat(tight.get("b2").storedOnly()).extracting(StoredOnlyMessage::sequence).as("once one is left, all are")
+                .containsExactly(2L, 3L, 4L);
+
+        Map<String, SessionSnapshot> wider = loadAll(store, 5_000);
+        assertThat(wider.get("b1").pending()).extracting(PendingMessage::sequence).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(wider.get("b2").pending()).extracting(PendingMessage::sequence).as("the broadcast counted once")
+                .containsExactly(1L, 2L);
+        assertThat(wider.get("b2").storedOnly()).extracting(StoredOnlyMessage::sequence).containsExactly(3L, 4L);
+
+        Map<String, SessionSnapshot> all = loadAll(store, Long.MAX_VALUE);
+        assertThat(all.get("b1").pending()).hasSize(5);
+        assertThat(all.get("b2").pending()).hasSize(4);
+        assertThat(all.values()).allSatisfy(snapshot -> assertThat(snapshot.storedOnly()).isEmpty());
+        assertThat(all.get("b1").pending().get(4).message()).usingRecursiveComparison().isEqualTo(broadcast);
+    }
+
+    private static Map<String, SessionSnapshot> loadAll(JdbiSessionStore store, long budget) throws Exception {
+        Map<String, SessionSnapshot> loaded = new HashMap<>();
+        await(store.loadAll(page -> page.forEach(snapshot -> loaded.put(snapshot.clientId(), snapshot)), budget));
+        return loaded;
+    }
+
+    /* A message of 1,000 bytes of payload and a topic of about ten characters. */
+    private static PendingMessage sized(String clientId, long sequence, int packetId) {
+        PublishedMessage published = new PublishedMessage("to/" + clientId + "/" + sequence, new byte[1_000], 1, false,
+                "publisher", null, MqttVersion.MQTT_3_1_1, Instant.parse("2026-11-26T10:15:30Z"), MessageProperties.NONE);
+        return new PendingMessage(published, 1, packetId, false, List.of(), sequence);
     }
 
     private int countMessages(String clientId) {

@@ -47,6 +47,9 @@ public final class StoredSessionRestore {
         AtomicInteger restored = new AtomicInteger();
         RestoredMessages prepared = new RestoredMessages();
         // A page at a time: only one page of snapshots is in memory beside the sessions made of them.
+        // The content of messages past the heap bound stays in the store, read back as clients return.
+        QueuedMemory queued = sessions.queuedMemory();
+        long budget = queued.maxBytes() > 0 ? Math.max(0, queued.maxBytes() - queued.bytes()) : Long.MAX_VALUE;
         store.loadAll(page -> {
             long pageAt = System.nanoTime();
             // In a cluster, a session this node held before a crash may have moved on since (its
@@ -55,7 +58,7 @@ public final class StoredSessionRestore {
             sessions.restore(held, executors, prepared).join();
             restored.addAndGet(held.size());
             restoring.addAndGet(System.nanoTime() - pageAt);
-        }).get();
+        }, budget).get();
         if (restored.get() > 0) {
             long total = System.nanoTime() - startedAt;
             LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", restored.get(),

@@ -8,6 +8,7 @@ import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionSnapshot.StoredOnlyMessage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -334,11 +335,16 @@ public final class OutboundQosFlows {
 
     /**
      * Restores stored messages, each prepared by {@code prepare}: those with a packet identifier as
-     * unacknowledged, the rest as queued. Their sequences are kept (unnumbered ones are numbered after
+     * unacknowledged, the rest as queued, and behind them those whose content the load left in the store
+     * ({@code storedOnly}) as spilled. Their sequences are kept (unnumbered ones are numbered after
      * them), and new messages are numbered after the highest.
      */
-    void restore(List<PendingMessage> stored, Function<PublishedMessage, RoutedMessage> prepare) {
+    void restore(List<PendingMessage> stored, List<StoredOnlyMessage> storedOnly,
+                 Function<PublishedMessage, RoutedMessage> prepare) {
         for (PendingMessage message : stored) {
+            nextSequence = Math.max(nextSequence, message.sequence() + 1);
+        }
+        for (StoredOnlyMessage message : storedOnly) {
             nextSequence = Math.max(nextSequence, message.sequence() + 1);
         }
         for (PendingMessage message : stored) {
@@ -355,6 +361,10 @@ public final class OutboundQosFlows {
             } else {
                 queue.addLast(pending);
             }
+        }
+        for (StoredOnlyMessage message : storedOnly) {
+            metrics.spilled();
+            queue.spill(message.sequence(), message.bytes() + OutboundQueue.MESSAGE_OVERHEAD_BYTES);
         }
         inflightCount = inflight.size();
     }

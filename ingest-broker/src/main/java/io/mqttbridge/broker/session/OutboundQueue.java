@@ -34,7 +34,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     private static final int INITIAL_CAPACITY = 4;
 
     /* Per queued message, beyond payload and topic: the entry, the routed message, headers. */
-    private static final int MESSAGE_OVERHEAD_BYTES = 96;
+    static final int MESSAGE_OVERHEAD_BYTES = 96;
 
     private final BrokerMetrics metrics;
     private final QueuedMemory memory;

@@ -78,8 +78,8 @@ final class SessionSnapshots {
         session.setDisconnectedAt(disconnectedAt);
         // Write through from now on; the restored messages are stored already, so restore them after.
         session.setPersistent(true);
-        if (!snapshot.pending().isEmpty()) {
-            session.outbound().restore(snapshot.pending(), prepare);
+        if (!snapshot.pending().isEmpty() || !snapshot.storedOnly().isEmpty()) {
+            session.outbound().restore(snapshot.pending(), snapshot.storedOnly(), prepare);
         }
         session.inboundQos2().restore(snapshot.inboundQos2(), snapshot.inboundQos2InDoubt());
         if (expirySeconds != ConnectionInfo.SESSION_NEVER_EXPIRES) {

@@ -28,7 +28,10 @@ import java.util.Objects;
  * @param storedOnlyFrom for a {@link SessionStore#save}: the session holds its messages from this
  *     sequence on in the store alone (appended, not in memory: the heap bound was reached), so the
  *     save keeps those of them that are not in {@code pending} as they are, instead of deleting them;
- *     0 when it holds none there. Loads return every message in {@code pending} and 0 here
+ *     0 when it holds none there. Loads leave it 0
+ * @param storedOnly from a load with a budget ({@link SessionStore#loadAll(java.util.function.Consumer,
+ *     long)}): the queued messages past the budget, whose content stayed in the store, oldest first,
+ *     all after the queued ones in {@code pending}; empty otherwise, and ignored by a save
  */
 public record SessionSnapshot(
         String clientId,
@@ -39,7 +42,8 @@ public record SessionSnapshot(
         String owner,
         List<Integer> inboundQos2,
         List<InDoubtQos2> inboundQos2InDoubt,
-        long storedOnlyFrom) {
+        long storedOnlyFrom,
+        List<StoredOnlyMessage> storedOnly) {
 
     public SessionSnapshot {
         Objects.requireNonNull(clientId, "clientId");
@@ -50,6 +54,7 @@ public record SessionSnapshot(
         if (storedOnlyFrom < 0) {
             throw new IllegalArgumentException("storedOnlyFrom must not be negative: " + storedOnlyFrom);
         }
+        storedOnly = storedOnly == null ? List.of() : List.copyOf(storedOnly);
     }
 
     /** A snapshot whose messages are all in {@code pending}. */
@@ -57,7 +62,7 @@ public record SessionSnapshot(
                            List<StoredSubscription> subscriptions, List<PendingMessage> pending, String owner,
                            List<Integer> inboundQos2, List<InDoubtQos2> inboundQos2InDoubt) {
         this(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner, inboundQos2,
-                inboundQos2InDoubt, 0);
+                inboundQos2InDoubt, 0, List.of());
     }
 
     /** A snapshot without inbound QoS 2 messages in doubt. */
@@ -100,31 +105,46 @@ public record SessionSnapshot(
                             ++highest, m.sharedGroup()));
         }
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, numbered, owner,
-                inboundQos2, inboundQos2InDoubt, storedOnlyFrom);
+                inboundQos2, inboundQos2InDoubt, storedOnlyFrom, storedOnly);
     }
 
     /** This snapshot with other pending messages. */
     public SessionSnapshot withPending(List<PendingMessage> messages) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, messages, owner,
-                inboundQos2, inboundQos2InDoubt, storedOnlyFrom);
+                inboundQos2, inboundQos2InDoubt, storedOnlyFrom, storedOnly);
     }
 
     /** This snapshot with other inbound QoS 2 packet ids. */
     public SessionSnapshot withInboundQos2(List<Integer> packetIds) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
-                packetIds, inboundQos2InDoubt, storedOnlyFrom);
+                packetIds, inboundQos2InDoubt, storedOnlyFrom, storedOnly);
     }
 
     /** This snapshot with other inbound QoS 2 messages in doubt. */
     public SessionSnapshot withInboundQos2InDoubt(List<InDoubtQos2> inDoubt) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
-                inboundQos2, inDoubt, storedOnlyFrom);
+                inboundQos2, inDoubt, storedOnlyFrom, storedOnly);
     }
 
     /** This snapshot saying that the session holds its messages from {@code sequence} on in the store alone. */
     public SessionSnapshot withStoredOnlyFrom(long sequence) {
         return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
-                inboundQos2, inboundQos2InDoubt, sequence);
+                inboundQos2, inboundQos2InDoubt, sequence, storedOnly);
+    }
+
+    /** This snapshot with other messages whose content stayed in the store ({@code storedOnly}). */
+    public SessionSnapshot withStoredOnly(List<StoredOnlyMessage> messages) {
+        return new SessionSnapshot(clientId, sessionExpirySeconds, disconnectedAt, subscriptions, pending, owner,
+                inboundQos2, inboundQos2InDoubt, storedOnlyFrom, messages);
+    }
+
+    /**
+     * A queued message a load left in the store.
+     *
+     * @param sequence its sequence in the session
+     * @param bytes about what it takes once read: its payload and topic (as the broker's queue bounds count them)
+     */
+    public record StoredOnlyMessage(long sequence, int bytes) {
     }
 
     /**

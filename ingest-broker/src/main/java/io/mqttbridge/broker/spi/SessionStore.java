@@ -74,6 +74,18 @@ public interface SessionStore {
     }
 
     /**
+     * {@link #loadAll(Consumer)} reading the content of at most about {@code messageBudgetBytes} of
+     * queued messages (payload and topic; a message several sessions hold counts once): past it, a
+     * session's queued messages, never sent and not of a shared subscription, come as {@link
+     * SessionSnapshot#storedOnly} (sequence and size), all after those in its {@code pending}, for the
+     * broker to read back when their client can take them. A node restarted with less heap than its
+     * sessions' messages take so comes up. The default reads everything.
+     */
+    default CompletableFuture<Void> loadAll(Consumer<List<SessionSnapshot>> page, long messageBudgetBytes) {
+        return loadAll(page);
+    }
+
+    /**
      * The latest state of one client's session, whichever node saved it, with its messages; empty
      * when no state is stored for {@code clientId}. Sees every write issued through this store
      * before the call.

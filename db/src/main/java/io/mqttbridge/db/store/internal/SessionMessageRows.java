@@ -3,6 +3,7 @@ package io.mqttbridge.db.store.internal;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionSnapshot.StoredOnlyMessage;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * The sessions' queued messages in {@code broker_session_messages}, one row per message keyed by
@@ -269,14 +271,70 @@ public final class SessionMessageRows {
      * In a transaction, the rows come {@value #FETCH_ROWS} at a time.
      */
     public static Map<String, List<PendingMessage>> byClient(Handle h, List<String> clientIds, SharedMessages shared) {
-        // A row that holds its message is decoded as it arrives: the text (a third larger than the
-        // payload it carries) of every row at once took more than twice the heap of the messages, and a
-        // node whose sessions held its heap bound of messages could not start again.
-        List<Map.Entry<String, Object>> rows = h.createQuery("""
+        return decoded(h, h.createQuery("""
                         SELECT * FROM broker_session_messages
                          WHERE client_id = ANY(:ids)
                          ORDER BY client_id, sequence""")
+                .bindArray("ids", String.class, clientIds), shared);
+    }
+
+    /** What a load with a {@link MessageBudget} read: the messages read, and those left in the store. */
+    public record Loaded(Map<String, List<PendingMessage>> pending, Map<String, List<StoredOnlyMessage>> storedOnly) {
+    }
+
+    /**
+     * {@link #byClient(Handle, List, SharedMessages)} reading the content of the queued messages only
+     * while {@code budget} lasts; the others (never sent, not of a shared subscription) are left in the
+     * store and listed with their size. Their size is read first, without their content.
+     */
+    public static Loaded byClient(Handle h, List<String> clientIds, SharedMessages shared, MessageBudget budget) {
+        if (budget.unlimited()) {
+            return new Loaded(byClient(h, clientIds, shared), Map.of());
+        }
+        List<String> readClients = new ArrayList<>();
+        List<Long> readSequences = new ArrayList<>();
+        Map<String, List<StoredOnlyMessage>> storedOnly = new HashMap<>();
+        h.createQuery("""
+                        SELECT s.client_id, s.sequence, s.packet_id, s.shared_group, s.message_digest,
+                               COALESCE(octet_length(c.message ->> 'payload') * 3 / 4, 0)
+                                 + COALESCE(octet_length(c.message ->> 'topic'), 0) AS bytes
+                          FROM broker_session_messages s
+                          LEFT JOIN broker_stored_messages m ON m.digest = s.message_digest
+                          CROSS JOIN LATERAL (SELECT COALESCE(s.message, m.message) AS message) c
+                         WHERE s.client_id = ANY(:ids)
+                         ORDER BY s.client_id, s.sequence""")
                 .bindArray("ids", String.class, clientIds)
+                .setFetchSize(1_000)
+                .map((rs, ctx) -> {
+                    String client = rs.getString("client_id");
+                    long sequence = rs.getLong("sequence");
+                    boolean mustRead = rs.getInt("packet_id") > 0 || rs.getString("shared_group") != null;
+                    if (mustRead || budget.take(rs.getLong("bytes"), rs.getBytes("message_digest"))) {
+                        readClients.add(client);
+                        readSequences.add(sequence);
+                    } else {
+                        storedOnly.computeIfAbsent(client, k -> new ArrayList<>())
+                                .add(new StoredOnlyMessage(sequence, (int) Math.min(Integer.MAX_VALUE, rs.getLong("bytes"))));
+                    }
+                    return sequence;
+                })
+                .forEach(sequence -> { });
+        Map<String, List<PendingMessage>> pending = readClients.isEmpty() ? Map.of() : decoded(h, h.createQuery("""
+                        SELECT s.* FROM broker_session_messages s
+                          JOIN unnest(CAST(:clients AS text[]), CAST(:sequences AS bigint[])) AS k(client_id, sequence)
+                               USING (client_id, sequence)
+                         ORDER BY s.client_id, s.sequence""")
+                .bindArray("clients", String.class, readClients)
+                .bindArray("sequences", Long.class, readSequences), shared);
+        return new Loaded(pending, storedOnly);
+    }
+
+    /* The rows {@code query} selects, by client id in its order, decoded as they arrive. */
+    private static Map<String, List<PendingMessage>> decoded(Handle h, Query query, SharedMessages shared) {
+        // A row that holds its message is decoded as it arrives: the text (a third larger than the
+        // payload it carries) of every row at once took more than twice the heap of the messages, and a
+        // node whose sessions held its heap bound of messages could not start again.
+        List<Map.Entry<String, Object>> rows = query
                 .setFetchSize(FETCH_ROWS)
                 .map((rs, ctx) -> {
                     Row row = row(rs);

@@ -3,6 +3,7 @@ package io.mqttbridge.db.store.internal;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.broker.spi.SessionSnapshot.InDoubtQos2;
 import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
+import io.mqttbridge.broker.spi.SessionSnapshot.StoredOnlyMessage;
 import io.mqttbridge.broker.spi.SessionStore.ClientMessage;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,14 +39,16 @@ public final class StoredSessions {
      * most {@code limit}, in client id order; their messages shared through {@code shared}, which
      * one start-up's pages have in common.
      */
-    public List<SessionSnapshot> pageOwned(String after, int limit, SharedMessages shared) {
+    public List<SessionSnapshot> pageOwned(String after, int limit, SharedMessages shared, MessageBudget budget) {
         // In a transaction: only in one does the driver read the messages a few rows at a time.
-        return jdbi.inTransaction(h -> complete(h, SessionStateRows.pageOwnedBy(h, nodeId, after, limit), shared));
+        return jdbi.inTransaction(h -> complete(h, SessionStateRows.pageOwnedBy(h, nodeId, after, limit), shared,
+                budget));
     }
 
     /** The session of {@code clientId}, if stored. */
     public Optional<SessionSnapshot> load(String clientId) {
-        return jdbi.inTransaction(h -> complete(h, SessionStateRows.of(h, clientId), new SharedMessages()))
+        return jdbi.inTransaction(h -> complete(h, SessionStateRows.of(h, clientId), new SharedMessages(),
+                MessageBudget.of(Long.MAX_VALUE)))
                 .stream().findFirst();
     }
 
@@ -66,7 +69,8 @@ public final class StoredSessions {
     public Optional<SessionSnapshot> loadToHold(String clientId) {
         return jdbi.inTransaction(h -> {
             SessionStateRows.hold(h, nodeId, clientId);
-            return complete(h, SessionStateRows.of(h, clientId), new SharedMessages());
+            return complete(h, SessionStateRows.of(h, clientId), new SharedMessages(),
+                MessageBudget.of(Long.MAX_VALUE));
         }).stream().findFirst();
     }
 
@@ -95,17 +99,20 @@ public final class StoredSessions {
     }
 
     /** The states with their messages and inbound QoS 2 packet ids, read in one query per table. */
-    private static List<SessionSnapshot> complete(Handle h, List<SessionSnapshot> states, SharedMessages shared) {
+    private static List<SessionSnapshot> complete(Handle h, List<SessionSnapshot> states, SharedMessages shared,
+                                                  MessageBudget budget) {
         if (states.isEmpty()) {
             return states;
         }
         List<String> ids = states.stream().map(SessionSnapshot::clientId).toList();
-        Map<String, List<PendingMessage>> messagesByClient = SessionMessageRows.byClient(h, ids, shared);
+        SessionMessageRows.Loaded loaded = SessionMessageRows.byClient(h, ids, shared, budget);
         InboundQos2Rows.ByClient inbound = InboundQos2Rows.byClient(h, ids);
         List<SessionSnapshot> complete = new ArrayList<>(states.size());
         for (SessionSnapshot state : states) {
-            List<PendingMessage> messages = messagesByClient.get(state.clientId());
-            SessionSnapshot withMessages = messages == null ? state : state.withPending(messages);
+            List<PendingMessage> messages = loaded.pending().get(state.clientId());
+            List<StoredOnlyMessage> storedOnly = loaded.storedOnly().get(state.clientId());
+            SessionSnapshot withMessages = (messages == null ? state : state.withPending(messages))
+                    .withStoredOnly(storedOnly == null ? List.of() : storedOnly);
             List<Integer> received = inbound.received().get(state.clientId());
             List<InDoubtQos2> inDoubt = inbound.inDoubt().get(state.clientId());
             complete.add(withMessages.withInboundQos2(received == null ? List.of() : received)
