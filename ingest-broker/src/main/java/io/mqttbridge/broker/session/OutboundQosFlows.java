@@ -206,23 +206,18 @@ public final class OutboundQosFlows {
                 inflight.addHeld(head);
             } else {
                 queue.releaseHeld(head);
+                if (result == SendResult.EXPIRED || result == SendResult.TOO_LARGE) {
+                    forget(head); // never deliverable to this client: its stored copy goes too
+                }
             }
         }
         inflightCount = inflight.size();
         if (queue.hasSpilled()) {
             if (spilledReader == null) {
-                spilledReader = new SpilledMessageReader(session, queue, this::queueReadBack);
+                spilledReader = new SpilledMessageReader(session, queue, this::pump);
             }
             spilledReader.readIfDue();
         }
-    }
-
-    /* Spilled messages read back from the store: behind what waits in memory, in their order. */
-    private void queueReadBack(List<OutboundDelivery> deliveries) {
-        for (OutboundDelivery delivery : deliveries) {
-            queue.addLast(delivery);
-        }
-        pump();
     }
 
     /**

@@ -6,11 +6,9 @@ import io.mqttbridge.broker.spi.SessionSnapshot.PendingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Reads back the messages a persistent session holds in the session store alone ({@linkplain
@@ -35,17 +33,14 @@ final class SpilledMessageReader {
 
     private final Session session;
     private final OutboundQueue queue;
-    private final Consumer<List<OutboundDelivery>> readBack;
+    private final Runnable pump;
     private boolean reading;
 
-    /**
-     * @param readBack queues what a read brought back, oldest first, behind what waits in memory, and
-     *     sends what the client's window allows
-     */
-    SpilledMessageReader(Session session, OutboundQueue queue, Consumer<List<OutboundDelivery>> readBack) {
+    /** @param pump sends what the client's window allows (after a read, or to try a failed one again) */
+    SpilledMessageReader(Session session, OutboundQueue queue, Runnable pump) {
         this.session = session;
         this.queue = queue;
-        this.readBack = readBack;
+        this.pump = pump;
     }
 
     /**
@@ -67,7 +62,7 @@ final class SpilledMessageReader {
     private void read(List<PendingMessage> messages, Throwable error, long to) {
         reading = false;
         if (error != null) {
-            session.executeLater(() -> readBack.accept(List.of()), RETRY_MILLIS);
+            session.executeLater(pump, RETRY_MILLIS);
             return;
         }
         Map<Long, PendingMessage> bySequence = new HashMap<>();
@@ -75,8 +70,8 @@ final class SpilledMessageReader {
             bySequence.put(message.sequence(), message);
         }
         // The spilled messages dropped (or the session's end) since the read started are gone from the
-        // queue; those still there are taken, in their order, and later ones stay spilled.
-        List<OutboundDelivery> deliveries = new ArrayList<>();
+        // queue; those still there are queued behind what waits in memory, in their order, and later
+        // ones stay spilled.
         for (OutboundQueue.Spilled spilled : queue.takeSpilledUpTo(to)) {
             PendingMessage stored = bySequence.get(spilled.sequence());
             if (stored == null) {
@@ -86,8 +81,8 @@ final class SpilledMessageReader {
                 session.manager().metrics().dropped(DropReason.QUEUE_FULL);
                 continue;
             }
-            deliveries.add(OutboundDelivery.fromStored(stored, RoutedMessage.of(stored.message()), spilled.sequence()));
+            queue.addLast(OutboundDelivery.fromStored(stored, RoutedMessage.of(stored.message()), spilled.sequence()));
         }
-        readBack.accept(deliveries);
+        pump.run();
     }
 }

@@ -8,10 +8,12 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class MessageExpiryAndWillDelayTest {
 
@@ -39,6 +41,35 @@ class MessageExpiryAndWillDelayTest {
             assertThat(first.body()[8]).isEqualTo((byte) 0x02);
             int remaining = ByteBuffer.wrap(first.body(), 9, 4).getInt();
             assertThat(remaining).isBetween(85, 90);
+        }
+    }
+
+    @Test
+    void aQueuedMessageThatExpiresIsNotSentAndLeavesTheSessionStoreToo() throws Exception {
+        byte[] expiresInAnHour = {0x11, 0, 0, 0x0e, 0x10};
+        try (TestBroker broker = TestBroker.start()) {
+            try (RawMqttClient subscriber = new RawMqttClient(broker.port())) {
+                subscriber.send(RawMqttClient.connect5("expAway", true, 60, expiresInAnHour));
+                assertThat(subscriber.read().type()).isEqualTo(2);
+                subscriber.send(RawMqttClient.subscribe(1, "exp/#", 1, true));
+                assertThat(subscriber.read().type()).isEqualTo(9);
+                subscriber.send(RawMqttClient.packet(0xE0, new byte[] {0}));
+            }
+            PublishedMessage expiring = new PublishedMessage("exp/t", "soon".getBytes(StandardCharsets.UTF_8), 1, false,
+                    null, null, null, Instant.now(), new MessageProperties(null, 1L, null, null, null, List.of()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> broker.broker.publish(expiring).get() == 1);
+            assertThat(broker.sessionStore.get("expAway").orElseThrow().pending()).as("queued and stored").hasSize(1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(expiring.receivedAt().plusSeconds(1)));
+
+            try (RawMqttClient back = new RawMqttClient(broker.port())) {
+                back.send(RawMqttClient.connect5("expAway", false, 60, expiresInAnHour));
+                assertThat(back.read().type()).isEqualTo(2);
+                back.send(RawMqttClient.packet(0xC0, new byte[0]));
+                assertThat(back.read().type()).as("PINGRESP, no PUBLISH before it").isEqualTo(13);
+                // Still connected: no later snapshot of the session has replaced its stored messages yet.
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                        assertThat(broker.sessionStore.get("expAway").orElseThrow().pending()).isEmpty());
+            }
         }
     }
 
