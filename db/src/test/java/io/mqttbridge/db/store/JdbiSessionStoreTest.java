@@ -726,6 +726,28 @@ class JdbiSessionStoreTest {
         assertThat(all.get("b1").pending().get(4).message()).usingRecursiveComparison().isEqualTo(broadcast);
     }
 
+    @Test
+    void aSaveWritesTheDeliveryStateOfMessagesAlreadyStoredWithoutTheirContentAndStoresTheOthersWhole() throws Exception {
+        JdbiSessionStore store = store("node-a");
+        store.save(simple("w1", 1));
+        await(store.append("w1", message("w1", 1)));
+        PendingMessage sameSequenceOtherContent = sized("w1", 1, 7);
+        PendingMessage sent = new PendingMessage(sameSequenceOtherContent.message(), 2, 7, true, List.of(3, 4), 1,
+                "$share/g/t");
+        PendingMessage neverAppended = message("w1", 2);
+
+        await(store.save(new SessionSnapshot("w1", 60, null, List.of(), List.of(sent, neverAppended))));
+
+        List<PendingMessage> loaded = await(store.load("w1")).orElseThrow().pending();
+        assertThat(loaded).extracting(PendingMessage::sequence).containsExactly(1L, 2L);
+        assertThat(loaded.get(0).message()).as("a stored message's content is its own: the save does not encode it again")
+                .usingRecursiveComparison().isEqualTo(message("w1", 1).message());
+        assertThat(loaded.get(0)).extracting(PendingMessage::qos, PendingMessage::packetId, PendingMessage::released,
+                        PendingMessage::subscriptionIdentifiers, PendingMessage::sharedGroup)
+                .containsExactly(2, 7, true, List.of(3, 4), "$share/g/t");
+        assertThat(loaded.get(1)).as("one without a row is stored whole").usingRecursiveComparison().isEqualTo(neverAppended);
+    }
+
     private static Map<String, SessionSnapshot> loadAll(JdbiSessionStore store, long budget) throws Exception {
         Map<String, SessionSnapshot> loaded = new HashMap<>();
         await(store.loadAll(page -> page.forEach(snapshot -> loaded.put(snapshot.clientId(), snapshot)), budget));

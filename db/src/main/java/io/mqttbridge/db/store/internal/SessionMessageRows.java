@@ -175,15 +175,20 @@ public final class SessionMessageRows {
         }
 
 
+        /** An integer array's text form, {@code {1,2}}. */
+        static String arrayText(List<Integer> ids) {
+            StringJoiner text = new StringJoiner(",", "{", "}");
+            ids.forEach(id -> text.add(id.toString()));
+            return text.toString();
+        }
+
         void add(String client, PendingMessage m, StoredMessageRows.Content content) {
             clients.add(client);
             sequences.add(m.sequence());
             qos.add(m.qos());
             packetIds.add(m.packetId());
             released.add(m.released());
-            StringJoiner ids = new StringJoiner(",", "{", "}");
-            m.subscriptionIdentifiers().forEach(id -> ids.add(id.toString()));
-            subscriptionIds.add(ids.toString());
+            subscriptionIds.add(arrayText(m.subscriptionIdentifiers()));
             messages.add(content.shared() ? null : content.json());
             digests.add(content.shared() ? HexFormat.of().formatHex(content.digest()) : null);
             sharedGroups.add(m.sharedGroup());
@@ -226,8 +231,65 @@ public final class SessionMessageRows {
                 .bindArray("keptSequences", Long.class, keptSequences)
                 .mapTo(byte[].class)
                 .list();
-        upsert(h, messages);
+        upsert(h, withoutRows(h, messages));
         return released;
+    }
+
+    /**
+     * Writes, of {@code messages}, the columns a snapshot can change (the QoS, packet id and released
+     * state of a delivery, its subscription ids and group) into the rows that exist already, and
+     * returns the others, whose content must be written too. Every message a persistent session holds
+     * was appended when it came (or read from its row), so its content is there; a stop, which saves
+     * every session at once, encoded and wrote all of it again (at the default heap bound up to 40 % of
+     * the heap as JSON, past the writer's time to close).
+     */
+    private static List<Map.Entry<String, PendingMessage>> withoutRows(Handle h,
+                                                                       List<Map.Entry<String, PendingMessage>> messages) {
+        if (messages.isEmpty()) {
+            return messages;
+        }
+        Map<SessionWrite.Message, Map.Entry<String, PendingMessage>> byKey = new LinkedHashMap<>();
+        for (Map.Entry<String, PendingMessage> entry : messages) {
+            byKey.put(new SessionWrite.Message(entry.getKey(), entry.getValue().sequence()), entry);
+        }
+        List<String> clients = new ArrayList<>(byKey.size());
+        List<Long> sequences = new ArrayList<>(byKey.size());
+        List<Integer> qos = new ArrayList<>(byKey.size());
+        List<Integer> packetIds = new ArrayList<>(byKey.size());
+        List<Boolean> releasedStates = new ArrayList<>(byKey.size());
+        List<String> subscriptionIds = new ArrayList<>(byKey.size());
+        List<String> sharedGroups = new ArrayList<>(byKey.size());
+        for (Map.Entry<String, PendingMessage> entry : byKey.values()) {
+            PendingMessage m = entry.getValue();
+            clients.add(entry.getKey());
+            sequences.add(m.sequence());
+            qos.add(m.qos());
+            packetIds.add(m.packetId());
+            releasedStates.add(m.released());
+            subscriptionIds.add(Columns.arrayText(m.subscriptionIdentifiers()));
+            sharedGroups.add(m.sharedGroup());
+        }
+        h.createQuery("""
+                        UPDATE broker_session_messages s
+                           SET qos = r.qos, packet_id = r.packet_id, released = r.released,
+                               subscription_ids = CAST(r.subscription_ids AS integer[]), shared_group = r.shared_group,
+                               stored_at = now()
+                          FROM unnest(CAST(:clients AS text[]), CAST(:sequences AS bigint[]), CAST(:qos AS smallint[]),
+                                      CAST(:packetIds AS integer[]), CAST(:released AS boolean[]),
+                                      CAST(:subscriptionIds AS text[]), CAST(:sharedGroups AS text[]))
+                               AS r(client_id, sequence, qos, packet_id, released, subscription_ids, shared_group)
+                         WHERE s.client_id = r.client_id AND s.sequence = r.sequence
+                        RETURNING s.client_id, s.sequence""")
+                .bindArray("clients", String.class, clients)
+                .bindArray("sequences", Long.class, sequences)
+                .bindArray("qos", Integer.class, qos)
+                .bindArray("packetIds", Integer.class, packetIds)
+                .bindArray("released", Boolean.class, releasedStates)
+                .bindArray("subscriptionIds", String.class, subscriptionIds)
+                .bindArray("sharedGroups", String.class, sharedGroups)
+                .map((rs, ctx) -> new SessionWrite.Message(rs.getString("client_id"), rs.getLong("sequence")))
+                .forEach(byKey::remove);
+        return new ArrayList<>(byKey.values());
     }
 
     /**
