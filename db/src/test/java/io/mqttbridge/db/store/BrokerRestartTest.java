@@ -3,14 +3,6 @@ package io.mqttbridge.db.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.codahale.metrics.MetricRegistry;
-import io.mqttbridge.broker.MqttBroker;
-import io.mqttbridge.broker.config.BrokerConfig;
-import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.spi.Authenticator;
-import io.mqttbridge.broker.spi.Authorizer;
-import io.mqttbridge.broker.spi.PublishSink;
-import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.db.testing.TestDatabase;
 import io.mqttbridge.testing.mqtt.PahoV3Collector;
 import io.mqttbridge.testing.mqtt.PahoV5Collector;
@@ -43,55 +35,16 @@ class BrokerRestartTest {
     @RegisterExtension
     static final TestDatabase db = new TestDatabase();
 
-    private Node node;
+    private StoreBackedBroker node;
     private final List<AutoCloseable> clients = new ArrayList<>();
 
     record Received(String topic, String payload, int qos, boolean retained) {
     }
 
-    /** One broker process: the broker and its stores. */
-    private static final class Node implements AutoCloseable {
-        final JdbiSessionStore sessions;
-        final JdbiRetainedStore retained = new JdbiRetainedStore(db.jdbi());
-        final MetricRegistry metrics = new MetricRegistry();
-        final MqttBroker broker;
-
-        Node() {
-            this(JdbiSessionStore.DEFAULT_PAGE_SIZE);
-        }
-
-        /** @param pageSize client ids its store reads per page at start-up */
-        Node(int pageSize) {
-            sessions = new JdbiSessionStore(db.jdbi(), "node-1", pageSize);
-            BrokerConfig config = new BrokerConfig();
-            config.setHost("127.0.0.1");
-            config.setPort(0);
-            broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
-                    SessionListener.NONE, sessions, retained, metrics);
-            broker.start();
-        }
-
-        /** What the queued messages of all sessions hold of the heap, by the broker's own count. */
-        long queuedBytes() {
-            return ((Number) metrics.getGauges().get(BrokerMetrics.QUEUED_BYTES).getValue()).longValue();
-        }
-
-        String uri() {
-            return "tcp://127.0.0.1:" + broker.port();
-        }
-
-        @Override
-        public void close() {
-            broker.stop();
-            sessions.close();
-            retained.close();
-        }
-    }
-
     @BeforeEach
     void start() {
         db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, retained_messages"));
-        node = new Node();
+        node = new StoreBackedBroker(db.jdbi(), JdbiSessionStore.DEFAULT_PAGE_SIZE, config -> { });
     }
 
     @AfterEach
@@ -108,7 +61,7 @@ class BrokerRestartTest {
 
     private void restart(int pageSize) {
         node.close();
-        node = new Node(pageSize);
+        node = new StoreBackedBroker(db.jdbi(), pageSize, config -> { });
     }
 
     private MqttClient v3(String clientId, boolean cleanSession, List<Received> sink) throws MqttException {

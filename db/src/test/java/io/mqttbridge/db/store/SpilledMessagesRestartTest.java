@@ -3,14 +3,7 @@ package io.mqttbridge.db.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.codahale.metrics.MetricRegistry;
-import io.mqttbridge.broker.MqttBroker;
-import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
-import io.mqttbridge.broker.spi.Authenticator;
-import io.mqttbridge.broker.spi.Authorizer;
-import io.mqttbridge.broker.spi.PublishSink;
-import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.SessionSnapshot;
 import io.mqttbridge.db.testing.TestDatabase;
 import io.mqttbridge.testing.mqtt.PahoV3Collector;
@@ -51,52 +44,14 @@ class SpilledMessagesRestartTest {
     /** Unacknowledged messages per session: a client that reads and never acknowledges holds this many. */
     private static final int INFLIGHT = 8;
 
-    private Node node;
+    private StoreBackedBroker node;
     private final List<AutoCloseable> clients = new ArrayList<>();
-
-    /** One broker process: the broker on a new instance of the session store. */
-    private static final class Node implements AutoCloseable {
-        final JdbiSessionStore sessions = new JdbiSessionStore(db.jdbi(), "node-1");
-        final JdbiRetainedStore retained = new JdbiRetainedStore(db.jdbi());
-        final MetricRegistry metrics = new MetricRegistry();
-        final MqttBroker broker;
-
-        Node() {
-            BrokerConfig config = new BrokerConfig();
-            config.setHost("127.0.0.1");
-            config.setPort(0);
-            config.setMaxQueuedHeapPercent(1);
-            config.setMaxInflightOutbound(INFLIGHT);
-            broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
-                    SessionListener.NONE, sessions, retained, metrics);
-            broker.start();
-        }
-
-        long queuedBytes() {
-            return ((Number) metrics.getGauges().get(BrokerMetrics.QUEUED_BYTES).getValue()).longValue();
-        }
-
-        long spilled() {
-            return metrics.meter(BrokerMetrics.SPILLED).getCount();
-        }
-
-        String uri() {
-            return "tcp://127.0.0.1:" + broker.port();
-        }
-
-        @Override
-        public void close() {
-            broker.stop();
-            sessions.close();
-            retained.close();
-        }
-    }
 
     @BeforeEach
     void start() {
         db.jdbi().useHandle(h -> h.execute("TRUNCATE broker_session_state, broker_session_messages, "
                 + "broker_session_inbound_qos2, broker_recovery_messages, broker_stored_messages, retained_messages"));
-        node = new Node();
+        node = newNode();
     }
 
     @AfterEach
@@ -107,6 +62,14 @@ class SpilledMessagesRestartTest {
         node.close();
     }
 
+    /** A broker with a heap bound of 1 % and a small window for unacknowledged messages. */
+    private static StoreBackedBroker newNode() {
+        return new StoreBackedBroker(db.jdbi(), JdbiSessionStore.DEFAULT_PAGE_SIZE, config -> {
+            config.setMaxQueuedHeapPercent(1);
+            config.setMaxInflightOutbound(INFLIGHT);
+        });
+    }
+
     /** The heap bound of 1 %, as the broker computes it. */
     private static long bound() {
         return Runtime.getRuntime().maxMemory() / 100;
@@ -114,7 +77,7 @@ class SpilledMessagesRestartTest {
 
     private void restart() {
         node.close();
-        node = new Node();
+        node = newNode();
     }
 
     @Test
@@ -131,7 +94,7 @@ class SpilledMessagesRestartTest {
         assertThat(storedSequences()).as("every message is still in the store after the stop's save")
                 .hasSize(MESSAGES);
 
-        node = new Node();
+        node = newNode();
         assertRestoredSpilled();
 
         assertAllArriveInOrderOnce(MESSAGES);
