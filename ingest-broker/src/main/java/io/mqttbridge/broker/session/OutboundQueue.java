@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  * <p>The queue has two parts, in this order: the messages in memory, and behind them those a
  * persistent session holds in the session store alone ({@linkplain #spill spilled}: the heap bound was
  * reached), of which only the sequence and size are kept here until they are read back ({@link
- * #unspill}). Both count against the session's bounds; only the first against the heap bound.
+ * #takeSpilledUpTo}). Both count against the session's bounds; only the first against the heap bound.
  * {@link #isEmpty}, {@link #peekFirst}, {@link #iterator} and the other reads of messages see the
  * first part alone.
  *

@@ -174,7 +174,6 @@ public final class SessionMessageRows {
             sharedGroups = new ArrayList<>();
         }
 
-
         /** An integer array's text form, {@code {1,2}}. */
         static String arrayText(List<Integer> ids) {
             StringJoiner text = new StringJoiner(",", "{", "}");
