@@ -70,6 +70,9 @@ class SpilledMessagesRestartTest {
         });
     }
 
+    /** The bound is decided every 20 ms: a burst passes it by what arrives meanwhile (4 MiB of margin). */
+    private static final long BURST = 32L * PAYLOAD;
+
     /** The heap bound of 1 %, as the broker computes it. */
     private static long bound() {
         return Runtime.getRuntime().maxMemory() / 100;
@@ -88,7 +91,7 @@ class SpilledMessagesRestartTest {
         long spilledBefore = node.spilled();
         assertThat(spilledBefore).as("30 MiB for an offline session, about 10 MiB of heap: the rest is spilled")
                 .isBetween(1L, (long) MESSAGES - 1);
-        assertThat(node.queuedBytes()).isLessThan(bound() + 4L * PAYLOAD);
+        assertThat(node.queuedBytes()).isLessThan(bound() + BURST);
 
         node.close(); // saves the session's snapshot: its in-memory messages, not the spilled ones
         assertThat(storedSequences()).as("every message is still in the store after the stop's save")
@@ -140,7 +143,7 @@ class SpilledMessagesRestartTest {
     private void assertRestoredSpilled() {
         assertThat(node.spilled()).as("the restore spilled what is beyond the bound").isPositive();
         assertThat(node.queuedBytes()).as("the heap holds about the bound, not the 30 MiB restored")
-                .isLessThan(bound() + 4L * PAYLOAD)
+                .isLessThan(bound() + BURST)
                 .isLessThan((long) MESSAGES * PAYLOAD / 2);
     }
 

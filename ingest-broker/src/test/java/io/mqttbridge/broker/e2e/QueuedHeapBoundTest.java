@@ -82,8 +82,9 @@ class QueuedHeapBoundTest {
         assertThat(broker.metrics.meter(BrokerMetrics.SPILLED).getCount())
                 .as("40 MiB for the offline session, about 10 MiB of heap: the rest waits in the session store")
                 .isBetween(120L, (long) MESSAGES);
+        // The bound is decided every 20 ms: a burst passes it by what arrives meanwhile, so a margin of 4 MiB.
         assertThat(queuedBytes()).as("the heap holds about the bound, not 40 MiB")
-                .isLessThan(Runtime.getRuntime().maxMemory() / 100 + 4L * PAYLOAD);
+                .isLessThan(Runtime.getRuntime().maxMemory() / 100 + 32L * PAYLOAD);
         // The bound is full now; a connected subscriber that keeps up gets every message all the same.
         for (int i = 0; i < SMALL; i++) {
             publish(publisher, "heap/small", MESSAGES + i, 100);
