@@ -45,6 +45,7 @@ public final class StoredSessionRestore {
         long startedAt = System.nanoTime();
         AtomicLong restoring = new AtomicLong();
         AtomicInteger restored = new AtomicInteger();
+        AtomicLong leftInStore = new AtomicLong();
         RestoredMessages prepared = new RestoredMessages();
         // A page at a time: only one page of snapshots is in memory beside the sessions made of them.
         // The content of messages past the heap bound stays in the store, read back as clients return.
@@ -57,6 +58,7 @@ public final class StoredSessionRestore {
             List<SessionSnapshot> held = page.stream().filter(snapshot -> fabric.isHolder(snapshot.clientId())).toList();
             sessions.restore(held, executors, prepared).join();
             restored.addAndGet(held.size());
+            held.forEach(snapshot -> leftInStore.addAndGet(snapshot.storedOnly().size()));
             restoring.addAndGet(System.nanoTime() - pageAt);
         }, budget).get();
         if (restored.get() > 0) {
@@ -64,19 +66,21 @@ public final class StoredSessionRestore {
             LOG.info("restored {} persistent sessions in {} ms (loading {} ms)", restored.get(),
                     TimeUnit.NANOSECONDS.toMillis(total), TimeUnit.NANOSECONDS.toMillis(total - restoring.get()));
         }
-        warnAboveTheHeapBound(sessions.queuedMemory());
+        warnAboveTheHeapBound(queued, leftInStore.get());
     }
 
     /*
-     * The restored messages past the bound (the heap is smaller than the one that queued them) wait in the
-     * session store alone and are read back as their clients return (OutboundQosFlows.restore).
+     * The restored messages past the bound (the heap is smaller than the one that queued them, or they
+     * were spilled before the stop) wait in the session store alone and are read back as their clients
+     * return (OutboundQosFlows.restore).
      */
-    private static void warnAboveTheHeapBound(QueuedMemory queued) {
-        if (queued.maxBytes() > 0 && queued.bytes() >= queued.maxBytes()) {
+    private static void warnAboveTheHeapBound(QueuedMemory queued, long leftInStore) {
+        if (leftInStore > 0 || queued.maxBytes() > 0 && queued.bytes() >= queued.maxBytes()) {
             LOG.warn("The restored sessions' queued messages reach broker.maxQueuedHeapPercent of this heap ({} MB):"
-                            + " the rest wait in the session store and are read back as their clients return."
-                            + " Give the process more heap (-Xmx) or raise broker.maxQueuedHeapPercent to keep them"
-                            + " in memory", queued.maxBytes() / (1024 * 1024));
+                            + " {} (and any restored past it) wait in the session store and are read back as their"
+                            + " clients return. Give the process more heap (-Xmx) or raise"
+                            + " broker.maxQueuedHeapPercent to keep them in memory",
+                    queued.maxBytes() / (1024 * 1024), leftInStore);
         }
     }
 }
