@@ -52,13 +52,13 @@ public final class RecoveryMessageRows {
      * rounds, whose survivors died, included) and returns them by client id and sequence.
      */
     public static List<ClientMessage> takeAll(Handle h, String node, String round) {
-        List<Map.Entry<String, SessionMessageRows.Row>> rows = h.createQuery("""
+        List<Map.Entry<String, SessionMessageReads.Row>> rows = h.createQuery("""
                         UPDATE broker_recovery_messages SET round = :round
                          WHERE dead_node = :node
                         RETURNING *""")
                 .bind("node", node)
                 .bind("round", round)
-                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), SessionMessageRows.row(rs)))
+                .map((rs, ctx) -> Map.entry(rs.getString("client_id"), SessionMessageReads.row(rs)))
                 .list();
         SharedMessages shared = new SharedMessages();
         StoredMessageRows.read(h, rows.stream().map(e -> e.getValue().digest()).toList(), shared);

@@ -54,7 +54,7 @@ public final class StoredSessions {
 
     /** The messages of {@code clientId} with sequences from {@code from} to {@code to}, in sequence order. */
     public List<PendingMessage> messages(String clientId, long from, long to) {
-        return jdbi.inTransaction(h -> SessionMessageRows.range(h, clientId, from, to));
+        return jdbi.inTransaction(h -> SessionMessageReads.range(h, clientId, from, to));
     }
 
     /** The owner of {@code clientId}'s stored session (one column of its state row, no messages). */
@@ -105,7 +105,7 @@ public final class StoredSessions {
             return states;
         }
         List<String> ids = states.stream().map(SessionSnapshot::clientId).toList();
-        SessionMessageRows.Loaded loaded = SessionMessageRows.byClient(h, ids, shared, budget);
+        SessionMessageReads.Loaded loaded = SessionMessageReads.byClient(h, ids, shared, budget);
         InboundQos2Rows.ByClient inbound = InboundQos2Rows.byClient(h, ids);
         List<SessionSnapshot> complete = new ArrayList<>(states.size());
         for (SessionSnapshot state : states) {

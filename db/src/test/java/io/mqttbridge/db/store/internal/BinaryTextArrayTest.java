@@ -65,7 +65,7 @@ class BinaryTextArrayTest {
 
         db.jdbi().useTransaction(h -> SessionMessageRows.upsert(h, queued));
         Map<String, List<PendingMessage>> read = db.jdbi().inTransaction(h ->
-                SessionMessageRows.byClient(h, List.of("client-0", "client-1"), new SharedMessages()));
+                SessionMessageReads.byClient(h, List.of("client-0", "client-1"), new SharedMessages()));
 
         List<PendingMessage> all = new ArrayList<>(read.get("client-0"));
         all.addAll(read.get("client-1"));

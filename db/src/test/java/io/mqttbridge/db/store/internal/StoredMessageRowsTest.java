@@ -86,7 +86,7 @@ class StoredMessageRowsTest {
         assertThat(storedCount()).as("the broadcast once; the other message is in its row").isEqualTo(1);
         assertThat(contents()).contains("device-0:stored", "device-1:stored", "device-0:own");
         SharedMessages shared = new SharedMessages();
-        Map<String, List<PendingMessage>> read = db.jdbi().inTransaction(h -> SessionMessageRows.byClient(h,
+        Map<String, List<PendingMessage>> read = db.jdbi().inTransaction(h -> SessionMessageReads.byClient(h,
                 List.of("device-0", "device-1", "device-49"), shared));
         assertThat(shared.size()).as("the broadcast and the other message, each decoded once").isEqualTo(2);
         PublishedMessage first = read.get("device-0").get(0).message();
@@ -160,7 +160,7 @@ class StoredMessageRowsTest {
 
         assertThat(contents()).containsExactly("a:stored", "alone:own", "b:stored");
         assertThat(storedCount()).isEqualTo(1);
-        Map<String, List<PendingMessage>> read = db.jdbi().inTransaction(h -> SessionMessageRows.byClient(h,
+        Map<String, List<PendingMessage>> read = db.jdbi().inTransaction(h -> SessionMessageReads.byClient(h,
                 List.of("a", "alone"), new SharedMessages()));
         assertThat(read.get("a").get(0).released()).isTrue();
         assertThat(read.get("a").get(0).packetId()).isEqualTo(7);
@@ -209,7 +209,7 @@ class StoredMessageRowsTest {
 
         assertThat(storedCount()).isEqualTo(1);
         SharedMessages shared = new SharedMessages();
-        Map<String, List<PendingMessage>> read = db.jdbi().inTransaction(h -> SessionMessageRows.byClient(h,
+        Map<String, List<PendingMessage>> read = db.jdbi().inTransaction(h -> SessionMessageReads.byClient(h,
                 List.of("b"), shared));
         assertThat(new String(read.get("b").get(0).message().payload())).isEqualTo("reboot");
     }
