@@ -50,6 +50,9 @@ public final class OutboundQosFlows {
     private boolean resendPending;
     /* Null while the session is not persistent: then nothing is written through. */
     private MessageLog log;
+    /* The session stopped being persistent while messages were spilled: writing through goes on until
+       they are read back, so that later messages wait behind them instead of overtaking them. */
+    private boolean stopWritingOnceReadBack;
     /* Created when messages are first spilled. */
     private SpilledMessageReader spilledReader;
 
@@ -76,6 +79,7 @@ public final class OutboundQosFlows {
     void writeThrough(MessageLog messageLog) {
         boolean starting = log == null && messageLog != null;
         log = messageLog;
+        stopWritingOnceReadBack = false;
         if (starting) {
             for (OutboundDelivery p : inflight.inOrder()) {
                 log.append(p.toStored());
@@ -85,6 +89,18 @@ public final class OutboundQosFlows {
                     log.append(p.toStored());
                 }
             }
+        }
+    }
+
+    /**
+     * Stops writing through once no message waits in the store alone: at once when none is spilled,
+     * else when the last is read back. Until then later QoS 1/2 messages spill behind them, in order.
+     */
+    void stopWritingThroughOnceReadBack() {
+        if (queue.hasSpilled()) {
+            stopWritingOnceReadBack = log != null;
+        } else {
+            writeThrough(null);
         }
     }
 
@@ -217,6 +233,8 @@ public final class OutboundQosFlows {
                 spilledReader = new SpilledMessageReader(session, queue, this::pump);
             }
             spilledReader.readIfDue();
+        } else if (stopWritingOnceReadBack) {
+            writeThrough(null);
         }
     }
 

@@ -297,6 +297,18 @@ public final class Session {
         }
     }
 
+    /**
+     * The client came back with a session expiry of 0: the session ends with this connection, so it is
+     * no longer persistent; what it holds in the store alone is still read back, and later messages
+     * are written through behind it until then ({@link OutboundQosFlows#stopWritingThroughOnceReadBack}).
+     */
+    void stopPersistingOnceReadBack() {
+        persistent = false;
+        if (outbound != null) {
+            outbound.stopWritingThroughOnceReadBack();
+        }
+    }
+
     /** Whether {@code identity} (null = anonymous) may resume or replace this session; any thread. */
     boolean mayBeOpenedBy(String identity) {
         String current = owner;

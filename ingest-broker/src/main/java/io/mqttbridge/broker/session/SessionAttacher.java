@@ -85,7 +85,7 @@ final class SessionAttacher {
             }
             session.manager().storeWriter().save(session.snapshot());
         } else if (session.isPersistent()) {
-            session.setPersistent(false);
+            session.stopPersistingOnceReadBack();
         }
         onAttached.accept(stillPresent);
         if (!newConnection.channel().isActive()) {

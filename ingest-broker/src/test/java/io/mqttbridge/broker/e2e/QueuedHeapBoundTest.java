@@ -103,6 +103,42 @@ class QueuedHeapBoundTest {
     }
 
     @Test
+    void aClientBackWithSessionExpiryZeroGetsItsSpilledMessagesBeforeTheOnesPublishedAfter() throws Exception {
+        MqttClient away = connect("order-away", false, null);
+        away.subscribe("order/#", 1);
+        away.disconnect();
+        MqttClient publisher = connect("order-pub", true, null);
+        int spilledBatch = 200;
+        for (int i = 0; i < spilledBatch; i++) {
+            publish(publisher, "order/big", i, PAYLOAD);
+        }
+        assertThat(broker.metrics.meter(BrokerMetrics.SPILLED).getCount()).as("25 MiB against 10").isPositive();
+
+        // MQTT 5, no session expiry: the session ends with this connection, so it is no longer persistent.
+        // A window of one message keeps most of the spilled ones in the store while more are published.
+        RawMqttClient back = new RawMqttClient(broker.port());
+        back.send(RawMqttClient.connect5("order-away", false, 0, new byte[] {0x21, 0, 1}));
+        assertThat(back.read().type()).as("CONNACK").isEqualTo(2);
+        RawMqttClient.Packet first = back.read();
+        for (int i = 0; i < SMALL; i++) {
+            publish(publisher, "order/small", spilledBatch + i, 100);
+        }
+        List<Integer> received = new ArrayList<>();
+        for (RawMqttClient.Packet publish = first; ; publish = back.read()) {
+            assertThat(publish.type()).isEqualTo(PUBLISH);
+            received.add(numberOf5(publish));
+            int packetId = packetIdOf(publish);
+            back.send(RawMqttClient.packet(0x40, new byte[] {(byte) (packetId >> 8), (byte) packetId}));
+            if (received.size() == spilledBatch + SMALL) {
+                break;
+            }
+        }
+        assertThat(received).as("the spilled messages first, then those published after the client came back")
+                .isEqualTo(IntStream.range(0, spilledBatch + SMALL).boxed().toList());
+        back.close();
+    }
+
+    @Test
     void aConnectedCleanSessionFarBehindStillMeetsThePolicyAtTheBound() throws Exception {
         RawMqttClient reader = RawMqttClient.openConnected(broker.port(), "heap-slow");
         reader.send(RawMqttClient.subscribe(1, "slow/#", 1, false));
@@ -168,6 +204,18 @@ class QueuedHeapBoundTest {
         byte[] body = publish.body();
         int topicLength = ((body[0] & 0xff) << 8) | (body[1] & 0xff);
         return ((body[2 + topicLength] & 0xff) << 8) | (body[3 + topicLength] & 0xff);
+    }
+
+    /** The number at the start of an MQTT 5 QoS 1 PUBLISH's payload: after the packet id and the properties. */
+    private static int numberOf5(RawMqttClient.Packet publish) {
+        ByteBuffer body = ByteBuffer.wrap(publish.body());
+        body.position(2 + body.getShort(0) + 2);
+        int propertiesLength = 0;
+        for (int shift = 0, b = 0x80; (b & 0x80) != 0; shift += 7) {
+            b = body.get() & 0xff;
+            propertiesLength |= (b & 0x7f) << shift;
+        }
+        return body.getInt(body.position() + propertiesLength);
     }
 
     private static void publish(MqttClient publisher, String topic, int number, int size) throws Exception {
