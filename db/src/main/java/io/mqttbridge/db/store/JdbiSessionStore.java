@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -133,8 +134,15 @@ public final class JdbiSessionStore implements SessionStore, AutoCloseable {
      */
     @Override
     public CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId) {
+        return loadToHold(clientId, () -> Long.MAX_VALUE);
+    }
+
+    /** {@link #loadToHold(String)} with a budget for the content of queued messages ({@link MessageBudget}). */
+    @Override
+    public CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId, LongSupplier messageBudgetBytes) {
         Objects.requireNonNull(clientId, "clientId");
-        return writer.barrier().thenApplyAsync(ignored -> stored.loadToHold(clientId), reader);
+        return writer.barrier().thenApplyAsync(ignored ->
+                stored.loadToHold(clientId, MessageBudget.of(messageBudgetBytes.getAsLong())), reader);
     }
 
     /**

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -878,6 +879,35 @@ class JdbiSessionStoreTest {
 
         assertThat(await(b.takeSharedMessages("node-a", Set.of("$share/g/jobs"), "a1"))).isEmpty();
         assertThat(await(b.loadAll())).extracting(SessionSnapshot::clientId).containsExactly("mover");
+    }
+
+    @Test
+    void aLoadToHoldWithABudgetReadsQueuedMessagesWhileItLastsAndOwnsTheSessionAllTheSame() throws Exception {
+        JdbiSessionStore a = store("node-a");
+        JdbiSessionStore b = store("node-b");
+        await(a.save(simple("heavy", 1)));
+        await(a.append("heavy", sized("heavy", 1, 5))); // sent, not acknowledged: always read
+        for (int sequence = 2; sequence <= 6; sequence++) {
+            await(a.append("heavy", sized("heavy", sequence, 0)));
+        }
+        AtomicInteger budgetAsked = new AtomicInteger();
+
+        SessionSnapshot held = await(b.loadToHold("heavy", () -> {
+            budgetAsked.incrementAndGet();
+            return 2_500;
+        })).orElseThrow();
+
+        assertThat(budgetAsked).as("asked once, when the read starts").hasValue(1);
+        assertThat(held.pending()).extracting(PendingMessage::sequence).containsExactly(1L, 2L, 3L);
+        assertThat(held.storedOnly()).extracting(StoredOnlyMessage::sequence).as("the rest, after them")
+                .containsExactly(4L, 5L, 6L);
+        assertThat(await(b.loadMessages("heavy", 4, 6))).as("still in the store, for the new holder to read back")
+                .extracting(PendingMessage::sequence).containsExactly(4L, 5L, 6L);
+        assertThat(await(a.takeSharedMessages("node-a", Set.of("$share/g/jobs"), "h1"))).isEmpty();
+        assertThat(await(b.loadAll())).as("node b owns it now").extracting(SessionSnapshot::clientId)
+                .containsExactly("heavy");
+        assertThat(await(b.loadToHold("heavy")).orElseThrow().pending()).as("without a budget, everything")
+                .hasSize(6);
     }
 
     @Test

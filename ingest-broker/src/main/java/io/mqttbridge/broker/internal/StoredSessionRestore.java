@@ -50,7 +50,7 @@ public final class StoredSessionRestore {
         // A page at a time: only one page of snapshots is in memory beside the sessions made of them.
         // The content of messages past the heap bound stays in the store, read back as clients return.
         QueuedMemory queued = sessions.queuedMemory();
-        long budget = queued.maxBytes() > 0 ? Math.max(0, queued.maxBytes() - queued.bytes()) : Long.MAX_VALUE;
+        long budget = queued.room();
         store.loadAll(page -> {
             long pageAt = System.nanoTime();
             // In a cluster, a session this node held before a crash may have moved on since (its

@@ -71,7 +71,7 @@ final class ClusterTakeover {
             }
             // Owned here from this load on: a survivor recovering the previous holder's shared-group
             // messages (takeSharedMessagesOf) takes them before this load or not at all.
-            return store.loadToHold(clientId).thenCompose(snapshot -> snapshot.isEmpty()
+            return store.loadToHold(clientId, sessions.queuedMemory()::room).thenCompose(snapshot -> snapshot.isEmpty()
                     ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
                             fabric.recoverFromDeadHolder(clientId)));
         }).thenRun(() -> {

@@ -95,4 +95,9 @@ public final class QueuedMemory {
     public long maxBytes() {
         return maxBytes;
     }
+
+    /** The bytes left below the bound now (0 past it); {@link Long#MAX_VALUE} without a bound. */
+    public long room() {
+        return maxBytes > 0 ? Math.max(0, maxBytes - bytes()) : Long.MAX_VALUE;
+    }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Persistence of MQTT sessions that outlive their connection (clean session 0 in 3.1.1, a non-zero
@@ -184,6 +185,17 @@ public interface SessionStore {
      */
     default CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId) {
         return load(clientId);
+    }
+
+    /**
+     * {@link #loadToHold(String)} reading the content of the session's queued messages only while
+     * {@code messageBudgetBytes} lasts, asked when the read starts (a takeover waits behind other reads):
+     * past it they come as {@link SessionSnapshot#storedOnly}, as in {@link #loadAll(Consumer, long)}, so
+     * that a node taking over a session with a backlog larger than its heap reads only what it can hold.
+     * The default reads everything (a store that keeps its messages in memory anyway).
+     */
+    default CompletableFuture<Optional<SessionSnapshot>> loadToHold(String clientId, LongSupplier messageBudgetBytes) {
+        return loadToHold(clientId);
     }
 
     /**

@@ -18,6 +18,7 @@ import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.mirror.ProducerSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * One broker node of an in-process cluster: the real {@link MqttBroker} on an ephemeral port of
@@ -70,6 +71,15 @@ public final class ClusterNode implements AutoCloseable {
     public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
             SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules,
             ProducerSettings mirrorProducer, ProducerSettings fabricProducer, Authenticator authenticator) {
+        return start(bootstrapServers, clusterConfig, nodeId, sessions, retained, mirrorRules, mirrorProducer,
+                fabricProducer, authenticator, config -> { });
+    }
+
+    /** A node whose broker has {@code configure}'s settings beyond loopback, a free port and two event loops. */
+    public static ClusterNode start(String bootstrapServers, ClusterConfig clusterConfig, String nodeId,
+            SessionStore sessions, RetainedStore retained, List<MirrorRule> mirrorRules,
+            ProducerSettings mirrorProducer, ProducerSettings fabricProducer, Authenticator authenticator,
+            Consumer<BrokerConfig> configure) {
         MetricRegistry metrics = new MetricRegistry();
         KafkaPublishSink sink = KafkaPublishSink.create(bootstrapServers, mirrorRules, mirrorProducer, nodeId, metrics);
         KafkaClusterFabric fabric = KafkaClusterFabric.create(bootstrapServers, clusterConfig, nodeId, fabricProducer,
@@ -78,6 +88,7 @@ public final class ClusterNode implements AutoCloseable {
         config.setHost("127.0.0.1");
         config.setPort(0);
         config.setWorkerThreads(2);
+        configure.accept(config);
         MqttBroker broker = new MqttBroker(config, authenticator, Authorizer.ALLOW_ALL, sink,
                 SessionListener.NONE, sessions, retained, metrics, fabric);
         try {

@@ -66,11 +66,10 @@ public final class StoredSessions {
      * {@link #load} that makes this node the owner in the same transaction: the state row's lock
      * orders it with a {@link #takeSharedMessages} of the previous owner.
      */
-    public Optional<SessionSnapshot> loadToHold(String clientId) {
+    public Optional<SessionSnapshot> loadToHold(String clientId, MessageBudget budget) {
         return jdbi.inTransaction(h -> {
             SessionStateRows.hold(h, nodeId, clientId);
-            return complete(h, SessionStateRows.of(h, clientId), new SharedMessages(),
-                MessageBudget.of(Long.MAX_VALUE));
+            return complete(h, SessionStateRows.of(h, clientId), new SharedMessages(), budget);
         }).stream().findFirst();
     }
 
