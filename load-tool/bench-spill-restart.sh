@@ -8,17 +8,19 @@
 #   3. SIGTERM (or --signal KILL: no snapshot saved at the stop), a new start on the same data with the
 #      same heap; prints the metrics again;
 #   4. each session reads its messages (mosquitto_sub -c -q 1 -C MESSAGES) and the script checks that
-#      it got every number once, in order.
+#      it got every number once, in order; one session after the other, or with --together all at once
+#      (a fleet back after the restart), printing the largest mqtt.messages.queued.bytes seen while they
+#      read (sampled every 0.2 s) and how long they took.
 # Needs: the jar built (mvn -B -q -pl analytics-api -am package -DskipTests), mosquitto clients, curl,
 # python3, xxd. Nothing but loopback; stops the bridge it started at the end.
 #
 # usage: load-tool/bench-spill-restart.sh [--jar BRIDGE_JAR] [--heap 256m] [--topics "a b c d e f"]
 #                                         [--messages 240] [--payload 250000] [--wait 240] [--out DIR]
-#                                         [--signal TERM|KILL]
+#                                         [--signal TERM|KILL] [--together]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/analytics-api/target/mqtt-kafka-bridge.jar; HEAP=256m; TOPICS="a b c d e f"; MESSAGES=240
-PAYLOAD=250000; WAIT=240; OUT=$(mktemp -d /tmp/bench-spill.XXXXXX); SIGNAL=TERM
+PAYLOAD=250000; WAIT=240; OUT=$(mktemp -d /tmp/bench-spill.XXXXXX); SIGNAL=TERM; TOGETHER=
 while [ $# -gt 0 ]; do
   case $1 in
     --jar) JAR=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
     --wait) WAIT=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --signal) SIGNAL=$2; shift 2 ;;
+    --together) TOGETHER=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -75,12 +78,29 @@ done
 echo "$(date +%T) published $MESSAGES messages of $PAYLOAD bytes to each of: $TOPICS"; metrics
 stop_bridge "$SIGNAL"; echo "$(date +%T) stopped (SIG$SIGNAL)"
 start_bridge; metrics
-for t in $TOPICS; do
+# read T: session spill-T reads its messages and the verdict is printed
+read_session() {
+  local t=$1
   timeout $((WAIT + 60)) mosquitto_sub -p "$MQTT" -c -q 1 -i "spill-$t" -t "$t/#" -C "$MESSAGES" -W "$WAIT" -F '%x' \
       2> /dev/null | cut -c1-16 | while read -r hex; do echo "$hex" | xxd -r -p; echo; done > "$OUT/got-$t" || true
   if seq -f '%08g' 1 "$MESSAGES" | diff -q - "$OUT/got-$t" > /dev/null; then verdict="every one, in order, once"
   else verdict="NOT every one in order once"; fi
   echo "$(date +%T) spill-$t received $(wc -l < "$OUT/got-$t") of $MESSAGES: $verdict"
-done
+}
+if [ -n "$TOGETHER" ]; then
+  started=$(date +%s.%N); readers=()
+  for t in $TOPICS; do read_session "$t" & readers+=($!); done
+  peak=0
+  any_reading() { for r in "${readers[@]}"; do kill -0 "$r" 2>/dev/null && return 0; done; return 1; }
+  while any_reading; do
+    q=$(curl -s "localhost:$ADMIN/metrics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["gauges"]["mqtt.messages.queued.bytes"]["value"])' 2>/dev/null || echo 0)
+    [ "$q" -gt "$peak" ] 2>/dev/null && peak=$q
+    sleep 0.2
+  done
+  wait "${readers[@]}"
+  echo "$(date +%T) all read in $(python3 -c "import time; print(round(time.time() - $started, 1))") s; largest queued.bytes seen meanwhile: $peak"
+else
+  for t in $TOPICS; do read_session "$t"; done
+fi
 metrics
 echo "out of memory errors in the log: $(grep -c OutOfMemoryError "$OUT/bridge.log" || true)"

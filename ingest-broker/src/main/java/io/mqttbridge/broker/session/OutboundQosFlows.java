@@ -232,7 +232,7 @@ public final class OutboundQosFlows {
             if (spilledReader == null) {
                 spilledReader = new SpilledMessageReader(session, queue, this::pump);
             }
-            spilledReader.readIfDue();
+            spilledReader.readIfDue(inflight.size());
         } else if (stopWritingOnceReadBack) {
             writeThrough(null);
         }

@@ -44,6 +44,8 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     private ArrayDeque<OutboundDelivery> queue;
     /* Behind the queue: the messages held in the session store alone, oldest first; null while none. */
     private ArrayDeque<Spilled> spilled;
+    /* What the spilled messages count of bytes (session thread only). */
+    private long spilledBytes;
     /* Volatile so that the REST API can read them. */
     private volatile long bytes;
     private volatile int count;
@@ -133,6 +135,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         }
         spilled.addLast(new Spilled(sequence, bytes));
         this.bytes += bytes;
+        spilledBytes += bytes;
         recount();
         metrics.queued(1);
     }
@@ -169,6 +172,18 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         return end;
     }
 
+    /** The bytes of the spilled messages up to {@code lastSequence} (a page of {@link #spilledPageEnd}). */
+    long spilledBytesUpTo(long lastSequence) {
+        long total = 0;
+        for (Spilled s : spilled) {
+            if (s.sequence() > lastSequence) {
+                break;
+            }
+            total += s.bytes();
+        }
+        return total;
+    }
+
     /**
      * Takes the spilled messages up to {@code lastSequence} (the oldest first), out of the accounting:
      * the caller {@linkplain #addLast queues} what it read back of them, in this order.
@@ -178,6 +193,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         while (hasSpilled() && spilled.peekFirst().sequence() <= lastSequence) {
             Spilled first = spilled.pollFirst();
             bytes -= first.bytes();
+            spilledBytes -= first.bytes();
             recount();
             metrics.queued(-1);
             taken.add(first);
@@ -224,6 +240,11 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     /** Whether no message waits in memory (some may be {@linkplain #hasSpilled spilled}). */
     boolean isEmpty() {
         return queue == null || queue.isEmpty();
+    }
+
+    /** What the messages waiting in memory count of bytes, as the bound counts them. */
+    long memoryBytes() {
+        return bytes - spilledBytes;
     }
 
     /** Messages waiting in memory. */
@@ -274,6 +295,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         if (spilled != null) {
             metrics.queued(-spilled.size());
             spilled.clear();
+            spilledBytes = 0;
         }
         if (queue != null) {
             metrics.queued(-queue.size());

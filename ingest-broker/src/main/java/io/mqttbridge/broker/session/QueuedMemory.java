@@ -3,6 +3,7 @@ package io.mqttbridge.broker.session;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -30,8 +31,18 @@ public final class QueuedMemory {
     /* How often the bound is decided again: a burst may pass it by what arrives in this long. */
     static final long REFRESH_MILLIS = 20;
 
+    /*
+     * How far past the bound the messages read back from the session store for connected clients may
+     * take the count: a quarter of it. The bound may be full of offline sessions' messages, which stay;
+     * clients draining their backlog need room whatever those hold, but not a page each: after a fleet
+     * reconnects, thousands of sessions read back at once.
+     */
+    static final int READ_BACK_ROOM_DIVISOR = 4;
+
     private final long maxBytes;
     private final LongAdder bytes = new LongAdder();
+    /* Bytes of the pages being read back now (reserved when a read starts, released when it is queued). */
+    private final AtomicLong readingBack = new AtomicLong();
     private volatile boolean full;
     private ScheduledFuture<?> refreshing;
 
@@ -94,6 +105,36 @@ public final class QueuedMemory {
 
     public long maxBytes() {
         return maxBytes;
+    }
+
+    /**
+     * Reserves {@code pageBytes} for a page read back from the session store, when what is held and being
+     * read back leaves room for it below the bound and a quarter; {@code anyway} reserves it in any case
+     * (a session that holds nothing else reads one message, so that every session goes on).
+     *
+     * @return whether it was reserved; release it with {@link #readBackDone} once the page is queued
+     */
+    boolean reserveReadBack(long pageBytes, boolean anyway) {
+        if (maxBytes <= 0) {
+            return true;
+        }
+        long limit = maxBytes + maxBytes / READ_BACK_ROOM_DIVISOR - bytes();
+        while (true) {
+            long reading = readingBack.get();
+            if (!anyway && reading + pageBytes > limit) {
+                return false;
+            }
+            if (readingBack.compareAndSet(reading, reading + pageBytes)) {
+                return true;
+            }
+        }
+    }
+
+    /** The page of {@link #reserveReadBack} was queued (its messages are counted as held now) or not read. */
+    void readBackDone(long pageBytes) {
+        if (maxBytes > 0) {
+            readingBack.addAndGet(-pageBytes);
+        }
     }
 
     /** The bytes left below the bound now (0 past it); {@link Long#MAX_VALUE} without a bound. */

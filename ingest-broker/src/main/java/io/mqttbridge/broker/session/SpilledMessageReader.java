@@ -15,9 +15,12 @@ import java.util.Map;
  * OutboundQueue#spill spilled}: they arrived while the heap bound was reached), a page at a time, once
  * its client is connected and has taken most of what waits in memory. A page is at most {@value
  * #PAGE_MESSAGES} messages and {@link QueuedMemory#CONNECTED_SLACK_BYTES}: what a connected client may
- * have waiting in memory whatever the heap bound says, so a session that drains its backlog never holds
- * more than that of it. One read at a time per session; a failed read is tried again after {@value
- * #RETRY_MILLIS} ms.
+ * have waiting in memory whatever the heap bound says, so a session that drains its backlog has at most
+ * about that of it queued (and its window of messages sent and not acknowledged yet). The pages of all sessions share a room of a quarter of the heap bound past it
+ * ({@link QueuedMemory#reserveReadBack}): when a fleet reconnects after a restart, thousands of sessions
+ * read back at once, and a page each would pass the bound by a megabyte per session. A session that
+ * finds no room waits until it holds nothing, then reads one message. One read at a time per session; a
+ * failed read is tried again after {@value #RETRY_MILLIS} ms.
  *
  * <p>Threading: confined to the session's executor, like the {@link OutboundQosFlows} that owns it; the
  * store's answer comes back as a task of the session.
@@ -33,6 +36,7 @@ final class SpilledMessageReader {
 
     private final Session session;
     private final OutboundQueue queue;
+    private final QueuedMemory memory;
     private final Runnable pump;
     private boolean reading;
 
@@ -40,27 +44,48 @@ final class SpilledMessageReader {
     SpilledMessageReader(Session session, OutboundQueue queue, Runnable pump) {
         this.session = session;
         this.queue = queue;
+        this.memory = session.manager().queuedMemory();
         this.pump = pump;
     }
 
     /**
      * Starts reading the next page back when messages are spilled, none is being read, and fewer
-     * than half a page wait in memory; called when the client can take more.
+     * than half a page of messages, and less than a page of bytes, wait in memory; called when the
+     * client can take more. All sessions' pages
+     * together take the heap bound's count at most a quarter past the bound ({@link
+     * QueuedMemory#reserveReadBack}); a session that finds no room reads nothing until it holds nothing
+     * else (nothing queued, nothing unacknowledged), and then one message.
+     *
+     * @param unacknowledged how many messages the client has not acknowledged yet
      */
-    void readIfDue() {
-        if (reading || !queue.hasSpilled() || queue.size() >= PAGE_MESSAGES / 2) {
+    void readIfDue(int unacknowledged) {
+        if (reading || !queue.hasSpilled() || queue.size() >= PAGE_MESSAGES / 2
+                || queue.memoryBytes() >= QueuedMemory.CONNECTED_SLACK_BYTES) {
             return;
         }
-        long from = queue.firstSpilledSequence();
         long to = queue.spilledPageEnd(PAGE_MESSAGES, QueuedMemory.CONNECTED_SLACK_BYTES);
+        long pageBytes = queue.spilledBytesUpTo(to);
+        if (!memory.reserveReadBack(pageBytes, false)) {
+            if (!queue.isEmpty() || unacknowledged > 0) {
+                return; // called again when the client has taken some of what it holds
+            }
+            to = queue.spilledPageEnd(1, 0);
+            pageBytes = queue.spilledBytesUpTo(to);
+            memory.reserveReadBack(pageBytes, true);
+        }
         reading = true;
-        session.manager().storeWriter().loadMessages(session.clientId(), from, to).whenComplete((messages, error) ->
-                // Later, not at once: the answer may come on this very thread, inside the caller's pump.
-                session.executeLater(() -> read(messages, error, to), 0));
+        long reserved = pageBytes;
+        long last = to;
+        session.manager().storeWriter().loadMessages(session.clientId(), queue.firstSpilledSequence(), to)
+                .whenComplete((messages, error) ->
+                        // Later, not at once: the answer may come on this very thread, inside the caller's pump.
+                        session.executeLater(() -> read(messages, error, last, reserved), 0));
     }
 
-    private void read(List<PendingMessage> messages, Throwable error, long to) {
+    private void read(List<PendingMessage> messages, Throwable error, long to, long reserved) {
         reading = false;
+        // Counted as held from here on once queued (or not read at all).
+        memory.readBackDone(reserved);
         if (error != null) {
             session.executeLater(pump, RETRY_MILLIS);
             return;

@@ -139,6 +139,63 @@ class QueuedHeapBoundTest {
     }
 
     @Test
+    void sessionsReadingBackTogetherStayWithinAQuarterPastTheBoundAndEachGetsEverythingInOrder() throws Exception {
+        int sessions = 16;
+        int perSession = 24; // 48 MiB in all against a bound of about 10 MiB
+        for (int s = 0; s < sessions; s++) {
+            RawMqttClient away = new RawMqttClient(broker.port());
+            away.send(RawMqttClient.connect(4, "rb-" + s, false, 0));
+            assertThat(away.read().type()).as("CONNACK").isEqualTo(2);
+            away.send(RawMqttClient.subscribe(1, "rb/" + s, 1, false));
+            assertThat(away.read().type()).as("SUBACK").isEqualTo(9);
+            away.close();
+        }
+        MqttClient publisher = connect("rb-pub", true, null);
+        for (int i = 0; i < perSession; i++) {
+            for (int s = 0; s < sessions; s++) {
+                publish(publisher, "rb/" + s, i, PAYLOAD);
+            }
+        }
+        // Every client back at once, taking what is sent and acknowledging nothing: each session keeps
+        // what it has read back, and would read on a page at a time (1 MiB) were the pages not bounded.
+        List<RawMqttClient> holders = new ArrayList<>();
+        for (int s = 0; s < sessions; s++) {
+            RawMqttClient holder = new RawMqttClient(broker.port());
+            holder.send(RawMqttClient.connect(4, "rb-" + s, false, 0));
+            assertThat(holder.read().type()).as("CONNACK").isEqualTo(2);
+            holders.add(holder);
+        }
+        long bound = Runtime.getRuntime().maxMemory() / 100;
+        // Past the quarter, a session that holds nothing reads one message: at most one each, and the burst margin.
+        long limit = bound + bound / 4 + (long) sessions * PAYLOAD + 32L * PAYLOAD;
+        for (RawMqttClient holder : holders) {
+            assertThat(holder.read().type()).as("every session gets something").isEqualTo(PUBLISH);
+        }
+        await().atMost(Duration.ofSeconds(10)).during(Duration.ofSeconds(2)).untilAsserted(() ->
+                assertThat(queuedBytes()).as("the bound, a quarter, a message per session").isLessThanOrEqualTo(limit));
+        for (RawMqttClient holder : holders) {
+            holder.close();
+        }
+
+        List<PahoV3Collector> back = new ArrayList<>();
+        List<MqttClient> draining = new ArrayList<>();
+        for (int s = 0; s < sessions; s++) {
+            PahoV3Collector collector = new PahoV3Collector();
+            draining.add(connect("rb-" + s, false, collector));
+            back.add(collector);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> back.stream().allMatch(c -> c.messages().size() >= perSession));
+        for (PahoV3Collector collector : back) {
+            assertThat(collector.messages()).extracting(QueuedHeapBoundTest::numberOf)
+                    .as("every message, in order (those sent before and not acknowledged come again first)")
+                    .isEqualTo(IntStream.range(0, perSession).boxed().toList());
+        }
+        for (MqttClient client : draining) {
+            client.disconnect(0);
+        }
+    }
+
+    @Test
     void aConnectedCleanSessionFarBehindStillMeetsThePolicyAtTheBound() throws Exception {
         RawMqttClient reader = RawMqttClient.openConnected(broker.port(), "heap-slow");
         reader.send(RawMqttClient.subscribe(1, "slow/#", 1, false));

@@ -158,11 +158,14 @@ class OutboundQueueTest {
         assertThat(queue.spilledPageEnd(2, 1_000_000)).as("at most two messages").isEqualTo(3);
         assertThat(queue.spilledPageEnd(10, 750)).as("at most 750 bytes").isEqualTo(3);
         assertThat(queue.spilledPageEnd(10, 100)).as("at least one, however large").isEqualTo(2);
+        assertThat(queue.spilledBytesUpTo(3)).as("a page's bytes").isEqualTo(700);
+        assertThat(queue.memoryBytes()).as("in memory").isEqualTo(inMemory.bytes);
         assertThat(queue.takeSpilledUpTo(3)).extracting(OutboundQueue.Spilled::sequence).containsExactly(2L, 3L);
         assertThat(queue.count()).isEqualTo(3);
         assertThat(queue.bytes()).isEqualTo(inMemory.bytes + 510);
         assertThat(queued()).isEqualTo(3);
         assertThat(queue.firstSpilledSequence()).isEqualTo(4);
+        assertThat(queue.memoryBytes()).as("the page taken is not in memory until queued").isEqualTo(inMemory.bytes);
 
         queue.clear();
         assertThat(queue.hasSpilled()).isFalse();
@@ -170,6 +173,7 @@ class OutboundQueueTest {
         assertThat(queue.spilledPageEnd(10, 100)).isZero();
         assertThat(queue.count()).isZero();
         assertThat(queue.bytes()).isZero();
+        assertThat(queue.memoryBytes()).isZero();
         assertThat(queued()).isZero();
         assertThat(memory.bytes()).isZero();
     }
