@@ -30,7 +30,8 @@ import java.util.function.Function;
  * once its copy is durable, and what is queued behind it waits with it. When the heap bound is
  * reached, a persistent session's QoS 1/2 messages wait in the store alone ({@linkplain
  * OutboundQueue#spill spilled}), and every later one behind them, until {@link SpilledMessageReader}
- * has read them back for a connected client; a QoS 0 message that would overtake them is dropped.
+ * has read them back for a connected client; a QoS 0 message goes ahead of them (order holds per
+ * topic and QoS) to a client that keeps up.
  *
  * <p>Threading: confined to the owning {@link Session}'s executor (its acknowledgement methods are
  * called as session tasks); not thread-safe. It writes to the connection attached to the session
@@ -127,12 +128,12 @@ public final class OutboundQosFlows {
             overflow.counted(queue);
             return null;
         }
-        if (qos == 0 && queue.hasSpilled()) {
-            overflow.counted(queue); // it would overtake the spilled messages
-            return null;
-        }
         OutboundDelivery pending = new OutboundDelivery(message, qos, retain, subscriptionIds, nextSequence++);
         pending.sharedGroup = sharedGroup;
+        if (qos == 0 && queue.hasSpilled()) {
+            queueAheadOfSpilled(pending, current);
+            return null;
+        }
         // The heap bound holds back offline clients and connected ones far behind, never one that keeps up.
         boolean waits = current == null || queue.bytes() >= QueuedMemory.CONNECTED_SLACK_BYTES;
         boolean full = queue.isFull(pending.bytes);
@@ -174,6 +175,22 @@ public final class OutboundQosFlows {
         queue.addLast(pending);
         pump(current);
         return stored;
+    }
+
+    /**
+     * A QoS 0 message for a connected session whose QoS 1/2 messages wait in the store: order holds
+     * per topic and QoS [MQTT-4.6.0-6], so it goes ahead of them to a client that keeps up. A client
+     * further behind than the read back itself keeps in memory (less than a page, then one more page:
+     * two pages), or with its queue full, loses it, as it would lose any QoS 0 message past the heap
+     * bound.
+     */
+    private void queueAheadOfSpilled(OutboundDelivery pending, ClientConnection current) {
+        if (queue.memoryBytes() >= 2 * QueuedMemory.CONNECTED_SLACK_BYTES || queue.isFull(pending.bytes)) {
+            overflow.counted(queue);
+            return;
+        }
+        queue.addLast(pending);
+        pump(current);
     }
 
     /** A QoS 1/2 message left the session (complete or dropped): its written-through copy goes too. */
@@ -349,43 +366,14 @@ public final class OutboundQosFlows {
     /**
      * Restores stored messages, each prepared by {@code prepare}: those with a packet identifier as
      * unacknowledged, the rest as queued, and behind them those whose content the load left in the store
-     * ({@code storedOnly}) as spilled. Their sequences are kept (unnumbered ones are numbered after
-     * them), and new messages are numbered after the highest.
+     * ({@code storedOnly}) as spilled ({@link OutboundRestore}). Their sequences are kept (unnumbered
+     * ones are numbered after them), and new messages are numbered after the highest.
      */
     void restore(List<PendingMessage> stored, List<StoredOnlyMessage> storedOnly,
                  Function<PublishedMessage, RoutedMessage> prepare) {
-        for (PendingMessage message : stored) {
-            nextSequence = Math.max(nextSequence, message.sequence() + 1);
-        }
-        for (StoredOnlyMessage message : storedOnly) {
-            nextSequence = Math.max(nextSequence, message.sequence() + 1);
-        }
-        for (PendingMessage message : stored) {
-            if (mayStayInStore(message) && (queue.hasSpilled() || queue.isMemoryFullNow())) {
-                // Restored with less heap than they took (or behind those): read back when the client can take them.
-                metrics.spilled();
-                queue.spill(message.sequence(), OutboundQueue.bytesOf(message.message()));
-                continue;
-            }
-            OutboundDelivery pending = OutboundDelivery.fromStored(message, prepare.apply(message.message()),
-                    message.sequence() > 0 ? message.sequence() : nextSequence++);
-            if (message.packetId() > 0) {
-                inflight.add(pending);
-            } else {
-                queue.addLast(pending);
-            }
-        }
-        for (StoredOnlyMessage message : storedOnly) {
-            metrics.spilled();
-            queue.spill(message.sequence(), message.bytes() + OutboundQueue.MESSAGE_OVERHEAD_BYTES);
-        }
+        nextSequence = OutboundRestore.restore(stored, storedOnly, prepare, nextSequence, log != null, queue, inflight,
+                metrics);
         inflightCount = inflight.size();
-    }
-
-    /* Queued (never sent), stored under its sequence, for this session alone: it may wait in the store alone. */
-    private boolean mayStayInStore(PendingMessage message) {
-        return log != null && message.packetId() == 0 && message.qos() > 0 && message.sequence() > 0
-                && message.sharedGroup() == null;
     }
 
     /**

@@ -139,6 +139,66 @@ class QueuedHeapBoundTest {
     }
 
     @Test
+    void qos0MessagesGoAheadOfSpilledQos1OnesToAClientThatKeepsUp() throws Exception {
+        MqttClient filler = connect("ahead-filler", false, null);
+        filler.subscribe("filler/#", 1);
+        filler.disconnect();
+        MqttClient away = connect("ahead-away", false, null);
+        away.subscribe("ahead/#", 1);
+        away.disconnect();
+        // Another subscriber of the QoS 0 messages: once it has them, they were routed to every subscriber.
+        PahoV3Collector witness = new PahoV3Collector();
+        connect("ahead-witness", true, witness).subscribe("ahead/live", 0);
+        MqttClient publisher = connect("ahead-pub", true, null);
+        for (int i = 0; i < 100; i++) {
+            publish(publisher, "filler/big", i, PAYLOAD); // another session's 12.5 MiB fill the bound
+        }
+        int spilledBatch = 200;
+        for (int i = 0; i < spilledBatch; i++) {
+            publish(publisher, "ahead/big", i, PAYLOAD);
+        }
+        assertThat(broker.metrics.meter(BrokerMetrics.SPILLED).getCount()).as("all of them").isGreaterThan(spilledBatch);
+
+        // A window of one message keeps most of the QoS 1 ones in the store while the QoS 0 ones come.
+        RawMqttClient back = new RawMqttClient(broker.port());
+        back.send(RawMqttClient.connect5("ahead-away", false, 0, new byte[] {0x21, 0, 1}));
+        assertThat(back.read().type()).as("CONNACK").isEqualTo(2);
+        RawMqttClient.Packet first = back.read();
+        int live = 5;
+        for (int i = 0; i < live; i++) {
+            byte[] payload = new byte[100];
+            ByteBuffer.wrap(payload).putInt(1_000 + i);
+            MqttMessage message = new MqttMessage(payload);
+            message.setQos(0);
+            publisher.publish("ahead/live", message);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> witness.messages().size() == live);
+        List<Integer> qos1 = new ArrayList<>();
+        List<Integer> qos0 = new ArrayList<>();
+        int qos0BeforeTheLastQos1 = -1;
+        for (RawMqttClient.Packet publish = first; ; publish = back.read()) {
+            assertThat(publish.type()).isEqualTo(PUBLISH);
+            if ((publish.firstByte() & 0x06) == 0) {
+                qos0.add(numberOf5(publish, false));
+            } else {
+                qos1.add(numberOf5(publish, true));
+                if (qos1.size() == spilledBatch) {
+                    qos0BeforeTheLastQos1 = qos0.size();
+                }
+                int packetId = packetIdOf(publish);
+                back.send(RawMqttClient.packet(0x40, new byte[] {(byte) (packetId >> 8), (byte) packetId}));
+            }
+            if (qos1.size() == spilledBatch && qos0.size() == live) {
+                break;
+            }
+        }
+        assertThat(qos1).as("the spilled ones, in order, once").isEqualTo(IntStream.range(0, spilledBatch).boxed().toList());
+        assertThat(qos0).as("every QoS 0 one, in order").isEqualTo(IntStream.range(1_000, 1_000 + live).boxed().toList());
+        assertThat(qos0BeforeTheLastQos1).as("ahead of the QoS 1 ones still in the store").isEqualTo(live);
+        back.close();
+    }
+
+    @Test
     void sessionsReadingBackTogetherStayWithinAQuarterPastTheBoundAndEachGetsEverythingInOrder() throws Exception {
         int sessions = 16;
         int perSession = 24; // 48 MiB in all against a bound of about 10 MiB
@@ -265,8 +325,13 @@ class QueuedHeapBoundTest {
 
     /** The number at the start of an MQTT 5 QoS 1 PUBLISH's payload: after the packet id and the properties. */
     private static int numberOf5(RawMqttClient.Packet publish) {
+        return numberOf5(publish, true);
+    }
+
+    /** The number at the start of an MQTT 5 PUBLISH's payload: after the packet id (QoS 1/2) and the properties. */
+    private static int numberOf5(RawMqttClient.Packet publish, boolean hasPacketId) {
         ByteBuffer body = ByteBuffer.wrap(publish.body());
-        body.position(2 + body.getShort(0) + 2);
+        body.position(2 + body.getShort(0) + (hasPacketId ? 2 : 0));
         int propertiesLength = 0;
         for (int shift = 0, b = 0x80; (b & 0x80) != 0; shift += 7) {
             b = body.get() & 0xff;
