@@ -124,8 +124,19 @@ function renderCards(cards, stats, connectedAllNodes, series) {
     card('Kafka outstanding', bytes(mirror.outstandingBytes),
       mirror.backPressure ? 'back-pressure ACTIVE: publishers paused' : 'back-pressure off', mirror.backPressure ? 'bad' : ''),
     card('History-writer lag', number(writer.lag), writer.paused ? 'paused (PostgreSQL unavailable?)' : `${number(writer.rowsWritten.count)} rows written`,
-      writer.paused ? 'bad' : (writer.lag > 10000 ? 'warn' : '')));
+      writer.paused ? 'bad' : (writer.lag > 10000 ? 'warn' : '')),
+    queuedCard(stats.queued));
   cards.querySelectorAll('.card').forEach((c, i) => c.setAttribute('data-testid', `card-${i}`));
+}
+
+// What sessions hold for their clients: in memory against the heap bound, and past it in PostgreSQL.
+function queuedCard(queued) {
+  const atBound = queued.heapBoundBytes > 0 && queued.heapBytes >= queued.heapBoundBytes;
+  const memory = queued.heapBoundBytes > 0
+    ? `${bytes(queued.heapBytes)} of ${bytes(queued.heapBoundBytes)} in memory`
+    : `${bytes(queued.heapBytes)} in memory (no bound)`;
+  return card('Queued for clients', number(queued.messages),
+    `${memory} · ${number(queued.inStore)} waiting in PostgreSQL`, atBound ? 'warn' : '');
 }
 
 function renderHealth(panel, report) {

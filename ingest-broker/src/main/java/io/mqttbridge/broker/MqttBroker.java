@@ -125,6 +125,7 @@ public final class MqttBroker implements MessagePublisher {
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
         metricRegistry.gauge(BrokerMetrics.QUEUED_BYTES, () -> (Gauge<Long>) sessions.queuedMemory()::bytes);
+        metricRegistry.gauge(BrokerMetrics.QUEUED_BYTES_BOUND, () -> (Gauge<Long>) sessions.queuedMemory()::maxBytes);
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
         sessions.onSharedOrphans(router::redistribute);
         this.listeners = new BrokerListeners(this.config, metrics, limits);

@@ -44,7 +44,8 @@ public class StatsResource {
 
     @GET
     @RolesAllowed(ApiRole.READ)
-    @Operation(summary = "Message and connection rates, Kafka mirror figures and history-writer lag of this node")
+    @Operation(summary = "Message and connection rates, Kafka mirror figures, history-writer lag and the messages "
+            + "queued for clients of this node")
     public Stats stats() {
         return new Stats(
                 perQos(MESSAGES_IN),
@@ -57,7 +58,11 @@ public class StatsResource {
                         p99Millis("kafka.mirror.send-latency"), backPressure()),
                 new Stats.HistoryWriter(gaugeLong("history-writer.lag.total"), rate("history-writer.rows-written"),
                         rate("history-writer.session-events"), rate("history-writer.failures"),
-                        gaugeLong("history-writer.paused") != 0));
+                        gaugeLong("history-writer.paused") != 0),
+                new Stats.Queued(counter("mqtt.messages.queued"), counter("mqtt.messages.queued.in-store"),
+                        gaugeLong("mqtt.messages.queued.bytes"),
+                        gaugeLong("mqtt.messages.queued.bytes.bound"), rate("mqtt.messages.spilled"),
+                        rate("mqtt.limits.queued-heap.exceeded")));
     }
 
     private Stats.Rate perQos(String prefix) {

@@ -38,6 +38,12 @@ class StatsResourceTest {
         metrics.gauge("history-writer.lag.total", () -> (Gauge<Long>) () -> 42L);
         metrics.gauge("history-writer.paused", () -> (Gauge<Integer>) () -> 1);
         metrics.meter("history-writer.rows-written").mark(6);
+        metrics.counter("mqtt.messages.queued").inc(9);
+        metrics.counter("mqtt.messages.queued.in-store").inc(2);
+        metrics.gauge("mqtt.messages.queued.bytes", () -> (Gauge<Long>) () -> 5_000L);
+        metrics.gauge("mqtt.messages.queued.bytes.bound", () -> (Gauge<Long>) () -> 4_000L);
+        metrics.meter("mqtt.messages.spilled").mark(3);
+        metrics.meter("mqtt.limits.queued-heap.exceeded").mark(1);
 
         Map<String, Object> stats = as(resources, READER, "/api/v1/stats").get(Map.class);
 
@@ -52,6 +58,10 @@ class StatsResourceTest {
         Map<String, Object> writer = (Map<String, Object>) stats.get("historyWriter");
         assertThat(writer).containsEntry("lag", 42).containsEntry("paused", true);
         assertThat((Map<String, Object>) writer.get("rowsWritten")).containsEntry("count", 6);
+        Map<String, Object> queued = (Map<String, Object>) stats.get("queued");
+        assertThat(queued).containsEntry("messages", 9).containsEntry("inStore", 2).containsEntry("heapBytes", 5_000).containsEntry("heapBoundBytes", 4_000);
+        assertThat((Map<String, Object>) queued.get("spilled")).containsEntry("count", 3);
+        assertThat((Map<String, Object>) queued.get("heapBoundExceeded")).containsEntry("count", 1);
     }
 
     @Test

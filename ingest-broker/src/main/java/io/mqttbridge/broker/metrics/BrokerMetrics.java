@@ -31,6 +31,8 @@ public final class BrokerMetrics {
     public static final String CLOSED_SLOW_SUBSCRIBER = PREFIX + ".connections.closed.slow-subscriber";
     /** What the queued messages of all sessions hold of the heap, each payload counted once (session.QueuedMemory). */
     public static final String QUEUED_BYTES = PREFIX + ".messages.queued.bytes";
+    /** {@code broker.maxQueuedHeapPercent} of the heap in bytes; 0 = no bound. */
+    public static final String QUEUED_BYTES_BOUND = PREFIX + ".messages.queued.bytes.bound";
     /** A message that would have waited while the queues of all sessions held their heap share (also counted as queue-full). */
     public static final String QUEUED_HEAP_EXCEEDED = PREFIX + ".limits.queued-heap.exceeded";
     /**
@@ -38,6 +40,8 @@ public final class BrokerMetrics {
      * heap bound was reached (read back when their client can take them).
      */
     public static final String SPILLED = PREFIX + ".messages.spilled";
+    /** Queued messages that wait in the session store alone now (spilled, not read back yet). */
+    public static final String QUEUED_IN_STORE = PREFIX + ".messages.queued.in-store";
     /** MQTT 3.1.1 connections closed because a QoS 1/2 message of theirs could not be stored. */
     public static final String CLOSED_PUBLISH_NOT_STORED = PREFIX + ".connections.closed.publish-not-stored";
     /**
@@ -79,6 +83,7 @@ public final class BrokerMetrics {
     private final Meter bytesOut;
     private final Meter[] dropped = new Meter[DropReason.values().length];
     private final Counter queued;
+    private final Counter queuedInStore;
     private final Counter subscriptions;
     private final Meter queuedHeapExceeded;
     private final Meter spilled;
@@ -102,6 +107,7 @@ public final class BrokerMetrics {
             dropped[reason.ordinal()] = registry.meter(reason.metricName());
         }
         queued = registry.counter(QUEUED);
+        queuedInStore = registry.counter(QUEUED_IN_STORE);
         subscriptions = registry.counter(SUBSCRIPTIONS);
         storeFailures = registry.meter(STORE_FAILURES);
         closedPublishNotStored = registry.meter(CLOSED_PUBLISH_NOT_STORED);
@@ -135,6 +141,7 @@ public final class BrokerMetrics {
     public void slowSubscriberDisconnected() { closedSlowSubscriber.mark(); }
     public void droppedForMemory() { queuedHeapExceeded.mark(); }
     public void spilled() { spilled.mark(); }
+    public void queuedInStore(int delta) { queuedInStore.inc(delta); }
     public void connectRefusedForClientId() { connectsRefusedClientId.mark(); }
 
     private static void mark(Meter[] byQos, int qos0, int qos1, int qos2) {

@@ -138,6 +138,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         spilledBytes += bytes;
         recount();
         metrics.queued(1);
+        metrics.queuedInStore(1);
     }
 
     /** Whether messages wait in the session store alone. */
@@ -196,6 +197,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
             spilledBytes -= first.bytes();
             recount();
             metrics.queued(-1);
+            metrics.queuedInStore(-1);
             taken.add(first);
         }
         return taken;
@@ -294,6 +296,7 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     void clear() {
         if (spilled != null) {
             metrics.queued(-spilled.size());
+            metrics.queuedInStore(-spilled.size());
             spilled.clear();
             spilledBytes = 0;
         }

@@ -82,6 +82,8 @@ class QueuedHeapBoundTest {
         assertThat(broker.metrics.meter(BrokerMetrics.SPILLED).getCount())
                 .as("40 MiB for the offline session, about 10 MiB of heap: the rest waits in the session store")
                 .isBetween(120L, (long) MESSAGES);
+        assertThat(broker.metrics.counter(BrokerMetrics.QUEUED_IN_STORE).getCount()).as("all of them wait there now")
+                .isEqualTo(broker.metrics.meter(BrokerMetrics.SPILLED).getCount());
         // The bound is decided every 20 ms: a burst passes it by what arrives meanwhile, so a margin of 4 MiB.
         assertThat(queuedBytes()).as("the heap holds about the bound, not 40 MiB")
                 .isLessThan(Runtime.getRuntime().maxMemory() / 100 + 32L * PAYLOAD);
@@ -100,6 +102,7 @@ class QueuedHeapBoundTest {
                 .isEqualTo(IntStream.range(0, MESSAGES + SMALL).boxed().toList());
         assertThat(broker.metrics.meter(BrokerMetrics.DROPPED + "queue-full").getCount()).isZero();
         await().atMost(Duration.ofSeconds(10)).until(() -> queuedBytes() == 0);
+        assertThat(broker.metrics.counter(BrokerMetrics.QUEUED_IN_STORE).getCount()).as("none left in the store").isZero();
     }
 
     @Test

@@ -144,6 +144,7 @@ class OutboundQueueTest {
         assertThat(queue.count()).isEqualTo(4);
         assertThat(queue.bytes()).isEqualTo(inMemory.bytes + 1_200);
         assertThat(queued()).isEqualTo(4);
+        assertThat(inStore()).as("in the store alone").isEqualTo(3);
         assertThat(queue.size()).as("in memory").isEqualTo(1);
         assertThat(queue.isFull(1)).isFalse();
         assertThat(queue.isFull(10_000 - queue.bytes() + 1)).as("by bytes, spilled ones included").isTrue();
@@ -164,6 +165,7 @@ class OutboundQueueTest {
         assertThat(queue.count()).isEqualTo(3);
         assertThat(queue.bytes()).isEqualTo(inMemory.bytes + 510);
         assertThat(queued()).isEqualTo(3);
+        assertThat(inStore()).as("4 and 5 left").isEqualTo(2);
         assertThat(queue.firstSpilledSequence()).isEqualTo(4);
         assertThat(queue.memoryBytes()).as("the page taken is not in memory until queued").isEqualTo(inMemory.bytes);
 
@@ -175,6 +177,7 @@ class OutboundQueueTest {
         assertThat(queue.bytes()).isZero();
         assertThat(queue.memoryBytes()).isZero();
         assertThat(queued()).isZero();
+        assertThat(inStore()).isZero();
         assertThat(memory.bytes()).isZero();
     }
 
@@ -199,6 +202,10 @@ class OutboundQueueTest {
 
     private long queued() {
         return registry.counter(BrokerMetrics.QUEUED).getCount();
+    }
+
+    private long inStore() {
+        return registry.counter(BrokerMetrics.QUEUED_IN_STORE).getCount();
     }
 
     static OutboundDelivery delivery(String topic, int payloadBytes, int qos, long sequence) {
