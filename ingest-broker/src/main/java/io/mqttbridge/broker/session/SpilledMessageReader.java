@@ -51,10 +51,9 @@ final class SpilledMessageReader {
     /**
      * Starts reading the next page back when messages are spilled, none is being read, and fewer
      * than half a page of messages, and less than a page of bytes, wait in memory; called when the
-     * client can take more. All sessions' pages
-     * together take the heap bound's count at most a quarter past the bound ({@link
-     * QueuedMemory#reserveReadBack}); a session that finds no room reads nothing until it holds nothing
-     * else (nothing queued, nothing unacknowledged), and then one message.
+     * client can take more. All sessions' pages together take the heap bound's count at most a quarter
+     * past the bound ({@link QueuedMemory#reserveReadBack}); a session that finds no room reads nothing
+     * until it holds nothing else (nothing queued, nothing unacknowledged), and then one message.
      *
      * @param unacknowledged how many messages the client has not acknowledged yet
      */
