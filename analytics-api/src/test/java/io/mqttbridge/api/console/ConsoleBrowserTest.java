@@ -234,7 +234,8 @@ class ConsoleBrowserTest {
             await().pollDelay(Duration.ofSeconds(5)).atMost(WAIT).untilAsserted(() ->
                     assertThat(browser.findElement(By.cssSelector("[data-testid='card-4']")).getText()).contains("back-pressure off"));
             assertThat(browser.findElement(By.cssSelector("[data-testid='card-6']")).getText())
-                    .contains("Queued for clients").containsPattern("of [0-9.,]+ (B|KiB|MiB|GiB) in memory").contains("waiting in PostgreSQL");
+                    .contains("Queued for clients").containsPattern("of [0-9.,]+ (B|KiB|MiB|GiB) in memory")
+                    .contains("waiting in PostgreSQL");
             screenshot("overview");
             browser.manage().window().setSize(new Dimension(820, 1180));
             // The tablet layout: navigation on top, so the sidebar is now a short bar.

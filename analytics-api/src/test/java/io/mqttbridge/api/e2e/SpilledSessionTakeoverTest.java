@@ -107,8 +107,9 @@ class SpilledSessionTakeoverTest {
         closing.add(retained);
         SessionStore sessions = loadsToHold == null ? store : recordingLoadsToHold(store, loadsToHold);
         ClusterNode node = ClusterNode.start(TestKafka.bootstrapServers(), ClusterNode.testConfig(prefix), nodeId,
-                sessions, retained, List.of(), new ProducerSettings().setLingerMs(1), new ProducerSettings().setLingerMs(1),
-                Authenticator.ALLOW_ALL, config -> config.setMaxQueuedHeapPercent(heapPercent));
+                sessions, retained, List.of(), new ProducerSettings().setLingerMs(1),
+                new ProducerSettings().setLingerMs(1), Authenticator.ALLOW_ALL,
+                config -> config.setMaxQueuedHeapPercent(heapPercent));
         closing.add(node);
         return node;
     }
@@ -125,7 +126,8 @@ class SpilledSessionTakeoverTest {
                         throw e.getCause();
                     }
                     if (method.getName().equals("loadToHold") && args.length == 2) {
-                        ((CompletableFuture<Optional<SessionSnapshot>>) result).thenAccept(s -> s.ifPresent(loaded::add));
+                        ((CompletableFuture<Optional<SessionSnapshot>>) result)
+                                .thenAccept(snapshot -> snapshot.ifPresent(loaded::add));
                     }
                     return result;
                 });

@@ -59,7 +59,8 @@ class StatsResourceTest {
         assertThat(writer).containsEntry("lag", 42).containsEntry("paused", true);
         assertThat((Map<String, Object>) writer.get("rowsWritten")).containsEntry("count", 6);
         Map<String, Object> queued = (Map<String, Object>) stats.get("queued");
-        assertThat(queued).containsEntry("messages", 9).containsEntry("inStore", 2).containsEntry("heapBytes", 5_000).containsEntry("heapBoundBytes", 4_000);
+        assertThat(queued).containsEntry("messages", 9).containsEntry("inStore", 2).containsEntry("heapBytes", 5_000)
+                .containsEntry("heapBoundBytes", 4_000);
         assertThat((Map<String, Object>) queued.get("spilled")).containsEntry("count", 3);
         assertThat((Map<String, Object>) queued.get("heapBoundExceeded")).containsEntry("count", 1);
     }

@@ -16,9 +16,10 @@ import java.util.Map;
  * its client is connected and has taken most of what waits in memory. A page is at most {@value
  * #PAGE_MESSAGES} messages and {@link QueuedMemory#CONNECTED_SLACK_BYTES}: what a connected client may
  * have waiting in memory whatever the heap bound says, so a session that drains its backlog has at most
- * about that of it queued (and its window of messages sent and not acknowledged yet). The pages of all sessions share a room of a quarter of the heap bound past it
- * ({@link QueuedMemory#reserveReadBack}): when a fleet reconnects after a restart, thousands of sessions
- * read back at once, and a page each would pass the bound by a megabyte per session. A session that
+ * about that of it queued (and its window of messages sent and not acknowledged yet). The pages of all
+ * sessions share a room of a quarter of the heap bound past it ({@link QueuedMemory#reserveReadBack}):
+ * when a fleet reconnects after a restart, thousands of sessions read back at once, and a page each
+ * would pass the bound by a megabyte or more per session. A session that
  * finds no room waits until it holds nothing, then reads one message. One read at a time per session; a
  * failed read is tried again after {@value #RETRY_MILLIS} ms.
  *

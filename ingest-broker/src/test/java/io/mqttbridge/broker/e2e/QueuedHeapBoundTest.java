@@ -102,7 +102,8 @@ class QueuedHeapBoundTest {
                 .isEqualTo(IntStream.range(0, MESSAGES + SMALL).boxed().toList());
         assertThat(broker.metrics.meter(BrokerMetrics.DROPPED + "queue-full").getCount()).isZero();
         await().atMost(Duration.ofSeconds(10)).until(() -> queuedBytes() == 0);
-        assertThat(broker.metrics.counter(BrokerMetrics.QUEUED_IN_STORE).getCount()).as("none left in the store").isZero();
+        assertThat(broker.metrics.counter(BrokerMetrics.QUEUED_IN_STORE).getCount()).as("none left in the store")
+                .isZero();
     }
 
     @Test
@@ -160,7 +161,8 @@ class QueuedHeapBoundTest {
         for (int i = 0; i < spilledBatch; i++) {
             publish(publisher, "ahead/big", i, PAYLOAD);
         }
-        assertThat(broker.metrics.meter(BrokerMetrics.SPILLED).getCount()).as("all of them").isGreaterThan(spilledBatch);
+        assertThat(broker.metrics.meter(BrokerMetrics.SPILLED).getCount()).as("all of them")
+                .isGreaterThan(spilledBatch);
 
         // A window of one message keeps most of the QoS 1 ones in the store while the QoS 0 ones come.
         RawMqttClient back = new RawMqttClient(broker.port());
@@ -195,8 +197,10 @@ class QueuedHeapBoundTest {
                 break;
             }
         }
-        assertThat(qos1).as("the spilled ones, in order, once").isEqualTo(IntStream.range(0, spilledBatch).boxed().toList());
-        assertThat(qos0).as("every QoS 0 one, in order").isEqualTo(IntStream.range(1_000, 1_000 + live).boxed().toList());
+        assertThat(qos1).as("the spilled ones, in order, once")
+                .isEqualTo(IntStream.range(0, spilledBatch).boxed().toList());
+        assertThat(qos0).as("every QoS 0 one, in order")
+                .isEqualTo(IntStream.range(1_000, 1_000 + live).boxed().toList());
         assertThat(qos0BeforeTheLastQos1).as("ahead of the QoS 1 ones still in the store").isEqualTo(live);
         back.close();
     }
@@ -247,7 +251,8 @@ class QueuedHeapBoundTest {
             draining.add(connect("rb-" + s, false, collector));
             back.add(collector);
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> back.stream().allMatch(c -> c.messages().size() >= perSession));
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> back.stream().allMatch(c -> c.messages().size() >= perSession));
         for (PahoV3Collector collector : back) {
             assertThat(collector.messages()).extracting(QueuedHeapBoundTest::numberOf)
                     .as("every message, in order (those sent before and not acknowledged come again first)")

@@ -43,6 +43,7 @@ public record Stats(Rate messagesIn, Rate messagesOut, Rate connects, Rate conne
      * @param spilled persistent sessions' messages kept in the session store alone past the bound
      * @param heapBoundExceeded other messages past the bound, which met the overflow policy
      */
-    public record Queued(long messages, long inStore, long heapBytes, long heapBoundBytes, Rate spilled, Rate heapBoundExceeded) {
+    public record Queued(long messages, long inStore, long heapBytes, long heapBoundBytes, Rate spilled,
+                         Rate heapBoundExceeded) {
     }
 }
