@@ -1,6 +1,5 @@
 package io.mqttbridge.broker;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.handler.connect.ConnectHandler;
@@ -124,8 +123,7 @@ public final class MqttBroker implements MessagePublisher {
         this.retainedStore = new SysRetainedStore(retainedQuota);
         this.metrics = new BrokerMetrics(metricRegistry, retainedStore::size, this::sessionCount);
         this.sessions = new SessionManager(tree, sessionStore, metrics, config, fabric);
-        metricRegistry.gauge(BrokerMetrics.QUEUED_BYTES, () -> (Gauge<Long>) sessions.queuedMemory()::bytes);
-        metricRegistry.gauge(BrokerMetrics.QUEUED_BYTES_BOUND, () -> (Gauge<Long>) sessions.queuedMemory()::maxBytes);
+        metrics.watchQueuedMemory(sessions.queuedMemory()::bytes, sessions.queuedMemory()::maxBytes);
         this.router = new MessageRouter(tree, this.retainedStore, config, fabric, sessions.arrivals());
         sessions.onSharedOrphans(router::redistribute);
         this.listeners = new BrokerListeners(this.config, metrics, limits);

@@ -82,6 +82,7 @@ public final class BrokerMetrics {
     private final Meter bytesIn;
     private final Meter bytesOut;
     private final Meter[] dropped = new Meter[DropReason.values().length];
+    private final MetricRegistry registry;
     private final Counter queued;
     private final Counter queuedInStore;
     private final Counter subscriptions;
@@ -94,6 +95,7 @@ public final class BrokerMetrics {
     private final Meter connectsRefusedClientId;
 
     public BrokerMetrics(MetricRegistry registry, LongSupplier retainedCount, LongSupplier sessionCount) {
+        this.registry = registry;
         connections = registry.counter(CONNECTIONS);
         connects = registry.meter(CONNECTS);
         connectsRefused = registry.meter(CONNECTS_REFUSED);
@@ -118,6 +120,12 @@ public final class BrokerMetrics {
         connectsRefusedClientId = registry.meter(CONNECTS_REFUSED_CLIENT_ID);
         registry.gauge(RETAINED, () -> (Gauge<Long>) retainedCount::getAsLong);
         registry.gauge(SESSIONS, () -> (Gauge<Long>) sessionCount::getAsLong);
+    }
+
+    /** Gauges of the bytes queued messages hold on the heap, and of the bound on them. */
+    public void watchQueuedMemory(LongSupplier bytes, LongSupplier bound) {
+        registry.gauge(QUEUED_BYTES, () -> (Gauge<Long>) bytes::getAsLong);
+        registry.gauge(QUEUED_BYTES_BOUND, () -> (Gauge<Long>) bound::getAsLong);
     }
 
     public void connectionOpened() { connections.inc(); }

@@ -82,14 +82,7 @@ public final class OutboundQosFlows {
         log = messageLog;
         stopWritingOnceReadBack = false;
         if (starting) {
-            for (OutboundDelivery p : inflight.inOrder()) {
-                log.append(p.toStored());
-            }
-            for (OutboundDelivery p : queue) {
-                if (p.qos > 0) {
-                    log.append(p.toStored());
-                }
-            }
+            toStored().forEach(log::append);
         }
     }
 
@@ -109,14 +102,10 @@ public final class OutboundQosFlows {
      * Queues a message (bounded; a full queue follows the overflow policy) and sends what the window
      * allows.
      *
+     * @param sharedGroup the shared subscription ({@code $share/g/f}) the message came through, or null
      * @return when the message was written through, the write's future (it completes once the
      *     message is durable); otherwise {@code null}
      */
-    CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds) {
-        return enqueue(message, qos, retain, subscriptionIds, null);
-    }
-
-    /** @param sharedGroup the shared subscription ({@code $share/g/f}) the message came through, or null */
     CompletableFuture<Void> enqueue(RoutedMessage message, int qos, boolean retain, int[] subscriptionIds,
                                     String sharedGroup) {
         ClientConnection current = session.connection();
