@@ -11,6 +11,7 @@ import io.mqttbridge.api.auth.ApiSecurity;
 import io.mqttbridge.api.config.AdminConnectors;
 import io.mqttbridge.api.config.ApiCors;
 import io.mqttbridge.api.config.HttpConnectionLimits;
+import io.mqttbridge.api.config.QuietRequestLog;
 import io.mqttbridge.api.console.ConsoleAssets;
 import io.mqttbridge.api.console.ConsoleLiveAccess;
 import io.mqttbridge.api.console.ConsoleResource;
@@ -109,6 +110,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         environment.jersey().register(new RequestBodyLimit(config.getApiMaxRequestBodyBytes()));
         HttpConnectionLimits.install(config.getApiMaxConnections(), environment);
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
+        QuietRequestLog.install(environment);
         ApiCors.install(config.getApiCors(), environment);
         ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);
     }

@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.netty;
 
-import io.netty.util.ResourceLeakDetector;
 import java.util.Properties;
 
 /**
@@ -18,19 +17,28 @@ public final class LeakDetection {
     /** Netty's property for the level, and the older name it still reads. */
     static final String LEVEL_PROPERTY = "io.netty.leakDetection.level";
     static final String LEGACY_LEVEL_PROPERTY = "io.netty.leakDetectionLevel";
+    static final String DISABLED = "disabled";
 
     private LeakDetection() {
     }
 
-    /** For a process's {@code main}: turns leak detection off unless a level was given on the command line. */
+    /**
+     * For a process's {@code main}, before anything uses Netty: turns leak detection off unless a
+     * level was given on the command line.
+     */
     public static void offUnlessConfigured() {
         offUnlessConfigured(System.getProperties());
     }
 
+    /*
+     * Through the property Netty reads when it first loads its leak detector, not through its API:
+     * loading the detector here, before the application has configured logging, printed Netty's
+     * DEBUG lines at the top of every start.
+     */
     static void offUnlessConfigured(Properties systemProperties) {
         if (systemProperties.getProperty(LEVEL_PROPERTY) == null
                 && systemProperties.getProperty(LEGACY_LEVEL_PROPERTY) == null) {
-            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+            systemProperties.setProperty(LEVEL_PROPERTY, DISABLED);
         }
     }
 }

@@ -4,41 +4,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.util.ResourceLeakDetector;
 import java.util.Properties;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class LeakDetectionTest {
 
-    private ResourceLeakDetector.Level before;
-
-    @BeforeEach
-    void rememberLevel() {
-        before = ResourceLeakDetector.getLevel();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
-    }
-
-    @AfterEach
-    void restoreLevel() {
-        ResourceLeakDetector.setLevel(before);
-    }
-
     @Test
     void offWhenNoLevelIsConfigured() {
-        LeakDetection.offUnlessConfigured(new Properties());
+        Properties properties = new Properties();
 
-        assertThat(ResourceLeakDetector.getLevel()).isEqualTo(ResourceLeakDetector.Level.DISABLED);
-        assertThat(ResourceLeakDetector.isEnabled()).isFalse();
+        LeakDetection.offUnlessConfigured(properties);
+
+        String level = properties.getProperty(LeakDetection.LEVEL_PROPERTY);
+        assertThat(ResourceLeakDetector.Level.valueOf(level.toUpperCase(java.util.Locale.ROOT))).isEqualTo(ResourceLeakDetector.Level.DISABLED);
     }
 
     @Test
-    void aConfiguredLevelIsLeftAsNettyReadIt() {
+    void aConfiguredLevelIsLeftAsGiven() {
         Properties configured = new Properties();
         configured.setProperty(LeakDetection.LEVEL_PROPERTY, "paranoid");
 
         LeakDetection.offUnlessConfigured(configured);
 
-        assertThat(ResourceLeakDetector.getLevel()).isEqualTo(ResourceLeakDetector.Level.SIMPLE);
+        assertThat(configured.getProperty(LeakDetection.LEVEL_PROPERTY)).isEqualTo("paranoid");
     }
 
     @Test
@@ -48,6 +35,7 @@ class LeakDetectionTest {
 
         LeakDetection.offUnlessConfigured(configured);
 
-        assertThat(ResourceLeakDetector.getLevel()).isEqualTo(ResourceLeakDetector.Level.SIMPLE);
+        assertThat(configured.getProperty(LeakDetection.LEVEL_PROPERTY)).isNull();
+        assertThat(configured.getProperty(LeakDetection.LEGACY_LEVEL_PROPERTY)).isEqualTo("advanced");
     }
 }
