@@ -18,6 +18,8 @@ public record Device(String id, String displayName, boolean enabled, Map<String,
                      Instant createdAt, Instant updatedAt) {
 
     public static final int MAX_ID_LENGTH = 256;
+    /** A label for people; a page of 1,000 devices stays small. */
+    public static final int MAX_DISPLAY_NAME_LENGTH = 1024;
 
     public Device {
         Objects.requireNonNull(id, "id");
@@ -34,5 +36,14 @@ public record Device(String id, String displayName, boolean enabled, Map<String,
         }
         StorableText.check(id, "device id");
         return id;
+    }
+
+    /** @throws IllegalArgumentException if {@code displayName} cannot be a device's display name ({@code null} can) */
+    public static String checkDisplayName(String displayName) {
+        if (displayName != null && displayName.length() > MAX_DISPLAY_NAME_LENGTH) {
+            throw new IllegalArgumentException("displayName longer than " + MAX_DISPLAY_NAME_LENGTH + " characters");
+        }
+        StorableText.check(displayName, "displayName");
+        return displayName;
     }
 }

@@ -14,7 +14,7 @@ public record NewDevice(String id, String displayName, boolean enabled, Map<Stri
 
     public NewDevice {
         Device.checkId(id);
-        StorableText.check(displayName, "displayName");
+        Device.checkDisplayName(displayName);
         StorableText.checkJson(metadata, "metadata");
         metadata = metadata == null ? Map.of() : metadata;
     }

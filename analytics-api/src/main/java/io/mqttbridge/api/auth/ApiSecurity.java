@@ -51,6 +51,7 @@ public final class ApiSecurity {
                 .setAuthenticator(new TokenAuthenticator(tokens))
                 .setAuthorizer(authorizer)
                 .setPrefix("Bearer")
+                .setRealm("mqtt-kafka-bridge")
                 .setUnauthorizedHandler(unauthorized)
                 .buildAuthFilter();
         CachingAuthenticator<BasicCredentials, ApiPrincipal> passwords = new CachingAuthenticator<>(
@@ -111,7 +112,8 @@ public final class ApiSecurity {
                     .header("WWW-Authenticate", prefix + " realm=\"" + realm + "\"")
                     .type(Problem.MEDIA_TYPE)
                     .entity(Problem.of(401, "unauthorized", "Unauthorized",
-                            "credentials are required: a bearer token or basic auth"))
+                            "valid credentials are required (a bearer token or basic auth): none were given, or they are"
+                                    + " not known here"))
                     .build();
         }
     }

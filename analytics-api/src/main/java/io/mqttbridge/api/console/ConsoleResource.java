@@ -6,6 +6,7 @@ import io.mqttbridge.api.auth.ApiPrincipal;
 import io.mqttbridge.api.auth.ApiRole;
 import io.mqttbridge.api.errors.ApiException;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.swagger.v3.oas.annotations.Operation;
@@ -82,6 +83,11 @@ public class ConsoleResource {
                         + "' (console.liveListener); none is configured"));
         if (broker == null) {
             throw ApiException.unavailable("this node does not run the MQTT broker role");
+        }
+        LimitsConfig limits = broker.config().getLimits();
+        if (!limits.allowsTopicSize(filter)) {
+            throw ApiException.badRequest("topicFilter is longer than the broker takes in a SUBSCRIBE ("
+                    + limits.topicSizeLimits() + ")");
         }
         LiveTokens.Grant grant = live.tokens().issue(principal.name(), filter);
         return new LiveToken(grant.token(), grant.clientId(), grant.username(), grant.expiresAt(),

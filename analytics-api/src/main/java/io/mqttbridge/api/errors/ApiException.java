@@ -18,11 +18,11 @@ public class ApiException extends RuntimeException {
     }
 
     public static ApiException badRequest(String detail) {
-        return new ApiException(Problem.of(400, "bad-request", "Bad request", detail));
+        return new ApiException(Problem.of(400, "bad-request", "Bad Request", detail));
     }
 
     public static ApiException notFound(String detail) {
-        return new ApiException(Problem.of(404, "not-found", "Not found", detail));
+        return new ApiException(Problem.of(404, "not-found", "Not Found", detail));
     }
 
     public static ApiException conflict(String detail) {
@@ -30,6 +30,6 @@ public class ApiException extends RuntimeException {
     }
 
     public static ApiException unavailable(String detail) {
-        return new ApiException(Problem.of(503, "unavailable", "Service unavailable", detail));
+        return new ApiException(Problem.of(503, "unavailable", "Service Unavailable", detail));
     }
 }

@@ -3,6 +3,8 @@ package io.mqttbridge.api.errors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
@@ -40,6 +42,13 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
             where = where.isEmpty() ? "the body" : where;
             return ProblemResponses.of(Problem.of(400, "invalid-text", "Text that cannot be stored",
                     (unstorable.inKey() ? "a key of " + where : where) + " " + unstorable.getOriginalMessage()));
+        }
+        if (exception instanceof MismatchedInputException mismatched && mismatched.getTargetType() != null) {
+            String where = fieldPath(mismatched);
+            return ProblemResponses.of(Problem.of(400, "wrong-type", "Wrong JSON type",
+                    (where.isEmpty() ? "the body" : where) + " must be " + JsonTypes.describe(mismatched.getTargetType())
+                            + (mismatched instanceof InvalidFormatException invalid && invalid.getValue() != null
+                                    ? ", was " + JsonTypes.shortened(invalid.getValue()) : "")));
         }
         return ProblemResponses.of(Problem.of(400, "malformed-json", "Malformed JSON",
                 exception.getOriginalMessage()));

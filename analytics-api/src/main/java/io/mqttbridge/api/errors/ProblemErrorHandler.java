@@ -23,11 +23,22 @@ import java.util.Locale;
 /**
  * The errors Jetty answers itself, before a request reaches a resource (a URI it refuses, such as
  * one holding {@code %00} or invalid UTF-8, an unknown servlet path), as problem+json like every
- * other error of the API, whatever the request accepts. Jetty's own handler wrote an HTML page.
+ * other error of the API, whatever the request accepts and whatever its method. Jetty's own handler
+ * wrote an HTML page.
  */
 public class ProblemErrorHandler extends ErrorHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /*
+     * Jetty writes its error page for GET, POST and HEAD only: a DELETE or PATCH it refused got an
+     * empty 400. Every method gets the problem now, except HEAD, whose response has no content
+     * (RFC 9110, 9.3.2), which Jetty's page did not respect.
+     */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return !"HEAD".equals(method);
+    }
 
     @Override
     protected boolean generateAcceptableResponse(Request request, Response response, Callback callback, String contentType,

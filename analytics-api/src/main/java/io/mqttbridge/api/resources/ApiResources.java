@@ -1,8 +1,13 @@
 package io.mqttbridge.api.resources;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.cfg.MutableCoercionConfig;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.dropwizard.core.setup.Environment;
 import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.errors.StorableTextModule;
@@ -35,11 +40,36 @@ public final class ApiResources {
      * Times as ISO-8601 strings (not epoch numbers), which is what the API documents and accepts; and a
      * request body field the API does not know is refused, not ignored: a misspelt {@code aclRules} or
      * {@code password} would otherwise create a device without the rules or the password meant for it.
+     * For the same reason a body is taken as written or refused, never guessed at: a field given twice,
+     * or a value of another JSON type than the field's ({@code "enabled": 0}, {@code "qos": 1.7},
+     * {@code "qos": "2"}, {@code "id": 123}), is a 400 naming the field.
      */
     public static ObjectMapper configureJson(ObjectMapper mapper) {
+        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        for (LogicalType scalar : List.of(LogicalType.Boolean, LogicalType.Integer, LogicalType.Float,
+                LogicalType.Textual)) {
+            MutableCoercionConfig coercions = mapper.coercionConfigFor(scalar);
+            for (CoercionInputShape shape : List.of(CoercionInputShape.Boolean, CoercionInputShape.Integer,
+                    CoercionInputShape.Float, CoercionInputShape.String)) {
+                boolean wholeNumberForAFloat = scalar == LogicalType.Float && shape == CoercionInputShape.Integer;
+                if (shape != nativeShapeOf(scalar) && !wholeNumberForAFloat) {
+                    coercions.setCoercion(shape, CoercionAction.Fail);
+                }
+            }
+        }
         return mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .registerModule(new StorableTextModule());
+    }
+
+    private static CoercionInputShape nativeShapeOf(LogicalType scalar) {
+        return switch (scalar) {
+            case Boolean -> CoercionInputShape.Boolean;
+            case Integer -> CoercionInputShape.Integer;
+            case Float -> CoercionInputShape.Float;
+            default -> CoercionInputShape.String;
+        };
     }
 
     public static void register(BridgeRuntime runtime, Environment environment) {

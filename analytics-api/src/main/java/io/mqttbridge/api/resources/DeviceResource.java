@@ -38,10 +38,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriBuilder;
 
-import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -135,7 +133,7 @@ public class DeviceResource {
             return new CreatedDevice(details(device), generated);
         });
         changes.changed(newDevice.id());
-        return Response.created(URI.create("/api/v1/devices/" + URLEncoder.encode(newDevice.id(), StandardCharsets.UTF_8)))
+        return Response.created(UriBuilder.fromPath("/api/v1/devices/{id}").build(newDevice.id()))
                 .entity(created)
                 .build();
     }
@@ -159,6 +157,7 @@ public class DeviceResource {
         // Checked here, before the transaction, to answer 400 naming the key: the repository's own
         // check would roll the PATCH back too, but end the request as an unexpected error.
         badRequestOnInvalid(() -> {
+            Device.checkDisplayName(body.displayName());
             StorableText.checkJson(body.metadata(), "metadata");
             return body;
         });

@@ -7,6 +7,7 @@ import io.mqttbridge.api.errors.ApiException;
 import io.mqttbridge.api.errors.Problem;
 import io.mqttbridge.api.resources.model.PublishRequest;
 import io.mqttbridge.broker.MqttBroker;
+import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicFilters;
@@ -98,6 +99,11 @@ public class PublishResource {
         if (problem != null) {
             throw ApiException.badRequest("topic is not a valid MQTT topic name ('" + topic + "'): " + problem);
         }
+        LimitsConfig limits = broker.config().getLimits();
+        if (!limits.allowsTopicSize(topic)) {
+            throw ApiException.badRequest("topic is longer than the broker takes from its clients ("
+                    + limits.topicSizeLimits() + ")");
+        }
         int qos = request.qos() == null ? 0 : request.qos();
         if (qos < 0 || qos > 2) {
             throw ApiException.badRequest("qos must be 0, 1 or 2, was " + qos);
@@ -160,6 +166,11 @@ public class PublishResource {
         }
         List<UserProperty> userProperties = request.userProperties() == null ? List.of()
                 : request.userProperties();
+        for (int i = 0; i < userProperties.size(); i++) {
+            if (userProperties.get(i) == null) {
+                throw ApiException.badRequest("userProperties[" + i + "] must not be null");
+            }
+        }
         return new MessageProperties(utf8 ? 1 : null, request.messageExpiryInterval(), request.contentType(),
                 request.responseTopic(), correlation, userProperties);
     }

@@ -73,6 +73,13 @@ class ApiConventionsTest {
             return Map.of("ok", "read");
         }
 
+        @GET
+        @Path("/items/{id}")
+        @RolesAllowed(ApiRole.READ)
+        public Map<String, String> item(@jakarta.ws.rs.PathParam("id") String id) {
+            return Map.of("id", id);
+        }
+
         @POST
         @Consumes(MediaType.APPLICATION_JSON)
         @RolesAllowed(ApiRole.WRITE)
@@ -192,7 +199,8 @@ class ApiConventionsTest {
 
     /** Jetty refuses these before any resource sees them; its own page was HTML, whatever was accepted. */
     @ParameterizedTest
-    @ValueSource(strings = {"/api/v1/probe/%00", "/api/v1/probe/a%2F..%2F..%2Fetc", "/api/v1/probe/%C3%28"})
+    @ValueSource(strings = {"/api/v1/probe/%00", "/api/v1/probe/%2E%2E/x", "/api/v1/probe/%C3%28",
+            "/assets/a%2F..%2F..%2Fetc", "/index.html%2Fx"})
     void aUriJettyRefusesGets400ProblemNotAnHtmlPage(String path) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + APP.getLocalPort() + path)).header("Accept", "text/html").build(),
@@ -201,6 +209,49 @@ class ApiConventionsTest {
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("application/problem+json"));
         assertThat(response.body()).contains("\"status\":400").doesNotContain("<html");
+    }
+
+    /** Jetty wrote its page for GET, POST and HEAD only: a DELETE or PATCH got an empty 400. */
+    @ParameterizedTest
+    @ValueSource(strings = {"DELETE", "PATCH", "PUT", "OPTIONS"})
+    void aUriJettyRefusesGetsTheProblemWhateverTheMethod(String method) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe/%C3%28"))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(response.body()).contains("\"status\":400").contains("\"title\":\"Bad Request\"");
+    }
+
+    /** RFC 9110, 9.3.2: no content in a response to HEAD; Jetty's error page had one. */
+    @Test
+    void aUriJettyRefusesGetsNoContentForHead() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", APP.getLocalPort())) {
+            socket.getOutputStream().write(("HEAD /api/v1/probe/%C3%28 HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(answer.substring(answer.indexOf("\r\n\r\n") + 4)).isEmpty();
+        }
+    }
+
+    /** Client and device ids may hold a slash: encoded, it stays inside the one path segment of the id. */
+    @Test
+    void anIdWithAnEncodedSlashReachesTheResourceDecoded() {
+        Response response = APP.client().target("http://127.0.0.1:" + APP.getLocalPort()
+                        + "/api/v1/probe/items/plant-3%2Fsensor-7").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + READER_TOKEN).get();
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.readEntity(Map.class)).containsEntry("id", "plant-3/sensor-7");
+    }
+
+    @Test
+    void wrongTokenGets401SayingTheCredentialsAreNotKnown() {
+        Response response = probe("Bearer not-the-token").get();
+        assertThat(response.getStatus()).isEqualTo(401);
+        assertThat(response.getHeaderString("WWW-Authenticate")).isEqualTo("Bearer realm=\"mqtt-kafka-bridge\"");
+        assertThat((String) response.readEntity(Map.class).get("detail")).contains("not known");
     }
 
     @Test

@@ -176,6 +176,52 @@ class DeviceResourceTest {
     }
 
     @Test
+    void theLocationOfANewDeviceEncodesItsIdAsOnePathSegment() {
+        try (Response response = as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "hall 3/ü")))) {
+            assertThat(response.getStatus()).isEqualTo(201);
+            // Form encoding made it "hall+3%2F%C3%BC": a link to a device "hall+3/ü".
+            assertThat(response.getHeaderString("Location")).endsWith("/api/v1/devices/hall%203%2F%C3%BC");
+        }
+    }
+
+    /** A body is taken as written or refused: no field given twice, no value of another JSON type. */
+    @Test
+    void aValueOfAnotherJsonTypeOrAFieldGivenTwiceIsRefused() {
+        create(Map.of("id", "typed"));
+        assertProblem(postRaw("{\"id\": 123}"), 400, "id must be a string, was 123");
+        assertProblem(postRaw("{\"id\": true}"), 400, "id must be a string");
+        assertProblem(postRaw("[]"), 400, "the body must be an object");
+        assertProblem(postRaw("{\"id\": \"first\", \"id\": \"second\"}"), 400, "Duplicate field 'id'");
+        for (String enabled : List.of("0", "2", "\"false\"")) {
+            assertProblem(as(resources, ADMIN, "/api/v1/devices/typed").method("PATCH",
+                    Entity.entity("{\"enabled\": " + enabled + "}", MediaType.APPLICATION_JSON)), 400,
+                    "enabled must be true or false");
+        }
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/typed/credentials/rotate").post(
+                Entity.entity("{\"graceSeconds\": 1.9}", MediaType.APPLICATION_JSON)), 400, "graceSeconds");
+        assertThat(get("typed")).containsEntry("enabled", true);
+        assertProblem(as(resources, READER, "/api/v1/devices/second").get(), 404, "no device 'second'");
+    }
+
+    @Test
+    void aDisplayNameOrScramIterationsPastTheirBoundsAreRefused() {
+        assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "long-name",
+                "displayName", "d".repeat(1025)))), 400, "displayName longer than 1024 characters");
+        create(Map.of("id", "long-name", "displayName", "d".repeat(1024)));
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/long-name").method("PATCH",
+                Entity.json(Map.of("displayName", "d".repeat(1025)))), 400, "displayName longer than 1024");
+        String twoBillionIterations = "SCRAM-SHA-256$2000000000:W22ZaJ0SNY7soEsUEjb6gQ==$"
+                + "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=";
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/long-name").method("PATCH",
+                Entity.json(Map.of("scramCredentials", List.of(twoBillionIterations)))), 400,
+                "iterations must be between 4096 and 600000");
+    }
+
+    private static Response postRaw(String json) {
+        return as(resources, ADMIN, "/api/v1/devices").post(Entity.entity(json, MediaType.APPLICATION_JSON));
+    }
+
+    @Test
     void aFieldTheApiDoesNotKnowIsRefusedNamingItInsteadOfIgnored() {
         assertProblem(as(resources, ADMIN, "/api/v1/devices").post(Entity.json(Map.of("id", "typo", "passwrd", "secret"))),
                 400, "unknown field 'passwrd'; known here: aclRules, displayName, enabled, id, metadata, password,"
@@ -285,6 +331,10 @@ class DeviceResourceTest {
         assertProblem(as(resources, READER, "/api/v1/devices?limit=lots").get(), 400, "limit must be a whole number");
         assertProblem(as(resources, READER, "/api/v1/devices?enabled=perhaps").get(), 400, "enabled must be true or false");
         assertProblem(as(resources, READER, "/api/v1/devices?cursor=%25%25garbled").get(), 400, "invalid cursor");
+        // base64url of "k:" and U+0000, which PostgreSQL's text refuses: it was a 500.
+        assertProblem(as(resources, READER, "/api/v1/devices?cursor=azoA").get(), 400, "invalid cursor");
+        // base64url of "k:" and a byte that is not UTF-8.
+        assertProblem(as(resources, READER, "/api/v1/devices?cursor=azr_").get(), 400, "invalid cursor");
     }
 
     @Test

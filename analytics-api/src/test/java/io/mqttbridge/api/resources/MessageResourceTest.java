@@ -165,6 +165,11 @@ class MessageResourceTest {
                 "must be before to");
         assertProblem(as(resources, READER, "/api/v1/messages?from=yesterday").get(), 400,
                 "from must be an ISO-8601 time");
+        // Past PostgreSQL's last timestamp (the year 294276): it failed in the database, a 500.
+        assertProblem(as(resources, READER, "/api/v1/messages?from=%2B999999999-12-31T23:59:59Z").get(), 400,
+                "from must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z");
+        assertProblem(as(resources, READER, "/api/v1/messages?to=-000500-01-01T00:00:00Z").get(), 400,
+                "to must be between");
         assertProblem(as(resources, READER, "/api/v1/messages?limit=1001").get(), 400, "limit must be between 1 and 1000");
         assertProblem(as(resources, READER, "/api/v1/messages?qos=3").get(), 400, "qos must be 0, 1 or 2");
         assertProblem(as(resources, READER, "/api/v1/messages?retain=yes").get(), 400, "retain must be true or false");

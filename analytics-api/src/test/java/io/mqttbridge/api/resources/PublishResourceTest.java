@@ -9,6 +9,7 @@ import io.dropwizard.testing.junit5.ResourceExtension;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.config.BrokerConfig;
 import jakarta.ws.rs.client.Entity;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -134,6 +135,24 @@ class PublishResourceTest {
         }
         assertProblem(as(withoutBroker, ADMIN, "/api/v1/publish").post(Entity.json(Map.of("topic", "cmd/x"))), 503,
                 "broker role");
+    }
+
+    @Test
+    void aTopicPastTheBrokersLimitsANullUserPropertyOrAValueOfAnotherTypeIsRefused() {
+        assertProblem(post(ADMIN, Map.of("topic", "a/".repeat(32) + "x", "payload", "on")), 400,
+                "topic is longer than the broker takes from its clients (limits.maxTopicLength 1024 characters,"
+                        + " limits.maxTopicLevels 32 levels)");
+        assertProblem(post(ADMIN, Map.of("topic", "t".repeat(1025), "payload", "on")), 400, "limits.maxTopicLength");
+        assertProblem(postRaw("{\"topic\": \"cmd/x\", \"payload\": \"on\", \"userProperties\": [null]}"), 400,
+                "userProperties[0] must not be null");
+        assertProblem(postRaw("{\"topic\": \"cmd/x\", \"payload\": \"on\", \"qos\": 1.7}"), 400,
+                "qos must be a whole number, was 1.7");
+        assertProblem(postRaw("{\"topic\": \"cmd/x\", \"payload\": \"on\", \"qos\": \"2\"}"), 400, "qos");
+        assertProblem(postRaw("{\"topic\": \"cmd/x\", \"payload\": \"on\", \"retain\": 1}"), 400, "retain");
+    }
+
+    private static Response postRaw(String json) {
+        return as(resources, ADMIN, "/api/v1/publish").post(Entity.entity(json, MediaType.APPLICATION_JSON));
     }
 
     private static Map<String, Object> publish(Map<String, Object> body) {

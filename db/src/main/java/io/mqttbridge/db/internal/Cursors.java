@@ -1,5 +1,7 @@
 package io.mqttbridge.db.internal;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -50,12 +52,22 @@ final class Cursors {
         }
     }
 
+    /*
+     * Strict: a forged cursor whose bytes are not UTF-8, or hold U+0000 (which PostgreSQL's text
+     * refuses), is invalid here rather than an error of the query that would use it.
+     */
     private static String decode(String cursor) {
+        String text;
         try {
-            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
+            byte[] bytes = Base64.getUrlDecoder().decode(cursor);
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (IllegalArgumentException | CharacterCodingException e) {
             throw invalid(cursor);
         }
+        if (text.indexOf('\0') >= 0) {
+            throw invalid(cursor);
+        }
+        return text;
     }
 
     private static IllegalArgumentException invalid(String cursor) {

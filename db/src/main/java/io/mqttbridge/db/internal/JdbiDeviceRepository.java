@@ -94,7 +94,7 @@ public final class JdbiDeviceRepository implements DeviceRepository {
 
     @Override
     public Optional<Device> setDisplayName(String id, String displayName) {
-        StorableText.check(displayName, "displayName");
+        Device.checkDisplayName(displayName);
         return update(id, "display_name = :value", displayName);
     }
 

@@ -133,6 +133,29 @@ public class LimitsConfig {
     public int getMaxTopicLength() { return maxTopicLength; }
     public void setMaxTopicLength(int value) { this.maxTopicLength = value; }
 
+    /** Whether a topic name or filter is within {@code maxTopicLevels} and {@code maxTopicLength}. */
+    public boolean allowsTopicSize(String topic) {
+        if (maxTopicLength > 0 && topic.length() > maxTopicLength) {
+            return false;
+        }
+        if (maxTopicLevels <= 0) {
+            return true;
+        }
+        int levels = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/' && ++levels > maxTopicLevels) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What {@link #allowsTopicSize} checks, for an error message. */
+    public String topicSizeLimits() {
+        return "limits.maxTopicLength " + maxTopicLength + " characters, limits.maxTopicLevels " + maxTopicLevels
+                + " levels";
+    }
+
     /** Retained messages in all / bytes in all / per publishing client / bytes per client (0 = off). */
     public long getMaxRetainedMessages() { return maxRetainedMessages; }
     public void setMaxRetainedMessages(long value) { this.maxRetainedMessages = value; }

@@ -122,21 +122,7 @@ public final class Limits {
 
     /** Whether a topic name or filter is within {@code maxTopicLevels} and {@code maxTopicLength}. */
     public boolean topicSizeAllowed(String topic) {
-        int maxLength = config.getMaxTopicLength();
-        if (maxLength > 0 && topic.length() > maxLength) {
-            return false;
-        }
-        int maxLevels = config.getMaxTopicLevels();
-        if (maxLevels <= 0) {
-            return true;
-        }
-        int levels = 1;
-        for (int i = 0; i < topic.length(); i++) {
-            if (topic.charAt(i) == '/' && ++levels > maxLevels) {
-                return false;
-            }
-        }
-        return true;
+        return config.allowsTopicSize(topic);
     }
 
     public LimitMetrics metrics() {

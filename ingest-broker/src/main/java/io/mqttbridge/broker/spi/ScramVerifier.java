@@ -26,6 +26,12 @@ public record ScramVerifier(ScramMechanism mechanism, byte[] salt, int iteration
 
     /** RFC 7677 asks for at least 4096 iterations. */
     public static final int MIN_ITERATIONS = 4096;
+    /**
+     * OWASP's recommendation for PBKDF2 with SHA-256, about 0.3 s of CPU here. Every login attempt
+     * against the verifier, a wrong password's too, costs that many rounds on the node: a verifier of
+     * two billion iterations let anyone who knew the device id occupy the node for minutes per try.
+     */
+    public static final int MAX_ITERATIONS = 600_000;
     /** Iterations of verifiers derived from a password the bridge was given. */
     public static final int DEFAULT_ITERATIONS = 4096;
     /** Bytes of salt of derived verifiers. */
@@ -38,8 +44,9 @@ public record ScramVerifier(ScramMechanism mechanism, byte[] salt, int iteration
         if (salt == null || salt.length == 0) {
             throw new IllegalArgumentException("salt must not be empty");
         }
-        if (iterations < MIN_ITERATIONS) {
-            throw new IllegalArgumentException("iterations must be at least " + MIN_ITERATIONS + ", was " + iterations);
+        if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
+            throw new IllegalArgumentException("iterations must be between " + MIN_ITERATIONS + " and " + MAX_ITERATIONS
+                    + ", was " + iterations);
         }
         if (storedKey == null || storedKey.length != mechanism.keyLength()
                 || serverKey == null || serverKey.length != mechanism.keyLength()) {

@@ -18,17 +18,33 @@ public final class Params {
     private Params() {
     }
 
-    /** An ISO-8601 instant ({@code 2026-01-31T12:00:00Z} or with an offset); {@code null} if absent. */
+    /*
+     * Times the API takes: four-digit years. PostgreSQL's timestamps end in the year 294276, and a
+     * time past that reached the database and failed there (a 500) instead of here.
+     */
+    static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+    /**
+     * An ISO-8601 instant ({@code 2026-01-31T12:00:00Z} or with an offset) from the years 1 to 9999;
+     * {@code null} if absent.
+     */
     public static Instant instant(String name, String value) {
         if (value == null || value.isBlank()) {
             return null;
         }
+        Instant instant;
         try {
-            return OffsetDateTime.parse(value.trim()).toInstant();
+            instant = OffsetDateTime.parse(value.trim()).toInstant();
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(name + " must be an ISO-8601 time such as 2026-01-31T12:00:00Z, was '"
                     + value + "'");
         }
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw ApiException.badRequest(name + " must be between " + EARLIEST + " and " + LATEST + ", was '"
+                    + value + "'");
+        }
+        return instant;
     }
 
     /** @throws ApiException 400 unless {@code from} is before {@code to} (when both are given) */
