@@ -78,16 +78,16 @@ public class ConsoleResource {
         if (problem != null) {
             throw ApiException.badRequest("topicFilter " + problem);
         }
+        LimitsConfig limits = broker == null ? null : broker.config().getLimits();
+        if (limits != null && !limits.allowsTopicSize(filter)) {
+            throw ApiException.badRequest("topicFilter is longer than the broker takes in a SUBSCRIBE ("
+                    + limits.topicSizeLimits() + ")");
+        }
         ListenerConfig listener = live.listener().orElseThrow(() -> ApiException.unavailable(
                 "the live view needs a WSS broker listener named '" + live.config().getLiveListener()
                         + "' (console.liveListener); none is configured"));
         if (broker == null) {
             throw ApiException.unavailable("this node does not run the MQTT broker role");
-        }
-        LimitsConfig limits = broker.config().getLimits();
-        if (!limits.allowsTopicSize(filter)) {
-            throw ApiException.badRequest("topicFilter is longer than the broker takes in a SUBSCRIBE ("
-                    + limits.topicSizeLimits() + ")");
         }
         LiveTokens.Grant grant = live.tokens().issue(principal.name(), filter);
         return new LiveToken(grant.token(), grant.clientId(), grant.username(), grant.expiresAt(),

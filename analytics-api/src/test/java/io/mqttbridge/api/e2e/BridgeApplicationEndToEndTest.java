@@ -116,6 +116,17 @@ class BridgeApplicationEndToEndTest {
                 .containsKeys("bearer", "basic");
     }
 
+    /** A token for a filter the broker would refuse in the SUBSCRIBE is not issued. */
+    @Test
+    void aLiveTokenForAFilterPastTheBrokersTopicLimitsIsRefused() {
+        try (Response response = api(APP, "/api/v1/console/live-token")
+                .post(Entity.json(Map.of("topicFilter", "a/".repeat(40) + "#")))) {
+            assertThat(response.getStatus()).isEqualTo(400);
+            assertThat((String) response.readEntity(Map.class).get("detail"))
+                    .contains("topicFilter is longer than the broker takes in a SUBSCRIBE");
+        }
+    }
+
     @Test
     void prometheusMetricsAreServedOnTheAdminPort() {
         try (Response response = APP.client().target("http://127.0.0.1:" + APP.getAdminPort() + "/prometheus")
