@@ -54,6 +54,9 @@ public final class StorableText {
             for (int i = 0; i < list.size(); i++) {
                 checkJson(list.get(i), where + "[" + i + "]");
             }
+        } else if (value instanceof Double number && !Double.isFinite(number)) {
+            // JSON has no infinity: 1e999999 was read as one and stored as the text "Infinity".
+            throw new IllegalArgumentException(where + " is a number past what a double holds (about 1.8e308)");
         }
     }
 

@@ -191,6 +191,8 @@ class DeviceResourceTest {
         assertProblem(postRaw("{\"id\": 123}"), 400, "id must be a string, was 123");
         assertProblem(postRaw("{\"id\": true}"), 400, "id must be a string");
         assertProblem(postRaw("[]"), 400, "the body must be an object");
+        assertProblem(postRaw("{\"id\": \"big\", \"metadata\": {\"a\": [1e999999]}}"), 400,
+                "metadata.a[0] is a number past what a double holds");
         assertProblem(postRaw("{\"id\": \"first\", \"id\": \"second\"}"), 400, "Duplicate field 'id'");
         for (String enabled : List.of("0", "2", "\"false\"")) {
             assertProblem(as(resources, ADMIN, "/api/v1/devices/typed").method("PATCH",
