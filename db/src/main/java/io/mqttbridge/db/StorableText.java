@@ -32,7 +32,7 @@ public final class StorableText {
     }
 
     /**
-     * Checks every key and string of a JSON value as Jackson reads it (maps, lists, strings, numbers,
+     * Checks every key, string and number of a JSON value as Jackson reads it (maps, lists, strings, numbers,
      * booleans, null), at any depth.
      *
      * @param where the value's name in messages, e.g. {@code metadata}
