@@ -17,7 +17,10 @@ import java.util.function.Consumer;
  *
  * <p>Threading: stateless; runs in two tasks of the session, the first on the executor of the
  * moment (so that the old connection is never written to from the new loop), the second on the new
- * connection's event loop. Nothing here blocks: store writes are not waited for.
+ * connection's event loop. Nothing here blocks: store writes are not waited for. The attaches of
+ * one session run one at a time: a CONNECT that arrives while another connection's attach is between
+ * its two tasks waits for it, then takes the session over from that connection. Two CONNECTs at
+ * once used to both find no connection to take over, and both stayed connected [MQTT-3.1.4-2].
  */
 final class SessionAttacher {
 
@@ -28,13 +31,14 @@ final class SessionAttacher {
     static void attach(Session session, ClientConnection newConnection, long expirySeconds,
                        Consumer<Boolean> onAttached) {
         session.execute(() -> {
-            ClientConnection previous = session.connection();
-            if (previous != null && previous != newConnection) {
-                // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
-                // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
-                session.inboundQos2().keep(previous.inbound().qos2FlowsForSession());
-                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                session.clearConnection();
+            if (!session.mailbox().beginAttach(() -> attach(session, newConnection, expirySeconds, onAttached))) {
+                return;
+            }
+            try {
+                takeOverFromThisLoop(session, newConnection);
+            } catch (RuntimeException e) {
+                session.mailbox().endAttach();
+                throw e;
             }
             EventLoop newLoop = newConnection.channel().eventLoop();
             if (session.mailbox().executor() == newLoop) {
@@ -48,8 +52,30 @@ final class SessionAttacher {
         });
     }
 
+    /* Disconnects the connection attached now (0x8E), on the loop the session still runs on: its own. */
+    private static void takeOverFromThisLoop(Session session, ClientConnection newConnection) {
+        ClientConnection previous = session.connection();
+        if (previous != null && previous != newConnection) {
+            // Take its QoS 2 flows now, on its own loop: waiting for its close would let the new
+            // connection handle a retransmitted PUBLISH before they arrive, and route it twice.
+            session.inboundQos2().keep(previous.inbound().qos2FlowsForSession());
+            previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+            session.clearConnection();
+        }
+    }
+
+    /* The attach's second task; it ends the attach, so that one waiting for it goes on. */
     private static void attachOnNewLoop(Session session, ClientConnection newConnection, long expirySeconds,
                                         Consumer<Boolean> onAttached) {
+        try {
+            bringOnline(session, newConnection, expirySeconds, onAttached);
+        } finally {
+            session.mailbox().endAttach();
+        }
+    }
+
+    private static void bringOnline(Session session, ClientConnection newConnection, long expirySeconds,
+                                    Consumer<Boolean> onAttached) {
         if (!newConnection.channel().isActive()) {
             // Closed while authenticating or waiting for this task: there is nothing to attach.
             if (session.connection() == null && expirySeconds == 0 && !session.hasSubscriptions()) {

@@ -6,6 +6,8 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -25,6 +27,7 @@ final class SessionMailbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionMailbox.class);
     private static final int MAX_TASKS_PER_RUN = 512;
+    private static final List<Runnable> NO_ATTACH_WAITING = List.of();
     private static final VarHandle TASKS;
     private static final VarHandle SCHEDULED;
 
@@ -47,6 +50,10 @@ final class SessionMailbox {
     /* Whether a run of this session's tasks is under way or handed to the executor. */
     private volatile boolean scheduled;
     private volatile EventExecutor executor;
+    /* Null while no connection is being attached ({@link SessionAttacher}); else the attaches waiting
+       for that one, NO_ATTACH_WAITING for none (no list is made for the usual single CONNECT).
+       Only touched in the session's tasks. */
+    private List<Runnable> attachesWaiting;
 
     /** @param session names the session in logs; its connection is flushed after each run of tasks */
     SessionMailbox(Session session, EventExecutor executor) {
@@ -56,6 +63,32 @@ final class SessionMailbox {
 
     EventExecutor executor() {
         return executor;
+    }
+
+    /**
+     * In a task: starts attaching a connection, which takes two tasks and a move of the session
+     * between them, unless one is being attached already: then {@code retry} runs once that attach
+     * has ended ({@link #endAttach}), and this returns {@code false}.
+     */
+    boolean beginAttach(Runnable retry) {
+        if (attachesWaiting == null) {
+            attachesWaiting = NO_ATTACH_WAITING;
+            return true;
+        }
+        if (attachesWaiting == NO_ATTACH_WAITING) {
+            attachesWaiting = new ArrayList<>(2);
+        }
+        attachesWaiting.add(retry);
+        return false;
+    }
+
+    /** In a task: the attach under way has ended; those that waited go on (the first, the rest wait again). */
+    void endAttach() {
+        List<Runnable> waiting = attachesWaiting;
+        attachesWaiting = null;
+        if (waiting != null) {
+            waiting.forEach(Runnable::run);
+        }
     }
 
     /** Later tasks run on {@code next}; the running batch stops after the current task. */

@@ -9,6 +9,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static io.mqttbridge.broker.e2e.Wire.parsePublish;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * checked byte by byte. Protocol violations must close the connection without an answer (4.8).
  */
 class Mqtt311ConformanceTest {
+
+    private static final int PINGRESP = 13;
 
     @RegisterExtension
     final RawClientBroker broker = new RawClientBroker();
@@ -418,6 +425,68 @@ class Mqtt311ConformanceTest {
         RawMqttClient first = connected("takeover311");
         connected("takeover311");
         assertClosedWithoutAnswer(first);
+    }
+
+    /**
+     * Two CONNECTs at once that resume one session: one connection stays [MQTT-3.1.4-2]. In one round in
+     * four to eight, both used to find no connection to take over, and both stayed connected.
+     */
+    @Test
+    void twoConnectsAtOnceResumingOneSessionLeaveOneConnection_3_1_4_2() throws Exception {
+        RawMqttClient creator = open();
+        connect(creator, "race311", false);
+        creator.send(RawMqttClient.packet(0xE0, new byte[0]));
+        assertClosedWithoutAnswer(creator);
+        ExecutorService senders = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 100; round++) {
+                List<RawMqttClient> both = List.of(open(), open());
+                CyclicBarrier together = new CyclicBarrier(2);
+                List<Future<?>> sent = new ArrayList<>();
+                for (RawMqttClient client : both) {
+                    sent.add(senders.submit(() -> {
+                        together.await();
+                        client.send(RawMqttClient.connect(4, "race311", false, 60));
+                        return null;
+                    }));
+                }
+                for (Future<?> send : sent) {
+                    send.get(10, TimeUnit.SECONDS);
+                }
+                // Both CONNACKs (or closes) first: by then both attaches are done.
+                List<Boolean> acknowledged = new ArrayList<>();
+                for (RawMqttClient client : both) {
+                    acknowledged.add(readConnAckOrClose(client));
+                }
+                int answering = 0;
+                for (int i = 0; i < both.size(); i++) {
+                    if (acknowledged.get(i) && answersPing(both.get(i))) {
+                        answering++;
+                    }
+                }
+                assertThat(answering).as("connections still open after round %d", round).isEqualTo(1);
+                for (RawMqttClient client : both) {
+                    client.close();
+                }
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+    }
+
+    /** Whether the connection's first packet was a CONNACK (else the server closed it first). */
+    private static boolean readConnAckOrClose(RawMqttClient client) throws IOException {
+        Packet first = client.read();
+        if (first != null) {
+            assertThat(first.type()).isEqualTo(Wire.CONNACK);
+        }
+        return first != null;
+    }
+
+    private static boolean answersPing(RawMqttClient client) throws IOException {
+        client.send(RawMqttClient.packet(0xC0, new byte[0]));
+        Packet answer = client.read();
+        return answer != null && answer.type() == PINGRESP;
     }
 
     @Test
