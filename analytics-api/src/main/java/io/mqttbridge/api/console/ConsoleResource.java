@@ -9,6 +9,7 @@ import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.annotation.security.RolesAllowed;
@@ -70,7 +71,12 @@ public class ConsoleResource {
     @Path("/live-token")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(ApiRole.READ)
-    @Operation(summary = "A short-lived MQTT token to subscribe to one topic filter over the WSS listener (no publishing)")
+    @Operation(summary = "A short-lived MQTT token to subscribe to one topic filter over the WSS listener"
+            + " (no publishing)",
+            responses = {@ApiResponse(responseCode = "200", description = "OK", useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "400", description = "topicFilter is not an MQTT topic filter"),
+                    @ApiResponse(responseCode = "503", description = "no live listener, or this node does not"
+                            + " run the broker role")})
     public LiveToken liveToken(@Auth ApiPrincipal principal, LiveTokenRequest request) {
         String filter = request == null ? null : request.topicFilter();
         String problem = TopicFilters.validateFilter(filter);

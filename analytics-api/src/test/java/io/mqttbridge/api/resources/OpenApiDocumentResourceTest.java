@@ -86,4 +86,74 @@ class OpenApiDocumentResourceTest {
         Map<String, Object> problem = map(map(map(document.root().get("components")).get("schemas")).get("Problem"));
         assertThat(map(problem.get("properties"))).containsOnlyKeys("type", "title", "status", "detail", "errors");
     }
+
+    @Test
+    void operationsDocumentTheirOwnStatuses() {
+        assertThat(document.responses("POST /api/v1/devices")).containsKeys("201", "409", "503");
+        assertThat(document.responses("DELETE /api/v1/devices/{id}")).containsKeys("204", "404")
+                .doesNotContainKeys("200", "413", "415");
+        assertThat(document.responses("DELETE /api/v1/retained")).containsKeys("204", "400", "404", "503")
+                .doesNotContainKey("200");
+        assertThat(document.responses("GET /api/v1/sessions/{connectionId}")).containsKeys("200", "400", "404");
+        assertThat(document.responses("POST /api/v1/publish")).containsKeys("200", "413", "503");
+        assertThat(document.responses("GET /api/v1/live/clients")).containsKey("503");
+        assertThat(document.responses("GET /api/v1/stats")).doesNotContainKeys("404", "503");
+        for (String database : List.of("GET /api/v1/devices", "GET /api/v1/sessions", "GET /api/v1/messages",
+                "GET /api/v1/topics", "GET /api/v1/retained")) {
+            Map<String, Object> busy = document.responses(database).get("503");
+            assertThat(busy).as(database).containsKey("headers");
+            assertThat(map(busy.get("headers"))).containsKey("Retry-After");
+        }
+    }
+
+    @Test
+    void successResponsesHaveTheSchemasOfWhatTheMethodsReturn() {
+        Map<String, String> schemas = Map.ofEntries(
+                Map.entry("POST /api/v1/devices 201", "CreatedDevice"),
+                Map.entry("GET /api/v1/devices/{id} 200", "DeviceDetails"),
+                Map.entry("PATCH /api/v1/devices/{id} 200", "DeviceDetails"),
+                Map.entry("POST /api/v1/devices/{id}/credentials/rotate 200", "RotatedCredentials"),
+                Map.entry("GET /api/v1/live/clients/{clientId} 200", "LiveClient"),
+                Map.entry("GET /api/v1/live/clients/{clientId}/node 200", "ClientNode"),
+                Map.entry("GET /api/v1/sessions/{connectionId} 200", "SessionRecord"),
+                Map.entry("POST /api/v1/publish 200", "Published"));
+        schemas.forEach((response, schema) -> {
+            int space = response.lastIndexOf(' ');
+            Map<String, Object> documented = document.responses(response.substring(0, space))
+                    .get(response.substring(space + 1));
+            assertThat(documented).as(response).isNotNull();
+            assertThat(schema(documented, "application/json")).as(response)
+                    .containsEntry("$ref", "#/components/schemas/" + schema);
+        });
+        Map<String, Object> subscriptions = schema(document.responses(
+                "GET /api/v1/live/clients/{clientId}/subscriptions").get("200"), "application/json");
+        assertThat(subscriptions).containsEntry("type", "array");
+        assertThat(map(subscriptions.get("items"))).containsEntry("$ref", "#/components/schemas/SubscriptionInfo");
+    }
+
+    @Test
+    void queryParametersHaveTheTypesTheEndpointsParse() {
+        document.operations().forEach((name, operation) -> OpenApiTestDocument.list(operation.get("parameters"))
+                .stream().map(OpenApiTestDocument::map).filter(p -> p.get("name").equals("limit"))
+                .forEach(limit -> assertThat(map(limit.get("schema"))).as(name)
+                        .containsEntry("type", "integer").containsEntry("minimum", 1).containsKey("maximum")));
+        assertThat(schemaOf("GET /api/v1/sessions/timeline/{deviceId}", "limit"))
+                .containsEntry("maximum", SessionResource.MAX_TIMELINE_LIMIT)
+                .containsEntry("default", SessionResource.DEFAULT_TIMELINE_LIMIT);
+        assertThat(schemaOf("GET /api/v1/messages", "qos")).containsEntry("type", "integer")
+                .containsEntry("enum", List.of(0, 1, 2));
+        assertThat(schemaOf("GET /api/v1/messages", "order")).containsEntry("enum", List.of("newest", "oldest"));
+        for (String encoding : List.of("GET /api/v1/messages", "GET /api/v1/messages/latest", "GET /api/v1/retained")) {
+            assertThat(schemaOf(encoding, "payloadEncoding")).containsEntry("enum", List.of("text", "base64", "json"));
+        }
+        assertThat(schemaOf("GET /api/v1/messages", "retain")).containsEntry("type", "boolean");
+        assertThat(schemaOf("GET /api/v1/devices", "enabled")).containsEntry("type", "boolean");
+        assertThat(schemaOf("GET /api/v1/sessions", "connected")).containsEntry("type", "boolean");
+        assertThat(schemaOf("GET /api/v1/sessions", "from")).containsEntry("format", "date-time");
+        assertThat(schemaOf("GET /api/v1/sessions/{connectionId}", "connectionId")).containsEntry("format", "uuid");
+    }
+
+    private Map<String, Object> schemaOf(String operation, String parameter) {
+        return map(document.parameter(operation, parameter).get("schema"));
+    }
 }
