@@ -53,7 +53,10 @@ public class ConsoleResource {
     private final ConsoleLiveAccess live;
     private final MqttBroker broker;
 
-    /** @param broker this process's broker, or {@code null} when it does not run one */
+    /**
+     * @param live the live view's access, or {@code null} when this process does not run the broker role
+     * @param broker this process's broker, or {@code null} when it does not run one
+     */
     public ConsoleResource(ConsoleLiveAccess live, MqttBroker broker) {
         this.live = live;
         this.broker = broker;
@@ -83,12 +86,13 @@ public class ConsoleResource {
         if (problem != null) {
             throw ApiException.badRequest("topicFilter " + problem);
         }
+        // Before live is used: a node without the broker role has no live access either (it was a 500).
+        if (live == null || broker == null) {
+            throw ApiException.unavailable("this node does not run the MQTT broker role");
+        }
         ListenerConfig listener = live.listener().orElseThrow(() -> ApiException.unavailable(
                 "the live view needs a WSS broker listener named '" + live.config().getLiveListener()
                         + "' (console.liveListener); none is configured"));
-        if (broker == null) {
-            throw ApiException.unavailable("this node does not run the MQTT broker role");
-        }
         LiveTokens.Grant grant = live.tokens().issue(principal.name(), filter);
         return new LiveToken(grant.token(), grant.clientId(), grant.username(), grant.expiresAt(),
                 live.config().getPublicHost(), broker.port(listener.getName()), listener.getWebSocketPath(), filter);

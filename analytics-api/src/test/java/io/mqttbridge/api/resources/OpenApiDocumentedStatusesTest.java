@@ -97,6 +97,7 @@ class OpenApiDocumentedStatusesTest {
         answers(400, "GET /api/v1/sessions/{connectionId}", as(api, READER, "/api/v1/sessions/not-a-uuid").get());
         answers(200, "GET /api/v1/console/me", as(api, READER, "/api/v1/console/me").get());
         String liveToken = "/api/v1/console/live-token";
+        answers(503, "POST " + liveToken, as(api, READER, liveToken).post(json("{\"topicFilter\": \"a/#\"}")));
         answers(400, "POST " + liveToken, as(api, READER, liveToken).post(json("{\"topicFilter\": \"a/#/b\"}")));
         answers(503, "GET /api/v1/health", as(api, null, "/api/v1/health").get());
     }
