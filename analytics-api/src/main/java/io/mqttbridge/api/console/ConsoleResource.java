@@ -10,6 +10,7 @@ import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.annotation.security.RolesAllowed;
@@ -53,7 +54,10 @@ public class ConsoleResource {
     private final ConsoleLiveAccess live;
     private final MqttBroker broker;
 
-    /** @param broker this process's broker, or {@code null} when it does not run one */
+    /**
+     * @param live the live view's access, or {@code null} when this process does not run the broker role
+     * @param broker this process's broker, or {@code null} when it does not run one
+     */
     public ConsoleResource(ConsoleLiveAccess live, MqttBroker broker) {
         this.live = live;
         this.broker = broker;
@@ -71,7 +75,13 @@ public class ConsoleResource {
     @Path("/live-token")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(ApiRole.READ)
-    @Operation(summary = "A short-lived MQTT token to subscribe to one topic filter over the WSS listener (no publishing)")
+    @Operation(summary = "A short-lived MQTT token to subscribe to one topic filter over the WSS listener"
+            + " (no publishing)",
+            responses = {@ApiResponse(responseCode = "200", description = "OK", useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "400", description = "topicFilter is not an MQTT topic filter, or"
+                            + " is past the broker's topic limits"),
+                    @ApiResponse(responseCode = "503", description = "no live listener, or this node does not"
+                            + " run the broker role")})
     public LiveToken liveToken(@Auth ApiPrincipal principal, LiveTokenRequest request) {
         String filter = request == null ? null : request.topicFilter();
         String problem = TopicFilters.validateFilter(filter);
@@ -83,12 +93,13 @@ public class ConsoleResource {
             throw ApiException.badRequest("topicFilter is longer than the broker takes in a SUBSCRIBE ("
                     + limits.topicSizeLimits() + ")");
         }
+        // Before live is used: a node without the broker role has no live access either (it was a 500).
+        if (live == null || broker == null) {
+            throw ApiException.unavailable("this node does not run the MQTT broker role");
+        }
         ListenerConfig listener = live.listener().orElseThrow(() -> ApiException.unavailable(
                 "the live view needs a WSS broker listener named '" + live.config().getLiveListener()
                         + "' (console.liveListener); none is configured"));
-        if (broker == null) {
-            throw ApiException.unavailable("this node does not run the MQTT broker role");
-        }
         LiveTokens.Grant grant = live.tokens().issue(principal.name(), filter);
         return new LiveToken(grant.token(), grant.clientId(), grant.username(), grant.expiresAt(),
                 live.config().getPublicHost(), broker.port(listener.getName()), listener.getWebSocketPath(), filter);

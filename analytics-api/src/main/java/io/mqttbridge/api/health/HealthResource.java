@@ -2,6 +2,11 @@ package io.mqttbridge.api.health;
 
 import com.codahale.metrics.health.HealthCheck;
 import com.codahale.metrics.health.HealthCheckRegistry;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -19,6 +24,7 @@ import java.util.SortedMap;
  */
 @Path("/api/v1/health")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "health", description = "Whether this node is healthy; no credentials")
 public class HealthResource {
 
     /** The response body: an overall status and each check's result. */
@@ -35,6 +41,12 @@ public class HealthResource {
     }
 
     @GET
+    @Operation(summary = "The health checks of this node, for load balancers",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "every check is healthy: status UP",
+                            content = @Content(schema = @Schema(implementation = HealthReport.class))),
+                    @ApiResponse(responseCode = "503", description = "a check is unhealthy: status DOWN",
+                            content = @Content(schema = @Schema(implementation = HealthReport.class)))})
     public Response health() {
         SortedMap<String, HealthCheck.Result> results = healthChecks.runHealthChecks();
         Map<String, CheckResult> checks = new LinkedHashMap<>();

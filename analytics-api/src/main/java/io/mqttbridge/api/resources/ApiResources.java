@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import io.dropwizard.core.setup.Environment;
 import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.errors.StorableTextModule;
+import io.mqttbridge.api.health.HealthResource;
 import io.mqttbridge.api.resources.internal.RuntimeDeviceChanges;
 import io.mqttbridge.api.resources.prometheus.PrometheusServlet;
 import io.mqttbridge.api.runtime.BridgeRuntime;
@@ -28,10 +29,13 @@ import java.util.function.Consumer;
  */
 public final class ApiResources {
 
-    /** The resources the OpenAPI document describes. */
+    /**
+     * The resources the OpenAPI document describes: every resource of the API but the document itself,
+     * including those {@code BridgeApplication} registers (health, console).
+     */
     public static final List<Class<?>> DOCUMENTED = List.of(DeviceResource.class, SessionResource.class,
             MessageResource.class, TopicResource.class, RetainedResource.class, PublishResource.class,
-            LiveResource.class, StatsResource.class, ConsoleResource.class);
+            LiveResource.class, StatsResource.class, ConsoleResource.class, HealthResource.class);
 
     private ApiResources() {
     }

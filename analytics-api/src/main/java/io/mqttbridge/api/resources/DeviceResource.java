@@ -23,6 +23,9 @@ import io.mqttbridge.db.NoSuchDeviceException;
 import io.mqttbridge.db.StorableText;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -58,6 +61,7 @@ import java.util.function.Supplier;
 @Tag(name = "devices", description = "Devices, their credentials and ACL rules")
 @SecurityRequirement(name = "bearer")
 @SecurityRequirement(name = "basic")
+@ApiResponse(responseCode = "503", ref = OpenApiConventions.DATABASE_BUSY)
 @Timed
 public class DeviceResource {
 
@@ -75,10 +79,12 @@ public class DeviceResource {
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "List devices by id, filtered and paginated")
     public PageResponse<DeviceDetails> list(
-            @Parameter(description = "case-insensitive substring of the id or display name") @QueryParam("search") String search,
-            @Parameter(description = "true or false") @QueryParam("enabled") String enabled,
+            @Parameter(description = "case-insensitive substring of the id or display name")
+            @QueryParam("search") String search,
+            @Parameter(schema = @Schema(type = "boolean")) @QueryParam("enabled") String enabled,
             @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor,
-            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+            @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + DeviceQuery.MAX_LIMIT,
+                    defaultValue = "" + DeviceQuery.DEFAULT_LIMIT)) @QueryParam("limit") String limit) {
         DeviceQuery query = DeviceQuery.all()
                 .search(search)
                 .enabled(Params.bool("enabled", enabled))
@@ -91,7 +97,8 @@ public class DeviceResource {
     @Path("/{id}")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "One device with its ACL rules and credential dates",
-            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "no such device")})
+            responses = {@ApiResponse(responseCode = "200", description = "OK", useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "404", description = "no such device")})
     public DeviceDetails get(@PathParam("id") String id) {
         return details(existing(id));
     }
@@ -99,7 +106,11 @@ public class DeviceResource {
     @POST
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Create a device; without a password one is generated and returned once",
-            responses = {@ApiResponse(responseCode = "201", description = "created"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
+            responses = {
+                    @ApiResponse(responseCode = "201", description = "created; generatedPassword is shown this once",
+                            content = @Content(schema = @Schema(implementation = CreatedDevice.class)),
+                            headers = @Header(name = "Location", description = "the device's path")),
+                    @ApiResponse(responseCode = "400", description = "invalid input"),
                     @ApiResponse(responseCode = "409", description = "the id is taken")})
     public Response create(DeviceCreation body) {
         if (body == null) {
@@ -143,7 +154,10 @@ public class DeviceResource {
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Change a device: enabled, display name, metadata (replaced), ACL rules (replaced); "
             + "disabling it closes its connections on every node; password and/or scramCredentials replace its credentials",
-            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the device as changed",
+                            useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "400", description = "invalid input"),
                     @ApiResponse(responseCode = "404", description = "no such device")})
     public DeviceDetails update(@PathParam("id") String id, DeviceUpdate body) {
         if (body == null) {
@@ -201,7 +215,10 @@ public class DeviceResource {
     @Path("/{id}/credentials/rotate")
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Set a new password (given or generated); old ones keep working for graceSeconds",
-            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "400", description = "invalid input (application/problem+json)"),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "rotated; generatedPassword is shown this once",
+                            useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "400", description = "invalid input"),
                     @ApiResponse(responseCode = "404", description = "no such device")})
     public RotatedCredentials rotate(@PathParam("id") String id, CredentialRotation body) {
         CredentialRotation rotation = body == null ? new CredentialRotation(null, null) : body;
@@ -234,7 +251,8 @@ public class DeviceResource {
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Delete a device with its credentials and ACL rules (its history stays); "
             + "closes its connections on every node",
-            responses = {@ApiResponse(responseCode = "204", description = "done"), @ApiResponse(responseCode = "404", description = "no such device")})
+            responses = {@ApiResponse(responseCode = "204", description = "done"),
+                    @ApiResponse(responseCode = "404", description = "no such device")})
     public Response delete(@PathParam("id") String id) {
         boolean deleted = database.devices().delete(id);
         changes.revoked(id);

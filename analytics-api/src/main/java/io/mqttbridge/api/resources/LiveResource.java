@@ -34,6 +34,7 @@ import java.util.List;
 @Tag(name = "live", description = "This node's broker, now")
 @SecurityRequirement(name = "bearer")
 @SecurityRequirement(name = "basic")
+@ApiResponse(responseCode = "503", description = "this node does not run the broker role")
 @Timed
 public class LiveResource {
 
@@ -93,7 +94,8 @@ public class LiveResource {
     @Path("/clients/{clientId}")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "One client connected to this node",
-            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "not connected here")})
+            responses = {@ApiResponse(responseCode = "200", description = "OK", useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "404", description = "not connected here")})
     public LiveClient client(@PathParam("clientId") String clientId) {
         MqttBroker live = broker();
         return live.connection(clientId).map(info -> liveClient(live, info)).orElseThrow(() -> notConnected(clientId));
@@ -103,7 +105,8 @@ public class LiveResource {
     @Path("/clients/{clientId}/subscriptions")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "The subscriptions of a client's session on this node (connected or not)",
-            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "no session here")})
+            responses = {@ApiResponse(responseCode = "200", description = "OK", useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "404", description = "no session here")})
     public List<SubscriptionInfo> subscriptions(@PathParam("clientId") String clientId) {
         MqttBroker live = broker();
         List<SubscriptionInfo> subscriptions = live.subscriptionsOf(clientId);
@@ -117,7 +120,8 @@ public class LiveResource {
     @Path("/clients/{clientId}/node")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "The node of the cluster that holds a client (where it last connected)",
-            responses = {@ApiResponse(responseCode = "200", description = "OK"), @ApiResponse(responseCode = "404", description = "unknown to the cluster")})
+            responses = {@ApiResponse(responseCode = "200", description = "OK", useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "404", description = "unknown to the cluster")})
     public ClientNode node(@PathParam("clientId") String clientId) {
         boolean here = broker().connection(clientId).isPresent();
         String holder = cluster == null ? null : cluster.holderOf(clientId).orElse(null);

@@ -11,6 +11,8 @@ import io.mqttbridge.db.MessageQuery;
 import io.mqttbridge.db.MessageRepository;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.annotation.security.RolesAllowed;
@@ -33,6 +35,7 @@ import java.util.Locale;
 @Tag(name = "messages", description = "MQTT message history, from PostgreSQL")
 @SecurityRequirement(name = "bearer")
 @SecurityRequirement(name = "basic")
+@ApiResponse(responseCode = "503", ref = OpenApiConventions.DATABASE_BUSY)
 @Timed
 public class MessageResource {
 
@@ -48,14 +51,22 @@ public class MessageResource {
     public PageResponse<MessageResponse> find(
             @Parameter(description = "MQTT topic filter; + and # wildcards") @QueryParam("topic") String topic,
             @QueryParam("clientId") String clientId,
-            @Parameter(description = "ISO-8601, inclusive") @QueryParam("from") String from,
-            @Parameter(description = "ISO-8601, exclusive") @QueryParam("to") String to,
-            @Parameter(description = "0, 1 or 2") @QueryParam("qos") String qos,
-            @Parameter(description = "true or false") @QueryParam("retain") String retain,
-            @Parameter(description = "newest (default) or oldest") @QueryParam("order") String order,
-            @Parameter(description = "nextCursor of the previous page of the same query") @QueryParam("cursor") String cursor,
-            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit,
-            @Parameter(description = "text (default), base64 or json") @QueryParam("payloadEncoding") String payloadEncoding) {
+            @Parameter(description = "ISO-8601, inclusive", schema = @Schema(type = "string", format = "date-time"))
+            @QueryParam("from") String from,
+            @Parameter(description = "ISO-8601, exclusive", schema = @Schema(type = "string", format = "date-time"))
+            @QueryParam("to") String to,
+            @Parameter(schema = @Schema(type = "integer", allowableValues = {"0", "1", "2"}))
+            @QueryParam("qos") String qos,
+            @Parameter(schema = @Schema(type = "boolean")) @QueryParam("retain") String retain,
+            @Parameter(schema = @Schema(allowableValues = {"newest", "oldest"}, defaultValue = "newest"))
+            @QueryParam("order") String order,
+            @Parameter(description = "nextCursor of the previous page of the same query")
+            @QueryParam("cursor") String cursor,
+            @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + MessageQuery.MAX_LIMIT,
+                    defaultValue = "" + MessageQuery.DEFAULT_LIMIT)) @QueryParam("limit") String limit,
+            @Parameter(description = "a payload it cannot carry comes as base64", schema = @Schema(
+                    allowableValues = {"text", "base64", "json"}, defaultValue = "text"))
+            @QueryParam("payloadEncoding") String payloadEncoding) {
         PayloadEncoding encoding = PayloadEncoding.parse(payloadEncoding);
         Instant fromTime = Params.instant("from", from);
         Instant toTime = Params.instant("to", to);
@@ -79,8 +90,12 @@ public class MessageResource {
     @Operation(summary = "The newest message of each topic matching the filter, ordered by topic")
     public List<MessageResponse> latest(
             @Parameter(description = "MQTT topic filter; + and # wildcards; absent for every topic") @QueryParam("topic") String topic,
-            @Parameter(description = "at most this many topics: 1 to 1000, default 100") @QueryParam("limit") String limit,
-            @Parameter(description = "text (default), base64 or json") @QueryParam("payloadEncoding") String payloadEncoding) {
+            @Parameter(description = "at most this many topics", schema = @Schema(type = "integer", minimum = "1",
+                    maximum = "" + MessageQuery.MAX_LIMIT, defaultValue = "" + MessageQuery.DEFAULT_LIMIT))
+            @QueryParam("limit") String limit,
+            @Parameter(description = "a payload it cannot carry comes as base64", schema = @Schema(
+                    allowableValues = {"text", "base64", "json"}, defaultValue = "text"))
+            @QueryParam("payloadEncoding") String payloadEncoding) {
         PayloadEncoding encoding = PayloadEncoding.parse(payloadEncoding);
         String filter = Params.topicFilter("topic", topic);
         int max = Params.limit(limit, MessageQuery.DEFAULT_LIMIT, MessageQuery.MAX_LIMIT);

@@ -1,9 +1,7 @@
 package io.mqttbridge.api.resources;
 
 import io.swagger.v3.core.util.Json;
-import io.swagger.v3.jaxrs2.Reader;
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.integration.SwaggerConfiguration;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
@@ -54,9 +52,13 @@ public class OpenApiDocumentResource {
                         .description("Devices, sessions and message history of the MQTT bridge. Errors are "
                                 + "application/problem+json (RFC 9457)."))
                 .components(new Components()
-                        .addSecuritySchemes("bearer", new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer"))
-                        .addSecuritySchemes("basic", new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("basic")));
-        Reader reader = new Reader(new SwaggerConfiguration().openAPI(base));
-        return reader.read(resourceClasses);
+                        .addSecuritySchemes("bearer", new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                                .scheme("bearer"))
+                        .addSecuritySchemes("basic", new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                                .scheme("basic")));
+        ApiDocumentReader reader = new ApiDocumentReader(base);
+        OpenAPI document = reader.read(resourceClasses);
+        OpenApiConventions.apply(document, reader.methods());
+        return document;
     }
 }

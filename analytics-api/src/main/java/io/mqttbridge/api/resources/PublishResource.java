@@ -13,6 +13,7 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.spi.UserProperty;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.annotation.security.RolesAllowed;
@@ -66,7 +67,15 @@ public class PublishResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(ApiRole.WRITE)
     @Operation(summary = "Publish a message to the subscribers of its topic; answers once every matching session has it"
-            + " (stored, for persistent sessions at QoS 1 and 2)")
+            + " (stored, for persistent sessions at QoS 1 and 2)",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "every matching session has it",
+                            useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "400", description = "invalid message: topic, qos, payload..."),
+                    @ApiResponse(responseCode = "413", description = "the body is larger than apiMaxRequestBodyBytes,"
+                            + " or the message than the broker's maxPacketSize"),
+                    @ApiResponse(responseCode = "503", description = "this node does not run the broker role, or"
+                            + " the broker did not take the message (in time)")})
     public Published publish(PublishRequest request) {
         if (broker == null) {
             throw ApiException.unavailable("this node does not run the broker role");

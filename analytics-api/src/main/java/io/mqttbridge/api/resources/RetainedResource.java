@@ -12,6 +12,8 @@ import io.mqttbridge.db.RetainedMessage;
 import io.mqttbridge.db.RetainedMessageRepository;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.annotation.security.RolesAllowed;
@@ -34,6 +36,7 @@ import java.util.function.Consumer;
 @Tag(name = "retained", description = "Retained MQTT messages, from PostgreSQL")
 @SecurityRequirement(name = "bearer")
 @SecurityRequirement(name = "basic")
+@ApiResponse(responseCode = "503", ref = OpenApiConventions.DATABASE_BUSY)
 @Timed
 public class RetainedResource {
 
@@ -54,9 +57,14 @@ public class RetainedResource {
     @Operation(summary = "Retained messages whose topic matches the filter, ordered by topic, paginated by cursor")
     public PageResponse<RetainedMessageResponse> find(
             @Parameter(description = "MQTT topic filter; + and # wildcards; absent for every topic") @QueryParam("topic") String topic,
-            @Parameter(description = "nextCursor of the previous page of the same query") @QueryParam("cursor") String cursor,
-            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit,
-            @Parameter(description = "text (default), base64 or json") @QueryParam("payloadEncoding") String payloadEncoding) {
+            @Parameter(description = "nextCursor of the previous page of the same query")
+            @QueryParam("cursor") String cursor,
+            @Parameter(schema = @Schema(type = "integer", minimum = "1",
+                    maximum = "" + RetainedMessageRepository.MAX_LIMIT,
+                    defaultValue = "" + RetainedMessageRepository.DEFAULT_LIMIT)) @QueryParam("limit") String limit,
+            @Parameter(description = "a payload it cannot carry comes as base64", schema = @Schema(
+                    allowableValues = {"text", "base64", "json"}, defaultValue = "text"))
+            @QueryParam("payloadEncoding") String payloadEncoding) {
         PayloadEncoding encoding = PayloadEncoding.parse(payloadEncoding);
         String filter = Params.topicFilter("topic", topic);
         int max = Params.limit(limit, RetainedMessageRepository.DEFAULT_LIMIT, RetainedMessageRepository.MAX_LIMIT);
@@ -66,7 +74,10 @@ public class RetainedResource {
 
     @DELETE
     @RolesAllowed(ApiRole.WRITE)
-    @Operation(summary = "Clear the retained message of one topic; subscribers are sent nothing")
+    @Operation(summary = "Clear the retained message of one topic; subscribers are sent nothing",
+            responses = {@ApiResponse(responseCode = "204", description = "cleared"),
+                    @ApiResponse(responseCode = "400", description = "no topic, or not a topic name (wildcards)"),
+                    @ApiResponse(responseCode = "404", description = "no retained message on the topic")})
     public Response delete(
             @Parameter(description = "the topic name (no wildcards)", required = true) @QueryParam("topic") String topic) {
         if (topic == null || topic.isEmpty()) {

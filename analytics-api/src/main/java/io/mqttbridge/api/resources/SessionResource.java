@@ -13,6 +13,8 @@ import io.mqttbridge.db.SessionRepository;
 import io.mqttbridge.db.TimelineEvent;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.annotation.security.RolesAllowed;
@@ -36,6 +38,7 @@ import java.util.UUID;
 @Tag(name = "sessions", description = "Session history of all broker nodes, from PostgreSQL")
 @SecurityRequirement(name = "bearer")
 @SecurityRequirement(name = "basic")
+@ApiResponse(responseCode = "503", ref = OpenApiConventions.DATABASE_BUSY)
 @Timed
 public class SessionResource {
 
@@ -56,11 +59,14 @@ public class SessionResource {
             @QueryParam("username") String username,
             @QueryParam("deviceId") String deviceId,
             @QueryParam("node") String node,
-            @Parameter(description = "true: only sessions connected now") @QueryParam("connected") String connected,
-            @Parameter(description = "ISO-8601; sessions connected at some moment of [from, to)") @QueryParam("from") String from,
-            @Parameter(description = "ISO-8601") @QueryParam("to") String to,
+            @Parameter(description = "true: only sessions connected now", schema = @Schema(type = "boolean"))
+            @QueryParam("connected") String connected,
+            @Parameter(description = "ISO-8601; sessions connected at some moment of [from, to)",
+                    schema = @Schema(type = "string", format = "date-time")) @QueryParam("from") String from,
+            @Parameter(schema = @Schema(type = "string", format = "date-time")) @QueryParam("to") String to,
             @QueryParam("cursor") String cursor,
-            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+            @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + SessionQuery.MAX_LIMIT,
+                    defaultValue = "" + SessionQuery.DEFAULT_LIMIT)) @QueryParam("limit") String limit) {
         Instant fromTime = Params.instant("from", from);
         Instant toTime = Params.instant("to", to);
         Params.range(fromTime, toTime);
@@ -83,7 +89,8 @@ public class SessionResource {
     public PageResponse<SessionRecord> connected(
             @QueryParam("node") String node,
             @QueryParam("cursor") String cursor,
-            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+            @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + SessionQuery.MAX_LIMIT,
+                    defaultValue = "" + SessionQuery.DEFAULT_LIMIT)) @QueryParam("limit") String limit) {
         SessionQuery query = SessionQuery.all()
                 .nodeId(Params.text(node))
                 .connectedOnly(true)
@@ -95,8 +102,13 @@ public class SessionResource {
     @GET
     @Path("/{connectionId}")
     @RolesAllowed(ApiRole.READ)
-    @Operation(summary = "One session by its connection id")
-    public SessionRecord get(@PathParam("connectionId") String connectionId) {
+    @Operation(summary = "One session by its connection id",
+            responses = {@ApiResponse(responseCode = "200", description = "OK", useReturnTypeSchema = true),
+                    @ApiResponse(responseCode = "400", description = "connectionId is not a UUID"),
+                    @ApiResponse(responseCode = "404", description = "no such session")})
+    public SessionRecord get(
+            @Parameter(schema = @Schema(type = "string", format = "uuid"))
+            @PathParam("connectionId") String connectionId) {
         UUID id;
         try {
             id = UUID.fromString(connectionId);
@@ -110,7 +122,9 @@ public class SessionResource {
     @Path("/disconnect-reasons")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "How many sessions ended with each reason in [from, to), most frequent first")
-    public List<DisconnectReasonCount> disconnectReasons(@QueryParam("from") String from, @QueryParam("to") String to) {
+    public List<DisconnectReasonCount> disconnectReasons(
+            @Parameter(schema = @Schema(type = "string", format = "date-time")) @QueryParam("from") String from,
+            @Parameter(schema = @Schema(type = "string", format = "date-time")) @QueryParam("to") String to) {
         Instant fromTime = Params.instant("from", from);
         Instant toTime = Params.instant("to", to);
         Params.range(fromTime, toTime);
@@ -121,9 +135,12 @@ public class SessionResource {
     @Path("/timeline/{deviceId}")
     @RolesAllowed(ApiRole.READ)
     @Operation(summary = "A device's connects, disconnects (with reasons), subscribes and unsubscribes, oldest first")
-    public List<TimelineEvent> timeline(@PathParam("deviceId") String deviceId,
-                                        @QueryParam("from") String from, @QueryParam("to") String to,
-                                        @Parameter(description = "1 to 5000, default 500") @QueryParam("limit") String limit) {
+    public List<TimelineEvent> timeline(
+            @PathParam("deviceId") String deviceId,
+            @Parameter(schema = @Schema(type = "string", format = "date-time")) @QueryParam("from") String from,
+            @Parameter(schema = @Schema(type = "string", format = "date-time")) @QueryParam("to") String to,
+            @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + MAX_TIMELINE_LIMIT,
+                    defaultValue = "" + DEFAULT_TIMELINE_LIMIT)) @QueryParam("limit") String limit) {
         Instant fromTime = Params.instant("from", from);
         Instant toTime = Params.instant("to", to);
         Params.range(fromTime, toTime);

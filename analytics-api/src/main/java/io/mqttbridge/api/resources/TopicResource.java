@@ -8,6 +8,8 @@ import io.mqttbridge.db.MessageRepository;
 import io.mqttbridge.db.TopicSummary;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.annotation.security.RolesAllowed;
@@ -25,6 +27,7 @@ import java.util.List;
 @Tag(name = "topics", description = "Topics seen in the message history")
 @SecurityRequirement(name = "bearer")
 @SecurityRequirement(name = "basic")
+@ApiResponse(responseCode = "503", ref = OpenApiConventions.DATABASE_BUSY)
 @Timed
 public class TopicResource {
 
@@ -39,7 +42,8 @@ public class TopicResource {
     @Operation(summary = "Topics matching the filter, ordered by topic, with message counts and last-seen times")
     public List<TopicSummary> topics(
             @Parameter(description = "MQTT topic filter; + and # wildcards; absent for every topic") @QueryParam("filter") String filter,
-            @Parameter(description = "1 to 1000, default 100") @QueryParam("limit") String limit) {
+            @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + MessageQuery.MAX_LIMIT,
+                    defaultValue = "" + MessageQuery.DEFAULT_LIMIT)) @QueryParam("limit") String limit) {
         String topicFilter = Params.topicFilter("filter", filter);
         int max = Params.limit(limit, MessageQuery.DEFAULT_LIMIT, MessageQuery.MAX_LIMIT);
         return Params.query(() -> messages.topics(topicFilter, max));

@@ -109,7 +109,7 @@ class BridgeApplicationEndToEndTest {
                 "/api/v1/messages", "/api/v1/messages/latest", "/api/v1/topics", "/api/v1/retained", "/api/v1/publish",
                 "/api/v1/live/broker", "/api/v1/live/clients", "/api/v1/live/clients/{clientId}", "/api/v1/live/clients/{clientId}/subscriptions",
                 "/api/v1/live/clients/{clientId}/node", "/api/v1/live/sessions/{clientId}",
-                "/api/v1/stats", "/api/v1/console/me", "/api/v1/console/live-token");
+                "/api/v1/stats", "/api/v1/console/me", "/api/v1/console/live-token", "/api/v1/health");
         assertThat((Map<String, Object>) paths.get("/api/v1/devices/{id}")).containsKeys("get", "patch", "delete");
         assertThat((Map<String, Object>) paths.get("/api/v1/retained")).containsKeys("get", "delete");
         assertThat((Map<String, Object>) ((Map<String, Object>) document.get("components")).get("securitySchemes"))
