@@ -135,7 +135,9 @@ public class LimitsConfig {
 
     /** Whether a topic name or filter is within {@code maxTopicLevels} and {@code maxTopicLength}. */
     public boolean allowsTopicSize(String topic) {
-        if (maxTopicLength > 0 && topic.length() > maxTopicLength) {
+        // Characters, not UTF-16 units: an emoji is one character and two units.
+        if (maxTopicLength > 0 && topic.length() > maxTopicLength
+                && topic.codePointCount(0, topic.length()) > maxTopicLength) {
             return false;
         }
         if (maxTopicLevels <= 0) {

@@ -19,14 +19,15 @@ final class SharedDeliveryTakes {
     }
 
     /**
-     * The messages of every shared group the client has not received for sure: queued, or sent and
-     * not acknowledged (not those whose PUBREL stage began). Each is removed from {@code inflight}
-     * or {@code queue} and given to {@code forget} (its written-through copy goes); in the order
-     * they came.
+     * For the end of the session: the messages of every shared group the client has not received for
+     * sure, queued or sent at QoS 1 and not acknowledged. A QoS 2 message sent to the client stays: its
+     * delivery began, so no other member may have it once this session ends [MQTT-4.8.2-5]. Each is
+     * removed from {@code inflight} or {@code queue} and given to {@code forget} (its written-through
+     * copy goes); in the order they came.
      */
     static List<SharedMessage> unreceived(UnacknowledgedDeliveries inflight, OutboundQueue queue,
                                           Consumer<OutboundDelivery> forget) {
-        List<OutboundDelivery> taken = inflight.takeIf(pending -> pending.sharedGroup != null && !pending.released);
+        List<OutboundDelivery> taken = inflight.takeIf(pending -> pending.sharedGroup != null && pending.qos == 1);
         taken.addAll(queue.takeIf(pending -> pending.sharedGroup != null && pending.qos > 0));
         taken.sort(Comparator.comparingLong(pending -> pending.sequence));
         return forgotten(taken, forget);

@@ -154,6 +154,51 @@ class Mqtt5EndToEndTest {
         assertThat(all).containsExactlyInAnyOrderElementsOf(published);
     }
 
+    /**
+     * A member whose session ends: its unacknowledged QoS 1 messages go to another member (4.8.2, a
+     * SHOULD), its QoS 2 ones whose delivery began do not [MQTT-4.8.2-5]. They went too, and a member
+     * that acted on a PUBLISH when it arrived had them processed twice in the group.
+     */
+    @Test
+    void aSharedMemberWhoseSessionEndsLeavesItsQos1MessagesToAnotherMemberButNotItsStartedQos2Ones() {
+        Mqtt5BlockingClient lazy = client("lazyMember");
+        List<Mqtt5Publish> held = new CopyOnWriteArrayList<>();
+        lazy.toAsync().publishes(MqttGlobalPublishFilter.ALL, held::add, true);
+        lazy.connect();
+        lazy.subscribeWith().topicFilter("$share/s/tasks/#").qos(MqttQos.EXACTLY_ONCE).send();
+        Mqtt5BlockingClient steady = client("steadyMember");
+        List<String> received = new CopyOnWriteArrayList<>();
+        steady.toAsync().publishes(MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+        steady.connect();
+        steady.subscribeWith().topicFilter("$share/s/tasks/#").qos(MqttQos.EXACTLY_ONCE).send();
+        Mqtt5BlockingClient publisher = client("tasksPub");
+        publisher.connect();
+        for (int i = 0; i < 16; i++) {
+            MqttQos qos = i % 4 < 2 ? MqttQos.AT_LEAST_ONCE : MqttQos.EXACTLY_ONCE;
+            publisher.publishWith().topic("tasks/" + i).qos(qos)
+                    .payload(("q" + qos.getCode() + "-" + i).getBytes(StandardCharsets.UTF_8)).send();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> held.size() + received.size() == 16);
+        List<String> heldQos1 = payloadsAt(held, MqttQos.AT_LEAST_ONCE);
+        List<String> heldQos2 = payloadsAt(held, MqttQos.EXACTLY_ONCE);
+        assertThat(heldQos1).as("QoS 1 messages the lazy member holds").isNotEmpty();
+        assertThat(heldQos2).as("QoS 2 messages the lazy member holds").isNotEmpty();
+        List<String> receivedBefore = List.copyOf(received);
+
+        lazy.disconnect();
+        publisher.publishWith().topic("tasks/last").qos(MqttQos.AT_LEAST_ONCE).payload("last".getBytes()).send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.containsAll(heldQos1) && received.contains("last"));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
+                .until(() -> received.size() == receivedBefore.size() + heldQos1.size() + 1);
+        assertThat(received).doesNotContainAnyElementsOf(heldQos2);
+    }
+
+    private static List<String> payloadsAt(List<Mqtt5Publish> publishes, MqttQos qos) {
+        return publishes.stream().filter(p -> p.getQos() == qos)
+                .map(p -> new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)).toList();
+    }
+
     @Test
     void unsubscribeFromUnknownFilterReportsNoSubscriptionExisted() {
         Mqtt5BlockingClient client = client("unsub");

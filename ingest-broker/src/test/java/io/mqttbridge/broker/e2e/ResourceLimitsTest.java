@@ -146,13 +146,32 @@ class ResourceLimitsTest {
                     .addSubscription().topicFilter("a/b/c").applySubscription()
                     .addSubscription().topicFilter("a/b/c/d").applySubscription()
                     .addSubscription().topicFilter("a/" + "x".repeat(30)).applySubscription()
+                    // Characters, not UTF-16 units: 20 emoji are 40 units, 21 are past the limit.
+                    .addSubscription().topicFilter("\uD83D\uDE00".repeat(20)).applySubscription()
+                    .addSubscription().topicFilter("\uD83D\uDE00".repeat(21)).applySubscription()
                     .send(), Mqtt5SubAckException.class);
             assertThat(refused.getMqttMessage().getReasonCodes()).containsExactly(Mqtt5SubAckReasonCode.GRANTED_QOS_2,
-                    Mqtt5SubAckReasonCode.QUOTA_EXCEEDED, Mqtt5SubAckReasonCode.QUOTA_EXCEEDED);
+                    Mqtt5SubAckReasonCode.QUOTA_EXCEEDED, Mqtt5SubAckReasonCode.QUOTA_EXCEEDED,
+                    Mqtt5SubAckReasonCode.GRANTED_QOS_2, Mqtt5SubAckReasonCode.QUOTA_EXCEEDED);
             client.toAsync().publishWith().topic("a/b/c/d").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[] {1}).send();
             assertThat(closed).succeedsWithin(Duration.ofSeconds(5)).isInstanceOfSatisfying(Mqtt5DisconnectException.class,
                     e -> assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5DisconnectReasonCode.TOPIC_NAME_INVALID));
-            assertThat(meter(broker, LimitMetrics.TOPIC_SIZE)).isEqualTo(3);
+            assertThat(meter(broker, LimitMetrics.TOPIC_SIZE)).isEqualTo(4);
+        }
+    }
+
+    /** The documented limit is in characters: 256 emoji (512 UTF-16 units) are a valid client id. */
+    @Test
+    void aClientIdIsMeasuredInCharacters() {
+        try (TestBroker broker = TestBroker.start(c -> { })) {
+            Mqtt5BlockingClient longest = MqttClient.builder().useMqttVersion5().identifier("\uD83D\uDE00".repeat(256))
+                    .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+            assertThat(longest.connect().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
+            longest.disconnect();
+            Mqtt5BlockingClient tooLong = MqttClient.builder().useMqttVersion5().identifier("\uD83D\uDE00".repeat(257))
+                    .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+            assertThat(catchThrowableOfType(tooLong::connect, Mqtt5ConnAckException.class).getMqttMessage()
+                    .getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
         }
     }
 

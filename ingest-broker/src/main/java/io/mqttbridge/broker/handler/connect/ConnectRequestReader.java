@@ -74,7 +74,9 @@ final class ConnectRequestReader {
             }
             clientId = "auto-" + UUID.randomUUID();
             assigned = true;
-        } else if (clientId.length() > config.getMaxClientIdLength()) {
+        } else if (clientId.length() > config.getMaxClientIdLength()
+                && clientId.codePointCount(0, clientId.length()) > config.getMaxClientIdLength()) {
+            // Characters, not UTF-16 units: an emoji is one character and two units.
             return ConnectRefusal.CLIENT_ID_NOT_VALID;
         }
 
