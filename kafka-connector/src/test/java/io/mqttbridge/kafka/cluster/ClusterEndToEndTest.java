@@ -354,6 +354,39 @@ class ClusterEndToEndTest {
         assertThat(received).containsExactlyInAnyOrderElementsOf(published);
     }
 
+    /**
+     * A shared member leaves node 1: every later message of the group goes to the member on node 2.
+     * Node 2 kept node 1 in the group (its tombstone removed nothing) and sent it every other message,
+     * which node 1, with no member, dropped: 5 of 10 arrived.
+     */
+    @Test
+    void aSharedMemberThatLeftANodeGetsNoneOfTheGroupsLaterMessages() throws Exception {
+        ClusterNode one = node("n1");
+        ClusterNode two = node("n2");
+        Mqtt5BlockingClient leaving = hive(one, "leaving-member");
+        leaving.connect();
+        leaving.subscribeWith().topicFilter("$share/stay/jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient staying = hive(two, "staying-member");
+        List<String> received = new CopyOnWriteArrayList<>();
+        staying.toAsync().publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL,
+                p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
+        staying.connect();
+        staying.subscribeWith().topicFilter("$share/stay/jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        two.awaitRoute(one, "$share/stay/jobs/#");
+
+        leaving.disconnect();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !two.fabric().knowsRoute("n1", "$share/stay/jobs/#"));
+        Mqtt5BlockingClient publisher = hive(two, "jobs-publisher");
+        publisher.connect();
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            publisher.publishWith().topic("jobs/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("j" + i).getBytes(UTF_8)).send();
+            published.add("j" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 10);
+        assertThat(received).containsExactlyElementsOf(published);
+    }
+
     @Test
     void theQueuedMessagesOfASharedMemberThatUnsubscribesGoToAMemberOnAnotherNode() throws Exception {
         ClusterNode one = node("n1");

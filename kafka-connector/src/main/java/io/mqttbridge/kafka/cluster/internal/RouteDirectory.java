@@ -40,16 +40,23 @@ public final class RouteDirectory {
 
     private final TopicTree<RouteEntry> tree = new TopicTree<>();
     private final Map<String, Set<String>> byNode = new ConcurrentHashMap<>();
+    /*
+     * One String instance per node id: the tree tells owners apart by identity, and every record of
+     * the routes topic brings a new String. Without it a node's tombstone removed nothing from the
+     * tree: a shared group kept a member that had left, and got every other message sent to it.
+     */
+    private final Map<String, String> nodeIds = new ConcurrentHashMap<>();
 
     public void add(String nodeId, String topicFilter) {
+        String node = canonical(nodeId);
         String[] parts = split(topicFilter);
-        tree.add(parts[1], parts[0], nodeId, new RouteEntry(nodeId, topicFilter));
-        byNode.computeIfAbsent(nodeId, n -> ConcurrentHashMap.newKeySet()).add(topicFilter);
+        tree.add(parts[1], parts[0], node, new RouteEntry(node, topicFilter));
+        byNode.computeIfAbsent(node, n -> ConcurrentHashMap.newKeySet()).add(topicFilter);
     }
 
     public void remove(String nodeId, String topicFilter) {
         String[] parts = split(topicFilter);
-        tree.remove(parts[1], parts[0], nodeId);
+        tree.remove(parts[1], parts[0], canonical(nodeId));
         Set<String> filters = byNode.get(nodeId);
         if (filters != null) {
             filters.remove(topicFilter);
@@ -106,6 +113,11 @@ public final class RouteDirectory {
             }
         });
         return new Decision(nonShared, shared, elsewhere);
+    }
+
+    private String canonical(String nodeId) {
+        String known = nodeIds.putIfAbsent(nodeId, nodeId);
+        return known == null ? nodeId : known;
     }
 
     /** {share group or null, filter} of a topic filter as the client sent it. */

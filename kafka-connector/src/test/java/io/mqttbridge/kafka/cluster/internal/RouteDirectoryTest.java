@@ -33,6 +33,19 @@ class RouteDirectoryTest {
         assertThat(directory.contains("n2", "a/#")).isFalse();
     }
 
+    /** Each record of the routes topic brings its own String: the tombstone's is not the record's. */
+    @Test
+    void aFilterIsRemovedByAnotherStringOfTheSameNodeId() {
+        directory.add(new String("n2"), "a/#");
+        directory.add(new String("n2"), "$share/g/jobs/#");
+        directory.add(new String("n2"), "a/#");
+        directory.remove(new String("n2"), "a/#");
+        directory.remove(new String("n2"), "$share/g/jobs/#");
+
+        assertThat(directory.decide("a/x", "self", node -> true).targetNodes()).isEmpty();
+        assertThat(directory.decide("jobs/1", "self", node -> true).targetNodes()).isEmpty();
+    }
+
     @Test
     void aSharedGroupIsServedByOneNodeAtATimeInTurn() {
         directory.add("self", "$share/g/jobs/#");
