@@ -5,10 +5,13 @@ import io.mqttbridge.broker.spi.PublishedMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,11 +27,19 @@ import org.slf4j.LoggerFactory;
  * message to the local sessions only. Offsets are committed after every message of a poll was
  * handed over (written to online subscribers or queued in their sessions), so a crash re-delivers
  * rather than loses; in normal operation each record is handed over once.
+ *
+ * <p>A message the broker refuses (it is not running yet: a node that restarts reads what waited in
+ * its inbox before its broker has restored its sessions; a session store that fails a write) is
+ * handed over again, backing off, until it is taken or the reader closes. The reader used to stop
+ * at the first refusal, and the node then isolated itself for good: every CONNECT refused, the
+ * backlog never read.
  */
 public final class InboxReader implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboxReader.class);
     private static final long HAND_OVER_TIMEOUT_SECONDS = 30;
+    private static final long FIRST_RETRY_MILLIS = 100;
+    private static final long MAX_RETRY_MILLIS = 5_000;
 
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
@@ -71,27 +82,16 @@ public final class InboxReader implements AutoCloseable {
                 if (records.isEmpty()) {
                     continue;
                 }
-                List<CompletableFuture<Integer>> handed = new ArrayList<>(records.count());
+                Map<ConsumerRecord<byte[], byte[]>, CompletableFuture<Integer>> handed = new LinkedHashMap<>();
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     received.incrementAndGet();
                     offsets.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
-                    try {
-                        handed.add(delivery.deliver(InboxRecords.message(record), InboxRecords.scope(record),
-                                record.partition(), record.offset()));
-                    } catch (IllegalArgumentException e) {
-                        LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
-                                record.partition(), record.offset(), e.getMessage());
-                    }
+                    hand(record, handed);
                 }
-                try {
-                    CompletableFuture.allOf(handed.toArray(CompletableFuture[]::new))
-                            .get(HAND_OVER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    // The broker is stopping: leave the offsets, the next start reads these again.
-                    LOG.warn("cluster: forwarded messages not handed over ({}); offsets not committed", e.toString());
-                    failed = running;
+                if (!handedOver(handed)) {
+                    // Closing: leave the offsets, the next start reads these again.
                     return;
                 }
                 // Asynchronous: the next poll need not wait for the commit; a later commit covers a
@@ -118,6 +118,76 @@ public final class InboxReader implements AutoCloseable {
             }
             consumer.close(Duration.ofSeconds(2));
         }
+    }
+
+    private void hand(ConsumerRecord<byte[], byte[]> record, Map<ConsumerRecord<byte[], byte[]>,
+            CompletableFuture<Integer>> handed) {
+        try {
+            handed.put(record, delivery.deliver(InboxRecords.message(record), InboxRecords.scope(record),
+                    record.partition(), record.offset()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
+                    record.partition(), record.offset(), e.getMessage());
+        } catch (RuntimeException e) {
+            handed.put(record, CompletableFuture.failedFuture(e));
+        }
+    }
+
+    /**
+     * Waits until every record's message was handed over, handing the refused ones over again, one at
+     * a time and in their order, so that a publisher's messages keep theirs.
+     *
+     * @return {@code false} when the reader closed first
+     */
+    private boolean handedOver(Map<ConsumerRecord<byte[], byte[]>, CompletableFuture<Integer>> handed)
+            throws InterruptedException {
+        List<ConsumerRecord<byte[], byte[]>> refused = new ArrayList<>();
+        Throwable reason = null;
+        for (Map.Entry<ConsumerRecord<byte[], byte[]>, CompletableFuture<Integer>> entry : handed.entrySet()) {
+            Throwable error = outcome(entry.getValue());
+            if (error != null) {
+                refused.add(entry.getKey());
+                reason = error;
+            }
+        }
+        long retryMillis = FIRST_RETRY_MILLIS;
+        while (!refused.isEmpty()) {
+            if (!running) {
+                return false;
+            }
+            if (retryMillis == FIRST_RETRY_MILLIS) {
+                LOG.warn("cluster: {} forwarded messages not handed over yet ({}); handing them over again",
+                        refused.size(), reason.toString());
+            }
+            Thread.sleep(retryMillis);
+            retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+            while (!refused.isEmpty()) {
+                Map<ConsumerRecord<byte[], byte[]>, CompletableFuture<Integer>> again = new LinkedHashMap<>(1);
+                hand(refused.get(0), again);
+                CompletableFuture<Integer> handing = again.get(refused.get(0));
+                reason = handing == null ? null : outcome(handing);
+                if (reason != null) {
+                    break;
+                }
+                refused.remove(0);
+            }
+        }
+        return true;
+    }
+
+    /* Null once the message was handed over; the error when it was refused. Waits while it is neither. */
+    private Throwable outcome(CompletableFuture<Integer> handing) throws InterruptedException {
+        while (running) {
+            try {
+                handing.get(HAND_OVER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                return null;
+            } catch (ExecutionException e) {
+                return e.getCause();
+            } catch (TimeoutException e) {
+                LOG.warn("cluster: a forwarded message waits for its sessions for {} s", HAND_OVER_TIMEOUT_SECONDS);
+            }
+        }
+        return handing.isDone() && !handing.isCompletedExceptionally() ? null : new IllegalStateException("closing");
     }
 
     /** False once the reader stopped on an error (not when it was closed). */
