@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -44,6 +45,12 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbiRetainedStore.class);
     private static final int READER_THREADS = 2;
+    /*
+     * Other nodes store and clear retained messages in the same table: this node's running count
+     * drifted (a node that cleared what another stored counted below zero), so the count is taken
+     * again when read this long after the last time.
+     */
+    private static final long RECOUNT_MILLIS = 30_000;
     private static final String COLUMNS =
             "topic, payload, qos, properties, client_id, username, protocol_version, received_at";
 
@@ -52,6 +59,8 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
     private final CoalescingWriter<String, PublishedMessage> writer;
     private final ExecutorService reader;
     private final AtomicLong size = new AtomicLong();
+    private final AtomicBoolean recounting = new AtomicBoolean();
+    private volatile long countedAtMillis;
 
     /** @param jdbi the database ({@code Database.jdbi()}), migrated */
     public JdbiRetainedStore(Jdbi jdbi) {
@@ -144,10 +153,25 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
         }
     }
 
-    /** The number of stored topics, expired ones included until purged; counted at start, then kept up to date by this node's puts. */
+    /**
+     * The number of stored topics, expired ones included until purged: counted at start, kept up to
+     * date by this node's puts, and counted again in the table (the other nodes' puts included) when
+     * read 30 s or more after the last count. Never below zero.
+     */
     @Override
     public long size() {
-        return size.get();
+        if (clock.millis() - countedAtMillis >= RECOUNT_MILLIS && recounting.compareAndSet(false, true)) {
+            countedAtMillis = clock.millis();
+            writer.run(() -> {
+                size.set(jdbi.withHandle(this::count));
+                return null;
+            }).whenComplete((ignored, error) -> recounting.set(false));
+        }
+        return Math.max(0, size.get());
+    }
+
+    private long count(Handle h) {
+        return h.createQuery("SELECT count(*) FROM retained_messages").mapTo(Long.class).one();
     }
 
     /**
@@ -161,7 +185,8 @@ public final class JdbiRetainedStore implements RetainedStore, AutoCloseable {
             int deleted = h.createUpdate("DELETE FROM retained_messages WHERE expires_at <= :now")
                     .bind("now", clock.instant().atOffset(ZoneOffset.UTC))
                     .execute();
-            size.set(h.createQuery("SELECT count(*) FROM retained_messages").mapTo(Long.class).one());
+            size.set(count(h));
+            countedAtMillis = clock.millis();
             return deleted;
         }));
     }
