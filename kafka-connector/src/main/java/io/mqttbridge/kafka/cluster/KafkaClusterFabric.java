@@ -33,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -173,11 +172,8 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         scheduler.schedule(routes::removeStaleOwnFilters, config.getNodeTimeoutMs(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::tick, config.getHeartbeatIntervalMs(), config.getHeartbeatIntervalMs(),
                 TimeUnit.MILLISECONDS);
-        Properties inbox = consumerProperties(config.inboxTopic(nodeId));
-        // Static member: restarted after a crash, the node takes its inbox back at once, not after the
-        // group expired the dead process's member (45 s by default) with nothing forwarded delivered.
-        inbox.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "mqtt-cluster-inbox-" + nodeId);
-        inboxReader = new InboxReader(new KafkaConsumer<>(inbox), config.inboxTopic(nodeId),
+        inboxReader = new InboxReader(new KafkaConsumer<>(ClusterConsumers.ownInboxProperties(config,
+                bootstrapServers, nodeId)), config.inboxTopic(nodeId),
                 new InboxDelivery(nodeId, clusterMember, claims, liveness), nodeId);
         inboxReader.start();
         LOG.info("cluster: node {} joined; live nodes {}", nodeId, liveNodes());

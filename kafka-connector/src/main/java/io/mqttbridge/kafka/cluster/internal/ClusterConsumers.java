@@ -33,4 +33,15 @@ public final class ClusterConsumers {
         }
         return p;
     }
+
+    /**
+     * The properties of this node's own inbox reader: a static member of its inbox's group, so that
+     * a node restarted after a crash takes its inbox back at once, not after the group expired the
+     * dead process's member (45 s by default) with nothing forwarded delivered meanwhile.
+     */
+    public static Properties ownInboxProperties(ClusterConfig config, String bootstrapServers, String nodeId) {
+        Properties p = properties(config, bootstrapServers, nodeId, config.inboxTopic(nodeId));
+        p.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "mqtt-cluster-inbox-" + nodeId);
+        return p;
+    }
 }

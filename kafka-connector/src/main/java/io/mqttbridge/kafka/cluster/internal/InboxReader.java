@@ -88,7 +88,10 @@ public final class InboxReader implements AutoCloseable {
                     received.incrementAndGet();
                     offsets.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
-                    hand(record, handed);
+                    CompletableFuture<Integer> handing = hand(record);
+                    if (handing != null) {
+                        handed.put(record, handing);
+                    }
                 }
                 if (!handedOver(handed)) {
                     // Closing: leave the offsets, the next start reads these again.
@@ -120,16 +123,17 @@ public final class InboxReader implements AutoCloseable {
         }
     }
 
-    private void hand(ConsumerRecord<byte[], byte[]> record, Map<ConsumerRecord<byte[], byte[]>,
-            CompletableFuture<Integer>> handed) {
+    /* The record's message handed to the broker; null for a malformed record, which is skipped. */
+    private CompletableFuture<Integer> hand(ConsumerRecord<byte[], byte[]> record) {
         try {
-            handed.put(record, delivery.deliver(InboxRecords.message(record), InboxRecords.scope(record),
-                    record.partition(), record.offset()));
+            return delivery.deliver(InboxRecords.message(record), InboxRecords.scope(record), record.partition(),
+                    record.offset());
         } catch (IllegalArgumentException e) {
             LOG.warn("cluster: skipped malformed inbox record {}-{}@{}: {}", record.topic(),
                     record.partition(), record.offset(), e.getMessage());
+            return null;
         } catch (RuntimeException e) {
-            handed.put(record, CompletableFuture.failedFuture(e));
+            return CompletableFuture.failedFuture(e);
         }
     }
 
@@ -162,9 +166,7 @@ public final class InboxReader implements AutoCloseable {
             Thread.sleep(retryMillis);
             retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
             while (!refused.isEmpty()) {
-                Map<ConsumerRecord<byte[], byte[]>, CompletableFuture<Integer>> again = new LinkedHashMap<>(1);
-                hand(refused.get(0), again);
-                CompletableFuture<Integer> handing = again.get(refused.get(0));
+                CompletableFuture<Integer> handing = hand(refused.get(0));
                 reason = handing == null ? null : outcome(handing);
                 if (reason != null) {
                     break;
