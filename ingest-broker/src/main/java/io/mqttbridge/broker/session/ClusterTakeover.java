@@ -81,7 +81,6 @@ final class ClusterTakeover {
                 throw new ClaimedElsewhere(clientId);
             }
         });
-        prepared.whenComplete((ignored, error) -> fabric.claimSettled(clientId));
         return prepared;
     }
 

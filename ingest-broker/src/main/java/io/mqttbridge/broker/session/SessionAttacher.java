@@ -84,6 +84,12 @@ final class SessionAttacher {
             return;
         }
         boolean stillPresent = true;
+        if (session.hasMovedAway()) {
+            // Another node took the client over before this attach: the session goes on there. An
+            // empty one revived here would be saved over it.
+            newConnection.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+            return;
+        }
         if (session.isEnded()) {
             // The session expired between lookup and attach: continue it as a new, empty session.
             if (!session.manager().revive(session)) {

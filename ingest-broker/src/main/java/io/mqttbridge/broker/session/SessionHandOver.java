@@ -39,51 +39,70 @@ final class SessionHandOver {
      */
     static CompletableFuture<Void> moveAway(Session session) {
         CompletableFuture<Void> saved = new CompletableFuture<>();
+        moveAwayInTurn(session, saved);
+        return saved;
+    }
+
+    /*
+     * Never between an attach's two tasks: the session would end with no connection attached, and the
+     * attach would go on with an empty session. After the attach, its connection is taken over here.
+     */
+    private static void moveAwayInTurn(Session session, CompletableFuture<Void> saved) {
         session.execute(() -> {
-            if (session.isEnded()) {
-                saved.complete(null);
+            if (!session.mailbox().beginAttach(() -> moveAwayInTurn(session, saved))) {
                 return;
             }
-            ClientConnection previous = session.connection();
-            if (previous != null) {
-                session.setDisconnectedAt(Instant.now());
-                previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
-                session.clearConnection();
-            }
-            // The session continues on the other node: a will held back is never published here.
-            session.stopOfflineTimers();
-            session.markMovedAway();
-            SessionSnapshot snapshot = session.snapshot();
-            session.markEnded();
-            long window = snapshot.sessionExpirySeconds() == 0 ? 0 : session.manager().reforwardWindowMillis();
-            // What still reaches the non-shared subscriptions here for a while is sent on to the new
-            // holder (deliver), until every node has learnt where the session is now.
-            session.setForwardsElsewhere(window > 0);
-            SubscriptionRoutes routes = session.manager().routes();
-            for (Subscription subscription : session.subscriptions()) {
-                if (window == 0 || subscription.shareGroup() != null) {
-                    routes.remove(subscription);
-                }
-            }
-            if (window > 0) {
-                keepForwarding(session, List.copyOf(session.subscriptions()), window);
-            }
-            session.clearSubscriptions();
-            // The other node owns the stored session now: nothing more is written through from here.
-            session.setPersistent(false);
-            OutboundQosFlows outbound = session.outboundIfAny();
-            if (outbound != null) {
-                outbound.clear();
-            }
-            session.manager().forget(session);
-            if (snapshot.sessionExpirySeconds() == 0) {
-                saved.complete(null);
-            } else {
-                session.manager().storeWriter().saveNow(snapshot)
-                        .whenComplete((ignored, error) -> saved.complete(null));
+            try {
+                moveAwayNow(session, saved);
+            } finally {
+                session.mailbox().endAttach();
             }
         });
-        return saved;
+    }
+
+    private static void moveAwayNow(Session session, CompletableFuture<Void> saved) {
+        if (session.isEnded()) {
+            saved.complete(null);
+            return;
+        }
+        ClientConnection previous = session.connection();
+        if (previous != null) {
+            session.setDisconnectedAt(Instant.now());
+            previous.disconnect(MqttReasonCode.SESSION_TAKEN_OVER, DisconnectInfo.SESSION_TAKEN_OVER);
+            session.clearConnection();
+        }
+        // The session continues on the other node: a will held back is never published here.
+        session.stopOfflineTimers();
+        session.markMovedAway();
+        SessionSnapshot snapshot = session.snapshot();
+        session.markEnded();
+        long window = snapshot.sessionExpirySeconds() == 0 ? 0 : session.manager().reforwardWindowMillis();
+        // What still reaches the non-shared subscriptions here for a while is sent on to the new
+        // holder (deliver), until every node has learnt where the session is now.
+        session.setForwardsElsewhere(window > 0);
+        SubscriptionRoutes routes = session.manager().routes();
+        for (Subscription subscription : session.subscriptions()) {
+            if (window == 0 || subscription.shareGroup() != null) {
+                routes.remove(subscription);
+            }
+        }
+        if (window > 0) {
+            keepForwarding(session, List.copyOf(session.subscriptions()), window);
+        }
+        session.clearSubscriptions();
+        // The other node owns the stored session now: nothing more is written through from here.
+        session.setPersistent(false);
+        OutboundQosFlows outbound = session.outboundIfAny();
+        if (outbound != null) {
+            outbound.clear();
+        }
+        session.manager().forget(session);
+        if (snapshot.sessionExpirySeconds() == 0) {
+            saved.complete(null);
+        } else {
+            session.manager().storeWriter().saveNow(snapshot)
+                    .whenComplete((ignored, error) -> saved.complete(null));
+        }
     }
 
     /** Takes {@code kept}'s non-shared subscriptions out of the tree after {@code windowMillis}. */

@@ -50,9 +50,10 @@ final class SessionMailbox {
     /* Whether a run of this session's tasks is under way or handed to the executor. */
     private volatile boolean scheduled;
     private volatile EventExecutor executor;
-    /* Null while no connection is being attached ({@link SessionAttacher}); else the attaches waiting
-       for that one, NO_ATTACH_WAITING for none (no list is made for the usual single CONNECT).
-       Only touched in the session's tasks. */
+    /* Null while no connection is being attached ({@link SessionAttacher}) and the session is not
+       being handed over ({@link SessionHandOver}, which takes the same turn); else the attaches and
+       hand-overs waiting for that one, NO_ATTACH_WAITING for none (no list is made for the usual single
+       CONNECT). Only touched in the session's tasks. */
     private List<Runnable> attachesWaiting;
 
     /** @param session names the session in logs; its connection is flushed after each run of tasks */
@@ -67,8 +68,9 @@ final class SessionMailbox {
 
     /**
      * In a task: starts attaching a connection, which takes two tasks and a move of the session
-     * between them, unless one is being attached already: then {@code retry} runs once that attach
-     * has ended ({@link #endAttach}), and this returns {@code false}.
+     * between them, or handing the session over to another node, unless one of these is under way
+     * already: then {@code retry} runs once that has ended ({@link #endAttach}), and this returns
+     * {@code false}.
      */
     boolean beginAttach(Runnable retry) {
         if (attachesWaiting == null) {

@@ -88,11 +88,24 @@ public final class SessionManager {
      * The store holds persistent sessions; for a session another live node holds (clean ones
      * included) the owner named in that node's claim is checked too ({@link ClusterFabric#holderOwner}).
      *
+     * <p>The caller calls {@link #connectSettled} once the CONNECT opened its session or was refused.
+     *
      * @param owner the authenticated identity connecting, {@code null} when anonymous
      * @return fails with {@link SessionOwnedByAnotherIdentity} when the stored session is another identity's
      */
     public CompletableFuture<Void> prepareOpen(String clientId, boolean cleanStart, EventExecutor executor, String owner) {
         return takeover.prepareOpen(clientId, cleanStart, executor, owner);
+    }
+
+    /**
+     * After {@link #prepareOpen}'s CONNECT opened its session ({@link #open}, its attach queued) or was
+     * refused: in a cluster, another node's claim of the client may take the session over from now
+     * on, and messages re-forwarded for it may be delivered ({@link ClusterFabric#claimSettled}).
+     */
+    public void connectSettled(String clientId) {
+        if (fabric.isClustered()) {
+            fabric.claimSettled(clientId);
+        }
     }
 
     /**

@@ -122,24 +122,37 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().eventLoop(), owner);
         if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
             openSession(ctx, connection, request, authorized);
+            sessions.connectSettled(request.clientId());
             return;
         }
         // In a cluster: the node that held the client hands it over first (never wait on the event loop).
         prepared.whenComplete((ignored, claimError) -> ctx.executor().execute(() -> {
-            if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
-                return;
+            try {
+                openOrRefuse(ctx, connection, request, authorized, claimError);
+            } finally {
+                // Only now, with the session opened and its attach queued (or the CONNECT refused), may
+                // another node's claim take the session away: a hand-over before the open would leave
+                // this CONNECT a new, empty session, which it would then save over the stored one.
+                sessions.connectSettled(request.clientId());
             }
-            if (claimError instanceof SessionManager.SessionOwnedByAnotherIdentity
-                    || claimError != null && claimError.getCause() instanceof SessionManager.SessionOwnedByAnotherIdentity) {
-                refuseClientId(ctx, connection);
-                return;
-            }
-            if (claimError != null) {
-                refuse(ctx, connection, ConnectRefusal.SERVER_UNAVAILABLE);
-                return;
-            }
-            openSession(ctx, connection, request, authorized);
         }));
+    }
+
+    private void openOrRefuse(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
+                              Authorized authorized, Throwable claimError) {
+        if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
+            return;
+        }
+        if (claimError instanceof SessionManager.SessionOwnedByAnotherIdentity
+                || claimError != null && claimError.getCause() instanceof SessionManager.SessionOwnedByAnotherIdentity) {
+            refuseClientId(ctx, connection);
+            return;
+        }
+        if (claimError != null) {
+            refuse(ctx, connection, ConnectRefusal.SERVER_UNAVAILABLE);
+            return;
+        }
+        openSession(ctx, connection, request, authorized);
     }
 
     private void openSession(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,

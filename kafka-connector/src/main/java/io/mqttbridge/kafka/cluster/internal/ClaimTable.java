@@ -44,7 +44,12 @@ public final class ClaimTable {
 
     private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
 
-    private record PendingClaim(String clientId, CompletableFuture<Void> done, AtomicBoolean readBack) {
+    /**
+     * A claim this node wrote. {@code readBack} once Kafka gave it back; {@code unread} until then or
+     * until it was given up, counted in {@link #claimsNotReadBack}.
+     */
+    private record PendingClaim(String clientId, CompletableFuture<Void> done, AtomicBoolean readBack,
+            AtomicBoolean unread) {
     }
 
     /**
@@ -72,6 +77,8 @@ public final class ClaimTable {
     // Client id -> the dead node that held it when this node claimed it: its inbox is read on restore.
     private final Map<String, String> deadPredecessors = new ConcurrentHashMap<>();
     private final Map<String, TakeoverInProgress> takeovers = new ConcurrentHashMap<>();
+    // Client id -> how many of this node's claims of it are written and neither read back nor given up.
+    private final Map<String, Integer> claimsNotReadBack = new ConcurrentHashMap<>();
 
     public ClaimTable(String nodeId, String instanceId, ClusterConfig config, RecordSender control,
             NodeLiveness liveness, ScheduledExecutorService scheduler, Supplier<ClusterMember> member) {
@@ -101,8 +108,13 @@ public final class ClaimTable {
         String claimId = instanceId + "-" + sequence.incrementAndGet();
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicBoolean readBack = new AtomicBoolean();
-        pendingClaims.put(claimId, new PendingClaim(clientId, done, readBack));
-        done.whenComplete((ignored, error) -> pendingClaims.remove(claimId));
+        PendingClaim pending = new PendingClaim(clientId, done, readBack, new AtomicBoolean(true));
+        pendingClaims.put(claimId, pending);
+        claimsNotReadBack.merge(clientId, 1, Integer::sum);
+        done.whenComplete((ignored, error) -> {
+            pendingClaims.remove(claimId);
+            noLongerUnread(pending);
+        });
         send(clientId, new ClaimRecord(ClaimType.CLAIM, nodeId, claimId, null, owner)).whenComplete((ignored, error) -> {
             if (error != null) {
                 done.completeExceptionally(error);
@@ -245,6 +257,7 @@ public final class ClaimTable {
                 return;
             }
             pending.readBack().set(true);
+            noLongerUnread(pending);
             if (previous == null || previous.equals(nodeId)) {
                 // A dead predecessor noted by this node's earlier claim stays: that claim (a CONNECT
                 // the client gave up on) or this one recovers it into the session.
@@ -262,9 +275,13 @@ public final class ClaimTable {
         }
         if (current != null && (nodeId.equals(previous) || current.holds(clientId))) {
             // A CONNECT of this client still settling here first ends (restored, recovered), so that
-            // the session handed over carries what it brought.
-            settling.getOrDefault(clientId, SETTLED)
-                    .thenCompose(settled -> current.handOver(clientId))
+            // the session handed over carries what it brought. Unless this node's claim for it is not
+            // read back yet: that claim comes after this one, and it waits for this node's release of
+            // what it held before, as the other node waits for that claim's release: each would wait
+            // for the other until the hand-over timeout, and the session would be lost between them.
+            CompletableFuture<Void> before = claimsNotReadBack.containsKey(clientId)
+                    ? SETTLED : settling.getOrDefault(clientId, SETTLED);
+            before.thenCompose(settled -> current.handOver(clientId))
                     .whenComplete((ignored, error) -> send(clientId,
                             new ClaimRecord(ClaimType.RELEASE, claim.holder(), claim.claimId(), nodeId, claim.owner())));
         }
@@ -307,6 +324,13 @@ public final class ClaimTable {
         long untilDead = last.sentAtMillis() + config.getNodeTimeoutMs() - now + 1;
         scheduler.schedule(() -> awaitHandOverOrDeath(pending, previous, previousTakeover), Math.max(1, untilDead),
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** Once per claim: read back, or given up before. */
+    private void noLongerUnread(PendingClaim pending) {
+        if (pending.unread().compareAndSet(true, false)) {
+            claimsNotReadBack.computeIfPresent(pending.clientId(), (id, count) -> count == 1 ? null : count - 1);
+        }
     }
 
     private boolean heartbeating(String node, long now) {
