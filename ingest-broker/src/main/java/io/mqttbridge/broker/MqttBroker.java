@@ -93,6 +93,7 @@ public final class MqttBroker implements MessagePublisher {
     private MqttServerBootstrap server;
     private final BrokerListeners listeners;
     private final SessionAdministration administration;
+    private final BrokerClusterMember clusterMember;
     private volatile EnhancedAuthenticator enhancedAuthenticator = EnhancedAuthenticator.NONE;
 
     public MqttBroker(BrokerConfig config, Authenticator authenticator, Authorizer authorizer, PublishSink sink,
@@ -128,6 +129,8 @@ public final class MqttBroker implements MessagePublisher {
         sessions.onSharedOrphans(router::redistribute);
         this.listeners = new BrokerListeners(this.config, metrics, limits);
         this.administration = new SessionAdministration(sessions, this.listener);
+        this.clusterMember = new BrokerClusterMember(sessions, router, () -> running, pendingPublishes,
+                administration::disconnect, administration::endSession);
         this.metricRegistry = metricRegistry;
     }
 
@@ -163,8 +166,7 @@ public final class MqttBroker implements MessagePublisher {
         }
         server = new MqttServerBootstrap(config.getWorkerThreads());
         try {
-            fabric.start(new BrokerClusterMember(sessions, router, () -> running, pendingPublishes,
-                    administration::disconnect, administration::endSession));
+            fabric.start(clusterMember);
         } catch (RuntimeException e) {
             server.shutdown();
             server = null;
@@ -212,11 +214,7 @@ public final class MqttBroker implements MessagePublisher {
         }
     }
 
-    /**
-     * Checks the TLS files of every secure listener now, as the periodic check does.
-     *
-     * @return how many listeners loaded a new TLS context
-     */
+    /** Checks each secure listener's TLS files now, as the periodic check does. @return how many loaded a new one */
     public int reloadTlsIfChanged() {
         return listeners.reloadTlsIfChanged();
     }
@@ -242,12 +240,14 @@ public final class MqttBroker implements MessagePublisher {
 
     /**
      * Stops accepting connections, sends MQTT 5 clients DISCONNECT 0x8B (server shutting down),
-     * closes every connection, saves persistent sessions and releases all threads.
+     * closes every connection, saves persistent sessions, leaves the cluster
+     * ({@link BrokerClusterMember#leave}) and releases all threads.
      */
     public synchronized void stop() {
         if (server == null) {
             return;
         }
+        clusterMember.beginLeave();
         running = false;
         if (sysTopics != null) {
             sysTopics.stop();
@@ -257,14 +257,13 @@ public final class MqttBroker implements MessagePublisher {
         limits.stop();
         sessions.queuedMemory().stopRefreshing();
         listeners.stopTlsReload();
-        CompletableFuture<Void> closed = listeners.disconnectAll();
         try {
-            closed.get(5, TimeUnit.SECONDS);
+            listeners.disconnectAll().get(5, TimeUnit.SECONDS);
             sessions.saveAll().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("MQTT broker did not stop cleanly: {}", e.toString());
         }
-        fabric.stop();
+        clusterMember.leave(fabric);
         server.shutdown();
         server = null;
         listeners.forgetChannels();

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This broker as its cluster fabric sees it: messages other nodes accepted go to the local sessions
@@ -24,12 +26,16 @@ import java.util.function.Predicate;
  */
 public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerClusterMember.class);
+
     private final SessionManager sessions;
     private final MessageRouter router;
     private final BooleanSupplier running;
     private final PendingDeliveries pendingPublishes;
     private final Predicate<String> disconnect;
     private final Predicate<String> endSession;
+    // Set while the broker leaves the cluster: forwarded messages are still taken.
+    private volatile boolean leaving;
 
     /**
      * @param running whether the broker runs (forwarded messages are refused otherwise)
@@ -49,11 +55,44 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
 
     @Override
     public CompletableFuture<Integer> deliverForwarded(PublishedMessage message, ClusterFabric.ForwardedScope scope) {
-        if (!running.getAsBoolean()) {
+        if (!running.getAsBoolean() && !leaving) {
             return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
         }
         // Complete (and let the inbox commit) once persistent sessions here stored it too.
         return pendingPublishes.track(onHandled -> router.routeForwarded(message, scope, onHandled));
+    }
+
+    /**
+     * A clean stop begins (before the broker stops running): forwarded messages are still taken
+     * until {@link #leave} has stopped the fabric.
+     */
+    public void beginLeave() {
+        leaving = true;
+    }
+
+    /**
+     * The cluster's part of a clean stop, once the clients were disconnected and the sessions saved:
+     * until the sessions handed over to other nodes during the stop (their clients reconnected
+     * there at once) have re-forwarded what still reaches them here, at most twice the re-forward
+     * window, this node still reads its inbox and takes forwarded messages; then the fabric stops
+     * (no more hand-overs, inbox closed and committed, leave announced; a client that reconnects
+     * later finds this node gone, and its new node reads what is left in this node's inbox). Before,
+     * the inbox records of a moment were refused once the broker stopped running, and the client's
+     * new node, which took it over from a live node, never looked for them: acknowledged messages lost.
+     */
+    public void leave(ClusterFabric fabric) {
+        leaving = true;
+        try {
+            if (!sessions.awaitReforwardsEnded(2 * fabric.reforwardWindowMillis())) {
+                LOG.warn("cluster: sessions handed over during the stop still re-forwarded after {} ms; stopping",
+                        2 * fabric.reforwardWindowMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            fabric.stop();
+            leaving = false;
+        }
     }
 
     @Override

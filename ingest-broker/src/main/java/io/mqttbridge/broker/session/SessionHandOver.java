@@ -87,6 +87,7 @@ final class SessionHandOver {
             }
         }
         if (window > 0) {
+            session.manager().reforwarding().incrementAndGet();
             keepForwarding(session, List.copyOf(session.subscriptions()), window);
         }
         session.clearSubscriptions();
@@ -109,6 +110,7 @@ final class SessionHandOver {
     private static void keepForwarding(Session session, List<Subscription> kept, long windowMillis) {
         Runnable stopForwarding = () -> session.execute(() -> {
             session.setForwardsElsewhere(false);
+            session.manager().reforwarding().decrementAndGet();
             for (Subscription subscription : kept) {
                 if (subscription.shareGroup() == null) {
                     session.manager().routes().remove(subscription);
@@ -120,6 +122,7 @@ final class SessionHandOver {
         } catch (RejectedExecutionException e) {
             // The broker is stopping: nothing more reaches the session here.
             session.setForwardsElsewhere(false);
+            session.manager().reforwarding().decrementAndGet();
         }
     }
 }

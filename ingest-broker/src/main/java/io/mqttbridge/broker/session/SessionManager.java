@@ -16,6 +16,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -49,6 +51,8 @@ public final class SessionManager {
     private final ClusterTakeover takeover;
     private final QueueOverflow queueOverflow;
     private final QueuedMemory queuedMemory;
+    // Sessions handed over to another node that still re-forward what reaches them here.
+    private final AtomicInteger reforwarding = new AtomicInteger();
 
     public SessionManager(TopicTree<Subscription> tree, SessionStore store, BrokerMetrics metrics, BrokerConfig config) {
         this(tree, store, metrics, config, ClusterFabric.SINGLE_NODE);
@@ -153,6 +157,28 @@ public final class SessionManager {
 
     long reforwardWindowMillis() {
         return fabric.reforwardWindowMillis();
+    }
+
+    /** See {@link #awaitReforwardsEnded}. */
+    AtomicInteger reforwarding() {
+        return reforwarding;
+    }
+
+    /**
+     * Waits until no session handed over from here re-forwards any more, at most {@code boundMillis}
+     * (for a clean stop: see {@code BrokerClusterMember.leave}).
+     *
+     * @return false when the bound passed first
+     */
+    public boolean awaitReforwardsEnded(long boundMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(boundMillis);
+        while (reforwarding.get() > 0) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Thread.sleep(10); // a stop, on its own thread: nothing else waits for this poll
+        }
+        return true;
     }
 
     /** A message reached {@code clientId}'s session here after it moved to another node. */

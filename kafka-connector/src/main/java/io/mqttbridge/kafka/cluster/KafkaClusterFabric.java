@@ -355,6 +355,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             return;
         }
         stopped = true;
+        claims.stopHandingOver();
         if (inboxReader != null) {
             inboxReader.close();
         }

@@ -79,6 +79,7 @@ public final class ClaimTable {
     private final Map<String, TakeoverInProgress> takeovers = new ConcurrentHashMap<>();
     // Client id -> how many of this node's claims of it are written and neither read back nor given up.
     private final Map<String, Integer> claimsNotReadBack = new ConcurrentHashMap<>();
+    private volatile boolean handingOver = true;
 
     public ClaimTable(String nodeId, String instanceId, ClusterConfig config, RecordSender control,
             NodeLiveness liveness, ScheduledExecutorService scheduler, Supplier<ClusterMember> member) {
@@ -200,6 +201,16 @@ public final class ClaimTable {
         }
     }
 
+    /**
+     * This node is leaving and its inbox closes: from now on it hands no client over. A node that
+     * claims one of its clients waits until this node counts as gone (its leave is announced next)
+     * and then reads what is left in its inbox for the client; a hand-over now would leave that
+     * unread, as the claimer reads a node's inbox only when it took a client from a dead one.
+     */
+    public void stopHandingOver() {
+        handingOver = false;
+    }
+
     /** Applies one record of the claims topic; {@code caughtUp} once the start-up read is done. */
     public void onRecord(ConsumerRecord<byte[], byte[]> record, boolean caughtUp) {
         String clientId = record.key() == null ? null : new String(record.key(), UTF_8);
@@ -273,7 +284,7 @@ public final class ClaimTable {
             }
             return;
         }
-        if (current != null && (nodeId.equals(previous) || current.holds(clientId))) {
+        if (handingOver && current != null && (nodeId.equals(previous) || current.holds(clientId))) {
             // A CONNECT of this client still settling here first ends (restored, recovered), so that
             // the session handed over carries what it brought. Unless this node's claim for it is not
             // read back yet: that claim comes after this one, and it waits for this node's release of
