@@ -1,21 +1,16 @@
 package io.mqttbridge.kafka.cluster;
 
+import static io.mqttbridge.kafka.testing.ClusterOfNodes.collecting;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
-import io.mqttbridge.broker.retained.InMemoryRetainedStore;
-import io.mqttbridge.broker.session.InMemorySessionStore;
-import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.kafka.testing.ClusterNode;
-import io.mqttbridge.testing.kafka.KafkaTestClients;
-import io.mqttbridge.testing.kafka.TestKafka;
+import io.mqttbridge.kafka.testing.ClusterOfNodes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,47 +18,33 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two CONNECTs of one client id at the same moment on two nodes, the client having a stored
- * session: one connection remains, and it has the session. Several nodes in one JVM on the shared
- * test Kafka, real MQTT 5 clients over real sockets.
+ * session: one connection remains, and it has the session. Real MQTT 5 clients over real sockets.
  */
 class ClusterConnectRaceTest {
 
-    private final List<ClusterNode> nodes = new ArrayList<>();
-    private final List<Mqtt5AsyncClient> clients = new ArrayList<>();
-    private final InMemorySessionStore sessions = new InMemorySessionStore();
-    private final InMemoryRetainedStore retained = new InMemoryRetainedStore();
-    private ClusterConfig clusterConfig;
-    private String mirrorTopic;
-
-    @BeforeEach
-    void cluster() {
-        clusterConfig = ClusterNode.testConfig(KafkaTestClients.uniqueTopic("race"));
-        mirrorTopic = KafkaTestClients.uniqueTopic("race-mirror");
-    }
+    private final ClusterOfNodes cluster = new ClusterOfNodes("race");
 
     @AfterEach
     void stop() {
-        clients.forEach(client -> client.disconnect().handle((ignored, error) -> null));
-        nodes.forEach(ClusterNode::close);
+        cluster.close();
     }
 
     @Test
     void twoConnectsAtOnceOnTwoNodesResumingAStoredSessionLeaveOneConnectionWithTheSessionAndItsQueue() throws Exception {
-        ClusterNode one = node("n1");
-        ClusterNode two = node("n2");
+        ClusterNode one = cluster.node("n1");
+        ClusterNode two = cluster.node("n2");
         one.awaitAlive(two);
         two.awaitAlive(one);
         String id = "racer";
-        Mqtt5BlockingClient first = client(one, id).toBlocking();
+        Mqtt5BlockingClient first = cluster.client(one, id).toBlocking();
         first.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
         first.subscribeWith().topicFilter("race/cmd").qos(MqttQos.AT_LEAST_ONCE).send();
         first.disconnect();
-        Mqtt5BlockingClient publisher = client(two, "race-publisher").toBlocking();
+        Mqtt5BlockingClient publisher = cluster.client(two, "race-publisher").toBlocking();
         publisher.connect();
 
         for (int round = 0; round < 16; round++) {
@@ -75,8 +56,8 @@ class ClusterConnectRaceTest {
             }
             List<String> receivedOnOne = new CopyOnWriteArrayList<>();
             List<String> receivedOnTwo = new CopyOnWriteArrayList<>();
-            Mqtt5AsyncClient onOne = collecting(client(one, id), receivedOnOne);
-            Mqtt5AsyncClient onTwo = collecting(client(two, id), receivedOnTwo);
+            Mqtt5AsyncClient onOne = collecting(cluster.client(one, id), receivedOnOne);
+            Mqtt5AsyncClient onTwo = collecting(cluster.client(two, id), receivedOnTwo);
             CompletableFuture<Mqtt5ConnAck> ackOne = onOne.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
             CompletableFuture<Mqtt5ConnAck> ackTwo = onTwo.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
             CompletableFuture.allOf(ackOne, ackTwo).handle((x, e) -> null).get(30, TimeUnit.SECONDS);
@@ -105,25 +86,6 @@ class ClusterConnectRaceTest {
             winner.disconnect().get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> connection(one, id) + connection(two, id) == 0);
         }
-    }
-
-    private ClusterNode node(String nodeId) {
-        ClusterNode node = ClusterNode.start(TestKafka.bootstrapServers(), clusterConfig, nodeId, sessions, retained,
-                List.of(new MirrorRule("#", mirrorTopic)));
-        nodes.add(node);
-        return node;
-    }
-
-    private Mqtt5AsyncClient client(ClusterNode node, String clientId) {
-        Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier(clientId)
-                .serverHost("127.0.0.1").serverPort(node.port()).buildAsync();
-        clients.add(client);
-        return client;
-    }
-
-    private static Mqtt5AsyncClient collecting(Mqtt5AsyncClient client, List<String> received) {
-        client.publishes(MqttGlobalPublishFilter.ALL, p -> received.add(new String(p.getPayloadAsBytes(), UTF_8)));
-        return client;
     }
 
     private static int connected(Mqtt5AsyncClient client) {
