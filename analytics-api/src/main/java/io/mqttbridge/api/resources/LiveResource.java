@@ -3,13 +3,18 @@ package io.mqttbridge.api.resources;
 import com.codahale.metrics.annotation.Timed;
 import io.mqttbridge.api.auth.ApiRole;
 import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.api.resources.internal.Params;
 import io.mqttbridge.api.resources.model.LiveClient;
+import io.mqttbridge.api.resources.model.PageResponse;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.SubscriptionInfo;
 import io.mqttbridge.broker.spi.ConnectionInfo;
+import io.mqttbridge.db.TextCursors;
 import io.mqttbridge.kafka.cluster.HolderRequest;
 import io.mqttbridge.kafka.cluster.KafkaClusterFabric;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -19,6 +24,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -37,6 +43,9 @@ import java.util.List;
 @ApiResponse(responseCode = "503", description = "this node does not run the broker role")
 @Timed
 public class LiveResource {
+
+    static final int DEFAULT_CLIENTS_LIMIT = 100;
+    static final int MAX_CLIENTS_LIMIT = 1_000;
 
     private final MqttBroker broker;
     private final String nodeId;
@@ -84,10 +93,34 @@ public class LiveResource {
     @GET
     @Path("/clients")
     @RolesAllowed(ApiRole.READ)
-    @Operation(summary = "Clients connected to this node, by client id")
-    public List<LiveClient> clients() {
+    @Operation(summary = "Clients connected to this node, by client id, paginated")
+    public PageResponse<LiveClient> clients(
+            @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor,
+            @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + MAX_CLIENTS_LIMIT,
+                    defaultValue = "" + DEFAULT_CLIENTS_LIMIT)) @QueryParam("limit") String limit) {
+        int max = Params.limit(limit, DEFAULT_CLIENTS_LIMIT, MAX_CLIENTS_LIMIT);
+        String after = cursor == null || cursor.isEmpty() ? null : Params.query(() -> TextCursors.keyOf(cursor));
         MqttBroker live = broker();
-        return live.connectedClients().stream().map(info -> liveClient(live, info)).toList();
+        List<ConnectionInfo> connected = live.connectedClients();
+        int from = after == null ? 0 : firstAfter(connected, after);
+        int to = Math.min(connected.size(), from + max);
+        List<LiveClient> page = connected.subList(from, to).stream().map(info -> liveClient(live, info)).toList();
+        return new PageResponse<>(page, to < connected.size() ? TextCursors.after(connected.get(to - 1).clientId()) : null);
+    }
+
+    /* The index of the first client whose id sorts after {@code clientId} in the sorted {@code connected}. */
+    private static int firstAfter(List<ConnectionInfo> connected, String clientId) {
+        int low = 0;
+        int high = connected.size();
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (connected.get(middle).clientId().compareTo(clientId) <= 0) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
     }
 
     @GET

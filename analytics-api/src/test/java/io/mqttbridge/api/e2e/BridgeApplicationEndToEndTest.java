@@ -84,8 +84,9 @@ class BridgeApplicationEndToEndTest {
                         .containsEntry("clientId", "e2e-sensor").containsEntry("username", "e2e-sensor")
                         .containsEntry("nodeId", "e2e-node").containsEntry("protocolVersion", 5));
             });
-            List<Map<String, Object>> live = api(APP, "/api/v1/live/clients").get(List.class);
-            assertThat(live).extracting(c -> c.get("clientId")).containsExactly("e2e-sensor");
+            Map<String, Object> livePage = api(APP, "/api/v1/live/clients").get(Map.class);
+            assertThat(livePage).containsEntry("nextCursor", null);
+            assertThat((List<Map<String, Object>>) livePage.get("items")).extracting(c -> c.get("clientId")).containsExactly("e2e-sensor");
             Map<String, Object> stats = api(APP, "/api/v1/stats").get(Map.class);
             assertThat((Map<String, Object>) stats.get("messagesIn")).containsEntry("count", 1);
         } finally {

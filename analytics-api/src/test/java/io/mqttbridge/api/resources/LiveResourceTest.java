@@ -76,8 +76,8 @@ class LiveResourceTest {
     @Test
     @SuppressWarnings("unchecked")
     void connectedClientsAndTheirSubscriptionsAreListed() {
-        List<Map<String, Object>> clients = as(resources, READER, "/api/v1/live/clients").get(List.class);
-        assertThat(clients).extracting(c -> c.get("clientId")).contains("live-sub");
+        Map<String, Object> page = as(resources, READER, "/api/v1/live/clients").get(Map.class);
+        assertThat((List<Map<String, Object>>) page.get("items")).extracting(c -> c.get("clientId")).contains("live-sub");
         Map<String, Object> client = as(resources, READER, "/api/v1/live/clients/live-sub").get(Map.class);
         assertThat(client).containsEntry("username", "someone").containsEntry("protocolVersion", 5);
         assertThat((String) client.get("remoteAddress")).startsWith("127.0.0.1:");
@@ -92,6 +92,48 @@ class LiveResourceTest {
         assertThat((Integer) state.get("connectedClients")).isGreaterThanOrEqualTo(1);
         assertThat(subscriptions).extracting(s -> s.get("topicFilter"), s -> s.get("qos")).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("alerts/#", 1), org.assertj.core.groups.Tuple.tuple("cmd/+/set", 0));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void connectedClientsComeInPagesByClientIdWithACursor() throws MqttException {
+        List<MqttClient> more = new java.util.ArrayList<>();
+        try {
+            for (String id : List.of("page-c", "page-a", "page-e", "page-b", "page-d")) {
+                MqttClient client = new MqttClient("tcp://127.0.0.1:" + broker.port(), id, new MemoryPersistence());
+                more.add(client);
+                client.connect();
+            }
+            List<Object> seen = new java.util.ArrayList<>();
+            String cursor = null;
+            int pages = 0;
+            do {
+                String query = "/api/v1/live/clients?limit=2" + (cursor == null ? "" : "&cursor=" + cursor);
+                Map<String, Object> page = as(resources, READER, query).get(Map.class);
+                List<Map<String, Object>> items = (List<Map<String, Object>>) page.get("items");
+                assertThat(items).hasSizeLessThanOrEqualTo(2);
+                items.forEach(item -> seen.add(item.get("clientId")));
+                cursor = (String) page.get("nextCursor");
+                pages++;
+            } while (cursor != null && pages < 10);
+
+            assertThat(seen).as("every connected client once, sorted by client id").doesNotHaveDuplicates()
+                    .isSortedAccordingTo(java.util.Comparator.comparing(String::valueOf))
+                    .containsSubsequence("live-sub", "page-a", "page-b", "page-c", "page-d", "page-e");
+            assertThat(pages).isEqualTo((seen.size() + 1) / 2);
+        } finally {
+            for (MqttClient client : more) {
+                client.disconnectForcibly(100);
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void aForgedCursorOrALimitOutOfRangeGets400() {
+        assertProblem(as(resources, READER, "/api/v1/live/clients?cursor=bm90LW91cnM").get(), 400, "invalid cursor");
+        assertProblem(as(resources, READER, "/api/v1/live/clients?limit=0").get(), 400, "limit must be between 1 and 1000");
+        assertProblem(as(resources, READER, "/api/v1/live/clients?limit=1001").get(), 400, "limit");
     }
 
     @Test

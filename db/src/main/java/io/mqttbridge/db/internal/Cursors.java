@@ -11,7 +11,7 @@ import java.util.Base64;
  * Opaque keyset cursors: base64url of the sort key of the last row of a page. Opaque so that
  * clients do not build them; decoding rejects anything this class did not produce.
  */
-final class Cursors {
+public final class Cursors {
 
     /** A time plus a tie-breaking key. */
     record TimeKey(Instant time, String key) {
@@ -20,11 +20,12 @@ final class Cursors {
     private Cursors() {
     }
 
-    static String encodeText(String key) {
+    public static String encodeText(String key) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(("k:" + key).getBytes(StandardCharsets.UTF_8));
     }
 
-    static String decodeText(String cursor) {
+    /** @throws IllegalArgumentException naming the cursor when this class did not make it */
+    public static String decodeText(String cursor) {
         String text = decode(cursor);
         if (!text.startsWith("k:")) {
             throw invalid(cursor);
