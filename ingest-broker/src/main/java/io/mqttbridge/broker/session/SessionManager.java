@@ -202,7 +202,9 @@ public final class SessionManager {
      *
      * <p>A session created by an authenticated identity belongs to it: another identity, or an
      * anonymous client, can neither resume nor replace it, so that a client id alone never gives
-     * access to another device's session.
+     * access to another device's session. A session an anonymous client created is replaced by a
+     * new one when an identity connects with its client id, without clean start too: an anonymous
+     * client cannot plant subscriptions or messages for a device.
      *
      * @param owner the authenticated identity (device id) connecting, or {@code null} when anonymous
      * @return the session, or {@code null} (and nothing changed) when the session under
@@ -219,7 +221,11 @@ public final class SessionManager {
             }
             // A session whose connection closed with expiry 0 is over, even before that close is processed:
             // a client reconnecting at once must not find it [MQTT-3.2.2-3].
-            if (existing != null && !cleanStart && !existing.isEnded() && !endsWithItsClosedConnection(existing)) {
+            // An identity never inherits what an anonymous client left under its client id (subscriptions
+            // planted for it, queued messages): it starts a new session, as with clean start.
+            boolean plantedByAnonymous = existing != null && existing.owner() == null && owner != null;
+            if (existing != null && !cleanStart && !existing.isEnded() && !endsWithItsClosedConnection(existing)
+                    && !plantedByAnonymous) {
                 present[0] = true;
                 owners.claim(existing, owner);
                 return existing;

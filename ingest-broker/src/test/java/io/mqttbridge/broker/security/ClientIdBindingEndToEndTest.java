@@ -181,6 +181,24 @@ class ClientIdBindingEndToEndTest {
     }
 
     @Test
+    void aDeviceDoesNotInheritTheSessionAnAnonymousClientLeftUnderItsClientId() {
+        start(ClientIdBinding.EQUAL_TO_IDENTITY);
+        Mqtt5BlockingClient squatter = client("sensor-3");
+        connectAs(squatter, null, false);
+        squatter.subscribeWith().topicFilter("planted/#").send();
+        squatter.disconnect();
+        assertThat(broker.broker.subscriptionsOf("sensor-3")).hasSize(1);
+
+        Mqtt5BlockingClient device = client("sensor-3");
+        assertThat(connectAs(device, "sensor-3", false).isSessionPresent()).as("session present").isFalse();
+        assertThat(broker.broker.subscriptionsOf("sensor-3")).as("the planted subscription").isEmpty();
+        device.disconnect();
+        // From now on the session is the device's: the anonymous client can no longer resume it.
+        assertThat(refusal(() -> connectAs(client("sensor-3"), null, false)))
+                .isEqualTo(Mqtt5ConnAckReasonCode.CLIENT_IDENTIFIER_NOT_VALID);
+    }
+
+    @Test
     void theOwnerOfAPersistentSessionHoldsAcrossABrokerRestart() {
         io.mqttbridge.broker.session.InMemorySessionStore store = new io.mqttbridge.broker.session.InMemorySessionStore();
         try (TestBroker first = new TestBroker(c -> { }, devices(ClientIdBinding.FREE), Authorizer.ALLOW_ALL,
