@@ -1,6 +1,8 @@
 package io.mqttbridge.broker.auth.jwt;
 
+import io.mqttbridge.broker.spi.LogSafe;
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
@@ -8,6 +10,7 @@ import com.nimbusds.jose.jwk.source.ImmutableSecret;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -80,6 +83,9 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
         Set<JWSAlgorithm> algorithms = new HashSet<>();
         config.effectiveAlgorithms().forEach(name -> algorithms.add(JWSAlgorithm.parse(name)));
         processor = new DefaultJWTProcessor<>();
+        // Plain JWTs (no typ, or JWT) and OAuth 2.0 access tokens in the JWT profile (RFC 9068: at+jwt).
+        processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT, null,
+                new JOSEObjectType("at+jwt"), new JOSEObjectType("application/at+jwt")));
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keySource(config)));
         Set<String> required = new HashSet<>(Set.of(config.getDeviceIdClaim()));
         if (config.isRequireExpiry()) {
@@ -131,7 +137,8 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
         try {
             return CompletableFuture.supplyAsync(() -> verify(token, request), executor);
         } catch (RejectedExecutionException e) {
-            LOG.warn("JWT verification queue full; refusing client {} as server unavailable", request.clientId());
+            LOG.warn("JWT verification queue full; refusing client {} as server unavailable",
+                    LogSafe.text(request.clientId()));
             return CompletableFuture.completedFuture(AuthenticationResult.refused(Refusal.SERVER_UNAVAILABLE));
         }
     }
@@ -142,16 +149,17 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
         try {
             claims = processor.process(token, null);
         } catch (ParseException | BadJOSEException e) {
-            LOG.info("Refused token of client {}: {}", request.clientId(), e.getMessage());
+            LOG.info("Refused token of client {}: {}", LogSafe.text(request.clientId()), e.getMessage());
             return AuthenticationResult.refused(Refusal.BAD_USERNAME_OR_PASSWORD);
         } catch (JOSEException e) {
             // Keys could not be fetched or used: the fault is ours, not the client's.
-            LOG.warn("Cannot verify token of client {}: {}", request.clientId(), e.getMessage());
+            LOG.warn("Cannot verify token of client {}: {}", LogSafe.text(request.clientId()), e.getMessage());
             return AuthenticationResult.refused(Refusal.SERVER_UNAVAILABLE);
         }
         String deviceId = stringClaim(claims, config.getDeviceIdClaim());
         if (deviceId == null || deviceId.isEmpty()) {
-            LOG.info("Refused token of client {}: claim '{}' is missing or not a string", request.clientId(),
+            LOG.info("Refused token of client {}: claim '{}' is missing or not a string",
+                    LogSafe.text(request.clientId()),
                     config.getDeviceIdClaim());
             return AuthenticationResult.refused(Refusal.BAD_USERNAME_OR_PASSWORD);
         }
@@ -159,11 +167,13 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
                 ? boundClaimMatches(claims, config.getClientIdClaim(), request.clientId())
                 : config.clientIdBinding().allows(deviceId, request.clientId());
         if (!clientIdFits) {
-            LOG.info("Refused token of client {}: the client id is not one device {} may use", request.clientId(), deviceId);
+            LOG.info("Refused token of client {}: the client id is not one device {} may use",
+                    LogSafe.text(request.clientId()), deviceId);
             return AuthenticationResult.refused(Refusal.CLIENT_ID_NOT_ALLOWED);
         }
         if (!boundClaimMatches(claims, config.getUsernameClaim(), request.username())) {
-            LOG.info("Refused token of client {}: user name does not match the token", request.clientId());
+            LOG.info("Refused token of client {}: user name does not match the token",
+                    LogSafe.text(request.clientId()));
             return AuthenticationResult.refused(Refusal.NOT_AUTHORIZED);
         }
         List<AclRule> rules = List.of();
@@ -176,7 +186,7 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
                     rules = List.of(AclRule.deny(AclRule.Action.ALL, "#"));
                 }
             } catch (IllegalArgumentException e) {
-                LOG.info("Refused token of client {}: {}", request.clientId(), e.getMessage());
+                LOG.info("Refused token of client {}: {}", LogSafe.text(request.clientId()), e.getMessage());
                 return AuthenticationResult.refused(Refusal.NOT_AUTHORIZED);
             }
         }

@@ -84,6 +84,19 @@ class JwtAuthenticatorTest {
     }
 
     @Test
+    void oauthAccessTokensTypedAtJwtAreAcceptedAndOtherTypesRefused() throws Exception {
+        JwtAuthenticator authenticator = authenticator(fileConfig());
+        for (String type : List.of("at+jwt", "application/at+jwt", "JWT")) {
+            String token = tokens.rs256Typed(type, TestTokens.claims("device-9").build());
+            assertThat(authenticator.authenticate(request("c1", null, token)).join()).as("typ " + type)
+                    .isInstanceOf(AuthenticationResult.Success.class);
+        }
+        // An ID token or a logout token is not an access token.
+        String other = tokens.rs256Typed("logout+jwt", TestTokens.claims("device-9").build());
+        assertThat(authenticator.authenticate(request("c1", null, other)).join()).isEqualTo(BAD);
+    }
+
+    @Test
     void es256TokenIsAcceptedWithTheJwksFetchedFromAUrl() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         byte[] body = tokens.publicJwks().getBytes(StandardCharsets.UTF_8);

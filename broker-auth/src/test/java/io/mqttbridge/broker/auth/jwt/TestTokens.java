@@ -59,6 +59,14 @@ final class TestTokens {
         return sign(new RSASSASigner(otherRsa), JWSAlgorithm.RS256, otherRsa.getKeyID(), claims);
     }
 
+    /** RS256 with the header's {@code typ} set to {@code type}. */
+    String rs256Typed(String type, JWTClaimsSet claims) throws JOSEException {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(rsa.getKeyID())
+                .type(new com.nimbusds.jose.JOSEObjectType(type)).build(), claims);
+        jwt.sign(new RSASSASigner(rsa));
+        return jwt.serialize();
+    }
+
     String es256(JWTClaimsSet claims) throws JOSEException {
         return sign(new ECDSASigner(ec), JWSAlgorithm.ES256, ec.getKeyID(), claims);
     }
