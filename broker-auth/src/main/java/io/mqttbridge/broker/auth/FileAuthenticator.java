@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.auth;
 
+import io.mqttbridge.broker.spi.LogSafe;
 import com.password4j.HashingFunction;
 import io.mqttbridge.broker.auth.internal.PasswordHashes;
 import io.mqttbridge.broker.auth.internal.VerificationCache;
@@ -108,7 +109,7 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
                         AuthenticationResult.success(DeviceIdentity.anonymous(request.clientId())));
             }
             LOG.debug("refused client {} without user name (anonymous access {})",
-                    request.clientId(), allowAnonymous ? "needs no password" : "is off");
+                    LogSafe.text(request.clientId()), allowAnonymous ? "needs no password" : "is off");
             return refused(allowAnonymous ? Refusal.BAD_USERNAME_OR_PASSWORD : Refusal.NOT_AUTHORIZED);
         }
         Credentials user = credentialsByUser.get(username);
@@ -123,7 +124,8 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
             executor.execute(() -> verify(request, target, canSucceed, candidate, result));
         } catch (RejectedExecutionException e) {
             Arrays.fill(candidate, (byte) 0);
-            LOG.warn("password verification queue full, refusing client {} as server unavailable", request.clientId());
+            LOG.warn("password verification queue full, refusing client {} as server unavailable",
+                    LogSafe.text(request.clientId()));
             return refused(Refusal.SERVER_UNAVAILABLE);
         }
         return result;
@@ -138,7 +140,7 @@ public final class FileAuthenticator implements Authenticator, AutoCloseable {
                 result.complete(success(request));
             } else {
                 LOG.debug("bad user name or password from client {} (user name '{}')",
-                        request.clientId(), request.username());
+                        LogSafe.text(request.clientId()), LogSafe.text(request.username()));
                 result.complete(AuthenticationResult.refused(Refusal.BAD_USERNAME_OR_PASSWORD));
             }
         } catch (RuntimeException | Error e) {

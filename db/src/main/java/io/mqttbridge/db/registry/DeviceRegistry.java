@@ -1,5 +1,6 @@
 package io.mqttbridge.db.registry;
 
+import io.mqttbridge.broker.spi.LogSafe;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.mqttbridge.broker.spi.AclRuleSet;
@@ -104,7 +105,8 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
         if (deviceId == null || deviceId.isEmpty() || request.password() == null) {
             // Not a registry device (anonymous, certificate or token clients): the next method of the
             // chain decides, so this is no refusal worth a log line per connect.
-            LOG.debug("Client {} from {} has no user name or no password: not a registry device", request.clientId(),
+            LOG.debug("Client {} from {} has no user name or no password: not a registry device",
+                    LogSafe.text(request.clientId()),
                     request.remoteAddress());
             return CompletableFuture.completedFuture(AuthenticationResult.refused(Refusal.BAD_USERNAME_OR_PASSWORD));
         }
@@ -141,7 +143,8 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
         if (!clientIdBinding.allows(device.deviceId(), request.clientId())) {
             return refuse(request, Refusal.CLIENT_ID_NOT_ALLOWED, "client id does not fit '" + clientIdBinding + "'");
         }
-        LOG.debug("Client {} authenticated as device {} from {}", request.clientId(), device.deviceId(), request.remoteAddress());
+        LOG.debug("Client {} authenticated as device {} from {}",
+                LogSafe.text(request.clientId()), device.deviceId(), request.remoteAddress());
         return AuthenticationResult.success(new DeviceIdentity(device.deviceId(), request.username(), request.clientId(), List.of()));
     }
 
@@ -197,7 +200,8 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
     }
 
     private static AuthenticationResult refuse(AuthenticationRequest request, Refusal refusal, String why) {
-        LOG.info("Refused client {} (user name {}) from {}: {} ({})", request.clientId(), request.username(),
+        LOG.info("Refused client {} (user name {}) from {}: {} ({})", LogSafe.text(request.clientId()),
+                LogSafe.text(request.username()),
                 request.remoteAddress(), refusal, why);
         return AuthenticationResult.refused(refusal);
     }

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.internal;
 
+import io.mqttbridge.broker.spi.LogSafe;
 import io.mqttbridge.broker.spi.ConnectionInfo;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.SessionListener;
@@ -24,7 +25,7 @@ public final class SafeSessionListener implements SessionListener {
         try {
             delegate.onConnected(connection);
         } catch (RuntimeException e) {
-            LOG.warn("session listener failed on connect of {}", connection.clientId(), e);
+            LOG.warn("session listener failed on connect of {}", LogSafe.text(connection.clientId()), e);
         }
     }
 
@@ -33,7 +34,7 @@ public final class SafeSessionListener implements SessionListener {
         try {
             delegate.onDisconnected(connection, disconnect);
         } catch (RuntimeException e) {
-            LOG.warn("session listener failed on disconnect of {}", connection.clientId(), e);
+            LOG.warn("session listener failed on disconnect of {}", LogSafe.text(connection.clientId()), e);
         }
     }
 
@@ -42,7 +43,7 @@ public final class SafeSessionListener implements SessionListener {
         try {
             delegate.onSubscribed(connection, topicFilters, grantedQos);
         } catch (RuntimeException e) {
-            LOG.warn("session listener failed on subscribe of {}", connection.clientId(), e);
+            LOG.warn("session listener failed on subscribe of {}", LogSafe.text(connection.clientId()), e);
         }
     }
 
@@ -51,7 +52,7 @@ public final class SafeSessionListener implements SessionListener {
         try {
             delegate.onUnsubscribed(connection, topicFilters);
         } catch (RuntimeException e) {
-            LOG.warn("session listener failed on unsubscribe of {}", connection.clientId(), e);
+            LOG.warn("session listener failed on unsubscribe of {}", LogSafe.text(connection.clientId()), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.session;
 
+import io.mqttbridge.broker.spi.LogSafe;
 import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,7 +144,7 @@ final class SessionMailbox {
         try {
             task.run();
         } catch (RuntimeException e) {
-            LOG.warn("session task of client {} failed", session.clientId(), e);
+            LOG.warn("session task of client {} failed", LogSafe.text(session.clientId()), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.will;
 
+import io.mqttbridge.broker.spi.LogSafe;
 import io.mqttbridge.broker.connection.WillMessage;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.spi.PublishSink;
@@ -39,12 +40,14 @@ public final class WillPublisher {
         }
         sunk.whenComplete((ignored, error) -> {
             if (error != null) {
-                LOG.warn("sink refused the will of client {} on topic {}", message.clientId(), message.topic(), error);
+                LOG.warn("sink refused the will of client {} on topic {}",
+                        LogSafe.text(message.clientId()), LogSafe.text(message.topic()), error);
             }
         });
         router.routeAndForward(message, null).whenComplete((ignored, error) -> {
             if (error != null) {
-                LOG.warn("will of client {} on topic {} did not reach every node", message.clientId(), message.topic(),
+                LOG.warn("will of client {} on topic {} did not reach every node",
+                        LogSafe.text(message.clientId()), LogSafe.text(message.topic()),
                         error);
             }
         });

@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.handler.auth;
 
+import io.mqttbridge.broker.spi.LogSafe;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.connection.ClientConnection.State;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
@@ -196,7 +197,8 @@ public final class EnhancedAuthFlow {
             return;
         }
         if (error != null || step == null) {
-            LOG.warn("{} authentication of client {} failed: {}", conversation.method, conversation.request.clientId(),
+            LOG.warn("{} authentication of client {} failed: {}",
+                    conversation.method, LogSafe.text(conversation.request.clientId()),
                     String.valueOf(error));
             finish(connection, conversation, AuthenticationResult.refused(AuthenticationResult.Refusal.SERVER_UNAVAILABLE));
             return;
