@@ -10,6 +10,7 @@ import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.TopicPermissions;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
+import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -75,6 +76,34 @@ class SessionAdministrationTest {
                     .containsExactly("open/x");
             assertThat(broker.broker.reauthorize("nobody", identity -> CompletableFuture.completedFuture(noSecrets))
                     .get(10, TimeUnit.SECONDS)).isZero();
+        }
+    }
+
+    @Test
+    void aWillOnATopicTheDeviceMayNoLongerPublishToIsNotPublished() throws Exception {
+        try (TestBroker broker = new TestBroker(c -> { }, BY_PREFIX, Authorizer.ALLOW_ALL, PublishSink.NONE,
+                SessionListener.NONE);
+             RawMqttClient watcher = connected(broker, "w1-a");
+             RawMqttClient revoked = new RawMqttClient(broker.port());
+             RawMqttClient kept = new RawMqttClient(broker.port())) {
+            watcher.send(RawMqttClient.subscribe(1, "wills/#", 0, false));
+            assertThat(watcher.read().type()).isEqualTo(9);
+            revoked.send(RawMqttClient.connect(4, "d1-a", true, 60, "wills/revoked", "gone"));
+            assertThat(revoked.read().type()).isEqualTo(2);
+            kept.send(RawMqttClient.connect(4, "d2-a", true, 60, "wills/kept", "gone"));
+            assertThat(kept.read().type()).isEqualTo(2);
+
+            // Device d1 may no longer publish under wills/: its will, allowed at CONNECT, is not published.
+            broker.broker.reauthorize("d1", identity -> CompletableFuture.completedFuture(
+                    TestPermissions.publishExcept("wills/"))).get(10, TimeUnit.SECONDS);
+            revoked.close();
+            await().until(() -> broker.broker.connection("d1-a").isEmpty());
+            kept.close();
+
+            Packet will = watcher.read();
+            assertThat(will.type()).isEqualTo(3);
+            assertThat(new String(will.body(), java.nio.charset.StandardCharsets.UTF_8)).as("the first will to arrive")
+                    .contains("wills/kept").doesNotContain("wills/revoked");
         }
     }
 

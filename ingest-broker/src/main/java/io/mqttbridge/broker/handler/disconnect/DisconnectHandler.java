@@ -119,7 +119,9 @@ public final class DisconnectHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         WillMessage will = connection.will();
-        boolean publishWill = will != null && connection.sendWill();
+        // Checked again: the will was allowed at CONNECT, but the device's rules may have changed since.
+        boolean publishWill = will != null && connection.sendWill()
+                && (connection.permissions() == null || connection.permissions().mayPublish(will.message().topic()));
         String reason = connection.disconnectReason() == null ? DisconnectInfo.CONNECTION_LOST : connection.disconnectReason();
         DisconnectInfo disconnect = new DisconnectInfo(Instant.now(), reason, connection.disconnectReasonCode(), publishWill);
         boolean announced = connection.announced();
