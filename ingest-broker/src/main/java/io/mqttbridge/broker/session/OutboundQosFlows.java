@@ -14,12 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
- * The outbound QoS 1 and QoS 2 flows of one session, and every transition of their state:
- * PUBLISH -> PUBACK for QoS 1; PUBLISH -> PUBREC -> PUBREL -> PUBCOMP for QoS 2, resent with DUP (or
- * the PUBREL again) on a new connection [MQTT-4.4.0-1] ({@link OutboundResends}); plus the queue in front of them, which waits
- * for the client's window (its receive maximum) or for the client to come back, and which QoS 0
+ * The outbound QoS 1 and QoS 2 flows of one session, and every transition of their state: PUBLISH
+ * -> PUBACK for QoS 1; PUBLISH -> PUBREC -> PUBREL -> PUBCOMP for QoS 2, resent with DUP (or the PUBREL
+ * again) on a new connection [MQTT-4.4.0-1] ({@link OutboundResends}); plus the queue in front of
+ * them, which waits for the client's window (its receive maximum) or for it to come back, and which QoS 0
  * messages share so that order is kept. The queue's bounds and accounting are {@link OutboundQueue},
  * what a full queue does is {@link QueueOverflow}, and the messages sent and not acknowledged yet are
  * held (and counted against the heap bound) by {@link UnacknowledgedDeliveries}.
@@ -44,23 +45,15 @@ public final class OutboundQosFlows {
     private final OutboundQueue queue;
     private final QueueOverflow overflow;
     private final UnacknowledgedDeliveries inflight;
-    /* Written on the session's executor only; volatile so that the REST API can read it. */
-    private volatile int inflightCount;
+    private volatile int inflightCount; // written in the session's tasks only; read by the REST API
     private long nextSequence = 1;
-    /* Some unacknowledged messages wait to be resent on the new connection (awaitingResend). */
-    private boolean resendPending;
-    /* Null while the session is not persistent: then nothing is written through. */
-    private MessageLog log;
-    /* The session stopped being persistent while messages were spilled: writing through goes on until
-       they are read back, so that later messages wait behind them instead of overtaking them. */
+    private boolean resendPending; // some unacknowledged messages wait to be resent on the new connection
+    private MessageLog log; // null while the session is not persistent: then nothing is written through
+    /* No longer persistent while messages were spilled: writing through goes on until they are read back. */
     private boolean stopWritingOnceReadBack;
-    /* Created when messages are first spilled. */
-    private SpilledMessageReader spilledReader;
+    private SpilledMessageReader spilledReader; // created when messages are first spilled
 
-    /**
-     * Empty flows for {@code session}, written through when it is persistent; the queue's bounds (in
-     * messages, 0 queueing nothing while offline, and in bytes) and overflow policy from {@code manager}.
-     */
+    /** Empty flows for {@code session}, written through when persistent; bounds and overflow from {@code manager}. */
     OutboundQosFlows(Session session, SessionManager manager) {
         this.session = session;
         this.metrics = manager.metrics();
@@ -325,6 +318,14 @@ public final class OutboundQosFlows {
     /** QoS 0 messages are not kept for a client that went away. */
     void dropQos0Queued() {
         queue.dropQos0();
+    }
+
+    /** Drops the non-shared messages queued (not sent) whose topic {@code revoked} matches. @return how many */
+    int dropQueuedIf(Predicate<String> revoked) {
+        List<OutboundDelivery> dropped = queue.takeIf(pending -> pending.sharedGroup == null
+                && revoked.test(pending.message.message().topic()));
+        dropped.forEach(this::forget);
+        return dropped.size();
     }
 
     /**

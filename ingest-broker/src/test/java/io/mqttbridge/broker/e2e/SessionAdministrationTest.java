@@ -107,6 +107,56 @@ class SessionAdministrationTest {
         }
     }
 
+    @Test
+    void queuedMessagesOnATopicTheRulesNoLongerLetThroughAreNotSent() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<TopicPermissions> rules =
+                new java.util.concurrent.atomic.AtomicReference<>(TopicPermissions.ALLOW_ALL);
+        TopicPermissions noSecret = new TopicPermissions() {
+            @Override
+            public boolean mayPublish(String topicName) {
+                return true;
+            }
+
+            @Override
+            public boolean maySubscribe(String topicFilter) {
+                return !topicFilter.startsWith("q/secret");
+            }
+
+            @Override
+            public io.mqttbridge.broker.spi.DeliveryFilter subscriptionFilter(String topicFilter) {
+                return maySubscribe(topicFilter) ? topic -> !topic.startsWith("q/secret") : null;
+            }
+        };
+        try (TestBroker broker = new TestBroker(c -> { }, BY_PREFIX,
+                identity -> CompletableFuture.completedFuture(rules.get()), PublishSink.NONE, SessionListener.NONE);
+             RawMqttClient publisher = connected(broker, "p1-a")) {
+            RawMqttClient away = new RawMqttClient(broker.port());
+            away.send(RawMqttClient.connect(4, "d1-a", false, 60));
+            assertThat(away.read().type()).isEqualTo(2);
+            away.send(RawMqttClient.subscribe(1, "q/#", 1, false));
+            assertThat(away.read().type()).isEqualTo(9);
+            away.close();
+            await().until(() -> broker.broker.connection("d1-a").isEmpty());
+            for (String topic : List.of("q/secret", "q/open")) {
+                publisher.send(RawMqttClient.publish(1, topic, 7, "queued", false));
+                assertThat(publisher.read().type()).isEqualTo(4);
+            }
+
+            // The operator revokes q/secret while the messages wait for the device.
+            rules.set(noSecret);
+            broker.broker.reauthorize("d1", identity -> CompletableFuture.completedFuture(noSecret))
+                    .get(10, TimeUnit.SECONDS);
+            try (RawMqttClient back = new RawMqttClient(broker.port())) {
+                back.send(RawMqttClient.connect(4, "d1-a", false, 60));
+                assertThat(back.read().type()).isEqualTo(2);
+                Packet first = back.read();
+                assertThat(first.type()).isEqualTo(3);
+                assertThat(new String(first.body(), java.nio.charset.StandardCharsets.UTF_8)).as("the first delivery")
+                        .contains("q/open").doesNotContain("q/secret");
+            }
+        }
+    }
+
     private static RawMqttClient connected(TestBroker broker, String clientId) throws Exception {
         RawMqttClient client = new RawMqttClient(broker.port());
         client.send(RawMqttClient.connect(4, clientId, true, 60));
