@@ -111,22 +111,7 @@ class SessionAdministrationTest {
     void queuedMessagesOnATopicTheRulesNoLongerLetThroughAreNotSent() throws Exception {
         java.util.concurrent.atomic.AtomicReference<TopicPermissions> rules =
                 new java.util.concurrent.atomic.AtomicReference<>(TopicPermissions.ALLOW_ALL);
-        TopicPermissions noSecret = new TopicPermissions() {
-            @Override
-            public boolean mayPublish(String topicName) {
-                return true;
-            }
-
-            @Override
-            public boolean maySubscribe(String topicFilter) {
-                return !topicFilter.startsWith("q/secret");
-            }
-
-            @Override
-            public io.mqttbridge.broker.spi.DeliveryFilter subscriptionFilter(String topicFilter) {
-                return maySubscribe(topicFilter) ? topic -> !topic.startsWith("q/secret") : null;
-            }
-        };
+        TopicPermissions noSecret = TestPermissions.hiding("q/secret");
         try (TestBroker broker = new TestBroker(c -> { }, BY_PREFIX,
                 identity -> CompletableFuture.completedFuture(rules.get()), PublishSink.NONE, SessionListener.NONE);
              RawMqttClient publisher = connected(broker, "p1-a")) {
