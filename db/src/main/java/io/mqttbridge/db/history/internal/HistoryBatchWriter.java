@@ -200,8 +200,10 @@ public final class HistoryBatchWriter implements AutoCloseable {
                         .bind("node", s.node())
                         .bind("kind", s.subscribed() ? "subscribed" : "unsubscribed")
                         .bind("topicFilters", s.topicFilters().toArray(new String[0]))
-                        .bind("grantedQos", s.grantedQos() == null ? null
-                                : s.grantedQos().toArray(new Integer[0]))
+                        // Typed: a batch whose first row is an unsubscribe (no QoS) bound an untyped null, and
+                        // a subscribe after it could not be bound; the writer then retried that batch for ever.
+                        .bindByType("grantedQos", s.grantedQos() == null ? null
+                                : s.grantedQos().toArray(new Integer[0]), Integer[].class)
                         .bind("occurredAt", utc(s.timestamp()))
                         .bind("kafkaTopic", s.kafkaTopic())
                         .bind("kafkaPartition", s.kafkaPartition())

@@ -74,6 +74,20 @@ class HistoryBatchWriterTest {
     }
 
     @Test
+    void subscribesAndUnsubscribesInOneBatchAreAllWrittenInEitherOrder() {
+        UUID connection = UUID.randomUUID();
+        String common = "\"node\":\"n\",\"timestamp\":\"" + NOW + "\",\"connectionId\":\"" + connection
+                + "\",\"clientId\":\"c\",\"topicFilters\":[\"x/#\"]";
+        String subscribed = "{\"type\":\"subscribed\"," + common + ",\"grantedQos\":[1]}";
+        String unsubscribed = "{\"type\":\"unsubscribed\"," + common + "}";
+
+        writer.write(List.of(event(0, unsubscribed), event(1, subscribed), event(2, unsubscribed)));
+        writer.write(List.of(event(3, subscribed), event(4, unsubscribed), event(5, subscribed)));
+
+        assertThat(count("subscription_events")).isEqualTo(6);
+    }
+
+    @Test
     void recordsThatAreNotMirroredMessagesOrKnownEventsAreSkippedAndTheRestWritten() {
         HistoryBatchWriter.Result result = writer.write(List.of(
                 message(0, NOW),
