@@ -168,6 +168,49 @@ class Mqtt5RawProtocolTest {
         }
     }
 
+    /** One SUBSCRIBE listing {@code filter} twice, both times with {@code options} [MQTT-3.8.4-5]. */
+    private static byte[] subscribeTwice(int packetId, String filter, int options) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(packetId >> 8);
+        body.write(packetId & 0xFF);
+        body.write(0); // no properties
+        for (int i = 0; i < 2; i++) {
+            RawMqttClient.writeString(body, filter);
+            body.write(options);
+        }
+        return RawMqttClient.packet(0x82, body.toByteArray());
+    }
+
+    @Test
+    void aFilterListedTwiceInOneSubscribeGetsTheRetainedMessagesAsTwoSubscribesWould() throws Exception {
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient publisher = new RawMqttClient(broker.port());
+             RawMqttClient always = new RawMqttClient(broker.port());
+             RawMqttClient ifNew = new RawMqttClient(broker.port())) {
+            connected(publisher, RawMqttClient.connect5("twice-pub", true, 60, new byte[0]));
+            byte[] retained = RawMqttClient.publish5(1, "twice/a", 1, "kept", new byte[0]);
+            retained[0] |= 0x01;
+            publisher.send(retained);
+            assertThat(publisher.read().type()).isEqualTo(4);
+
+            // Retain handling 0: the second entry replaces the subscription, and the retained message is sent again.
+            connected(always, RawMqttClient.connect5("twice-0", true, 60, new byte[0]));
+            always.send(subscribeTwice(1, "twice/#", 0x00));
+            assertThat(always.read().type()).isEqualTo(9);
+            assertThat(List.of(always.read(), always.read())).extracting(Packet::type).containsExactly(3, 3);
+
+            // Retain handling 1: sent for the first entry, which created the subscription, not for the second.
+            connected(ifNew, RawMqttClient.connect5("twice-1", true, 60, new byte[0]));
+            ifNew.send(subscribeTwice(1, "twice/#", 0x10));
+            assertThat(ifNew.read().type()).isEqualTo(9);
+            Packet first = ifNew.read();
+            assertThat(first.type()).isEqualTo(3);
+            assertThat(payloadOf(first)).endsWith("kept");
+            publisher.send(RawMqttClient.publish5(1, "twice/b", 2, "live", new byte[0]));
+            assertThat(payloadOf(ifNew.read())).as("the next message is the live one").endsWith("live");
+        }
+    }
+
     @Test
     void topicAliasIsNotConsideredKnownWhenTheMessageThatWouldHaveSetItWasTooLarge() throws Exception {
         try (TestBroker broker = TestBroker.start();

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * messages fell below half a page), checked again every {@value #WAIT_MILLIS} ms while it has not.
  * Each message is checked against the subscription's delivery filter (topics its rules deny are
  * skipped) like a live message. The stream stops when the session ends, goes offline, or the
- * subscription is replaced or removed.
+ * filter is unsubscribed.
  *
  * <p>Threading: pages are read by the store on its threads; everything else runs on the session's executor.
  */
@@ -55,11 +55,12 @@ final class RetainedStream {
     }
 
     private void deliver(List<PublishedMessage> page) {
-        if (!stillWanted()) {
+        Subscription now = current();
+        if (now == null) {
             return;
         }
         for (PublishedMessage message : page) {
-            if (subscription.delivers(message.topic())) {
+            if (now.delivers(message.topic())) {
                 session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true,
                         subscriptionIds, null);
             }
@@ -72,7 +73,7 @@ final class RetainedStream {
     }
 
     private void readWhenDrained(String afterTopic) {
-        if (!stillWanted()) {
+        if (current() == null) {
             return;
         }
         if (session.pendingCount() < PAGE_SIZE / 2) {
@@ -82,16 +83,22 @@ final class RetainedStream {
         }
     }
 
-    /** The session is live and this very subscription (not a later one with the same filter) is in it. */
-    private boolean stillWanted() {
+    /**
+     * The session's subscription with this stream's filter now, while the session is live: this one,
+     * or one that replaced it (its rules decide what is delivered). A replacement does not stop the
+     * stream: the SUBSCRIBE that started it gets its retained messages as if the later one came after
+     * it [MQTT-3.8.4-5]; the later one starts its own stream when its retain handling asks for one.
+     * Null when the filter was unsubscribed.
+     */
+    private Subscription current() {
         if (session.isEnded() || !session.isOnline()) {
-            return false;
+            return null;
         }
         for (Subscription current : session.subscriptions()) {
-            if (current == subscription) {
-                return true;
+            if (current.topicFilter().equals(subscription.topicFilter())) {
+                return current;
             }
         }
-        return false;
+        return null;
     }
 }
