@@ -187,7 +187,7 @@ public final class MqttBroker implements MessagePublisher {
                 new ConnectHandler(config, limits.guard(authenticator), authorizer, sessions, listener, metrics, limits,
                         enhancedAuth),
                 new PublishHandler(config, sink, router, backPressure, metrics, limits, retainedQuota),
-                new SubscribeHandler(config, retainedStore, listener, limits),
+                new SubscribeHandler(config, retainedStore, listener, limits, sessions.retainedGates()),
                 new UnsubscribeHandler(listener),
                 new DisconnectHandler(wills, listener, backPressure, config, limits),
                 enhancedAuth);

@@ -23,29 +23,51 @@ final class SessionDelivery {
     static void deliver(Session session, RoutedMessage message, int qos, boolean retain, int[] subscriptionIds,
                         Runnable onHandled, CompletableFuture<Void> stored, String sharedGroup) {
         session.execute(() -> {
-            try {
-                CompletableFuture<Void> written = session.isEnded()
-                        ? (session.forwardsElsewhere()
-                                ? session.manager().reforward(session.clientId(), message.message()) : null)
-                        : session.outbound().enqueue(message, qos, retain, subscriptionIds, sharedGroup);
-                if (stored != null) {
-                    if (written == null) {
-                        stored.complete(null);
-                    } else {
-                        written.whenComplete((ignored, error) -> {
-                            if (error == null) {
-                                stored.complete(null);
-                            } else {
-                                stored.completeExceptionally(error);
-                            }
-                        });
-                    }
+            RetainedGates gates = session.manager().retainedGates();
+            if (gates.anyOpen()) {
+                // A new subscription's retained messages go first: this one may wait for them.
+                RetainedGates.Waiting delivery = new RetainedGates.Waiting(message, qos, retain, subscriptionIds,
+                        onHandled, stored, sharedGroup);
+                if (!gates.holds(session, delivery)) {
+                    deliverNow(session, delivery);
                 }
-            } finally {
-                if (onHandled != null) {
-                    onHandled.run();
+                return;
+            }
+            deliverNow(session, message, qos, retain, subscriptionIds, onHandled, stored, sharedGroup);
+        });
+    }
+
+    /** In a session task: queues (or sends on, or drops) {@code delivery} now. */
+    static void deliverNow(Session session, RetainedGates.Waiting delivery) {
+        deliverNow(session, delivery.message(), delivery.qos(), delivery.retain(), delivery.subscriptionIds(),
+                delivery.onHandled(), delivery.stored(), delivery.sharedGroup());
+    }
+
+    private static void deliverNow(Session session, RoutedMessage message, int qos, boolean retain,
+                                   int[] subscriptionIds, Runnable onHandled, CompletableFuture<Void> stored,
+                                   String sharedGroup) {
+        try {
+            CompletableFuture<Void> written = session.isEnded()
+                    ? (session.forwardsElsewhere()
+                            ? session.manager().reforward(session.clientId(), message.message()) : null)
+                    : session.outbound().enqueue(message, qos, retain, subscriptionIds, sharedGroup);
+            if (stored != null) {
+                if (written == null) {
+                    stored.complete(null);
+                } else {
+                    written.whenComplete((ignored, error) -> {
+                        if (error == null) {
+                            stored.complete(null);
+                        } else {
+                            stored.completeExceptionally(error);
+                        }
+                    });
                 }
             }
-        });
+        } finally {
+            if (onHandled != null) {
+                onHandled.run();
+            }
+        }
     }
 }

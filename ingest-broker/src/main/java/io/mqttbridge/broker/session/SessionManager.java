@@ -51,6 +51,7 @@ public final class SessionManager {
     private final ClusterTakeover takeover;
     private final QueueOverflow queueOverflow;
     private final QueuedMemory queuedMemory;
+    private final RetainedGates retainedGates = new RetainedGates();
     // Sessions handed over to another node that still re-forward what reaches them here.
     private final AtomicInteger reforwarding = new AtomicInteger();
 
@@ -157,6 +158,11 @@ public final class SessionManager {
 
     long reforwardWindowMillis() {
         return fabric.reforwardWindowMillis();
+    }
+
+    /** Live messages waiting for a new subscription's retained ones. */
+    public RetainedGates retainedGates() {
+        return retainedGates;
     }
 
     /** See {@link #awaitReforwardsEnded}. */

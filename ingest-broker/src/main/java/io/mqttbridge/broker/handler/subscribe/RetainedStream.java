@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.handler.subscribe;
 
 import io.mqttbridge.broker.netty.RoutedMessage;
+import io.mqttbridge.broker.session.RetainedGates;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.PublishedMessage;
@@ -31,23 +32,31 @@ final class RetainedStream {
     private final Session session;
     private final Subscription subscription;
     private final int[] subscriptionIds;
+    private final RetainedGates gates;
+    private final RetainedGates.Opening opening;
 
-    private RetainedStream(RetainedStore store, Session session, Subscription subscription) {
+    private RetainedStream(RetainedStore store, Session session, Subscription subscription, RetainedGates gates,
+                           RetainedGates.Opening opening) {
         this.store = store;
         this.session = session;
         this.subscription = subscription;
         this.subscriptionIds = subscription.subscriptionIdentifier() == 0 ? new int[0]
                 : new int[] {subscription.subscriptionIdentifier()};
+        this.gates = gates;
+        this.opening = opening;
     }
 
-    static void start(RetainedStore store, Session session, Subscription subscription) {
-        new RetainedStream(store, session, subscription).readAfter(null);
+    /** @param opening the gate live messages on the subscription's topics wait at until the first page is queued */
+    static void start(RetainedStore store, Session session, Subscription subscription, RetainedGates gates,
+                      RetainedGates.Opening opening) {
+        new RetainedStream(store, session, subscription, gates, opening).readAfter(null);
     }
 
     private void readAfter(String afterTopic) {
         store.matchingPage(subscription.filter(), afterTopic, PAGE_SIZE).whenComplete((page, error) -> {
             if (error != null) {
                 LOG.warn("retained store failed for filter {}", subscription.filter(), error);
+                session.execute(() -> gates.close(session, opening));
                 return;
             }
             session.execute(() -> deliver(page));
@@ -57,14 +66,17 @@ final class RetainedStream {
     private void deliver(List<PublishedMessage> page) {
         Subscription now = current();
         if (now == null) {
+            gates.close(session, opening);
             return;
         }
         for (PublishedMessage message : page) {
-            if (now.delivers(message.topic())) {
-                session.deliver(RoutedMessage.of(message), Math.min(message.qos(), subscription.qos()), true,
-                        subscriptionIds, null);
+            // A retained message that is one of the live ones waiting at the gate goes once, live.
+            if (now.delivers(message.topic()) && !gates.isWaiting(session, message)) {
+                RetainedGates.deliverRetained(session, RoutedMessage.of(message), Math.min(message.qos(),
+                        subscription.qos()), subscriptionIds);
             }
         }
+        gates.close(session, opening);
         if (page.size() == PAGE_SIZE) {
             String last = page.get(page.size() - 1).topic();
             // After the deliveries just queued on this executor.

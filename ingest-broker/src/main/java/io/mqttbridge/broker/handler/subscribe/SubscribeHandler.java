@@ -4,6 +4,7 @@ import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.handler.Mqtt5Properties;
 import io.mqttbridge.broker.limits.Limits;
+import io.mqttbridge.broker.session.RetainedGates;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.session.Subscriptions;
@@ -34,7 +35,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * SUBSCRIBE: validates and authorizes each filter, grants min(requested, maximum) QoS, answers
- * with SUBACK, then sends matching retained messages per the retain handling option.
+ * with SUBACK, then sends matching retained messages per the retain handling option, before any
+ * live message on their topics ({@link RetainedGates}).
  */
 @ChannelHandler.Sharable
 public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
@@ -43,12 +45,16 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
     private final RetainedStore retainedStore;
     private final SessionListener listener;
     private final Limits limits;
+    private final RetainedGates gates;
 
-    public SubscribeHandler(BrokerConfig config, RetainedStore retainedStore, SessionListener listener, Limits limits) {
+    /** @param gates where live messages wait for a new subscription's retained ones (the session manager's) */
+    public SubscribeHandler(BrokerConfig config, RetainedStore retainedStore, SessionListener listener, Limits limits,
+                            RetainedGates gates) {
         this.config = config;
         this.retainedStore = retainedStore;
         this.listener = listener;
         this.limits = limits;
+        this.gates = gates;
     }
 
     @Override
@@ -124,11 +130,15 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             if (limits.maxSubscriptionsPerClient() > 0) {
                 refuseOverQuota(session, granted, grantedCodeIndexes, codes, mqtt5);
             }
-            List<Boolean> existed = new ArrayList<>(granted.size());
+            List<RetainedGates.Opening> retainedFirst = new ArrayList<>(granted.size());
             List<CompletableFuture<Void>> durable = new ArrayList<>(granted.size() + 1);
             for (Subscription subscription : granted) {
-                existed.add(session.subscribes(subscription.topicFilter()));
+                boolean existed = session.subscribes(subscription.topicFilter());
                 durable.add(session.subscribe(subscription));
+                // Opened with the subscription: a live message routed through it from now on waits for
+                // the retained ones, which are read after the SUBACK.
+                retainedFirst.add(sendsRetained(subscription, existed)
+                        ? gates.open(session, subscription.filter()) : null);
             }
             if (!granted.isEmpty()) {
                 durable.add(session.saveIfPersistent(connection.sessionExpirySeconds()));
@@ -143,22 +153,22 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
             // store has them (persistent sessions) and the other nodes can find them (a cluster).
             SubscriptionAcks.send(connection, session, durable, () -> {
                 ctx.channel().write(subAck, ctx.channel().voidPromise());
-                sendRetained(session, granted, existed);
+                sendRetained(session, granted, retainedFirst);
             });
         });
     }
 
-    /** The retained messages for {@code granted} (after its SUBACK, as the retain handling asks). */
-    private void sendRetained(Session session, List<Subscription> granted, List<Boolean> existed) {
-        if (!config.isRetainAvailable()) {
-            return;
-        }
+    /** Whether {@code subscription} is sent retained messages, as its retain handling asks. */
+    private boolean sendsRetained(Subscription subscription, boolean existed) {
+        return config.isRetainAvailable() && subscription.shareGroup() == null
+                && (subscription.retainHandling() == 0 || (subscription.retainHandling() == 1 && !existed));
+    }
+
+    /** The retained messages for {@code granted} (after its SUBACK), where an opening says they are sent. */
+    private void sendRetained(Session session, List<Subscription> granted, List<RetainedGates.Opening> openings) {
         for (int i = 0; i < granted.size(); i++) {
-            Subscription subscription = granted.get(i);
-            boolean send = subscription.shareGroup() == null
-                    && (subscription.retainHandling() == 0 || (subscription.retainHandling() == 1 && !existed.get(i)));
-            if (send) {
-                RetainedStream.start(retainedStore, session, subscription);
+            if (openings.get(i) != null) {
+                RetainedStream.start(retainedStore, session, granted.get(i), gates, openings.get(i));
             }
         }
     }
