@@ -112,6 +112,7 @@ public final class ClientConnection {
     public void setSessionExpirySeconds(long seconds) { this.sessionExpirySeconds = seconds; }
     public int sendQuota() { return sendQuota; }
     public void setSendQuota(int sendQuota) { this.sendQuota = sendQuota; }
+    public int clientMaximumPacketSize() { return clientMaximumPacketSize; }
     public void setClientMaximumPacketSize(int size) { this.clientMaximumPacketSize = size; }
     public boolean problemInformationRequested() { return problemInformationRequested; }
     public void setProblemInformationRequested(boolean requested) { this.problemInformationRequested = requested; }

@@ -211,6 +211,33 @@ class Mqtt5RawProtocolTest {
         }
     }
 
+    /** CONNECT properties: Maximum Packet Size {@code size}. */
+    private static byte[] maximumPacketSize(int size) {
+        return new byte[] {0x27, (byte) (size >> 24), (byte) (size >> 16), (byte) (size >> 8), (byte) size};
+    }
+
+    @Test
+    void theConnackNeverExceedsTheClientsMaximumPacketSize_3_1_2_24() throws Exception {
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient roomy = new RawMqttClient(broker.port());
+             RawMqttClient small = new RawMqttClient(broker.port());
+             RawMqttClient tiny = new RawMqttClient(broker.port())) {
+            Packet full = connected(roomy, RawMqttClient.connect5("mps-roomy", true, 60, maximumPacketSize(1024)));
+            int fullSize = 2 + full.body().length;
+            assertThat(full.body()).as("Topic Alias Maximum announced").contains((byte) 0x22);
+
+            // Room for all but what may be left out: Topic Alias Maximum (absent: 0).
+            Packet lean = connected(small, RawMqttClient.connect5("mps-small", true, 60,
+                    maximumPacketSize(fullSize - 1)));
+            assertThat(2 + lean.body().length).isLessThanOrEqualTo(fullSize - 1);
+            assertThat(lean.body()).as("Topic Alias Maximum left out").doesNotContain((byte) 0x22);
+
+            // No room even for that: closed without a CONNACK.
+            tiny.send(RawMqttClient.connect5("mps-tiny", true, 60, maximumPacketSize(8)));
+            assertThat(tiny.readUntilClosed()).isEmpty();
+        }
+    }
+
     @Test
     void topicAliasIsNotConsideredKnownWhenTheMessageThatWouldHaveSetItWasTooLarge() throws Exception {
         try (TestBroker broker = TestBroker.start();

@@ -115,7 +115,10 @@ public final class EnhancedAuthFlow {
         return conversation.connectResult;
     }
 
-    /** Adds Authentication Method and the success's server data to a CONNACK of a connection that used {@link #begin}. */
+    /**
+     * Adds Authentication Method and the success's server data to a CONNACK of a connection that used
+     * {@link #begin}; the data stays until {@link #connAckSent} (the CONNACK's size is checked first).
+     */
     public void addConnAckProperties(Channel channel, MqttProperties properties) {
         AuthConversation conversation = conversation(channel);
         if (conversation == null) {
@@ -124,6 +127,13 @@ public final class EnhancedAuthFlow {
         properties.add(new MqttProperties.StringProperty(MqttProperties.AUTHENTICATION_METHOD, conversation.method));
         if (conversation.connAckData != null) {
             properties.add(new MqttProperties.BinaryProperty(MqttProperties.AUTHENTICATION_DATA, conversation.connAckData));
+        }
+    }
+
+    /** The CONNACK carrying the success's server data was built: the data is not needed any more. */
+    public void connAckSent(Channel channel) {
+        AuthConversation conversation = conversation(channel);
+        if (conversation != null) {
             conversation.connAckData = null;
         }
     }

@@ -157,6 +157,13 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
 
     private void openSession(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
                              Authorized authorized) {
+        if (!connAcks.fitsTheClient(connection, request)) {
+            // Its Maximum Packet Size leaves no room for the CONNACK [MQTT-3.1.2-24]: closed without one.
+            metrics.connectRefused();
+            connection.setState(State.CLOSED);
+            ctx.close();
+            return;
+        }
         SessionManager.Opened opened = sessions.open(request.clientId(), request.cleanStart(), ctx.channel().eventLoop(),
                 authorized.identity().deviceId());
         if (opened == null) {
