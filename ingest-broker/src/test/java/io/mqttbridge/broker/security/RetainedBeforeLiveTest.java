@@ -2,17 +2,11 @@ package io.mqttbridge.broker.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.MqttBroker;
-import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
-import io.mqttbridge.broker.session.InMemorySessionStore;
-import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
-import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.RetainedStore;
-import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
 import java.nio.charset.StandardCharsets;
@@ -73,13 +67,7 @@ class RetainedBeforeLiveTest {
 
     @BeforeEach
     void start() {
-        BrokerConfig config = new BrokerConfig();
-        config.setHost("127.0.0.1");
-        config.setPort(0);
-        config.setWorkerThreads(2);
-        broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, PublishSink.NONE,
-                SessionListener.NONE, new InMemorySessionStore(), store, new MetricRegistry());
-        broker.start();
+        broker = RetainedStreamEndToEndTest.startBroker(Authorizer.ALLOW_ALL, store);
     }
 
     @AfterEach

@@ -79,16 +79,22 @@ class RetainedStreamEndToEndTest {
 
     @BeforeEach
     void start() {
+        Authorizer everythingExceptSecret = identity -> CompletableFuture.completedFuture(AclRuleSet.forIdentity(List.of(
+                AclRule.deny(AclRule.Action.SUBSCRIBE, "admin/secret"),
+                AclRule.allow(AclRule.Action.ALL, "#")), identity));
+        broker = startBroker(everythingExceptSecret, store);
+    }
+
+    /** A started broker on a free loopback port whose retained messages are in {@code store}. */
+    static MqttBroker startBroker(Authorizer authorizer, RetainedStore retained) {
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
         config.setPort(0);
         config.setWorkerThreads(2);
-        Authorizer everythingExceptSecret = identity -> CompletableFuture.completedFuture(AclRuleSet.forIdentity(List.of(
-                AclRule.deny(AclRule.Action.SUBSCRIBE, "admin/secret"),
-                AclRule.allow(AclRule.Action.ALL, "#")), identity));
-        broker = new MqttBroker(config, Authenticator.ALLOW_ALL, everythingExceptSecret, PublishSink.NONE,
-                SessionListener.NONE, new InMemorySessionStore(), store, new MetricRegistry());
-        broker.start();
+        MqttBroker started = new MqttBroker(config, Authenticator.ALLOW_ALL, authorizer, PublishSink.NONE,
+                SessionListener.NONE, new InMemorySessionStore(), retained, new MetricRegistry());
+        started.start();
+        return started;
     }
 
     @AfterEach
