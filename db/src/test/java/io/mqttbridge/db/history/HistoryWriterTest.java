@@ -161,6 +161,37 @@ class HistoryWriterTest {
                 .containsExactly(TimelineEvent.Type.CONNECTED, TimelineEvent.Type.SUBSCRIBED, TimelineEvent.Type.DISCONNECTED);
     }
 
+    @Test
+    void aRecordThatCannotBeWrittenIsLeftOutAndTheRestOfTheHistoryGoesOn() throws Exception {
+        String messages = unique("mqtt.msgs");
+        String sessions = unique("mqtt.sessions");
+        TestKafka.createTopic(messages, 1);
+        TestKafka.createTopic(sessions, 1);
+        UUID connection = UUID.randomUUID();
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        send(messages, 0, 20, t0);
+        producer.send(sessionEvent(sessions, "c1", connected("node-x", connection, "c1", "dev-9", t0)));
+        // A QoS no smallint holds: PostgreSQL refuses the row however often it is tried.
+        producer.send(sessionEvent(sessions, "c1", subscribed("node-x", connection, "c1", t0.plusSeconds(1), "cmd/#")
+                .replace("\"grantedQos\":[1]", "\"grantedQos\":[70000]")));
+        producer.send(sessionEvent(sessions, "c1", subscribed("node-x", connection, "c1", t0.plusSeconds(2), "ok/#")));
+        producer.flush();
+        MetricRegistry metrics = new MetricRegistry();
+        writer = writer(config(messages, sessions), metrics, Clock.systemUTC()).start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows(messages) == 20
+                && db.database().sessions().deviceTimeline("dev-9", null, null, 10).size() == 2);
+        send(messages, 20, 10, t0.plusSeconds(3));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows(messages) == 30);
+
+        assertThat(db.database().sessions().deviceTimeline("dev-9", null, null, 10)).extracting(TimelineEvent::type)
+                .containsExactly(TimelineEvent.Type.CONNECTED, TimelineEvent.Type.SUBSCRIBED);
+        assertThat(metrics.getCounters().entrySet()).anySatisfy(counter -> {
+            assertThat(counter.getKey()).endsWith("skipped-records");
+            assertThat(counter.getValue().getCount()).isEqualTo(1);
+        });
+    }
+
     /** Runs a writer whose consumer threads all stop after their first batch's rows are committed. */
     private void crashBeforeTheFirstOffsetCommit(HistoryWriterConfig config) {
         MetricRegistry crashedMetrics = new MetricRegistry();

@@ -62,6 +62,8 @@ public final class HistoryConsumerLoop {
      */
     private final Map<TopicPartition, PendingPartition> pendingPartitions = new HashMap<>();
     private long backoffMillis;
+    // The last write of what is pending failed for what its records hold (WriteFailures).
+    private boolean recordsFailed;
 
     /**
      * @param stopping true once the writer stops
@@ -160,8 +162,11 @@ public final class HistoryConsumerLoop {
     private void writePending() {
         HistoryBatchWriter.Result result;
         try {
-            result = batchWriter.write(pending);
+            // A batch that failed for what its records hold fails again whole: it goes record by record.
+            result = recordsFailed ? writeAroundFailingRecords() : batchWriter.write(pending);
+            recordsFailed = false;
         } catch (RuntimeException e) {
+            recordsFailed = WriteFailures.aboutTheRecords(e);
             metrics.failures.mark();
             if (!paused) {
                 LOG.warn("Writing {} records to PostgreSQL failed; pausing consumption and retrying: {}",
@@ -191,6 +196,35 @@ public final class HistoryConsumerLoop {
             // The rows are committed in PostgreSQL; whoever reads these partitions next replays them harmlessly.
             LOG.warn("Committing Kafka offsets failed after the rows were written; they will be replayed: {}", e.toString());
         }
+    }
+
+    /**
+     * Writes what is pending one record at a time, leaving out (logged and counted as skipped) each
+     * record that fails alone for what it holds: one such record used to stop the whole history for
+     * good, the batch retried for ever. It stays in Kafka. Throws when PostgreSQL itself fails.
+     */
+    private HistoryBatchWriter.Result writeAroundFailingRecords() {
+        int messages = 0;
+        int sessionEvents = 0;
+        int skipped = 0;
+        int expired = 0;
+        for (ConsumerRecord<byte[], byte[]> record : pending) {
+            try {
+                HistoryBatchWriter.Result one = batchWriter.write(List.of(record));
+                messages += one.messages();
+                sessionEvents += one.sessionEvents();
+                skipped += one.skipped();
+                expired += one.expired();
+            } catch (RuntimeException e) {
+                if (!WriteFailures.aboutTheRecords(e)) {
+                    throw e;
+                }
+                skipped++;
+                LOG.error("History: the record at {}-{} offset {} cannot be written and is left out (it stays in"
+                        + " Kafka): {}", record.topic(), record.partition(), record.offset(), e.toString());
+            }
+        }
+        return new HistoryBatchWriter.Result(messages, sessionEvents, skipped, expired, false);
     }
 
     /** Adds a poll's records to what is pending, partition by partition (the order the records come in). */
