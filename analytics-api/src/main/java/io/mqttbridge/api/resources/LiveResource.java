@@ -105,7 +105,8 @@ public class LiveResource {
         int from = after == null ? 0 : firstAfter(connected, after);
         int to = Math.min(connected.size(), from + max);
         List<LiveClient> page = connected.subList(from, to).stream().map(info -> liveClient(live, info)).toList();
-        return new PageResponse<>(page, to < connected.size() ? TextCursors.after(connected.get(to - 1).clientId()) : null);
+        String next = to < connected.size() ? TextCursors.after(connected.get(to - 1).clientId()) : null;
+        return new PageResponse<>(page, next);
     }
 
     /* The index of the first client whose id sorts after {@code clientId} in the sorted {@code connected}. */

@@ -34,8 +34,9 @@ final class ConnAcks {
      * may be left out of it left out; a client for which it cannot is closed without one.
      */
     boolean fitsTheClient(ClientConnection connection, ConnectRequest request) {
-        return !connection.isMqtt5()
-                || ConnAckSize.of(properties(connection, request, false)) <= connection.clientMaximumPacketSize();
+        int room = connection.clientMaximumPacketSize();
+        return !connection.isMqtt5() || room >= CONNACK_BOUND
+                || ConnAckSize.of(properties(connection, request, false)) <= room;
     }
 
     /** The accepting CONNACK; for MQTT 5 with the server's limits and what it changed of the request. */

@@ -143,8 +143,8 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
             return;
         }
-        if (claimError instanceof SessionManager.SessionOwnedByAnotherIdentity
-                || claimError != null && claimError.getCause() instanceof SessionManager.SessionOwnedByAnotherIdentity) {
+        if (claimError instanceof SessionManager.SessionOwnedByAnotherIdentity || claimError != null
+                && claimError.getCause() instanceof SessionManager.SessionOwnedByAnotherIdentity) {
             refuseClientId(ctx, connection);
             return;
         }
