@@ -14,15 +14,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Retained messages before live ones for a new subscription. From the moment a subscription that is
- * to be sent retained messages goes into the topic tree until its first page of them is queued, the
+ * to be sent retained messages goes into the topic tree until the last page of them is queued, the
  * live messages routed to the session on topics it matches wait here: the store is read after the
  * SUBACK, and a live message published meanwhile used to reach the client before the older retained
  * one, which then arrived as the topic's last value [MQTT-4.6.0-5], or twice, live and as the
  * retained copy the read already found. A retained message that is one of those waiting is now left
  * out ({@link #isWaiting}). Bounded: at most {@value #MAX_WAITING} messages of a session wait, for at
- * most {@value #BOUND_MILLIS} ms; past either they go on in their order. Only the first page (100
- * topics) is waited for: a subscription matching more retained topics may still see a live message
- * before a retained one of a later page.
+ * most {@value #BOUND_MILLIS} ms; past either they go on in their order (a subscription to many
+ * retained topics read by a slow client may then see a live message before a retained one).
  *
  * <p>Threading: the map of gates is concurrent; a gate is touched only in its session's tasks.
  */

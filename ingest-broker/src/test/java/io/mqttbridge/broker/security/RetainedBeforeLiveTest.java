@@ -27,6 +27,7 @@ class RetainedBeforeLiveTest {
     static final class HeldBackStore implements RetainedStore {
         final RetainedStore inner = new InMemoryRetainedStore();
         volatile boolean readAtAnswer;
+        final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         private volatile Runnable pending;
 
         @Override
@@ -45,6 +46,7 @@ class RetainedBeforeLiveTest {
             List<PublishedMessage> atRead = inner.matchingPage(topicFilter, afterTopic, limit).join();
             pending = () -> answered.complete(readAtAnswer ? inner.matchingPage(topicFilter, afterTopic, limit).join()
                     : atRead);
+            reads.incrementAndGet();
             return answered;
         }
 
@@ -90,6 +92,37 @@ class RetainedBeforeLiveTest {
         List<Packet> received = subscribeWhileTheTopicChanges();
 
         assertThat(received).extracting(RetainedBeforeLiveTest::payload).containsExactly("new", "after");
+    }
+
+    @Test
+    void aLiveMessageWaitsForTheRetainedOnesOfLaterPagesToo() throws Exception {
+        try (RawMqttClient publisher = RawMqttClient.openConnected(broker.port(), "pub");
+             RawMqttClient subscriber = RawMqttClient.openConnected(broker.port(), "sub")) {
+            for (int i = 0; i < 150; i++) {
+                byte[] retained = RawMqttClient.publish(1, String.format("state/%03d", i), i + 1, "old", false);
+                retained[0] |= 0x01;
+                publisher.send(retained);
+                assertThat(publisher.read().type()).isEqualTo(4);
+            }
+            subscriber.send(RawMqttClient.subscribe(1, "state/+", 0, false));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            org.awaitility.Awaitility.await().until(() -> store.reads.get() == 1);
+            store.answer();
+            for (int i = 0; i < 100; i++) {
+                assertThat(subscriber.read().type()).isEqualTo(3);
+            }
+            // The second page's read waits; a live message on one of its topics is published meanwhile.
+            org.awaitility.Awaitility.await().until(() -> store.reads.get() == 2);
+            publisher.send(RawMqttClient.publish(1, "state/149", 500, "new", false));
+            assertThat(publisher.read().type()).isEqualTo(4);
+            store.answer();
+            List<String> rest = new java.util.ArrayList<>();
+            for (int i = 0; i < 51; i++) {
+                Packet packet = subscriber.read();
+                rest.add(new String(packet.body(), StandardCharsets.UTF_8).substring(2));
+            }
+            assertThat(rest).endsWith("state/149old", "state/149new");
+        }
     }
 
     /*

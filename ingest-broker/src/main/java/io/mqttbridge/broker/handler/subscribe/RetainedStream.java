@@ -46,7 +46,7 @@ final class RetainedStream {
         this.opening = opening;
     }
 
-    /** @param opening the gate live messages on the subscription's topics wait at until the first page is queued */
+    /** @param opening the gate live messages on the subscription's topics wait at until the last page is queued */
     static void start(RetainedStore store, Session session, Subscription subscription, RetainedGates gates,
                       RetainedGates.Opening opening) {
         new RetainedStream(store, session, subscription, gates, opening).readAfter(null);
@@ -76,16 +76,18 @@ final class RetainedStream {
                         subscription.qos()), subscriptionIds);
             }
         }
-        gates.close(session, opening);
         if (page.size() == PAGE_SIZE) {
             String last = page.get(page.size() - 1).topic();
             // After the deliveries just queued on this executor.
             session.execute(() -> readWhenDrained(last));
+        } else {
+            gates.close(session, opening);
         }
     }
 
     private void readWhenDrained(String afterTopic) {
         if (current() == null) {
+            gates.close(session, opening);
             return;
         }
         if (session.pendingCount() < PAGE_SIZE / 2) {
