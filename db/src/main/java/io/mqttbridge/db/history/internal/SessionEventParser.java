@@ -284,8 +284,13 @@ final class SessionEventParser {
         }
         List<Integer> values = new ArrayList<>();
         for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
-            if (element.isNumeric()) {
-                values.add(parser.getNumberValue().intValue());
+            if (element == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT) {
+                // A granted QoS or SUBACK reason code is one byte; anything else (a crafted record) is
+                // recorded as unknown rather than refused by the smallint column.
+                int value = parser.getIntValue();
+                values.add(value >= 0 && value <= 255 ? value : null);
+            } else if (element.isNumeric()) {
+                values.add(null);
             } else {
                 parser.skipChildren();
                 values.add(0);

@@ -192,7 +192,8 @@ final class TreeSessionEventParser {
             return null;
         }
         List<Integer> values = new ArrayList<>();
-        array.forEach(n -> values.add(n.intValue()));
+        array.forEach(n -> values.add(n.isInt() ? (n.intValue() >= 0 && n.intValue() <= 255 ? n.intValue() : null)
+                : n.isNumber() ? null : 0));
         return values;
     }
 }
