@@ -9,6 +9,7 @@ import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.internal.BrokerListeners;
+import io.mqttbridge.broker.internal.InjectedTopics;
 import io.mqttbridge.broker.internal.SafeSessionListener;
 import io.mqttbridge.broker.internal.SessionAdministration;
 import io.mqttbridge.broker.internal.StoredSessionRestore;
@@ -42,7 +43,6 @@ import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.sys.BrokerStatistics;
 import io.mqttbridge.broker.sys.SysRetainedStore;
 import io.mqttbridge.broker.sys.SysTopicPublisher;
-import io.mqttbridge.broker.sys.SysTopics;
 import io.mqttbridge.broker.topic.TopicTree;
 import io.mqttbridge.broker.will.WillPublisher;
 import org.slf4j.Logger;
@@ -283,14 +283,9 @@ public final class MqttBroker implements MessagePublisher {
         if (!running) {
             return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
         }
-        String problem = TopicFilters.validateTopicName(message.topic());
-        if (problem != null) {
-            return CompletableFuture.failedFuture(
-                    new IllegalArgumentException("invalid topic name '" + message.topic() + "': " + problem));
-        }
-        if (SysTopics.isSysTopic(message.topic())) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("topic '" + message.topic()
-                    + "' is in the $SYS tree, where only the broker publishes its statistics"));
+        String refusal = InjectedTopics.refusal(message.topic(), config.getLimits());
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(refusal));
         }
         CompletableFuture<Integer> handed = pendingPublishes.track(onHandled -> router.routeAndForward(message, onHandled));
         if (!running) {

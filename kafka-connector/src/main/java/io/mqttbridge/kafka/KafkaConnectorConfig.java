@@ -73,7 +73,10 @@ public class KafkaConnectorConfig {
         cluster.validate("cluster", nodeId);
     }
 
-    /** The Kafka topics no mirror rule may write to: session events, downlink topics and pattern, {@code __*}. */
+    /**
+     * The Kafka topics no mirror rule may write to: session events, downlink topics and pattern and its
+     * dead-letter topic, the cluster's topics, {@code __*}.
+     */
     public io.mqttbridge.kafka.mirror.ReservedTopics reservedTopics() {
         List<String> names = new ArrayList<>();
         if (sessionEvents != null) {
@@ -82,7 +85,13 @@ public class KafkaConnectorConfig {
         if (downlink != null && downlink.getTopics() != null) {
             names.addAll(downlink.getTopics());
         }
-        return io.mqttbridge.kafka.mirror.ReservedTopics.of(names, downlink == null ? null : downlink.getTopicPattern());
+        if (downlink != null) {
+            names.add(downlink.getDeadLetterTopic());
+        }
+        List<String> prefixes = cluster == null || cluster.getTopicPrefix() == null ? List.of()
+                : List.of(cluster.getTopicPrefix() + ".");
+        return io.mqttbridge.kafka.mirror.ReservedTopics.of(names, prefixes,
+                downlink == null ? null : downlink.getTopicPattern());
     }
 
     private static void require(Object value, String key) {

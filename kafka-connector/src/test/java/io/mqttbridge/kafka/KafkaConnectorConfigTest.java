@@ -60,6 +60,22 @@ class KafkaConnectorConfigTest {
         assertThatThrownBy(() -> new KafkaConnectorConfig()
                 .setMirrorRules(List.of(new MirrorRule("a/+", "t.{2}").setMaxTopics(0))).validate())
                 .hasMessageStartingWith("mirrorRules").hasMessageContaining("maxTopics");
+        assertThatThrownBy(() -> new KafkaConnectorConfig()
+                .setMirrorRules(List.of(new MirrorRule("#", "mqtt.downlink.dead-letter"))).validate())
+                .hasMessageStartingWith("mirrorRules").hasMessageContaining("reserved");
+    }
+
+    @Test
+    void templateRulesCannotReachTheDeadLetterTopicOrTheClustersTopics() {
+        KafkaConnectorConfig config = new KafkaConnectorConfig();
+        io.mqttbridge.kafka.mirror.ReservedTopics reserved = config.reservedTopics();
+
+        assertThat(reserved.isReserved("mqtt.downlink.dead-letter")).isTrue();
+        assertThat(reserved.isReserved("mqtt.cluster.inbox.node-1")).isTrue();
+        assertThat(reserved.isReserved("mqtt.cluster.claims")).isTrue();
+        assertThat(reserved.isReserved("mqtt.session-events")).isTrue();
+        assertThat(reserved.isReserved("mqtt.messages")).isFalse();
+        assertThat(reserved.isReserved("mqtt.clusters")).as("only the prefix with its dot").isFalse();
     }
 
     @Test

@@ -16,6 +16,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface MessagePublisher {
 
-    /** @return the number of sessions the message was handed to */
+    /**
+     * @return the number of sessions the message was handed to; fails with an
+     *     {@link IllegalArgumentException} when the message is refused for its topic (not a valid topic
+     *     name, in {@code $SYS}, past the broker's topic limits): it is refused again however often it
+     *     is offered
+     */
     CompletableFuture<Integer> publish(PublishedMessage message);
 }

@@ -25,6 +25,8 @@ public interface DeadLetters extends AutoCloseable {
     String REASON_NO_MATCHING_SESSION = "no_matching_session";
     /** The record named no usable MQTT topic (header missing, template not applicable or illegal). */
     String REASON_NO_MQTT_TOPIC = "no_mqtt_topic";
+    /** The broker refused the record's MQTT topic for good (in {@code $SYS}, past its topic limits). */
+    String REASON_REFUSED_BY_BROKER = "refused_by_broker";
 
     CompletableFuture<Void> send(ConsumerRecord<byte[], byte[]> record, String mqttTopic, String reason);
 

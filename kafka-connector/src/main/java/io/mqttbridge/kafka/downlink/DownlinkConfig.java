@@ -80,6 +80,10 @@ public class DownlinkConfig {
                 throw new IllegalArgumentException(prefix + ".mqttTopicTemplate '" + mqttTopicTemplate
                         + "' is not an MQTT topic name: " + problem);
             }
+            if (sample.startsWith("$SYS")) {
+                throw new IllegalArgumentException(prefix + ".mqttTopicTemplate '" + mqttTopicTemplate
+                        + "' is in the $SYS tree, where only the broker publishes");
+            }
         }
         if (qos < 0 || qos > 2) {
             throw new IllegalArgumentException(prefix + ".qos must be 0, 1 or 2, was " + qos);

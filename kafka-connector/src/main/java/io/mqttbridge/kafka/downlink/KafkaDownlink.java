@@ -4,6 +4,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.LogSafe;
 import io.mqttbridge.broker.spi.MessagePublisher;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.downlink.internal.KafkaDeadLetters;
@@ -180,10 +181,35 @@ public final class KafkaDownlink implements AutoCloseable {
                     config.getMqttTopicHeader(), config.getMqttTopicTemplate(), config.getDeadLetterTopic());
             return deadLetter(record, null, DeadLetters.REASON_NO_MQTT_TOPIC);
         }
-        // A retained message that no session takes now is kept by the broker for later subscribers.
-        return publish(mqttTopic, record).thenCompose(sessions -> sessions != null && sessions == 0 && !config.isRetain()
-                ? deadLetter(record, mqttTopic, DeadLetters.REASON_NO_MATCHING_SESSION)
-                : CompletableFuture.completedFuture(null));
+        return publish(mqttTopic, record).handle((sessions, error) -> {
+            if (error != null && refusedForGood(error)) {
+                // Retried, it would be refused for ever, and the downlink would stop behind it.
+                skipped.mark();
+                LOG.warn("Kafka record {}-{}@{}: the broker refuses MQTT topic '{}' ({}); to the dead-letter topic {}",
+                        record.topic(), record.partition(), record.offset(), LogSafe.text(mqttTopic),
+                        rootMessage(error), config.getDeadLetterTopic());
+                return deadLetter(record, mqttTopic, DeadLetters.REASON_REFUSED_BY_BROKER);
+            }
+            if (error != null) {
+                return CompletableFuture.<Void>failedFuture(error);
+            }
+            // A retained message that no session takes now is kept by the broker for later subscribers.
+            return sessions != null && sessions == 0 && !config.isRetain()
+                    ? deadLetter(record, mqttTopic, DeadLetters.REASON_NO_MATCHING_SESSION)
+                    : CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(next -> next);
+    }
+
+    private static boolean refusedForGood(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return cause instanceof IllegalArgumentException;
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return cause.getMessage();
     }
 
     private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, String mqttTopic, String reason) {

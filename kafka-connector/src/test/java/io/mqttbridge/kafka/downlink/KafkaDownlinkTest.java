@@ -195,6 +195,41 @@ class KafkaDownlinkTest {
     }
 
     @Test
+    void recordsTheBrokerRefusesForGoodOrWhoseTopicIsNotUtf8GoToTheDeadLetterTopicAndTheDownlinkGoesOn()
+            throws Exception {
+        String deadLetterTopic = KafkaTestClients.uniqueTopic("dead-letters");
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(bootstrap)) {
+            for (byte[] mqttTopic : List.of("$SYS/broker/uptime".getBytes(UTF_8),
+                    new byte[] {'c', 'm', 'd', '/', (byte) 0xff}, ("cmd/" + "L".repeat(2_000)).getBytes(UTF_8),
+                    "cmd/nobody".getBytes(UTF_8))) {
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, "payload".getBytes(UTF_8));
+                record.headers().add(new RecordHeader("mqtt.topic", mqttTopic));
+                producer.send(record).get();
+            }
+        }
+        io.mqttbridge.broker.config.BrokerConfig brokerConfig = new io.mqttbridge.broker.config.BrokerConfig();
+        brokerConfig.setHost("127.0.0.1");
+        brokerConfig.setPort(0);
+        io.mqttbridge.broker.MqttBroker broker = new io.mqttbridge.broker.MqttBroker(brokerConfig);
+        broker.start();
+        try {
+            MetricRegistry metrics = new MetricRegistry();
+            KafkaDownlink downlink = KafkaDownlink.create(bootstrap, config().setDeadLetterTopic(deadLetterTopic),
+                    broker, metrics);
+            downlinks.add(downlink);
+            downlink.start();
+
+            List<ConsumerRecord<byte[], byte[]>> letters = KafkaTestClients.readAll(bootstrap, deadLetterTopic, 4, WAIT);
+            assertThat(letters).extracting(r -> header(r, DeadLetters.REASON_HEADER)).containsExactly(
+                    DeadLetters.REASON_REFUSED_BY_BROKER, DeadLetters.REASON_NO_MQTT_TOPIC,
+                    DeadLetters.REASON_REFUSED_BY_BROKER, DeadLetters.REASON_NO_MATCHING_SESSION);
+            await().atMost(WAIT).until(() -> downlink.inFlight() == 0);
+        } finally {
+            broker.stop();
+        }
+    }
+
+    @Test
     void deadLetterTopicMustBeAKafkaTopicName() {
         assertThatThrownBy(() -> new DownlinkConfig().setTopics(List.of("t")).setDeadLetterTopic("a b").validate("downlink"))
                 .hasMessageContaining("downlink.deadLetterTopic");
@@ -213,6 +248,8 @@ class KafkaDownlinkTest {
                 .hasMessageContaining("downlink.topics and downlink.topicPattern");
         assertThatThrownBy(() -> new DownlinkConfig().setTopics(List.of("t")).setMqttTopicTemplate("a/#").validate("downlink"))
                 .hasMessageContaining("downlink.mqttTopicTemplate");
+        assertThatThrownBy(() -> new DownlinkConfig().setTopics(List.of("t")).setMqttTopicTemplate("$SYS/{key}")
+                .validate("downlink")).hasMessageContaining("downlink.mqttTopicTemplate").hasMessageContaining("$SYS");
     }
 
     private DownlinkConfig config() {

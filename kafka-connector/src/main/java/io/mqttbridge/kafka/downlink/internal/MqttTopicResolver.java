@@ -3,6 +3,9 @@ package io.mqttbridge.kafka.downlink.internal;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.mqttbridge.broker.spi.TopicFilters;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -23,7 +26,10 @@ public final class MqttTopicResolver {
         if (header != null) {
             Header value = record.headers().lastHeader(header);
             if (value != null && value.value() != null) {
-                topic = new String(value.value(), UTF_8);
+                topic = strictUtf8(value.value());
+                if (topic == null) {
+                    return null; // not UTF-8: replacing the bad bytes would name another topic
+                }
             }
         }
         if (topic == null && template != null) {
@@ -32,9 +38,23 @@ public final class MqttTopicResolver {
             }
             topic = template.replace("{topic}", record.topic());
             if (record.key() != null) {
-                topic = topic.replace("{key}", new String(record.key(), UTF_8));
+                String key = strictUtf8(record.key());
+                if (key == null) {
+                    return null;
+                }
+                topic = topic.replace("{key}", key);
             }
         }
         return topic != null && TopicFilters.validateTopicName(topic) == null ? topic : null;
+    }
+
+    /** The UTF-8 text of {@code bytes}, or {@code null} when they are not UTF-8. */
+    private static String strictUtf8(byte[] bytes) {
+        try {
+            return UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 }
