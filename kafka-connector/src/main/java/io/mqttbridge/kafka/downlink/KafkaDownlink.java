@@ -3,8 +3,8 @@ package io.mqttbridge.kafka.downlink;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
-import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.LogSafe;
+import io.mqttbridge.broker.spi.MessageProperties;
 import io.mqttbridge.broker.spi.MessagePublisher;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.kafka.downlink.internal.KafkaDeadLetters;
@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -181,13 +182,15 @@ public final class KafkaDownlink implements AutoCloseable {
                     config.getMqttTopicHeader(), config.getMqttTopicTemplate(), config.getDeadLetterTopic());
             return deadLetter(record, null, DeadLetters.REASON_NO_MQTT_TOPIC);
         }
-        return publish(mqttTopic, record).handle((sessions, error) -> {
-            if (error != null && refusedForGood(error)) {
-                // Retried, it would be refused for ever, and the downlink would stop behind it.
+        return publish(mqttTopic, record).handle((sessions, failure) -> {
+            Throwable error = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (error instanceof IllegalArgumentException) {
+                // Refused for good (MessagePublisher#publish): retried, it would stop the downlink behind it.
                 skipped.mark();
                 LOG.warn("Kafka record {}-{}@{}: the broker refuses MQTT topic '{}' ({}); to the dead-letter topic {}",
                         record.topic(), record.partition(), record.offset(), LogSafe.text(mqttTopic),
-                        rootMessage(error), config.getDeadLetterTopic());
+                        error.getMessage(), config.getDeadLetterTopic());
                 return deadLetter(record, mqttTopic, DeadLetters.REASON_REFUSED_BY_BROKER);
             }
             if (error != null) {
@@ -200,17 +203,6 @@ public final class KafkaDownlink implements AutoCloseable {
         }).thenCompose(next -> next);
     }
 
-    private static boolean refusedForGood(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-        return cause instanceof IllegalArgumentException;
-    }
-
-    private static String rootMessage(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-        return cause.getMessage();
-    }
 
     private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, String mqttTopic, String reason) {
         return deadLetters.send(record, mqttTopic, reason).thenRun(deadLettered::mark);
