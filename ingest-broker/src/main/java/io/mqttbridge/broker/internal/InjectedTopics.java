@@ -24,9 +24,7 @@ public final class InjectedTopics {
             return "topic '" + topic + "' is in the $SYS tree, where only the broker publishes its statistics";
         }
         if (!limits.allowsTopicSize(topic)) {
-            return "topic of " + topic.codePointCount(0, topic.length()) + " characters is past the broker's limits"
-                    + " (limits.maxTopicLength " + limits.getMaxTopicLength() + ", limits.maxTopicLevels "
-                    + limits.getMaxTopicLevels() + ")";
+            return "topic is past the broker's limits (" + limits.topicSizeLimits() + ")";
         }
         return null;
     }

@@ -62,7 +62,7 @@ final class PermissionReview {
      */
     static boolean deliveredBySubscription(Session session, String topic) {
         for (Subscription subscription : session.subscriptions()) {
-            if (TopicFilters.matches(subscription.filter(), topic) && subscription.deliveryFilter().allows(topic)) {
+            if (TopicFilters.matches(subscription.filter(), topic) && subscription.delivers(topic)) {
                 return true;
             }
         }

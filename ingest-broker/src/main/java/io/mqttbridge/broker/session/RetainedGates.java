@@ -74,7 +74,7 @@ public final class RetainedGates {
 
     /** In the session's delivery task: whether {@code delivery} waits (it is then delivered at {@link #close}). */
     boolean holds(Session session, Waiting delivery) {
-        Gate gate = gates.isEmpty() ? null : gates.get(session);
+        Gate gate = gates.get(session);
         if (gate == null || !matchesAny(gate.openings, delivery.message().message().topic())) {
             return false;
         }
@@ -88,7 +88,7 @@ public final class RetainedGates {
 
     /** In a session task: whether {@code retained} is one of the live messages waiting (then sent once, live). */
     public boolean isWaiting(Session session, PublishedMessage retained) {
-        Gate gate = gates.isEmpty() ? null : gates.get(session);
+        Gate gate = gates.get(session);
         if (gate == null) {
             return false;
         }
