@@ -77,6 +77,7 @@ public final class BridgeRuntime implements Managed {
 
     /** Starts every configured role; blocks until all are up. */
     public void startRoles() {
+        ConfigurationPreflight.check(config);
         try {
             // Every role needs PostgreSQL: the broker for its sessions, retained messages and device registry.
             DatabaseConfig databaseConfig = databaseConfig();
