@@ -1,8 +1,11 @@
 package io.mqttbridge.api.resources.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.mqttbridge.api.errors.ApiException;
 import io.mqttbridge.api.resources.model.MessageResponse;
 import io.mqttbridge.db.StoredMessage;
@@ -24,6 +27,7 @@ public enum PayloadEncoding {
     TEXT, BASE64, JSON;
 
     private static final ObjectMapper JSON_READER = new ObjectMapper();
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
 
     /** Parses the {@code payloadEncoding} parameter; absent means text. */
     public static PayloadEncoding parse(String value) {
@@ -84,15 +88,23 @@ public enum PayloadEncoding {
         }
     }
 
+    /**
+     * The payload's own text, embedded as it is, when it is one strict JSON value in UTF-8. Embedded
+     * as a parsed tree it was altered: {@code 1e999} became {@code "Infinity"}, long decimals were
+     * rounded to a double, {@code -0} became {@code 0} and the first of two equal keys was lost.
+     */
     private static JsonNode json(byte[] bytes) {
-        if (bytes.length == 0) {
+        String text = utf8(bytes);
+        if (text == null || text.isBlank() || text.charAt(0) == BYTE_ORDER_MARK) {
             return null;
         }
-        try {
-            var parser = JSON_READER.getFactory().createParser(bytes);
-            JsonNode node = JSON_READER.readTree(parser);
+        try (JsonParser parser = JSON_READER.getFactory().createParser(text)) {
+            if (parser.nextToken() == null) {
+                return null;
+            }
+            parser.skipChildren();
             // Trailing content after the first value means the payload is not one JSON document.
-            return parser.nextToken() == null ? node : null;
+            return parser.nextToken() == null ? new POJONode(new RawValue(text)) : null;
         } catch (IOException notJson) {
             return null;
         }
