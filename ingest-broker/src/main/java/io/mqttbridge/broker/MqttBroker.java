@@ -9,7 +9,7 @@ import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
 import io.mqttbridge.broker.internal.BrokerListeners;
-import io.mqttbridge.broker.internal.InjectedTopics;
+import io.mqttbridge.broker.internal.InjectedMessages;
 import io.mqttbridge.broker.internal.SafeSessionListener;
 import io.mqttbridge.broker.internal.SessionAdministration;
 import io.mqttbridge.broker.internal.StoredSessionRestore;
@@ -283,9 +283,9 @@ public final class MqttBroker implements MessagePublisher {
         if (!running) {
             return CompletableFuture.failedFuture(new IllegalStateException("MQTT broker is not running"));
         }
-        String refusal = InjectedTopics.refusal(message.topic(), config.getLimits());
+        IllegalArgumentException refusal = InjectedMessages.refusal(message, config);
         if (refusal != null) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException(refusal));
+            return CompletableFuture.failedFuture(refusal);
         }
         CompletableFuture<Integer> handed = pendingPublishes.track(onHandled -> router.routeAndForward(message, onHandled));
         if (!running) {

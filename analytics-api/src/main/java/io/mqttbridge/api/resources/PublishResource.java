@@ -9,6 +9,7 @@ import io.mqttbridge.api.resources.model.PublishRequest;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.spi.MessageProperties;
+import io.mqttbridge.broker.spi.MessageTooLargeException;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicFilters;
 import io.mqttbridge.broker.spi.UserProperty;
@@ -23,6 +24,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -85,6 +90,9 @@ public class PublishResource {
             int sessions = broker.publish(message).orTimeout(HANDED_TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
             return new Published(message.topic(), sessions);
         } catch (CompletionException e) {
+            if (e.getCause() instanceof MessageTooLargeException tooLarge) {
+                throw new ApiException(Problem.of(413, "payload-too-large", "Payload too large", tooLarge.getMessage()));
+            }
             if (e.getCause() instanceof IllegalArgumentException refused) {
                 throw ApiException.badRequest(refused.getMessage());
             }
@@ -118,12 +126,9 @@ public class PublishResource {
             throw ApiException.badRequest("qos must be 0, 1 or 2, was " + qos);
         }
         String encoding = request.payloadEncoding() == null ? "text" : request.payloadEncoding().toLowerCase(Locale.ROOT);
+        // The broker refuses what no MQTT packet can carry: properties past 65,535 bytes, a PUBLISH
+        // larger than broker.maxPacketSize (413).
         byte[] payload = payload(request.payload(), encoding);
-        int limit = broker.config().getMaxPacketSize();
-        if (payload.length + topic.getBytes(StandardCharsets.UTF_8).length > limit) {
-            throw new ApiException(Problem.of(413, "payload-too-large", "Payload too large", "the message is larger"
-                    + " than the broker's maximum packet size (" + limit + " bytes, broker.maxPacketSize)"));
-        }
         return new PublishedMessage(topic, payload, qos, Boolean.TRUE.equals(request.retain()), null, null, null,
                 Instant.now(), properties(request, !encoding.equals("base64")));
     }
@@ -136,7 +141,7 @@ public class PublishResource {
             return new byte[0];
         }
         return switch (encoding) {
-            case "text" -> textOf(payload, "text").getBytes(StandardCharsets.UTF_8);
+            case "text" -> utf8(textOf(payload, "text"));
             case "base64" -> {
                 try {
                     yield Base64.getDecoder().decode(textOf(payload, "base64"));
@@ -144,8 +149,24 @@ public class PublishResource {
                     throw ApiException.badRequest("payload is not valid base64: " + e.getMessage());
                 }
             }
-            default -> payload.toString().getBytes(StandardCharsets.UTF_8); // json: the value as compact JSON text
+            default -> utf8(payload.toString()); // json: the value as compact JSON text
         };
+    }
+
+    /** {@code text} in UTF-8; an unpaired surrogate escape would have become '?' without a word. */
+    private static byte[] utf8(String text) {
+        try {
+            ByteBuffer bytes = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(text));
+            byte[] array = new byte[bytes.remaining()];
+            bytes.get(array);
+            return array;
+        } catch (CharacterCodingException e) {
+            throw ApiException.badRequest("payload contains an unpaired surrogate escape (\\uD800-\\uDFFF without"
+                    + " its pair), which has no UTF-8 form");
+        }
     }
 
     private static String textOf(JsonNode payload, String encoding) {

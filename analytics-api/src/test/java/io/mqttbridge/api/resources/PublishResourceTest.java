@@ -151,6 +151,36 @@ class PublishResourceTest {
         assertProblem(postRaw("{\"topic\": \"cmd/x\", \"payload\": \"on\", \"retain\": 1}"), 400, "retain");
     }
 
+    @Test
+    void propertiesNoMqttPacketCanCarryAreRefusedAndPropertiesCountTowardsTheMaximumPacketSize() {
+        Mqtt5BlockingClient subscriber = client("publish-sub-properties");
+        List<Mqtt5Publish> received = subscribe(subscriber, "cmd/props");
+
+        // An MQTT string's length has two bytes: sent, 70,000 bytes went out with the length wrapped.
+        assertProblem(post(ADMIN, Map.of("topic", "cmd/props", "payload", "x",
+                "userProperties", List.of(Map.of("name", "n".repeat(70_000), "value", "v")))), 400,
+                "userProperties[0].name is longer than 65535 bytes");
+        assertProblem(post(ADMIN, Map.of("topic", "cmd/props", "payload", "x", "contentType", "c".repeat(70_000))),
+                400, "contentType is longer than 65535 bytes");
+        // Payload and topic fit in 2,048 bytes, the properties take it past.
+        assertProblem(post(ADMIN, Map.of("topic", "cmd/props", "payload", "x".repeat(300), "userProperties",
+                List.of(Map.of("name", "n".repeat(300), "value", "v".repeat(300)),
+                        Map.of("name", "m".repeat(300), "value", "w".repeat(300)),
+                        Map.of("name", "o".repeat(300), "value", "u".repeat(300))))), 413, "maximum packet size");
+        assertProblem(postRaw("{\"topic\": \"cmd/props\", \"payload\": \"A\\ud83dB\"}"), 400, "unpaired surrogate");
+        assertProblem(postRaw("{\"topic\": \"cmd/props\", \"payloadEncoding\": \"json\", \"payload\": {\"k\": \"A\\ud83d\"}}"),
+                400, "unpaired surrogate");
+        publish(Map.of("topic", "cmd/props", "payload", "fits", "userProperties",
+                List.of(Map.of("name", "n".repeat(300), "value", "v".repeat(300)))));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !received.isEmpty());
+        assertThat(received).singleElement().satisfies(message -> {
+            assertThat(new String(message.getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("fits");
+            assertThat(message.getUserProperties().asList()).hasSize(1);
+        });
+        subscriber.disconnect();
+    }
+
     private static Response postRaw(String json) {
         return as(resources, ADMIN, "/api/v1/publish").post(Entity.entity(json, MediaType.APPLICATION_JSON));
     }

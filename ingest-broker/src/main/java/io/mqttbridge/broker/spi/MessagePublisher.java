@@ -18,9 +18,10 @@ public interface MessagePublisher {
 
     /**
      * @return the number of sessions the message was handed to; fails with an
-     *     {@link IllegalArgumentException} when the message is refused for its topic (not a valid topic
-     *     name, in {@code $SYS}, past the broker's topic limits): it is refused again however often it
-     *     is offered
+     *     {@link IllegalArgumentException} when the message is refused for what it is: its topic (not a
+     *     valid topic name, in {@code $SYS}, past the broker's topic limits), a property no MQTT packet
+     *     can carry (a string over 65,535 bytes, U+0000, an unpaired surrogate), or a PUBLISH larger
+     *     than {@code broker.maxPacketSize}; it is refused again however often it is offered
      */
     CompletableFuture<Integer> publish(PublishedMessage message);
 }
