@@ -316,7 +316,9 @@ public final class ClientConnection {
             Integer existing = topicAliases.outbound(message.message().topic());
             if (existing != null) {
                 alias = existing;
-                sendTopic = false;
+                // At QoS 2 the name goes along with the alias: MQTT.js hands a QoS 2 message to its
+                // application from the packet it stored, unresolved, so it got an empty topic.
+                sendTopic = qos == 2;
             } else {
                 alias = topicAliases.nextOutbound();
                 newAlias = alias != 0;

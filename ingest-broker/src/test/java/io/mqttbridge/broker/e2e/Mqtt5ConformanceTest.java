@@ -298,7 +298,8 @@ class Mqtt5ConformanceTest {
         assertThat(first.prop(0x23)).isEqualTo(1);
         for (int qos = 1; qos < 3; qos++) {
             Wire.Publish next = parsePublish(subscriber.read(), true);
-            assertThat(next.topic()).isEmpty();
+            // At QoS 2 the name goes along (ClientConnection.writePublish says why).
+            assertThat(next.topic()).isEqualTo(qos == 2 ? "oneAlias/t" : "");
             assertThat(next.prop(0x23)).isEqualTo(1);
             assertThat(next.qos()).isEqualTo(qos);
             subscriber.send(Wire.ack(qos == 1 ? 0x40 : 0x50, next.packetId()));

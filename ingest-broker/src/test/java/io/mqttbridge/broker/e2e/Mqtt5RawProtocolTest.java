@@ -73,6 +73,25 @@ class Mqtt5RawProtocolTest {
     }
 
     @Test
+    void atQos2TheTopicNameTravelsWithItsAliasForClientsThatReadTheStoredPacket() throws Exception {
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient subscriber = new RawMqttClient(broker.port());
+             RawMqttClient publisher = new RawMqttClient(broker.port())) {
+            connected(subscriber, RawMqttClient.connect5("aliasQ2", true, 60, new byte[] {0x22, 0, 5}));
+            subscriber.send(RawMqttClient.subscribe(1, "out/q2", 2, true));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            connected(publisher, RawMqttClient.connect(4, "aliasQ2Pub", true, 60));
+            publisher.send(RawMqttClient.publish(2, "out/q2", 1, "a", false));
+            publisher.send(RawMqttClient.publish(2, "out/q2", 2, "b", false));
+            Packet first = subscriber.read();
+            Packet second = subscriber.read();
+            assertThat(first.body()[1]).as("topic length").isEqualTo((byte) 6);
+            assertThat(second.body()[1]).as("the topic name again, with the alias").isEqualTo((byte) 6);
+            assertThat(second.body()[11]).as("topic alias property").isEqualTo((byte) 0x23);
+        }
+    }
+
+    @Test
     void exceedingTheReceiveMaximumGetsDisconnect0x93() throws Exception {
         DurableAckTest.ManualSink sink = new DurableAckTest.ManualSink();
         try (TestBroker broker = new TestBroker(c -> c.setReceiveMaximum(2), Authenticator.ALLOW_ALL,
