@@ -229,7 +229,7 @@ public final class OutboundQosFlows {
         inflightCount = inflight.size();
         if (queue.hasSpilled()) {
             if (spilledReader == null) {
-                spilledReader = new SpilledMessageReader(session, queue, this::pump);
+                spilledReader = new SpilledMessageReader(session, queue, this::pump, this::forgetSpilled);
             }
             spilledReader.readIfDue(inflight.size());
         } else if (stopWritingOnceReadBack) {
@@ -320,10 +320,9 @@ public final class OutboundQosFlows {
         queue.dropQos0();
     }
 
-    /** Drops the non-shared messages queued (not sent) whose topic {@code revoked} matches. @return how many */
+    /** Drops the non-shared queued messages whose topic {@code revoked} matches (spilled: when read back). */
     int dropQueuedIf(Predicate<String> revoked) {
-        List<OutboundDelivery> dropped = queue.takeIf(pending -> pending.sharedGroup == null
-                && revoked.test(pending.message.message().topic()));
+        List<OutboundDelivery> dropped = queue.takeRevoked(revoked);
         dropped.forEach(this::forget);
         return dropped.size();
     }

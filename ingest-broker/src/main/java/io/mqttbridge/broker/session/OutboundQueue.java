@@ -46,6 +46,8 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
     private ArrayDeque<Spilled> spilled;
     /* What the spilled messages count of bytes (session thread only). */
     private long spilledBytes;
+    /* Spilled messages up to this sequence came through rules narrowed since (reviewSpilled). */
+    private long spilledUnderReviewUpTo = -1;
     /* Volatile so that the REST API can read them. */
     private volatile long bytes;
     private volatile int count;
@@ -139,6 +141,24 @@ final class OutboundQueue implements Iterable<OutboundDelivery> {
         recount();
         metrics.queued(1);
         metrics.queuedInStore(1);
+    }
+
+    /**
+     * The rules of the session narrowed: takes out the non-shared messages queued in memory whose topic
+     * {@code revoked} matches. The messages spilled so far came through the old rules too and are
+     * checked against the new ones when read back ({@link SpilledMessageReader}); later ones come
+     * through the new ones.
+     */
+    List<OutboundDelivery> takeRevoked(Predicate<String> revoked) {
+        if (hasSpilled()) {
+            spilledUnderReviewUpTo = spilled.peekLast().sequence();
+        }
+        return takeIf(pending -> pending.sharedGroup == null && revoked.test(pending.message.message().topic()));
+    }
+
+    /** Whether the spilled message of {@code sequence} came through rules narrowed since. */
+    boolean spilledUnderReview(long sequence) {
+        return sequence <= spilledUnderReviewUpTo;
     }
 
     /** Whether messages wait in the session store alone. */

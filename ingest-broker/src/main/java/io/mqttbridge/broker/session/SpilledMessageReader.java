@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Reads back the messages a persistent session holds in the session store alone ({@linkplain
@@ -39,14 +40,19 @@ final class SpilledMessageReader {
     private final OutboundQueue queue;
     private final QueuedMemory memory;
     private final Runnable pump;
+    private final LongConsumer forgetStored;
     private boolean reading;
 
-    /** @param pump sends what the client's window allows (after a read, or to try a failed one again) */
-    SpilledMessageReader(Session session, OutboundQueue queue, Runnable pump) {
+    /**
+     * @param pump sends what the client's window allows (after a read, or to try a failed one again)
+     * @param forgetStored removes the stored copy of a message read back and not delivered
+     */
+    SpilledMessageReader(Session session, OutboundQueue queue, Runnable pump, LongConsumer forgetStored) {
         this.session = session;
         this.queue = queue;
         this.memory = session.manager().queuedMemory();
         this.pump = pump;
+        this.forgetStored = forgetStored;
     }
 
     /**
@@ -104,6 +110,13 @@ final class SpilledMessageReader {
                 LOG.warn("Message {} of client {} was not in the session store when read back", spilled.sequence(),
                         session.clientId());
                 session.manager().metrics().dropped(DropReason.QUEUE_FULL);
+                continue;
+            }
+            if (queue.spilledUnderReview(spilled.sequence())
+                    && !PermissionReview.deliveredBySubscription(session, stored.message().topic())) {
+                // Spilled before the session's rules narrowed, on a topic they no longer let through.
+                forgetStored.accept(spilled.sequence());
+                session.manager().metrics().dropped(DropReason.NOT_AUTHORIZED);
                 continue;
             }
             queue.addLast(OutboundDelivery.fromStored(stored, RoutedMessage.of(stored.message()), spilled.sequence()));

@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.e2e;
 
 import io.mqttbridge.broker.SubscriptionInfo;
+import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.AuthenticationResult;
 import io.mqttbridge.broker.spi.Authenticator;
 import io.mqttbridge.broker.spi.Authorizer;
@@ -9,13 +10,19 @@ import io.mqttbridge.broker.spi.DeviceIdentity;
 import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.broker.spi.SessionListener;
 import io.mqttbridge.broker.spi.TopicPermissions;
+import io.mqttbridge.testing.mqtt.PahoV3Collector;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.mqttbridge.testing.mqtt.RawMqttClient.Packet;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -109,8 +116,7 @@ class SessionAdministrationTest {
 
     @Test
     void queuedMessagesOnATopicTheRulesNoLongerLetThroughAreNotSent() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<TopicPermissions> rules =
-                new java.util.concurrent.atomic.AtomicReference<>(TopicPermissions.ALLOW_ALL);
+        AtomicReference<TopicPermissions> rules = new AtomicReference<>(TopicPermissions.ALLOW_ALL);
         TopicPermissions noSecret = TestPermissions.hiding("q/secret");
         try (TestBroker broker = new TestBroker(c -> { }, BY_PREFIX,
                 identity -> CompletableFuture.completedFuture(rules.get()), PublishSink.NONE, SessionListener.NONE);
@@ -140,6 +146,56 @@ class SessionAdministrationTest {
                         .contains("q/open").doesNotContain("q/secret");
             }
         }
+    }
+
+    @Test
+    void spilledMessagesOnATopicTheRulesNoLongerLetThroughAreNotSentWhenReadBack() throws Exception {
+        AtomicReference<TopicPermissions> rules = new AtomicReference<>(TopicPermissions.ALLOW_ALL);
+        TopicPermissions noSecret = TestPermissions.hiding("q/secret");
+        int payloadBytes = 128 * 1024;
+        int pairs = 80; // 20 MiB against a heap bound of about 10 MiB: most of it waits in the session store
+        try (TestBroker broker = new TestBroker(c -> {
+            c.setMaxQueuedHeapPercent(1);
+            c.setMaxPacketSize(payloadBytes + 1024);
+        }, BY_PREFIX, identity -> CompletableFuture.completedFuture(rules.get()), PublishSink.NONE, SessionListener.NONE);
+             RawMqttClient publisher = connected(broker, "p2-a")) {
+            MqttClient away = pahoClient(broker, "d2-a");
+            away.subscribe("q/#", 1);
+            away.disconnect();
+            for (int i = 0; i < 2 * pairs; i++) {
+                String topic = i % 2 == 0 ? "q/secret" : "q/open";
+                publisher.send(RawMqttClient.publish(1, topic, 1 + i, i + ":" + "x".repeat(payloadBytes), false));
+                assertThat(publisher.read().type()).isEqualTo(4);
+            }
+            assertThat(broker.metrics.meter(BrokerMetrics.SPILLED).getCount()).as("spilled").isGreaterThan(pairs / 2);
+
+            rules.set(noSecret);
+            broker.broker.reauthorize("d2", identity -> CompletableFuture.completedFuture(noSecret))
+                    .get(10, TimeUnit.SECONDS);
+            PahoV3Collector back = new PahoV3Collector();
+            MqttClient resumed = pahoClient(broker, "d2-a", back);
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> back.messages().size() >= pairs);
+            assertThat(back.topics()).as("every open message, no secret one").hasSize(pairs).containsOnly("q/open");
+            assertThat(broker.metrics.meter(BrokerMetrics.DROPPED + "not-authorized").getCount())
+                    .as("the secret ones, queued in memory or spilled").isEqualTo(pairs);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> broker.metrics.counter(BrokerMetrics.QUEUED_IN_STORE).getCount() == 0);
+            resumed.disconnect();
+        }
+    }
+
+    private static MqttClient pahoClient(TestBroker broker, String clientId, PahoV3Collector... collector)
+            throws Exception {
+        MqttClient client = new MqttClient("tcp://127.0.0.1:" + broker.port(), clientId, new MemoryPersistence());
+        if (collector.length > 0) {
+            client.setCallback(collector[0]);
+        }
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(false);
+        options.setMaxInflight(1000);
+        client.connect(options);
+        return client;
     }
 
     private static RawMqttClient connected(TestBroker broker, String clientId) throws Exception {
