@@ -12,6 +12,7 @@ import io.mqttbridge.api.config.AdminConnectors;
 import io.mqttbridge.api.config.EncodedSlashes;
 import io.mqttbridge.api.config.ApiCors;
 import io.mqttbridge.api.config.HttpConnectionLimits;
+import io.mqttbridge.api.config.LogLevelTaskCheck;
 import io.mqttbridge.api.config.QuietRequestLog;
 import io.mqttbridge.api.console.ConsoleAssets;
 import io.mqttbridge.api.console.ConsoleLiveAccess;
@@ -57,6 +58,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
     @Override
     public void run(BridgeConfiguration config, Environment environment) {
         AdminConnectors.bindToLoopbackUnlessConfigured(config.getServerFactory());
+        LogLevelTaskCheck.install(environment);
         installApiConventions(config, environment);
         environment.jersey().register(new HealthResource(environment.healthChecks()));
 

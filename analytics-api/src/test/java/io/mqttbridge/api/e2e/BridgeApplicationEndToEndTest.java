@@ -141,6 +141,32 @@ class BridgeApplicationEndToEndTest {
     }
 
     @Test
+    void theLogLevelTaskRefusesAnUnknownLevelOrDurationNamingItAndRunsWithGoodOnes() {
+        assertThat(logLevelTask("logger=io.mqttbridge.probe&level=NOTALEVEL")).startsWith("400 ")
+                .contains("level must be one of OFF, ERROR, WARN, INFO, DEBUG, TRACE, ALL");
+        assertThat(logLevelTask("logger=io.mqttbridge.probe&level=DEBUG&duration=abc")).startsWith("400 ")
+                .contains("duration must be an ISO-8601 duration");
+        assertThat(logLevelTask("logger=io.mqttbridge.probe&level=DEBUG&duration=PT-5S")).startsWith("400 ")
+                .contains("duration must be positive");
+        assertThat(logLevelTask("level=DEBUG")).startsWith("400 ").contains("logger is required");
+        assertThat(logLevelTask("logger=io.mqttbridge.probe&levl=DEBUG")).startsWith("400 ")
+                .contains("unknown parameter 'levl'");
+        assertThat(((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.mqttbridge.probe")).getLevel())
+                .as("no bad request changed the level").isNull();
+
+        assertThat(logLevelTask("logger=io.mqttbridge.probe&level=warn&duration=PT1M")).startsWith("200 ");
+        assertThat(((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.mqttbridge.probe")).getLevel())
+                .isEqualTo(ch.qos.logback.classic.Level.WARN);
+    }
+
+    private static String logLevelTask(String query) {
+        try (Response response = APP.client().target("http://127.0.0.1:" + APP.getAdminPort() + "/tasks/log-level?" + query)
+                .request().post(Entity.text(""))) {
+            return response.getStatus() + " " + response.readEntity(String.class);
+        }
+    }
+
+    @Test
     void unauthenticatedApiRequestsGet401() {
         try (Response response = APP.client().target("http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/devices")
                 .request().get()) {
