@@ -19,6 +19,7 @@ import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.errors.ProblemErrorHandler;
 import io.mqttbridge.api.errors.ProblemMappers;
 import io.mqttbridge.api.errors.RequestBodyLimit;
+import io.mqttbridge.api.errors.RequestBodyReadFailures;
 import io.mqttbridge.api.health.BrokerHealthCheck;
 import io.mqttbridge.api.health.DatabaseHealthCheck;
 import io.mqttbridge.api.health.DiskSpaceHealthCheck;
@@ -109,6 +110,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         }
         ProblemMappers.register(environment.jersey());
         environment.jersey().register(new RequestBodyLimit(config.getApiMaxRequestBodyBytes()));
+        environment.jersey().register(new RequestBodyReadFailures());
         HttpConnectionLimits.install(config.getApiMaxConnections(), environment);
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         QuietRequestLog.install(environment);
