@@ -9,7 +9,7 @@ import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
 import io.mqttbridge.api.config.AdminConnectors;
-import io.mqttbridge.api.config.EncodedSlashes;
+import io.mqttbridge.api.config.EncodedIds;
 import io.mqttbridge.api.config.ApiCors;
 import io.mqttbridge.api.config.HttpConnectionLimits;
 import io.mqttbridge.api.config.QuietRequestLog;
@@ -114,7 +114,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         HttpConnectionLimits.install(config.getApiMaxConnections(), environment);
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         QuietRequestLog.install(environment);
-        EncodedSlashes.allowInApiIds(config.getServerFactory(), environment);
+        EncodedIds.allowInApiIds(config.getServerFactory(), environment);
         ApiCors.install(config.getApiCors(), environment);
         ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);
     }

@@ -3,6 +3,7 @@ package io.mqttbridge.api.resources;
 import com.codahale.metrics.annotation.Timed;
 import io.mqttbridge.api.auth.ApiRole;
 import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.api.resources.internal.IdSegment;
 import io.mqttbridge.api.resources.internal.Params;
 import io.mqttbridge.api.resources.model.AclRuleBody;
 import io.mqttbridge.api.resources.model.CreatedDevice;
@@ -41,8 +42,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriBuilder;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -144,7 +145,7 @@ public class DeviceResource {
             return new CreatedDevice(details(device), generated);
         });
         changes.changed(newDevice.id());
-        return Response.created(UriBuilder.fromPath("/api/v1/devices/{id}").build(newDevice.id()))
+        return Response.created(URI.create("/api/v1/devices/" + IdSegment.of(newDevice.id())))
                 .entity(created)
                 .build();
     }
