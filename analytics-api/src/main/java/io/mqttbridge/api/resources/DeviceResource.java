@@ -3,6 +3,7 @@ package io.mqttbridge.api.resources;
 import com.codahale.metrics.annotation.Timed;
 import io.mqttbridge.api.auth.ApiRole;
 import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.api.resources.internal.DevicePasswords;
 import io.mqttbridge.api.resources.internal.IdSegment;
 import io.mqttbridge.api.resources.internal.Params;
 import io.mqttbridge.api.resources.model.AclRuleBody;
@@ -67,6 +68,7 @@ import java.util.function.Supplier;
 public class DeviceResource {
 
     private static final long MAX_GRACE_SECONDS = Duration.ofDays(30).toSeconds();
+    private static final String GENERATED_WHEN_ABSENT = " (leave it out to have one generated)";
 
     private final Database database;
     private final DeviceChanges changes;
@@ -119,9 +121,7 @@ public class DeviceResource {
         }
         NewDevice newDevice = badRequestOnInvalid(() -> new NewDevice(body.id(), body.displayName(),
                 body.enabled() == null || body.enabled(), body.metadata()));
-        if (body.password() != null && body.password().isEmpty()) {
-            throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
-        }
+        DevicePasswords.check(body.password(), GENERATED_WHEN_ABSENT);
         List<AclRule> rules = rules(body.aclRules());
         List<ScramVerifier> verifiers = verifiers(body.scramCredentials());
         // One transaction: a device without its password or rules is never visible, not even to the
@@ -166,9 +166,7 @@ public class DeviceResource {
         }
         List<AclRule> rules = rules(body.aclRules());
         List<ScramVerifier> verifiers = verifiers(body.scramCredentials());
-        if (body.password() != null && body.password().isEmpty()) {
-            throw ApiException.badRequest("password must not be empty");
-        }
+        DevicePasswords.check(body.password(), "");
         // Checked here, before the transaction, to answer 400 naming the key: the repository's own
         // check would roll the PATCH back too, but end the request as an unexpected error.
         badRequestOnInvalid(() -> {
@@ -227,9 +225,7 @@ public class DeviceResource {
         if (graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
             throw ApiException.badRequest("graceSeconds must be between 0 and " + MAX_GRACE_SECONDS + ", was " + graceSeconds);
         }
-        if (rotation.password() != null && rotation.password().isEmpty()) {
-            throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
-        }
+        DevicePasswords.check(rotation.password(), GENERATED_WHEN_ABSENT);
         List<ScramVerifier> verifiers = verifiers(rotation.scramCredentials());
         Duration grace = Duration.ofSeconds(graceSeconds);
         Instant previousValidUntil = Instant.now().plus(grace);

@@ -20,7 +20,8 @@ import static io.mqttbridge.api.resources.ResourceTestSupport.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Device ids the API stores must be ones an operator can tell apart: against real PostgreSQL.
+ * Device ids and passwords the API stores must be ones an operator can tell apart and a device can
+ * use: against real PostgreSQL, every endpoint that takes them.
  */
 class DeviceInputTest {
 
@@ -71,5 +72,25 @@ class DeviceInputTest {
     void whitespaceInsideAnIdIsTaken() {
         assertThat(status(create(Map.of("id", "hall 3 sensor")))).isEqualTo(201);
         assertThat(status(create(Map.of("id", "pg-001")))).isEqualTo(201);
+    }
+
+    /** MQTT 5 3.1.3.5: the CONNECT password field holds at most 65,535 bytes. */
+    @Test
+    void aPasswordAnMqttConnectCannotCarryIsRefusedWhereverAPasswordIsSet() {
+        String longest = "p".repeat(65_535);
+        String oneByteTooLong = "p".repeat(65_536);
+        String euros = "\u20ac".repeat(21_846); // 3 bytes each: 65,538 bytes in 21,846 characters
+
+        assertProblem(create(Map.of("id", "d1", "password", oneByteTooLong)), 400,
+                "password is 65536 bytes in UTF-8; an MQTT CONNECT carries at most 65535");
+        assertProblem(create(Map.of("id", "d1", "password", euros)), 400, "password is 65538 bytes");
+        assertThat(db.database().devices().find("d1")).isEmpty();
+
+        assertThat(status(create(Map.of("id", "d1", "password", longest)))).isEqualTo(201);
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/d1").method("PATCH",
+                Entity.json(Map.of("password", oneByteTooLong))), 400, "password is 65536 bytes");
+        assertProblem(as(resources, ADMIN, "/api/v1/devices/d1/credentials/rotate").post(
+                Entity.json(Map.of("password", euros))), 400, "password is 65538 bytes");
+        assertThat(db.database().credentials().verify("d1", longest)).isTrue();
     }
 }
