@@ -9,7 +9,7 @@ import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
 import io.mqttbridge.api.config.AdminConnectors;
-import io.mqttbridge.api.config.EncodedSlashes;
+import io.mqttbridge.api.config.EncodedIds;
 import io.mqttbridge.api.config.ApiCors;
 import io.mqttbridge.api.config.HttpConnectionLimits;
 import io.mqttbridge.api.config.LogLevelTaskCheck;
@@ -20,6 +20,7 @@ import io.mqttbridge.api.console.ConsoleResource;
 import io.mqttbridge.api.errors.ProblemErrorHandler;
 import io.mqttbridge.api.errors.ProblemMappers;
 import io.mqttbridge.api.errors.RequestBodyLimit;
+import io.mqttbridge.api.errors.RequestBodyReadFailures;
 import io.mqttbridge.api.health.BrokerHealthCheck;
 import io.mqttbridge.api.health.DatabaseHealthCheck;
 import io.mqttbridge.api.health.DiskSpaceHealthCheck;
@@ -111,10 +112,11 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         }
         ProblemMappers.register(environment.jersey());
         environment.jersey().register(new RequestBodyLimit(config.getApiMaxRequestBodyBytes()));
+        environment.jersey().register(new RequestBodyReadFailures());
         HttpConnectionLimits.install(config.getApiMaxConnections(), environment);
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         QuietRequestLog.install(environment);
-        EncodedSlashes.allowInApiIds(config.getServerFactory(), environment);
+        EncodedIds.allowInApiIds(config.getServerFactory(), environment);
         ApiCors.install(config.getApiCors(), environment);
         ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);
     }

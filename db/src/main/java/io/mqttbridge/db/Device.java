@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * A registered device. Its id is also the MQTT user name it connects with.
  *
- * @param id unique, non-empty, at most 256 characters
+ * @param id unique, non-empty, at most 256 characters, no control characters, no whitespace at either end
  * @param displayName a human name, or {@code null}
  * @param enabled a disabled device cannot connect
  * @param metadata free-form JSON object (values are JSON types: strings, numbers, booleans, lists, maps)
@@ -35,7 +35,20 @@ public record Device(String id, String displayName, boolean enabled, Map<String,
             throw new IllegalArgumentException("device id longer than " + MAX_ID_LENGTH + " characters");
         }
         StorableText.check(id, "device id");
+        // "pg-001 " beside "pg-001" is two devices no one can tell apart in a list, and a control
+        // character cannot be typed or shown; neither is an id anyone means.
+        if (blank(id.codePointAt(0)) || blank(id.codePointBefore(id.length()))) {
+            throw new IllegalArgumentException("device id must not begin or end with whitespace");
+        }
+        id.codePoints().filter(Character::isISOControl).findFirst().ifPresent(control -> {
+            throw new IllegalArgumentException(String.format(
+                    "device id must not contain a control character (U+%04X)", control));
+        });
         return id;
+    }
+
+    private static boolean blank(int codePoint) {
+        return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
     }
 
     /** @throws IllegalArgumentException if {@code displayName} cannot be a device's display name ({@code null} can) */

@@ -3,6 +3,8 @@ package io.mqttbridge.api.resources;
 import com.codahale.metrics.annotation.Timed;
 import io.mqttbridge.api.auth.ApiRole;
 import io.mqttbridge.api.errors.ApiException;
+import io.mqttbridge.api.resources.internal.DevicePasswords;
+import io.mqttbridge.api.resources.internal.IdSegment;
 import io.mqttbridge.api.resources.internal.Params;
 import io.mqttbridge.api.resources.model.AclRuleBody;
 import io.mqttbridge.api.resources.model.CreatedDevice;
@@ -41,8 +43,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriBuilder;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,6 +68,7 @@ import java.util.function.Supplier;
 public class DeviceResource {
 
     private static final long MAX_GRACE_SECONDS = Duration.ofDays(30).toSeconds();
+    private static final String GENERATED_WHEN_ABSENT = " (leave it out to have one generated)";
 
     private final Database database;
     private final DeviceChanges changes;
@@ -118,9 +121,7 @@ public class DeviceResource {
         }
         NewDevice newDevice = badRequestOnInvalid(() -> new NewDevice(body.id(), body.displayName(),
                 body.enabled() == null || body.enabled(), body.metadata()));
-        if (body.password() != null && body.password().isEmpty()) {
-            throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
-        }
+        DevicePasswords.check(body.password(), GENERATED_WHEN_ABSENT);
         List<AclRule> rules = rules(body.aclRules());
         List<ScramVerifier> verifiers = verifiers(body.scramCredentials());
         // One transaction: a device without its password or rules is never visible, not even to the
@@ -144,7 +145,7 @@ public class DeviceResource {
             return new CreatedDevice(details(device), generated);
         });
         changes.changed(newDevice.id());
-        return Response.created(UriBuilder.fromPath("/api/v1/devices/{id}").build(newDevice.id()))
+        return Response.created(URI.create("/api/v1/devices/" + IdSegment.of(newDevice.id())))
                 .entity(created)
                 .build();
     }
@@ -165,9 +166,7 @@ public class DeviceResource {
         }
         List<AclRule> rules = rules(body.aclRules());
         List<ScramVerifier> verifiers = verifiers(body.scramCredentials());
-        if (body.password() != null && body.password().isEmpty()) {
-            throw ApiException.badRequest("password must not be empty");
-        }
+        DevicePasswords.check(body.password(), "");
         // Checked here, before the transaction, to answer 400 naming the key: the repository's own
         // check would roll the PATCH back too, but end the request as an unexpected error.
         badRequestOnInvalid(() -> {
@@ -226,9 +225,7 @@ public class DeviceResource {
         if (graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
             throw ApiException.badRequest("graceSeconds must be between 0 and " + MAX_GRACE_SECONDS + ", was " + graceSeconds);
         }
-        if (rotation.password() != null && rotation.password().isEmpty()) {
-            throw ApiException.badRequest("password must not be empty (leave it out to have one generated)");
-        }
+        DevicePasswords.check(rotation.password(), GENERATED_WHEN_ABSENT);
         List<ScramVerifier> verifiers = verifiers(rotation.scramCredentials());
         Duration grace = Duration.ofSeconds(graceSeconds);
         Instant previousValidUntil = Instant.now().plus(grace);

@@ -35,8 +35,9 @@ import java.util.stream.Stream;
  * application installs around every resource rather than from each resource's annotations, so that a new
  * resource cannot leave them out: 400 (every method refuses a query parameter it does not declare,
  * {@code QueryParameterCheck}), 401 and 403 (from the same annotations as {@code ApiSecurity}'s filters),
- * 406 (Jersey, for an {@code Accept} the method cannot produce), 413 and 415 on a request body
- * ({@code RequestBodyLimit}; Jersey) and 500 ({@code UnexpectedExceptionMapper}). Every error response
+ * 406 (Jersey, for an {@code Accept} the method cannot produce), 408, 413 and 415 on a request body
+ * ({@code RequestBodyReadFailures}, {@code RequestBodyLimit}; Jersey) and 500
+ * ({@code UnexpectedExceptionMapper}). Every error response
  * without content gets the {@code Problem} schema as {@code application/problem+json}. A response an
  * operation declares itself is kept.
  */
@@ -95,6 +96,8 @@ final class OpenApiConventions {
             common.addApiResponse("406", error("the request's Accept does not take what the operation produces"));
         }
         if (operation.getRequestBody() != null) {
+            common.addApiResponse("408", error("the request body stopped coming before its end (the connection's"
+                    + " idle timeout, 30 s by default)"));
             common.addApiResponse("413", error("the request body is larger than apiMaxRequestBodyBytes"
                     + " (1 MiB by default)"));
             common.addApiResponse("415", error("the request body is not application/json"));

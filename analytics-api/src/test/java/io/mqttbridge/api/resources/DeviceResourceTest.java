@@ -182,6 +182,15 @@ class DeviceResourceTest {
             // Form encoding made it "hall+3%2F%C3%BC": a link to a device "hall+3/ü".
             assertThat(response.getHeaderString("Location")).endsWith("/api/v1/devices/hall%203%2F%C3%BC");
         }
+        // The dots of "." and ".." encoded too: a client would take "/devices/.." for "/api/v1/".
+        for (Map.Entry<String, String> idAndSegment : Map.of("..", "%2E%2E", ".", "%2E", "dev%x", "dev%25x",
+                "dev\\x", "dev%5Cx", "..x", "..x").entrySet()) {
+            try (Response response = as(resources, ADMIN, "/api/v1/devices").post(
+                    Entity.json(Map.of("id", idAndSegment.getKey())))) {
+                assertThat(response.getStatus()).isEqualTo(201);
+                assertThat(response.getHeaderString("Location")).endsWith("/api/v1/devices/" + idAndSegment.getValue());
+            }
+        }
     }
 
     /** A body is taken as written or refused: no field given twice, no value of another JSON type. */

@@ -75,6 +75,7 @@ class OpenApiDocumentResourceTest {
             Map<String, Map<String, Object>> responses = document.responses(name);
             assertThat(responses).as(name).containsKeys("400", "406", "500");
             boolean body = operation.containsKey("requestBody");
+            assertThat(responses.containsKey("408")).as(name + " 408").isEqualTo(body);
             assertThat(responses.containsKey("413")).as(name + " 413").isEqualTo(body);
             assertThat(responses.containsKey("415")).as(name + " 415").isEqualTo(body);
             responses.forEach((code, response) -> {
