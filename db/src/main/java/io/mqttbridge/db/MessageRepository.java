@@ -23,8 +23,10 @@ public interface MessageRepository {
     List<StoredMessage> latestPerTopic(String topicFilter, int limit);
 
     /**
-     * The topics that {@code topicFilter} matches ({@code null}: every topic), ordered by topic,
-     * with message counts and the time of their newest message, at most {@code limit} topics.
+     * One page of the topics that {@code topicFilter} matches ({@code null}: every topic), ordered by
+     * topic, with message counts and the time of their newest message, at most {@code limit} topics.
+     *
+     * @param cursor the previous page's {@link Page#nextCursor()}, or {@code null} for the first page
      */
-    List<TopicSummary> topics(String topicFilter, int limit);
+    Page<TopicSummary> topics(String topicFilter, String cursor, int limit);
 }

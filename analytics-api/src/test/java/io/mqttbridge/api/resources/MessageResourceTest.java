@@ -253,13 +253,39 @@ class MessageResourceTest {
         insert("h/b", "c", 0, false, T0.plusSeconds(1));
         insert("other", "c", 0, false, T0.plusSeconds(2));
 
-        List<Map<String, Object>> topics = as(resources, READER, "/api/v1/topics?filter=h/%23").get(List.class);
+        List<Map<String, Object>> topics = items("/api/v1/topics?filter=h/%23");
         assertThat(topics).extracting(t -> t.get("topic"), t -> t.get("messageCount"))
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("h/a", 2), org.assertj.core.groups.Tuple.tuple("h/b", 1));
         assertThat(Instant.parse((String) topics.get(0).get("lastSeenAt"))).isEqualTo(T0.plusSeconds(7));
-        assertThat((List<?>) as(resources, READER, "/api/v1/topics?limit=1").get(List.class)).hasSize(1);
+        assertThat(items("/api/v1/topics?limit=1")).hasSize(1);
         assertProblem(as(resources, READER, "/api/v1/topics?filter=h/%23/x").get(), 400, "filter is not a valid");
         assertProblem(as(resources, READER, "/api/v1/topics?limit=0").get(), 400, "limit must be between");
+        assertProblem(as(resources, READER, "/api/v1/topics?cursor=bm90LW91cnM").get(), 400, "invalid cursor");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void topicsPastOnePageAreReachedThroughTheCursorEachOnce() {
+        db.database().partitions().ensurePartitionFor(T0);
+        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, client_id, qos, retain, "
+                        + "payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens) SELECT :at, 'tp/' || i, 'c', 0,"
+                        + " false, '', 'mqtt.messages', 1, i, topic_level_tokens('tp/' || i) FROM generate_series(1, 1100) i")
+                .bind("at", T0.atOffset(ZoneOffset.UTC))
+                .execute());
+
+        Map<String, Object> first = as(resources, READER, "/api/v1/topics?filter=tp/%23&limit=1000").get(Map.class);
+        assertThat((List<?>) first.get("items")).hasSize(1000);
+        assertThat(first.get("nextCursor")).as("more topics than the page holds").isNotNull();
+        Map<String, Object> second = as(resources, READER, "/api/v1/topics?filter=tp/%23&limit=1000&cursor="
+                + first.get("nextCursor")).get(Map.class);
+        assertThat(second).containsEntry("nextCursor", null);
+
+        List<Object> seen = new ArrayList<>();
+        for (Map<String, Object> page : List.of(first, second)) {
+            ((List<Map<String, Object>>) page.get("items")).forEach(t -> seen.add(t.get("topic")));
+        }
+        assertThat(seen).hasSize(1100).doesNotHaveDuplicates()
+                .isSortedAccordingTo(java.util.Comparator.comparing(String::valueOf)).contains("tp/1", "tp/1100");
     }
 
     @Test

@@ -132,29 +132,30 @@ public final class JdbiMessageRepository implements MessageRepository {
     }
 
     @Override
-    public List<TopicSummary> topics(String topicFilter, int limit) {
+    public Page<TopicSummary> topics(String topicFilter, String cursor, int limit) {
         checkLimit(limit);
-        Filter filter = filter(topicFilter);
+        List<String> where = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        if (topicFilter != null) {
+            TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", topicFilter, "topic");
+            where.addAll(topic.clauses());
+            binds.putAll(topic.binds());
+        }
+        if (cursor != null) {
+            where.add("mqtt_topic > :after");
+            binds.put("after", Cursors.decodeText(cursor));
+        }
         String sql = "SELECT mqtt_topic, count(*) AS messages, max(received_at) AS last_seen FROM messages"
-                + filter.where + " GROUP BY mqtt_topic ORDER BY mqtt_topic LIMIT :limit";
-        return jdbi.withHandle(h -> h.createQuery(sql)
+                + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " GROUP BY mqtt_topic ORDER BY mqtt_topic LIMIT :limit";
+        List<TopicSummary> rows = jdbi.withHandle(h -> h.createQuery(sql)
                 .addCustomizer(PlanPerExecution.INSTANCE)
-                .bindMap(filter.binds)
-                .bind("limit", limit)
+                .bindMap(binds)
+                .bind("limit", limit + 1)
                 .map((rs, ctx) -> new TopicSummary(rs.getString("mqtt_topic"), rs.getLong("messages"),
                         Sql.instant(rs, "last_seen")))
                 .list());
-    }
-
-    private record Filter(String where, Map<String, Object> binds) {
-    }
-
-    private static Filter filter(String topicFilter) {
-        if (topicFilter == null) {
-            return new Filter("", Map.of());
-        }
-        TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", topicFilter, "topic");
-        return new Filter(" WHERE " + String.join(" AND ", topic.clauses()), topic.binds());
+        return KeysetPages.of(rows, limit, last -> Cursors.encodeText(last.topic()));
     }
 
     private static void checkLimit(int limit) {

@@ -248,10 +248,33 @@ class MessageRepositoryTest {
         insert("home/b", "c", 0, false, T0.plusSeconds(1));
         insert("work/a", "c", 0, false, T0.plusSeconds(9));
 
-        assertThat(messages.topics("home/+", 10)).containsExactly(
+        assertThat(messages.topics("home/+", null, 10).items()).containsExactly(
                 new TopicSummary("home/a", 2, T0.plusSeconds(5)),
                 new TopicSummary("home/b", 1, T0.plusSeconds(1)));
-        assertThat(messages.topics(null, 10)).hasSize(3);
-        assertThat(messages.topics(null, 2)).hasSize(2);
+        assertThat(messages.topics(null, null, 10).items()).hasSize(3);
+        assertThat(messages.topics(null, null, 2).items()).hasSize(2);
+    }
+
+    @Test
+    void topicsComeInPagesByTopicEachTopicOnceWithItsWholeCount() {
+        for (String topic : List.of("tp/c", "tp/a", "tp/e", "tp/b", "tp/d", "other/x")) {
+            insert(topic, "c", 0, false, T0);
+            insert(topic, "c", 0, false, T0.plusSeconds(1));
+        }
+        List<TopicSummary> seen = new ArrayList<>();
+        List<Integer> pageSizes = new ArrayList<>();
+        String cursor = null;
+        do {
+            Page<TopicSummary> page = messages.topics("tp/#", cursor, 2);
+            seen.addAll(page.items());
+            pageSizes.add(page.items().size());
+            cursor = page.nextCursor();
+        } while (cursor != null && pageSizes.size() < 10);
+
+        assertThat(seen).extracting(TopicSummary::topic).containsExactly("tp/a", "tp/b", "tp/c", "tp/d", "tp/e");
+        assertThat(seen).extracting(TopicSummary::messageCount).containsOnly(2L);
+        assertThat(pageSizes).containsExactly(2, 2, 1);
+        assertThat(messages.topics("tp/#", null, 5).nextCursor()).as("exactly a page left: no cursor").isNull();
+        assertThatThrownBy(() -> messages.topics(null, "bm90LW91cnM", 5)).hasMessageContaining("invalid cursor");
     }
 }
