@@ -190,7 +190,7 @@ class MessageResourceTest {
                 "unknown query parameter 'clientid'; known here: clientId, cursor, from, limit, order, payloadEncoding,"
                         + " qos, retain, to, topic");
         assertProblem(as(resources, READER, "/api/v1/messages/latest?topicFilter=x/%23").get(), 400,
-                "unknown query parameter 'topicFilter'; known here: limit, payloadEncoding, topic");
+                "unknown query parameter 'topicFilter'; known here: cursor, limit, payloadEncoding, topic");
         assertThat(topics("/api/v1/messages?clientId=c")).containsExactly("t");
     }
 
@@ -218,11 +218,30 @@ class MessageResourceTest {
         insert("s/2/temp", "c", 0, false, T0.plusSeconds(1), "20".getBytes(StandardCharsets.UTF_8), null);
         insert("s/2/hum", "c", 0, false, T0.plusSeconds(2), "50".getBytes(StandardCharsets.UTF_8), null);
 
-        List<Map<String, Object>> latest = as(resources, READER, "/api/v1/messages/latest?topic=s/%2B/temp")
-                .get(List.class);
+        List<Map<String, Object>> latest = items("/api/v1/messages/latest?topic=s/%2B/temp");
         assertThat(latest).extracting(m -> m.get("topic"), m -> m.get("payload"))
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("s/1/temp", "11"),
                         org.assertj.core.groups.Tuple.tuple("s/2/temp", "20"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void latestSaysWhenTopicsArePastThePageAndItsCursorReachesThem() {
+        for (String topic : List.of("l/c", "l/a", "l/b")) {
+            insert(topic, "old", 0, false, T0, "old".getBytes(StandardCharsets.UTF_8), null);
+            insert(topic, "new", 0, false, T0.plusSeconds(1), "new".getBytes(StandardCharsets.UTF_8), null);
+        }
+
+        Map<String, Object> first = as(resources, READER, "/api/v1/messages/latest?topic=l/%23&limit=2").get(Map.class);
+        assertThat((List<Map<String, Object>>) first.get("items")).extracting(m -> m.get("topic"))
+                .containsExactly("l/a", "l/b");
+        assertThat(first.get("nextCursor")).as("a topic is past the page").isNotNull();
+        Map<String, Object> rest = as(resources, READER, "/api/v1/messages/latest?topic=l/%23&limit=2&cursor="
+                + first.get("nextCursor")).get(Map.class);
+        assertThat((List<Map<String, Object>>) rest.get("items")).extracting(m -> m.get("topic"), m -> m.get("payload"))
+                .containsExactly(tuple("l/c", "new"));
+        assertThat(rest).containsEntry("nextCursor", null);
+        assertProblem(as(resources, READER, "/api/v1/messages/latest?cursor=bm90LW91cnM").get(), 400, "invalid cursor");
     }
 
     @Test
@@ -234,7 +253,7 @@ class MessageResourceTest {
         insert("big/2", "c", 0, false, T0, nineMiB, null);
         insert("big/3", "c", 0, false, T0, "small".getBytes(StandardCharsets.UTF_8), null);
 
-        List<Map<String, Object>> latest = as(resources, READER, "/api/v1/messages/latest?topic=big/%23").get(List.class);
+        List<Map<String, Object>> latest = items("/api/v1/messages/latest?topic=big/%23");
 
         assertThat(latest).extracting(m -> m.get("topic")).containsExactly("big/1", "big/2", "big/3");
         assertThat(latest).extracting(m -> m.get("payloadSize")).containsExactly(nineMiB.length, nineMiB.length, 5);
