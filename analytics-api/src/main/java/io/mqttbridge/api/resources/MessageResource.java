@@ -2,7 +2,6 @@ package io.mqttbridge.api.resources;
 
 import com.codahale.metrics.annotation.Timed;
 import io.mqttbridge.api.auth.ApiRole;
-import io.mqttbridge.api.errors.ApiException;
 import io.mqttbridge.api.resources.internal.Params;
 import io.mqttbridge.api.resources.internal.PayloadEncoding;
 import io.mqttbridge.api.resources.model.MessageResponse;
@@ -23,7 +22,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.time.Instant;
-import java.util.Locale;
 
 /**
  * {@code /api/v1/messages}: the message history. Pages follow opaque cursors on (receive time,
@@ -106,13 +104,6 @@ public class MessageResource {
     }
 
     private static MessageQuery.Order order(String value) {
-        if (value == null || value.isBlank()) {
-            return MessageQuery.Order.NEWEST_FIRST;
-        }
-        return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "newest" -> MessageQuery.Order.NEWEST_FIRST;
-            case "oldest" -> MessageQuery.Order.OLDEST_FIRST;
-            default -> throw ApiException.badRequest("order must be newest or oldest, was '" + value + "'");
-        };
+        return Params.newestFirst(value) ? MessageQuery.Order.NEWEST_FIRST : MessageQuery.Order.OLDEST_FIRST;
     }
 }
