@@ -191,6 +191,8 @@ class MessageResourceTest {
                         + " qos, retain, to, topic");
         assertProblem(as(resources, READER, "/api/v1/messages/latest?topicFilter=x/%23").get(), 400,
                 "unknown query parameter 'topicFilter'; known here: cursor, limit, payloadEncoding, topic");
+        assertProblem(as(resources, READER, "/api/v1/messages?limit=1&limit=2").get(), 400,
+                "query parameter 'limit' is given 2 times; it takes one value");
         assertThat(topics("/api/v1/messages?clientId=c")).containsExactly("t");
     }
 
