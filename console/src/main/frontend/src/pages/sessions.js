@@ -66,9 +66,11 @@ export function sessionsPage(main, ctx) {
       timelineCursors[timelinePage + 1] = result.nextCursor;
       const events = result.items;
       clear(timelinePager,
-        h('button.secondary', { type: 'button', disabled: timelinePage === 0, onclick: () => { timelinePage--; loadTimeline(); } }, '‹ Newer'),
+        h('button.secondary', { type: 'button', disabled: timelinePage === 0,
+          onclick: () => { timelinePage--; loadTimeline(); } }, '‹ Newer'),
         h('span', `Page ${timelinePage + 1}`),
-        h('button.secondary', { type: 'button', disabled: !result.nextCursor, onclick: () => { timelinePage++; loadTimeline(); } }, 'Older ›'));
+        h('button.secondary', { type: 'button', disabled: !result.nextCursor,
+          onclick: () => { timelinePage++; loadTimeline(); } }, 'Older ›'));
       clear(timeline, events.length ? h('ol.timeline', events.map((e) => h('li', { class: e.type.toLowerCase() },
         h('time', time(e.at)), ' ', badge(e.type.toLowerCase(), e.type === 'CONNECTED' ? 'ok' : (e.type === 'DISCONNECTED' ? 'bad' : 'muted')),
         ' ', e.clientId, e.nodeId ? ` on ${e.nodeId}` : '',

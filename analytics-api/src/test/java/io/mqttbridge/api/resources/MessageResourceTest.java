@@ -288,9 +288,10 @@ class MessageResourceTest {
     @SuppressWarnings("unchecked")
     void topicsPastOnePageAreReachedThroughTheCursorEachOnce() {
         db.database().partitions().ensurePartitionFor(T0);
-        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, client_id, qos, retain, "
-                        + "payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens) SELECT :at, 'tp/' || i, 'c', 0,"
-                        + " false, '', 'mqtt.messages', 1, i, topic_level_tokens('tp/' || i) FROM generate_series(1, 1100) i")
+        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, client_id, qos,"
+                        + " retain, payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens)"
+                        + " SELECT :at, 'tp/' || i, 'c', 0, false, '', 'mqtt.messages', 1, i,"
+                        + " topic_level_tokens('tp/' || i) FROM generate_series(1, 1100) i")
                 .bind("at", T0.atOffset(ZoneOffset.UTC))
                 .execute());
 

@@ -184,7 +184,8 @@ class HistoryWriterTest {
             writer = writer(config(messages, sessions), metrics, Clock.systemUTC()).start();
 
             await().atMost(Duration.ofSeconds(30)).until(() -> rows(messages) == 20
-                    && db.database().sessions().deviceTimeline(TimelineQuery.oldestFirst("dev-9", 10)).items().size() == 2);
+                    && db.database().sessions().deviceTimeline(TimelineQuery.oldestFirst("dev-9", 10)).items()
+                            .size() == 2);
             send(messages, 20, 10, t0.plusSeconds(3));
             await().atMost(Duration.ofSeconds(30)).until(() -> rows(messages) == 30);
 

@@ -224,7 +224,8 @@ class MessageRepositoryTest {
         assertThatThrownBy(() -> MessageQuery.all().limit(0)).hasMessageContaining("limit");
         assertThatThrownBy(() -> messages.find(MessageQuery.all().after("not-a-cursor")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
-        assertThatThrownBy(() -> messages.latestPerTopic("a/#/b", null, 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> messages.latestPerTopic("a/#/b", null, 10))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -256,7 +257,8 @@ class MessageRepositoryTest {
         assertThat(seen).extracting(StoredMessage::clientId).containsOnly("new");
         assertThat(pageSizes).containsExactly(2, 2, 1);
         assertThat(messages.latestPerTopic("lp/#", null, 5).nextCursor()).as("exactly a page left: no cursor").isNull();
-        assertThatThrownBy(() -> messages.latestPerTopic(null, "bm90LW91cnM", 5)).hasMessageContaining("invalid cursor");
+        assertThatThrownBy(() -> messages.latestPerTopic(null, "bm90LW91cnM", 5))
+                .hasMessageContaining("invalid cursor");
     }
 
     @Test
