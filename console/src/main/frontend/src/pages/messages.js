@@ -7,6 +7,8 @@ import { ago, clear, download, errorBox, h, number, table, time } from '../ui.js
 
 const PAGE_SIZE = 50;
 const EXPORT_MAX = 10000;
+// The tree is built in the browser: past this many topics it shows the first ones and says so.
+const TREE_MAX = 10000;
 
 function localInput(id, label) {
   return h('label', label, h(`input#${id}`, { type: 'datetime-local', step: 1 }));
@@ -78,9 +80,16 @@ export function messagesPage(main) {
 
   async function loadTree() {
     try {
-      const topics = await api('/topics' + query({ limit: 1000 }));
+      const topics = [];
+      let cursor = null;
+      do {
+        const result = await api('/topics' + query({ cursor, limit: 1000 }));
+        topics.push(...result.items);
+        cursor = result.nextCursor;
+      } while (cursor && topics.length < TREE_MAX);
       clear(tree, h('h2', 'Topics'), topics.length ? topicTree(topics, (filter) => { topic.value = filter; restart(); })
-        : h('p.empty', 'No messages stored yet.'));
+        : h('p.empty', 'No messages stored yet.'),
+      cursor ? h('p.empty', `Showing the first ${number(topics.length)} topics.`) : null);
     } catch (e) {
       clear(tree, h('h2', 'Topics'), errorBox(e));
     }

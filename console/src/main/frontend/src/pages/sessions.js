@@ -8,10 +8,15 @@ export function sessionsPage(main, ctx) {
   const reasons = h('section.panel', h('h2', 'Disconnect reasons (last 24 h)'), h('p.empty', 'Loading…'));
   const deviceInput = h('input#timeline-device', { placeholder: 'device id', 'aria-label': 'Device id for the timeline' });
   const timeline = h('div');
-  const timelineForm = h('form.toolbar', { onsubmit: (e) => { e.preventDefault(); loadTimeline(); } },
-    deviceInput, h('button', { type: 'submit' }, 'Show timeline'));
+  const timelinePager = h('div.pager');
+  // The API lists the most recent events first; each page's cursor goes further back.
+  const timelineCursors = [null];
+  let timelinePage = 0;
+  const timelineForm = h('form.toolbar', {
+    onsubmit: (e) => { e.preventDefault(); timelinePage = 0; timelineCursors.length = 1; loadTimeline(); },
+  }, deviceInput, h('button', { type: 'submit' }, 'Show timeline'));
   main.append(h('h1', 'Sessions'), connected,
-    h('div.two', reasons, h('section.panel', h('h2', 'Timeline of a device'), timelineForm, timeline)));
+    h('div.two', reasons, h('section.panel', h('h2', 'Timeline of a device'), timelineForm, timeline, timelinePager)));
 
   async function loadConnected() {
     try {
@@ -56,7 +61,16 @@ export function sessionsPage(main, ctx) {
     const id = deviceInput.value.trim();
     if (!id) return;
     try {
-      const events = await api(`/sessions/timeline/${encodeURIComponent(id)}` + query({ limit: 200 }));
+      const result = await api(`/sessions/timeline/${encodeURIComponent(id)}`
+        + query({ cursor: timelineCursors[timelinePage], limit: 200 }));
+      timelineCursors[timelinePage + 1] = result.nextCursor;
+      const events = result.items;
+      clear(timelinePager,
+        h('button.secondary', { type: 'button', disabled: timelinePage === 0,
+          onclick: () => { timelinePage--; loadTimeline(); } }, '‹ Newer'),
+        h('span', `Page ${timelinePage + 1}`),
+        h('button.secondary', { type: 'button', disabled: !result.nextCursor,
+          onclick: () => { timelinePage++; loadTimeline(); } }, 'Older ›'));
       clear(timeline, events.length ? h('ol.timeline', events.map((e) => h('li', { class: e.type.toLowerCase() },
         h('time', time(e.at)), ' ', badge(e.type.toLowerCase(), e.type === 'CONNECTED' ? 'ok' : (e.type === 'DISCONNECTED' ? 'bad' : 'muted')),
         ' ', e.clientId, e.nodeId ? ` on ${e.nodeId}` : '',
@@ -64,6 +78,7 @@ export function sessionsPage(main, ctx) {
         e.disconnectReason ? ` — ${e.disconnectReason}` : ''))) : h('p.empty', 'No events for this device.'));
     } catch (e) {
       clear(timeline, errorBox(e));
+      timelinePager.replaceChildren();
     }
   }
 

@@ -1,7 +1,5 @@
 package io.mqttbridge.db;
 
-import java.util.List;
-
 /**
  * Read access to the message history.
  *
@@ -17,14 +15,18 @@ public interface MessageRepository {
     Page<StoredMessage> find(MessageQuery query);
 
     /**
-     * The newest message of each topic that {@code topicFilter} matches ({@code null}: every
-     * topic), ordered by topic, at most {@code limit} topics.
+     * One page of the newest message of each topic that {@code topicFilter} matches ({@code null}:
+     * every topic), ordered by topic, at most {@code limit} topics.
+     *
+     * @param cursor the previous page's {@link Page#nextCursor()}, or {@code null} for the first page
      */
-    List<StoredMessage> latestPerTopic(String topicFilter, int limit);
+    Page<StoredMessage> latestPerTopic(String topicFilter, String cursor, int limit);
 
     /**
-     * The topics that {@code topicFilter} matches ({@code null}: every topic), ordered by topic,
-     * with message counts and the time of their newest message, at most {@code limit} topics.
+     * One page of the topics that {@code topicFilter} matches ({@code null}: every topic), ordered by
+     * topic, with message counts and the time of their newest message, at most {@code limit} topics.
+     *
+     * @param cursor the previous page's {@link Page#nextCursor()}, or {@code null} for the first page
      */
-    List<TopicSummary> topics(String topicFilter, int limit);
+    Page<TopicSummary> topics(String topicFilter, String cursor, int limit);
 }

@@ -18,10 +18,13 @@ public interface SessionRepository {
     Page<SessionRecord> find(SessionQuery query);
 
     /**
-     * Connects, disconnects, subscribes and unsubscribes of the device's connections within
-     * [{@code from}, {@code to}) (either may be {@code null}), oldest first, at most {@code limit}.
+     * A page of the connects, disconnects, subscribes and unsubscribes of the device's connections
+     * within the query's times, in time order (events of one instant: connects, then subscription
+     * changes, then disconnects; reversed when newest first). The cursor is opaque.
+     *
+     * @throws IllegalArgumentException for a cursor this repository did not make
      */
-    List<TimelineEvent> deviceTimeline(String deviceId, Instant from, Instant to, int limit);
+    Page<TimelineEvent> deviceTimeline(TimelineQuery query);
 
     /**
      * How many sessions ended with each disconnect reason within [{@code from}, {@code to})

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import org.slf4j.Logger;
@@ -43,6 +44,9 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
             return ProblemResponses.of(Problem.of(400, "invalid-text", "Text that cannot be stored",
                     (unstorable.inKey() ? "a key of " + where : where) + " " + unstorable.getOriginalMessage()));
         }
+        if (exception instanceof ValueInstantiationException refused) {
+            return ProblemResponses.of(RefusedValues.problem(refused, fieldPath(refused)));
+        }
         if (exception instanceof MismatchedInputException mismatched && mismatched.getTargetType() != null) {
             String where = fieldPath(mismatched);
             return ProblemResponses.of(Problem.of(400, "wrong-type", "Wrong JSON type",
@@ -60,7 +64,7 @@ public class JsonProcessingExceptionMapper implements ExceptionMapper<JsonProces
         return path.isEmpty() ? printable(exception.getPropertyName()) : path;
     }
 
-    private static String fieldPath(JsonMappingException exception) {
+    static String fieldPath(JsonMappingException exception) {
         StringBuilder path = new StringBuilder();
         for (JsonMappingException.Reference reference : exception.getPath()) {
             if (reference.getFieldName() != null) {

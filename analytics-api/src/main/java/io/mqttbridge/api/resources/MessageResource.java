@@ -2,7 +2,6 @@ package io.mqttbridge.api.resources;
 
 import com.codahale.metrics.annotation.Timed;
 import io.mqttbridge.api.auth.ApiRole;
-import io.mqttbridge.api.errors.ApiException;
 import io.mqttbridge.api.resources.internal.Params;
 import io.mqttbridge.api.resources.internal.PayloadEncoding;
 import io.mqttbridge.api.resources.model.MessageResponse;
@@ -23,8 +22,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.time.Instant;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * {@code /api/v1/messages}: the message history. Pages follow opaque cursors on (receive time,
@@ -87,9 +84,12 @@ public class MessageResource {
     @GET
     @Path("/latest")
     @RolesAllowed(ApiRole.READ)
-    @Operation(summary = "The newest message of each topic matching the filter, ordered by topic")
-    public List<MessageResponse> latest(
-            @Parameter(description = "MQTT topic filter; + and # wildcards; absent for every topic") @QueryParam("topic") String topic,
+    @Operation(summary = "The newest message of each topic matching the filter, ordered by topic, paginated by cursor")
+    public PageResponse<MessageResponse> latest(
+            @Parameter(description = "MQTT topic filter; + and # wildcards; absent for every topic")
+            @QueryParam("topic") String topic,
+            @Parameter(description = "nextCursor of the previous page of the same filter")
+            @QueryParam("cursor") String cursor,
             @Parameter(description = "at most this many topics", schema = @Schema(type = "integer", minimum = "1",
                     maximum = "" + MessageQuery.MAX_LIMIT, defaultValue = "" + MessageQuery.DEFAULT_LIMIT))
             @QueryParam("limit") String limit,
@@ -99,17 +99,11 @@ public class MessageResource {
         PayloadEncoding encoding = PayloadEncoding.parse(payloadEncoding);
         String filter = Params.topicFilter("topic", topic);
         int max = Params.limit(limit, MessageQuery.DEFAULT_LIMIT, MessageQuery.MAX_LIMIT);
-        return Params.query(() -> messages.latestPerTopic(filter, max)).stream().map(encoding::render).toList();
+        return PageResponse.of(Params.query(() -> messages.latestPerTopic(filter, Params.text(cursor), max)),
+                encoding::render);
     }
 
     private static MessageQuery.Order order(String value) {
-        if (value == null || value.isBlank()) {
-            return MessageQuery.Order.NEWEST_FIRST;
-        }
-        return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "newest" -> MessageQuery.Order.NEWEST_FIRST;
-            case "oldest" -> MessageQuery.Order.OLDEST_FIRST;
-            default -> throw ApiException.badRequest("order must be newest or oldest, was '" + value + "'");
-        };
+        return Params.newestFirst(value) ? MessageQuery.Order.NEWEST_FIRST : MessageQuery.Order.OLDEST_FIRST;
     }
 }

@@ -82,7 +82,7 @@ final class OpenApiConventions {
 
     private static Map<String, ApiResponse> common(Operation operation, Method method) {
         ApiResponses common = new ApiResponses();
-        common.addApiResponse("400", error("a query parameter or body the operation does not take: unknown,"
+        common.addApiResponse("400", error("a query parameter or body the operation does not take: unknown, repeated,"
                 + " malformed or out of range"));
         if (authenticated(method)) {
             common.addApiResponse("401", error("no credentials, or wrong ones: a bearer token or basic auth")

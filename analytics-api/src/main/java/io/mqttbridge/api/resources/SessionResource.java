@@ -11,6 +11,7 @@ import io.mqttbridge.db.SessionQuery;
 import io.mqttbridge.db.SessionRecord;
 import io.mqttbridge.db.SessionRepository;
 import io.mqttbridge.db.TimelineEvent;
+import io.mqttbridge.db.TimelineQuery;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -134,18 +135,24 @@ public class SessionResource {
     @GET
     @Path("/timeline/{deviceId}")
     @RolesAllowed(ApiRole.READ)
-    @Operation(summary = "A device's connects, disconnects (with reasons), subscribes and unsubscribes, oldest first")
-    public List<TimelineEvent> timeline(
+    @Operation(summary = "A device's connects, disconnects (with reasons), subscribes and unsubscribes, newest"
+            + " (default) or oldest first, paginated by cursor")
+    public PageResponse<TimelineEvent> timeline(
             @PathParam("deviceId") String deviceId,
             @Parameter(schema = @Schema(type = "string", format = "date-time")) @QueryParam("from") String from,
             @Parameter(schema = @Schema(type = "string", format = "date-time")) @QueryParam("to") String to,
+            @Parameter(schema = @Schema(allowableValues = {"newest", "oldest"}, defaultValue = "newest"))
+            @QueryParam("order") String order,
+            @Parameter(description = "nextCursor of the previous page of the same query")
+            @QueryParam("cursor") String cursor,
             @Parameter(schema = @Schema(type = "integer", minimum = "1", maximum = "" + MAX_TIMELINE_LIMIT,
                     defaultValue = "" + DEFAULT_TIMELINE_LIMIT)) @QueryParam("limit") String limit) {
         Instant fromTime = Params.instant("from", from);
         Instant toTime = Params.instant("to", to);
         Params.range(fromTime, toTime);
-        int max = Params.limit(limit, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-        return sessions.deviceTimeline(deviceId, fromTime, toTime, max);
+        TimelineQuery query = new TimelineQuery(deviceId, fromTime, toTime, Params.newestFirst(order),
+                Params.text(cursor), Params.limit(limit, DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT));
+        return PageResponse.of(Params.query(() -> sessions.deviceTimeline(query)), e -> e);
     }
 
     @GET

@@ -35,6 +35,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,8 +77,10 @@ class ApiConventionsTest {
         @GET
         @Path("/items/{id}")
         @RolesAllowed(ApiRole.READ)
-        public Map<String, String> item(@jakarta.ws.rs.PathParam("id") String id) {
-            return Map.of("id", id);
+        public Map<String, Object> item(@jakarta.ws.rs.PathParam("id") String id,
+                                        @jakarta.ws.rs.QueryParam("format") String format,
+                                        @jakarta.ws.rs.QueryParam("tag") List<String> tags) {
+            return Map.of("id", id, "tags", tags);
         }
 
         @POST
@@ -301,6 +304,21 @@ class ApiConventionsTest {
                 .header("Content-Type", "application/json")
                 .header(HttpHeaders.AUTHORIZATION, basic("admin", ADMIN_PASSWORD))
                 .POST(body).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aSingleValuedQueryParameterGivenTwiceGets400ProblemNamingItAndARepeatableOneIsTakenWhole() {
+        String item = "http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/probe/items/x";
+        Response twice = APP.client().target(item).queryParam("format", "a", "b").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + READER_TOKEN).get();
+        assertThat(twice.getStatus()).isEqualTo(400);
+        assertThat(twice.readEntity(Map.class)).containsEntry("title", "Repeated query parameter")
+                .containsEntry("detail", "query parameter 'format' is given 2 times; it takes one value");
+
+        Response repeatable = APP.client().target(item).queryParam("tag", "a", "b").queryParam("format", "c").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + READER_TOKEN).get();
+        assertThat(repeatable.getStatus()).isEqualTo(200);
+        assertThat(repeatable.readEntity(Map.class)).containsEntry("tags", List.of("a", "b"));
     }
 
     @Test

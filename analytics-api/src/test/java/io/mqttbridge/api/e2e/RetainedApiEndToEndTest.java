@@ -62,6 +62,10 @@ class RetainedApiEndToEndTest {
         assertThat(items("/api/v1/retained?topic=home/lamp/brightness&payloadEncoding=json")
                 .get(0)).containsEntry("payload", Map.of("level", 70));
 
+        // JAX-RS would take the first topic only, clear it and answer 204 as if both were gone.
+        assertThat(status(api(APP, "/api/v1/retained?topic=home/lamp/state&topic=home/lamp/brightness").delete()))
+                .isEqualTo(400);
+        assertThat(items("/api/v1/retained?topic=home/%23")).as("nothing cleared").hasSize(2);
         assertThat(status(api(APP, "/api/v1/retained?topic=home/lamp/state").delete())).isEqualTo(204);
         assertThat(status(api(APP, "/api/v1/retained?topic=home/lamp/state").delete())).isEqualTo(404);
         assertThat(status(api(APP, "/api/v1/retained?topic=home/%23").delete())).isEqualTo(400);

@@ -190,7 +190,9 @@ class MessageResourceTest {
                 "unknown query parameter 'clientid'; known here: clientId, cursor, from, limit, order, payloadEncoding,"
                         + " qos, retain, to, topic");
         assertProblem(as(resources, READER, "/api/v1/messages/latest?topicFilter=x/%23").get(), 400,
-                "unknown query parameter 'topicFilter'; known here: limit, payloadEncoding, topic");
+                "unknown query parameter 'topicFilter'; known here: cursor, limit, payloadEncoding, topic");
+        assertProblem(as(resources, READER, "/api/v1/messages?limit=1&limit=2").get(), 400,
+                "query parameter 'limit' is given 2 times; it takes one value");
         assertThat(topics("/api/v1/messages?clientId=c")).containsExactly("t");
     }
 
@@ -218,11 +220,30 @@ class MessageResourceTest {
         insert("s/2/temp", "c", 0, false, T0.plusSeconds(1), "20".getBytes(StandardCharsets.UTF_8), null);
         insert("s/2/hum", "c", 0, false, T0.plusSeconds(2), "50".getBytes(StandardCharsets.UTF_8), null);
 
-        List<Map<String, Object>> latest = as(resources, READER, "/api/v1/messages/latest?topic=s/%2B/temp")
-                .get(List.class);
+        List<Map<String, Object>> latest = items("/api/v1/messages/latest?topic=s/%2B/temp");
         assertThat(latest).extracting(m -> m.get("topic"), m -> m.get("payload"))
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("s/1/temp", "11"),
                         org.assertj.core.groups.Tuple.tuple("s/2/temp", "20"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void latestSaysWhenTopicsArePastThePageAndItsCursorReachesThem() {
+        for (String topic : List.of("l/c", "l/a", "l/b")) {
+            insert(topic, "old", 0, false, T0, "old".getBytes(StandardCharsets.UTF_8), null);
+            insert(topic, "new", 0, false, T0.plusSeconds(1), "new".getBytes(StandardCharsets.UTF_8), null);
+        }
+
+        Map<String, Object> first = as(resources, READER, "/api/v1/messages/latest?topic=l/%23&limit=2").get(Map.class);
+        assertThat((List<Map<String, Object>>) first.get("items")).extracting(m -> m.get("topic"))
+                .containsExactly("l/a", "l/b");
+        assertThat(first.get("nextCursor")).as("a topic is past the page").isNotNull();
+        Map<String, Object> rest = as(resources, READER, "/api/v1/messages/latest?topic=l/%23&limit=2&cursor="
+                + first.get("nextCursor")).get(Map.class);
+        assertThat((List<Map<String, Object>>) rest.get("items")).extracting(m -> m.get("topic"), m -> m.get("payload"))
+                .containsExactly(tuple("l/c", "new"));
+        assertThat(rest).containsEntry("nextCursor", null);
+        assertProblem(as(resources, READER, "/api/v1/messages/latest?cursor=bm90LW91cnM").get(), 400, "invalid cursor");
     }
 
     @Test
@@ -234,7 +255,7 @@ class MessageResourceTest {
         insert("big/2", "c", 0, false, T0, nineMiB, null);
         insert("big/3", "c", 0, false, T0, "small".getBytes(StandardCharsets.UTF_8), null);
 
-        List<Map<String, Object>> latest = as(resources, READER, "/api/v1/messages/latest?topic=big/%23").get(List.class);
+        List<Map<String, Object>> latest = items("/api/v1/messages/latest?topic=big/%23");
 
         assertThat(latest).extracting(m -> m.get("topic")).containsExactly("big/1", "big/2", "big/3");
         assertThat(latest).extracting(m -> m.get("payloadSize")).containsExactly(nineMiB.length, nineMiB.length, 5);
@@ -253,13 +274,40 @@ class MessageResourceTest {
         insert("h/b", "c", 0, false, T0.plusSeconds(1));
         insert("other", "c", 0, false, T0.plusSeconds(2));
 
-        List<Map<String, Object>> topics = as(resources, READER, "/api/v1/topics?filter=h/%23").get(List.class);
+        List<Map<String, Object>> topics = items("/api/v1/topics?filter=h/%23");
         assertThat(topics).extracting(t -> t.get("topic"), t -> t.get("messageCount"))
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("h/a", 2), org.assertj.core.groups.Tuple.tuple("h/b", 1));
         assertThat(Instant.parse((String) topics.get(0).get("lastSeenAt"))).isEqualTo(T0.plusSeconds(7));
-        assertThat((List<?>) as(resources, READER, "/api/v1/topics?limit=1").get(List.class)).hasSize(1);
+        assertThat(items("/api/v1/topics?limit=1")).hasSize(1);
         assertProblem(as(resources, READER, "/api/v1/topics?filter=h/%23/x").get(), 400, "filter is not a valid");
         assertProblem(as(resources, READER, "/api/v1/topics?limit=0").get(), 400, "limit must be between");
+        assertProblem(as(resources, READER, "/api/v1/topics?cursor=bm90LW91cnM").get(), 400, "invalid cursor");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void topicsPastOnePageAreReachedThroughTheCursorEachOnce() {
+        db.database().partitions().ensurePartitionFor(T0);
+        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO messages (received_at, mqtt_topic, client_id, qos,"
+                        + " retain, payload, kafka_topic, kafka_partition, kafka_offset, topic_tokens)"
+                        + " SELECT :at, 'tp/' || i, 'c', 0, false, '', 'mqtt.messages', 1, i,"
+                        + " topic_level_tokens('tp/' || i) FROM generate_series(1, 1100) i")
+                .bind("at", T0.atOffset(ZoneOffset.UTC))
+                .execute());
+
+        Map<String, Object> first = as(resources, READER, "/api/v1/topics?filter=tp/%23&limit=1000").get(Map.class);
+        assertThat((List<?>) first.get("items")).hasSize(1000);
+        assertThat(first.get("nextCursor")).as("more topics than the page holds").isNotNull();
+        Map<String, Object> second = as(resources, READER, "/api/v1/topics?filter=tp/%23&limit=1000&cursor="
+                + first.get("nextCursor")).get(Map.class);
+        assertThat(second).containsEntry("nextCursor", null);
+
+        List<Object> seen = new ArrayList<>();
+        for (Map<String, Object> page : List.of(first, second)) {
+            ((List<Map<String, Object>>) page.get("items")).forEach(t -> seen.add(t.get("topic")));
+        }
+        assertThat(seen).hasSize(1100).doesNotHaveDuplicates()
+                .isSortedAccordingTo(java.util.Comparator.comparing(String::valueOf)).contains("tp/1", "tp/1100");
     }
 
     @Test

@@ -181,6 +181,17 @@ class PublishResourceTest {
         subscriber.disconnect();
     }
 
+    @Test
+    void aUserPropertyWithoutANameOrAValueIsRefusedNamingTheFieldNotAJavaClass() {
+        try (Response missingName = postRaw("{\"topic\": \"cmd/x\", \"userProperties\": [{\"value\": \"v\"}]}")) {
+            assertThat(missingName.getStatus()).isEqualTo(400);
+            assertThat(missingName.readEntity(Map.class)).containsEntry("title", "Missing field")
+                    .containsEntry("detail", "userProperties[0].name is required");
+        }
+        assertProblem(postRaw("{\"topic\": \"cmd/x\", \"userProperties\": [{\"name\": \"n\", \"value\": \"v\"},"
+                + " {\"name\": \"m\", \"value\": null}]}"), 400, "userProperties[1].value is required");
+    }
+
     private static Response postRaw(String json) {
         return as(resources, ADMIN, "/api/v1/publish").post(Entity.entity(json, MediaType.APPLICATION_JSON));
     }

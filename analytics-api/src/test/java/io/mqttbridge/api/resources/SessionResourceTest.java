@@ -76,6 +76,11 @@ class SessionResourceTest {
     }
 
     @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> events(String pathAndQuery) {
+        return (List<Map<String, Object>>) as(resources, READER, pathAndQuery).get(Map.class).get("items");
+    }
+
+    @SuppressWarnings("unchecked")
     private static List<Object> ids(String pathAndQuery) {
         Map<String, Object> page = as(resources, READER, pathAndQuery).get(Map.class);
         return ((List<Map<String, Object>>) page.get("items")).stream().map(s -> s.get("connectionId")).toList();
@@ -149,12 +154,40 @@ class SessionResourceTest {
         subscribed(a, "dev-1", "n", T0.plusSeconds(5), "cmd/dev-1/#");
         session("other", "other", "n", T0.plusSeconds(1), null, null);
 
-        List<Map<String, Object>> timeline = as(resources, READER, "/api/v1/sessions/timeline/dev-1").get(List.class);
+        List<Map<String, Object>> timeline = events("/api/v1/sessions/timeline/dev-1?order=oldest");
         assertThat(timeline).extracting(e -> e.get("type"))
                 .containsExactly("CONNECTED", "SUBSCRIBED", "DISCONNECTED");
         assertThat(timeline.get(1).get("topicFilters")).isEqualTo(List.of("cmd/dev-1/#"));
         assertThat(timeline.get(2).get("disconnectReason")).isEqualTo("client_disconnect");
-        assertThat((List<?>) as(resources, READER, "/api/v1/sessions/timeline/dev-1?limit=1").get(List.class)).hasSize(1);
+        assertThat(events("/api/v1/sessions/timeline/dev-1")).extracting(e -> e.get("type"))
+                .as("newest first by default").containsExactly("DISCONNECTED", "SUBSCRIBED", "CONNECTED");
+        assertThat(events("/api/v1/sessions/timeline/dev-1?limit=1")).hasSize(1);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aLongDeviceTimelineStartsWithItsMostRecentEventsAndItsCursorReachesTheOldest() {
+        for (int i = 0; i < 6; i++) {
+            session("dev-2", "dev-2", "n", T0.plusSeconds(10L * i), T0.plusSeconds(10L * i + 5), "connection_lost");
+        }
+
+        Map<String, Object> first = as(resources, READER, "/api/v1/sessions/timeline/dev-2?limit=5").get(Map.class);
+        List<Map<String, Object>> recent = (List<Map<String, Object>>) first.get("items");
+        assertThat(recent.get(0)).as("the most recent event first")
+                .containsEntry("type", "DISCONNECTED").containsEntry("at", T0.plusSeconds(55).toString());
+        List<Object> seen = new ArrayList<>(recent.stream().map(e -> e.get("at")).toList());
+        String cursor = (String) first.get("nextCursor");
+        while (cursor != null && seen.size() < 100) {
+            Map<String, Object> page = as(resources, READER, "/api/v1/sessions/timeline/dev-2?limit=5&cursor=" + cursor)
+                    .get(Map.class);
+            ((List<Map<String, Object>>) page.get("items")).forEach(e -> seen.add(e.get("at")));
+            cursor = (String) page.get("nextCursor");
+        }
+        assertThat(seen).hasSize(12).doesNotHaveDuplicates().endsWith(T0.toString());
+        assertProblem(as(resources, READER, "/api/v1/sessions/timeline/dev-2?cursor=bm90LW91cnM").get(), 400,
+                "invalid cursor");
+        assertProblem(as(resources, READER, "/api/v1/sessions/timeline/dev-2?order=latest").get(), 400,
+                "order must be newest or oldest");
     }
 
     @Test

@@ -268,8 +268,8 @@ class HistoryWriterBenchmark {
         measure("page 2 via cursor under a prefix", () -> messages.find(MessageQuery.all().topicFilter("site/7/#")
                 .limit(100).after(first.nextCursor())));
         measure("newest 100 of the whole table", () -> messages.find(MessageQuery.all()));
-        measure("latest per topic under site/7/# (10 topics)", () -> messages.latestPerTopic("site/7/#", 100));
-        measure("topics with counts under site/7/# (100k rows)", () -> messages.topics("site/7/#", 100));
+        measure("latest per topic under site/7/# (10 topics)", () -> messages.latestPerTopic("site/7/#", null, 100));
+        measure("topics with counts under site/7/# (100k rows)", () -> messages.topics("site/7/#", null, 100));
     }
 
     private static void measure(String what, Supplier<?> query) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -33,8 +34,8 @@ public final class JdbiMessageRepository implements MessageRepository {
      * (16 MiB). A payload may be as large as the broker's packet size, so 1,000 messages could hold
      * hundreds of megabytes, all at once in the heap of a process that is also the MQTT broker. A page
      * ends early instead (always holding at least one message); its cursor goes on from there, so
-     * nothing is skipped. The latest messages have no cursor: every topic stays in the answer, and the
-     * payloads past the budget are left out (read one with {@link #find} for its topic).
+     * nothing is skipped. A page of the latest messages keeps every topic up to its limit instead, and
+     * leaves out the payloads past the budget (read one with {@link #find} for its topic).
      */
     public static final long DEFAULT_PAGE_PAYLOAD_BUDGET = 16L * 1024 * 1024;
 
@@ -105,56 +106,67 @@ public final class JdbiMessageRepository implements MessageRepository {
     }
 
     @Override
-    public List<StoredMessage> latestPerTopic(String topicFilter, int limit) {
+    public Page<StoredMessage> latestPerTopic(String topicFilter, String cursor, int limit) {
         checkLimit(limit);
         // A skip scan: walk the distinct topics through the topic index (one probe per topic instead of
         // reading every row), then fetch each topic's newest row. DISTINCT ON would read all rows.
-        String outer = topicFilter == null ? "" : " AND " + String.join(" AND ",
-                TopicFilterSql.of("m.mqtt_topic", topicFilter, "topic").clauses());
-        String first = topicFilter == null ? "" : " WHERE " + String.join(" AND ",
-                TopicFilterSql.of("mqtt_topic", topicFilter, "topic").clauses());
-        Map<String, Object> binds = topicFilter == null ? Map.of()
-                : TopicFilterSql.of("mqtt_topic", topicFilter, "topic").binds();
+        List<String> firstWhere = new ArrayList<>();
+        List<String> nextWhere = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        if (topicFilter != null) {
+            firstWhere.addAll(TopicFilterSql.of("mqtt_topic", topicFilter, "topic").clauses());
+            nextWhere.addAll(TopicFilterSql.of("m.mqtt_topic", topicFilter, "topic").clauses());
+            binds.putAll(TopicFilterSql.of("mqtt_topic", topicFilter, "topic").binds());
+        }
+        if (cursor != null) {
+            firstWhere.add("mqtt_topic > :after");
+            binds.put("after", Cursors.decodeText(cursor));
+        }
+        String first = firstWhere.isEmpty() ? "" : " WHERE " + String.join(" AND ", firstWhere);
+        String next = nextWhere.stream().map(clause -> " AND " + clause).collect(Collectors.joining());
         String sql = "WITH RECURSIVE topics(mqtt_topic) AS ("
                 + " (SELECT mqtt_topic FROM messages" + first + " ORDER BY mqtt_topic LIMIT 1)"
                 + " UNION ALL"
-                + " SELECT (SELECT m.mqtt_topic FROM messages m WHERE m.mqtt_topic > t.mqtt_topic" + outer
+                + " SELECT (SELECT m.mqtt_topic FROM messages m WHERE m.mqtt_topic > t.mqtt_topic" + next
                 + " ORDER BY m.mqtt_topic LIMIT 1) FROM topics t WHERE t.mqtt_topic IS NOT NULL)"
                 + " SELECT latest.* FROM topics t CROSS JOIN LATERAL (SELECT " + COLUMNS
                 + " FROM messages WHERE mqtt_topic = t.mqtt_topic ORDER BY received_at DESC, id DESC LIMIT 1) latest"
                 + " WHERE t.mqtt_topic IS NOT NULL ORDER BY latest.mqtt_topic LIMIT :limit";
-        return jdbi.withHandle(h -> h.createQuery(PayloadBudget.around(sql, PAGE_COLUMNS, " ORDER BY mqtt_topic"))
+        List<StoredMessage> rows = jdbi.withHandle(h -> h.createQuery(
+                        PayloadBudget.around(sql, PAGE_COLUMNS, " ORDER BY mqtt_topic"))
                 .bindMap(binds)
-                .bind("limit", limit)
+                .bind("limit", limit + 1)
                 .bind("budget", pagePayloadBudget)
                 .map(JdbiMessageRepository::map)
                 .list());
+        return KeysetPages.of(rows, limit, last -> Cursors.encodeText(last.topic()));
     }
 
     @Override
-    public List<TopicSummary> topics(String topicFilter, int limit) {
+    public Page<TopicSummary> topics(String topicFilter, String cursor, int limit) {
         checkLimit(limit);
-        Filter filter = filter(topicFilter);
+        List<String> where = new ArrayList<>();
+        Map<String, Object> binds = new LinkedHashMap<>();
+        if (topicFilter != null) {
+            TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", topicFilter, "topic");
+            where.addAll(topic.clauses());
+            binds.putAll(topic.binds());
+        }
+        if (cursor != null) {
+            where.add("mqtt_topic > :after");
+            binds.put("after", Cursors.decodeText(cursor));
+        }
         String sql = "SELECT mqtt_topic, count(*) AS messages, max(received_at) AS last_seen FROM messages"
-                + filter.where + " GROUP BY mqtt_topic ORDER BY mqtt_topic LIMIT :limit";
-        return jdbi.withHandle(h -> h.createQuery(sql)
+                + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " GROUP BY mqtt_topic ORDER BY mqtt_topic LIMIT :limit";
+        List<TopicSummary> rows = jdbi.withHandle(h -> h.createQuery(sql)
                 .addCustomizer(PlanPerExecution.INSTANCE)
-                .bindMap(filter.binds)
-                .bind("limit", limit)
+                .bindMap(binds)
+                .bind("limit", limit + 1)
                 .map((rs, ctx) -> new TopicSummary(rs.getString("mqtt_topic"), rs.getLong("messages"),
                         Sql.instant(rs, "last_seen")))
                 .list());
-    }
-
-    private record Filter(String where, Map<String, Object> binds) {
-    }
-
-    private static Filter filter(String topicFilter) {
-        if (topicFilter == null) {
-            return new Filter("", Map.of());
-        }
-        TopicFilterSql.Predicate topic = TopicFilterSql.of("mqtt_topic", "topic_tokens", topicFilter, "topic");
-        return new Filter(" WHERE " + String.join(" AND ", topic.clauses()), topic.binds());
+        return KeysetPages.of(rows, limit, last -> Cursors.encodeText(last.topic()));
     }
 
     private static void checkLimit(int limit) {

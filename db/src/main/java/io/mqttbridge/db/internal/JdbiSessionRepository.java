@@ -7,6 +7,7 @@ import io.mqttbridge.db.SessionQuery;
 import io.mqttbridge.db.SessionRecord;
 import io.mqttbridge.db.SessionRepository;
 import io.mqttbridge.db.TimelineEvent;
+import io.mqttbridge.db.TimelineQuery;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -83,45 +84,65 @@ public final class JdbiSessionRepository implements SessionRepository {
     }
 
     @Override
-    public List<TimelineEvent> deviceTimeline(String deviceId, Instant from, Instant to, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+    public Page<TimelineEvent> deviceTimeline(TimelineQuery query) {
         List<String> where = new ArrayList<>();
         Map<String, Object> binds = new LinkedHashMap<>();
-        binds.put("device", deviceId);
-        if (from != null) {
+        binds.put("device", query.deviceId());
+        if (query.from() != null) {
             where.add("at >= :from");
-            binds.put("from", Sql.utc(from));
+            binds.put("from", Sql.utc(query.from()));
         }
-        if (to != null) {
+        if (query.to() != null) {
             where.add("at < :to");
-            binds.put("to", Sql.utc(to));
+            binds.put("to", Sql.utc(query.to()));
+        }
+        String direction = query.newestFirst() ? "DESC" : "ASC";
+        if (query.afterCursor() != null) {
+            TimelineCursor after = TimelineCursor.decode(query.afterCursor());
+            where.add("(at, rank, connection_id, event_id) " + (query.newestFirst() ? "<" : ">")
+                    + " (:afterAt, :afterRank, :afterConnection, :afterEvent)");
+            binds.put("afterAt", Sql.utc(after.at()));
+            binds.put("afterRank", after.rank());
+            binds.put("afterConnection", after.connectionId());
+            binds.put("afterEvent", after.eventId());
         }
         String sql = """
                 SELECT * FROM (
-                    SELECT connected_at AS at, 'CONNECTED' AS type, connection_id, client_id, node_id,
-                           NULL::text[] AS topic_filters, NULL::text AS reason
+                    SELECT connected_at AS at, 0 AS rank, 0::bigint AS event_id, 'CONNECTED' AS type, connection_id,
+                           client_id, node_id, NULL::text[] AS topic_filters, NULL::text AS reason
                       FROM sessions WHERE device_id = :device AND connected_at IS NOT NULL
                     UNION ALL
-                    SELECT disconnected_at, 'DISCONNECTED', connection_id, client_id, node_id, NULL, disconnect_reason
+                    SELECT disconnected_at, 2, 0, 'DISCONNECTED', connection_id, client_id, node_id, NULL,
+                           disconnect_reason
                       FROM sessions WHERE device_id = :device AND disconnected_at IS NOT NULL
                     UNION ALL
-                    SELECT e.occurred_at, upper(e.kind), e.connection_id, e.client_id, e.node_id, e.topic_filters, NULL
+                    SELECT e.occurred_at, 1, e.id, upper(e.kind), e.connection_id, e.client_id, e.node_id,
+                           e.topic_filters, NULL
                       FROM subscription_events e JOIN sessions s ON s.connection_id = e.connection_id
                      WHERE s.device_id = :device
                 ) timeline
                 """ + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
-                + " ORDER BY at, CASE type WHEN 'CONNECTED' THEN 0 WHEN 'DISCONNECTED' THEN 2 ELSE 1 END LIMIT :limit";
-        return jdbi.withHandle(h -> h.createQuery(sql).bindMap(binds).bind("limit", limit)
-                .map((rs, ctx) -> new TimelineEvent(Sql.instant(rs, "at"),
+                + " ORDER BY at " + direction + ", rank " + direction + ", connection_id " + direction
+                + ", event_id " + direction + " LIMIT :limit";
+        List<TimelineRow> rows = jdbi.withHandle(h -> h.createQuery(sql).bindMap(binds)
+                .bind("limit", query.limit() + 1)
+                .map((rs, ctx) -> new TimelineRow(new TimelineEvent(Sql.instant(rs, "at"),
                         TimelineEvent.Type.valueOf(rs.getString("type")),
                         rs.getObject("connection_id", UUID.class),
                         rs.getString("client_id"),
                         rs.getString("node_id"),
                         strings(rs.getArray("topic_filters")),
-                        rs.getString("reason")))
+                        rs.getString("reason")), rs.getInt("rank"), rs.getLong("event_id")))
                 .list());
+        Page<TimelineRow> page = KeysetPages.of(rows, query.limit(), TimelineRow::cursor);
+        return new Page<>(page.items().stream().map(TimelineRow::event).toList(), page.nextCursor());
+    }
+
+    /** An event with the rest of its sort key, which the event itself does not show. */
+    private record TimelineRow(TimelineEvent event, int rank, long eventId) {
+        String cursor() {
+            return new TimelineCursor(event.at(), rank, event.connectionId(), eventId).encode();
+        }
     }
 
     @Override

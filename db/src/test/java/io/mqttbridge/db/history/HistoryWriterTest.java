@@ -14,6 +14,7 @@ import io.mqttbridge.db.MessageQuery;
 import io.mqttbridge.db.SessionRecord;
 import io.mqttbridge.db.StoredMessage;
 import io.mqttbridge.db.TimelineEvent;
+import io.mqttbridge.db.TimelineQuery;
 import io.mqttbridge.db.testing.TestDatabase;
 import io.mqttbridge.broker.spi.UserProperty;
 import io.mqttbridge.testing.kafka.TestKafka;
@@ -156,7 +157,7 @@ class HistoryWriterTest {
                     assertThat(n.nodeId()).isEqualTo("node-x");
                     assertThat(n.lastHeartbeatAt()).isEqualTo(t0.plusSeconds(3));
                 }));
-        assertThat(db.database().sessions().deviceTimeline("dev-1", null, null, 10))
+        assertThat(db.database().sessions().deviceTimeline(TimelineQuery.oldestFirst("dev-1", 10)).items())
                 .extracting(TimelineEvent::type)
                 .containsExactly(TimelineEvent.Type.CONNECTED, TimelineEvent.Type.SUBSCRIBED, TimelineEvent.Type.DISCONNECTED);
     }
@@ -183,11 +184,12 @@ class HistoryWriterTest {
             writer = writer(config(messages, sessions), metrics, Clock.systemUTC()).start();
 
             await().atMost(Duration.ofSeconds(30)).until(() -> rows(messages) == 20
-                    && db.database().sessions().deviceTimeline("dev-9", null, null, 10).size() == 2);
+                    && db.database().sessions().deviceTimeline(TimelineQuery.oldestFirst("dev-9", 10)).items()
+                            .size() == 2);
             send(messages, 20, 10, t0.plusSeconds(3));
             await().atMost(Duration.ofSeconds(30)).until(() -> rows(messages) == 30);
 
-            assertThat(db.database().sessions().deviceTimeline("dev-9", null, null, 10))
+            assertThat(db.database().sessions().deviceTimeline(TimelineQuery.oldestFirst("dev-9", 10)).items())
                     .extracting(TimelineEvent::type)
                     .containsExactly(TimelineEvent.Type.CONNECTED, TimelineEvent.Type.SUBSCRIBED);
             assertThat(metrics.getCounters().entrySet()).anySatisfy(counter -> {

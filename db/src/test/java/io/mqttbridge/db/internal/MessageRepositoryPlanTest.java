@@ -23,9 +23,9 @@ class MessageRepositoryPlanTest {
             JdbiMessageRepository messages = new JdbiMessageRepository(session);
             for (int i = 0; i < 10; i++) {
                 messages.find(MessageQuery.all().topicFilter("site/+/device/507/temp"));
-                messages.topics("site/+/device/507/temp", 10);
+                messages.topics("site/+/device/507/temp", null, 10);
                 // A statement without the customizer, which the driver does turn into a prepared one.
-                messages.latestPerTopic("site/#", 10);
+                messages.latestPerTopic("site/#", null, 10);
             }
             long tokenStatements = session.withHandle(h -> h.createQuery(
                             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%topic_tokens @>%'")

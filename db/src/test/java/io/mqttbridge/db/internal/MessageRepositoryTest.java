@@ -15,6 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -196,7 +197,7 @@ class MessageRepositoryTest {
             insert("big/" + i, "new", 0, false, T0.plusSeconds(1), new byte[400 + i]);
         }
 
-        List<StoredMessage> latest = budgeted.latestPerTopic("big/#", 10);
+        List<StoredMessage> latest = budgeted.latestPerTopic("big/#", null, 10).items();
 
         assertThat(latest).extracting(StoredMessage::topic).containsExactly("big/0", "big/1", "big/2", "big/3");
         assertThat(latest).extracting(StoredMessage::clientId).containsOnly("new");
@@ -204,7 +205,7 @@ class MessageRepositoryTest {
         // 400 + 401 leave room for a third payload, 1,203 do not.
         assertThat(latest.subList(0, 3)).allSatisfy(m -> assertThat(m.payload()).hasSize(m.payloadSize()));
         assertThat(latest.get(3).payload()).isNull();
-        assertThat(messages.latestPerTopic("big/#", 10)).as("the default budget holds them all")
+        assertThat(messages.latestPerTopic("big/#", null, 10).items()).as("the default budget holds them all")
                 .allSatisfy(m -> assertThat(m.payload()).hasSize(m.payloadSize()));
     }
 
@@ -223,7 +224,8 @@ class MessageRepositoryTest {
         assertThatThrownBy(() -> MessageQuery.all().limit(0)).hasMessageContaining("limit");
         assertThatThrownBy(() -> messages.find(MessageQuery.all().after("not-a-cursor")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cursor");
-        assertThatThrownBy(() -> messages.latestPerTopic("a/#/b", 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> messages.latestPerTopic("a/#/b", null, 10))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -233,12 +235,30 @@ class MessageRepositoryTest {
         insert("home/b", "only", 0, false, T0.plusSeconds(1));
         insert("work/a", "other", 0, false, T0.plusSeconds(9));
 
-        List<StoredMessage> latest = messages.latestPerTopic("home/#", 10);
+        List<StoredMessage> latest = messages.latestPerTopic("home/#", null, 10).items();
 
         assertThat(latest).extracting(StoredMessage::topic).containsExactly("home/a", "home/b");
         assertThat(latest).extracting(StoredMessage::clientId).containsExactly("new", "only");
-        assertThat(messages.latestPerTopic(null, 10)).hasSize(3);
-        assertThat(messages.latestPerTopic(null, 1)).hasSize(1);
+        assertThat(messages.latestPerTopic(null, null, 10).items()).hasSize(3);
+        assertThat(messages.latestPerTopic(null, null, 1).items()).hasSize(1);
+    }
+
+    @Test
+    void theLatestMessagesComeInPagesByTopicEachTopicOnce() {
+        for (String topic : List.of("lp/c", "lp/a", "lp/e", "lp/b", "lp/d", "other/x")) {
+            insert(topic, "old", 0, false, T0);
+            insert(topic, "new", 0, false, T0.plusSeconds(1));
+        }
+        List<List<StoredMessage>> pages = allPages(cursor -> messages.latestPerTopic("lp/#", cursor, 2));
+        List<StoredMessage> seen = pages.stream().flatMap(List::stream).toList();
+        List<Integer> pageSizes = pages.stream().map(List::size).toList();
+
+        assertThat(seen).extracting(StoredMessage::topic).containsExactly("lp/a", "lp/b", "lp/c", "lp/d", "lp/e");
+        assertThat(seen).extracting(StoredMessage::clientId).containsOnly("new");
+        assertThat(pageSizes).containsExactly(2, 2, 1);
+        assertThat(messages.latestPerTopic("lp/#", null, 5).nextCursor()).as("exactly a page left: no cursor").isNull();
+        assertThatThrownBy(() -> messages.latestPerTopic(null, "bm90LW91cnM", 5))
+                .hasMessageContaining("invalid cursor");
     }
 
     @Test
@@ -248,10 +268,39 @@ class MessageRepositoryTest {
         insert("home/b", "c", 0, false, T0.plusSeconds(1));
         insert("work/a", "c", 0, false, T0.plusSeconds(9));
 
-        assertThat(messages.topics("home/+", 10)).containsExactly(
+        assertThat(messages.topics("home/+", null, 10).items()).containsExactly(
                 new TopicSummary("home/a", 2, T0.plusSeconds(5)),
                 new TopicSummary("home/b", 1, T0.plusSeconds(1)));
-        assertThat(messages.topics(null, 10)).hasSize(3);
-        assertThat(messages.topics(null, 2)).hasSize(2);
+        assertThat(messages.topics(null, null, 10).items()).hasSize(3);
+        assertThat(messages.topics(null, null, 2).items()).hasSize(2);
+    }
+
+    @Test
+    void topicsComeInPagesByTopicEachTopicOnceWithItsWholeCount() {
+        for (String topic : List.of("tp/c", "tp/a", "tp/e", "tp/b", "tp/d", "other/x")) {
+            insert(topic, "c", 0, false, T0);
+            insert(topic, "c", 0, false, T0.plusSeconds(1));
+        }
+        List<List<TopicSummary>> pages = allPages(cursor -> messages.topics("tp/#", cursor, 2));
+        List<TopicSummary> seen = pages.stream().flatMap(List::stream).toList();
+        List<Integer> pageSizes = pages.stream().map(List::size).toList();
+
+        assertThat(seen).extracting(TopicSummary::topic).containsExactly("tp/a", "tp/b", "tp/c", "tp/d", "tp/e");
+        assertThat(seen).extracting(TopicSummary::messageCount).containsOnly(2L);
+        assertThat(pageSizes).containsExactly(2, 2, 1);
+        assertThat(messages.topics("tp/#", null, 5).nextCursor()).as("exactly a page left: no cursor").isNull();
+        assertThatThrownBy(() -> messages.topics(null, "bm90LW91cnM", 5)).hasMessageContaining("invalid cursor");
+    }
+
+    /** The items of every page of a listing, following its cursors (ten pages at most). */
+    private static <T> List<List<T>> allPages(Function<String, Page<T>> read) {
+        List<List<T>> pages = new ArrayList<>();
+        String cursor = null;
+        do {
+            Page<T> page = read.apply(cursor);
+            pages.add(page.items());
+            cursor = page.nextCursor();
+        } while (cursor != null && pages.size() < 10);
+        return pages;
     }
 }

@@ -8,6 +8,7 @@ import io.mqttbridge.db.SessionQuery;
 import io.mqttbridge.db.SessionRecord;
 import io.mqttbridge.db.SessionRepository;
 import io.mqttbridge.db.TimelineEvent;
+import io.mqttbridge.db.TimelineQuery;
 import io.mqttbridge.db.testing.TestDatabase;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -120,15 +121,63 @@ class SessionRepositoryTest {
                         + "(:id, 'c', 'n', 'subscribed', ARRAY['cmd/#'], :at, 'k', 0, 1)")
                 .bind("id", first).bind("at", T0.plusSeconds(1).atOffset(ZoneOffset.UTC)).execute());
 
-        List<TimelineEvent> timeline = sessions.deviceTimeline("dev", null, null, 100);
+        List<TimelineEvent> timeline = sessions.deviceTimeline(TimelineQuery.oldestFirst("dev", 100)).items();
 
         assertThat(timeline).extracting(TimelineEvent::type).containsExactly(TimelineEvent.Type.CONNECTED,
                 TimelineEvent.Type.SUBSCRIBED, TimelineEvent.Type.DISCONNECTED, TimelineEvent.Type.CONNECTED);
         assertThat(timeline.get(1).topicFilters()).containsExactly("cmd/#");
         assertThat(timeline.get(2).disconnectReason()).isEqualTo("client_disconnect");
         assertThat(timeline.get(3).connectionId()).isEqualTo(second);
-        assertThat(sessions.deviceTimeline("dev", T0.plusSeconds(1), T0.plusSeconds(20), 100))
-                .extracting(TimelineEvent::at).containsExactly(T0.plusSeconds(1), T0.plusSeconds(10));
-        assertThat(sessions.deviceTimeline("dev", null, null, 2)).hasSize(2);
+        assertThat(sessions.deviceTimeline(new TimelineQuery("dev", T0.plusSeconds(1), T0.plusSeconds(20), false, null,
+                100)).items()).extracting(TimelineEvent::at).containsExactly(T0.plusSeconds(1), T0.plusSeconds(10));
+        assertThat(sessions.deviceTimeline(TimelineQuery.oldestFirst("dev", 2)).items()).hasSize(2);
+    }
+
+    @Test
+    void deviceTimelineComesInPagesEitherWayEachEventOnceEvenWhenEventsShareAnInstant() {
+        // Two connections at the same instant, each subscribing twice at that instant: eight events, four at T0.
+        UUID first = session("c1", "u", "dev", "n", T0, T0.plusSeconds(10));
+        UUID second = session("c2", "u", "dev", "n", T0, T0.plusSeconds(10));
+        long offset = 100;
+        for (UUID connection : List.of(first, second)) {
+            for (String filter : List.of("a/#", "b/#")) {
+                subscribed(connection, filter, T0, offset++);
+            }
+        }
+        List<TimelineEvent> oldest = sessions.deviceTimeline(TimelineQuery.oldestFirst("dev", 100)).items();
+        assertThat(oldest).hasSize(8);
+
+        for (boolean newestFirst : List.of(false, true)) {
+            List<TimelineEvent> seen = new ArrayList<>();
+            String cursor = null;
+            int pages = 0;
+            do {
+                Page<TimelineEvent> page = sessions.deviceTimeline(new TimelineQuery("dev", null, null, newestFirst,
+                        cursor, 3));
+                assertThat(page.items()).hasSizeLessThanOrEqualTo(3);
+                seen.addAll(page.items());
+                cursor = page.nextCursor();
+                pages++;
+            } while (cursor != null && pages < 10);
+
+            List<TimelineEvent> expected = new ArrayList<>(oldest);
+            if (newestFirst) {
+                java.util.Collections.reverse(expected);
+            }
+            assertThat(seen).as(newestFirst ? "newest first" : "oldest first").containsExactlyElementsOf(expected);
+            assertThat(pages).isEqualTo(3);
+        }
+        assertThat(sessions.deviceTimeline(new TimelineQuery("dev", null, null, true, null, 1)).items())
+                .extracting(TimelineEvent::type).containsExactly(TimelineEvent.Type.DISCONNECTED);
+        assertThatThrownBy(() -> sessions.deviceTimeline(new TimelineQuery("dev", null, null, true,
+                "dDoxOm5vdC1hLXV1aWQ", 3))).hasMessageContaining("invalid cursor");
+    }
+
+    private static void subscribed(UUID connection, String filter, Instant at, long offset) {
+        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO subscription_events (connection_id, client_id, node_id, "
+                        + "kind, topic_filters, occurred_at, kafka_topic, kafka_partition, kafka_offset) VALUES "
+                        + "(:id, 'c', 'n', 'subscribed', ARRAY[:filter], :at, 'k', 0, :offset)")
+                .bind("id", connection).bind("filter", filter).bind("at", at.atOffset(ZoneOffset.UTC))
+                .bind("offset", offset).execute());
     }
 }

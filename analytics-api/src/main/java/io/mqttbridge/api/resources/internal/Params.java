@@ -70,6 +70,18 @@ public final class Params {
         return limit;
     }
 
+    /** The {@code order} of a listing by time: {@code newest} (the default) or {@code oldest}. */
+    public static boolean newestFirst(String order) {
+        if (order == null || order.isBlank()) {
+            return true;
+        }
+        return switch (order.trim().toLowerCase(Locale.ROOT)) {
+            case "newest" -> true;
+            case "oldest" -> false;
+            default -> throw ApiException.badRequest("order must be newest or oldest, was '" + order + "'");
+        };
+    }
+
     /** {@code true}, {@code false} or absent ({@code null}). */
     public static Boolean bool(String name, String value) {
         if (value == null || value.isBlank()) {
