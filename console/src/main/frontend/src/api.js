@@ -39,6 +39,15 @@ function authorization() {
   return `Basic ${btoa(String.fromCharCode(...bytes))}`;
 }
 
+/**
+ * An id as one path segment of the API: percent-encoded, and the ids `.` and `..` with their dots
+ * encoded too, which fetch would otherwise resolve as the current and the parent path.
+ */
+export function segment(id) {
+  const encoded = encodeURIComponent(id);
+  return encoded === '.' || encoded === '..' ? encoded.replaceAll('.', '%2E') : encoded;
+}
+
 export function query(params) {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

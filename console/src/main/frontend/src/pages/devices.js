@@ -1,6 +1,6 @@
 // Devices: search and page the registry, create with an ACL editor, enable/disable, rotate
 // credentials (the new secret is shown once), delete; and one device's page.
-import { api, query } from '../api.js';
+import { api, query, segment } from '../api.js';
 import { validateAclFilter } from '../topics.js';
 import { ago, attempt, badge, clear, confirmDialog, errorBox, h, secretDialog, table, time } from '../ui.js';
 import { messageList } from './messages.js';
@@ -53,7 +53,7 @@ function deviceActions(device, reload) {
   return h('div.row-actions',
     h('button.secondary.small', {
       type: 'button', dataset: { action: device.enabled ? 'disable' : 'enable' },
-      onclick: () => attempt(() => api(`/devices/${encodeURIComponent(device.id)}`, { method: 'PATCH', body: { enabled: !device.enabled } }),
+      onclick: () => attempt(() => api(`/devices/${segment(device.id)}`, { method: 'PATCH', body: { enabled: !device.enabled } }),
         `${device.id} ${device.enabled ? 'disabled; its connections were closed' : 'enabled'}`).then(reload),
     }, device.enabled ? 'Disable' : 'Enable'),
     h('button.secondary.small', { type: 'button', dataset: { action: 'rotate' }, onclick: () => rotate(device.id) }, 'Rotate'),
@@ -62,7 +62,7 @@ function deviceActions(device, reload) {
 
 async function rotate(id) {
   if (!await confirmDialog('Rotate credentials', `A new password for ${id}. The current one stays valid for 10 minutes.`, 'Rotate')) return;
-  const result = await attempt(() => api(`/devices/${encodeURIComponent(id)}/credentials/rotate`, { method: 'POST', body: { graceSeconds: 600 } }));
+  const result = await attempt(() => api(`/devices/${segment(id)}/credentials/rotate`, { method: 'POST', body: { graceSeconds: 600 } }));
   if (result) {
     secretDialog('New password', `The new password of ${id}. It is shown only now: store it on the device.`, result.generatedPassword);
   }
@@ -70,7 +70,7 @@ async function rotate(id) {
 
 async function remove(id, after) {
   if (!await confirmDialog('Delete device', `Delete ${id}? Its connections are closed and it can no longer connect.`, 'Delete')) return;
-  if (await attempt(() => api(`/devices/${encodeURIComponent(id)}`, { method: 'DELETE' }).then(() => true), `${id} deleted`)) after();
+  if (await attempt(() => api(`/devices/${segment(id)}`, { method: 'DELETE' }).then(() => true), `${id} deleted`)) after();
 }
 
 /** The ACL editor: rows of permission, action and filter, each filter checked as the broker checks it. */
@@ -152,7 +152,7 @@ export async function devicePage(main, ctx) {
   main.append(h('p', h('a', { href: '#/devices' }, '‹ Devices')));
   let device;
   try {
-    device = await api(`/devices/${encodeURIComponent(id)}`);
+    device = await api(`/devices/${segment(id)}`);
   } catch (e) {
     main.append(h('h1', id), errorBox(e));
     return;
@@ -174,7 +174,7 @@ export async function devicePage(main, ctx) {
     aclSection.append(editor, h('button#save-acl', { type: 'button', onclick: async () => {
       const problems = editor.problems();
       if (problems.length) return attempt(() => Promise.reject(new Error(`Fix the ACL first: ${problems[0]}`)));
-      return attempt(() => api(`/devices/${encodeURIComponent(id)}`, { method: 'PATCH', body: { aclRules: editor.rules() } }), 'Access rules saved');
+      return attempt(() => api(`/devices/${segment(id)}`, { method: 'PATCH', body: { aclRules: editor.rules() } }), 'Access rules saved');
     } }, 'Save rules'));
   }
   const sessions = h('section.panel', h('h2', 'Sessions'), h('p.empty', 'Loading…'));
@@ -187,7 +187,7 @@ export async function devicePage(main, ctx) {
     clear(sessions, h('h2', 'Sessions'), sessionTable(history.items));
     const clientIds = [...new Set(history.items.map((s) => s.clientId))].slice(0, 5);
     const connectedIds = [...new Set(history.items.filter((s) => !s.disconnectedAt).map((s) => s.clientId))];
-    const subs = (await Promise.all(connectedIds.map((c) => api(`/live/clients/${encodeURIComponent(c)}/subscriptions`)
+    const subs = (await Promise.all(connectedIds.map((c) => api(`/live/clients/${segment(c)}/subscriptions`)
       .then((list) => list.map((s) => ({ clientId: c, ...s }))).catch(() => [])))).flat();
     clear(subscriptions, h('h2', 'Subscriptions (connected now, this node)'), table([
       { label: 'Client', render: (s) => s.clientId },

@@ -1,6 +1,6 @@
 // Sessions: who is connected now on every node, disconnect reasons, a device's timeline, and
 // disconnecting a client.
-import { api, query } from '../api.js';
+import { api, query, segment } from '../api.js';
 import { attempt, badge, clear, confirmDialog, errorBox, h, table, time } from '../ui.js';
 
 export function sessionsPage(main, ctx) {
@@ -33,7 +33,7 @@ export function sessionsPage(main, ctx) {
           type: 'button', dataset: { action: 'disconnect' },
           onclick: async () => {
             if (!await confirmDialog('Disconnect client', `Disconnect ${s.clientId}? MQTT 5 clients receive reason 0x98 (administrative action).`, 'Disconnect')) return;
-            await attempt(() => api(`/live/clients/${encodeURIComponent(s.clientId)}`, { method: 'DELETE' }), `${s.clientId} disconnected`);
+            await attempt(() => api(`/live/clients/${segment(s.clientId)}`, { method: 'DELETE' }), `${s.clientId} disconnected`);
             setTimeout(loadConnected, 500);
           },
         }, 'Disconnect')) },
@@ -61,7 +61,7 @@ export function sessionsPage(main, ctx) {
     const id = deviceInput.value.trim();
     if (!id) return;
     try {
-      const result = await api(`/sessions/timeline/${encodeURIComponent(id)}`
+      const result = await api(`/sessions/timeline/${segment(id)}`
         + query({ cursor: timelineCursors[timelinePage], limit: 200 }));
       timelineCursors[timelinePage + 1] = result.nextCursor;
       const events = result.items;

@@ -192,6 +192,13 @@ class ConsoleBrowserTest {
             // Sessions: connected now, on this node.
             go("sessions");
             waitFor(By.cssSelector("tr[data-client='console-sensor']"));
+            // The device's timeline, newest first: its subscription is among its events.
+            waitFor(By.id("timeline-device")).sendKeys("console-sensor");
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+                browser.findElement(By.cssSelector("#timeline-device + button")).click();
+                assertThat(browser.findElement(By.cssSelector("ol.timeline")).getText())
+                        .contains("console/console-sensor/cmd");
+            });
             screenshot("sessions");
 
             // Messages: the history finds it, in pretty JSON.
