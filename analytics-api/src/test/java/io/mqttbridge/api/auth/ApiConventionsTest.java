@@ -197,7 +197,27 @@ class ApiConventionsTest {
                 .request().get();
         assertThat(response.getStatus()).isEqualTo(404);
         assertThat(response.getMediaType().toString()).startsWith("application/problem+json");
-        assertThat(response.readEntity(Map.class)).containsEntry("status", 404);
+        assertThat(response.readEntity(Map.class)).containsEntry("status", 404)
+                .containsEntry("detail", "nothing at /api/v1/nothing-here; the API's operations are listed in"
+                        + " /api/v1/openapi.json");
+    }
+
+    @Test
+    void jerseysOwnRefusalsSayWhatTheRequestDidAndWhatTheApiTakes() {
+        try (Response wrongMethod = probe("Bearer " + READER_TOKEN).delete()) {
+            assertThat(wrongMethod.getStatus()).isEqualTo(405);
+            assertThat(wrongMethod.readEntity(Map.class).get("detail"))
+                    .isEqualTo("DELETE is not allowed at /api/v1/probe; allowed: GET, OPTIONS, POST");
+        }
+        try (Response wrongType = probe(basic("admin", ADMIN_PASSWORD)).post(Entity.text("name=x"))) {
+            assertThat(wrongType.getStatus()).isEqualTo(415);
+            assertThat(wrongType.readEntity(Map.class).get("detail")).isEqualTo(
+                    "this operation takes a body of Content-Type application/json; it was 'text/plain'");
+        }
+        try (Response wrongAccept = probe("Bearer " + READER_TOKEN).accept("text/csv").get()) {
+            assertThat(wrongAccept.getStatus()).isEqualTo(406);
+            assertThat((String) wrongAccept.readEntity(Map.class).get("detail")).contains("Accept was 'text/csv'");
+        }
     }
 
     /** Jetty refuses these before any resource sees them; its own page was HTML, whatever was accepted. */
