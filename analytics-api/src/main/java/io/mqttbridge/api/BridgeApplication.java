@@ -14,6 +14,7 @@ import io.mqttbridge.api.config.ApiCors;
 import io.mqttbridge.api.config.HttpConnectionLimits;
 import io.mqttbridge.api.config.LogLevelTaskCheck;
 import io.mqttbridge.api.config.QuietRequestLog;
+import io.mqttbridge.api.config.SecurityHeaders;
 import io.mqttbridge.api.console.ConsoleAssets;
 import io.mqttbridge.api.console.ConsoleLiveAccess;
 import io.mqttbridge.api.console.ConsoleResource;
@@ -117,6 +118,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         QuietRequestLog.install(environment);
         EncodedIds.allowInApiIds(config.getServerFactory(), environment);
+        SecurityHeaders.install(environment);
         ApiCors.install(config.getApiCors(), environment);
         ApiSecurity.install(config.getApiAuth(), config.getDataDirectory(), environment);
     }
