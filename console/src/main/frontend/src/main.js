@@ -56,8 +56,7 @@ function showSignIn(message) {
       signIn(mode === 'token' ? { token: token.value.trim() } : { user: user.value.trim(), password: password.value });
       try {
         operator = await api('/console/me');
-        location.hash = location.hash && location.hash !== '#/' ? location.hash : '#/overview';
-        render();
+        showSignedIn();
       } catch (e) {
         signOut();
         clear(error, errorBox(e));
@@ -68,6 +67,24 @@ function showSignIn(message) {
   tabs, tokenFields, userFields, error, h('button#signin', { type: 'submit' }, 'Sign in'));
   clear(app, h('main.signin-page', form));
   token.focus();
+}
+
+// Setting a different hash renders through the hashchange event; rendering here as well would
+// build the page twice and could lose the first one's cleanup.
+function showSignedIn() {
+  const target = location.hash && location.hash !== '#/' ? location.hash : '#/overview';
+  if (location.hash === target) render();
+  else location.hash = target;
+}
+
+/** A route's parameters, decoded; null when the address is not valid percent-encoding. */
+function routeParams(hash, route) {
+  try {
+    return (hash.match(route.path) || []).slice(1).map(decodeURIComponent);
+  } catch (e) {
+    if (e instanceof URIError) return null;
+    throw e;
+  }
 }
 
 function shell(route) {
@@ -85,7 +102,12 @@ function shell(route) {
   return main;
 }
 
+// Each render takes a turn; a render overtaken by a newer one while its page was loading cleans
+// that page up at once instead of leaving its timers running.
+let renderTurn = 0;
+
 async function render() {
+  const turn = ++renderTurn;
   if (cleanup) cleanup();
   cleanup = null;
   if (!hasCredentials()) {
@@ -102,13 +124,20 @@ async function render() {
   }
   const hash = location.hash.replace(/^#\/?/, '') || 'overview';
   const route = ROUTES.find((r) => r.path.test(hash)) || ROUTES[0];
-  const params = (hash.match(route.path) || []).slice(1).map(decodeURIComponent);
+  const params = routeParams(hash, route);
   const main = shell(route);
   document.title = `${route.title} · MQTT Kafka bridge`;
+  if (params === null) {
+    main.append(h('h1', 'Not a valid address'),
+      errorBox(new Error(`#/${hash} is not a valid address: it is not correctly percent-encoded.`)));
+    return;
+  }
   const context = { operator, readOnly: operator.role !== 'ADMIN', params };
   try {
     const result = await route.page(main, context);
-    cleanup = typeof result === 'function' ? result : null;
+    const pageCleanup = typeof result === 'function' ? result : null;
+    if (turn === renderTurn) cleanup = pageCleanup;
+    else if (pageCleanup) pageCleanup();
   } catch (e) {
     main.append(errorBox(e));
   }

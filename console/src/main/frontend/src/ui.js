@@ -30,6 +30,33 @@ function append(el, children) {
   }
 }
 
+// Bidi controls, zero-width characters and the BOM: invisible, and able to reorder or hide what
+// surrounds them (a client id rtl\u202Egpj.exe reads as "rtlexe.jpg").
+const FORMAT_CHARACTERS = /[\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
+
+/** A format character as its visible, marked escape, e.g. \u202E. */
+function formatCharacter(c) {
+  const code = c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return h('span.format-char', { title: `invisible format character U+${code}` }, `\\u${code}`);
+}
+
+/**
+ * Text that devices control (ids, topics, client ids, user names) for display: isolated in a <bdi>
+ * so that its direction cannot flip the text around it, with format characters shown as escapes.
+ * Only for display: what goes to the API is the value itself.
+ */
+export function deviceText(value) {
+  const text = String(value ?? '');
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(FORMAT_CHARACTERS)) {
+    parts.push(text.slice(last, match.index), formatCharacter(match[0]));
+    last = match.index + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return h('bdi.device-text', parts.filter((p) => p !== ''));
+}
+
 export function clear(el, ...children) {
   el.replaceChildren();
   append(el, children);

@@ -2,7 +2,7 @@
 // credentials (the new secret is shown once), delete; and one device's page.
 import { api, query, segment } from '../api.js';
 import { validateAclFilter } from '../topics.js';
-import { ago, attempt, badge, clear, confirmDialog, errorBox, h, secretDialog, table, time } from '../ui.js';
+import { ago, attempt, badge, clear, confirmDialog, deviceText, errorBox, h, secretDialog, table, time } from '../ui.js';
 import { messageList } from './messages.js';
 
 const PAGE_SIZE = 25;
@@ -23,7 +23,7 @@ export function devicesPage(main, ctx) {
       }));
       cursors[page + 1] = result.nextCursor;
       clear(list, table([
-        { label: 'Device', render: (d) => h('a', { href: `#/devices/${encodeURIComponent(d.id)}` }, d.id) },
+        { label: 'Device', render: (d) => h('a', { href: `#/devices/${encodeURIComponent(d.id)}` }, deviceText(d.id)) },
         { label: 'Name', render: (d) => d.displayName || '' },
         { label: 'State', render: (d) => badge(d.enabled ? 'enabled' : 'disabled', d.enabled ? 'ok' : 'muted') },
         { label: 'Created', render: (d) => time(d.createdAt) },
@@ -54,23 +54,23 @@ function deviceActions(device, reload) {
     h('button.secondary.small', {
       type: 'button', dataset: { action: device.enabled ? 'disable' : 'enable' },
       onclick: () => attempt(() => api(`/devices/${segment(device.id)}`, { method: 'PATCH', body: { enabled: !device.enabled } }),
-        `${device.id} ${device.enabled ? 'disabled; its connections were closed' : 'enabled'}`).then(reload),
+        [deviceText(device.id), device.enabled ? ' disabled; its connections were closed' : ' enabled']).then(reload),
     }, device.enabled ? 'Disable' : 'Enable'),
     h('button.secondary.small', { type: 'button', dataset: { action: 'rotate' }, onclick: () => rotate(device.id) }, 'Rotate'),
     h('button.danger.small', { type: 'button', dataset: { action: 'delete' }, onclick: () => remove(device.id, reload) }, 'Delete'));
 }
 
 async function rotate(id) {
-  if (!await confirmDialog('Rotate credentials', `A new password for ${id}. The current one stays valid for 10 minutes.`, 'Rotate')) return;
+  if (!await confirmDialog('Rotate credentials', ['A new password for ', deviceText(id), '. The current one stays valid for 10 minutes.'], 'Rotate')) return;
   const result = await attempt(() => api(`/devices/${segment(id)}/credentials/rotate`, { method: 'POST', body: { graceSeconds: 600 } }));
   if (result) {
-    secretDialog('New password', `The new password of ${id}. It is shown only now: store it on the device.`, result.generatedPassword);
+    secretDialog('New password', ['The new password of ', deviceText(id), '. It is shown only now: store it on the device.'], result.generatedPassword);
   }
 }
 
 async function remove(id, after) {
-  if (!await confirmDialog('Delete device', `Delete ${id}? Its connections are closed and it can no longer connect.`, 'Delete')) return;
-  if (await attempt(() => api(`/devices/${segment(id)}`, { method: 'DELETE' }).then(() => true), `${id} deleted`)) after();
+  if (!await confirmDialog('Delete device', ['Delete ', deviceText(id), '? Its connections are closed and it can no longer connect.'], 'Delete')) return;
+  if (await attempt(() => api(`/devices/${segment(id)}`, { method: 'DELETE' }).then(() => true), [deviceText(id), ' deleted'])) after();
 }
 
 /** The ACL editor: rows of permission, action and filter, each filter checked as the broker checks it. */
@@ -154,21 +154,24 @@ export async function devicePage(main, ctx) {
   try {
     device = await api(`/devices/${segment(id)}`);
   } catch (e) {
-    main.append(h('h1', id), errorBox(e));
+    main.append(h('h1', deviceText(id)), errorBox(e));
     return;
   }
   const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   main.append(
-    h('h1', device.id, ' ', badge(device.enabled ? 'enabled' : 'disabled', device.enabled ? 'ok' : 'muted')),
-    h('p.hint', device.displayName || '', ` · created ${time(device.createdAt)} · updated ${time(device.updatedAt)}`),
-    ctx.readOnly ? null : h('div.toolbar', deviceActions(device, () => {
+    h('h1', deviceText(device.id), ' ', badge(device.enabled ? 'enabled' : 'disabled', device.enabled ? 'ok' : 'muted')),
+    h('p.hint', device.displayName || '', ` · created ${time(device.createdAt)} · updated ${time(device.updatedAt)}`));
+  // Element.append writes null as the text "null", so a read-only operator's page appends nothing.
+  if (!ctx.readOnly) {
+    main.append(h('div.toolbar', deviceActions(device, () => {
       if (location.hash.startsWith('#/devices/')) reload();
     })));
+  }
   const aclSection = h('section.panel', h('h2', 'Access rules'));
   if (ctx.readOnly) {
     aclSection.append(table([
       { label: 'Permission', render: (r) => r.permission }, { label: 'Action', render: (r) => r.action },
-      { label: 'Filter', render: (r) => h('code', r.topicFilter) }], device.aclRules || []));
+      { label: 'Filter', render: (r) => h('code', deviceText(r.topicFilter)) }], device.aclRules || []));
   } else {
     const editor = aclEditor(device.aclRules || []);
     aclSection.append(editor, h('button#save-acl', { type: 'button', onclick: async () => {
@@ -190,8 +193,8 @@ export async function devicePage(main, ctx) {
     const subs = (await Promise.all(connectedIds.map((c) => api(`/live/clients/${segment(c)}/subscriptions`)
       .then((list) => list.map((s) => ({ clientId: c, ...s }))).catch(() => [])))).flat();
     clear(subscriptions, h('h2', 'Subscriptions (connected now, this node)'), table([
-      { label: 'Client', render: (s) => s.clientId },
-      { label: 'Filter', render: (s) => h('code', s.topicFilter || s.filter || '') },
+      { label: 'Client', render: (s) => deviceText(s.clientId) },
+      { label: 'Filter', render: (s) => h('code', deviceText(s.topicFilter || s.filter || '')) },
       { label: 'QoS', render: (s) => s.qos ?? '' }], subs, { empty: 'No subscriptions.' }));
     const latest = (await Promise.all(clientIds.map((c) => api('/messages' + query({ clientId: c, limit: 20, payloadEncoding: 'base64' })))))
       .flatMap((p) => p.items).sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : -1)).slice(0, 20);
@@ -203,7 +206,7 @@ export async function devicePage(main, ctx) {
 
 export function sessionTable(items) {
   return table([
-    { label: 'Client', render: (s) => s.clientId },
+    { label: 'Client', render: (s) => deviceText(s.clientId) },
     { label: 'Node', render: (s) => s.nodeId },
     { label: 'Address', render: (s) => s.remoteAddress || '' },
     { label: 'MQTT', render: (s) => (s.protocolVersion === 5 ? '5.0' : '3.1.1') },

@@ -4,8 +4,8 @@
 // expires; the page then asks for a new token and connects again.
 import mqtt from 'mqtt';
 import { api } from '../api.js';
-import { render } from '../payload.js';
-import { clear, errorBox, h, time } from '../ui.js';
+import { payloadView } from '../payload.js';
+import { clear, deviceText, errorBox, h, time } from '../ui.js';
 import { validateFilter } from '../topics.js';
 
 const MAX_SHOWN = 500;
@@ -20,7 +20,10 @@ export function livePage(main) {
   const list = h('ol#live-messages.live-list');
   const counter = h('span.hint', '0 messages');
   let client = null;
-  let stopped = false;
+  // Every connect and every stop starts a new generation; a connect that finds the generation moved
+  // on while it waited for its token was superseded (by a newer Subscribe, Stop or leaving the page)
+  // and gives up, so at most one MQTT client of this page is ever open.
+  let generation = 0;
   let received = 0;
   let retry;
   const messages = [];
@@ -31,6 +34,7 @@ export function livePage(main) {
   }
 
   function close() {
+    generation++;
     clearTimeout(retry);
     if (client) {
       client.removeAllListeners();
@@ -42,6 +46,7 @@ export function livePage(main) {
 
   async function connect() {
     close();
+    const turn = generation;
     error.replaceChildren();
     const topicFilter = filter.value.trim();
     const problem = validateFilter(topicFilter);
@@ -54,18 +59,23 @@ export function livePage(main) {
     try {
       grant = await api('/console/live-token', { method: 'POST', body: { topicFilter } });
     } catch (e) {
+      if (turn !== generation) return;
       setState('not connected', 'bad');
       clear(error, errorBox(e));
       return;
     }
-    if (stopped) return;
+    if (turn !== generation) return;
     const url = `wss://${grant.host || location.hostname}:${grant.port}${grant.path}`;
     const current = mqtt.connect(url, {
       protocolVersion: 5, clientId: grant.clientId, username: grant.username, password: grant.token,
       clean: true, reconnectPeriod: 0, connectTimeout: 10000, keepalive: 30,
     });
     client = current;
+    // close() removes these listeners, but an event already queued may still arrive: only the
+    // current client's events count.
+    const isCurrent = () => client === current;
     current.on('connect', () => {
+      if (!isCurrent()) return;
       setState(`connected · ${topicFilter} · token until ${time(grant.expiresAt)}`, 'ok');
       current.subscribe(topicFilter, { qos: 0 }, (err, granted) => {
         const refused = err || (granted || []).some((g) => g.qos >= 128 || g.reasonCode >= 128);
@@ -73,6 +83,7 @@ export function livePage(main) {
       });
     });
     current.on('message', (topic, payload, packet) => {
+      if (!isCurrent()) return;
       received++;
       counter.textContent = `${received} messages`;
       messages.unshift({ at: new Date().toISOString(), topic, payload, retain: packet.retain, qos: packet.qos });
@@ -81,10 +92,11 @@ export function livePage(main) {
       while (list.children.length > MAX_SHOWN) list.lastChild.remove();
     });
     current.on('error', (e) => {
+      if (!isCurrent()) return;
       clear(error, errorBox(new Error(`MQTT: ${e.message}`)));
     });
     current.on('close', () => {
-      if (client !== current || stopped) return;
+      if (!isCurrent()) return;
       setState('reconnecting…', 'warn');
       if (!error.children.length) {
         clear(error, errorBox(new Error(`The connection to ${url} closed. If the browser does not trust the broker's certificate, `
@@ -95,8 +107,8 @@ export function livePage(main) {
   }
 
   function item(m) {
-    return h('li', h('div.live-meta', h('time', time(m.at)), h('code.topic', m.topic), `QoS ${m.qos}${m.retain ? ' · retained' : ''}`),
-      h('pre.payload', render(m.payload, mode.value)));
+    return h('li', h('div.live-meta', h('time', time(m.at)), h('code.topic', deviceText(m.topic)), `QoS ${m.qos}${m.retain ? ' · retained' : ''}`),
+      payloadView(m.payload, mode.value));
   }
 
   mode.addEventListener('change', () => clear(list, messages.map(item)));
@@ -104,11 +116,8 @@ export function livePage(main) {
     h('p.hint', 'Messages as the broker routes them, over MQTT over secure WebSocket, with a short-lived subscribe-only token.'),
     h('form.panel.toolbar', { onsubmit: (e) => { e.preventDefault(); received = 0; messages.length = 0; list.replaceChildren(); connect(); } },
       h('label.inline', 'Topic filter ', filter), h('button#live-subscribe', { type: 'submit' }, 'Subscribe'),
-      h('button.secondary', { type: 'button', onclick: () => { close(); setState('not connected', 'muted'); } }, 'Stop'),
+      h('button.secondary#live-stop', { type: 'button', onclick: () => { close(); setState('not connected', 'muted'); } }, 'Stop'),
       h('label.inline', 'Payload as ', mode), state, counter),
     error, list);
-  return () => {
-    stopped = true;
-    close();
-  };
+  return close;
 }

@@ -1,12 +1,14 @@
 // Messages: history by topic filter and time range with cursor paging, payloads as text, pretty
 // JSON or hex, export of the current query as NDJSON or CSV, and a topic tree with counts.
 import { api, query } from '../api.js';
-import { asText, base64ToBytes, render } from '../payload.js';
+import { toCsv } from '../csv.js';
+import { asText, base64ToBytes, payloadView } from '../payload.js';
 import { validateFilter } from '../topics.js';
-import { ago, clear, download, errorBox, h, number, table, time } from '../ui.js';
+import { ago, clear, deviceText, download, errorBox, h, number, table, time } from '../ui.js';
 
 const PAGE_SIZE = 50;
 const EXPORT_MAX = 10000;
+const EXPORT_COLUMNS = ['receivedAt', 'topic', 'clientId', 'qos', 'retain', 'contentType', 'payload', 'payloadBase64'];
 // The tree is built in the browser: past this many topics it shows the first ones and says so.
 const TREE_MAX = 10000;
 
@@ -69,9 +71,7 @@ export function messagesPage(main) {
       if (format === 'ndjson') {
         download('messages.ndjson', 'application/x-ndjson', rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       } else {
-        const header = Object.keys(rows[0] || { receivedAt: 0, topic: 0, clientId: 0, qos: 0, retain: 0, contentType: 0, payload: 0, payloadBase64: 0 });
-        const cell = (v) => `"${String(v ?? '').replaceAll('"', '""')}"`;
-        download('messages.csv', 'text/csv', [header.join(','), ...rows.map((r) => header.map((k) => cell(r[k])).join(','))].join('\r\n') + '\r\n');
+        download('messages.csv', 'text/csv', toCsv(EXPORT_COLUMNS, rows));
       }
     } catch (e) {
       clear(list, errorBox(e));
@@ -111,10 +111,10 @@ export function messagesPage(main) {
 export function messageList(items, mode) {
   return table([
     { label: 'Received', render: (m) => time(m.receivedAt) },
-    { label: 'Topic', render: (m) => h('code.topic', m.topic) },
-    { label: 'Client', render: (m) => m.clientId },
+    { label: 'Topic', render: (m) => h('code.topic', deviceText(m.topic)) },
+    { label: 'Client', render: (m) => deviceText(m.clientId) },
     { label: 'QoS', render: (m) => `${m.qos}${m.retain ? ' R' : ''}` },
-    { label: 'Payload', render: (m) => h('pre.payload', render(base64ToBytes(m.payload), mode)) },
+    { label: 'Payload', render: (m) => payloadView(base64ToBytes(m.payload), mode) },
   ], items, { empty: 'No messages match.' });
 }
 
@@ -134,7 +134,7 @@ function topicTree(topics, choose) {
   const renderLevel = (node) => h('ul', [...node.children.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, child]) => {
     const leaf = child.children.size === 0;
     const label = h('span.tree-label', h('button.link', { type: 'button', title: leaf ? child.path : `${child.path}/#`,
-      onclick: () => choose(leaf ? child.path : `${child.path}/#`) }, name || '(empty)'),
+      onclick: () => choose(leaf ? child.path : `${child.path}/#`) }, name ? deviceText(name) : '(empty)'),
     h('span.count', number(child.count)), h('span.seen', ago(child.last)));
     return h('li', leaf ? label : h('details', { open: child.children.size < 8 }, h('summary', label), renderLevel(child)));
   }));

