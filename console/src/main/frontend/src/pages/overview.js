@@ -4,16 +4,10 @@
 // are one-minute moving averages).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { api, query } from '../api.js';
+import { api } from '../api.js';
 import { ago, badge, bytes, clear, errorBox, h, number, table } from '../ui.js';
 
 const POLL_MS = 2000;
-// The API has no count of the clients connected on all nodes: the card counts the pages of
-// /sessions/connected, on every poll while they fit in one page, else at most this often and
-// this far (and then says "+").
-const COUNT_EVERY_MS = 10000;
-const COUNT_PAGE_SIZE = 1000;
-const COUNT_MAX_PAGES = 50;
 const WINDOW_SECONDS = 5 * 60;
 
 export function overviewPage(main) {
@@ -33,18 +27,12 @@ export function overviewPage(main) {
   ];
   let previous = null;
   let stopped = false;
-  let connectedCount = null;
-  let countedAt = 0;
-
-  async function countConnectedIfDue() {
-    if (connectedCount && connectedCount.pages > 1 && Date.now() - countedAt < COUNT_EVERY_MS) return;
-    countedAt = Date.now();
-    connectedCount = await countConnected();
-  }
 
   async function poll() {
     try {
-      const [stats, nodeList] = await Promise.all([api('/stats'), api('/sessions/nodes'), countConnectedIfDue()]);
+      // Clients of all nodes: one count in PostgreSQL (a listing of 1,000 stopped counting there).
+      const [stats, nodeList, connected] = await Promise.all([
+        api('/stats'), api('/sessions/nodes'), api('/sessions/connected/count')]);
       const now = Date.now() / 1000;
       if (previous) {
         const dt = Math.max(now - previous.at, 0.001);
@@ -61,7 +49,7 @@ export function overviewPage(main) {
         plots.forEach((p) => p.setData(data(p, series)));
       }
       previous = { at: now, stats };
-      renderCards(cards, stats, connectedCount, series);
+      renderCards(cards, stats, connected.connected, series);
       renderNodes(nodes, nodeList);
       error.replaceChildren();
     } catch (e) {
@@ -125,25 +113,11 @@ function last(list) {
   return list.length ? list[list.length - 1] : 0;
 }
 
-/** Clients connected on all nodes, by paging /sessions/connected: {count, pages, more} (more: count is a floor). */
-async function countConnected() {
-  let count = 0;
-  let cursor = null;
-  for (let pages = 0; pages < COUNT_MAX_PAGES; pages++) {
-    const page = await api('/sessions/connected' + query({ cursor, limit: COUNT_PAGE_SIZE }));
-    count += page.items.length;
-    cursor = page.nextCursor;
-    if (!cursor) return { count, pages: pages + 1, more: false };
-  }
-  return { count, pages: COUNT_MAX_PAGES, more: true };
-}
-
 function renderCards(cards, stats, connectedAllNodes, series) {
   const mirror = stats.kafkaMirror;
   const writer = stats.historyWriter;
   clear(cards,
-    card('Connected clients', `${number(connectedAllNodes.count)}${connectedAllNodes.more ? '+' : ''}`,
-      `${number(stats.connections)} on this node`),
+    card('Connected clients', number(connectedAllNodes), `${number(stats.connections)} on this node`),
     card('Messages in / s', number(last(series.in), 1), `${number(stats.messagesIn.count)} since start`),
     card('Messages out / s', number(last(series.out), 1), `${number(stats.messagesOut.count)} since start`),
     card('Kafka acknowledged', number(mirror.acked.count), `${number(mirror.failed.count)} failed · p99 ${number(mirror.sendLatencyP99Millis, 1)} ms`,

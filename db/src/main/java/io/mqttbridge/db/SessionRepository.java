@@ -17,6 +17,9 @@ public interface SessionRepository {
     /** A page of sessions, newest connection first; the cursor is opaque. */
     Page<SessionRecord> find(SessionQuery query);
 
+    /** How many clients are connected now, on every node or on {@code nodeId} ({@code null}: every node). */
+    long countConnected(String nodeId);
+
     /**
      * A page of the connects, disconnects, subscribes and unsubscribes of the device's connections
      * within the query's times, in time order (events of one instant: connects, then subscription

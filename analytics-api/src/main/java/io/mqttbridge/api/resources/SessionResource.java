@@ -100,6 +100,18 @@ public class SessionResource {
         return PageResponse.of(Params.query(() -> sessions.find(query)), s -> s);
     }
 
+    /** @param connected clients connected now, on every node or on the node asked for */
+    public record ConnectedCount(long connected) {
+    }
+
+    @GET
+    @Path("/connected/count")
+    @RolesAllowed(ApiRole.READ)
+    @Operation(summary = "How many clients are connected now, on any node or on the one named")
+    public ConnectedCount connectedCount(@QueryParam("node") String node) {
+        return new ConnectedCount(Params.query(() -> sessions.countConnected(Params.text(node))));
+    }
+
     @GET
     @Path("/{connectionId}")
     @RolesAllowed(ApiRole.READ)

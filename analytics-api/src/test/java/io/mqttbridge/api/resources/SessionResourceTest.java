@@ -101,6 +101,10 @@ class SessionResourceTest {
         assertThat(ids("/api/v1/sessions?from=" + T0.plusSeconds(50) + "&to=" + T0.plusSeconds(150)))
                 .containsExactly(b.toString());
         assertThat(ids("/api/v1/sessions/connected?node=n2")).containsExactly(c.toString(), b.toString());
+        assertThat(as(resources, READER, "/api/v1/sessions/connected/count").get(Map.class))
+                .isEqualTo(Map.of("connected", 2));
+        assertThat(as(resources, READER, "/api/v1/sessions/connected/count?node=n1").get(Map.class))
+                .isEqualTo(Map.of("connected", 0));
     }
 
     @Test

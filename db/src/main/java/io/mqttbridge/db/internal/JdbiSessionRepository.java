@@ -84,6 +84,20 @@ public final class JdbiSessionRepository implements SessionRepository {
     }
 
     @Override
+    public long countConnected(String nodeId) {
+        // The partial index of open sessions (sessions_open_idx) holds exactly these rows.
+        String sql = "SELECT count(*) FROM sessions WHERE disconnected_at IS NULL AND connected_at IS NOT NULL"
+                + (nodeId == null ? "" : " AND node_id = :node");
+        return jdbi.withHandle(h -> {
+            var count = h.createQuery(sql);
+            if (nodeId != null) {
+                count.bind("node", nodeId);
+            }
+            return count.mapTo(Long.class).one();
+        });
+    }
+
+    @Override
     public Page<TimelineEvent> deviceTimeline(TimelineQuery query) {
         List<String> where = new ArrayList<>();
         Map<String, Object> binds = new LinkedHashMap<>();

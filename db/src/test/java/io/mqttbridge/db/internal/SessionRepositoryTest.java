@@ -69,6 +69,9 @@ class SessionRepositoryTest {
         assertThat(ids(SessionQuery.all().connectedOnly(true))).containsExactly(c, b);
         assertThat(ids(SessionQuery.all().clientId("c1").connectedOnly(true))).containsExactly(c);
         assertThat(ids(SessionQuery.all())).containsExactly(c, b, a);
+        assertThat(sessions.countConnected(null)).isEqualTo(2);
+        assertThat(sessions.countConnected("n2")).isEqualTo(2);
+        assertThat(sessions.countConnected("n1")).isZero();
     }
 
     @Test
