@@ -48,7 +48,8 @@ public final class LogLevelTaskCheck implements Filter {
             HttpServletResponse http = (HttpServletResponse) response;
             http.setStatus(HttpServletResponse.SC_BAD_REQUEST);
             http.setContentType(Problem.MEDIA_TYPE);
-            JSON.writeValue(http.getOutputStream(), Problem.of(400, "bad-task-parameter", "Bad task parameter", problem));
+            JSON.writeValue(http.getOutputStream(),
+                    Problem.of(400, "bad-task-parameter", "Bad task parameter", problem));
             return;
         }
         chain.doFilter(request, response);
@@ -80,7 +81,9 @@ public final class LogLevelTaskCheck implements Filter {
                 return "duration must be an ISO-8601 duration such as PT10M, was '" + duration + "'";
             }
         }
-        if (parameters.containsKey("level") && level == null || parameters.containsKey("duration") && duration == null) {
+        boolean repeated = parameters.containsKey("level") && level == null
+                || parameters.containsKey("duration") && duration == null;
+        if (repeated) {
             return "level and duration may be given once each";
         }
         return null;

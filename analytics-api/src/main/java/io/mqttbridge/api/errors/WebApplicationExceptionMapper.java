@@ -48,7 +48,8 @@ public class WebApplicationExceptionMapper implements ExceptionMapper<WebApplica
     private String specificDetail(int status, Response original, String generic) {
         try {
             return switch (status) {
-                case 404 -> "nothing at /" + uri.getPath() + "; the API's operations are listed in /api/v1/openapi.json";
+                case 404 -> "nothing at /" + uri.getPath()
+                        + "; the API's operations are listed in /api/v1/openapi.json";
                 case 405 -> request.getMethod() + " is not allowed at /" + uri.getPath() + "; allowed: "
                         + String.join(", ", new TreeSet<>(original.getAllowedMethods()));
                 case 406 -> "this operation answers application/json (or application/problem+json); Accept was '"

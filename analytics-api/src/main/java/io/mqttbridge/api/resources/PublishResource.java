@@ -91,7 +91,8 @@ public class PublishResource {
             return new Published(message.topic(), sessions);
         } catch (CompletionException e) {
             if (e.getCause() instanceof MessageTooLargeException tooLarge) {
-                throw new ApiException(Problem.of(413, "payload-too-large", "Payload too large", tooLarge.getMessage()));
+                throw new ApiException(Problem.of(413, "payload-too-large", "Payload too large",
+                        tooLarge.getMessage()));
             }
             if (e.getCause() instanceof IllegalArgumentException refused) {
                 throw ApiException.badRequest(refused.getMessage());

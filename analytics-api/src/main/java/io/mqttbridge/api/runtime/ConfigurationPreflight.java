@@ -60,8 +60,9 @@ final class ConfigurationPreflight {
                 || HistoryWriterConfig.DEFAULT_BOOTSTRAP_SERVERS.equals(writer.getBootstrapServers());
         if (bootstrapUnset) {
             if (config.getKafka().usesEmbeddedKafka() && !config.runs(Role.BROKER)) {
-                throw new IllegalArgumentException("'kafka.bootstrapServers' (or 'historyWriter.bootstrapServers') must "
-                        + "be set when the broker role, which starts the embedded Kafka, does not run in this process");
+                throw new IllegalArgumentException("'kafka.bootstrapServers' (or 'historyWriter.bootstrapServers')"
+                        + " must be set when the broker role, which starts the embedded Kafka, does not run in this"
+                        + " process");
             }
             writer.setBootstrapServers(config.getKafka().usesEmbeddedKafka() ? "embedded:0"
                     : config.getKafka().getBootstrapServers());
