@@ -105,7 +105,8 @@ class BridgeApplicationEndToEndTest {
         Map<String, Object> paths = (Map<String, Object>) document.get("paths");
         assertThat(paths).containsOnlyKeys(
                 "/api/v1/devices", "/api/v1/devices/{id}", "/api/v1/devices/{id}/credentials/rotate",
-                "/api/v1/sessions", "/api/v1/sessions/connected", "/api/v1/sessions/{connectionId}",
+                "/api/v1/sessions", "/api/v1/sessions/connected", "/api/v1/sessions/connected/count",
+                "/api/v1/sessions/{connectionId}",
                 "/api/v1/sessions/disconnect-reasons", "/api/v1/sessions/timeline/{deviceId}", "/api/v1/sessions/nodes",
                 "/api/v1/messages", "/api/v1/messages/latest", "/api/v1/topics", "/api/v1/retained", "/api/v1/publish",
                 "/api/v1/live/broker", "/api/v1/live/clients", "/api/v1/live/clients/{clientId}", "/api/v1/live/clients/{clientId}/subscriptions",
