@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * A registered device. Its id is also the MQTT user name it connects with.
  *
- * @param id unique, non-empty, at most 256 characters, no control characters, no whitespace at either end
+ * @param id unique, non-empty, at most 256 characters, no control or format characters, no whitespace at either end
  * @param displayName a human name, or {@code null}
  * @param enabled a disabled device cannot connect
  * @param metadata free-form JSON object (values are JSON types: strings, numbers, booleans, lists, maps)
@@ -43,6 +43,12 @@ public record Device(String id, String displayName, boolean enabled, Map<String,
         id.codePoints().filter(Character::isISOControl).findFirst().ifPresent(control -> {
             throw new IllegalArgumentException(String.format(
                     "device id must not contain a control character (U+%04X)", control));
+        });
+        // Invisible format characters make look-alikes: "rtl\u202Egpj.exe" reads "rtlexe.jpg", and a
+        // zero-width space makes a second "sensor-1".
+        id.codePoints().filter(c -> Character.getType(c) == Character.FORMAT).findFirst().ifPresent(format -> {
+            throw new IllegalArgumentException(String.format(
+                    "device id must not contain an invisible format character (U+%04X)", format));
         });
         return id;
     }

@@ -68,6 +68,15 @@ class DeviceInputTest {
         assertThat(db.database().devices().find(id)).isEmpty();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"rtl\u202Egpj.exe", "sensor\u200B-1", "bom\uFEFF", "iso\u2066late", "soft\u00ADhyphen"})
+    void anIdWithAnInvisibleFormatCharacterIsRefusedNamingIt(String id) {
+        assertProblem(create(Map.of("id", id)), 400, String.format(
+                "device id must not contain an invisible format character (U+%04X)", id.codePoints()
+                        .filter(c -> Character.getType(c) == Character.FORMAT).findFirst().orElseThrow()));
+        assertThat(db.database().devices().find(id)).isEmpty();
+    }
+
     @Test
     void whitespaceInsideAnIdIsTaken() {
         assertThat(status(create(Map.of("id", "hall 3 sensor")))).isEqualTo(201);
