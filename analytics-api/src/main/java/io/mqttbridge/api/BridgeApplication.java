@@ -9,6 +9,7 @@ import io.dropwizard.lifecycle.Managed;
 import io.dropwizard.core.server.AbstractServerFactory;
 import io.mqttbridge.api.auth.ApiSecurity;
 import io.mqttbridge.api.config.AdminConnectors;
+import io.mqttbridge.api.config.CommandLineOverrides;
 import io.mqttbridge.api.config.EncodedIds;
 import io.mqttbridge.api.config.ApiCors;
 import io.mqttbridge.api.config.HttpConnectionLimits;
@@ -55,6 +56,7 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
         ApiResources.configureJson(bootstrap.getObjectMapper());
+        bootstrap.setConfigurationFactoryFactory(new CommandLineOverrides<>());
     }
 
     @Override
