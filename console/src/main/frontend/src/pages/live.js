@@ -1,7 +1,9 @@
 // Live view: an MQTT client in the page subscribes over MQTT over secure WebSocket to the broker's
 // WSS listener, authorized by a short-lived token that the API issues for the signed-in operator
 // (subscribe only, to the filter asked for). The broker closes the connection when the token
-// expires; the page then asks for a new token and connects again.
+// expires, so before that the page takes a new token and opens a second connection; once that one
+// is subscribed it takes over and the first is closed, and nothing published meanwhile is missed.
+// A connection that closes anyway (the broker restarted) is opened again after a pause.
 import mqtt from 'mqtt';
 import { api } from '../api.js';
 import { payloadView } from '../payload.js';
@@ -10,6 +12,8 @@ import { validateFilter } from '../topics.js';
 
 const MAX_SHOWN = 500;
 const RECONNECT_MS = 2000;
+// How long before its token expires a connection is replaced.
+const RENEW_BEFORE_MS = 10000;
 
 export function livePage(main) {
   const filter = h('input#live-filter', { value: '#', 'aria-label': 'Topic filter' });
@@ -19,13 +23,16 @@ export function livePage(main) {
   const error = h('div');
   const list = h('ol#live-messages.live-list');
   const counter = h('span.hint', '0 messages');
+  // The connection whose messages are shown, and the one replacing it before its token expires.
   let client = null;
-  // Every connect and every stop starts a new generation; a connect that finds the generation moved
-  // on while it waited for its token was superseded (by a newer Subscribe, Stop or leaving the page)
-  // and gives up, so at most one MQTT client of this page is ever open.
+  let successor = null;
+  // Every connect and every stop starts a new generation; a connect or a renewal that finds the
+  // generation moved on while it waited for its token was superseded (by a newer Subscribe, Stop or
+  // leaving the page) and gives up, so no connection of an old generation stays open.
   let generation = 0;
   let received = 0;
   let retry;
+  let renewal;
   const messages = [];
 
   function setState(text, kind) {
@@ -33,15 +40,21 @@ export function livePage(main) {
     state.className = `badge ${kind}`;
   }
 
+  function end(connection) {
+    if (!connection) return;
+    connection.removeAllListeners();
+    connection.on('error', () => {});
+    connection.end(true);
+  }
+
   function close() {
     generation++;
     clearTimeout(retry);
-    if (client) {
-      client.removeAllListeners();
-      client.on('error', () => {});
-      client.end(true);
-      client = null;
-    }
+    clearTimeout(renewal);
+    end(client);
+    end(successor);
+    client = null;
+    successor = null;
   }
 
   async function connect() {
@@ -65,24 +78,52 @@ export function livePage(main) {
       return;
     }
     if (turn !== generation) return;
+    open(grant, topicFilter, turn, false);
+  }
+
+  /** A second connection on a new token, before the current one's expires; failures leave the current one. */
+  async function renew(topicFilter, turn) {
+    let grant;
+    try {
+      grant = await api('/console/live-token', { method: 'POST', body: { topicFilter } });
+    } catch (e) {
+      return;
+    }
+    if (turn === generation) open(grant, topicFilter, turn, true);
+  }
+
+  /**
+   * Connects with {@code grant} and subscribes; the connection takes over once subscribed. A renewal
+   * asks for no retained messages: the connection it replaces showed them already.
+   */
+  function open(grant, topicFilter, turn, renewing) {
     const url = `wss://${grant.host || location.hostname}:${grant.port}${grant.path}`;
-    const current = mqtt.connect(url, {
+    const next = mqtt.connect(url, {
       protocolVersion: 5, clientId: grant.clientId, username: grant.username, password: grant.token,
       clean: true, reconnectPeriod: 0, connectTimeout: 10000, keepalive: 30,
     });
-    client = current;
+    end(successor);
+    successor = next;
     // close() removes these listeners, but an event already queued may still arrive: only the
-    // current client's events count.
-    const isCurrent = () => client === current;
-    current.on('connect', () => {
-      if (!isCurrent()) return;
-      setState(`connected · ${topicFilter} · token until ${time(grant.expiresAt)}`, 'ok');
-      current.subscribe(topicFilter, { qos: 0 }, (err, granted) => {
+    // shown connection's events count, and a successor's until it takes over.
+    const isCurrent = () => client === next;
+    next.on('connect', () => {
+      if (turn !== generation || successor !== next) return;
+      next.subscribe(topicFilter, { qos: 0, rh: renewing ? 2 : 0 }, (err, granted) => {
+        if (turn !== generation || successor !== next) return;
         const refused = err || (granted || []).some((g) => g.qos >= 128 || g.reasonCode >= 128);
         if (refused) clear(error, errorBox(new Error(`The broker refused the subscription to ${topicFilter}.`)));
+        const previous = client;
+        client = next;
+        successor = null;
+        end(previous);
+        setState(`connected · ${topicFilter} · token until ${time(grant.expiresAt)}`, 'ok');
+        clearTimeout(renewal);
+        renewal = setTimeout(() => renew(topicFilter, turn),
+          Math.max(Date.parse(grant.expiresAt) - Date.now() - RENEW_BEFORE_MS, 1000));
       });
     });
-    current.on('message', (topic, payload, packet) => {
+    next.on('message', (topic, payload, packet) => {
       if (!isCurrent()) return;
       received++;
       counter.textContent = `${received} messages`;
@@ -91,12 +132,19 @@ export function livePage(main) {
       list.prepend(item(messages[0]));
       while (list.children.length > MAX_SHOWN) list.lastChild.remove();
     });
-    current.on('error', (e) => {
-      if (!isCurrent()) return;
+    next.on('error', (e) => {
+      if (!isCurrent() && successor !== next) return;
       clear(error, errorBox(new Error(`MQTT: ${e.message}`)));
     });
-    current.on('close', () => {
-      if (!isCurrent()) return;
+    next.on('close', () => {
+      if (successor === next) {
+        successor = null; // a renewal that did not connect: the current connection stays
+        if (client) return;
+      } else if (!isCurrent()) {
+        return;
+      }
+      client = null;
+      clearTimeout(renewal);
       setState('reconnecting…', 'warn');
       if (!error.children.length) {
         clear(error, errorBox(new Error(`The connection to ${url} closed. If the browser does not trust the broker's certificate, `

@@ -42,7 +42,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -353,6 +355,48 @@ class ConsoleBrowserTest {
         assertThat(consoleErrors).as("browser console errors").isEmpty();
     }
 
+    /** The test's live-view tokens last 30 s (console-config.yml): the view takes a new one 10 s before. */
+    @Test
+    void theLiveViewMissesNothingWhileItsTokenIsRenewed() throws Exception {
+        createDevice("renew-probe", "renew-pw", "renew/#");
+        MqttClient device = connectDevice("renew-probe", "renew-pw");
+        try {
+            browser.manage().window().setSize(new Dimension(1280, 900));
+            signIn("console-admin-token");
+            go("live");
+            WebElement liveFilter = waitFor(By.id("live-filter"));
+            liveFilter.clear();
+            liveFilter.sendKeys("renew/#");
+            browser.findElement(By.id("live-subscribe")).click();
+            waitForText(By.id("live-state"), "connected · renew/#");
+            String firstToken = browser.findElement(By.id("live-state")).getText();
+
+            // A message every 100 ms until the view shows its next token, and ten more after it.
+            AtomicInteger published = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                publish(device, "renew/n", String.valueOf(published.getAndIncrement()));
+                String state = browser.findElement(By.id("live-state")).getText();
+                return state.startsWith("connected") && !state.equals(firstToken);
+            });
+            for (int i = 0; i < 10; i++) {
+                publish(device, "renew/n", String.valueOf(published.getAndIncrement()));
+            }
+
+            int total = published.get();
+            List<String> newestFirst = IntStream.range(0, total).mapToObj(i -> String.valueOf(total - 1 - i)).toList();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(browser
+                    .findElements(By.cssSelector("#live-messages li pre.payload")).stream().map(WebElement::getText)
+                    .toList()).as("every message, once, across the renewal").isEqualTo(newestFirst));
+            await().atMost(WAIT).until(() -> consoleClients() == 1);
+        } finally {
+            device.disconnect();
+            device.close();
+        }
+        signOut();
+        collectConsoleErrors();
+        assertThat(consoleErrors).as("browser console errors").isEmpty();
+    }
+
     @Test
     void liveViewKeepsOneConnectionWhenSubscribeIsClickedTwiceAndStopEndsIt() throws Exception {
         createDevice("live-probe", "live-pw", "live/#");
@@ -375,16 +419,16 @@ class ConsoleBrowserTest {
             waitForText(By.id("live-state"), "connected · live/#");
             publish(device, "live/probe/1", "first");
             waitForText(By.id("live-messages"), "first");
-            Thread.sleep(1000);
-            assertThat(browser.findElements(By.cssSelector("#live-messages li"))).hasSize(1);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
+                    .until(() -> browser.findElements(By.cssSelector("#live-messages li")).size() == 1);
             assertThat(consoleClients()).isEqualTo(1);
 
             // Stop: the connection ends and nothing more arrives.
             browser.findElement(By.id("live-stop")).click();
             await().atMost(WAIT).until(() -> consoleClients() == 0);
             publish(device, "live/probe/2", "second");
-            Thread.sleep(1000);
-            assertThat(browser.findElement(By.id("live-messages")).getText()).doesNotContain("second");
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !browser.findElement(By.id("live-messages")).getText().contains("second"));
             assertThat(browser.findElement(By.id("live-state")).getText()).isEqualTo("not connected");
         } finally {
             device.disconnect();
