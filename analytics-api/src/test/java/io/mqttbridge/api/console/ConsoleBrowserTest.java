@@ -361,12 +361,7 @@ class ConsoleBrowserTest {
         createDevice("renew-probe", "renew-pw", "renew/#");
         MqttClient device = connectDevice("renew-probe", "renew-pw");
         try {
-            browser.manage().window().setSize(new Dimension(1280, 900));
-            signIn("console-admin-token");
-            go("live");
-            WebElement liveFilter = waitFor(By.id("live-filter"));
-            liveFilter.clear();
-            liveFilter.sendKeys("renew/#");
+            openLiveView("renew/#");
             browser.findElement(By.id("live-subscribe")).click();
             waitForText(By.id("live-state"), "connected · renew/#");
             String firstToken = browser.findElement(By.id("live-state")).getText();
@@ -402,12 +397,7 @@ class ConsoleBrowserTest {
         createDevice("live-probe", "live-pw", "live/#");
         MqttClient device = connectDevice("live-probe", "live-pw");
         try {
-            browser.manage().window().setSize(new Dimension(1280, 900));
-            signIn("console-admin-token");
-            go("live");
-            WebElement liveFilter = waitFor(By.id("live-filter"));
-            liveFilter.clear();
-            liveFilter.sendKeys("live/#");
+            openLiveView("live/#");
             // Subscribe, then Stop at once: the connect in flight is cancelled.
             js().executeScript("document.getElementById('live-subscribe').click();"
                     + "document.getElementById('live-stop').click();");
@@ -572,6 +562,16 @@ class ConsoleBrowserTest {
                         List.of(Map.of("permission", "allow", "action", "all", "topicFilter", topicFilter)))))) {
             assertThat(created.getStatus()).isEqualTo(201);
         }
+    }
+
+    /** Signed in as an admin, on the live page with {@code filter} typed in, not subscribed yet. */
+    private static void openLiveView(String filter) {
+        browser.manage().window().setSize(new Dimension(1280, 900));
+        signIn("console-admin-token");
+        go("live");
+        WebElement liveFilter = waitFor(By.id("live-filter"));
+        liveFilter.clear();
+        liveFilter.sendKeys(filter);
     }
 
     private static MqttClient connectDevice(String id, String password) throws Exception {
