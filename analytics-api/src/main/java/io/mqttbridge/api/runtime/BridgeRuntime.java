@@ -20,7 +20,6 @@ import io.mqttbridge.broker.spi.PublishSink;
 import io.mqttbridge.db.Database;
 import io.mqttbridge.db.DatabaseConfig;
 import io.mqttbridge.db.history.HistoryWriter;
-import io.mqttbridge.db.history.HistoryWriterConfig;
 import io.mqttbridge.db.registry.DeviceChangeListener;
 import io.mqttbridge.db.registry.DeviceRegistry;
 import io.mqttbridge.db.store.JdbiRetainedStore;
@@ -57,8 +56,6 @@ public final class BridgeRuntime implements Managed {
 
     private static final Logger LOG = LoggerFactory.getLogger(BridgeRuntime.class);
 
-    private static final long PATTERN_REFRESH_MS = 5_000;
-
     private final BridgeConfiguration config;
     private final MetricRegistry metrics;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -90,7 +87,9 @@ public final class BridgeRuntime implements Managed {
                 startBroker(hourly);
             }
             if (config.runs(Role.HISTORY_WRITER)) {
-                historyWriter = started(new HistoryWriter(historyWriterConfig(), database, metrics).start());
+                String connectorKafka = kafka == null ? null : kafka.bootstrapServers();
+                historyWriter = started(new HistoryWriter(HistoryWriterSettings.of(config, connectorKafka), database,
+                        metrics).start());
             }
             started(new HourlyMaintenance(hourly));
         } catch (RuntimeException e) {
@@ -224,37 +223,6 @@ public final class BridgeRuntime implements Managed {
             embedded.setDataDirectory(dataPath("kafka"));
         }
         return kafkaConfig;
-    }
-
-    /**
-     * The writer reads what this bridge's mirror writes: unless configured otherwise, the mirror
-     * rules' Kafka topics and the session events topic, from the same Kafka.
-     */
-    private HistoryWriterConfig historyWriterConfig() {
-        HistoryWriterConfig writer = ConfigurationCopies.copyOf(config.getHistoryWriter());
-        boolean writerBootstrapUnset = writer.getBootstrapServers() == null || writer.getBootstrapServers().isBlank()
-                || HistoryWriterConfig.DEFAULT_BOOTSTRAP_SERVERS.equals(writer.getBootstrapServers());
-        if (writerBootstrapUnset) {
-            if (kafka != null) {
-                writer.setBootstrapServers(kafka.bootstrapServers());
-            } else if (!config.getKafka().usesEmbeddedKafka()) {
-                writer.setBootstrapServers(config.getKafka().getBootstrapServers());
-            } else {
-                throw new IllegalArgumentException("kafka.bootstrapServers (or historyWriter.bootstrapServers) must be "
-                        + "set when the broker role, which starts the embedded Kafka, does not run in this process");
-            }
-        }
-        boolean writerTopicsUnset = writer.getTopics().isEmpty() && (writer.getTopicPattern() == null
-                || writer.getTopicPattern().isBlank()
-                || HistoryWriterConfig.DEFAULT_TOPIC_PATTERN.equals(writer.getTopicPattern()));
-        if (writerTopicsUnset && !config.getKafka().getMirrorRules().isEmpty()) {
-            writer.setTopicPattern(MirroredTopics.patternOf(config.getKafka().getMirrorRules()));
-        }
-        writer.setSessionEventsTopic(config.getKafka().getSessionEvents().getTopic());
-        // The writer subscribes by pattern; Kafka finds topics created later (the mirror creates them on
-        // first use) only when it refreshes metadata, every 5 minutes by default. History should not lag that much.
-        writer.getConsumerProperties().putIfAbsent("metadata.max.age.ms", String.valueOf(PATTERN_REFRESH_MS));
-        return writer;
     }
 
     private String dataPath(String child) {

@@ -51,24 +51,13 @@ final class ConfigurationPreflight {
     }
 
     /**
-     * The history writer's section with what {@link BridgeRuntime} fills in when it is left out: the
-     * Kafka the mirror writes to (only known once it runs, so a stand-in here) and its topics.
+     * The history writer's settings as the runtime derives them; the Kafka the connector will use is
+     * only known once it runs, so a stand-in here.
      */
     private static HistoryWriterConfig historyWriterAsDerived(BridgeConfiguration config) {
-        HistoryWriterConfig writer = ConfigurationCopies.copyOf(config.getHistoryWriter());
-        boolean bootstrapUnset = writer.getBootstrapServers() == null || writer.getBootstrapServers().isBlank()
-                || HistoryWriterConfig.DEFAULT_BOOTSTRAP_SERVERS.equals(writer.getBootstrapServers());
-        if (bootstrapUnset) {
-            if (config.getKafka().usesEmbeddedKafka() && !config.runs(Role.BROKER)) {
-                throw new IllegalArgumentException("'kafka.bootstrapServers' (or 'historyWriter.bootstrapServers')"
-                        + " must be set when the broker role, which starts the embedded Kafka, does not run in this"
-                        + " process");
-            }
-            writer.setBootstrapServers(config.getKafka().usesEmbeddedKafka() ? "embedded:0"
-                    : config.getKafka().getBootstrapServers());
-        }
-        writer.setSessionEventsTopic(config.getKafka().getSessionEvents().getTopic());
-        return writer;
+        String connector = !config.runs(Role.BROKER) ? null
+                : config.getKafka().usesEmbeddedKafka() ? "embedded:0" : config.getKafka().getBootstrapServers();
+        return HistoryWriterSettings.of(config, connector);
     }
 
     private static void section(String key, Runnable check) {
