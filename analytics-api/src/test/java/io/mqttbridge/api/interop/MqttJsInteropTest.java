@@ -1,7 +1,14 @@
 package io.mqttbridge.api.interop;
 
+import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.MqttBroker;
 import io.mqttbridge.broker.config.BrokerConfig;
+import io.mqttbridge.broker.retained.InMemoryRetainedStore;
+import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.Authorizer;
+import io.mqttbridge.broker.spi.PublishSink;
+import io.mqttbridge.broker.spi.SessionListener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,13 +36,16 @@ class MqttJsInteropTest {
     private static final Path MQTT_JS = Path.of("..", "console", "src", "main", "frontend", "node_modules", "mqtt")
             .toAbsolutePath().normalize();
 
-    private final MqttBroker broker = started();
+    private final MqttBroker broker = started(PublishSink.NONE);
+    private MqttBroker slowSinkBroker;
+    private final ScheduledExecutorService kafkaLatency = Executors.newSingleThreadScheduledExecutor();
 
-    private static MqttBroker started() {
+    private static MqttBroker started(PublishSink sink) {
         BrokerConfig config = new BrokerConfig();
         config.setHost("127.0.0.1");
         config.setPort(0);
-        MqttBroker broker = new MqttBroker(config);
+        MqttBroker broker = new MqttBroker(config, Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, sink,
+                SessionListener.NONE, new InMemorySessionStore(), new InMemoryRetainedStore(), new MetricRegistry());
         broker.start();
         return broker;
     }
@@ -38,6 +53,10 @@ class MqttJsInteropTest {
     @AfterEach
     void stop() {
         broker.stop();
+        if (slowSinkBroker != null) {
+            slowSinkBroker.stop();
+        }
+        kafkaLatency.shutdownNow();
     }
 
     @Test
@@ -50,6 +69,28 @@ class MqttJsInteropTest {
                 "{\"topic\":\"alias/q2\",\"qos\":2,\"payload\":\"m0\"}",
                 "{\"topic\":\"alias/q2\",\"qos\":2,\"payload\":\"m1\"}",
                 "{\"topic\":\"alias/q2\",\"qos\":2,\"payload\":\"m2\"}");
+    }
+
+    @Test
+    void aBurstOfQos1PublishesPastTheReceiveMaximumIsAcknowledgedWhileTheSinkTakesMilliseconds() throws Exception {
+        assertThat(MQTT_JS).as("MQTT.js, installed by the console module's build").isDirectory();
+        List<String> stored = new CopyOnWriteArrayList<>();
+        // A PUBACK waits for the sink, as for Kafka: a few milliseconds a message.
+        slowSinkBroker = started(message -> {
+            CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+            kafkaLatency.schedule(() -> {
+                stored.add(new String(message.payload(), StandardCharsets.UTF_8));
+                acknowledged.complete(null);
+            }, 5, TimeUnit.MILLISECONDS);
+            return acknowledged;
+        });
+        int count = 1_000;
+
+        List<String> lines = runNode("burst-qos1.js", MQTT_JS.toString(), String.valueOf(slowSinkBroker.port()),
+                String.valueOf(count));
+
+        assertThat(lines).containsExactly("{\"acked\":" + count + ",\"disconnects\":0}");
+        assertThat(stored).containsExactlyElementsOf(IntStream.range(0, count).mapToObj(i -> "m" + i).toList());
     }
 
     private static List<String> runNode(String script, String... arguments) throws IOException, InterruptedException {

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * result and released strictly in the order the PUBLISHes arrived [MQTT-4.6.0-2/3]. Kept apart from
  * the flows themselves ({@link InboundQosFlows}, {@link InboundQos2Flows}) because the ordering, the
  * batching of releases and the MQTT 3.1.1 acknowledgement window are one concern shared by both QoS
- * levels. A failed sink result gets its error code (MQTT 5) or, unless the refusal is permanent (then
+ * levels, for MQTT 5 too, where a PUBACK waits for the sink and a client that publishes faster than
+Kafka acknowledges is slowed by TCP instead of being disconnected. A failed sink result gets its error code (MQTT 5) or, unless the refusal is permanent (then
  * the message is acknowledged and dropped), closes the connection (3.1.1, which has
  * no negative acknowledgement).
  *
@@ -40,8 +41,10 @@ final class InboundAckQueue {
     private final InboundQosFlows flows;
     private final ClientConnection connection;
     private final ArrayDeque<PendingAck> acks = new ArrayDeque<>(4);
-    /* MQTT 3.1.1 only: how many acknowledgements may wait for the sink before reading pauses. */
+    /* How many acknowledgements may wait for the sink before reading pauses. */
     private int ackWindow = Integer.MAX_VALUE;
+    /* The QoS 1 acknowledgements among them. */
+    private int qos1Waiting;
     /*
      * 1 while a task that releases acknowledgements is queued on the event loop: completions share
      * that one task instead of queueing one task each.
@@ -59,16 +62,21 @@ final class InboundAckQueue {
         return acks.size();
     }
 
+    /** The PUBACKs among them: QoS 1 messages whose only wait is the sink's. */
+    int qos1Waiting() {
+        return qos1Waiting;
+    }
+
     /**
      * The PUBACK / PUBREC of {@code packetId} is sent when {@code sunk} completes and every earlier
-     * acknowledgement has been sent. For MQTT 3.1.1 reading pauses while {@code ackWindow}
-     * acknowledgements wait.
+     * acknowledgement has been sent. Reading pauses while {@code ackWindow} acknowledgements wait.
      */
     void await(int packetId, int qos, CompletableFuture<Void> sunk, int ackWindow) {
         this.ackWindow = ackWindow;
-        acks.addLast(new PendingAck(packetId, qos, sunk, MqttReasonCode.SUCCESS));
-        if (!connection.isMqtt5() && acks.size() >= ackWindow) {
-            // Not the QoS 2 flows past PUBREC: reading must go on for their PUBRELs.
+        add(new PendingAck(packetId, qos, sunk, MqttReasonCode.SUCCESS));
+        if (acks.size() >= ackWindow) {
+            // Not the QoS 2 flows past PUBREC: reading must go on for their PUBRELs. What one read
+            // already holds is still decoded: at most one socket read (64 KiB) past the window.
             connection.reading().pause(Reason.ACK_WINDOW_FULL);
         }
         if (sunk.isDone()) {
@@ -80,8 +88,15 @@ final class InboundAckQueue {
 
     /** The acknowledgement of {@code packetId} carries {@code reasonCode}, in its turn. */
     void refuse(int packetId, int qos, int reasonCode) {
-        acks.addLast(new PendingAck(packetId, qos, Qos2Flow.DONE, reasonCode));
+        add(new PendingAck(packetId, qos, Qos2Flow.DONE, reasonCode));
         release();
+    }
+
+    private void add(PendingAck ack) {
+        acks.addLast(ack);
+        if (ack.qos() == 1) {
+            qos1Waiting++;
+        }
     }
 
     /** Any thread: releases the acknowledgements on the event loop, in a task queued unless one already is. */
@@ -103,6 +118,9 @@ final class InboundAckQueue {
         PendingAck head = acks.peekFirst();
         if (head == null || !head.sinkResult().isDone()) {
             return null;
+        }
+        if (head.qos() == 1) {
+            qos1Waiting--;
         }
         return acks.pollFirst();
     }

@@ -110,6 +110,17 @@ public final class InboundQosFlows {
     }
 
     /**
+     * The flows that count against the Receive Maximum this broker announced: every QoS 2 flow, and no
+     * QoS 1 message. A QoS 1 message is in flight here only while the sink (Kafka) has not
+     * acknowledged it, which the client cannot see coming; a client that publishes faster than that
+     * (MQTT.js does not hold back at the Receive Maximum) is slowed by the paused reading instead of
+     * being disconnected. A QoS 2 flow also waits for the client's own PUBREL, so it is counted.
+     */
+    public int chargedToClient() {
+        return acks == null ? unacknowledged : unacknowledged - acks.qos1Waiting();
+    }
+
+    /**
      * PUBLISHes whose PUBACK / PUBREC is not yet sent (waiting for the sink or for earlier ones). Unlike
      * {@link #unacknowledged()} this excludes QoS 2 messages already answered with PUBREC, which only
      * wait for the client's PUBREL.
@@ -161,8 +172,8 @@ public final class InboundQosFlows {
 
     /**
      * The sink was handed the QoS {@code qos} message {@code packetId}: its PUBACK / PUBREC is sent when
-     * {@code sunk} completes and every earlier acknowledgement has been sent. For MQTT 3.1.1, which has
-     * no receive maximum to announce, reading pauses while {@code ackWindow} acknowledgements wait.
+     * {@code sunk} completes and every earlier acknowledgement has been sent. Reading pauses while
+     * {@code ackWindow} acknowledgements wait (the receive maximum; MQTT 3.1.1 has none to announce).
      * When {@code sunk} fails, MQTT 5 gets the error code in the PUBACK / PUBREC; a 3.1.1 connection
      * is closed once the acknowledgements before this one are written.
      */

@@ -9,7 +9,7 @@ public final class ReadSuspension {
 
     /** Why reading is paused; each is lifted on its own. */
     public enum Reason {
-        /** MQTT 3.1.1: as many PUBACK / PUBREC wait for the sink as the receive maximum allows. */
+        /** As many PUBACK / PUBREC wait for the sink as the receive maximum allows. */
         ACK_WINDOW_FULL,
         /** The publish sink does not accept publishes now (see {@code handler.publish.BackPressure}). */
         SINK_BACK_PRESSURE,

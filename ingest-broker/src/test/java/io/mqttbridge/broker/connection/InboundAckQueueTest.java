@@ -114,6 +114,30 @@ class InboundAckQueueTest {
     }
 
     @Test
+    void mqtt5ReadingPausesTooAndQos1MessagesWaitingForTheSinkAreNotChargedToTheClient() {
+        connection.setVersion(MqttVersion.MQTT_5);
+        connection.setState(ClientConnection.State.CONNECTED);
+        CompletableFuture<Void> first = new CompletableFuture<>();
+        flows.started();
+        flows.started();
+        flows.started();
+        flows.awaitSink(1, 1, first, 3);
+        flows.awaitSink(2, 2, new CompletableFuture<>(), 3);
+        assertThat(connection.reading().isPaused(Reason.ACK_WINDOW_FULL)).isFalse();
+        flows.awaitSink(3, 1, new CompletableFuture<>(), 3);
+
+        assertThat(connection.reading().isPaused(Reason.ACK_WINDOW_FULL)).isTrue();
+        assertThat(flows.unacknowledged()).isEqualTo(3);
+        assertThat(flows.chargedToClient()).as("the QoS 2 flow alone").isEqualTo(1);
+
+        first.complete(null);
+        channel.runPendingTasks();
+        assertThat(connection.reading().isPaused(Reason.ACK_WINDOW_FULL)).isFalse();
+        assertThat(flows.unacknowledged()).isEqualTo(2);
+        assertThat(flows.chargedToClient()).isEqualTo(1);
+    }
+
+    @Test
     void aRefusedQos2PublishIsAnsweredWithItsReasonAndEndsItsFlow() {
         connection.setVersion(MqttVersion.MQTT_5);
         flows.started();

@@ -92,18 +92,43 @@ class Mqtt5RawProtocolTest {
     }
 
     @Test
-    void exceedingTheReceiveMaximumGetsDisconnect0x93() throws Exception {
+    void exceedingTheReceiveMaximumWithQos2FlowsGetsDisconnect0x93() throws Exception {
         DurableAckTest.ManualSink sink = new DurableAckTest.ManualSink();
         try (TestBroker broker = new TestBroker(c -> c.setReceiveMaximum(2), Authenticator.ALLOW_ALL,
                 Authorizer.ALLOW_ALL, sink, SessionListener.NONE);
              RawMqttClient client = new RawMqttClient(broker.port())) {
             connected(client, RawMqttClient.connect5("greedy", true, 60, new byte[0]));
             for (int id = 1; id <= 3; id++) {
-                client.send(RawMqttClient.publish5(1, "t", id, "x", new byte[0]));
+                client.send(RawMqttClient.publish5(2, "t", id, "x", new byte[0]));
             }
             List<Packet> packets = client.readUntilClosed();
             assertThat(packets).hasSize(1);
             assertThat(packets.get(0).body()[0] & 0xFF).isEqualTo(0x93);
+        }
+    }
+
+    @Test
+    void qos1PublishesPastTheReceiveMaximumWaitingForTheSinkAreSlowedNotDisconnected() throws Exception {
+        DurableAckTest.ManualSink sink = new DurableAckTest.ManualSink();
+        try (TestBroker broker = new TestBroker(c -> c.setReceiveMaximum(2), Authenticator.ALLOW_ALL,
+                Authorizer.ALLOW_ALL, sink, SessionListener.NONE);
+             RawMqttClient client = new RawMqttClient(broker.port())) {
+            connected(client, RawMqttClient.connect5("hasty", true, 60, new byte[0]));
+            // As MQTT.js does: publishes without waiting, past the announced Receive Maximum.
+            for (int id = 1; id <= 5; id++) {
+                client.send(RawMqttClient.publish5(1, "t", id, "m" + id, new byte[0]));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> sink.futures.size() >= 2);
+            for (int released = 0; released < 5; released++) {
+                int next = released;
+                await().atMost(Duration.ofSeconds(10)).until(() -> sink.futures.size() > next);
+                sink.futures.get(next).complete(null);
+                Packet puback = client.read();
+                assertThat(puback.type()).isEqualTo(4);
+                assertThat(((puback.body()[0] & 0xFF) << 8) | (puback.body()[1] & 0xFF)).isEqualTo(released + 1);
+            }
+            assertThat(sink.messages).extracting(message -> new String(message.payload(), StandardCharsets.UTF_8))
+                    .containsExactly("m1", "m2", "m3", "m4", "m5");
         }
     }
 

@@ -160,7 +160,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (qos > 0 && !again) {
-            if (mqtt5 && inbound.unacknowledged() >= config.getReceiveMaximum()) {
+            // QoS 1 messages waiting for Kafka are not the client's doing: reading pauses for them.
+            if (mqtt5 && inbound.chargedToClient() >= config.getReceiveMaximum()) {
                 connection.disconnect(MqttReasonCode.RECEIVE_MAXIMUM_EXCEEDED, DisconnectInfo.PROTOCOL_ERROR);
                 return;
             }
