@@ -15,6 +15,13 @@ import io.netty.buffer.Unpooled;
 public final class RoutedMessage {
 
     private static final long NO_EXPIRY = Long.MAX_VALUE;
+    /*
+     * A Message Expiry Interval of 0 is a lifetime under the property's one-second resolution: the
+     * message goes to the subscribers it can reach at once, forwarded with an interval of 0, and to no
+     * one later (not to an offline session, not as a retained message). Mosquitto and EMQX deliver it
+     * to connected subscribers too; counting it expired at once delivered it to no one.
+     */
+    private static final long ZERO_INTERVAL_LIFETIME_NANOS = 1_000_000_000L;
 
     private final PublishedMessage message;
     private final byte[] topicUtf8;
@@ -35,7 +42,8 @@ public final class RoutedMessage {
         this.payload = Unpooled.wrappedBuffer(message.payload()).asReadOnly();
         this.sharedProperties = encodeSharedProperties(message.properties());
         Long expiry = message.properties().messageExpiryIntervalSeconds();
-        this.expiresAtNanos = expiry == null ? NO_EXPIRY : receivedAtNanos + expiry * 1_000_000_000L;
+        this.expiresAtNanos = expiry == null ? NO_EXPIRY
+                : receivedAtNanos + (expiry == 0 ? ZERO_INTERVAL_LIFETIME_NANOS : expiry * 1_000_000_000L);
     }
 
     /**
@@ -88,6 +96,9 @@ public final class RoutedMessage {
     public long remainingExpirySeconds(long nowNanos) {
         if (expiresAtNanos == NO_EXPIRY) {
             return -1;
+        }
+        if (message.properties().messageExpiryIntervalSeconds() == 0) {
+            return 0;
         }
         long left = expiresAtNanos - nowNanos;
         return Math.max(1, (left + 999_999_999L) / 1_000_000_000L);

@@ -45,6 +45,50 @@ class MessageExpiryAndWillDelayTest {
     }
 
     @Test
+    void aMessageWithAnExpiryIntervalOfZeroReachesConnectedSubscribersWithZeroButNoLaterSubscriber()
+            throws Exception {
+        byte[] expiryZero = {0x02, 0, 0, 0, 0};
+        try (TestBroker broker = TestBroker.start();
+             RawMqttClient subscriber = new RawMqttClient(broker.port());
+             RawMqttClient publisher = new RawMqttClient(broker.port())) {
+            subscriber.send(RawMqttClient.connect5("zeroSub", true, 60, new byte[0]));
+            assertThat(subscriber.read().type()).isEqualTo(2);
+            subscriber.send(RawMqttClient.subscribe(1, "zero/#", 1, true));
+            assertThat(subscriber.read().type()).isEqualTo(9);
+            publisher.send(RawMqttClient.connect5("zeroPub", true, 60, new byte[0]));
+            assertThat(publisher.read().type()).isEqualTo(2);
+
+            publisher.send(RawMqttClient.packet(0x31, publishBody("zero/t", expiryZero, "now")));
+            Packet delivered = subscriber.read();
+            assertThat(new String(delivered.body(), StandardCharsets.UTF_8)).endsWith("now");
+            // topic "zero/t" (2 + 6 bytes), property length, then Message Expiry Interval (0x02) of 0
+            assertThat(delivered.body()[9]).isEqualTo((byte) 0x02);
+            assertThat(ByteBuffer.wrap(delivered.body(), 10, 4).getInt()).isZero();
+
+            Instant published = Instant.now();
+            await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(published.plusMillis(1_100)));
+            try (RawMqttClient later = new RawMqttClient(broker.port())) {
+                later.send(RawMqttClient.connect5("zeroLater", true, 60, new byte[0]));
+                assertThat(later.read().type()).isEqualTo(2);
+                later.send(RawMqttClient.subscribe(1, "zero/#", 1, true));
+                assertThat(later.read().type()).isEqualTo(9);
+                later.send(RawMqttClient.packet(0xC0, new byte[0]));
+                assertThat(later.read().type()).as("PINGRESP, no retained PUBLISH before it").isEqualTo(13);
+            }
+        }
+    }
+
+    /** A retained PUBLISH's variable header and payload: topic, properties, no packet id (QoS 0). */
+    private static byte[] publishBody(String topic, byte[] properties, String payload) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        RawMqttClient.writeString(out, topic);
+        out.write(properties.length);
+        out.writeBytes(properties);
+        out.writeBytes(payload.getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    @Test
     void aQueuedMessageThatExpiresIsNotSentAndLeavesTheSessionStoreToo() throws Exception {
         byte[] expiresInAnHour = {0x11, 0, 0, 0x0e, 0x10};
         try (TestBroker broker = TestBroker.start()) {
