@@ -24,6 +24,7 @@ import io.mqttbridge.broker.routing.PendingDeliveries;
 import io.mqttbridge.broker.session.DeliveryState;
 import io.mqttbridge.broker.session.InMemorySessionStore;
 import io.mqttbridge.broker.session.Session;
+import io.mqttbridge.broker.session.IdentityChanges;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.Authenticator;
@@ -352,14 +353,17 @@ public final class MqttBroker implements MessagePublisher {
     }
 
     /**
-     * Ends every session {@code deviceId} owns on this node (its stored subscriptions and queued
-     * messages go with it) and disconnects its connections (MQTT 5: DISCONNECT 0x98), for a device
-     * that was disabled or deleted.
-     *
+     * Ends every session {@code deviceId} owns on this node (its stored subscriptions and queued messages
+     * go with it) and disconnects its connections (MQTT 5: 0x98), for a device disabled or deleted.
      * @return how many sessions and connections were ended
      */
     public int endSessionsOf(String deviceId) {
         return administration.endSessionsOf(deviceId);
+    }
+
+    /** Changes of identities a CONNECT in progress may miss; credentials changes are told here. */
+    public IdentityChanges identityChanges() {
+        return sessions.identityChanges();
     }
 
     /** Ends the session of {@code clientId} here, connected or not, with what it queued. @return whether there was one */

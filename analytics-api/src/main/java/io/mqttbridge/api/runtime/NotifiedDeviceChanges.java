@@ -60,6 +60,8 @@ final class NotifiedDeviceChanges implements DeviceChangeListener.Handler {
     }
 
     private void endConnectionsAuthenticatedBefore(String deviceId, Instant changedAt, Instant until) {
+        // A CONNECT authenticating now may have read the old credentials: it ends at the same time.
+        broker.identityChanges().credentialsChanged(deviceId, until);
         long delayMillis = Math.max(0, until.toEpochMilli() - System.currentTimeMillis());
         Runnable end = () -> broker.disconnectIf(info -> info.identity() != null
                 && deviceId.equals(info.identity().deviceId()) && info.connectedAt().isBefore(changedAt));

@@ -240,4 +240,24 @@ class HostileDeviceEndToEndTest {
         again.connect(options);
         assertThat(again.isConnected()).isTrue();
     }
+
+    @Test
+    void aConnectionMadeWithTheOldPasswordDuringTheGracePeriodEndsWhenTheGraceDoes() throws Exception {
+        createDevice("leaky", List.of(rule("allow", "all", "leaky/#")));
+        try (Response response = api("/api/v1/devices/leaky/credentials/rotate")
+                .post(Entity.json(Map.of("password", "pw-fresh", "graceSeconds", 3)))) {
+            assertThat(response.getStatus()).isEqualTo(200);
+        }
+        MqttClient oldPassword = v5("leaky");
+        oldPassword.connect(login("leaky", true));
+        assertThat(oldPassword.isConnected()).as("the old password works in the grace period").isTrue();
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> !oldPassword.isConnected());
+        assertThatThrownBy(() -> v5("leaky").connect(login("leaky", true))).isInstanceOf(MqttException.class);
+        MqttClient newPassword = v5("leaky");
+        MqttConnectionOptions options = login("leaky", true);
+        options.setPassword("pw-fresh".getBytes(StandardCharsets.UTF_8));
+        newPassword.connect(options);
+        assertThat(newPassword.isConnected()).isTrue();
+    }
 }

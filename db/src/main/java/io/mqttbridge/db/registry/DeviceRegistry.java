@@ -133,8 +133,8 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
             hasher.burnOneCheck(password);
             return refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "device has no current password");
         }
-        boolean matches = current.stream().anyMatch(c -> matches(c, password));
-        if (!matches) {
+        Optional<DeviceAuthRecord.Credential> matching = matchingCredential(current, password);
+        if (matching.isEmpty()) {
             return refuse(request, Refusal.BAD_USERNAME_OR_PASSWORD, "wrong password");
         }
         if (!device.enabled()) {
@@ -145,7 +145,19 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
         }
         LOG.debug("Client {} authenticated as device {} from {}",
                 LogSafe.text(request.clientId()), device.deviceId(), request.remoteAddress());
-        return AuthenticationResult.success(new DeviceIdentity(device.deviceId(), request.username(), request.clientId(), List.of()));
+        // A password in a rotation's grace period holds the connection only until the grace ends, like
+        // the connections made before the rotation (MQTT 5: DISCONNECT 0xA0, as at a token's expiry).
+        return AuthenticationResult.success(new DeviceIdentity(device.deviceId(), request.username(), request.clientId(),
+                List.of()), matching.get().expiresAt());
+    }
+
+    /** The credential {@code password} matches, one without an expiry first (its hash is checked first too). */
+    private Optional<DeviceAuthRecord.Credential> matchingCredential(List<DeviceAuthRecord.Credential> current,
+                                                                     String password) {
+        Optional<DeviceAuthRecord.Credential> lasting = current.stream()
+                .filter(c -> c.expiresAt() == null && matches(c, password)).findFirst();
+        return lasting.isPresent() ? lasting
+                : current.stream().filter(c -> c.expiresAt() != null && matches(c, password)).findFirst();
     }
 
     /** A credential given as SCRAM verifiers only is checked by deriving the verifier (PBKDF2). */

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.internal;
 
 import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.session.DeliveryState;
+import io.mqttbridge.broker.session.IdentityChanges;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.spi.Authorizer;
@@ -14,6 +15,7 @@ import io.mqttbridge.broker.sys.SysTopics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -40,10 +43,34 @@ public final class SessionAdministration {
     private final SessionManager sessions;
     private final SessionListener listener;
 
+    /* The authorizer of the latest reauthorize call: a connection that missed such a change gets it too. */
+    private volatile Authorizer reauthorizedWith;
+
     /** @param listener hears of subscriptions a new authorization removed */
     public SessionAdministration(SessionManager sessions, SessionListener listener) {
         this.sessions = sessions;
         this.listener = listener;
+        sessions.identityChanges().bind(new IdentityChanges.Reapply() {
+            @Override
+            public void revoke(String identity) {
+                endSessionsOf(identity);
+            }
+
+            @Override
+            public void reauthorize(String identity) {
+                Authorizer authorizer = reauthorizedWith;
+                if (authorizer != null) {
+                    SessionAdministration.this.reauthorize(identity, authorizer);
+                }
+            }
+
+            @Override
+            public void disconnectAt(ConnectionInfo info, Instant at) {
+                long delayMillis = Math.max(0, at.toEpochMilli() - System.currentTimeMillis());
+                CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS).execute(() ->
+                        disconnectIf(connected -> connected.connectionId().equals(info.connectionId())));
+            }
+        });
     }
 
     /** The connections currently attached to a session, sorted by client id. */
@@ -91,6 +118,8 @@ public final class SessionAdministration {
      * @return completes with the number of subscriptions removed
      */
     public CompletableFuture<Integer> reauthorize(String deviceId, Authorizer authorizer) {
+        reauthorizedWith = authorizer;
+        sessions.identityChanges().reauthorized(deviceId);
         List<CompletableFuture<Integer>> done = new ArrayList<>();
         for (Session session : sessions.all()) {
             if (!deviceId.equals(session.owner())) {
@@ -127,6 +156,7 @@ public final class SessionAdministration {
 
     /** Disconnects {@code deviceId}'s connections, then ends its sessions here. @return how many of both */
     public int endSessionsOf(String deviceId) {
+        sessions.identityChanges().revoked(deviceId);
         int count = disconnectIf(info -> info.identity() != null && deviceId.equals(info.identity().deviceId()));
         for (Session session : sessions.all()) {
             if (deviceId.equals(session.owner())) {

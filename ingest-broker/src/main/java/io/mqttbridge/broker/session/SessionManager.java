@@ -52,6 +52,7 @@ public final class SessionManager {
     private final QueueOverflow queueOverflow;
     private final QueuedMemory queuedMemory;
     private final RetainedGates retainedGates = new RetainedGates();
+    private final IdentityChanges identityChanges = new IdentityChanges();
     // Sessions handed over to another node that still re-forward what reaches them here.
     private final AtomicInteger reforwarding = new AtomicInteger();
 
@@ -163,6 +164,11 @@ public final class SessionManager {
     /** Live messages waiting for a new subscription's retained ones. */
     public RetainedGates retainedGates() {
         return retainedGates;
+    }
+
+    /** Changes of identities that a CONNECT in progress may have missed. */
+    public IdentityChanges identityChanges() {
+        return identityChanges;
     }
 
     /** See {@link #awaitReforwardsEnded}. */

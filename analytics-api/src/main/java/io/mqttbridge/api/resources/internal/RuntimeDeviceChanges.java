@@ -54,6 +54,8 @@ public final class RuntimeDeviceChanges implements DeviceChanges {
             return;
         }
         Instant rotatedAt = Instant.now();
+        // A CONNECT authenticating now may have read the old credentials: it ends at the same time.
+        broker.identityChanges().credentialsChanged(deviceId, rotatedAt.plus(grace));
         // Connections authenticated before the rotation may hold an old password: they end when it does.
         CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
                 broker.disconnectIf(info -> info.identity() != null && Objects.equals(info.identity().deviceId(), deviceId)

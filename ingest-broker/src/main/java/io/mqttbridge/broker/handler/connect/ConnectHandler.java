@@ -82,12 +82,14 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         }
         ConnectRequest request = (ConnectRequest) read;
         connection.setState(State.AUTHENTICATING);
+        // Before anything is read about the identity: a change of it applied from now on is rechecked.
+        long changesMark = sessions.identityChanges().mark();
         authentication.authenticate(connection, request).whenComplete((outcome, error) -> ctx.executor().execute(() ->
-                afterAuthentication(ctx, connection, request, outcome, error)));
+                afterAuthentication(ctx, connection, request, changesMark, outcome, error)));
     }
 
     private void afterAuthentication(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
-                                     Object outcome, Throwable error) {
+                                     long changesMark, Object outcome, Throwable error) {
         if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
             return;
         }
@@ -121,14 +123,14 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<Void> prepared = sessions.prepareOpen(request.clientId(), request.cleanStart(),
                 ctx.channel().eventLoop(), owner);
         if (prepared.isDone() && !prepared.isCompletedExceptionally()) {
-            openSession(ctx, connection, request, authorized);
+            openSession(ctx, connection, request, authorized, changesMark);
             sessions.connectSettled(request.clientId());
             return;
         }
         // In a cluster: the node that held the client hands it over first (never wait on the event loop).
         prepared.whenComplete((ignored, claimError) -> ctx.executor().execute(() -> {
             try {
-                openOrRefuse(ctx, connection, request, authorized, claimError);
+                openOrRefuse(ctx, connection, request, authorized, changesMark, claimError);
             } finally {
                 // Only now, with the session opened and its attach queued (or the CONNECT refused), may
                 // another node's claim take the session away: a hand-over before the open would leave
@@ -139,7 +141,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void openOrRefuse(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
-                              Authorized authorized, Throwable claimError) {
+                              Authorized authorized, long changesMark, Throwable claimError) {
         if (!ctx.channel().isActive() || connection.state() != State.AUTHENTICATING) {
             return;
         }
@@ -152,11 +154,11 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, connection, ConnectRefusal.SERVER_UNAVAILABLE);
             return;
         }
-        openSession(ctx, connection, request, authorized);
+        openSession(ctx, connection, request, authorized, changesMark);
     }
 
     private void openSession(ChannelHandlerContext ctx, ClientConnection connection, ConnectRequest request,
-                             Authorized authorized) {
+                             Authorized authorized, long changesMark) {
         if (!connAcks.fitsTheClient(connection, request)) {
             // Its Maximum Packet Size leaves no room for the CONNACK [MQTT-3.1.2-24]: closed without one.
             metrics.connectRefused();
@@ -183,6 +185,7 @@ public final class ConnectHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             connected(ctx, connection, request, authorized, info, opened.sessionPresent() && stillPresent);
+            sessions.identityChanges().afterConnect(info, changesMark);
         });
     }
 
