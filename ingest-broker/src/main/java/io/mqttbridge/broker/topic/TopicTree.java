@@ -166,6 +166,13 @@ public final class TopicTree<S> {
             return members.length == 0;
         }
 
+        /** A member, without moving the round-robin turn; {@code null} if the group is empty. */
+        @SuppressWarnings("unchecked")
+        public S anyMember() {
+            Object[] current = members;
+            return current.length == 0 ? null : ((Entry<S>) current[0]).subscription();
+        }
+
         /**
          * Picks the next member in round-robin order, preferring members that satisfy
          * {@code preferred} (for example: connected); {@code null} if the group is empty.
