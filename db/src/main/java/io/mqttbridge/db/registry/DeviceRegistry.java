@@ -66,6 +66,8 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRegistry.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
+    /* Longer device ids a client id is checked against (each a registry look-up, cached). */
+    private static final int MAX_OWNER_LOOKUPS = 8;
 
     private final DeviceAuthLoader loader;
     private final PasswordHasher hasher = new PasswordHasher();
@@ -114,6 +116,7 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
         try {
             return cache.get(deviceId)
                     .thenApplyAsync(device -> check(request, device, password), executor)
+                    .thenCompose(result -> unlessAnotherDeviceOwnsTheClientId(request, deviceId, result))
                     .exceptionally(e -> refuse(request, Refusal.SERVER_UNAVAILABLE, "device registry unavailable: " + e));
         } catch (RuntimeException e) {
             // The pool's queue is full: refuse rather than queue without bound.
@@ -160,6 +163,33 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
                 : current.stream().filter(c -> c.expiresAt() != null && matches(c, password)).findFirst();
     }
 
+    /**
+     * A client id the template lets this device use may also fit a longer device's template (with
+     * {@code %u-*}, {@code p-x-1} fits {@code p} and {@code p-x}): it belongs to the longest device it
+     * fits, so that no device acts as another under a client id of that one.
+     */
+    private CompletableFuture<AuthenticationResult> unlessAnotherDeviceOwnsTheClientId(
+            AuthenticationRequest request, String deviceId, AuthenticationResult result) {
+        if (!(result instanceof AuthenticationResult.Success)) {
+            return CompletableFuture.completedFuture(result);
+        }
+        List<String> longer = clientIdBinding.longerIdentitiesAllowed(deviceId, request.clientId(), MAX_OWNER_LOOKUPS);
+        if (longer.isEmpty()) {
+            return CompletableFuture.completedFuture(result);
+        }
+        List<CompletableFuture<Optional<DeviceAuthRecord>>> lookups = longer.stream().map(cache::get).toList();
+        return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            for (CompletableFuture<Optional<DeviceAuthRecord>> lookup : lookups) {
+                Optional<DeviceAuthRecord> owner = lookup.join();
+                if (owner.isPresent()) {
+                    return refuse(request, Refusal.CLIENT_ID_NOT_ALLOWED, "client id fits device "
+                            + LogSafe.text(owner.get().deviceId()) + ", whose template it fits more closely");
+                }
+            }
+            return result;
+        });
+    }
+
     /** A credential given as SCRAM verifiers only is checked by deriving the verifier (PBKDF2). */
     private boolean matches(DeviceAuthRecord.Credential credential, String password) {
         if (credential.hash() != null) {
@@ -203,8 +233,8 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
                             "client id does not fit '" + clientIdBinding + "'"));
                 }
                 DeviceIdentity identity = new DeviceIdentity(device.deviceId(), username, request.clientId(), List.of());
-                return CompletableFuture.completedFuture(AuthenticationResult.success(identity, null,
-                        AclRuleSet.forIdentity(device.rules(), identity)));
+                return unlessAnotherDeviceOwnsTheClientId(request, device.deviceId(), AuthenticationResult.success(
+                        identity, null, AclRuleSet.forIdentity(device.rules(), identity)));
             });
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(refuse(request, Refusal.SERVER_UNAVAILABLE, "registry overloaded"));

@@ -94,6 +94,23 @@ class DeviceRegistryTest {
     }
 
     @Test
+    void aClientIdThatALongerDevicesTemplateAlsoFitsBelongsToThatDevice() {
+        db.database().devices().create(NewDevice.of("sensor-1-x"));
+        db.database().credentials().setPassword("sensor-1-x", "s3cret-x");
+        try (DeviceRegistry templated = new DeviceRegistry(db.jdbi(),
+                new DeviceRegistryConfig().setClientIdPattern("%u-*"), Clock.systemUTC())) {
+            assertThat(templated.authenticate(connect("sensor-1-a", "sensor-1", "s3cret-one")).join())
+                    .isInstanceOf(AuthenticationResult.Success.class);
+            assertThat(refusal(templated.authenticate(connect("sensor-1-x-1", "sensor-1", "s3cret-one")).join()))
+                    .as("a client id of device sensor-1-x").isEqualTo(Refusal.CLIENT_ID_NOT_ALLOWED);
+            assertThat(templated.authenticate(connect("sensor-1-x-1", "sensor-1-x", "s3cret-x")).join())
+                    .isInstanceOf(AuthenticationResult.Success.class);
+            assertThat(templated.authenticate(connect("sensor-1-y-1", "sensor-1", "s3cret-one")).join())
+                    .as("no device sensor-1-y").isInstanceOf(AuthenticationResult.Success.class);
+        }
+    }
+
+    @Test
     void clientIdPatternWithoutTheDeviceIdFailsValidationNamingTheKey() {
         assertThatThrownBy(() -> new DeviceRegistryConfig().setClientIdPattern("fixed").validate())
                 .hasMessageContaining("clientIdPattern");

@@ -1,5 +1,7 @@
 package io.mqttbridge.broker.spi;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -62,6 +64,36 @@ public final class ClientIdBinding {
         }
         String expanded = pattern.replace(IDENTITY_PLACEHOLDER, identity.replace("*", "\u0000"));
         return globMatches(expanded, 0, clientId.replace("*", "\u0000"), 0);
+    }
+
+    /**
+     * Longer identities that this pattern also lets use {@code clientId}, which {@code identity} may
+     * use: with {@code %u-*}, client id {@code p-x-1} fits both device {@code p} and device {@code p-x}.
+     * Such a client id belongs to the longest identity it fits (the most specific one), so the caller
+     * refuses it to {@code identity} when one of these exists. At most {@code max}, longest first;
+     * none for {@code *}, {@code %u} alone, or a pattern with {@code *} before {@code %u}.
+     */
+    public List<String> longerIdentitiesAllowed(String identity, String clientId, int max) {
+        int at = pattern.indexOf(IDENTITY_PLACEHOLDER);
+        if (this == FREE || identity == null || at < 0) {
+            return List.of();
+        }
+        String before = pattern.substring(0, at);
+        String after = pattern.substring(at + IDENTITY_PLACEHOLDER.length());
+        if (after.isEmpty() || before.indexOf('*') >= 0 || !clientId.startsWith(before)) {
+            return List.of();
+        }
+        // The character after a longer identity is the pattern's next literal one (e.g. the '-'), if any.
+        char next = after.charAt(0);
+        int start = before.length();
+        List<String> found = new ArrayList<>(0);
+        for (int end = clientId.length(); end > start + identity.length() && found.size() < max; end--) {
+            boolean boundary = next == '*' || end < clientId.length() && clientId.charAt(end) == next;
+            if (boundary && allows(clientId.substring(start, end), clientId)) {
+                found.add(clientId.substring(start, end));
+            }
+        }
+        return found;
     }
 
     public boolean isFree() {
