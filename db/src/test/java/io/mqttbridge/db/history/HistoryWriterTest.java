@@ -355,6 +355,30 @@ class HistoryWriterTest {
     }
 
     @Test
+    void nodesSilentOnlyBecauseNoHeartbeatArrivesFromAnyoneKeepTheirSessions() throws Exception {
+        // As during a Kafka outage: no node's heartbeat has arrived for a while, the writer's own node's
+        // included; only a node silent for the timeout before the newest heartbeat is dead.
+        String sessions = unique("mqtt.sessions");
+        TestKafka.createTopic(sessions, 1);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        UUID onQuietNode = UUID.randomUUID();
+        UUID onLongDeadNode = UUID.randomUUID();
+        producer.send(sessionEvent(sessions, "q", connected("quiet-node", onQuietNode, "q", "dev-q", now.minusSeconds(900))));
+        producer.send(sessionEvent(sessions, "quiet-node", heartbeat("quiet-node", now.minusSeconds(500))));
+        producer.send(sessionEvent(sessions, "quiet-2", heartbeat("quiet-2", now.minusSeconds(480))));
+        producer.send(sessionEvent(sessions, "d", connected("long-dead", onLongDeadNode, "d", "dev-d", now.minusSeconds(3000))));
+        producer.send(sessionEvent(sessions, "long-dead", heartbeat("long-dead", now.minusSeconds(2000))));
+        producer.flush();
+        HistoryWriterConfig config = config(unique("mqtt.unused"), sessions).setNodeTimeoutSeconds(60);
+        writer = writer(config, new MetricRegistry(), Clock.systemUTC()).start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> db.database().sessions().find(onLongDeadNode)
+                .map(s -> !s.isConnected()).orElse(false));
+
+        assertThat(db.database().sessions().find(onQuietNode).orElseThrow().isConnected()).isTrue();
+    }
+
+    @Test
     void aSteadyTrickleOfRecordsIsWrittenInAFewBatchesNotOnePerRecord() throws Exception {
         String topic = unique("mqtt.msgs");
         TestKafka.createTopic(topic, 1);
