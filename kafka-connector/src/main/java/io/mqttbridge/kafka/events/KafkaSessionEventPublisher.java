@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,11 @@ import org.slf4j.LoggerFactory;
  * One thread keeps each connection's events in order. When more than
  * {@link SessionEventsConfig#getMaxQueuedEvents()} wait, further events are dropped and counted
  * ({@code kafka.session-events.dropped}) rather than block the broker or grow without bound;
- * events are a history, not a delivery promise to devices.
+ * events are a history, not a delivery promise to devices. An event Kafka did not take in time (an
+ * outage longer than the producer's delivery timeout) is queued again, within the same bound
+ * ({@code kafka.session-events.retried}): a lost connect left a session out of the history and a lost
+ * disconnect left one connected there for ever. The history's rows do not depend on the events'
+ * order. Heartbeats are not sent again: the next one supersedes them.
  */
 public final class KafkaSessionEventPublisher implements SessionListener, AutoCloseable {
 
@@ -59,6 +64,7 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
     private final Meter published;
     private final Meter failed;
     private final Meter dropped;
+    private final Meter retried;
 
     /** @param producer the publisher owns and closes it */
     public KafkaSessionEventPublisher(SessionEventsConfig config, String nodeId, Producer<byte[], byte[]> producer,
@@ -77,6 +83,7 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
         this.published = metrics.meter("kafka.session-events.published");
         this.failed = metrics.meter("kafka.session-events.failed");
         this.dropped = metrics.meter("kafka.session-events.dropped");
+        this.retried = metrics.meter("kafka.session-events.retried");
     }
 
     /** Creates the publisher with a producer of its own, built from {@code settings}. */
@@ -92,8 +99,8 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
     /** Starts the heartbeat: one at once, then one per interval. */
     public void start() {
         Instant startedAt = clock.instant();
-        heartbeat.scheduleAtFixedRate(() -> enqueue(() -> nodeKey, () -> json.heartbeat(clock.instant(), startedAt)),
-                0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+        heartbeat.scheduleAtFixedRate(() -> enqueue(() -> nodeKey, () -> json.heartbeat(clock.instant(), startedAt),
+                false), 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -124,11 +131,15 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
     }
 
     private void enqueue(ConnectionInfo connection, Supplier<byte[]> event) {
-        enqueue(() -> key(connection), event);
+        enqueue(() -> key(connection), event, true);
     }
 
-    /** The key and the JSON are made on the sender thread: the caller may be an event loop. */
-    private void enqueue(Supplier<byte[]> key, Supplier<byte[]> event) {
+    /**
+     * The key and the JSON are made on the sender thread: the caller may be an event loop.
+     *
+     * @param again whether the event is queued again when Kafka does not take it in time
+     */
+    private void enqueue(Supplier<byte[]> key, Supplier<byte[]> event, boolean again) {
         try {
             sender.execute(() -> {
                 byte[] value;
@@ -139,7 +150,7 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
                     LOG.warn("Session event could not be written as JSON: {}", e.toString());
                     return;
                 }
-                send(key.get(), value);
+                send(key.get(), value, again);
             });
         } catch (RejectedExecutionException e) {
             dropped.mark();
@@ -148,11 +159,16 @@ public final class KafkaSessionEventPublisher implements SessionListener, AutoCl
         }
     }
 
-    private void send(byte[] key, byte[] value) {
+    private void send(byte[] key, byte[] value, boolean again) {
         try {
             producer.send(new ProducerRecord<>(topic, key, value), (metadata, failure) -> {
                 if (failure == null) {
                     published.mark();
+                } else if (again && failure instanceof RetriableException) {
+                    retried.mark();
+                    LOG.warn("Session event not stored in Kafka topic {} in time, sending it again: {}", topic,
+                            failure.toString());
+                    enqueue(() -> key, () -> value, true);
                 } else {
                     failed.mark();
                     LOG.warn("Session event not stored in Kafka topic {}: {}", topic, failure.toString());

@@ -2,6 +2,7 @@ package io.mqttbridge.kafka.events;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +22,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 class KafkaSessionEventPublisherTest {
@@ -114,6 +118,32 @@ class KafkaSessionEventPublisherTest {
                     json(records.get(0).value()).get("startedAt").asText());
             assertThat(java.time.Instant.parse(json(records.get(0).value()).get("startedAt").asText()))
                     .isBeforeOrEqualTo(java.time.Instant.parse(json(records.get(0).value()).get("timestamp").asText()));
+        }
+    }
+
+    @Test
+    void anEventKafkaDidNotTakeInTimeIsSentAgainAndAHeartbeatIsNot() {
+        // As in a Kafka outage longer than the delivery timeout: the producer fails the send with a timeout.
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        MetricRegistry metrics = new MetricRegistry();
+        ConnectionInfo connection = new ConnectionInfo(UUID.randomUUID(), "dev-9", null,
+                new InetSocketAddress("127.0.0.1", 50124), MqttVersion.MQTT_5, true, 60, 0, Instant.now());
+        try (KafkaSessionEventPublisher publisher = new KafkaSessionEventPublisher(
+                new SessionEventsConfig().setTopic(topic).setHeartbeatIntervalMs(60_000), "node-a", producer, MAPPER,
+                metrics, java.time.Clock.systemUTC())) {
+            publisher.start();
+            publisher.onConnected(connection);
+            await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 2);
+            producer.errorNext(new TimeoutException("Expiring 1 record(s): 30000 ms has passed"));
+            producer.errorNext(new TimeoutException("Expiring 1 record(s): 30000 ms has passed"));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 3);
+            assertThat(json(producer.history().get(2).value()).get("type").asText()).isEqualTo("connected");
+            assertThat(producer.completeNext()).isTrue();
+            assertThat(metrics.meter("kafka.session-events.retried").getCount()).isEqualTo(1);
+            assertThat(metrics.meter("kafka.session-events.failed").getCount()).as("the heartbeat").isEqualTo(1);
+            assertThat(metrics.meter("kafka.session-events.published").getCount()).isEqualTo(1);
         }
     }
 
