@@ -132,6 +132,10 @@ public class BrokerConfig {
         }
         require(limits != null, "limits", "must not be null");
         limits.validate();
+        long pendingPackets = limits.getMaxPendingPacketBytes();
+        // A packet that could never fit would close every client sending one.
+        require(pendingPackets == 0 || pendingPackets >= maxPacketSize, "limits.maxPendingPacketBytes",
+                "must be 0 (off) or at least maxPacketSize (" + maxPacketSize + "), was " + pendingPackets);
         return this;
     }
 

@@ -44,6 +44,12 @@ public class LimitsConfig {
     public static final int DEFAULT_FILE_DESCRIPTOR_RESERVE = 256;
     /** CONNECT bytes still arriving over all connections: real CONNECTs come in milliseconds, so only a flood meets it. */
     public static final long DEFAULT_MAX_PENDING_CONNECT_BYTES = 64L * 1024 * 1024;
+    /**
+     * Bytes of MQTT packets incomplete after CONNECT, over all connections: a large packet arrives within
+     * milliseconds, so only stalled ones add up. With the pre-CONNECT bound, well within the launcher's
+     * 512 MiB of direct memory.
+     */
+    public static final long DEFAULT_MAX_PENDING_PACKET_BYTES = 128L * 1024 * 1024;
 
     private int connectRatePerAddress = DEFAULT_CONNECT_RATE_PER_ADDRESS;
     private int connectBurstPerAddress = DEFAULT_CONNECT_BURST_PER_ADDRESS;
@@ -68,6 +74,7 @@ public class LimitsConfig {
     private int trackedAddresses = DEFAULT_TRACKED_ADDRESSES;
     private int fileDescriptorReserve = DEFAULT_FILE_DESCRIPTOR_RESERVE;
     private long maxPendingConnectBytes = DEFAULT_MAX_PENDING_CONNECT_BYTES;
+    private long maxPendingPacketBytes = DEFAULT_MAX_PENDING_PACKET_BYTES;
 
     /** @throws IllegalArgumentException naming the first offending key */
     public LimitsConfig validate() {
@@ -101,6 +108,7 @@ public class LimitsConfig {
         }
         nonNegative(fileDescriptorReserve, "fileDescriptorReserve");
         nonNegative(maxPendingConnectBytes, "maxPendingConnectBytes");
+        nonNegative(maxPendingPacketBytes, "maxPendingPacketBytes");
         if (trackedAddresses < 1) {
             fail("trackedAddresses", "must be positive, was " + trackedAddresses);
         }
@@ -199,4 +207,7 @@ public class LimitsConfig {
     /** Bytes of CONNECT packets still arriving, over all connections; 0 = no bound. */
     public long getMaxPendingConnectBytes() { return maxPendingConnectBytes; }
     public void setMaxPendingConnectBytes(long maxPendingConnectBytes) { this.maxPendingConnectBytes = maxPendingConnectBytes; }
+    /** Bytes of packets incomplete after CONNECT over all connections; beyond, the oldest closed (0 = off). */
+    public long getMaxPendingPacketBytes() { return maxPendingPacketBytes; }
+    public void setMaxPendingPacketBytes(long value) { this.maxPendingPacketBytes = value; }
 }

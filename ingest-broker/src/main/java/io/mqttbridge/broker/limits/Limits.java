@@ -6,12 +6,16 @@ import io.mqttbridge.broker.config.LimitsConfig;
 import io.mqttbridge.broker.limits.internal.AddressTable;
 import io.mqttbridge.broker.limits.internal.AdmissionHandler;
 import io.mqttbridge.broker.limits.internal.BackoffAuthenticator;
-import io.mqttbridge.broker.limits.internal.PendingConnectBytes;
+import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.internal.ConnectionShare;
+import io.mqttbridge.broker.limits.internal.PendingBytes;
 import io.mqttbridge.broker.limits.internal.PreConnectByteCounter;
 import io.mqttbridge.broker.limits.internal.PublishRateLimiter;
 import io.mqttbridge.broker.limits.internal.TokenBucket;
 import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.mqttbridge.broker.spi.Authenticator;
+import io.mqttbridge.broker.spi.DisconnectInfo;
+import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 
@@ -29,15 +33,20 @@ public final class Limits {
     private final AddressTable<TokenBucket> connectRates;
     private final LongSupplier nanoClock = System::nanoTime;
     private final FileDescriptorBudget descriptors;
-    private final PendingConnectBytes pendingConnects;
+    private final PendingBytes pendingConnects;
+    private final PendingBytes pendingPackets;
 
     public Limits(LimitsConfig config, MetricRegistry registry) {
         this.config = config;
         this.metrics = new LimitMetrics(registry);
         this.connectRates = config.getConnectRatePerAddress() > 0 ? new AddressTable<>(config.getTrackedAddresses()) : null;
         this.descriptors = FileDescriptorBudget.of(config.getFileDescriptorReserve(), metrics);
-        this.pendingConnects = new PendingConnectBytes(config.getMaxPendingConnectBytes(), metrics);
+        this.pendingConnects = new PendingBytes(config.getMaxPendingConnectBytes(), "maxPendingConnectBytes",
+                "bytes sent before CONNECT", metrics::pendingConnectBytesRefused);
+        this.pendingPackets = new PendingBytes(config.getMaxPendingPacketBytes(), "maxPendingPacketBytes",
+                "bytes of incomplete packets", metrics::pendingPacketBytesRefused);
         registry.gauge(LimitMetrics.PENDING_CONNECT_BYTES_HELD, () -> (Gauge<Long>) pendingConnects::reserved);
+        registry.gauge(LimitMetrics.PENDING_PACKET_BYTES_HELD, () -> (Gauge<Long>) pendingPackets::reserved);
     }
 
     /** Starts counting the process's open file descriptors (when {@code fileDescriptorReserve} is on). */
@@ -87,6 +96,44 @@ public final class Limits {
      */
     public ChannelHandler newPreConnectBytes() {
         return pendingConnects.isBounded() ? new PreConnectByteCounter(pendingConnects) : null;
+    }
+
+    /** Whether {@code maxPendingPacketBytes} bounds the bytes of incomplete packets (else it is 0, off). */
+    public boolean boundsIncompletePackets() {
+        return pendingPackets.isBounded();
+    }
+
+    /**
+     * {@code channel}'s incomplete packets after its CONNECT, counted against {@code maxPendingPacketBytes}
+     * (shared by every listener); created at its first incomplete packet, so that connections that only
+     * ever send packets within one read cost nothing. Only when {@link #boundsIncompletePackets()}.
+     */
+    public IncompletePacketBytes newIncompletePacketBytes(Channel channel) {
+        ConnectionShare share = new ConnectionShare(pendingPackets, channel, Limits::closeForQuota);
+        return new IncompletePacketBytes() {
+            @Override
+            public void holding(long bytes, boolean newPacket) {
+                share.holding(bytes, newPacket);
+            }
+
+            @Override
+            public void closed() {
+                share.finish();
+            }
+        };
+    }
+
+    /* A connection closed for want of room for incomplete packets: MQTT 5 gets DISCONNECT 0x97 (Quota exceeded). */
+    private static void closeForQuota(Channel channel) {
+        channel.eventLoop().execute(() -> {
+            ClientConnection connection = ClientConnection.of(channel);
+            if (connection != null) {
+                connection.disconnect(MqttReasonCode.QUOTA_EXCEEDED, DisconnectInfo.LIMIT_EXCEEDED);
+            }
+            // The DISCONNECT went if the socket took it at once: a client that reads nothing must not keep
+            // its bytes by leaving it unsent.
+            channel.close();
+        });
     }
 
     /** A new per-connection publish limiter, or {@code null} when publishes are not limited. */

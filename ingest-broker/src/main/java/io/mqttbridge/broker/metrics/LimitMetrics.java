@@ -23,6 +23,9 @@ public final class LimitMetrics {
     public static final String PENDING_CONNECT_BYTES = PREFIX + ".pending-connect-bytes.refused";
     /** Gauge: the CONNECT bytes still arriving now, over all connections. */
     public static final String PENDING_CONNECT_BYTES_HELD = PREFIX + ".pending-connect-bytes";
+    public static final String PENDING_PACKET_BYTES = PREFIX + ".pending-packet-bytes.refused";
+    /** Gauge: the bytes of packets incomplete now (after CONNECT), over all connections. */
+    public static final String PENDING_PACKET_BYTES_HELD = PREFIX + ".pending-packet-bytes";
 
     private final Meter maxConnections;
     private final Meter connectRate;
@@ -38,6 +41,7 @@ public final class LimitMetrics {
     private final Meter retained;
     private final Meter fileDescriptors;
     private final Meter pendingConnectBytes;
+    private final Meter pendingPacketBytes;
 
     public LimitMetrics(MetricRegistry registry) {
         maxConnections = registry.meter(MAX_CONNECTIONS);
@@ -54,11 +58,13 @@ public final class LimitMetrics {
         retained = registry.meter(RETAINED);
         fileDescriptors = registry.meter(FILE_DESCRIPTORS);
         pendingConnectBytes = registry.meter(PENDING_CONNECT_BYTES);
+        pendingPacketBytes = registry.meter(PENDING_PACKET_BYTES);
     }
 
     public void maxConnectionsRefused() { maxConnections.mark(); }
     public void fileDescriptorsRefused() { fileDescriptors.mark(); }
     public void pendingConnectBytesRefused() { pendingConnectBytes.mark(); }
+    public void pendingPacketBytesRefused() { pendingPacketBytes.mark(); }
     public void connectRateRefused() { connectRate.mark(); }
     public void authBackoffRefused() { authBackoff.mark(); }
     public void publishRateExceeded() { publishRate.mark(); }

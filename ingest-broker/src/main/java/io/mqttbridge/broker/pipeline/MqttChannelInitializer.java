@@ -11,6 +11,7 @@ import io.mqttbridge.broker.handler.publish.OutboundAckHandler;
 import io.mqttbridge.broker.handler.publish.PublishHandler;
 import io.mqttbridge.broker.handler.subscribe.SubscribeHandler;
 import io.mqttbridge.broker.handler.subscribe.UnsubscribeHandler;
+import io.mqttbridge.broker.limits.IncompletePacketBytes;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.HandlerNames;
@@ -27,6 +28,7 @@ import io.netty.handler.codec.mqtt.MqttDecoder;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Builds the whole pipeline of a client connection, in one place. Inbound order: the listener's
@@ -62,6 +64,8 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final TransportHandlers transport;
     private final Limits limits;
     private final ChannelHandler admission;
+    /* Counters of incomplete packets for the wire-format check (limits.maxPendingPacketBytes), or null: off. */
+    private final Function<Channel, IncompletePacketBytes> packetBytes;
     private final String listenerName;
 
     /**
@@ -76,6 +80,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         this.transport = transport;
         this.limits = limits;
         this.admission = limits.admission(maxConnections);
+        this.packetBytes = limits.boundsIncompletePackets() ? limits::newIncompletePacketBytes : null;
         this.config = config;
         this.metrics = metrics;
         this.handlers = handlers;
@@ -102,7 +107,8 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
             pipeline.addLast(HandlerNames.PRE_CONNECT_BYTES, preConnectBytes);
         }
         transport.addTo(channel);
-        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK, new WireFormatCheck(config.getMaxPacketSize(), trafficMeter));
+        pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK,
+                new WireFormatCheck(config.getMaxPacketSize(), trafficMeter, packetBytes));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(HandlerNames.ENCODER, PacketEncoder.INSTANCE);
         if (admission != null) {

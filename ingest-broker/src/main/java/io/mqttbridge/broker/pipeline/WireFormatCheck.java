@@ -1,13 +1,16 @@
 package io.mqttbridge.broker.pipeline;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.IncompletePacketBytes;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
+import java.util.function.Function;
 
 /**
  * Enforces, on the raw bytes in front of Netty's MQTT decoder, the format rules the decoder
@@ -27,7 +30,9 @@ import io.netty.util.ReferenceCountUtil;
  * <p>Being the handler that sees every raw byte of the connection, in and out, it also meters them
  * ({@link TrafficMeter}, shared): one handler rather than two, because each handler in a pipeline
  * costs every connection a context object (64 bytes), and idle connections are the broker's main
- * memory cost.
+ * memory cost. For the same reason it tells {@code limits.maxPendingPacketBytes} how many bytes of an
+ * incomplete packet the decoder behind it holds at the end of each read after the CONNECT (most reads end
+ * on a packet boundary and cost a comparison).
  *
  * <p>One instance per connection, called on its event loop only.
  */
@@ -54,6 +59,13 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
 
     private final int maxPacketSize;
     private final TrafficMeter meter;
+    /* Makes the counter of this connection's incomplete packets, at its first one; null: not counted. */
+    private final Function<Channel, IncompletePacketBytes> newPacketBytes;
+    private IncompletePacketBytes packetBytes;
+    /* The bytes of the incomplete packet as last counted; 0 at a packet boundary. */
+    private long incompleteBytes;
+    /* Its CONNECT passed: the packets after it count against limits.maxPendingPacketBytes. */
+    private boolean connected;
     /* The first byte of the packet whose remaining length is being read, or -1 between packets. */
     private int firstByte = -1;
     private int remainingLength;
@@ -75,8 +87,18 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
      * @param meter counts the connection and its bytes
      */
     public WireFormatCheck(int maxPacketSize, TrafficMeter meter) {
+        this(maxPacketSize, meter, null);
+    }
+
+    /**
+     * @param newPacketBytes makes the counter of the connection's incomplete packets after its CONNECT (at the
+     *     first one); null when they are not counted
+     */
+    public WireFormatCheck(int maxPacketSize, TrafficMeter meter,
+                           Function<Channel, IncompletePacketBytes> newPacketBytes) {
         this.maxPacketSize = maxPacketSize;
         this.meter = meter;
+        this.newPacketBytes = newPacketBytes;
     }
 
     @Override
@@ -88,6 +110,9 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         meter.closed(ctx.channel());
+        if (packetBytes != null) {
+            packetBytes.closed();
+        }
         ctx.fireChannelInactive();
     }
 
@@ -121,7 +146,8 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
             return;
         }
         int frameStart = -1;
-        int position = in.readerIndex();
+        int start = in.readerIndex();
+        int position = start;
         int end = in.writerIndex();
         while (position < end && !leftToDecoder) {
             if (toSkip > 0) {
@@ -140,6 +166,7 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                         refuse(ctx, in, frameStart, reason);
                         return;
                     }
+                    connected |= collectedType == CONNECT;
                 }
             } else if (firstByte < 0) {
                 frameStart = position;
@@ -156,8 +183,10 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                 }
                 int type = firstByte >> 4;
                 firstByte = -1;
-                if ((type == CONNECT || type == SUBSCRIBE) && remainingLength > 0
-                        && remainingLength <= maxPacketSize) {
+                if (remainingLength > maxPacketSize) {
+                    // The decoder refuses it at its fixed header and drops the rest: nothing more to check or count.
+                    leftToDecoder = true;
+                } else if ((type == CONNECT || type == SUBSCRIBE) && remainingLength > 0) {
                     collectedType = type;
                     collectedLength = remainingLength;
                     // Grown as the body arrives: the few bytes announcing a large packet must not cost its size.
@@ -168,6 +197,9 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
             }
         }
         ctx.fireChannelRead(in);
+        if (connected && newPacketBytes != null) {
+            countIncomplete(ctx.channel(), frameStart, start, end);
+        }
     }
 
     @Override
@@ -176,6 +208,28 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
             collected.release();
             collected = null;
         }
+        if (packetBytes != null) {
+            packetBytes.closed();
+        }
+    }
+
+    /**
+     * Counts the bytes of the packet left incomplete by the read of {@code start..end} (the decoder holds
+     * them until it is complete); {@code frameStart} is where the last packet begun in this read began, -1
+     * when the read continued one begun earlier.
+     */
+    private void countIncomplete(Channel channel, int frameStart, int start, int end) {
+        boolean incomplete = !leftToDecoder && (firstByte >= 0 || toSkip > 0 || collected != null);
+        long bytes = !incomplete ? 0 : frameStart >= 0 ? end - frameStart : incompleteBytes + end - start;
+        if (bytes == 0 && incompleteBytes == 0) {
+            // The usual read: whole packets.
+            return;
+        }
+        if (packetBytes == null) {
+            packetBytes = newPacketBytes.apply(channel);
+        }
+        packetBytes.holding(bytes, frameStart >= 0);
+        incompleteBytes = bytes;
     }
 
     /**

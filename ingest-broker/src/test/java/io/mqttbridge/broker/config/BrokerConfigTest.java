@@ -93,6 +93,15 @@ class BrokerConfigTest {
         assertThat(pending.getLimits().getMaxPendingConnectBytes()).isEqualTo(64L * 1024 * 1024);
         pending.getLimits().setMaxPendingConnectBytes(-1);
         assertThatThrownBy(pending::validate).hasMessageContaining("'limits.maxPendingConnectBytes'");
+        BrokerConfig packets = new BrokerConfig();
+        assertThat(packets.getLimits().getMaxPendingPacketBytes()).as("on by default").isEqualTo(128L * 1024 * 1024);
+        packets.getLimits().setMaxPendingPacketBytes(-1);
+        assertThatThrownBy(packets::validate).hasMessageContaining("'limits.maxPendingPacketBytes'");
+        packets.getLimits().setMaxPendingPacketBytes(packets.getMaxPacketSize() - 1);
+        assertThatThrownBy(packets::validate).as("no packet larger than it could ever be received")
+                .hasMessageContaining("'limits.maxPendingPacketBytes'").hasMessageContaining("maxPacketSize");
+        packets.getLimits().setMaxPendingPacketBytes(0);
+        packets.validate();
         BrokerConfig heap = new BrokerConfig();
         assertThat(heap.getMaxQueuedHeapPercent()).isEqualTo(40);
         heap.setMaxQueuedHeapPercent(95);

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.pipeline;
 
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.limits.IncompletePacketBytes;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.testing.mqtt.RawMqttClient;
 import io.netty.buffer.ByteBuf;
@@ -11,6 +12,9 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,6 +72,41 @@ class WireFormatCheckTest {
 
         assertThat(allocator.metric().usedHeapMemory()).as("four bytes must not make the broker hold 200 KB")
                 .isLessThan(4_096);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void theBytesOfAPacketIncompleteAfterTheConnectAreCountedUntilItCompletes() {
+        List<String> counted = new ArrayList<>();
+        EmbeddedChannel channel = new EmbeddedChannel();
+        BrokerMetrics metrics = new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0);
+        ClientConnection.create(channel, metrics);
+        channel.pipeline().addLast(new WireFormatCheck(1024, new TrafficMeter(metrics), ch -> new IncompletePacketBytes() {
+            @Override
+            public void holding(long bytes, boolean newPacket) {
+                counted.add(bytes + (newPacket ? " new" : ""));
+            }
+
+            @Override
+            public void closed() {
+                counted.add("closed");
+            }
+        }));
+        byte[] connect = RawMqttClient.connect(4, "c", true, 0);
+        byte[] publish = RawMqttClient.publish(1, "t", 1, "x".repeat(300), false);
+
+        // Before the CONNECT is complete its bytes are the pre-CONNECT bound's; whole packets cost nothing.
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(connect, 0, 5)));
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(Arrays.copyOfRange(connect, 5, connect.length), PINGREQ)));
+        assertThat(counted).isEmpty();
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(PINGREQ, Arrays.copyOfRange(publish, 0, 50))));
+        channel.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(publish, 50, 150)));
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(Arrays.copyOfRange(publish, 150, publish.length), PINGREQ)));
+        channel.writeInbound(Unpooled.wrappedBuffer(PINGREQ));
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(publish, Arrays.copyOfRange(publish, 0, 10))));
+        channel.close();
+
+        assertThat(counted).startsWith("50 new", "150", "0 new", "10 new", "closed").containsOnlyOnce("10 new");
         channel.finishAndReleaseAll();
     }
 

@@ -8,14 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class PendingConnectBytesTest {
+class PendingBytesTest {
 
     private final MetricRegistry registry = new MetricRegistry();
-    private final PendingConnectBytes budget = new PendingConnectBytes(1_000, new LimitMetrics(registry));
+    private final PendingBytes budget = new PendingBytes(1_000, "maxPendingConnectBytes", "bytes sent before CONNECT",
+            new LimitMetrics(registry)::pendingConnectBytesRefused);
     private final List<String> evicted = new ArrayList<>();
 
     /** A connection that holds what it reserved; an eviction closes it, handled by {@link #closeHandled}. */
-    private final class Connection implements PendingConnectBytes.Holder {
+    private final class Connection implements PendingBytes.Holder {
         final String name;
         final long place;
         long held;
@@ -161,7 +162,7 @@ class PendingConnectBytesTest {
 
     @Test
     void withoutABoundEverythingFits() {
-        PendingConnectBytes unbounded = new PendingConnectBytes(0, new LimitMetrics(registry));
+        PendingBytes unbounded = new PendingBytes(0, "maxPendingConnectBytes", "bytes sent before CONNECT", () -> { });
 
         assertThat(unbounded.tryReserve(1, 0, Long.MAX_VALUE / 2)).isTrue();
         assertThat(unbounded.isBounded()).isFalse();
