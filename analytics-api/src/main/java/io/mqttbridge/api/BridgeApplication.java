@@ -116,7 +116,8 @@ public class BridgeApplication extends Application<BridgeConfiguration> {
         ProblemMappers.register(environment.jersey());
         environment.jersey().register(new RequestBodyLimit(config.getApiMaxRequestBodyBytes()));
         environment.jersey().register(new RequestBodyReadFailures());
-        HttpConnectionLimits.install(config.getApiMaxConnections(), environment);
+        HttpConnectionLimits.install(config.getApiMaxConnections(),
+                config.getBroker().getLimits().getFileDescriptorReserve(), environment);
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
         QuietRequestLog.install(environment);
         EncodedIds.allowInApiIds(config.getServerFactory(), environment);

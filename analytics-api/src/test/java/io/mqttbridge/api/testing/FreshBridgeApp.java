@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -59,13 +61,19 @@ public final class FreshBridgeApp {
         return this;
     }
 
-    /** The application with the data directory and the database overridden; register it in the test class. */
-    public DropwizardAppExtension<BridgeConfiguration> extension() {
-        return new DropwizardAppExtension<>(BridgeApplication.class, ResourceHelpers.resourceFilePath(configResource),
+    /**
+     * The application with the data directory and the database overridden, and {@code more} (settings
+     * only known when it starts); register it in the test class.
+     */
+    public DropwizardAppExtension<BridgeConfiguration> extension(ConfigOverride... more) {
+        List<ConfigOverride> overrides = new ArrayList<>(List.of(
                 ConfigOverride.config("dataDirectory", this::createDataDirectory),
                 ConfigOverride.config("database.jdbcUrl", this::createDatabase),
                 ConfigOverride.config("database.user", () -> TestPostgres.shared().user()),
-                ConfigOverride.config("database.password", () -> TestPostgres.shared().password()));
+                ConfigOverride.config("database.password", () -> TestPostgres.shared().password())));
+        overrides.addAll(List.of(more));
+        return new DropwizardAppExtension<>(BridgeApplication.class, ResourceHelpers.resourceFilePath(configResource),
+                overrides.toArray(ConfigOverride[]::new));
     }
 
     /** The data directory of the running application ({@code null} before it starts). */

@@ -1,6 +1,5 @@
 package io.mqttbridge.broker.limits;
 
-import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import java.lang.management.ManagementFactory;
@@ -24,9 +23,16 @@ import org.slf4j.LoggerFactory;
  * its own (reading it lists {@code /proc/self/fd}: too slow for every accept), and the connections
  * opened and closed since are added to it, so a burst between two readings is counted exactly. A new
  * connection is closed at once, before it costs anything else, when the estimate reaches the limit less
- * the reserve; counted in {@code mqtt.limits.file-descriptors.refused}.
+ * the reserve; counted by the owner's {@code refused} ({@code mqtt.limits.file-descriptors.refused},
+ * {@code http.limits.file-descriptors.refused}).
  *
- * <p>Threading: {@link #tryAdmit} is called on event loops, concurrently; counters are atomic.
+ * <p>The MQTT listeners and the HTTP connectors (analytics-api) each have a budget of their own, but the
+ * budgets of {@link #of} share one count of the connections opened since a reading: the open count is
+ * the whole process's, so a burst of HTTP connections between two readings counts against MQTT's
+ * budget too, and the other way round.
+ *
+ * <p>Threading: {@link #tryAdmit} is called on event loops and acceptor threads, concurrently; counters
+ * are atomic.
  */
 public final class FileDescriptorBudget {
 
@@ -40,14 +46,17 @@ public final class FileDescriptorBudget {
     static final long SAMPLE_MILLIS = 250;
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Logger LOG = LoggerFactory.getLogger(FileDescriptorBudget.class);
+    /* The connections of every budget of this process's real counts, admitted and not yet released. */
+    private static final AtomicInteger PROCESS_CONNECTIONS = new AtomicInteger();
 
     private final DescriptorCounts counts;
     private final long limit;
     private final int reserve;
-    private final LimitMetrics metrics;
-    private final AtomicInteger connections = new AtomicInteger();
+    private final String clients;
+    private final Runnable refused;
+    private final AtomicInteger connections;
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
-    private final ChannelFutureListener release = closed -> connections.decrementAndGet();
+    private final ChannelFutureListener release = closed -> release();
     private volatile Sample sample;
     private ScheduledExecutorService sampler;
 
@@ -55,19 +64,29 @@ public final class FileDescriptorBudget {
     private record Sample(long openDescriptors, int connections) {
     }
 
-    FileDescriptorBudget(DescriptorCounts counts, int reserve, LimitMetrics metrics) {
+    FileDescriptorBudget(DescriptorCounts counts, int reserve, String clients, Runnable refused) {
+        this(counts, reserve, clients, refused, new AtomicInteger());
+    }
+
+    private FileDescriptorBudget(DescriptorCounts counts, int reserve, String clients, Runnable refused,
+                                 AtomicInteger connections) {
         this.counts = counts;
         this.reserve = reserve;
         this.limit = counts.max() - reserve;
-        this.metrics = metrics;
+        this.clients = clients;
+        this.refused = refused;
+        this.connections = connections;
         this.sample = new Sample(0, 0);
     }
 
     /**
-     * The budget of this process, or {@code null} when {@code reserve} is 0 or the JVM cannot count its
+     * A budget of this process, or {@code null} when {@code reserve} is 0 or the JVM cannot count its
      * descriptors (not a Unix system).
+     *
+     * @param clients whose connections it admits ("MQTT", "HTTP"), for the log
+     * @param refused called for every connection refused, to count it
      */
-    static FileDescriptorBudget of(int reserve, LimitMetrics metrics) {
+    public static FileDescriptorBudget of(int reserve, String clients, Runnable refused) {
         if (reserve <= 0) {
             return null;
         }
@@ -86,11 +105,11 @@ public final class FileDescriptorBudget {
             public long max() {
                 return unix.getMaxFileDescriptorCount();
             }
-        }, reserve, metrics);
+        }, reserve, clients, refused, PROCESS_CONNECTIONS);
     }
 
     /** Reads the open count now, and every {@value #SAMPLE_MILLIS} ms until {@link #stop()}. */
-    synchronized void start() {
+    public synchronized void start() {
         if (sampler != null) {
             return;
         }
@@ -107,7 +126,7 @@ public final class FileDescriptorBudget {
         }
     }
 
-    synchronized void stop() {
+    public synchronized void stop() {
         if (sampler != null) {
             sampler.shutdownNow();
             sampler = null;
@@ -136,27 +155,46 @@ public final class FileDescriptorBudget {
      * @return whether the connection may stay
      */
     public boolean tryAdmit(Channel channel) {
-        // The accepted socket is one of the open descriptors already, so the estimate includes it.
-        int now = connections.incrementAndGet();
-        Sample last = sample;
-        long estimate = last.openDescriptors() + now - last.connections();
-        if (estimate > limit) {
-            connections.decrementAndGet();
-            metrics.fileDescriptorsRefused();
-            warnNowAndThen(estimate);
+        if (!tryAdmit()) {
             return false;
         }
         channel.closeFuture().addListener(release);
         return true;
     }
 
+    /**
+     * Counts a connection just accepted against the budget, or refuses it: the caller then closes it at
+     * once. The caller calls {@link #release()} once an admitted connection closes.
+     *
+     * @return whether the connection may stay
+     */
+    public boolean tryAdmit() {
+        // The accepted socket is one of the open descriptors already, so the estimate includes it.
+        int now = connections.incrementAndGet();
+        Sample last = sample;
+        long estimate = last.openDescriptors() + now - last.connections();
+        if (estimate > limit) {
+            connections.decrementAndGet();
+            refused.run();
+            warnNowAndThen(estimate);
+            return false;
+        }
+        return true;
+    }
+
+    /** An admitted connection closed: its descriptor is free again. */
+    public void release() {
+        connections.decrementAndGet();
+    }
+
     private void warnNowAndThen(long estimate) {
         long now = System.nanoTime();
         long last = lastWarning.get();
         if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
-            LOG.warn("Refusing new connections: about {} of the process's {} file descriptors are open, and the last "
-                    + "{} are kept for Kafka, PostgreSQL and the broker's own files (limits.fileDescriptorReserve); "
-                    + "raise ulimit -n or spread the clients over more nodes", estimate, counts.max(), reserve);
+            LOG.warn("Refusing new {} connections: about {} of the process's {} file descriptors are open, and "
+                    + "the last {} are kept for Kafka, PostgreSQL and the bridge's own files "
+                    + "(limits.fileDescriptorReserve); raise ulimit -n or spread the clients over more nodes",
+                    clients, estimate, counts.max(), reserve);
         }
     }
 }

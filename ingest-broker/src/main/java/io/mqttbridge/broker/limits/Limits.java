@@ -40,7 +40,8 @@ public final class Limits {
         this.config = config;
         this.metrics = new LimitMetrics(registry);
         this.connectRates = config.getConnectRatePerAddress() > 0 ? new AddressTable<>(config.getTrackedAddresses()) : null;
-        this.descriptors = FileDescriptorBudget.of(config.getFileDescriptorReserve(), metrics);
+        this.descriptors = FileDescriptorBudget.of(config.getFileDescriptorReserve(), "MQTT",
+                metrics::fileDescriptorsRefused);
         this.pendingConnects = new PendingBytes(config.getMaxPendingConnectBytes(), "maxPendingConnectBytes",
                 "bytes sent before CONNECT", metrics::pendingConnectBytesRefused);
         this.pendingPackets = new PendingBytes(config.getMaxPendingPacketBytes(), "maxPendingPacketBytes",

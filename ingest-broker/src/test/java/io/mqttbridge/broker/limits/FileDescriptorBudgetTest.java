@@ -25,7 +25,7 @@ class FileDescriptorBudgetTest {
         public long max() {
             return 1_000;
         }
-    }, 100, new LimitMetrics(registry));
+    }, 100, "MQTT", new LimitMetrics(registry)::fileDescriptorsRefused);
 
     private long refused() {
         return registry.meter(LimitMetrics.FILE_DESCRIPTORS).getCount();
@@ -67,6 +67,6 @@ class FileDescriptorBudgetTest {
 
     @Test
     void aReserveOfZeroIsNoBudget() {
-        assertThat(FileDescriptorBudget.of(0, new LimitMetrics(registry))).isNull();
+        assertThat(FileDescriptorBudget.of(0, "MQTT", new LimitMetrics(registry)::fileDescriptorsRefused)).isNull();
     }
 }
