@@ -13,6 +13,8 @@ public final class HandlerNames {
     public static final String TLS = "tls";
     public static final String HTTP_CODEC = "httpCodec";
     public static final String HTTP_AGGREGATOR = "httpAggregator";
+    /** Refuses an upgrade request the HTTP decoder could not read whole; removed after the first good one. */
+    public static final String UPGRADE_REQUEST_CHECK = "upgradeRequestCheck";
     public static final String WEB_SOCKET = "webSocket";
     public static final String WEB_SOCKET_FRAMES = "webSocketFrames";
 

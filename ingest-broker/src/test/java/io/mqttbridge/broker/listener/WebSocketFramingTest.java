@@ -104,6 +104,21 @@ class WebSocketFramingTest {
         }
     }
 
+    @Test
+    void anUpgradeWhoseHeadersTheDecoderCouldNotReadWholeIsRefusedNotSwitched() throws Exception {
+        try (TestBroker broker = wsBroker();
+             java.net.Socket socket = new java.net.Socket("127.0.0.1", broker.port())) {
+            socket.setSoTimeout(10_000);
+            String request = "GET /mqtt HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Protocol: mqtt\r\nX-Big: " + "a".repeat(200_000) + "\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            assertThat(statusLine).startsWith("HTTP/1.1 431");
+        }
+    }
+
     private static WebSocketHandshakeException handshakeFailure(Throwable thrown) {
         for (Throwable e = thrown; e != null; e = e.getCause()) {
             if (e instanceof WebSocketHandshakeException handshake) {

@@ -54,6 +54,7 @@ public final class ListenerTransport implements TransportHandlers {
         if (listener.getTransport().isWebSocket()) {
             pipeline.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
             pipeline.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
+            pipeline.addLast(HandlerNames.UPGRADE_REQUEST_CHECK, new UpgradeRequestCheck());
             pipeline.addLast(HandlerNames.WEB_SOCKET, new WebSocketServerProtocolHandler(webSocket));
             pipeline.addLast(HandlerNames.WEB_SOCKET_FRAMES, new WebSocketFrameAdapter());
         }
