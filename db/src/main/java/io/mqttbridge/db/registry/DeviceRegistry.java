@@ -150,8 +150,9 @@ public final class DeviceRegistry implements Authenticator, Authorizer, ScramCre
                 LogSafe.text(request.clientId()), device.deviceId(), request.remoteAddress());
         // A password in a rotation's grace period holds the connection only until the grace ends, like
         // the connections made before the rotation (MQTT 5: DISCONNECT 0xA0, as at a token's expiry).
-        return AuthenticationResult.success(new DeviceIdentity(device.deviceId(), request.username(), request.clientId(),
-                List.of()), matching.get().expiresAt());
+        DeviceIdentity identity = new DeviceIdentity(device.deviceId(), request.username(), request.clientId(),
+                List.of());
+        return AuthenticationResult.success(identity, matching.get().expiresAt());
     }
 
     /** The credential {@code password} matches, one without an expiry first (its hash is checked first too). */

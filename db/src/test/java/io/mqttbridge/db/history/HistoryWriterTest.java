@@ -365,10 +365,12 @@ class HistoryWriterTest {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         UUID onQuietNode = UUID.randomUUID();
         UUID onLongDeadNode = UUID.randomUUID();
-        producer.send(sessionEvent(sessions, "q", connected("quiet-node", onQuietNode, "q", "dev-q", now.minusSeconds(900))));
+        producer.send(sessionEvent(sessions, "q",
+                connected("quiet-node", onQuietNode, "q", "dev-q", now.minusSeconds(900))));
         producer.send(sessionEvent(sessions, "quiet-node", heartbeat("quiet-node", now.minusSeconds(500))));
         producer.send(sessionEvent(sessions, "quiet-2", heartbeat("quiet-2", now.minusSeconds(480))));
-        producer.send(sessionEvent(sessions, "d", connected("long-dead", onLongDeadNode, "d", "dev-d", now.minusSeconds(3000))));
+        producer.send(sessionEvent(sessions, "d",
+                connected("long-dead", onLongDeadNode, "d", "dev-d", now.minusSeconds(3000))));
         producer.send(sessionEvent(sessions, "long-dead", heartbeat("long-dead", now.minusSeconds(2000))));
         producer.flush();
         HistoryWriterConfig config = config(unique("mqtt.unused"), sessions).setNodeTimeoutSeconds(60);

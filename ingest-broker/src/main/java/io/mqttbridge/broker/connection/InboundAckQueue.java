@@ -18,11 +18,11 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * The PUBACKs and PUBRECs of one connection's inbound QoS 1/2 PUBLISHes, each waiting for its sink
  * result and released strictly in the order the PUBLISHes arrived [MQTT-4.6.0-2/3]. Kept apart from
  * the flows themselves ({@link InboundQosFlows}, {@link InboundQos2Flows}) because the ordering, the
- * batching of releases and the MQTT 3.1.1 acknowledgement window are one concern shared by both QoS
- * levels, for MQTT 5 too, where a PUBACK waits for the sink and a client that publishes faster than
-Kafka acknowledges is slowed by TCP instead of being disconnected. A failed sink result gets its error code (MQTT 5) or, unless the refusal is permanent (then
- * the message is acknowledged and dropped), closes the connection (3.1.1, which has
- * no negative acknowledgement).
+ * batching of releases and the acknowledgement window are one concern shared by both QoS levels. The
+ * window pauses reading for MQTT 5 too: a PUBACK waits for the sink, and a client that publishes
+ * faster than Kafka acknowledges is slowed by TCP instead of being disconnected. A failed sink result
+ * gets its error code (MQTT 5) or, unless the refusal is permanent (then the message is acknowledged
+ * and dropped), closes the connection (3.1.1, which has no negative acknowledgement).
  *
  * <p>Threading: confined to the connection's event loop. Sink futures may complete on any thread;
  * their releases are batched into one task queued on the event loop (the sink completes many futures

@@ -81,7 +81,7 @@ class WireFormatCheckTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         BrokerMetrics metrics = new BrokerMetrics(new MetricRegistry(), () -> 0, () -> 0);
         ClientConnection.create(channel, metrics);
-        channel.pipeline().addLast(new WireFormatCheck(1024, new TrafficMeter(metrics), ch -> new IncompletePacketBytes() {
+        IncompletePacketBytes counter = new IncompletePacketBytes() {
             @Override
             public void holding(long bytes, boolean newPacket) {
                 counted.add(bytes + (newPacket ? " new" : ""));
@@ -91,7 +91,8 @@ class WireFormatCheckTest {
             public void closed() {
                 counted.add("closed");
             }
-        }));
+        };
+        channel.pipeline().addLast(new WireFormatCheck(1024, new TrafficMeter(metrics), ch -> counter));
         byte[] connect = RawMqttClient.connect(4, "c", true, 0);
         byte[] publish = RawMqttClient.publish(1, "t", 1, "x".repeat(300), false);
 
