@@ -351,9 +351,11 @@ public final class MessageRouter {
         public void sharedGroup(TopicTree.SharedGroup<Subscription> group) {
             // Asked before picking: a message another node's member serves must not take a turn from
             // this node's members (with two nodes taking turns, one of two local members got nothing).
-            Subscription any = group.anyMember();
-            if (any == null || servesShared != null && !servesShared.test(any.topicFilter())) {
-                return;
+            if (servesShared != null) {
+                Subscription any = group.anyMember();
+                if (any == null || !servesShared.test(any.topicFilter())) {
+                    return;
+                }
             }
             Subscription member = group.pick(s -> s.session().isOnline() && s.delivers(topic));
             if (member == null || !member.delivers(topic)) {
