@@ -98,6 +98,12 @@ public final class ClaimTable {
      * when the claim is not read back within {@code claimTimeoutMs}.
      */
     public CompletableFuture<Void> claim(String clientId, String owner) {
+        // Counted as not read back before it counts as settling: the reader, meeting another node's claim
+        // in between, must not see this CONNECT settling without its claim, which comes later, and so
+        // wait for it; that CONNECT waits for the other node's release, and the other node for this
+        // node's: both went on after the hand-over timeout, each then handed over to the other, and
+        // the client was left with no connection (ClusterConnectRaceTest, once in a CI run).
+        claimsNotReadBack.merge(clientId, 1, Integer::sum);
         CompletableFuture<Void> settled = new CompletableFuture<>();
         settling.put(clientId, settled);
         // Bounded, so that nothing waits for a CONNECT that never settles.
@@ -111,7 +117,6 @@ public final class ClaimTable {
         AtomicBoolean readBack = new AtomicBoolean();
         PendingClaim pending = new PendingClaim(clientId, done, readBack, new AtomicBoolean(true));
         pendingClaims.put(claimId, pending);
-        claimsNotReadBack.merge(clientId, 1, Integer::sum);
         done.whenComplete((ignored, error) -> {
             pendingClaims.remove(claimId);
             noLongerUnread(pending);
