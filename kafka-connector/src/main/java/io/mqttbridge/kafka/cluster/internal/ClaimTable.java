@@ -71,6 +71,8 @@ public final class ClaimTable {
     private final AtomicLong sequence = new AtomicLong();
     private final Map<String, String> holders = new ConcurrentHashMap<>();
     private final Map<String, String> owners = new ConcurrentHashMap<>();
+    // Client id -> the id of its last claim read: only that claim's release speaks for the holder.
+    private final Map<String, String> lastClaims = new ConcurrentHashMap<>();
     private final Map<String, PendingClaim> pendingClaims = new ConcurrentHashMap<>();
     // Client id -> settles when the CONNECT this node claimed it for is done.
     private final Map<String, CompletableFuture<Void>> settling = new ConcurrentHashMap<>();
@@ -223,11 +225,17 @@ public final class ClaimTable {
         if (clientId == null || claim == null) {
             return;
         }
-        String previous = holders.put(clientId, claim.holder());
-        if (claim.owner() == null) {
-            owners.remove(clientId);
-        } else {
-            owners.put(clientId, claim.owner());
+        String previous = holders.get(clientId);
+        if (claim.type() == ClaimType.CLAIM) {
+            lastClaims.put(clientId, claim.claimId());
+        }
+        if (decidesHolder(clientId, claim, previous)) {
+            holders.put(clientId, claim.holder());
+            if (claim.owner() == null) {
+                owners.remove(clientId);
+            } else {
+                owners.put(clientId, claim.owner());
+            }
         }
         if (!caughtUp) {
             return;
@@ -249,6 +257,25 @@ public final class ClaimTable {
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code record} says who holds the client now: a claim always (the last claim is the
+     * holder). A release only when it releases the last claim (an older claim's release that comes
+     * after a newer claim, its holder having handed over late, made the older claimer the holder
+     * again: its CONNECT went on while the newer claimer's was refused, and the older then handed the
+     * session over to the refused one, leaving the client without a connection), or the end of the
+     * holder's session; a disconnect or end request only for a client no claim of which was read
+     * (the compacted topic may keep it alone).
+     */
+    private boolean decidesHolder(String clientId, ClaimRecord record, String holder) {
+        return switch (record.type()) {
+            case CLAIM -> true;
+            case RELEASE -> ENDED_CLAIM_ID.equals(record.claimId())
+                    ? holder == null || holder.equals(record.holder())
+                    : record.claimId().equals(lastClaims.getOrDefault(clientId, record.claimId()));
+            case DISCONNECT, END -> holder == null;
+        };
     }
 
     /**
