@@ -76,7 +76,9 @@ public final class CertificateAuthenticator implements Authenticator {
         if (!clientIdBinding.allows(identity, request.clientId())) {
             return refused(Refusal.CLIENT_ID_NOT_ALLOWED);
         }
-        DeviceIdentity device = new DeviceIdentity(identity, request.username(), request.clientId(), List.of());
+        // The certificate's identity is recorded as the user name (Kafka header, history, USERNAME keys),
+        // never the unchecked one the client sent (Mosquitto's use_identity_as_username).
+        DeviceIdentity device = new DeviceIdentity(identity, identity, request.clientId(), List.of());
         if (!config.isPasswordRequired()) {
             return CompletableFuture.completedFuture(AuthenticationResult.success(device));
         }

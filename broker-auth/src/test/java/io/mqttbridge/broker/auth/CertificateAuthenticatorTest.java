@@ -58,6 +58,13 @@ class CertificateAuthenticatorTest {
     }
 
     @Test
+    void theCertificatesIdentityIsRecordedAsTheUserNameNotTheOneTheClientSent() {
+        AuthenticationResult result = authenticate(new CertificateAuthConfig(),
+                request("device-cn", device, "someone-else", null));
+        assertThat(((AuthenticationResult.Success) result).identity().username()).isEqualTo("device-cn");
+    }
+
+    @Test
     void configuredSubjectAltNameBecomesTheDeviceIdWithItsPrefixCut() {
         CertificateAuthConfig uri = new CertificateAuthConfig();
         uri.setIdentityField(CertificateAuthConfig.IdentityField.SAN_URI);

@@ -55,7 +55,8 @@ import java.util.concurrent.TimeUnit;
  *       must equal the {@code clientIdClaim} when that is set, else fit {@code clientIdPattern}
  *       (by default: equal the device id); otherwise {@link Refusal#CLIENT_ID_NOT_ALLOWED}. When
  *       {@code usernameClaim} is set, the user name must equal that claim, else
- *       {@link Refusal#NOT_AUTHORIZED}.
+ *       {@link Refusal#NOT_AUTHORIZED}; when it is not, the identity's user name is the device id,
+ *       not the unchecked one the client sent.
  *   <li>ACL rules in the {@code aclClaim} become {@link DeviceIdentity#aclRules()} (see
  *       {@link JwtAuthorizer}); a malformed ACL claim refuses the token.
  *   <li>The connection ends when the token expires ({@code exp} plus the clock skew), through
@@ -190,7 +191,10 @@ public final class JwtAuthenticator implements Authenticator, AutoCloseable {
                 return AuthenticationResult.refused(Refusal.NOT_AUTHORIZED);
             }
         }
-        DeviceIdentity identity = new DeviceIdentity(deviceId, request.username(), request.clientId(), rules);
+        // The user name is recorded with every message (Kafka header, history, USERNAME keys): without a
+        // claim that binds it, it is whatever the client sent, so the token's device id stands for it.
+        String username = config.getUsernameClaim() != null ? request.username() : deviceId;
+        DeviceIdentity identity = new DeviceIdentity(deviceId, username, request.clientId(), rules);
         Instant expiresAt = claims.getExpirationTime() == null ? null
                 : claims.getExpirationTime().toInstant().plusSeconds(config.getClockSkewSeconds());
         return AuthenticationResult.success(identity, expiresAt);

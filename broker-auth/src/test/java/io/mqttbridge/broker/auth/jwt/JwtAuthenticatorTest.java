@@ -168,6 +168,17 @@ class JwtAuthenticatorTest {
     }
 
     @Test
+    void theUserNameRecordedIsTheDeviceIdUnlessAClaimBindsTheOneSent() throws Exception {
+        String token = tokens.rs256(TestTokens.with("dev-1", c -> c.claim("name", "alice")));
+        AuthenticationResult unbound = authenticator(fileConfig()).authenticate(request("c1", "admin", token)).join();
+        assertThat(((AuthenticationResult.Success) unbound).identity().username()).isEqualTo("dev-1");
+        JwtAuthConfig config = fileConfig();
+        config.setUsernameClaim("name");
+        AuthenticationResult bound = authenticator(config).authenticate(request("c1", "alice", token)).join();
+        assertThat(((AuthenticationResult.Success) bound).identity().username()).isEqualTo("alice");
+    }
+
+    @Test
     void byDefaultTheClientIdMustEqualTheTokensDeviceId() throws Exception {
         JwtAuthConfig config = fileConfig();
         config.setClientIdPattern(ClientIdBinding.DEFAULT_PATTERN);
