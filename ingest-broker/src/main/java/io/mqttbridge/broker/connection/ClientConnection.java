@@ -60,6 +60,8 @@ public final class ClientConnection {
     private TopicAliases topicAliases;
     private HeldMessages held;
     private KeepAliveWatch keepAlive;
+    /* Packets the decoder passed on: WireFormatCheck compares them with the whole packets it passed to it. */
+    private long packetsReceived;
     private final InboundQosFlows inbound = new InboundQosFlows(this);
     private ReadSuspension reading;
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
@@ -167,12 +169,16 @@ public final class ClientConnection {
         keepAlive.start(timeoutMillis);
     }
 
-    /** Records that a packet arrived, for the keep-alive check. Event loop only. */
+    /** Records that a packet arrived, for the keep-alive check and {@link #packetsReceived}. Event loop only. */
     public void packetReceived() {
+        packetsReceived++;
         if (keepAlive != null) {
             keepAlive.packetReceived();
         }
     }
+
+    /** The packets the decoder has passed on so far, well-formed or not. Event loop only. */
+    public long packetsReceived() { return packetsReceived; }
 
     public void cancelKeepAlive() {
         if (keepAlive != null) {

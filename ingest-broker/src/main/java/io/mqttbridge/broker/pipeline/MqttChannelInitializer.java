@@ -108,7 +108,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         }
         transport.addTo(channel);
         pipeline.addLast(HandlerNames.WIRE_FORMAT_CHECK,
-                new WireFormatCheck(config.getMaxPacketSize(), trafficMeter, packetBytes));
+                new WireFormatCheck(config.getMaxPacketSize(), trafficMeter, packetBytes, true));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(config.getMaxPacketSize(), config.getMaxClientIdLength(), true));
         pipeline.addLast(HandlerNames.ENCODER, PacketEncoder.INSTANCE);
         if (admission != null) {

@@ -15,16 +15,19 @@ import java.util.function.Function;
 /**
  * Enforces, on the raw bytes in front of Netty's MQTT decoder, the format rules the decoder
  * silently drops: the reserved bits of the SUBSCRIBE options byte ([MQTT-3-8.3-4] in 3.1.1,
- * [MQTT-3.8.3-5] in 5.0: malformed), and in the properties of an MQTT 5 CONNECT, its will and
- * SUBSCRIBE a property the packet does not define (malformed, section 2.2.2.2; the decoder takes
- * any known property anywhere) or one that may appear once but came more than once (a protocol
- * error; the decoder keeps the last).
+ * [MQTT-3.8.3-5] in 5.0: malformed); in the properties of an MQTT 5 CONNECT, its will, SUBSCRIBE,
+ * UNSUBSCRIBE, DISCONNECT and AUTH a property the packet does not define ({@link PacketProperties});
+ * a body on a 3.1.1 DISCONNECT; and fields that run past the packet's remaining length (malformed:
+ * the decoder reads on into the next packets' bytes, or waits for them, with the will unsent).
  *
  * <p>It follows the packet boundaries of the stream without holding it: every byte is passed on
- * as it came, only the bodies of CONNECT and SUBSCRIBE packets are copied aside to be checked
- * when complete. The bytes of an offending packet never reach the decoder: what came before it is
- * passed on, the connection is then closed (MQTT 5 past CONNACK: DISCONNECT with the reason code)
- * and everything after is dropped. A stream the decoder will reject anyway (a remaining length
+ * as it came, only the bodies of CONNECT, SUBSCRIBE and (MQTT 5) UNSUBSCRIBE, DISCONNECT and AUTH
+ * packets are copied aside to be checked when complete. The bytes of such a packet that offends never
+ * reach the decoder: what came before it is passed on, the connection is then closed (MQTT 5 past
+ * CONNACK: DISCONNECT with the reason code) and everything after is dropped. A field past the end of
+ * any other packet shows after a read that ended on a packet boundary (the decoder has then passed on
+ * fewer packets than were whole; a comparison per read), and closes the connection the same way.
+ * A stream the decoder will reject anyway (a remaining length
  * over four bytes, a packet over the maximum size, an unknown property) is left to the decoder.
  *
  * <p>Being the handler that sees every raw byte of the connection, in and out, it also meters them
@@ -39,28 +42,20 @@ import java.util.function.Function;
 public final class WireFormatCheck extends ChannelDuplexHandler {
 
     private static final int CONNECT = 1;
+    private static final int SUBSCRIBE = 8;
+    private static final int UNSUBSCRIBE = 10;
+    private static final int DISCONNECT = 14;
+    private static final int AUTH = 15;
     /* The first allocation for a collected body; it grows as the rest arrives. */
     private static final int INITIAL_BODY_CAPACITY = 512;
-    private static final int SUBSCRIBE = 8;
-    private static final int USER_PROPERTY = 0x26;
-    private static final int OK = 0;
-    /* The properties each packet defines, as bit masks over the property identifiers (all below 64). */
-    private static final long CONNECT_PROPERTIES = mask(0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x27, USER_PROPERTY);
-    private static final long WILL_PROPERTIES = mask(0x01, 0x02, 0x03, 0x08, 0x09, 0x18, USER_PROPERTY);
-    private static final long SUBSCRIBE_PROPERTIES = mask(0x0B, USER_PROPERTY);
-    private static final boolean[] KNOWN_PROPERTY = new boolean[64];
-
-    static {
-        for (int id : new int[] {0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x11, 0x12, 0x13, 0x15, 0x16, 0x17, 0x18, 0x19,
-                0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A}) {
-            KNOWN_PROPERTY[id] = true;
-        }
-    }
+    private static final int OK = PacketProperties.OK;
 
     private final int maxPacketSize;
     private final TrafficMeter meter;
     /* Makes the counter of this connection's incomplete packets, at its first one; null: not counted. */
     private final Function<Channel, IncompletePacketBytes> newPacketBytes;
+    /* Netty's decoder follows: whether it passed on every whole packet is checked after each read. */
+    private final boolean decoderFollows;
     private IncompletePacketBytes packetBytes;
     /* The bytes of the incomplete packet as last counted; 0 at a packet boundary. */
     private long incompleteBytes;
@@ -81,6 +76,10 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
     private boolean leftToDecoder;
     /* An offending packet closed the connection: later bytes are dropped. */
     private boolean failed;
+    /* The connection, once a read needed it to see how many packets the decoder passed on. */
+    private ClientConnection connection;
+    /* The packets passed on whole so far. */
+    private long packetsPassed;
 
     /**
      * @param maxPacketSize the broker's maximum packet size; larger packets are the decoder's to refuse
@@ -96,9 +95,19 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
      */
     public WireFormatCheck(int maxPacketSize, TrafficMeter meter,
                            Function<Channel, IncompletePacketBytes> newPacketBytes) {
+        this(maxPacketSize, meter, newPacketBytes, false);
+    }
+
+    /**
+     * @param decoderFollows Netty's MQTT decoder is the next handler, and every packet it passes on reaches
+     *     {@link ClientConnection#packetReceived} within the read that completed it
+     */
+    public WireFormatCheck(int maxPacketSize, TrafficMeter meter,
+                           Function<Channel, IncompletePacketBytes> newPacketBytes, boolean decoderFollows) {
         this.maxPacketSize = maxPacketSize;
         this.meter = meter;
         this.newPacketBytes = newPacketBytes;
+        this.decoderFollows = decoderFollows;
     }
 
     @Override
@@ -154,6 +163,9 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                 int skipped = Math.min(toSkip, end - position);
                 toSkip -= skipped;
                 position += skipped;
+                if (toSkip == 0) {
+                    packetsPassed++;
+                }
             } else if (collected != null) {
                 int copied = Math.min(collectedLength - collected.readableBytes(), end - position);
                 collected.writeBytes(in, position, copied);
@@ -167,6 +179,7 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                         return;
                     }
                     connected |= collectedType == CONNECT;
+                    packetsPassed++;
                 }
             } else if (firstByte < 0) {
                 frameStart = position;
@@ -186,20 +199,56 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
                 if (remainingLength > maxPacketSize) {
                     // The decoder refuses it at its fixed header and drops the rest: nothing more to check or count.
                     leftToDecoder = true;
-                } else if ((type == CONNECT || type == SUBSCRIBE) && remainingLength > 0) {
+                } else if (type == DISCONNECT && connected && !mqtt5 && remainingLength > 0) {
+                    // A 3.1.1 DISCONNECT has no body; the decoder would take it as a normal one, and drop the will.
+                    refuse(ctx, in, frameStart, MqttReasonCode.MALFORMED_PACKET);
+                    return;
+                } else if (collects(type) && remainingLength > 0) {
                     collectedType = type;
                     collectedLength = remainingLength;
                     // Grown as the body arrives: the few bytes announcing a large packet must not cost its size.
                     collected = ctx.alloc().heapBuffer(Math.min(remainingLength, INITIAL_BODY_CAPACITY), remainingLength);
                 } else {
                     toSkip = remainingLength;
+                    if (toSkip == 0) {
+                        packetsPassed++;
+                    }
                 }
             }
         }
         ctx.fireChannelRead(in);
+        if (decoderFollows && decoderStopsShort(ctx)) {
+            return;
+        }
         if (connected && newPacketBytes != null) {
             countIncomplete(ctx.channel(), frameStart, start, end);
         }
+    }
+
+    /* The packets whose body is checked here: CONNECT and SUBSCRIBE, and the property sets of MQTT 5's others. */
+    private boolean collects(int type) {
+        return type == CONNECT || type == SUBSCRIBE
+                || mqtt5 && connected && (type == UNSUBSCRIBE || type == DISCONNECT || type == AUTH);
+    }
+
+    /**
+     * After a read that ended on a packet boundary, the decoder has passed on every packet: one it has not
+     * passed on reads a field past the packet's remaining length, and waits for bytes that belong to the next
+     * packets (with a keep alive of 0, for ever, the will never sent). Such a packet is malformed.
+     */
+    private boolean decoderStopsShort(ChannelHandlerContext ctx) {
+        if (leftToDecoder || failed || firstByte >= 0 || toSkip > 0 || collected != null) {
+            return false;
+        }
+        if (connection == null) {
+            connection = ClientConnection.of(ctx.channel());
+        }
+        if (connection.packetsReceived() >= packetsPassed || !ctx.channel().isActive()) {
+            return false;
+        }
+        failed = true;
+        connection.disconnect(MqttReasonCode.MALFORMED_PACKET, DisconnectInfo.PROTOCOL_ERROR);
+        return true;
     }
 
     @Override
@@ -249,10 +298,16 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
     /** @return {@link #OK}, or the reason code the packet is refused with */
     private int check(int type, ByteBuf body) {
         try {
-            return type == CONNECT ? checkConnect(body) : checkSubscribe(body);
+            return switch (type) {
+                case CONNECT -> checkConnect(body);
+                case SUBSCRIBE -> checkSubscribe(body);
+                case UNSUBSCRIBE -> checkUnsubscribe(body);
+                default -> checkReasonAndProperties(body, type == DISCONNECT ? PacketProperties.DISCONNECT
+                        : PacketProperties.AUTH);
+            };
         } catch (IndexOutOfBoundsException e) {
-            // Truncated: the decoder reports it as malformed.
-            return OK;
+            // A field runs past the packet's remaining length [MQTT 5, 1.5.4 and 4.13; 3.1.1, 4.8].
+            return MqttReasonCode.MALFORMED_PACKET;
         }
     }
 
@@ -264,19 +319,31 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
         if (!mqtt5) {
             return OK;
         }
-        int reason = checkProperties(body, CONNECT_PROPERTIES);
+        int reason = PacketProperties.check(body, PacketProperties.CONNECT);
         if (reason != OK) {
             return reason;
         }
         body.skipBytes(body.readUnsignedShort());
         boolean will = (flags & 0x04) != 0;
-        return will ? checkProperties(body, WILL_PROPERTIES) : OK;
+        return will ? PacketProperties.check(body, PacketProperties.WILL) : OK;
+    }
+
+    private static int checkUnsubscribe(ByteBuf body) {
+        body.skipBytes(2);
+        return PacketProperties.check(body, PacketProperties.UNSUBSCRIBE);
+    }
+
+    /* An MQTT 5 DISCONNECT or AUTH: a reason code, then properties when the packet is longer than one byte. */
+    private static int checkReasonAndProperties(ByteBuf body, long allowed) {
+        body.skipBytes(1);
+        int reason = body.isReadable() ? PacketProperties.check(body, allowed) : OK;
+        return reason == OK && body.isReadable() ? MqttReasonCode.MALFORMED_PACKET : reason;
     }
 
     private int checkSubscribe(ByteBuf body) {
         body.skipBytes(2);
         if (mqtt5) {
-            int reason = checkProperties(body, SUBSCRIBE_PROPERTIES);
+            int reason = PacketProperties.check(body, PacketProperties.SUBSCRIBE);
             if (reason != OK) {
                 return reason;
             }
@@ -290,67 +357,5 @@ public final class WireFormatCheck extends ChannelDuplexHandler {
             }
         }
         return OK;
-    }
-
-    /**
-     * Reads a property set: a property outside {@code allowed} is malformed, one but User Property
-     * twice a protocol error. An unknown property is left to the decoder, which refuses it.
-     *
-     * @return {@link #OK} or the reason code
-     */
-    private static int checkProperties(ByteBuf body, long allowed) {
-        int length = readVariableInt(body);
-        int end = body.readerIndex() + length;
-        long seen = 0;
-        while (body.readerIndex() < end) {
-            int id = readVariableInt(body);
-            if (id >= 64 || !KNOWN_PROPERTY[id]) {
-                body.readerIndex(end);
-                return OK;
-            }
-            if ((allowed & (1L << id)) == 0) {
-                return MqttReasonCode.MALFORMED_PACKET;
-            }
-            if (id != USER_PROPERTY) {
-                if ((seen & (1L << id)) != 0) {
-                    return MqttReasonCode.PROTOCOL_ERROR;
-                }
-                seen |= 1L << id;
-            }
-            switch (id) {
-                case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> body.skipBytes(1);
-                case 0x13, 0x21, 0x22, 0x23 -> body.skipBytes(2);
-                case 0x02, 0x11, 0x18, 0x27 -> body.skipBytes(4);
-                case 0x0B -> readVariableInt(body);
-                case 0x03, 0x08, 0x09, 0x12, 0x15, 0x16, 0x1A, 0x1C, 0x1F -> body.skipBytes(body.readUnsignedShort());
-                case USER_PROPERTY -> {
-                    body.skipBytes(body.readUnsignedShort());
-                    body.skipBytes(body.readUnsignedShort());
-                }
-                default -> throw new IllegalStateException("property " + id + " has no size");
-            }
-        }
-        body.readerIndex(end);
-        return OK;
-    }
-
-    private static long mask(int... ids) {
-        long mask = 0;
-        for (int id : ids) {
-            mask |= 1L << id;
-        }
-        return mask;
-    }
-
-    private static int readVariableInt(ByteBuf body) {
-        int value = 0;
-        int shift = 0;
-        int digit;
-        do {
-            digit = body.readUnsignedByte();
-            value |= (digit & 0x7F) << shift;
-            shift += 7;
-        } while ((digit & 0x80) != 0 && shift < 28);
-        return value;
     }
 }

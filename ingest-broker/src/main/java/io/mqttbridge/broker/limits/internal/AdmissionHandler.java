@@ -1,5 +1,6 @@
 package io.mqttbridge.broker.limits.internal;
 
+import io.mqttbridge.broker.connection.ClientConnection;
 import io.mqttbridge.broker.metrics.LimitMetrics;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -98,6 +99,9 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        // Counted as the guard behind would count it: the wire format check must not take it for one the
+        // decoder is still waiting for and close the connection before the refusal is out.
+        ClientConnection.of(ctx.channel()).packetReceived();
         boolean mqtt5 = msg instanceof MqttConnectMessage connect && connect.variableHeader().version() == 5;
         ReferenceCountUtil.release(msg);
         if (!(msg instanceof MqttConnectMessage)) {
