@@ -125,10 +125,12 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
         // On the session's executor: what it holds cannot change while the missing ones are picked.
         session.execute(() -> {
             try {
-                List<PublishedMessage> missing = RecoveredMessages.notIn(session.snapshot().pending(), messages);
+                // What was routed to it meanwhile waits for these (newer), and reached it once already.
+                List<PublishedMessage> missing = RecoveredMessages.notIn(session.snapshot().pending(),
+                        sessions.recoveryHolds().waiting(session), messages);
                 List<CompletableFuture<Void>> stored = new ArrayList<>(missing.size());
                 for (PublishedMessage message : missing) {
-                    stored.add(router.routeToSession(message, session));
+                    stored.add(router.recoverToSession(message, session));
                 }
                 CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
                     if (error == null) {

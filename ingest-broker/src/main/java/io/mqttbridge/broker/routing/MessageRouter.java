@@ -3,6 +3,7 @@ package io.mqttbridge.broker.routing;
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.netty.RoutedMessage;
 import io.mqttbridge.broker.session.ArrivedSessions;
+import io.mqttbridge.broker.session.RecoveryHolds;
 import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SharedMessage;
 import io.mqttbridge.broker.session.Subscription;
@@ -159,8 +160,20 @@ public final class MessageRouter {
      * @return completes once the session stored it (at once when it does not write through)
      */
     public CompletableFuture<Void> routeToSession(PublishedMessage message, Session session) {
+        return routeToSession(message, session, false);
+    }
+
+    /**
+     * {@link #routeToSession} for a message recovered from a dead node's inbox: it goes ahead of what
+     * waits for the session's recovery ({@link RecoveryHolds}), which is newer.
+     */
+    public CompletableFuture<Void> recoverToSession(PublishedMessage message, Session session) {
+        return routeToSession(message, session, true);
+    }
+
+    private CompletableFuture<Void> routeToSession(PublishedMessage message, Session session, boolean recovered) {
         List<CompletableFuture<Void>> stored = new ArrayList<>(0);
-        route(message, true, group -> false, null, stored, session);
+        route(message, true, group -> false, null, stored, session, recovered);
         return stored.isEmpty() ? STORED : CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
     }
 
@@ -215,12 +228,15 @@ public final class MessageRouter {
      */
     private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
                       IntConsumer onHandled, List<CompletableFuture<Void>> stored) {
-        return route(message, nonShared, servesShared, onHandled, stored, null);
+        return route(message, nonShared, servesShared, onHandled, stored, null, false);
     }
 
-    /** @param only when not null, the one session that may get the message */
+    /**
+     * @param only when not null, the one session that may get the message
+     * @param recovered whether the message is recovered from a dead node's inbox for {@code only}
+     */
     private int route(PublishedMessage message, boolean nonShared, Predicate<String> servesShared,
-                      IntConsumer onHandled, List<CompletableFuture<Void>> stored, Session only) {
+                      IntConsumer onHandled, List<CompletableFuture<Void>> stored, Session only, boolean recovered) {
         RoutedMessage routed = RoutedMessage.of(message);
         // Sessions that just moved here take each message once, whether it came directly or was
         // re-forwarded by the node they left: the matching ones are routed to one by one below.
@@ -229,7 +245,7 @@ public final class MessageRouter {
         tree.match(message.topic(), collector);
         for (Session session : collector.arriving) {
             if (arrivals.firstTime(session.clientId(), message)) {
-                route(message, true, group -> false, null, stored, session);
+                route(message, true, group -> false, null, stored, session, false);
             }
         }
         int count = collector.targets.size() + collector.shared.size();
@@ -248,6 +264,12 @@ public final class MessageRouter {
         }
         for (Target target : collector.targets.values()) {
             int qos = Math.min(message.qos(), target.qos);
+            if (recovered) {
+                RecoveryHolds.deliverRecovered(target.session, routed, qos,
+                        target.retainAsPublished && message.retain(), target.ids(),
+                        storedFuture(target.session, qos, stored));
+                continue;
+            }
             target.session.deliver(routed, qos, target.retainAsPublished && message.retain(), target.ids(), perSession,
                     storedFuture(target.session, qos, stored));
         }

@@ -7,6 +7,7 @@ import io.mqttbridge.broker.spi.SessionStore;
 import io.netty.util.concurrent.EventExecutor;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * One connection per client id across the cluster: before a session is opened for a CONNECT this
@@ -29,14 +30,16 @@ final class ClusterTakeover {
     private final SessionStore store;
     private final ClusterFabric fabric;
     private final ArrivedSessions arrivals;
+    private final RecoveryHolds holds;
 
     ClusterTakeover(SessionManager sessions, SessionOwners owners, SessionStore store, ClusterFabric fabric,
-                    ArrivedSessions arrivals) {
+                    ArrivedSessions arrivals, RecoveryHolds holds) {
         this.sessions = sessions;
         this.owners = owners;
         this.store = store;
         this.fabric = fabric;
         this.arrivals = arrivals;
+        this.holds = holds;
     }
 
     /** See {@link SessionManager#prepareOpen}. */
@@ -58,10 +61,11 @@ final class ClusterTakeover {
                     }
                 });
         CompletableFuture<Void> prepared = ownerChecked.thenCompose(checked -> fabric.claim(clientId, owner)).thenCompose(claimed -> {
-            if (sessions.get(clientId) != null) {
+            Session present = sessions.get(clientId);
+            if (present != null) {
                 // Another CONNECT of the client opened the session here meanwhile (it gave up on this
                 // one and tried again): what a dead holder this claim found still goes into it.
-                return fabric.recoverFromDeadHolder(clientId);
+                return recoverInOrder(clientId, present, () -> DONE);
             }
             if (cleanStart) {
                 // A session another node left in the store must not come back at a later non-clean
@@ -72,8 +76,7 @@ final class ClusterTakeover {
             // Owned here from this load on: a survivor recovering the previous holder's shared-group
             // messages (takeSharedMessagesOf) takes them before this load or not at all.
             return store.loadToHold(clientId, sessions.queuedMemory()::room).thenCompose(snapshot -> snapshot.isEmpty()
-                    ? DONE : restoreOne(snapshot.get(), executor).thenCompose(restored ->
-                            fabric.recoverFromDeadHolder(clientId)));
+                    ? DONE : restoreAndRecover(snapshot.get(), executor));
         }).thenRun(() -> {
             // Another node claimed the client meanwhile (this client gave up and tried there): it
             // gets the session once this settles; opening it here too would write over its state.
@@ -104,16 +107,36 @@ final class ClusterTakeover {
         }
     }
 
-    private CompletableFuture<Void> restoreOne(SessionSnapshot snapshot, EventExecutor executor) {
-        Session session = new Session(snapshot.clientId(), sessions, executor);
+    private CompletableFuture<Void> restoreAndRecover(SessionSnapshot snapshot, EventExecutor executor) {
+        String clientId = snapshot.clientId();
+        Session session = new Session(clientId, sessions, executor);
         owners.claim(session, snapshot.owner());
         if (!sessions.addIfAbsent(session)) {
             owners.release(session);
-            return DONE;
+            return recoverInOrder(clientId, sessions.get(clientId), () -> DONE);
         }
-        // Before its subscriptions are in the tree: from then on messages may come directly and
-        // re-forwarded by the node the session left.
-        arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
-        return SessionSnapshots.restoreInTask(session, snapshot);
+        return recoverInOrder(clientId, session, () -> {
+            // Before its subscriptions are in the tree: from then on messages may come directly and
+            // re-forwarded by the node the session left.
+            arrivals.arrived(session, 2 * fabric.reforwardWindowMillis());
+            return SessionSnapshots.restoreInTask(session, snapshot);
+        });
+    }
+
+    /**
+     * Restores {@code session} with {@code restore} and then recovers into it what the dead node that
+     * held the client had for it ({@link ClusterFabric#recoverFromDeadHolder}). When there is such a
+     * node, what is routed to the session from before the restore (its subscriptions make it a
+     * routing target) until that recovery is over waits ({@link RecoveryHolds}): the dead node's
+     * backlog is older. Its release is queued on the session before the CONNECT goes on, so before
+     * the attach. A session not recovered from a dead node never waits.
+     */
+    private CompletableFuture<Void> recoverInOrder(String clientId, Session session,
+                                                   Supplier<CompletableFuture<Void>> restore) {
+        RecoveryHolds.Hold hold = session != null && fabric.hasDeadHolder(clientId) ? holds.open(session) : null;
+        CompletableFuture<Void> recovered = restore.get()
+                .thenCompose(restored -> fabric.recoverFromDeadHolder(clientId));
+        return hold == null ? recovered
+                : recovered.whenComplete((ignored, error) -> session.execute(() -> holds.close(session, hold)));
     }
 }

@@ -30,9 +30,21 @@ public final class RecoveredMessages {
 
     /** {@code recovered} in order, without the ones {@code pending} (the session's messages) already holds. */
     public static List<PublishedMessage> notIn(List<PendingMessage> pending, List<PublishedMessage> recovered) {
+        return notIn(pending, List.of(), recovered);
+    }
+
+    /**
+     * {@code recovered} in order, without the ones {@code pending} (the session's messages) already
+     * holds and those {@code waiting} (routed to the session, to follow the recovered ones) brings.
+     */
+    public static List<PublishedMessage> notIn(List<PendingMessage> pending, List<PublishedMessage> waiting,
+                                               List<PublishedMessage> recovered) {
         Map<Fingerprint, Integer> held = new HashMap<>();
         for (PendingMessage message : pending) {
             held.merge(Fingerprint.of(message.message()), 1, Integer::sum);
+        }
+        for (PublishedMessage message : waiting) {
+            held.merge(Fingerprint.of(message), 1, Integer::sum);
         }
         List<PublishedMessage> missing = new ArrayList<>(recovered.size());
         for (PublishedMessage message : recovered) {

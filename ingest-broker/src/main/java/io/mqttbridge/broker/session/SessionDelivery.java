@@ -23,18 +23,27 @@ final class SessionDelivery {
     static void deliver(Session session, RoutedMessage message, int qos, boolean retain, int[] subscriptionIds,
                         Runnable onHandled, CompletableFuture<Void> stored, String sharedGroup) {
         session.execute(() -> {
-            RetainedGates gates = session.manager().retainedGates();
-            if (gates.anyOpen()) {
-                // A new subscription's retained messages go first: this one may wait for them.
+            RecoveryHolds recoveries = session.manager().recoveryHolds();
+            if (recoveries.anyOpen() || session.manager().retainedGates().anyOpen()) {
+                // A dead node's backlog for this session, or a new subscription's retained messages,
+                // go first: this one may wait for them.
                 RetainedGates.Waiting delivery = new RetainedGates.Waiting(message, qos, retain, subscriptionIds,
                         onHandled, stored, sharedGroup);
-                if (!gates.holds(session, delivery)) {
-                    deliverNow(session, delivery);
+                if (!recoveries.holds(session, delivery)) {
+                    pastRecoveryHold(session, delivery);
                 }
                 return;
             }
             deliverNow(session, message, qos, retain, subscriptionIds, onHandled, stored, sharedGroup);
         });
+    }
+
+    /** In a session task: {@code delivery}, which no recovery holds, waits for retained messages or is queued now. */
+    static void pastRecoveryHold(Session session, RetainedGates.Waiting delivery) {
+        RetainedGates gates = session.manager().retainedGates();
+        if (!gates.anyOpen() || !gates.holds(session, delivery)) {
+            deliverNow(session, delivery);
+        }
     }
 
     /** In a session task: queues (or sends on, or drops) {@code delivery} now. */

@@ -52,6 +52,7 @@ public final class SessionManager {
     private final QueueOverflow queueOverflow;
     private final QueuedMemory queuedMemory;
     private final RetainedGates retainedGates = new RetainedGates();
+    private final RecoveryHolds recoveryHolds = new RecoveryHolds();
     private final IdentityChanges identityChanges = new IdentityChanges();
     // Sessions handed over to another node that still re-forward what reaches them here.
     private final AtomicInteger reforwarding = new AtomicInteger();
@@ -68,7 +69,7 @@ public final class SessionManager {
         this.storeWriter = new SessionStoreWriter(store, metrics);
         this.routes = new SubscriptionRoutes(tree, metrics, fabric);
         this.sharedOrphans = new SharedGroupOrphans(store);
-        this.takeover = new ClusterTakeover(this, owners, store, fabric, arrivals);
+        this.takeover = new ClusterTakeover(this, owners, store, fabric, arrivals, recoveryHolds);
         this.queueOverflow = new QueueOverflow(config.getQueueOverflowPolicy(), metrics);
         this.queuedMemory = QueuedMemory.ofHeapPercent(config.getMaxQueuedHeapPercent());
     }
@@ -159,6 +160,11 @@ public final class SessionManager {
 
     long reforwardWindowMillis() {
         return fabric.reforwardWindowMillis();
+    }
+
+    /** Live messages waiting for the recovery of a session from a dead node. */
+    public RecoveryHolds recoveryHolds() {
+        return recoveryHolds;
     }
 
     /** Live messages waiting for a new subscription's retained ones. */

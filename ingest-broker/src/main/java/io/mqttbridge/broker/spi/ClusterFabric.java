@@ -109,6 +109,14 @@ public interface ClusterFabric {
     }
 
     /**
+     * Whether {@link #recoverFromDeadHolder} has a dead node to recover {@code clientId}'s messages
+     * from: the node that held the client when this node claimed it was dead. Never blocks.
+     */
+    default boolean hasDeadHolder(String clientId) {
+        return false;
+    }
+
+    /**
      * A client claimed here started clean: what a dead node that held it had for its old session
      * is not recovered, now or at a later claim.
      */

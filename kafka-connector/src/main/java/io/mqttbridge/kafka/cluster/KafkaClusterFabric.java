@@ -1,6 +1,5 @@
 package io.mqttbridge.kafka.cluster;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.spi.ClusterFabric;
 import io.mqttbridge.broker.spi.PublishedMessage;
@@ -110,14 +109,7 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
         this.recovery = new DeadNodeRecovery(nodeId, config, this::consumerProperties, () -> member,
                 routes, liveness, forwarding, recoveryClaims);
         this.lossWatch = new KafkaLossWatch(nodeId, config, liveness, () -> member, this::readersDown);
-        metrics.register(MetricRegistry.name("cluster", "recovered-messages"), (Gauge<Long>) recovery::recovered);
-        metrics.register(MetricRegistry.name("cluster", "dead-inboxes-opened"), (Gauge<Long>) recovery::deadInboxesOpened);
-        metrics.register(MetricRegistry.name("cluster", "forwarded-records"), (Gauge<Long>) dataSender::records);
-        metrics.register(MetricRegistry.name("cluster", "forwarded-bytes"), (Gauge<Long>) dataSender::bytes);
-        metrics.register(MetricRegistry.name("cluster", "reforwarded-records"), (Gauge<Long>) forwarding::reforwarded);
-        metrics.register(MetricRegistry.name("cluster", "inbox-records"), (Gauge<Long>) this::inboxRecords);
-        metrics.register(MetricRegistry.name("cluster", "live-nodes"), (Gauge<Integer>) () -> liveNodes().size());
-        metrics.register(MetricRegistry.name("cluster", "isolated"), (Gauge<Boolean>) lossWatch::isIsolated);
+        ClusterMetrics.register(metrics, this);
     }
 
     /** A fabric with its own producer built from {@code producerSettings} (acks=all, idempotent). */
@@ -273,6 +265,11 @@ public final class KafkaClusterFabric implements ClusterFabric, AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         return recovery.recoverForClient(clientId, dead);
+    }
+
+    @Override
+    public boolean hasDeadHolder(String clientId) {
+        return claims.hasDeadPredecessor(clientId);
     }
 
     @Override

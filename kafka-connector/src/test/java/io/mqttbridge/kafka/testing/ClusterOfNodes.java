@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.mqttbridge.broker.retained.InMemoryRetainedStore;
 import io.mqttbridge.broker.session.InMemorySessionStore;
+import io.mqttbridge.broker.spi.SessionStore;
 import io.mqttbridge.kafka.cluster.ClusterConfig;
 import io.mqttbridge.kafka.mirror.MirrorRule;
 import io.mqttbridge.testing.kafka.KafkaTestClients;
@@ -36,10 +37,20 @@ public final class ClusterOfNodes implements AutoCloseable {
 
     /** Starts node {@code nodeId}, mirroring every topic. */
     public ClusterNode node(String nodeId) {
-        ClusterNode node = ClusterNode.start(TestKafka.bootstrapServers(), clusterConfig, nodeId, sessions, retained,
+        return node(nodeId, sessions);
+    }
+
+    /** Starts node {@code nodeId} on {@code store}, e.g. a {@link #freezableStore} to kill it with. */
+    public ClusterNode node(String nodeId, SessionStore store) {
+        ClusterNode node = ClusterNode.start(TestKafka.bootstrapServers(), clusterConfig, nodeId, store, retained,
                 List.of(new MirrorRule("#", mirrorTopic)));
         nodes.add(node);
         return node;
+    }
+
+    /** One node's view of the shared session store, to freeze when the test kills that node. */
+    public FreezableSessionStore freezableStore() {
+        return new FreezableSessionStore(sessions);
     }
 
     /** Stops {@code node} cleanly, as SIGTERM would. */

@@ -150,6 +150,11 @@ public final class ClaimTable {
         }
     }
 
+    /** Whether {@link #takeDeadPredecessor} would give a node now. */
+    public boolean hasDeadPredecessor(String clientId) {
+        return deadPredecessors.containsKey(clientId);
+    }
+
     /** The dead node that held {@code clientId} when this node claimed it, once; null when none. */
     public String takeDeadPredecessor(String clientId) {
         return deadPredecessors.remove(clientId);
