@@ -241,7 +241,7 @@ public final class MqttBroker implements MessagePublisher {
 
     /**
      * Stops accepting connections, sends MQTT 5 clients DISCONNECT 0x8B (server shutting down),
-     * closes every connection, saves persistent sessions, leaves the cluster
+     * closes every connection (once the PUBCOMPs it owes are written), saves persistent sessions, leaves the cluster
      * ({@link BrokerClusterMember#leave}) and releases all threads.
      */
     public synchronized void stop() {

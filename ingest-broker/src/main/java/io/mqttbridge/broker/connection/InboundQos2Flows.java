@@ -34,6 +34,9 @@ final class InboundQos2Flows {
     /* The QoS 2 messages between the sink and PUBREC; created on the first QoS 2 PUBLISH. */
     private Qos2Routing routes;
     private Map<Integer, Qos2Flow> byPacketId = NO_FLOWS;
+    /* PUBCOMPs waiting for their record to leave the store, and the close that waits for them (if any). */
+    private int pubcompsOwed;
+    private CompletableFuture<Void> pubcompsWritten;
 
     InboundQos2Flows(InboundQosFlows flows, ClientConnection connection) {
         this.flows = flows;
@@ -107,9 +110,30 @@ final class InboundQos2Flows {
         if (forgotten.isDone()) {
             pubcomp(packetId, MqttReasonCode.SUCCESS);
         } else {
+            pubcompsOwed++;
             forgotten.whenComplete((ignored, error) -> connection.channel().eventLoop()
-                    .execute(() -> pubcomp(packetId, MqttReasonCode.SUCCESS)));
+                    .execute(() -> owedPubcomp(packetId)));
         }
+    }
+
+    private void owedPubcomp(int packetId) {
+        pubcomp(packetId, MqttReasonCode.SUCCESS);
+        if (--pubcompsOwed == 0 && pubcompsWritten != null) {
+            CompletableFuture<Void> waiting = pubcompsWritten;
+            pubcompsWritten = null;
+            waiting.complete(null);
+        }
+    }
+
+    /** See {@link InboundQosFlows#pubcompsWritten}. */
+    CompletableFuture<Void> pubcompsWritten() {
+        if (pubcompsOwed == 0) {
+            return Qos2Flow.DONE;
+        }
+        if (pubcompsWritten == null) {
+            pubcompsWritten = new CompletableFuture<>();
+        }
+        return pubcompsWritten;
     }
 
     private void pubcomp(int packetId, int reasonCode) {

@@ -232,6 +232,14 @@ public final class InboundQosFlows {
         qos2().onPubrel(packetId);
     }
 
+    /**
+     * Completes, on the event loop, once the PUBCOMP of every PUBREL read so far is written (unflushed):
+     * each waits until its packet id's record is gone from the session store.
+     */
+    public CompletableFuture<Void> pubcompsWritten() {
+        return qos2 == null ? Qos2Flow.DONE : qos2.pubcompsWritten();
+    }
+
     /* A PUBREC with an error code ended the QoS 2 flow {@code packetId}. */
     void qos2EndedWithoutPubrel(int packetId) {
         qos2().endedWithoutPubrel(packetId);

@@ -2,6 +2,7 @@ package io.mqttbridge.broker.internal;
 
 import io.mqttbridge.broker.config.BrokerConfig;
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.ShutdownClose;
 import io.mqttbridge.broker.limits.Limits;
 import io.mqttbridge.broker.listener.ListenerConfig;
 import io.mqttbridge.broker.listener.internal.ListenerTransport;
@@ -9,8 +10,6 @@ import io.mqttbridge.broker.listener.internal.ReloadingSslContext;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.netty.MqttServerBootstrap;
 import io.mqttbridge.broker.pipeline.MqttChannelInitializer;
-import io.mqttbridge.broker.spi.DisconnectInfo;
-import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
@@ -39,6 +38,11 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class BrokerListeners {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerListeners.class);
+    /**
+     * How long a connection's close at stop waits for the PUBCOMPs it owes (each waits for one commit of
+     * the session store, milliseconds unless the database is away); within the stop's wait for the closes.
+     */
+    static final long OWED_PUBCOMPS_WAIT_MILLIS = 2_000;
 
     private final BrokerConfig config;
     private final BrokerMetrics metrics;
@@ -135,7 +139,8 @@ public final class BrokerListeners {
 
     /**
      * Sends every connected client DISCONNECT 0x8B (server shutting down; MQTT 5 only) and closes its
-     * connection. @return completes once every client channel of the listeners is closed
+     * connection, each once the PUBCOMPs it owes are written ({@link ShutdownClose}).
+     * @return completes once every client channel of the listeners is closed
      */
     public CompletableFuture<Void> disconnectAll() {
         List<CompletableFuture<Void>> closing = new ArrayList<>();
@@ -144,7 +149,7 @@ public final class BrokerListeners {
         for (Channel channel : channels) {
             ClientConnection connection = ClientConnection.of(channel);
             if (connection != null) {
-                connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                ShutdownClose.close(connection, OWED_PUBCOMPS_WAIT_MILLIS);
             }
             CompletableFuture<Void> closed = new CompletableFuture<>();
             channel.closeFuture().addListener(f -> closed.complete(null));
