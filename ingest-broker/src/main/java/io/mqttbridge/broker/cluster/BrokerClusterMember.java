@@ -1,6 +1,7 @@
 package io.mqttbridge.broker.cluster;
 
 import io.mqttbridge.broker.connection.ClientConnection;
+import io.mqttbridge.broker.connection.ShutdownClose;
 import io.mqttbridge.broker.routing.MessageRouter;
 import io.mqttbridge.broker.routing.PendingDeliveries;
 import io.mqttbridge.broker.session.RecoveredMessages;
@@ -8,8 +9,6 @@ import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.session.SessionManager;
 import io.mqttbridge.broker.session.Subscription;
 import io.mqttbridge.broker.spi.ClusterFabric;
-import io.mqttbridge.broker.spi.DisconnectInfo;
-import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -180,7 +179,8 @@ public final class BrokerClusterMember implements ClusterFabric.ClusterMember {
         for (Session session : sessions.all()) {
             ClientConnection connection = session.connection();
             if (connection != null) {
-                connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
+                // As at a stop: the PUBCOMPs it owes first, or a client may send those messages anew.
+                ShutdownClose.close(connection);
                 count++;
             }
         }

@@ -296,6 +296,9 @@ public final class ClientConnection {
                     new MqttReasonCodeAndPropertiesVariableHeader((byte) reasonCode, MqttProperties.NO_PROPERTIES));
             channel.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
         } else {
+            // What was written before (acknowledgements waiting for the next flush) leaves first, as far as
+            // the socket takes it now: a close alone would drop it, and the client would send those messages again.
+            channel.flush();
             channel.close();
         }
     }

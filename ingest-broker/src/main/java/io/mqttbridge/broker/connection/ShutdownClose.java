@@ -24,7 +24,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ShutdownClose {
 
+    /**
+     * How long a close waits for the PUBCOMPs owed (each waits for one commit of the session store,
+     * milliseconds unless the database is away); within the stop's wait for the closes.
+     */
+    public static final long OWED_PUBCOMPS_WAIT_MILLIS = 2_000;
+
     private ShutdownClose() {
+    }
+
+    /** {@link #close(ClientConnection, long)} with {@link #OWED_PUBCOMPS_WAIT_MILLIS}. */
+    public static void close(ClientConnection connection) {
+        close(connection, OWED_PUBCOMPS_WAIT_MILLIS);
     }
 
     /**
@@ -55,8 +66,6 @@ public final class ShutdownClose {
     }
 
     private static void closeNow(ClientConnection connection) {
-        // A 3.1.1 connection closes without a flush of its own: what was written (the PUBCOMPs) leaves first.
-        connection.channel().flush();
         connection.disconnect(MqttReasonCode.SERVER_SHUTTING_DOWN, DisconnectInfo.SERVER_SHUTTING_DOWN);
     }
 }

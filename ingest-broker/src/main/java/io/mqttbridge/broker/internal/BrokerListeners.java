@@ -38,11 +38,6 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class BrokerListeners {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerListeners.class);
-    /**
-     * How long a connection's close at stop waits for the PUBCOMPs it owes (each waits for one commit of
-     * the session store, milliseconds unless the database is away); within the stop's wait for the closes.
-     */
-    static final long OWED_PUBCOMPS_WAIT_MILLIS = 2_000;
 
     private final BrokerConfig config;
     private final BrokerMetrics metrics;
@@ -149,7 +144,7 @@ public final class BrokerListeners {
         for (Channel channel : channels) {
             ClientConnection connection = ClientConnection.of(channel);
             if (connection != null) {
-                ShutdownClose.close(connection, OWED_PUBCOMPS_WAIT_MILLIS);
+                ShutdownClose.close(connection);
             }
             CompletableFuture<Void> closed = new CompletableFuture<>();
             channel.closeFuture().addListener(f -> closed.complete(null));
