@@ -25,6 +25,7 @@ import io.netty.util.AttributeKey;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -60,8 +61,9 @@ public final class ClientConnection {
     private TopicAliases topicAliases;
     private HeldMessages held;
     private KeepAliveWatch keepAlive;
-    /* Packets the decoder passed on: WireFormatCheck compares them with the whole packets it passed to it. */
+    /* Packets the decoder passed on (WireFormatCheck compares them), steps waiting in the session's tasks. */
     private long packetsReceived;
+    private int sessionStepsWaiting;
     private final InboundQosFlows inbound = new InboundQosFlows(this);
     private ReadSuspension reading;
     private final UnmarkedTraffic traffic = new UnmarkedTraffic();
@@ -134,7 +136,7 @@ public final class ClientConnection {
     public CompletableFuture<Void> pendingSubscriptionAck() { return pendingSubscriptionAck; }
     public void setPendingSubscriptionAck(CompletableFuture<Void> ack) { this.pendingSubscriptionAck = ack; }
     BrokerMetrics metrics() { return metrics; }
-    /** The one switch of this connection's {@code autoRead}, created by the first pause (most connections never pause). */
+    /** The one switch of this connection's {@code autoRead}, made by the first pause (most never pause). */
     public ReadSuspension reading() {
         if (reading == null) {
             reading = new ReadSuspension(this);
@@ -157,11 +159,7 @@ public final class ClientConnection {
         }
     }
 
-    /**
-     * Closes the connection with a keep-alive timeout once no packet has arrived for
-     * {@code timeoutMillis} (1.5 times the keep alive, [MQTT-3.1.2-24]), see {@link KeepAliveWatch}.
-     * Event loop only.
-     */
+    /** Closes the connection once no packet came for {@code timeoutMillis} ({@link KeepAliveWatch}); event loop. */
     public void startKeepAlive(long timeoutMillis) {
         if (keepAlive == null) {
             keepAlive = new KeepAliveWatch(this);
@@ -176,6 +174,23 @@ public final class ClientConnection {
             keepAlive.packetReceived();
         }
     }
+
+    /**
+     * Runs a packet's {@code step} (a subscription change, a PUBLISH's routing) in the session's tasks, counted
+     * while it waits in their queue (the session busy, e.g. attaching this connection as packets sent behind
+     * the CONNECT are handled): a PUBLISH read after it is routed after it, or a message sent right after a
+     * SUBSCRIBE misses it and one after an UNSUBSCRIBE goes through [MQTT-3.3.5-1, MQTT-3.10.4-2].
+     */
+    public void inSessionOrder(Executor session, Runnable step) {
+        sessionStepsWaiting++;
+        session.execute(() -> {
+            sessionStepsWaiting--;
+            step.run();
+        });
+    }
+
+    /** Whether a step given to {@link #inSessionOrder} still waits (event loop only). */
+    public boolean sessionStepsWaiting() { return sessionStepsWaiting > 0; }
 
     /** The packets the decoder has passed on so far, well-formed or not. Event loop only. */
     public long packetsReceived() { return packetsReceived; }
@@ -313,7 +328,8 @@ public final class ClientConnection {
             return SendResult.CLOSED;
         }
         long now = System.nanoTime();
-        if (message.isExpired(now)) {
+        // A resend (DUP) completes a started delivery [MQTT-4.4.0-1]: only unstarted ones expire [MQTT-3.3.2-5].
+        if (!dup && message.isExpired(now)) {
             metrics.dropped(DropReason.EXPIRED);
             return SendResult.EXPIRED;
         }

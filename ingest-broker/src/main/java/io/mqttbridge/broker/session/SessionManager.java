@@ -237,12 +237,12 @@ public final class SessionManager {
                 refused[0] = true;
                 return existing;
             }
-            // A session whose connection closed with expiry 0 is over, even before that close is processed:
-            // a client reconnecting at once must not find it [MQTT-3.2.2-3].
+            // A session whose connection has expiry 0 is over once that connection closes, even before the
+            // close is processed, or is closed by this takeover: the new connection must not find it.
             // An identity never inherits what an anonymous client left under its client id (subscriptions
             // planted for it, queued messages): it starts a new session, as with clean start.
             boolean plantedByAnonymous = existing != null && existing.owner() == null && owner != null;
-            if (existing != null && !cleanStart && !existing.isEnded() && !endsWithItsClosedConnection(existing)
+            if (existing != null && !cleanStart && !existing.isEnded() && !endsWithItsConnection(existing)
                     && !plantedByAnonymous) {
                 present[0] = true;
                 owners.claim(existing, owner);
@@ -386,13 +386,15 @@ public final class SessionManager {
     }
 
     /**
-     * Whether the connection attached to {@code session} has already closed with a session expiry
-     * of 0: the session ended with it (MQTT 5 section 3.1.2.11.2; 3.1.1 clean session), though that
-     * close may not be processed yet. Safe from any thread: the expiry is set before the close, and
-     * the connection and the closed channel are volatile reads.
+     * Whether the connection attached to {@code session} has a session expiry of 0: the session ends
+     * with it (MQTT 5 section 3.1.2.11.2; 3.1.1 clean session [MQTT-3.1.2-6]), whether that connection
+     * already closed (its close may not be processed yet) or is about to be closed by the CONNECT that
+     * takes it over [MQTT-3.1.4-3]: either way a new CONNECT must not find the session [MQTT-3.2.2-3]
+     * (an expiry of 0 cannot be raised at DISCONNECT). Safe from any thread: the expiry is set before
+     * the session is attached, and the connection is a volatile read.
      */
-    private static boolean endsWithItsClosedConnection(Session session) {
+    private static boolean endsWithItsConnection(Session session) {
         ClientConnection current = session.connection();
-        return current != null && !current.channel().isActive() && current.sessionExpirySeconds() == 0;
+        return current != null && current.sessionExpirySeconds() == 0;
     }
 }

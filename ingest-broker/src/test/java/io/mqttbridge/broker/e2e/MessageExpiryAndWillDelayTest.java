@@ -89,6 +89,38 @@ class MessageExpiryAndWillDelayTest {
     }
 
     @Test
+    void aMessageSentAndUnacknowledgedIsResentAfterItsExpiry_4_4_0_1() throws Exception {
+        byte[] expiresInAnHour = {0x11, 0, 0, 0x0e, 0x10};
+        Instant expiry;
+        try (TestBroker broker = TestBroker.start()) {
+            try (RawMqttClient subscriber = new RawMqttClient(broker.port())) {
+                subscriber.send(RawMqttClient.connect5("expInFlight", true, 60, expiresInAnHour));
+                assertThat(subscriber.read().type()).isEqualTo(2);
+                subscriber.send(RawMqttClient.subscribe(1, "exp/#", 1, true));
+                assertThat(subscriber.read().type()).isEqualTo(9);
+                PublishedMessage expiring = new PublishedMessage("exp/t", "in flight".getBytes(StandardCharsets.UTF_8),
+                        1, false, null, null, null, Instant.now(),
+                        new MessageProperties(null, 1L, null, null, null, List.of()));
+                assertThat(broker.broker.publish(expiring).get()).isEqualTo(1);
+                assertThat(subscriber.read().type()).as("sent, and not acknowledged").isEqualTo(3);
+                expiry = expiring.receivedAt().plusMillis(1_100);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> broker.broker.connectedClients().isEmpty());
+            Instant expired = expiry;
+            await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(expired));
+            try (RawMqttClient back = new RawMqttClient(broker.port())) {
+                back.send(RawMqttClient.connect5("expInFlight", false, 60, expiresInAnHour));
+                assertThat(back.read().body()[0]).as("session present").isEqualTo((byte) 1);
+                Packet resent = back.read();
+                // Its delivery started before it expired: it is completed, DUP set [MQTT-4.4.0-1, MQTT-3.3.2-5].
+                assertThat(resent.type()).isEqualTo(3);
+                assertThat(resent.firstByte() & 0x08).as("DUP").isNotZero();
+                assertThat(new String(resent.body(), StandardCharsets.UTF_8)).endsWith("in flight");
+            }
+        }
+    }
+
+    @Test
     void aQueuedMessageThatExpiresIsNotSentAndLeavesTheSessionStoreToo() throws Exception {
         byte[] expiresInAnHour = {0x11, 0, 0, 0x0e, 0x10};
         try (TestBroker broker = TestBroker.start()) {

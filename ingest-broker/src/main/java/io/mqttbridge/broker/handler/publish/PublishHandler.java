@@ -9,6 +9,7 @@ import io.mqttbridge.broker.metrics.BrokerMetrics.DropReason;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.retained.RetainedQuota;
 import io.mqttbridge.broker.routing.MessageRouter;
+import io.mqttbridge.broker.session.Session;
 import io.mqttbridge.broker.spi.DisconnectInfo;
 import io.mqttbridge.broker.spi.MqttReasonCode;
 import io.mqttbridge.broker.spi.PublishRejectedException;
@@ -214,7 +215,8 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             backPressure.afterPublish(connection);
             return;
         }
-        CompletableFuture<Void> stored = router.routeAndForward(message, null);
+        CompletableFuture<Void> stored = connection.sessionStepsWaiting()
+                ? routeInSessionOrder(connection, message) : router.routeAndForward(message, null);
         if (!stored.isDone() || stored.isCompletedExceptionally()) {
             // Persistent subscribers hold it (and, in a cluster, other nodes got their copies):
             // acknowledge once it is in Kafka, in their session store and in the other nodes' inboxes.
@@ -224,6 +226,28 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             inbound.awaitSink(packetId, qos, sunk, config.getReceiveMaximum());
         }
         backPressure.afterPublish(connection);
+    }
+
+    /**
+     * Routes {@code message} after the subscription changes (and earlier routings) of this client still
+     * waiting in its session's tasks ({@link ClientConnection#inSessionOrder}).
+     */
+    private CompletableFuture<Void> routeInSessionOrder(ClientConnection connection, PublishedMessage message) {
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        connection.inSessionOrder(Session.of(connection.channel())::execute, () -> {
+            try {
+                router.routeAndForward(message, null).whenComplete((ignored, error) -> {
+                    if (error == null) {
+                        stored.complete(null);
+                    } else {
+                        stored.completeExceptionally(error);
+                    }
+                });
+            } catch (RuntimeException e) {
+                stored.completeExceptionally(e);
+            }
+        });
+        return stored;
     }
 
     /**

@@ -126,7 +126,7 @@ public final class SubscribeHandler extends ChannelInboundHandlerAdapter {
                     mqtt5 ? option.retainHandling().value() : 0, subscriptionId == null ? 0 : subscriptionId,
                     deliveryFilter));
         }
-        session.execute(() -> {
+        connection.inSessionOrder(session::execute, () -> {
             if (limits.maxSubscriptionsPerClient() > 0) {
                 refuseOverQuota(session, granted, grantedCodeIndexes, codes, mqtt5);
             }

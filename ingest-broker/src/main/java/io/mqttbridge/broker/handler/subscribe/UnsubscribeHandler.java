@@ -57,7 +57,7 @@ public final class UnsubscribeHandler extends ChannelInboundHandlerAdapter {
         }
         Session session = Session.of(connection.channel());
         int packetId = unsubscribe.variableHeader().messageId();
-        session.execute(() -> {
+        connection.inSessionOrder(session::execute, () -> {
             short[] codes = new short[filters.size()];
             List<String> removed = new ArrayList<>();
             for (int i = 0; i < filters.size(); i++) {
