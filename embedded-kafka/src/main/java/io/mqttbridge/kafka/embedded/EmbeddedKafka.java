@@ -56,6 +56,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         config.validate("embedded");
         Path logDirectory = Path.of(config.getDataDirectory()).toAbsolutePath().normalize();
+        KafkaHaltNotice.install(logDirectory);
         // Before the broker registers its request metrics: their decaying reservoirs were the objects
         // every young collection of a bridge that embeds its Kafka copied most.
         UniformBrokerHistograms.install();

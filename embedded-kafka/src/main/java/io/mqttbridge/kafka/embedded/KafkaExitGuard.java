@@ -18,20 +18,28 @@ public final class KafkaExitGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaExitGuard.class);
     private static final AtomicReference<String> LAST_ATTEMPT = new AtomicReference<>();
+    private static volatile boolean installed;
 
     private KafkaExitGuard() {
     }
 
     /** Idempotent; affects every Kafka component in this JVM. */
     public static void install() {
+        installed = true;
         Exit.setExitProcedure((status, message) -> refuse("exit", status, message));
         Exit.setHaltProcedure((status, message) -> refuse("halt", status, message));
     }
 
     /** Restores Kafka's own procedures, which end the JVM. */
     public static void uninstall() {
+        installed = false;
         Exit.resetExitProcedure();
         Exit.resetHaltProcedure();
+    }
+
+    /** Whether the guard is installed (then {@link KafkaHaltNotice} leaves it in place). */
+    static boolean isInstalled() {
+        return installed;
     }
 
     /** @return a description of the last exit or halt Kafka attempted since installing, or {@code null} */
