@@ -233,21 +233,10 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
      * waiting in its session's tasks ({@link ClientConnection#inSessionOrder}).
      */
     private CompletableFuture<Void> routeInSessionOrder(ClientConnection connection, PublishedMessage message) {
-        CompletableFuture<Void> stored = new CompletableFuture<>();
-        connection.inSessionOrder(Session.of(connection.channel())::execute, () -> {
-            try {
-                router.routeAndForward(message, null).whenComplete((ignored, error) -> {
-                    if (error == null) {
-                        stored.complete(null);
-                    } else {
-                        stored.completeExceptionally(error);
-                    }
-                });
-            } catch (RuntimeException e) {
-                stored.completeExceptionally(e);
-            }
-        });
-        return stored;
+        CompletableFuture<CompletableFuture<Void>> routed = new CompletableFuture<>();
+        connection.inSessionOrder(Session.of(connection.channel())::execute,
+                () -> routed.completeAsync(() -> router.routeAndForward(message, null), Runnable::run));
+        return routed.thenCompose(stored -> stored);
     }
 
     /**
