@@ -36,6 +36,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JdbiSessionStoreTest {
 
@@ -378,6 +380,38 @@ class JdbiSessionStoreTest {
 
         assertThatThrownBy(() -> await(loaded)).hasRootCauseMessage("restore failed");
         assertThat(seen).containsExactly("a");
+    }
+
+    @ParameterizedTest(name = "{0} sessions a page")
+    @ValueSource(ints = {1, 10})
+    void aMessageSomeSessionsHoldInTheirOwnRowsAndOthersInAStoredOneLoadsAsOneObject(int pageSize) throws Exception {
+        JdbiSessionStore store = new JdbiSessionStore(db.jdbi(), "node-a", pageSize);
+        stores.add(store);
+        PublishedMessage broadcast = fullSnapshot("x").pending().get(0).message();
+        for (String id : List.of("a", "b", "c", "d")) {
+            await(store.save(simple(id, 1)));
+        }
+        // Written for "a" alone: its row holds the message. Written for "b" and "c" in one commit: one
+        // stored message they both refer to. Then "d" alone again, read after the stored one.
+        await(store.append("a", new PendingMessage(broadcast, 1, 0, false, List.of(), 1, null)));
+        CompletableFuture<Void> b;
+        CompletableFuture<Void> c;
+        try (WriteSpan span = store.openSpan()) {
+            b = store.append("b", new PendingMessage(broadcast, 1, 0, false, List.of(), 1, null));
+            c = store.append("c", new PendingMessage(broadcast, 1, 0, false, List.of(), 1, null));
+        }
+        await(CompletableFuture.allOf(b, c));
+        await(store.append("d", new PendingMessage(broadcast, 1, 0, false, List.of(), 1, null)));
+        int storedMessages = db.jdbi().withHandle(h -> h.createQuery("SELECT count(*) FROM broker_stored_messages")
+                .mapTo(Integer.class).one());
+        assertThat(storedMessages).as("b and c share a stored message").isEqualTo(1);
+
+        List<SessionSnapshot> loaded = List.copyOf(await(store.loadAll()));
+
+        assertThat(loaded).hasSize(4);
+        PublishedMessage first = loaded.get(0).pending().get(0).message();
+        assertThat(first).usingRecursiveComparison().isEqualTo(broadcast);
+        assertThat(loaded).allSatisfy(s -> assertThat(s.pending().get(0).message()).isSameAs(first));
     }
 
     @Test

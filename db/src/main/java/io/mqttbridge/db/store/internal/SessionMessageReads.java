@@ -157,17 +157,12 @@ public final class SessionMessageReads {
         /**
          * The pending message, its content from the row or, when it refers to a stored one, from
          * {@code shared}. Equal messages in rows of their own (written for one session at a time)
-         * are shared too, by the digest of the text read.
+         * are shared too, with each other and with a stored one, by the digest of the text read.
          */
         PendingMessage message(SharedMessages shared) {
             PublishedMessage message;
             if (json != null) {
-                byte[] textDigest = StoredMessageRows.digest(json);
-                message = shared.get(textDigest);
-                if (message == null) {
-                    message = BrokerStateJson.readMessage(json);
-                    shared.put(textDigest, message);
-                }
+                message = StoredMessageRows.decodedOnce(json, shared);
             } else {
                 message = shared.get(digest);
             }

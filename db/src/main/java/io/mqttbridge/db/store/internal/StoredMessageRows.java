@@ -175,8 +175,25 @@ public final class StoredMessageRows {
                     .bindArray("digests", String.class, all.subList(from, Math.min(all.size(), from + DIGESTS_PER_READ)))
                     .setFetchSize(FETCH_ROWS)
                     .map((rs, ctx) -> Map.entry(rs.getBytes("digest"), rs.getString("message")))
-                    .forEach(row -> shared.put(row.getKey(), BrokerStateJson.readMessage(row.getValue())));
+                    .forEach(row -> shared.put(row.getKey(), decodedOnce(row.getValue(), shared)));
         }
+    }
+
+    /**
+     * The message of {@code json}, a message's text as PostgreSQL returns it, decoded once per {@code
+     * shared}: kept there by the digest of that text too. A message's key is the digest of the text it was
+     * written as, but the database returns {@code jsonb} in a form of its own; so a message several
+     * sessions share in a stored row and others hold in their own rows (written for one session at a
+     * time) is one object only when both are looked up by the text read.
+     */
+    static PublishedMessage decodedOnce(String json, SharedMessages shared) {
+        byte[] textDigest = digest(json);
+        PublishedMessage message = shared.get(textDigest);
+        if (message == null) {
+            message = BrokerStateJson.readMessage(json);
+            shared.put(textDigest, message);
+        }
+        return message;
     }
 
     /** The SHA-256 digest of a message's JSON: its key. */
