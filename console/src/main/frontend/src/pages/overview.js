@@ -142,10 +142,12 @@ function queuedCard(queued) {
 
 function renderHealth(panel, report) {
   const rows = Object.entries(report.checks || {}).map(([name, result]) => ({ name, ...result }));
-  clear(panel, h('h2', 'Health ', badge(report.status, report.status === 'UP' ? 'ok' : 'bad')),
+  const kinds = { UP: 'ok', DEGRADED: 'warn' };
+  clear(panel, h('h2', 'Health ', badge(report.status, kinds[report.status] || 'bad')),
     table([
       { label: 'Check', render: (r) => r.name },
-      { label: 'State', render: (r) => badge(r.healthy ? 'healthy' : 'unhealthy', r.healthy ? 'ok' : 'bad') },
+      { label: 'State', render: (r) => r.healthy ? badge('healthy', 'ok')
+        : r.degraded ? badge('degraded', 'warn') : badge('unhealthy', 'bad') },
       { label: 'Message', render: (r) => r.message || '' },
     ], rows));
 }

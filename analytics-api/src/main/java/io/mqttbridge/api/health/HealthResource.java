@@ -19,8 +19,10 @@ import java.util.SortedMap;
 
 /**
  * {@code GET /api/v1/health}: the admin port's health checks, summarised on the application port
- * for load balancers and dashboards that cannot reach the admin port. 200 when every check is
- * healthy, 503 otherwise.
+ * for load balancers and dashboards that cannot reach the admin port. {@code UP} (200) when every
+ * check is healthy; {@code DEGRADED} (200) when the only checks that are not report themselves
+ * degraded ({@code degraded} in their details: the history behind Kafka), since this node's MQTT
+ * path is fine and a load balancer must not pull it; {@code DOWN} (503) otherwise.
  */
 @Path("/api/v1/health")
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,7 +33,8 @@ public class HealthResource {
     public record HealthReport(String status, Map<String, CheckResult> checks) {
     }
 
-    public record CheckResult(boolean healthy, String message) {
+    /** One check's result; {@code degraded}: unhealthy in a way that leaves MQTT and the mirror working. */
+    public record CheckResult(boolean healthy, boolean degraded, String message) {
     }
 
     private final HealthCheckRegistry healthChecks;
@@ -43,22 +46,32 @@ public class HealthResource {
     @GET
     @Operation(summary = "The health checks of this node, for load balancers",
             responses = {
-                    @ApiResponse(responseCode = "200", description = "every check is healthy: status UP",
+                    @ApiResponse(responseCode = "200", description = "every check is healthy (status UP), or "
+                            + "the only unhealthy ones are degraded (status DEGRADED: the history behind Kafka)",
                             content = @Content(schema = @Schema(implementation = HealthReport.class))),
-                    @ApiResponse(responseCode = "503", description = "a check is unhealthy: status DOWN",
+                    @ApiResponse(responseCode = "503", description = "a check is unhealthy, not only degraded: "
+                            + "status DOWN",
                             content = @Content(schema = @Schema(implementation = HealthReport.class)))})
     public Response health() {
         SortedMap<String, HealthCheck.Result> results = healthChecks.runHealthChecks();
         Map<String, CheckResult> checks = new LinkedHashMap<>();
-        boolean allHealthy = true;
+        boolean down = false;
+        boolean degraded = false;
         for (Map.Entry<String, HealthCheck.Result> entry : results.entrySet()) {
             HealthCheck.Result result = entry.getValue();
-            allHealthy &= result.isHealthy();
-            checks.put(entry.getKey(), new CheckResult(result.isHealthy(), result.getMessage()));
+            boolean onlyDegraded = !result.isHealthy() && isDegraded(result);
+            down |= !result.isHealthy() && !onlyDegraded;
+            degraded |= onlyDegraded;
+            checks.put(entry.getKey(), new CheckResult(result.isHealthy(), onlyDegraded, result.getMessage()));
         }
-        HealthReport report = new HealthReport(allHealthy ? "UP" : "DOWN", checks);
-        return Response.status(allHealthy ? Response.Status.OK : Response.Status.SERVICE_UNAVAILABLE)
-                .entity(report)
+        String status = down ? "DOWN" : degraded ? "DEGRADED" : "UP";
+        return Response.status(down ? Response.Status.SERVICE_UNAVAILABLE : Response.Status.OK)
+                .entity(new HealthReport(status, checks))
                 .build();
+    }
+
+    private static boolean isDegraded(HealthCheck.Result result) {
+        Map<String, Object> details = result.getDetails();
+        return details != null && Boolean.TRUE.equals(details.get("degraded"));
     }
 }

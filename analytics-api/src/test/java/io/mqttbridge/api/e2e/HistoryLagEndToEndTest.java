@@ -10,6 +10,7 @@ import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.mqttbridge.api.BridgeConfiguration;
 import io.mqttbridge.api.testing.FreshBridgeApp;
 import io.mqttbridge.testing.postgres.TestPostgres;
+import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -65,6 +66,7 @@ class HistoryLagEndToEndTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void publishesAreAcknowledgedWhileTheHistoryIsBlockedAndTheLagShowsEverywhere() throws Exception {
         await("the history writer to be assigned the mirror's topic").atMost(Duration.ofSeconds(30))
                 .until(() -> APP.getEnvironment().metrics().getGauges()
@@ -95,6 +97,13 @@ class HistoryLagEndToEndTest {
                 HealthCheck.Result health = historyHealth();
                 assertThat(health.isHealthy()).isFalse();
                 assertThat(health.getMessage()).startsWith("degraded").contains("maxHealthyLag");
+                // The node's MQTT path is fine: a load balancer polling this must keep it.
+                Response overall = api(APP, "/api/v1/health").get();
+                assertThat(overall.getStatus()).isEqualTo(200);
+                Map<String, Object> report = overall.readEntity(Map.class);
+                assertThat(report.get("status")).isEqualTo("DEGRADED");
+                assertThat((Map<String, Object>) ((Map<String, Object>) report.get("checks")).get("history-writer"))
+                        .containsEntry("healthy", false).containsEntry("degraded", true);
             });
 
             blocker.rollback(); // the lock goes
@@ -103,6 +112,7 @@ class HistoryLagEndToEndTest {
                 assertThat(storedRows(blocker)).isEqualTo(MESSAGES);
                 assertThat(statsLag()).isZero();
                 assertThat(historyHealth().isHealthy()).isTrue();
+                assertThat(api(APP, "/api/v1/health").get(Map.class).get("status")).isEqualTo("UP");
             });
         } finally {
             if (client.isConnected()) {

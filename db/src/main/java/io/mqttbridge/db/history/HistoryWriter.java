@@ -6,6 +6,7 @@ import io.mqttbridge.db.PartitionManager;
 import io.mqttbridge.db.history.internal.DeadNodeReaper;
 import io.mqttbridge.db.history.internal.HistoryBatchWriter;
 import io.mqttbridge.db.history.internal.HistoryConsumerLoop;
+import io.mqttbridge.db.history.internal.LagAlarm;
 import io.mqttbridge.db.history.internal.LagTracker;
 import io.mqttbridge.db.history.internal.WriterMetrics;
 import java.time.Clock;
@@ -51,6 +52,9 @@ import org.slf4j.LoggerFactory;
 public final class HistoryWriter implements AutoCloseable {
 
     public static final String METRIC_PREFIX = "history-writer";
+    /* How long nothing stored while records wait makes a warning in the log, and how often a lag past the limit does. */
+    private static final Duration STALL_WARNING_AFTER = Duration.ofSeconds(30);
+    private static final Duration LAG_WARNING_EVERY = Duration.ofMinutes(1);
     /** What a fetch of the writer's consumers waits for, unless {@link #FETCH_MAX_WAIT_MS} passes first. */
     static final int FETCH_MIN_BYTES = 1024 * 1024;
     /** The longest a fetch waits for {@link #FETCH_MIN_BYTES}: how much later a row may reach PostgreSQL. */
@@ -86,7 +90,8 @@ public final class HistoryWriter implements AutoCloseable {
         this.clock = clock;
         this.writerMetrics = new WriterMetrics(metrics, METRIC_PREFIX);
         this.lag = new LagTracker(metrics, METRIC_PREFIX, () -> new KafkaConsumer<>(consumerProperties(false)),
-                Duration.ofMillis(config.getLagRefreshMillis()));
+                Duration.ofMillis(config.getLagRefreshMillis()),
+                new LagAlarm(config.getMaxHealthyLag(), STALL_WARNING_AFTER, LAG_WARNING_EVERY, clock));
         metrics.gauge(MetricRegistry.name(METRIC_PREFIX, "paused"), () -> () -> isPaused() ? 1 : 0);
     }
 

@@ -8,9 +8,8 @@ import io.mqttbridge.broker.spi.MqttVersion;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.UserProperty;
 import io.mqttbridge.db.testing.TestDatabase;
-import java.time.Clock;
+import io.mqttbridge.testing.time.ManualClock;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ class JdbiRetainedStoreTest {
     static final TestDatabase db = new TestDatabase();
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MICROS);
 
-    private final MutableClock clock = new MutableClock(NOW);
+    private final ManualClock clock = new ManualClock(NOW);
     private final List<JdbiRetainedStore> stores = new ArrayList<>();
     private JdbiRetainedStore store;
 
@@ -223,33 +222,6 @@ class JdbiRetainedStoreTest {
                 .bind("now", NOW.atOffset(ZoneOffset.UTC))
                 .mapTo(String.class).list());
         return String.join("\n", lines);
-    }
-
-    private static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     @Test

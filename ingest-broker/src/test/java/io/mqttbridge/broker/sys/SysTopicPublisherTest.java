@@ -4,12 +4,12 @@ import com.codahale.metrics.MetricRegistry;
 import io.mqttbridge.broker.metrics.BrokerMetrics;
 import io.mqttbridge.broker.spi.PublishedMessage;
 import io.mqttbridge.broker.spi.TopicPermissions;
+import io.mqttbridge.testing.time.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,7 @@ class SysTopicPublisherTest {
 
     private final MetricRegistry registry = new MetricRegistry();
     private final BrokerMetrics metrics = new BrokerMetrics(registry, () -> 4, () -> 7);
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
     private final List<PublishedMessage> routed = new ArrayList<>();
     private final SysTopicPublisher publisher = new SysTopicPublisher(new BrokerStatistics(registry, clock),
             routed::add, "mqtt-kafka-bridge version 1.2");
@@ -66,7 +66,7 @@ class SysTopicPublisherTest {
         publisher.publishChanges();
         routed.clear();
 
-        clock.now = clock.now.plusSeconds(10);
+        clock.advance(Duration.ofSeconds(10));
         metrics.connectionOpened();
         publisher.publishChanges();
 
@@ -116,24 +116,5 @@ class SysTopicPublisherTest {
     private Map<String, String> values() {
         return routed.stream().collect(Collectors.toMap(PublishedMessage::topic,
                 m -> new String(m.payload(), StandardCharsets.UTF_8), (a, b) -> b));
-    }
-
-    private static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-12-06T12:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

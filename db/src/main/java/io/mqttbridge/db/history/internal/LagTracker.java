@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * (after every write, and before one, counting records held as not stored), and the end offsets
  * their fetches revealed. A refresher thread of its own asks Kafka for the end offsets every
  * {@code refreshInterval} with a consumer of its own, so the lag keeps growing while a loop is
- * blocked in a long {@code COPY} or waits for PostgreSQL; a loop alone could not report then.
+ * blocked in a long {@code COPY} or waits for PostgreSQL; a loop alone could not report then. After
+ * each refresh it tells the {@link LagAlarm}, which logs a lag past the limit or a stall.
  *
  * <p>Gauges: {@code <prefix>.lag.total} and {@code <prefix>.lag.<topic>-<partition>} for every
  * partition some loop owns. Thread-safe: loops report from their threads, gauges are read from any.
@@ -36,6 +37,7 @@ public final class LagTracker implements AutoCloseable {
     private final Map<TopicPartition, Long> ends = new ConcurrentHashMap<>();
     private final Supplier<Consumer<byte[], byte[]>> endOffsetReader;
     private final Duration refreshInterval;
+    private final LagAlarm alarm;
     private volatile Thread refresher;
     private volatile Consumer<byte[], byte[]> reader;
     private volatile boolean closed;
@@ -43,13 +45,15 @@ public final class LagTracker implements AutoCloseable {
     /**
      * @param endOffsetReader makes the consumer the refresher asks for end offsets (no group needed);
      *     called on the refresher thread, which closes it
+     * @param alarm told the figures after each refresh, to log a lag or a stall
      */
     public LagTracker(MetricRegistry metrics, String prefix, Supplier<Consumer<byte[], byte[]>> endOffsetReader,
-            Duration refreshInterval) {
+            Duration refreshInterval, LagAlarm alarm) {
         this.metrics = metrics;
         this.prefix = prefix;
         this.endOffsetReader = endOffsetReader;
         this.refreshInterval = refreshInterval;
+        this.alarm = alarm;
         metrics.gauge(MetricRegistry.name(prefix, "lag.total"), () -> (Gauge<Long>) this::total);
     }
 
@@ -101,6 +105,15 @@ public final class LagTracker implements AutoCloseable {
         return sum;
     }
 
+    /* The sum of the stored positions: it changes whenever anything is stored. */
+    private long storedTotal() {
+        long sum = 0;
+        for (long position : stored.values()) {
+            sum += position;
+        }
+        return sum;
+    }
+
     private void refreshLoop() {
         Consumer<byte[], byte[]> created;
         try {
@@ -121,6 +134,7 @@ public final class LagTracker implements AutoCloseable {
                     } catch (RuntimeException e) {
                         LOG.debug("Could not read end offsets for the history lag: {}", e.toString());
                     }
+                    alarm.observe(total(), storedTotal());
                 }
                 synchronized (this) {
                     if (!closed) {
