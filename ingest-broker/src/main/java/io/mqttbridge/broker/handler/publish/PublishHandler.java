@@ -201,7 +201,9 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
             CompletableFuture<Void> sunk = confirmedIfStored(message, lookUp ? lookUpThenSink(connection, message)
                     : again ? sink(message) : recordThenSink(connection, packetId, message));
             // Routed only once the sink has it: a message the sink refuses reaches no subscriber.
-            inbound.awaitQos2(packetId, message, sunk, this::routeQos2, config.getReceiveMaximum());
+            CompletableFuture<Void> routable = connection.sessionStepsWaiting()
+                    ? afterSessionSteps(connection, sunk) : sunk;
+            inbound.awaitQos2(packetId, message, routable, this::routeQos2, config.getReceiveMaximum());
             backPressure.afterPublish(connection);
             return;
         }
@@ -237,6 +239,17 @@ public final class PublishHandler extends ChannelInboundHandlerAdapter {
         connection.inSessionOrder(Session.of(connection.channel())::execute,
                 () -> routed.completeAsync(() -> router.routeAndForward(message, null), Runnable::run));
         return routed.thenCompose(stored -> stored);
+    }
+
+    /**
+     * {@code sunk}, completed only once the subscription changes of this client waiting in its session's
+     * tasks now have been applied: a QoS 2 message is routed when the sink has it, which can come first.
+     */
+    private static CompletableFuture<Void> afterSessionSteps(ClientConnection connection,
+                                                             CompletableFuture<Void> sunk) {
+        CompletableFuture<Void> stepsApplied = new CompletableFuture<>();
+        connection.inSessionOrder(Session.of(connection.channel())::execute, () -> stepsApplied.complete(null));
+        return CompletableFuture.allOf(sunk, stepsApplied);
     }
 
     /**
