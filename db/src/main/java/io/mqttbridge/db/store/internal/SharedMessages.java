@@ -2,8 +2,11 @@ package io.mqttbridge.db.store.internal;
 
 import io.mqttbridge.broker.spi.PublishedMessage;
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The messages one read of the session store has decoded so far, by digest (a stored message's key,
@@ -29,8 +32,10 @@ public final class SharedMessages {
         byDigest.put(ByteBuffer.wrap(digest.clone()), message);
     }
 
-    /** How many distinct messages were kept. */
+    /** How many distinct messages were kept (one kept under two digests counts once). */
     public int size() {
-        return byDigest.size();
+        Set<PublishedMessage> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
+        distinct.addAll(byDigest.values());
+        return distinct.size();
     }
 }
