@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class HistoryWriter implements AutoCloseable {
 
     public static final String METRIC_PREFIX = "history-writer";
-    /* How long nothing stored while records wait makes a warning in the log, and how often a lag past the limit does. */
+    /* After how long with nothing stored while records wait the log warns, and how often while the lag is too high. */
     private static final Duration STALL_WARNING_AFTER = Duration.ofSeconds(30);
     private static final Duration LAG_WARNING_EVERY = Duration.ofMinutes(1);
     /** What a fetch of the writer's consumers waits for, unless {@link #FETCH_MAX_WAIT_MS} passes first. */

@@ -80,8 +80,8 @@ public final class LagAlarm {
     private Optional<Line> behindLine(long lag, long storedTotal, long now) {
         if (lag > maxHealthyLag) {
             if (!behind || now - behindWarnedAt >= repeatEvery.toMillis()) {
-                String since = behind ? "; %d stored since the last warning".formatted(storedTotal - storedAtLastWarning)
-                        : "";
+                String since = behind
+                        ? "; %d stored since the last warning".formatted(storedTotal - storedAtLastWarning) : "";
                 behind = true;
                 behindWarnedAt = now;
                 storedAtLastWarning = storedTotal;
@@ -91,8 +91,8 @@ public final class LagAlarm {
             }
         } else if (behind) {
             behind = false;
-            return Optional.of(new Line(false, "The history is back within historyWriter.maxHealthyLag (%d): %d record(s) "
-                    .formatted(maxHealthyLag, lag) + "behind Kafka"));
+            return Optional.of(new Line(false, "The history is back within historyWriter.maxHealthyLag (%d): %d "
+                    .formatted(maxHealthyLag, lag) + "record(s) behind Kafka"));
         }
         return Optional.empty();
     }
